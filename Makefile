@@ -1,0 +1,29 @@
+# gridmap: `make demo` serves the map, `make test` runs the suite. Both set everything up first.
+VENV    ?= .venv
+GRIDMAP := $(VENV)/bin/gridmap
+PYTEST  := $(VENV)/bin/python -m pytest
+
+.PHONY: setup postgres python db demo test lint bench clean
+
+setup: postgres python db
+
+postgres:
+	bash scripts/setup-postgres.sh
+
+python:
+	VENV=$(VENV) bash scripts/setup-python.sh
+
+db: python
+	$(GRIDMAP) db migrate
+	$(GRIDMAP) load huamao
+	$(GRIDMAP) load xinghuananli
+
+demo: setup
+	$(GRIDMAP) serve --host 127.0.0.1 --port 8000
+
+test: setup
+	$(VENV)/bin/ruff check gis api tests data bench
+	$(PYTEST)
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

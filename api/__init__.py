@@ -1,0 +1,1 @@
+"""gridmap HTTP API (FastAPI): thin routes over :mod:`gis`."""

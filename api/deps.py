@@ -1,0 +1,60 @@
+"""Dependencies: the settings, a pooled connection per request, the request body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import orjson
+import psycopg2
+from fastapi import Depends, Request
+
+from api.errors import BadRequest, PayloadTooLarge
+from gis.db import Connection, first_line
+from gis.errors import DatabaseUnavailable
+from gis.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+def get_conn(request: Request) -> Iterator[Connection]:
+    """A connection from the pool, returned after the request (closed if it broke)."""
+    pool = request.app.state.pool
+    try:
+        conn = pool.getconn()
+    except psycopg2.Error as exc:
+        raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+    broken = False
+    try:
+        yield conn
+    except DatabaseUnavailable:
+        broken = True
+        raise
+    finally:
+        pool.putconn(conn, close=broken or bool(conn.closed))
+
+
+async def json_body(request: Request) -> Any:
+    """The request body parsed as JSON, refused above the size limit (413)."""
+    limit = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body of {declared} bytes is over the limit of {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ConnDep = Annotated[Connection, Depends(get_conn)]
+BodyDep = Annotated[Any, Depends(json_body)]

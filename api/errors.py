@@ -1,0 +1,101 @@
+"""One table from domain errors to HTTP status, and problem+json (RFC 9457) responses.
+
+5xx bodies never carry SQL or tracebacks.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gis.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    GridmapError,
+    InvalidInput,
+    NotFound,
+    PreconditionRequired,
+    StaleVersion,
+    UnreadableFile,
+)
+
+log = logging.getLogger("gridmap.api")
+
+STATUS: dict[type[GridmapError], int] = {
+    UnreadableFile: 422,
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    StaleVersion: 412,
+    PreconditionRequired: 428,
+    DatabaseUnavailable: 503,
+}
+TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
+          412: "Precondition failed", 413: "Payload too large", 415: "Unsupported media type",
+          422: "Invalid input", 428: "Precondition required", 500: "Internal error",
+          503: "Service unavailable"}
+
+
+class BadRequest(GridmapError):
+    """A malformed request (query parameters, JSON syntax): 400."""
+
+
+class PayloadTooLarge(GridmapError):
+    """A body over the configured size limit: 413."""
+
+
+STATUS[BadRequest] = 400
+STATUS[PayloadTooLarge] = 413
+
+
+def status_of(exc: GridmapError) -> int:
+    """The HTTP status of a domain error (most specific class first)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def problem(status: int, detail: str, *, problems: list[str] | None = None,
+            headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    """An ``application/problem+json`` response."""
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
+            "detail": detail}
+    if problems:
+        body["problems"] = problems
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers,
+                        media_type="application/problem+json")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(GridmapError)
+    def _domain(request: Request, exc: GridmapError) -> JSONResponse:
+        status = status_of(exc)
+        extra = {}
+        headers = None
+        if isinstance(exc, StaleVersion):
+            extra["current_version"] = exc.current_version
+        if status == 503:
+            headers = {"Retry-After": "5"}
+        return problem(status, exc.message, problems=exc.problems, headers=headers, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return problem(400, "invalid request parameters", problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal error; it has been logged")

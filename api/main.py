@@ -1,0 +1,37 @@
+"""The app factory: ``create_app(settings)`` builds the service; nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import collections, health, maps
+from gis import __version__
+from gis.db import make_pool
+from gis.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for ``settings`` (read from the environment when not given)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = make_pool(settings.database_url, 0, settings.pool_max)
+        try:
+            yield
+        finally:
+            app.state.pool.closeall()
+
+    app = FastAPI(title="gridmap", version=__version__, lifespan=lifespan,
+                  description="Community grid management (网格化管理): jurisdictions, grids, "
+                              "courier zones, post stations, streets. GeoJSON in and out.")
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(collections.router)
+    app.include_router(maps.router)
+    return app

@@ -1,0 +1,159 @@
+"""OGC API – Features style layers: ``/collections/{layer}/items[/{id}]``, GeoJSON in and out.
+
+Writes are optimistic: every feature carries an ``ETag`` (its version) and a replace or delete
+must send it back in ``If-Match``; a stale one gets 412 with the current version.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pyproj import CRS
+
+from api.deps import BodyDep, ConnDep, SettingsDep
+from api.errors import BadRequest
+from gis import editing
+from gis.crs import parse_crs
+from gis.db import transaction
+from gis.errors import PreconditionRequired
+from gis.layers import LAYERS, Layer, get_layer
+from gis.store import feature_page, get_feature, jurisdiction_id_of
+
+router = APIRouter(prefix="/collections", tags=["collections"])
+GEOJSON = "application/geo+json"
+
+
+def _collection(request: Request, layer: Layer) -> dict:
+    base = str(request.url_for("items", layer=layer.name))
+    return {"id": layer.name, "title": layer.title, "title_zh": layer.title_zh,
+            "description": layer.description, "itemType": "feature",
+            "geometryTypes": list(layer.geometry_types), "writable": layer.writable,
+            "properties": list(layer.properties),
+            "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+            "links": [{"rel": "items", "type": GEOJSON, "href": base}]}
+
+
+def etag(layer: Layer, feature_id: int, version: int) -> str:
+    """The ETag of a feature version."""
+    return f'"{layer.name}-{feature_id}-{version}"'
+
+
+def _version_from(if_match: str | None, layer: Layer, feature_id: int) -> int:
+    if not if_match:
+        raise PreconditionRequired(f"send If-Match with the ETag of {layer.name} {feature_id} "
+                                   "(GET it first) so that no other edit is overwritten")
+    for tag in if_match.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        prefix = f"{layer.name}-{feature_id}-"
+        if tag.startswith(prefix) and tag[len(prefix):].isdigit():
+            return int(tag[len(prefix):])
+    raise BadRequest(f"If-Match {if_match!r} is not an ETag of {layer.name} {feature_id}")
+
+
+def _declared_crs(content_crs: str | None) -> CRS | str | None:
+    if not content_crs:
+        return None
+    try:
+        return parse_crs(content_crs.strip().strip("<>"))
+    except ValueError as exc:
+        raise BadRequest(f"Content-Crs: {exc}") from None
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        w, s, e, n = (float(v) for v in text.split(","))
+    except ValueError:
+        raise BadRequest(f"bbox must be minlon,minlat,maxlon,maxlat; got {text!r}") from None
+    if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
+        raise BadRequest(f"bbox {text!r} is not minlon,minlat,maxlon,maxlat in WGS84")
+    return w, s, e, n
+
+
+@router.get("")
+def list_collections(request: Request) -> dict:
+    """The layers."""
+    return {"collections": [_collection(request, layer) for layer in LAYERS.values()],
+            "links": [{"rel": "self", "href": str(request.url)}]}
+
+
+@router.get("/{layer}")
+def describe_collection(request: Request, layer: str) -> dict:
+    """One layer."""
+    return _collection(request, get_layer(layer))
+
+
+@router.get("/{layer}/items", name="items", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
+          bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+          limit: Annotated[int | None, Query(ge=1)] = None,
+          offset: Annotated[int, Query(ge=0)] = 0,
+          jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None,
+          ) -> Response:
+    """Features of a layer as a GeoJSON FeatureCollection, paged."""
+    lay = get_layer(layer)
+    limit = limit or settings.items_limit_default
+    if limit > settings.items_limit_max:
+        raise BadRequest(f"limit must be at most {settings.items_limit_max}")
+    box = _bbox(bbox)
+    with transaction(conn) as cur:
+        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
+        features, matched = feature_page(cur, lay, jurisdiction_id=jid, bbox=box,
+                                         limit=limit, offset=offset)
+    returned = min(limit, max(matched - offset, 0))
+    links = [f'{{"rel":"self","type":"{GEOJSON}","href":"{request.url}"}}']
+    if offset + returned < matched:
+        nxt = request.url.include_query_params(offset=offset + returned, limit=limit)
+        links.append(f'{{"rel":"next","type":"{GEOJSON}","href":"{nxt}"}}')
+    body = ('{"type":"FeatureCollection","numberMatched":%d,"numberReturned":%d,'
+            '"links":[%s],"features":%s}' % (matched, returned, ",".join(links), features))
+    return Response(body, media_type=GEOJSON)
+
+
+@router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+def item(layer: str, feature_id: int, conn: ConnDep) -> Response:
+    """One feature, with its ETag."""
+    lay = get_layer(layer)
+    with transaction(conn) as cur:
+        feature, version = get_feature(cur, lay, feature_id)
+    return Response(feature, media_type=GEOJSON, headers={"ETag": etag(lay, feature_id, version)})
+
+
+@router.post("/{layer}/items", status_code=201)
+def create(request: Request, layer: str, body: BodyDep, conn: ConnDep,
+           jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
+           content_crs: Annotated[str | None, Header()] = None) -> Response:
+    """Create a Feature, or every Feature of a FeatureCollection (all or none)."""
+    lay = get_layer(layer)
+    ids = editing.create_features(conn, lay, jurisdiction, body,
+                                  declared_crs=_declared_crs(content_crs))
+    headers = {"Location": str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))}
+    if len(ids) == 1:
+        headers["ETag"] = etag(lay, ids[0], 1)
+    return Response(f'{{"ids":{ids}}}'.replace(" ", ""), status_code=201,
+                    media_type="application/json", headers=headers)
+
+
+@router.put("/{layer}/items/{feature_id}")
+def replace(layer: str, feature_id: int, body: BodyDep, conn: ConnDep,
+            if_match: Annotated[str | None, Header()] = None,
+            content_crs: Annotated[str | None, Header()] = None) -> Response:
+    """Replace a feature; If-Match must carry its current ETag."""
+    lay = get_layer(layer)
+    version = editing.replace_feature(conn, lay, feature_id, body,
+                                      _version_from(if_match, lay, feature_id),
+                                      declared_crs=_declared_crs(content_crs))
+    return Response(status_code=204, headers={"ETag": etag(lay, feature_id, version)})
+
+
+@router.delete("/{layer}/items/{feature_id}", status_code=204)
+def delete(layer: str, feature_id: int, conn: ConnDep,
+           if_match: Annotated[str | None, Header()] = None) -> Response:
+    """Delete a feature; If-Match must carry its current ETag."""
+    lay = get_layer(layer)
+    editing.delete_feature(conn, lay, feature_id, _version_from(if_match, lay, feature_id))
+    return Response(status_code=204)

@@ -1,0 +1,331 @@
+"""Build the embedded datasets (data/huamao, data/xinghuananli) from the facts of the seeds.
+
+These are *models*, not surveys: the figures (area, households, residents, compounds, grids)
+are the published ones (see data/README.md); the geometry is a schematic layout placed at the
+community's approximate location, drawn in a local metric frame (metres east and north of the
+south-west corner) and converted to WGS84 through the UTM zone.
+
+Run from the repository root: ``.venv/bin/python data/build_datasets.py``. The output is
+deterministic; the GeoJSON files it writes are committed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
+from shapely.ops import unary_union
+
+HERE = Path(__file__).resolve().parent
+ROAD_SETBACK = 14.0  # metres from a street centre line to a compound fence or building
+
+
+@dataclass
+class Building:
+    name: str
+    rect: tuple[float, float, float, float]  # x0, y0, x1, y1 in the local frame
+    kind: str
+    floors: int
+    households: int = 0
+    residents: int = 0
+    manager: str | None = None
+
+
+@dataclass
+class Community:
+    slug: str
+    name: str
+    admin_code: str
+    utm_epsg: int
+    origin_lonlat: tuple[float, float]
+    size: tuple[float, float]
+    nodes: dict[str, tuple[float, float]]
+    edges: list[tuple[str, str, str]]  # from node, to node, street name
+    compounds: list[tuple[str, str, tuple[float, float, float, float]]]
+    grids: list[tuple[str, str, tuple[float, float, float, float]]]  # name, leader, rect
+    buildings: list[Building]
+    courier_zones: list[dict] = field(default_factory=list)
+    stations: list[dict] = field(default_factory=list)
+    office: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def households(self) -> int:
+        return sum(b.households for b in self.buildings)
+
+    @property
+    def residents(self) -> int:
+        return sum(b.residents for b in self.buildings)
+
+
+def split_evenly(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` integers differing by at most one."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def slabs(prefix: str, block: tuple[float, float, float, float], rows: int, cols: int,
+          floors: int, households: int, residents: int, depth: float = 12.0) -> list[Building]:
+    """Residential slab blocks set in rows within a street block, households shared out."""
+    x0, y0, x1, y1 = block
+    x0, y0, x1, y1 = x0 + ROAD_SETBACK + 6, y0 + ROAD_SETBACK + 6, x1 - ROAD_SETBACK - 6, y1 - ROAD_SETBACK - 6
+    gap_x = 14.0
+    length = (x1 - x0 - gap_x * (cols - 1)) / cols
+    step_y = (y1 - y0 - depth) / max(rows - 1, 1)
+    n = rows * cols
+    hh = split_evenly(households, n)
+    rs = split_evenly(residents, n)
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            i = r * cols + c
+            bx = x0 + c * (length + gap_x)
+            by = y0 + r * step_y
+            out.append(Building(f"{prefix}{i + 1}号楼", (bx, by, bx + length, by + depth),
+                                "residential", floors, hh[i], rs[i]))
+    return out
+
+
+def huamao() -> Community:
+    """华贸中心社区, 八里庄街道, 朝阳区: 0.5 km², 1,733 households, 3,000+ residents."""
+    n = {
+        "A": (0, 0), "M": (210, 0), "L": (420, 0), "N": (630, 0), "B": (840, 0),
+        "E": (0, 300), "O": (210, 300), "F": (280, 300), "G": (420, 300), "H": (560, 300),
+        "T": (630, 300), "I": (840, 300),
+        "P": (0, 450), "Q": (280, 450), "R": (560, 450), "S": (840, 450),
+        "D": (0, 600), "J": (280, 600), "K": (560, 600), "C": (840, 600),
+    }
+    edges = [
+        ("A", "M", "建国路"), ("M", "L", "建国路"), ("L", "N", "建国路"), ("N", "B", "建国路"),
+        ("B", "I", "西大望路"), ("I", "S", "西大望路"), ("S", "C", "西大望路"),
+        ("C", "K", "光华东路"), ("K", "J", "光华东路"), ("J", "D", "光华东路"),
+        ("D", "P", "金汇路"), ("P", "E", "金汇路"), ("E", "A", "金汇路"),
+        ("E", "O", "华贸中街"), ("O", "F", "华贸中街"), ("F", "G", "华贸中街"),
+        ("G", "H", "华贸中街"), ("H", "T", "华贸中街"), ("T", "I", "华贸中街"),
+        ("F", "Q", "电厂路"), ("Q", "J", "电厂路"), ("H", "R", "柴家湾路"), ("R", "K", "柴家湾路"),
+        ("P", "Q", "电厂南里"), ("Q", "R", "柴家湾胡同"), ("R", "S", "住四胡同"),
+        ("M", "O", "华贸西街"), ("L", "G", "华贸南街"), ("N", "T", "华贸东街"),
+    ]
+    buildings: list[Building] = []
+    # 电厂小区 (自护): two street blocks in the north-west; 1980s six-storey slabs.
+    hh, rs = split_evenly(520, 2), split_evenly(940, 2)
+    buildings += slabs("电厂小区", (0, 300, 280, 450), 2, 2, 6, hh[0], rs[0])
+    buildings += slabs("电厂小区", (0, 450, 280, 600), 2, 2, 6, hh[1], rs[1])
+    for i, b in enumerate(buildings[4:], start=5):
+        b.name = f"电厂小区{i}号楼"
+    # 柴家湾小区 (自助): north middle, with the community office (居委会) by 华贸中街.
+    start = len(buildings)
+    buildings += slabs("柴家湾小区", (280, 450, 560, 600), 2, 2, 6, 230, 420)
+    buildings += slabs("柴家湾小区", (280, 300, 560, 450), 1, 2, 6, 150, 270)
+    for i, b in enumerate(buildings[start:], start=1):
+        b.name = f"柴家湾小区{i}号楼"
+    buildings.append(Building("华贸中心社区居委会", (390, 360, 450, 380), "public", 2))
+    # 住四小区 (自管): north-east.
+    start = len(buildings)
+    buildings += slabs("住四小区", (560, 450, 840, 600), 2, 2, 6, 240, 430)
+    buildings += slabs("住四小区", (560, 300, 840, 450), 2, 2, 6, 220, 400)
+    for i, b in enumerate(buildings[start:], start=1):
+        b.name = f"住四小区{i}号楼"
+    # The CBD (华贸商圈): office towers, a mall, two hotels.
+    buildings += [
+        Building("华贸中心写字楼1座", (30, 30, 90, 100), "office", 28, manager="华贸物业"),
+        Building("华贸中心写字楼2座", (120, 30, 180, 100), "office", 28, manager="华贸物业"),
+        Building("华贸中心写字楼3座", (30, 180, 180, 270), "office", 32, manager="华贸物业"),
+        Building("新光天地", (240, 30, 400, 270), "mall", 6, manager="新光天地商场"),
+        Building("北京丽思卡尔顿酒店", (450, 30, 600, 110), "hotel", 26, manager="丽思卡尔顿"),
+        Building("北京JW万豪酒店", (450, 170, 600, 270), "hotel", 24, manager="JW万豪"),
+    ]
+    # 华贸公寓小区 (自觉): high-end apartments in the south-east block.
+    apt_hh, apt_rs = split_evenly(373, 3), split_evenly(600, 3)
+    for i, (y0, y1) in enumerate([(30, 75), (125, 170), (215, 260)]):
+        buildings.append(Building(f"华贸公寓{i + 1}号楼", (665, y0, 805, y1), "apartment", 30,
+                                  apt_hh[i], apt_rs[i], manager="华贸公寓服务中心"))
+    return Community(
+        slug="huamao", name="华贸中心社区", admin_code="110105015001", utm_epsg=32650,
+        origin_lonlat=(116.4745, 39.9075), size=(840, 600), nodes=n, edges=edges,
+        compounds=[
+            ("电厂小区", "自护：安全、环境", (0, 300, 280, 600)),
+            ("柴家湾小区", "自助：邻里互助", (280, 300, 560, 600)),
+            ("住四小区", "自管：停车、治安", (560, 300, 840, 600)),
+            ("华贸公寓小区", "自觉：参与共建", (630, 0, 840, 300)),
+        ],
+        grids=[
+            ("第一网格（电厂小区）", "王芳", (0, 300, 280, 600)),
+            ("第二网格（柴家湾小区）", "李静", (280, 300, 560, 600)),
+            ("第三网格（住四小区）", "张伟", (560, 300, 840, 600)),
+            ("第四网格（华贸商圈）", "刘洋", (0, 0, 840, 300)),
+        ],
+        buildings=buildings,
+        courier_zones=[
+            {"name": "华贸西街快递集中停车分拣区", "rect": (188, 120, 200, 170), "capacity": 24,
+             "hours": "07:00-21:00", "operator": "华贸商圈党建工作联盟"},
+            {"name": "华贸南街快递集中停车分拣区", "rect": (406, 120, 412, 200), "capacity": 30,
+             "hours": "07:00-21:00", "operator": "华贸商圈党建工作联盟"},
+            {"name": "华贸中街南侧停车分拣区", "rect": (455, 276, 545, 286), "capacity": 18,
+             "hours": "08:00-20:00", "operator": "华贸中心社区"},
+        ],
+        stations=[
+            {"name": "写字楼1座楼宇驿站", "kind": "building_station", "building": "华贸中心写字楼1座", "capacity": 400},
+            {"name": "写字楼2座楼宇驿站", "kind": "building_station", "building": "华贸中心写字楼2座", "capacity": 400},
+            {"name": "写字楼3座楼宇驿站", "kind": "building_station", "building": "华贸中心写字楼3座", "capacity": 500},
+            {"name": "新光天地楼宇驿站", "kind": "building_station", "building": "新光天地", "capacity": 600},
+            {"name": "华贸公寓服务中心", "kind": "service_centre", "building": "华贸公寓2号楼", "capacity": 300},
+            {"name": "电厂小区快递柜", "kind": "parcel_locker", "at": (140, 440), "capacity": 120},
+            {"name": "柴家湾小区快递柜", "kind": "parcel_locker", "at": (480, 440), "capacity": 100},
+            {"name": "住四小区快递柜", "kind": "parcel_locker", "at": (700, 440), "capacity": 110},
+        ],
+        office=(420, 355),
+    )
+
+
+def xinghuananli() -> Community:
+    """兴华南里社区, 林校路街道, 大兴区: 0.21 km², 3 compounds, 1,619 households, 5 grids."""
+    n = {
+        "A": (0, 0), "M": (170, 0), "L": (340, 0), "B": (500, 0),
+        "E": (0, 210), "O": (170, 210), "F": (250, 210), "G": (340, 210), "I": (500, 210),
+        "D": (0, 420), "J": (250, 420), "C": (500, 420),
+    }
+    edges = [
+        ("A", "M", "兴华南路"), ("M", "L", "兴华南路"), ("L", "B", "兴华南路"),
+        ("B", "I", "林校路"), ("I", "C", "林校路"),
+        ("C", "J", "兴华中路"), ("J", "D", "兴华中路"),
+        ("D", "E", "兴政街"), ("E", "A", "兴政街"),
+        ("E", "O", "兴华南里中街"), ("O", "F", "兴华南里中街"), ("F", "G", "兴华南里中街"),
+        ("G", "I", "兴华南里中街"),
+        ("F", "J", "怡兴园路"), ("M", "O", "华昱西巷"), ("L", "G", "华昱东巷"),
+    ]
+    buildings: list[Building] = []
+    buildings += slabs("怡兴园", (0, 210, 250, 420), 3, 2, 11, 560, 1568)
+    buildings += slabs("兴政家园", (250, 210, 500, 420), 3, 2, 11, 520, 1456)
+    hy_hh, hy_rs = split_evenly(539, 3), split_evenly(1508, 3)
+    start = len(buildings)
+    for i, block in enumerate([(0, 0, 170, 210), (170, 0, 340, 210), (340, 0, 500, 210)]):
+        buildings += slabs("华昱家园", block, 2, 1, 9, hy_hh[i], hy_rs[i])
+    for i, b in enumerate(buildings[start:], start=1):
+        b.name = f"华昱家园{i}号楼"
+    buildings.append(Building("兴华南里社区居委会", (200, 150, 240, 170), "public", 2))
+    return Community(
+        slug="xinghuananli", name="兴华南里社区", admin_code="110115002012", utm_epsg=32650,
+        origin_lonlat=(116.3355, 39.7275), size=(500, 420), nodes=n, edges=edges,
+        compounds=[
+            ("怡兴园", None, (0, 210, 250, 420)),
+            ("兴政家园", None, (250, 210, 500, 420)),
+            ("华昱家园", None, (0, 0, 500, 210)),
+        ],
+        grids=[
+            ("第一网格（怡兴园）", "赵敏", (0, 210, 250, 420)),
+            ("第二网格（兴政家园）", "孙磊", (250, 210, 500, 420)),
+            ("第三网格（华昱家园西）", "周丽", (0, 0, 170, 210)),
+            ("第四网格（华昱家园中）", "吴强", (170, 0, 340, 210)),
+            ("第五网格（华昱家园东）", "郑洁", (340, 0, 500, 210)),
+        ],
+        buildings=buildings,
+        courier_zones=[
+            {"name": "兴华南里快递集中停车分拣区", "rect": (260, 100, 320, 110), "capacity": 16,
+             "hours": "07:30-20:30", "operator": "兴华南里社区"},
+        ],
+        stations=[
+            {"name": "怡兴园快递柜", "kind": "parcel_locker", "at": (125, 300), "capacity": 120},
+            {"name": "兴政家园快递柜", "kind": "parcel_locker", "at": (375, 300), "capacity": 120},
+            {"name": "华昱家园快递柜", "kind": "parcel_locker", "at": (200, 100), "capacity": 150},
+        ],
+        office=(220, 148),
+    )
+
+
+class Frame:
+    """Local metres (east, north of the south-west corner) to WGS84 longitude/latitude."""
+
+    def __init__(self, origin_lonlat: tuple[float, float], utm_epsg: int) -> None:
+        fwd = Transformer.from_crs(4326, utm_epsg, always_xy=True)
+        self.x0, self.y0 = fwd.transform(*origin_lonlat)
+        self.inv = Transformer.from_crs(utm_epsg, 4326, always_xy=True)
+
+    def lonlat(self, geom):
+        def fn(xy: np.ndarray) -> np.ndarray:
+            lon, lat = self.inv.transform(xy[:, 0] + self.x0, xy[:, 1] + self.y0)
+            return np.column_stack([lon, lat]).round(7)
+
+        return shapely.transform(geom, fn)
+
+
+def _inset(rect: tuple[float, float, float, float], d: float) -> Polygon:
+    x0, y0, x1, y1 = rect
+    return box(x0 + d, y0 + d, x1 - d, y1 - d)
+
+
+def entrance(footprint: Polygon, streets) -> Point:
+    """The midpoint of the footprint side nearest to a street."""
+    coords = list(footprint.exterior.coords)
+    mids = [Point((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(coords, coords[1:])]
+    return min(mids, key=lambda p: p.distance(streets))
+
+
+def features(c: Community) -> dict[str, list[dict]]:
+    """The layers of a community as GeoJSON features (WGS84)."""
+    f = Frame(c.origin_lonlat, c.utm_epsg)
+    w, h = c.size
+    boundary = box(0, 0, w, h)
+    streets = unary_union([LineString([c.nodes[a], c.nodes[b]]) for a, b, _ in c.edges])
+
+    def feat(i, geom, props):
+        return {"type": "Feature", "id": i, "geometry": mapping(f.lonlat(geom)), "properties": props}
+
+    out: dict[str, list[dict]] = {}
+    office = f.lonlat(Point(c.office))
+    out["jurisdiction"] = [feat(1, MultiPolygon([boundary]), {
+        "slug": c.slug, "name": c.name, "admin_code": c.admin_code,
+        "households": c.households, "population": c.residents,
+        "office_lon": office.x, "office_lat": office.y})]
+    out["compound"] = [feat(i, MultiPolygon([_inset(r, ROAD_SETBACK - 4)]),
+                            {"name": name, "governance": gov})
+                       for i, (name, gov, r) in enumerate(c.compounds, start=1)]
+    out["grid"] = [feat(i, box(*r), {"code": f"{c.admin_code}{i:03d}", "name": name,
+                                     "leader": leader})
+                   for i, (name, leader, r) in enumerate(c.grids, start=1)]
+    out["building"] = []
+    by_name = {}
+    for i, b in enumerate(c.buildings, start=1):
+        fp = box(*b.rect)
+        ent = f.lonlat(entrance(fp, streets))
+        by_name[b.name] = (i, fp)
+        out["building"].append(feat(i, MultiPolygon([fp]), {
+            "name": b.name, "kind": b.kind, "floors": b.floors, "households": b.households,
+            "residents": b.residents, "manager": b.manager,
+            "entrances": f"MULTIPOINT (({ent.x:.7f} {ent.y:.7f}))"}))
+    out["courier_zone"] = [feat(i, box(*z["rect"]), {k: v for k, v in z.items() if k != "rect"})
+                           for i, z in enumerate(c.courier_zones, start=1)]
+    out["post_station"] = []
+    for i, s in enumerate(c.stations, start=1):
+        props = {"name": s["name"], "kind": s["kind"], "capacity": s["capacity"],
+                 "hours": "08:00-22:00"}
+        if "building" in s:
+            bid, fp = by_name[s["building"]]
+            props["building_id"] = bid
+            pt = fp.centroid
+        else:
+            pt = Point(s["at"])
+        out["post_station"].append(feat(i, pt, props))
+    out["street_edge"] = [feat(i, LineString([c.nodes[a], c.nodes[b]]), {"name": name})
+                          for i, (a, b, name) in enumerate(c.edges, start=1)]
+    return out
+
+
+def write(c: Community) -> None:
+    folder = HERE / c.slug
+    folder.mkdir(exist_ok=True)
+    for layer, feats in features(c).items():
+        body = ",\n".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in feats)
+        (folder / f"{layer}.geojson").write_text(
+            '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
+    print(f"{c.slug}: {c.households} households, {c.residents} residents, "
+          f"{len(c.buildings)} buildings")
+
+
+if __name__ == "__main__":
+    for community in (huamao(), xinghuananli()):
+        write(community)

@@ -1,0 +1,86 @@
+"""Writing features one request at a time: check, then write, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyproj import CRS
+from shapely.geometry import shape
+
+from gis.crs import source_crs, to_wgs84
+from gis.db import Connection, transaction
+from gis.errors import InvalidInput
+from gis.features import Row, check_features, crs_of_geojson, features_of
+from gis.layers import Layer
+from gis.store import (
+    Jurisdiction,
+    delete_row,
+    find_jurisdiction,
+    find_jurisdiction_by_id,
+    insert_rows,
+    jurisdiction_of_feature,
+    replace_row,
+)
+
+
+def transform_features(feats: list[Any], source: CRS | str) -> list[Any]:
+    """GeoJSON features with their geometry transformed from ``source`` to WGS84."""
+    out = []
+    for f in feats:
+        if isinstance(f, dict) and isinstance(f.get("geometry"), dict):
+            try:
+                g = to_wgs84([shape(f["geometry"])], source)[0]
+            except Exception as exc:
+                raise InvalidInput(f"cannot transform a geometry to WGS84: {exc}") from exc
+            f = {**f, "geometry": g.__geo_interface__}
+        out.append(f)
+    return out
+
+
+def checked_rows(layer: Layer, obj: Any, j: Jurisdiction, declared: CRS | str | None) -> list[Row]:
+    """The features of a GeoJSON body, in WGS84, checked for ``layer`` in jurisdiction ``j``."""
+    feats = features_of(obj)
+    try:
+        source = source_crs(crs_of_geojson(obj), declared)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if source is not None:
+        feats = transform_features(feats, source)
+    return check_features(layer, feats, j.envelope, j.name)
+
+
+def _writable(layer: Layer) -> None:
+    if not layer.writable:
+        raise InvalidInput(f"layer {layer.name} is derived and cannot be written")
+
+
+def create_features(conn: Connection, layer: Layer, slug: str, obj: Any, *,
+                    actor: str | None = None, declared_crs: CRS | str | None = None) -> list[int]:
+    """Create the features of a GeoJSON Feature or FeatureCollection in ``slug``."""
+    _writable(layer)
+    with transaction(conn, actor) as cur:
+        j = find_jurisdiction(cur, slug)
+        rows = checked_rows(layer, obj, j, declared_crs)
+        if not rows:
+            raise InvalidInput("no features to write")
+        return insert_rows(cur, layer, j.id, rows)
+
+
+def replace_feature(conn: Connection, layer: Layer, feature_id: int, obj: Any, version: int, *,
+                    actor: str | None = None, declared_crs: CRS | str | None = None) -> int:
+    """Replace one feature if it is still at ``version``; return the new version."""
+    _writable(layer)
+    if not isinstance(obj, dict) or obj.get("type") != "Feature":
+        raise InvalidInput("a replacement must be one GeoJSON Feature")
+    with transaction(conn, actor) as cur:
+        j = find_jurisdiction_by_id(cur, jurisdiction_of_feature(cur, layer, feature_id))
+        rows = checked_rows(layer, obj, j, declared_crs)
+        return replace_row(cur, layer, feature_id, rows[0], version)
+
+
+def delete_feature(conn: Connection, layer: Layer, feature_id: int, version: int, *,
+                   actor: str | None = None) -> None:
+    """Delete one feature if it is still at ``version``."""
+    _writable(layer)
+    with transaction(conn, actor) as cur:
+        delete_row(cur, layer, feature_id, version)

@@ -1,0 +1,57 @@
+"""Domain errors. No HTTP here: ``api/errors.py`` maps each class to a status code."""
+
+from __future__ import annotations
+
+
+class GridmapError(Exception):
+    """Base class: a problem the user can act on, with a message that names it.
+
+    Parameters
+    ----------
+    message
+        One sentence for the user.
+    problems
+        Every individual problem found, when there are several (all are reported at once).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class InvalidInput(GridmapError):
+    """Input that cannot be accepted (malformed, wrong type, outside, ...)."""
+
+
+class NotFound(GridmapError):
+    """A layer, jurisdiction or feature that does not exist."""
+
+
+class Conflict(GridmapError):
+    """The write would clash with what is stored (duplicate, rule of the database)."""
+
+
+class StaleVersion(GridmapError):
+    """The client's version (If-Match) is not the stored one."""
+
+    def __init__(self, message: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class PreconditionRequired(GridmapError):
+    """A write that must say which version it replaces did not."""
+
+
+class UnreadableFile(InvalidInput):
+    """A corrupt, truncated or unsupported file."""
+
+
+class DatabaseUnavailable(GridmapError):
+    """The database cannot be reached."""

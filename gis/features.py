@@ -1,0 +1,229 @@
+"""Checking features before they are written: every problem is found and listed at once.
+
+Pure functions over GeoJSON dicts and shapely geometries; nothing here touches the database
+(which enforces the same rules again as the last line of defence).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from pyproj import CRS
+from shapely.geometry import MultiPolygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import InvalidInput
+from gis.layers import Layer
+
+MAX_LISTED = 50
+_KIND_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
+               "wkt": "WKT text", "text": "text"}
+
+
+@dataclass
+class Row:
+    """A checked feature, ready to write: typed properties and a WGS84 geometry."""
+
+    properties: dict[str, Any]
+    geometry: BaseGeometry
+
+
+def crs_of_geojson(obj: Mapping[str, Any]) -> CRS | None:
+    """The CRS a GeoJSON object declares with the (pre-RFC 7946) ``crs`` member, if any."""
+    member = obj.get("crs")
+    if member is None:
+        return None
+    try:
+        name = member["properties"]["name"]
+        return CRS.from_user_input(name)
+    except Exception as exc:
+        raise InvalidInput(f"unreadable 'crs' member: {member!r}") from exc
+
+
+def features_of(obj: Any) -> list[Mapping[str, Any]]:
+    """The features of a parsed GeoJSON FeatureCollection or Feature."""
+    if not isinstance(obj, Mapping):
+        raise InvalidInput("GeoJSON must be an object (a Feature or a FeatureCollection)")
+    kind = obj.get("type")
+    if kind == "FeatureCollection":
+        feats = obj.get("features")
+        if not isinstance(feats, list):
+            raise InvalidInput("a FeatureCollection needs a 'features' array")
+        return feats
+    if kind == "Feature":
+        return [obj]
+    raise InvalidInput(f"expected a GeoJSON Feature or FeatureCollection, got type {kind!r}")
+
+
+def _coords(geom: BaseGeometry) -> Any:
+    return shapely.get_coordinates(geom)
+
+
+def _swapped(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: xy[:, ::-1])
+
+
+def _geometry_problems(layer: Layer, geom: BaseGeometry, envelope: BaseGeometry | None,
+                       where_name: str | None) -> list[str]:
+    if geom.geom_type not in layer.geometry_types:
+        return [f"wrong geometry type {geom.geom_type}: layer {layer.name} takes "
+                f"{' or '.join(layer.geometry_types)}"]
+    if geom.is_empty:
+        return ["empty geometry"]
+    xy = _coords(geom)
+    if not all(math.isfinite(v) for v in xy.ravel()):
+        return ["coordinates are not finite numbers"]
+    lon, lat = xy[:, 0], xy[:, 1]
+    if (abs(lat) > 90).any() or (abs(lon) > 180).any():
+        if (abs(lon) <= 90).all() and (abs(lat) <= 180).all():
+            return ["coordinates out of range: latitude and longitude look swapped "
+                    "(GeoJSON is longitude, latitude)"]
+        return ["coordinates out of range for WGS84 longitude/latitude "
+                "(a projected CRS? declare it, see the docs on CRS)"]
+    if not geom.is_valid:
+        return [f"invalid geometry: {shapely.is_valid_reason(geom)}"]
+    if envelope is not None and not envelope.covers(geom):
+        if envelope.covers(_swapped(geom)):
+            return ["latitude and longitude look swapped (GeoJSON is longitude, latitude)"]
+        return [f"lies outside jurisdiction {where_name}" if where_name
+                else "lies outside its jurisdiction"]
+    return []
+
+
+def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for f in layer.fields:
+        value = props.get(f.name)
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        if value is None or (isinstance(value, str) and value.strip() == "" and f.kind != "text"):
+            if f.required:
+                problems.append(f"property {f.name!r} is required")
+            elif f.default is not None:
+                out[f.name] = f.default
+            continue
+        try:
+            if f.kind == "int":
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise ValueError
+                value = int(value)
+            elif f.kind == "float":
+                value = float(value)
+                if not math.isfinite(value):
+                    raise ValueError
+            elif f.kind == "bool":
+                if isinstance(value, str):
+                    if value.lower() not in ("true", "false", "1", "0"):
+                        raise ValueError
+                    value = value.lower() in ("true", "1")
+                elif isinstance(value, (bool, int)) and value in (0, 1):
+                    value = bool(value)
+                else:
+                    raise ValueError
+            elif f.kind == "wkt":
+                value = shapely.from_wkt(str(value)).wkt
+            else:
+                value = str(value)
+        except Exception:
+            problems.append(f"property {f.name!r} must be {_KIND_WORDS[f.kind]}, got {value!r}")
+            continue
+        if f.required and value == "":
+            problems.append(f"property {f.name!r} is required")
+        if f.choices and value not in f.choices:
+            problems.append(f"property {f.name!r} must be one of {', '.join(f.choices)}; "
+                            f"got {value!r}")
+        if f.minimum is not None and value < f.minimum:
+            problems.append(f"property {f.name!r} must be at least {f.minimum:g}; got {value}")
+        if f.pattern and not re.fullmatch(f.pattern, str(value)):
+            problems.append(f"property {f.name!r} has the wrong form: {value!r}")
+        out[f.name] = value
+    return out, problems
+
+
+def promote(layer: Layer, geom: BaseGeometry) -> BaseGeometry:
+    """The geometry in the layer's stored type (a Polygon becomes a one-part MultiPolygon)."""
+    if layer.stored_type == "MultiPolygon" and geom.geom_type == "Polygon":
+        return MultiPolygon([geom])
+    return geom
+
+
+def check_rows(layer: Layer, items: Iterable[tuple[Mapping[str, Any] | None, Any]],
+               envelope: BaseGeometry | None = None, where_name: str | None = None,
+               labels: list[str] | None = None) -> list[Row]:
+    """Check ``(properties, geometry)`` pairs for ``layer``; all of them pass, or none does.
+
+    Parameters
+    ----------
+    layer
+        The layer they are written to.
+    items
+        Properties (a mapping or None) and a geometry: a shapely geometry or a GeoJSON dict.
+    envelope
+        The jurisdiction's boundary with its tolerance; features must lie inside it.
+    where_name
+        The jurisdiction's name, for messages.
+    labels
+        How to name each item in messages (default: "feature N").
+
+    Raises
+    ------
+    InvalidInput
+        Listing every problem of every feature (up to ``MAX_LISTED`` of them).
+    """
+    rows: list[Row] = []
+    problems: list[str] = []
+    for i, (props, geom) in enumerate(items):
+        label = labels[i] if labels else f"feature {i + 1}"
+        mine: list[str] = []
+        if props is not None and not isinstance(props, Mapping):
+            mine.append("'properties' must be an object or null")
+            props = {}
+        values, prop_problems = _coerce(layer, props or {})
+        mine += prop_problems
+        g: BaseGeometry | None = None
+        if geom is None:
+            mine.append("has no geometry")
+        elif isinstance(geom, BaseGeometry):
+            g = geom
+        else:
+            try:
+                g = shape(geom)
+            except Exception as exc:
+                mine.append(f"malformed geometry: {exc or type(exc).__name__}")
+        if g is not None:
+            mine += _geometry_problems(layer, g, envelope, where_name)
+        if mine:
+            problems += [f"{label}: {p}" for p in mine]
+        else:
+            assert g is not None
+            rows.append(Row(values, promote(layer, g)))
+    if problems:
+        shown = problems[:MAX_LISTED]
+        if len(problems) > MAX_LISTED:
+            shown.append(f"... and {len(problems) - MAX_LISTED} more problems")
+        raise InvalidInput(
+            f"{len(problems)} problem(s) in the {layer.name} input; nothing was written", shown)
+    return rows
+
+
+def check_features(layer: Layer, features: list[Mapping[str, Any]],
+                   envelope: BaseGeometry | None = None,
+                   where_name: str | None = None) -> list[Row]:
+    """Check GeoJSON Feature dicts (see :func:`check_rows`)."""
+    items: list[tuple[Any, Any]] = []
+    labels = []
+    for i, f in enumerate(features):
+        if not isinstance(f, Mapping) or f.get("type") != "Feature":
+            items.append(({}, None))
+            labels.append(f"feature {i + 1} (not a GeoJSON Feature)")
+            continue
+        items.append((f.get("properties"), f.get("geometry")))
+        name = (f.get("properties") or {}).get("name") if isinstance(f.get("properties"), Mapping) else None
+        labels.append(f"feature {i + 1}" + (f" ({name})" if name else ""))
+    return check_rows(layer, items, envelope, where_name, labels)

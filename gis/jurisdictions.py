@@ -1,0 +1,76 @@
+"""Creating and removing jurisdictions (社区辖区)."""
+
+from __future__ import annotations
+
+import re
+
+import shapely
+from psycopg2.extensions import cursor as Cursor
+from shapely.geometry import MultiPolygon, Point
+from shapely.geometry.base import BaseGeometry
+
+from gis.crs import utm_srid
+from gis.errors import Conflict, InvalidInput, NotFound
+from gis.store import Jurisdiction, find_jurisdiction
+
+SLUG = re.compile(r"^[a-z][a-z0-9_-]{1,62}$")
+
+
+def check_boundary(boundary: BaseGeometry) -> MultiPolygon:
+    """A jurisdiction boundary as a valid MultiPolygon in lon/lat; every problem otherwise."""
+    problems = []
+    if boundary.geom_type not in ("Polygon", "MultiPolygon"):
+        problems.append(f"boundary must be a Polygon or MultiPolygon, got {boundary.geom_type}")
+    elif boundary.is_empty:
+        problems.append("boundary is empty")
+    else:
+        minx, miny, maxx, maxy = boundary.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            problems.append("boundary coordinates are not WGS84 longitude/latitude")
+        elif not boundary.is_valid:
+            problems.append(f"invalid boundary: {shapely.is_valid_reason(boundary)}")
+    if problems:
+        raise InvalidInput("the jurisdiction boundary cannot be used", problems)
+    return boundary if boundary.geom_type == "MultiPolygon" else MultiPolygon([boundary])
+
+
+def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometry, *,
+                        admin_code: str | None = None, households: int | None = None,
+                        population: int | None = None,
+                        office: tuple[float, float] | None = None) -> Jurisdiction:
+    """Insert a jurisdiction; its metric CRS is the UTM zone of its centroid."""
+    if not SLUG.match(slug):
+        raise InvalidInput(f"jurisdiction slug {slug!r} must be lower-case letters, digits, "
+                           "'-' or '_', starting with a letter (2-63 characters)")
+    if admin_code is not None and not re.fullmatch(r"[0-9]{12}", admin_code):
+        raise InvalidInput(f"admin code {admin_code!r} must be 12 digits")
+    geom = check_boundary(boundary)
+    if office is not None and not geom.buffer(1e-5).covers(Point(office)):
+        raise InvalidInput(f"the office point {office} lies outside the boundary of {slug}")
+    cur.execute("SELECT 1 FROM jurisdiction WHERE slug = %s", (slug,))
+    if cur.fetchone():
+        raise Conflict(f"jurisdiction {slug!r} exists already")
+    c = geom.centroid
+    cur.execute(
+        "INSERT INTO jurisdiction (slug, name, admin_code, metric_srid, households, population,"
+        " office, geom) VALUES (%s, %s, %s, %s, %s, %s,"
+        " CASE WHEN %s::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END,"
+        " ST_GeomFromWKB(%s, 4326))",
+        (slug, name, admin_code, utm_srid(c.x, c.y), households, population,
+         office[0] if office else None, office[0] if office else None,
+         office[1] if office else None, shapely.to_wkb(geom)),
+    )
+    return find_jurisdiction(cur, slug)
+
+
+def delete_jurisdiction(cur: Cursor, slug: str) -> None:
+    """Delete a jurisdiction and everything in it (recorded in the history)."""
+    cur.execute("DELETE FROM jurisdiction WHERE slug = %s RETURNING id", (slug,))
+    if cur.fetchone() is None:
+        raise NotFound(f"unknown jurisdiction {slug!r}")
+
+
+def list_jurisdictions(cur: Cursor) -> list[dict]:
+    """Every jurisdiction with its slug, name and code."""
+    cur.execute("SELECT slug, name, admin_code FROM jurisdiction ORDER BY slug")
+    return [{"slug": s, "name": n, "admin_code": c} for s, n, c in cur.fetchall()]

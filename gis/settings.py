@@ -1,0 +1,34 @@
+"""One settings object for the service, the CLI and the tests (env prefix ``GRIDMAP_``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The local server over its Unix socket, as the current OS user (see scripts/setup-postgres.sh).
+DEFAULT_DATABASE_URL = "postgresql:///gridmap?host=/var/run/postgresql"
+
+
+class Settings(BaseSettings):
+    """Settings read from ``GRIDMAP_*`` environment variables.
+
+    Built explicitly by whoever needs it (``create_app(settings)``, the CLI), never at import time.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    pool_min: int = 1
+    pool_max: int = 8
+    # Largest request body the API accepts, in bytes (413 above it).
+    max_body_bytes: int = 5 * 1024 * 1024
+    # Most features one items page returns, and the default page size.
+    items_limit_max: int = 10_000
+    items_limit_default: int = 100
+    # Household estimate for imported buildings with no count: gross floor area per household.
+    household_floor_area_m2: float = 90.0
+    # Levels assumed when an imported building has no building:levels tag.
+    default_levels: int = 1
+    # Residents per household, for estimated buildings.
+    residents_per_household: float = 2.2
+    # How far beyond the boundary imported streets are kept (metres): streets around the edge.
+    street_margin_m: float = 150.0

@@ -1,0 +1,227 @@
+"""The thin database adapter for features: read as GeoJSON built in SQL, write checked rows.
+
+Identifiers come from the layer registry and go through ``psycopg2.sql.Identifier``; values are
+always parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import NotFound, StaleVersion
+from gis.features import Row
+from gis.layers import Layer
+
+# Properties that are not plain columns: how to read them, how to write them.
+_READ = {
+    ("jurisdiction", "office_lon"): "ST_X(t.office)",
+    ("jurisdiction", "office_lat"): "ST_Y(t.office)",
+}
+_PRECISION = 7  # decimal places of GeoJSON output (~1 cm)
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """What the writers need to know of a jurisdiction."""
+
+    id: int
+    slug: str
+    name: str
+    admin_code: str | None
+    metric_srid: int
+    envelope: BaseGeometry
+
+
+_JURISDICTION = ("SELECT id, slug, name, admin_code, metric_srid, ST_AsBinary(envelope)"
+                 " FROM jurisdiction WHERE ")
+
+
+def _jurisdiction(cur: Cursor, where: str, key: object) -> Jurisdiction:
+    cur.execute(_JURISDICTION + where, (key,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"unknown jurisdiction {key!r}")
+    return Jurisdiction(row[0], row[1], row[2], row[3], row[4], shapely.from_wkb(bytes(row[5])))
+
+
+def find_jurisdiction(cur: Cursor, slug: str) -> Jurisdiction:
+    """The jurisdiction with ``slug``; :class:`NotFound` otherwise."""
+    return _jurisdiction(cur, "slug = %s", slug)
+
+
+def find_jurisdiction_by_id(cur: Cursor, jurisdiction_id: int) -> Jurisdiction:
+    """The jurisdiction with ``id``; :class:`NotFound` otherwise."""
+    return _jurisdiction(cur, "id = %s", jurisdiction_id)
+
+
+def jurisdiction_id_of(cur: Cursor, slug: str) -> int:
+    """The id of jurisdiction ``slug``; :class:`NotFound` otherwise."""
+    cur.execute("SELECT id FROM jurisdiction WHERE slug = %s", (slug,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"unknown jurisdiction {slug!r}")
+    return row[0]
+
+
+def _property_expr(layer: Layer, name: str) -> sql.Composable:
+    special = _READ.get((layer.name, name))
+    if special:
+        return sql.SQL(special)
+    kinds = {f.name: f.kind for f in layer.fields}
+    if kinds.get(name) == "wkt":
+        return sql.SQL("ST_AsText(t.{})").format(sql.Identifier(name))
+    return sql.SQL("t.{}").format(sql.Identifier(name))
+
+
+def _feature_json(layer: Layer) -> sql.Composable:
+    """SQL building one GeoJSON Feature from row ``t`` (and its jurisdiction ``j``)."""
+    props: list[sql.Composable] = [sql.SQL("'jurisdiction', j.slug")]
+    for name in layer.properties:
+        if layer.name == "jurisdiction" and name == "slug":
+            continue
+        props.append(sql.SQL("{}, {}").format(sql.Literal(name), _property_expr(layer, name)))
+    return sql.SQL(
+        "json_build_object('type', 'Feature', 'id', t.id,"
+        " 'geometry', ST_AsGeoJSON(t.geom, {prec})::json,"
+        " 'properties', json_build_object({props}))"
+    ).format(prec=sql.Literal(_PRECISION), props=sql.SQL(", ").join(props))
+
+
+def _from(layer: Layer) -> sql.Composable:
+    join = ("t.id" if layer.name == "jurisdiction" else "t.jurisdiction_id")
+    return sql.SQL("{} t JOIN jurisdiction j ON j.id = {}").format(
+        sql.Identifier(layer.name), sql.SQL(join))
+
+
+def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = None,
+                 bbox: tuple[float, float, float, float] | None = None,
+                 limit: int = 100, offset: int = 0) -> tuple[str, int]:
+    """A page of features as a JSON array text, and how many features match in all."""
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    if jurisdiction_id is not None:
+        where.append(sql.SQL("j.id = %s"))
+        params.append(jurisdiction_id)
+    if bbox is not None:
+        where.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
+        params.extend(bbox)
+    cond = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL("")
+    query = sql.SQL(
+        "SELECT coalesce(json_agg(f.feature ORDER BY f.id), '[]')::text,"
+        " (SELECT count(*) FROM {src}{cond})"
+        " FROM (SELECT t.id, {feature} AS feature FROM {src}{cond}"
+        "       ORDER BY t.id LIMIT %s OFFSET %s) f"
+    ).format(src=_from(layer), cond=cond, feature=_feature_json(layer))
+    cur.execute(query, params + params + [limit, offset])
+    features, matched = cur.fetchone()
+    return features, matched
+
+
+def get_feature(cur: Cursor, layer: Layer, feature_id: int) -> tuple[str, int]:
+    """One feature as GeoJSON text and its version; :class:`NotFound` otherwise."""
+    cur.execute(sql.SQL("SELECT {feature}::text, t.version FROM {src} WHERE t.id = %s").format(
+        feature=_feature_json(layer), src=_from(layer)), (feature_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no {layer.name} with id {feature_id}")
+    return row[0], row[1]
+
+
+def _value_sql(layer: Layer, name: str) -> sql.Composable:
+    f = layer.field(name)
+    if f.kind == "wkt":
+        return sql.SQL("ST_Multi(ST_GeomFromText(%s, 4326))")
+    return sql.SQL("%s::{}").format(sql.SQL(f.sql_type))
+
+
+def _writable_columns(layer: Layer) -> list[str]:
+    return [f.name for f in layer.fields]
+
+
+def insert_rows(cur: Cursor, layer: Layer, jurisdiction_id: int, rows: list[Row],
+                page_size: int = 1000) -> list[int]:
+    """Insert checked rows; return their new ids in order."""
+    if not rows:
+        return []
+    cols = _writable_columns(layer)
+    template = sql.SQL("(%s, {vals}, ST_GeomFromWKB(%s, 4326))").format(
+        vals=sql.SQL(", ").join(_value_sql(layer, c) for c in cols))
+    query = sql.SQL("INSERT INTO {t} (jurisdiction_id, {cols}, geom) VALUES %s RETURNING id").format(
+        t=sql.Identifier(layer.name), cols=sql.SQL(", ").join(map(sql.Identifier, cols)))
+    values = [
+        (jurisdiction_id, *[r.properties.get(c) for c in cols], shapely.to_wkb(r.geometry))
+        for r in rows
+    ]
+    ids = execute_values(cur, query.as_string(cur), values,
+                         template=template.as_string(cur), page_size=page_size, fetch=True)
+    return [i[0] for i in ids]
+
+
+def _current_version(cur: Cursor, layer: Layer, feature_id: int) -> int:
+    cur.execute(sql.SQL("SELECT version FROM {} WHERE id = %s").format(
+        sql.Identifier(layer.name)), (feature_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no {layer.name} with id {feature_id}")
+    return row[0]
+
+
+def replace_row(cur: Cursor, layer: Layer, feature_id: int, row: Row, version: int) -> int:
+    """Replace a feature's properties and geometry if it is still at ``version``; new version."""
+    cols = _writable_columns(layer)
+    sets = [sql.SQL("{} = {}").format(sql.Identifier(c), _value_sql(layer, c)) for c in cols]
+    sets.append(sql.SQL("geom = ST_GeomFromWKB(%s, 4326)"))
+    cur.execute(
+        sql.SQL("UPDATE {} SET {} WHERE id = %s AND version = %s RETURNING version").format(
+            sql.Identifier(layer.name), sql.SQL(", ").join(sets)),
+        [row.properties.get(c) for c in cols] + [shapely.to_wkb(row.geometry), feature_id, version])
+    out = cur.fetchone()
+    if out is None:
+        current = _current_version(cur, layer, feature_id)
+        raise StaleVersion(f"{layer.name} {feature_id} is at version {current}, not {version}",
+                           current)
+    return out[0]
+
+
+def delete_row(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None:
+    """Delete a feature if it is still at ``version``."""
+    cur.execute(sql.SQL("DELETE FROM {} WHERE id = %s AND version = %s RETURNING id").format(
+        sql.Identifier(layer.name)), (feature_id, version))
+    if cur.fetchone() is None:
+        current = _current_version(cur, layer, feature_id)
+        raise StaleVersion(f"{layer.name} {feature_id} is at version {current}, not {version}",
+                           current)
+
+
+def jurisdiction_of_feature(cur: Cursor, layer: Layer, feature_id: int) -> int:
+    """The jurisdiction id a feature belongs to; :class:`NotFound` otherwise."""
+    col = "id" if layer.name == "jurisdiction" else "jurisdiction_id"
+    cur.execute(sql.SQL("SELECT {} FROM {} WHERE id = %s").format(
+        sql.Identifier(col), sql.Identifier(layer.name)), (feature_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no {layer.name} with id {feature_id}")
+    return row[0]
+
+
+def layer_records(cur: Cursor, layer: Layer, jurisdiction_id: int) -> tuple[list[str], list[tuple]]:
+    """All features of a layer in a jurisdiction: column names and rows (id, properties, WKB)."""
+    exprs = [_property_expr(layer, name) for name in layer.properties
+             if not (layer.name == "jurisdiction" and name == "slug")]
+    names = ["id"] + [n for n in layer.properties if not (layer.name == "jurisdiction" and n == "slug")]
+    if layer.name == "jurisdiction":
+        exprs.insert(0, sql.SQL("t.slug"))
+        names.insert(1, "slug")
+    col = "t.id" if layer.name == "jurisdiction" else "t.jurisdiction_id"
+    cur.execute(sql.SQL("SELECT t.id, {exprs}, ST_AsBinary(t.geom) FROM {t} t WHERE {col} = %s"
+                        " ORDER BY t.id").format(exprs=sql.SQL(", ").join(exprs),
+                                                 t=sql.Identifier(layer.name), col=sql.SQL(col)),
+                (jurisdiction_id,))
+    return names, cur.fetchall()

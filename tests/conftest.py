@@ -1,0 +1,159 @@
+"""Test fixtures: a database of our own per test run, on the real PostGIS, dropped at the end.
+
+The run's database is created from ``GRIDMAP_DATABASE_URL`` (default: the local server), migrated
+and loaded with the embedded datasets. Tests that change data work on copies of a dataset under
+new slugs, so tests do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg2
+import pytest
+import uvicorn
+from psycopg2.extensions import make_dsn, parse_dsn
+
+from gis import datasets, db
+from gis.importing import import_package
+from gis.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_dbname(url: str, name: str) -> str:
+    params = parse_dsn(url)
+    params["dbname"] = name
+    return make_dsn(**params)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A fresh database for this run: created, migrated, loaded; dropped afterwards."""
+    base = Settings().database_url
+    name = f"gridmap_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(_with_dbname(base, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    url = _with_dbname(base, name)
+    try:
+        conn = db.connect(url)
+        db.migrate(conn)
+        for dataset in datasets.available():
+            datasets.load(conn, dataset)
+        conn.close()
+        yield url
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """Settings pointing at the run's database."""
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def conn(database_url: str):
+    """A connection for one test."""
+    c = db.connect(database_url)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def copy_of(conn):
+    """Make a copy of an embedded dataset under a new slug; returns the slug."""
+
+    def make(dataset: str = "huamao") -> str:
+        slug = f"{dataset[:20]}-{uuid.uuid4().hex[:8]}"
+        import_package(conn, datasets.dataset_path(dataset), slug)
+        return slug
+
+    return make
+
+
+def scalar(conn, query: str, *params):
+    """One value from a query."""
+    with db.transaction(conn) as cur:
+        cur.execute(query, params)
+        return cur.fetchone()[0]
+
+
+def count(conn, table: str, slug: str | None = None) -> int:
+    """Rows of ``table`` (in jurisdiction ``slug`` when given)."""
+    if slug is None:
+        return scalar(conn, f"SELECT count(*) FROM {table}")
+    return scalar(conn, f"SELECT count(*) FROM {table} t JOIN jurisdiction j"
+                        f" ON j.id = t.jurisdiction_id WHERE j.slug = %s", slug)
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings):
+    """The real app served by uvicorn on a free loopback port, for the run."""
+    from api.main import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def client(server: str):
+    """An HTTP client for the served app."""
+    with httpx.Client(base_url=server, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def cli(database_url: str):
+    """Run the ``gridmap`` command against the run's database; returns the CompletedProcess."""
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = {**os.environ, "GRIDMAP_DATABASE_URL": database_url}
+        proc = subprocess.run([sys.executable, "-m", "gis.cli", *args], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=600)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"gridmap {' '.join(args)} failed ({proc.returncode}):\n"
+                                 f"{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    return run
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """In CI a skipped test is a failure: the database tests must all run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if os.environ.get("CI") and skipped:
+        terminalreporter.write_line(f"CI: {len(skipped)} test(s) skipped; failing the run",
+                                    red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run in CI when anything was skipped."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("CI") and reporter and reporter.stats.get("skipped"):
+        session.exitstatus = 1

@@ -1,0 +1,49 @@
+"""CRS helpers: UTM zones, GCJ-02 and the rule that nothing is reprojected undeclared."""
+
+import math
+
+import pytest
+from pyproj import CRS
+from shapely.geometry import Point
+
+from gis.crs import gcj02_to_wgs84, source_crs, to_wgs84, utm_srid, wgs84_to_gcj02
+
+
+def test_gcj02_matches_the_published_offset():
+    lon, lat = wgs84_to_gcj02(116.404, 39.915)
+    assert lon == pytest.approx(116.41024449916938, abs=1e-6)
+    assert lat == pytest.approx(39.91640428150164, abs=1e-6)
+
+
+def test_gcj02_inverse_round_trips_to_a_centimetre():
+    lon, lat = gcj02_to_wgs84(*wgs84_to_gcj02(116.48, 39.91))
+    assert lon == pytest.approx(116.48, abs=1e-7) and lat == pytest.approx(39.91, abs=1e-7)
+
+
+def test_outside_china_is_not_shifted():
+    assert wgs84_to_gcj02(26.95, 60.53) == (26.95, 60.53)
+
+
+def test_utm_zone_of_beijing_and_kouvola():
+    assert utm_srid(116.48, 39.91) == 32650
+    assert utm_srid(26.95, 60.53) == 32635
+    assert utm_srid(-70.6, -33.4) == 32719
+
+
+def test_source_crs_rules():
+    assert source_crs(None, None) is None
+    assert source_crs(CRS(4490), None) is None
+    assert source_crs(CRS(3857), CRS(3857)) == CRS(3857)
+    assert source_crs(None, "gcj02") == "gcj02"
+    with pytest.raises(ValueError, match="EPSG:3857, not WGS84"):
+        source_crs(CRS(3857), None)
+    with pytest.raises(ValueError, match="but EPSG:32650 was declared"):
+        source_crs(CRS(3857), CRS(32650))
+
+
+def test_to_wgs84_from_web_mercator():
+    x, y, r = 12966000.0, 4852000.0, 6378137.0
+    g = to_wgs84([Point(x, y)], CRS(3857))[0]
+    # The spherical Mercator inverse, computed independently.
+    assert g.x == pytest.approx(math.degrees(x / r), abs=1e-9)
+    assert g.y == pytest.approx(math.degrees(math.atan(math.sinh(y / r))), abs=1e-9)
