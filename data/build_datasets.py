@@ -117,13 +117,13 @@ def huamao() -> Community:
     buildings += slabs("电厂小区", (0, 450, 280, 600), 2, 2, 6, hh[1], rs[1])
     for i, b in enumerate(buildings[4:], start=5):
         b.name = f"电厂小区{i}号楼"
-    # 柴家湾小区 (自助): north middle, with the community office (居委会) by 华贸中街.
+    # 柴家湾小区 (自助): north middle, with the community office (居委会) by 柴家湾胡同.
     start = len(buildings)
     buildings += slabs("柴家湾小区", (280, 450, 560, 600), 2, 2, 6, 230, 420)
     buildings += slabs("柴家湾小区", (280, 300, 560, 450), 1, 2, 6, 150, 270)
     for i, b in enumerate(buildings[start:], start=1):
         b.name = f"柴家湾小区{i}号楼"
-    buildings.append(Building("华贸中心社区居委会", (390, 360, 450, 380), "public", 2))
+    buildings.append(Building("华贸中心社区居委会", (390, 415, 450, 435), "public", 2))
     # 住四小区 (自管): north-east.
     start = len(buildings)
     buildings += slabs("住四小区", (560, 450, 840, 600), 2, 2, 6, 240, 430)
@@ -178,7 +178,7 @@ def huamao() -> Community:
             {"name": "柴家湾小区快递柜", "kind": "parcel_locker", "at": (480, 440), "capacity": 100},
             {"name": "住四小区快递柜", "kind": "parcel_locker", "at": (700, 440), "capacity": 110},
         ],
-        office=(420, 355),
+        office=(420, 438),
     )
 
 

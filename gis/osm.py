@@ -149,8 +149,8 @@ def import_osm(conn: Connection, path: Path, slug: str, name: str, boundary: Bas
     """Create jurisdiction ``slug`` from an OSM extract clipped to ``boundary``; all or nothing."""
     boundary = check_boundary(boundary)
     c = boundary.centroid
-    margin_deg = settings.street_margin_m / 111_000 / max(np.cos(np.radians(c.y)), 0.1)
-    area = boundary.buffer(margin_deg)
+    area = (gpd.GeoSeries([boundary], crs=4326).to_crs(utm_srid(c.x, c.y))
+            .buffer(settings.street_margin_m).to_crs(4326).iloc[0])
     progress(f"reading {path.name}")
     edges, buildings, pois = read_osm(path, area)
     progress(f"read {len(edges)} walkable ways, {len(buildings)} buildings, {len(pois)} sites")

@@ -128,7 +128,7 @@ def client(server: str):
         yield c
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli(database_url: str):
     """Run the ``gridmap`` command against the run's database; returns the CompletedProcess."""
 
