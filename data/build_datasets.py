@@ -261,7 +261,7 @@ def _inset(rect: tuple[float, float, float, float], d: float) -> Polygon:
 def entrance(footprint: Polygon, streets) -> Point:
     """The midpoint of the footprint side nearest to a street."""
     coords = list(footprint.exterior.coords)
-    mids = [Point((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(coords, coords[1:])]
+    mids = [Point((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(coords, coords[1:], strict=False)]
     return min(mids, key=lambda p: p.distance(streets))
 
 

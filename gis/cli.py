@@ -79,8 +79,9 @@ def import_osm(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a jurisdiction from an OSM extract: streets, buildings, candidate sites."""
-    from gis.osm import import_osm as run, parse_bbox
     from gis.importing import read_source
+    from gis.osm import import_osm as run
+    from gis.osm import parse_bbox
 
     if (boundary is None) == (bbox is None):
         raise InvalidInput("give exactly one of --boundary FILE or --bbox W,S,E,N")

@@ -1,0 +1,175 @@
+"""The HTTP API on a real server and database: reads, writes with ETags, and bad input."""
+
+import json
+
+import pytest
+
+from tests.conftest import count
+
+ZONE = {"type": "Feature", "properties": {"name": "新分拣区", "capacity": 12},
+        "geometry": {"type": "Polygon", "coordinates": [[
+            [116.4790, 39.9080], [116.4792, 39.9080], [116.4792, 39.9081],
+            [116.4790, 39.9081], [116.4790, 39.9080]]]}}
+
+
+def problem_of(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    return body
+
+
+def test_health(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["postgis"].startswith("3.")
+
+
+def test_collections_and_openapi(client):
+    ids = [c["id"] for c in client.get("/collections").json()["collections"]]
+    assert {"grid", "building", "courier_zone", "post_station", "street_edge"} <= set(ids)
+    assert "/collections/{layer}/items" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_items_filters_and_paging(client):
+    r = client.get("/collections/building/items", params={"jurisdiction": "huamao", "limit": 10})
+    assert r.headers["content-type"] == "application/geo+json"
+    page = r.json()
+    assert page["numberMatched"] == 32 and page["numberReturned"] == 10
+    nxt = [link["href"] for link in page["links"] if link["rel"] == "next"][0]
+    assert len(client.get(nxt).json()["features"]) == 10
+    everything = client.get("/collections/building/items", params={"limit": 1000}).json()
+    assert everything["numberMatched"] > 32  # every jurisdiction when none is named
+    # A bbox around the south-west corner of Huamao holds the office towers, not the compounds.
+    west, south = 116.4745, 39.9075
+    box = client.get("/collections/building/items", params={
+        "jurisdiction": "huamao", "bbox": f"{west},{south},{west + 0.0025},{south + 0.0012}"}).json()
+    names = {f["properties"]["name"] for f in box["features"]}
+    assert "华贸中心写字楼1座" in names and not any("小区" in n for n in names)
+
+
+def test_create_read_replace_delete_with_etags(client, conn, copy_of):
+    slug = copy_of()
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug}, json=ZONE)
+    assert r.status_code == 201, r.text
+    fid = r.json()["ids"][0]
+    got = client.get(f"/collections/courier_zone/items/{fid}")
+    assert got.json()["properties"]["name"] == "新分拣区"
+    tag = got.headers["etag"]
+    changed = {**ZONE, "properties": {"name": "新分拣区", "capacity": 20}}
+    r = client.put(f"/collections/courier_zone/items/{fid}", json=changed, headers={"If-Match": tag})
+    assert r.status_code == 204 and r.headers["etag"] != tag
+    # The old ETag is stale now: 412 with the current version, nothing written.
+    stale = client.put(f"/collections/courier_zone/items/{fid}",
+                       json={**ZONE, "properties": {"name": "x", "capacity": 1}},
+                       headers={"If-Match": tag})
+    assert problem_of(stale, 412)["current_version"] == 2
+    assert client.get(f"/collections/courier_zone/items/{fid}").json()["properties"]["capacity"] == 20
+    # No If-Match at all: 428.
+    problem_of(client.put(f"/collections/courier_zone/items/{fid}", json=changed), 428)
+    problem_of(client.delete(f"/collections/courier_zone/items/{fid}",
+                             headers={"If-Match": tag}), 412)
+    new_tag = client.get(f"/collections/courier_zone/items/{fid}").headers["etag"]
+    assert client.delete(f"/collections/courier_zone/items/{fid}",
+                         headers={"If-Match": new_tag}).status_code == 204
+    problem_of(client.get(f"/collections/courier_zone/items/{fid}"), 404)
+
+
+def polygon(coords):
+    return {**ZONE, "geometry": {"type": "Polygon", "coordinates": [coords]}}
+
+
+BAD = [
+    ("malformed JSON", b'{"type": "Feature", ', 400, "malformed JSON"),
+    ("not GeoJSON", json.dumps({"type": "Banana"}).encode(), 422, "expected a GeoJSON"),
+    ("wrong geometry type", json.dumps({**ZONE, "geometry": {
+        "type": "Point", "coordinates": [116.479, 39.908]}}).encode(), 422,
+     "wrong geometry type Point"),
+    ("self-intersecting", json.dumps(polygon([[116.4790, 39.9080], [116.4792, 39.9081],
+                                              [116.4792, 39.9080], [116.4790, 39.9081],
+                                              [116.4790, 39.9080]])).encode(), 422,
+     "Self-intersection"),
+    ("empty", json.dumps({**ZONE, "geometry": {"type": "Polygon", "coordinates": []}}).encode(),
+     422, "empty geometry"),
+    ("out of range", json.dumps(polygon([[1e7, 4e6], [1.1e7, 4e6], [1.1e7, 4.1e6],
+                                         [1e7, 4e6]])).encode(), 422, "out of range"),
+    ("swapped", json.dumps(polygon([[39.9080, 116.4790], [39.9080, 116.4792],
+                                    [39.9081, 116.4792], [39.9080, 116.4790]])).encode(), 422,
+     "look swapped"),
+    ("outside", json.dumps(polygon([[116.50, 39.90], [116.51, 39.90], [116.51, 39.91],
+                                    [116.50, 39.90]])).encode(), 422, "outside jurisdiction"),
+    ("other CRS", json.dumps({**ZONE, "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::3857"}}}).encode(), 422, "Content-Crs"),
+    ("missing property", json.dumps({**ZONE, "properties": {}}).encode(), 422,
+     "'name' is required"),
+]
+
+
+@pytest.mark.parametrize("name, body, status, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_refused_and_nothing_written(client, conn, copy_of, name, body, status,
+                                                  message):
+    slug = copy_of()
+    before = count(conn, "courier_zone", slug)
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug},
+                    content=body, headers={"Content-Type": "application/geo+json"})
+    assert message in json.dumps(problem_of(r, status), ensure_ascii=False)
+    assert count(conn, "courier_zone", slug) == before
+
+
+def test_declared_crs_is_transformed(client, conn, copy_of):
+    from pyproj import Transformer
+
+    slug = copy_of()
+    tr = Transformer.from_crs(4326, 3857, always_xy=True)
+    ring = [list(tr.transform(x, y)) for x, y in ZONE["geometry"]["coordinates"][0]]
+    body = {**polygon(ring), "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}}
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug},
+                    json=body, headers={"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/3857>"})
+    assert r.status_code == 201, r.text
+    got = client.get(f"/collections/courier_zone/items/{r.json()['ids'][0]}").json()
+    assert got["geometry"]["coordinates"][0][0] == pytest.approx([116.4790, 39.9080], abs=1e-7)
+
+
+def test_one_bad_feature_in_a_collection_writes_none(client, conn, copy_of):
+    slug = copy_of()
+    before = count(conn, "courier_zone", slug)
+    bad = {**ZONE, "geometry": {"type": "Point", "coordinates": [116.479, 39.908]}}
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug},
+                    json={"type": "FeatureCollection", "features": [ZONE, ZONE, bad]})
+    assert "feature 3" in problem_of(r, 422)["problems"][0]
+    assert count(conn, "courier_zone", slug) == before
+
+
+def test_unknown_layer_jurisdiction_and_feature(client):
+    problem_of(client.get("/collections/castle/items"), 404)
+    problem_of(client.get("/collections/grid/items", params={"jurisdiction": "nowhere"}), 404)
+    problem_of(client.post("/collections/courier_zone/items", params={"jurisdiction": "nowhere"},
+                           json=ZONE), 404)
+    problem_of(client.get("/collections/grid/items/999999"), 404)
+
+
+def test_derived_layers_are_read_only(client):
+    problem_of(client.post("/collections/street_node/items", params={"jurisdiction": "huamao"},
+                           json=ZONE), 422)
+
+
+def test_payload_over_the_limit_is_refused(client, settings, conn):
+    before = count(conn, "courier_zone")
+    big = b'{"type":"FeatureCollection","features":[' + b" " * (settings.max_body_bytes + 1) + b"]}"
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": "huamao"},
+                    content=big)
+    assert "over the limit" in problem_of(r, 413)["detail"]
+    assert count(conn, "courier_zone") == before
+
+
+@pytest.mark.parametrize("params", [{"bbox": "1,2,3"}, {"bbox": "200,0,210,10"},
+                                    {"limit": "0"}, {"limit": "100000000"}])
+def test_bad_query_parameters(client, params):
+    problem_of(client.get("/collections/building/items", params=params), 400)
+
+
+def test_overview_map_page(client):
+    r = client.get("/", params={"jurisdiction": "huamao"})
+    assert r.status_code == 200
+    assert "110105015001001" in r.text and "Courier zones" in r.text

@@ -1,0 +1,166 @@
+"""Export and import: packages round-trip, single layers in several formats, bad files refused."""
+
+import json
+import zipfile
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import Point, box
+
+from gis.exporting import export_geojson, export_gpkg
+from gis.importing import import_package
+from tests.conftest import count, scalar
+
+LAYERS = ("compound", "grid", "building", "courier_zone", "post_station", "street_edge")
+
+
+def snapshot(conn, slug):
+    """Every feature of a jurisdiction, by layer: sorted (properties, geometry) pairs."""
+    out = {}
+    with conn.cursor() as cur:
+        for layer in LAYERS:
+            cur.execute(f"SELECT to_jsonb(t) - 'id' - 'jurisdiction_id' - 'version' - 'updated_at'"
+                        f" - 'geom' - 'grid_id' - 'building_id' - 'source' - 'target',"
+                        f" ST_AsText(ST_SnapToGrid(t.geom, 1e-7)) FROM {layer} t"
+                        f" JOIN jurisdiction j ON j.id = t.jurisdiction_id WHERE j.slug = %s",
+                        (slug,))
+            out[layer] = sorted((json.dumps(p, sort_keys=True, ensure_ascii=False), g)
+                                for p, g in cur.fetchall())
+        cur.execute("SELECT b.name, s.name FROM post_station s JOIN building b ON b.id ="
+                    " s.building_id JOIN jurisdiction j ON j.id = s.jurisdiction_id"
+                    " WHERE j.slug = %s ORDER BY 2", (slug,))
+        out["station_building"] = cur.fetchall()
+    conn.rollback()
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_export_then_import_gives_the_same_features(conn, tmp_path, fmt):
+    target = tmp_path / ("huamao.gpkg" if fmt == "gpkg" else "huamao")
+    counts = (export_gpkg if fmt == "gpkg" else export_geojson)(conn, "huamao", target)
+    assert counts["building"] == 32
+    slug = f"roundtrip-{fmt}"
+    import_package(conn, target, slug)
+    assert snapshot(conn, slug) == snapshot(conn, "huamao")
+    s = scalar(conn, "SELECT households FROM jurisdiction WHERE slug = %s", slug)
+    assert s == 1733
+
+
+def test_gpkg_has_one_layer_per_table(conn, tmp_path, cli):
+    out = tmp_path / "x.gpkg"
+    cli("export", "huamao", "-o", str(out))
+    import pyogrio
+    names = {row[0] for row in pyogrio.list_layers(out)}
+    assert names == {"jurisdiction", "compound", "grid", "building", "courier_zone",
+                     "post_station", "candidate_site", "street_edge", "street_node"}
+
+
+def zones(n, origin=(116.4760, 39.9080)):
+    x, y = origin
+    return gpd.GeoDataFrame({"名称": [f"zone {i}" for i in range(n)], "bays": list(range(n))},
+                            geometry=[box(x + i * 0.0003, y, x + i * 0.0003 + 0.0001, y + 0.0001)
+                                      for i in range(n)], crs=4326)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "shp.zip"])
+def test_import_layer_with_column_mapping(conn, copy_of, cli, tmp_path, fmt):
+    slug = copy_of()
+    before = count(conn, "courier_zone", slug)
+    path = tmp_path / f"zones.{fmt}"
+    frame = zones(3)
+    if fmt == "shp.zip":
+        shp = tmp_path / "zones.shp"
+        frame.to_file(shp, engine="pyogrio")
+        with zipfile.ZipFile(path, "w") as z:
+            for part in tmp_path.glob("zones.*"):
+                if part.suffix != ".zip":
+                    z.write(part, part.name)
+    else:
+        frame.to_file(path, engine="pyogrio")
+    out = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
+              "--map", "名称=name", "--map", "bays=capacity", "--json")
+    assert json.loads(out.stdout)["counts"] == {"courier_zone": 3}
+    assert count(conn, "courier_zone", slug) == before + 3
+    assert scalar(conn, "SELECT capacity FROM courier_zone WHERE name = 'zone 2' AND"
+                        " jurisdiction_id = (SELECT id FROM jurisdiction WHERE slug = %s)", slug) == 2
+
+
+def test_projected_file_needs_a_declared_transform(conn, copy_of, cli, tmp_path):
+    slug = copy_of()
+    path = tmp_path / "zones_3857.gpkg"
+    zones(2).to_crs(3857).to_file(path, engine="pyogrio")
+    before = count(conn, "courier_zone", slug)
+    refused = cli("import", "file", str(path), "--jurisdiction", slug, "--layer",
+                  "courier_zone", "--map", "名称=name", check=False)
+    assert refused.returncode == 2 and "EPSG:3857, not WGS84" in refused.stderr
+    assert count(conn, "courier_zone", slug) == before
+    cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
+        "--map", "名称=name", "--crs", "EPSG:3857")
+    assert count(conn, "courier_zone", slug) == before + 2
+
+
+def test_gcj02_data_are_shifted_back_to_wgs84(conn, copy_of, cli, tmp_path):
+    from gis.crs import wgs84_to_gcj02
+
+    slug = copy_of()
+    lon, lat = 116.4790, 39.9090
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    path = tmp_path / "locker.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [glon, glat]},
+        "properties": {"name": "高德坐标快递柜", "kind": "parcel_locker"}}]}, ensure_ascii=False))
+    cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "post_station",
+        "--crs", "gcj02")
+    wkt = scalar(conn, "SELECT ST_AsText(geom) FROM post_station WHERE name = '高德坐标快递柜'")
+    assert shapely.from_wkt(wkt).distance(Point(lon, lat)) < 1e-7
+
+
+def test_one_bad_feature_writes_nothing(conn, copy_of, cli, tmp_path):
+    slug = copy_of()
+    frame = zones(3)
+    frame.loc[1, "geometry"] = box(117.5, 39.5, 117.6, 39.6)  # far outside
+    path = tmp_path / "zones.geojson"
+    frame.to_file(path, engine="pyogrio")
+    before = count(conn, "courier_zone", slug)
+    out = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
+              "--map", "名称=name", check=False)
+    assert out.returncode == 2
+    assert "feature 2" in out.stderr and "outside jurisdiction" in out.stderr
+    assert count(conn, "courier_zone", slug) == before
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"SQLite format 3\x00" + b"\x00" * 200, "cannot read"),
+    (b"", "cannot read"),
+])
+def test_corrupt_gpkg_is_refused(conn, cli, tmp_path, content, message):
+    path = tmp_path / "broken.gpkg"
+    path.write_bytes(content)
+    n = count(conn, "jurisdiction")
+    out = cli("import", "file", str(path), "--jurisdiction", "broken", check=False)
+    assert out.returncode == 2 and message in out.stderr
+    assert count(conn, "jurisdiction") == n
+
+
+def test_truncated_gpkg_export_is_refused(conn, cli, tmp_path):
+    good = tmp_path / "good.gpkg"
+    export_gpkg(conn, "xinghuananli", good)
+    data = good.read_bytes()
+    bad = tmp_path / "truncated.gpkg"
+    bad.write_bytes(data[: len(data) // 2])
+    n = count(conn, "jurisdiction")
+    out = cli("import", "file", str(bad), "--jurisdiction", "truncated", check=False)
+    assert out.returncode == 2 and "truncated.gpkg" in out.stderr
+    assert count(conn, "jurisdiction") == n
+
+
+def test_unknown_layer_and_jurisdiction(cli, tmp_path):
+    path = tmp_path / "z.geojson"
+    zones(1).to_file(path, engine="pyogrio")
+    out = cli("import", "file", str(path), "--jurisdiction", "huamao", "--layer", "castle",
+              check=False)
+    assert out.returncode == 2 and "unknown layer 'castle'" in out.stderr
+    out = cli("import", "file", str(path), "--jurisdiction", "nowhere", "--layer",
+              "courier_zone", check=False)
+    assert out.returncode == 2 and "unknown jurisdiction 'nowhere'" in out.stderr
