@@ -17,6 +17,12 @@ if [ ! -x "$VENV/bin/python" ]; then
     rm -rf "$VENV"; "$PYTHON" -m venv "$VENV"
   fi
 fi
+# psycopg2 builds against libpq: it needs pg_config and the headers.
+if ! command -v pg_config >/dev/null 2>&1; then
+  log "installing libpq-dev (for psycopg2)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpq-dev >/dev/null
+fi
 stamp="$VENV/.gridmap-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -108,8 +108,8 @@ def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
     if offset + returned < matched:
         nxt = request.url.include_query_params(offset=offset + returned, limit=limit)
         links.append(f'{{"rel":"next","type":"{GEOJSON}","href":"{nxt}"}}')
-    body = ('{"type":"FeatureCollection","numberMatched":%d,"numberReturned":%d,'
-            '"links":[%s],"features":%s}' % (matched, returned, ",".join(links), features))
+    body = (f'{{"type":"FeatureCollection","numberMatched":{matched},'
+            f'"numberReturned":{returned},"links":[{",".join(links)}],"features":{features}}}')
     return Response(body, media_type=GEOJSON)
 
 
