@@ -184,7 +184,8 @@ def jurisdiction_list(as_json: JsonOpt = False) -> None:
         rows = list_jurisdictions(cur)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
-    for r in rows if not as_json else []:
+        return
+    for r in rows:
         typer.echo(f"{r['slug']}\t{r['name']}\t{r['admin_code'] or ''}")
 
 

@@ -34,9 +34,6 @@ def load(conn: Connection, name: str, *, replace: bool = False, actor: str | Non
          progress: Progress = _quiet) -> ImportReport | None:
     """Load dataset ``name`` as jurisdiction ``name``; None when it is there already."""
     path = dataset_path(name)
-    if is_loaded(conn, name):
-        if not replace:
-            return None
-        with transaction(conn, actor) as cur:
-            cur.execute("DELETE FROM jurisdiction WHERE slug = %s", (name,))
-    return import_package(conn, path, name, actor=actor, progress=progress)
+    if is_loaded(conn, name) and not replace:
+        return None
+    return import_package(conn, path, name, replace=replace, actor=actor, progress=progress)

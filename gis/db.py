@@ -50,9 +50,7 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except (psycopg2.errors.CheckViolation, psycopg2.errors.NotNullViolation,
-            psycopg2.errors.ForeignKeyViolation, psycopg2.errors.InvalidTextRepresentation,
-            psycopg2.errors.NumericValueOutOfRange, psycopg2.errors.InvalidParameterValue,
-            psycopg2.errors.DataException) as exc:
+            psycopg2.errors.ForeignKeyViolation, psycopg2.DataError) as exc:
         raise InvalidInput(first_line(exc)) from exc
     except psycopg2.errors.UniqueViolation as exc:
         detail = exc.diag.message_detail or first_line(exc)

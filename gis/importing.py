@@ -74,7 +74,6 @@ def read_source(path: Path, layer: str | None = None) -> Source:
     records = frame[columns].to_dict("records")
     ids = [r.get("id") for r in records]
     geoms = list(frame.geometry.values)
-    geoms = [None if g is None else g for g in geoms]
     return Source(records, geoms, ids, frame_crs(frame), columns)
 
 
@@ -159,13 +158,15 @@ def _clean(value: Any) -> Any:
 
 
 def import_package(conn: Connection, path: Path, slug: str | None = None, *,
-                   actor: str | None = None, progress: Progress = _quiet) -> ImportReport:
+                   replace: bool = False, actor: str | None = None,
+                   progress: Progress = _quiet) -> ImportReport:
     """Create a whole jurisdiction from a package (GeoPackage or folder of GeoJSON).
 
     The package holds a ``jurisdiction`` layer (one feature: the boundary, with slug, name,
     admin_code, households, population, office_lon/lat) and any of the feature layers, named as
     the tables. Ids in the package are replaced by new ones; a post station's ``building_id``
-    follows its building. ``slug`` overrides the package's own slug.
+    follows its building. ``slug`` overrides the package's own slug. With ``replace``, a
+    jurisdiction of that slug is deleted in the same transaction (so a failed import keeps it).
     """
     present = set(file_layers(path))
     if "jurisdiction" not in present:
@@ -185,6 +186,8 @@ def import_package(conn: Connection, path: Path, slug: str | None = None, *,
         report.notes.append(f"layers ignored: {', '.join(unknown)}")
     sources = {name: read_source(path, name) for name in IMPORT_ORDER if name in present}
     with transaction(conn, actor) as cur:
+        if replace:
+            cur.execute("DELETE FROM jurisdiction WHERE slug = %s", (target,))
         j = create_jurisdiction(
             cur, target, props.get("name") or target, boundary,
             admin_code=props.get("admin_code"),

@@ -164,3 +164,23 @@ def test_unknown_layer_and_jurisdiction(cli, tmp_path):
     out = cli("import", "file", str(path), "--jurisdiction", "nowhere", "--layer",
               "courier_zone", check=False)
     assert out.returncode == 2 and "unknown jurisdiction 'nowhere'" in out.stderr
+
+
+def test_replacing_with_a_bad_package_keeps_the_old_jurisdiction(conn, copy_of, tmp_path):
+    import shutil
+
+    from gis import datasets
+    from gis.errors import InvalidInput
+
+    slug = copy_of()
+    package = tmp_path / "pkg"
+    shutil.copytree(datasets.dataset_path("huamao"), package)
+    zones_file = package / "courier_zone.geojson"
+    data = json.loads(zones_file.read_text(encoding="utf-8"))
+    data["features"][0]["geometry"] = box(117.5, 39.5, 117.6, 39.6).__geo_interface__
+    zones_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    history = scalar(conn, "SELECT count(*) FROM history")
+    with pytest.raises(InvalidInput, match="outside jurisdiction"):
+        import_package(conn, package, slug, replace=True)
+    assert count(conn, "building", slug) == 32 and count(conn, "courier_zone", slug) == 3
+    assert scalar(conn, "SELECT count(*) FROM history") == history
