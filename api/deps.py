@@ -37,8 +37,8 @@ def get_conn(request: Request) -> Iterator[Connection]:
         pool.putconn(conn, close=broken or bool(conn.closed))
 
 
-async def json_body(request: Request) -> Any:
-    """The request body parsed as JSON, refused above the size limit (413)."""
+async def raw_body(request: Request) -> bytes:
+    """The request body, refused above the size limit (413) before it is all read."""
     limit = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -49,8 +49,14 @@ async def json_body(request: Request) -> Any:
         if size > limit:
             raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_body(request: Request) -> Any:
+    """The request body parsed as JSON, refused above the size limit (413)."""
+    body = await raw_body(request)
     try:
-        return orjson.loads(b"".join(chunks))
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
 
@@ -58,3 +64,4 @@ async def json_body(request: Request) -> Any:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
 BodyDep = Annotated[Any, Depends(json_body)]
+RawBodyDep = Annotated[bytes, Depends(raw_body)]

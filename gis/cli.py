@@ -12,6 +12,7 @@ import typer
 from gis import datasets, db
 from gis.crs import parse_crs
 from gis.errors import GridmapError, InvalidInput
+from gis.patrol.commands import patrol_app, worker_app
 from gis.settings import Settings
 
 app = typer.Typer(help="gridmap: community grid management (网格化管理) on PostGIS.",
@@ -22,6 +23,8 @@ jur_app = typer.Typer(help="Jurisdictions (社区).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(jur_app, name="jurisdiction")
+app.add_typer(patrol_app, name="patrol")
+app.add_typer(worker_app, name="worker")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]

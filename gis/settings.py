@@ -32,3 +32,12 @@ class Settings(BaseSettings):
     residents_per_household: float = 2.2
     # How far beyond the boundary imported streets are kept (metres): streets around the edge.
     street_margin_m: float = 150.0
+    # How far a point (a patrol start, a building entrance, a facility) may lie from the nearest
+    # street and still be joined to it (metres); farther is refused with the point named.
+    snap_max_m: float = 100.0
+    # Walking speed of patrols, for minutes (km/h).
+    walking_speed_kmh: float = 4.5
+    # Building kinds that get a small visit every year and a big one every two years (搜索式工作法).
+    commercial_kinds: tuple[str, ...] = ("office", "mall", "hotel")
+    # Most building visits planned on one working day, for all workers together.
+    visits_per_day: int = 4

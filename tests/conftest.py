@@ -7,6 +7,7 @@ new slugs, so tests do not depend on each other's order.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import psycopg2
+import pyrosm
 import pytest
 import uvicorn
 from psycopg2.extensions import make_dsn, parse_dsn
@@ -97,6 +99,19 @@ def count(conn, table: str, slug: str | None = None) -> int:
         return scalar(conn, f"SELECT count(*) FROM {table}")
     return scalar(conn, f"SELECT count(*) FROM {table} t JOIN jurisdiction j"
                         f" ON j.id = t.jurisdiction_id WHERE j.slug = %s", slug)
+
+
+PBF = pyrosm.get_data("test_pbf")
+KOUVOLA_BBOX = "26.93,60.52,26.97,60.54"
+
+
+@pytest.fixture(scope="session")
+def kouvola(cli):
+    """The real OSM extract pyrosm ships (Kouvola, Finland) imported once as jurisdiction
+    ``kouvola``; the import report."""
+    out = cli("import", "osm", PBF, "--jurisdiction", "kouvola", "--name", "Kouvola",
+              "--bbox", KOUVOLA_BBOX, "--json")
+    return json.loads(out.stdout)
 
 
 @pytest.fixture(scope="session")

@@ -6,19 +6,8 @@ from pathlib import Path
 
 import networkx as nx
 import pyrosm
-import pytest
 
-from tests.conftest import count, scalar
-
-PBF = pyrosm.get_data("test_pbf")
-BBOX = "26.93,60.52,26.97,60.54"
-
-
-@pytest.fixture(scope="module")
-def kouvola(cli):
-    out = cli("import", "osm", PBF, "--jurisdiction", "kouvola", "--name", "Kouvola",
-              "--bbox", BBOX, "--json")
-    return json.loads(out.stdout)
+from tests.conftest import KOUVOLA_BBOX, PBF, count, scalar
 
 
 def test_buildings_and_walkable_network(kouvola, conn):
@@ -69,7 +58,7 @@ def test_truncated_pbf_is_refused_and_writes_nothing(cli, conn, tmp_path):
     data = Path(PBF).read_bytes()
     broken.write_bytes(data[: len(data) // 3])
     out = cli("import", "osm", str(broken), "--jurisdiction", "broken", "--name", "B",
-              "--bbox", BBOX, check=False)
+              "--bbox", KOUVOLA_BBOX, check=False)
     assert out.returncode == 2
     assert "broken.osm.pbf" in out.stderr
     assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = 'broken'") == 0

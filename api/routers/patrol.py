@@ -1,0 +1,143 @@
+"""Patrol: routes, building visits, schedules, tracks, check-ins, coverage and stewards."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
+from gis.db import transaction
+from gis.errors import InvalidInput
+from gis.patrol import schedule as sched
+from gis.patrol.maps import coverage_map
+from gis.patrol.records import parse_day, patrol_coverage, record_track, record_visits, visit_progress
+from gis.patrol.routes import parse_lonlat, plan_routes
+from gis.patrol.scheduling import plan_schedule
+from gis.patrol.service import Outputs, route_outputs, visit_outputs
+from gis.patrol.stewards import add_worker, assign_stewards
+from gis.patrol.visits import parse_ids, plan_visits
+
+router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"])
+GPX = "application/gpx+xml"
+RouteFormat = Literal["json", "gpx", "geojson", "txt", "html"]
+StartQ = Annotated[str | None, Query(description="LON,LAT; default: the community office",
+                                     pattern=r"^-?[0-9.]+,-?[0-9.]+$")]
+
+
+def _dates(text: str | None, what: str) -> set[date]:
+    return {parse_day(x.strip(), what) for x in (text or "").split(",") if x.strip()}
+
+
+def _render(body: dict, out: Outputs, fmt: str, name: str) -> Response:
+    if fmt == "gpx":
+        return Response(out.gpx(), media_type=GPX,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.gpx"'})
+    if fmt == "geojson":
+        return JSONResponse(out.geojson(), media_type="application/geo+json")
+    if fmt == "txt":
+        return PlainTextResponse(out.street_list())
+    if fmt == "html":
+        return HTMLResponse(out.map_html())
+    return JSONResponse(body)
+
+
+@router.get("/route", summary="The shortest patrol over every street, shared among workers")
+def route(slug: str, conn: ConnDep, settings: SettingsDep,
+          grid: Annotated[str | None, Query(description="only this grid (code)")] = None,
+          compound: Annotated[str | None, Query(description="only this compound (name)")] = None,
+          workers: Annotated[int, Query(ge=1, le=50)] = 1, start: StartQ = None,
+          format: RouteFormat = "json") -> Response:
+    with transaction(conn) as cur:
+        plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
+                           start=parse_lonlat(start) if start else None)
+    return _render(plan.to_json(), route_outputs(plan), format, f"{slug}-patrol")
+
+
+@router.get("/visits", summary="The shortest walk through a set of buildings")
+def visits(slug: str, conn: ConnDep, settings: SettingsDep,
+           buildings: Annotated[str | None, Query(description="building ids: 1,2,3")] = None,
+           kind: Annotated[str | None, Query(description="building kinds: office,mall")] = None,
+           grid: str | None = None, start: StartQ = None,
+           format: Literal["json", "gpx", "geojson", "html"] = "json") -> Response:
+    with transaction(conn) as cur:
+        plan = plan_visits(cur, slug, settings, building_ids=parse_ids(buildings),
+                           kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
+                           start=parse_lonlat(start) if start else None)
+    return _render(plan.to_json(), visit_outputs(plan), format, f"{slug}-visits")
+
+
+@router.get("/schedule", summary="Daily patrols and building visits for the workers")
+def schedule(slug: str, conn: ConnDep, settings: SettingsDep,
+             from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
+             days: Annotated[int, Query(ge=1, le=731)],
+             workers: Annotated[str, Query(description="names, comma-separated")],
+             capacity: Annotated[int | None, Query(ge=1, le=1000)] = None,
+             holidays: str | None = None, workdays: str | None = None,
+             format: Literal["json", "csv", "ics"] = "json") -> Response:
+    names = [w.strip() for w in workers.split(",") if w.strip()]
+    cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
+    with transaction(conn) as cur:
+        plan = plan_schedule(cur, slug, settings, parse_day(from_, "from"), days, names, cal, capacity)
+    if format == "csv":
+        return Response(sched.to_csv(plan), media_type="text/csv; charset=utf-8")
+    if format == "ics":
+        return Response(sched.to_ical(plan, slug), media_type="text/calendar")
+    return JSONResponse({"jurisdiction": slug, "workers": names, "days": sched.to_json(plan)})
+
+
+@router.post("/tracks", status_code=201, summary="Upload a GPX track a worker walked on a day")
+def upload_track(slug: str, conn: ConnDep, body: RawBodyDep,
+                 worker: Annotated[str, Query(min_length=1)],
+                 day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
+    if not body:
+        raise InvalidInput("send the GPX file as the request body")
+    with transaction(conn, worker) as cur:
+        return record_track(cur, slug, worker, day, body)
+
+
+@router.post("/checkins", status_code=201, summary="Record building visits (all or none)")
+def checkins(slug: str, conn: ConnDep, body: BodyDep) -> dict:
+    with transaction(conn) as cur:
+        return {"ids": record_visits(cur, slug, body)}
+
+
+@router.get("/coverage", summary="Share of the streets walked in the last days; stale streets")
+def coverage(slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
+             as_of: str | None = None, format: Literal["json", "html"] = "json") -> Response:
+    with transaction(conn) as cur:
+        report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
+    if format == "html":
+        return HTMLResponse(coverage_map(report).get_root().render())
+    return JSONResponse(report)
+
+
+@router.get("/progress", summary="Building visits done against planned this year")
+def progress(slug: str, conn: ConnDep, settings: SettingsDep, as_of: str | None = None,
+             holidays: str | None = None, workdays: str | None = None) -> dict:
+    cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
+    with transaction(conn) as cur:
+        return visit_progress(cur, slug, settings.commercial_kinds, settings.visits_per_day, cal,
+                              parse_day(as_of, "as_of") if as_of else None)
+
+
+@router.get("/stewards", summary="Lane stewards assigned to grids by proximity (1:5:10)")
+def stewards(slug: str, conn: ConnDep) -> dict:
+    with transaction(conn) as cur:
+        return assign_stewards(cur, slug)
+
+
+@router.post("/workers", status_code=201, summary="Register a worker or lane steward")
+def workers(slug: str, conn: ConnDep, body: BodyDep) -> dict:
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object: {name, role, home: [lon, lat], grid}")
+    home = body.get("home")
+    if home is not None and not (isinstance(home, list) and len(home) == 2
+                                 and all(isinstance(x, int | float) for x in home)):
+        raise InvalidInput("home is [lon, lat] in degrees")
+    with transaction(conn) as cur:
+        wid = add_worker(cur, slug, str(body.get("name") or ""), str(body.get("role") or ""),
+                         parse_lonlat(f"{home[0]},{home[1]}") if home else None, body.get("grid"))
+    return {"id": wid}

@@ -1,0 +1,1 @@
+"""Patrol: routes over every street, workers, visits, schedules and what was really walked."""

@@ -1,0 +1,87 @@
+"""Folium maps of patrols: the routes of the workers, and the streets walked or gone stale."""
+
+from __future__ import annotations
+
+import folium
+from folium.plugins import PolyLineTextPath
+
+from gis.patrol.exports import Leg, Waypoint, track_coords
+
+COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999")
+# Label every n-th street of a long route with its sequence number, so labels stay legible.
+MAX_LABELS = 60
+
+
+def _fit(m: folium.Map, coords) -> None:
+    lons = [c[0] for c in coords]
+    lats = [c[1] for c in coords]
+    if lons:
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+
+
+def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) -> folium.Map:
+    """Each worker's route in its own colour with arrows in the walking direction and sequence
+    numbers, the start, and the buildings to visit."""
+    m = folium.Map(tiles=None, control_scale=True)
+    every = []
+    for worker, route in enumerate(routes, start=1):
+        colour = COLOURS[(worker - 1) % len(COLOURS)]
+        group = folium.FeatureGroup(name=f"路线 Route {worker}")
+        coords = track_coords(route)
+        every += coords.tolist()
+        if len(coords) >= 2:
+            line = folium.PolyLine([(lat, lon) for lon, lat in coords], color=colour, weight=4,
+                                   opacity=0.8, tooltip=f"{title} — 路线 Route {worker}")
+            line.add_to(group)
+            PolyLineTextPath(line, "  ►  ", repeat=True, offset=5,
+                             attributes={"fill": colour, "font-size": "14"}).add_to(group)
+        step = max(1, len(route) // MAX_LABELS)
+        for leg in route[::step]:
+            lon, lat = leg.coords[len(leg.coords) // 2]
+            folium.Marker([lat, lon], icon=folium.DivIcon(
+                html=f'<div style="font:11px sans-serif;color:{colour};font-weight:bold">{leg.seq}</div>'),
+                tooltip=f"{worker}-{leg.seq} {leg.name or ''}").add_to(group)
+        group.add_to(m)
+    stops = folium.FeatureGroup(name="起点与走访 Start and visits")
+    for w in waypoints:
+        if w.kind == "start":
+            folium.Marker([w.lat, w.lon], tooltip="起点 Start: " + w.name,
+                          icon=folium.Icon(color="black", icon="home")).add_to(stops)
+        else:
+            folium.Marker([w.lat, w.lon], tooltip=f"{w.seq}. {w.name}", icon=folium.DivIcon(
+                html=f'<div style="background:#fff;border:2px solid #333;border-radius:9px;'
+                     f'font:11px sans-serif;padding:0 4px">{w.seq}</div>')).add_to(stops)
+    stops.add_to(m)
+    _fit(m, every or [(w.lon, w.lat) for w in waypoints])
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def coverage_map(report: dict) -> folium.Map:
+    """Streets by the share walked in the window: walked in green, stale in red (with the days
+    since last walked)."""
+    m = folium.Map(tiles=None, control_scale=True)
+    walked = folium.FeatureGroup(name=f"已巡 Walked (last {report['days']} days)")
+    stale = folium.FeatureGroup(name="未巡 Stale streets")
+    every = []
+    for s in report["streets"]:
+        coords = s["geometry"]["coordinates"]
+        every += coords
+        since = f"{s['days_since']} days ago" if s["days_since"] is not None else "never"
+        tip = f"{s['name'] or ''} — {s['share']:.0%} walked; last walked {since}"
+        ok = s["share"] >= 0.5
+        folium.PolyLine([(lat, lon) for lon, lat in coords], color="#1a9850" if ok else "#d73027",
+                        weight=5 if ok else 6, opacity=0.85, tooltip=tip,
+                        dash_array=None if ok else "6 4").add_to(walked if ok else stale)
+    walked.add_to(m)
+    stale.add_to(m)
+    _fit(m, every)
+    legend = ("<div style='position:fixed;bottom:20px;left:20px;z-index:999;background:#fff;"
+              "padding:6px 10px;font:12px sans-serif;border:1px solid #999'>"
+              f"巡查覆盖 Patrol coverage {report['share']:.0%} (last {report['days']} days)<br>"
+              "<span style='color:#1a9850'>━</span> 已巡 walked &nbsp; "
+              "<span style='color:#d73027'>╍</span> 未巡 stale<br>"
+              + "<br>".join(f"{g['code']}: {g['share']:.0%}" for g in report["grids"]) + "</div>")
+    m.get_root().html.add_child(folium.Element(legend))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

@@ -1,0 +1,180 @@
+"""What was really covered: GPX tracks and building check-ins in, patrol coverage and visits out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import gpxpy
+import gpxpy.gpx
+import numpy as np
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+
+from gis.db import read_sql
+from gis.errors import InvalidInput, UnreadableFile
+from gis.network_store import AREA_MARGIN_M, load_network
+from gis.patrol.matching import match_track
+from gis.patrol.schedule import Calendar, year_visits
+from gis.store import find_jurisdiction
+
+# A street counts as walked when a track covered at least this share of it.
+WALKED_SHARE = 0.5
+
+
+def parse_day(text: str | date, what: str = "day") -> date:
+    if isinstance(text, date):
+        return text
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def read_gpx(data: bytes | str) -> list[np.ndarray]:
+    """The lon/lat segments of a GPX file's tracks (or routes, when it has no tracks)."""
+    try:
+        doc = gpxpy.parse(data.decode("utf-8") if isinstance(data, bytes) else data)
+    except (gpxpy.gpx.GPXException, UnicodeDecodeError, ValueError) as exc:
+        raise UnreadableFile(f"the GPX file is malformed: {str(exc).splitlines()[0][:200]}") from None
+    segments = [np.array([(p.longitude, p.latitude) for p in seg.points], dtype=float)
+                for trk in doc.tracks for seg in trk.segments if seg.points]
+    if not segments:
+        segments = [np.array([(p.longitude, p.latitude) for p in r.points], dtype=float)
+                    for r in doc.routes if r.points]
+    segments = [s for s in segments if len(s)]
+    if not segments:
+        raise InvalidInput("the GPX file holds no track points")
+    for s in segments:
+        if not (np.all(np.abs(s[:, 0]) <= 180) and np.all(np.abs(s[:, 1]) <= 90)):
+            raise InvalidInput("the GPX file has points outside longitude/latitude range")
+    return segments
+
+
+def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: bytes | str) -> dict:
+    """Match a worker's GPX track of a day to the streets and keep it; what it walked."""
+    if not worker or not worker.strip():
+        raise InvalidInput("name the worker who walked the track")
+    day = parse_day(day)
+    segments = read_gpx(gpx)
+    jur = find_jurisdiction(cur, slug)
+    loaded = load_network(cur, jur)
+    net = loaded.net
+    walked: dict[int, float] = {}
+    points = matched = 0
+    for seg in segments:
+        x, y = loaded.to_metric.transform(seg[:, 0], seg[:, 1])
+        m = match_track(net, np.column_stack([x, y]))
+        points += m.points
+        matched += m.matched_points
+        for e, w in m.walked_m.items():
+            walked[e] = min(float(net.length[e]), max(walked.get(e, 0.0), w))
+    lines = [s.tolist() for s in segments if len(s) >= 2]
+    if not lines:
+        raise InvalidInput("a track needs at least two points")
+    geom = json.dumps({"type": "MultiLineString", "coordinates": lines})
+    cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom)"
+                " VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)) RETURNING id",
+                (jur.id, worker.strip(), day, points, matched, geom))
+    track_id = cur.fetchone()[0]
+    rows = [(track_id, int(net.edge_ids[net.parent[e]]), w) for e, w in walked.items()]
+    if rows:
+        execute_values(cur, "INSERT INTO patrol_walked (track_id, edge_id, walked_m) VALUES %s", rows)
+    street_m = float(net.length[loaded.in_area].sum())
+    walked_m = sum(w for e, w in walked.items() if loaded.in_area[net.parent[e]])
+    return {"track_id": track_id, "worker": worker.strip(), "day": day.isoformat(), "points": points,
+            "matched_points": matched, "walked_m": round(walked_m, 2),
+            "share_of_streets": round(walked_m / street_m, 4) if street_m else 0.0,
+            "edges": sorted(int(net.edge_ids[net.parent[e]]) for e, w in walked.items()
+                            if w >= WALKED_SHARE * net.length[e])}
+
+
+def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
+    """Check-ins at buildings: all are kept, or none when any is wrong (each problem named)."""
+    if not isinstance(visits, list) or not visits:
+        raise InvalidInput("give a list of visits: {building_id, worker, day, kind}")
+    jur = find_jurisdiction(cur, slug)
+    cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s", (jur.id,))
+    known = {r[0] for r in cur.fetchall()}
+    problems, rows = [], []
+    for i, v in enumerate(visits):
+        if not isinstance(v, dict):
+            problems.append(f"visit {i}: not an object")
+            continue
+        try:
+            day = parse_day(v.get("day"), f"visit {i}: day")
+        except InvalidInput as exc:
+            problems.append(str(exc))
+            continue
+        if v.get("building_id") not in known:
+            problems.append(f"visit {i}: {slug} has no building {v.get('building_id')!r}")
+        if v.get("kind") not in ("small", "big"):
+            problems.append(f"visit {i}: kind must be small or big, got {v.get('kind')!r}")
+        worker = v.get("worker")
+        if not isinstance(worker, str) or not worker.strip():
+            problems.append(f"visit {i}: name the worker")
+        rows.append((jur.id, v.get("building_id"), (worker or "").strip() if isinstance(worker, str) else "",
+                     day, v.get("kind"), v.get("note")))
+    if problems:
+        raise InvalidInput(f"{len(problems)} of the visits cannot be recorded; none was", problems)
+    execute_values(cur, "INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind, note) "
+                        "VALUES %s RETURNING id", rows)
+    return [r[0] for r in cur.fetchall()]
+
+
+def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = None) -> dict:
+    """Share of street length walked in the last ``days`` days, per grid and in all; the streets
+    not walked (stale), with the last day each was walked."""
+    if days < 1:
+        raise InvalidInput("days must be at least 1")
+    as_of = as_of or date.today()
+    jur = find_jurisdiction(cur, slug)
+    params = {"jurisdiction_id": jur.id, "as_of": as_of, "days": days, "margin": AREA_MARGIN_M}
+    cur.execute(read_sql("patrol_coverage.sql"), params)
+    grids = [{"code": c, "name": n, "street_m": round(s, 2), "walked_m": round(w, 2),
+              "share": round(w / s, 4) if s else 0.0} for c, n, s, w in cur.fetchall()]
+    cur.execute(read_sql("patrol_streets.sql"), params)
+    streets, stale, total, walked = [], [], 0.0, 0.0
+    for eid, name, length, share, last, geom, in_area in cur.fetchall():
+        item = {"edge_id": eid, "name": name, "length_m": round(length, 2), "share": round(share, 4),
+                "last_walked": last.isoformat() if last else None,
+                "days_since": (as_of - last).days if last else None,
+                "geometry": json.loads(geom)}
+        streets.append(item)
+        if in_area:
+            total += length
+            walked += share * length
+            if share < WALKED_SHARE:
+                stale.append(item)
+    return {"jurisdiction": slug, "as_of": as_of.isoformat(), "days": days,
+            "share": round(walked / total, 4) if total else 0.0, "street_m": round(total, 2),
+            "walked_m": round(walked, 2), "grids": grids,
+            "stale": [{k: v for k, v in s.items() if k != "geometry"} for s in stale],
+            "streets": streets}
+
+
+def visit_progress(cur: Cursor, slug: str, commercial_kinds: tuple[str, ...], capacity: int,
+                   cal: Calendar, as_of: date | None = None) -> dict:
+    """This year's planned building visits up to ``as_of`` against the check-ins recorded: a
+    planned visit is done when the building has a visit of that kind this year, by ``as_of``."""
+    as_of = as_of or date.today()
+    jur = find_jurisdiction(cur, slug)
+    from gis.patrol.scheduling import commercial_buildings
+
+    buildings = commercial_buildings(cur, jur.id, commercial_kinds)
+    planned = [v for v in year_visits(buildings, as_of.year, cal, capacity) if v.day <= as_of]
+    cur.execute("SELECT building_id, kind, min(day) FROM visit WHERE jurisdiction_id = %s "
+                "AND day BETWEEN %s AND %s GROUP BY building_id, kind",
+                (jur.id, date(as_of.year, 1, 1), as_of))
+    done = {(b, k): d for b, k, d in cur.fetchall()}
+    rows = [{"building_id": v.building.id, "name": v.building.name, "kind": v.kind,
+             "planned": v.day.isoformat(),
+             "done": done[(v.building.id, v.kind)].isoformat() if (v.building.id, v.kind) in done else None}
+            for v in planned]
+    missed = [r for r in rows if r["done"] is None]
+    return {"jurisdiction": slug, "as_of": as_of.isoformat(), "year": as_of.year,
+            "planned": len(rows), "done": len(rows) - len(missed), "missed": missed, "visits": rows,
+            "by_kind": {k: {"planned": sum(r["kind"] == k for r in rows),
+                            "done": sum(r["kind"] == k and r["done"] is not None for r in rows)}
+                        for k in ("small", "big")}}
+

@@ -1,0 +1,116 @@
+"""Patrol routes for a jurisdiction, a grid or a compound: load, snap the start, solve, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from psycopg2.extensions import cursor as Cursor
+
+from gis.errors import InvalidInput
+from gis.network import StreetNetwork
+from gis.network_store import Area, LoadedNetwork, find_area, load_network, office_of
+from gis.patrol.exports import street_ids
+from gis.patrol.postman import Tour, route_inspection
+from gis.patrol.split import Split, split_tour
+from gis.settings import Settings
+from gis.store import Jurisdiction, find_jurisdiction
+
+
+@dataclass
+class Start:
+    """Where the patrol starts and where that meets the streets."""
+
+    lon: float
+    lat: float
+    node: int
+    offset_m: float
+
+
+@dataclass
+class RoutePlan:
+    """Everything a patrol route answer and its exports need."""
+
+    jurisdiction: Jurisdiction
+    area: Area
+    loaded: LoadedNetwork
+    net: StreetNetwork  # the loaded network cut at the start
+    start: Start
+    tour: Tour          # the single optimal tour
+    split: Split        # its share among the workers
+    speed_kmh: float
+
+    def minutes(self, metres: float) -> float:
+        return metres / (self.speed_kmh * 1000 / 60)
+
+    def to_json(self) -> dict:
+        net = self.net
+        routes = []
+        for i, r in enumerate(self.split.routes, start=1):
+            routes.append({"worker": i, "length_m": round(r.length_m, 2),
+                           "minutes": round(self.minutes(r.length_m), 1),
+                           "deadhead_m": round(r.length_m - r.required_m, 2) if r.steps else 0.0,
+                           "edges": street_ids(net, r.steps)})
+        unreachable = sorted({int(net.edge_ids[net.parent[e]]) for e in self.tour.unreachable})
+        return {
+            "jurisdiction": self.jurisdiction.slug,
+            "area": {"kind": self.area.kind, "name": self.area.label},
+            "start": {"lon": self.start.lon, "lat": self.start.lat,
+                      "to_street_m": round(self.start.offset_m, 2)},
+            "workers": len(self.split.routes),
+            "walking_speed_kmh": self.speed_kmh,
+            "length_m": round(sum(r.length_m for r in self.split.routes), 2),
+            "lower_bound_m": round(self.tour.lower_bound_m, 2),
+            "deadhead_m": round(sum(r.length_m for r in self.split.routes) - self.tour.required_m, 2),
+            "required_m": round(self.tour.required_m, 2),
+            "optimal": self.tour.exact,
+            "single_length_m": round(self.tour.length_m, 2),
+            "longest_m": round(self.split.longest_m, 2),
+            "longest_lower_bound_m": round(self.split.longest_lower_bound_m, 2),
+            "balance": round(self.split.balance, 4),
+            "unreachable_edges": unreachable,
+            "duplicate_edges_ignored": self.loaded.duplicates,
+            "routes": routes,
+        }
+
+
+def parse_lonlat(text: str) -> tuple[float, float]:
+    """``"LON,LAT"`` → floats, refused clearly when it is not that."""
+    try:
+        lon, lat = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidInput(f"a point is LON,LAT in degrees, got {text!r}") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(f"{text!r} is not a longitude,latitude in degrees")
+    return lon, lat
+
+
+def snap_start(loaded: LoadedNetwork, lonlat: tuple[float, float], max_m: float):
+    """Cut the network at the start; refuse a start too far from any street."""
+    x, y = loaded.to_metric.transform(*lonlat)
+    snap = loaded.net.snap(np.array([[x, y]]), max_m)[0]
+    if snap is None:
+        raise InvalidInput(f"the start ({lonlat[0]:.6f}, {lonlat[1]:.6f}) is more than {max_m:g} m "
+                           "from any street (GRIDMAP_SNAP_MAX_M)")
+    net, (node,) = loaded.net.split_at([snap])
+    return net, Start(lonlat[0], lonlat[1], node, snap.offset_m)
+
+
+def plan_routes(cur: Cursor, slug: str, settings: Settings, *, grid: str | None = None,
+                compound: str | None = None, workers: int = 1,
+                start: tuple[float, float] | None = None) -> RoutePlan:
+    """The optimal patrol of an area, shared among ``workers``."""
+    if workers < 1:
+        raise InvalidInput("workers must be at least 1")
+    jur = find_jurisdiction(cur, slug)
+    area = find_area(cur, jur, grid, compound)
+    loaded = load_network(cur, jur, area)
+    if start is None:
+        start = office_of(cur, jur)
+        if start is None:
+            raise InvalidInput(f"{slug} has no community office: give a start as LON,LAT")
+    net, where = snap_start(loaded, start, settings.snap_max_m)
+    required = loaded.in_area[net.parent]
+    tour = route_inspection(net, required, where.node)
+    split = split_tour(net, tour, workers)
+    return RoutePlan(jur, area, loaded, net, where, tour, split, settings.walking_speed_kmh)

@@ -1,0 +1,40 @@
+"""The patrol calendar for a jurisdiction: its routes and commercial buildings from PostGIS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import shapely
+from psycopg2.extensions import cursor as Cursor
+
+from gis.db import read_sql
+from gis.network import StreetNetwork
+from gis.patrol.routes import plan_routes
+from gis.patrol.schedule import Building, Calendar, Day, Route, make_schedule
+from gis.settings import Settings
+
+
+def commercial_buildings(cur: Cursor, jurisdiction_id: int, kinds: tuple[str, ...],
+                         net: StreetNetwork | None = None) -> list[Building]:
+    """The buildings that get yearly visits; with ``net``, each with the street its entrance
+    is on."""
+    cur.execute(read_sql("visit_buildings.sql"), {"jurisdiction_id": jurisdiction_id, "ids": None,
+                                                  "kinds": list(kinds), "grid": None})
+    rows = cur.fetchall()
+    if net is None or not rows:
+        return [Building(r[0], r[1], r[2]) for r in rows]
+    snaps = net.snap_geoms([shapely.from_wkb(bytes(r[4])) for r in rows], float("inf"))
+    return [Building(r[0], r[1], r[2], int(net.edge_ids[net.parent[s.edge]]) if s else None)
+            for r, s in zip(rows, snaps, strict=True)]
+
+
+def plan_schedule(cur: Cursor, slug: str, settings: Settings, start: date, days: int,
+                  workers: list[str], cal: Calendar, capacity: int | None = None) -> list[Day]:
+    """Daily patrols (the jurisdiction shared among the workers) and the building visits."""
+    plan = plan_routes(cur, slug, settings, workers=max(1, len(workers)))
+    routes = [Route(r.length_m, plan.minutes(r.length_m),
+                    frozenset(int(plan.net.edge_ids[plan.net.parent[e]]) for e, _ in r.steps))
+              for r in plan.split.routes]
+    buildings = commercial_buildings(cur, plan.jurisdiction.id, settings.commercial_kinds, plan.net)
+    return make_schedule(start, days, workers, routes, buildings, cal,
+                         capacity if capacity is not None else settings.visits_per_day)
