@@ -27,3 +27,7 @@ test: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
+
+bench: setup
+	$(VENV)/bin/python bench/patrol_bench.py > bench/results/patrol.md
+	cat bench/results/patrol.md

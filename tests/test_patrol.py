@@ -198,3 +198,13 @@ def test_network_in_pieces_duplicates_and_empty_area(copy_of, conn, client):
                     (slug,))
     empty = client.get(f"/patrol/{slug}/route", params={"compound": "tiny"})
     assert empty.status_code == 422 and "no walkable streets" in empty.json()["detail"]
+
+
+def test_patrol_map_draws_each_route_with_arrows(client):
+    html = client.get("/patrol/huamao/route", params={"workers": 2, "format": "html"}).text
+    assert "#e41a1c" in html and "#377eb8" in html  # one colour per worker
+    assert html.count("setText") >= 2                  # direction arrows along each route
+    assert "起点 Start" in html and "路线 Route 2" in html
+    visits = client.get("/patrol/huamao/visits", params={"kind": "office", "format": "html"}).text
+    assert "华贸中心写字楼1座" in visits
+

@@ -28,11 +28,11 @@ class Match:
 
 @dataclass(frozen=True)
 class Params:
-    sigma_m: float = 15.0
-    beta_m: float = 25.0
-    radius_m: float = 60.0
+    sigma_m: float = 20.0      # GPS error (emission)
+    beta_m: float = 25.0       # how much a walk may differ from the straight line (transition)
+    radius_m: float = 60.0     # streets farther than this from a point are not candidates
     candidates: int = 6
-    min_step_m: float = 5.0
+    min_step_m: float = 20.0   # thin the track to points at least this far apart
 
 
 def _thin(xy: np.ndarray, min_step: float) -> np.ndarray:

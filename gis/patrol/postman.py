@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pymatching
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csc_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from gis.errors import InvalidInput
@@ -78,10 +78,14 @@ def min_t_join(net: StreetNetwork, terminals: np.ndarray) -> np.ndarray:
     while net.length[chosen].max(initial=0) * unit > _MAX_WEIGHT:
         unit /= 10
     weights = np.maximum(np.rint(net.length[chosen] * unit), 1)
-    matching = pymatching.Matching()
-    for x, y, w in zip(net.u[chosen].tolist(), net.v[chosen].tolist(), weights.tolist(), strict=True):
-        matching.add_edge(x, y, weight=w)
-    syndrome = np.zeros(matching.num_detectors, dtype=np.uint8)  # nodes up to the last with an edge
+    k = len(chosen)
+    incidence = csc_matrix((np.ones(2 * k, dtype=np.uint8),
+                            (np.concatenate([net.u[chosen], net.v[chosen]]), np.tile(np.arange(k), 2))),
+                           shape=(net.n_nodes, k))
+    # No fault ids are tracked: the edges of the answer come back as node pairs.
+    matching = pymatching.Matching.from_check_matrix(
+        incidence, weights=weights, faults_matrix=csc_matrix((1, k), dtype=np.uint8))
+    syndrome = np.zeros(net.n_nodes, dtype=np.uint8)
     syndrome[terminals] = 1
     pairs = matching.decode_to_edges_array(syndrome)
     return np.asarray([net.edge_between(int(x), int(y)) for x, y in pairs], dtype=np.int64)
@@ -166,11 +170,12 @@ def route_inspection(net: StreetNetwork, required: np.ndarray, start: int) -> To
     if len(required) == 0:
         raise InvalidInput("none of the area's streets can be reached from the start: "
                            "they lie on another piece of the street network")
-    lower = float(net.length[required].sum() +
-                  net.length[min_t_join(net, odd_nodes(net, required))].sum())
+    join = min_t_join(net, odd_nodes(net, required))
+    lower = float(net.length[required].sum() + net.length[join].sum())
     joins = _join_pieces(net, required, start)
     walked = np.concatenate([required, joins])
-    join = min_t_join(net, odd_nodes(net, walked))
+    if len(joins):
+        join = min_t_join(net, odd_nodes(net, walked))
     steps = euler_circuit(net, np.concatenate([walked, join]), start)
     length = float(net.length[[e for e, _ in steps]].sum())
     return Tour(start=start, steps=steps, length_m=length,
