@@ -8,6 +8,9 @@ it they are (``frac0``..``frac1``), so a network split at snapped points still n
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +20,20 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.ops import substring
 
 from gis.errors import InvalidInput
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for allocation-heavy work (a walk of a tuple per step,
+    a geometry per street): on a big network, the collections those allocations trigger cost
+    more than the work itself."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.db import read_sql
 from gis.errors import InvalidInput, NotFound
-from gis.network import StreetNetwork
+from gis.network import StreetNetwork, no_gc
 from gis.store import Jurisdiction
 
 # Streets within this many metres outside an area still belong to it (boundary streets).
@@ -71,42 +71,58 @@ def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
                  margin_m: float = AREA_MARGIN_M) -> LoadedNetwork:
     """The jurisdiction's streets; ``in_area`` marks those in ``area`` (all when ``None``)."""
     cur.execute(read_sql("network_nodes.sql"), {"jurisdiction_id": jur.id})
-    nodes = cur.fetchall()
-    wkb = area.geom.wkb if area is not None and area.geom is not None else None
-    cur.execute(read_sql("network.sql"), {"jurisdiction_id": jur.id, "area": wkb, "margin": margin_m})
-    rows = cur.fetchall()
-    if not rows:
+    node_ids, lons, lats = cur.fetchone()
+    cur.execute(read_sql("network.sql"), {"jurisdiction_id": jur.id})
+    ids, sources, targets, lengths, names, wkb = cur.fetchone()
+    if not ids:
         raise InvalidInput(f"{jur.slug} has no streets: import a street network first")
-    index = {nid: i for i, (nid, _, _) in enumerate(nodes)}
-    node_xy = np.asarray([(x, y) for _, x, y in nodes], dtype=float)
-    ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-    u = np.asarray([index[r[1]] for r in rows], dtype=np.int64)
-    v = np.asarray([index[r[2]] for r in rows], dtype=np.int64)
-    geoms = shapely.from_wkb([bytes(r[5]) for r in rows])
-    net = StreetNetwork(u=u, v=v, length=np.asarray([r[3] for r in rows], dtype=float),
-                        node_xy=node_xy, geoms=np.asarray(geoms, dtype=object),
-                        parent=np.arange(len(rows)), edge_ids=ids, names=[r[4] for r in rows])
-    in_area = np.asarray([r[6] for r in rows], dtype=bool)
+    to_metric = Transformer.from_crs(4326, jur.metric_srid, always_xy=True)
+    node_ids = np.asarray(node_ids, dtype=np.int64)
+    by_node = np.argsort(node_ids)
+    node_ids = node_ids[by_node]
+    ids = np.asarray(ids, dtype=np.int64)
+    by_id = np.argsort(ids)  # a stable order, so the same network gives the same walk
+    with no_gc():
+        geoms = shapely.get_parts(_transform(shapely.from_wkb(bytes(wkb)), to_metric))[by_id]
+    net = StreetNetwork(u=np.searchsorted(node_ids, np.asarray(sources, dtype=np.int64)[by_id]),
+                        v=np.searchsorted(node_ids, np.asarray(targets, dtype=np.int64)[by_id]),
+                        length=np.asarray(lengths, dtype=float)[by_id],
+                        node_xy=np.column_stack(to_metric.transform(np.asarray(lons, dtype=float)[by_node],
+                                                                    np.asarray(lats, dtype=float)[by_node])),
+                        geoms=np.asarray(geoms, dtype=object), parent=np.arange(len(ids)), edge_ids=ids[by_id],
+                        names=[names[i] for i in by_id.tolist()])
+    if area is None or area.geom is None:
+        in_area = np.ones(len(ids), dtype=bool)
+    else:
+        grown = shapely.buffer(_transform(area.geom, to_metric), margin_m)
+        shapely.prepare(grown)
+        in_area = shapely.covered_by(net.geoms, grown)
     dup = _duplicates(net)
     in_area[dup] = False
-    return LoadedNetwork(net, in_area, ids[dup].tolist(),
-                         Transformer.from_crs(jur.metric_srid, 4326, always_xy=True),
-                         Transformer.from_crs(4326, jur.metric_srid, always_xy=True))
+    return LoadedNetwork(net, in_area, net.edge_ids[dup].tolist(),
+                         Transformer.from_crs(jur.metric_srid, 4326, always_xy=True), to_metric)
+
+
+def _transform(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
 def _duplicates(net: StreetNetwork) -> list[int]:
     """Edges that repeat an earlier edge between the same nodes along the same line."""
-    seen: dict[tuple[int, int], list[int]] = {}
-    out = []
-    for e in range(net.n_edges):
-        key = (min(int(net.u[e]), int(net.v[e])), max(int(net.u[e]), int(net.v[e])))
-        for other in seen.get(key, []):
-            if shapely.hausdorff_distance(net.geoms[e], net.geoms[other]) < DUPLICATE_TOLERANCE_M:
-                out.append(e)
+    a, b = np.minimum(net.u, net.v), np.maximum(net.u, net.v)
+    order = np.lexsort((np.arange(net.n_edges), b, a))
+    same = (a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1])
+    out = set()
+    for k in np.flatnonzero(same).tolist():  # only edges sharing both ends are compared
+        e = int(order[k + 1])
+        group_start = k
+        while group_start > 0 and same[group_start - 1]:
+            group_start -= 1
+        for other in order[group_start:k + 1].tolist():
+            if other not in out and shapely.hausdorff_distance(net.geoms[e], net.geoms[other]) < DUPLICATE_TOLERANCE_M:
+                out.add(e)
                 break
-        else:
-            seen.setdefault(key, []).append(e)
-    return out
+    return sorted(out)
 
 
 def office_of(cur: Cursor, jur: Jurisdiction) -> tuple[float, float] | None:

@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix, csc_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from gis.errors import InvalidInput
-from gis.network import StreetNetwork
+from gis.network import StreetNetwork, no_gc
 
 # pymatching refuses integer edge weights above this.
 _MAX_WEIGHT = 16_777_215
@@ -88,7 +88,13 @@ def min_t_join(net: StreetNetwork, terminals: np.ndarray) -> np.ndarray:
     syndrome = np.zeros(net.n_nodes, dtype=np.uint8)
     syndrome[terminals] = 1
     pairs = matching.decode_to_edges_array(syndrome)
-    return np.asarray([net.edge_between(int(x), int(y)) for x, y in pairs], dtype=np.int64)
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=np.int64)
+    # ``chosen`` is sorted by (a, b): find each answered pair in it.
+    n = np.int64(net.n_nodes)
+    keys = a[order[first]].astype(np.int64) * n + b[order[first]]
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    return chosen[np.searchsorted(keys, lo.astype(np.int64) * n + hi)]
 
 
 def euler_circuit(net: StreetNetwork, edges: np.ndarray, start: int) -> list[Step]:
@@ -96,6 +102,11 @@ def euler_circuit(net: StreetNetwork, edges: np.ndarray, start: int) -> list[Ste
 
     ``edges`` (indices, repeats allowed) must form a connected multigraph with even degrees.
     """
+    with no_gc():
+        return _euler(net, edges, start)
+
+
+def _euler(net: StreetNetwork, edges: np.ndarray, start: int) -> list[Step]:
     m = len(edges)
     if m == 0:
         return []
@@ -127,7 +138,8 @@ def euler_circuit(net: StreetNetwork, edges: np.ndarray, start: int) -> list[Ste
     if len(out) != m + 1:
         raise ValueError("the edges do not form one connected piece with the start")
     out.reverse()
-    return [(int(edges[s]), fwd) for _, s, fwd in out[1:]]
+    ids = np.asarray(edges).tolist()
+    return [(ids[s], fwd) for _, s, fwd in out[1:]]
 
 
 def _join_pieces(net: StreetNetwork, required: np.ndarray, start: int) -> np.ndarray:
@@ -176,8 +188,9 @@ def route_inspection(net: StreetNetwork, required: np.ndarray, start: int) -> To
     walked = np.concatenate([required, joins])
     if len(joins):
         join = min_t_join(net, odd_nodes(net, walked))
-    steps = euler_circuit(net, np.concatenate([walked, join]), start)
-    length = float(net.length[[e for e, _ in steps]].sum())
+    every = np.concatenate([walked, join])
+    steps = euler_circuit(net, every, start)
+    length = float(net.length[every].sum())  # the circuit walks each of them once
     return Tour(start=start, steps=steps, length_m=length,
                 required_m=float(net.length[required].sum()), lower_bound_m=lower,
                 exact=len(joins) == 0, unreachable=unreachable.tolist(), required=required.tolist())

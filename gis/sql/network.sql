@@ -1,13 +1,8 @@
--- The walkable streets of a jurisdiction, in its metric CRS, with the pgRouting topology, and
--- whether each street lies in the area (the area grown by a margin, so streets along a grid's
--- edge belong to it). %(area)s is WKB in EPSG:4326, or NULL for every street.
-SELECT e.id, e.source, e.target, e.length_m, e.name,
-       ST_AsBinary(ST_Transform(e.geom, j.metric_srid)) AS geom,
-       %(area)s::bytea IS NULL
-         OR ST_CoveredBy(ST_Transform(e.geom, j.metric_srid),
-                         ST_Buffer(ST_Transform(ST_GeomFromWKB(%(area)s::bytea, 4326), j.metric_srid),
-                                   %(margin)s)) AS in_area
-FROM street_edge e
-JOIN jurisdiction j ON j.id = e.jurisdiction_id
-WHERE e.jurisdiction_id = %(jurisdiction_id)s
-ORDER BY e.id;
+-- The walkable streets of a jurisdiction with the pgRouting topology: one row of arrays (and
+-- one collection of lines, in lon/lat: the caller projects them) rather than a row per street,
+-- which is several times faster to fetch for a city's network. The aggregates of one query see
+-- the rows in the same order, so the arrays line up; the caller sorts by id.
+SELECT array_agg(id), array_agg(source), array_agg(target), array_agg(length_m), array_agg(name),
+       ST_AsBinary(ST_Collect(geom))
+FROM street_edge
+WHERE jurisdiction_id = %(jurisdiction_id)s;
