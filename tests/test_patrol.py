@@ -92,6 +92,10 @@ def test_routes_walk_on_from_edge_to_edge_and_close_at_the_start(client):
         first, last = t.segments[0].points[0], t.segments[0].points[-1]
         assert (first.latitude, first.longitude) == (last.latitude, last.longitude)
         assert first.distance_2d(start) < 30  # the office is 12 m from its street
+    # the commercial buildings of the area are waypoints too (6 in Huamao: towers, mall, hotels)
+    assert sorted(w.type for w in gpx.waypoints[1:]) == ["hotel"] * 2 + ["mall"] + ["office"] * 3
+    grid = gpxpy.parse(client.get("/patrol/huamao/route", params={"grid": GRID2, "format": "gpx"}).text)
+    assert len(grid.waypoints) < len(gpx.waypoints)
     text = client.get("/patrol/huamao/route", params={"format": "txt"}).text
     assert "柴家湾胡同" in text and "Route 1" in text
 

@@ -47,6 +47,9 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) ->
         if w.kind == "start":
             folium.Marker([w.lat, w.lon], tooltip="起点 Start: " + w.name,
                           icon=folium.Icon(color="black", icon="home")).add_to(stops)
+        elif w.seq is None:  # a building along the route
+            folium.CircleMarker([w.lat, w.lon], radius=5, color="#333", fill=True, fill_color="#ffd92f",
+                                fill_opacity=1, tooltip=f"{w.name} ({w.kind})").add_to(stops)
         else:
             folium.Marker([w.lat, w.lon], tooltip=f"{w.seq}. {w.name}", icon=folium.DivIcon(
                 html=f'<div style="background:#fff;border:2px solid #333;border-radius:9px;'

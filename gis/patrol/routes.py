@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from psycopg2.extensions import cursor as Cursor
 
+from gis.db import read_sql
 from gis.errors import InvalidInput
 from gis.network import StreetNetwork
 from gis.network_store import Area, LoadedNetwork, find_area, load_network, office_of
-from gis.patrol.exports import street_ids
+from gis.patrol.exports import Waypoint, street_ids
 from gis.patrol.postman import Tour, route_inspection
 from gis.patrol.split import Split, split_tour
 from gis.settings import Settings
@@ -39,6 +40,7 @@ class RoutePlan:
     tour: Tour          # the single optimal tour
     split: Split        # its share among the workers
     speed_kmh: float
+    buildings: list[Waypoint] = field(default_factory=list)  # to show along the route
 
     def minutes(self, metres: float) -> float:
         return metres / (self.speed_kmh * 1000 / 60)
@@ -113,4 +115,7 @@ def plan_routes(cur: Cursor, slug: str, settings: Settings, *, grid: str | None 
     required = loaded.in_area[net.parent]
     tour = route_inspection(net, required, where.node)
     split = split_tour(net, tour, workers)
-    return RoutePlan(jur, area, loaded, net, where, tour, split, settings.walking_speed_kmh)
+    cur.execute(read_sql("area_buildings.sql"), {"jurisdiction_id": jur.id, "kinds": list(settings.commercial_kinds),
+                                                 "area": area.geom.wkb if area.kind != "jurisdiction" else None})
+    buildings = [Waypoint(lon, lat, name, None, kind) for _, name, kind, lon, lat in cur.fetchall()]
+    return RoutePlan(jur, area, loaded, net, where, tour, split, settings.walking_speed_kmh, buildings)

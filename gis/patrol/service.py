@@ -37,8 +37,8 @@ def route_outputs(plan: RoutePlan) -> Outputs:
     area = plan.area.label if plan.area.kind == "jurisdiction" else f"{plan.jurisdiction.slug} {plan.area.label}"
     title = f"{plan.jurisdiction.name} 巡查路线 patrol: {area}"
     start = Waypoint(plan.start.lon, plan.start.lat, "起点 start", None, "start")
-    return Outputs(title, [legs(plan.net, r.steps, to_wgs84) for r in plan.split.routes], [start],
-                   plan.speed_kmh)
+    return Outputs(title, [legs(plan.net, r.steps, to_wgs84) for r in plan.split.routes],
+                   [start, *plan.buildings], plan.speed_kmh)
 
 
 def visit_outputs(plan: VisitPlan) -> Outputs:
