@@ -306,7 +306,11 @@ def features(c: Community) -> dict[str, list[dict]]:
         if "building" in s:
             bid, fp = by_name[s["building"]]
             props["building_id"] = bid
-            pt = fp.centroid
+            # by the building's entrance, just inside (ground floor, where couriers come in)
+            door = entrance(fp, streets)
+            c0 = fp.centroid
+            step = 3.0 / max(door.distance(c0), 1e-9)
+            pt = Point(door.x + (c0.x - door.x) * step, door.y + (c0.y - door.y) * step)
         else:
             pt = Point(s["at"])
         out["post_station"].append(feat(i, pt, props))

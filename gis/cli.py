@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from gis import datasets, db
+from gis.coverage.commands import coverage_app
 from gis.crs import parse_crs
 from gis.errors import GridmapError, InvalidInput
 from gis.patrol.commands import patrol_app, worker_app
@@ -25,6 +26,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(jur_app, name="jurisdiction")
 app.add_typer(patrol_app, name="patrol")
 app.add_typer(worker_app, name="worker")
+app.add_typer(coverage_app, name="coverage")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]

@@ -41,3 +41,9 @@ class Settings(BaseSettings):
     commercial_kinds: tuple[str, ...] = ("office", "mall", "hotel")
     # Most building visits planned on one working day, for all workers together.
     visits_per_day: int = 4
+    # Walking distances (metres) coverage is reported at: the "last 100 metres" and beyond.
+    coverage_thresholds_m: tuple[float, ...] = (100.0, 200.0, 300.0)
+    # Households one parking bay of a courier zone serves, for its load.
+    households_per_bay: float = 40.0
+    # Service areas: reached stretches of street widened by this much (metres, street to door).
+    service_area_buffer_m: float = 25.0

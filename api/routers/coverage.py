@@ -1,0 +1,65 @@
+"""Coverage: walking distance to courier zones and stations, comparing layouts, siting."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.deps import BodyDep, ConnDep, SettingsDep
+from gis.coverage.analysis import analyse, parse_thresholds
+from gis.coverage.outputs import map_html, to_geojson
+from gis.coverage.planning import compare_layout, suggest
+from gis.db import transaction
+
+router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"])
+Facility = Literal["courier_zone", "post_station", "service_centre", "any"]
+Thresholds = Annotated[str | None, Query(description="metres, comma-separated (default 100,200,300)")]
+
+
+@router.get("", summary="Walking distance from every building to its nearest facility")
+def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
+             thresholds: Thresholds = None, paths: bool = False,
+             format: Literal["json", "geojson", "html"] = "json") -> Response:
+    limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
+    with transaction(conn) as cur:
+        cov = analyse(cur, slug, settings, facility, limits)
+        if format == "geojson":
+            return JSONResponse(to_geojson(cur, cov, settings.service_area_buffer_m),
+                                media_type="application/geo+json")
+        if format == "html":
+            return HTMLResponse(map_html(cur, cov, settings.service_area_buffer_m))
+    return JSONResponse(cov.to_json(paths))
+
+
+@router.post("/compare", summary="Compare a proposed layout of one kind of facility with the stored one")
+def compare(slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
+            facility: Literal["courier_zone", "post_station", "service_centre"] = "courier_zone",
+            thresholds: Thresholds = None) -> dict:
+    limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
+    with transaction(conn) as cur:
+        return compare_layout(cur, slug, settings, facility, body, limits)
+
+
+@router.get("/suggest", summary="Where K new facilities cover the most households (exact MILP)")
+def suggest_sites(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "courier_zone",
+                  add: Annotated[int, Query(ge=1, le=100)] = 1,
+                  within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
+                  objective: Literal["cover", "median"] = "cover",
+                  candidates: Literal["nodes", "sites"] = "nodes",
+                  capacity: Annotated[float | None, Query(gt=0)] = None) -> dict:
+    with transaction(conn) as cur:
+        return suggest(cur, slug, settings, facility=facility, add=add, within=within, objective=objective,
+                       candidates=candidates, capacity=capacity)
+
+
+@router.post("/suggest", summary="Where K new facilities help most, among candidate sites given as GeoJSON")
+def suggest_given(slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
+                  facility: Facility = "courier_zone", add: Annotated[int, Query(ge=1, le=100)] = 1,
+                  within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
+                  objective: Literal["cover", "median"] = "cover",
+                  capacity: Annotated[float | None, Query(gt=0)] = None) -> dict:
+    with transaction(conn) as cur:
+        return suggest(cur, slug, settings, facility=facility, add=add, within=within, objective=objective,
+                       candidates=body, capacity=capacity)

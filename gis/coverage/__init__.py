@@ -1,0 +1,1 @@
+"""Courier coverage: walking distance to facilities, service areas, load, gaps and siting."""

@@ -1,0 +1,119 @@
+"""``gridmap coverage SLUG …`` and ``gridmap coverage suggest SLUG …``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from gis import db
+from gis.errors import InvalidInput
+from gis.settings import Settings
+
+
+class _DefaultAnalyse(TyperGroup):
+    """``gridmap coverage SLUG`` runs ``analyse``; ``gridmap coverage suggest SLUG`` suggests."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands:
+            args = ["analyse", *args]
+        return super().resolve_command(ctx, args)
+
+
+coverage_app = typer.Typer(cls=_DefaultAnalyse, no_args_is_help=True,
+                           help="Courier coverage: walking distance to zones and stations, gaps, siting.")
+Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
+FacilityOpt = Annotated[str, typer.Option(help="courier_zone, post_station, service_centre or any.")]
+
+
+def _cursor():
+    return db.transaction(db.connect(Settings().database_url))
+
+
+@coverage_app.command("analyse")
+def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
+                thresholds: Annotated[str | None, typer.Option(help="Metres: 100,200,300.")] = None,
+                compare: Annotated[Path | None, typer.Option(help="A proposed layout (GeoJSON) to compare.")] = None,
+                paths: Annotated[bool, typer.Option(help="Include each building's path.")] = False,
+                geojson: Annotated[Path | None, typer.Option(help="Write buildings, facilities and "
+                                                                  "service areas as GeoJSON.")] = None,
+                map_: Annotated[Path | None, typer.Option("--map", help="Write the coverage map.")] = None,
+                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Walking distance from every building to the nearest facility; shares within thresholds."""
+    from gis.coverage.analysis import analyse, parse_thresholds
+    from gis.coverage.outputs import map_html, to_geojson
+    from gis.coverage.planning import compare_layout
+
+    settings = Settings()
+    limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
+    with _cursor() as cur:
+        if compare is not None:
+            if not compare.is_file():
+                raise InvalidInput(f"{compare}: no such file")
+            try:
+                body = json.loads(compare.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidInput(f"{compare} is not GeoJSON: {exc}") from None
+            r = compare_layout(cur, slug, settings, facility, body, limits)
+            typer.echo(json.dumps(r, ensure_ascii=False) if as_json else "\n".join(
+                f"within {t} m: {c['households']:+d} households, {c['buildings']:+d} buildings"
+                for t, c in r["change"].items()))
+            return
+        cov = analyse(cur, slug, settings, facility, limits)
+        if geojson:
+            geojson.write_text(json.dumps(to_geojson(cur, cov, settings.service_area_buffer_m), ensure_ascii=False))
+        if map_:
+            map_.write_text(map_html(cur, cov, settings.service_area_buffer_m), encoding="utf-8")
+    r = cov.to_json(paths)
+    if as_json:
+        typer.echo(json.dumps(r, ensure_ascii=False))
+        return
+    s = r["summary"]
+    typer.echo(f"{slug}: {s['buildings']} buildings, {s['households']} households; {facility}:")
+    for t, w in s["within"].items():
+        typer.echo(f"  within {t} m: {w['households_share']:.0%} of households, "
+                   f"{w['buildings_share']:.0%} of buildings")
+    for f in r["facilities"]:
+        flag = "  OVERLOADED" if f["overloaded"] else ""
+        typer.echo(f"  {f['name']}: {f['households']} households{flag}")
+    for u in r["unreachable"]:
+        typer.echo(f"  unreachable: {u['id']} {u['name'] or ''} ({u['reason']})")
+
+
+@coverage_app.command("suggest")
+def suggest_cmd(slug: Slug, facility: FacilityOpt = "courier_zone",
+                add: Annotated[int, typer.Option(help="How many sites to add.")] = 1,
+                within: Annotated[float, typer.Option(help="Walking distance to cover (m).")] = 100.0,
+                objective: Annotated[str, typer.Option(help="cover (most households within) or median "
+                                                            "(least mean distance).")] = "cover",
+                candidates: Annotated[str, typer.Option(help="nodes, sites, or a GeoJSON file of "
+                                                             "candidate points / polygons.")] = "nodes",
+                capacity: Annotated[float | None, typer.Option(help="Households a new site can serve "
+                                                                    "(median).")] = None,
+                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Where K new facilities would help most, solved exactly (HiGHS)."""
+    from gis.coverage.planning import suggest
+
+    source: object = candidates
+    if candidates not in ("nodes", "sites"):
+        path = Path(candidates)
+        if not path.is_file():
+            raise InvalidInput(f"--candidates is nodes, sites or a GeoJSON file; {candidates}: no such file")
+        try:
+            source = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path} is not GeoJSON: {exc}") from None
+    with _cursor() as cur:
+        r = suggest(cur, slug, Settings(), facility=facility, add=add, within=within, objective=objective,
+                    candidates=source, capacity=capacity)
+    if as_json:
+        typer.echo(json.dumps(r, ensure_ascii=False))
+        return
+    typer.echo(f"households within {within:g} m: {r['before']['households_within']} → "
+               f"{r['after']['households_within']}")
+    for c in r["chosen"]:
+        typer.echo(f"  add at {c['lon']:.6f},{c['lat']:.6f} {c.get('name') or ''}: "
+                   f"+{c['households_newly_within']} households")

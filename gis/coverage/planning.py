@@ -1,0 +1,204 @@
+"""Planning with coverage: compare a proposed facility layout with the stored one, and suggest
+where new facilities cover the most households (exactly, see :mod:`gis.coverage.siting`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from psycopg2.extensions import cursor as Cursor
+
+from gis.coverage.analysis import (
+    STATION_KINDS,
+    Coverage,
+    Facility,
+    analyse,
+    load_buildings,
+    load_facilities,
+    measure,
+)
+from gis.coverage.distance import cost_matrix
+from gis.coverage.siting import max_cover, p_median
+from gis.editing import checked_rows
+from gis.errors import InvalidInput
+from gis.layers import get_layer
+from gis.network_store import load_network
+from gis.settings import Settings
+from gis.store import find_jurisdiction
+
+CANDIDATE_KINDS = {"courier_zone": ("parking",), "post_station": ("parcel_locker", "post_office"),
+                   "service_centre": ("parcel_locker", "post_office"),
+                   "any": ("parking", "parcel_locker", "post_office")}
+
+
+def _metric(geom, transformer):
+    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settings: Settings) -> list[Facility]:
+    """A proposed layout of one kind of facility (a GeoJSON FeatureCollection of courier zones,
+    or of post stations), checked like any write, in the metric CRS."""
+    if facility not in ("courier_zone", "post_station", "service_centre"):
+        raise InvalidInput("compare one kind of facility: courier_zone, post_station or service_centre")
+    jur = find_jurisdiction(cur, slug)
+    layer = get_layer("courier_zone" if facility == "courier_zone" else "post_station")
+    rows = checked_rows(layer, body, jur, None)
+    loaded_metric = load_network(cur, jur).to_metric
+    out = []
+    for r in rows:
+        p = r.properties
+        if facility != "courier_zone" and p.get("kind") not in STATION_KINDS[facility]:
+            raise InvalidInput(f"a proposed {facility} has kind {p.get('kind')!r}; expected "
+                               + " or ".join(STATION_KINDS[facility]))
+        cap = p.get("capacity")
+        if facility == "courier_zone" and cap is not None:
+            cap = cap * settings.households_per_bay
+        pt = r.geometry.representative_point()
+        out.append(Facility(layer.name, None, p.get("name"), cap, _metric(r.geometry, loaded_metric),
+                            pt.x, pt.y, p.get("building_id")))
+    return out
+
+
+def compare(before: Coverage, after: Coverage) -> dict:
+    """What a proposed layout improves and makes worse, per threshold, per grid, per building."""
+    b, a = before.nearest.distance, after.nearest.distance
+    bld = before.buildings
+
+    def delta(x: dict, y: dict) -> dict:
+        return {t: {"households": y["within"][t]["households"] - x["within"][t]["households"],
+                    "buildings": y["within"][t]["buildings"] - x["within"][t]["buildings"]}
+                for t in x["within"]}
+
+    sb, sa = before.summary(), after.summary()
+    grids = []
+    for code in sorted({g for g in bld.grids if g}):
+        mask = np.array([g == code for g in bld.grids])
+        gb, ga = before.summary(mask), after.summary(mask)
+        grids.append({"code": code, "before": gb["within"], "after": ga["within"], "change": delta(gb, ga)})
+
+    def rows(sel):
+        return [{"id": int(bld.ids[i]), "name": bld.names[i], "households": int(bld.households[i]),
+                 "before_m": round(float(b[i]), 1) if np.isfinite(b[i]) else None,
+                 "after_m": round(float(a[i]), 1) if np.isfinite(a[i]) else None}
+                for i in np.flatnonzero(sel).tolist()]
+
+    both = np.isfinite(b) & np.isfinite(a)
+    better = (both & (a < b - 1.0)) | (~np.isfinite(b) & np.isfinite(a))
+    worse = (both & (a > b + 1.0)) | (np.isfinite(b) & ~np.isfinite(a))
+    return {"jurisdiction": before.jurisdiction.slug, "facility": before.facility,
+            "thresholds": before.thresholds, "before": sb, "after": sa, "change": delta(sb, sa),
+            "grids": grids, "better": rows(better), "worse": rows(worse),
+            "facilities_after": after.load()}
+
+
+def compare_layout(cur: Cursor, slug: str, settings: Settings, facility: str, body: Any,
+                   thresholds: list[float] | None = None) -> dict:
+    proposed = proposed_facilities(cur, slug, facility, body, settings)
+    before = analyse(cur, slug, settings, facility, thresholds)
+    after = measure(before.jurisdiction, before.loaded, proposed, before.buildings, facility,
+                    before.thresholds, settings.snap_max_m, before.grid_names)
+    return compare(before, after)
+
+
+def _candidates(cur: Cursor, jur, loaded, facility: str, source: str | Any, settings: Settings):
+    """Candidate sites: street nodes of the jurisdiction, its candidate_site features, or a
+    planner's GeoJSON of points / polygons."""
+    if source == "nodes":
+        used = np.unique(np.concatenate([loaded.net.u[loaded.in_area], loaded.net.v[loaded.in_area]]))
+        xy = loaded.net.node_xy[used]
+        lon, lat = loaded.to_wgs84.transform(xy[:, 0], xy[:, 1])
+        return [{"kind": "street_node", "lon": float(x), "lat": float(y)} for x, y in zip(lon, lat, strict=True)], \
+            list(shapely.points(xy))
+    if source == "sites":
+        cur.execute("SELECT id, name, kind, ST_X(geom), ST_Y(geom), ST_AsBinary(ST_Transform(geom, %s)) "
+                    "FROM candidate_site WHERE jurisdiction_id = %s AND kind = ANY (%s) ORDER BY id",
+                    (jur.metric_srid, jur.id, list(CANDIDATE_KINDS[facility])))
+        rows = cur.fetchall()
+        return ([{"kind": "candidate_site", "id": r[0], "name": r[1], "site_kind": r[2], "lon": r[3], "lat": r[4]}
+                 for r in rows], [shapely.from_wkb(bytes(r[5])) for r in rows])
+    from gis.features import features_of
+
+    feats = features_of(source)
+    out, geoms = [], []
+    for i, f in enumerate(feats):
+        try:
+            g = shapely.geometry.shape(f["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InvalidInput(f"candidate {i}: not a GeoJSON feature with a geometry") from None
+        if g.is_empty or not g.is_valid or not jur.envelope.covers(g):
+            raise InvalidInput(f"candidate {i}: empty, invalid or outside {jur.slug}")
+        pt = g.representative_point()
+        out.append({"kind": "proposed", "index": i, "name": (f.get("properties") or {}).get("name"),
+                    "lon": pt.x, "lat": pt.y})
+        geoms.append(_metric(g, loaded.to_metric))
+    return out, geoms
+
+
+def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: int, within: float,
+            objective: str = "cover", candidates: str | Any = "nodes", capacity: float | None = None) -> dict:
+    """The ``add`` candidate sites that, with the facilities there, cover the most households
+    within ``within`` metres (``cover``) or make the mean walking distance least (``median``)."""
+    if objective not in ("cover", "median"):
+        raise InvalidInput("objective is cover or median")
+    if within <= 0:
+        raise InvalidInput("within must be a positive distance in metres")
+    jur = find_jurisdiction(cur, slug)
+    existing = load_facilities(cur, jur, facility, settings)
+    buildings, _ = load_buildings(cur, jur)
+    loaded = load_network(cur, jur)
+    info, geoms = _candidates(cur, jur, loaded, facility, candidates, settings)
+    if not info:
+        raise InvalidInput(f"no candidate sites ({candidates if isinstance(candidates, str) else 'given'})")
+    snaps = loaded.net.snap_geoms([f.metric for f in existing] + geoms, settings.snap_max_m)
+    far = [f"{f.layer} {f.id} {f.name or ''}".strip() for f, s in zip(existing, snaps, strict=False) if s is None]
+    if far:
+        raise InvalidInput(f"{len(far)} facilities lie more than {settings.snap_max_m:g} m from any street", far)
+    keep = [i for i, s in enumerate(snaps[len(existing):]) if s is not None]
+    dropped = [info[i] for i in range(len(info)) if i not in set(keep)]
+    info = [info[i] for i in keep]
+    site_snaps = snaps[:len(existing)] + [snaps[len(existing) + i] for i in keep]
+    net, nodes = loaded.net.split_at(site_snaps)
+    bsnaps = net.snap_geoms(buildings.access, settings.snap_max_m)
+    cost = cost_matrix(net, nodes, np.array([s.offset_m for s in site_snaps]), bsnaps)
+    reach = np.isfinite(cost).any(axis=1)
+    cost, hh = cost[reach], buildings.households[reach]
+    weights = hh if hh.sum() > 0 else np.ones(len(hh))
+    fixed = np.arange(len(existing))
+    k = min(add, len(info))
+    if k < add:
+        raise InvalidInput(f"only {len(info)} candidate sites lie within {settings.snap_max_m:g} m of a street; "
+                           f"cannot add {add}")
+    base = cost[:, fixed].min(axis=1) if len(existing) else np.full(len(hh), np.inf)
+    if objective == "cover":
+        result = max_cover(cost, weights, within, k, fixed)
+    else:
+        caps = None
+        if capacity is not None or any(f.capacity_households for f in existing):
+            caps = np.array([f.capacity_households if f.capacity_households is not None else np.inf
+                             for f in existing] + [capacity if capacity is not None else np.inf] * len(info))
+            caps = np.where(np.isfinite(caps), caps, weights.sum())
+        if not np.isfinite(cost).any(axis=1).all():
+            raise InvalidInput("some buildings reach no site")
+        result = p_median(np.where(np.isfinite(cost), cost, np.inf), weights, k, fixed, caps)
+    after = cost[:, result.open].min(axis=1)
+    chosen = [j for j in result.open.tolist() if j >= len(existing)]
+
+    def stats(d):
+        ok = d <= within
+        fin = np.isfinite(d)
+        mean = (round(float(np.average(d[fin], weights=weights[fin])), 1)
+                if fin.any() and weights[fin].sum() else None)
+        return {"households_within": int(hh[ok].sum()), "buildings_within": int(ok.sum()),
+                "households_share": round(float(hh[ok].sum() / hh.sum()), 4) if hh.sum() else 0.0,
+                "mean_household_distance_m": mean}
+
+    out_sites = []
+    for j in chosen:
+        alone = cost[:, j] <= within
+        out_sites.append({**info[j - len(existing)],
+                          "households_newly_within": int(hh[alone & ~(base <= within)].sum())})
+    return {"jurisdiction": slug, "facility": facility, "objective": objective, "within": within, "add": add,
+            "candidates": len(info), "candidates_too_far": len(dropped), "existing": len(existing),
+            "solver": "HiGHS (scipy.optimize.milp), exact", "objective_value": round(result.objective, 3),
+            "chosen": out_sites, "before": stats(base), "after": stats(after)}
