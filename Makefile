@@ -30,4 +30,5 @@ clean:
 
 bench: setup
 	$(VENV)/bin/python bench/patrol_bench.py > bench/results/patrol.md
-	cat bench/results/patrol.md
+	$(VENV)/bin/python bench/coverage_bench.py > bench/results/coverage.md
+	cat bench/results/patrol.md bench/results/coverage.md

@@ -69,6 +69,7 @@ class Coverage:
     loaded: LoadedNetwork
     unsnapped: np.ndarray    # buildings with no street within reach
     grid_names: dict[str, str | None] = field(default_factory=dict)
+    facility_nodes: list[int] = field(default_factory=list)  # where each facility meets the streets
 
     def summary(self, mask: np.ndarray | None = None) -> dict:
         b = self.buildings
@@ -212,7 +213,7 @@ def measure(jur: Jurisdiction, loaded: LoadedNetwork, facilities: list[Facility]
             inside[index[f.building_id]] = k
     nearest = nearest_facilities(net, nodes, np.array([s.offset_m for s in snaps]), bsnaps, inside)
     return Coverage(jur, facility, thresholds, facilities, buildings, nearest, net, loaded, unsnapped,
-                    grid_names or {})
+                    grid_names or {}, list(nodes))
 
 
 def analyse(cur: Cursor, slug: str, settings: Settings, facility: str = "any",
