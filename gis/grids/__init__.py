@@ -1,0 +1,1 @@
+"""Grids (网格): automatic division, checks, drafts and publishing."""

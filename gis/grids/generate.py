@@ -1,0 +1,109 @@
+"""Propose a grid layout: units cut by streets and compound edges, grouped into grids balanced
+on households, coded west→east, north→south. Pure: metric geometries in, grids and report out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import InvalidInput
+from gis.grids.checks import Building, Grid, Report, check, code_order
+from gis.grids.partition import partition
+from gis.grids.units import units
+
+GRID_SIZE = 0.01  # metres
+
+
+@dataclass
+class Proposal:
+    grids: list[Grid]
+    report: Report
+    units: int
+    target: float
+
+
+def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: list[Building],
+             admin_code: str, per_grid: float, tolerance: float = 0.15) -> Proposal:
+    """Grids of about ``per_grid`` households each (the number of grids: total ÷ per_grid)."""
+    if per_grid <= 0:
+        raise InvalidInput("households per grid must be positive")
+    if not 0 <= tolerance < 1:
+        raise InvalidInput("tolerance is a share between 0 and 1, e.g. 0.15")
+    if not admin_code or len(admin_code) != 12 or not admin_code.isdigit():
+        raise InvalidInput("the jurisdiction needs its 12-digit admin code to number grids")
+    hh = np.asarray([b.households for b in buildings], dtype=float)
+    total = float(hh.sum())
+    k = max(1, int(round(total / per_grid)))
+    if k > 999:
+        raise InvalidInput(f"{k} grids would not fit a 3-digit sequence")
+    us = units(boundary, streets, compounds, [b.geom for b in buildings], hh, max_households=per_grid / 2)
+    region = partition([u.geom for u in us], np.asarray([u.households for u in us]), k)
+    # Streets' end points are stored to 1e-7°, so neighbouring units can miss each other by a
+    # fraction of a millimetre: union them on a 1 cm grid.
+    geoms = [shapely.union_all([us[i].geom for i in np.flatnonzero(region == r).tolist()], grid_size=GRID_SIZE)
+             for r in range(k)]
+    for _ in range(2):  # tidying can move a sliver that holds part of a building: once more
+        geoms = tidy(_keep_buildings_whole(geoms, buildings), boundary)
+    order = code_order(geoms)
+    grids = [Grid(f"{admin_code}{n:03d}", geoms[i]) for n, i in enumerate(order, start=1)]
+    target = total / k
+    return Proposal(grids, check(boundary, grids, buildings, admin_code, target, tolerance), len(us), target)
+
+
+def _polygonal(g: BaseGeometry) -> BaseGeometry:
+    """The polygons of a geometry (set operations can leave stray lines and points)."""
+    g = shapely.make_valid(g)
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _longest_neighbour(piece, geoms: list, skip: int = -1) -> int:
+    grown = piece.buffer(0.05)
+    shared = np.nan_to_num([shapely.length(shapely.intersection(shapely.boundary(g), grown))
+                            if i != skip and not g.is_empty else -1.0 for i, g in enumerate(geoms)], nan=-1.0)
+    return int(np.argmax(shared)) if len(shared) and shared.max() > 0 else -1
+
+
+def tidy(geoms: list, boundary: BaseGeometry) -> list:
+    """Clip to the boundary, give every uncovered sliver and every stray piece of a grid to the
+    neighbour it shares most edge with, and take overlaps from the later grid, so that the grids
+    partition the jurisdiction exactly."""
+    geoms = [_polygonal(shapely.intersection(g, boundary)) for g in geoms]
+    for i in range(len(geoms)):
+        for j in range(i + 1, len(geoms)):
+            if geoms[i].intersects(geoms[j]) and shapely.intersection(geoms[i], geoms[j]).area > 0:
+                geoms[j] = _polygonal(shapely.difference(geoms[j], geoms[i]))
+    for gap in shapely.get_parts(_polygonal(shapely.difference(boundary, shapely.union_all(geoms)))):
+        j = _longest_neighbour(gap, geoms)
+        if j >= 0:
+            geoms[j] = _polygonal(shapely.union_all([geoms[j], gap]))
+    for i in range(len(geoms)):
+        parts = sorted(shapely.get_parts(geoms[i]), key=lambda p: -p.area)
+        for stray in parts[1:]:
+            j = _longest_neighbour(stray, geoms, skip=i)
+            if j >= 0:
+                geoms[j] = _polygonal(shapely.union_all([geoms[j], stray]))
+                geoms[i] = _polygonal(shapely.difference(geoms[i], stray))
+    return geoms
+
+
+def _keep_buildings_whole(geoms: list, buildings: list[Building]) -> list:
+    """A building reaching into another grid is given wholly to the grid holding most of it."""
+    geoms = list(geoms)
+    tree = shapely.STRtree(geoms)
+    for b in buildings:
+        hits = tree.query(b.geom, predicate="intersects").tolist()
+        areas = {i: shapely.intersection(b.geom, geoms[i]).area for i in hits}
+        inside = [i for i, a in areas.items() if a > 0.01]
+        if len(inside) < 2:
+            continue
+        home = max(inside, key=lambda i: areas[i])
+        for i in inside:
+            if i != home:
+                piece = shapely.intersection(geoms[i], b.geom.buffer(0.05))
+                geoms[i] = shapely.difference(geoms[i], piece)
+                geoms[home] = shapely.union_all([geoms[home], piece], grid_size=GRID_SIZE)
+    return geoms
