@@ -13,6 +13,7 @@ from gis import datasets, db
 from gis.coverage.commands import coverage_app
 from gis.crs import parse_crs
 from gis.errors import GridmapError, InvalidInput
+from gis.grids.commands import grids_app
 from gis.patrol.commands import patrol_app, worker_app
 from gis.settings import Settings
 
@@ -27,6 +28,7 @@ app.add_typer(jur_app, name="jurisdiction")
 app.add_typer(patrol_app, name="patrol")
 app.add_typer(worker_app, name="worker")
 app.add_typer(coverage_app, name="coverage")
+app.add_typer(grids_app, name="grids")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]

@@ -17,8 +17,16 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.grids.partition import polsby_popper
 
-# Areas below this (m²) are drawing noise, not gaps or overlaps.
+# Pieces below this area (m²), or thinner than HAIRLINE_M on average (slivers left by rounding
+# coordinates to 1e-7°), are drawing noise, not gaps, overlaps or pieces.
 AREA_TOLERANCE_M2 = 1.0
+HAIRLINE_M = 0.05
+
+
+def significant(piece: BaseGeometry) -> bool:
+    """Is a piece of area more than drawing noise?"""
+    area = piece.area
+    return area > AREA_TOLERANCE_M2 and (2 * area / piece.length if piece.length else 0.0) > HAIRLINE_M
 
 
 @dataclass
@@ -81,7 +89,7 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
     add = rep.problems.append
     union = shapely.union_all([g.geom for g in grids]) if grids else shapely.Polygon()
     for gap in shapely.get_parts(shapely.difference(boundary, union)):
-        if gap.area > AREA_TOLERANCE_M2:
+        if significant(gap):
             add(Problem("gap", None, f"{gap.area:.0f} m² of the jurisdiction is in no grid", gap))
     polys = [g.geom for g in grids]
     tree = shapely.STRtree(polys) if polys else None
@@ -91,17 +99,17 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
                         f"{shapely.is_valid_reason(g.geom)}", g.geom))
             continue
         outside = shapely.difference(g.geom, boundary)
-        if outside.area > AREA_TOLERANCE_M2:
+        if any(significant(p) for p in shapely.get_parts(outside)):
             add(Problem("outside_boundary", g.code, f"grid {g.code} reaches {outside.area:.0f} m² outside "
                         "the jurisdiction", outside))
-        parts = [p for p in shapely.get_parts(g.geom) if p.area > AREA_TOLERANCE_M2]
+        parts = [p for p in shapely.get_parts(g.geom) if significant(p)]
         if len(parts) > 1:
             add(Problem("not_contiguous", g.code, f"grid {g.code} is in {len(parts)} separate pieces", g.geom))
         for j in tree.query(g.geom, predicate="intersects").tolist():
             if j <= i:
                 continue
             inter = shapely.intersection(g.geom, polys[j])
-            if inter.area > AREA_TOLERANCE_M2:
+            if any(significant(p) for p in shapely.get_parts(inter)):
                 add(Problem("overlap", g.code, f"grids {g.code} and {grids[j].code} overlap by "
                             f"{inter.area:.0f} m²", inter))
     assignment, cut = assign(grids, buildings)

@@ -1,0 +1,252 @@
+"""Layouts in PostGIS: drafts, checking, comparing, publishing, reverting, history.
+
+The live tables (grid, courier_zone, post_station) are the published layout. A draft is a full
+copy planners edit (``layout_grid``, ``layout_courier_zone``, ``layout_post_station``). Publishing
+writes a draft into the live tables in one transaction (grids matched by code, so people attached
+to a grid stay attached) and keeps it as the published layout; the one before is archived, never
+deleted, so any can be reverted to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from psycopg2.extensions import cursor as Cursor
+from pyproj import Transformer
+
+from gis.db import read_sql
+from gis.errors import Conflict, InvalidInput, NotFound
+from gis.grids.checks import Building, Grid, Report, assign, check, metrics
+from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
+
+# Problems that keep a layout from being published (being off the household target does not).
+BLOCKING = {"gap", "overlap", "outside_boundary", "not_contiguous", "building_split", "building_unassigned",
+            "invalid_code"}
+
+
+@dataclass
+class State:
+    """A layout as checks need it, in the jurisdiction's metric CRS."""
+
+    jurisdiction: Jurisdiction
+    layout: dict | None        # None: the published (live) layout
+    boundary: object
+    grids: list[Grid]
+    buildings: list[Building]
+    to_metric: Transformer
+    to_wgs84: Transformer
+
+    @property
+    def target(self) -> float | None:
+        if self.layout and self.layout.get("target_households"):
+            return float(self.layout["target_households"])
+        total = sum(b.households for b in self.buildings)
+        return total / len(self.grids) if self.grids else None
+
+    @property
+    def tolerance(self) -> float:
+        return float(self.layout["tolerance"]) if self.layout else 0.15
+
+    def report(self) -> Report:
+        return check(self.boundary, self.grids, self.buildings, self.jurisdiction.admin_code, self.target,
+                     self.tolerance)
+
+    def metrics(self, assignment=None) -> dict[str, dict]:
+        if assignment is None:
+            assignment, _ = assign(self.grids, self.buildings)
+        return metrics(self.grids, self.buildings, assignment, self.target)
+
+
+LAYOUT_COLUMNS = ("id", "jurisdiction_id", "name", "status", "based_on", "target_households", "tolerance",
+                  "created_by", "created_at", "published_by", "published_at", "version")
+
+
+def get_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
+    cur.execute(f"SELECT {', '.join(LAYOUT_COLUMNS)} FROM layout WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+                (layout_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no layout {layout_id}")
+    out = dict(zip(LAYOUT_COLUMNS, row, strict=True))
+    for k in ("created_at", "published_at"):
+        out[k] = out[k].isoformat() if out[k] else None
+    return out
+
+
+def _draft(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
+    lay = get_layout(cur, layout_id, lock)
+    if lay["status"] != "draft":
+        raise Conflict(f"layout {layout_id} is {lay['status']}; only drafts are edited or published")
+    return lay
+
+
+def _transformers(jur: Jurisdiction) -> tuple[Transformer, Transformer]:
+    return (Transformer.from_crs(4326, jur.metric_srid, always_xy=True),
+            Transformer.from_crs(jur.metric_srid, 4326, always_xy=True))
+
+
+def to_crs(geom, t: Transformer):
+    return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = None) -> State:
+    """A draft (or any kept layout) by id, or the published layout of ``slug``."""
+    lay = get_layout(cur, layout_id) if layout_id is not None else None
+    jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, slug)
+    srid = jur.metric_srid
+    cur.execute("SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM jurisdiction WHERE id = %s", (srid, jur.id))
+    boundary = shapely.from_wkb(bytes(cur.fetchone()[0]))
+    if lay:
+        cur.execute("SELECT id, code, name, ST_AsBinary(ST_Transform(geom, %s)) FROM layout_grid "
+                    "WHERE layout_id = %s ORDER BY code", (srid, lay["id"]))
+    else:
+        cur.execute("SELECT id, code, name, ST_AsBinary(ST_Transform(geom, %s)) FROM grid "
+                    "WHERE jurisdiction_id = %s ORDER BY code", (srid, jur.id))
+    grids = [Grid(code, shapely.from_wkb(bytes(g)), name, gid) for gid, code, name, g in cur.fetchall()]
+    cur.execute("SELECT id, ST_AsBinary(ST_Transform(geom, %s)), coalesce(households, 0), coalesce(residents, 0) "
+                "FROM building WHERE jurisdiction_id = %s ORDER BY id", (srid, jur.id))
+    buildings = [Building(i, shapely.from_wkb(bytes(g)), h, r) for i, g, h, r in cur.fetchall()]
+    to_metric, to_wgs84 = _transformers(jur)
+    return State(jur, lay, boundary, grids, buildings, to_metric, to_wgs84)
+
+
+def check_json(state: State) -> dict:
+    rep = state.report()
+    return {"ok": rep.ok, "layout": state.layout["id"] if state.layout else None,
+            "jurisdiction": state.jurisdiction.slug, "target_households": state.target,
+            "tolerance": state.tolerance,
+            "problems": [{"kind": p.kind, "grid": p.grid, "message": p.message,
+                          "geometry": shapely.geometry.mapping(to_crs(p.geometry, state.to_wgs84))
+                          if p.geometry is not None else None} for p in rep.problems],
+            "grids": list(state.metrics(rep.assignment).values())}
+
+
+def create_draft(cur: Cursor, slug: str, name: str, *, from_layout: int | None = None,
+                 grids: list[Grid] | None = None, target: float | None = None, tolerance: float = 0.15) -> int:
+    """A new draft: a copy of the published layout (or of layout ``from_layout``), with ``grids``
+    (metric) instead of its grids when given."""
+    jur = find_jurisdiction(cur, slug)
+    if not name or not name.strip():
+        raise InvalidInput("a draft needs a name")
+    source = get_layout(cur, from_layout) if from_layout is not None else None
+    if source and source["jurisdiction_id"] != jur.id:
+        raise InvalidInput(f"layout {from_layout} belongs to another jurisdiction")
+    cur.execute("SELECT id FROM layout WHERE jurisdiction_id = %s AND status = 'published'", (jur.id,))
+    published = cur.fetchone()
+    cur.execute("INSERT INTO layout (jurisdiction_id, name, status, based_on, target_households, tolerance) "
+                "VALUES (%s, %s, 'draft', %s, %s, %s) RETURNING id",
+                (jur.id, name.strip(), from_layout or (published[0] if published else None), target, tolerance))
+    lid = cur.fetchone()[0]
+    _copy_into_layout(cur, jur.id, lid, source["id"] if source else None, with_grids=grids is None)
+    if grids is not None:
+        _, to_wgs84 = _transformers(jur)
+        for g in grids:
+            cur.execute("INSERT INTO layout_grid (layout_id, jurisdiction_id, code, name, target_households, geom) "
+                        "VALUES (%s, %s, %s, %s, %s, ST_GeomFromWKB(%s, 4326))",
+                        (lid, jur.id, g.code, g.name, int(round(target)) if target else None,
+                         shapely.to_wkb(_single(to_crs(g.geom, to_wgs84)))))
+    return lid
+
+
+def _single(g):
+    """Grids are stored as Polygons: a layout whose grid fell into pieces keeps the largest one
+    and the check says so."""
+    if g.geom_type == "Polygon":
+        return g
+    return max(shapely.get_parts(g), key=lambda p: p.area)
+
+
+def _copy_into_layout(cur: Cursor, jurisdiction_id: int, target_layout: int, source_layout: int | None,
+                      with_grids: bool = True) -> None:
+    """Copy grids, courier zones and post stations from the live tables or from another layout."""
+    if source_layout is None:
+        src = {"grid": "grid", "zone": "courier_zone", "station": "post_station"}
+        where, arg = "jurisdiction_id = %s", jurisdiction_id
+    else:
+        src = {"grid": "layout_grid", "zone": "layout_courier_zone", "station": "layout_post_station"}
+        where, arg = "layout_id = %s", source_layout
+    if with_grids:
+        cur.execute(f"INSERT INTO layout_grid (layout_id, jurisdiction_id, code, name, leader, target_households, "
+                    f"geom) SELECT %s, jurisdiction_id, code, name, leader, target_households, geom FROM {src['grid']} "
+                    f"WHERE {where}", (target_layout, arg))
+    cur.execute(f"INSERT INTO layout_courier_zone (layout_id, jurisdiction_id, name, capacity, hours, operator, geom) "
+                f"SELECT %s, jurisdiction_id, name, capacity, hours, operator, geom FROM {src['zone']} WHERE {where}",
+                (target_layout, arg))
+    cur.execute(f"INSERT INTO layout_post_station (layout_id, jurisdiction_id, name, kind, building_id, capacity, "
+                f"hours, geom) SELECT %s, jurisdiction_id, name, kind, building_id, capacity, hours, geom "
+                f"FROM {src['station']} WHERE {where}", (target_layout, arg))
+
+
+def list_layouts(cur: Cursor, slug: str) -> list[dict]:
+    jur = find_jurisdiction(cur, slug)
+    cur.execute(f"SELECT {', '.join(LAYOUT_COLUMNS)} FROM layout WHERE jurisdiction_id = %s ORDER BY id", (jur.id,))
+    out = []
+    for row in cur.fetchall():
+        d = dict(zip(LAYOUT_COLUMNS, row, strict=True))
+        for k in ("created_at", "published_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        out.append(d)
+    return out
+
+
+def compare(cur: Cursor, layout_id: int) -> dict:
+    """A draft against the published layout: buildings that change grid; metrics per grid before
+    and after."""
+    after = load_state(cur, layout_id=layout_id)
+    before = load_state(cur, slug=after.jurisdiction.slug)
+    a_after, _ = assign(after.grids, after.buildings)
+    a_before, _ = assign(before.grids, before.buildings)
+    moved = [{"building_id": bid, "from": a_before.get(bid), "to": code}
+             for bid, code in a_after.items() if a_before.get(bid) != code]
+    m_before, m_after = before.metrics(a_before), after.metrics(a_after)
+    codes = sorted(set(m_before) | set(m_after))
+    return {"layout": layout_id, "jurisdiction": after.jurisdiction.slug, "buildings_moved": moved,
+            "grids": [{"code": c, "before": m_before.get(c), "after": m_after.get(c)} for c in codes]}
+
+
+def publish(cur: Cursor, layout_id: int) -> dict:
+    """Make a draft the published layout, atomically; refused (nothing changes) while it has
+    problems that break the rules."""
+    lay = _draft(cur, layout_id, lock=True)
+    cur.execute("SELECT id FROM jurisdiction WHERE id = %s FOR UPDATE", (lay["jurisdiction_id"],))
+    state = load_state(cur, layout_id=layout_id)
+    rep = state.report()
+    blocking = [p for p in rep.problems if p.kind in BLOCKING]
+    if blocking:
+        raise InvalidInput(f"layout {layout_id} cannot be published: {len(blocking)} problems",
+                           [f"{p.kind}: {p.message}" for p in blocking])
+    jid = lay["jurisdiction_id"]
+    cur.execute("SELECT id FROM layout WHERE jurisdiction_id = %s AND status = 'published'", (jid,))
+    current = cur.fetchone()
+    if current is None:  # keep what was there before any layout was published, to revert to
+        cur.execute("INSERT INTO layout (jurisdiction_id, name, status) VALUES (%s, 'before the first publish', "
+                    "'archived') RETURNING id", (jid,))
+        _copy_into_layout(cur, jid, cur.fetchone()[0], None)
+    else:
+        cur.execute("UPDATE layout SET status = 'archived' WHERE id = %s", (current[0],))
+    cur.execute(read_sql("publish_layout.sql"), {"layout_id": layout_id, "jurisdiction_id": jid})
+    cur.execute("UPDATE layout SET status = 'published', published_by = gridmap_actor(), published_at = now() "
+                "WHERE id = %s", (layout_id,))
+    return get_layout(cur, layout_id)
+
+
+def revert(cur: Cursor, slug: str, layout_id: int) -> dict:
+    """Publish again a layout published before (as a new copy, so history stays linear)."""
+    old = get_layout(cur, layout_id)
+    if old["status"] == "draft":
+        raise Conflict(f"layout {layout_id} is a draft: publish it instead")
+    draft = create_draft(cur, slug, f"revert to {old['name']} ({layout_id})", from_layout=layout_id,
+                         target=old["target_households"], tolerance=old["tolerance"])
+    return publish(cur, draft)
+
+
+def history(cur: Cursor, slug: str, limit: int = 200) -> list[dict]:
+    """Who did what, when, to the grids, zones, stations and layouts of a jurisdiction."""
+    jur = find_jurisdiction(cur, slug)
+    cur.execute("SELECT at, actor, table_name, op, feature_id FROM history WHERE jurisdiction_id = %s "
+                "AND table_name IN ('grid', 'courier_zone', 'post_station', 'layout', 'layout_grid', "
+                "'layout_courier_zone', 'layout_post_station') ORDER BY id DESC LIMIT %s", (jur.id, limit))
+    return [{"at": at.isoformat(), "actor": actor, "table": t, "op": op, "id": fid}
+            for at, actor, t, op, fid in cur.fetchall()]
