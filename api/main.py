@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import collections, coverage, health, maps, patrol
+from api.routers import collections, coverage, grids, health, maps, patrol
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
@@ -36,4 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(patrol.router)
     app.include_router(coverage.router)
+    app.include_router(grids.router)
     return app

@@ -103,7 +103,9 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
             add(Problem("outside_boundary", g.code, f"grid {g.code} reaches {outside.area:.0f} m² outside "
                         "the jurisdiction", outside))
         parts = [p for p in shapely.get_parts(g.geom) if significant(p)]
-        if len(parts) > 1:
+        if not parts:
+            add(Problem("not_contiguous", g.code, f"grid {g.code} is empty", g.geom))
+        elif len(parts) > 1:
             add(Problem("not_contiguous", g.code, f"grid {g.code} is in {len(parts)} separate pieces", g.geom))
         for j in tree.query(g.geom, predicate="intersects").tolist():
             if j <= i:

@@ -104,12 +104,22 @@ def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = Non
     else:
         cur.execute("SELECT id, code, name, ST_AsBinary(ST_Transform(geom, %s)) FROM grid "
                     "WHERE jurisdiction_id = %s ORDER BY code", (srid, jur.id))
-    grids = [Grid(code, shapely.from_wkb(bytes(g)), name, gid) for gid, code, name, g in cur.fetchall()]
+    grids = [Grid(code, _metric_polygon(shapely.from_wkb(bytes(g))), name, gid)
+             for gid, code, name, g in cur.fetchall()]
     cur.execute("SELECT id, ST_AsBinary(ST_Transform(geom, %s)), coalesce(households, 0), coalesce(residents, 0) "
                 "FROM building WHERE jurisdiction_id = %s ORDER BY id", (srid, jur.id))
     buildings = [Building(i, shapely.from_wkb(bytes(g)), h, r) for i, g, h, r in cur.fetchall()]
     to_metric, to_wgs84 = _transformers(jur)
     return State(jur, lay, boundary, grids, buildings, to_metric, to_wgs84)
+
+
+def _metric_polygon(g):
+    """A polygon valid in lon/lat can touch itself once projected (rounding): repaired."""
+    if g.is_valid:
+        return g
+    fixed = shapely.make_valid(g)
+    parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else g
 
 
 def check_json(state: State) -> dict:
@@ -146,16 +156,19 @@ def create_draft(cur: Cursor, slug: str, name: str, *, from_layout: int | None =
             cur.execute("INSERT INTO layout_grid (layout_id, jurisdiction_id, code, name, target_households, geom) "
                         "VALUES (%s, %s, %s, %s, %s, ST_GeomFromWKB(%s, 4326))",
                         (lid, jur.id, g.code, g.name, int(round(target)) if target else None,
-                         shapely.to_wkb(_single(to_crs(g.geom, to_wgs84)))))
+                         shapely.to_wkb(valid_polygon(to_crs(g.geom, to_wgs84)))))
     return lid
 
 
-def _single(g):
-    """Grids are stored as Polygons: a layout whose grid fell into pieces keeps the largest one
-    and the check says so."""
-    if g.geom_type == "Polygon":
-        return g
-    return max(shapely.get_parts(g), key=lambda p: p.area)
+def valid_polygon(g):
+    """Grids are stored as valid Polygons. Reprojection can leave a ring touching itself: made
+    valid; a grid in pieces keeps the largest (the check of the stored layout says so)."""
+    if not g.is_valid:
+        g = shapely.make_valid(g)
+    parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 0]
+    if not parts:
+        parts = [p for q in shapely.get_parts(g) if q.geom_type == "MultiPolygon" for p in shapely.get_parts(q)]
+    return max(parts, key=lambda p: p.area)
 
 
 def _copy_into_layout(cur: Cursor, jurisdiction_id: int, target_layout: int, source_layout: int | None,

@@ -1,0 +1,213 @@
+"""Live edits of a draft in PostGIS: each in one transaction, checked, accepted or refused whole.
+
+Every grid of a draft carries a version (its ETag); an edit names the version it saw of the grid
+it edits and is refused (412, with the current version) when another planner got there first.
+Edits of one draft are serialised by locking its grids, so no update is lost.
+"""
+
+from __future__ import annotations
+
+import json
+
+import shapely
+from psycopg2.extensions import cursor as Cursor
+from shapely.geometry import shape
+
+from gis.errors import InvalidInput, NotFound, StaleVersion
+from gis.grids import edits
+from gis.grids.checks import assign, metrics
+from gis.grids.layouts import State, _draft, load_state, to_crs, valid_polygon
+
+
+def grid_etag(grid_id: int, version: int) -> str:
+    return f'"layout_grid-{grid_id}-{version}"'
+
+
+def _lock(cur: Cursor, layout_id: int) -> dict[int, tuple[str, int]]:
+    """Lock the draft and its grids; each grid's code and version by id."""
+    _draft(cur, layout_id, lock=True)
+    cur.execute("SELECT id, code, version FROM layout_grid WHERE layout_id = %s ORDER BY id FOR UPDATE",
+                (layout_id,))
+    return {gid: (code, version) for gid, code, version in cur.fetchall()}
+
+
+def _expect(grids: dict[int, tuple[str, int]], grid_id: int, version: int | None) -> str:
+    if grid_id not in grids:
+        raise NotFound(f"the draft has no grid {grid_id}")
+    code, current = grids[grid_id]
+    if version is not None and version != current:
+        raise StaleVersion(f"grid {code} was changed by someone else (version {current}, you sent {version})",
+                           current)
+    return code
+
+
+def _metric_geometry(obj, state: State, what: str):
+    geom = obj.get("geometry", obj) if isinstance(obj, dict) else None
+    try:
+        g = shape(geom)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        raise InvalidInput(f"send a GeoJSON {what} (a Feature or a geometry)") from None
+    if g.is_empty or not g.is_valid:
+        raise InvalidInput(f"the {what} is empty or invalid: {shapely.is_valid_reason(g)}")
+    minx, miny, maxx, maxy = g.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InvalidInput(f"the {what} is not in longitude/latitude (WGS84)")
+    return to_crs(g, state.to_metric)
+
+
+def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, int]], edit: edits.Edit) -> dict:
+    before = state.report()
+    after, new = edits.judge(state.boundary, before, edit, state.buildings, state.jurisdiction.admin_code,
+                             state.target, state.tolerance)
+    if new:
+        raise InvalidInput(f"the edit is refused: it would bring {len(new)} problems",
+                           [f"{p.kind}: {p.message}" for p in new])
+    by_code = {code: gid for gid, (code, _) in ids.items()}
+    now = {g.code: g for g in edit.grids}
+    written = {}
+    for code in sorted(edit.touched):
+        gid = by_code.get(code)
+        if code not in now:
+            cur.execute("DELETE FROM layout_grid WHERE id = %s", (gid,))
+            continue
+        wkb = shapely.to_wkb(valid_polygon(to_crs(now[code].geom, state.to_wgs84)))
+        if gid is None:
+            cur.execute("INSERT INTO layout_grid (layout_id, jurisdiction_id, code, geom) VALUES "
+                        "(%s, %s, %s, ST_GeomFromWKB(%s, 4326)) RETURNING id, version",
+                        (layout_id, state.jurisdiction.id, code, wkb))
+        else:
+            cur.execute("UPDATE layout_grid SET geom = ST_GeomFromWKB(%s, 4326) WHERE id = %s RETURNING id, version",
+                        (wkb, gid))
+        written[code] = cur.fetchone()
+    m = metrics(edit.grids, state.buildings, after.assignment, state.target)
+    return {"accepted": True, "layout": layout_id,
+            "grids": [{**m[c], "id": gid, "version": ver, "etag": grid_etag(gid, ver)}
+                      for c, (gid, ver) in written.items()],
+            "removed": sorted(c for c in edit.touched if c not in now),
+            "problems": [{"kind": p.kind, "grid": p.grid, "message": p.message} for p in after.problems]}
+
+
+def reshape_grid(cur: Cursor, layout_id: int, grid_id: int, body, version: int | None) -> dict:
+    """Move a boundary: the grid's new polygon; neighbours give or take the difference."""
+    ids = _lock(cur, layout_id)
+    code = _expect(ids, grid_id, version)
+    state = load_state(cur, layout_id=layout_id)
+    return _apply(cur, layout_id, state, ids,
+                  edits.move_boundary(state.grids, code, _metric_geometry(body, state, "polygon")))
+
+
+def move_buildings(cur: Cursor, layout_id: int, grid_id: int, body, version: int | None) -> dict:
+    """Give buildings (``{"buildings": [ids]}``) to a grid, with the ground around them."""
+    ids = _lock(cur, layout_id)
+    code = _expect(ids, grid_id, version)
+    moving = body.get("buildings") if isinstance(body, dict) else None
+    if not isinstance(moving, list) or not moving or not all(isinstance(b, int) for b in moving):
+        raise InvalidInput('send {"buildings": [building ids]}')
+    state = load_state(cur, layout_id=layout_id)
+    return _apply(cur, layout_id, state, ids, edits.move_buildings(state.grids, code, state.buildings, moving))
+
+
+def split_grid(cur: Cursor, layout_id: int, grid_id: int, body, version: int | None) -> dict:
+    """Cut a grid in two along a line; the smaller part becomes a new grid with the next code."""
+    ids = _lock(cur, layout_id)
+    code = _expect(ids, grid_id, version)
+    state = load_state(cur, layout_id=layout_id)
+    line = _metric_geometry(body, state, "line")
+    new_code = edits.next_code(state.grids, state.jurisdiction.admin_code or code[:12])
+    return _apply(cur, layout_id, state, ids, edits.split(state.grids, code, line, new_code))
+
+
+def merge_grids(cur: Cursor, layout_id: int, keep_id: int, absorb_id: int, versions: dict[int, int]) -> dict:
+    """Two neighbouring grids become one."""
+    ids = _lock(cur, layout_id)
+    keep = _expect(ids, keep_id, versions.get(keep_id))
+    absorb = _expect(ids, absorb_id, versions.get(absorb_id))
+    state = load_state(cur, layout_id=layout_id)
+    return _apply(cur, layout_id, state, ids, edits.merge(state.grids, keep, absorb))
+
+
+def draft_json(cur: Cursor, layout_id: int) -> dict:
+    """A draft's grids as GeoJSON (each with its ETag and metrics), zones and stations."""
+    state = load_state(cur, layout_id=layout_id)
+    cur.execute("SELECT id, version, ST_AsGeoJSON(geom, 7), name, leader FROM layout_grid WHERE layout_id = %s "
+                "ORDER BY code", (layout_id,))
+    rows = {r[0]: r for r in cur.fetchall()}
+    assignment, _ = assign(state.grids, state.buildings)
+    m = metrics(state.grids, state.buildings, assignment, state.target)
+    feats = []
+    for g in state.grids:
+        gid, ver, gj, name, leader = rows[g.id]
+        feats.append({"type": "Feature", "id": gid, "geometry": json.loads(gj),
+                      "properties": {**m[g.code], "leader": leader, "version": ver, "etag": grid_etag(gid, ver)}})
+    cur.execute("SELECT id, version, name, capacity, ST_AsGeoJSON(geom, 7) FROM layout_courier_zone "
+                "WHERE layout_id = %s ORDER BY id", (layout_id,))
+    zones = [{"type": "Feature", "id": i, "geometry": json.loads(g),
+              "properties": {"name": n, "capacity": c, "version": v}} for i, v, n, c, g in cur.fetchall()]
+    return {"layout": state.layout, "grids": {"type": "FeatureCollection", "features": feats},
+            "courier_zones": {"type": "FeatureCollection", "features": zones}}
+
+
+# Facilities in drafts: the draft table and the columns its features carry.
+FACILITY_TABLES = {"courier_zone": ("layout_courier_zone", ("name", "capacity", "hours", "operator")),
+                   "post_station": ("layout_post_station", ("name", "kind", "building_id", "capacity", "hours"))}
+
+
+def _facility(layer_name: str):
+    if layer_name not in FACILITY_TABLES:
+        raise NotFound(f"drafts hold courier_zone and post_station, not {layer_name!r}")
+    from gis.layers import get_layer
+
+    return get_layer(layer_name), *FACILITY_TABLES[layer_name]
+
+
+def _one_row(cur: Cursor, layout_id: int, layer_name: str, body):
+    from gis.editing import checked_rows
+    from gis.store import find_jurisdiction_by_id
+
+    lay = _draft(cur, layout_id, lock=True)
+    layer, _, _ = _facility(layer_name)
+    rows = checked_rows(layer, body, find_jurisdiction_by_id(cur, lay["jurisdiction_id"]), None)
+    if len(rows) != 1:
+        raise InvalidInput(f"send one {layer_name} feature")
+    return lay, rows[0]
+
+
+def add_facility(cur: Cursor, layout_id: int, layer_name: str, body) -> dict:
+    """A courier zone or post station added to a draft (inside the jurisdiction, a zone off every
+    building: the database refuses otherwise)."""
+    lay, row = _one_row(cur, layout_id, layer_name, body)
+    _, table, cols = _facility(layer_name)
+    cur.execute(f"INSERT INTO {table} (layout_id, jurisdiction_id, {', '.join(cols)}, geom) VALUES "
+                f"(%s, %s, {', '.join(['%s'] * len(cols))}, ST_GeomFromWKB(%s, 4326)) RETURNING id, version",
+                (layout_id, lay["jurisdiction_id"], *[row.properties.get(c) for c in cols],
+                 shapely.to_wkb(row.geometry)))
+    fid, ver = cur.fetchone()
+    return {"id": fid, "version": ver, "etag": f'"{table}-{fid}-{ver}"'}
+
+
+def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, body, version: int) -> dict:
+    lay, row = _one_row(cur, layout_id, layer_name, body)
+    _, table, cols = _facility(layer_name)
+    cur.execute(f"SELECT version FROM {table} WHERE id = %s AND layout_id = %s FOR UPDATE", (fid, layout_id))
+    found = cur.fetchone()
+    if found is None:
+        raise NotFound(f"the draft has no {layer_name} {fid}")
+    if found[0] != version:
+        raise StaleVersion(f"{layer_name} {fid} was changed by someone else", found[0])
+    cur.execute(f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in cols)}, geom = ST_GeomFromWKB(%s, 4326) "
+                f"WHERE id = %s RETURNING version",
+                (*[row.properties.get(c) for c in cols], shapely.to_wkb(row.geometry), fid))
+    ver = cur.fetchone()[0]
+    return {"id": fid, "version": ver, "etag": f'"{table}-{fid}-{ver}"'}
+
+
+def remove_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, version: int) -> None:
+    _draft(cur, layout_id, lock=True)
+    _, table, _ = _facility(layer_name)
+    cur.execute(f"SELECT version FROM {table} WHERE id = %s AND layout_id = %s FOR UPDATE", (fid, layout_id))
+    found = cur.fetchone()
+    if found is None:
+        raise NotFound(f"the draft has no {layer_name} {fid}")
+    if found[0] != version:
+        raise StaleVersion(f"{layer_name} {fid} was changed by someone else", found[0])
+    cur.execute(f"DELETE FROM {table} WHERE id = %s", (fid,))

@@ -1,0 +1,161 @@
+"""Edits of a layout, as planners make them on the map; pure (metric geometries, no database).
+
+Each edit returns the new grids and which it touched; whether it is accepted is for the checks
+to say (:func:`judge`): an edit may not bring a rule-breaking problem the layout did not have.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import split as split_by
+
+from gis.errors import InvalidInput
+from gis.grids.checks import Building, Grid, Problem, Report, check
+
+BLOCKING = {"gap", "overlap", "outside_boundary", "not_contiguous", "building_split", "building_unassigned",
+            "invalid_code"}
+GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
+
+
+@dataclass
+class Edit:
+    grids: list[Grid]
+    touched: set[str]   # codes of the grids changed, created or removed
+
+
+def _index(grids: list[Grid], code: str) -> int:
+    for i, g in enumerate(grids):
+        if g.code == code:
+            return i
+    raise InvalidInput(f"the layout has no grid {code}")
+
+
+def _polygons(g: BaseGeometry) -> BaseGeometry:
+    g = shapely.make_valid(g)
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
+    return shapely.union_all(parts, grid_size=GRID_SIZE) if parts else shapely.Polygon()
+
+
+def _neighbour(piece: BaseGeometry, grids: list[Grid], skip: set[int]) -> int:
+    grown = piece.buffer(0.05)
+    best, where = 0.0, -1
+    for i, g in enumerate(grids):
+        if i in skip or not g.geom.intersects(grown):
+            continue
+        shared = shapely.length(shapely.intersection(shapely.boundary(g.geom), grown))
+        if shared > best:
+            best, where = shared, i
+    return where
+
+
+def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
+    """Replace a grid's polygon: neighbours give up what it now covers, and take what it gave up
+    (each piece to the neighbour sharing most edge with it)."""
+    i = _index(grids, code)
+    if new_geom.is_empty or new_geom.area <= 0:
+        raise InvalidInput(f"the new polygon of grid {code} is empty")
+    out = [replace(g) for g in grids]
+    old = out[i].geom
+    out[i] = replace(out[i], geom=_polygons(new_geom))
+    touched = {code}
+    for j, g in enumerate(out):
+        if j != i and g.geom.intersects(new_geom):
+            cut = _polygons(shapely.difference(g.geom, new_geom))
+            if not cut.equals(g.geom):
+                out[j] = replace(g, geom=cut)
+                touched.add(g.code)
+    for piece in shapely.get_parts(_polygons(shapely.difference(old, new_geom))):
+        j = _neighbour(piece, out, {i})
+        if j >= 0:
+            out[j] = replace(out[j], geom=_polygons(shapely.union_all([out[j].geom, piece])))
+            touched.add(out[j].code)
+    return Edit(out, touched)
+
+
+def move_buildings(grids: list[Grid], code: str, buildings: list[Building], moving: list[int]) -> Edit:
+    """Give buildings to grid ``code``: each takes its share of its grid's area with it (its cell
+    among that grid's buildings), so the boundary moves around it."""
+    i = _index(grids, code)
+    out = [replace(g) for g in grids]
+    by_id = {b.id: b for b in buildings}
+    unknown = [m for m in moving if m not in by_id]
+    if unknown:
+        raise InvalidInput(f"no building {', '.join(map(str, unknown))} in this jurisdiction")
+    touched = {code}
+    inner = {b.id: shapely.point_on_surface(b.geom) for b in buildings}
+    for bid in moving:
+        src = next((j for j, g in enumerate(out) if g.geom.intersects(inner[bid])), -1)
+        if src < 0:
+            raise InvalidInput(f"building {bid} is in no grid")
+        if src == i:
+            continue
+        mates = [b for b in buildings if out[src].geom.intersects(inner[b.id])]
+        if len(mates) == 1:
+            piece = out[src].geom
+        else:
+            cells = shapely.get_parts(shapely.voronoi_polygons(
+                shapely.multipoints([inner[b.id] for b in mates]), extend_to=out[src].geom))
+            cell = next(c for c in cells if c.covers(inner[bid]))
+            piece = _polygons(shapely.union_all([shapely.intersection(cell, out[src].geom),
+                                                 shapely.intersection(by_id[bid].geom, out[src].geom)]))
+        out[src] = replace(out[src], geom=_polygons(shapely.difference(out[src].geom, piece)))
+        out[i] = replace(out[i], geom=_polygons(shapely.union_all([out[i].geom, piece])))
+        touched.add(out[src].code)
+    return Edit([g for g in out if not g.geom.is_empty], touched)
+
+
+def split(grids: list[Grid], code: str, line: BaseGeometry, new_code: str) -> Edit:
+    """Cut a grid in two along a line; the larger part keeps the code, the other gets ``new_code``."""
+    i = _index(grids, code)
+    if line.geom_type not in ("LineString", "MultiLineString"):
+        raise InvalidInput("a grid is split by a line")
+    parts = [p for p in shapely.get_parts(split_by(grids[i].geom, line)) if p.area > 1.0]
+    if len(parts) != 2:
+        raise InvalidInput(f"the line must cut grid {code} into exactly two parts, not {len(parts)}")
+    parts.sort(key=lambda p: -p.area)
+    out = [replace(g) for g in grids]
+    out[i] = replace(out[i], geom=parts[0])
+    out.append(Grid(new_code, parts[1], None))
+    return Edit(out, {code, new_code})
+
+
+def merge(grids: list[Grid], keep: str, absorb: str) -> Edit:
+    """Two neighbouring grids become one (with ``keep``'s code)."""
+    i, j = _index(grids, keep), _index(grids, absorb)
+    if i == j:
+        raise InvalidInput("merge two different grids")
+    out = [replace(g) for g in grids]
+    out[i] = replace(out[i], geom=_polygons(shapely.union_all([out[i].geom, out[j].geom], grid_size=GRID_SIZE)))
+    del out[j]
+    return Edit(out, {keep, absorb})
+
+
+def next_code(grids: list[Grid], admin_code: str) -> str:
+    used = {int(g.code[-3:]) for g in grids if g.code.startswith(admin_code) and g.code[-3:].isdigit()}
+    free = next(n for n in range(1, 1000) if n not in used)
+    return f"{admin_code}{free:03d}"
+
+
+def judge(boundary: BaseGeometry, before: Report, edit: Edit, buildings: list[Building], admin_code: str | None,
+          target: float | None, tolerance: float) -> tuple[Report, list[Problem]]:
+    """The layout after the edit, and the rule-breaking problems it brings (none: accepted)."""
+    after = check(boundary, edit.grids, buildings, admin_code, target, tolerance)
+    had = Counter((p.kind, p.grid) for p in before.problems)
+    new = []
+    for p in after.problems:
+        key = (p.kind, p.grid)
+        if p.kind in BLOCKING:
+            if had[key] > 0:
+                had[key] -= 1
+            else:
+                new.append(p)
+    return after, new
+
+
+def total_area(grids: list[Grid]) -> float:
+    return float(np.sum([g.geom.area for g in grids]))

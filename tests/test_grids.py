@@ -1,0 +1,285 @@
+"""Grids on the real PostGIS: generate, check, drafts, live edits with ETags, publish, revert."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import shapely
+from shapely.geometry import mapping, shape
+
+from gis import db
+from tests.conftest import PBF, count, scalar
+
+
+def kinds(report: dict) -> set[str]:
+    return {p["kind"] for p in report["problems"]}
+
+
+def test_check_the_published_huamao_layout(cli):
+    r = json.loads(cli("grids", "check", "huamao", "--json").stdout)
+    # The dataset's grids follow the four blocks; the first holds more households than the others.
+    assert kinds(r) == {"households_out_of_tolerance"}
+    assert [p["grid"] for p in r["problems"]] == ["110105015001001"]
+    assert sum(g["households"] for g in r["grids"]) == 1733
+    assert all(0 < g["polsby_popper"] <= 1 for g in r["grids"])
+
+
+def test_generate_a_balanced_layout(client, copy_of, conn):
+    slug = copy_of("huamao")
+    r = client.post(f"/jurisdictions/{slug}/grids/generate", params={"households_per_grid": 430})
+    assert r.status_code == 201, r.text
+    r = r.json()
+    assert r["ok"], r["problems"]
+    codes = [g["code"] for g in r["grids"]]
+    assert codes == [f"110105015001{i:03d}" for i in range(1, 5)]
+    assert all(abs(g["households"] - r["target_households"]) <= 0.15 * r["target_households"] for g in r["grids"])
+    assert sum(g["buildings"] for g in r["grids"]) == count(conn, "building", slug)
+    # numbered west→east, north→south: the first row's grids lie north of the later rows' ones
+    draft = client.get(f"/layouts/{r['layout']}").json()
+    cents = {f["properties"]["code"]: shape(f["geometry"]).centroid for f in draft["grids"]["features"]}
+    first, last = cents[codes[0]], cents[codes[-1]]
+    assert first.y > last.y or (abs(first.y - last.y) < 1e-4 and first.x < last.x)
+    union = shapely.union_all([shape(f["geometry"]) for f in draft["grids"]["features"]])
+    boundary = shape(client.get("/collections/jurisdiction/items", params={"jurisdiction": slug}).json()
+                     ["features"][0]["geometry"])
+    assert abs(union.area - boundary.area) / boundary.area < 1e-5  # up to rounding to 1e-7°
+
+
+def test_generate_on_real_osm_data(cli, kouvola):
+    """test_pbf (Kouvola) with an admin code: every grid one piece, buildings whole, full cover."""
+    cli("import", "osm", PBF, "--jurisdiction", "kouvola-grids", "--name", "Kouvola grids",
+        "--bbox", "26.93,60.52,26.97,60.54", "--admin-code", "999999999001")
+    r = json.loads(cli("grids", "generate", "kouvola-grids", "--households-per-grid", "300", "--json").stdout)
+    blocking = kinds(r) - {"households_out_of_tolerance"}
+    assert not blocking, r["problems"][:5]
+    assert len(r["grids"]) == 8
+    within = [g for g in r["grids"] if abs(g["deviation"]) <= 0.15]
+    assert len(within) >= 7
+    check = json.loads(cli("grids", "check", "kouvola-grids", "--draft", str(r["layout"]), "--json").stdout)
+    assert check["problems"] == r["problems"]
+    bad = cli("grids", "generate", "kouvola", "--households-per-grid", "300", check=False)
+    assert bad.returncode == 2 and "12-digit admin code" in bad.stderr
+
+
+def draft_of(client, slug) -> tuple[int, dict]:
+    r = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "planner's draft"})
+    assert r.status_code == 201, r.text
+    lid = r.json()["id"]
+    return lid, client.get(f"/layouts/{lid}").json()
+
+
+def grid(draft: dict, code_end: str) -> dict:
+    return next(f for f in draft["grids"]["features"] if f["properties"]["code"].endswith(code_end))
+
+
+def test_check_finds_every_kind_of_problem(client, copy_of, conn):
+    slug = copy_of("huamao")
+    lid, _ = draft_of(client, slug)
+    with db.transaction(conn) as cur:
+        # shrink grid 001 (a gap, its buildings now in no grid), push 003 over 002 and past the boundary
+        cur.execute("UPDATE layout_grid SET geom = ST_Buffer(geom, -0.0004, 'join=mitre') "
+                    "WHERE layout_id = %s AND code LIKE '%%001'", (lid,))
+        cur.execute("UPDATE layout_grid SET geom = ST_Buffer(geom, 0.0003, 'join=mitre') "
+                    "WHERE layout_id = %s AND code LIKE '%%003'", (lid,))
+        cur.execute("UPDATE layout_grid SET code = '1101050150019' WHERE layout_id = %s AND code LIKE '%%004'",
+                    (lid,))
+    r = client.get(f"/jurisdictions/{slug}/grids/check", params={"draft": lid}).json()
+    assert {"gap", "overlap", "outside_boundary", "building_unassigned", "building_split",
+            "invalid_code"} <= kinds(r)
+    assert all(p["message"] for p in r["problems"])
+    gap = next(p for p in r["problems"] if p["kind"] == "gap")
+    assert gap["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    # such a draft is not published, and nothing changes
+    before = scalar(conn, "SELECT string_agg(ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g JOIN jurisdiction j "
+                          "ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug)
+    refused = client.post(f"/layouts/{lid}/publish")
+    assert refused.status_code == 422 and "cannot be published" in refused.json()["detail"]
+    assert scalar(conn, "SELECT string_agg(ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g JOIN jurisdiction j "
+                        "ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug) == before
+    assert client.get(f"/jurisdictions/{slug}/layouts").json()[0]["status"] == "draft"
+
+
+def etag(feature: dict) -> str:
+    return feature["properties"]["etag"]
+
+
+STEP = 0.0001  # degrees of longitude, ~8.5 m here: less than buildings stand back from the streets
+
+
+def east_wider(g1: dict, g2: dict):
+    """Grid 001 with the strip of grid 002 along their common edge."""
+    a, b = shape(g1["geometry"]), shape(g2["geometry"])
+    return shapely.union_all([a, shapely.intersection(b, shapely.affinity.translate(a, STEP, 0))])
+
+
+def east_narrower(g1: dict):
+    """Grid 001 without the strip along its east edge."""
+    a = shape(g1["geometry"])
+    return shapely.intersection(a, shapely.affinity.translate(a, -STEP, 0))
+
+
+def test_live_edits(client, copy_of, conn):
+    slug = copy_of("huamao")
+    lid, draft = draft_of(client, slug)
+    g1, g2 = grid(draft, "001"), grid(draft, "002")
+    # move the boundary between grids 001 and 002 (side by side in the north) 8 m east
+    wider = east_wider(g1, g2)
+    r = client.put(f"/layouts/{lid}/grids/{g1['id']}", json={"type": "Feature", "geometry": mapping(wider)},
+                   headers={"If-Match": etag(g1)})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    touched = {g["code"]: g for g in body["grids"]}
+    assert set(touched) == {g1["properties"]["code"], g2["properties"]["code"]}
+    assert touched[g1["properties"]["code"]]["area_m2"] > g1["properties"]["area_m2"]
+    assert touched[g2["properties"]["code"]]["area_m2"] < g2["properties"]["area_m2"]
+    # the old ETag is stale now: 412 with the current version; none: 428
+    stale = client.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(wider), headers={"If-Match": etag(g1)})
+    assert stale.status_code == 412 and stale.json()["current_version"] == touched[g1["properties"]["code"]]["version"]
+    assert client.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(wider)).status_code == 428
+    # a boundary pushed outside the jurisdiction is refused, naming the problem; nothing changes
+    draft = client.get(f"/layouts/{lid}").json()
+    g1 = grid(draft, "001")
+    out = shapely.affinity.translate(shape(g1["geometry"]), -0.001, 0)
+    r = client.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(out), headers={"If-Match": etag(g1)})
+    assert r.status_code == 422 and "outside_boundary" in json.dumps(r.json())
+    assert client.get(f"/layouts/{lid}").json() == draft
+    # move a building of grid 002 into grid 001 (neighbours): it now counts there
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT b.id FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id "
+                    "JOIN layout_grid l ON l.layout_id = %s AND l.code LIKE '%%002' AND ST_Intersects(l.geom, "
+                    "ST_PointOnSurface(b.geom)) WHERE j.slug = %s ORDER BY ST_X(ST_Centroid(b.geom)) LIMIT 1",
+                    (lid, slug))
+        west = cur.fetchone()[0]
+    g1 = grid(draft, "001")
+    r = client.post(f"/layouts/{lid}/grids/{g1['id']}/buildings", json={"buildings": [west]},
+                    headers={"If-Match": etag(g1)})
+    assert r.status_code == 200, r.text
+    after = {g["code"][-3:]: g for g in r.json()["grids"]}
+    assert after["001"]["buildings"] == g1["properties"]["buildings"] + 1
+    # split a grid along a straight line between its buildings (refused through one), merge it back
+    draft = client.get(f"/layouts/{lid}").json()
+    footprints = shapely.union_all([shape(f["geometry"]) for f in client.get(
+        "/collections/building/items", params={"jurisdiction": slug, "limit": 1000}).json()["features"]])
+
+    def line_at(g, f):  # north–south for f < 1, east–west beyond
+        x0, y0, x1, y1 = shape(g["geometry"]).bounds
+        if f < 1:
+            x = x0 + f * (x1 - x0)
+            return shapely.LineString([(x, y0 - 0.001), (x, y1 + 0.001)])
+        y = y0 + (f - 1) * (y1 - y0)
+        return shapely.LineString([(x0 - 0.001, y), (x1 + 0.001, y)])
+
+    tries = [f / 50 for f in range(10, 41)] + [1 + f / 50 for f in range(10, 41)]
+    target, between = next((g, f) for g in draft["grids"]["features"] for f in tries
+                           if not line_at(g, f).buffer(0.00002).intersects(footprints))
+    through = next(f for f in tries if line_at(target, f).intersects(footprints))
+    r = client.post(f"/layouts/{lid}/grids/{target['id']}/split", json=mapping(line_at(target, through)),
+                    headers={"If-Match": etag(target)})
+    assert r.status_code == 422 and "building_split" in json.dumps(r.json())
+    r = client.post(f"/layouts/{lid}/grids/{target['id']}/split", json=mapping(line_at(target, between)),
+                    headers={"If-Match": etag(target)})
+    assert r.status_code == 200, r.text
+    new = next(g for g in r.json()["grids"] if g["code"].endswith("005"))
+    draft = client.get(f"/layouts/{lid}").json()
+    assert len(draft["grids"]["features"]) == 5
+    g4, g5 = grid(draft, target["properties"]["code"][-3:]), grid(draft, "005")
+    assert g5["id"] == new["id"]
+    r = client.post(f"/layouts/{lid}/grids/{g4['id']}/merge/{g5['id']}",
+                    headers={"If-Match": f"{etag(g4)}, {etag(g5)}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["removed"] == [g5["properties"]["code"]]
+    check = client.get(f"/jurisdictions/{slug}/grids/check", params={"draft": lid}).json()
+    assert kinds(check) <= {"households_out_of_tolerance"}
+
+
+def test_two_planners_one_grid_no_lost_update(server, copy_of):
+    import httpx
+
+    slug = copy_of("huamao")
+    with httpx.Client(base_url=server, timeout=30) as c:
+        lid, draft = draft_of(c, slug)
+    g1 = grid(draft, "001")
+    shapes = [east_wider(g1, grid(draft, "002")), east_narrower(g1)]
+    results = [None, None]
+
+    def edit(k):
+        with httpx.Client(base_url=server, timeout=30) as c:
+            results[k] = c.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(shapes[k]),
+                               headers={"If-Match": etag(g1)})
+
+    threads = [threading.Thread(target=edit, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in results) == [200, 412]
+    winner = next(k for k, r in enumerate(results) if r.status_code == 200)
+    with httpx.Client(base_url=server, timeout=30) as c:
+        now = grid(c.get(f"/layouts/{lid}").json(), "001")
+    assert shape(now["geometry"]).bounds[2] == pytest.approx(shapes[winner].bounds[2], abs=1e-7)
+    loser = results[1 - winner]
+    if loser.status_code == 412:
+        assert loser.json()["current_version"] == now["properties"]["version"]
+
+
+def test_publish_compare_revert_and_history(client, copy_of, conn):
+    slug = copy_of("huamao")
+    gen = client.post(f"/jurisdictions/{slug}/grids/generate", params={"households_per_grid": 430}).json()
+    cmp = client.get(f"/layouts/{gen['layout']}/compare").json()
+    assert cmp["buildings_moved"] and all(m["from"] != m["to"] for m in cmp["buildings_moved"])
+    assert {g["code"] for g in cmp["grids"]} >= {g["code"] for g in gen["grids"]}
+    before = scalar(conn, "SELECT string_agg(g.code || ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g "
+                          "JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug)
+    with db.transaction(conn, "planner-wang") as cur:
+        from gis.grids.layouts import publish
+
+        published = publish(cur, gen["layout"])
+    assert published["status"] == "published" and published["published_by"] == "planner-wang"
+    # the buildings follow the new grids (derived by the database)
+    moved = cmp["buildings_moved"][0]
+    assert scalar(conn, "SELECT g.code FROM building b JOIN grid g ON g.id = b.grid_id WHERE b.id = %s",
+                  moved["building_id"]) == moved["to"]
+    layouts = client.get(f"/jurisdictions/{slug}/layouts").json()
+    assert [x["status"] for x in layouts] == ["published", "archived"]
+    hist = client.get(f"/jurisdictions/{slug}/history").json()
+    assert any(h["actor"] == "planner-wang" and h["table"] == "grid" for h in hist)
+    r = client.post(f"/jurisdictions/{slug}/layouts/{layouts[1]['id']}/revert")
+    assert r.status_code == 200, r.text
+    assert scalar(conn, "SELECT string_agg(g.code || ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g "
+                        "JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug) == before
+    statuses = [x["status"] for x in client.get(f"/jurisdictions/{slug}/layouts").json()]
+    assert statuses.count("published") == 1 and statuses.count("archived") == 2
+    assert client.post(f"/layouts/{gen['layout']}/publish").status_code == 409  # not a draft any more
+
+
+def test_courier_zones_in_a_draft(client, copy_of, conn):
+    slug = copy_of("huamao")
+    lid, draft = draft_of(client, slug)
+    zone = draft["courier_zones"]["features"][0]
+    # on a building: refused by the database, named
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT ST_AsGeoJSON(ST_Buffer(ST_Centroid(b.geom)::geography, 5)::geometry) FROM building b "
+                    "JOIN jurisdiction j ON j.id = b.jurisdiction_id WHERE j.slug = %s LIMIT 1", (slug,))
+        on_building = json.loads(cur.fetchone()[0])
+    props = {"name": "新停车区", "capacity": 10}
+    r = client.post(f"/layouts/{lid}/courier_zone", json={"type": "Feature", "geometry": on_building,
+                                                          "properties": props})
+    assert r.status_code == 422 and "footprint" in r.json()["detail"]
+    far = shapely.affinity.translate(shape(zone["geometry"]), 0.05, 0)
+    r = client.post(f"/layouts/{lid}/courier_zone", json={"type": "Feature", "geometry": mapping(far),
+                                                          "properties": props})
+    assert r.status_code == 422 and "outside" in json.dumps(r.json())
+    moved = shapely.affinity.translate(shape(zone["geometry"]), 0.0, 0.00002)
+    tag = f'"layout_courier_zone-{zone["id"]}-{zone["properties"]["version"]}"'
+    r = client.put(f"/layouts/{lid}/courier_zone/{zone['id']}", headers={"If-Match": tag},
+                   json={"type": "Feature", "geometry": mapping(moved), "properties": {"name": "挪过的停车区"}})
+    assert r.status_code == 200, r.text
+    again = client.put(f"/layouts/{lid}/courier_zone/{zone['id']}", headers={"If-Match": tag},
+                       json={"type": "Feature", "geometry": mapping(moved), "properties": {"name": "x"}})
+    assert again.status_code == 412
+    gone = client.delete(f"/layouts/{lid}/courier_zone/{zone['id']}", headers={"If-Match": r.json()["etag"]})
+    assert gone.status_code == 204
+    assert client.post(f"/layouts/{lid}/publish").status_code == 200
+    assert count(conn, "courier_zone", slug) == len(draft["courier_zones"]["features"]) - 1
