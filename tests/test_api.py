@@ -6,10 +6,11 @@ import pytest
 
 from tests.conftest import count
 
+# In the open space north of the CBD, 48 m from any building (zones never lie on one).
 ZONE = {"type": "Feature", "properties": {"name": "新分拣区", "capacity": 12},
         "geometry": {"type": "Polygon", "coordinates": [[
-            [116.4790, 39.9080], [116.4792, 39.9080], [116.4792, 39.9081],
-            [116.4790, 39.9081], [116.4790, 39.9080]]]}}
+            [116.48021, 39.91088], [116.48044, 39.91088], [116.48044, 39.91102],
+            [116.48021, 39.91102], [116.48021, 39.91088]]]}}
 
 
 def problem_of(response, status):
@@ -128,7 +129,7 @@ def test_declared_crs_is_transformed(client, conn, copy_of):
                     json=body, headers={"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/3857>"})
     assert r.status_code == 201, r.text
     got = client.get(f"/collections/courier_zone/items/{r.json()['ids'][0]}").json()
-    assert got["geometry"]["coordinates"][0][0] == pytest.approx([116.4790, 39.9080], abs=1e-7)
+    assert got["geometry"]["coordinates"][0][0] == pytest.approx(ZONE["geometry"]["coordinates"][0][0], abs=1e-7)
 
 
 def test_one_bad_feature_in_a_collection_writes_none(client, conn, copy_of):
@@ -173,3 +174,14 @@ def test_overview_map_page(client):
     r = client.get("/", params={"jurisdiction": "huamao"})
     assert r.status_code == 200
     assert "110105015001001" in r.text and "Courier zones" in r.text
+
+
+def test_a_courier_zone_on_a_building_is_refused(client, copy_of, conn):
+    slug = copy_of()
+    before = count(conn, "courier_zone", slug)
+    mall = client.get("/collections/building/items", params={"jurisdiction": slug, "limit": 100}).json()
+    footprint = next(f for f in mall["features"] if f["properties"]["name"] == "新光天地")["geometry"]
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug},
+                    json={**ZONE, "geometry": {"type": "Polygon", "coordinates": footprint["coordinates"][0]}})
+    assert "footprint of 新光天地" in problem_of(r, 422)["detail"]
+    assert count(conn, "courier_zone", slug) == before
