@@ -56,10 +56,11 @@ def test_gpkg_has_one_layer_per_table(conn, tmp_path, cli):
                      "post_station", "candidate_site", "street_edge", "street_node"}
 
 
-def zones(n, origin=(116.4760, 39.9080)):
+def zones(n, origin=(116.48021, 39.91090)):
+    """Small zones side by side in Huamao's open space north of the CBD (off every building)."""
     x, y = origin
     return gpd.GeoDataFrame({"名称": [f"zone {i}" for i in range(n)], "bays": list(range(n))},
-                            geometry=[box(x + i * 0.0003, y, x + i * 0.0003 + 0.0001, y + 0.0001)
+                            geometry=[box(x + i * 0.00008, y, x + i * 0.00008 + 0.00005, y + 0.00005)
                                       for i in range(n)], crs=4326)
 
 

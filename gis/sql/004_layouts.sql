@@ -65,6 +65,9 @@ CREATE TABLE layout_post_station (
 CREATE FUNCTION gridmap_zone_off_buildings() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE hit text;
 BEGIN
+    IF NOT ST_IsValid(NEW.geom) THEN
+        RETURN NEW;  -- the geometry check names that problem
+    END IF;
     SELECT coalesce(b.name, 'building ' || b.id) INTO hit FROM building b
      WHERE b.jurisdiction_id = NEW.jurisdiction_id AND ST_Intersects(b.geom, NEW.geom)
        AND ST_Area(ST_Intersection(b.geom, NEW.geom)::geography) > 1
