@@ -31,4 +31,5 @@ clean:
 bench: setup
 	$(VENV)/bin/python bench/patrol_bench.py > bench/results/patrol.md
 	$(VENV)/bin/python bench/coverage_bench.py > bench/results/coverage.md
-	cat bench/results/patrol.md bench/results/coverage.md
+	$(VENV)/bin/python bench/grids_bench.py > bench/results/grids.md
+	cat bench/results/patrol.md bench/results/coverage.md bench/results/grids.md

@@ -247,3 +247,28 @@ def test_suggest_with_given_candidates_and_bad_input(client, conn):
     before = count(conn, "courier_zone")
     assert client.get("/coverage/huamao/suggest", params={"add": 0}).status_code == 400
     assert count(conn, "courier_zone") == before
+
+
+def test_coverage_of_a_draft_against_the_published_layout(client, copy_of, cli):
+    """A draft where the busiest zone is removed and one is added in the open space north of the
+    CBD: some buildings get closer, others farther, and the published layout is untouched."""
+    from tests.test_api import ZONE
+
+    slug = copy_of("huamao")
+    lid = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "zones moved"}).json()["id"]
+    zones = client.get(f"/layouts/{lid}").json()["courier_zones"]["features"]
+    busiest = next(z for z in zones if z["properties"]["name"] == "华贸中街南侧停车分拣区")
+    tag = f'"layout_courier_zone-{busiest["id"]}-{busiest["properties"]["version"]}"'
+    assert client.delete(f"/layouts/{lid}/courier_zone/{busiest['id']}", headers={"If-Match": tag}).status_code == 204
+    assert client.post(f"/layouts/{lid}/courier_zone", json=ZONE).status_code == 201
+    published = client.get(f"/coverage/{slug}", params={"facility": "courier_zone"}).json()
+    r = client.get(f"/coverage/{slug}", params={"facility": "courier_zone", "draft": lid}).json()
+    assert r["draft"] == lid and len(r["facilities"]) == 3
+    names = {f["name"] for f in r["facilities"]}
+    assert names == {"华贸西街快递集中停车分拣区", "华贸南街快递集中停车分拣区", "新分拣区"}
+    diff = r["compared_with_published"]
+    assert diff["better"] and diff["worse"]
+    assert diff["before"] == published["summary"] and diff["after"] == r["summary"]
+    out = json.loads(cli("coverage", slug, "--facility", "courier_zone", "--draft", str(lid), "--json").stdout)
+    assert out["compared_with_published"]["change"] == diff["change"]
+    assert client.get(f"/coverage/{slug}", params={"draft": 999999}).status_code == 422

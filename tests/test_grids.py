@@ -283,3 +283,24 @@ def test_courier_zones_in_a_draft(client, copy_of, conn):
     assert gone.status_code == 204
     assert client.post(f"/layouts/{lid}/publish").status_code == 200
     assert count(conn, "courier_zone", slug) == len(draft["courier_zones"]["features"]) - 1
+
+
+def test_post_stations_in_a_draft(client, copy_of, conn):
+    slug = copy_of("huamao")
+    lid, _ = draft_of(client, slug)
+    locker = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.4803, 39.9109]},
+              "properties": {"name": "新快递柜", "kind": "parcel_locker", "capacity": 80}}
+    r = client.post(f"/layouts/{lid}/post_station", json=locker)
+    assert r.status_code == 201, r.text
+    sid, tag = r.json()["id"], r.json()["etag"]
+    bigger = {**locker, "properties": {**locker["properties"], "capacity": 120}}
+    assert client.put(f"/layouts/{lid}/post_station/{sid}", json=bigger, headers={"If-Match": tag}).status_code == 200
+    assert client.put(f"/layouts/{lid}/post_station/{sid}", json=bigger, headers={"If-Match": tag}).status_code == 412
+    bad = {**locker, "properties": {**locker["properties"], "kind": "shop"}}
+    assert client.post(f"/layouts/{lid}/post_station", json=bad).status_code == 422
+    assert client.post(f"/layouts/{lid}/parking_lot", json=locker).status_code == 404
+    before = count(conn, "post_station", slug)
+    assert client.post(f"/layouts/{lid}/publish").status_code == 200
+    assert count(conn, "post_station", slug) == before + 1
+    assert scalar(conn, "SELECT capacity FROM post_station p JOIN jurisdiction j ON j.id = p.jurisdiction_id "
+                        "WHERE j.slug = %s AND p.name = '新快递柜'", slug) == 120

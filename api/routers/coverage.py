@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.deps import BodyDep, ConnDep, SettingsDep
 from gis.coverage.analysis import analyse, parse_thresholds
 from gis.coverage.outputs import map_html, to_geojson
-from gis.coverage.planning import compare_layout, suggest
+from gis.coverage.planning import compare_draft, compare_layout, suggest
 from gis.db import transaction
 
 router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"])
@@ -21,16 +21,22 @@ Thresholds = Annotated[str | None, Query(description="metres, comma-separated (d
 @router.get("", summary="Walking distance from every building to its nearest facility")
 def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
              thresholds: Thresholds = None, paths: bool = False,
+             draft: Annotated[int | None, Query(description="a draft layout's facilities and grids")] = None,
              format: Literal["json", "geojson", "html"] = "json") -> Response:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
     with transaction(conn) as cur:
-        cov = analyse(cur, slug, settings, facility, limits)
+        cov = analyse(cur, slug, settings, facility, limits, draft)
+        against = compare_draft(cur, slug, settings, facility, draft, limits) if draft is not None else None
         if format == "geojson":
             return JSONResponse(to_geojson(cur, cov, settings.service_area_buffer_m),
                                 media_type="application/geo+json")
         if format == "html":
             return HTMLResponse(map_html(cur, cov, settings.service_area_buffer_m))
-    return JSONResponse(cov.to_json(paths))
+    body = cov.to_json(paths)
+    if draft is not None:
+        body["draft"] = draft
+        body["compared_with_published"] = against
+    return JSONResponse(body)
 
 
 @router.post("/compare", summary="Compare a proposed layout of one kind of facility with the stored one")

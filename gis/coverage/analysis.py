@@ -153,20 +153,22 @@ def parse_thresholds(text: str | None, default: tuple[float, ...]) -> list[float
     return values
 
 
-def load_facilities(cur: Cursor, jur: Jurisdiction, facility: str, settings: Settings) -> list[Facility]:
-    """The stored facilities of a kind (``any``: all of them)."""
+def load_facilities(cur: Cursor, jur: Jurisdiction, facility: str, settings: Settings,
+                    layout_id: int | None = None) -> list[Facility]:
+    """The facilities of a kind (``any``: all of them): published, or those of draft ``layout_id``."""
     if facility not in FACILITIES:
         raise InvalidInput(f"facility must be one of {', '.join(FACILITIES)}, got {facility!r}")
     out: list[Facility] = []
+    prefix = "coverage_layout_" if layout_id is not None else "coverage_"
+    key = {"jurisdiction_id": jur.id, "layout_id": layout_id, "srid": jur.metric_srid}
     if facility in ("courier_zone", "any"):
-        cur.execute(read_sql("coverage_courier_zones.sql"), {"jurisdiction_id": jur.id, "srid": jur.metric_srid})
+        cur.execute(read_sql(prefix + "courier_zones.sql"), key)
         for fid, name, bays, wkb, lon, lat in cur.fetchall():
             out.append(Facility("courier_zone", fid, name, bays * settings.households_per_bay if bays is not None
                                 else None, shapely.from_wkb(bytes(wkb)), lon, lat))
     kinds = [k for f, ks in STATION_KINDS.items() if facility in (f, "any") for k in ks]
     if kinds:
-        cur.execute(read_sql("coverage_stations.sql"), {"jurisdiction_id": jur.id, "srid": jur.metric_srid,
-                                                        "kinds": kinds})
+        cur.execute(read_sql(prefix + "stations.sql"), {**key, "kinds": kinds})
         for fid, name, cap, wkb, lon, lat, building_id in cur.fetchall():
             out.append(Facility("post_station", fid, name, cap, shapely.from_wkb(bytes(wkb)), lon, lat,
                                 building_id))
@@ -217,11 +219,25 @@ def measure(jur: Jurisdiction, loaded: LoadedNetwork, facilities: list[Facility]
 
 
 def analyse(cur: Cursor, slug: str, settings: Settings, facility: str = "any",
-            thresholds: list[float] | None = None) -> Coverage:
-    """Coverage of jurisdiction ``slug`` by its stored facilities of a kind."""
+            thresholds: list[float] | None = None, draft: int | None = None) -> Coverage:
+    """Coverage of jurisdiction ``slug`` by its facilities of a kind: the published ones, or those
+    of a draft layout (whose grids then group the buildings)."""
     jur = find_jurisdiction(cur, slug)
-    facilities = load_facilities(cur, jur, facility, settings)
+    if draft is not None:
+        cur.execute("SELECT jurisdiction_id FROM layout WHERE id = %s", (draft,))
+        row = cur.fetchone()
+        if row is None or row[0] != jur.id:
+            raise InvalidInput(f"{slug} has no layout {draft}")
+    facilities = load_facilities(cur, jur, facility, settings, draft)
     buildings, grid_names = load_buildings(cur, jur)
+    if draft is not None:
+        from gis.grids.checks import assign
+        from gis.grids.layouts import load_state
+
+        state = load_state(cur, layout_id=draft)
+        codes, _ = assign(state.grids, state.buildings)
+        buildings.grids = [codes.get(int(b)) for b in buildings.ids]
+        grid_names = {g.code: g.name for g in state.grids}
     loaded = load_network(cur, jur)
     return measure(jur, loaded, facilities, buildings, facility,
                    thresholds or list(settings.coverage_thresholds_m), settings.snap_max_m, grid_names)

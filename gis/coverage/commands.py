@@ -37,6 +37,8 @@ def _cursor():
 def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
                 thresholds: Annotated[str | None, typer.Option(help="Metres: 100,200,300.")] = None,
                 compare: Annotated[Path | None, typer.Option(help="A proposed layout (GeoJSON) to compare.")] = None,
+                draft: Annotated[int | None, typer.Option(help="A draft layout: its coverage, compared with "
+                                                               "the published one.")] = None,
                 paths: Annotated[bool, typer.Option(help="Include each building's path.")] = False,
                 geojson: Annotated[Path | None, typer.Option(help="Write buildings, facilities and "
                                                                   "service areas as GeoJSON.")] = None,
@@ -62,12 +64,19 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
                 f"within {t} m: {c['households']:+d} households, {c['buildings']:+d} buildings"
                 for t, c in r["change"].items()))
             return
-        cov = analyse(cur, slug, settings, facility, limits)
+        cov = analyse(cur, slug, settings, facility, limits, draft)
+        if draft is not None:
+            from gis.coverage.planning import compare_draft
+
+            against = compare_draft(cur, slug, settings, facility, draft, limits)
         if geojson:
             geojson.write_text(json.dumps(to_geojson(cur, cov, settings.service_area_buffer_m), ensure_ascii=False))
         if map_:
             map_.write_text(map_html(cur, cov, settings.service_area_buffer_m), encoding="utf-8")
     r = cov.to_json(paths)
+    if draft is not None:
+        r["draft"] = draft
+        r["compared_with_published"] = against
     if as_json:
         typer.echo(json.dumps(r, ensure_ascii=False))
         return
