@@ -26,6 +26,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import timed  # noqa: E402
 from patrol_bench import load_synthetic, synthetic_city  # noqa: E402
 
 from gis import db  # noqa: E402
@@ -35,15 +36,6 @@ from gis.network_store import LoadedNetwork  # noqa: E402
 from gis.osm import import_osm, parse_bbox  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 from gis.store import find_jurisdiction  # noqa: E402
-
-
-def timed(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return out, statistics.median(times)
 
 
 def networkx_time(net: StreetNetwork, sources: list[int], repeat: int) -> float:

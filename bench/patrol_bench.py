@@ -12,7 +12,6 @@ ways, so its length answers a different question; it is shown for time and lengt
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,9 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import timed  # noqa: E402
 
 from gis import db  # noqa: E402
 from gis.network import StreetNetwork  # noqa: E402
@@ -35,15 +37,6 @@ from gis.patrol.postman import min_t_join, odd_nodes, route_inspection  # noqa: 
 from gis.patrol.split import split_tour  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 from gis.store import find_jurisdiction  # noqa: E402
-
-
-def timed(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return out, statistics.median(times)
 
 
 def synthetic_city(side: int, block_m: float, drop: float, seed: int) -> StreetNetwork:

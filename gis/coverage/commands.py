@@ -29,6 +29,15 @@ Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
 FacilityOpt = Annotated[str, typer.Option(help="courier_zone, post_station, service_centre or any.")]
 
 
+def _read_geojson(path: Path, what: str):
+    if not path.is_file():
+        raise InvalidInput(f"{what}: {path}: no such file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path} is not GeoJSON: {exc}") from None
+
+
 def _cursor():
     return db.transaction(db.connect(Settings().database_url))
 
@@ -53,12 +62,7 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
     with _cursor() as cur:
         if compare is not None:
-            if not compare.is_file():
-                raise InvalidInput(f"{compare}: no such file")
-            try:
-                body = json.loads(compare.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise InvalidInput(f"{compare} is not GeoJSON: {exc}") from None
+            body = _read_geojson(compare, "--compare")
             r = compare_layout(cur, slug, settings, facility, body, limits)
             typer.echo(json.dumps(r, ensure_ascii=False) if as_json else "\n".join(
                 f"within {t} m: {c['households']:+d} households, {c['buildings']:+d} buildings"
@@ -108,13 +112,7 @@ def suggest_cmd(slug: Slug, facility: FacilityOpt = "courier_zone",
 
     source: object = candidates
     if candidates not in ("nodes", "sites"):
-        path = Path(candidates)
-        if not path.is_file():
-            raise InvalidInput(f"--candidates is nodes, sites or a GeoJSON file; {candidates}: no such file")
-        try:
-            source = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{path} is not GeoJSON: {exc}") from None
+        source = _read_geojson(Path(candidates), "--candidates is nodes, sites or a GeoJSON file")
     with _cursor() as cur:
         r = suggest(cur, slug, Settings(), facility=facility, add=add, within=within, objective=objective,
                     candidates=source, capacity=capacity)

@@ -185,15 +185,19 @@ def add_facility(cur: Cursor, layout_id: int, layer_name: str, body) -> dict:
     return {"id": fid, "version": ver, "etag": f'"{table}-{fid}-{ver}"'}
 
 
-def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, body, version: int) -> dict:
-    lay, row = _one_row(cur, layout_id, layer_name, body)
-    _, table, cols = _facility(layer_name)
+def _expect_facility(cur: Cursor, layout_id: int, layer_name: str, table: str, fid: int, version: int) -> None:
     cur.execute(f"SELECT version FROM {table} WHERE id = %s AND layout_id = %s FOR UPDATE", (fid, layout_id))
     found = cur.fetchone()
     if found is None:
         raise NotFound(f"the draft has no {layer_name} {fid}")
     if found[0] != version:
         raise StaleVersion(f"{layer_name} {fid} was changed by someone else", found[0])
+
+
+def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, body, version: int) -> dict:
+    _, row = _one_row(cur, layout_id, layer_name, body)
+    _, table, cols = _facility(layer_name)
+    _expect_facility(cur, layout_id, layer_name, table, fid, version)
     cur.execute(f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in cols)}, geom = ST_GeomFromWKB(%s, 4326) "
                 f"WHERE id = %s RETURNING version",
                 (*[row.properties.get(c) for c in cols], shapely.to_wkb(row.geometry), fid))
@@ -204,10 +208,5 @@ def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, bod
 def remove_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, version: int) -> None:
     _draft(cur, layout_id, lock=True)
     _, table, _ = _facility(layer_name)
-    cur.execute(f"SELECT version FROM {table} WHERE id = %s AND layout_id = %s FOR UPDATE", (fid, layout_id))
-    found = cur.fetchone()
-    if found is None:
-        raise NotFound(f"the draft has no {layer_name} {fid}")
-    if found[0] != version:
-        raise StaleVersion(f"{layer_name} {fid} was changed by someone else", found[0])
+    _expect_facility(cur, layout_id, layer_name, table, fid, version)
     cur.execute(f"DELETE FROM {table} WHERE id = %s", (fid,))

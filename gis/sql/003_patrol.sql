@@ -57,18 +57,19 @@ CREATE INDEX patrol_walked_edge_idx ON patrol_walked (edge_id);
 CREATE INDEX visit_day_idx ON visit (jurisdiction_id, day);
 CREATE INDEX visit_building_idx ON visit (building_id);
 
-DO $$
-DECLARE t text;
+-- Versions for ETags and a history row for every change, on a table of features; used by this
+-- migration and those after it.
+CREATE FUNCTION gridmap_track_changes(t text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    FOREACH t IN ARRAY ARRAY['worker', 'patrol_track', 'visit'] LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW '
-                       'EXECUTE FUNCTION gridmap_bump_version()', t || '_version', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()', t || '_history_ins', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows '
-                       'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()',
-                       t || '_history_upd', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()', t || '_history_del', t);
-    END LOOP;
+    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW '
+                   'EXECUTE FUNCTION gridmap_bump_version()', t || '_version', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()', t || '_history_ins', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows '
+                   'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()',
+                   t || '_history_upd', t);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()', t || '_history_del', t);
 END $$;
+
+SELECT gridmap_track_changes(t) FROM unnest(ARRAY['worker', 'patrol_track', 'visit']) AS t;

@@ -93,18 +93,5 @@ CREATE INDEX layout_grid_layout_idx ON layout_grid (layout_id);
 CREATE INDEX layout_courier_zone_layout_idx ON layout_courier_zone (layout_id);
 CREATE INDEX layout_post_station_layout_idx ON layout_post_station (layout_id);
 
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['layout', 'layout_grid', 'layout_courier_zone', 'layout_post_station'] LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW '
-                       'EXECUTE FUNCTION gridmap_bump_version()', t || '_version', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()', t || '_history_ins', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows '
-                       'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()',
-                       t || '_history_upd', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION gridmap_history()', t || '_history_del', t);
-    END LOOP;
-END $$;
+SELECT gridmap_track_changes(t)
+  FROM unnest(ARRAY['layout', 'layout_grid', 'layout_courier_zone', 'layout_post_station']) AS t;
