@@ -17,6 +17,10 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.grids.partition import polsby_popper
 
+# Problems that break the rules: an edit may not bring one, a layout with one is not published
+# (being off the household target does neither).
+BLOCKING = {"gap", "overlap", "outside_boundary", "not_contiguous", "building_split", "building_unassigned",
+            "invalid_code"}
 # Pieces below this area (m²), or thinner than HAIRLINE_M on average (slivers left by rounding
 # coordinates to 1e-7°), are drawing noise, not gaps, overlaps or pieces.
 AREA_TOLERANCE_M2 = 1.0

@@ -9,16 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by
 
 from gis.errors import InvalidInput
-from gis.grids.checks import Building, Grid, Problem, Report, check
+from gis.grids.checks import BLOCKING, Building, Grid, Problem, Report, check
 
-BLOCKING = {"gap", "overlap", "outside_boundary", "not_contiguous", "building_split", "building_unassigned",
-            "invalid_code"}
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
 
 
@@ -156,6 +153,3 @@ def judge(boundary: BaseGeometry, before: Report, edit: Edit, buildings: list[Bu
                 new.append(p)
     return after, new
 
-
-def total_area(grids: list[Grid]) -> float:
-    return float(np.sum([g.geom.area for g in grids]))

@@ -18,12 +18,8 @@ from pyproj import Transformer
 
 from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
-from gis.grids.checks import Building, Grid, Report, assign, check, metrics
+from gis.grids.checks import BLOCKING, Building, Grid, Report, assign, check, metrics
 from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
-
-# Problems that keep a layout from being published (being off the household target does not).
-BLOCKING = {"gap", "overlap", "outside_boundary", "not_contiguous", "building_split", "building_unassigned",
-            "invalid_code"}
 
 
 @dataclass
