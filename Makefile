@@ -3,15 +3,18 @@ VENV    ?= .venv
 GRIDMAP := $(VENV)/bin/gridmap
 PYTEST  := $(VENV)/bin/python -m pytest
 
-.PHONY: setup postgres python db demo test lint bench clean
+.PHONY: setup postgres python web db demo test lint bench clean
 
-setup: postgres python db
+setup: postgres python web db
 
 postgres:
 	bash scripts/setup-postgres.sh
 
 python:
 	VENV=$(VENV) bash scripts/setup-python.sh
+
+web:
+	bash scripts/setup-web.sh
 
 db: python
 	$(GRIDMAP) db migrate
@@ -26,7 +29,7 @@ test: setup
 	$(PYTEST)
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache tests/artifacts node_modules
 
 bench: setup
 	$(VENV)/bin/python bench/patrol_bench.py > bench/results/patrol.md

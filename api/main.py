@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import collections, coverage, grids, health, maps, patrol
+from api.routers import collections, coverage, grids, health, pages, patrol
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+# npm packages served as they were installed (make setup): Leaflet and its plugins.
+VENDOR = {"leaflet": "leaflet/dist", "geoman": "@geoman-io/leaflet-geoman-free/dist"}
+
+
+def mount_static(app: FastAPI, settings: Settings) -> None:
+    """Our own scripts and styles, and the front-end packages from node_modules."""
+    app.mount("/static/app", StaticFiles(directory=STATIC), name="static-app")
+    modules = Path(settings.web_assets_dir)
+    for name, sub in VENDOR.items():
+        folder = modules / sub
+        if folder.is_dir():
+            app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(collections.router)
-    app.include_router(maps.router)
+    app.include_router(pages.router)
     app.include_router(patrol.router)
     app.include_router(coverage.router)
     app.include_router(grids.router)
+    mount_static(app, settings)
     return app

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Where `make setup` installs the front-end packages (npm): the repository's node_modules.
+DEFAULT_WEB_ASSETS = str(Path(__file__).resolve().parent.parent / "node_modules")
 # The local server over its Unix socket, as the current OS user (see scripts/setup-postgres.sh).
 DEFAULT_DATABASE_URL = "postgresql:///gridmap?host=/var/run/postgresql"
 
@@ -47,3 +51,5 @@ class Settings(BaseSettings):
     households_per_bay: float = 40.0
     # Service areas: reached stretches of street widened by this much (metres, street to door).
     service_area_buffer_m: float = 25.0
+    # The folder of the npm packages the pages use (Leaflet and plugins), served under /static/vendor.
+    web_assets_dir: str = DEFAULT_WEB_ASSETS

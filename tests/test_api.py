@@ -170,10 +170,18 @@ def test_bad_query_parameters(client, params):
     problem_of(client.get("/collections/building/items", params=params), 400)
 
 
-def test_overview_map_page(client):
-    r = client.get("/", params={"jurisdiction": "huamao"})
-    assert r.status_code == 200
-    assert "110105015001001" in r.text and "Courier zones" in r.text
+def test_pages_are_served_with_their_assets_and_no_outside_host(client):
+    import re
+
+    for path in ("/?jurisdiction=huamao", "/grids/110105015001001?jurisdiction=huamao"):
+        r = client.get(path)
+        assert r.status_code == 200 and 'data-jurisdiction="huamao"' in r.text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+        assert assets and all(a.startswith("/") or a.startswith("data:") for a in assets)
+        for a in assets:
+            if a.startswith("/static/"):
+                assert client.get(a).status_code == 200, a
+    assert '"><script>' not in client.get("/", params={"jurisdiction": '"><script>'}).text
 
 
 def test_a_courier_zone_on_a_building_is_refused(client, copy_of, conn):

@@ -1,0 +1,41 @@
+"""The pages people open: the one map (一张图) and a grid's page. Leaflet comes from the service
+itself (npm packages installed at set-up, under /static/vendor), never from an outside host."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from api.deps import ConnDep
+from gis.db import transaction
+from gis.grids.summary import grid_summary
+
+router = APIRouter(tags=["pages"])
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def page(name: str, **values: str) -> HTMLResponse:
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return HTMLResponse(text)
+
+
+@router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图)")
+def one_map(jurisdiction: Annotated[str, Query(description="jurisdiction slug")] = "huamao") -> HTMLResponse:
+    return page("one_map.html", jurisdiction=jurisdiction)
+
+
+@router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers")
+def grid_page(code: str, jurisdiction: str = "huamao") -> HTMLResponse:
+    return page("grid.html", jurisdiction=jurisdiction, code=code)
+
+
+@router.get("/jurisdictions/{slug}/grids/{code}", summary="A grid's numbers", tags=["grids"])
+def grid_numbers(slug: str, code: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7) -> dict:
+    with transaction(conn) as cur:
+        return grid_summary(cur, slug, code, days)

@@ -1,0 +1,47 @@
+// A grid's page: its map and its numbers.
+(async function () {
+  const lang = gridmapLang();
+  document.documentElement.lang = lang === "en" ? "en" : "zh";
+  const slug = document.body.dataset.jurisdiction;
+  const code = document.body.dataset.code;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  const back = document.getElementById("back");
+  back.textContent = t("back");
+  back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
+  const langButton = document.getElementById("lang");
+  langButton.textContent = t("language");
+  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
+
+  const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}`);
+  if (!r.ok) {
+    document.getElementById("title").textContent = `${t("error")}: ${(await r.json()).detail}`;
+    return;
+  }
+  const g = await r.json();
+  document.title = `${t("grid_page")} ${g.code}`;
+  document.getElementById("title").textContent = `${t("grid_page")} ${g.code} ${g.name || ""}`;
+  const share = g.patrol_coverage.share;
+  document.getElementById("numbers").innerHTML = gridmapLayers.rows([
+    ["code", g.code], ["name", g.name], ["leader", g.leader], ["households", g.households],
+    ["residents", g.residents], ["buildings", g.buildings], ["stations_n", g.stations],
+    ["courier_zones", g.courier_zones], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`],
+    ["patrol_coverage", share === null ? t("none_yet") : `${Math.round(share * 100)}%`],
+  ]);
+  const list = document.getElementById("workers");
+  for (const w of g.workers) {
+    const li = document.createElement("li"); li.textContent = `${w.name} (${w.role})`; list.appendChild(li);
+  }
+  if (!g.workers.length) list.innerHTML = `<li>${t("none_yet")}</li>`;
+
+  const map = L.map("map");
+  window.gridmapMap = map;
+  L.control.scale({ imperial: false }).addTo(map);
+  const outline = L.geoJSON(g.geometry, { style: { color: "#d6604d", weight: 3, fillOpacity: 0.05 } }).addTo(map);
+  map.fitBounds(outline.getBounds(), { padding: [20, 20] });
+  const buildings = await gridmapLayers.items("building", slug);
+  const mine = { type: "FeatureCollection", features: buildings.features.filter((f) => f.properties.grid_id === g.id) };
+  gridmapLayers.geojson("building", mine, slug).addTo(map);
+  const streets = await gridmapLayers.items("street_edge", slug);
+  gridmapLayers.geojson("street_edge", streets, slug).addTo(map);
+  document.body.dataset.ready = "true";
+})();

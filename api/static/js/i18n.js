@@ -1,0 +1,36 @@
+// Every label of the pages, in Chinese (the default) and English.
+window.GRIDMAP_I18N = {
+  zh: {
+    title: "网格化管理 一张图", jurisdiction: "社区", language: "English", basemap: "底图",
+    none: "无底图", boundary: "社区边界", compounds: "小区", grids: "网格", buildings: "楼栋",
+    courier_zones: "快递停车分拣区", stations: "驿站 / 服务中心", streets: "道路",
+    patrol: "今日巡查路线", coverage: "快递服务范围（步行）", code: "编码", leader: "网格长",
+    households: "户数", residents: "人口", name: "名称", kind: "类型", capacity: "容量",
+    open_grid: "打开网格页", grid_page: "网格", stations_n: "驿站数", workers: "网格员 / 社工",
+    patrol_coverage: "近 7 日巡查覆盖", area: "面积", loading: "加载中…", error: "出错了",
+    route: "路线", metres: "米", minutes: "分钟", back: "返回一张图", none_yet: "暂无",
+  },
+  en: {
+    title: "Community grid map", jurisdiction: "Community", language: "中文", basemap: "Basemap",
+    none: "No basemap", boundary: "Boundary", compounds: "Compounds", grids: "Grids", buildings: "Buildings",
+    courier_zones: "Courier zones", stations: "Post stations", streets: "Streets",
+    patrol: "Today's patrol routes", coverage: "Courier service areas (walking)", code: "Code", leader: "Grid leader",
+    households: "Households", residents: "Residents", name: "Name", kind: "Kind", capacity: "Capacity",
+    open_grid: "Open the grid page", grid_page: "Grid", stations_n: "Stations", workers: "Workers",
+    patrol_coverage: "Patrol coverage, last 7 days", area: "Area", loading: "Loading…", error: "Error",
+    route: "Route", metres: "m", minutes: "min", back: "Back to the map", none_yet: "none yet",
+  },
+};
+window.gridmapLang = function () {
+  const q = new URLSearchParams(location.search).get("lang");
+  return q === "en" ? "en" : "zh";
+};
+window.t = function (key) {
+  const lang = window.gridmapLang();
+  return (window.GRIDMAP_I18N[lang] || {})[key] || key;
+};
+window.withLang = function (url, lang) {
+  const u = new URL(url, location.href);
+  u.searchParams.set("lang", lang);
+  return u.pathname + u.search;
+};

@@ -1,0 +1,69 @@
+// Our own layers, drawn from the API's GeoJSON: styles, tooltips and popups, in the page's language.
+window.gridmapLayers = (function () {
+  const styles = {
+    jurisdiction: { color: "#222", weight: 3, fill: false },
+    compound: { color: "#4393c3", weight: 1, dashArray: "4 4", fillOpacity: 0.05 },
+    grid: { color: "#d6604d", weight: 2, fillOpacity: 0.08 },
+    building: { color: "#333", weight: 1, fillColor: "#bbb", fillOpacity: 0.7 },
+    courier_zone: { color: "#1a9850", weight: 2, fillOpacity: 0.5 },
+    street_edge: { color: "#777", weight: 3 },
+  };
+
+  async function items(layer, slug) {
+    const filter = slug ? `jurisdiction=${encodeURIComponent(slug)}&` : "";
+    const r = await fetch(`/collections/${layer}/items?${filter}limit=10000`);
+    if (!r.ok) throw new Error(`${layer}: ${r.status}`);
+    return r.json();
+  }
+
+  function rows(pairs) {
+    return pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => `<tr><td>${t(k)}</td><td>${v}</td></tr>`).join("");
+  }
+
+  function geojson(name, fc, slug) {
+    const opts = { style: () => styles[name] || {} };
+    if (name === "grid") {
+      opts.onEachFeature = (f, l) => {
+        const p = f.properties;
+        const link = `/grids/${p.code}?jurisdiction=${encodeURIComponent(slug)}&lang=${gridmapLang()}`;
+        l.bindTooltip(`${p.code}<br>${p.name || ""}`, { sticky: true });
+        l.bindPopup(`<table class="numbers">${rows([["code", p.code], ["name", p.name], ["leader", p.leader]])}</table>`
+          + `<a class="open-grid" href="${link}">${t("open_grid")}</a>`);
+        l.gridCode = p.code;
+      };
+    } else if (name === "building") {
+      opts.onEachFeature = (f, l) => l.bindTooltip(
+        `${f.properties.name || ""} · ${t("households")} ${f.properties.households ?? "-"}`, { sticky: true });
+    } else if (name === "courier_zone" || name === "compound" || name === "street_edge") {
+      opts.onEachFeature = (f, l) => l.bindTooltip(f.properties.name || "", { sticky: true });
+    }
+    return L.geoJSON(fc, opts);
+  }
+
+  function stations(fc) {
+    return L.geoJSON(fc, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#762a83", fillOpacity: 0.9 }),
+      onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.kind})`),
+    });
+  }
+
+  const routeColours = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3"];
+  function patrol(fc) {
+    return L.geoJSON(fc, {
+      filter: (f) => f.geometry.type === "LineString",
+      style: (f) => ({ color: routeColours[(f.properties.worker - 1) % routeColours.length], weight: 4, opacity: 0.8 }),
+      onEachFeature: (f, l) => l.bindTooltip(`${t("route")} ${f.properties.worker} · #${f.properties.seq} ${f.properties.name || ""}`),
+    });
+  }
+
+  function coverage(fc) {
+    const colours = { 100: "#1a9850", 200: "#fee08b", 300: "#fc8d59" };
+    return L.geoJSON(fc, {
+      filter: (f) => f.properties.layer === "service_area" && f.geometry,
+      style: (f) => ({ color: colours[f.properties.within_m] || "#d73027", weight: 1, fillOpacity: 0.15 }),
+    });
+  }
+
+  return { items, geojson, stations, patrol, coverage, rows };
+})();

@@ -1,0 +1,115 @@
+"""The pages in a real browser: Debian's Chromium (/usr/bin/chromium) driven by Playwright.
+No request may leave the machine, and no page may log an error. Screenshots are kept in
+tests/artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run make setup (it installs Debian's chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                    "--disable-background-networking", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 820}, base_url=server)
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith("data:") or urlparse(url).hostname in LOCAL:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not outside, f"requests to outside hosts: {outside}"
+    assert not errors, f"errors in the page: {errors}"
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+GRID_PATHS = 'path.leaflet-interactive[stroke="#d6604d"]'
+
+
+def test_one_map_layers_grid_and_language(page):
+    page.goto("/?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert page.title() == "网格化管理 一张图"
+    assert page.locator(GRID_PATHS).count() == 4
+    assert page.locator("path.leaflet-interactive").count() > 60  # streets, buildings, zones, compounds…
+    shot(page, "one_map_zh")
+    # toggle the grid layer off and on in the layer control
+    box = page.locator(".leaflet-control-layers-overlays label", has_text="网格").locator("input")
+    box.uncheck()
+    assert page.locator(GRID_PATHS).count() == 0
+    box.check()
+    assert page.locator(GRID_PATHS).count() == 4
+    # click a grid: its popup names it and links to its page
+    page.locator(GRID_PATHS).first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "110105015001" in popup.inner_text()
+    # today's patrol routes, one colour a worker
+    page.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").check()
+    page.wait_for_selector('path.leaflet-interactive[stroke="#377eb8"]')
+    shot(page, "one_map_patrol")
+    # English
+    page.click("#lang")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert page.title() == "Community grid map"
+    assert page.locator(".leaflet-control-layers-overlays", has_text="Courier zones").count() == 1
+
+
+def test_grid_page_numbers(page):
+    page.goto("/?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.locator(GRID_PATHS).first.click()
+    page.locator("a.open-grid").click()
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    numbers = page.locator("#numbers").inner_text()
+    assert "户数" in numbers and "网格长" in numbers
+    code = page.locator("body").get_attribute("data-code")
+    households = int(page.locator("#numbers tr", has_text="户数").locator("td").nth(1).inner_text())
+    import httpx
+
+    summary = httpx.get(page.url.split("/grids/")[0] + f"/jurisdictions/huamao/grids/{code}").json()
+    assert households == summary["households"] > 0
+    assert page.locator('path.leaflet-interactive[stroke="#333"]').count() == summary["buildings"]
+    shot(page, "grid_page")
+
+
+def test_switching_jurisdiction(page):
+    page.goto("/?jurisdiction=huamao&lang=en")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.select_option("#jurisdiction", "xinghuananli")
+    page.wait_for_url("**jurisdiction=xinghuananli**")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert page.locator(GRID_PATHS).count() == 5
