@@ -159,3 +159,21 @@ def source_crs(file_crs: CRS | None, declared: CRS | str | None) -> CRS | str | 
         return declared
     raise ValueError(f"the data are in {crs_name(file_crs)} but {crs_name(declared)} "
                      "was declared")
+
+
+def features_to_gcj02(features: list[dict]) -> list[dict]:
+    """GeoJSON features with their coordinates shifted to GCJ-02, for drawing over Gaode or
+    Tencent tiles (the data themselves stay WGS84)."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    def shift(xy):
+        return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+
+    out = []
+    for f in features:
+        g = f.get("geometry")
+        if g:
+            f = {**f, "geometry": mapping(shapely.transform(shape(g), shift))}
+        out.append(f)
+    return out

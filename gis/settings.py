@@ -53,3 +53,5 @@ class Settings(BaseSettings):
     service_area_buffer_m: float = 25.0
     # The folder of the npm packages the pages use (Leaflet and plugins), served under /static/vendor.
     web_assets_dir: str = DEFAULT_WEB_ASSETS
+    # A Tianditu (天地图) key of the user's, for its basemap; none: that basemap is not offered.
+    tianditu_key: str | None = None

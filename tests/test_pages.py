@@ -113,3 +113,34 @@ def test_switching_jurisdiction(page):
     page.wait_for_url("**jurisdiction=xinghuananli**")
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     assert page.locator(GRID_PATHS).count() == 5
+
+
+def test_over_gaode_tiles_our_data_are_shifted_to_gcj02(browser, server):
+    """The Gaode basemap is the user's choice: its tiles are outside hosts (blocked here), and our
+    WGS84 data are drawn shifted to GCJ-02 by the service's own shift."""
+    import httpx
+
+    from gis.crs import wgs84_to_gcj02
+
+    assert wgs84_to_gcj02(116.404, 39.915) == pytest.approx((116.41024449916938, 39.91640428150164), abs=1e-6)
+    ctx = browser.new_context(base_url=server)
+    tiles: list[str] = []
+    ctx.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname in LOCAL
+              else (tiles.append(route.request.url), route.abort()))
+    pg = ctx.new_page()
+    pg.goto("/?jurisdiction=huamao&basemap=gaode")
+    pg.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert tiles and all("autonavi.com" in u for u in tiles)
+    drawn = pg.evaluate("""() => { const out = [];
+        gridmapMap.eachLayer(l => {
+          if (l instanceof L.CircleMarker) { const p = l.getLatLng(); out.push([p.lng, p.lat]); } });
+        return out; }""")
+    stations = httpx.get(f"{server}/collections/post_station/items", params={"jurisdiction": "huamao"}).json()
+    want = sorted(wgs84_to_gcj02(*f["geometry"]["coordinates"]) for f in stations["features"])
+    got = sorted(map(tuple, drawn))
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g == pytest.approx(w, abs=1e-7)
+    assert all(abs(d[0] - w[0]) > 1e-3 for d, w in zip(sorted(map(tuple, drawn)), sorted(
+        tuple(f["geometry"]["coordinates"]) for f in stations["features"]), strict=True))  # shifted ~500 m
+    ctx.close()

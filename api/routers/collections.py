@@ -6,15 +6,16 @@ must send it back in ``If-Match``; a stale one gets 412 with the current version
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from pyproj import CRS
 
 from api.deps import BodyDep, ConnDep, SettingsDep
 from api.errors import BadRequest
 from gis import editing
-from gis.crs import parse_crs
+from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
 from gis.errors import PreconditionRequired
 from gis.layers import LAYERS, Layer, get_layer
@@ -92,6 +93,8 @@ def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
           limit: Annotated[int | None, Query(ge=1)] = None,
           offset: Annotated[int, Query(ge=0)] = 0,
           jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None,
+          crs: Annotated[Literal["CRS84", "gcj02"], Query(description="CRS84 (the data), or gcj02 to draw "
+                                                                    "over Gaode / Tencent tiles")] = "CRS84",
           ) -> Response:
     """Features of a layer as a GeoJSON FeatureCollection, paged."""
     lay = get_layer(layer)
@@ -108,9 +111,13 @@ def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
     if offset + returned < matched:
         nxt = request.url.include_query_params(offset=offset + returned, limit=limit)
         links.append(f'{{"rel":"next","type":"{GEOJSON}","href":"{nxt}"}}')
+    headers = {}
+    if crs == "gcj02":
+        features = orjson.dumps(features_to_gcj02(orjson.loads(features))).decode()
+        headers["Content-Crs"] = "<gcj02>"
     body = (f'{{"type":"FeatureCollection","numberMatched":{matched},'
             f'"numberReturned":{returned},"links":[{",".join(links)}],"features":{features}}}')
-    return Response(body, media_type=GEOJSON)
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 @router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=Response,

@@ -11,6 +11,7 @@ from api.deps import BodyDep, ConnDep, SettingsDep
 from gis.coverage.analysis import analyse, parse_thresholds
 from gis.coverage.outputs import map_html, to_geojson
 from gis.coverage.planning import compare_draft, compare_layout, suggest
+from gis.crs import features_to_gcj02
 from gis.db import transaction
 
 router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"])
@@ -22,14 +23,17 @@ Thresholds = Annotated[str | None, Query(description="metres, comma-separated (d
 def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
              thresholds: Thresholds = None, paths: bool = False,
              draft: Annotated[int | None, Query(description="a draft layout's facilities and grids")] = None,
-             format: Literal["json", "geojson", "html"] = "json") -> Response:
+             format: Literal["json", "geojson", "html"] = "json",
+             crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
     with transaction(conn) as cur:
         cov = analyse(cur, slug, settings, facility, limits, draft)
         against = compare_draft(cur, slug, settings, facility, draft, limits) if draft is not None else None
         if format == "geojson":
-            return JSONResponse(to_geojson(cur, cov, settings.service_area_buffer_m),
-                                media_type="application/geo+json")
+            fc = to_geojson(cur, cov, settings.service_area_buffer_m)
+            if crs == "gcj02":
+                fc = {**fc, "features": features_to_gcj02(fc["features"])}
+            return JSONResponse(fc, media_type="application/geo+json")
         if format == "html":
             return HTMLResponse(map_html(cur, cov, settings.service_area_buffer_m))
     body = cov.to_json(paths)

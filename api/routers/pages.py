@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import ConnDep
+from api.deps import ConnDep, SettingsDep
 from gis.db import transaction
 from gis.grids.summary import grid_summary
 
@@ -33,6 +33,12 @@ def one_map(jurisdiction: Annotated[str, Query(description="jurisdiction slug")]
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers")
 def grid_page(code: str, jurisdiction: str = "huamao") -> HTMLResponse:
     return page("grid.html", jurisdiction=jurisdiction, code=code)
+
+
+@router.get("/config", summary="What the pages need to know: the basemaps on offer")
+def config(settings: SettingsDep) -> dict:
+    return {"basemaps": ["none", "osm", "gaode"] + (["tianditu"] if settings.tianditu_key else []),
+            "tianditu_key": settings.tianditu_key}
 
 
 @router.get("/jurisdictions/{slug}/grids/{code}", summary="A grid's numbers", tags=["grids"])

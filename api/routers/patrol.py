@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
+from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.patrol import schedule as sched
@@ -31,12 +32,15 @@ def _dates(text: str | None, what: str) -> set[date]:
     return {parse_day(x.strip(), what) for x in (text or "").split(",") if x.strip()}
 
 
-def _render(body: dict, out: Outputs, fmt: str, name: str) -> Response:
+def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -> Response:
     if fmt == "gpx":
         return Response(out.gpx(), media_type=GPX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.gpx"'})
     if fmt == "geojson":
-        return JSONResponse(out.geojson(), media_type="application/geo+json")
+        fc = out.geojson()
+        if crs == "gcj02":
+            fc = {**fc, "features": features_to_gcj02(fc["features"])}
+        return JSONResponse(fc, media_type="application/geo+json")
     if fmt == "txt":
         return PlainTextResponse(out.street_list())
     if fmt == "html":
@@ -49,11 +53,11 @@ def route(slug: str, conn: ConnDep, settings: SettingsDep,
           grid: Annotated[str | None, Query(description="only this grid (code)")] = None,
           compound: Annotated[str | None, Query(description="only this compound (name)")] = None,
           workers: Annotated[int, Query(ge=1, le=50)] = 1, start: StartQ = None,
-          format: RouteFormat = "json") -> Response:
+          format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
     with transaction(conn) as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
-    return _render(plan.to_json(), route_outputs(plan), format, f"{slug}-patrol")
+    return _render(plan.to_json(), route_outputs(plan), format, f"{slug}-patrol", crs)
 
 
 @router.get("/visits", summary="The shortest walk through a set of buildings")

@@ -2,7 +2,7 @@
 window.GRIDMAP_I18N = {
   zh: {
     title: "网格化管理 一张图", jurisdiction: "社区", language: "English", basemap: "底图",
-    none: "无底图", boundary: "社区边界", compounds: "小区", grids: "网格", buildings: "楼栋",
+    none: "无底图", osm: "OpenStreetMap", gaode: "高德（GCJ-02）", tianditu: "天地图", boundary: "社区边界", compounds: "小区", grids: "网格", buildings: "楼栋",
     courier_zones: "快递停车分拣区", stations: "驿站 / 服务中心", streets: "道路",
     patrol: "今日巡查路线", coverage: "快递服务范围（步行）", code: "编码", leader: "网格长",
     households: "户数", residents: "人口", name: "名称", kind: "类型", capacity: "容量",
@@ -12,7 +12,7 @@ window.GRIDMAP_I18N = {
   },
   en: {
     title: "Community grid map", jurisdiction: "Community", language: "中文", basemap: "Basemap",
-    none: "No basemap", boundary: "Boundary", compounds: "Compounds", grids: "Grids", buildings: "Buildings",
+    none: "No basemap", osm: "OpenStreetMap", gaode: "Gaode (GCJ-02)", tianditu: "Tianditu", boundary: "Boundary", compounds: "Compounds", grids: "Grids", buildings: "Buildings",
     courier_zones: "Courier zones", stations: "Post stations", streets: "Streets",
     patrol: "Today's patrol routes", coverage: "Courier service areas (walking)", code: "Code", leader: "Grid leader",
     households: "Households", residents: "Residents", name: "Name", kind: "Kind", capacity: "Capacity",

@@ -9,9 +9,14 @@ window.gridmapLayers = (function () {
     street_edge: { color: "#777", weight: 3 },
   };
 
+  // Over Gaode tiles (GCJ-02) our WGS84 data are drawn shifted: the service shifts them.
+  const params = new URLSearchParams(location.search);
+  const basemap = params.get("basemap") || "none";
+  const crs = basemap === "gaode" ? "&crs=gcj02" : "";
+
   async function items(layer, slug) {
     const filter = slug ? `jurisdiction=${encodeURIComponent(slug)}&` : "";
-    const r = await fetch(`/collections/${layer}/items?${filter}limit=10000`);
+    const r = await fetch(`/collections/${layer}/items?${filter}limit=10000${crs}`);
     if (!r.ok) throw new Error(`${layer}: ${r.status}`);
     return r.json();
   }
@@ -65,5 +70,24 @@ window.gridmapLayers = (function () {
     });
   }
 
-  return { items, geojson, stations, patrol, coverage, rows };
+  function tiles(config) {
+    if (basemap === "osm") {
+      return L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
+    }
+    if (basemap === "gaode") {
+      return L.tileLayer("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        { subdomains: "1234", maxZoom: 18, attribution: "&copy; 高德地图" });
+    }
+    if (basemap === "tianditu" && config.tianditu_key) {
+      const url = (layer) => `https://t{s}.tianditu.gov.cn/${layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0`
+        + `&LAYER=${layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}`
+        + `&tk=${encodeURIComponent(config.tianditu_key)}`;
+      return L.layerGroup([L.tileLayer(url("vec"), { subdomains: "01234567", maxZoom: 18 }),
+                           L.tileLayer(url("cva"), { subdomains: "01234567", maxZoom: 18 })]);
+    }
+    return null;
+  }
+
+  return { items, geojson, stations, patrol, coverage, rows, tiles, basemap, crs };
 })();

@@ -23,7 +23,21 @@
     const u = new URL(location.href); u.searchParams.set("jurisdiction", select.value); location.href = u.pathname + u.search;
   };
 
+  const config = await (await fetch("/config")).json();
+  const baseSelect = document.getElementById("basemap");
+  for (const b of config.basemaps) {
+    const o = document.createElement("option");
+    o.value = b; o.textContent = t(b);
+    if (b === gridmapLayers.basemap) o.selected = true;
+    baseSelect.appendChild(o);
+  }
+  baseSelect.onchange = () => {
+    const u = new URL(location.href); u.searchParams.set("basemap", baseSelect.value); location.href = u.pathname + u.search;
+  };
+
   const map = L.map("map", { zoomControl: true, preferCanvas: false });
+  const base = gridmapLayers.tiles(config);
+  if (base) base.addTo(map);
   window.gridmapMap = map;
   L.control.scale({ imperial: false }).addTo(map);
   const control = L.control.layers({}, {}, { collapsed: false }).addTo(map);
@@ -49,12 +63,12 @@
   const grids = await add("grids", async () => gridmapLayers.geojson("grid", await gridmapLayers.items("grid", slug), slug));
   if (grids) grids.bringToFront();
   await add("patrol", async () => {
-    const r = await fetch(`/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson`);
+    const r = await fetch(`/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${gridmapLayers.crs}`);
     if (!r.ok) throw new Error(`patrol: ${r.status}`);
     return gridmapLayers.patrol(await r.json());
   }, false);
   await add("coverage", async () => {
-    const r = await fetch(`/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson`);
+    const r = await fetch(`/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${gridmapLayers.crs}`);
     if (!r.ok) throw new Error(`coverage: ${r.status}`);
     return gridmapLayers.coverage(await r.json());
   }, false);
