@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import collections, coverage, grids, health, pages, patrol
+from api.routers import collections, coverage, grids, health, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
@@ -53,5 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patrol.router)
     app.include_router(coverage.router)
     app.include_router(grids.router)
+    app.include_router(tiles.router)
     mount_static(app, settings)
     return app

@@ -1,0 +1,45 @@
+"""Vector tiles: ``/tiles/{layer}/{z}/{x}/{y}.mvt`` and a TileJSON naming the current version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import ConnDep
+from gis.db import transaction
+from gis.layers import get_layer
+from gis.store import jurisdiction_id_of
+from gis.tiles import MAX_ZOOM, layer_version, tile
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+@router.get("/{layer}.json", summary="TileJSON: the tile URL with the layer's current version")
+def tilejson(request: Request, layer: str, conn: ConnDep,
+             jurisdiction: Annotated[str | None, Query()] = None) -> dict:
+    lay = get_layer(layer)
+    with transaction(conn) as cur:
+        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
+        version = layer_version(cur, lay, jid)
+    base = str(request.base_url).rstrip("/")
+    query = f"v={version}" + (f"&jurisdiction={jurisdiction}" if jurisdiction else "")
+    return {"tilejson": "3.0.0", "name": lay.name, "version": version, "minzoom": 0, "maxzoom": MAX_ZOOM,
+            "tiles": [f"{base}/tiles/{lay.name}/{{z}}/{{x}}/{{y}}.mvt?{query}"],
+            "vector_layers": [{"id": lay.name, "fields": {f.name: f.kind for f in lay.fields}}]}
+
+
+@router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses={200: {"content": {MVT: {}}}},
+            summary="One vector tile of a layer")
+def vector_tile(layer: str, z: int, x: int, y: int, conn: ConnDep,
+                jurisdiction: Annotated[str | None, Query()] = None,
+                v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None) -> Response:
+    lay = get_layer(layer)
+    with transaction(conn) as cur:
+        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
+        version = layer_version(cur, lay, jid)
+        data = tile(cur, lay, z, x, y, jid)
+    # A URL with the current version may be kept a long time; any other must be asked again.
+    cache = "public, max-age=31536000, immutable" if v == version else "no-cache"
+    return Response(data, media_type=MVT, headers={"ETag": f'"{lay.name}-{version}"', "Cache-Control": cache})

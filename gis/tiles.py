@@ -1,0 +1,42 @@
+"""Vector tiles (ST_AsMVT) of any layer, and the layer's version, so that tile URLs change the
+moment a feature does (clients never draw a stale cached tile)."""
+
+from __future__ import annotations
+
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
+
+from gis.db import read_sql
+from gis.errors import InvalidInput
+from gis.layers import Layer
+
+MAX_ZOOM = 22
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise InvalidInput(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^z−1")
+
+
+def _key(layer: Layer) -> sql.Identifier:
+    """The column holding a feature's jurisdiction (a jurisdiction is its own)."""
+    return sql.Identifier("id" if layer.name == "jurisdiction" else "jurisdiction_id")
+
+
+def layer_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str:
+    """Changes whenever a feature of the layer is added, changed or removed (count, newest change,
+    sum of versions)."""
+    cur.execute(sql.SQL("SELECT count(*), coalesce(max(extract(epoch FROM updated_at)), 0), "
+                        "coalesce(sum(version), 0) FROM {} WHERE %s::integer IS NULL OR {} = %s::integer")
+                .format(sql.Identifier(layer.name), _key(layer)), (jurisdiction_id, jurisdiction_id))
+    n, newest, versions = cur.fetchone()
+    return f"{n}-{int(newest * 1000)}-{versions}"
+
+
+def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int | None) -> bytes:
+    check_tile(z, x, y)
+    columns = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(f.name)) for f in layer.fields
+                               if f.kind in ("text", "int", "float", "bool"))
+    query = sql.SQL(read_sql("tile.sql")).format(columns=columns, table=sql.Identifier(layer.name), key=_key(layer))
+    cur.execute(query, {"z": z, "x": x, "y": y, "jurisdiction_id": jurisdiction_id, "layer": layer.name})
+    return bytes(cur.fetchone()[0] or b"")

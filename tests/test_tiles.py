@@ -1,0 +1,58 @@
+"""Vector tiles from ST_AsMVT, versioned so that an edit shows at once."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import pytest
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_grid_tiles_and_versions(client, copy_of):
+    slug = copy_of("huamao")
+    tj = client.get("/tiles/grid.json", params={"jurisdiction": slug}).json()
+    url = tj["tiles"][0]
+    assert "{z}/{x}/{y}.mvt" in url and f"v={tj['version']}" in url
+    x, y = tile_of(116.479, 39.910, 14)  # Huamao fits in one z14 tile
+    r = client.get(f"/tiles/grid/14/{x}/{y}.mvt", params={"jurisdiction": slug, "v": tj["version"]})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert "immutable" in r.headers["cache-control"]
+    decoded = mapbox_vector_tile.decode(r.content)
+    feats = decoded["grid"]["features"]
+    assert sorted(f["properties"]["code"] for f in feats) == [f"110105015001{i:03d}" for i in range(1, 5)]
+    # an edit changes the version, so the TileJSON names new tile URLs; old ones are not immutable
+    g = client.get("/collections/grid/items", params={"jurisdiction": slug}).json()["features"][0]
+    tag = client.get(f"/collections/grid/items/{g['id']}").headers["etag"]
+    body = {"type": "Feature", "geometry": g["geometry"], "properties": {**g["properties"], "leader": "新网格长"}}
+    body["properties"].pop("jurisdiction", None)
+    body["properties"].pop("version", None)
+    assert client.put(f"/collections/grid/items/{g['id']}", json=body, headers={"If-Match": tag}).status_code == 204
+    after = client.get("/tiles/grid.json", params={"jurisdiction": slug}).json()
+    assert after["version"] != tj["version"]
+    stale = client.get(f"/tiles/grid/14/{x}/{y}.mvt", params={"jurisdiction": slug, "v": tj["version"]})
+    assert stale.headers["cache-control"] == "no-cache"
+    leaders = {f["properties"].get("leader") for f in mapbox_vector_tile.decode(stale.content)["grid"]["features"]}
+    assert "新网格长" in leaders
+    # far away: an empty tile
+    fx, fy = tile_of(-70.0, -30.0, 14)
+    assert client.get(f"/tiles/grid/14/{fx}/{fy}.mvt", params={"jurisdiction": slug}).content == b""
+
+
+@pytest.mark.parametrize("path", ["/tiles/grid/30/0/0.mvt", "/tiles/grid/3/8/0.mvt", "/tiles/grid/3/-1/0.mvt",
+                                  "/tiles/nothing/3/1/1.mvt"])
+def test_bad_tiles(client, path):
+    r = client.get(path)
+    assert r.status_code in (404, 422) and r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_buildings_tile_of_every_jurisdiction(client):
+    x, y = tile_of(116.479, 39.910, 15)
+    data = client.get(f"/tiles/building/15/{x}/{y}.mvt").content
+    assert len(mapbox_vector_tile.decode(data)["building"]["features"]) >= 20
