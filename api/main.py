@@ -4,30 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, webassets
 from api.routers import collections, coverage, grids, health, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
-
-STATIC = Path(__file__).resolve().parent / "static"
-# npm packages served as they were installed (make setup): Leaflet and its plugins.
-VENDOR = {"leaflet": "leaflet/dist", "geoman": "@geoman-io/leaflet-geoman-free/dist"}
-
-
-def mount_static(app: FastAPI, settings: Settings) -> None:
-    """Our own scripts and styles, and the front-end packages from node_modules."""
-    app.mount("/static/app", StaticFiles(directory=STATIC), name="static-app")
-    modules = Path(settings.web_assets_dir)
-    for name, sub in VENDOR.items():
-        folder = modules / sub
-        if folder.is_dir():
-            app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,5 +38,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(coverage.router)
     app.include_router(grids.router)
     app.include_router(tiles.router)
-    mount_static(app, settings)
+    webassets.mount(app, settings)
     return app

@@ -144,3 +144,19 @@ def test_over_gaode_tiles_our_data_are_shifted_to_gcj02(browser, server):
     assert all(abs(d[0] - w[0]) > 1e-3 for d, w in zip(sorted(map(tuple, drawn)), sorted(
         tuple(f["geometry"]["coordinates"]) for f in stations["features"]), strict=True))  # shifted ~500 m
     ctx.close()
+
+
+@pytest.mark.parametrize("path, marker", [
+    ("/patrol/huamao/route?workers=2&format=html", "路线 Route 2"),
+    ("/patrol/huamao/visits?kind=office&format=html", "华贸中心写字楼1座"),
+    ("/coverage/huamao?facility=courier_zone&format=html", "Walking distance"),
+    ("/patrol/huamao/coverage?format=html", "Patrol coverage"),
+])
+def test_folium_maps_render_from_local_assets(page, path, marker):
+    """The patrol and coverage maps (folium) load Leaflet, jQuery, Bootstrap, Font Awesome and
+    the plugins from this service."""
+    page.goto(path)
+    page.wait_for_selector(".leaflet-container", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-interactive').length > 3")
+    assert marker in page.content()
+    shot(page, "folium_" + path.split("?")[0].strip("/").replace("/", "_"))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import BodyDep, ConnDep, SettingsDep
+from api.webassets import localize
 from gis.coverage.analysis import analyse, parse_thresholds
 from gis.coverage.outputs import map_html, to_geojson
 from gis.coverage.planning import compare_draft, compare_layout, suggest
@@ -35,7 +36,7 @@ def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility
                 fc = {**fc, "features": features_to_gcj02(fc["features"])}
             return JSONResponse(fc, media_type="application/geo+json")
         if format == "html":
-            return HTMLResponse(map_html(cur, cov, settings.service_area_buffer_m))
+            return HTMLResponse(localize(map_html(cur, cov, settings.service_area_buffer_m)))
     body = cov.to_json(paths)
     if draft is not None:
         body["draft"] = draft

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
+from api.webassets import localize
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
@@ -44,7 +45,7 @@ def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -
     if fmt == "txt":
         return PlainTextResponse(out.street_list())
     if fmt == "html":
-        return HTMLResponse(out.map_html())
+        return HTMLResponse(localize(out.map_html()))
     return JSONResponse(body)
 
 
@@ -114,7 +115,7 @@ def coverage(slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
     if format == "html":
-        return HTMLResponse(coverage_map(report).get_root().render())
+        return HTMLResponse(localize(coverage_map(report).get_root().render()))
     return JSONResponse(report)
 
 

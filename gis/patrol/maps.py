@@ -46,7 +46,7 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) ->
     for w in waypoints:
         if w.kind == "start":
             folium.Marker([w.lat, w.lon], tooltip="起点 Start: " + w.name,
-                          icon=folium.Icon(color="black", icon="home")).add_to(stops)
+                          icon=folium.Icon(color="black", icon="home", prefix="fa")).add_to(stops)
         elif w.seq is None:  # a building along the route
             folium.CircleMarker([w.lat, w.lon], radius=5, color="#333", fill=True, fill_color="#ffd92f",
                                 fill_opacity=1, tooltip=f"{w.name} ({w.kind})").add_to(stops)
