@@ -55,3 +55,5 @@ class Settings(BaseSettings):
     web_assets_dir: str = DEFAULT_WEB_ASSETS
     # A Tianditu (天地图) key of the user's, for its basemap; none: that basemap is not offered.
     tianditu_key: str | None = None
+    # The browser that prints maps to PDF and PNG (Debian's chromium, installed by make setup).
+    chromium_path: str = "/usr/bin/chromium"

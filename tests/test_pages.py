@@ -160,3 +160,35 @@ def test_folium_maps_render_from_local_assets(page, path, marker):
     page.wait_for_function("() => document.querySelectorAll('.leaflet-interactive').length > 3")
     assert marker in page.content()
     shot(page, "folium_" + path.split("?")[0].strip("/").replace("/", "_"))
+
+
+@pytest.mark.parametrize("size, orientation", [("A4", "portrait"), ("A3", "landscape")])
+def test_grid_responsibility_map_prints(client, size, orientation):
+    """网格责任图 printed by headless Chromium: one PDF page of the paper asked for, and a PNG."""
+    import re
+    import struct
+
+    params = {"jurisdiction": "huamao", "size": size, "orientation": orientation}
+    pdf = client.get("/grids/110105015001001/print.pdf", params=params, timeout=120)
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.content)) == 1
+    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.content)
+    w, h = float(box.group(1)), float(box.group(2))  # points: A4 595×842, A3 842×1191
+    want = {"A4": (595, 842), "A3": (842, 1191)}[size]
+    if orientation == "landscape":
+        want = want[::-1]
+    assert (w, h) == pytest.approx(want, abs=2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"grid_print_{size}_{orientation}.pdf").write_bytes(pdf.content)
+    png = client.get("/grids/110105015001001/print.png", params=params, timeout=120)
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    pw, ph = struct.unpack(">II", png.content[16:24])
+    assert pw / ph == pytest.approx(want[0] / want[1], rel=0.01)
+    (ARTIFACTS / f"grid_print_{size}_{orientation}.png").write_bytes(png.content)
+
+
+def test_printing_an_unknown_grid_is_404(client):
+    r = client.get("/grids/110105015001999/print.pdf", params={"jurisdiction": "huamao"})
+    assert r.status_code == 404 and "no grid" in r.json()["detail"]
+    assert client.get("/grids/110105015001001/print.pdf", params={"size": "A5"}).status_code == 400

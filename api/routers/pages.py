@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from gis.db import transaction
 from gis.grids.summary import grid_summary
+from gis.printing import render
 
 router = APIRouter(tags=["pages"])
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -33,6 +35,30 @@ def one_map(jurisdiction: Annotated[str, Query(description="jurisdiction slug")]
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers")
 def grid_page(code: str, jurisdiction: str = "huamao") -> HTMLResponse:
     return page("grid.html", jurisdiction=jurisdiction, code=code)
+
+
+@router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map")
+def grid_print_page(code: str, jurisdiction: str = "huamao",
+                    size: Literal["A4", "A3"] = "A4",
+                    orientation: Literal["portrait", "landscape"] = "portrait") -> HTMLResponse:
+    return page("grid_print.html", jurisdiction=jurisdiction, code=code, size=size, orientation=orientation)
+
+
+@router.get("/grids/{code}/print.{fmt}", response_class=Response,
+            summary="网格责任图 as PDF or PNG (headless Chromium)",
+            responses={200: {"content": {"application/pdf": {}, "image/png": {}}}})
+def grid_print(request: Request, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep, conn: ConnDep,
+               jurisdiction: str = "huamao", size: Literal["A4", "A3"] = "A4",
+               orientation: Literal["portrait", "landscape"] = "portrait",
+               lang: Literal["zh", "en"] = "zh") -> Response:
+    with transaction(conn) as cur:
+        grid_summary(cur, jurisdiction, code)  # 404 before starting a browser
+    query = urlencode({"jurisdiction": jurisdiction, "size": size, "orientation": orientation, "lang": lang})
+    url = f"{str(request.base_url).rstrip('/')}/grids/{quote(code)}/print?{query}"
+    data = render(url, settings.chromium_path, size, orientation, fmt)
+    media = "application/pdf" if fmt == "pdf" else "image/png"
+    name = f"{jurisdiction}-{code}-{size}.{fmt}"
+    return Response(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @router.get("/config", summary="What the pages need to know: the basemaps on offer")

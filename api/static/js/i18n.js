@@ -9,6 +9,8 @@ window.GRIDMAP_I18N = {
     open_grid: "打开网格页", grid_page: "网格", stations_n: "驿站数", workers: "网格员 / 社工",
     patrol_coverage: "近 7 日巡查覆盖", area: "面积", loading: "加载中…", error: "出错了",
     route: "路线", metres: "米", minutes: "分钟", back: "返回一张图", none_yet: "暂无",
+    responsibility_map: "网格责任图", printed: "打印于", print: "打印", patrol_page: "今日巡查",
+    streets_in_order: "依次走过的道路", worker: "巡查员",
   },
   en: {
     title: "Community grid map", jurisdiction: "Community", language: "中文", basemap: "Basemap",
@@ -19,6 +21,8 @@ window.GRIDMAP_I18N = {
     open_grid: "Open the grid page", grid_page: "Grid", stations_n: "Stations", workers: "Workers",
     patrol_coverage: "Patrol coverage, last 7 days", area: "Area", loading: "Loading…", error: "Error",
     route: "Route", metres: "m", minutes: "min", back: "Back to the map", none_yet: "none yet",
+    responsibility_map: "Grid responsibility map", printed: "Printed", print: "Print", patrol_page: "Today's patrol",
+    streets_in_order: "Streets in walking order", worker: "Worker",
   },
 };
 window.gridmapLang = function () {
