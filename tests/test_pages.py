@@ -192,3 +192,19 @@ def test_printing_an_unknown_grid_is_404(client):
     r = client.get("/grids/110105015001999/print.pdf", params={"jurisdiction": "huamao"})
     assert r.status_code == 404 and "no grid" in r.json()["detail"]
     assert client.get("/grids/110105015001001/print.pdf", params={"size": "A5"}).status_code == 400
+
+
+def test_patrol_page_lists_each_workers_streets_and_prints(page):
+    page.goto("/patrol-today?jurisdiction=huamao&workers=王芳,李强")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    workers = page.locator(".worker")
+    assert workers.count() == 2
+    assert "王芳" in workers.nth(0).inner_text() and "李强" in workers.nth(1).inner_text()
+    assert workers.nth(0).locator("li").count() >= 3
+    assert page.locator('path.leaflet-interactive[stroke="#e41a1c"]').count() > 0
+    assert page.locator('path.leaflet-interactive[stroke="#377eb8"]').count() > 0
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "patrol_today.pdf").write_bytes(pdf)
+    shot(page, "patrol_today")

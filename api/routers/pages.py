@@ -37,6 +37,12 @@ def grid_page(code: str, jurisdiction: str = "huamao") -> HTMLResponse:
     return page("grid.html", jurisdiction=jurisdiction, code=code)
 
 
+@router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable")
+def patrol_page(jurisdiction: str = "huamao",
+                workers: Annotated[str, Query(description="names, comma-separated")] = "社工1,社工2") -> HTMLResponse:
+    return page("patrol.html", jurisdiction=jurisdiction, workers=workers)
+
+
 @router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map")
 def grid_print_page(code: str, jurisdiction: str = "huamao",
                     size: Literal["A4", "A3"] = "A4",
