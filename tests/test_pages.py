@@ -45,10 +45,12 @@ def page(browser, server):
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.expected_errors = []  # a test may expect the browser to log a refusal (e.g. "status of 422")
     yield pg
     ctx.close()
     assert not outside, f"requests to outside hosts: {outside}"
-    assert not errors, f"errors in the page: {errors}"
+    unexpected = [e for e in errors if not any(x in e for x in pg.expected_errors)]
+    assert not unexpected, f"errors in the page: {unexpected}"
 
 
 def shot(pg, name: str) -> None:
@@ -208,3 +210,57 @@ def test_patrol_page_lists_each_workers_streets_and_prints(page):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "patrol_today.pdf").write_bytes(pdf)
     shot(page, "patrol_today")
+
+
+def _drag(page, lnglat, dx, dy):
+    """Drag whatever vertex marker sits at ``lnglat`` by (dx, dy) pixels, with the mouse."""
+    box = page.locator("#map").bounding_box()
+    x, y = page.evaluate("([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); "
+                         "return [p.x, p.y]; }", list(lnglat))
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(box["x"] + x + dx * k / 5, box["y"] + y + dy * k / 5)
+    page.mouse.up()
+
+
+def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
+    from shapely.geometry import shape
+
+    slug = copy_of("huamao")
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    page.wait_for_selector("#metrics tr[data-code]")
+    before = {r.get_attribute("data-code"): r.inner_text() for r in page.locator("#metrics tr[data-code]").all()}
+    draft = page.evaluate("document.body.dataset.draft")
+    grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")
+    g1 = next(f for f in grids["grids"]["features"] if f["properties"]["code"].endswith("001"))
+    minx, miny, maxx, maxy = shape(g1["geometry"]).bounds
+    ring = g1["geometry"]["coordinates"][0][:-1]
+    ne = max(ring, key=lambda c: c[0] + c[1] * 1.3)  # the corner grid 001 shares with grid 002 on the north edge
+    page.evaluate("gridmapMap.setZoom(18)")
+    page.evaluate(f"gridmapMap.panTo([{ne[1]}, {ne[0]}])")
+    page.wait_for_timeout(400)
+    # that corner pulled 25 px east along the community's edge: one grid grows, the other shrinks
+    _drag(page, tuple(ne), 25, 0)
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").get_attribute("data-state") == "accepted", page.locator("#status").inner_text()
+    page.wait_for_selector("#metrics tr.touched")
+    touched = {r.get_attribute("data-code") for r in page.locator("#metrics tr.touched").all()}
+    assert len(touched) == 2  # the grid edited and its neighbour
+    after = {r.get_attribute("data-code"): r.inner_text() for r in page.locator("#metrics tr[data-code]").all()}
+    assert set(after) == set(before)
+    assert {c for c in after if after[c] != before[c]} == touched  # their area and shape changed
+    shot(page, "planner_accepted")
+    # the north-west corner pulled out of the community: refused (422), with the reason shown
+    page.expected_errors.append("status of 422")
+    page.evaluate(f"gridmapMap.panTo([{maxy}, {minx}])")
+    page.wait_for_timeout(400)
+    page.evaluate("document.getElementById('status').removeAttribute('data-state')")
+    _drag(page, (minx, maxy), -40, -40)
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").get_attribute("data-state") == "refused"
+    assert "outside_boundary" in page.locator("#problems").inner_text()
+    shot(page, "planner_refused")

@@ -37,6 +37,11 @@ def grid_page(code: str, jurisdiction: str = "huamao") -> HTMLResponse:
     return page("grid.html", jurisdiction=jurisdiction, code=code)
 
 
+@router.get("/planner", response_class=HTMLResponse, summary="Edit the grids of a draft on the map")
+def planner_page(jurisdiction: str = "huamao") -> HTMLResponse:
+    return page("planner.html", jurisdiction=jurisdiction)
+
+
 @router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable")
 def patrol_page(jurisdiction: str = "huamao",
                 workers: Annotated[str, Query(description="names, comma-separated")] = "社工1,社工2") -> HTMLResponse:

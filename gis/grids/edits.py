@@ -17,6 +17,7 @@ from gis.errors import InvalidInput
 from gis.grids.checks import BLOCKING, Building, Grid, Problem, Report, check
 
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
+CHANGED_M2 = 1.0  # a neighbour whose area moves less than this (m², drawing noise) is left as it is
 
 
 @dataclass
@@ -63,10 +64,12 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
     for j, g in enumerate(out):
         if j != i and g.geom.intersects(new_geom):
             cut = _polygons(shapely.difference(g.geom, new_geom))
-            if not cut.equals(g.geom):
+            if abs(cut.area - g.geom.area) > CHANGED_M2:
                 out[j] = replace(g, geom=cut)
                 touched.add(g.code)
     for piece in shapely.get_parts(_polygons(shapely.difference(old, new_geom))):
+        if piece.area <= CHANGED_M2:
+            continue
         j = _neighbour(piece, out, {i})
         if j >= 0:
             out[j] = replace(out[j], geom=_polygons(shapely.union_all([out[j].geom, piece])))

@@ -11,6 +11,9 @@ window.GRIDMAP_I18N = {
     route: "路线", metres: "米", minutes: "分钟", back: "返回一张图", none_yet: "暂无",
     responsibility_map: "网格责任图", printed: "打印于", print: "打印", patrol_page: "今日巡查",
     streets_in_order: "依次走过的道路", worker: "巡查员",
+    planner: "网格规划", draft: "草案", new_draft: "新建草案", compare: "与现行方案比较", publish: "发布",
+    accepted: "已保存", refused: "修改被拒绝", published: "已发布", moved_buildings: "楼栋换网格",
+    deviation: "偏差", compactness: "紧凑度", no_draft: "请先新建草案",
   },
   en: {
     title: "Community grid map", jurisdiction: "Community", language: "中文", basemap: "Basemap",
@@ -23,6 +26,9 @@ window.GRIDMAP_I18N = {
     route: "Route", metres: "m", minutes: "min", back: "Back to the map", none_yet: "none yet",
     responsibility_map: "Grid responsibility map", printed: "Printed", print: "Print", patrol_page: "Today's patrol",
     streets_in_order: "Streets in walking order", worker: "Worker",
+    planner: "Grid planning", draft: "Draft", new_draft: "New draft", compare: "Compare with published", publish: "Publish",
+    accepted: "Saved", refused: "Edit refused", published: "Published", moved_buildings: "buildings change grid",
+    deviation: "Deviation", compactness: "Compactness", no_draft: "Create a draft first",
   },
 };
 window.gridmapLang = function () {

@@ -1,0 +1,114 @@
+// 网格规划: edit the grids of a draft on the map; each edit is checked by the service at once:
+// saved with the metrics of the grids it touched, or refused with the reasons (and undone).
+(async function () {
+  const lang = gridmapLang();
+  document.documentElement.lang = lang === "en" ? "en" : "zh";
+  const slug = document.body.dataset.jurisdiction;
+  document.title = t("planner");
+  document.getElementById("title").textContent = t("planner");
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  const back = document.getElementById("back");
+  back.textContent = t("back");
+  back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
+  const langButton = document.getElementById("lang");
+  langButton.textContent = t("language");
+  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
+  const status = document.getElementById("status");
+  const problems = document.getElementById("problems");
+  const metrics = document.getElementById("metrics");
+  const select = document.getElementById("draft");
+
+  const map = L.map("map");
+  window.gridmapMap = map;
+  L.control.scale({ imperial: false }).addTo(map);
+  const boundary = gridmapLayers.geojson("jurisdiction", await gridmapLayers.items("jurisdiction", slug), slug).addTo(map);
+  map.fitBounds(boundary.getBounds());
+  gridmapLayers.geojson("street_edge", await gridmapLayers.items("street_edge", slug), slug).addTo(map);
+  gridmapLayers.geojson("building", await gridmapLayers.items("building", slug), slug).addTo(map);
+  let grids = null;
+
+  function showMetrics(rows, touched) {
+    metrics.innerHTML = `<tr><th>${t("code")}</th><th>${t("households")}</th><th>${t("deviation")}</th>`
+      + `<th>${t("area")}</th><th>${t("compactness")}</th></tr>` + rows.map((g) =>
+        `<tr class="${touched.includes(g.code) ? "touched" : ""}" data-code="${g.code}"><td>${g.code.slice(-3)}</td>`
+        + `<td>${g.households}</td><td>${g.deviation === null ? "" : Math.round(g.deviation * 100) + "%"}</td>`
+        + `<td class="area">${(g.area_m2 / 10000).toFixed(3)} ha</td>`
+        + `<td>${g.polsby_popper.toFixed(3)}</td></tr>`).join("");
+  }
+
+  async function loadDraft(id) {
+    if (grids) map.removeLayer(grids);
+    const d = await (await fetch(`/layouts/${id}`)).json();
+    grids = L.geoJSON(d.grids, { style: { color: "#d6604d", weight: 2, fillOpacity: 0.1 } }).addTo(map);
+    grids.eachLayer((layer) => {
+      layer.pm.enable({ allowSelfIntersection: false });
+      layer.on("pm:edit", () => save(id, layer));
+    });
+    showMetrics(d.grids.features.map((f) => f.properties), []);
+    document.body.dataset.draft = id;
+    document.body.dataset.ready = "true";
+  }
+
+  let saving = false;
+  async function save(id, layer) {
+    if (saving) return;  // one edit at a time; the draft is reloaded after each
+    saving = true;
+    try { await saveOne(id, layer); } finally { saving = false; }
+  }
+
+  async function saveOne(id, layer) {
+    const f = layer.feature;
+    const r = await fetch(`/layouts/${id}/grids/${f.id}`, {
+      method: "PUT", headers: { "Content-Type": "application/json", "If-Match": f.properties.etag },
+      body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
+    });
+    const body = await r.json();
+    problems.innerHTML = "";
+    if (r.ok) {
+      status.textContent = t("accepted");
+      status.dataset.state = "accepted";
+      const d = await (await fetch(`/layouts/${id}`)).json();
+      await loadDraft(id);
+      showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
+    } else {
+      status.textContent = `${t("refused")}: ${body.detail}`;
+      status.dataset.state = "refused";
+      for (const p of body.problems || []) {
+        const li = document.createElement("li"); li.textContent = p; problems.appendChild(li);
+      }
+      await loadDraft(id);  // back to what the service holds
+    }
+  }
+
+  async function refreshDrafts(selectId) {
+    const all = await (await fetch(`/jurisdictions/${encodeURIComponent(slug)}/layouts`)).json();
+    select.innerHTML = "";
+    for (const l of all.filter((x) => x.status === "draft")) {
+      const o = document.createElement("option"); o.value = l.id; o.textContent = `${l.id} · ${l.name}`;
+      if (String(l.id) === String(selectId)) o.selected = true;
+      select.appendChild(o);
+    }
+    if (select.value) await loadDraft(select.value);
+    else { status.textContent = t("no_draft"); document.body.dataset.ready = "true"; }
+  }
+  select.onchange = () => loadDraft(select.value);
+  document.getElementById("new").onclick = async () => {
+    const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/layouts`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: t("draft") }) });
+    const l = await r.json();
+    await refreshDrafts(l.id);
+  };
+  document.getElementById("compare").onclick = async () => {
+    if (!select.value) return;
+    const c = await (await fetch(`/layouts/${select.value}/compare`)).json();
+    status.textContent = `${c.buildings_moved.length} ${t("moved_buildings")}`;
+  };
+  document.getElementById("publish").onclick = async () => {
+    if (!select.value) return;
+    const r = await fetch(`/layouts/${select.value}/publish`, { method: "POST" });
+    const body = await r.json();
+    status.textContent = r.ok ? t("published") : `${t("refused")}: ${body.detail}`;
+    if (r.ok) await refreshDrafts(null);
+  };
+  await refreshDrafts(new URLSearchParams(location.search).get("draft"));
+})();
