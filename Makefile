@@ -35,4 +35,5 @@ bench: setup
 	$(VENV)/bin/python bench/patrol_bench.py > bench/results/patrol.md
 	$(VENV)/bin/python bench/coverage_bench.py > bench/results/coverage.md
 	$(VENV)/bin/python bench/grids_bench.py > bench/results/grids.md
-	cat bench/results/patrol.md bench/results/coverage.md bench/results/grids.md
+	$(VENV)/bin/python bench/pages_bench.py > bench/results/pages.md
+	cat bench/results/patrol.md bench/results/coverage.md bench/results/grids.md bench/results/pages.md

@@ -23,6 +23,7 @@ VENDOR = {
     "awesome-markers": "leaflet.awesome-markers/dist",
     "fontawesome": "@fortawesome/fontawesome-free",
     "textpath": "leaflet-textpath",
+    "vectorgrid": "leaflet.vectorgrid/dist",
 }
 # What folium's pages load from outside hosts, and where the same file is served here (None: a
 # stylesheet our maps do not need, left out).

@@ -57,3 +57,5 @@ class Settings(BaseSettings):
     tianditu_key: str | None = None
     # The browser that prints maps to PDF and PNG (Debian's chromium, installed by make setup).
     chromium_path: str = "/usr/bin/chromium"
+    # The one-map page draws buildings and streets as vector tiles above this many buildings.
+    page_tiles_above: int = 2000

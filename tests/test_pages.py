@@ -264,3 +264,17 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     assert page.locator("#status").get_attribute("data-state") == "refused"
     assert "outside_boundary" in page.locator("#problems").inner_text()
     shot(page, "planner_refused")
+
+
+def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
+    """Kouvola (test_pbf, 2,193 buildings) is above the page's threshold: its buildings and
+    streets come as versioned vector tiles."""
+    tiles = []
+    page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url and r.url.endswith("") else None)
+    page.goto("/?jurisdiction=kouvola")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    assert page.evaluate("document.body.dataset.tiles") == "vector"
+    page.wait_for_timeout(1000)
+    mvt = [u for u in tiles if ".mvt" in u]
+    assert any("/tiles/building/" in u for u in mvt) and all("v=" in u for u in mvt)
+    shot(page, "one_map_kouvola_tiles")

@@ -75,7 +75,7 @@ def grid_print(request: Request, code: str, fmt: Literal["pdf", "png"], settings
 @router.get("/config", summary="What the pages need to know: the basemaps on offer")
 def config(settings: SettingsDep) -> dict:
     return {"basemaps": ["none", "osm", "gaode"] + (["tianditu"] if settings.tianditu_key else []),
-            "tianditu_key": settings.tianditu_key}
+            "tianditu_key": settings.tianditu_key, "tiles_above": settings.page_tiles_above}
 
 
 @router.get("/jurisdictions/{slug}/grids/{code}", summary="A grid's numbers", tags=["grids"])

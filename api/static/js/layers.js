@@ -89,5 +89,19 @@ window.gridmapLayers = (function () {
     return null;
   }
 
-  return { items, geojson, stations, patrol, coverage, rows, tiles, basemap, crs };
+  // A large jurisdiction's buildings and streets come as vector tiles (the TileJSON names the
+  // layer's current version, so an edit shows at once).
+  async function vectorTiles(layer, slug) {
+    const tj = await (await fetch(`/tiles/${layer}.json?jurisdiction=${encodeURIComponent(slug)}`)).json();
+    const style = {};
+    style[layer] = styles[layer] ? { ...styles[layer], fill: layer !== "street_edge", fillColor: styles[layer].fillColor || "#bbb" } : {};
+    return L.vectorGrid.protobuf(tj.tiles[0], { vectorTileLayerStyles: style, maxNativeZoom: 22, interactive: false });
+  }
+
+  async function count(layer, slug) {
+    const r = await fetch(`/collections/${layer}/items?jurisdiction=${encodeURIComponent(slug)}&limit=1`);
+    return (await r.json()).numberMatched;
+  }
+
+  return { items, geojson, stations, patrol, coverage, rows, tiles, basemap, crs, vectorTiles, count };
 })();

@@ -42,35 +42,51 @@
   L.control.scale({ imperial: false }).addTo(map);
   const control = L.control.layers({}, {}, { collapsed: false }).addTo(map);
   const overlays = {};
-  async function add(key, build, on = true) {
+  // Every layer is asked for at once; they are added in drawing order as they arrive.
+  const large = gridmapLayers.crs === "" && (await gridmapLayers.count("building", slug)) > config.tiles_above;
+  document.body.dataset.tiles = large ? "vector" : "geojson";
+  const fetchItems = (layer) => gridmapLayers.items(layer, slug);
+  const plan = [
+    ["boundary", fetchItems("jurisdiction"), (fc) => gridmapLayers.geojson("jurisdiction", fc, slug)],
+    ["compounds", fetchItems("compound"), (fc) => gridmapLayers.geojson("compound", fc, slug)],
+    ["streets", large ? gridmapLayers.vectorTiles("street_edge", slug) : fetchItems("street_edge"),
+     (x) => (large ? x : gridmapLayers.geojson("street_edge", x, slug))],
+    ["buildings", large ? gridmapLayers.vectorTiles("building", slug) : fetchItems("building"),
+     (x) => (large ? x : gridmapLayers.geojson("building", x, slug))],
+    ["courier_zones", fetchItems("courier_zone"), (fc) => gridmapLayers.geojson("courier_zone", fc, slug)],
+    ["stations", fetchItems("post_station"), (fc) => gridmapLayers.stations(fc)],
+    ["grids", fetchItems("grid"), (fc) => gridmapLayers.geojson("grid", fc, slug)],
+  ];
+  for (const [key, pending, build] of plan) {
     try {
-      const layer = await build();
+      const layer = build(await pending);
       overlays[key] = layer;
       control.addOverlay(layer, t(key));
-      if (on) layer.addTo(map);
-      return layer;
+      layer.addTo(map);
+      if (key === "boundary") map.fitBounds(layer.getBounds());
     } catch (e) {
       console.warn(`${key}: ${e.message}`);
     }
   }
-  const boundary = await add("boundary", async () => gridmapLayers.geojson("jurisdiction", await gridmapLayers.items("jurisdiction", slug), slug));
-  if (boundary) map.fitBounds(boundary.getBounds());
-  await add("compounds", async () => gridmapLayers.geojson("compound", await gridmapLayers.items("compound", slug), slug));
-  await add("streets", async () => gridmapLayers.geojson("street_edge", await gridmapLayers.items("street_edge", slug), slug));
-  await add("buildings", async () => gridmapLayers.geojson("building", await gridmapLayers.items("building", slug), slug));
-  await add("courier_zones", async () => gridmapLayers.geojson("courier_zone", await gridmapLayers.items("courier_zone", slug), slug));
-  await add("stations", async () => gridmapLayers.stations(await gridmapLayers.items("post_station", slug)));
-  const grids = await add("grids", async () => gridmapLayers.geojson("grid", await gridmapLayers.items("grid", slug), slug));
-  if (grids) grids.bringToFront();
-  await add("patrol", async () => {
-    const r = await fetch(`/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${gridmapLayers.crs}`);
-    if (!r.ok) throw new Error(`patrol: ${r.status}`);
-    return gridmapLayers.patrol(await r.json());
-  }, false);
-  await add("coverage", async () => {
-    const r = await fetch(`/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${gridmapLayers.crs}`);
-    if (!r.ok) throw new Error(`coverage: ${r.status}`);
-    return gridmapLayers.coverage(await r.json());
-  }, false);
+  // Patrol routes and coverage are computed on demand: fetched when first switched on.
+  function lazy(key, url, build) {
+    const group = L.layerGroup();
+    let loaded = false;
+    group.on("add", async () => {
+      if (loaded) return;
+      loaded = true;
+      const r = await fetch(url);
+      if (!r.ok) { group.message = (await r.json()).detail; console.warn(`${key}: ${group.message}`); return; }
+      build(await r.json()).addTo(group);
+      document.body.dataset[key] = "loaded";
+    });
+    control.addOverlay(group, t(key));
+    overlays[key] = group;
+  }
+  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${gridmapLayers.crs}`,
+       gridmapLayers.patrol);
+  lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${gridmapLayers.crs}`,
+       gridmapLayers.coverage);
+  document.body.dataset.readyMs = String(Math.round(performance.now()));  // from navigation start
   document.body.dataset.ready = "true";
 })();
