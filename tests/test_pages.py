@@ -278,3 +278,40 @@ def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     mvt = [u for u in tiles if ".mvt" in u]
     assert any("/tiles/building/" in u for u in mvt) and all("v=" in u for u in mvt)
     shot(page, "one_map_kouvola_tiles")
+
+
+def test_planner_moves_a_courier_zone(page, copy_of):
+    """A zone dragged onto a building is refused (the database says so); moved in the open it is
+    saved, and the draft's coverage is shown again."""
+    from shapely.geometry import shape
+
+    slug = copy_of("huamao")
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    page.wait_for_selector("#zone-coverage[data-share]", timeout=20_000)
+    draft = page.evaluate("document.body.dataset.draft")
+    zones = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["courier_zones"]["features"]
+    zone = next(z for z in zones if z["properties"]["name"] == "华贸中街南侧停车分拣区")
+    ring = zone["geometry"]["coordinates"][0][:-1]
+    corner = min(ring, key=lambda c: c[1])  # a southern corner: the zone lies just north of a tower
+    page.evaluate("gridmapMap.setZoom(19)")
+    page.evaluate(f"gridmapMap.panTo([{corner[1]}, {corner[0]}])")
+    page.wait_for_timeout(400)
+    page.expected_errors.append("status of 422")
+    _drag(page, tuple(corner), 0, 60)  # pulled south onto the tower
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").get_attribute("data-state") == "refused"
+    assert "footprint" in page.locator("#status").inner_text()
+    page.evaluate("document.getElementById('status').removeAttribute('data-state')")
+    north = max(ring, key=lambda c: c[1])
+    page.evaluate(f"gridmapMap.panTo([{north[1]}, {north[0]}])")
+    page.wait_for_timeout(400)
+    _drag(page, tuple(north), 0, -15)  # pulled a little north, into the open street side
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").get_attribute("data-state") == "accepted", page.locator("#status").inner_text()
+    after = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["courier_zones"]["features"]
+    moved = next(z for z in after if z["properties"]["name"] == "华贸中街南侧停车分拣区")
+    assert shape(moved["geometry"]).area > shape(zone["geometry"]).area
+    shot(page, "planner_zone")

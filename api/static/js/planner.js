@@ -26,6 +26,7 @@
   gridmapLayers.geojson("street_edge", await gridmapLayers.items("street_edge", slug), slug).addTo(map);
   gridmapLayers.geojson("building", await gridmapLayers.items("building", slug), slug).addTo(map);
   let grids = null;
+  let saving = false;
 
   function showMetrics(rows, touched) {
     metrics.innerHTML = `<tr><th>${t("code")}</th><th>${t("households")}</th><th>${t("deviation")}</th>`
@@ -36,9 +37,52 @@
         + `<td>${g.polsby_popper.toFixed(3)}</td></tr>`).join("");
   }
 
+  let zones = null;
+  const coverageLine = document.createElement("div");
+  coverageLine.id = "zone-coverage";
+  document.getElementById("side").appendChild(coverageLine);
+
+  async function showZoneCoverage(id) {
+    const r = await fetch(`/coverage/${encodeURIComponent(slug)}?facility=courier_zone&draft=${id}`);
+    if (!r.ok) { coverageLine.textContent = ""; return; }
+    const c = await r.json();
+    const w = c.summary.within["100"];
+    coverageLine.textContent = `${t("courier_zones")} ≤ 100 ${t("metres")}: ${Math.round(w.households_share * 100)}% `
+      + `${t("households")}`;
+    coverageLine.dataset.share = w.households_share;
+  }
+
+  async function saveZone(id, layer) {
+    if (saving) return;
+    saving = true;
+    try {
+      const f = layer.feature;
+      const r = await fetch(`/layouts/${id}/courier_zone/${f.id}`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", "If-Match": `"layout_courier_zone-${f.id}-${f.properties.version}"` },
+        body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry,
+                               properties: { name: f.properties.name, capacity: f.properties.capacity } }),
+      });
+      const body = await r.json();
+      problems.innerHTML = "";
+      status.textContent = r.ok ? t("accepted") : `${t("refused")}: ${body.detail}`;
+      status.dataset.state = r.ok ? "accepted" : "refused";
+      await loadDraft(id);
+    } finally {
+      saving = false;
+    }
+  }
+
   async function loadDraft(id) {
     if (grids) map.removeLayer(grids);
+    if (zones) map.removeLayer(zones);
     const d = await (await fetch(`/layouts/${id}`)).json();
+    zones = L.geoJSON(d.courier_zones, { style: { color: "#1a9850", weight: 2, fillOpacity: 0.5 } }).addTo(map);
+    zones.eachLayer((layer) => {
+      layer.pm.enable({ allowSelfIntersection: false });
+      layer.on("pm:edit", () => saveZone(id, layer));
+    });
+    showZoneCoverage(id);
     grids = L.geoJSON(d.grids, { style: { color: "#d6604d", weight: 2, fillOpacity: 0.1 } }).addTo(map);
     grids.eachLayer((layer) => {
       layer.pm.enable({ allowSelfIntersection: false });
@@ -49,7 +93,6 @@
     document.body.dataset.ready = "true";
   }
 
-  let saving = false;
   async function save(id, layer) {
     if (saving) return;  // one edit at a time; the draft is reloaded after each
     saving = true;
