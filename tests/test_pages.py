@@ -102,7 +102,7 @@ def test_grid_page_numbers(page):
     households = int(page.locator("#numbers tr", has_text="户数").locator("td").nth(1).inner_text())
     import httpx
 
-    summary = httpx.get(page.url.split("/grids/")[0] + f"/jurisdictions/huamao/grids/{code}").json()
+    summary = httpx.get(page.url.split("/grids/")[0] + f"/jurisdictions/huamao/grids/{code}/summary").json()
     assert households == summary["households"] > 0
     assert page.locator('path.leaflet-interactive[stroke="#333"]').count() == summary["buildings"]
     shot(page, "grid_page")

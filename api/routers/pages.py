@@ -78,7 +78,7 @@ def config(settings: SettingsDep) -> dict:
             "tianditu_key": settings.tianditu_key, "tiles_above": settings.page_tiles_above}
 
 
-@router.get("/jurisdictions/{slug}/grids/{code}", summary="A grid's numbers", tags=["grids"])
+@router.get("/jurisdictions/{slug}/grids/{code}/summary", summary="A grid's numbers", tags=["grids"])
 def grid_numbers(slug: str, code: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7) -> dict:
     with transaction(conn) as cur:
         return grid_summary(cur, slug, code, days)

@@ -12,7 +12,7 @@
   langButton.textContent = t("language");
   langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
 
-  const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}`);
+  const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}/summary`);
   if (!r.ok) {
     document.getElementById("title").textContent = `${t("error")}: ${(await r.json()).detail}`;
     return;

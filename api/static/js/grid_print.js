@@ -3,7 +3,7 @@
   const slug = document.body.dataset.jurisdiction;
   const code = document.body.dataset.code;
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}`);
+  const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}/summary`);
   const g = await r.json();
   document.getElementById("code").textContent = `${g.code} ${g.name || ""}`;
   document.getElementById("who").textContent = `${t("leader")}: ${g.leader || "—"}`;
