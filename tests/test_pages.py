@@ -262,7 +262,8 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     _drag(page, (minx, maxy), -40, -40)
     page.wait_for_selector("#status[data-state]", timeout=20_000)
     assert page.locator("#status").get_attribute("data-state") == "refused"
-    assert "outside_boundary" in page.locator("#problems").inner_text()
+    assert page.locator("#problems li[data-kind=outside_boundary]").count() == 1
+    assert "超出社区边界" in page.locator("#problems").inner_text()  # the reason, in the page's language
     shot(page, "planner_refused")
 
 

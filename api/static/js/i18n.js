@@ -14,6 +14,9 @@ window.GRIDMAP_I18N = {
     planner: "网格规划", draft: "草案", new_draft: "新建草案", compare: "与现行方案比较", publish: "发布",
     accepted: "已保存", refused: "修改被拒绝", published: "已发布", moved_buildings: "楼栋换网格",
     deviation: "偏差", compactness: "紧凑度", no_draft: "请先新建草案",
+    gap: "缝隙", overlap: "重叠", outside_boundary: "超出社区边界", not_contiguous: "网格不连通",
+    building_split: "楼栋被网格边界分割", building_unassigned: "楼栋不在任何网格内",
+    households_out_of_tolerance: "户数超出允许偏差", invalid_code: "网格编码无效",
   },
   en: {
     title: "Community grid map", jurisdiction: "Community", language: "中文", basemap: "Basemap",
@@ -29,6 +32,9 @@ window.GRIDMAP_I18N = {
     planner: "Grid planning", draft: "Draft", new_draft: "New draft", compare: "Compare with published", publish: "Publish",
     accepted: "Saved", refused: "Edit refused", published: "Published", moved_buildings: "buildings change grid",
     deviation: "Deviation", compactness: "Compactness", no_draft: "Create a draft first",
+    gap: "Gap", overlap: "Overlap", outside_boundary: "Outside the community", not_contiguous: "Grid in pieces",
+    building_split: "Building cut by a grid boundary", building_unassigned: "Building in no grid",
+    households_out_of_tolerance: "Households off target", invalid_code: "Invalid grid code",
   },
 };
 window.gridmapLang = function () {

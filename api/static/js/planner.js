@@ -117,7 +117,12 @@
       status.textContent = `${t("refused")}: ${body.detail}`;
       status.dataset.state = "refused";
       for (const p of body.problems || []) {
-        const li = document.createElement("li"); li.textContent = p; problems.appendChild(li);
+        const li = document.createElement("li");
+        const [kind, ...rest] = p.split(": ");
+        li.dataset.kind = kind;
+        li.innerHTML = `<b>${t(kind)}</b> <small></small>`;
+        li.querySelector("small").textContent = rest.join(": ") || p;
+        problems.appendChild(li);
       }
       await loadDraft(id);  // back to what the service holds
     }
