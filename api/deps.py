@@ -20,13 +20,28 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _checkout(pool) -> Connection:
+    """A pooled connection that answers. One the server dropped (a restart, a failover) is
+    discarded and another taken, so the service recovers by itself when the database is back."""
+    for _ in range(pool.maxconn + 1):
+        try:
+            conn = pool.getconn()
+        except psycopg2.Error as exc:
+            raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            conn.rollback()
+            return conn
+        except psycopg2.Error:
+            pool.putconn(conn, close=True)
+    raise DatabaseUnavailable("the database is unavailable: no connection answers")
+
+
 def get_conn(request: Request) -> Iterator[Connection]:
     """A connection from the pool, returned after the request (closed if it broke)."""
     pool = request.app.state.pool
-    try:
-        conn = pool.getconn()
-    except psycopg2.Error as exc:
-        raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+    conn = _checkout(pool)
     broken = False
     try:
         yield conn
