@@ -41,7 +41,7 @@ def _version(if_match: str | None, table: str, fid: int) -> int:
 
 @router.post("/jurisdictions/{slug}/grids/generate", status_code=201,
              summary="Propose a layout balanced on households (a new draft)")
-def generate(slug: str, conn: ConnDep, households_per_grid: Annotated[float, Query(gt=0)],
+def generate(slug: str, conn: ConnDep, households_per_grid: Annotated[float, Query(ge=1, le=1_000_000)],
              tolerance: Annotated[float, Query(ge=0, lt=1)] = 0.15, name: str | None = None) -> dict:
     with transaction(conn) as cur:
         return generate_draft(cur, slug, households_per_grid, tolerance, name)

@@ -36,10 +36,12 @@ def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: 
         raise InvalidInput("the jurisdiction needs its 12-digit admin code to number grids")
     hh = np.asarray([b.households for b in buildings], dtype=float)
     total = float(hh.sum())
+    if total / per_grid > 999.5:
+        raise InvalidInput(f"{total:.0f} households at {per_grid:g} a grid need more grids than a 3-digit "
+                           "sequence can number (999)")
     k = max(1, int(round(total / per_grid)))
-    if k > 999:
-        raise InvalidInput(f"{k} grids would not fit a 3-digit sequence")
     us = units(boundary, streets, compounds, [b.geom for b in buildings], hh, max_households=per_grid / 2)
+    k = min(k, len(us))  # no more grids than units to make them of
     region = partition([u.geom for u in us], np.asarray([u.households for u in us]), k)
     # Streets' end points are stored to 1e-7°, so neighbouring units can miss each other by a
     # fraction of a millimetre: union them on a 1 cm grid.
