@@ -40,16 +40,21 @@ def _checkout(pool) -> Connection:
 
 def get_conn(request: Request) -> Iterator[Connection]:
     """A connection from the pool, returned after the request (closed if it broke)."""
-    pool = request.app.state.pool
-    conn = _checkout(pool)
-    broken = False
+    pool, slots = request.app.state.pool, request.app.state.pool_slots
+    if not slots.acquire(timeout=request.app.state.settings.pool_wait_s):
+        raise DatabaseUnavailable("the service is busy: no database connection came free in time")
     try:
-        yield conn
-    except DatabaseUnavailable:
-        broken = True
-        raise
+        conn = _checkout(pool)
+        broken = False
+        try:
+            yield conn
+        except DatabaseUnavailable:
+            broken = True
+            raise
+        finally:
+            pool.putconn(conn, close=broken or bool(conn.closed))
     finally:
-        pool.putconn(conn, close=broken or bool(conn.closed))
+        slots.release()
 
 
 async def raw_body(request: Request) -> bytes:

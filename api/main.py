@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings.database_url, 0, settings.pool_max)
+        # Requests wait for a free connection (up to GRIDMAP_POOL_WAIT_S) rather than fail at once.
+        app.state.pool_slots = threading.BoundedSemaphore(settings.pool_max)
         try:
             yield
         finally:

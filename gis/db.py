@@ -36,8 +36,15 @@ def connect(url: str) -> Connection:
 
 
 def make_pool(url: str, minconn: int, maxconn: int) -> psycopg2.pool.ThreadedConnectionPool:
-    """A thread-safe pool for the API; opened lazily so the app starts while the DB is down."""
-    return psycopg2.pool.ThreadedConnectionPool(minconn, maxconn, url, options=SESSION_OPTIONS)
+    """A thread-safe pool for the API; opened lazily so the app starts while the DB is down.
+
+    psycopg2's pool keeps only ``minconn`` idle connections and closes the others when they come
+    back, so with no connection opened at start every request would open its own (a new backend
+    each time: milliseconds of start-up, a cold plan cache). Once made, the pool keeps them all.
+    """
+    pool = psycopg2.pool.ThreadedConnectionPool(minconn, maxconn, url, options=SESSION_OPTIONS)
+    pool.minconn = maxconn
+    return pool
 
 
 def first_line(exc: BaseException) -> str:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     pool_min: int = 1
     pool_max: int = 8
+    # How long a request waits for a free database connection before a 503 (seconds).
+    pool_wait_s: float = 10.0
     # Largest request body the API accepts, in bytes (413 above it).
     max_body_bytes: int = 5 * 1024 * 1024
     # Most features one items page returns, and the default page size.
