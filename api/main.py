@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, webassets
+from api import errors, security, webassets
 from api.routers import collections, coverage, grids, health, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings
     errors.install(app)
+    security.install(app, settings)
     app.include_router(health.router)
     app.include_router(collections.router)
     app.include_router(pages.router)

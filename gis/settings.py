@@ -61,3 +61,5 @@ class Settings(BaseSettings):
     chromium_path: str = "/usr/bin/chromium"
     # The one-map page draws buildings and streets as vector tiles above this many buildings.
     page_tiles_above: int = 2000
+    # Other sites whose pages may call the API from a browser (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()

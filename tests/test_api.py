@@ -2,6 +2,7 @@
 
 import json
 
+import httpx
 import pytest
 
 from tests.conftest import count
@@ -193,3 +194,34 @@ def test_a_courier_zone_on_a_building_is_refused(client, copy_of, conn):
                     json={**ZONE, "geometry": {"type": "Polygon", "coordinates": footprint["coordinates"][0]}})
     assert "footprint of 新光天地" in problem_of(r, 422)["detail"]
     assert count(conn, "courier_zone", slug) == before
+
+
+def test_security_headers_and_no_cors_by_default(client):
+    for path in ("/collections", "/?jurisdiction=huamao", "/nowhere"):
+        r = client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+    r = client.options("/collections", headers={"Origin": "https://elsewhere.example",
+                                                "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_cors_for_configured_origins(settings):
+    """Preflights are answered by the CORS layer itself (no database needed): the app is called
+    in process through httpx's ASGI transport."""
+    import asyncio
+
+    from api.main import create_app
+
+    app = create_app(settings.model_copy(update={"cors_origins": ("https://portal.example",)}))
+
+    async def preflight(origin: str):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gridmap") as c:
+            return await c.options("/collections", headers={"Origin": origin, "Access-Control-Request-Method": "PUT",
+                                                            "Access-Control-Request-Headers": "If-Match"})
+
+    ok = asyncio.run(preflight("https://portal.example"))
+    assert ok.headers["access-control-allow-origin"] == "https://portal.example"
+    assert "if-match" in ok.headers["access-control-allow-headers"].lower()
+    other = asyncio.run(preflight("https://other.example"))
+    assert other.headers.get("access-control-allow-origin") != "https://other.example"
