@@ -36,4 +36,6 @@ bench: setup
 	$(VENV)/bin/python bench/coverage_bench.py > bench/results/coverage.md
 	$(VENV)/bin/python bench/grids_bench.py > bench/results/grids.md
 	$(VENV)/bin/python bench/pages_bench.py > bench/results/pages.md
-	cat bench/results/patrol.md bench/results/coverage.md bench/results/grids.md bench/results/pages.md
+	$(VENV)/bin/python bench/serving_bench.py > bench/results/serving.md
+	$(VENV)/bin/python bench/load_bench.py > bench/results/load.md
+	cat bench/RESULTS.md
