@@ -1,16 +1,8 @@
 // A grid's page: its map and its numbers.
 (async function () {
-  const lang = gridmapLang();
-  document.documentElement.lang = lang === "en" ? "en" : "zh";
   const slug = document.body.dataset.jurisdiction;
   const code = document.body.dataset.code;
-  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  const back = document.getElementById("back");
-  back.textContent = t("back");
-  back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
-  const langButton = document.getElementById("lang");
-  langButton.textContent = t("language");
-  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
+  gridmapHeader(slug);
 
   const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}/summary`);
   if (!r.ok) {

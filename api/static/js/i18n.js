@@ -50,3 +50,23 @@ window.withLang = function (url, lang) {
   u.searchParams.set("lang", lang);
   return u.pathname + u.search;
 };
+// The bar every page shares: the page's language, its labels, the way back to the one map, the
+// language switch, and (with a key) the title.
+window.gridmapHeader = function (slug, titleKey) {
+  const lang = gridmapLang();
+  document.documentElement.lang = lang === "en" ? "en" : "zh";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  if (titleKey) {
+    document.title = t(titleKey);
+    document.getElementById("title").textContent = t(titleKey);
+  }
+  const back = document.getElementById("back");
+  if (back) {
+    back.textContent = t("back");
+    back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
+  }
+  const langButton = document.getElementById("lang");
+  langButton.textContent = t("language");
+  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
+  return lang;
+};

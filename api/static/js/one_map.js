@@ -1,15 +1,7 @@
 // 一张图: one map of a community, every layer ours, served by this service (no outside host).
 (async function () {
-  const lang = gridmapLang();
-  document.documentElement.lang = lang === "en" ? "en" : "zh";
-  document.title = t("title");
-  document.getElementById("title").textContent = t("title");
-  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  const langButton = document.getElementById("lang");
-  langButton.textContent = t("language");
-  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
-
   const slug = document.body.dataset.jurisdiction;
+  gridmapHeader(slug, "title");
   const select = document.getElementById("jurisdiction");
   const all = await gridmapLayers.items("jurisdiction", "").catch(() => null);
   const juris = all ? all.features : [];

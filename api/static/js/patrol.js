@@ -1,19 +1,10 @@
 // 今日巡查: today's route of each worker, on the map and as a list of streets; printable.
 (async function () {
-  const lang = gridmapLang();
-  document.documentElement.lang = lang === "en" ? "en" : "zh";
   const slug = document.body.dataset.jurisdiction;
   const names = document.body.dataset.workers.split(",").map((s) => s.trim()).filter(Boolean);
-  document.title = t("patrol_page");
-  document.getElementById("title").textContent = t("patrol_page");
-  const back = document.getElementById("back");
-  back.textContent = t("back");
-  back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
+  gridmapHeader(slug, "patrol_page");
   document.getElementById("print").textContent = t("print");
   document.getElementById("print").onclick = () => window.print();
-  const langButton = document.getElementById("lang");
-  langButton.textContent = t("language");
-  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
 
   const today = new Date().toISOString().slice(0, 10);
   const sched = await (await fetch(`/patrol/${encodeURIComponent(slug)}/schedule?from=${today}&days=1`

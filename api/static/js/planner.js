@@ -1,18 +1,8 @@
 // 网格规划: edit the grids of a draft on the map; each edit is checked by the service at once:
 // saved with the metrics of the grids it touched, or refused with the reasons (and undone).
 (async function () {
-  const lang = gridmapLang();
-  document.documentElement.lang = lang === "en" ? "en" : "zh";
   const slug = document.body.dataset.jurisdiction;
-  document.title = t("planner");
-  document.getElementById("title").textContent = t("planner");
-  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  const back = document.getElementById("back");
-  back.textContent = t("back");
-  back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
-  const langButton = document.getElementById("lang");
-  langButton.textContent = t("language");
-  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
+  gridmapHeader(slug, "planner");
   const status = document.getElementById("status");
   const problems = document.getElementById("problems");
   const metrics = document.getElementById("metrics");
