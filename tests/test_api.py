@@ -210,6 +210,7 @@ def test_cors_for_configured_origins(settings):
     """Preflights are answered by the CORS layer itself (no database needed): the app is called
     in process through httpx's ASGI transport."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from api.main import create_app
 
@@ -220,8 +221,12 @@ def test_cors_for_configured_origins(settings):
             return await c.options("/collections", headers={"Origin": origin, "Access-Control-Request-Method": "PUT",
                                                             "Access-Control-Request-Headers": "If-Match"})
 
-    ok = asyncio.run(preflight("https://portal.example"))
+    def run(coro):  # in a thread of its own: a browser test may hold this thread's event loop
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coro).result()
+
+    ok = run(preflight("https://portal.example"))
     assert ok.headers["access-control-allow-origin"] == "https://portal.example"
     assert "if-match" in ok.headers["access-control-allow-headers"].lower()
-    other = asyncio.run(preflight("https://other.example"))
+    other = run(preflight("https://other.example"))
     assert other.headers.get("access-control-allow-origin") != "https://other.example"

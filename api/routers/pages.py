@@ -21,7 +21,10 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def page(name: str, **values: str) -> HTMLResponse:
+    """A template with the shared head (``{{>head}}``: Leaflet, the labels) and its values,
+    escaped."""
     text = (TEMPLATES / name).read_text(encoding="utf-8")
+    text = text.replace("{{>head}}", (TEMPLATES / "_head.html").read_text(encoding="utf-8").rstrip("\n"))
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
     return HTMLResponse(text)
