@@ -130,22 +130,27 @@ def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = 
     as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
     params = {"jurisdiction_id": jur.id, "as_of": as_of, "days": days, "margin": AREA_MARGIN_M}
-    cur.execute(read_sql("patrol_coverage.sql"), params)
-    grids = [{"code": c, "name": n, "street_m": round(s, 2), "walked_m": round(w, 2),
-              "share": round(w / s, 4) if s else 0.0} for c, n, s, w in cur.fetchall()]
+    cur.execute("SELECT code, name FROM grid WHERE jurisdiction_id = %s ORDER BY code", (jur.id,))
+    per_grid = {code: {"code": code, "name": name, "street_m": 0.0, "walked_m": 0.0} for code, name in cur.fetchall()}
     cur.execute(read_sql("patrol_streets.sql"), params)
     streets, stale, total, walked = [], [], 0.0, 0.0
-    for eid, name, length, share, last, geom, in_area in cur.fetchall():
+    for eid, name, length, share, last, geom, in_area, grid_codes in cur.fetchall():
         item = {"edge_id": eid, "name": name, "length_m": round(length, 2), "share": round(share, 4),
                 "last_walked": last.isoformat() if last else None,
                 "days_since": (as_of - last).days if last else None,
                 "geometry": json.loads(geom)}
         streets.append(item)
+        for code in grid_codes or []:
+            per_grid[code]["street_m"] += length
+            per_grid[code]["walked_m"] += share * length
         if in_area:
             total += length
             walked += share * length
             if share < WALKED_SHARE:
                 stale.append(item)
+    grids = [{**g, "street_m": round(g["street_m"], 2), "walked_m": round(g["walked_m"], 2),
+              "share": round(g["walked_m"] / g["street_m"], 4) if g["street_m"] else 0.0}
+             for g in per_grid.values() if g["street_m"]]
     return {"jurisdiction": slug, "as_of": as_of.isoformat(), "days": days,
             "share": round(walked / total, 4) if total else 0.0, "street_m": round(total, 2),
             "walked_m": round(walked, 2), "grids": grids,

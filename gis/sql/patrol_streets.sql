@@ -1,5 +1,7 @@
--- Every street of a jurisdiction with the share of it walked in the window and the last day any
--- track walked at least half of it (ever, up to %(as_of)s), and whether it lies in the jurisdiction.
+-- Every street of a jurisdiction with the share of it walked by tracks of the days
+-- (%(as_of)s - %(days)s, %(as_of)s] (the best single track), the last day any track walked at
+-- least half of it (ever, up to %(as_of)s), whether it lies in the jurisdiction, and the grids it
+-- belongs to: every grid it lies in, grown by a margin (boundary streets belong to both sides).
 WITH recent AS (
     SELECT w.edge_id, max(w.walked_m) AS walked_m
     FROM patrol_walked w
@@ -19,7 +21,11 @@ WITH recent AS (
 SELECT e.id, e.name, e.length_m, least(coalesce(r.walked_m, 0), e.length_m) / e.length_m AS share,
        l.day, ST_AsGeoJSON(e.geom, 7),
        ST_CoveredBy(ST_Transform(e.geom, j.metric_srid),
-                    ST_Buffer(ST_Transform(j.geom, j.metric_srid), %(margin)s)) AS in_area
+                    ST_Buffer(ST_Transform(j.geom, j.metric_srid), %(margin)s)) AS in_area,
+       (SELECT array_agg(g.code ORDER BY g.code) FROM grid g
+         WHERE g.jurisdiction_id = e.jurisdiction_id
+           AND ST_CoveredBy(ST_Transform(e.geom, j.metric_srid),
+                            ST_Buffer(ST_Transform(g.geom, j.metric_srid), %(margin)s))) AS grids
 FROM street_edge e
 JOIN jurisdiction j ON j.id = e.jurisdiction_id
 LEFT JOIN recent r ON r.edge_id = e.id
