@@ -29,7 +29,6 @@ def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
     with transaction(conn) as cur:
         cov = analyse(cur, slug, settings, facility, limits, draft)
-        against = compare_draft(cur, slug, settings, facility, draft, limits) if draft is not None else None
         if format == "geojson":
             fc = to_geojson(cur, cov, settings.service_area_buffer_m)
             if crs == "gcj02":
@@ -37,10 +36,10 @@ def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility
             return JSONResponse(fc, media_type="application/geo+json")
         if format == "html":
             return HTMLResponse(localize(map_html(cur, cov, settings.service_area_buffer_m)))
-    body = cov.to_json(paths)
-    if draft is not None:
-        body["draft"] = draft
-        body["compared_with_published"] = against
+        body = cov.to_json(paths)
+        if draft is not None:  # a draft's figures come with what changes against the published
+            body["draft"] = draft
+            body["compared_with_published"] = compare_draft(cur, settings, cov)
     return JSONResponse(body)
 
 

@@ -72,7 +72,7 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         if draft is not None:
             from gis.coverage.planning import compare_draft
 
-            against = compare_draft(cur, slug, settings, facility, draft, limits)
+            against = compare_draft(cur, settings, cov)
         if geojson:
             geojson.write_text(json.dumps(to_geojson(cur, cov, settings.service_area_buffer_m), ensure_ascii=False))
         if map_:

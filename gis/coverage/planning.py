@@ -92,12 +92,11 @@ def compare(before: Coverage, after: Coverage) -> dict:
             "facilities_after": after.load()}
 
 
-def compare_draft(cur: Cursor, slug: str, settings: Settings, facility: str, draft: int,
-                  thresholds: list[float] | None = None) -> dict:
-    """A draft's facilities against the published ones: what improves, what gets worse."""
-    before = analyse(cur, slug, settings, facility, thresholds)
-    after = analyse(cur, slug, settings, facility, before.thresholds, draft=draft)
-    return compare(before, after)
+def compare_draft(cur: Cursor, settings: Settings, draft: Coverage) -> dict:
+    """A draft's coverage (from :func:`analyse` with ``draft=``) against the published layout's:
+    what improves, what gets worse."""
+    before = analyse(cur, draft.jurisdiction.slug, settings, draft.facility, draft.thresholds)
+    return compare(before, draft)
 
 
 def compare_layout(cur: Cursor, slug: str, settings: Settings, facility: str, body: Any,
