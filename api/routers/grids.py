@@ -32,6 +32,11 @@ def _versions(if_match: str | None, table: str) -> dict[int, int]:
     return out
 
 
+def _facility_version(if_match: str | None, layer: str, fid: int) -> int:
+    """The version an If-Match names for a courier zone or post station of a draft."""
+    return _version(if_match, drafting.facility_table(layer), fid)
+
+
 def _version(if_match: str | None, table: str, fid: int) -> int:
     v = _versions(if_match, table)
     if fid not in v:
@@ -137,14 +142,12 @@ def add_facility(layout_id: int, layer: str, conn: ConnDep, body: BodyDep) -> di
 @router.put("/layouts/{layout_id}/{layer}/{fid}", summary="Replace a courier zone or post station of a draft")
 def replace_facility(layout_id: int, layer: str, fid: int, conn: ConnDep, body: BodyDep,
                      if_match: IfMatch = None) -> dict:
-    table = drafting.FACILITY_TABLES.get(layer, ("layout_" + layer,))[0]
     with transaction(conn) as cur:
-        return drafting.replace_facility(cur, layout_id, layer, fid, body, _version(if_match, table, fid))
+        return drafting.replace_facility(cur, layout_id, layer, fid, body, _facility_version(if_match, layer, fid))
 
 
 @router.delete("/layouts/{layout_id}/{layer}/{fid}", status_code=204, summary="Remove a facility from a draft")
 def remove_facility(layout_id: int, layer: str, fid: int, conn: ConnDep, if_match: IfMatch = None) -> Response:
-    table = drafting.FACILITY_TABLES.get(layer, ("layout_" + layer,))[0]
     with transaction(conn) as cur:
-        drafting.remove_facility(cur, layout_id, layer, fid, _version(if_match, table, fid))
+        drafting.remove_facility(cur, layout_id, layer, fid, _facility_version(if_match, layer, fid))
     return Response(status_code=204)

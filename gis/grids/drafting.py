@@ -16,7 +16,7 @@ from shapely.geometry import shape
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.grids import edits
 from gis.grids.checks import assign, metrics
-from gis.grids.layouts import State, _draft, load_state, to_crs, valid_polygon
+from gis.grids.layouts import State, draft_layout, load_state, to_crs, valid_polygon
 
 
 def grid_etag(grid_id: int, version: int) -> str:
@@ -25,7 +25,7 @@ def grid_etag(grid_id: int, version: int) -> str:
 
 def _lock(cur: Cursor, layout_id: int) -> dict[int, tuple[str, int]]:
     """Lock the draft and its grids; each grid's code and version by id."""
-    _draft(cur, layout_id, lock=True)
+    draft_layout(cur, layout_id, lock=True)
     cur.execute("SELECT id, code, version FROM layout_grid WHERE layout_id = %s ORDER BY id FOR UPDATE",
                 (layout_id,))
     return {gid: (code, version) for gid, code, version in cur.fetchall()}
@@ -152,6 +152,11 @@ FACILITY_TABLES = {"courier_zone": ("layout_courier_zone", ("name", "capacity", 
                    "post_station": ("layout_post_station", ("name", "kind", "building_id", "capacity", "hours"))}
 
 
+def facility_table(layer_name: str) -> str:
+    """The draft table of a facility layer (the name its ETags carry)."""
+    return _facility(layer_name)[1]
+
+
 def _facility(layer_name: str):
     if layer_name not in FACILITY_TABLES:
         raise NotFound(f"drafts hold courier_zone and post_station, not {layer_name!r}")
@@ -164,7 +169,7 @@ def _one_row(cur: Cursor, layout_id: int, layer_name: str, body):
     from gis.editing import checked_rows
     from gis.store import find_jurisdiction_by_id
 
-    lay = _draft(cur, layout_id, lock=True)
+    lay = draft_layout(cur, layout_id, lock=True)
     layer, _, _ = _facility(layer_name)
     rows = checked_rows(layer, body, find_jurisdiction_by_id(cur, lay["jurisdiction_id"]), None)
     if len(rows) != 1:
@@ -206,7 +211,7 @@ def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, bod
 
 
 def remove_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, version: int) -> None:
-    _draft(cur, layout_id, lock=True)
+    draft_layout(cur, layout_id, lock=True)
     _, table, _ = _facility(layer_name)
     _expect_facility(cur, layout_id, layer_name, table, fid, version)
     cur.execute(f"DELETE FROM {table} WHERE id = %s", (fid,))

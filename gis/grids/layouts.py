@@ -71,7 +71,7 @@ def get_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
     return out
 
 
-def _draft(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
+def draft_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
     lay = get_layout(cur, layout_id, lock)
     if lay["status"] != "draft":
         raise Conflict(f"layout {layout_id} is {lay['status']}; only drafts are edited or published")
@@ -218,7 +218,7 @@ def compare(cur: Cursor, layout_id: int) -> dict:
 def publish(cur: Cursor, layout_id: int) -> dict:
     """Make a draft the published layout, atomically; refused (nothing changes) while it has
     problems that break the rules."""
-    lay = _draft(cur, layout_id, lock=True)
+    lay = draft_layout(cur, layout_id, lock=True)
     cur.execute("SELECT id FROM jurisdiction WHERE id = %s FOR UPDATE", (lay["jurisdiction_id"],))
     state = load_state(cur, layout_id=layout_id)
     rep = state.report()
