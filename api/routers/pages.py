@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from gis.db import transaction
+from gis.errors import NotFound
 from gis.grids.summary import grid_summary
 from gis.printing import render
 
@@ -65,8 +66,11 @@ def grid_print(request: Request, code: str, fmt: Literal["pdf", "png"], settings
                jurisdiction: str = "huamao", size: Literal["A4", "A3"] = "A4",
                orientation: Literal["portrait", "landscape"] = "portrait",
                lang: Literal["zh", "en"] = "zh") -> Response:
-    with transaction(conn) as cur:
-        grid_summary(cur, jurisdiction, code)  # 404 before starting a browser
+    with transaction(conn) as cur:  # 404 before starting a browser
+        cur.execute("SELECT 1 FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id "
+                    "WHERE j.slug = %s AND g.code = %s", (jurisdiction, code))
+        if cur.fetchone() is None:
+            raise NotFound(f"{jurisdiction} has no grid {code}")
     query = urlencode({"jurisdiction": jurisdiction, "size": size, "orientation": orientation, "lang": lang})
     url = f"{str(request.base_url).rstrip('/')}/grids/{quote(code)}/print?{query}"
     data = render(url, settings.chromium_path, size, orientation, fmt)

@@ -20,7 +20,7 @@ def grid_summary(cur: Cursor, slug: str, code: str, days: int = 7, as_of: date |
     if row is None:
         raise NotFound(f"{slug} has no grid {code}")
     (gid, name, leader, geom, area, buildings, households, residents, stations, zones, workers) = row
-    coverage = patrol_coverage(cur, slug, days, as_of)
+    coverage = patrol_coverage(cur, slug, days, as_of, geometry=False)
     share = next((g["share"] for g in coverage["grids"] if g["code"] == code), None)
     return {"jurisdiction": slug, "id": gid, "code": code, "name": name, "leader": leader,
             "geometry": json.loads(geom), "area_m2": round(area, 1), "buildings": buildings,

@@ -122,14 +122,16 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
     return [r[0] for r in cur.fetchall()]
 
 
-def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = None) -> dict:
+def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = None,
+                    geometry: bool = True) -> dict:
     """Share of street length walked in the last ``days`` days, per grid and in all; the streets
-    not walked (stale), with the last day each was walked."""
+    not walked (stale), with the last day each was walked (and, with ``geometry``, their lines)."""
     if days < 1:
         raise InvalidInput("days must be at least 1")
     as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
-    params = {"jurisdiction_id": jur.id, "as_of": as_of, "days": days, "margin": AREA_MARGIN_M}
+    params = {"jurisdiction_id": jur.id, "as_of": as_of, "days": days, "margin": AREA_MARGIN_M,
+              "geometry": geometry}
     cur.execute("SELECT code, name FROM grid WHERE jurisdiction_id = %s ORDER BY code", (jur.id,))
     per_grid = {code: {"code": code, "name": name, "street_m": 0.0, "walked_m": 0.0} for code, name in cur.fetchall()}
     cur.execute(read_sql("patrol_streets.sql"), params)
@@ -138,7 +140,7 @@ def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = 
         item = {"edge_id": eid, "name": name, "length_m": round(length, 2), "share": round(share, 4),
                 "last_walked": last.isoformat() if last else None,
                 "days_since": (as_of - last).days if last else None,
-                "geometry": json.loads(geom)}
+                "geometry": json.loads(geom) if geom else None}
         streets.append(item)
         for code in grid_codes or []:
             per_grid[code]["street_m"] += length

@@ -2,6 +2,7 @@
 -- (%(as_of)s - %(days)s, %(as_of)s] (the best single track), the last day any track walked at
 -- least half of it (ever, up to %(as_of)s), whether it lies in the jurisdiction, and the grids it
 -- belongs to: every grid it lies in, grown by a margin (boundary streets belong to both sides).
+-- Its geometry only when %(geometry)s.
 WITH recent AS (
     SELECT w.edge_id, max(w.walked_m) AS walked_m
     FROM patrol_walked w
@@ -19,7 +20,7 @@ WITH recent AS (
     GROUP BY w.edge_id
 )
 SELECT e.id, e.name, e.length_m, least(coalesce(r.walked_m, 0), e.length_m) / e.length_m AS share,
-       l.day, ST_AsGeoJSON(e.geom, 7),
+       l.day, CASE WHEN %(geometry)s THEN ST_AsGeoJSON(e.geom, 7) END,
        ST_CoveredBy(ST_Transform(e.geom, j.metric_srid),
                     ST_Buffer(ST_Transform(j.geom, j.metric_srid), %(margin)s)) AS in_area,
        (SELECT array_agg(g.code ORDER BY g.code) FROM grid g
