@@ -22,6 +22,7 @@ db: python
 	$(GRIDMAP) load xinghuananli
 
 demo: setup
+	$(GRIDMAP) users bootstrap
 	$(GRIDMAP) serve --host 127.0.0.1 --port 8000
 
 test: setup

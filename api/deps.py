@@ -22,7 +22,8 @@ def get_settings(request: Request) -> Settings:
 
 def _checkout(pool) -> Connection:
     """A pooled connection that answers. One the server dropped (a restart, a failover) is
-    discarded and another taken, so the service recovers by itself when the database is back."""
+    discarded and another taken, so the service recovers by itself when the database is back.
+    The same round trip clears the actor the last request signed in as (see ``principal.sql``)."""
     for _ in range(pool.maxconn + 1):
         try:
             conn = pool.getconn()
@@ -30,8 +31,8 @@ def _checkout(pool) -> Connection:
             raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
         try:
             with conn.cursor() as cur:
-                cur.execute("SELECT 1")
-            conn.rollback()
+                cur.execute("SELECT set_config('gridmap.actor', '', false)")
+            conn.commit()
             return conn
         except psycopg2.Error:
             pool.putconn(conn, close=True)

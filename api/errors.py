@@ -9,9 +9,11 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.auth_errors import LoginRequired
+from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -33,10 +35,14 @@ STATUS: dict[type[GridmapError], int] = {
     StaleVersion: 412,
     PreconditionRequired: 428,
     DatabaseUnavailable: 503,
+    Unauthorized: 401,
+    Forbidden: 403,
+    TooManyAttempts: 429,
 }
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          409: "Conflict",
           412: "Precondition failed", 413: "Payload too large", 415: "Unsupported media type",
-          422: "Invalid input", 428: "Precondition required", 500: "Internal error",
+          422: "Invalid input", 428: "Precondition required", 429: "Too many requests", 500: "Internal error",
           503: "Service unavailable"}
 
 
@@ -84,7 +90,15 @@ def install(app: FastAPI) -> None:
             extra["current_version"] = exc.current_version
         if status == 503:
             headers = {"Retry-After": "5"}
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": "Bearer"}
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(status, exc.message, problems=exc.problems, headers=headers, **extra)
+
+    @app.exception_handler(LoginRequired)
+    def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(exc.location, status_code=303)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

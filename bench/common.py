@@ -14,3 +14,16 @@ def timed(fn, repeat: int):
         out = fn()
         times.append(time.perf_counter() - t)
     return out, statistics.median(times)
+
+
+def bench_headers(conn) -> dict[str, str]:
+    """An Authorization header for the benchmarks: a day's API key of the ``bench`` machine
+    account (an admin), added the first time."""
+    from gis import db, users
+
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT 1 FROM app_user WHERE username = 'bench'")
+        if cur.fetchone() is None:
+            users.add_user(cur, "bench", "admin", password=None)
+        key = users.issue_token(cur, "bench", kind="key", hours=24, label="benchmarks")
+    return {"Authorization": f"Bearer {key}"}

@@ -23,6 +23,9 @@ import uvicorn
 from shapely.geometry import mapping, shape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import bench_headers  # noqa: E402
 
 from api.main import create_app  # noqa: E402
 from gis import datasets, db  # noqa: E402
@@ -61,7 +64,7 @@ def main(rounds: int = 100) -> None:
     server, base = serve(settings)
     times: dict[str, list[float]] = {"move a boundary": [], "move a building": []}
     try:
-        with httpx.Client(base_url=base, timeout=30) as c:
+        with httpx.Client(base_url=base, timeout=30, headers=bench_headers(conn)) as c:
             lid = c.post(f"/jurisdictions/{slug}/layouts", json={"name": "bench"}).json()["id"]
             draft = c.get(f"/layouts/{lid}").json()
             a, b = shape(grid(draft, "001")["geometry"]), shape(grid(draft, "002")["geometry"])

@@ -22,6 +22,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import bench_headers  # noqa: E402
 from grids_bench import percentile, serve  # noqa: E402
 
 from gis import datasets, db  # noqa: E402
@@ -30,8 +31,9 @@ from gis.jurisdictions import delete_jurisdiction  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 
 
-async def client_loop(base: str, slug: str, until: float, max_requests: int, stats: dict, rng: random.Random) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+async def client_loop(base: str, slug: str, until: float, max_requests: int, stats: dict, rng: random.Random,
+                      headers: dict) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as c:
         zones = (await c.get("/collections/courier_zone/items", params={"jurisdiction": slug})).json()["features"]
         while time.monotonic() < until and stats["count"] < max_requests:
             roll = rng.random()
@@ -65,11 +67,11 @@ async def client_loop(base: str, slug: str, until: float, max_requests: int, sta
                 stats["errors"].append((kind, r.status_code, r.text[:200]))
 
 
-async def run(base: str, slug: str, seconds: float, clients: int, max_requests: int) -> dict:
+async def run(base: str, slug: str, seconds: float, clients: int, max_requests: int, headers: dict) -> dict:
     stats: dict = {"count": 0, "conflicts": 0, "errors": []}
     until = time.monotonic() + seconds
     start = time.perf_counter()
-    await asyncio.gather(*(client_loop(base, slug, until, max_requests, stats, random.Random(k))
+    await asyncio.gather(*(client_loop(base, slug, until, max_requests, stats, random.Random(k), headers)
                            for k in range(clients)))
     stats["elapsed"] = time.perf_counter() - start
     return stats
@@ -87,7 +89,7 @@ def main() -> None:
     import_package(conn, datasets.dataset_path("huamao"), slug)
     server, base = serve(settings)
     try:
-        stats = asyncio.run(run(base, slug, args.seconds, args.clients, args.max_requests))
+        stats = asyncio.run(run(base, slug, args.seconds, args.clients, args.max_requests, bench_headers(conn)))
     finally:
         server.should_exit = True
         with db.transaction(conn) as cur:

@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from common import bench_headers  # noqa: E402
 from grids_bench import serve  # noqa: E402
 from psycopg2.extensions import parse_dsn  # noqa: E402
 
@@ -88,10 +89,11 @@ def tipg(url: str, port: int) -> subprocess.Popen:
     raise RuntimeError(f"tipg did not start: {proc.stderr.read().decode()[-500:]}")
 
 
-def wrk(url: str, seconds: int = 10) -> tuple[float, float]:
+def wrk(url: str, seconds: int = 10, headers: dict | None = None) -> tuple[float, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_LUA)
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", f.name, url], capture_output=True,
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", f.name, *extra, url], capture_output=True,
                          text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p95 = int(re.search(r"P95 (\d+)", out).group(1)) / 1e6  # wrk reports microseconds
@@ -130,6 +132,7 @@ def main() -> None:
     tport = free_port()
     peer = tipg(f"postgresql://{user}@127.0.0.1:5432/{dsn['dbname']}", tport)
     server, base = serve(settings)
+    auth = bench_headers(conn)  # gridmap checks the key on every request; tipg has no sign-in
     try:
         z, x, y = 15, 26988, 12416  # a tile over the district's north-west corner
         cases = {
@@ -141,8 +144,8 @@ def main() -> None:
         }
         rows = []
         for name, (ours, theirs) in cases.items():
-            wrk(ours, 2), wrk(theirs, 2)  # warm up
-            o, t = wrk(ours), wrk(theirs)
+            wrk(ours, 2, auth), wrk(theirs, 2)  # warm up
+            o, t = wrk(ours, headers=auth), wrk(theirs)
             rows.append((name, o, t))
         tps = pgbench(dsn, jid)
     finally:

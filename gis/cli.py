@@ -16,6 +16,7 @@ from gis.errors import GridmapError, InvalidInput
 from gis.grids.commands import grids_app
 from gis.patrol.commands import patrol_app, worker_app
 from gis.settings import Settings
+from gis.user_commands import users_app
 
 app = typer.Typer(help="gridmap: community grid management (网格化管理) on PostGIS.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -29,6 +30,7 @@ app.add_typer(patrol_app, name="patrol")
 app.add_typer(worker_app, name="worker")
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(grids_app, name="grids")
+app.add_typer(users_app, name="users")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]

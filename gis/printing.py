@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gis.errors import DatabaseUnavailable, InvalidInput
 
@@ -14,8 +15,11 @@ class PrinterUnavailable(DatabaseUnavailable):
     """No browser to print with (503, like any missing backing service)."""
 
 
-def render(url: str, chromium: str, size: str = "A4", orientation: str = "portrait", fmt: str = "pdf") -> bytes:
-    """The page at ``url`` (it sets ``body[data-ready]`` when drawn) as one PDF page or a PNG."""
+def render(url: str, chromium: str, size: str = "A4", orientation: str = "portrait", fmt: str = "pdf",
+           token: str | None = None) -> bytes:
+    """The page at ``url`` (it sets ``body[data-ready]`` when drawn) as one PDF page or a PNG.
+
+    ``token``: the caller's, sent as the login cookie, so the page reads what the caller may."""
     if size not in PAPER:
         raise InvalidInput(f"paper size is A4 or A3, not {size!r}")
     if orientation not in ("portrait", "landscape"):
@@ -33,7 +37,13 @@ def render(url: str, chromium: str, size: str = "A4", orientation: str = "portra
         browser = p.chromium.launch(executable_path=chromium, headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
         try:
-            page = browser.new_page(viewport={"width": w, "height": h}, device_scale_factor=2 if fmt == "png" else 1)
+            context = browser.new_context(viewport={"width": w, "height": h},
+                                          device_scale_factor=2 if fmt == "png" else 1)
+            if token:
+                site = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+                context.add_cookies([{"name": "gridmap_token", "value": token, "url": site,
+                                      "httpOnly": True, "sameSite": "Strict"}])
+            page = context.new_page()
             page.goto(url)
             page.wait_for_selector("body[data-ready=true]", timeout=30_000)
             page.wait_for_timeout(300)  # let the last tiles of vector drawing settle

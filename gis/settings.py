@@ -63,3 +63,10 @@ class Settings(BaseSettings):
     page_tiles_above: int = 2000
     # Other sites whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    # Hours a login's session token is valid (a working day by default).
+    token_hours: float = 12.0
+    # Failed logins allowed within the window, per client address and per user name (429 past
+    # them): password guessing is throttled, and every attempt is logged in login_attempt.
+    login_window_s: int = 300
+    login_max_failures_client: int = 20
+    login_max_failures_user: int = 10

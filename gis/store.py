@@ -102,13 +102,21 @@ def _from(layer: Layer) -> sql.Composable:
 
 def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = None,
                  bbox: tuple[float, float, float, float] | None = None,
-                 limit: int = 100, offset: int = 0) -> tuple[str, int]:
-    """A page of features as a JSON array text, and how many features match in all."""
+                 limit: int = 100, offset: int = 0, grid_id: int | None = None) -> tuple[str, int]:
+    """A page of features as a JSON array text, and how many features match in all.
+
+    ``grid_id``: only the buildings of that grid (what a grid worker may read); only for the
+    building layer."""
     where: list[sql.Composable] = []
     params: list[Any] = []
     if jurisdiction_id is not None:
         where.append(sql.SQL("j.id = %s"))
         params.append(jurisdiction_id)
+    if grid_id is not None:
+        if layer.name != "building":
+            raise ValueError(f"only buildings are filtered by grid, not {layer.name}")
+        where.append(sql.SQL("t.grid_id = %s"))
+        params.append(grid_id)
     if bbox is not None:
         where.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
         params.extend(bbox)
@@ -202,13 +210,20 @@ def delete_row(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None
 
 def jurisdiction_of_feature(cur: Cursor, layer: Layer, feature_id: int) -> int:
     """The jurisdiction id a feature belongs to; :class:`NotFound` otherwise."""
+    return feature_reach(cur, layer, feature_id)[0]
+
+
+def feature_reach(cur: Cursor, layer: Layer, feature_id: int) -> tuple[int, int | None]:
+    """The jurisdiction a feature belongs to and, for a building, its grid (0 when it lies in
+    none, an id no grid has); :class:`NotFound` otherwise."""
     col = "id" if layer.name == "jurisdiction" else "jurisdiction_id"
-    cur.execute(sql.SQL("SELECT {} FROM {} WHERE id = %s").format(
-        sql.Identifier(col), sql.Identifier(layer.name)), (feature_id,))
+    grid = "coalesce(grid_id, 0)" if layer.name == "building" else "NULL::integer"
+    cur.execute(sql.SQL("SELECT {}, {} FROM {} WHERE id = %s").format(
+        sql.Identifier(col), sql.SQL(grid), sql.Identifier(layer.name)), (feature_id,))
     row = cur.fetchone()
     if row is None:
         raise NotFound(f"no {layer.name} with id {feature_id}")
-    return row[0]
+    return row[0], row[1]
 
 
 def layer_records(cur: Cursor, layer: Layer, jurisdiction_id: int) -> tuple[list[str], list[tuple]]:

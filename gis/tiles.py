@@ -33,10 +33,17 @@ def layer_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str
     return f"{int(version)}-{int(changed * 1000)}"
 
 
-def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int | None) -> bytes:
+def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int | None,
+         grid_id: int | None = None) -> bytes:
+    """One MVT tile of a layer; ``grid_id``: only that grid's buildings (building layer only)."""
     check_tile(z, x, y)
+    if grid_id is not None and layer.name != "building":
+        raise ValueError(f"only buildings are filtered by grid, not {layer.name}")
     columns = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(f.name)) for f in layer.fields
                                if f.kind in ("text", "int", "float", "bool"))
-    query = sql.SQL(read_sql("tile.sql")).format(columns=columns, table=sql.Identifier(layer.name), key=_key(layer))
-    cur.execute(query, {"z": z, "x": x, "y": y, "jurisdiction_id": jurisdiction_id, "layer": layer.name})
+    grid_filter = sql.SQL(" AND t.grid_id = %(grid_id)s" if grid_id is not None else "")
+    query = sql.SQL(read_sql("tile.sql")).format(columns=columns, table=sql.Identifier(layer.name), key=_key(layer),
+                                                 grid_filter=grid_filter)
+    cur.execute(query, {"z": z, "x": x, "y": y, "jurisdiction_id": jurisdiction_id, "layer": layer.name,
+                        "grid_id": grid_id})
     return bytes(cur.fetchone()[0] or b"")

@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 from psycopg2.extensions import make_dsn, parse_dsn
 
-from gis import datasets, db
+from gis import datasets, db, users
 from gis.importing import import_package
 from gis.settings import Settings
 
@@ -58,6 +58,36 @@ def database_url() -> str:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def make_user(database_url: str):
+    """Add a user with a role (and reach) to the run's database; returns an API key of theirs."""
+
+    def make(role: str, jurisdiction: str | None = None, grid: str | None = None,
+             username: str | None = None, password: str | None = None) -> str:
+        name = username or f"{role}-{uuid.uuid4().hex[:8]}"
+        conn = db.connect(database_url)
+        try:
+            with db.transaction(conn) as cur:
+                users.add_user(cur, name, role, password=password, jurisdiction=jurisdiction, grid=grid)
+                return users.issue_token(cur, name, kind="key", hours=24, label="tests")
+        finally:
+            conn.close()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def admin_token(make_user) -> str:
+    """An admin's key: what the tests that are not about access use."""
+    return make_user("admin", username="test-admin")
+
+
+@pytest.fixture(scope="session")
+def auth(admin_token: str) -> dict[str, str]:
+    """The admin's Authorization header."""
+    return {"Authorization": f"Bearer {admin_token}"}
 
 
 @pytest.fixture(scope="session")
@@ -137,9 +167,9 @@ def server(settings: Settings):
 
 
 @pytest.fixture
-def client(server: str):
-    """An HTTP client for the served app."""
-    with httpx.Client(base_url=server, timeout=30) as c:
+def client(server: str, auth: dict[str, str]):
+    """An HTTP client for the served app, signed in as an admin."""
+    with httpx.Client(base_url=server, timeout=30, headers=auth) as c:
         yield c
 
 

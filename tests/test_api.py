@@ -182,7 +182,10 @@ def test_pages_are_served_with_their_assets_and_no_outside_host(client):
         for a in assets:
             if a.startswith("/static/"):
                 assert client.get(a).status_code == 200, a
-    assert '"><script>' not in client.get("/", params={"jurisdiction": '"><script>'}).text
+    # an unknown jurisdiction is a 404 (problem+json, never HTML); values in a page are escaped
+    assert problem_of(client.get("/", params={"jurisdiction": '"><script>'}), 404)
+    page = client.get("/grids/%22%3E%3Cscript%3E", params={"jurisdiction": "huamao"})
+    assert page.status_code == 200 and '"><script>' not in page.text and "&quot;&gt;&lt;script&gt;" in page.text
 
 
 def test_a_courier_zone_on_a_building_is_refused(client, copy_of, conn):

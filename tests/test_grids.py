@@ -194,18 +194,18 @@ def test_live_edits(client, copy_of, conn):
     assert kinds(check) <= {"households_out_of_tolerance"}
 
 
-def test_two_planners_one_grid_no_lost_update(server, copy_of):
+def test_two_planners_one_grid_no_lost_update(server, copy_of, auth):
     import httpx
 
     slug = copy_of("huamao")
-    with httpx.Client(base_url=server, timeout=30) as c:
+    with httpx.Client(base_url=server, timeout=30, headers=auth) as c:
         lid, draft = draft_of(c, slug)
     g1 = grid(draft, "001")
     shapes = [east_wider(g1, grid(draft, "002")), east_narrower(g1)]
     results = [None, None]
 
     def edit(k):
-        with httpx.Client(base_url=server, timeout=30) as c:
+        with httpx.Client(base_url=server, timeout=30, headers=auth) as c:
             results[k] = c.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(shapes[k]),
                                headers={"If-Match": etag(g1)})
 
@@ -216,7 +216,7 @@ def test_two_planners_one_grid_no_lost_update(server, copy_of):
         t.join()
     assert sorted(r.status_code for r in results) == [200, 412]
     winner = next(k for k, r in enumerate(results) if r.status_code == 200)
-    with httpx.Client(base_url=server, timeout=30) as c:
+    with httpx.Client(base_url=server, timeout=30, headers=auth) as c:
         now = grid(c.get(f"/layouts/{lid}").json(), "001")
     assert shape(now["geometry"]).bounds[2] == pytest.approx(shapes[winner].bounds[2], abs=1e-7)
     loser = results[1 - winner]

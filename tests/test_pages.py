@@ -27,9 +27,17 @@ def browser():
         b.close()
 
 
+def signed_in(ctx, server: str, token: str | None) -> None:
+    """Give a browser context the login cookie of ``token`` (what signing in on /login sets)."""
+    if token:
+        ctx.add_cookies([{"name": "gridmap_token", "value": token, "url": server, "httpOnly": True,
+                          "sameSite": "Strict"}])
+
+
 @pytest.fixture
-def page(browser, server):
+def page(browser, server, admin_token):
     ctx = browser.new_context(viewport={"width": 1280, "height": 820}, base_url=server)
+    signed_in(ctx, server, admin_token)
     outside: list[str] = []
 
     def guard(route):
@@ -90,7 +98,7 @@ def test_one_map_layers_grid_and_language(page):
     assert page.locator(".leaflet-control-layers-overlays", has_text="Courier zones").count() == 1
 
 
-def test_grid_page_numbers(page):
+def test_grid_page_numbers(page, auth):
     page.goto("/?jurisdiction=huamao")
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     page.locator(GRID_PATHS).first.click()
@@ -102,7 +110,8 @@ def test_grid_page_numbers(page):
     households = int(page.locator("#numbers tr", has_text="户数").locator("td").nth(1).inner_text())
     import httpx
 
-    summary = httpx.get(page.url.split("/grids/")[0] + f"/jurisdictions/huamao/grids/{code}/summary").json()
+    summary = httpx.get(page.url.split("/grids/")[0] + f"/jurisdictions/huamao/grids/{code}/summary",
+                        headers=auth).json()
     assert households == summary["households"] > 0
     assert page.locator('path.leaflet-interactive[stroke="#333"]').count() == summary["buildings"]
     shot(page, "grid_page")
@@ -117,7 +126,7 @@ def test_switching_jurisdiction(page):
     assert page.locator(GRID_PATHS).count() == 5
 
 
-def test_over_gaode_tiles_our_data_are_shifted_to_gcj02(browser, server):
+def test_over_gaode_tiles_our_data_are_shifted_to_gcj02(browser, server, admin_token, auth):
     """The Gaode basemap is the user's choice: its tiles are outside hosts (blocked here), and our
     WGS84 data are drawn shifted to GCJ-02 by the service's own shift."""
     import httpx
@@ -126,6 +135,7 @@ def test_over_gaode_tiles_our_data_are_shifted_to_gcj02(browser, server):
 
     assert wgs84_to_gcj02(116.404, 39.915) == pytest.approx((116.41024449916938, 39.91640428150164), abs=1e-6)
     ctx = browser.new_context(base_url=server)
+    signed_in(ctx, server, admin_token)
     tiles: list[str] = []
     ctx.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname in LOCAL
               else (tiles.append(route.request.url), route.abort()))
@@ -137,7 +147,8 @@ def test_over_gaode_tiles_our_data_are_shifted_to_gcj02(browser, server):
         gridmapMap.eachLayer(l => {
           if (l instanceof L.CircleMarker) { const p = l.getLatLng(); out.push([p.lng, p.lat]); } });
         return out; }""")
-    stations = httpx.get(f"{server}/collections/post_station/items", params={"jurisdiction": "huamao"}).json()
+    stations = httpx.get(f"{server}/collections/post_station/items", params={"jurisdiction": "huamao"},
+                         headers=auth).json()
     want = sorted(wgs84_to_gcj02(*f["geometry"]["coordinates"]) for f in stations["features"])
     got = sorted(map(tuple, drawn))
     assert len(got) == len(want)

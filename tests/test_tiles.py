@@ -23,7 +23,8 @@ def test_grid_tiles_and_versions(client, copy_of):
     x, y = tile_of(116.479, 39.910, 14)  # Huamao fits in one z14 tile
     r = client.get(f"/tiles/grid/14/{x}/{y}.mvt", params={"jurisdiction": slug, "v": tj["version"]})
     assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
-    assert "immutable" in r.headers["cache-control"]
+    # kept long, but by the browser only: what a tile holds depends on who asks
+    assert r.headers["cache-control"] == "private, max-age=31536000, immutable"
     decoded = mapbox_vector_tile.decode(r.content)
     feats = decoded["grid"]["features"]
     assert sorted(f["properties"]["code"] for f in feats) == [f"110105015001{i:03d}" for i in range(1, 5)]
@@ -37,7 +38,7 @@ def test_grid_tiles_and_versions(client, copy_of):
     after = client.get("/tiles/grid.json", params={"jurisdiction": slug}).json()
     assert after["version"] != tj["version"]
     stale = client.get(f"/tiles/grid/14/{x}/{y}.mvt", params={"jurisdiction": slug, "v": tj["version"]})
-    assert stale.headers["cache-control"] == "no-cache"
+    assert stale.headers["cache-control"] == "private, no-cache"
     leaders = {f["properties"].get("leader") for f in mapbox_vector_tile.decode(stale.content)["grid"]["features"]}
     assert "新网格长" in leaders
     # far away: an empty tile

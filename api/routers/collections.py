@@ -1,7 +1,9 @@
 """OGC API – Features style layers: ``/collections/{layer}/items[/{id}]``, GeoJSON in and out.
 
-Writes are optimistic: every feature carries an ``ETag`` (its version) and a replace or delete
-must send it back in ``If-Match``; a stale one gets 412 with the current version.
+Reading needs a sign-in: a grid worker gets the buildings of their own grid only, anyone bound
+to a jurisdiction only its features. Writing needs a planner. Writes are optimistic: every
+feature carries an ``ETag`` (its version) and a replace or delete must send it back in
+``If-Match``; a stale one gets 412 with the current version.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from pyproj import CRS
 
+from api.auth import Planner, SignedIn, Viewer, grid_filter
 from api.deps import BodyDep, ConnDep, SettingsDep
 from api.errors import BadRequest
 from gis import editing
@@ -74,21 +77,21 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 @router.get("")
-def list_collections(request: Request) -> dict:
+def list_collections(request: Request, who: SignedIn) -> dict:
     """The layers."""
     return {"collections": [_collection(request, layer) for layer in LAYERS.values()],
             "links": [{"rel": "self", "href": str(request.url)}]}
 
 
 @router.get("/{layer}")
-def describe_collection(request: Request, layer: str) -> dict:
+def describe_collection(request: Request, who: SignedIn, layer: str) -> dict:
     """One layer."""
     return _collection(request, get_layer(layer))
 
 
 @router.get("/{layer}/items", name="items", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
+def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: SettingsDep,
           bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
           limit: Annotated[int | None, Query(ge=1)] = None,
           offset: Annotated[int, Query(ge=0)] = 0,
@@ -103,9 +106,9 @@ def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
         raise BadRequest(f"limit must be at most {settings.items_limit_max}")
     box = _bbox(bbox)
     with transaction(conn) as cur:
-        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
-        features, matched = feature_page(cur, lay, jurisdiction_id=jid, bbox=box,
-                                         limit=limit, offset=offset)
+        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else who.jurisdiction_id
+        features, matched = feature_page(cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset,
+                                         grid_id=grid_filter(who) if lay.name == "building" else None)
     returned = min(limit, max(matched - offset, 0))
     links = [f'{{"rel":"self","type":"{GEOJSON}","href":"{request.url}"}}']
     if offset + returned < matched:
@@ -122,7 +125,7 @@ def items(request: Request, layer: str, conn: ConnDep, settings: SettingsDep,
 
 @router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-def item(layer: str, feature_id: int, conn: ConnDep) -> Response:
+def item(who: Viewer, layer: str, feature_id: int, conn: ConnDep) -> Response:
     """One feature, with its ETag."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
@@ -131,7 +134,7 @@ def item(layer: str, feature_id: int, conn: ConnDep) -> Response:
 
 
 @router.post("/{layer}/items", status_code=201)
-def create(request: Request, layer: str, body: BodyDep, conn: ConnDep,
+def create(request: Request, who: Planner, layer: str, body: BodyDep, conn: ConnDep,
            jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
            content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Create a Feature, or every Feature of a FeatureCollection (all or none)."""
@@ -146,7 +149,7 @@ def create(request: Request, layer: str, body: BodyDep, conn: ConnDep,
 
 
 @router.put("/{layer}/items/{feature_id}")
-def replace(layer: str, feature_id: int, body: BodyDep, conn: ConnDep,
+def replace(who: Planner, layer: str, feature_id: int, body: BodyDep, conn: ConnDep,
             if_match: Annotated[str | None, Header()] = None,
             content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Replace a feature; If-Match must carry its current ETag."""
@@ -158,7 +161,7 @@ def replace(layer: str, feature_id: int, body: BodyDep, conn: ConnDep,
 
 
 @router.delete("/{layer}/items/{feature_id}", status_code=204)
-def delete(layer: str, feature_id: int, conn: ConnDep,
+def delete(who: Planner, layer: str, feature_id: int, conn: ConnDep,
            if_match: Annotated[str | None, Header()] = None) -> Response:
     """Delete a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)

@@ -1,4 +1,5 @@
-"""Coverage: walking distance to courier zones and stations, comparing layouts, siting."""
+"""Coverage: walking distance to courier zones and stations, comparing layouts, siting. Every
+answer lists buildings and households, so each needs a role that reads the whole jurisdiction."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.auth import Reader
 from api.deps import BodyDep, ConnDep, SettingsDep
 from api.webassets import localize
 from gis.coverage.analysis import analyse, parse_thresholds
@@ -21,7 +23,7 @@ Thresholds = Annotated[str | None, Query(description="metres, comma-separated (d
 
 
 @router.get("", summary="Walking distance from every building to its nearest facility")
-def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
+def coverage(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
              thresholds: Thresholds = None, paths: bool = False,
              draft: Annotated[int | None, Query(description="a draft layout's facilities and grids")] = None,
              format: Literal["json", "geojson", "html"] = "json",
@@ -44,7 +46,7 @@ def coverage(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility
 
 
 @router.post("/compare", summary="Compare a proposed layout of one kind of facility with the stored one")
-def compare(slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
+def compare(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
             facility: Literal["courier_zone", "post_station", "service_centre"] = "courier_zone",
             thresholds: Thresholds = None) -> dict:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
@@ -53,7 +55,7 @@ def compare(slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
 
 
 @router.get("/suggest", summary="Where K new facilities cover the most households (exact MILP)")
-def suggest_sites(slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "courier_zone",
+def suggest_sites(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "courier_zone",
                   add: Annotated[int, Query(ge=1, le=100)] = 1,
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
                   objective: Literal["cover", "median"] = "cover",
@@ -65,7 +67,7 @@ def suggest_sites(slug: str, conn: ConnDep, settings: SettingsDep, facility: Fac
 
 
 @router.post("/suggest", summary="Where K new facilities help most, among candidate sites given as GeoJSON")
-def suggest_given(slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
+def suggest_given(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
                   facility: Facility = "courier_zone", add: Annotated[int, Query(ge=1, le=100)] = 1,
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
                   objective: Literal["cover", "median"] = "cover",

@@ -1,4 +1,5 @@
-"""Grids: generate, check, drafts and their live edits, compare, publish, revert, history."""
+"""Grids: generate, check, drafts and their live edits, compare, publish, revert, history.
+Reading needs a role that reads the whole jurisdiction; every change needs a planner."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from api.auth import Planner, Reader
 from api.deps import BodyDep, ConnDep
 from gis.db import transaction
 from gis.errors import InvalidInput, PreconditionRequired
@@ -46,14 +48,14 @@ def _version(if_match: str | None, table: str, fid: int) -> int:
 
 @router.post("/jurisdictions/{slug}/grids/generate", status_code=201,
              summary="Propose a layout balanced on households (a new draft)")
-def generate(slug: str, conn: ConnDep, households_per_grid: Annotated[float, Query(ge=1, le=1_000_000)],
+def generate(who: Planner, slug: str, conn: ConnDep, households_per_grid: Annotated[float, Query(ge=1, le=1_000_000)],
              tolerance: Annotated[float, Query(ge=0, lt=1)] = 0.15, name: str | None = None) -> dict:
     with transaction(conn) as cur:
         return generate_draft(cur, slug, households_per_grid, tolerance, name)
 
 
 @router.get("/jurisdictions/{slug}/grids/check", summary="Every problem of the published layout or a draft")
-def check(slug: str, conn: ConnDep, draft: int | None = None) -> dict:
+def check(who: Reader, slug: str, conn: ConnDep, draft: int | None = None) -> dict:
     with transaction(conn) as cur:
         state = layouts.load_state(cur, slug=slug, layout_id=draft)
         if state.jurisdiction.slug != slug:
@@ -62,13 +64,13 @@ def check(slug: str, conn: ConnDep, draft: int | None = None) -> dict:
 
 
 @router.get("/jurisdictions/{slug}/layouts", summary="Drafts, the published layout and those before it")
-def list_layouts(slug: str, conn: ConnDep) -> list[dict]:
+def list_layouts(who: Reader, slug: str, conn: ConnDep) -> list[dict]:
     with transaction(conn) as cur:
         return layouts.list_layouts(cur, slug)
 
 
 @router.post("/jurisdictions/{slug}/layouts", status_code=201, summary="A new draft (a copy of a layout)")
-def new_draft(slug: str, conn: ConnDep, body: BodyDep) -> dict:
+def new_draft(who: Planner, slug: str, conn: ConnDep, body: BodyDep) -> dict:
     if not isinstance(body, dict):
         raise InvalidInput('send {"name": "...", "from_layout": id (optional)}')
     with transaction(conn) as cur:
@@ -77,55 +79,56 @@ def new_draft(slug: str, conn: ConnDep, body: BodyDep) -> dict:
 
 
 @router.get("/jurisdictions/{slug}/history", summary="Who changed grids, zones, stations and layouts")
-def history(slug: str, conn: ConnDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 200) -> list[dict]:
+def history(who: Reader, slug: str, conn: ConnDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 200) -> list[dict]:
     with transaction(conn) as cur:
         return layouts.history(cur, slug, limit)
 
 
 @router.post("/jurisdictions/{slug}/layouts/{layout_id}/revert", summary="Publish again a layout published before")
-def revert(slug: str, layout_id: int, conn: ConnDep) -> dict:
+def revert(who: Planner, slug: str, layout_id: int, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return layouts.revert(cur, slug, layout_id)
 
 
 @router.get("/layouts/{layout_id}", summary="A layout: its grids with ETags and metrics, zones")
-def get_draft(layout_id: int, conn: ConnDep) -> dict:
+def get_draft(who: Reader, layout_id: int, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return drafting.draft_json(cur, layout_id)
 
 
 @router.get("/layouts/{layout_id}/compare", summary="A draft against the published layout")
-def compare(layout_id: int, conn: ConnDep) -> dict:
+def compare(who: Reader, layout_id: int, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return layouts.compare(cur, layout_id)
 
 
 @router.post("/layouts/{layout_id}/publish", summary="Publish a draft, atomically")
-def publish(layout_id: int, conn: ConnDep) -> dict:
+def publish(who: Planner, layout_id: int, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return layouts.publish(cur, layout_id)
 
 
 @router.put("/layouts/{layout_id}/grids/{grid_id}", summary="Move a grid's boundary (neighbours adjust)")
-def reshape(layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def reshape(who: Planner, layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.reshape_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/buildings", summary="Move buildings into a grid")
-def move_buildings(layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def move_buildings(who: Planner, layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep,
+                   if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.move_buildings(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/split", summary="Split a grid along a line")
-def split(layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def split(who: Planner, layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.split_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/merge/{other_id}", summary="Merge a neighbouring grid into this")
-def merge(layout_id: int, grid_id: int, other_id: int, conn: ConnDep, if_match: IfMatch = None) -> dict:
+def merge(who: Planner, layout_id: int, grid_id: int, other_id: int, conn: ConnDep, if_match: IfMatch = None) -> dict:
     versions = _versions(if_match, "layout_grid")
     if grid_id not in versions or other_id not in versions:
         raise InvalidInput("If-Match must carry the ETags of both grids")
@@ -134,20 +137,21 @@ def merge(layout_id: int, grid_id: int, other_id: int, conn: ConnDep, if_match: 
 
 
 @router.post("/layouts/{layout_id}/{layer}", status_code=201, summary="Add a courier zone or post station")
-def add_facility(layout_id: int, layer: str, conn: ConnDep, body: BodyDep) -> dict:
+def add_facility(who: Planner, layout_id: int, layer: str, conn: ConnDep, body: BodyDep) -> dict:
     with transaction(conn) as cur:
         return drafting.add_facility(cur, layout_id, layer, body)
 
 
 @router.put("/layouts/{layout_id}/{layer}/{fid}", summary="Replace a courier zone or post station of a draft")
-def replace_facility(layout_id: int, layer: str, fid: int, conn: ConnDep, body: BodyDep,
+def replace_facility(who: Planner, layout_id: int, layer: str, fid: int, conn: ConnDep, body: BodyDep,
                      if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.replace_facility(cur, layout_id, layer, fid, body, _facility_version(if_match, layer, fid))
 
 
 @router.delete("/layouts/{layout_id}/{layer}/{fid}", status_code=204, summary="Remove a facility from a draft")
-def remove_facility(layout_id: int, layer: str, fid: int, conn: ConnDep, if_match: IfMatch = None) -> Response:
+def remove_facility(who: Planner, layout_id: int, layer: str, fid: int, conn: ConnDep,
+                    if_match: IfMatch = None) -> Response:
     with transaction(conn) as cur:
         drafting.remove_facility(cur, layout_id, layer, fid, _facility_version(if_match, layer, fid))
     return Response(status_code=204)

@@ -1,4 +1,7 @@
-"""Patrol: routes, building visits, schedules, tracks, check-ins, coverage and stewards."""
+"""Patrol: routes, building visits, schedules, tracks, check-ins, coverage and stewards.
+
+A grid worker plans routes in their own grid; the rest needs a role that reads the jurisdiction,
+and recording (workers, tracks, check-ins) a scheduler."""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from api.auth import Reader, Scheduler, Viewer
 from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
 from api.webassets import localize
+from gis.access import Forbidden
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
@@ -50,11 +55,15 @@ def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -
 
 
 @router.get("/route", summary="The shortest patrol over every street, shared among workers")
-def route(slug: str, conn: ConnDep, settings: SettingsDep,
+def route(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
           grid: Annotated[str | None, Query(description="only this grid (code)")] = None,
           compound: Annotated[str | None, Query(description="only this compound (name)")] = None,
           workers: Annotated[int, Query(ge=1, le=50)] = 1, start: StartQ = None,
           format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
+    if who.grid_bound:  # a grid worker's route is their grid's
+        if compound:
+            raise Forbidden(f"{who.username} plans routes of grid {who.grid_code}, not of a compound")
+        grid = who.grid_code
     with transaction(conn) as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
@@ -62,7 +71,7 @@ def route(slug: str, conn: ConnDep, settings: SettingsDep,
 
 
 @router.get("/visits", summary="The shortest walk through a set of buildings")
-def visits(slug: str, conn: ConnDep, settings: SettingsDep,
+def visits(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
            buildings: Annotated[str | None, Query(description="building ids: 1,2,3")] = None,
            kind: Annotated[str | None, Query(description="building kinds: office,mall")] = None,
            grid: str | None = None, start: StartQ = None,
@@ -75,7 +84,7 @@ def visits(slug: str, conn: ConnDep, settings: SettingsDep,
 
 
 @router.get("/schedule", summary="Daily patrols and building visits for the workers")
-def schedule(slug: str, conn: ConnDep, settings: SettingsDep,
+def schedule(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
              from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
              days: Annotated[int, Query(ge=1, le=731)],
              workers: Annotated[str, Query(description="names, comma-separated")],
@@ -94,23 +103,23 @@ def schedule(slug: str, conn: ConnDep, settings: SettingsDep,
 
 
 @router.post("/tracks", status_code=201, summary="Upload a GPX track a worker walked on a day")
-def upload_track(slug: str, conn: ConnDep, body: RawBodyDep,
+def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: RawBodyDep,
                  worker: Annotated[str, Query(min_length=1)],
                  day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
     if not body:
         raise InvalidInput("send the GPX file as the request body")
-    with transaction(conn, worker) as cur:
+    with transaction(conn) as cur:
         return record_track(cur, slug, worker, day, body)
 
 
 @router.post("/checkins", status_code=201, summary="Record building visits (all or none)")
-def checkins(slug: str, conn: ConnDep, body: BodyDep) -> dict:
+def checkins(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
     with transaction(conn) as cur:
         return {"ids": record_visits(cur, slug, body)}
 
 
 @router.get("/coverage", summary="Share of the streets walked in the last days; stale streets")
-def coverage(slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
+def coverage(who: Reader, slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
              as_of: str | None = None, format: Literal["json", "html"] = "json") -> Response:
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
@@ -120,7 +129,7 @@ def coverage(slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)
 
 
 @router.get("/progress", summary="Building visits done against planned this year")
-def progress(slug: str, conn: ConnDep, settings: SettingsDep, as_of: str | None = None,
+def progress(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, as_of: str | None = None,
              holidays: str | None = None, workdays: str | None = None) -> dict:
     cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
     with transaction(conn) as cur:
@@ -129,13 +138,13 @@ def progress(slug: str, conn: ConnDep, settings: SettingsDep, as_of: str | None 
 
 
 @router.get("/stewards", summary="Lane stewards assigned to grids by proximity (1:5:10)")
-def stewards(slug: str, conn: ConnDep) -> dict:
+def stewards(who: Reader, slug: str, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return assign_stewards(cur, slug)
 
 
 @router.post("/workers", status_code=201, summary="Register a worker or lane steward")
-def workers(slug: str, conn: ConnDep, body: BodyDep) -> dict:
+def workers(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
     if not isinstance(body, dict):
         raise InvalidInput("send a JSON object: {name, role, home: [lon, lat], grid}")
     home = body.get("home")

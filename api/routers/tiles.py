@@ -1,4 +1,5 @@
-"""Vector tiles: ``/tiles/{layer}/{z}/{x}/{y}.mvt`` and a TileJSON naming the current version."""
+"""Vector tiles: ``/tiles/{layer}/{z}/{x}/{y}.mvt`` and a TileJSON naming the current version.
+A grid worker's building tiles hold the buildings of their grid only."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.auth import Viewer, grid_filter
 from api.deps import ConnDep
 from gis.db import transaction
 from gis.layers import get_layer
@@ -17,11 +19,11 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 @router.get("/{layer}.json", summary="TileJSON: the tile URL with the layer's current version")
-def tilejson(request: Request, layer: str, conn: ConnDep,
+def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
              jurisdiction: Annotated[str | None, Query()] = None) -> dict:
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
+        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else who.jurisdiction_id
         version = layer_version(cur, lay, jid)
     base = str(request.base_url).rstrip("/")
     query = f"v={version}" + (f"&jurisdiction={jurisdiction}" if jurisdiction else "")
@@ -32,14 +34,16 @@ def tilejson(request: Request, layer: str, conn: ConnDep,
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses={200: {"content": {MVT: {}}}},
             summary="One vector tile of a layer")
-def vector_tile(layer: str, z: int, x: int, y: int, conn: ConnDep,
+def vector_tile(who: Viewer, layer: str, z: int, x: int, y: int, conn: ConnDep,
                 jurisdiction: Annotated[str | None, Query()] = None,
                 v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None) -> Response:
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
+        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else who.jurisdiction_id
         version = layer_version(cur, lay, jid)
-        data = tile(cur, lay, z, x, y, jid)
-    # A URL with the current version may be kept a long time; any other must be asked again.
-    cache = "public, max-age=31536000, immutable" if v == version else "no-cache"
-    return Response(data, media_type=MVT, headers={"ETag": f'"{lay.name}-{version}"', "Cache-Control": cache})
+        data = tile(cur, lay, z, x, y, jid, grid_filter(who) if lay.name == "building" else None)
+    # A URL with the current version may be kept a long time; any other must be asked again. Never
+    # in a shared cache: what a tile holds depends on who asks (a grid worker sees one grid).
+    cache = "private, max-age=31536000, immutable" if v == version else "private, no-cache"
+    return Response(data, media_type=MVT, headers={"ETag": f'"{lay.name}-{version}"', "Cache-Control": cache,
+                                                     "Vary": "Authorization, Cookie"})

@@ -17,6 +17,8 @@ window.GRIDMAP_I18N = {
     gap: "缝隙", overlap: "重叠", outside_boundary: "超出社区边界", not_contiguous: "网格不连通",
     building_split: "楼栋被网格边界分割", building_unassigned: "楼栋不在任何网格内",
     households_out_of_tolerance: "户数超出允许偏差", invalid_code: "网格编码无效",
+    sign_in: "登录", username: "用户名", password: "密码", logout: "退出",
+    wrong_password: "用户名或密码错误", too_many: "失败次数过多，请稍后再试（秒）：", forbidden: "无权查看",
   },
   en: {
     title: "Community grid map", jurisdiction: "Community", language: "中文", basemap: "Basemap",
@@ -35,6 +37,9 @@ window.GRIDMAP_I18N = {
     gap: "Gap", overlap: "Overlap", outside_boundary: "Outside the community", not_contiguous: "Grid in pieces",
     building_split: "Building cut by a grid boundary", building_unassigned: "Building in no grid",
     households_out_of_tolerance: "Households off target", invalid_code: "Invalid grid code",
+    sign_in: "Sign in", username: "User name", password: "Password", logout: "Sign out",
+    wrong_password: "Wrong user name or password", too_many: "Too many failed attempts; try again in (s):",
+    forbidden: "Not allowed",
   },
 };
 window.gridmapLang = function () {
@@ -49,6 +54,35 @@ window.withLang = function (url, lang) {
   const u = new URL(url, location.href);
   u.searchParams.set("lang", lang);
   return u.pathname + u.search;
+};
+// A session that ended (expired, signed out elsewhere) sends the page to the login page, and back.
+(function () {
+  const plain = window.fetch.bind(window);
+  window.fetch = async function (...args) {
+    const r = await plain(...args);
+    if (r.status === 401 && location.pathname !== "/login") {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    }
+    return r;
+  };
+})();
+// Who is signed in, and the way out, in the bar before the language switch.
+window.gridmapUser = async function (before) {
+  const r = await fetch("/auth/me");
+  if (!r.ok) return;
+  const me = await r.json();
+  const who = document.createElement("span");
+  who.id = "user";
+  who.textContent = `${me.username} · ${gridmapLang() === "en" ? me.role : me.role_zh}`;
+  const out = document.createElement("button");
+  out.id = "logout";
+  out.type = "button";
+  out.textContent = t("logout");
+  out.onclick = async () => {
+    await fetch("/auth/logout", { method: "POST" });
+    location.href = withLang("/login", gridmapLang());
+  };
+  before.before(who, out);
 };
 // The bar every page shares: the page's language, its labels, the way back to the one map, the
 // language switch, and (with a key) the title.
@@ -67,6 +101,7 @@ window.gridmapHeader = function (slug, titleKey) {
   }
   const langButton = document.getElementById("lang");
   langButton.textContent = t("language");
+  gridmapUser(langButton);
   langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
   return lang;
 };

@@ -1,0 +1,143 @@
+"""Who is calling, and whether they may: the dependencies every route declares.
+
+A request carries a token as ``Authorization: Bearer …`` (API clients, machine keys) or in the
+``gridmap_token`` cookie the login sets for the pages (HttpOnly, SameSite=Strict, so other sites'
+pages cannot send it). Each route names the action it needs (``Allow("read")`` …); the
+jurisdiction and grid it concerns are read from the request itself: a ``slug`` or ``jurisdiction``,
+a ``layout_id``, a feature (``layer`` + ``feature_id``), a grid ``code`` or ``grid``. The policy is
+``gis.access``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer
+from psycopg2.extensions import cursor as Cursor
+
+from api.auth_errors import LoginRequired
+from api.deps import ConnDep
+from api.errors import BadRequest
+from gis import access
+from gis.access import Principal, Unauthorized
+from gis.db import Connection, translate_errors
+from gis.errors import NotFound
+from gis.layers import get_layer
+from gis.store import feature_reach, jurisdiction_id_of
+from gis.users import principal_of
+
+COOKIE = "gridmap_token"
+# The scheme as OpenAPI documents it (so /docs can sign in); tokens are read by token_of.
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def token_of(request: Request) -> str | None:
+    """The bearer token of the request, or its login cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE) or None
+
+
+def authenticate(request: Request, conn: Connection) -> Principal:
+    """Who sent the request (once per request); :class:`Unauthorized` when nobody valid did."""
+    who = getattr(request.state, "principal", None)
+    if who is None:
+        token = token_of(request)
+        if not token:
+            raise Unauthorized("sign in first: send Authorization: Bearer <token> (POST /auth/token)")
+        with translate_errors(), conn.cursor() as cur:
+            who = principal_of(cur, token)
+        request.state.principal = who
+    return who
+
+
+def _int(value: str, name: str) -> int:
+    if not value.lstrip("-").isdigit():
+        raise BadRequest(f"{name} must be an integer, not {value!r}")
+    return int(value)
+
+
+def _grid_id(cur: Cursor, jurisdiction_id: int, code: str) -> int:
+    cur.execute("SELECT id FROM grid WHERE jurisdiction_id = %s AND code = %s", (jurisdiction_id, code))
+    row = cur.fetchone()
+    return row[0] if row else 0  # 0: no grid has it; the route itself answers 404
+
+
+def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[int | None], int | None]:
+    """The jurisdictions and the grid a request concerns, from its path and query: every one it
+    names (a slug and a layout of another jurisdiction are both checked), ``default`` (the
+    caller's own) when it names none."""
+    path, query = request.path_params, request.query_params
+    named: list[int] = []
+    gid = None
+    slug = path.get("slug") or query.get("jurisdiction")
+    if slug:
+        named.append(jurisdiction_id_of(cur, slug))
+    if "layout_id" in path:
+        cur.execute("SELECT jurisdiction_id FROM layout WHERE id = %s", (_int(path["layout_id"], "layout_id"),))
+        row = cur.fetchone()
+        if row is None:
+            raise NotFound(f"no layout {path['layout_id']}")
+        named.append(row[0])
+    if "feature_id" in path and "layer" in path:
+        jid, gid = feature_reach(cur, get_layer(path["layer"]), _int(path["feature_id"], "feature_id"))
+        named.append(jid)
+    home = named[0] if named else default
+    code = path.get("code") or query.get("grid")
+    if code and home is not None:
+        gid = _grid_id(cur, home, code)
+    return set(named) or {default}, gid
+
+
+class Allow:
+    """A route dependency: the caller must be signed in and may do ``action`` where the request
+    points. A request naming no jurisdiction concerns the caller's own one (lists are filtered to
+    it), or every one for a caller bound to none."""
+
+    def __init__(self, action: str, *, page: bool = False) -> None:
+        if action not in access.ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        self.action, self.page = action, page
+
+    def __call__(self, request: Request, conn: ConnDep,
+                 _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
+        try:
+            who = authenticate(request, conn)
+        except Unauthorized:
+            if self.page:
+                query = f"?{request.url.query}" if request.url.query else ""
+                raise LoginRequired(request.url.path + query) from None
+            raise
+        with translate_errors(), conn.cursor() as cur:
+            jids, gid = reach_of(cur, request, who.jurisdiction_id)
+        for jid in jids:
+            access.check(who, self.action, jid, gid)
+        return who
+
+    def __repr__(self) -> str:
+        return f"Allow({self.action!r})"
+
+
+def signed_in(request: Request, conn: ConnDep,
+              _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
+    """Anyone signed in (the layer list, the pages' settings, who am I)."""
+    return authenticate(request, conn)
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
+Viewer = Annotated[Principal, Depends(Allow("view"))]
+Reader = Annotated[Principal, Depends(Allow("read"))]
+Planner = Annotated[Principal, Depends(Allow("plan"))]
+Scheduler = Annotated[Principal, Depends(Allow("schedule"))]
+Admin = Annotated[Principal, Depends(Allow("admin"))]
+PageViewer = Annotated[Principal, Depends(Allow("view", page=True))]
+PageReader = Annotated[Principal, Depends(Allow("read", page=True))]
+PagePlanner = Annotated[Principal, Depends(Allow("plan", page=True))]
+
+
+def grid_filter(who: Principal) -> int | None:
+    """The grid whose buildings are all ``who`` may read (a worker's), or None for all."""
+    return who.grid_id if who.grid_bound else None

@@ -1,0 +1,58 @@
+"""Signing in and out: the OAuth2 password flow (``POST /auth/token``), the login page, who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.auth import COOKIE, SignedIn, token_of
+from api.deps import ConnDep, SettingsDep
+from api.rendering import page
+from gis import access
+from gis.db import transaction
+from gis.users import LoginLimits, login, revoke_token
+
+router = APIRouter(tags=["auth"])
+
+
+def _me(who: access.Principal) -> dict:
+    return {"username": who.username, "role": who.role, "role_zh": access.ROLE_ZH[who.role],
+            "jurisdiction": who.jurisdiction_slug, "grid": who.grid_code,
+            "may": sorted(access.GRANTS[who.role])}
+
+
+@router.post("/auth/token", summary="Sign in (OAuth2 password flow): a bearer token, also set as a cookie")
+def token(request: Request, response: Response, conn: ConnDep, settings: SettingsDep,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict:
+    limits = LoginLimits(settings.login_window_s, settings.login_max_failures_client,
+                         settings.login_max_failures_user)
+    client = request.client.host if request.client else "unknown"
+    value, who = login(conn, form.username, form.password, client, hours=settings.token_hours, limits=limits)
+    seconds = int(settings.token_hours * 3600)
+    response.set_cookie(COOKIE, value, max_age=seconds, httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https")
+    return {"access_token": value, "token_type": "bearer", "expires_in": seconds, "user": _me(who)}
+
+
+@router.post("/auth/logout", status_code=204, summary="End this session's token and clear the cookie")
+def logout(request: Request, who: SignedIn, conn: ConnDep) -> Response:
+    with transaction(conn) as cur:
+        revoke_token(cur, token_of(request))
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/auth/me", summary="Who is signed in: role, jurisdiction, grid, what the role may do")
+def me(who: SignedIn) -> dict:
+    return _me(who)
+
+
+@router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
+def login_page(next: str = "/") -> HTMLResponse:
+    # Only a path on this site: never send someone on to another host after signing in.
+    safe = next if next.startswith("/") and not next.startswith("//") else "/"
+    return page("login.html", next=safe)

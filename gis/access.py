@@ -1,0 +1,91 @@
+"""Who may do what, where: the roles, what each may do, and the check. Pure: no database here.
+
+A principal's reach is a jurisdiction (or every one, when it has none) and, for a grid worker,
+one grid. Actions:
+
+- ``view``: the map of a jurisdiction: boundary, grids, streets, zones, stations; buildings (with
+  their households) only of the grid a worker works in.
+- ``read``: all of a jurisdiction: buildings and households, coverage, patrol plans and records,
+  drafts, history.
+- ``plan``: edit features and drafts, generate, publish, revert.
+- ``schedule``: register workers, record GPS tracks and building check-ins.
+- ``admin``: all of it, everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gis.errors import GridmapError
+
+ROLES = ("worker", "leader", "planner", "scheduler", "admin")
+ACTIONS = ("view", "read", "plan", "schedule", "admin")
+GRANTS: dict[str, frozenset[str]] = {
+    "worker": frozenset({"view"}),
+    "leader": frozenset({"view", "read"}),
+    "planner": frozenset({"view", "read", "plan"}),
+    "scheduler": frozenset({"view", "read", "schedule"}),
+    "admin": frozenset(ACTIONS),
+}
+ROLE_ZH = {"worker": "网格员", "leader": "网格长", "planner": "规划员", "scheduler": "排班员", "admin": "管理员"}
+ACTION_TEXT = {"view": "view the map", "read": "read the whole jurisdiction", "plan": "edit grids and features",
+               "schedule": "record patrols and workers", "admin": "administer"}
+
+
+class Unauthorized(GridmapError):
+    """No credentials, or credentials that are not (or no longer) valid: 401."""
+
+
+class Forbidden(GridmapError):
+    """Valid credentials whose role or reach does not allow the request: 403."""
+
+
+class TooManyAttempts(GridmapError):
+    """Too many failed logins from a client or for a user: 429."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Someone signed in: a person or a machine key.
+
+    ``jurisdiction_id`` None: every jurisdiction. ``grid_id``: the grid a worker works in (None
+    for other roles; for a worker whose grid code is not in the published layout, -1, which no
+    grid has, so the worker reads no buildings)."""
+
+    user_id: int
+    username: str
+    role: str
+    jurisdiction_id: int | None = None
+    jurisdiction_slug: str | None = None
+    grid_code: str | None = None
+    grid_id: int | None = None
+
+    @property
+    def grid_bound(self) -> bool:
+        """Whether this principal sees buildings of one grid only."""
+        return self.role == "worker"
+
+    def may(self, action: str) -> bool:
+        """Whether the role allows ``action`` somewhere."""
+        return action in GRANTS[self.role]
+
+
+def check(who: Principal, action: str, jurisdiction_id: int | None, grid_id: int | None = None) -> None:
+    """Raise :class:`Forbidden` unless ``who`` may do ``action`` in the jurisdiction (and grid).
+
+    ``jurisdiction_id`` None means across every jurisdiction, which only an unbound principal may
+    reach; ``grid_id`` names a grid the request is about, which a worker may only when it is theirs.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not who.may(action):
+        raise Forbidden(f"{who.username} is a {who.role}, who may not {ACTION_TEXT[action]}")
+    if who.jurisdiction_id is not None and jurisdiction_id != who.jurisdiction_id:
+        where = "every jurisdiction" if jurisdiction_id is None else "another jurisdiction"
+        raise Forbidden(f"{who.username} works in {who.jurisdiction_slug}, not in {where}")
+    if who.grid_bound and grid_id is not None and grid_id != who.grid_id:
+        raise Forbidden(f"{who.username} works in grid {who.grid_code} and may not see another grid")

@@ -1,0 +1,9 @@
+-- Who holds a token (by its SHA-256): the user, their role and reach, and a worker's grid in the
+-- published layout. The user becomes this session's actor, whom the history records for writes.
+SELECT u.id, u.username, u.role, u.jurisdiction_id, j.slug, u.grid_code, g.id,
+       set_config('gridmap.actor', u.username, false)
+  FROM api_token t
+  JOIN app_user u ON u.id = t.user_id
+  LEFT JOIN jurisdiction j ON j.id = u.jurisdiction_id
+  LEFT JOIN grid g ON g.jurisdiction_id = u.jurisdiction_id AND g.code = u.grid_code
+ WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active;

@@ -1,0 +1,100 @@
+"""``gridmap users …``: add people and machines, give keys, change passwords, disable."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+from gis import db, users
+from gis.access import ROLES
+from gis.errors import InvalidInput
+from gis.settings import Settings
+
+users_app = typer.Typer(help="Users, their roles and keys.", no_args_is_help=True)
+StdinOpt = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")]
+
+
+def _cursor():
+    return db.transaction(db.connect(Settings().database_url))
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise InvalidInput("--password-stdin: no password on stdin")
+        return line.rstrip("\r\n")
+    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def add(username: str,
+        role: Annotated[str, typer.Option(help="One of: " + ", ".join(ROLES))],
+        jurisdiction: Annotated[str | None, typer.Option(help="Where the role applies (slug); none: all.")] = None,
+        grid: Annotated[str | None, typer.Option(help="A grid worker's grid (15-digit code).")] = None,
+        name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+        machine: Annotated[bool, typer.Option("--machine", help="No password: API keys only.")] = False,
+        password_stdin: StdinOpt = False) -> None:
+    """Add a user (asks for the password unless --machine or --password-stdin)."""
+    password = None if machine else _password(password_stdin)
+    with _cursor() as cur:
+        users.add_user(cur, username, role, password=password, jurisdiction=jurisdiction, grid=grid,
+                       display_name=name)
+    typer.echo(f"{username}: {role}" + (f" in {jurisdiction}" if jurisdiction else " everywhere")
+               + (f", grid {grid}" if grid else ""))
+
+
+@users_app.command("list")
+def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the users."""
+    with _cursor() as cur:
+        rows = users.list_users(cur)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        typer.echo(f"{r['username']}\t{r['role']}\t{r['jurisdiction'] or '*'}\t{r['grid'] or ''}"
+                   f"\t{'active' if r['active'] else 'disabled'}{'  (machine)' if r['machine'] else ''}")
+
+
+@users_app.command("key")
+def key(username: str,
+        days: Annotated[int, typer.Option(min=1, max=3650, help="Days the key is valid.")] = 365,
+        label: Annotated[str | None, typer.Option(help="What the key is for.")] = None) -> None:
+    """Give a user an API key (printed once; only its hash is kept)."""
+    with _cursor() as cur:
+        token = users.issue_token(cur, username, kind="key", hours=days * 24, label=label)
+    typer.echo(token)
+
+
+@users_app.command("passwd")
+def passwd(username: str, password_stdin: StdinOpt = False) -> None:
+    """Set a user's password (their sessions end)."""
+    password = _password(password_stdin)
+    with _cursor() as cur:
+        users.set_password(cur, username, password)
+    typer.echo(f"{username}: password changed")
+
+
+@users_app.command("disable")
+def disable(username: str) -> None:
+    """Stop a user signing in and revoke all their tokens and keys."""
+    with _cursor() as cur:
+        users.disable_user(cur, username)
+    typer.echo(f"{username}: disabled")
+
+
+@users_app.command("bootstrap")
+def bootstrap(username: str = "admin") -> None:
+    """When there is no user yet, add an admin with a random password and print it (once)."""
+    with _cursor() as cur:
+        if users.list_users(cur):
+            typer.echo("users exist already; nothing done")
+            return
+        password = secrets.token_urlsafe(12)
+        users.add_user(cur, username, "admin", password=password)
+    typer.echo(f"added {username} (admin) with password {password}  (change it: gridmap users passwd {username})")

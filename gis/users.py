@@ -1,0 +1,185 @@
+"""Users, their passwords and tokens, and logins throttled against guessing: the thin database
+adapter behind ``gis.access``.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommended set)
+and rehashed on login when those parameters change. Tokens (session tokens from a login, API
+keys for machines) are 256 random bits shown once; the database keeps their SHA-256 only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import argon2
+from psycopg2.extensions import cursor as Cursor
+
+from gis.access import ROLES, Principal, TooManyAttempts, Unauthorized
+from gis.db import Connection, read_sql, transaction
+from gis.errors import Conflict, InvalidInput, NotFound
+from gis.store import jurisdiction_id_of
+
+PASSWORD_MIN = 8    # NIST SP 800-63B: at least 8 characters, long ones allowed
+PASSWORD_MAX = 1024
+TOKEN_PREFIX = "gm_"
+_hasher = argon2.PasswordHasher()
+# Verified against when the user does not exist, so that unknown names take as long as known ones.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed logins a client, and a user, may have within ``window_s`` seconds."""
+
+    window_s: int = 300
+    per_client: int = 20
+    per_user: int = 10
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (PHC string) of an acceptable password."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InvalidInput(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _grid_exists(cur: Cursor, jurisdiction_id: int, code: str) -> bool:
+    cur.execute("SELECT 1 FROM grid WHERE jurisdiction_id = %s AND code = %s", (jurisdiction_id, code))
+    return cur.fetchone() is not None
+
+
+def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
+             jurisdiction: str | None = None, grid: str | None = None,
+             display_name: str | None = None) -> int:
+    """Create a user; ``password`` None makes a machine account (API keys only)."""
+    problems = []
+    if role not in ROLES:
+        problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role == "worker" and not (jurisdiction and grid):
+        problems.append("a grid worker needs --jurisdiction and --grid (the grid they work in)")
+    if role != "worker" and grid:
+        problems.append(f"only a grid worker is bound to a grid, not a {role}")
+    if problems:
+        raise InvalidInput(f"cannot add user {username!r}", problems)
+    jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
+    if grid and not _grid_exists(cur, jid, grid):
+        raise NotFound(f"{jurisdiction} has no grid {grid}")
+    cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
+    if cur.fetchone():
+        raise Conflict(f"user {username!r} exists already")
+    cur.execute("INSERT INTO app_user (username, display_name, role, jurisdiction_id, grid_code, password_hash)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (username, display_name, role, jid, grid, hash_password(password) if password is not None else None))
+    return cur.fetchone()[0]
+
+
+def _user_id(cur: Cursor, username: str) -> int:
+    cur.execute("SELECT id FROM app_user WHERE username = %s", (username,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no user {username!r}")
+    return row[0]
+
+
+def set_password(cur: Cursor, username: str, password: str) -> None:
+    """Give a user a new password and end their sessions."""
+    uid = _user_id(cur, username)
+    cur.execute("UPDATE app_user SET password_hash = %s WHERE id = %s", (hash_password(password), uid))
+    cur.execute("UPDATE api_token SET revoked_at = now() WHERE user_id = %s AND kind = 'session'"
+                " AND revoked_at IS NULL", (uid,))
+
+
+def disable_user(cur: Cursor, username: str) -> None:
+    """Stop a user from signing in, and revoke every token they hold."""
+    uid = _user_id(cur, username)
+    cur.execute("UPDATE app_user SET active = false WHERE id = %s", (uid,))
+    cur.execute("UPDATE api_token SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL", (uid,))
+
+
+def list_users(cur: Cursor) -> list[dict]:
+    """Every user with role, reach and whether active (never a hash)."""
+    cur.execute("SELECT u.username, u.display_name, u.role, j.slug, u.grid_code, u.active,"
+                " u.password_hash IS NULL FROM app_user u LEFT JOIN jurisdiction j ON j.id = u.jurisdiction_id"
+                " ORDER BY u.username")
+    return [{"username": n, "display_name": d, "role": r, "jurisdiction": j, "grid": g, "active": a,
+             "machine": m} for n, d, r, j, g, a, m in cur.fetchall()]
+
+
+def issue_token(cur: Cursor, username: str, *, kind: str, hours: float, label: str | None = None) -> str:
+    """A new token for an active user, valid ``hours``; the clear text is returned only here."""
+    cur.execute("SELECT id FROM app_user WHERE username = %s AND active", (username,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no active user {username!r}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    cur.execute("INSERT INTO api_token (user_id, token_hash, kind, label, expires_at)"
+                " VALUES (%s, %s, %s, %s, now() + %s * interval '1 hour')",
+                (row[0], _token_hash(token), kind, label, hours))
+    return token
+
+
+def revoke_token(cur: Cursor, token: str) -> None:
+    """End a token (logging out); an unknown token is no error."""
+    cur.execute("UPDATE api_token SET revoked_at = now() WHERE token_hash = %s AND revoked_at IS NULL",
+                (_token_hash(token),))
+
+
+def principal_of(cur: Cursor, token: str) -> Principal:
+    """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
+    disabled. Also makes that user the actor the history records for this session's writes."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        raise Unauthorized("the token is not one of gridmap's")
+    cur.execute(read_sql("principal.sql"), (_token_hash(token),))
+    row = cur.fetchone()
+    if row is None:
+        raise Unauthorized("the token is unknown, expired or revoked; sign in again")
+    uid, username, role, jid, slug, code, gid, _ = row
+    return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None))
+
+
+def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:
+    cur.execute(
+        "SELECT count(*) FILTER (WHERE client = %(c)s), count(*) FILTER (WHERE username = %(u)s),"
+        " ceil(extract(epoch FROM min(at) + %(w)s * interval '1 second' - now()))"
+        " FROM login_attempt WHERE NOT ok AND at > now() - %(w)s * interval '1 second'"
+        " AND (client = %(c)s OR username = %(u)s)", {"c": client, "u": username, "w": limits.window_s})
+    by_client, by_user, wait = cur.fetchone()
+    if by_client >= limits.per_client or by_user >= limits.per_user:
+        raise TooManyAttempts(f"too many failed logins; try again in {int(wait or limits.window_s)} s",
+                              max(int(wait or limits.window_s), 1))
+
+
+def login(conn: Connection, username: str, password: str, client: str, *, hours: float,
+          limits: LoginLimits) -> tuple[str, Principal]:
+    """Check a password and open a session: a token valid ``hours`` and who holds it.
+
+    Every attempt is logged, and failures are committed before :class:`Unauthorized` is raised, so
+    they count towards the limits; past them, :class:`TooManyAttempts` comes before any check.
+    """
+    with transaction(conn) as cur:
+        _throttle(cur, username, client, limits)
+        cur.execute("SELECT password_hash FROM app_user WHERE username = %s AND active", (username,))
+        row = cur.fetchone()
+    stored = row[0] if row else None
+    try:
+        ok = _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except argon2.exceptions.VerificationError:
+        ok = False
+    except argon2.exceptions.InvalidHashError:
+        ok = False
+    with transaction(conn) as cur:
+        cur.execute("INSERT INTO login_attempt (username, client, ok) VALUES (%s, %s, %s)",
+                    (username[:100], client, ok))
+        if ok and _hasher.check_needs_rehash(stored):
+            cur.execute("UPDATE app_user SET password_hash = %s WHERE username = %s",
+                        (_hasher.hash(password), username))
+        token = issue_token(cur, username, kind="session", hours=hours) if ok else None
+        who = principal_of(cur, token) if token else None
+    if who is None:
+        raise Unauthorized("wrong user name or password")
+    return token, who
