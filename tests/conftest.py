@@ -177,9 +177,9 @@ def client(server: str, auth: dict[str, str]):
 def cli(database_url: str):
     """Run the ``gridmap`` command against the run's database; returns the CompletedProcess."""
 
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def run(*args: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess:
         env = {**os.environ, "GRIDMAP_DATABASE_URL": database_url}
-        proc = subprocess.run([sys.executable, "-m", "gis.cli", *args], capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "gis.cli", *args], capture_output=True, input=input_text,
                               text=True, env=env, cwd=ROOT, timeout=600)
         if check and proc.returncode != 0:
             raise AssertionError(f"gridmap {' '.join(args)} failed ({proc.returncode}):\n"

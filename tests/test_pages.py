@@ -4,11 +4,14 @@ tests/artifacts/."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from tests.conftest import scalar
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -34,10 +37,11 @@ def signed_in(ctx, server: str, token: str | None) -> None:
                           "sameSite": "Strict"}])
 
 
-@pytest.fixture
-def page(browser, server, admin_token):
+def browsing(browser, server: str, token: str | None):
+    """A page in a fresh browser context (signed in with ``token`` when given) that fails the
+    test on any request to an outside host or any error the page logs."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 820}, base_url=server)
-    signed_in(ctx, server, admin_token)
+    signed_in(ctx, server, token)
     outside: list[str] = []
 
     def guard(route):
@@ -59,6 +63,18 @@ def page(browser, server, admin_token):
     assert not outside, f"requests to outside hosts: {outside}"
     unexpected = [e for e in errors if not any(x in e for x in pg.expected_errors)]
     assert not unexpected, f"errors in the page: {unexpected}"
+
+
+@pytest.fixture
+def page(browser, server, admin_token):
+    """A page signed in as an admin."""
+    yield from browsing(browser, server, admin_token)
+
+
+@pytest.fixture
+def anon_page(browser, server):
+    """A page not signed in."""
+    yield from browsing(browser, server, None)
 
 
 def shot(pg, name: str) -> None:
@@ -327,3 +343,37 @@ def test_planner_moves_a_courier_zone(page, copy_of):
     moved = next(z for z in after if z["properties"]["name"] == "华贸中街南侧停车分拣区")
     assert shape(moved["geometry"]).area > shape(zone["geometry"]).area
     shot(page, "planner_zone")
+
+
+def test_signing_in_on_the_login_page_and_out(anon_page, make_user):
+    name = f"planner-{uuid.uuid4().hex[:6]}"
+    make_user("planner", "huamao", username=name, password="planner password")
+    anon_page.goto("/planner?jurisdiction=huamao")
+    anon_page.wait_for_url("**/login?next=**")
+    anon_page.expected_errors = ["status of 401"]
+    anon_page.fill("#username", name)
+    anon_page.fill("#password", "wrong password")
+    anon_page.click("#submit")
+    anon_page.wait_for_selector("#message:has-text('用户名或密码错误')")
+    anon_page.fill("#password", "planner password")
+    anon_page.click("#submit")
+    anon_page.wait_for_url("**/planner?jurisdiction=huamao**")
+    anon_page.wait_for_selector("#user")
+    assert anon_page.locator("#user").inner_text() == f"{name} · 规划员"
+    shot(anon_page, "signed_in_planner")
+    anon_page.click("#logout")
+    anon_page.wait_for_url("**/login**")
+    anon_page.goto("/planner")
+    anon_page.wait_for_url("**/login?next=**")
+
+
+def test_a_grid_worker_sees_the_buildings_of_their_grid_only(browser, server, make_user, conn):
+    token = make_user("worker", "huamao", "110105015001001")
+    mine = scalar(conn, "SELECT count(*) FROM building b JOIN grid g ON g.id = b.grid_id JOIN jurisdiction j "
+                        "ON j.id = g.jurisdiction_id WHERE j.slug = 'huamao' AND g.code = '110105015001001'")
+    for pg in browsing(browser, server, token):
+        pg.goto("/")
+        pg.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        assert pg.locator(GRID_PATHS).count() == 4  # every grid's outline
+        assert pg.locator('path.leaflet-interactive[stroke="#333"]').count() == mine  # one grid's buildings
+        shot(pg, "one_map_grid_worker")
