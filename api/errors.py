@@ -1,4 +1,5 @@
-"""One table from domain errors to HTTP status, and problem+json (RFC 9457) responses.
+"""One table from domain errors to HTTP status, and problem+json (RFC 9457) responses in the
+language the request asks for (``?lang=``, Accept-Language; English by default).
 
 5xx bodies never carry SQL or tracebacks.
 """
@@ -24,6 +25,7 @@ from gis.errors import (
     StaleVersion,
     UnreadableFile,
 )
+from gis.messages import negotiate, title, translate, validation_message
 
 log = logging.getLogger("gridmap.api")
 
@@ -66,16 +68,29 @@ def status_of(exc: GridmapError) -> int:
     return 500
 
 
-def problem(status: int, detail: str, *, problems: list[str] | None = None,
+def language(request: Request) -> str:
+    """The language of the answer: ``?lang=``, else Accept-Language (the pages send theirs),
+    else English."""
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def problem(request: Request, status: int, detail: str, *, problems: list[str] | None = None,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
-    """An ``application/problem+json`` response."""
-    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
-            "detail": detail}
+    """An ``application/problem+json`` response, in the language the request asks for."""
+    lang = language(request)
+    body = {"type": "about:blank", "title": title(TITLES.get(status, "Error"), lang), "status": status,
+            "detail": translate(detail, lang)}
     if problems:
-        body["problems"] = problems
+        body["problems"] = [translate(p, lang) for p in problems]
     body.update(extra)
+    headers = {**(headers or {}), "Content-Language": lang, "Vary": "Accept-Language"}
     return JSONResponse(body, status_code=status, headers=headers,
                         media_type="application/problem+json")
+
+
+def _parameter_problem(error: dict, lang: str) -> str:
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {validation_message(error['type'], error.get('ctx') or {}, error['msg'], lang)}"
 
 
 def install(app: FastAPI) -> None:
@@ -94,7 +109,7 @@ def install(app: FastAPI) -> None:
             headers = {"WWW-Authenticate": "Bearer"}
         if isinstance(exc, TooManyAttempts):
             headers = {"Retry-After": str(exc.retry_after_s)}
-        return problem(status, exc.message, problems=exc.problems, headers=headers, **extra)
+        return problem(request, status, exc.message, problems=exc.problems, headers=headers, **extra)
 
     @app.exception_handler(LoginRequired)
     def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
@@ -102,14 +117,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return problem(400, "invalid request parameters", problems=problems)
+        lang = language(request)
+        return problem(request, 400, "invalid request parameters",
+                       problems=[_parameter_problem(e, lang) for e in exc.errors()])
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        return problem(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "internal error; it has been logged")
+        return problem(request, 500, "internal error; it has been logged")

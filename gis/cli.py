@@ -14,6 +14,7 @@ from gis.coverage.commands import coverage_app
 from gis.crs import parse_crs
 from gis.errors import GridmapError, InvalidInput
 from gis.grids.commands import grids_app
+from gis.messages import negotiate, translate
 from gis.patrol.commands import patrol_app, worker_app
 from gis.settings import Settings
 from gis.user_commands import users_app
@@ -226,7 +227,10 @@ def main() -> None:
     try:
         app()
     except GridmapError as exc:
-        _err(f"error: {exc}")
+        lang = negotiate(Settings().lang, None)
+        _err(f"{translate('error', lang)}: {translate(exc.message, lang)}")
+        for p in exc.problems:
+            _err(f"  - {translate(p, lang)}")
         sys.exit(2)
 
 

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     page_tiles_above: int = 2000
     # Other sites whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    # The language of the command line's messages: en or zh (the API answers in the language a
+    # request asks for: ?lang= or Accept-Language).
+    lang: str = "en"
     # Hours a login's session token is valid (a working day by default).
     token_hours: float = 12.0
     # Failed logins allowed within the window, per client address and per user name (429 past

@@ -291,6 +291,7 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     assert page.locator("#status").get_attribute("data-state") == "refused"
     assert page.locator("#problems li[data-kind=outside_boundary]").count() == 1
     assert "超出社区边界" in page.locator("#problems").inner_text()  # the reason, in the page's language
+    assert "修改被拒绝：会带来 1 个问题" in page.locator("#status").inner_text()  # the service's message too
     shot(page, "planner_refused")
 
 
@@ -331,7 +332,7 @@ def test_planner_moves_a_courier_zone(page, copy_of):
     _drag(page, tuple(corner), 0, 60)  # pulled south onto the tower
     page.wait_for_selector("#status[data-state]", timeout=20_000)
     assert page.locator("#status").get_attribute("data-state") == "refused"
-    assert "footprint" in page.locator("#status").inner_text()
+    assert "压在" in page.locator("#status").inner_text() and "楼栋占地上" in page.locator("#status").inner_text()
     page.evaluate("document.getElementById('status').removeAttribute('data-state')")
     north = max(ring, key=lambda c: c[1])
     page.evaluate(f"gridmapMap.panTo([{north[1]}, {north[0]}])")

@@ -55,11 +55,14 @@ window.withLang = function (url, lang) {
   u.searchParams.set("lang", lang);
   return u.pathname + u.search;
 };
-// A session that ended (expired, signed out elsewhere) sends the page to the login page, and back.
+// Every request asks for answers (the service's messages) in the page's language; a session that
+// ended (expired, signed out elsewhere) sends the page to the login page, and back.
 (function () {
   const plain = window.fetch.bind(window);
-  window.fetch = async function (...args) {
-    const r = await plain(...args);
+  window.fetch = async function (resource, init = {}) {
+    const headers = new Headers(init.headers || (resource instanceof Request ? resource.headers : undefined));
+    if (!headers.has("Accept-Language")) headers.set("Accept-Language", gridmapLang());
+    const r = await plain(resource, { ...init, headers });
     if (r.status === 401 && location.pathname !== "/login") {
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     }
