@@ -33,10 +33,12 @@ clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts node_modules
 
 bench: setup
+	bash scripts/setup-bench.sh
 	$(VENV)/bin/python bench/patrol_bench.py > bench/results/patrol.md
 	$(VENV)/bin/python bench/coverage_bench.py > bench/results/coverage.md
 	$(VENV)/bin/python bench/grids_bench.py > bench/results/grids.md
 	$(VENV)/bin/python bench/pages_bench.py > bench/results/pages.md
 	$(VENV)/bin/python bench/serving_bench.py > bench/results/serving.md
 	$(VENV)/bin/python bench/load_bench.py > bench/results/load.md
+	$(VENV)/bin/python bench/city_bench.py > bench/results/city.md
 	cat bench/RESULTS.md
