@@ -371,3 +371,12 @@ def test_users_from_the_command_line(cli, server, conn):
         proc = cli(*args, check=False, input_text="short\n")
         assert proc.returncode == 2 and message in proc.stderr, (args, proc.stderr)
     assert scalar(conn, "SELECT count(*) FROM app_user") == users_before
+    # the first admin is made only when there is no user at all
+    assert "users exist already" in cli("users", "bootstrap").stdout
+    assert scalar(conn, "SELECT count(*) FROM app_user") == users_before
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_the_login_page_sends_nobody_to_another_site(server, target):
+    page = httpx.get(f"{server}/login", params={"next": target})
+    assert page.status_code == 200 and 'data-next="/"' in page.text

@@ -54,5 +54,5 @@ def me(who: SignedIn) -> dict:
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
 def login_page(next: str = "/") -> HTMLResponse:
     # Only a path on this site: never send someone on to another host after signing in.
-    safe = next if next.startswith("/") and not next.startswith("//") else "/"
+    safe = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
     return page("login.html", next=safe)
