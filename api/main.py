@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors, security, webassets
-from api.routers import auth, collections, coverage, grids, health, pages, patrol, tiles
+from api.routers import auth, collections, coverage, docs, grids, health, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
 
 # Every router of the app, in the order they are matched (the access audit test reads them all).
-ROUTERS = (health, auth, collections, pages, patrol, coverage, grids, tiles)
+ROUTERS = (health, auth, docs, collections, pages, patrol, coverage, grids, tiles)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.pool.closeall()
 
-    app = FastAPI(title="gridmap", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="gridmap", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Community grid management (网格化管理): jurisdictions, grids, "
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings

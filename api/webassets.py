@@ -24,6 +24,7 @@ VENDOR = {
     "fontawesome": "@fortawesome/fontawesome-free",
     "textpath": "leaflet-textpath",
     "vectorgrid": "leaflet.vectorgrid/dist",
+    "swagger": "swagger-ui-dist",
 }
 # What folium's pages load from outside hosts, and where the same file is served here (None: a
 # stylesheet our maps do not need, left out).

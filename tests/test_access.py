@@ -27,6 +27,8 @@ POLICY = {
     "GET /health": "public",
     "POST /auth/token": "public",
     "GET /login": "public",
+    "GET /docs": "public",
+    "GET /docs/oauth2-redirect": "public",
     "POST /auth/logout": "signed_in",
     "GET /auth/me": "signed_in",
     "GET /collections": "signed_in",

@@ -378,3 +378,12 @@ def test_a_grid_worker_sees_the_buildings_of_their_grid_only(browser, server, ma
         assert pg.locator(GRID_PATHS).count() == 4  # every grid's outline
         assert pg.locator('path.leaflet-interactive[stroke="#333"]').count() == mine  # one grid's buildings
         shot(pg, "one_map_grid_worker")
+
+
+def test_the_api_docs_open_without_an_outside_host(anon_page):
+    """Swagger UI comes from the swagger-ui-dist npm package, served here; no validator badge."""
+    anon_page.goto("/docs")
+    anon_page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "gridmap" in anon_page.locator(".swagger-ui .info .title").inner_text()
+    assert anon_page.locator("button.authorize").count() == 1  # the OAuth2 password flow, documented
+    shot(anon_page, "api_docs")
