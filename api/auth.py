@@ -23,8 +23,8 @@ from gis import access
 from gis.access import Principal, Unauthorized
 from gis.db import Connection, translate_errors
 from gis.errors import NotFound
-from gis.layers import get_layer
-from gis.store import feature_reach, jurisdiction_id_of
+from gis.layers import Layer, get_layer
+from gis.store import feature_reach, grid_id_of, jurisdiction_id_of
 from gis.users import principal_of
 
 COOKIE = "gridmap_token"
@@ -60,16 +60,10 @@ def _int(value: str, name: str) -> int:
     return int(value)
 
 
-def _grid_id(cur: Cursor, jurisdiction_id: int, code: str) -> int:
-    cur.execute("SELECT id FROM grid WHERE jurisdiction_id = %s AND code = %s", (jurisdiction_id, code))
-    row = cur.fetchone()
-    return row[0] if row else 0  # 0: no grid has it; the route itself answers 404
-
-
-def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[int | None], int | None]:
-    """The jurisdictions and the grid a request concerns, from its path and query: every one it
-    names (a slug and a layout of another jurisdiction are both checked), ``default`` (the
-    caller's own) when it names none."""
+def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[int | None], int | None, int | None]:
+    """The jurisdictions a request concerns, the first of them, and the grid, from its path and
+    query: every one it names (a slug and a layout of another jurisdiction are both checked),
+    ``default`` (the caller's own) when it names none."""
     path, query = request.path_params, request.query_params
     named: list[int] = []
     gid = None
@@ -88,8 +82,8 @@ def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[in
     home = named[0] if named else default
     code = path.get("code") or query.get("grid")
     if code and home is not None:
-        gid = _grid_id(cur, home, code)
-    return set(named) or {default}, gid
+        gid = grid_id_of(cur, home, code) or 0  # 0: no grid has it; the route itself answers 404
+    return set(named) or {default}, home, gid
 
 
 class Allow:
@@ -112,9 +106,10 @@ class Allow:
                 raise LoginRequired(request.url.path + query) from None
             raise
         with translate_errors(), conn.cursor() as cur:
-            jids, gid = reach_of(cur, request, who.jurisdiction_id)
+            jids, home, gid = reach_of(cur, request, who.jurisdiction_id)
         for jid in jids:
             access.check(who, self.action, jid, gid)
+        request.state.jurisdiction_id = home
         return who
 
     def __repr__(self) -> str:
@@ -132,12 +127,17 @@ Viewer = Annotated[Principal, Depends(Allow("view"))]
 Reader = Annotated[Principal, Depends(Allow("read"))]
 Planner = Annotated[Principal, Depends(Allow("plan"))]
 Scheduler = Annotated[Principal, Depends(Allow("schedule"))]
-Admin = Annotated[Principal, Depends(Allow("admin"))]
 PageViewer = Annotated[Principal, Depends(Allow("view", page=True))]
 PageReader = Annotated[Principal, Depends(Allow("read", page=True))]
 PagePlanner = Annotated[Principal, Depends(Allow("plan", page=True))]
 
 
-def grid_filter(who: Principal) -> int | None:
-    """The grid whose buildings are all ``who`` may read (a worker's), or None for all."""
-    return who.grid_id if who.grid_bound else None
+def jurisdiction_of(request: Request) -> int | None:
+    """The jurisdiction the access check found the request to concern (the one it names, else the
+    caller's own; None: every one), so that the route need not look it up again."""
+    return request.state.jurisdiction_id
+
+
+def grid_filter(who: Principal, layer: Layer) -> int | None:
+    """The grid whose buildings of ``layer`` are all ``who`` may read (a worker's), or None for all."""
+    return who.grid_id if who.grid_bound and layer.name == "building" else None

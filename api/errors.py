@@ -42,8 +42,7 @@ STATUS: dict[type[GridmapError], int] = {
     TooManyAttempts: 429,
 }
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-          409: "Conflict",
-          412: "Precondition failed", 413: "Payload too large", 415: "Unsupported media type",
+          409: "Conflict", 412: "Precondition failed", 413: "Payload too large", 415: "Unsupported media type",
           422: "Invalid input", 428: "Precondition required", 429: "Too many requests", 500: "Internal error",
           503: "Service unavailable"}
 

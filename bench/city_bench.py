@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -26,6 +25,9 @@ from psycopg2.extensions import make_dsn, parse_dsn
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from common import latency  # noqa: E402
 
 from gis import db, users  # noqa: E402
 from gis.grids.summary import grid_summary  # noqa: E402
@@ -33,11 +35,16 @@ from gis.layers import get_layer  # noqa: E402
 from gis.patrol.records import patrol_coverage  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 from gis.store import feature_page  # noqa: E402
-from gis.tiles import tile  # noqa: E402
+from gis.tiles import tile, tile_of  # noqa: E402
 
 CITY_DB = "gridmap_city"
 LAST_DAY = date(2026, 11, 20)
 REPEAT = 30
+
+
+def timed(fn, repeat: int = REPEAT) -> tuple[float, float]:
+    """Median and p95 (ms); one call alone (retention, which is rolled back) is not warmed."""
+    return latency(fn, repeat, warm=3 if repeat > 1 else 0)
 
 
 def city_url(base: str) -> str:
@@ -100,26 +107,6 @@ def partition_by_month(cur) -> None:
     cur.execute("CREATE INDEX ON patrol_walked_monthly (track_id)")
     cur.execute("ANALYZE patrol_track_monthly")
     cur.execute("ANALYZE patrol_walked_monthly")
-
-
-def timed(fn, repeat: int = REPEAT) -> tuple[float, float]:
-    """Median and 95th percentile (ms) of ``fn()`` over ``repeat`` calls, after 3 to warm the cache."""
-    for _ in range(3 if repeat > 1 else 0):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
-
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    import math
-
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from shapely.geometry import mapping, shape
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_headers  # noqa: E402
+from common import bench_headers, percentile  # noqa: E402
 
 from api.main import create_app  # noqa: E402
 from gis import datasets, db  # noqa: E402
@@ -49,11 +49,6 @@ def serve(settings: Settings) -> tuple[uvicorn.Server, str]:
 
 def grid(draft: dict, end: str) -> dict:
     return next(f for f in draft["grids"]["features"] if f["properties"]["code"].endswith(end))
-
-
-def percentile(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
 def main(rounds: int = 100) -> None:

@@ -22,8 +22,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_headers  # noqa: E402
-from grids_bench import percentile, serve  # noqa: E402
+from common import bench_headers, percentile  # noqa: E402
+from grids_bench import serve  # noqa: E402
 
 from gis import datasets, db  # noqa: E402
 from gis.importing import import_package  # noqa: E402

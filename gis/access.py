@@ -27,7 +27,6 @@ GRANTS: dict[str, frozenset[str]] = {
     "scheduler": frozenset({"view", "read", "schedule"}),
     "admin": frozenset(ACTIONS),
 }
-ROLE_ZH = {"worker": "网格员", "leader": "网格长", "planner": "规划员", "scheduler": "排班员", "admin": "管理员"}
 ACTION_TEXT = {"view": "view the map", "read": "read the whole jurisdiction", "plan": "edit grids and features",
                "schedule": "record patrols and workers", "admin": "administer"}
 

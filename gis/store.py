@@ -70,6 +70,13 @@ def jurisdiction_id_of(cur: Cursor, slug: str) -> int:
     return row[0]
 
 
+def grid_id_of(cur: Cursor, jurisdiction_id: int, code: str) -> int | None:
+    """The id of the published grid ``code`` of a jurisdiction, or None."""
+    cur.execute("SELECT id FROM grid WHERE jurisdiction_id = %s AND code = %s", (jurisdiction_id, code))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def _property_expr(layer: Layer, name: str) -> sql.Composable:
     special = _READ.get((layer.name, name))
     if special:

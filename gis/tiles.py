@@ -3,6 +3,8 @@ moment a feature does (clients never draw a stale cached tile)."""
 
 from __future__ import annotations
 
+import math
+
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
@@ -11,6 +13,12 @@ from gis.errors import InvalidInput
 from gis.layers import Layer
 
 MAX_ZOOM = 22
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the zoom-``z`` Web Mercator tile holding a point."""
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 def check_tile(z: int, x: int, y: int) -> None:

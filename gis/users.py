@@ -18,7 +18,7 @@ from psycopg2.extensions import cursor as Cursor
 from gis.access import ROLES, Principal, TooManyAttempts, Unauthorized
 from gis.db import Connection, read_sql, transaction
 from gis.errors import Conflict, InvalidInput, NotFound
-from gis.store import jurisdiction_id_of
+from gis.store import grid_id_of, jurisdiction_id_of
 
 PASSWORD_MIN = 8    # NIST SP 800-63B: at least 8 characters, long ones allowed
 PASSWORD_MAX = 1024
@@ -48,11 +48,6 @@ def _token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def _grid_exists(cur: Cursor, jurisdiction_id: int, code: str) -> bool:
-    cur.execute("SELECT 1 FROM grid WHERE jurisdiction_id = %s AND code = %s", (jurisdiction_id, code))
-    return cur.fetchone() is not None
-
-
 def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
              jurisdiction: str | None = None, grid: str | None = None,
              display_name: str | None = None) -> int:
@@ -67,7 +62,7 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
     if problems:
         raise InvalidInput(f"cannot add user {username!r}", problems)
     jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
-    if grid and not _grid_exists(cur, jid, grid):
+    if grid and grid_id_of(cur, jid, grid) is None:
         raise NotFound(f"{jurisdiction} has no grid {grid}")
     cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
     if cur.fetchone():
@@ -168,9 +163,7 @@ def login(conn: Connection, username: str, password: str, client: str, *, hours:
     stored = row[0] if row else None
     try:
         ok = _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
-    except argon2.exceptions.VerificationError:
-        ok = False
-    except argon2.exceptions.InvalidHashError:
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         ok = False
     with transaction(conn) as cur:
         cur.execute("INSERT INTO login_attempt (username, client, ok) VALUES (%s, %s, %s)",

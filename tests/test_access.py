@@ -17,9 +17,9 @@ import pytest
 from api.auth import Allow, signed_in
 from api.main import ROUTERS
 from gis import access, db, users
+from gis.tiles import tile_of
 from tests.conftest import scalar
 from tests.test_grids import draft_of
-from tests.test_tiles import tile_of
 
 # What each route needs: the policy, written out once more so that a route added without a
 # deliberate choice (or a choice changed by accident) fails here.

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import mapbox_vector_tile
 import pytest
 
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
+from gis.tiles import tile_of
 
 
 def test_grid_tiles_and_versions(client, copy_of):

@@ -13,13 +13,14 @@ from api.deps import ConnDep, SettingsDep
 from api.rendering import page
 from gis import access
 from gis.db import transaction
+from gis.messages import translate
 from gis.users import LoginLimits, login, revoke_token
 
 router = APIRouter(tags=["auth"])
 
 
 def _me(who: access.Principal) -> dict:
-    return {"username": who.username, "role": who.role, "role_zh": access.ROLE_ZH[who.role],
+    return {"username": who.username, "role": who.role, "role_zh": translate(who.role, "zh"),
             "jurisdiction": who.jurisdiction_slug, "grid": who.grid_code,
             "may": sorted(access.GRANTS[who.role])}
 

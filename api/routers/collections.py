@@ -14,7 +14,7 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from pyproj import CRS
 
-from api.auth import Planner, SignedIn, Viewer, grid_filter
+from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import BodyDep, ConnDep, SettingsDep
 from api.errors import BadRequest
 from gis import editing
@@ -22,7 +22,7 @@ from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
 from gis.errors import PreconditionRequired
 from gis.layers import LAYERS, Layer, get_layer
-from gis.store import feature_page, get_feature, jurisdiction_id_of
+from gis.store import feature_page, get_feature
 
 router = APIRouter(prefix="/collections", tags=["collections"])
 GEOJSON = "application/geo+json"
@@ -106,9 +106,8 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
         raise BadRequest(f"limit must be at most {settings.items_limit_max}")
     box = _bbox(bbox)
     with transaction(conn) as cur:
-        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else who.jurisdiction_id
-        features, matched = feature_page(cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset,
-                                         grid_id=grid_filter(who) if lay.name == "building" else None)
+        features, matched = feature_page(cur, lay, jurisdiction_id=jurisdiction_of(request), bbox=box, limit=limit,
+                                         offset=offset, grid_id=grid_filter(who, lay))
     returned = min(limit, max(matched - offset, 0))
     links = [f'{{"rel":"self","type":"{GEOJSON}","href":"{request.url}"}}']
     if offset + returned < matched:

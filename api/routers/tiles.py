@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.auth import Viewer, grid_filter
+from api.auth import Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep
 from gis.db import transaction
 from gis.layers import get_layer
-from gis.store import jurisdiction_id_of
 from gis.tiles import MAX_ZOOM, layer_version, tile
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -23,8 +22,7 @@ def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
              jurisdiction: Annotated[str | None, Query()] = None) -> dict:
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else who.jurisdiction_id
-        version = layer_version(cur, lay, jid)
+        version = layer_version(cur, lay, jurisdiction_of(request))
     base = str(request.base_url).rstrip("/")
     query = f"v={version}" + (f"&jurisdiction={jurisdiction}" if jurisdiction else "")
     return {"tilejson": "3.0.0", "name": lay.name, "version": version, "minzoom": 0, "maxzoom": MAX_ZOOM,
@@ -34,14 +32,14 @@ def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses={200: {"content": {MVT: {}}}},
             summary="One vector tile of a layer")
-def vector_tile(who: Viewer, layer: str, z: int, x: int, y: int, conn: ConnDep,
+def vector_tile(request: Request, who: Viewer, layer: str, z: int, x: int, y: int, conn: ConnDep,
                 jurisdiction: Annotated[str | None, Query()] = None,
                 v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None) -> Response:
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else who.jurisdiction_id
+        jid = jurisdiction_of(request)
         version = layer_version(cur, lay, jid)
-        data = tile(cur, lay, z, x, y, jid, grid_filter(who) if lay.name == "building" else None)
+        data = tile(cur, lay, z, x, y, jid, grid_filter(who, lay))
     # A URL with the current version may be kept a long time; any other must be asked again. Never
     # in a shared cache: what a tile holds depends on who asks (a grid worker sees one grid).
     cache = "private, max-age=31536000, immutable" if v == version else "private, no-cache"

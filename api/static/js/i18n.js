@@ -88,8 +88,8 @@ window.gridmapUser = async function (before) {
   before.before(who, out);
 };
 // The bar every page shares: the page's language, its labels, the way back to the one map, the
-// language switch, and (with a key) the title.
-window.gridmapHeader = function (slug, titleKey) {
+// language switch, (with a key) the title, and who is signed in (unless user: false).
+window.gridmapHeader = function (slug, titleKey, { user = true } = {}) {
   const lang = gridmapLang();
   document.documentElement.lang = lang === "en" ? "en" : "zh";
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -104,7 +104,7 @@ window.gridmapHeader = function (slug, titleKey) {
   }
   const langButton = document.getElementById("lang");
   langButton.textContent = t("language");
-  gridmapUser(langButton);
+  if (user) gridmapUser(langButton);
   langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
   return lang;
 };

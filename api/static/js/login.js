@@ -1,14 +1,7 @@
 // Sign in: the OAuth2 password flow (POST /auth/token), which also sets the session cookie the
 // pages use; then back to the page that asked.
 (function () {
-  const lang = gridmapLang();
-  document.documentElement.lang = lang === "en" ? "en" : "zh";
-  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  document.title = t("sign_in");
-  document.getElementById("title").textContent = `${t("title")} · ${t("sign_in")}`;
-  const langButton = document.getElementById("lang");
-  langButton.textContent = t("language");
-  langButton.onclick = () => { location.href = withLang(location.href, lang === "en" ? "zh" : "en"); };
+  const lang = gridmapHeader(null, "sign_in", { user: false });
   const form = document.getElementById("login");
   const message = document.getElementById("message");
   form.onsubmit = async (event) => {
