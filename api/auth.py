@@ -50,6 +50,8 @@ def authenticate(request: Request, conn: Connection) -> Principal:
             raise Unauthorized("sign in first: send Authorization: Bearer <token> (POST /auth/token)")
         with translate_errors(), conn.cursor() as cur:
             who = principal_of(cur, token)
+        if who.read_only and request.method not in ("GET", "HEAD"):
+            raise Unauthorized("a print token may only read")
         request.state.principal = who
     return who
 

@@ -26,6 +26,7 @@ from gis.errors import (
     UnreadableFile,
 )
 from gis.messages import negotiate, title, translate, validation_message
+from gis.printing import PrinterUnavailable
 
 log = logging.getLogger("gridmap.api")
 
@@ -37,6 +38,7 @@ STATUS: dict[type[GridmapError], int] = {
     StaleVersion: 412,
     PreconditionRequired: 428,
     DatabaseUnavailable: 503,
+    PrinterUnavailable: 503,
     Unauthorized: 401,
     Forbidden: 403,
     TooManyAttempts: 429,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.security import content_security_policy
 from gis.settings import Settings
 
 log = logging.getLogger("gridmap.api")
@@ -70,3 +73,12 @@ def localize(html: str) -> str:
     if leftover:  # a folium upgrade brought new assets: the browser tests fail on them too
         log.warning("folium page loads assets from outside hosts: %s", leftover)
     return html
+
+
+def folium_page(html: str) -> HTMLResponse:
+    """A folium map as an answer: its assets served here, and its inline scripts (folium writes
+    the map as one) allowed by a nonce of this answer alone. Data inside the map was escaped as
+    text (``gis.map_text``), so no script tag comes from data; the nonce marks folium's own."""
+    nonce = secrets.token_urlsafe(18)
+    html = re.sub(r"<script\b", f'<script nonce="{nonce}"', localize(html))
+    return HTMLResponse(html, headers={"Content-Security-Policy": content_security_policy(nonce)})

@@ -20,6 +20,7 @@ from gis.errors import GridmapError
 
 ROLES = ("worker", "leader", "planner", "scheduler", "admin")
 ACTIONS = ("view", "read", "plan", "schedule", "admin")
+READ_ACTIONS = frozenset({"view", "read"})
 GRANTS: dict[str, frozenset[str]] = {
     "worker": frozenset({"view"}),
     "leader": frozenset({"view", "read"}),
@@ -62,6 +63,8 @@ class Principal:
     jurisdiction_slug: str | None = None
     grid_code: str | None = None
     grid_id: int | None = None
+    # A print token's holder: the user's reach, but only to read (view or read, GET requests).
+    read_only: bool = False
 
     @property
     def grid_bound(self) -> bool:
@@ -70,7 +73,7 @@ class Principal:
 
     def may(self, action: str) -> bool:
         """Whether the role allows ``action`` somewhere."""
-        return action in GRANTS[self.role]
+        return action in GRANTS[self.role] and (not self.read_only or action in READ_ACTIONS)
 
 
 def check(who: Principal, action: str, jurisdiction_id: int | None, grid_id: int | None = None) -> None:

@@ -219,7 +219,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from api.main import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port)
+    settings = Settings()
+    if not settings.print_base_url:  # the print browser opens the pages here, on this machine
+        local = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        settings = settings.model_copy(update={"print_base_url": f"http://{local}:{port}"})
+    uvicorn.run(create_app(settings), host=host, port=port)
 
 
 def main() -> None:

@@ -73,3 +73,13 @@ class Settings(BaseSettings):
     login_window_s: int = 300
     login_max_failures_client: int = 20
     login_max_failures_user: int = 10
+    # The host names this service answers to (the Host header; 400 for any other), so that a
+    # forged Host cannot steer links or printing elsewhere. Add the public name in production.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
+    # The login cookie's Secure flag: None sets it when the request came over HTTPS (behind a
+    # proxy, run uvicorn with --proxy-headers --forwarded-allow-ips so it sees the scheme); true
+    # forces it (production over HTTPS), false never sets it.
+    cookie_secure: bool | None = None
+    # Where the print browser opens this service's pages: a fixed internal address of the service
+    # itself, never the request's Host (`gridmap serve` sets it from its --host and --port).
+    print_base_url: str | None = None

@@ -133,8 +133,9 @@ def principal_of(cur: Cursor, token: str) -> Principal:
     row = cur.fetchone()
     if row is None:
         raise Unauthorized("the token is unknown, expired or revoked; sign in again")
-    uid, username, role, jid, slug, code, gid, _ = row
-    return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None))
+    uid, username, role, jid, slug, code, gid, printing, _ = row
+    return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
+                     read_only=printing)
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:

@@ -217,7 +217,8 @@ def test_cors_for_configured_origins(settings):
 
     from api.main import create_app
 
-    app = create_app(settings.model_copy(update={"cors_origins": ("https://portal.example",)}))
+    app = create_app(settings.model_copy(update={"cors_origins": ("https://portal.example",),
+                                                 "allowed_hosts": ("gridmap",)}))
 
     async def preflight(origin: str):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gridmap") as c:

@@ -13,10 +13,20 @@ from api.deps import ConnDep, SettingsDep
 from api.rendering import page
 from gis import access
 from gis.db import transaction
+from gis.links import local_path
 from gis.messages import translate
+from gis.settings import Settings
 from gis.users import LoginLimits, login, revoke_token
 
 router = APIRouter(tags=["auth"])
+
+
+def cookie_flags(request: Request, settings: Settings) -> dict:
+    """The login cookie's attributes, the same when it is set and when it is cleared: HttpOnly
+    (no script reads it), SameSite=Strict (no other site's page sends it), Secure over HTTPS or
+    when configured (``GRIDMAP_COOKIE_SECURE``)."""
+    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    return {"path": "/", "httponly": True, "samesite": "strict", "secure": secure}
 
 
 def _me(who: access.Principal) -> dict:
@@ -33,17 +43,16 @@ def token(request: Request, response: Response, conn: ConnDep, settings: Setting
     client = request.client.host if request.client else "unknown"
     value, who = login(conn, form.username, form.password, client, hours=settings.token_hours, limits=limits)
     seconds = int(settings.token_hours * 3600)
-    response.set_cookie(COOKIE, value, max_age=seconds, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(COOKIE, value, max_age=seconds, **cookie_flags(request, settings))
     return {"access_token": value, "token_type": "bearer", "expires_in": seconds, "user": _me(who)}
 
 
 @router.post("/auth/logout", status_code=204, summary="End this session's token and clear the cookie")
-def logout(request: Request, who: SignedIn, conn: ConnDep) -> Response:
+def logout(request: Request, who: SignedIn, conn: ConnDep, settings: SettingsDep) -> Response:
     with transaction(conn) as cur:
         revoke_token(cur, token_of(request))
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, **cookie_flags(request, settings))
     return response
 
 
@@ -54,6 +63,4 @@ def me(who: SignedIn) -> dict:
 
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
 def login_page(next: str = "/") -> HTMLResponse:
-    # Only a path on this site: never send someone on to another host after signing in.
-    safe = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
-    return page("login.html", next=safe)
+    return page("login.html", next=local_path(next))

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from api.auth import Reader
 from api.deps import BodyDep, ConnDep, SettingsDep
-from api.webassets import localize
+from api.webassets import folium_page
 from gis.coverage.analysis import analyse, parse_thresholds
 from gis.coverage.outputs import map_html, to_geojson
 from gis.coverage.planning import compare_draft, compare_layout, suggest
@@ -37,7 +37,7 @@ def coverage(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facil
                 fc = {**fc, "features": features_to_gcj02(fc["features"])}
             return JSONResponse(fc, media_type="application/geo+json")
         if format == "html":
-            return HTMLResponse(localize(map_html(cur, cov, settings.service_area_buffer_m)))
+            return folium_page(map_html(cur, cov, settings.service_area_buffer_m))
         body = cov.to_json(paths)
         if draft is not None:  # a draft's figures come with what changes against the published
             body["draft"] = draft

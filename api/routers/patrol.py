@@ -9,11 +9,11 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import Reader, Scheduler, Viewer
 from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
-from api.webassets import localize
+from api.webassets import folium_page
 from gis.access import Forbidden
 from gis.crs import features_to_gcj02
 from gis.db import transaction
@@ -50,7 +50,7 @@ def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -
     if fmt == "txt":
         return PlainTextResponse(out.street_list())
     if fmt == "html":
-        return HTMLResponse(localize(out.map_html()))
+        return folium_page(out.map_html())
     return JSONResponse(body)
 
 
@@ -124,7 +124,7 @@ def coverage(who: Reader, slug: str, conn: ConnDep, days: Annotated[int, Query(g
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
     if format == "html":
-        return HTMLResponse(localize(coverage_map(report).get_root().render()))
+        return folium_page(coverage_map(report).get_root().render())
     return JSONResponse(report)
 
 

@@ -10,6 +10,7 @@ import shapely
 
 from gis.coverage.analysis import Coverage
 from gis.coverage.areas import service_areas
+from gis.map_text import as_text
 
 CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
 UNREACHABLE = "#7b3294"
@@ -59,7 +60,7 @@ def coverage_map(cov: Coverage, footprints: dict[int, dict], buffer_m: float) ->
             label, colour, dist = "无法到达 unreachable", UNREACHABLE, "unreachable"
         if bid in footprints:
             feats.append({"type": "Feature", "geometry": footprints[bid],
-                          "properties": {"name": b.names[i] or "", "households": int(b.households[i]),
+                          "properties": {"name": as_text(b.names[i]), "households": int(b.households[i]),
                                          "distance": dist, "class": label, "colour": colour,
                                          "gap": bool(not np.isfinite(d) or d > cov.thresholds[0])}})
     folium.GeoJson({"type": "FeatureCollection", "features": feats}, name="楼栋 Buildings by distance",
@@ -73,7 +74,7 @@ def coverage_map(cov: Coverage, footprints: dict[int, dict], buffer_m: float) ->
         share = f"{load['load']:.0%}" if load["load"] is not None else "n/a"
         folium.CircleMarker([f.lat, f.lon], radius=7 + min(12, (load["load"] or 0) * 8),
                             color="#b2182b" if over else "#2166ac", fill=True, fill_opacity=0.9,
-                            tooltip=f"{f.name or f.layer}: {load['households']} households, load {share}"
+                            tooltip=f"{as_text(f.name or f.layer)}: {load['households']} households, load {share}"
                                     + (" — 超负荷 overloaded" if over else "")).add_to(group)
     group.add_to(m)
     minx, miny, maxx, maxy = cov.jurisdiction.envelope.bounds
@@ -84,7 +85,7 @@ def coverage_map(cov: Coverage, footprints: dict[int, dict], buffer_m: float) ->
     first = s["within"][f"{cov.thresholds[0]:g}"]
     html = ("<div style='position:fixed;bottom:20px;left:20px;z-index:999;background:#fff;padding:6px 10px;"
             "font:12px sans-serif;border:1px solid #999'>"
-            f"<b>步行距离 Walking distance to {cov.facility}</b>{rows}"
+            f"<b>步行距离 Walking distance to {as_text(cov.facility)}</b>{rows}"
             f"<div><span style='background:{UNREACHABLE};display:inline-block;width:14px;height:10px'></span>"
             " 无法到达 unreachable</div>"
             f"<div>{first['households_share']:.0%} of households within {cov.thresholds[0]:g} m</div></div>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 from folium.plugins import PolyLineTextPath
 
+from gis.map_text import as_text
 from gis.patrol.exports import Leg, Waypoint, track_coords
 
 COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999")
@@ -31,7 +32,7 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) ->
         every += coords.tolist()
         if len(coords) >= 2:
             line = folium.PolyLine([(lat, lon) for lon, lat in coords], color=colour, weight=4,
-                                   opacity=0.8, tooltip=f"{title} — 路线 Route {worker}")
+                                   opacity=0.8, tooltip=f"{as_text(title)} — 路线 Route {worker}")
             line.add_to(group)
             PolyLineTextPath(line, "  ►  ", repeat=True, offset=5,
                              attributes={"fill": colour, "font-size": "14"}).add_to(group)
@@ -40,18 +41,18 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) ->
             lon, lat = leg.coords[len(leg.coords) // 2]
             folium.Marker([lat, lon], icon=folium.DivIcon(
                 html=f'<div style="font:11px sans-serif;color:{colour};font-weight:bold">{leg.seq}</div>'),
-                tooltip=f"{worker}-{leg.seq} {leg.name or ''}").add_to(group)
+                tooltip=f"{worker}-{leg.seq} {as_text(leg.name)}").add_to(group)
         group.add_to(m)
     stops = folium.FeatureGroup(name="起点与走访 Start and visits")
     for w in waypoints:
         if w.kind == "start":
-            folium.Marker([w.lat, w.lon], tooltip="起点 Start: " + w.name,
+            folium.Marker([w.lat, w.lon], tooltip="起点 Start: " + as_text(w.name),
                           icon=folium.Icon(color="black", icon="home", prefix="fa")).add_to(stops)
         elif w.seq is None:  # a building along the route
             folium.CircleMarker([w.lat, w.lon], radius=5, color="#333", fill=True, fill_color="#ffd92f",
-                                fill_opacity=1, tooltip=f"{w.name} ({w.kind})").add_to(stops)
+                                fill_opacity=1, tooltip=f"{as_text(w.name)} ({as_text(w.kind)})").add_to(stops)
         else:
-            folium.Marker([w.lat, w.lon], tooltip=f"{w.seq}. {w.name}", icon=folium.DivIcon(
+            folium.Marker([w.lat, w.lon], tooltip=f"{w.seq}. {as_text(w.name)}", icon=folium.DivIcon(
                 html=f'<div style="background:#fff;border:2px solid #333;border-radius:9px;'
                      f'font:11px sans-serif;padding:0 4px">{w.seq}</div>')).add_to(stops)
     stops.add_to(m)
@@ -71,7 +72,7 @@ def coverage_map(report: dict) -> folium.Map:
         coords = s["geometry"]["coordinates"]
         every += coords
         since = f"{s['days_since']} days ago" if s["days_since"] is not None else "never"
-        tip = f"{s['name'] or ''} — {s['share']:.0%} walked; last walked {since}"
+        tip = f"{as_text(s['name'])} — {s['share']:.0%} walked; last walked {since}"
         ok = s["share"] >= 0.5
         folium.PolyLine([(lat, lon) for lon, lat in coords], color="#1a9850" if ok else "#d73027",
                         weight=5 if ok else 6, opacity=0.85, tooltip=tip,
@@ -84,7 +85,7 @@ def coverage_map(report: dict) -> folium.Map:
               f"巡查覆盖 Patrol coverage {report['share']:.0%} (last {report['days']} days)<br>"
               "<span style='color:#1a9850'>━</span> 已巡 walked &nbsp; "
               "<span style='color:#d73027'>╍</span> 未巡 stale<br>"
-              + "<br>".join(f"{g['code']}: {g['share']:.0%}" for g in report["grids"]) + "</div>")
+              + "<br>".join(f"{as_text(g['code'])}: {g['share']:.0%}" for g in report["grids"]) + "</div>")
     m.get_root().html.add_child(folium.Element(legend))
     folium.LayerControl(collapsed=False).add_to(m)
     return m

@@ -1,6 +1,7 @@
--- Who holds a token (by its SHA-256): the user, their role and reach, and a worker's grid in the
--- published layout. The user becomes this session's actor, whom the history records for writes.
-SELECT u.id, u.username, u.role, u.jurisdiction_id, j.slug, u.grid_code, g.id,
+-- Who holds a token (by its SHA-256): the user, their role and reach, a worker's grid in the
+-- published layout, and whether the token is a print token (it may only read). The user becomes
+-- this session's actor, whom the history records for writes.
+SELECT u.id, u.username, u.role, u.jurisdiction_id, j.slug, u.grid_code, g.id, t.kind = 'print',
        set_config('gridmap.actor', u.username, false)
   FROM api_token t
   JOIN app_user u ON u.id = t.user_id

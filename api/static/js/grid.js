@@ -13,17 +13,17 @@
   document.title = `${t("grid_page")} ${g.code}`;
   document.getElementById("title").textContent = `${t("grid_page")} ${g.code} ${g.name || ""}`;
   const share = g.patrol_coverage.share;
-  document.getElementById("numbers").innerHTML = gridmapLayers.rows([
+  document.getElementById("numbers").replaceChildren(...gridmapLayers.rows([
     ["code", g.code], ["name", g.name], ["leader", g.leader], ["households", g.households],
     ["residents", g.residents], ["buildings", g.buildings], ["stations_n", g.stations],
     ["courier_zones", g.courier_zones], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`],
     ["patrol_coverage", share === null ? t("none_yet") : `${Math.round(share * 100)}%`],
-  ]);
+  ]));
   const list = document.getElementById("workers");
   for (const w of g.workers) {
     const li = document.createElement("li"); li.textContent = `${w.name} (${w.role})`; list.appendChild(li);
   }
-  if (!g.workers.length) list.innerHTML = `<li>${t("none_yet")}</li>`;
+  if (!g.workers.length) list.append(el("li", {}, t("none_yet")));
 
   const map = L.map("map");
   window.gridmapMap = map;

@@ -7,12 +7,16 @@
   const g = await r.json();
   document.getElementById("code").textContent = `${g.code} ${g.name || ""}`;
   document.getElementById("who").textContent = `${t("leader")}: ${g.leader || "—"}`;
-  document.getElementById("numbers").innerHTML = `<table>${gridmapLayers.rows([
+  document.getElementById("numbers").replaceChildren(el("table", {}, gridmapLayers.rows([
     ["households", g.households], ["residents", g.residents], ["buildings", g.buildings],
-    ["stations_n", g.stations], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`]])}</table>`;
-  document.getElementById("legend").innerHTML = [
+    ["stations_n", g.stations], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`]])));
+  document.getElementById("legend").replaceChildren(...[
     ["grids", "#d6604d"], ["buildings", "#333"], ["streets", "#777"], ["stations", "#762a83"],
-  ].map(([k, c]) => `<tr><td><span style="border-color:${c}"></span></td><td>${t(k)}</td></tr>`).join("");
+  ].map(([k, c]) => {
+    const swatch = el("span");
+    swatch.style.borderColor = c;
+    return el("tr", {}, el("td", {}, swatch), el("td", {}, t(k)));
+  }));
   document.getElementById("stamp").textContent = `${t("printed")} ${new Date().toISOString().slice(0, 10)} · gridmap`;
 
   const map = L.map("map", { zoomControl: false, attributionControl: false, zoomSnap: 0.1 });

@@ -50,10 +50,35 @@ window.t = function (key) {
   const lang = window.gridmapLang();
   return (window.GRIDMAP_I18N[lang] || {})[key] || key;
 };
+// A path on this site with the language set; anything pointing elsewhere becomes "/".
 window.withLang = function (url, lang) {
-  const u = new URL(url, location.href);
+  let u = new URL(url, location.href);
+  if (u.origin !== location.origin || u.pathname.startsWith("//")) u = new URL("/", location.href);
   u.searchParams.set("lang", lang);
   return u.pathname + u.search;
+};
+// Build an element with text only: every value from data or a URL reaches the page as text, never
+// as HTML. el("td", { className: "x" }, "text", otherNode): strings become text nodes.
+window.el = function (tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "dataset") Object.assign(node.dataset, v);
+    else node[k] = v;
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : String(c));
+  }
+  return node;
+};
+// Lines of text, one under another (a tooltip of several values).
+window.lines = function (...texts) {
+  const node = document.createElement("div");
+  texts.filter((x) => x !== null && x !== undefined && x !== "").forEach((x, i) => {
+    if (i) node.append(document.createElement("br"));
+    node.append(String(x));
+  });
+  return node;
 };
 // Every request asks for answers (the service's messages) in the page's language; a session that
 // ended (expired, signed out elsewhere) sends the page to the login page, and back.

@@ -21,9 +21,10 @@ window.gridmapLayers = (function () {
     return r.json();
   }
 
+  // Table rows of (label key, value), the values as text; empty values left out.
   function rows(pairs) {
     return pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => `<tr><td>${t(k)}</td><td>${v}</td></tr>`).join("");
+      .map(([k, v]) => el("tr", {}, el("td", {}, t(k)), el("td", {}, v)));
   }
 
   function geojson(name, fc, slug) {
@@ -31,17 +32,18 @@ window.gridmapLayers = (function () {
     if (name === "grid") {
       opts.onEachFeature = (f, l) => {
         const p = f.properties;
-        const link = `/grids/${p.code}?jurisdiction=${encodeURIComponent(slug)}&lang=${gridmapLang()}`;
-        l.bindTooltip(`${p.code}<br>${p.name || ""}`, { sticky: true });
-        l.bindPopup(`<table class="numbers">${rows([["code", p.code], ["name", p.name], ["leader", p.leader]])}</table>`
-          + `<a class="open-grid" href="${link}">${t("open_grid")}</a>`);
+        const link = `/grids/${encodeURIComponent(p.code)}?jurisdiction=${encodeURIComponent(slug)}&lang=${gridmapLang()}`;
+        l.bindTooltip(lines(p.code, p.name), { sticky: true });
+        l.bindPopup(el("div", {},
+          el("table", { className: "numbers" }, rows([["code", p.code], ["name", p.name], ["leader", p.leader]])),
+          el("a", { className: "open-grid", href: link }, t("open_grid"))));
         l.gridCode = p.code;
       };
     } else if (name === "building") {
       opts.onEachFeature = (f, l) => l.bindTooltip(
-        `${f.properties.name || ""} · ${t("households")} ${f.properties.households ?? "-"}`, { sticky: true });
+        lines(`${f.properties.name || ""} · ${t("households")} ${f.properties.households ?? "-"}`), { sticky: true });
     } else if (name === "courier_zone" || name === "compound" || name === "street_edge") {
-      opts.onEachFeature = (f, l) => l.bindTooltip(f.properties.name || "", { sticky: true });
+      opts.onEachFeature = (f, l) => l.bindTooltip(lines(f.properties.name || ""), { sticky: true });
     }
     return L.geoJSON(fc, opts);
   }
@@ -49,7 +51,7 @@ window.gridmapLayers = (function () {
   function stations(fc) {
     return L.geoJSON(fc, {
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#762a83", fillOpacity: 0.9 }),
-      onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.kind})`),
+      onEachFeature: (f, l) => l.bindTooltip(lines(`${f.properties.name} (${f.properties.kind})`)),
     });
   }
 
@@ -58,7 +60,8 @@ window.gridmapLayers = (function () {
     return L.geoJSON(fc, {
       filter: (f) => f.geometry.type === "LineString",
       style: (f) => ({ color: routeColours[(f.properties.worker - 1) % routeColours.length], weight: 4, opacity: 0.8 }),
-      onEachFeature: (f, l) => l.bindTooltip(`${t("route")} ${f.properties.worker} · #${f.properties.seq} ${f.properties.name || ""}`),
+      onEachFeature: (f, l) => l.bindTooltip(
+        lines(`${t("route")} ${f.properties.worker} · #${f.properties.seq} ${f.properties.name || ""}`)),
     });
   }
 

@@ -36,12 +36,10 @@
       else rows.push([street, leg.properties.length_m]);
     }
     const total = legs.reduce((s, f) => s + f.properties.length_m, 0);
-    const div = document.createElement("div");
-    div.className = "worker";
-    div.innerHTML = `<h3>${t("worker")}: ${name} · ${t("route")} ${route}</h3>`
-      + `<div>${Math.round(total)} ${t("metres")}, ${Math.round(total / 75)} ${t("minutes")}</div>`
-      + `<ol>${rows.map(([s, m]) => `<li>${s} ${Math.round(m)} ${t("metres")}</li>`).join("")}</ol>`;
-    lists.appendChild(div);
+    lists.appendChild(el("div", { className: "worker" },
+      el("h3", {}, `${t("worker")}: ${name} · ${t("route")} ${route}`),
+      el("div", {}, `${Math.round(total)} ${t("metres")}, ${Math.round(total / 75)} ${t("minutes")}`),
+      el("ol", {}, rows.map(([s, m]) => el("li", {}, `${s} ${Math.round(m)} ${t("metres")}`)))));
   });
   document.body.dataset.ready = "true";
 })();

@@ -19,12 +19,13 @@
   let saving = false;
 
   function showMetrics(rows, touched) {
-    metrics.innerHTML = `<tr><th>${t("code")}</th><th>${t("households")}</th><th>${t("deviation")}</th>`
-      + `<th>${t("area")}</th><th>${t("compactness")}</th></tr>` + rows.map((g) =>
-        `<tr class="${touched.includes(g.code) ? "touched" : ""}" data-code="${g.code}"><td>${g.code.slice(-3)}</td>`
-        + `<td>${g.households}</td><td>${g.deviation === null ? "" : Math.round(g.deviation * 100) + "%"}</td>`
-        + `<td class="area">${(g.area_m2 / 10000).toFixed(3)} ha</td>`
-        + `<td>${g.polsby_popper.toFixed(3)}</td></tr>`).join("");
+    const head = el("tr", {}, ["code", "households", "deviation", "area", "compactness"].map((k) => el("th", {}, t(k))));
+    metrics.replaceChildren(head, ...rows.map((g) => el("tr",
+      { className: touched.includes(g.code) ? "touched" : "", dataset: { code: g.code } },
+      el("td", {}, String(g.code).slice(-3)), el("td", {}, g.households),
+      el("td", {}, g.deviation === null ? "" : `${Math.round(g.deviation * 100)}%`),
+      el("td", { className: "area" }, `${(g.area_m2 / 10000).toFixed(3)} ha`),
+      el("td", {}, g.polsby_popper.toFixed(3)))));
   }
 
   let zones = null;
@@ -54,7 +55,7 @@
                                properties: { name: f.properties.name, capacity: f.properties.capacity } }),
       });
       const body = await r.json();
-      problems.innerHTML = "";
+      problems.replaceChildren();
       status.textContent = r.ok ? t("accepted") : `${t("refused")}: ${body.detail}`;
       status.dataset.state = r.ok ? "accepted" : "refused";
       await loadDraft(id);
@@ -96,7 +97,7 @@
       body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
     });
     const body = await r.json();
-    problems.innerHTML = "";
+    problems.replaceChildren();
     if (r.ok) {
       status.textContent = t("accepted");
       status.dataset.state = "accepted";
@@ -107,12 +108,9 @@
       status.textContent = `${t("refused")}: ${body.detail}`;
       status.dataset.state = "refused";
       for (const p of body.problems || []) {
-        const li = document.createElement("li");
         const [kind, ...rest] = p.split(": ");
-        li.dataset.kind = kind;
-        li.innerHTML = `<b>${t(kind)}</b> <small></small>`;
-        li.querySelector("small").textContent = rest.join(": ") || p;
-        problems.appendChild(li);
+        problems.appendChild(el("li", { dataset: { kind } }, el("b", {}, t(kind)), " ",
+                                el("small", {}, rest.join(": ") || p)));
       }
       await loadDraft(id);  // back to what the service holds
     }
@@ -120,7 +118,7 @@
 
   async function refreshDrafts(selectId) {
     const all = await (await fetch(`/jurisdictions/${encodeURIComponent(slug)}/layouts`)).json();
-    select.innerHTML = "";
+    select.replaceChildren();
     for (const l of all.filter((x) => x.status === "draft")) {
       const o = document.createElement("option"); o.value = l.id; o.textContent = `${l.id} · ${l.name}`;
       if (String(l.id) === String(selectId)) o.selected = true;
