@@ -27,6 +27,7 @@ from psycopg2.extensions import make_dsn, parse_dsn
 from gis import datasets, db, users
 from gis.importing import import_package
 from gis.settings import Settings
+from tests.browser import anon_page, browser, page  # noqa: F401  (fixtures for every test module)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,244 @@
+"""Requests an attacker forges: writes from another site's page (or another port of this host),
+redirects after sign-in, a forged Host, printing pointed at another host; and the headers every
+answer carries. Each was reproduced against the service before it was fixed."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from gis import db, users
+from gis.errors import InvalidInput
+from gis.links import local_path
+from gis.printing import render
+from tests.conftest import count
+from tests.test_api import ZONE
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def cookie_client(server, admin_token):
+    """A browser-like client: signed in by the login cookie only, as the pages are."""
+    with httpx.Client(base_url=server, timeout=60, cookies={"gridmap_token": admin_token}) as c:
+        yield c
+
+
+@pytest.fixture
+def attacker():
+    """Another web server on this machine (another port: same site, other origin) that records
+    every request it gets and serves a page that asks a third host for data."""
+    seen: list[tuple[str, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            seen.append((self.path, dict(self.headers)))
+            body = (b"<!doctype html><body data-ready=true><h1>attacker</h1>"
+                    b"<img src='http://127.0.0.2:9/steal'><iframe src='http://localhost:9/'></iframe></body>")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}", seen
+    srv.shutdown()
+    srv.server_close()
+
+
+# --- forged writes (CSRF) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://127.0.0.1:1", "Sec-Fetch-Site": "same-site"},   # another port, a modern browser
+    {"Origin": "http://127.0.0.1:1"},                                   # another port, no Fetch metadata
+    {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "null"},                                                 # a sandboxed frame, a file
+])
+def test_a_cookie_write_from_another_page_is_refused(cookie_client, conn, copy_of, headers):
+    slug = copy_of("huamao")
+    before = count(conn, "courier_zone", slug), count(conn, "layout", slug)
+    # what a form on the attacker's page can send: text/plain, the cookie riding along
+    r = cookie_client.post("/collections/courier_zone/items", params={"jurisdiction": slug},
+                           content=json.dumps(ZONE), headers={**headers, "Content-Type": "text/plain"})
+    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    assert "another site" in r.json()["detail"]
+    r = cookie_client.post(f"/jurisdictions/{slug}/layouts", json={"name": "forged"}, headers=headers)
+    assert r.status_code == 403
+    r = cookie_client.post("/auth/logout", headers=headers)
+    assert r.status_code == 403
+    assert (count(conn, "courier_zone", slug), count(conn, "layout", slug)) == before
+    assert cookie_client.get("/auth/me").status_code == 200  # still signed in
+
+
+def test_our_own_pages_still_write(cookie_client, conn, copy_of, server):
+    slug = copy_of("huamao")
+    host = urlsplit(server).netloc
+    r = cookie_client.post(f"/jurisdictions/{slug}/layouts", json={"name": "ours"},
+                           headers={"Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"})
+    assert r.status_code == 201, r.text
+    r = cookie_client.post("/collections/courier_zone/items", params={"jurisdiction": slug}, json=ZONE,
+                           headers={"Origin": f"http://{host}"})
+    assert r.status_code == 201, r.text
+
+
+def test_a_json_body_needs_a_json_content_type(client, conn, copy_of):
+    slug = copy_of("huamao")
+    before = count(conn, "courier_zone", slug)
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug}, content=json.dumps(ZONE),
+                    headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415, r.text
+    assert count(conn, "courier_zone", slug) == before
+
+
+# --- redirects after sign-in --------------------------------------------------------------------
+
+@pytest.mark.parametrize("next_value, lands", [
+    ("/.%2F/evil.com", "/evil.com"),
+    ("/./%2Fevil.com", "/evil.com"),
+    ("/%2E//evil.com", "/evil.com"),
+    ("/%252F%252Fevil.com", "/evil.com"),
+    ("//evil.com", "/"),
+    ("/\\evil.com", "/"),
+    ("/%5Cevil.com", "/"),
+    ("https://evil.com/", "/"),
+    ("javascript:alert(1)", "/"),
+    ("/grids/110105015001001?jurisdiction=huamao", "/grids/110105015001001?jurisdiction=huamao"),
+])
+def test_after_sign_in_only_a_path_of_this_site(server, next_value, lands):
+    assert local_path(next_value) == lands
+    page = httpx.get(f"{server}/login", params={"next": next_value}).text
+    got = re.search(r'data-next="([^"]*)"', page).group(1).replace("&amp;", "&")
+    assert got == lands
+
+
+def test_signing_in_through_a_crafted_link_stays_on_this_site(browser, server, make_user):
+    """The browser follows ``next`` after signing in: it must stay on this host."""
+    make_user("leader", jurisdiction="huamao", username="redirected", password="correct horse 1")
+    ctx = browser.new_context(base_url=server)
+    pg = ctx.new_page()
+    try:
+        pg.goto("/login?next=" + "/.%252F/evil.com")
+        pg.fill("#username", "redirected")
+        pg.fill("#password", "correct horse 1")
+        pg.click("#submit")
+        pg.wait_for_url(re.compile(r"lang="))
+        assert urlsplit(pg.url).netloc == urlsplit(server).netloc
+    finally:
+        ctx.close()
+
+
+# --- sign-out, cookies, what is public ------------------------------------------------------------
+
+def test_logout_clears_the_cookie_with_its_flags(server, make_user):
+    token = make_user("leader", jurisdiction="huamao")
+    with httpx.Client(base_url=server, cookies={"gridmap_token": token}) as c:
+        r = c.post("/auth/logout")
+    assert r.status_code == 204
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=0" in cookie
+
+
+def test_the_login_cookie_is_secure_when_configured(settings):
+    from starlette.requests import Request
+
+    from api.routers.auth import cookie_flags
+
+    plain = Request({"type": "http", "scheme": "http", "headers": [], "path": "/", "server": ("x", 80)})
+    assert cookie_flags(plain, settings)["secure"] is False
+    assert cookie_flags(plain, settings.model_copy(update={"cookie_secure": True}))["secure"] is True
+
+
+def test_only_the_documented_routes_are_public(server):
+    """Decided: the API's description (/openapi.json, /docs) is public like /health and the login;
+    every other route needs a sign-in (tests/test_access.py sweeps them all)."""
+    for path in ("/health", "/login", "/openapi.json", "/docs"):
+        assert httpx.get(server + path).status_code == 200, path
+    assert httpx.get(server + "/collections").status_code == 401
+
+
+# --- headers and hosts ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/login", "/docs", "/", "/collections"])
+def test_every_answer_has_the_security_headers(client, path):
+    r = client.get(path, follow_redirects=False)
+    csp = r.headers["content-security-policy"]
+    script = re.search(r"script-src ([^;]*)", csp).group(1)
+    assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+    assert r.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+def test_a_folium_map_runs_only_its_own_scripts(client):
+    r = client.get("/patrol/huamao/route", params={"format": "html"})
+    nonce = re.search(r"'nonce-([^']+)'", r.headers["content-security-policy"]).group(1)
+    tags = re.findall(r"<script\b[^>]*>", r.text)
+    assert tags and all(f'nonce="{nonce}"' in t for t in tags)
+    again = client.get("/patrol/huamao/route", params={"format": "html"})
+    assert nonce not in again.headers["content-security-policy"]  # a nonce per answer
+
+
+def test_a_forged_host_is_refused(server, auth):
+    r = httpx.get(server + "/collections", headers={**auth, "Host": "evil.example"})
+    assert r.status_code == 400
+
+
+# --- printing cannot be pointed elsewhere (SSRF) ----------------------------------------------------
+
+def test_printing_ignores_the_host_it_is_asked_by(client, attacker):
+    url, seen = attacker
+    host = urlsplit(url).netloc  # 127.0.0.1:<the attacker's port>: an allowed name, another port
+    r = client.get("/grids/110105015001001/print.pdf", params={"jurisdiction": "huamao"},
+                   headers={"Host": host}, timeout=120)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert seen == []  # the print browser never went to the attacker, with a cookie or without
+
+
+def test_the_print_browser_goes_to_no_other_origin(attacker):
+    """A page that asks other hosts for anything is refused, not printed; those requests never
+    leave the browser."""
+    url, seen = attacker
+    with ThreadPoolExecutor(1) as pool, pytest.raises(InvalidInput) as err:  # apart from the tests' browser loop
+        pool.submit(render, url, "/", CHROMIUM).result()
+    assert "other sites" in err.value.message
+    assert any("127.0.0.2" in p for p in err.value.problems)
+    assert [p for p, _ in seen] == ["/"]
+
+
+def test_a_print_token_only_reads_and_ends(server, conn, copy_of):
+    slug = copy_of("huamao")
+    with db.transaction(conn) as cur:
+        users.add_user(cur, f"printer-{slug}", "planner", password=None, jurisdiction=slug)
+        token = users.issue_token(cur, f"printer-{slug}", kind="print", hours=0.02)
+    h = {"Authorization": f"Bearer {token}"}
+    layouts = count(conn, "layout", slug)
+    assert httpx.get(f"{server}/collections/grid/items", params={"jurisdiction": slug}, headers=h).status_code == 200
+    r = httpx.post(f"{server}/jurisdictions/{slug}/layouts", json={"name": "x"}, headers=h)
+    assert r.status_code == 401 and count(conn, "layout", slug) == layouts
+    with db.transaction(conn) as cur:
+        users.revoke_token(cur, token)
+    assert httpx.get(f"{server}/collections/grid/items", params={"jurisdiction": slug}, headers=h).status_code == 401
+
+
+def test_after_a_print_its_token_is_revoked(client, conn):
+    assert client.get("/grids/110105015001001/print.png", params={"jurisdiction": "huamao"},
+                      timeout=120).status_code == 200
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT count(*) FILTER (WHERE revoked_at IS NULL AND expires_at > now()), count(*)"
+                    " FROM api_token WHERE kind = 'print'")
+        live, made = cur.fetchone()
+    assert made >= 1 and live == 0
