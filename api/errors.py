@@ -16,13 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.auth_errors import LoginRequired
 from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
+    Busy,
     Conflict,
     DatabaseUnavailable,
     GridmapError,
     InvalidInput,
     NotFound,
     PreconditionRequired,
+    ServiceBusyError,
     StaleVersion,
+    TooManyJobsError,
     UnreadableFile,
 )
 from gis.messages import negotiate, title, translate, validation_message
@@ -42,6 +45,8 @@ STATUS: dict[type[GridmapError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     TooManyAttempts: 429,
+    TooManyJobsError: 429,
+    ServiceBusyError: 503,
 }
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
           409: "Conflict", 412: "Precondition failed", 413: "Payload too large", 415: "Unsupported media type",
@@ -108,7 +113,7 @@ def install(app: FastAPI) -> None:
             headers = {"Retry-After": "5"}
         if isinstance(exc, Unauthorized):
             headers = {"WWW-Authenticate": "Bearer"}
-        if isinstance(exc, TooManyAttempts):
+        if isinstance(exc, TooManyAttempts | Busy):
             headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(request, status, exc.message, problems=exc.problems, headers=headers, **extra)
 

@@ -55,3 +55,24 @@ class UnreadableFile(InvalidInput):
 
 class DatabaseUnavailable(GridmapError):
     """The database cannot be reached."""
+
+
+class ProblemTooLarge(InvalidInput):
+    """An optimisation too large to solve in the time and memory a request may take (422): its
+    message names the sizes and the limit, and what to make smaller."""
+
+
+class Busy(GridmapError):
+    """Too many heavy jobs are running: try again in ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class TooManyJobsError(Busy):
+    """The caller already runs as many heavy jobs as one user may (429)."""
+
+
+class ServiceBusyError(Busy):
+    """The service runs as many heavy jobs as it may (503)."""

@@ -83,3 +83,18 @@ class Settings(BaseSettings):
     # Where the print browser opens this service's pages: a fixed internal address of the service
     # itself, never the request's Host (`gridmap serve` sets it from its --host and --port).
     print_base_url: str | None = None
+    # Heavy jobs (prints, siting, grid generation, visit tours) running at once: in the whole
+    # service, and per user. Past either, a request is refused at once (503, 429) with
+    # Retry-After, so that heavy work never starves light reads. Each job keeps about one core
+    # busy: 2 suits the 2-core machine the service is sized for (see api/heavy.py).
+    heavy_jobs_max: int = 2
+    heavy_jobs_per_user: int = 1
+    # The Retry-After of those refusals (seconds): about how long a heavy job runs.
+    heavy_retry_after_s: int = 10
+    # How long an optimiser may search (seconds): HiGHS for siting, LKH for visit tours. At the
+    # limit it answers with the best solution found, marked "optimal": false, and its bound.
+    solver_time_limit_s: float = 20.0
+    # The most (building, site) pairs a siting model may weigh: the reachable pairs for the
+    # p-median (one variable each: ~4 KB of solver memory), those within the distance for maximal
+    # covering. 200,000 is e.g. 1,000 buildings × 200 candidate sites; more is refused (422).
+    siting_pairs_max: int = 200_000

@@ -1,0 +1,148 @@
+"""Heavy jobs: bounded, and run without holding a database connection.
+
+A heavy job computes or renders for seconds: printing (a headless browser), siting (HiGHS),
+grid generation, visit tours (LKH). Two rules keep a few of them from taking the service down:
+
+- **Bounded**: at most ``GRIDMAP_HEAVY_JOBS_MAX`` run at once in the service and
+  ``GRIDMAP_HEAVY_JOBS_PER_USER`` per user. Past a limit a request is refused at once, never
+  queued (a queue of heavy jobs holds threads and sockets while it waits): 429 when the caller
+  runs their share already, 503 when the service is full, both with ``Retry-After``.
+- **No connection held while computing**: the pool is small (``GRIDMAP_POOL_MAX``) and light
+  requests need it. A heavy route signs in with :class:`AllowHeavy` (the access check on a
+  connection of its own, back in the pool before the route runs), takes one with :func:`pooled`
+  to load its inputs in one short transaction, computes with none, and takes one again only to
+  write.
+
+A heavy route, e.g. printing::
+
+    @router.get("/grids/{code}/print.{fmt}")
+    def grid_print(request: Request, who: HeavyViewer, ...) -> Response:
+        with heavy_job(request, who, "print"):
+            with pooled(request) as conn, transaction(conn) as cur:
+                ...                       # check the grid, issue the print's token
+            data = render(...)            # no connection held: the page calls back into the API
+            with pooled(request) as conn, transaction(conn) as cur:
+                ...                       # revoke the token
+        return Response(data, ...)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request, Security
+
+from api.auth import Allow, bearer
+from api.deps import get_conn
+from gis.access import Principal
+from gis.errors import ServiceBusyError, TooManyJobsError
+
+# The kinds of heavy job, for messages and for what runs (each one's limits are the same).
+KINDS = ("print", "suggest", "generate", "visits")
+
+# A pooled connection as a context manager, for routes that take one for a moment: the same
+# checkout as the ConnDep dependency (a free pool slot waited for up to GRIDMAP_POOL_WAIT_S, a
+# dropped connection replaced, a broken one closed), returned when the block ends.
+pooled = contextmanager(get_conn)
+
+
+class HeavyJobs:
+    """How many heavy jobs run, in all and per user; :meth:`job` refuses one past either limit.
+
+    Parameters
+    ----------
+    most
+        Heavy jobs at once in the service.
+    per_user
+        Heavy jobs at once of one user.
+    retry_after_s
+        The Retry-After given with a refusal.
+    """
+
+    def __init__(self, most: int, per_user: int, retry_after_s: int) -> None:
+        if most < 1 or per_user < 1:
+            raise ValueError("heavy job limits are at least 1")
+        self.most, self.per_user, self.retry_after_s = most, per_user, retry_after_s
+        self._lock = threading.Lock()
+        self._by_user: Counter[int] = Counter()
+        self._by_kind: Counter[str] = Counter()
+
+    def _acquire(self, user: int, name: str, kind: str) -> None:
+        with self._lock:
+            if self._by_user[user] >= self.per_user:
+                raise TooManyJobsError(f"{name} already runs as many heavy jobs as one user may at once "
+                                       f"({self.per_user}); try again in {self.retry_after_s} s", self.retry_after_s)
+            if sum(self._by_kind.values()) >= self.most:
+                raise ServiceBusyError(f"the service is busy with {self.most} heavy jobs (printing, siting, grid "
+                                       f"generation, visit tours); try again in {self.retry_after_s} s",
+                                       self.retry_after_s)
+            self._by_user[user] += 1
+            self._by_kind[kind] += 1
+
+    def _release(self, user: int, kind: str) -> None:
+        with self._lock:
+            self._by_user[user] -= 1
+            self._by_kind[kind] -= 1
+            if not self._by_user[user]:
+                del self._by_user[user]
+            if not self._by_kind[kind]:
+                del self._by_kind[kind]
+
+    @contextmanager
+    def job(self, user: int, name: str, kind: str) -> Iterator[None]:
+        """Run one heavy job of ``kind`` for ``user`` (``name`` in messages), or refuse it at once:
+        :class:`TooManyJobsError` past the user's limit, :class:`ServiceBusyError` past the
+        service's."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind of heavy job {kind!r}")
+        self._acquire(user, name, kind)
+        try:
+            yield
+        finally:
+            self._release(user, kind)
+
+    def running(self) -> dict[str, int]:
+        """The heavy jobs running now, by kind."""
+        with self._lock:
+            return dict(self._by_kind)
+
+
+_making = threading.Lock()
+
+
+def heavy_jobs(app: FastAPI) -> HeavyJobs:
+    """The app's limiter, made from its settings on first use."""
+    jobs = getattr(app.state, "heavy_jobs", None)
+    if jobs is None:
+        with _making:
+            jobs = getattr(app.state, "heavy_jobs", None)
+            if jobs is None:
+                s = app.state.settings
+                jobs = app.state.heavy_jobs = HeavyJobs(s.heavy_jobs_max, s.heavy_jobs_per_user,
+                                                        s.heavy_retry_after_s)
+    return jobs
+
+
+def heavy_job(request: Request, who: Principal, kind: str):
+    """``with heavy_job(request, who, "suggest"):`` runs the block as one heavy job of ``who``."""
+    return heavy_jobs(request.app).job(who.user_id, who.username, kind)
+
+
+class AllowHeavy(Allow):
+    """:class:`~api.auth.Allow` for heavy routes: the same sign-in and access check, on a
+    connection taken for the check alone and returned before the route runs (a dependency's own
+    ``ConnDep`` would be held until the answer has been sent)."""
+
+    def __call__(self, request: Request,  # type: ignore[override]
+                 _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
+        with pooled(request) as conn:
+            return super().__call__(request, conn, _documented)
+
+
+HeavyViewer = Annotated[Principal, Depends(AllowHeavy("view"))]
+HeavyReader = Annotated[Principal, Depends(AllowHeavy("read"))]
+HeavyPlanner = Annotated[Principal, Depends(AllowHeavy("plan"))]
