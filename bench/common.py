@@ -46,3 +46,80 @@ def bench_headers(conn) -> dict[str, str]:
             users.add_user(cur, "bench", "admin", password=None)
         key = users.issue_token(cur, "bench", kind="key", hours=24, label="benchmarks")
     return {"Authorization": f"Bearer {key}"}
+
+
+def page_differences(pages: dict[str, dict], tolerance: float = 1e-7) -> list[str]:
+    """Why two or more OGC API Features pages are not the same answer; empty when they are.
+
+    ``pages`` maps a server's name to its parsed FeatureCollection. The same answer means: the
+    same ``numberMatched``, the same page size, the same feature ids (the Feature ``id``; each
+    server's own primary key), and each feature's geometry the same to ``tolerance`` degrees
+    (output precision differs between servers). Two empty pages are not an answer either.
+    """
+    from shapely.geometry import shape
+
+    why: list[str] = []
+    (first, a), *rest = pages.items()
+    ids_a = {str(f["id"]): f for f in a["features"]}
+    if not ids_a:
+        why.append(f"{first} returned no features: nothing to compare")
+    for name, b in rest:
+        ids_b = {str(f["id"]): f for f in b["features"]}
+        if a.get("numberMatched") != b.get("numberMatched"):
+            why.append(f"numberMatched: {first} {a.get('numberMatched')}, {name} {b.get('numberMatched')}")
+        if len(a["features"]) != len(b["features"]):
+            why.append(f"page size: {first} {len(a['features'])}, {name} {len(b['features'])}")
+        if ids_a.keys() != ids_b.keys():
+            only_a, only_b = sorted(ids_a.keys() - ids_b.keys()), sorted(ids_b.keys() - ids_a.keys())
+            why.append(f"feature ids differ: {len(only_a)} only in {first} (e.g. {only_a[:5]}), "
+                       f"{len(only_b)} only in {name} (e.g. {only_b[:5]})")
+        moved = [i for i in ids_a.keys() & ids_b.keys()
+                 if not shape(ids_a[i]["geometry"]).equals_exact(shape(ids_b[i]["geometry"]), tolerance)]
+        if moved:
+            why.append(f"{len(moved)} features have other geometries in {first} and {name} (e.g. id {moved[0]})")
+    return why
+
+
+def tile_features(data: bytes, layer: str, id_property: str = "id", *, drawn: bool = True) -> dict[str, dict]:
+    """The features of one layer of a Mapbox vector tile, by the value of ``id_property``.
+
+    ``drawn``: only those a client draws, whose geometry reaches inside the tile's extent; not
+    those lying wholly in the buffer around it (kept there to draw across tile edges, clipped
+    away when drawn).
+    """
+    import mapbox_vector_tile
+    from shapely.geometry import box, shape
+
+    decoded = mapbox_vector_tile.decode(data) if data else {}
+    if decoded and layer not in decoded:
+        raise ValueError(f"no layer {layer!r} in the tile, only {sorted(decoded)}")
+    found = decoded.get(layer, {})
+    inside = box(0, 0, found.get("extent", 4096), found.get("extent", 4096))
+    return {str(f["properties"][id_property]): f for f in found.get("features", [])
+            if not drawn or (shape(f["geometry"]).intersects(inside) and not shape(f["geometry"]).touches(inside))}
+
+
+def tile_differences(tiles: dict[str, tuple[bytes, str]], id_property: str = "id") -> list[str]:
+    """Why two or more MVT tiles do not draw the same features; empty when they do.
+
+    ``tiles`` maps a server's name to (the tile, the name of its layer). The same features: of
+    those reaching inside the tile (see :func:`tile_features`), the same count, the same set of
+    ids (the ``id_property`` property) and the same geometry in tile coordinates (both quantised
+    to the same extent). Two empty tiles are not an answer either.
+    """
+    why: list[str] = []
+    decoded = {name: tile_features(data, layer, id_property) for name, (data, layer) in tiles.items()}
+    (first, a), *rest = decoded.items()
+    if not a:
+        why.append(f"{first}'s tile holds no features: nothing to compare")
+    for name, b in rest:
+        if len(a) != len(b):
+            why.append(f"feature count: {first} {len(a)}, {name} {len(b)}")
+        if a.keys() != b.keys():
+            only_a, only_b = sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys())
+            why.append(f"feature ids differ: {len(only_a)} only in {first} (e.g. {only_a[:5]}), "
+                       f"{len(only_b)} only in {name} (e.g. {only_b[:5]})")
+        moved = [i for i in a.keys() & b.keys() if a[i]["geometry"] != b[i]["geometry"]]
+        if moved:
+            why.append(f"{len(moved)} features have other tile geometries in {first} and {name} (e.g. id {moved[0]})")
+    return why

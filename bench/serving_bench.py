@@ -1,43 +1,87 @@
 """Serving the building layer of a synthetic district (100,000 buildings): gridmap against tipg
-(FastAPI + PostGIS, the OGC API Features peer) on the same database, same machine, same client
-(wrk): items pages (limit 100, a bbox) and MVT tiles; throughput and p95. Also what PostGIS alone
-does with gridmap's items query (pgbench), the ceiling for any server.
+(FastAPI + PostGIS, the OGC API Features and Tiles peer) on the same database, same machine, same
+client (wrk -c8): an items page (limit 100, a bbox) asked again and again, one z15 tile again and
+again (warm), and distinct z17 tiles (cold: each request another tile); throughput and p95, and
+gridmap ÷ tipg. Also what PostGIS alone does with gridmap's items query (pgbench), the ceiling for
+any server, and the share of it each side reaches for items.
 
     .venv/bin/python bench/serving_bench.py > bench/results/serving.md
 
-Needs wrk and pgbench (Debian: wrk, postgresql-client). tipg runs from its own virtualenv
+Equal answers first. Before anything is timed, both servers are asked the same questions and the
+answers compared (``common.page_differences``, ``common.tile_differences``): the items page must
+have the same numberMatched, page size, feature ids and geometries; the z15 tile and a sample of
+the z17 tiles, decoded with mapbox-vector-tile, the same features (count, ids, tile geometries).
+If any differs the benchmark prints why, times nothing and exits 1: a ratio against a server that
+answered something else is not a result. (An earlier version let tipg pick the table's first
+geometry column, ``entrances``, empty for the district: tipg answered empty pages and tiles, and
+its "22.4× tipg" was no comparison at all.)
+
+tipg is configured as its documentation says (docs/src/user_guide/configuration.md, "Table
+settings"), with environment variables rather than per-request ``geom-column`` parameters, so
+that its URLs are the ones a client would use:
+
+- ``TIPG_TABLE_CONFIG__public_building__GEOMCOL=geom``: serve ``geom``, not ``entrances``;
+- ``TIPG_TILE_BUFFER=64`` and ``TIPG_TILE_RESOLUTION=4096``: gridmap's buffer and extent (tipg's
+  default buffer is 256), so that both tiles clip the same way;
+- ``TIPG_SET_MVT_LAYERNAME=true``: the tile layer is named ``building``, as gridmap's is;
+- ``?jurisdiction_id=ID`` on tipg's URLs (its documented property filter): the question
+  gridmap's ``?jurisdiction=bench-district`` asks.
+
+gridmap is signed in on every request (an API key, checked each time); tipg has no sign-in. Both
+servers and pgbench reach PostgreSQL the same way, over TCP on loopback, one process each.
+Needs wrk and pgbench (``bash scripts/setup-bench.sh``). tipg runs from its own virtualenv
 (bench/.venv-tipg, made on first run from PyPI) so the project's stays as pyproject.toml says.
 The district is kept in the database between runs (jurisdiction ``bench-district``).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from common import bench_headers  # noqa: E402
+from common import bench_headers, page_differences, tile_differences, tile_features  # noqa: E402
 from grids_bench import serve  # noqa: E402
-from psycopg2.extensions import parse_dsn  # noqa: E402
+from psycopg2.extensions import make_dsn, parse_dsn  # noqa: E402
 
 from gis import db  # noqa: E402
 from gis.settings import Settings  # noqa: E402
+from gis.tiles import tile_of  # noqa: E402
 
 SLUG = "bench-district"
 N = 100_000
 BBOX = "116.50,39.90,116.51,39.91"  # a corner of the district: a full page of 100 buildings
+WARM_TILE = (15, 26988, 12416)  # a z15 tile over the district's north-west corner
+COLD_ZOOM = 17
+SECONDS = 10
+THREADS = 2
+COLD_SAMPLE = 40  # z17 tiles whose answers are compared before timing
 WRK_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("P95 %d\\n", latency:percentile(95)))
+end
+"""
+# Each request another path: thread i asks paths i, i + THREADS, i + 2 THREADS, ...
+WRK_PATHS_LUA = """
+local threads = 0
+function setup(thread) thread:set("first", threads); threads = threads + 1 end
+function init(args) n = first end
+function request()
+  local path = paths[(n %% #paths) + 1]
+  n = n + %d
+  return wrk.format(nil, path)
 end
 """
 
@@ -68,8 +112,17 @@ def district(conn) -> int:
                                             116.5005 + (i %% 316) * 0.00047 + 0.00014,
                                             39.9095 - (i / 316) * 0.00036 + 0.00011, 4326))
             FROM generate_series(0, %s - 1) AS i""", (jur.id, N))
-        cur.execute("ANALYZE building")
+        cur.execute("ANALYZE building, history, layer_version, jurisdiction")
     return jur.id
+
+
+def cold_tiles() -> list[tuple[int, int, int]]:
+    """Every z17 tile over the district's buildings, in a fixed shuffled order."""
+    west, north = tile_of(116.5005, 39.9096, COLD_ZOOM)
+    east, south = tile_of(116.5005 + 315 * 0.00047 + 0.00014, 39.9095 - (N // 316) * 0.00036, COLD_ZOOM)
+    tiles = [(COLD_ZOOM, x, y) for x in range(west, east + 1) for y in range(north, south + 1)]
+    random.Random(COLD_ZOOM).shuffle(tiles)
+    return tiles
 
 
 def tipg(url: str, port: int) -> subprocess.Popen:
@@ -77,38 +130,61 @@ def tipg(url: str, port: int) -> subprocess.Popen:
     if not (venv / "bin" / "uvicorn").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "tipg", "uvicorn"], check=True)
-    env = {**os.environ, "DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DB_TABLES": '["public.building"]'}
+    env = {**os.environ, "DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]',
+           "TIPG_DB_TABLES": '["public.building"]',
+           "TIPG_TABLE_CONFIG__public_building__GEOMCOL": "geom",
+           "TIPG_TILE_BUFFER": "64", "TIPG_TILE_RESOLUTION": "4096", "TIPG_SET_MVT_LAYERNAME": "true"}
     proc = subprocess.Popen([str(venv / "bin" / "uvicorn"), "tipg.main:app", "--port", str(port), "--log-level",
-                             "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(200):
+                             "warning"], env=env, cwd=venv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return proc
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.1)
+    proc.kill()
     raise RuntimeError(f"tipg did not start: {proc.stderr.read().decode()[-500:]}")
 
 
-def wrk(url: str, seconds: int = 10, headers: dict | None = None) -> tuple[float, float]:
+def tipg_version() -> str:
+    out = subprocess.run([str(HERE / ".venv-tipg" / "bin" / "python"), "-c",
+                          "import tipg; print(tipg.__version__)"], capture_output=True, text=True)
+    return out.stdout.strip() or "?"
+
+
+def get(url: str, headers: dict | None = None) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=60) as r:
+        return r.read()
+
+
+def wrk(base: str, paths: list[str], seconds: int = SECONDS, headers: dict | None = None) -> dict:
+    """Requests per second, p95 (s) and the number of requests of a wrk run asking ``paths`` in
+    turn (one path: the same request again and again)."""
+    script = WRK_LUA
+    if len(paths) > 1:
+        script += "paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n" + WRK_PATHS_LUA % THREADS
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_LUA)
+        f.write(script)
     extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", f.name, *extra, url], capture_output=True,
-                         text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p95 = int(re.search(r"P95 (\d+)", out).group(1)) / 1e6  # wrk reports microseconds
+    out = subprocess.run(["wrk", f"-t{THREADS}", "-c8", f"-d{seconds}s", "-s", f.name, *extra, base + paths[0]],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if bad:
-        raise RuntimeError(f"{url}: {bad.group(1)} failed responses")
-    return rps, p95
+        raise RuntimeError(f"{base}{paths[0]}: {bad.group(1)} failed responses")
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p95": int(re.search(r"P95 (\d+)", out).group(1)) / 1e6,  # wrk reports microseconds
+            "requests": int(re.search(r"(\d+) requests in", out).group(1))}
 
 
-def pgbench(dsn: dict, jurisdiction_id: int, seconds: int = 10) -> float:
+def pgbench(dsn: dict, jurisdiction_id: int, seconds: int = SECONDS) -> float:
     from gis.layers import get_layer
     from gis.store import feature_page
 
     w, s, e, n = (float(x) for x in BBOX.split(","))
-    conn = db.connect(Settings().database_url)
+    conn = db.connect(make_dsn(**dsn))
     with conn.cursor() as cur:  # the exact SQL gridmap runs for an items page, values inlined
         feature_page(cur, get_layer("building"), jurisdiction_id=jurisdiction_id, bbox=(w, s, e, n), limit=100,
                      offset=0)
@@ -116,48 +192,112 @@ def pgbench(dsn: dict, jurisdiction_id: int, seconds: int = 10) -> float:
     conn.close()
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(query.replace("\n", " ") + ";\n")
-    args = ["pgbench", "-n", "-c2", "-j2", f"-T{seconds}", "-f", f.name, dsn["dbname"]]
-    if dsn.get("host"):
-        args[1:1] = ["-h", dsn["host"]]
+    args = ["pgbench", "-n", "-c2", "-j2", f"-T{seconds}", "-f", f.name, "-h", dsn["host"], "-p",
+            str(dsn.get("port", 5432)), "-U", dsn["user"], dsn["dbname"]]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
-    settings = Settings()
+    default = parse_dsn(Settings().database_url)
+    user = default.get("user") or os.environ.get("USER") or "root"
+    dsn = {"host": "127.0.0.1", "port": "5432", "user": user, "dbname": default["dbname"]}
+    settings = Settings(database_url=make_dsn(**dsn))  # gridmap over TCP, as tipg and pgbench
     conn = db.connect(settings.database_url)
     jid = district(conn)
-    dsn = parse_dsn(settings.database_url)
-    user = os.environ.get("USER") or "root"
+    auth = bench_headers(conn)  # gridmap checks the key on every request; tipg has no sign-in
+    conn.close()
+    load_before = load()
     tport = free_port()
     peer = tipg(f"postgresql://{user}@127.0.0.1:5432/{dsn['dbname']}", tport)
     server, base = serve(settings)
-    auth = bench_headers(conn)  # gridmap checks the key on every request; tipg has no sign-in
+    theirs = f"http://127.0.0.1:{tport}"
+    ours_items = f"/collections/building/items?jurisdiction={SLUG}&limit=100&bbox={BBOX}"
+    theirs_items = f"/collections/public.building/items?jurisdiction_id={jid}&limit=100&bbox={BBOX}"
+
+    def ours_tile(z: int, x: int, y: int) -> str:
+        return f"/tiles/building/{z}/{x}/{y}.mvt?jurisdiction={SLUG}"
+
+    def theirs_tile(z: int, x: int, y: int) -> str:
+        return f"/collections/public.building/tiles/WebMercatorQuad/{z}/{x}/{y}?jurisdiction_id={jid}"
+
+    cold = cold_tiles()
     try:
-        z, x, y = 15, 26988, 12416  # a tile over the district's north-west corner
+        # 1. The same answers, or no timing at all.
+        page = {"gridmap": json.loads(get(base + ours_items, auth)), "tipg": json.loads(get(theirs + theirs_items))}
+        why = [f"items: {w}" for w in page_differences(page)]
+        sample = cold[:: max(1, len(cold) // COLD_SAMPLE)][:COLD_SAMPLE]
+        drawn = {"warm": 0, "cold": 0}
+        buffer_only = {"gridmap": 0, "tipg": 0}  # features wholly in the buffer: not drawn
+        for kind, t in [("warm", WARM_TILE)] + [("cold", t) for t in sample]:
+            tiles = {"gridmap": (get(base + ours_tile(*t), auth), "building"),
+                     "tipg": (get(theirs + theirs_tile(*t)), "building")}
+            drawn[kind] += len(tile_features(tiles["gridmap"][0], "building"))
+            for side, (data, layer) in tiles.items():
+                buffer_only[side] += (len(tile_features(data, layer, drawn=False))
+                                      - len(tile_features(data, layer)))
+            why += [f"z{t[0]} tile {t[1:]}: {w}" for w in tile_differences(tiles)
+                    if kind == "warm" or "holds no features" not in w]  # an edge z17 tile may be empty on both
+        if drawn["cold"] == 0:
+            why.append("the sampled z17 tiles are all empty: nothing to compare")
+        if why:
+            message = "Unequal answers: gridmap and tipg did not answer the same; nothing timed.\n\n" + \
+                "\n".join(f"- {w}" for w in why)
+            print(message)
+            print(message, file=sys.stderr)
+            sys.exit(1)
+
+        # 2. Timing, each request on both sides one after the other.
         cases = {
-            "items (limit 100, bbox)": (f"{base}/collections/building/items?jurisdiction={SLUG}&limit=100&bbox={BBOX}",
-                                        f"http://127.0.0.1:{tport}/collections/public.building/items?limit=100"
-                                        f"&bbox={BBOX}"),
-            "MVT tile z15": (f"{base}/tiles/building/{z}/{x}/{y}.mvt?jurisdiction={SLUG}",
-                             f"http://127.0.0.1:{tport}/collections/public.building/tiles/WebMercatorQuad/{z}/{x}/{y}"),
+            "items (limit 100, bbox), again and again": ([ours_items], [theirs_items]),
+            "one z15 tile, again and again (warm)": ([ours_tile(*WARM_TILE)], [theirs_tile(*WARM_TILE)]),
+            f"distinct z17 tiles (cold; {len(cold):,} in turn)": ([ours_tile(*t) for t in cold],
+                                                                   [theirs_tile(*t) for t in cold]),
         }
         rows = []
-        for name, (ours, theirs) in cases.items():
-            wrk(ours, 2, auth), wrk(theirs, 2)  # warm up
-            o, t = wrk(ours, headers=auth), wrk(theirs)
-            rows.append((name, o, t))
+        for name, (ours, their) in cases.items():
+            warm = len(ours) == 1
+            if warm:  # warm up; the cold run is not, so that no tile is asked twice
+                wrk(base, ours, 2, auth), wrk(theirs, their, 2)
+            rows.append((name, wrk(base, ours, headers=auth), wrk(theirs, their)))
         tps = pgbench(dsn, jid)
     finally:
         server.should_exit = True
         peer.terminate()
-    print(f"Synthetic district: {N:,} buildings. wrk -t2 -c8 -d10s on loopback, 2 cores shared by client, "
-          "server and PostgreSQL.\n")
+        peer.wait(10)
+    load_after = load()
+
+    matched = page["gridmap"]["numberMatched"]
+    print(f"Synthetic district: {N:,} buildings. tipg {tipg_version()}, serving column `geom` "
+          "(TIPG_TABLE_CONFIG__public_building__GEOMCOL=geom). wrk -t2 -c8 -d10s on loopback; client, servers "
+          "and PostgreSQL share 2 cores with other work on the machine "
+          f"(load average before: {load_before}; after: {load_after}).\n")
+    print(f"Equal answers, checked before timing: the items page has numberMatched {matched:,} and the same "
+          f"{len(page['gridmap']['features'])} feature ids and geometries (to 1e-7°) on both sides; the z15 tile "
+          f"draws the same {drawn['warm']} features (ids and tile geometries, decoded with mapbox-vector-tile) on "
+          f"both sides, and so do {len(sample)} of the z17 tiles ({drawn['cold']:,} features in all). Features "
+          "lying wholly in the 64-pixel buffer outside a tile are not drawn and not compared: in these tiles, "
+          f"gridmap sent {buffer_only['gridmap']} and tipg {buffer_only['tipg']} (gridmap selects by the "
+          "bounding box, whose single-precision rounding takes in buildings within a metre of the edge; tipg by "
+          "ST_Intersects).\n")
     print("| request | gridmap req/s | gridmap p95 | tipg req/s | tipg p95 | gridmap ÷ tipg (throughput) |")
     print("|---|---|---|---|---|---|")
-    for name, (ors, op95), (trs, tp95) in rows:
-        print(f"| {name} | {ors:.0f} | {op95 * 1000:.1f} ms | {trs:.0f} | {tp95 * 1000:.1f} ms | {ors / trs:.1f}× |")
-    print(f"\nPostGIS alone, gridmap's items query for the same page (pgbench, 2 clients): {tps:.0f} per second.")
+    for name, o, t in rows:
+        print(f"| {name} | {o['rps']:.0f} | {o['p95'] * 1000:.1f} ms | {t['rps']:.0f} | {t['p95'] * 1000:.1f} ms "
+              f"| {o['rps'] / t['rps']:.2f}× |")
+    cold_row = rows[2]
+    for side, r in (("gridmap", cold_row[1]), ("tipg", cold_row[2])):
+        if r["requests"] > len(cold):
+            print(f"\n{side} asked {r['requests']:,} z17 tiles, more than the {len(cold):,} there are: "
+                  "some were asked twice.")
+    items_o, items_t = rows[0][1]["rps"], rows[0][2]["rps"]
+    print(f"\nPostGIS alone, gridmap's items query for the same page (pgbench -c2 -j2, TCP): {tps:.0f} per "
+          f"second. Share of that ceiling reached for items: gridmap {items_o / tps:.0%}, tipg {items_t / tps:.0%}.")
 
 
 if __name__ == "__main__":

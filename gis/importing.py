@@ -1,17 +1,19 @@
 """Importing files: one layer into a jurisdiction, or a whole jurisdiction from a package.
 
 Every import checks all its input first and writes in one transaction: it lands whole or not at
-all.
+all. Before it commits, it ANALYZEs the tables it wrote (:func:`analyze_written`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import shapely
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
@@ -29,6 +31,27 @@ Progress = Callable[[str], None]
 
 def _quiet(_: str) -> None:
     pass
+
+
+# What the database's triggers write besides the tables an import names: every change is
+# recorded in history and bumps layer_version; street edges add their end nodes; grids reassign
+# the buildings they cover.
+_ALSO_WRITTEN = {"street_edge": ("street_node",), "grid": ("building",)}
+
+
+def analyze_written(cur: Cursor, layers: Iterable[str], *, jurisdiction: bool = False) -> None:
+    """Refresh the planner's statistics of the tables a bulk write has just filled.
+
+    gridmap keeps its own statistics instead of waiting for autovacuum, which may be off (it
+    is on bulk-load servers) or may come minutes later: until then the planner takes a freshly
+    filled table for the empty one it last saw and picks plans that scan it. ``ANALYZE`` runs
+    in the import's transaction, counts the rows that transaction wrote, and is rolled back with
+    it.
+    """
+    tables = {"history", "layer_version"} | ({"jurisdiction"} if jurisdiction else set())
+    for name in layers:
+        tables |= {name, *_ALSO_WRITTEN.get(name, ())}
+    cur.execute(sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in sorted(tables))))
 
 
 @dataclass
@@ -130,6 +153,7 @@ def import_layer(conn: Connection, path: Path, slug: str, layer_name: str, *,
         if not rows:
             raise InvalidInput(f"{path.name} holds no features")
         insert_rows(cur, layer, j.id, rows)
+        analyze_written(cur, [layer.name])
         report.counts[layer.name] = len(rows)
     progress(f"{layer.name}: {len(rows)} written")
     return report
@@ -210,4 +234,5 @@ def import_package(conn: Connection, path: Path, slug: str | None = None, *,
                                    if old is not None}
             report.counts[name] = len(ids)
             progress(f"{name}: {len(ids)} written")
+        analyze_written(cur, sources, jurisdiction=True)
     return report

@@ -22,7 +22,7 @@ from gis.db import Connection, transaction
 from gis.errors import InvalidInput, UnreadableFile
 from gis.features import check_rows
 from gis.households import estimate_households, kind_of, parse_levels
-from gis.importing import ImportReport, Progress, _quiet
+from gis.importing import ImportReport, Progress, _quiet, analyze_written
 from gis.jurisdictions import check_boundary, create_jurisdiction
 from gis.layers import get_layer
 from gis.settings import Settings
@@ -172,4 +172,5 @@ def import_osm(conn: Connection, path: Path, slug: str, name: str, boundary: Bas
             insert_rows(cur, layer, j.id, rows)
             report.counts[layer_name] = len(rows)
             progress(f"{layer_name}: {len(rows)} written")
+        analyze_written(cur, report.counts, jurisdiction=True)
     return report
