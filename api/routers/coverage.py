@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Reader
 from api.deps import BodyDep, ConnDep, SettingsDep
+from api.heavy import HeavyReader, heavy_job, pooled
 from api.webassets import folium_page
 from gis.coverage.analysis import analyse, parse_thresholds
 from gis.coverage.outputs import map_html, to_geojson
-from gis.coverage.planning import compare_draft, compare_layout, suggest
+from gis.coverage.planning import compare_draft, compare_layout, load_siting, solve_siting
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 
@@ -55,23 +56,26 @@ def compare(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: 
 
 
 @router.get("/suggest", summary="Where K new facilities cover the most households (exact MILP)")
-def suggest_sites(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "courier_zone",
+def suggest_sites(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
+                  facility: Facility = "courier_zone",
                   add: Annotated[int, Query(ge=1, le=100)] = 1,
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
                   objective: Literal["cover", "median"] = "cover",
                   candidates: Literal["nodes", "sites"] = "nodes",
                   capacity: Annotated[float | None, Query(gt=0)] = None) -> dict:
-    with transaction(conn) as cur:
-        return suggest(cur, slug, settings, facility=facility, add=add, within=within, objective=objective,
-                       candidates=candidates, capacity=capacity)
+    with heavy_job(request, who, "suggest"):
+        with pooled(request) as conn, transaction(conn) as cur:  # the inputs, then no connection held
+            inputs = load_siting(cur, slug, settings, facility=facility, candidates=candidates)
+        return solve_siting(inputs, settings, add=add, within=within, objective=objective, capacity=capacity)
 
 
 @router.post("/suggest", summary="Where K new facilities help most, among candidate sites given as GeoJSON")
-def suggest_given(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
+def suggest_given(request: Request, who: HeavyReader, slug: str, settings: SettingsDep, body: BodyDep,
                   facility: Facility = "courier_zone", add: Annotated[int, Query(ge=1, le=100)] = 1,
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
                   objective: Literal["cover", "median"] = "cover",
                   capacity: Annotated[float | None, Query(gt=0)] = None) -> dict:
-    with transaction(conn) as cur:
-        return suggest(cur, slug, settings, facility=facility, add=add, within=within, objective=objective,
-                       candidates=body, capacity=capacity)
+    with heavy_job(request, who, "suggest"):
+        with pooled(request) as conn, transaction(conn) as cur:
+            inputs = load_siting(cur, slug, settings, facility=facility, candidates=body)
+        return solve_siting(inputs, settings, add=add, within=within, objective=objective, capacity=capacity)

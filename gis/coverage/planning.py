@@ -3,6 +3,7 @@ where new facilities cover the most households (exactly, see :mod:`gis.coverage.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,12 +22,15 @@ from gis.coverage.analysis import (
 from gis.coverage.distance import cost_matrix
 from gis.coverage.siting import max_cover, p_median
 from gis.editing import checked_rows
-from gis.errors import InvalidInput
+from gis.errors import InvalidInput, ProblemTooLarge
 from gis.layers import get_layer
 from gis.network_store import load_network
 from gis.settings import Settings
 from gis.store import find_jurisdiction
 
+# The most walking distances (buildings × sites) siting computes: 80 MB of them. The models solved
+# on them are capped lower (GRIDMAP_SITING_PAIRS_MAX); this bounds the matrix itself.
+COST_MATRIX_MAX = 10_000_000
 CANDIDATE_KINDS = {"courier_zone": ("parking",), "post_station": ("parcel_locker", "post_office"),
                    "service_centre": ("parcel_locker", "post_office"),
                    "any": ("parking", "parcel_locker", "post_office")}
@@ -142,19 +146,56 @@ def _candidates(cur: Cursor, jur, loaded, facility: str, source: str | Any, sett
     return out, geoms
 
 
-def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: int, within: float,
-            objective: str = "cover", candidates: str | Any = "nodes", capacity: float | None = None) -> dict:
-    """The ``add`` candidate sites that, with the facilities there, cover the most households
-    within ``within`` metres (``cover``) or make the mean walking distance least (``median``)."""
-    if objective not in ("cover", "median"):
-        raise InvalidInput("objective is cover or median")
-    if within <= 0:
-        raise InvalidInput("within must be a positive distance in metres")
+@dataclass
+class SitingInputs:
+    """What siting reads from the database, so that it can be solved with no connection held."""
+
+    slug: str
+    facility: str
+    candidates: str | Any
+    existing: list[Facility]
+    buildings: Any
+    loaded: Any
+    info: list[dict]
+    geoms: list
+
+
+def load_siting(cur: Cursor, slug: str, settings: Settings, *, facility: str,
+                candidates: str | Any = "nodes") -> SitingInputs:
+    """Read what :func:`solve_siting` needs, in one transaction: the facilities there, the
+    buildings, the street network and the candidate sites (``nodes``, ``sites`` or GeoJSON)."""
     jur = find_jurisdiction(cur, slug)
     existing = load_facilities(cur, jur, facility, settings)
     buildings, _ = load_buildings(cur, jur)
     loaded = load_network(cur, jur)
     info, geoms = _candidates(cur, jur, loaded, facility, candidates, settings)
+    return SitingInputs(slug, facility, candidates, existing, buildings, loaded, info, geoms)
+
+
+def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: int, within: float,
+            objective: str = "cover", candidates: str | Any = "nodes", capacity: float | None = None) -> dict:
+    """The ``add`` candidate sites that, with the facilities there, cover the most households
+    within ``within`` metres (``cover``) or make the mean walking distance least (``median``)."""
+    _check_siting(objective, within)
+    inputs = load_siting(cur, slug, settings, facility=facility, candidates=candidates)
+    return solve_siting(inputs, settings, add=add, within=within, objective=objective, capacity=capacity)
+
+
+def _check_siting(objective: str, within: float) -> None:
+    if objective not in ("cover", "median"):
+        raise InvalidInput("objective is cover or median")
+    if within <= 0:
+        raise InvalidInput("within must be a positive distance in metres")
+
+
+def solve_siting(inputs: SitingInputs, settings: Settings, *, add: int, within: float, objective: str = "cover",
+                 capacity: float | None = None) -> dict:
+    """:func:`suggest` on inputs already read (no database): the solver stops at
+    ``settings.solver_time_limit_s`` with its best solution (``optimal`` false, and the bound and
+    gap it proved), and a model over ``settings.siting_pairs_max`` pairs is refused."""
+    _check_siting(objective, within)
+    existing, buildings, loaded, candidates = inputs.existing, inputs.buildings, inputs.loaded, inputs.candidates
+    info, geoms = inputs.info, inputs.geoms
     if not info:
         raise InvalidInput(f"no candidate sites ({candidates if isinstance(candidates, str) else 'given'})")
     snaps = loaded.net.snap_geoms([f.metric for f in existing] + geoms, settings.snap_max_m)
@@ -165,6 +206,11 @@ def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: i
     dropped = [info[i] for i in range(len(info)) if i not in set(keep)]
     info = [info[i] for i in keep]
     site_snaps = snaps[:len(existing)] + [snaps[len(existing) + i] for i in keep]
+    cells = len(site_snaps) * len(buildings.households)
+    if cells > COST_MATRIX_MAX:
+        raise ProblemTooLarge(f"the siting problem is too large: {len(buildings.households)} buildings and "
+                              f"{len(site_snaps)} sites give {cells} walking distances, more than the limit of "
+                              f"{COST_MATRIX_MAX}; give fewer candidate sites")
     net, nodes = loaded.net.split_at(site_snaps)
     bsnaps = net.snap_geoms(buildings.access, settings.snap_max_m)
     cost = cost_matrix(net, nodes, np.array([s.offset_m for s in site_snaps]), bsnaps)
@@ -177,8 +223,9 @@ def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: i
         raise InvalidInput(f"only {len(info)} candidate sites lie within {settings.snap_max_m:g} m of a street; "
                            f"cannot add {add}")
     base = cost[:, fixed].min(axis=1) if len(existing) else np.full(len(hh), np.inf)
+    limit, pairs = settings.solver_time_limit_s, settings.siting_pairs_max
     if objective == "cover":
-        result = max_cover(cost, weights, within, k, fixed)
+        result = max_cover(cost, weights, within, k, fixed, time_limit_s=limit, max_pairs=pairs)
     else:
         caps = None
         if capacity is not None or any(f.capacity_households for f in existing):
@@ -187,7 +234,8 @@ def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: i
             caps = np.where(np.isfinite(caps), caps, weights.sum())
         if not np.isfinite(cost).any(axis=1).all():
             raise InvalidInput("some buildings reach no site")
-        result = p_median(np.where(np.isfinite(cost), cost, np.inf), weights, k, fixed, caps)
+        result = p_median(np.where(np.isfinite(cost), cost, np.inf), weights, k, fixed, caps,
+                          time_limit_s=limit, max_pairs=pairs)
     after = cost[:, result.open].min(axis=1)
     chosen = [j for j in result.open.tolist() if j >= len(existing)]
 
@@ -205,7 +253,11 @@ def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: i
         alone = cost[:, j] <= within
         out_sites.append({**info[j - len(existing)],
                           "households_newly_within": int(hh[alone & ~(base <= within)].sum())})
-    return {"jurisdiction": slug, "facility": facility, "objective": objective, "within": within, "add": add,
-            "candidates": len(info), "candidates_too_far": len(dropped), "existing": len(existing),
-            "solver": "HiGHS (scipy.optimize.milp), exact", "objective_value": round(result.objective, 3),
+    solver = ("HiGHS (scipy.optimize.milp), exact" if result.optimal else
+              f"HiGHS (scipy.optimize.milp), stopped at its time limit of {limit:g} s")
+    return {"jurisdiction": inputs.slug, "facility": inputs.facility, "objective": objective, "within": within,
+            "add": add, "candidates": len(info), "candidates_too_far": len(dropped), "existing": len(existing),
+            "solver": solver, "optimal": result.optimal, "objective_value": round(result.objective, 3),
+            "bound": None if result.bound is None else round(result.bound, 3),
+            "gap": None if result.gap is None else round(result.gap, 6),
             "chosen": out_sites, "before": stats(base), "after": stats(after)}

@@ -8,6 +8,10 @@
 
 Facilities already there are columns fixed open. ``cost`` is demand × site walking distance
 (``inf`` where unreachable).
+
+Both take a ``time_limit_s``: HiGHS stops there and the best solution it found is returned with
+``optimal`` false, the bound it proved and the gap between them; when it found none, or when the
+model would hold more than ``max_pairs`` (demand, site) pairs, :class:`ProblemTooLarge` says so.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
-from gis.errors import InvalidInput
+from gis.errors import InvalidInput, ProblemTooLarge
 
 
 @dataclass
@@ -26,6 +30,9 @@ class Siting:
     open: np.ndarray          # indices of the sites open (fixed ones included)
     objective: float          # covered demand (MCLP) or weighted distance (p-median)
     assignment: np.ndarray | None = None  # p-median: the site serving each demand
+    optimal: bool = True      # False: stopped at the time limit with the best solution found
+    bound: float | None = None  # the best objective possible, as far as the solver proved it
+    gap: float | None = None    # |objective - bound| / |objective|: how far from optimal at most
 
 
 def _check(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray) -> None:
@@ -37,13 +44,50 @@ def _check(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray) -> 
         raise InvalidInput(f"cannot open {k} new sites: only {cost.shape[1] - len(fixed)} candidates")
 
 
+def _check_size(pairs: int, cost: np.ndarray, max_pairs: int | None, model: str, advice: str) -> None:
+    """Refuse a model over ``max_pairs`` (demand, site) pairs before building it."""
+    if max_pairs is not None and pairs > max_pairs:
+        n, m = cost.shape
+        raise ProblemTooLarge(f"the {model} problem is too large: {n} buildings and {m} sites give {pairs} pairs "
+                              f"to weigh, more than the limit of {max_pairs} (GRIDMAP_SITING_PAIRS_MAX); {advice}")
+
+
+def _solve(c, constraints, integrality, bounds, time_limit_s: float | None, model: str):
+    """HiGHS on the model; None when it stopped at the time limit before any solution."""
+    options = {"time_limit": float(time_limit_s)} if time_limit_s else {}
+    res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds, options=options)
+    if res.status == 1 and res.x is None and time_limit_s:
+        raise ProblemTooLarge(f"no {model} solution was found within the time limit of {time_limit_s:g} s "
+                              "(GRIDMAP_SOLVER_TIME_LIMIT_S); give fewer candidate sites, or add fewer")
+    if res.x is None or res.status not in (0, 1):
+        raise InvalidInput(f"the {model} problem has no solution: {res.message}")
+    return res
+
+
+def _stopped(siting: Siting, res, maximise: bool) -> Siting:
+    """Mark a solution found by a search stopped at its limit, with the bound HiGHS proved."""
+    if res.status == 0:
+        return siting
+    bound = getattr(res, "mip_dual_bound", None)
+    bound = None if bound is None or not np.isfinite(bound) else (-bound if maximise else bound)
+    if bound is not None and maximise:
+        bound = max(bound, siting.objective)
+    gap = abs(siting.objective - bound) / abs(siting.objective) if bound is not None and siting.objective else None
+    siting.optimal, siting.bound, siting.gap = False, bound, gap
+    return siting
+
+
 def max_cover(cost: np.ndarray, weights: np.ndarray, radius: float, k: int,
-              fixed: np.ndarray | None = None) -> Siting:
+              fixed: np.ndarray | None = None, *, time_limit_s: float | None = None,
+              max_pairs: int | None = None) -> Siting:
     """Open ``k`` sites (plus ``fixed``) covering the most weight within ``radius``."""
     fixed = np.asarray(fixed if fixed is not None else [], dtype=np.int64)
     _check(cost, weights, k, fixed)
     n, m = cost.shape
-    a = csr_matrix(cost <= radius, dtype=float)
+    within = cost <= radius
+    _check_size(int(within.sum()), cost, max_pairs, "covering",
+                "give fewer candidate sites or a shorter distance")
+    a = csr_matrix(within, dtype=float)
     # variables: x (m sites, binary) then y (n demands, 0..1: integral at the optimum)
     c = np.concatenate([np.zeros(m), -np.asarray(weights, dtype=float)])
     cover = LinearConstraint(hstack([-a, identity(n)]), -np.inf, 0)          # y_i <= sum_j a_ij x_j
@@ -51,16 +95,19 @@ def max_cover(cost: np.ndarray, weights: np.ndarray, radius: float, k: int,
                              k + len(fixed))
     lower = np.zeros(m + n)
     lower[fixed] = 1
-    res = milp(c, constraints=[cover, count], integrality=np.concatenate([np.ones(m), np.zeros(n)]),
-               bounds=Bounds(lower, np.ones(m + n)))
-    if not res.success:
-        raise InvalidInput(f"the covering problem has no solution: {res.message}")
+    res = _solve(c, [cover, count], np.concatenate([np.ones(m), np.zeros(n)]), Bounds(lower, np.ones(m + n)),
+                 time_limit_s, "covering")
     x = np.round(res.x[:m]).astype(bool)
-    return Siting(np.flatnonzero(x), float(-res.fun))
+    if res.status == 0:
+        return Siting(np.flatnonzero(x), float(-res.fun))
+    # stopped early: what the open sites cover (the solver's y may fall short of it)
+    covered = within[:, x].any(axis=1)
+    return _stopped(Siting(np.flatnonzero(x), float(np.asarray(weights, dtype=float)[covered].sum())), res, True)
 
 
 def p_median(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray | None = None,
-             capacities: np.ndarray | None = None) -> Siting:
+             capacities: np.ndarray | None = None, *, time_limit_s: float | None = None,
+             max_pairs: int | None = None) -> Siting:
     """Open ``k`` sites (plus ``fixed``) minimising the weighted distance to the serving site."""
     fixed = np.asarray(fixed if fixed is not None else [], dtype=np.int64)
     _check(cost, weights, k, fixed)
@@ -69,6 +116,8 @@ def p_median(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray | 
     finite = np.isfinite(cost)
     if not finite.any(axis=1).all():
         raise InvalidInput("some demand cannot reach any site; leave it out first")
+    _check_size(int(finite.sum()), cost, max_pairs, "p-median",
+                "give fewer candidate sites, or use objective=cover (it weighs only the pairs within the distance)")
     pairs_i, pairs_j = np.nonzero(finite)           # z variables only where reachable
     p = len(pairs_i)
     c = np.concatenate([np.zeros(m), w[pairs_i] * cost[pairs_i, pairs_j]])
@@ -89,10 +138,13 @@ def p_median(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray | 
     lower = np.zeros(m + p)
     lower[fixed] = 1
     integrality = np.concatenate([np.ones(m), np.zeros(p) if capacities is None else np.ones(p)])
-    res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(lower, np.ones(m + p)))
-    if not res.success:
-        raise InvalidInput(f"the p-median problem has no solution: {res.message}")
+    res = _solve(c, cons, integrality, Bounds(lower, np.ones(m + p)), time_limit_s, "p-median")
+    open_ = np.flatnonzero(np.round(res.x[:m]).astype(bool))
+    if res.status != 0 and capacities is None:
+        # stopped early: each demand to its nearest open site (the solver's split may be worse)
+        served_by = open_[np.argmin(cost[:, open_], axis=1)]
+        return _stopped(Siting(open_, float((w * cost[np.arange(n), served_by]).sum()), served_by), res, False)
     z = res.x[m:] > 0.5
     served_by = np.full(n, -1, dtype=np.int64)
     served_by[pairs_i[z]] = pairs_j[z]
-    return Siting(np.flatnonzero(np.round(res.x[:m]).astype(bool)), float(res.fun), served_by)
+    return _stopped(Siting(open_, float(res.fun), served_by), res, False)
