@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.auth import Planner, Reader
 from api.deps import BodyDep, ConnDep
+from api.heavy import HeavyPlanner, heavy_job, pooled
 from gis.db import transaction
 from gis.errors import InvalidInput, PreconditionRequired
 from gis.grids import drafting, layouts
-from gis.grids.proposals import generate_draft
+from gis.grids.proposals import load_generation, propose, save_draft
 
 router = APIRouter(tags=["grids"])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
@@ -48,10 +49,15 @@ def _version(if_match: str | None, table: str, fid: int) -> int:
 
 @router.post("/jurisdictions/{slug}/grids/generate", status_code=201,
              summary="Propose a layout balanced on households (a new draft)")
-def generate(who: Planner, slug: str, conn: ConnDep, households_per_grid: Annotated[float, Query(ge=1, le=1_000_000)],
+def generate(request: Request, who: HeavyPlanner, slug: str,
+             households_per_grid: Annotated[float, Query(ge=1, le=1_000_000)],
              tolerance: Annotated[float, Query(ge=0, lt=1)] = 0.15, name: str | None = None) -> dict:
-    with transaction(conn) as cur:
-        return generate_draft(cur, slug, households_per_grid, tolerance, name)
+    with heavy_job(request, who, "generate"):
+        with pooled(request) as conn, transaction(conn) as cur:  # read, compute with no connection held, write
+            inputs = load_generation(cur, slug)
+        proposal = propose(inputs, households_per_grid, tolerance)
+        with pooled(request) as conn, transaction(conn, actor=who.username) as cur:
+            return save_draft(cur, inputs, proposal, households_per_grid, tolerance, name)
 
 
 @router.get("/jurisdictions/{slug}/grids/check", summary="Every problem of the published layout or a draft")
