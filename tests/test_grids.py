@@ -7,9 +7,11 @@ import threading
 
 import pytest
 import shapely
-from shapely.geometry import mapping, shape
+import shapely.affinity
+from shapely.geometry import Point, mapping, shape
 
 from gis import db
+from gis.grids.checks import BLOCKING
 from tests.conftest import PBF, count, scalar
 
 
@@ -52,7 +54,7 @@ def test_generate_on_real_osm_data(cli, kouvola):
     cli("import", "osm", PBF, "--jurisdiction", "kouvola-grids", "--name", "Kouvola grids",
         "--bbox", "26.93,60.52,26.97,60.54", "--admin-code", "999999999001")
     r = json.loads(cli("grids", "generate", "kouvola-grids", "--households-per-grid", "300", "--json").stdout)
-    blocking = kinds(r) - {"households_out_of_tolerance"}
+    blocking = kinds(r) & BLOCKING  # warnings (off target, a thin strip along a street) may remain
     assert not blocking, r["problems"][:5]
     assert len(r["grids"]) == 8
     within = [g for g in r["grids"] if abs(g["deviation"]) <= 0.15]
@@ -304,3 +306,102 @@ def test_post_stations_in_a_draft(client, copy_of, conn):
     assert count(conn, "post_station", slug) == before + 1
     assert scalar(conn, "SELECT capacity FROM post_station p JOIN jurisdiction j ON j.id = p.jurisdiction_id "
                         "WHERE j.slug = %s AND p.name = '新快递柜'", slug) == 120
+
+
+def test_dragging_a_shared_vertex_a_few_metres_keeps_both_grids_clean(client, copy_of):
+    """The planner page sends back a grid's ring as drawn (GeoJSON rounded to 7 decimals, one
+    vertex dragged ~8 m): every vertex a neighbour shares, dragged each of four ways. When the
+    edit is accepted, every grid comes back clean (no spikes, short edges or extra pieces), and no
+    compactness collapses."""
+    import numpy as np
+    from shapely.geometry import Polygon
+
+    from tests.test_grid_edits import shape_problems
+
+    slug = copy_of("huamao")
+    lid, draft = draft_of(client, slug)
+    shapes = {f["properties"]["code"]: shape(f["geometry"]) for f in draft["grids"]["features"]}
+    boundary = shape(client.get("/collections/jurisdiction/items", params={"jurisdiction": slug}).json()
+                     ["features"][0]["geometry"])
+    compact = {c: g.area * 4 * np.pi / g.length**2 for c, g in shapes.items()}
+    metric = (111_000.0 * np.cos(np.radians(39.92)), 111_000.0)
+    accepted = 0
+    for code, g in shapes.items():
+        ring = np.asarray(g.exterior.coords)
+        shared = [k for k in range(len(ring) - 1) if boundary.boundary.distance(Point(ring[k])) > 1e-4
+                  and any(c != code and o.boundary.distance(Point(ring[k])) < 1e-7 for c, o in shapes.items())]
+        for k in shared[:3]:
+            for dx, dy in ((7, 3), (-7, -3), (3, -7), (-3, 7)):  # metres
+                lid, draft = draft_of(client, slug)
+                feat = next(f for f in draft["grids"]["features"] if f["properties"]["code"] == code)
+                moved = ring.copy()
+                moved[k] += (dx / metric[0], dy / metric[1])
+                if k == 0:
+                    moved[-1] = moved[0]
+                r = client.put(f"/layouts/{lid}/grids/{feat['id']}", headers={"If-Match": etag(feat)},
+                               json={"type": "Feature", "geometry": mapping(Polygon(np.round(moved, 7)))})
+                assert r.status_code in (200, 422), r.text
+                if r.status_code != 200:
+                    continue
+                accepted += 1
+                for f in client.get(f"/layouts/{lid}").json()["grids"]["features"]:
+                    c, after = f["properties"]["code"], shape(f["geometry"])
+                    m = shapely.affinity.scale(after, *metric, origin=(0, 0))
+                    assert not shape_problems(m), (code, k, dx, dy, c, shape_problems(m)[:3])
+                    assert after.area * 4 * np.pi / after.length**2 > 0.7 * compact[c], (code, k, dx, dy, c)
+    assert accepted >= 4
+
+
+def test_an_edit_that_changes_nothing_bumps_no_version(client, copy_of):
+    slug = copy_of("huamao")
+    lid, draft = draft_of(client, slug)
+    g1 = grid(draft, "001")
+    r = client.put(f"/layouts/{lid}/grids/{g1['id']}", json=g1, headers={"If-Match": etag(g1)})
+    assert r.status_code == 200, r.text
+    assert r.json()["changed"] is False and r.json()["grids"] == []
+    assert client.get(f"/layouts/{lid}").json() == draft
+
+
+def test_courier_zones_and_stations_keep_their_ids_when_published(client, copy_of, conn):
+    """Publishing updates the live zones and stations a draft came from, in place: their ids stay
+    (links to them keep working); one deleted in the draft goes, one added gets an id that the next
+    publish keeps too."""
+    slug = copy_of("huamao")
+
+    def live(table):
+        with db.transaction(conn) as cur:
+            cur.execute(f"SELECT t.id, t.name, ST_AsText(t.geom) FROM {table} t JOIN jurisdiction j "
+                        f"ON j.id = t.jurisdiction_id WHERE j.slug = %s ORDER BY t.id", (slug,))
+            return cur.fetchall()
+
+    zones, stations = live("courier_zone"), live("post_station")
+    assert len(zones) >= 2 and stations
+    lid, draft = draft_of(client, slug)
+    first, second = draft["courier_zones"]["features"][:2]
+    moved = shapely.affinity.translate(shape(first["geometry"]), 0.00002, 0)
+    r = client.put(f"/layouts/{lid}/courier_zone/{first['id']}", headers={"If-Match": f'"layout_courier_zone-'
+                   f'{first["id"]}-{first["properties"]["version"]}"'},
+                   json={"type": "Feature", "geometry": mapping(moved), "properties": {"name": "挪过的停车区"}})
+    assert r.status_code == 200, r.text
+    r = client.delete(f"/layouts/{lid}/courier_zone/{second['id']}",
+                      headers={"If-Match": f'"layout_courier_zone-{second["id"]}-{second["properties"]["version"]}"'})
+    assert r.status_code in (200, 204), r.text
+    assert client.post(f"/layouts/{lid}/publish").status_code == 200
+    after = live("courier_zone")
+    ids = {z[0] for z in after}
+    gone = {z[0] for z in zones if z[1] == second["properties"]["name"]}
+    assert len(gone) == 1 and ids == {z[0] for z in zones} - gone  # the others kept their ids
+    renamed = next(z for z in after if z[1] == "挪过的停车区")
+    assert renamed[0] in {z[0] for z in zones} and renamed[2] != next(z[2] for z in zones if z[0] == renamed[0])
+    assert live("post_station") == stations  # untouched: same ids, names and places
+    # a zone added in the next draft (where the deleted one was) gets an id, kept by the publish after
+    lid2, _ = draft_of(client, slug)
+    r = client.post(f"/layouts/{lid2}/courier_zone", json={"type": "Feature", "geometry": second["geometry"],
+                                                           "properties": {"name": "新停车区", "capacity": 5}})
+    assert r.status_code == 201, r.text
+    assert client.post(f"/layouts/{lid2}/publish").status_code == 200
+    new_id = next(z[0] for z in live("courier_zone") if z[1] == "新停车区")
+    assert new_id not in gone
+    lid3, _ = draft_of(client, slug)
+    assert client.post(f"/layouts/{lid3}/publish").status_code == 200
+    assert next(z[0] for z in live("courier_zone") if z[1] == "新停车区") == new_id

@@ -25,6 +25,39 @@ BLOCKING = {"gap", "overlap", "outside_boundary", "not_contiguous", "building_sp
 # coordinates to 1e-7°), are drawing noise, not gaps, overlaps or pieces.
 AREA_TOLERANCE_M2 = 1.0
 HAIRLINE_M = 0.05
+# A corner sharper than this (degrees) is a spike or the tip of a thin strip, never a boundary
+# along streets and walls: an edit may not bring one (it stays a warning on a stored layout).
+SHARP_DEG = 5.0
+# A part of a grid narrower than THIN_M over more than THIN_LENGTH_M (metres) is a strip left by
+# a vertex dragged a little off its neighbour's edge, not a piece of a community.
+THIN_M = 2.0
+THIN_LENGTH_M = 20.0
+EDIT_BLOCKING = BLOCKING | {"thin_part"}
+
+
+def thinnest_strip(g: BaseGeometry) -> float:
+    """The length (metres) of the longest part of ``g`` narrower than ``THIN_M``."""
+    half = THIN_M / 2
+    opened = g.buffer(-half, join_style="mitre").buffer(half, join_style="mitre")
+    lost = [p for p in shapely.get_parts(shapely.difference(g, opened)) if p.area > AREA_TOLERANCE_M2]
+    return max((p.length / 2 for p in lost), default=0.0)
+
+
+def sharpest_corner(g: BaseGeometry) -> tuple[float, tuple[float, float]]:
+    """The smallest interior angle of a polygon's rings (degrees) and where it is."""
+    best, where = 180.0, (0.0, 0.0)
+    for p in shapely.get_parts(g):
+        for ring in (p.exterior, *p.interiors):
+            xy = np.asarray(ring.coords)[:-1]
+            if len(xy) < 3:
+                continue
+            u, v = np.roll(xy, 1, axis=0) - xy, np.roll(xy, -1, axis=0) - xy
+            cos = np.einsum("ij,ij->i", u, v) / np.maximum(np.hypot(*u.T) * np.hypot(*v.T), 1e-12)
+            ang = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+            k = int(np.argmin(ang))
+            if ang[k] < best:
+                best, where = float(ang[k]), (float(xy[k, 0]), float(xy[k, 1]))
+    return best, where
 
 
 def significant(piece: BaseGeometry) -> bool:
@@ -107,6 +140,13 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
             add(Problem("outside_boundary", g.code, f"grid {g.code} reaches {outside.area:.0f} m² outside "
                         "the jurisdiction", outside))
         parts = [p for p in shapely.get_parts(g.geom) if significant(p)]
+        angle, _ = sharpest_corner(g.geom)
+        if angle < SHARP_DEG:
+            add(Problem("thin_part", g.code, f"grid {g.code} has a corner of {angle:.1f}°: a spike or the tip "
+                        "of a thin strip; draw its boundary along its neighbour's", g.geom))
+        elif (strip := thinnest_strip(g.geom)) > THIN_LENGTH_M:
+            add(Problem("thin_part", g.code, f"grid {g.code} has a strip narrower than {THIN_M:g} m for "
+                        f"{strip:.0f} m; draw its boundary along its neighbour's", g.geom))
         if not parts:
             add(Problem("not_contiguous", g.code, f"grid {g.code} is empty", g.geom))
         elif len(parts) > 1:

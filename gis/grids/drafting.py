@@ -57,6 +57,9 @@ def _metric_geometry(obj, state: State, what: str):
 
 def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, int]], edit: edits.Edit) -> dict:
     before = state.report()
+    if not edit.touched:  # nothing moved (within drawing noise): nothing written, no version bumped
+        return {"accepted": True, "changed": False, "layout": layout_id, "grids": [], "removed": [],
+                "problems": [{"kind": p.kind, "grid": p.grid, "message": p.message} for p in before.problems]}
     after, new = edits.judge(state.boundary, before, edit, state.buildings, state.jurisdiction.admin_code,
                              state.target, state.tolerance)
     if new:
@@ -80,7 +83,7 @@ def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, 
                         (wkb, gid))
         written[code] = cur.fetchone()
     m = metrics(edit.grids, state.buildings, after.assignment, state.target)
-    return {"accepted": True, "layout": layout_id,
+    return {"accepted": True, "changed": True, "layout": layout_id,
             "grids": [{**m[c], "id": gid, "version": ver, "etag": grid_etag(gid, ver)}
                       for c, (gid, ver) in written.items()],
             "removed": sorted(c for c in edit.touched if c not in now),

@@ -9,15 +9,22 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by
 
 from gis.errors import InvalidInput
-from gis.grids.checks import BLOCKING, Building, Grid, Problem, Report, check
+from gis.geometry import without_spikes
+from gis.grids.checks import EDIT_BLOCKING, Building, Grid, Problem, Report, check
 
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
 CHANGED_M2 = 1.0  # a neighbour whose area moves less than this (m², drawing noise) is left as it is
+# Vertices a drawn polygon brings within this of the layout's own (metres) are the layout's: the
+# page's GeoJSON is rounded to ~1 cm, and a shared edge must stay shared, not become a sliver.
+SNAP_M = 0.05
+# A ring turning back by less than this angle (degrees) at a vertex has a spike there.
+SPIKE_DEG = 1.0
 
 
 @dataclass
@@ -51,30 +58,76 @@ def _neighbour(piece: BaseGeometry, grids: list[Grid], skip: set[int]) -> int:
     return where
 
 
+def _clean(g: BaseGeometry) -> BaseGeometry:
+    """Polygons without spikes, sliver tips, edges shorter than ``SNAP_M`` or repeated points."""
+    return _polygons(without_spikes(_polygons(g), SNAP_M, SPIKE_DEG))
+
+
+def snapped(new_geom: BaseGeometry, grids: list[Grid]) -> BaseGeometry:
+    """A drawn polygon with its vertices (and edges) within ``SNAP_M`` of the layout's vertices
+    moved onto them, so that what the planner did not move stays exactly where it was."""
+    reference = shapely.union_all([shapely.boundary(g.geom) for g in grids])
+    return _polygons(shapely.snap(new_geom, reference, SNAP_M))
+
+
 def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
     """Replace a grid's polygon: neighbours give up what it now covers, and take what it gave up
-    (each piece to the neighbour sharing most edge with it)."""
+    (each piece to the neighbour sharing most edge with it). A polygon that differs from the
+    grid's by less than ``CHANGED_M2`` changes nothing (no grid is touched)."""
     i = _index(grids, code)
     if new_geom.is_empty or new_geom.area <= 0:
         raise InvalidInput(f"the new polygon of grid {code} is empty")
     out = [replace(g) for g in grids]
     old = out[i].geom
-    out[i] = replace(out[i], geom=_polygons(new_geom))
+    new_geom = snapped(new_geom, grids)
+    if shapely.symmetric_difference(old, new_geom).area <= CHANGED_M2:
+        return Edit(out, set())
+    out[i] = replace(out[i], geom=_clean(new_geom))
     touched = {code}
     for j, g in enumerate(out):
         if j != i and g.geom.intersects(new_geom):
-            cut = _polygons(shapely.difference(g.geom, new_geom))
+            cut = _clean(shapely.difference(g.geom, new_geom))
             if abs(cut.area - g.geom.area) > CHANGED_M2:
                 out[j] = replace(g, geom=cut)
                 touched.add(g.code)
-    for piece in shapely.get_parts(_polygons(shapely.difference(old, new_geom))):
+    for piece in shapely.get_parts(_clean(shapely.difference(old, new_geom))):
         if piece.area <= CHANGED_M2:
             continue
-        j = _neighbour(piece, out, {i})
-        if j >= 0:
-            out[j] = replace(out[j], geom=_polygons(shapely.union_all([out[j].geom, piece])))
+        for j, part in _share_out(piece, out, i):
+            out[j] = replace(out[j], geom=_clean(shapely.union_all([out[j].geom, part])))
             touched.add(out[j].code)
     return Edit(out, touched)
+
+
+def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[int, BaseGeometry]]:
+    """A piece a grid gave up, shared among the grids along its edge: each point to the nearest
+    of them (a wedge given up along one neighbour goes to that neighbour, not to the one that
+    happens to share the longest edge). Cells of a Voronoi diagram of points every metre along
+    each neighbour's stretch of the piece's edge, merged by neighbour."""
+    grown = piece.buffer(0.05)
+    along = {j: shapely.intersection(shapely.boundary(g.geom), grown) for j, g in enumerate(grids)
+             if j != skip and g.geom.intersects(grown)}
+    along = {j: a for j, a in along.items() if a.length > SNAP_M}
+    if len(along) <= 1:
+        j = next(iter(along), _neighbour(piece, grids, {skip}))
+        return [(j, piece)] if j >= 0 else []
+    owners, points = [], []
+    for j, a in along.items():
+        pts = shapely.get_coordinates(shapely.segmentize(a, 1.0))
+        owners += [j] * len(pts)
+        points.append(pts)
+    xy, first = np.unique(np.round(np.vstack(points), 3), axis=0, return_index=True)  # shared corners once
+    owners = [owners[k] for k in first]
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy),
+                                                       extend_to=piece.envelope.buffer(10), ordered=True))
+    bits = shapely.intersection(shapely.make_valid(cells), piece)
+    owners = np.asarray(owners)
+    shares = []
+    for j in along:
+        part = _clean(shapely.union_all(bits[owners == j]))
+        if part.area > CHANGED_M2:
+            shares.append((j, part))
+    return shares
 
 
 def move_buildings(grids: list[Grid], code: str, buildings: list[Building], moving: list[int]) -> Edit:
@@ -149,7 +202,7 @@ def judge(boundary: BaseGeometry, before: Report, edit: Edit, buildings: list[Bu
     new = []
     for p in after.problems:
         key = (p.kind, p.grid)
-        if p.kind in BLOCKING:
+        if p.kind in EDIT_BLOCKING:
             if had[key] > 0:
                 had[key] -= 1
             else:

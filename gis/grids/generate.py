@@ -10,6 +10,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import InvalidInput
+from gis.geometry import without_spikes
 from gis.grids.checks import Building, Grid, Report, check, code_order
 from gis.grids.partition import partition
 from gis.grids.units import units
@@ -49,6 +50,7 @@ def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: 
              for r in range(k)]
     for _ in range(2):  # tidying can move a sliver that holds part of a building: once more
         geoms = tidy(_keep_buildings_whole(geoms, buildings), boundary)
+    geoms = [without_spikes(g) for g in geoms]  # the zero-width debris of overlaying street-cut units
     order = code_order(geoms)
     grids = [Grid(f"{admin_code}{n:03d}", geoms[i]) for n, i in enumerate(order, start=1)]
     target = total / k

@@ -172,20 +172,21 @@ def _copy_into_layout(cur: Cursor, jurisdiction_id: int, target_layout: int, sou
     """Copy grids, courier zones and post stations from the live tables or from another layout."""
     if source_layout is None:
         src = {"grid": "grid", "zone": "courier_zone", "station": "post_station"}
-        where, arg = "jurisdiction_id = %s", jurisdiction_id
+        where, arg, live = "jurisdiction_id = %s", jurisdiction_id, "id"
     else:
         src = {"grid": "layout_grid", "zone": "layout_courier_zone", "station": "layout_post_station"}
-        where, arg = "layout_id = %s", source_layout
+        where, arg, live = "layout_id = %s", source_layout, "live_id"
     if with_grids:
         cur.execute(f"INSERT INTO layout_grid (layout_id, jurisdiction_id, code, name, leader, target_households, "
                     f"geom) SELECT %s, jurisdiction_id, code, name, leader, target_households, geom FROM {src['grid']} "
                     f"WHERE {where}", (target_layout, arg))
-    cur.execute(f"INSERT INTO layout_courier_zone (layout_id, jurisdiction_id, name, capacity, hours, operator, geom) "
-                f"SELECT %s, jurisdiction_id, name, capacity, hours, operator, geom FROM {src['zone']} WHERE {where}",
-                (target_layout, arg))
-    cur.execute(f"INSERT INTO layout_post_station (layout_id, jurisdiction_id, name, kind, building_id, capacity, "
-                f"hours, geom) SELECT %s, jurisdiction_id, name, kind, building_id, capacity, hours, geom "
-                f"FROM {src['station']} WHERE {where}", (target_layout, arg))
+    # Each copy of a zone or station remembers the live feature it is (publishing keeps its id).
+    cur.execute(f"INSERT INTO layout_courier_zone (layout_id, jurisdiction_id, live_id, name, capacity, hours, "
+                f"operator, geom) SELECT %s, jurisdiction_id, {live}, name, capacity, hours, operator, geom "
+                f"FROM {src['zone']} WHERE {where}", (target_layout, arg))
+    cur.execute(f"INSERT INTO layout_post_station (layout_id, jurisdiction_id, live_id, name, kind, building_id, "
+                f"capacity, hours, geom) SELECT %s, jurisdiction_id, {live}, name, kind, building_id, capacity, "
+                f"hours, geom FROM {src['station']} WHERE {where}", (target_layout, arg))
 
 
 def list_layouts(cur: Cursor, slug: str) -> list[dict]:

@@ -99,8 +99,8 @@
     const body = await r.json();
     problems.replaceChildren();
     if (r.ok) {
-      status.textContent = t("accepted");
-      status.dataset.state = "accepted";
+      status.textContent = body.changed === false ? t("unchanged") : t("accepted");
+      status.dataset.state = body.changed === false ? "unchanged" : "accepted";
       const d = await (await fetch(`/layouts/${id}`)).json();
       await loadDraft(id);
       showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
