@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import Reader, Scheduler, Viewer
 from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
+from api.heavy import HeavyReader, heavy_job, pooled
 from api.webassets import folium_page
 from gis.access import Forbidden
 from gis.crs import features_to_gcj02
@@ -25,7 +26,7 @@ from gis.patrol.routes import parse_lonlat, plan_routes
 from gis.patrol.scheduling import plan_schedule
 from gis.patrol.service import Outputs, route_outputs, visit_outputs
 from gis.patrol.stewards import add_worker, assign_stewards
-from gis.patrol.visits import parse_ids, plan_visits
+from gis.patrol.visits import load_visits, parse_ids, solve_visits
 
 router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"])
 GPX = "application/gpx+xml"
@@ -71,16 +72,18 @@ def route(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
 
 
 @router.get("/visits", summary="The shortest walk through a set of buildings")
-def visits(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+def visits(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
            buildings: Annotated[str | None, Query(description="building ids: 1,2,3")] = None,
            kind: Annotated[str | None, Query(description="building kinds: office,mall")] = None,
            grid: str | None = None, start: StartQ = None,
            format: Literal["json", "gpx", "geojson", "html"] = "json") -> Response:
-    with transaction(conn) as cur:
-        plan = plan_visits(cur, slug, settings, building_ids=parse_ids(buildings),
-                           kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
-                           start=parse_lonlat(start) if start else None)
-    return _render(plan.to_json(), visit_outputs(plan), format, f"{slug}-visits")
+    with heavy_job(request, who, "visits"):
+        with pooled(request) as conn, transaction(conn) as cur:  # the inputs, then no connection held
+            inputs = load_visits(cur, slug, building_ids=parse_ids(buildings),
+                                 kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
+                                 start=parse_lonlat(start) if start else None)
+        plan = solve_visits(inputs, settings)
+        return _render(plan.to_json(), visit_outputs(plan), format, f"{slug}-visits")
 
 
 @router.get("/schedule", summary="Daily patrols and building visits for the workers")

@@ -3,14 +3,26 @@
 The tour comes from LKH-3 (the ``elkai`` package: Lin–Kernighan–Helsgaun, the strongest
 heuristic there is); the lower bound is Held and Karp's 1-tree bound, raised by subgradient
 optimisation, so every answer carries a proven gap.
+
+With a time limit, LKH runs in a process of its own (:mod:`gis.patrol.lkh`: elkai holds Python's
+GIL while it searches) and stops at the limit with the best tour found; the bound stops raising
+there too. The gap says how good the tour is either way.
 """
 
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import time
 
 import elkai
 import numpy as np
+
+from gis.errors import ProblemTooLarge
+
+# Tours of up to this many points take LKH milliseconds: solved in this process.
+IN_PROCESS_MAX = 50
 
 
 def tour_length(dist: np.ndarray, order: list[int]) -> float:
@@ -18,16 +30,38 @@ def tour_length(dist: np.ndarray, order: list[int]) -> float:
     return float(sum(dist[a, b] for a, b in itertools.pairwise([*order, order[0]])))
 
 
-def solve_tour(dist: np.ndarray, runs: int = 10) -> list[int]:
-    """Visiting order starting at point 0 (the start), without the return to it."""
+def solve_tour(dist: np.ndarray, runs: int = 10, time_limit_s: float | None = None) -> list[int]:
+    """Visiting order starting at point 0 (the start), without the return to it; with
+    ``time_limit_s``, the best found by then (in a child process above :data:`IN_PROCESS_MAX`)."""
     n = len(dist)
     if n <= 3:
         return list(range(n))
     # LKH reads whole numbers: centimetres.
     cm = np.rint(np.asarray(dist) * 100).astype(np.int64).tolist()
-    order = elkai.DistanceMatrix(cm).solve_tsp(runs=runs)[:-1]
+    if time_limit_s is None or n <= IN_PROCESS_MAX:
+        order = elkai.DistanceMatrix(cm).solve_tsp(runs=runs)[:-1]
+    else:
+        order = _solve_in_child(cm, runs, time_limit_s)
     k = order.index(0)
     return order[k:] + order[:k]
+
+
+def _solve_in_child(cm: list[list[int]], runs: int, time_limit_s: float) -> list[int]:
+    """LKH in a process of its own, stopped by its own time limit (killed well past it)."""
+    n = len(cm)
+    problem = (f"TYPE : TSP\nDIMENSION : {n}\nEDGE_WEIGHT_TYPE : EXPLICIT\nEDGE_WEIGHT_FORMAT : FULL_MATRIX\n"
+               "EDGE_WEIGHT_SECTION\n" + "\n".join(" ".join(map(str, row)) for row in cm) + "\nEOF\n")
+    try:
+        done = subprocess.run([sys.executable, "-m", "gis.patrol.lkh", str(runs), f"{time_limit_s:g}"],
+                              input=problem, capture_output=True, text=True, check=True,
+                              timeout=2 * time_limit_s + 10)
+    except subprocess.TimeoutExpired:
+        raise ProblemTooLarge(f"no tour through {n - 1} buildings was found within the time limit of "
+                              f"{time_limit_s:g} s (GRIDMAP_SOLVER_TIME_LIMIT_S); choose fewer buildings") from None
+    order = [int(x) for x in done.stdout.split()]
+    if sorted(order) != list(range(n)):
+        raise RuntimeError(f"LKH gave no tour of {n} points: {done.stderr[-500:]}")
+    return order
 
 
 def _prim(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -54,8 +88,10 @@ def _prim(w: np.ndarray) -> tuple[float, np.ndarray]:
     return total, deg
 
 
-def held_karp_bound(dist: np.ndarray, upper: float, iterations: int = 300) -> float:
-    """Held–Karp lower bound on the shortest closed tour (1-trees with node penalties)."""
+def held_karp_bound(dist: np.ndarray, upper: float, iterations: int = 300, time_limit_s: float | None = None) -> float:
+    """Held–Karp lower bound on the shortest closed tour (1-trees with node penalties); every
+    iteration's is a bound, so stopping at ``time_limit_s`` gives a weaker one, never a wrong one."""
+    deadline = time.monotonic() + time_limit_s if time_limit_s is not None else None
     d = np.asarray(dist, dtype=float)
     n = len(d)
     if n <= 3:
@@ -73,7 +109,7 @@ def held_karp_bound(dist: np.ndarray, upper: float, iterations: int = 300) -> fl
         full_deg[near] += 1
         best = max(best, bound)
         g = full_deg - 2
-        if not g.any() or best >= upper - 1e-9:
+        if not g.any() or best >= upper - 1e-9 or (deadline is not None and time.monotonic() > deadline):
             break
         step = scale * (upper - bound) / float((g * g).sum())
         pi += step * g

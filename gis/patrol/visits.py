@@ -85,10 +85,27 @@ def parse_ids(text: str | None) -> list[int] | None:
         raise InvalidInput(f"building ids are whole numbers separated by commas, got {text!r}") from None
 
 
+@dataclass
+class VisitInputs:
+    """What a visit plan reads: the chosen buildings, the street network and the start."""
+
+    slug: str
+    rows: list[tuple]
+    loaded: LoadedNetwork
+    start: tuple[float, float]
+
+
 def plan_visits(cur: Cursor, slug: str, settings: Settings, *, building_ids: list[int] | None = None,
                 kinds: list[str] | None = None, grid: str | None = None,
                 start: tuple[float, float] | None = None) -> VisitPlan:
     """The shortest walk through the chosen buildings (by id, kind or grid) from the start."""
+    return solve_visits(load_visits(cur, slug, building_ids=building_ids, kinds=kinds, grid=grid, start=start),
+                        settings)
+
+
+def load_visits(cur: Cursor, slug: str, *, building_ids: list[int] | None = None, kinds: list[str] | None = None,
+                grid: str | None = None, start: tuple[float, float] | None = None) -> VisitInputs:
+    """Read what :func:`solve_visits` needs, in one transaction."""
     for k in kinds or []:
         if k not in KINDS:
             raise InvalidInput(f"unknown building kind {k!r}; one of {', '.join(KINDS)}")
@@ -107,6 +124,13 @@ def plan_visits(cur: Cursor, slug: str, settings: Settings, *, building_ids: lis
         start = office_of(cur, jur)
         if start is None:
             raise InvalidInput(f"{slug} has no community office: give a start as LON,LAT")
+    return VisitInputs(slug, rows, loaded, start)
+
+
+def solve_visits(inputs: VisitInputs, settings: Settings) -> VisitPlan:
+    """:func:`plan_visits` on inputs already read (no database); the tour and its bound stop at
+    ``settings.solver_time_limit_s`` with the best found (the plan's gap says how good)."""
+    slug, rows, loaded, start = inputs.slug, inputs.rows, inputs.loaded, inputs.start
     sx, sy = loaded.to_metric.transform(*start)
     geoms = [shapely.points(sx, sy)] + [shapely.from_wkb(bytes(r[4])) for r in rows]
     snaps = loaded.net.snap_geoms(geoms, settings.snap_max_m)
@@ -127,7 +151,7 @@ def plan_visits(cur: Cursor, slug: str, settings: Settings, *, building_ids: lis
         raise InvalidInput("none of the chosen buildings can be reached on the streets from the start")
     dist_all, pred = net.distances(nodes, predecessors=True)
     dist = dist_all[:, nodes]
-    order = solve_tour(dist)
+    order = solve_tour(dist, time_limit_s=settings.solver_time_limit_s)
     street = tour_length(dist, order)
     steps: list[Step] = []
     for a, b in zip(order, [*order[1:], order[0]], strict=True):
@@ -137,4 +161,5 @@ def plan_visits(cur: Cursor, slug: str, settings: Settings, *, building_ids: lis
         r, s = kept[i - 1]
         stops.append(Stop(r[0], r[1], r[2], r[5], r[6], s.offset_m))
     return VisitPlan(slug, loaded, net, Start(start[0], start[1], nodes[0], snaps[0].offset_m), stops,
-                     steps, street, held_karp_bound(dist, street), settings.walking_speed_kmh, unreachable)
+                     steps, street, held_karp_bound(dist, street, time_limit_s=settings.solver_time_limit_s),
+                     settings.walking_speed_kmh, unreachable)
