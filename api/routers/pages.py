@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, Viewer
 from api.deps import ConnDep, SettingsDep
+from api.heavy import HeavyViewer, heavy_job, pooled
 from api.rendering import page
 from gis.db import transaction
 from gis.errors import NotFound
@@ -62,27 +63,30 @@ def grid_print_page(who: PageViewer, code: str, jurisdiction: str | None = None,
 @router.get("/grids/{code}/print.{fmt}", response_class=Response,
             summary="网格责任图 as PDF or PNG (headless Chromium)",
             responses={200: {"content": {"application/pdf": {}, "image/png": {}}}})
-def grid_print(who: Viewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep, conn: ConnDep,
+def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep,
                jurisdiction: str | None = None, size: Literal["A4", "A3"] = "A4",
                orientation: Literal["portrait", "landscape"] = "portrait",
                lang: Literal["zh", "en"] = "zh") -> Response:
     if not settings.print_base_url:
         raise PrinterUnavailable("printing is not configured: set GRIDMAP_PRINT_BASE_URL to this service's own address")
     jurisdiction = _home(who, jurisdiction)
-    with transaction(conn) as cur:  # 404 before starting a browser
-        cur.execute("SELECT 1 FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id "
-                    "WHERE j.slug = %s AND g.code = %s", (jurisdiction, code))
-        if cur.fetchone() is None:
-            raise NotFound(f"{jurisdiction} has no grid {code}")
-        token = issue_token(cur, who.username, kind="print", hours=PRINT_TOKEN_S / 3600,
-                            label=f"print {jurisdiction} {code}")
-    query = urlencode({"jurisdiction": jurisdiction, "size": size, "orientation": orientation, "lang": lang})
-    try:
-        data = render(settings.print_base_url, f"/grids/{quote(code, safe='')}/print?{query}",
-                      settings.chromium_path, size, orientation, fmt, token=token, cookie=COOKIE)
-    finally:
-        with transaction(conn) as cur:
-            revoke_token(cur, token)
+    # A heavy job: bounded, and no database connection held while the browser draws (the page it
+    # prints calls back into this service for its data).
+    with heavy_job(request, who, "print"):
+        with pooled(request) as conn, transaction(conn) as cur:  # 404 before starting a browser
+            cur.execute("SELECT 1 FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id "
+                        "WHERE j.slug = %s AND g.code = %s", (jurisdiction, code))
+            if cur.fetchone() is None:
+                raise NotFound(f"{jurisdiction} has no grid {code}")
+            token = issue_token(cur, who.username, kind="print", hours=PRINT_TOKEN_S / 3600,
+                                label=f"print {jurisdiction} {code}")
+        query = urlencode({"jurisdiction": jurisdiction, "size": size, "orientation": orientation, "lang": lang})
+        try:
+            data = render(settings.print_base_url, f"/grids/{quote(code, safe='')}/print?{query}",
+                          settings.chromium_path, size, orientation, fmt, token=token, cookie=COOKIE)
+        finally:
+            with pooled(request) as conn, transaction(conn) as cur:
+                revoke_token(cur, token)
     media = "application/pdf" if fmt == "pdf" else "image/png"
     name = f"{jurisdiction}-{code}-{size}.{fmt}"
     return Response(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -242,3 +242,41 @@ def test_after_a_print_its_token_is_revoked(client, conn):
                     " FROM api_token WHERE kind = 'print'")
         live, made = cur.fetchone()
     assert made >= 1 and live == 0
+
+
+# --- a few prints cannot take the service down --------------------------------------------------
+
+def test_concurrent_prints_never_starve_the_api(server, make_user):
+    """Sixteen prints at once by a grid worker (and a few by a leader): the worker gets one
+    print, the rest 429 at once; the service never runs more prints than its limit; and light
+    reads all answer while the prints are still being drawn (no pool deadlock: a print holds no
+    database connection while its page calls back into the service)."""
+    import time
+
+    worker = make_user("worker", jurisdiction="huamao", grid="110105015001001")
+    leader = make_user("leader", jurisdiction="huamao")
+    url = f"{server}/grids/110105015001001/print.pdf?jurisdiction=huamao"
+    done: list[tuple[float, int, str | None]] = []
+
+    def prints(token):
+        r = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=180)
+        done.append((time.monotonic(), r.status_code, r.headers.get("retry-after")))
+
+    threads = [threading.Thread(target=prints, args=(worker,)) for _ in range(16)]
+    threads += [threading.Thread(target=prints, args=(leader,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    reads = []
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {leader}"}, timeout=60) as c:
+        for _ in range(10):
+            r = c.get("/collections/building/items", params={"jurisdiction": "huamao", "limit": 5})
+            reads.append((time.monotonic(), r.status_code))
+    for t in threads:
+        t.join()
+    statuses = sorted(s for _, s, _ in done)
+    # at most one print a user at once: the requests arrive together, so nearly all are refused
+    assert statuses.count(200) >= 2 and statuses.count(429) >= 12, statuses
+    assert set(statuses) <= {200, 429, 503} and all(ra for _, s, ra in done if s != 200)
+    assert all(s == 200 for _, s in reads)
+    last_print = max(t for t, s, _ in done if s == 200)
+    assert max(t for t, _ in reads) < last_print  # answered while prints were still drawing
