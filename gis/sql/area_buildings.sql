@@ -1,4 +1,4 @@
--- The buildings of the given kinds in an area (%(area)s: WKB in EPSG:4326, NULL for the whole
+-- The buildings of the given kinds in an area (area: WKB in EPSG:4326, NULL for the whole
 -- jurisdiction), with a point inside each: the waypoints of a patrol route.
 SELECT b.id, coalesce(b.name, b.kind || ' ' || b.id), b.kind,
        ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom))

@@ -1,8 +1,8 @@
 -- Every street of a jurisdiction with the share of it walked by tracks of the days
--- (%(as_of)s - %(days)s, %(as_of)s] (the best single track), the last day any track walked at
--- least half of it (ever, up to %(as_of)s), whether it lies in the jurisdiction, and the grids it
+-- (as_of - days, as_of] (the best single track), the last day any track walked at
+-- least half of it (ever, up to as_of), whether it lies in the jurisdiction, and the grids it
 -- belongs to: every grid it lies in, grown by a margin (boundary streets belong to both sides).
--- Its geometry only when %(geometry)s.
+-- Its geometry only when geometry is true.
 WITH recent AS (
     SELECT w.edge_id, max(w.walked_m) AS walked_m
     FROM patrol_walked w

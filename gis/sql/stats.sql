@@ -1,4 +1,4 @@
--- Headline figures of one jurisdiction (%(slug)s): area in its metric CRS, households and
+-- Headline figures of one jurisdiction (the slug given): area in its metric CRS, households and
 -- residents summed over buildings, and feature counts per layer.
 SELECT j.slug,
        j.name,
