@@ -17,7 +17,8 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
 
-from gis.errors import Conflict, DatabaseUnavailable, InvalidInput
+from gis import limits
+from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput
 
 Connection = psycopg2.extensions.connection
 
@@ -54,22 +55,95 @@ def first_line(exc: BaseException) -> str:
     return text.removeprefix("ERROR:").strip()
 
 
+# The rules of 007_limits.sql: <table>_<column>_<kind> (see gis/limits.py).
+_LIMIT_RULE = re.compile(r"^(?P<column>[a-z_]+?)_(?P<kind>chars|vertices|points|range)$")
+# What PostgreSQL says of a constraint it names itself, not a rule with a message of its own.
+_BARE_CHECK = re.compile(r"violates check constraint|is violated by some row")
+_REFERRED = re.compile(r'table "(?P<table>\w+)"')
+_KEY = re.compile(r"^Key \((?P<columns>.*)\)=\((?P<values>.*)\) already exists\.?$")
+
+
+def _broken_rule(exc: psycopg2.Error) -> GridmapError:
+    """A check the database refused, in words: a rule's own message (``RAISE EXCEPTION``), or,
+    for a bare CHECK constraint, which value broke what, never the constraint or the SQL."""
+    diag = exc.diag
+    if not _BARE_CHECK.search(diag.message_primary or ""):
+        return InvalidInput(first_line(exc))
+    table, constraint = diag.table_name or "", diag.constraint_name or ""
+    rest = constraint.removeprefix(f"{table}_") if constraint.startswith(f"{table}_") else ""
+    rule = _LIMIT_RULE.match(rest)
+    if rule and rule["kind"] == "chars":
+        column = rule["column"]
+        return InvalidInput(f"{column!r} is longer than {limits.max_chars(column)} characters")
+    if rule and rule["kind"] == "vertices":
+        return InvalidInput(f"{rule['column']!r} has more than {limits.MAX_VERTICES} vertices")
+    if rule and rule["kind"] == "points":
+        return InvalidInput(f"a track has more than {limits.MAX_TRACK_POINTS} points")
+    if rule and rule["kind"] == "range":
+        return InvalidInput(f"the day must be between {limits.EARLIEST_DAY} and {limits.LATEST_DAY}")
+    if rest.endswith("_valid"):
+        return InvalidInput(f"{rest.removesuffix('_valid')!r} is empty or not a valid geometry")
+    if rest.endswith("_check") and rest != "check":
+        return InvalidInput(f"{rest.removesuffix('_check')!r} has a value {table} does not accept")
+    return InvalidInput(f"the values break a rule of {table or 'the data'}")
+
+
+def _data_error(exc: psycopg2.DataError) -> GridmapError:
+    """A value the database could not take (a number or a date out of its range, ...), in words."""
+    if isinstance(exc, psycopg2.errors.NumericValueOutOfRange):
+        return InvalidInput("a number is out of range")
+    if isinstance(exc, psycopg2.errors.DatetimeFieldOverflow | psycopg2.errors.InvalidDatetimeFormat):
+        return InvalidInput("a date or time is out of range or malformed")
+    if isinstance(exc, psycopg2.errors.StringDataRightTruncation):
+        return InvalidInput("a text is too long")
+    return InvalidInput("a value has the wrong type or form")
+
+
+def _duplicate(detail: str) -> GridmapError:
+    """What a unique key found twice, from PostgreSQL's ``Key (a, b)=(x, y) already exists``:
+    the values that name it (``name 王芳``), not the ids of what holds it."""
+    key = _KEY.match(detail)
+    columns, values = (key["columns"].split(", "), key["values"].split(", ")) if key else ([], [])
+    named = [f"{c} {v}" for c, v in zip(columns, values, strict=False)
+             if re.fullmatch(r"[a-z_]+", c) and not c.endswith("_id")]
+    if not named or len(columns) != len(values):
+        return Conflict("this record exists already")
+    return Conflict(f"already exists: {', '.join(named)}")
+
+
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn the database's rule violations into domain errors with the rule's own message."""
+    """Turn the database's rule violations into domain errors with the rule's own message, or
+    one saying what was refused; no SQL, constraint name or driver text reaches the user."""
     try:
         yield
-    except (psycopg2.errors.CheckViolation, psycopg2.errors.NotNullViolation,
-            psycopg2.errors.ForeignKeyViolation, psycopg2.DataError) as exc:
-        raise InvalidInput(first_line(exc)) from exc
+    except psycopg2.errors.CheckViolation as exc:
+        raise _broken_rule(exc) from exc
+    except psycopg2.errors.NotNullViolation as exc:
+        raise InvalidInput(f"{exc.diag.column_name or 'a value'!r} is required") from exc
+    except psycopg2.errors.ForeignKeyViolation as exc:
+        referred = _REFERRED.search(exc.diag.message_detail or "")
+        if (exc.diag.message_primary or "").startswith("update or delete"):
+            raise Conflict(f"{exc.diag.table_name} is still referred to by "
+                           f"{referred['table'] if referred else 'another record'}") from exc
+        raise InvalidInput(f"{exc.diag.table_name} refers to a "
+                           f"{referred['table'] if referred else 'record'} that does not exist") from exc
+    except psycopg2.DataError as exc:
+        raise _data_error(exc) from exc
     except psycopg2.errors.UniqueViolation as exc:
-        detail = exc.diag.message_detail or first_line(exc)
-        raise Conflict(f"already exists: {detail}") from exc
-    except psycopg2.errors.InternalError as exc:
+        raise _duplicate(exc.diag.message_detail or "") from exc
+    except psycopg2.errors.InternalError_ as exc:
         # PostGIS reports bad geometry input (e.g. a parse error) this way.
-        raise InvalidInput(first_line(exc)) from exc
+        raise InvalidInput("the database could not process a geometry of the input") from exc
+    except psycopg2.InternalError as exc:
+        raise InvalidInput("the database could not process the request") from exc
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
         raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+    except ValueError as exc:
+        # psycopg2 refuses a string holding NUL before sending it: no text in PostgreSQL can.
+        if "NUL (0x00)" not in str(exc):
+            raise
+        raise InvalidInput("text cannot contain the NUL character (U+0000)") from exc
 
 
 @contextlib.contextmanager

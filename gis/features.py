@@ -17,6 +17,7 @@ from pyproj import CRS
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from gis import limits
 from gis.errors import InvalidInput
 from gis.layers import Layer
 
@@ -75,6 +76,9 @@ def _geometry_problems(layer: Layer, geom: BaseGeometry, envelope: BaseGeometry 
                 f"{' or '.join(layer.geometry_types)}"]
     if geom.is_empty:
         return ["empty geometry"]
+    vertices = shapely.get_num_coordinates(geom)
+    if vertices > limits.MAX_VERTICES:
+        return [f"the geometry has {vertices} vertices, more than the limit of {limits.MAX_VERTICES}"]
     xy = _coords(geom)
     if not all(math.isfinite(v) for v in xy.ravel()):
         return ["coordinates are not finite numbers"]
@@ -127,11 +131,22 @@ def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], lis
                 else:
                     raise ValueError
             elif f.kind == "wkt":
-                value = shapely.from_wkt(str(value)).wkt
+                wkt = shapely.from_wkt(str(value))
+                if shapely.get_num_coordinates(wkt) > limits.MAX_VERTICES:
+                    problems.append(f"property {f.name!r} has more than {limits.MAX_VERTICES} vertices")
+                    continue
+                value = wkt.wkt
             else:
                 value = str(value)
         except Exception:
-            problems.append(f"property {f.name!r} must be {_KIND_WORDS[f.kind]}, got {value!r}")
+            problems.append(f"property {f.name!r} must be {_KIND_WORDS[f.kind]}, got {str(value)[:100]!r}")
+            continue
+        if isinstance(value, str) and limits.NUL in value:
+            problems.append(f"property {f.name!r} cannot contain the NUL character (U+0000)")
+            continue
+        if f.kind == "text" and len(value) > limits.max_chars(f.name):
+            problems.append(f"property {f.name!r} has {len(value)} characters, more than the limit of "
+                            f"{limits.max_chars(f.name)}")
             continue
         if f.required and value == "":
             problems.append(f"property {f.name!r} is required")
@@ -225,5 +240,5 @@ def check_features(layer: Layer, features: list[Mapping[str, Any]],
             continue
         items.append((f.get("properties"), f.get("geometry")))
         name = (f.get("properties") or {}).get("name") if isinstance(f.get("properties"), Mapping) else None
-        labels.append(f"feature {i + 1}" + (f" ({name})" if name else ""))
+        labels.append(f"feature {i + 1}" + (f" ({str(name)[:60]})" if name else ""))
     return check_rows(layer, items, envelope, where_name, labels)

@@ -18,6 +18,9 @@ from pyproj import Transformer
 from gis import db
 from tests.conftest import count, scalar
 
+# Tracks are sent as GPX (a body of another media type is refused, see tests/security/test_inputs.py),
+# dated in the past: a track or a check-in of a day that has not come is refused.
+GPX = {"content-type": "application/gpx+xml"}
 
 def schedule(client, slug="huamao", **params):
     base = {"from": "2027-01-01", "days": 365, "workers": "王芳,李强"}
@@ -137,22 +140,22 @@ def test_noisy_track_matches_its_streets(client, copy_of, conn, projections, err
     slug = copy_of("huamao")
     coords, streets = route_track(client, slug, "110105015001002")
     gpx = noisy_gpx(coords, error_m, seed=7, to_metric=projections[0], to_wgs84=projections[1], rho=rho)
-    r = client.post(f"/patrol/{slug}/tracks", params={"worker": "王芳", "day": "2027-03-01"},
-                    content=gpx, headers={"content-type": "application/gpx+xml"})
+    r = client.post(f"/patrol/{slug}/tracks", params={"worker": "王芳", "day": "2025-03-01"},
+                    content=gpx, headers=GPX)
     assert r.status_code == 201, r.text
     got = set(r.json()["edges"])
     assert got == streets
-    cov = client.get(f"/patrol/{slug}/coverage", params={"days": 7, "as_of": "2027-03-03"}).json()
+    cov = client.get(f"/patrol/{slug}/coverage", params={"days": 7, "as_of": "2025-03-03"}).json()
     grids = {g["code"]: g for g in cov["grids"]}
     assert grids["110105015001002"]["share"] > 0.95
     assert grids["110105015001004"]["share"] < grids["110105015001002"]["share"]
     stale = {s["edge_id"] for s in cov["stale"]}
     assert stale and stale.isdisjoint(streets)
     # out of the window, everything is stale again
-    later = client.get(f"/patrol/{slug}/coverage", params={"days": 7, "as_of": "2027-04-01"}).json()
+    later = client.get(f"/patrol/{slug}/coverage", params={"days": 7, "as_of": "2025-04-01"}).json()
     assert later["share"] == 0 and {s["edge_id"] for s in later["stale"]} >= streets
-    assert all(s["last_walked"] == "2027-03-01" for s in later["stale"] if s["edge_id"] in streets)
-    html = client.get(f"/patrol/{slug}/coverage", params={"as_of": "2027-03-03", "format": "html"}).text
+    assert all(s["last_walked"] == "2025-03-01" for s in later["stale"] if s["edge_id"] in streets)
+    html = client.get(f"/patrol/{slug}/coverage", params={"as_of": "2025-03-03", "format": "html"}).text
     assert "Patrol coverage" in html and "#d73027" in html
 
 
@@ -175,7 +178,8 @@ def test_track_on_real_osm_streets(kouvola, client, conn):
     truth = {e for e, m in walked.items() if m >= 0.5 * lengths[e]}
     gpx = noisy_gpx(coords, 10.0, 3, Transformer.from_crs(4326, srid, always_xy=True),
                     Transformer.from_crs(srid, 4326, always_xy=True))
-    r = client.post("/patrol/kouvola/tracks", params={"worker": "tester", "day": "2027-05-05"}, content=gpx)
+    r = client.post("/patrol/kouvola/tracks", params={"worker": "tester", "day": "2025-05-05"}, content=gpx,
+                    headers=GPX)
     assert r.status_code == 201, r.text
     got = set(r.json()["edges"])
     recall = len(got & truth) / len(truth)
@@ -205,7 +209,8 @@ def _lengths(conn, slug):
 ])
 def test_bad_gpx_writes_nothing(client, conn, body, words):
     before = count(conn, "patrol_track")
-    r = client.post("/patrol/huamao/tracks", params={"worker": "王芳", "day": "2027-03-01"}, content=body)
+    r = client.post("/patrol/huamao/tracks", params={"worker": "王芳", "day": "2025-03-01"}, content=body,
+                    headers=GPX)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert words in r.json()["detail"]
@@ -216,27 +221,28 @@ def test_a_track_elsewhere_is_refused(client, conn, projections):
     coords, _ = route_track(client, "huamao")
     gpx = noisy_gpx(coords, 10, 1, *projections, shift=(3000, 2000))
     before = count(conn, "patrol_track")
-    r = client.post("/patrol/huamao/tracks", params={"worker": "王芳", "day": "2027-03-01"}, content=gpx)
+    r = client.post("/patrol/huamao/tracks", params={"worker": "王芳", "day": "2025-03-01"}, content=gpx,
+                    headers=GPX)
     assert r.status_code == 422 and "away from the streets" in r.json()["detail"]
     assert count(conn, "patrol_track") == before
     assert client.post("/patrol/huamao/tracks", params={"worker": "王芳", "day": "soon"},
-                       content=gpx).status_code == 422
+                       content=gpx, headers=GPX).status_code == 422
 
 
 def test_checkins_and_progress(client, copy_of, conn):
     slug = copy_of("huamao")
-    plan = client.get(f"/patrol/{slug}/progress", params={"as_of": "2027-12-31"}).json()
+    plan = client.get(f"/patrol/{slug}/progress", params={"as_of": "2025-12-31"}).json()
     assert plan["planned"] == 9 and plan["done"] == 0  # 6 small + 3 big
     due = plan["visits"][:2]
     body = [{"building_id": v["building_id"], "worker": "李强", "day": v["planned"], "kind": v["kind"]} for v in due]
     r = client.post(f"/patrol/{slug}/checkins", json=body)
     assert r.status_code == 201 and len(r.json()["ids"]) == 2
-    after = client.get(f"/patrol/{slug}/progress", params={"as_of": "2027-12-31"}).json()
+    after = client.get(f"/patrol/{slug}/progress", params={"as_of": "2025-12-31"}).json()
     assert after["done"] == 2 and len(after["missed"]) == 7
     # one bad check-in among good ones: none is kept, every problem named
     before = count(conn, "visit", slug)
-    bad = body + [{"building_id": 999999, "worker": "", "day": "2027-02-30", "kind": "huge"},
-                  {"building_id": due[0]["building_id"], "worker": "x", "day": "2027-01-05", "kind": "huge"}]
+    bad = body + [{"building_id": 999999, "worker": "", "day": "2025-02-30", "kind": "huge"},
+                  {"building_id": due[0]["building_id"], "worker": "x", "day": "2025-01-05", "kind": "huge"}]
     r = client.post(f"/patrol/{slug}/checkins", json=bad)
     assert r.status_code == 422
     text = json.dumps(r.json())

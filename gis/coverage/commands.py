@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from gis import db
 from gis.errors import InvalidInput
+from gis.limits import MAX_ID
 from gis.settings import Settings
 
 
@@ -47,7 +48,7 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
                 thresholds: Annotated[str | None, typer.Option(help="Metres: 100,200,300.")] = None,
                 compare: Annotated[Path | None, typer.Option(help="A proposed layout (GeoJSON) to compare.")] = None,
                 draft: Annotated[int | None, typer.Option(help="A draft layout: its coverage, compared with "
-                                                               "the published one.")] = None,
+                                                               "the published one.", min=1, max=MAX_ID)] = None,
                 paths: Annotated[bool, typer.Option(help="Include each building's path.")] = False,
                 geojson: Annotated[Path | None, typer.Option(help="Write buildings, facilities and "
                                                                   "service areas as GeoJSON.")] = None,

@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 
 from gis import db
+from gis.limits import MAX_ID
 from gis.settings import Settings
 
 grids_app = typer.Typer(help="Grids (网格): generate, check, drafts, publish.", no_args_is_help=True)
 Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]
+DraftArg = Annotated[int, typer.Argument(help="The draft's id.", min=1, max=MAX_ID)]
 
 
 def _cursor(actor: str | None = None):
@@ -48,8 +50,8 @@ def generate_cmd(slug: Slug,
 
 
 @grids_app.command("check")
-def check_cmd(slug: Slug, draft: Annotated[int | None, typer.Option(help="A draft's id (default: the "
-                                                                          "published layout).")] = None,
+def check_cmd(slug: Slug, draft: Annotated[int | None, typer.Option(help="A draft's id (default: the published "
+                                                                          "layout).", min=1, max=MAX_ID)] = None,
               as_json: JsonOpt = False) -> None:
     """Every problem of a layout: gaps, overlaps, pieces, split or unassigned buildings, balance, codes."""
     from gis.grids.layouts import check_json, load_state
@@ -78,7 +80,7 @@ def drafts_cmd(slug: Slug, as_json: JsonOpt = False) -> None:
 
 
 @grids_app.command("compare")
-def compare_cmd(draft: Annotated[int, typer.Argument(help="The draft's id.")], as_json: JsonOpt = False) -> None:
+def compare_cmd(draft: DraftArg, as_json: JsonOpt = False) -> None:
     """A draft against the published layout: buildings changing grid, metrics per grid."""
     from gis.grids.layouts import compare
 
@@ -91,7 +93,7 @@ def compare_cmd(draft: Annotated[int, typer.Argument(help="The draft's id.")], a
 
 
 @grids_app.command("publish")
-def publish_cmd(draft: Annotated[int, typer.Argument(help="The draft's id.")], actor: Actor = None,
+def publish_cmd(draft: DraftArg, actor: Actor = None,
                 as_json: JsonOpt = False) -> None:
     """Publish a draft (atomic; refused while it breaks a rule)."""
     from gis.grids.layouts import publish
@@ -102,7 +104,8 @@ def publish_cmd(draft: Annotated[int, typer.Argument(help="The draft's id.")], a
 
 
 @grids_app.command("revert")
-def revert_cmd(slug: Slug, layout: Annotated[int, typer.Argument(help="A layout published before.")],
+def revert_cmd(slug: Slug, layout: Annotated[int, typer.Argument(help="A layout published before.", min=1,
+                                                                  max=MAX_ID)],
                actor: Actor = None, as_json: JsonOpt = False) -> None:
     """Publish again a layout published before."""
     from gis.grids.layouts import revert

@@ -217,9 +217,11 @@ def worker_add(slug: Slug, name: Annotated[str, typer.Argument()],
                grid: Annotated[str | None, typer.Option(help="The grid a staff member works.")] = None,
                actor: Annotated[str | None, typer.Option()] = None) -> None:
     """Register a worker or volunteer."""
+    from gis.limits import check_text
     from gis.patrol.routes import parse_lonlat
     from gis.patrol.stewards import add_worker
 
+    check_text(name, "the name")
     with _cursor(actor) as cur:
         wid = add_worker(cur, slug, name, role, parse_lonlat(home) if home else None, grid)
     typer.echo(f"worker {wid}: {name}")

@@ -11,6 +11,7 @@ import numpy as np
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from gis import limits
 from gis.db import read_sql
 from gis.errors import InvalidInput, UnreadableFile
 from gis.network_store import AREA_MARGIN_M, load_network
@@ -23,12 +24,23 @@ WALKED_SHARE = 0.5
 
 
 def parse_day(text: str | date, what: str = "day") -> date:
+    """A day given as YYYY-MM-DD, within the days gridmap accepts (see :mod:`gis.limits`)."""
     if isinstance(text, date):
-        return text
+        return limits.check_day(text, what)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {text!r}") from None
+        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {str(text)[:40]!r}") from None
+    return limits.check_day(day, what)
+
+
+def recorded_day(text: str | date, what: str = "day", today: date | None = None) -> date:
+    """The day of something done (a track walked, a visit made): no later than tomorrow."""
+    day = parse_day(text, what)
+    latest = limits.latest_recorded_day(today)
+    if day > latest:
+        raise InvalidInput(f"{what} {day} has not come yet: record what was done, up to {latest}")
+    return day
 
 
 def read_gpx(data: bytes | str) -> list[np.ndarray]:
@@ -45,6 +57,9 @@ def read_gpx(data: bytes | str) -> list[np.ndarray]:
     segments = [s for s in segments if len(s)]
     if not segments:
         raise InvalidInput("the GPX file holds no track points")
+    points = sum(len(s) for s in segments)
+    if points > limits.MAX_TRACK_POINTS:
+        raise InvalidInput(f"the GPX file holds {points} points; a track may hold at most {limits.MAX_TRACK_POINTS}")
     for s in segments:
         if not (np.all(np.abs(s[:, 0]) <= 180) and np.all(np.abs(s[:, 1]) <= 90)):
             raise InvalidInput("the GPX file has points outside longitude/latitude range")
@@ -55,7 +70,8 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
     """Match a worker's GPX track of a day to the streets and keep it; what it walked."""
     if not worker or not worker.strip():
         raise InvalidInput("name the worker who walked the track")
-    day = parse_day(day)
+    limits.check_text(worker, "'worker'")
+    day = recorded_day(day)
     segments = read_gpx(gpx)
     jur = find_jurisdiction(cur, slug)
     loaded = load_network(cur, jur)
@@ -93,6 +109,9 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
     """Check-ins at buildings: all are kept, or none when any is wrong (each problem named)."""
     if not isinstance(visits, list) or not visits:
         raise InvalidInput("give a list of visits: {building_id, worker, day, kind}")
+    if len(visits) > limits.MAX_FEATURES_PER_REQUEST:
+        raise InvalidInput(f"{len(visits)} visits in one request, more than the limit of "
+                           f"{limits.MAX_FEATURES_PER_REQUEST}")
     jur = find_jurisdiction(cur, slug)
     cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s", (jur.id,))
     known = {r[0] for r in cur.fetchall()}
@@ -102,17 +121,25 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
             problems.append(f"visit {i}: not an object")
             continue
         try:
-            day = parse_day(v.get("day"), f"visit {i}: day")
+            day = recorded_day(v.get("day"), f"visit {i}: day")
         except InvalidInput as exc:
             problems.append(str(exc))
             continue
-        if v.get("building_id") not in known:
-            problems.append(f"visit {i}: {slug} has no building {v.get('building_id')!r}")
+        building = v.get("building_id")
+        if isinstance(building, bool) or not isinstance(building, int) or building not in known:
+            problems.append(f"visit {i}: {slug} has no building {str(building)[:40]!r}")
         if v.get("kind") not in ("small", "big"):
-            problems.append(f"visit {i}: kind must be small or big, got {v.get('kind')!r}")
-        worker = v.get("worker")
+            problems.append(f"visit {i}: kind must be small or big, got {str(v.get('kind'))[:40]!r}")
+        worker, note = v.get("worker"), v.get("note")
         if not isinstance(worker, str) or not worker.strip():
             problems.append(f"visit {i}: name the worker")
+        if not isinstance(note, str | None):
+            problems.append(f"visit {i}: the note is text")
+        for value, what, field in ((worker, "'worker'", "name"), (note, "'note'", "note")):
+            try:
+                limits.check_text(value if isinstance(value, str) else None, what, field)
+            except InvalidInput as exc:
+                problems.append(f"visit {i}: {exc.message}")
         rows.append((jur.id, v.get("building_id"), (worker or "").strip() if isinstance(worker, str) else "",
                      day, v.get("kind"), v.get("note")))
     if problems:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from gis import limits
 from gis.errors import InvalidInput
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -109,15 +110,29 @@ class Day:
     assignments: list[Assignment] = field(default_factory=list)
 
 
-def make_schedule(start: date, days: int, workers: list[str], routes: list[Route],
-                  buildings: list[Building], cal: Calendar, capacity: int) -> list[Day]:
-    """The calendar from ``start`` for ``days`` days."""
+def check_plan(start: date, days: int, workers: list[str]) -> None:
+    """Refuse a calendar that cannot be planned: no days or workers, workers named twice or past
+    their limits (see :mod:`gis.limits`), or days outside those gridmap accepts."""
     if days < 1:
         raise InvalidInput("days must be at least 1")
     if not workers:
         raise InvalidInput("give at least one worker")
+    if len(workers) > limits.MAX_WORKERS:
+        raise InvalidInput(f"{len(workers)} workers; a plan is shared among at most {limits.MAX_WORKERS}")
+    for w in workers:
+        limits.check_text(w, "a worker's name")
     if len(set(workers)) != len(workers):
         raise InvalidInput("worker names must differ")
+    limits.check_day(start, "the first day")
+    if days > (limits.LATEST_DAY - start).days + 1:
+        raise InvalidInput(f"the plan would run past {limits.LATEST_DAY}: at most "
+                           f"{(limits.LATEST_DAY - start).days + 1} days from {start}")
+
+
+def make_schedule(start: date, days: int, workers: list[str], routes: list[Route],
+                  buildings: list[Building], cal: Calendar, capacity: int) -> list[Day]:
+    """The calendar from ``start`` for ``days`` days."""
+    check_plan(start, days, workers)
     if len(routes) != len(workers):
         raise ValueError("one route per worker")
     end = start + timedelta(days=days)

@@ -10,7 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 from gis.db import read_sql
 from gis.network import StreetNetwork
 from gis.patrol.routes import plan_routes
-from gis.patrol.schedule import Building, Calendar, Day, Route, make_schedule
+from gis.patrol.schedule import Building, Calendar, Day, Route, check_plan, make_schedule
 from gis.settings import Settings
 
 
@@ -31,6 +31,7 @@ def commercial_buildings(cur: Cursor, jurisdiction_id: int, kinds: tuple[str, ..
 def plan_schedule(cur: Cursor, slug: str, settings: Settings, start: date, days: int,
                   workers: list[str], cal: Calendar, capacity: int | None = None) -> list[Day]:
     """Daily patrols (the jurisdiction shared among the workers) and the building visits."""
+    check_plan(start, days, workers)  # before the routes are planned for them
     plan = plan_routes(cur, slug, settings, workers=max(1, len(workers)))
     routes = [Route(r.length_m, plan.minutes(r.length_m),
                     frozenset(int(plan.net.edge_ids[plan.net.parent[e]]) for e, _ in r.steps))
