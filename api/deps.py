@@ -9,9 +9,10 @@ import orjson
 import psycopg2
 from fastapi import Depends, Request
 
-from api.errors import BadRequest, PayloadTooLarge
+from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaTypeError
+from gis import limits
 from gis.db import Connection, first_line
-from gis.errors import DatabaseUnavailable
+from gis.errors import DatabaseUnavailable, InvalidInput
 from gis.settings import Settings
 
 
@@ -58,12 +59,38 @@ def get_conn(request: Request) -> Iterator[Connection]:
         slots.release()
 
 
-async def raw_body(request: Request) -> bytes:
-    """The request body, refused above the size limit (413) before it is all read."""
+# The media types of bodies: JSON (and GeoJSON) for the JSON routes, GPX for tracks. A body in
+# any other type is refused (415), so that a form posted from another site (text/plain or
+# urlencoded, which a browser sends without asking this service) never reaches a route.
+JSON_TYPES = ("application/json", "application/geo+json")
+GPX_TYPES = ("application/gpx+xml", "application/xml", "text/xml")
+
+
+def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
+    """Refuse a body not declared as one of ``accepted`` (415)."""
+    declared = request.headers.get("content-type")
+    media = (declared or "").split(";")[0].strip().lower()
+    if media in accepted:
+        return
+    if not declared:
+        raise UnsupportedMediaTypeError(f"send the body with Content-Type {' or '.join(accepted)}; "
+                                        "it had none")
+    raise UnsupportedMediaTypeError(f"send the body with Content-Type {' or '.join(accepted)}, "
+                                    f"not {declared[:100]!r}")
+
+
+def _over_limit(request: Request) -> int:
+    """The body size limit; a declared Content-Length over it is refused (413) before reading."""
     limit = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body of {declared} bytes is over the limit of {limit}")
+    return limit
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, refused above the size limit (413) before it is all read."""
+    limit = _over_limit(request)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -74,15 +101,60 @@ async def raw_body(request: Request) -> bytes:
 
 
 async def json_body(request: Request) -> Any:
-    """The request body parsed as JSON, refused above the size limit (413)."""
+    """The request body parsed as JSON: refused above the size limit (413), sent as another media
+    type than JSON or GeoJSON (415), malformed (400), or holding the NUL character anywhere (422,
+    naming where: text in the database cannot hold it)."""
+    _over_limit(request)
+    _media_type(request, JSON_TYPES)
     body = await raw_body(request)
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    bad = limits.nul_paths(value)
+    if bad:
+        raise InvalidInput("the body holds the NUL character (U+0000), which no text may contain",
+                           [f"{where} cannot contain the NUL character (U+0000)" for where in bad[:50]])
+    return value
+
+
+async def gpx_body(request: Request) -> bytes:
+    """A GPX file as the request body: size limit (413), and a GPX or XML media type (415)."""
+    _over_limit(request)
+    _media_type(request, GPX_TYPES)
+    return await raw_body(request)
+
+
+def plain_parameters(request: Request) -> None:
+    """Refuse query and path parameters holding the NUL character (400 naming each, as other
+    malformed parameters): no text in the database can hold it, and no name, slug or date has it."""
+    bad = [f"query.{k.replace(limits.NUL, '?')}" for k, v in request.query_params.multi_items()
+           if limits.NUL in k or limits.NUL in v]
+    bad += [f"path.{k}" for k, v in request.path_params.items() if isinstance(v, str) and limits.NUL in v]
+    if bad:
+        raise BadRequest("invalid request parameters",
+                         [f"{where} cannot contain the NUL character (U+0000)" for where in bad])
+
+
+def feature_body(most: int, what: str):
+    """A dependency: the JSON body (see :func:`json_body`), refused when it is a FeatureCollection
+    of more than ``most`` features (``what`` names them in the message)."""
+
+    async def body(request: Request) -> Any:
+        value = await json_body(request)
+        features = value.get("features") if isinstance(value, dict) else None
+        if isinstance(features, list) and len(features) > most:
+            raise InvalidInput(f"{len(features)} {what} in one request, more than the limit of {most}")
+        return value
+
+    return body
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
 BodyDep = Annotated[Any, Depends(json_body)]
 RawBodyDep = Annotated[bytes, Depends(raw_body)]
+GpxBodyDep = Annotated[bytes, Depends(gpx_body)]
+FeaturesBodyDep = Annotated[Any, Depends(feature_body(limits.MAX_FEATURES_PER_REQUEST, "features"))]
+CandidatesBodyDep = Annotated[Any, Depends(feature_body(limits.MAX_CANDIDATE_SITES, "candidate sites"))]
+PlainParameters = Depends(plain_parameters)

@@ -62,8 +62,14 @@ class PayloadTooLarge(GridmapError):
     """A body over the configured size limit: 413."""
 
 
+class UnsupportedMediaTypeError(GridmapError):
+    """A body whose Content-Type the route does not take (JSON sent as a form, say): 415. (Named
+    ...Error so that gis.message_sources finds its messages.)"""
+
+
 STATUS[BadRequest] = 400
 STATUS[PayloadTooLarge] = 413
+STATUS[UnsupportedMediaTypeError] = 415
 
 
 def status_of(exc: GridmapError) -> int:

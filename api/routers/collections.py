@@ -11,21 +11,23 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pyproj import CRS
 
 from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
-from api.deps import BodyDep, ConnDep, SettingsDep
+from api.deps import ConnDep, FeaturesBodyDep, PlainParameters, SettingsDep
 from api.errors import BadRequest
 from gis import editing
 from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
 from gis.errors import PreconditionRequired
 from gis.layers import LAYERS, Layer, get_layer
+from gis.limits import MAX_ID, MAX_OFFSET
 from gis.store import feature_page, get_feature
 
-router = APIRouter(prefix="/collections", tags=["collections"])
+router = APIRouter(prefix="/collections", tags=["collections"], dependencies=[PlainParameters])
 GEOJSON = "application/geo+json"
+FeatureId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _collection(request: Request, layer: Layer) -> dict:
@@ -94,7 +96,7 @@ def describe_collection(request: Request, who: SignedIn, layer: str) -> dict:
 def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: SettingsDep,
           bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
           limit: Annotated[int | None, Query(ge=1)] = None,
-          offset: Annotated[int, Query(ge=0)] = 0,
+          offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
           jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None,
           crs: Annotated[Literal["CRS84", "gcj02"], Query(description="CRS84 (the data), or gcj02 to draw "
                                                                     "over Gaode / Tencent tiles")] = "CRS84",
@@ -124,7 +126,7 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
 
 @router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-def item(who: Viewer, layer: str, feature_id: int, conn: ConnDep) -> Response:
+def item(who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep) -> Response:
     """One feature, with its ETag."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
@@ -133,7 +135,7 @@ def item(who: Viewer, layer: str, feature_id: int, conn: ConnDep) -> Response:
 
 
 @router.post("/{layer}/items", status_code=201)
-def create(request: Request, who: Planner, layer: str, body: BodyDep, conn: ConnDep,
+def create(request: Request, who: Planner, layer: str, body: FeaturesBodyDep, conn: ConnDep,
            jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
            content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Create a Feature, or every Feature of a FeatureCollection (all or none)."""
@@ -148,7 +150,7 @@ def create(request: Request, who: Planner, layer: str, body: BodyDep, conn: Conn
 
 
 @router.put("/{layer}/items/{feature_id}")
-def replace(who: Planner, layer: str, feature_id: int, body: BodyDep, conn: ConnDep,
+def replace(who: Planner, layer: str, feature_id: FeatureId, body: FeaturesBodyDep, conn: ConnDep,
             if_match: Annotated[str | None, Header()] = None,
             content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Replace a feature; If-Match must carry its current ETag."""
@@ -160,7 +162,7 @@ def replace(who: Planner, layer: str, feature_id: int, body: BodyDep, conn: Conn
 
 
 @router.delete("/{layer}/items/{feature_id}", status_code=204)
-def delete(who: Planner, layer: str, feature_id: int, conn: ConnDep,
+def delete(who: Planner, layer: str, feature_id: FeatureId, conn: ConnDep,
            if_match: Annotated[str | None, Header()] = None) -> Response:
     """Delete a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Reader
-from api.deps import BodyDep, ConnDep, SettingsDep
+from api.deps import CandidatesBodyDep, ConnDep, FeaturesBodyDep, PlainParameters, SettingsDep
 from api.heavy import HeavyReader, heavy_job, pooled
 from api.webassets import folium_page
 from gis.coverage.analysis import analyse, parse_thresholds
@@ -17,8 +17,9 @@ from gis.coverage.outputs import map_html, to_geojson
 from gis.coverage.planning import compare_draft, compare_layout, load_siting, solve_siting
 from gis.crs import features_to_gcj02
 from gis.db import transaction
+from gis.limits import MAX_CAPACITY, MAX_ID
 
-router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"])
+router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"], dependencies=[PlainParameters])
 Facility = Literal["courier_zone", "post_station", "service_centre", "any"]
 Thresholds = Annotated[str | None, Query(description="metres, comma-separated (default 100,200,300)")]
 
@@ -26,7 +27,8 @@ Thresholds = Annotated[str | None, Query(description="metres, comma-separated (d
 @router.get("", summary="Walking distance from every building to its nearest facility")
 def coverage(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
              thresholds: Thresholds = None, paths: bool = False,
-             draft: Annotated[int | None, Query(description="a draft layout's facilities and grids")] = None,
+             draft: Annotated[int | None, Query(ge=1, le=MAX_ID,
+                                                description="a draft layout's facilities and grids")] = None,
              format: Literal["json", "geojson", "html"] = "json",
              crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
@@ -47,7 +49,7 @@ def coverage(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facil
 
 
 @router.post("/compare", summary="Compare a proposed layout of one kind of facility with the stored one")
-def compare(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: BodyDep,
+def compare(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: FeaturesBodyDep,
             facility: Literal["courier_zone", "post_station", "service_centre"] = "courier_zone",
             thresholds: Thresholds = None) -> dict:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
@@ -62,7 +64,7 @@ def suggest_sites(request: Request, who: HeavyReader, slug: str, settings: Setti
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
                   objective: Literal["cover", "median"] = "cover",
                   candidates: Literal["nodes", "sites"] = "nodes",
-                  capacity: Annotated[float | None, Query(gt=0)] = None) -> dict:
+                  capacity: Annotated[float | None, Query(gt=0, le=MAX_CAPACITY)] = None) -> dict:
     with heavy_job(request, who, "suggest"):
         with pooled(request) as conn, transaction(conn) as cur:  # the inputs, then no connection held
             inputs = load_siting(cur, slug, settings, facility=facility, candidates=candidates)
@@ -70,11 +72,11 @@ def suggest_sites(request: Request, who: HeavyReader, slug: str, settings: Setti
 
 
 @router.post("/suggest", summary="Where K new facilities help most, among candidate sites given as GeoJSON")
-def suggest_given(request: Request, who: HeavyReader, slug: str, settings: SettingsDep, body: BodyDep,
+def suggest_given(request: Request, who: HeavyReader, slug: str, settings: SettingsDep, body: CandidatesBodyDep,
                   facility: Facility = "courier_zone", add: Annotated[int, Query(ge=1, le=100)] = 1,
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
                   objective: Literal["cover", "median"] = "cover",
-                  capacity: Annotated[float | None, Query(gt=0)] = None) -> dict:
+                  capacity: Annotated[float | None, Query(gt=0, le=MAX_CAPACITY)] = None) -> dict:
     with heavy_job(request, who, "suggest"):
         with pooled(request) as conn, transaction(conn) as cur:
             inputs = load_siting(cur, slug, settings, facility=facility, candidates=body)

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.auth import Planner, Reader
-from api.deps import BodyDep, ConnDep
+from api.deps import BodyDep, ConnDep, PlainParameters
 from api.heavy import HeavyPlanner, heavy_job, pooled
 from gis.db import transaction
 from gis.errors import InvalidInput, PreconditionRequired
 from gis.grids import drafting, layouts
 from gis.grids.proposals import load_generation, propose, save_draft
+from gis.limits import MAX_ID, check_text
 
-router = APIRouter(tags=["grids"])
+router = APIRouter(tags=["grids"], dependencies=[PlainParameters])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+# A layout, grid or facility id (a database integer).
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _versions(if_match: str | None, table: str) -> dict[int, int]:
@@ -61,7 +64,7 @@ def generate(request: Request, who: HeavyPlanner, slug: str,
 
 
 @router.get("/jurisdictions/{slug}/grids/check", summary="Every problem of the published layout or a draft")
-def check(who: Reader, slug: str, conn: ConnDep, draft: int | None = None) -> dict:
+def check(who: Reader, slug: str, conn: ConnDep, draft: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict:
     with transaction(conn) as cur:
         state = layouts.load_state(cur, slug=slug, layout_id=draft)
         if state.jurisdiction.slug != slug:
@@ -77,10 +80,12 @@ def list_layouts(who: Reader, slug: str, conn: ConnDep) -> list[dict]:
 
 @router.post("/jurisdictions/{slug}/layouts", status_code=201, summary="A new draft (a copy of a layout)")
 def new_draft(who: Planner, slug: str, conn: ConnDep, body: BodyDep) -> dict:
-    if not isinstance(body, dict):
+    name, source = (body.get("name") or "", body.get("from_layout")) if isinstance(body, dict) else (None, None)
+    if not isinstance(name, str) or isinstance(source, bool) or not isinstance(source, int | None):
         raise InvalidInput('send {"name": "...", "from_layout": id (optional)}')
+    check_text(name, "'name'")
     with transaction(conn) as cur:
-        lid = layouts.create_draft(cur, slug, str(body.get("name") or ""), from_layout=body.get("from_layout"))
+        lid = layouts.create_draft(cur, slug, name, from_layout=source)
         return layouts.get_layout(cur, lid)
 
 
@@ -91,50 +96,50 @@ def history(who: Reader, slug: str, conn: ConnDep, limit: Annotated[int, Query(g
 
 
 @router.post("/jurisdictions/{slug}/layouts/{layout_id}/revert", summary="Publish again a layout published before")
-def revert(who: Planner, slug: str, layout_id: int, conn: ConnDep) -> dict:
+def revert(who: Planner, slug: str, layout_id: Id, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return layouts.revert(cur, slug, layout_id)
 
 
 @router.get("/layouts/{layout_id}", summary="A layout: its grids with ETags and metrics, zones")
-def get_draft(who: Reader, layout_id: int, conn: ConnDep) -> dict:
+def get_draft(who: Reader, layout_id: Id, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return drafting.draft_json(cur, layout_id)
 
 
 @router.get("/layouts/{layout_id}/compare", summary="A draft against the published layout")
-def compare(who: Reader, layout_id: int, conn: ConnDep) -> dict:
+def compare(who: Reader, layout_id: Id, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return layouts.compare(cur, layout_id)
 
 
 @router.post("/layouts/{layout_id}/publish", summary="Publish a draft, atomically")
-def publish(who: Planner, layout_id: int, conn: ConnDep) -> dict:
+def publish(who: Planner, layout_id: Id, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return layouts.publish(cur, layout_id)
 
 
 @router.put("/layouts/{layout_id}/grids/{grid_id}", summary="Move a grid's boundary (neighbours adjust)")
-def reshape(who: Planner, layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def reshape(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.reshape_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/buildings", summary="Move buildings into a grid")
-def move_buildings(who: Planner, layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep,
+def move_buildings(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: BodyDep,
                    if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.move_buildings(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/split", summary="Split a grid along a line")
-def split(who: Planner, layout_id: int, grid_id: int, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def split(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.split_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/merge/{other_id}", summary="Merge a neighbouring grid into this")
-def merge(who: Planner, layout_id: int, grid_id: int, other_id: int, conn: ConnDep, if_match: IfMatch = None) -> dict:
+def merge(who: Planner, layout_id: Id, grid_id: Id, other_id: Id, conn: ConnDep, if_match: IfMatch = None) -> dict:
     versions = _versions(if_match, "layout_grid")
     if grid_id not in versions or other_id not in versions:
         raise InvalidInput("If-Match must carry the ETags of both grids")
@@ -143,20 +148,20 @@ def merge(who: Planner, layout_id: int, grid_id: int, other_id: int, conn: ConnD
 
 
 @router.post("/layouts/{layout_id}/{layer}", status_code=201, summary="Add a courier zone or post station")
-def add_facility(who: Planner, layout_id: int, layer: str, conn: ConnDep, body: BodyDep) -> dict:
+def add_facility(who: Planner, layout_id: Id, layer: str, conn: ConnDep, body: BodyDep) -> dict:
     with transaction(conn) as cur:
         return drafting.add_facility(cur, layout_id, layer, body)
 
 
 @router.put("/layouts/{layout_id}/{layer}/{fid}", summary="Replace a courier zone or post station of a draft")
-def replace_facility(who: Planner, layout_id: int, layer: str, fid: int, conn: ConnDep, body: BodyDep,
+def replace_facility(who: Planner, layout_id: Id, layer: str, fid: Id, conn: ConnDep, body: BodyDep,
                      if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.replace_facility(cur, layout_id, layer, fid, body, _facility_version(if_match, layer, fid))
 
 
 @router.delete("/layouts/{layout_id}/{layer}/{fid}", status_code=204, summary="Remove a facility from a draft")
-def remove_facility(who: Planner, layout_id: int, layer: str, fid: int, conn: ConnDep,
+def remove_facility(who: Planner, layout_id: Id, layer: str, fid: Id, conn: ConnDep,
                     if_match: IfMatch = None) -> Response:
     with transaction(conn) as cur:
         drafting.remove_facility(cur, layout_id, layer, fid, _facility_version(if_match, layer, fid))

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import Reader, Scheduler, Viewer
-from api.deps import BodyDep, ConnDep, RawBodyDep, SettingsDep
+from api.deps import BodyDep, ConnDep, GpxBodyDep, PlainParameters, SettingsDep
 from api.heavy import HeavyReader, heavy_job, pooled
 from api.webassets import folium_page
 from gis.access import Forbidden
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
+from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
 from gis.patrol import schedule as sched
 from gis.patrol.maps import coverage_map
 from gis.patrol.records import parse_day, patrol_coverage, record_track, record_visits, visit_progress
@@ -28,7 +29,7 @@ from gis.patrol.service import Outputs, route_outputs, visit_outputs
 from gis.patrol.stewards import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits
 
-router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"])
+router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"], dependencies=[PlainParameters])
 GPX = "application/gpx+xml"
 RouteFormat = Literal["json", "gpx", "geojson", "txt", "html"]
 StartQ = Annotated[str | None, Query(description="LON,LAT; default: the community office",
@@ -59,7 +60,7 @@ def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -
 def route(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
           grid: Annotated[str | None, Query(description="only this grid (code)")] = None,
           compound: Annotated[str | None, Query(description="only this compound (name)")] = None,
-          workers: Annotated[int, Query(ge=1, le=50)] = 1, start: StartQ = None,
+          workers: Annotated[int, Query(ge=1, le=MAX_WORKERS)] = 1, start: StartQ = None,
           format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
     if who.grid_bound:  # a grid worker's route is their grid's
         if compound:
@@ -106,8 +107,8 @@ def schedule(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
 
 
 @router.post("/tracks", status_code=201, summary="Upload a GPX track a worker walked on a day")
-def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: RawBodyDep,
-                 worker: Annotated[str, Query(min_length=1)],
+def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
+                 worker: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)],
                  day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
     if not body:
         raise InvalidInput("send the GPX file as the request body")
@@ -150,11 +151,15 @@ def stewards(who: Reader, slug: str, conn: ConnDep) -> dict:
 def workers(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
     if not isinstance(body, dict):
         raise InvalidInput("send a JSON object: {name, role, home: [lon, lat], grid}")
+    name, role, grid = body.get("name") or "", body.get("role") or "", body.get("grid")
+    if not isinstance(name, str) or not isinstance(role, str) or not isinstance(grid, str | None):
+        raise InvalidInput("name, role and grid are text")
+    check_text(name, "'name'")
     home = body.get("home")
     if home is not None and not (isinstance(home, list) and len(home) == 2
                                  and all(isinstance(x, int | float) for x in home)):
         raise InvalidInput("home is [lon, lat] in degrees")
     with transaction(conn) as cur:
-        wid = add_worker(cur, slug, str(body.get("name") or ""), str(body.get("role") or ""),
-                         parse_lonlat(f"{home[0]},{home[1]}") if home else None, body.get("grid"))
+        wid = add_worker(cur, slug, name, role, parse_lonlat(f"{home[0]},{home[1]}") if home else None,
+                         grid)
     return {"id": wid}
