@@ -1,28 +1,83 @@
 """schemathesis against the app's own OpenAPI, on the real server and database: no answer is a
 5xx, and every documented response matches its schema. Path and query parameters naming a
 jurisdiction are pinned to a copy of Huamao, so generated requests reach real data; they are sent
-as an admin, so that they get past sign-in to the code behind."""
+as an admin, so that they get past sign-in to the code behind.
+
+Besides what the schema allows (and, in negative mode, what it forbids), every string may hold the
+NUL character (``allow-x00``, any UTF-8 code point), the coverage phase tries each parameter's
+boundaries (``ge``/``le`` ± 1, empty and longest text), and a hook swaps parameters for values at
+and past the limits of the database's types and of gridmap's (NUL, 2^31, 2^63, 1e30, NaN, the
+first and last accepted day and the days beyond them, 10,000 characters): none may give a 5xx.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+# Written next to the run's config and loaded by schemathesis (SCHEMATHESIS_HOOKS).
+HOOKS = '''
+import os
+
+import schemathesis
+from hypothesis import strategies as st
+
+EDGES = st.sampled_from([
+    "\\x00", "a\\x00b", "huamao\\x00", "\\x00" * 3, "", " ", "x" * 10_000, "名" * 201, "\\uffff", "\\U0001f600",
+    "0", "-1", "1", "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808",
+    "99999999999999999999", "1e30", "-1e30", "1e308", "1e309", "NaN", "inf", "-inf", "0.1", "1,2,3,4",
+    "1999-12-31", "2000-01-01", "2099-12-31", "2100-01-01", "0001-01-01", "9999-12-31", "2027-02-30",
+])
+
+
+def _sent(values):
+    """Keep a note of the NULs drawn, for the test to check that the hook ran."""
+    if any("\\x00" in str(v) for v in values.values()):
+        with open(os.environ["GRIDMAP_FUZZ_NOTES"], "a", encoding="utf-8") as f:
+            f.write(repr(values)[:200] + "\\n")
+    return values
+
+
+def _edges(values):
+    if not values:
+        return st.just(values)
+    return st.fixed_dictionaries({k: st.one_of(st.just(v), EDGES) for k, v in values.items()}).map(_sent)
+
+
+@schemathesis.hook
+def flatmap_query(ctx, query):
+    return _edges(query)
+
+
+@schemathesis.hook
+def flatmap_path_parameters(ctx, path_parameters):
+    return _edges(path_parameters)
+'''
 
 
 def test_no_server_errors_and_responses_match_the_schema(server, copy_of, tmp_path, admin_token):
     slug = copy_of("huamao")
     config = tmp_path / "schemathesis.toml"
-    config.write_text(f'[parameters]\n"path.slug" = "{slug}"\n"query.jurisdiction" = "{slug}"\n', encoding="utf-8")
+    config.write_text(f'[parameters]\n"path.slug" = "{slug}"\n"query.jurisdiction" = "{slug}"\n'
+                      '[generation]\nmode = "all"\nallow-x00 = true\ncodec = "utf-8"\n', encoding="utf-8")
+    (tmp_path / "gridmap_fuzz_hooks.py").write_text(HOOKS, encoding="utf-8")
     st = Path(sys.executable).with_name("st")
+    notes = tmp_path / "nul-sent.txt"
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "gridmap_fuzz_hooks", "GRIDMAP_FUZZ_NOTES": str(notes),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run(
         [str(st), "--config-file", str(config), "run", f"{server}/openapi.json",
          "--checks", "not_a_server_error,response_schema_conformance",
          "--header", f"Authorization: Bearer {admin_token}",
+         "--phases", "examples,coverage,fuzzing,stateful",
          # printing starts a browser per example; signing out would end the run's own session
-         "--max-examples", "5", "--exclude-path-regex", "print|/auth/logout", "--workers", "2",
+         "--max-examples", "15", "--exclude-path-regex", "print|/auth/logout", "--workers", "2",
          "--seed", "20261123"],
-        capture_output=True, text=True, timeout=600)
-    tail = "\n".join(proc.stdout.splitlines()[-40:])
-    assert proc.returncode == 0, tail
+        capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+    tail = "\n".join(proc.stdout.splitlines()[-60:])
+    assert proc.returncode == 0, tail + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "generated" in proc.stdout
+    assert "✅ Coverage" in proc.stdout  # the boundaries were tried
+    assert notes.exists() and len(notes.read_text(encoding="utf-8").splitlines()) >= 20  # and NULs sent
