@@ -55,6 +55,9 @@ MAX_ID = 2_147_483_647
 MAX_OFFSET = 1_000_000_000
 # A facility's capacity in households, for siting.
 MAX_CAPACITY = 1_000_000
+# A walking distance asked about (coverage thresholds, siting's "within"), and how many at once.
+MAX_DISTANCE_M = 10_000
+MAX_THRESHOLDS = 10
 
 NUL = "\x00"
 # Text properties holding notes rather than names.

@@ -19,6 +19,7 @@ import shapely
 from psycopg2.extensions import cursor as Cursor
 from shapely.geometry.base import BaseGeometry
 
+from gis import limits
 from gis.coverage.distance import Nearest, nearest_facilities, path_to_facility
 from gis.db import read_sql
 from gis.errors import InvalidInput
@@ -148,6 +149,8 @@ def parse_thresholds(text: str | None, default: tuple[float, ...]) -> list[float
         values = sorted({float(x) for x in text.split(",") if x.strip()})
     except ValueError:
         raise InvalidInput(f"thresholds are metres separated by commas, got {text!r}") from None
+    if len(values) > limits.MAX_THRESHOLDS or not all(v <= limits.MAX_DISTANCE_M for v in values):  # NaN too
+        raise InvalidInput(f"give at most {limits.MAX_THRESHOLDS} thresholds of at most {limits.MAX_DISTANCE_M} m")
     if not values or values[0] <= 0:
         raise InvalidInput("thresholds must be positive metres")
     return values

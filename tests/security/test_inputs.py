@@ -107,6 +107,13 @@ def test_nul_in_query_and_path_parameters_is_refused_naming_them(client, conn):
     assert all(CJK.search(p) for p in zh["problems"])
 
 
+@pytest.mark.parametrize("thresholds", ["1e400", "inf", "nan", "100,nan", "10001", ",".join(map(str, range(1, 12)))])
+def test_coverage_thresholds_are_finite_and_bounded(client, thresholds):
+    """NaN and infinite thresholds were 500s (JSON has no such numbers)."""
+    body = problem(client.get("/coverage/huamao", params={"thresholds": thresholds}), 422)
+    assert body["detail"] == "give at most 10 thresholds of at most 10000 m"
+
+
 def test_nul_that_reaches_the_database_layer_is_refused_there_too(client, conn):
     """Routes without their own check (tiles, pages) and the command line: the transaction turns
     psycopg2's refusal into a clear message instead of a 500."""
