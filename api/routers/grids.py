@@ -3,9 +3,11 @@ Reading needs a role that reads the whole jurisdiction; every change needs a pla
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from shapely.errors import ShapelyError
+from shapely.geometry import shape
 
 from api.auth import Planner, Reader
 from api.deps import BodyDep, ConnDep, PlainParameters
@@ -20,6 +22,25 @@ router = APIRouter(tags=["grids"], dependencies=[PlainParameters])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 # A layout, grid or facility id (a database integer).
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _geometry(what: str):
+    """A dependency: the JSON body, refused (422) unless it is one GeoJSON geometry, or a Feature
+    of one, that can be read (a FeatureCollection or coordinates that are not numbers were 500s)."""
+
+    def body(value: BodyDep) -> Any:
+        geom = value.get("geometry", value) if isinstance(value, dict) else None
+        try:
+            shape(geom)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError, ShapelyError):
+            raise InvalidInput(f"send a GeoJSON {what} (a Feature or a geometry)") from None
+        return value
+
+    return Depends(body)
+
+
+PolygonBody = Annotated[Any, _geometry("polygon")]
+LineBody = Annotated[Any, _geometry("line")]
 
 
 def _versions(if_match: str | None, table: str) -> dict[int, int]:
@@ -120,7 +141,8 @@ def publish(who: Planner, layout_id: Id, conn: ConnDep) -> dict:
 
 
 @router.put("/layouts/{layout_id}/grids/{grid_id}", summary="Move a grid's boundary (neighbours adjust)")
-def reshape(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def reshape(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: PolygonBody,
+            if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.reshape_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 
@@ -133,7 +155,7 @@ def move_buildings(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/split", summary="Split a grid along a line")
-def split(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: BodyDep, if_match: IfMatch = None) -> dict:
+def split(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: LineBody, if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
         return drafting.split_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
 

@@ -390,6 +390,47 @@ def test_a_json_body_must_say_it_is_json(client, conn, copy_of, content_type):
     assert count(conn, "history") == before
 
 
+# Bodies of the right media type but the wrong shape: what each JSON route must refuse in words.
+ODD_BODIES = [
+    None, [], {}, "x", 1, [None], {"type": "Feature"}, {"type": "FeatureCollection"},
+    {"type": "FeatureCollection", "features": None}, {"type": "FeatureCollection", "features": [None, 1, "x", {}]},
+    {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": "x"}, "properties": {}},
+    {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[1e308, 1e308]]]}, "properties": {}},
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": []}, "properties": {"name": 1e308}},
+    {"type": "Feature", "geometry": {"type": "GeometryCollection", "geometries": []}},
+    {**ZONE, "properties": {"name": ["a"], "capacity": 1e308, "hours": {"a": 1}, "kind": [], "building_id": 9e18}},
+    {**ZONE, "properties": {"name": "a", "capacity": -1, "building_id": 2**62}},
+    {"buildings": [None, "a", 1e308, 2**62, -1]}, {"name": None, "from_layout": 2**62},
+    {"name": 1, "role": 2, "home": [1e308, 1e308], "grid": 1},
+    [{"building_id": 2**62, "worker": "a", "day": 20250101, "kind": "small"}],
+    {"type": "Feature", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},
+     "geometry": {"type": "Point", "coordinates": [1e300, 1e300]},
+     "properties": {"name": "a", "kind": "parcel_locker"}},
+]
+
+
+def test_every_json_route_refuses_odd_bodies_in_words(client, copy_of):
+    """A FeatureCollection where a geometry goes, or coordinates that are not numbers, were 500s
+    on the grid edits; every JSON route, every layer, each of these bodies: never a 5xx, never
+    database text."""
+    slug = copy_of("huamao")
+    layout = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "t"}).json()["id"]
+    draft = client.get(f"/layouts/{layout}").json()
+    grids = [g["id"] for g in draft["grids"]["features"]]
+    fill = {"slug": slug, "layout_id": layout, "grid_id": grids[0], "other_id": grids[1], "feature_id": 1,
+            "fid": draft["courier_zones"]["features"][0]["id"], "code": "110105015001001"}
+    headers = {"If-Match": ",".join(g["properties"]["etag"] for g in draft["grids"]["features"])}
+    failed = []
+    for method, path in _json_routes():
+        for layer in ("courier_zone", "post_station", "grid", "building") if "{layer}" in path else ("-",):
+            url = path.format(**fill, layer=layer) + f"?jurisdiction={slug}"
+            for body in ODD_BODIES:
+                r = client.request(method, url, json=body, headers=headers)
+                if r.status_code >= 500 or LEAKS.search(r.text):  # some are fine: a zone with odd extra properties
+                    failed.append(f"{method} {url} {json.dumps(body)[:100]}: {r.status_code} {r.text[:200]}")
+    assert not failed, "\n".join(failed)
+
+
 def test_json_and_geojson_media_types_are_accepted(client, copy_of):
     slug = copy_of("huamao")
     for content_type in ("application/json", "application/geo+json", "application/json; charset=utf-8",
