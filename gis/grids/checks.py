@@ -80,6 +80,12 @@ class Building:
     geom: BaseGeometry  # metric footprint
     households: float = 0.0
     residents: float = 0.0
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How problems name it: by its name (and id), as planners know it."""
+        return f"{self.name} (#{self.id})" if self.name else f"#{self.id}"
 
 
 @dataclass
@@ -162,11 +168,11 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
     rep.assignment = assignment
     by_id = {b.id: b for b in buildings}
     for bid, codes in cut:
-        add(Problem("building_split", codes[0], f"building {bid} is cut by the boundary of grids "
+        add(Problem("building_split", codes[0], f"building {by_id[bid].label} is cut by the boundary of grids "
                     f"{', '.join(codes)}", by_id[bid].geom))
     for bid, code in assignment.items():
         if code is None:
-            add(Problem("building_unassigned", None, f"building {bid} is in no grid", by_id[bid].geom))
+            add(Problem("building_unassigned", None, f"building {by_id[bid].label} is in no grid", by_id[bid].geom))
     if target:
         hh = {g.code: 0.0 for g in grids}
         for b in buildings:

@@ -146,8 +146,13 @@ def draft_json(cur: Cursor, layout_id: int) -> dict:
                 "WHERE layout_id = %s ORDER BY id", (layout_id,))
     zones = [{"type": "Feature", "id": i, "geometry": json.loads(g),
               "properties": {"name": n, "capacity": c, "version": v}} for i, v, n, c, g in cur.fetchall()]
+    cur.execute("SELECT id, version, name, kind, ST_AsGeoJSON(geom, 7) FROM layout_post_station "
+                "WHERE layout_id = %s ORDER BY id", (layout_id,))
+    stations = [{"type": "Feature", "id": i, "geometry": json.loads(g),
+                 "properties": {"name": n, "kind": k, "version": v}} for i, v, n, k, g in cur.fetchall()]
     return {"layout": state.layout, "grids": {"type": "FeatureCollection", "features": feats},
-            "courier_zones": {"type": "FeatureCollection", "features": zones}}
+            "courier_zones": {"type": "FeatureCollection", "features": zones},
+            "post_stations": {"type": "FeatureCollection", "features": stations}}
 
 
 # Facilities in drafts: the draft table and the columns its features carry.

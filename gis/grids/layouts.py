@@ -102,9 +102,9 @@ def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = Non
                     "WHERE jurisdiction_id = %s ORDER BY code", (srid, jur.id))
     grids = [Grid(code, _metric_polygon(shapely.from_wkb(bytes(g))), name, gid)
              for gid, code, name, g in cur.fetchall()]
-    cur.execute("SELECT id, ST_AsBinary(ST_Transform(geom, %s)), coalesce(households, 0), coalesce(residents, 0) "
-                "FROM building WHERE jurisdiction_id = %s ORDER BY id", (srid, jur.id))
-    buildings = [Building(i, shapely.from_wkb(bytes(g)), h, r) for i, g, h, r in cur.fetchall()]
+    cur.execute("SELECT id, ST_AsBinary(ST_Transform(geom, %s)), coalesce(households, 0), coalesce(residents, 0), "
+                "name FROM building WHERE jurisdiction_id = %s ORDER BY id", (srid, jur.id))
+    buildings = [Building(i, shapely.from_wkb(bytes(g)), h, r, n) for i, g, h, r, n in cur.fetchall()]
     to_metric, to_wgs84 = _transformers(jur)
     return State(jur, lay, boundary, grids, buildings, to_metric, to_wgs84)
 

@@ -63,8 +63,11 @@ OPEN_ALL = """() => {
   let opened = 0;
   for (const m of new Set(maps)) {
     m.eachLayer((l) => {
-      const box = l.getBounds && l.getBounds();
-      const at = l.getLatLng ? l.getLatLng() : (box && box.isValid() ? box.getCenter() : null);
+      let at = null;
+      try {  // a group of groups (a layer with its labels) has no bounds of its own
+        const box = l.getBounds && l.getBounds();
+        at = l.getLatLng ? l.getLatLng() : (box && box.isValid() ? box.getCenter() : null);
+      } catch (e) { at = null; }
       if (!at) return;
       l.fire("mouseover", { latlng: at }, true);
       l.fire("click", { latlng: at }, true);

@@ -18,6 +18,15 @@ window.GRIDMAP_I18N = {
     building_split: "楼栋被网格边界分割", building_unassigned: "楼栋不在任何网格内",
     households_out_of_tolerance: "户数超出允许偏差", invalid_code: "网格编码无效", thin_part: "网格有尖角或细长条",
     sign_in: "登录", username: "用户名", password: "密码", logout: "退出",
+    details: "▲ 详情", cancel: "取消", patrol_coverage_long: "近 7 日巡查覆盖（已走道路长度占比）", households_unit: "户", fold: "▼ 收起", legend: "图例", grid_n: "网格", not_allowed_layer: "无权查看此图层",
+    social_worker: "社工", grid_worker: "网格员", steward_retired: "小巷管家（退休党员）",
+    steward_working: "小巷管家（在职党员）", volunteer: "志愿者", patrol_coverage_of: "已走道路长度占比",
+    no_grid: "没有这个网格", route_n: "路线", draft_default: "草案", before_first_publish: "首次发布前的方案",
+    confirm_publish: "发布后，此草案将替换现行网格方案。确定发布吗？", drag_hint: "拖动网格或停车区的顶点即可修改边界；每次修改都会立即检查。",
+    forbidden_page: "无权打开此页面", back_home: "回到一张图", service_area: "服务范围",
+    start: "起点", rest_day: "今天不是工作日，不安排巡查", walk_total: "全程 {m} 米，约 {min} 分钟",
+    visits_today: "今日走访楼栋", no_visits: "今日无走访", visit_small: "小走访", visit_big: "大走访",
+    walk_direction: "箭头：行走方向", contact: "联系", community_office: "{name}居委会", hh: "{n}户",
     wrong_password: "用户名或密码错误", too_many: "失败次数过多，请稍后再试（秒）：", forbidden: "无权查看",
   },
   en: {
@@ -38,6 +47,17 @@ window.GRIDMAP_I18N = {
     building_split: "Building cut by a grid boundary", building_unassigned: "Building in no grid",
     households_out_of_tolerance: "Households off target", invalid_code: "Invalid grid code", thin_part: "Spike or thin strip",
     sign_in: "Sign in", username: "User name", password: "Password", logout: "Sign out",
+    details: "▲ Details", cancel: "Cancel", patrol_coverage_long: "Patrol coverage, last 7 days (share of street length walked)", households_unit: " hh", fold: "▼ Fold", legend: "Legend", grid_n: "Grid", not_allowed_layer: "Not allowed for your role",
+    social_worker: "social worker", grid_worker: "grid worker", steward_retired: "lane steward (retired member)",
+    steward_working: "lane steward (working member)", volunteer: "volunteer", patrol_coverage_of: "share of street length walked",
+    no_grid: "No such grid", route_n: "Route", draft_default: "Draft", before_first_publish: "Layout before the first publish",
+    confirm_publish: "Publishing replaces the current grid layout with this draft. Publish?",
+    drag_hint: "Drag a vertex of a grid or a courier zone to move its boundary; each edit is checked at once.",
+    forbidden_page: "You may not open this page", back_home: "Back to the map", service_area: "Service area",
+    start: "Start", rest_day: "Not a working day: no patrol today", walk_total: "{m} m in all, about {min} min",
+    visits_today: "Buildings to visit today", no_visits: "No building visits today", visit_small: "short visit",
+    visit_big: "full visit", walk_direction: "Arrows: walking direction", contact: "Contact",
+    community_office: "{name} community office", hh: "{n} households",
     wrong_password: "Wrong user name or password", too_many: "Too many failed attempts; try again in (s):",
     forbidden: "Not allowed",
   },
@@ -94,11 +114,17 @@ window.lines = function (...texts) {
     return r;
   };
 })();
+// Who is signed in (asked once a page): name, role, reach, and the actions the role may take.
+window.gridmapMe = function () {
+  if (!window.gridmapMePromise) {
+    window.gridmapMePromise = fetch("/auth/me").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  }
+  return window.gridmapMePromise;
+};
 // Who is signed in, and the way out, in the bar before the language switch.
 window.gridmapUser = async function (before) {
-  const r = await fetch("/auth/me");
-  if (!r.ok) return;
-  const me = await r.json();
+  const me = await gridmapMe();
+  if (!me) return;
   const who = document.createElement("span");
   who.id = "user";
   who.textContent = `${me.username} · ${gridmapLang() === "en" ? me.role : me.role_zh}`;
@@ -126,6 +152,24 @@ window.gridmapHeader = function (slug, titleKey, { user = true } = {}) {
   if (back) {
     back.textContent = t("back");
     back.href = `/?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
+  }
+  // On a phone the side panel is a bottom sheet: a handle opens and folds it.
+  const side = document.getElementById("side");
+  if (side) {  // it scrolls: reachable from the keyboard, and named
+    side.tabIndex = 0;
+    side.setAttribute("role", "region");
+    side.setAttribute("aria-label", t("details").replace(/^[▲▼] /, ""));
+  }
+  if (side && !document.getElementById("sheet-handle")) {
+    const handle = el("button", { id: "sheet-handle", type: "button" }, t("details"));
+    handle.setAttribute("aria-expanded", "false");
+    handle.onclick = () => {
+      const open = document.body.classList.toggle("sheet-open");
+      handle.setAttribute("aria-expanded", String(open));
+      handle.textContent = open ? t("fold") : t("details");
+      if (window.gridmapMap) setTimeout(() => window.gridmapMap.invalidateSize(), 50);
+    };
+    side.prepend(handle);
   }
   const langButton = document.getElementById("lang");
   langButton.textContent = t("language");

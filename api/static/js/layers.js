@@ -1,13 +1,35 @@
-// Our own layers, drawn from the API's GeoJSON: styles, tooltips and popups, in the page's language.
+// Our own layers, drawn from the API's GeoJSON: styles, panes, tooltips, popups and labels, in the
+// page's language. Every value from data reaches the page as text (el(), lines()).
 window.gridmapLayers = (function () {
+  // One colour and one line style a layer, told apart at a glance and in greyscale print: the
+  // boundary thick and dashed, grids solid and strong, compounds dotted and quiet, streets grey.
   const styles = {
-    jurisdiction: { color: "#222", weight: 3, fill: false },
-    compound: { color: "#4393c3", weight: 1, dashArray: "4 4", fillOpacity: 0.05 },
-    grid: { color: "#d6604d", weight: 2, fillOpacity: 0.08 },
-    building: { color: "#333", weight: 1, fillColor: "#bbb", fillOpacity: 0.7 },
-    courier_zone: { color: "#1a9850", weight: 2, fillOpacity: 0.5 },
-    street_edge: { color: "#777", weight: 3 },
+    jurisdiction: { color: "#111", weight: 4, dashArray: "10 6", fill: false, interactive: false },
+    compound: { color: "#475569", weight: 1.5, dashArray: "2 5", fillColor: "#94a3b8", fillOpacity: 0.06, interactive: false },
+    grid: { color: "#c2410c", weight: 3, fillColor: "#fdba74", fillOpacity: 0.06 },
+    building: { color: "#4b5563", weight: 1, fillColor: "#cbd5e1", fillOpacity: 0.85 },
+    courier_zone: { color: "#15803d", weight: 2, fillColor: "#4ade80", fillOpacity: 0.45 },
+    street_edge: { color: "#9ca3af", weight: 3 },
   };
+  const station = { radius: 6, color: "#fff", weight: 2, fillColor: "#7e22ce", fillOpacity: 1 };
+  // Patrol routes: none is the grids' orange, the zones' green or the stations' purple.
+  const routeColours = ["#1d4ed8", "#be185d", "#0f766e", "#a16207"];
+  const coverageColours = { 100: "#16a34a", 200: "#eab308", 300: "#f97316" };
+  // Panes keep the drawing order fixed whatever is switched off and on: grids under what is in
+  // them (so a building or zone answers its own hover), above the compounds; the boundary on top.
+  const PANES = [["gm-compound", 401], ["gm-grid", 402], ["gm-street", 403], ["gm-building", 404],
+    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-station", 408]];
+  const paneOf = { jurisdiction: "gm-boundary", compound: "gm-compound", grid: "gm-grid", street_edge: "gm-street",
+    building: "gm-building", courier_zone: "gm-zone" };
+
+  function panes(map) {
+    for (const [name, z] of PANES) {
+      if (!map.getPane(name)) map.createPane(name).style.zIndex = String(z);
+    }
+  }
+  L.Map.addInitHook(function () { panes(this); });  // every map of our pages has them
+  // A community fills the screen it is shown on (a phone's too), not the nearest whole zoom.
+  L.Map.mergeOptions({ zoomSnap: 0.25, zoomDelta: 0.5 });
 
   // Over Gaode tiles (GCJ-02) our WGS84 data are drawn shifted: the service shifts them.
   const params = new URLSearchParams(location.search);
@@ -27,13 +49,18 @@ window.gridmapLayers = (function () {
       .map(([k, v]) => el("tr", {}, el("td", {}, t(k)), el("td", {}, v)));
   }
 
+  // A grid's short name on the map: its sequence (the code's last 3 digits) and its name.
+  function gridLabel(p) {
+    return `${t("grid_n")} ${String(p.code).slice(-3)}${p.name ? ` ${p.name}` : ""}`;
+  }
+
   function geojson(name, fc, slug) {
-    const opts = { style: () => styles[name] || {} };
+    const opts = { style: () => styles[name] || {}, pane: paneOf[name], interactive: (styles[name] || {}).interactive !== false };
     if (name === "grid") {
       opts.onEachFeature = (f, l) => {
         const p = f.properties;
         const link = `/grids/${encodeURIComponent(p.code)}?jurisdiction=${encodeURIComponent(slug)}&lang=${gridmapLang()}`;
-        l.bindTooltip(lines(p.code, p.name), { sticky: true });
+        l.bindTooltip(lines(gridLabel(p), p.leader ? `${t("leader")} ${p.leader}` : ""), { sticky: true });
         l.bindPopup(el("div", {},
           el("table", { className: "numbers" }, rows([["code", p.code], ["name", p.name], ["leader", p.leader]])),
           el("a", { className: "open-grid", href: link }, t("open_grid"))));
@@ -42,7 +69,7 @@ window.gridmapLayers = (function () {
     } else if (name === "building") {
       opts.onEachFeature = (f, l) => l.bindTooltip(
         lines(`${f.properties.name || ""} · ${t("households")} ${f.properties.households ?? "-"}`), { sticky: true });
-    } else if (name === "courier_zone" || name === "compound" || name === "street_edge") {
+    } else if (name === "courier_zone" || name === "street_edge") {
       opts.onEachFeature = (f, l) => l.bindTooltip(lines(f.properties.name || ""), { sticky: true });
     }
     return L.geoJSON(fc, opts);
@@ -50,26 +77,30 @@ window.gridmapLayers = (function () {
 
   function stations(fc) {
     return L.geoJSON(fc, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#762a83", fillOpacity: 0.9 }),
+      pointToLayer: (f, ll) => L.circleMarker(ll, { ...station, pane: "gm-station" }),
       onEachFeature: (f, l) => l.bindTooltip(lines(`${f.properties.name} (${f.properties.kind})`)),
     });
   }
 
-  const routeColours = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3"];
+  function routeColour(worker) {
+    return routeColours[(worker - 1) % routeColours.length];
+  }
+
   function patrol(fc) {
     return L.geoJSON(fc, {
+      pane: "gm-route",
       filter: (f) => f.geometry.type === "LineString",
-      style: (f) => ({ color: routeColours[(f.properties.worker - 1) % routeColours.length], weight: 4, opacity: 0.8 }),
+      style: (f) => ({ color: routeColour(f.properties.worker), weight: 5, opacity: 0.85 }),
       onEachFeature: (f, l) => l.bindTooltip(
         lines(`${t("route")} ${f.properties.worker} · #${f.properties.seq} ${f.properties.name || ""}`)),
     });
   }
 
   function coverage(fc) {
-    const colours = { 100: "#1a9850", 200: "#fee08b", 300: "#fc8d59" };
     return L.geoJSON(fc, {
+      pane: "gm-route",
       filter: (f) => f.properties.layer === "service_area" && f.geometry,
-      style: (f) => ({ color: colours[f.properties.within_m] || "#d73027", weight: 1, fillOpacity: 0.15 }),
+      style: (f) => ({ color: coverageColours[f.properties.within_m] || "#dc2626", weight: 1, fillOpacity: 0.18 }),
     });
   }
 
@@ -98,7 +129,8 @@ window.gridmapLayers = (function () {
     const tj = await (await fetch(`/tiles/${layer}.json?jurisdiction=${encodeURIComponent(slug)}`)).json();
     const style = {};
     style[layer] = styles[layer] ? { ...styles[layer], fill: layer !== "street_edge", fillColor: styles[layer].fillColor || "#bbb" } : {};
-    return L.vectorGrid.protobuf(tj.tiles[0], { vectorTileLayerStyles: style, maxNativeZoom: 22, interactive: false });
+    return L.vectorGrid.protobuf(tj.tiles[0], { vectorTileLayerStyles: style, maxNativeZoom: 22, interactive: false,
+                                                 pane: paneOf[layer] });
   }
 
   async function count(layer, slug) {
@@ -106,5 +138,6 @@ window.gridmapLayers = (function () {
     return (await r.json()).numberMatched;
   }
 
-  return { items, geojson, stations, patrol, coverage, rows, tiles, basemap, crs, vectorTiles, count };
+  return { items, geojson, stations, patrol, coverage, rows, tiles, basemap, crs, vectorTiles, count, panes,
+           styles, station, routeColours, routeColour, coverageColours, gridLabel };
 })();

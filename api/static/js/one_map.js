@@ -1,13 +1,13 @@
-// 一张图: one map of a community, every layer ours, served by this service (no outside host).
+// 一张图: one map of a community, every layer ours, served by this service (no outside host);
+// every grid, compound and street labelled, a legend of what is shown.
 (async function () {
   const slug = document.body.dataset.jurisdiction;
   gridmapHeader(slug, "title");
+  const L_ = gridmapLayers;
   const select = document.getElementById("jurisdiction");
-  const all = await gridmapLayers.items("jurisdiction", "").catch(() => null);
-  const juris = all ? all.features : [];
-  for (const f of juris) {
-    const o = document.createElement("option");
-    o.value = f.properties.jurisdiction; o.textContent = f.properties.name;
+  const all = await L_.items("jurisdiction", "").catch(() => null);
+  for (const f of all ? all.features : []) {
+    const o = el("option", { value: f.properties.jurisdiction }, f.properties.name);
     if (f.properties.jurisdiction === slug) o.selected = true;
     select.appendChild(o);
   }
@@ -15,39 +15,75 @@
     const u = new URL(location.href); u.searchParams.set("jurisdiction", select.value); location.href = u.pathname + u.search;
   };
 
-  const config = await (await fetch("/config")).json();
+  const [config, me] = await Promise.all([fetch("/config").then((r) => r.json()), gridmapMe()]);
+  const may = new Set((me && me.may) || []);
   const baseSelect = document.getElementById("basemap");
   for (const b of config.basemaps) {
-    const o = document.createElement("option");
-    o.value = b; o.textContent = t(b);
-    if (b === gridmapLayers.basemap) o.selected = true;
+    const o = el("option", { value: b }, t(b));
+    if (b === L_.basemap) o.selected = true;
     baseSelect.appendChild(o);
   }
   baseSelect.onchange = () => {
     const u = new URL(location.href); u.searchParams.set("basemap", baseSelect.value); location.href = u.pathname + u.search;
   };
 
-  const map = L.map("map", { zoomControl: true, preferCanvas: false });
-  const base = gridmapLayers.tiles(config);
+  const phone = window.matchMedia("(max-width: 700px)").matches;
+  const map = L.map("map", { zoomControl: true });
+  L_.panes(map);
+  const base = L_.tiles(config);
   if (base) base.addTo(map);
   window.gridmapMap = map;
   L.control.scale({ imperial: false }).addTo(map);
-  const control = L.control.layers({}, {}, { collapsed: false }).addTo(map);
+  const control = L.control.layers({}, {}, { collapsed: phone }).addTo(map);
   const overlays = {};
-  // Every layer is asked for at once; they are added in drawing order as they arrive.
-  const large = gridmapLayers.crs === "" && (await gridmapLayers.count("building", slug)) > config.tiles_above;
+  const labels = gridmapLabels.create(map);
+  const S = L_.styles;
+  let routes = 0;
+  const legend = gridmapLegend.create(map, () => ({
+    boundary: [["line", S.jurisdiction, t("boundary")]],
+    compounds: [["area", S.compound, t("compounds")]],
+    grids: [["area", S.grid, t("grids")]],
+    streets: [["line", S.street_edge, t("streets")]],
+    buildings: [["area", S.building, t("buildings")]],
+    courier_zones: [["area", S.courier_zone, t("courier_zones")]],
+    stations: [["point", L_.station, t("stations")]],
+    patrol: Array.from({ length: routes }, (_, k) => ["line", { color: L_.routeColour(k + 1), weight: 5 },
+                                                        `${t("route")} ${k + 1}`]),
+    coverage: Object.entries(L_.coverageColours).map(([m, c]) => ["area", { color: c, fillColor: c, fillOpacity: 0.3 },
+                                                                   `${t("service_area")} ≤ ${m} ${t("metres")}`]),
+  }), overlays);
+
+  // Every layer is asked for at once; they are added as they arrive, each in its own pane.
+  const large = L_.crs === "" && (await L_.count("building", slug)) > config.tiles_above;
   document.body.dataset.tiles = large ? "vector" : "geojson";
-  const fetchItems = (layer) => gridmapLayers.items(layer, slug);
+  const fetchItems = (layer) => L_.items(layer, slug);
+  const withLabels = (layer, group) => L.layerGroup([layer, group]);
   const plan = [
-    ["boundary", fetchItems("jurisdiction"), (fc) => gridmapLayers.geojson("jurisdiction", fc, slug)],
-    ["compounds", fetchItems("compound"), (fc) => gridmapLayers.geojson("compound", fc, slug)],
-    ["streets", large ? gridmapLayers.vectorTiles("street_edge", slug) : fetchItems("street_edge"),
-     (x) => (large ? x : gridmapLayers.geojson("street_edge", x, slug))],
-    ["buildings", large ? gridmapLayers.vectorTiles("building", slug) : fetchItems("building"),
-     (x) => (large ? x : gridmapLayers.geojson("building", x, slug))],
-    ["courier_zones", fetchItems("courier_zone"), (fc) => gridmapLayers.geojson("courier_zone", fc, slug)],
-    ["stations", fetchItems("post_station"), (fc) => gridmapLayers.stations(fc)],
-    ["grids", fetchItems("grid"), (fc) => gridmapLayers.geojson("grid", fc, slug)],
+    ["boundary", fetchItems("jurisdiction"), (fc) => L_.geojson("jurisdiction", fc, slug)],
+    ["compounds", fetchItems("compound"), (fc) => {
+      const layer = L_.geojson("compound", fc, slug);
+      labels.polygons("compound", layer, (p) => p.name);
+      return withLabels(layer, labels.groups.compound);
+    }],
+    ["streets", large ? L_.vectorTiles("street_edge", slug) : fetchItems("street_edge"), (x) => {
+      if (large) return x;
+      const layer = L_.geojson("street_edge", x, slug);
+      labels.streets(layer);
+      return withLabels(layer, labels.groups.street);
+    }],
+    ["buildings", large ? L_.vectorTiles("building", slug) : fetchItems("building"), (x) => {
+      if (large) return x;
+      const layer = L_.geojson("building", x, slug);
+      labels.polygons("building", layer, (p) => (p.name ? `${p.name} ${p.households ?? ""}${p.households ? t("households_unit") : ""}` : ""));
+      return withLabels(layer, labels.groups.building);
+    }],
+    ["courier_zones", fetchItems("courier_zone"), (fc) => L_.geojson("courier_zone", fc, slug)],
+    ["stations", fetchItems("post_station"), (fc) => L_.stations(fc)],
+    ["grids", fetchItems("grid"), (fc) => {
+      const layer = L_.geojson("grid", fc, slug);
+      labels.grids(layer);
+      return withLabels(layer, labels.groups.grid);
+    }],
   ];
   for (const [key, pending, build] of plan) {
     try {
@@ -60,25 +96,36 @@
       console.warn(`${key}: ${e.message}`);
     }
   }
-  // Patrol routes and coverage are computed on demand: fetched when first switched on.
-  function lazy(key, url, build) {
+  // Patrol routes and coverage are computed on demand: fetched when first switched on. A layer the
+  // role may not see is not offered; one refused all the same says so in the legend.
+  function lazy(key, url, build, loaded_) {
     const group = L.layerGroup();
     let loaded = false;
     group.on("add", async () => {
       if (loaded) return;
       loaded = true;
       const r = await fetch(url);
-      if (!r.ok) { group.message = (await r.json()).detail; console.warn(`${key}: ${group.message}`); return; }
-      build(await r.json()).addTo(group);
+      if (!r.ok) {
+        legend.note(`${t(key)}: ${r.status === 403 ? t("not_allowed_layer") : (await r.json()).detail}`);
+        map.removeLayer(group);
+        return;
+      }
+      const body = await r.json();
+      build(body).addTo(group);
+      if (loaded_) loaded_(body);
+      legend.refresh();
       document.body.dataset[key] = "loaded";
     });
     control.addOverlay(group, t(key));
     overlays[key] = group;
   }
-  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${gridmapLayers.crs}`,
-       gridmapLayers.patrol);
-  lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${gridmapLayers.crs}`,
-       gridmapLayers.coverage);
+  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${L_.crs}`, L_.patrol,
+       (fc) => { routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size; });
+  if (may.has("read")) {
+    lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${L_.crs}`, L_.coverage);
+  }
+  legend.refresh();
+  labels.place();
   document.body.dataset.readyMs = String(Math.round(performance.now()));  // from navigation start
   document.body.dataset.ready = "true";
 })();

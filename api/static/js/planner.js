@@ -1,36 +1,55 @@
-// 网格规划: edit the grids of a draft on the map; each edit is checked by the service at once:
-// saved with the metrics of the grids it touched, or refused with the reasons (and undone).
+// 网格规划: edit the grids and courier zones of a draft on the map; each edit is checked by the
+// service at once: saved with the metrics of the grids it touched, or refused with the reasons
+// (and undone). Publishing asks to be confirmed.
 (async function () {
   const slug = document.body.dataset.jurisdiction;
   gridmapHeader(slug, "planner");
+  const L_ = gridmapLayers;
   const status = document.getElementById("status");
   const problems = document.getElementById("problems");
   const metrics = document.getElementById("metrics");
   const select = document.getElementById("draft");
+  const confirmBar = document.getElementById("confirm");
+
+  // One status line: what happened last, replacing what it said before (never left stale).
+  function say(state, text) {
+    status.dataset.state = state;
+    status.textContent = text;
+  }
+  function quiet() {
+    status.textContent = "";
+    status.removeAttribute("data-state");
+    problems.replaceChildren();
+  }
 
   const map = L.map("map");
   window.gridmapMap = map;
   L.control.scale({ imperial: false }).addTo(map);
-  const boundary = gridmapLayers.geojson("jurisdiction", await gridmapLayers.items("jurisdiction", slug), slug).addTo(map);
+  const [boundaryFc, streetFc, buildingFc] = await Promise.all(
+    ["jurisdiction", "street_edge", "building"].map((layer) => L_.items(layer, slug)));
+  const boundary = L_.geojson("jurisdiction", boundaryFc, slug).addTo(map);
   map.fitBounds(boundary.getBounds());
-  gridmapLayers.geojson("street_edge", await gridmapLayers.items("street_edge", slug), slug).addTo(map);
-  gridmapLayers.geojson("building", await gridmapLayers.items("building", slug), slug).addTo(map);
+  L_.geojson("street_edge", streetFc, slug).addTo(map);
+  L_.geojson("building", buildingFc, slug).addTo(map);
+  const labels = gridmapLabels.create(map);
+  labels.groups.grid.addTo(map);
   let grids = null;
+  let zones = null;
+  let stations = null;
   let saving = false;
 
+  const area = (m2) => `${(m2 / 10000).toFixed(2)} ha`;
   function showMetrics(rows, touched) {
     const head = el("tr", {}, ["code", "households", "deviation", "area", "compactness"].map((k) => el("th", {}, t(k))));
     metrics.replaceChildren(head, ...rows.map((g) => el("tr",
       { className: touched.includes(g.code) ? "touched" : "", dataset: { code: g.code } },
       el("td", {}, String(g.code).slice(-3)), el("td", {}, g.households),
       el("td", {}, g.deviation === null ? "" : `${Math.round(g.deviation * 100)}%`),
-      el("td", { className: "area" }, `${(g.area_m2 / 10000).toFixed(3)} ha`),
-      el("td", {}, g.polsby_popper.toFixed(3)))));
+      el("td", { className: "area" }, area(g.area_m2)),
+      el("td", {}, g.polsby_popper.toFixed(2)))));
   }
 
-  let zones = null;
-  const coverageLine = document.createElement("div");
-  coverageLine.id = "zone-coverage";
+  const coverageLine = el("div", { id: "zone-coverage" });
   document.getElementById("side").appendChild(coverageLine);
 
   async function showZoneCoverage(id) {
@@ -43,9 +62,52 @@
     coverageLine.dataset.share = w.households_share;
   }
 
+  function clearDraft() {
+    for (const layer of [grids, zones, stations]) if (layer) map.removeLayer(layer);
+    grids = zones = stations = null;
+    labels.groups.grid.clearLayers();
+    metrics.replaceChildren();
+    coverageLine.textContent = "";
+    delete document.body.dataset.draft;
+  }
+
+  // Draw a draft: grids and zones editable (vertices dragged), stations shown, grids labelled.
+  // Courier coverage is computed again only when the zones may have changed.
+  async function loadDraft(id, { coverage = true } = {}) {
+    const d = await (await fetch(`/layouts/${id}`)).json();
+    clearDraft();
+    zones = L.geoJSON(d.courier_zones, { pane: "gm-zone", style: L_.styles.courier_zone }).addTo(map);
+    zones.eachLayer((layer) => {
+      layer.pm.enable({ allowSelfIntersection: false });
+      layer.on("pm:edit", () => saveZone(id, layer));
+    });
+    stations = L_.stations(d.post_stations || { type: "FeatureCollection", features: [] }).addTo(map);
+    if (coverage) showZoneCoverage(id);
+    grids = L.geoJSON(d.grids, { pane: "gm-grid", style: L_.styles.grid }).addTo(map);
+    grids.eachLayer((layer) => {
+      layer.pm.enable({ allowSelfIntersection: false });
+      layer.on("pm:edit", () => save(id, layer));
+    });
+    labels.grids(grids);
+    labels.place();
+    showMetrics(d.grids.features.map((f) => f.properties), []);
+    document.body.dataset.draft = id;
+    document.body.dataset.ready = "true";
+    return d;
+  }
+
+  function refused(body) {
+    say("refused", body.detail || t("refused"));
+    problems.replaceChildren(...(body.problems || []).map((p) => {
+      const [kind, ...rest] = p.split(": ");
+      return el("li", { dataset: { kind } }, el("b", {}, t(kind)), " ", el("small", {}, rest.join(": ") || p));
+    }));
+  }
+
   async function saveZone(id, layer) {
     if (saving) return;
     saving = true;
+    const started = performance.now();
     try {
       const f = layer.feature;
       const r = await fetch(`/layouts/${id}/courier_zone/${f.id}`, {
@@ -55,96 +117,96 @@
                                properties: { name: f.properties.name, capacity: f.properties.capacity } }),
       });
       const body = await r.json();
-      problems.replaceChildren();
-      status.textContent = r.ok ? t("accepted") : `${t("refused")}: ${body.detail}`;
-      status.dataset.state = r.ok ? "accepted" : "refused";
+      quiet();
+      if (r.ok) say("accepted", t("accepted"));
+      else refused(body);
       await loadDraft(id);
     } finally {
       saving = false;
+      status.dataset.ms = String(Math.round(performance.now() - started));
     }
-  }
-
-  async function loadDraft(id) {
-    if (grids) map.removeLayer(grids);
-    if (zones) map.removeLayer(zones);
-    const d = await (await fetch(`/layouts/${id}`)).json();
-    zones = L.geoJSON(d.courier_zones, { style: { color: "#1a9850", weight: 2, fillOpacity: 0.5 } }).addTo(map);
-    zones.eachLayer((layer) => {
-      layer.pm.enable({ allowSelfIntersection: false });
-      layer.on("pm:edit", () => saveZone(id, layer));
-    });
-    showZoneCoverage(id);
-    grids = L.geoJSON(d.grids, { style: { color: "#d6604d", weight: 2, fillOpacity: 0.1 } }).addTo(map);
-    grids.eachLayer((layer) => {
-      layer.pm.enable({ allowSelfIntersection: false });
-      layer.on("pm:edit", () => save(id, layer));
-    });
-    showMetrics(d.grids.features.map((f) => f.properties), []);
-    document.body.dataset.draft = id;
-    document.body.dataset.ready = "true";
   }
 
   async function save(id, layer) {
-    if (saving) return;  // one edit at a time; the draft is reloaded after each
+    if (saving) return;  // one edit at a time; the draft is drawn again after each
     saving = true;
-    try { await saveOne(id, layer); } finally { saving = false; }
-  }
-
-  async function saveOne(id, layer) {
-    const f = layer.feature;
-    const r = await fetch(`/layouts/${id}/grids/${f.id}`, {
-      method: "PUT", headers: { "Content-Type": "application/json", "If-Match": f.properties.etag },
-      body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
-    });
-    const body = await r.json();
-    problems.replaceChildren();
-    if (r.ok) {
-      status.textContent = body.changed === false ? t("unchanged") : t("accepted");
-      status.dataset.state = body.changed === false ? "unchanged" : "accepted";
-      const d = await (await fetch(`/layouts/${id}`)).json();
-      await loadDraft(id);
-      showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
-    } else {
-      status.textContent = `${t("refused")}: ${body.detail}`;
-      status.dataset.state = "refused";
-      for (const p of body.problems || []) {
-        const [kind, ...rest] = p.split(": ");
-        problems.appendChild(el("li", { dataset: { kind } }, el("b", {}, t(kind)), " ",
-                                el("small", {}, rest.join(": ") || p)));
+    const started = performance.now();
+    try {
+      const f = layer.feature;
+      const r = await fetch(`/layouts/${id}/grids/${f.id}`, {
+        method: "PUT", headers: { "Content-Type": "application/json", "If-Match": f.properties.etag },
+        body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
+      });
+      const body = await r.json();
+      quiet();
+      if (r.ok) {
+        say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged") : t("accepted"));
+        const d = await loadDraft(id, { coverage: false });  // grids only: the zones did not move
+        showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
+      } else {
+        refused(body);
+        await loadDraft(id, { coverage: false });  // back to what the service holds
       }
-      await loadDraft(id);  // back to what the service holds
+    } finally {
+      saving = false;
+      status.dataset.ms = String(Math.round(performance.now() - started));
     }
   }
+
+  // The archived layout the service makes on the first publish has a name of its own.
+  const layoutName = (l) => (l.name === "before the first publish" ? t("before_first_publish") : l.name);
 
   async function refreshDrafts(selectId) {
     const all = await (await fetch(`/jurisdictions/${encodeURIComponent(slug)}/layouts`)).json();
     select.replaceChildren();
     for (const l of all.filter((x) => x.status === "draft")) {
-      const o = document.createElement("option"); o.value = l.id; o.textContent = `${l.id} · ${l.name}`;
+      const o = el("option", { value: l.id }, `${l.id} · ${layoutName(l)}`);
       if (String(l.id) === String(selectId)) o.selected = true;
       select.appendChild(o);
     }
-    if (select.value) await loadDraft(select.value);
-    else { status.textContent = t("no_draft"); document.body.dataset.ready = "true"; }
+    if (select.value) {
+      await loadDraft(select.value);
+    } else {
+      clearDraft();
+      if (!status.dataset.state) say("none", t("no_draft"));
+      document.body.dataset.ready = "true";
+    }
   }
-  select.onchange = () => loadDraft(select.value);
+  select.onchange = () => { quiet(); loadDraft(select.value); };
   document.getElementById("new").onclick = async () => {
+    quiet();
+    const stamp = new Date().toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "zh-CN",
+                                             { dateStyle: "short", timeStyle: "short" });
     const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/layouts`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: t("draft") }) });
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: `${t("draft_default")} ${stamp}` }) });
     const l = await r.json();
+    if (!r.ok) { refused(l); return; }
     await refreshDrafts(l.id);
   };
   document.getElementById("compare").onclick = async () => {
     if (!select.value) return;
+    quiet();
     const c = await (await fetch(`/layouts/${select.value}/compare`)).json();
-    status.textContent = `${c.buildings_moved.length} ${t("moved_buildings")}`;
+    say("compared", `${c.buildings_moved.length} ${t("moved_buildings")}`);
   };
-  document.getElementById("publish").onclick = async () => {
+  // Publishing replaces the layout everyone works with: it asks first, on the page itself.
+  document.getElementById("publish").onclick = () => {
     if (!select.value) return;
+    quiet();
+    confirmBar.hidden = false;
+    document.getElementById("confirm-text").textContent = t("confirm_publish");
+  };
+  document.getElementById("confirm-no").onclick = () => { confirmBar.hidden = true; };
+  document.getElementById("confirm-yes").onclick = async () => {
+    confirmBar.hidden = true;
     const r = await fetch(`/layouts/${select.value}/publish`, { method: "POST" });
     const body = await r.json();
-    status.textContent = r.ok ? t("published") : `${t("refused")}: ${body.detail}`;
-    if (r.ok) await refreshDrafts(null);
+    if (!r.ok) { refused(body); return; }
+    clearDraft();  // out of edit mode: what is published is on the one map now
+    say("published", `${t("published")}: ${layoutName(body)}`);
+    await refreshDrafts(null);
   };
+  document.getElementById("hint").textContent = t("drag_hint");
   await refreshDrafts(new URLSearchParams(location.search).get("draft"));
 })();

@@ -1,0 +1,107 @@
+// Labels on the map, readable without hovering: each grid always, compounds, streets and
+// buildings as the zoom allows, placed in order of importance and never on top of one another.
+window.gridmapLabels = (function () {
+  // The least zoom at which each kind is labelled, in the order labels are placed.
+  const KINDS = [["grid", 0], ["compound", 16], ["street", 17], ["building", 18]];
+
+  function create(map) {
+    const groups = {};
+    for (const [kind] of KINDS) groups[kind] = L.layerGroup();
+
+    function marker(kind, latlng, ...texts) {
+      const icon = L.divIcon({ className: `label ${kind}`, html: lines(...texts), iconSize: null });
+      return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "tooltipPane" });
+    }
+
+    function within(pt, ring) {
+      let yes = false;
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const a = ring[i], b = ring[j];
+        if ((a.lat > pt.lat) !== (b.lat > pt.lat)
+            && pt.lng < ((b.lng - a.lng) * (pt.lat - a.lat)) / (b.lat - a.lat) + a.lng) yes = !yes;
+      }
+      return yes;
+    }
+
+    // A polygon's label inside it: its centre when that lies inside (most grids, compounds and
+    // buildings), else the point of a 7×7 lattice over it that lies inside, nearest the centre.
+    function inside(layer) {
+      const box = layer.getBounds();
+      const c = box.getCenter();
+      const ring = layer.getLatLngs().flat(2);
+      if (within(c, ring)) return c;
+      let best = c, far = Infinity;
+      for (let i = 1; i < 8; i++) {
+        for (let j = 1; j < 8; j++) {
+          const p = L.latLng(box.getSouth() + (i / 8) * (box.getNorth() - box.getSouth()),
+                             box.getWest() + (j / 8) * (box.getEast() - box.getWest()));
+          const d = (p.lat - c.lat) ** 2 + (p.lng - c.lng) ** 2;
+          if (d < far && within(p, ring)) { best = p; far = d; }
+        }
+      }
+      return best;
+    }
+
+    const api = {
+      groups,
+      // A grid's sequence on one line, its name under it (cut short with … where the grid is narrow
+      // on screen: the whole name is in its tooltip and popup).
+      grids(geojsonLayer) {
+        geojsonLayer.eachLayer((l) => {
+          const p = l.feature.properties;
+          const icon = L.divIcon({ className: "label grid", iconSize: null, html: el("div", {},
+            el("span", {}, `${t("grid_n")} ${String(p.code).slice(-3)}`), p.name ? el("span", {}, p.name) : null) });
+          L.marker(inside(l), { icon, interactive: false, keyboard: false, pane: "tooltipPane" }).addTo(groups.grid);
+        });
+      },
+      polygons(kind, geojsonLayer, text) {
+        geojsonLayer.eachLayer((l) => {
+          const words = text(l.feature.properties);
+          if (words) marker(kind, inside(l), words).addTo(groups[kind]);
+        });
+      },
+      // One label a street name, on its longest piece.
+      streets(geojsonLayer) {
+        const longest = {};
+        geojsonLayer.eachLayer((l) => {
+          const name = l.feature.properties.name;
+          if (!name) return;
+          const len = l.feature.properties.length_m || 0;
+          if (!longest[name] || longest[name].len < len) longest[name] = { len, layer: l };
+        });
+        for (const [name, { layer }] of Object.entries(longest)) {
+          const pts = layer.getLatLngs().flat(3);
+          marker("street", pts[Math.floor(pts.length / 2)], name).addTo(groups.street);
+        }
+      },
+      // Hide the labels whose kind the zoom does not allow, or that would cover one placed before.
+      place() {
+        const zoom = map.getZoom();
+        const placed = [];
+        for (const [kind, least] of KINDS) {
+          const show = zoom >= least && map.hasLayer(groups[kind]);
+          groups[kind].eachLayer((m) => {
+            const node = m.getElement();
+            if (!node || !node.firstChild) return;
+            let ok = show;
+            if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
+              node.classList.remove("hidden");
+              placed.push(node.firstChild.getBoundingClientRect());
+            } else if (ok) {
+              node.classList.remove("hidden");
+              const box = node.firstChild.getBoundingClientRect();
+              ok = box.width > 0 && !placed.some((b) => box.left < b.right && b.left < box.right
+                                                   && box.top < b.bottom && b.top < box.bottom);
+              if (ok) placed.push(box);
+            }
+            node.classList.toggle("hidden", !ok);
+          });
+        }
+      },
+    };
+    map.on("zoomend moveend overlayadd overlayremove resize", () => api.place());
+    return api;
+  }
+
+  return { create, KINDS };
+})();

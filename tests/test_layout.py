@@ -1,0 +1,135 @@
+"""Every page at a desktop's size and a phone's (390×844, touch): nothing runs off the side, every
+control of the header is on screen, the map has most of a phone's screen, every grid is labelled
+and every layer shown is in the legend; axe-core (npm, run in the page) finds no serious or
+critical accessibility violation. Screenshots of each go to tests/artifacts/ (layout_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import browsing, shot, signed_in
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": {"viewport": {"width": 1280, "height": 800}},
+         "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+                   "device_scale_factor": 2}}
+PAGES = {
+    "one_map": "/?jurisdiction=huamao",
+    "grid": "/grids/110105015001001?jurisdiction=huamao",
+    "planner": "/planner?jurisdiction=huamao",
+    "patrol": "/patrol-today?jurisdiction=huamao&workers=王芳,李强",
+}
+LAYOUT = """() => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const off = [...document.querySelectorAll("#bar button, #bar select, #bar a")].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width === 0 || r.left < 0 || r.right > vw + 0.5 || r.top < 0 || r.bottom > vh;
+  }).map((e) => e.id || e.textContent);
+  const m = document.getElementById("map").getBoundingClientRect();
+  return { overflow: document.documentElement.scrollWidth - vw, off,
+           mapShare: (Math.min(m.bottom, vh) - Math.max(m.top, 0)) * m.width / (vw * vh) };
+}"""
+
+
+def axe_violations(pg) -> list[str]:
+    """Serious and critical violations axe-core finds in the page (run through the DevTools
+    protocol, so the page's script policy does not apply to it)."""
+    found = pg.evaluate(AXE.read_text(encoding="utf-8") + """
+        ;(async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`))()""")
+    return found
+
+
+def _open(browser, server, token, size, path):
+    """A page of ``size``, signed in, drawn; and the errors it logs."""
+    ctx = browser.new_context(base_url=server, **SIZES[size])
+    signed_in(ctx, server, token)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(path)
+    pg.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    return pg, errors
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_fits_the_screen(browser, server, admin_token, size, name):
+    pg, errors = _open(browser, server, admin_token, size, PAGES[name])
+    try:
+        pg.wait_for_timeout(300)
+        got = pg.evaluate(LAYOUT)
+        shot(pg, f"layout_{name}_{size}")
+        assert got["overflow"] <= 0, f"{name} runs {got['overflow']} px off the side"
+        assert not got["off"], f"header controls off screen: {got['off']}"
+        if size == "phone":
+            assert got["mapShare"] >= 0.6, f"the map has {got['mapShare']:.0%} of the phone's screen"
+        assert not axe_violations(pg)
+        assert not errors, errors
+    finally:
+        pg.context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser, server, admin_token, auth, size):
+    import httpx
+
+    grids = httpx.get(f"{server}/collections/grid/items", params={"jurisdiction": "huamao"}, headers=auth).json()
+    pg, errors = _open(browser, server, admin_token, size, PAGES["one_map"])
+    try:
+        labels = pg.locator(".label.grid:not(.hidden)").all_inner_texts()
+        assert len(labels) == grids["numberMatched"] == 4
+        for f in grids["features"]:
+            assert any(f["properties"]["code"][-3:] in x and (f["properties"]["name"] or "") in x for x in labels)
+        # streets are named without hovering (at the zoom the map opens at on a desktop)
+        if size == "desktop":
+            assert pg.locator(".label.street:not(.hidden)").count() >= 5
+        # the legend names each layer shown, and follows the layer switches
+        shown = {"boundary", "compounds", "streets", "buildings", "courier_zones", "stations", "grids"}
+        assert set(pg.locator(".legend li").evaluate_all("(xs) => xs.map((x) => x.dataset.layer)")) == shown
+        if size == "desktop":
+            pg.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").check()
+            pg.wait_for_selector('.legend li[data-layer="patrol"]')
+            assert pg.locator('.legend li[data-layer="patrol"]').count() == 2  # a line a worker
+            pg.locator(".leaflet-control-layers-overlays label", has_text="小区").locator("input").uncheck()
+            assert pg.locator('.legend li[data-layer="compounds"]').count() == 0
+        assert not errors, errors
+    finally:
+        pg.context.close()
+
+
+def test_switching_a_layer_off_and_on_keeps_the_drawing_order(page):
+    """Compounds switched off and on come back under the grids: a grid can still be clicked."""
+    page.goto(PAGES["one_map"])
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    box = page.locator(".leaflet-control-layers-overlays label", has_text="小区").locator("input")
+    box.uncheck()
+    box.check()
+    order = page.evaluate("""() => ["gm-compound", "gm-grid", "gm-building", "gm-boundary"]
+        .map((p) => Number(getComputedStyle(gridmapMap.getPane(p)).zIndex))""")
+    assert order == sorted(order)
+    # a point inside grid 001 away from its buildings and streets answers with the grid's popup
+    page.evaluate("""() => { let g;
+        gridmapMap.eachLayer((l) => { if (l.gridCode && l.gridCode.endsWith("001")) g = l; });
+        const b = g.getBounds(); const p = gridmapMap.latLngToContainerPoint(
+          [b.getSouth() + 0.12 * (b.getNorth() - b.getSouth()), b.getWest() + 0.5 * (b.getEast() - b.getWest())]);
+        window.__at = p; }""")
+    at = page.evaluate("() => [window.__at.x, window.__at.y]")
+    top = page.locator("#map").bounding_box()
+    page.mouse.click(top["x"] + at[0], top["y"] + at[1])
+    page.wait_for_selector(".leaflet-popup-content")
+    assert "001" in page.locator(".leaflet-popup-content").inner_text()
+
+
+def test_a_worker_is_not_offered_what_they_may_not_see(browser, server, make_user):
+    token = make_user("worker", jurisdiction="huamao", grid="110105015001001")
+    for pg in browsing(browser, server, token):
+        pg.goto(PAGES["one_map"])
+        pg.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        overlays = pg.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        assert not any("快递服务范围" in x for x in overlays)  # courier coverage: read only
+        assert any("今日巡查路线" in x for x in overlays)
