@@ -16,11 +16,11 @@ from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer
 from psycopg2.extensions import cursor as Cursor
 
-from api.auth_errors import LoginRequired
+from api.auth_errors import LoginRequired, PageForbidden
 from api.deps import ConnDep
 from api.errors import BadRequest
 from gis import access
-from gis.access import Principal, Unauthorized
+from gis.access import Forbidden, Principal, Unauthorized
 from gis.db import Connection, translate_errors
 from gis.errors import NotFound
 from gis.layers import Layer, get_layer
@@ -109,8 +109,13 @@ class Allow:
             raise
         with translate_errors(), conn.cursor() as cur:
             jids, home, gid = reach_of(cur, request, who.jurisdiction_id)
-        for jid in jids:
-            access.check(who, self.action, jid, gid)
+        try:
+            for jid in jids:
+                access.check(who, self.action, jid, gid)
+        except Forbidden as exc:
+            if self.page:
+                raise PageForbidden(exc.message, who.jurisdiction_slug, who.grid_code) from None
+            raise
         request.state.jurisdiction_id = home
         return who
 

@@ -11,3 +11,12 @@ class LoginRequired(Exception):
     def __init__(self, next_url: str) -> None:
         super().__init__(next_url)
         self.location = "/login?next=" + quote(next_url, safe="/")
+
+
+class PageForbidden(Exception):
+    """A page the signed-in user may not open: shown as a page in their language that says why
+    and where they may go instead (their jurisdiction's map, a worker's own grid), not as JSON."""
+
+    def __init__(self, message: str, home: str | None, grid: str | None) -> None:
+        super().__init__(message)
+        self.message, self.home, self.grid = message, home, grid

@@ -10,10 +10,11 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth_errors import LoginRequired
+from api.auth_errors import LoginRequired, PageForbidden
+from api.rendering import page
 from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
     Busy,
@@ -122,6 +123,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, TooManyAttempts | Busy):
             headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(request, status, exc.message, problems=exc.problems, headers=headers, **extra)
+
+    @app.exception_handler(PageForbidden)
+    def _page_forbidden(request: Request, exc: PageForbidden) -> HTMLResponse:
+        lang = "en" if request.query_params.get("lang") == "en" else "zh"  # as the pages: Chinese unless asked
+        answer = page("forbidden.html", message=translate(exc.message, lang), home=exc.home or "",
+                      grid=exc.grid or "")
+        answer.status_code = 403
+        return answer
 
     @app.exception_handler(LoginRequired)
     def _login(request: Request, exc: LoginRequired) -> RedirectResponse:

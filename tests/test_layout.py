@@ -133,3 +133,24 @@ def test_a_worker_is_not_offered_what_they_may_not_see(browser, server, make_use
         overlays = pg.locator(".leaflet-control-layers-overlays label").all_inner_texts()
         assert not any("快递服务范围" in x for x in overlays)  # courier coverage: read only
         assert any("今日巡查路线" in x for x in overlays)
+
+
+@pytest.mark.parametrize("path", ["/patrol-today?jurisdiction=huamao", "/grids/110105015001002?jurisdiction=huamao",
+                                  "/?jurisdiction=xinghuananli", "/planner?jurisdiction=huamao&lang=en"])
+def test_a_page_the_user_may_not_open_says_why_in_their_language(browser, server, make_user, path):
+    """A grid worker opening another grid, another community, today's patrol or the planner gets a
+    page (403) in the page's language that says why and links to what they may open."""
+    token = make_user("worker", jurisdiction="huamao", grid="110105015001001")
+    for pg in browsing(browser, server, token):
+        pg.expected_errors = ["status of 403"]
+        r = pg.goto(path)
+        assert r.status == 403 and r.headers["content-type"].startswith("text/html")
+        pg.wait_for_selector("body[data-ready=true]")
+        text = pg.locator(".message").inner_text()
+        english = "lang=en" in path
+        assert ("may not" in text) if english else ("不能" in text or "无权" in text), text
+        links = pg.locator(".message a").evaluate_all("(xs) => xs.map((a) => a.getAttribute('href'))")
+        assert any(h.startswith("/?jurisdiction=huamao") for h in links)
+        assert any(h.startswith("/grids/110105015001001") for h in links)
+        assert not axe_violations(pg)
+        shot(pg, "forbidden_" + ("en" if english else "zh"))
