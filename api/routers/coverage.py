@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.auth import Reader
 from api.deps import CandidatesBodyDep, ConnDep, FeaturesBodyDep, PlainParameters, SettingsDep
+from api.errors import language
 from api.heavy import HeavyReader, heavy_job, pooled
 from api.webassets import folium_page
 from gis.coverage.analysis import analyse, parse_thresholds
@@ -25,7 +26,7 @@ Thresholds = Annotated[str | None, Query(description="metres, comma-separated (d
 
 
 @router.get("", summary="Walking distance from every building to its nearest facility")
-def coverage(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
+def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
              thresholds: Thresholds = None, paths: bool = False,
              draft: Annotated[int | None, Query(ge=1, le=MAX_ID,
                                                 description="a draft layout's facilities and grids")] = None,
@@ -40,7 +41,7 @@ def coverage(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facil
                 fc = {**fc, "features": features_to_gcj02(fc["features"])}
             return JSONResponse(fc, media_type="application/geo+json")
         if format == "html":
-            return folium_page(map_html(cur, cov, settings.service_area_buffer_m))
+            return folium_page(map_html(cur, cov, settings.service_area_buffer_m, language(request)))
         body = cov.to_json(paths)
         if draft is not None:  # a draft's figures come with what changes against the published
             body["draft"] = draft

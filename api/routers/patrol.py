@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import Reader, Scheduler, Viewer
 from api.deps import BodyDep, ConnDep, GpxBodyDep, PlainParameters, SettingsDep
+from api.errors import language
 from api.heavy import HeavyReader, heavy_job, pooled
 from api.webassets import folium_page
 from gis.access import Forbidden
@@ -57,7 +58,7 @@ def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -
 
 
 @router.get("/route", summary="The shortest patrol over every street, shared among workers")
-def route(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
+def route(request: Request, who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
           grid: Annotated[str | None, Query(description="only this grid (code)")] = None,
           compound: Annotated[str | None, Query(description="only this compound (name)")] = None,
           workers: Annotated[int, Query(ge=1, le=MAX_WORKERS)] = 1, start: StartQ = None,
@@ -69,7 +70,7 @@ def route(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
     with transaction(conn) as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
-    return _render(plan.to_json(), route_outputs(plan), format, f"{slug}-patrol", crs)
+    return _render(plan.to_json(), route_outputs(plan, language(request)), format, f"{slug}-patrol", crs)
 
 
 @router.get("/visits", summary="The shortest walk through a set of buildings")
@@ -84,7 +85,7 @@ def visits(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
                                  kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
                                  start=parse_lonlat(start) if start else None)
         plan = solve_visits(inputs, settings)
-        return _render(plan.to_json(), visit_outputs(plan), format, f"{slug}-visits")
+        return _render(plan.to_json(), visit_outputs(plan, language(request)), format, f"{slug}-visits")
 
 
 @router.get("/schedule", summary="Daily patrols and building visits for the workers")
@@ -123,12 +124,12 @@ def checkins(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
 
 
 @router.get("/coverage", summary="Share of the streets walked in the last days; stale streets")
-def coverage(who: Reader, slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
+def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
              as_of: str | None = None, format: Literal["json", "html"] = "json") -> Response:
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
     if format == "html":
-        return folium_page(coverage_map(report).get_root().render())
+        return folium_page(coverage_map(report, language(request)).get_root().render())
     return JSONResponse(report)
 
 

@@ -77,7 +77,7 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         if geojson:
             geojson.write_text(json.dumps(to_geojson(cur, cov, settings.service_area_buffer_m), ensure_ascii=False))
         if map_:
-            map_.write_text(map_html(cur, cov, settings.service_area_buffer_m), encoding="utf-8")
+            map_.write_text(map_html(cur, cov, settings.service_area_buffer_m, settings.lang), encoding="utf-8")
     r = cov.to_json(paths)
     if draft is not None:
         r["draft"] = draft

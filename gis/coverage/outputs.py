@@ -30,5 +30,6 @@ def to_geojson(cur, cov: Coverage, buffer_m: float) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def map_html(cur, cov: Coverage, buffer_m: float) -> str:
-    return coverage_map(cov, footprints_of(cur, cov.jurisdiction.id), buffer_m).get_root().render()
+def map_html(cur, cov: Coverage, buffer_m: float, lang: str = "en") -> str:
+    """The coverage map as an HTML page, labelled in ``lang``."""
+    return coverage_map(cov, footprints_of(cur, cov.jurisdiction.id), buffer_m, lang).get_root().render()

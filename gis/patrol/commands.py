@@ -66,7 +66,7 @@ def route(slug: Slug,
     with _cursor() as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
-    out = route_outputs(plan)
+    out = route_outputs(plan, settings.lang)
     _write(gpx, out.gpx())
     _write(geojson, json.dumps(out.geojson(), ensure_ascii=False))
     _write(streets, out.street_list())
@@ -89,11 +89,12 @@ def visits(slug: Slug,
     from gis.patrol.service import visit_outputs
     from gis.patrol.visits import parse_ids, plan_visits
 
+    settings = Settings()
     with _cursor() as cur:
-        plan = plan_visits(cur, slug, Settings(), building_ids=parse_ids(buildings),
+        plan = plan_visits(cur, slug, settings, building_ids=parse_ids(buildings),
                            kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
                            start=parse_lonlat(start) if start else None)
-    out = visit_outputs(plan)
+    out = visit_outputs(plan, settings.lang)
     _write(gpx, out.gpx())
     _write(geojson, json.dumps(out.geojson(), ensure_ascii=False))
     _write(map_, out.map_html())
@@ -170,7 +171,7 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
     with _cursor() as cur:
         r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else None)
     if map_:
-        _write(map_, coverage_map(r).get_root().render())
+        _write(map_, coverage_map(r, Settings().lang).get_root().render())
     r = {k: v for k, v in r.items() if k != "streets"}
     text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
                      [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +

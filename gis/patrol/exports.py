@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from gis.map_labels import label
 from gis.network import StreetNetwork
 from gis.patrol.postman import Step
 
@@ -68,17 +69,17 @@ def track_coords(route_legs: list[Leg]) -> np.ndarray:
     return np.vstack(parts)
 
 
-def to_gpx(routes: list[list[Leg]], waypoints: list[Waypoint], name: str) -> str:
+def to_gpx(routes: list[list[Leg]], waypoints: list[Waypoint], name: str, lang: str = "en") -> str:
     """A GPX 1.1 document: one track per worker, waypoints for the start and the visits."""
     doc = gpxpy.gpx.GPX()
     doc.name = name
     doc.creator = "gridmap"
     for w in waypoints:
-        label = f"{w.seq}. {w.name}" if w.seq is not None else w.name
+        text = f"{w.seq}. {w.name}" if w.seq is not None else w.name
         doc.waypoints.append(gpxpy.gpx.GPXWaypoint(latitude=round(w.lat, 7), longitude=round(w.lon, 7),
-                                                   name=label, type=w.kind))
+                                                   name=text, type=w.kind))
     for i, route in enumerate(routes, start=1):
-        track = gpxpy.gpx.GPXTrack(name=f"{name} — worker {i}" if len(routes) > 1 else name)
+        track = gpxpy.gpx.GPXTrack(name=label("worker_track", lang, title=name, n=i) if len(routes) > 1 else name)
         track.number = i
         segment = gpxpy.gpx.GPXTrackSegment()
         for lon, lat in track_coords(route):
@@ -90,8 +91,9 @@ def to_gpx(routes: list[list[Leg]], waypoints: list[Waypoint], name: str) -> str
 
 
 def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: float) -> dict:
-    """A FeatureCollection: every street walked with its worker and sequence number, the start
-    and the visits as points."""
+    """A FeatureCollection: every street walked with its worker and sequence number, the minute
+    of the walk it starts at (``minute``) and the minutes it takes (``minutes``), at
+    ``speed_kmh``; the start and the visits as points."""
     features = []
     per_min = speed_kmh * 1000 / 60
     for worker, route in enumerate(routes, start=1):
@@ -102,7 +104,8 @@ def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: fl
                 "geometry": {"type": "LineString", "coordinates": np.round(leg.coords, 7).tolist()},
                 "properties": {"worker": worker, "seq": leg.seq, "edge_id": leg.edge_id,
                                "name": leg.name, "length_m": round(leg.length_m, 2),
-                               "minute": round(walked / per_min, 1)},
+                               "minute": round(walked / per_min, 1),
+                               "minutes": round(leg.length_m / per_min, 2)},
             })
             walked += leg.length_m
     for w in waypoints:
@@ -112,22 +115,22 @@ def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: fl
     return {"type": "FeatureCollection", "features": features}
 
 
-def street_list(routes: list[list[Leg]], title: str, speed_kmh: float) -> str:
+def street_list(routes: list[list[Leg]], title: str, speed_kmh: float, lang: str = "en") -> str:
     """A printable list of the streets in walking order, a block per worker (consecutive legs of
-    one street are one line)."""
+    one street are one line), labelled in ``lang``."""
     per_min = speed_kmh * 1000 / 60
     lines = [title, ""]
     for worker, route in enumerate(routes, start=1):
         total = sum(leg.length_m for leg in route)
-        lines.append(f"路线 Route {worker}: {total / 1000:.2f} km, {total / per_min:.0f} min")
+        lines.append(label("route_line", lang, n=worker, km=total / 1000, minutes=total / per_min))
         rows: list[list] = []
         for leg in route:
-            name = leg.name or "(无名路 unnamed)"
+            name = leg.name or label("unnamed", lang)
             if rows and rows[-1][0] == name:
                 rows[-1][1] += leg.length_m
             else:
                 rows.append([name, leg.length_m])
         for i, (name, metres) in enumerate(rows, start=1):
-            lines.append(f"{i:>4}. {name}  {metres:.0f} m")
+            lines.append(f"{i:>4}. {name}  {label('metres', lang, m=metres)}")
         lines.append("")
     return "\n".join(lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import folium
 from folium.plugins import PolyLineTextPath
 
+from gis.map_controls import add_legend, base_map
+from gis.map_labels import label
 from gis.map_text import as_text
 from gis.patrol.exports import Leg, Waypoint, track_coords
 
@@ -20,19 +22,22 @@ def _fit(m: folium.Map, coords) -> None:
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
 
 
-def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) -> folium.Map:
+def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str, lang: str = "en") -> folium.Map:
     """Each worker's route in its own colour with arrows in the walking direction and sequence
-    numbers, the start, and the buildings to visit."""
-    m = folium.Map(tiles=None, control_scale=True)
+    numbers, the start, and the buildings to visit; labels in ``lang``."""
+    m = base_map()
     every = []
+    keys = []
     for worker, route in enumerate(routes, start=1):
         colour = COLOURS[(worker - 1) % len(COLOURS)]
-        group = folium.FeatureGroup(name=f"路线 Route {worker}")
+        name = label("route", lang, n=worker)
+        keys.append(f"<div><span style='color:{colour};font-weight:bold'>━►</span> {name}</div>")
+        group = folium.FeatureGroup(name=name)
         coords = track_coords(route)
         every += coords.tolist()
         if len(coords) >= 2:
             line = folium.PolyLine([(lat, lon) for lon, lat in coords], color=colour, weight=4,
-                                   opacity=0.8, tooltip=f"{as_text(title)} — 路线 Route {worker}")
+                                   opacity=0.8, tooltip=label("route_of", lang, title=as_text(title), n=worker))
             line.add_to(group)
             PolyLineTextPath(line, "  ►  ", repeat=True, offset=5,
                              attributes={"fill": colour, "font-size": "14"}).add_to(group)
@@ -41,12 +46,12 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) ->
             lon, lat = leg.coords[len(leg.coords) // 2]
             folium.Marker([lat, lon], icon=folium.DivIcon(
                 html=f'<div style="font:11px sans-serif;color:{colour};font-weight:bold">{leg.seq}</div>'),
-                tooltip=f"{worker}-{leg.seq} {as_text(leg.name)}").add_to(group)
+                tooltip=f"{worker}-{leg.seq} {as_text(leg.name or label('unnamed', lang))}").add_to(group)
         group.add_to(m)
-    stops = folium.FeatureGroup(name="起点与走访 Start and visits")
+    stops = folium.FeatureGroup(name=label("stops", lang))
     for w in waypoints:
         if w.kind == "start":
-            folium.Marker([w.lat, w.lon], tooltip="起点 Start: " + as_text(w.name),
+            folium.Marker([w.lat, w.lon], tooltip=as_text(w.name),
                           icon=folium.Icon(color="black", icon="home", prefix="fa")).add_to(stops)
         elif w.seq is None:  # a building along the route
             folium.CircleMarker([w.lat, w.lon], radius=5, color="#333", fill=True, fill_color="#ffd92f",
@@ -57,22 +62,25 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str) ->
                      f'font:11px sans-serif;padding:0 4px">{w.seq}</div>')).add_to(stops)
     stops.add_to(m)
     _fit(m, every or [(w.lon, w.lat) for w in waypoints])
+    if len(routes) > 1:
+        add_legend(m, "".join(keys))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
-def coverage_map(report: dict) -> folium.Map:
+def coverage_map(report: dict, lang: str = "en") -> folium.Map:
     """Streets by the share walked in the window: walked in green, stale in red (with the days
-    since last walked)."""
-    m = folium.Map(tiles=None, control_scale=True)
-    walked = folium.FeatureGroup(name=f"已巡 Walked (last {report['days']} days)")
-    stale = folium.FeatureGroup(name="未巡 Stale streets")
+    since last walked); labels in ``lang``."""
+    m = base_map()
+    walked = folium.FeatureGroup(name=label("walked", lang, days=report["days"]))
+    stale = folium.FeatureGroup(name=label("stale", lang))
     every = []
     for s in report["streets"]:
         coords = s["geometry"]["coordinates"]
         every += coords
-        since = f"{s['days_since']} days ago" if s["days_since"] is not None else "never"
-        tip = f"{as_text(s['name'])} — {s['share']:.0%} walked; last walked {since}"
+        since = label("days_ago", lang, days=s["days_since"]) if s["days_since"] is not None else label("never", lang)
+        tip = label("walked_tip", lang, name=as_text(s["name"] or label("unnamed", lang)), share=s["share"],
+                    since=since)
         ok = s["share"] >= 0.5
         folium.PolyLine([(lat, lon) for lon, lat in coords], color="#1a9850" if ok else "#d73027",
                         weight=5 if ok else 6, opacity=0.85, tooltip=tip,
@@ -80,12 +88,9 @@ def coverage_map(report: dict) -> folium.Map:
     walked.add_to(m)
     stale.add_to(m)
     _fit(m, every)
-    legend = ("<div style='position:fixed;bottom:20px;left:20px;z-index:999;background:#fff;"
-              "padding:6px 10px;font:12px sans-serif;border:1px solid #999'>"
-              f"巡查覆盖 Patrol coverage {report['share']:.0%} (last {report['days']} days)<br>"
-              "<span style='color:#1a9850'>━</span> 已巡 walked &nbsp; "
-              "<span style='color:#d73027'>╍</span> 未巡 stale<br>"
-              + "<br>".join(f"{as_text(g['code'])}: {g['share']:.0%}" for g in report["grids"]) + "</div>")
-    m.get_root().html.add_child(folium.Element(legend))
+    add_legend(m, label("patrol_coverage", lang, share=report["share"], days=report["days"]) + "<br>"
+               f"<span style='color:#1a9850'>━</span> {label('walked_key', lang)} &nbsp; "
+               f"<span style='color:#d73027'>╍</span> {label('stale_key', lang)}<br>"
+               + "<br>".join(f"{as_text(g['code'])}: {g['share']:.0%}" for g in report["grids"]))
     folium.LayerControl(collapsed=False).add_to(m)
     return m

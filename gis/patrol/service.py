@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from gis.map_labels import label
 from gis.patrol.exports import Leg, Waypoint, legs, street_list, to_geojson, to_gpx
 from gis.patrol.maps import route_map
 from gis.patrol.routes import RoutePlan
@@ -12,35 +13,41 @@ from gis.patrol.visits import VisitPlan
 
 @dataclass
 class Outputs:
-    """A plan's routes as legs, with its waypoints, ready to write in any format."""
+    """A plan's routes as legs, with its waypoints, ready to write in any format; titles and
+    labels in ``lang`` (zh or en), the language the request or the command line asks for."""
 
     title: str
     routes: list[list[Leg]]
     waypoints: list[Waypoint]
     speed_kmh: float
+    lang: str = "en"
 
     def gpx(self) -> str:
-        return to_gpx(self.routes, self.waypoints, self.title)
+        return to_gpx(self.routes, self.waypoints, self.title, self.lang)
 
     def geojson(self) -> dict:
         return to_geojson(self.routes, self.waypoints, self.speed_kmh)
 
     def street_list(self) -> str:
-        return street_list(self.routes, self.title, self.speed_kmh)
+        return street_list(self.routes, self.title, self.speed_kmh, self.lang)
 
     def map_html(self) -> str:
-        return route_map(self.routes, self.waypoints, self.title).get_root().render()
+        return route_map(self.routes, self.waypoints, self.title, self.lang).get_root().render()
 
 
-def route_outputs(plan: RoutePlan) -> Outputs:
+def route_outputs(plan: RoutePlan, lang: str = "en") -> Outputs:
     to_wgs84 = plan.loaded.to_wgs84
-    area = plan.area.label if plan.area.kind == "jurisdiction" else f"{plan.jurisdiction.slug} {plan.area.label}"
-    title = f"{plan.jurisdiction.name} 巡查路线 patrol: {area}"
-    start = Waypoint(plan.start.lon, plan.start.lat, "起点 start", None, "start")
+    if plan.area.kind == "jurisdiction":
+        title = label("patrol_title_all", lang, jurisdiction=plan.jurisdiction.name)
+    else:
+        area = label("area_grid", lang, code=plan.area.label) if plan.area.kind == "grid" else plan.area.label
+        title = label("patrol_title", lang, jurisdiction=plan.jurisdiction.name, area=area)
+    start = Waypoint(plan.start.lon, plan.start.lat, label("start", lang), None, "start")
     return Outputs(title, [legs(plan.net, r.steps, to_wgs84) for r in plan.split.routes],
-                   [start, *plan.buildings], plan.speed_kmh)
+                   [start, *plan.buildings], plan.speed_kmh, lang)
 
 
-def visit_outputs(plan: VisitPlan) -> Outputs:
-    return Outputs(f"{plan.jurisdiction} 走访 visits", [legs(plan.net, plan.steps, plan.loaded.to_wgs84)],
-                   plan.waypoints(), plan.speed_kmh)
+def visit_outputs(plan: VisitPlan, lang: str = "en") -> Outputs:
+    points = [replace(w, name=label("start", lang)) if w.kind == "start" else w for w in plan.waypoints()]
+    return Outputs(label("visits_title", lang, jurisdiction=plan.jurisdiction),
+                   [legs(plan.net, plan.steps, plan.loaded.to_wgs84)], points, plan.speed_kmh, lang)
