@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -98,3 +99,6 @@ class Settings(BaseSettings):
     # p-median (one variable each: ~4 KB of solver memory), those within the distance for maximal
     # covering. 200,000 is e.g. 1,000 buildings × 200 candidate sites; more is refused (422).
     siting_pairs_max: int = 200_000
+    # The jurisdiction's time zone (IANA name): what "today" is on the patrol page and the date
+    # printed on maps, wherever the browser or the server happens to run.
+    time_zone: ZoneInfo = ZoneInfo("Asia/Shanghai")

@@ -160,8 +160,12 @@ def test_patrol_page_lists_each_workers_streets_and_prints(page):
     assert workers.count() == 2
     assert "王芳" in workers.nth(0).inner_text() and "李强" in workers.nth(1).inner_text()
     assert workers.nth(0).locator("li").count() >= 3
-    assert page.locator('path.leaflet-interactive[stroke="#e41a1c"]').count() > 0
-    assert page.locator('path.leaflet-interactive[stroke="#be185d"]').count() > 0
+    drawn = page.evaluate("""() => { const by = {}; gridmapMap.eachLayer(l => {
+        if (l.feature && l.feature.properties.worker && l.options.color) by[l.feature.properties.worker] = l.options.color; });
+        return by; }""")  # each route drawn, in a colour of its own
+    assert len(drawn) == 2 and len(set(drawn.values())) == 2
+    for colour in drawn.values():
+        assert page.locator(f'path.leaflet-interactive[stroke="{colour}"]').count() > 0
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -315,3 +319,33 @@ def test_the_api_docs_open_without_an_outside_host(anon_page):
     assert "gridmap" in anon_page.locator(".swagger-ui .info .title").inner_text()
     assert anon_page.locator("button.authorize").count() == 1  # the OAuth2 password flow, documented
     shot(anon_page, "api_docs")
+
+
+def test_planner_publishes_only_when_confirmed_and_leaves_edit_mode(page, copy_of, conn):
+    slug = copy_of("huamao")
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert page.locator("#status").inner_text() == "请先新建草案"
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    assert page.locator("#status").inner_text() == ""  # no stale "create a draft first"
+    assert page.locator("#draft option").first.inner_text().split(" · ")[1].startswith("草案 ")  # dated
+    assert "拖动" in page.locator("#hint").inner_text()  # the page says vertices can be dragged
+    assert page.locator(".label.grid").count() == 4
+    published = scalar(conn, "SELECT count(*) FROM layout l JOIN jurisdiction j ON j.id = l.jurisdiction_id "
+                             "WHERE j.slug = %s AND l.status = 'published'", slug)
+    page.click("#publish")
+    assert page.locator("#confirm").is_visible()
+    page.click("#confirm-no")
+    assert not page.locator("#confirm").is_visible()
+    assert scalar(conn, "SELECT count(*) FROM layout l JOIN jurisdiction j ON j.id = l.jurisdiction_id "
+                        "WHERE j.slug = %s AND l.status = 'published'", slug) == published
+    page.click("#publish")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#status[data-state=published]")
+    assert page.locator("#status").inner_text().startswith("已发布")
+    assert page.evaluate("document.body.dataset.draft") is None  # out of edit mode
+    assert page.locator(".leaflet-marker-icon.marker-icon").count() == 0  # no vertex handles left
+    names = page.evaluate(f"fetch('/jurisdictions/{slug}/layouts').then(r => r.json())")
+    assert any(x["status"] == "archived" for x in names)
+    shot(page, "planner_published")

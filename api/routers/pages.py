@@ -92,10 +92,11 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
     return Response(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/config", summary="What the pages need to know: the basemaps on offer")
+@router.get("/config", summary="What the pages need to know: basemaps on offer, time zone, walking speed")
 def config(who: SignedIn, settings: SettingsDep) -> dict:
     return {"basemaps": ["none", "osm", "gaode"] + (["tianditu"] if settings.tianditu_key else []),
-            "tianditu_key": settings.tianditu_key, "tiles_above": settings.page_tiles_above}
+            "tianditu_key": settings.tianditu_key, "tiles_above": settings.page_tiles_above,
+            "time_zone": settings.time_zone.key, "walking_speed_kmh": settings.walking_speed_kmh}
 
 
 @router.get("/jurisdictions/{slug}/grids/{code}/summary", summary="A grid's numbers", tags=["grids"])
