@@ -1,4 +1,5 @@
-"""A grid's page in numbers: households, residents, buildings, stations, its workers, patrol coverage."""
+"""A grid's page in numbers: households, residents, buildings, stations, its community, its workers (who to
+contact), patrol coverage."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def grid_summary(cur: Cursor, slug: str, code: str, days: int = 7, as_of: date |
     (gid, name, leader, geom, area, buildings, households, residents, stations, zones, workers) = row
     coverage = patrol_coverage(cur, slug, days, as_of, geometry=False)
     share = next((g["share"] for g in coverage["grids"] if g["code"] == code), None)
-    return {"jurisdiction": slug, "id": gid, "code": code, "name": name, "leader": leader,
+    return {"jurisdiction": slug, "jurisdiction_name": jur.name, "id": gid, "code": code, "name": name,
+            "leader": leader,
             "geometry": json.loads(geom), "area_m2": round(area, 1), "buildings": buildings,
             "households": households, "residents": residents, "stations": stations, "courier_zones": zones,
             "workers": workers or [], "patrol_coverage": {"days": days, "as_of": coverage["as_of"], "share": share}}

@@ -1,34 +1,106 @@
-// 网格责任图: the grid, its buildings, stations and streets; code, leader, legend, scale, north.
+// 网格责任图: the grid, its buildings, stations and streets, named on the map; code, leader,
+// workers and contact, legend (areas as boxes, lines as lines, points as points), scale, north,
+// and the date printed in the jurisdiction's time zone. Sets body[data-ready] when drawn, fonts
+// loaded and painted: the print browser prints then.
 (async function () {
   const slug = document.body.dataset.jurisdiction;
   const code = document.body.dataset.code;
-  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}/summary`);
-  const g = await r.json();
+  const lang = gridmapLang();
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
+  document.title = `${t("responsibility_map")} ${code}`;
+  const colon = lang === "en" ? ": " : "：";
+  const layerStyles = gridmapLayers.styles || {};
+  const look = {
+    grid: { ...(layerStyles.grid || { color: "#d6604d" }), weight: 4, fillOpacity: 0.04 },
+    building: layerStyles.building || { color: "#333", weight: 1, fillColor: "#bbb", fillOpacity: 0.7 },
+    street: layerStyles.street_edge || { color: "#777", weight: 3 },
+    station: gridmapLayers.station || { radius: 6, color: "#762a83", fillColor: "#762a83", fillOpacity: 0.9 },
+  };
+
+  const zoneP = gridmapDates.zone();
+  const base = `/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(code)}`;
+  const g = await (await fetch(`${base}/summary`)).json();
   document.getElementById("code").textContent = `${g.code} ${g.name || ""}`;
-  document.getElementById("who").textContent = `${t("leader")}: ${g.leader || "—"}`;
+
+  const map = L.map("map", { zoomControl: false, attributionControl: false, zoomSnap: 0.1, fadeAnimation: false,
+                             zoomAnimation: false, markerZoomAnimation: false });
+  window.gridmapMap = map;
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  const outline = L.geoJSON(g.geometry, { style: look.grid, interactive: false });
+  map.fitBounds(outline.getBounds(), { padding: [24, 24] });
+  // Only what the page shows: the features in view.
+  const v = map.getBounds();
+  const bbox = [v.getWest(), v.getSouth(), v.getEast(), v.getNorth()].map((x) => x.toFixed(7)).join(",");
+  const items = (layer) => fetch(`/collections/${layer}/items?jurisdiction=${encodeURIComponent(slug)}&bbox=${bbox}`
+    + "&limit=10000").then((r) => r.json());
+  const [streets, buildings, stations] = await Promise.all([items("street_edge"), items("building"), items("post_station")]);
+  const mine = { type: "FeatureCollection", features: buildings.features.filter((f) => f.properties.grid_id === g.id) };
+
+  L.geoJSON(streets, { style: look.street, interactive: false }).addTo(map);
+  L.geoJSON(mine, { style: look.building, interactive: false }).addTo(map);
+  outline.addTo(map);
+  L.geoJSON(stations, { pointToLayer: (f, ll) => L.circleMarker(ll, { ...look.station, interactive: false }) }).addTo(map);
+
+  // Names on the map: the grid's buildings first, then the streets, then the stations.
+  const names = gridmapNames.create(map);
+  names.polygons(mine, (p) => (p.name && p.households ? `${p.name} · ${t("hh").replace("{n}", p.households)}` : p.name),
+                 "building");
+  names.streets(streets);
+  names.points(stations, (p) => p.name, "station");
+  names.place();
+
+  // Who answers for the grid.
+  const workers = g.workers || [];
+  document.getElementById("who").replaceChildren(
+    el("div", {}, `${t("leader")}${colon}${g.leader || "—"}`),
+    el("div", {}, `${t("contact")}${colon}${t("community_office").replace("{name}", g.jurisdiction_name || slug)}`));
+  document.getElementById("people").replaceChildren(
+    el("div", {}, el("strong", {}, `${t("leader")}${colon}`), g.leader || "—"),
+    el("div", {}, el("strong", {}, `${t("workers")}${colon}`),
+       workers.length ? workers.map((w) => `${w.name}（${t(w.role)}）`).join(lang === "en" ? ", " : "、") : "—"));
+
   document.getElementById("numbers").replaceChildren(el("table", {}, gridmapLayers.rows([
     ["households", g.households], ["residents", g.residents], ["buildings", g.buildings],
     ["stations_n", g.stations], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`]])));
   document.getElementById("legend").replaceChildren(...[
-    ["grids", "#d6604d"], ["buildings", "#333"], ["streets", "#777"], ["stations", "#762a83"],
-  ].map(([k, c]) => {
-    const swatch = el("span");
-    swatch.style.borderColor = c;
-    return el("tr", {}, el("td", {}, swatch), el("td", {}, t(k)));
-  }));
-  document.getElementById("stamp").textContent = `${t("printed")} ${new Date().toISOString().slice(0, 10)} · gridmap`;
+    ["area", look.grid, "grids"], ["area", look.building, "buildings"], ["line", look.street, "streets"],
+    ["point", look.station, "stations"],
+  ].map(([kind, style, key]) => el("tr", { dataset: { kind } }, el("td", {}, swatch(kind, style)), el("td", {}, t(key)))));
+  const zone = await zoneP;
+  document.getElementById("stamp").textContent = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
 
-  const map = L.map("map", { zoomControl: false, attributionControl: false, zoomSnap: 0.1 });
-  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-  const outline = L.geoJSON(g.geometry, { style: { color: "#d6604d", weight: 4, fillOpacity: 0.04 } }).addTo(map);
-  map.fitBounds(outline.getBounds(), { padding: [24, 24] });
-  const [streets, buildings, stations] = await Promise.all([
-    gridmapLayers.items("street_edge", slug), gridmapLayers.items("building", slug), gridmapLayers.items("post_station", slug)]);
-  gridmapLayers.geojson("street_edge", streets, slug).addTo(map);
-  gridmapLayers.geojson("building", { type: "FeatureCollection",
-    features: buildings.features.filter((f) => f.properties.grid_id === g.id) }, slug).addTo(map);
-  gridmapLayers.stations(stations).addTo(map);
-  outline.bringToFront();
+  await document.fonts.ready;
+  names.place();  // again, with the fonts' own sizes
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   document.body.dataset.ready = "true";
+
+  // A legend key drawn as the layer is drawn: areas as boxes, lines as lines, points as dots.
+  function swatch(kind, s) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "14");
+    svg.setAttribute("aria-hidden", "true");
+    let shape;
+    if (kind === "line") {
+      shape = document.createElementNS(NS, "line");
+      for (const [k, val] of Object.entries({ x1: 1, y1: 7, x2: 27, y2: 7 })) shape.setAttribute(k, String(val));
+      shape.setAttribute("stroke-width", String(Math.min(s.weight || 2, 6)));
+    } else if (kind === "point") {
+      shape = document.createElementNS(NS, "circle");
+      for (const [k, val] of Object.entries({ cx: 14, cy: 7, r: 5 })) shape.setAttribute(k, String(val));
+      shape.setAttribute("fill", s.fillColor || s.color);
+      shape.setAttribute("stroke-width", String(Math.min(s.weight || 1, 2)));
+    } else {
+      shape = document.createElementNS(NS, "rect");
+      for (const [k, val] of Object.entries({ x: 2, y: 2, width: 24, height: 10 })) shape.setAttribute(k, String(val));
+      shape.setAttribute("fill", s.fillColor || s.color);
+      shape.setAttribute("fill-opacity", String(Math.max(s.fillOpacity ?? 0.2, 0.15)));
+      shape.setAttribute("stroke-width", String(Math.min(s.weight || 1, 3)));
+    }
+    shape.setAttribute("stroke", s.color);
+    svg.append(shape);
+    return svg;
+  }
 })();

@@ -1,0 +1,99 @@
+"""The printed 网格责任图 (/grids/{code}/print, and its PDF): buildings and streets named on the
+map, the grid's workers and who to contact, a legend drawing lines as lines and points as points,
+a title that does not break, the date in the jurisdiction's time zone; and how long a print takes
+(measured and kept in tests/artifacts/print_timings.json, not asserted)."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+
+import pytest
+
+from tests.browser import ARTIFACTS, shot
+
+GRID = "110105015001001"
+
+
+def _open(pg, path: str) -> None:
+    pg.goto(path)
+    pg.wait_for_selector("body[data-ready=true]", timeout=30_000)
+
+
+def test_the_print_names_buildings_and_streets(page, client):
+    _open(page, f"/grids/{GRID}/print?jurisdiction=huamao")
+    summary = client.get(f"/jurisdictions/huamao/grids/{GRID}/summary").json()
+    buildings = client.get("/collections/building/items", params={"jurisdiction": "huamao", "limit": 1000}).json()
+    mine = {f["properties"]["name"] for f in buildings["features"] if f["properties"]["grid_id"] == summary["id"]}
+    streets = {f["properties"]["name"] for f in client.get(
+        "/collections/street_edge/items", params={"jurisdiction": "huamao", "limit": 1000}).json()["features"]}
+    shown = page.evaluate("() => Array.from(document.querySelectorAll('.map-name:not(.hidden)'), "
+                          "n => [n.classList.contains('street') ? 'street' : n.classList.contains('building') "
+                          "? 'building' : 'other', n.textContent])")
+    # every building of the grid, named, with its households
+    assert {text.split(" · ")[0] for kind, text in shown if kind == "building"} == mine
+    assert all(re.fullmatch(r".+ · \d+户", text) for kind, text in shown if kind == "building")
+    named_streets = {text for kind, text in shown if kind == "street"}
+    assert named_streets <= streets and len(named_streets) >= 3
+    # no two names shown on top of each other, none off the map
+    boxes = page.evaluate("() => Array.from(document.querySelectorAll('.map-name:not(.hidden) .name-text'), n => { "
+                          "const b = n.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })")
+    frame = page.locator("#map").bounding_box()
+    for i, a in enumerate(boxes):
+        assert frame["x"] <= a[0] and a[2] <= frame["x"] + frame["width"] + 0.5
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    # the legend draws areas as boxes, streets as a line, stations as a dot
+    assert page.locator("#legend tr[data-kind=line] svg line").count() == 1
+    assert page.locator("#legend tr[data-kind=point] svg circle").count() == 1
+    assert page.locator("#legend tr[data-kind=area] svg rect").count() == 2
+    assert "打印于" in page.locator("#stamp").inner_text()
+
+
+def test_the_print_names_the_workers_and_who_to_contact(page, client, copy_of, cli):
+    slug = copy_of("huamao")
+    cli("worker", "add", slug, "赵敏", "--role", "social_worker", "--grid", GRID)
+    cli("worker", "add", slug, "钱多多", "--role", "grid_worker", "--grid", GRID)
+    _open(page, f"/grids/{GRID}/print?jurisdiction={slug}")
+    people = page.locator("#people").inner_text()
+    assert "王芳" in people  # the grid leader
+    assert "赵敏" in people and "钱多多" in people
+    assert "social_worker" not in people and "社工" in people
+    assert "华贸中心社区" in page.locator("#who").inner_text()  # the community to contact
+    assert client.get(f"/jurisdictions/{slug}/grids/{GRID}/summary").json()["jurisdiction_name"] == "华贸中心社区"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_title_stays_on_one_line(page, lang):
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 portrait, as printed
+    _open(page, f"/grids/{GRID}/print?jurisdiction=huamao&lang={lang}")
+    title = page.locator("header h1")
+    assert title.inner_text() == {"zh": "网格责任图", "en": "Grid responsibility map"}[lang]
+    line = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('header h1')).lineHeight) "
+                         "|| 1.35 * parseFloat(getComputedStyle(document.querySelector('header h1')).fontSize)")
+    assert title.bounding_box()["height"] < 1.5 * line
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    shot(page, f"grid_print_page_{lang}")
+
+
+def test_the_print_page_at_desktop_and_phone_sizes(page):
+    for name, size in (("desktop", (1280, 800)), ("phone", (390, 844))):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        _open(page, f"/grids/{GRID}/print?jurisdiction=huamao")
+        shot(page, f"grid_print_page_{name}")
+
+
+def test_how_long_a_print_takes(client):
+    """Times of whole prints (PDF), kept for the record: the first, and the median of the next."""
+    times = []
+    for _ in range(4):
+        started = time.perf_counter()
+        r = client.get(f"/grids/{GRID}/print.pdf", params={"jurisdiction": "huamao"}, timeout=120)
+        times.append(time.perf_counter() - started)
+        assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "grid_print.pdf").write_bytes(r.content)
+    (ARTIFACTS / "print_timings.json").write_text(json.dumps(
+        {"seconds": [round(t, 3) for t in times], "median_after_first": round(statistics.median(times[1:]), 3)}))
