@@ -52,6 +52,10 @@ FOLIUM_ASSETS = {
 }
 
 
+# Our icon, on every page (the pages' shared head) and every folium map.
+FAVICON = '<link rel="icon" href="/static/app/favicon.svg" type="image/svg+xml">'
+
+
 def mount(app: FastAPI, settings: Settings) -> None:
     """Our own scripts and styles, and the front-end packages from node_modules."""
     app.mount("/static/app", StaticFiles(directory=STATIC), name="static-app")
@@ -81,4 +85,5 @@ def folium_page(html: str) -> HTMLResponse:
     text (``gis.map_text``), so no script tag comes from data; the nonce marks folium's own."""
     nonce = secrets.token_urlsafe(18)
     html = re.sub(r"<script\b", f'<script nonce="{nonce}"', localize(html))
+    html = html.replace("<head>", f"<head>\n    {FAVICON}", 1)
     return HTMLResponse(html, headers={"Content-Security-Policy": content_security_policy(nonce)})

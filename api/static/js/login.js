@@ -8,6 +8,9 @@
     event.preventDefault();
     message.textContent = "";
     const r = await fetch("/auth/token", { method: "POST", body: new URLSearchParams(new FormData(form)) });
+    // Read the answer to its end before leaving: navigating away while its body is still coming
+    // aborts the request (the console logged "POST /auth/token net::ERR_ABORTED" at every sign-in).
+    await r.text();
     if (r.ok) {
       location.href = withLang(document.body.dataset.next || "/", lang);
       return;
