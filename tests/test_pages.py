@@ -161,7 +161,8 @@ def test_patrol_page_lists_each_workers_streets_and_prints(page):
     assert "王芳" in workers.nth(0).inner_text() and "李强" in workers.nth(1).inner_text()
     assert workers.nth(0).locator("li").count() >= 3
     drawn = page.evaluate("""() => { const by = {}; gridmapMap.eachLayer(l => {
-        if (l.feature && l.feature.properties.worker && l.options.color) by[l.feature.properties.worker] = l.options.color; });
+        const w = l.feature && l.feature.properties.worker;
+        if (w && l.options.color) by[w] = l.options.color; });
         return by; }""")  # each route drawn, in a colour of its own
     assert len(drawn) == 2 and len(set(drawn.values())) == 2
     for colour in drawn.values():

@@ -78,6 +78,20 @@ def test_the_title_stays_on_one_line(page, lang):
     shot(page, f"grid_print_page_{lang}")
 
 
+@pytest.mark.parametrize("size, orientation, viewport", [("A4", "portrait", (794, 1123)),
+                                                         ("A3", "landscape", (1587, 1123))])
+def test_the_whole_grid_is_on_the_sheet(page, size, orientation, viewport):
+    """The map is fitted to the grid once the header and footer have their size (filled after it,
+    they had shrunk the map and cut the grid's south off)."""
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    _open(page, f"/grids/{GRID}/print?jurisdiction=huamao&size={size}&orientation={orientation}")
+    inside = page.evaluate("""() => { const out = [];  // the grid's outline: the polygon drawn 4 px wide
+        gridmapMap.eachLayer(l => { if (l instanceof L.Polygon && l.options.weight === 4)
+          out.push(gridmapMap.getBounds().contains(l.getBounds())); });
+        return out; }""")
+    assert inside == [True]
+
+
 def test_the_print_page_at_desktop_and_phone_sizes(page):
     for name, size in (("desktop", (1280, 800)), ("phone", (390, 844))):
         page.set_viewport_size({"width": size[0], "height": size[1]})

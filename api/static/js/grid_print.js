@@ -23,6 +23,26 @@
   const g = await (await fetch(`${base}/summary`)).json();
   document.getElementById("code").textContent = `${g.code} ${g.name || ""}`;
 
+  // Who answers for the grid.
+  const workers = g.workers || [];
+  document.getElementById("who").replaceChildren(
+    el("div", {}, `${t("leader")}${colon}${g.leader || "—"}`),
+    el("div", {}, `${t("contact")}${colon}${t("community_office").replace("{name}", g.jurisdiction_name || slug)}`));
+  document.getElementById("people").replaceChildren(
+    el("div", {}, el("strong", {}, `${t("leader")}${colon}`), g.leader || "—"),
+    el("div", {}, el("strong", {}, `${t("workers")}${colon}`),
+       workers.length ? workers.map((w) => `${w.name}（${t(w.role)}）`).join(lang === "en" ? ", " : "、") : "—"));
+  document.getElementById("numbers").replaceChildren(el("table", {}, gridmapLayers.rows([
+    ["households", g.households], ["residents", g.residents], ["buildings", g.buildings],
+    ["stations_n", g.stations], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`]])));
+  document.getElementById("legend").replaceChildren(...[
+    ["area", look.grid, "grids"], ["area", look.building, "buildings"], ["line", look.street, "streets"],
+    ["point", look.station, "stations"],
+  ].map(([kind, style, key]) => el("tr", { dataset: { kind } }, el("td", {}, swatch(kind, style)), el("td", {}, t(key)))));
+  const zone = await zoneP;
+  document.getElementById("stamp").textContent = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
+
+  // The map last, once the header and footer around it have their size: it fits the grid in what is left.
   const map = L.map("map", { zoomControl: false, attributionControl: false, zoomSnap: 0.1, fadeAnimation: false,
                              zoomAnimation: false, markerZoomAnimation: false });
   window.gridmapMap = map;
@@ -49,26 +69,6 @@
   names.streets(streets);
   names.points(stations, (p) => p.name, "station");
   names.place();
-
-  // Who answers for the grid.
-  const workers = g.workers || [];
-  document.getElementById("who").replaceChildren(
-    el("div", {}, `${t("leader")}${colon}${g.leader || "—"}`),
-    el("div", {}, `${t("contact")}${colon}${t("community_office").replace("{name}", g.jurisdiction_name || slug)}`));
-  document.getElementById("people").replaceChildren(
-    el("div", {}, el("strong", {}, `${t("leader")}${colon}`), g.leader || "—"),
-    el("div", {}, el("strong", {}, `${t("workers")}${colon}`),
-       workers.length ? workers.map((w) => `${w.name}（${t(w.role)}）`).join(lang === "en" ? ", " : "、") : "—"));
-
-  document.getElementById("numbers").replaceChildren(el("table", {}, gridmapLayers.rows([
-    ["households", g.households], ["residents", g.residents], ["buildings", g.buildings],
-    ["stations_n", g.stations], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`]])));
-  document.getElementById("legend").replaceChildren(...[
-    ["area", look.grid, "grids"], ["area", look.building, "buildings"], ["line", look.street, "streets"],
-    ["point", look.station, "stations"],
-  ].map(([kind, style, key]) => el("tr", { dataset: { kind } }, el("td", {}, swatch(kind, style)), el("td", {}, t(key)))));
-  const zone = await zoneP;
-  document.getElementById("stamp").textContent = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
 
   await document.fonts.ready;
   names.place();  // again, with the fonts' own sizes
