@@ -111,8 +111,11 @@ def test_legend_arrows_and_the_buildings_to_visit(page, client):
         assert arrows.count() >= 10 and arrows.first.text_content() == "►"
         assert "rotate(" in arrows.first.locator(".arrow-head").get_attribute("style")
     # today's buildings: labelled on the map and listed under their worker
-    labels = page.locator(".visit-label").all_inner_texts()
+    labels = page.locator(".map-name.visit:not(.hidden)").all_inner_texts()
     assert sorted(labels) == sorted(v["name"] for v in visits)
+    # and the streets are named on the map, none on top of another
+    streets = page.locator(".map-name.street:not(.hidden)").all_inner_texts()
+    assert len(streets) >= 5 and len(set(streets)) == len(streets)
     for v in visits:
         assert v["name"] in page.locator(f".worker[data-worker='{v['worker']}'] ul.visits").inner_text()
     shot(page, "patrol_today_desktop")

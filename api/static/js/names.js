@@ -8,7 +8,9 @@ window.gridmapNames = (function () {
   // Places tried for one street name, at most.
   const MAX_PLACES = 8;
 
-  function create(map) {
+  // `obstacles`: what names must not cover besides each other (a function giving elements: a
+  // marker, a legend on the map).
+  function create(map, { obstacles = () => [] } = {}) {
     const layer = L.layerGroup().addTo(map);
     const order = [];  // for each name, its places (tooltips), most important name first
 
@@ -94,7 +96,8 @@ window.gridmapNames = (function () {
       // Put each name at its first place that covers no name placed before and stays on the map.
       place() {
         const frame = map.getContainer().getBoundingClientRect();
-        const placed = [];
+        const placed = obstacles().filter(Boolean).map((node) => node.getBoundingClientRect());
+        const fixed = placed.length;
         for (const tips of order) {
           let done = false;
           for (const tip of tips) {
@@ -111,7 +114,7 @@ window.gridmapNames = (function () {
             node.classList.toggle("hidden", !fits);
           }
         }
-        return placed.length;
+        return placed.length - fixed;
       },
       // The names shown.
       shown() {

@@ -35,7 +35,8 @@
   const map = L.map("map", { zoomSnap: 0.25 });
   window.gridmapMap = map;
   L.control.scale({ imperial: false }).addTo(map);
-  gridmapLayers.geojson("street_edge", await streetsP, slug).addTo(map);
+  const streets = await streetsP;
+  gridmapLayers.geojson("street_edge", streets, slug).addTo(map);
   const routes = gridmapLayers.patrol(fc).addTo(map);
   map.fitBounds(routes.getBounds(), { padding: [20, 20] });
 
@@ -71,7 +72,7 @@
           const head = el("span", { className: "arrow-head" }, "►");
           head.style.color = colourOf[route];
           head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
-          const icon = L.divIcon({ className: "route-arrow", html: head, iconSize: [16, 16], iconAnchor: [8, 8] });
+          const icon = L.divIcon({ className: "route-arrow", html: head, iconSize: [18, 18], iconAnchor: [9, 9] });
           L.marker(at, { icon, interactive: false, keyboard: false }).addTo(arrows)
             .getElement().dataset.route = String(route);
           next += SPACING;
@@ -84,9 +85,10 @@
   map.on("zoomend", drawArrows);
 
   const start = fc.features.find((f) => f.properties.kind === "start");
+  let startMarker = null;
   if (start) {
     const [lon, lat] = start.geometry.coordinates;
-    L.marker([lat, lon], { title: t("start"), alt: t("start") }).addTo(map)
+    startMarker = L.marker([lat, lon], { title: t("start"), alt: t("start") }).addTo(map)
       .bindTooltip(lines(t("start")), { direction: "top", offset: [0, -30] });
   }
 
@@ -96,12 +98,10 @@
     const r = await fetch(`/collections/building/items/${encodeURIComponent(v.building_id)}`);
     return { ...v, feature: r.ok ? await r.json() : null };
   }));
-  for (const v of visits) {
-    if (!v.feature || !v.feature.geometry) continue;
-    L.geoJSON(v.feature, { style: () => visitStyle }).addTo(map)
-      .bindTooltip(el("span", {}, v.name || `#${v.building_id}`),
-                   { permanent: true, direction: "center", className: "visit-label" });
-  }
+  const toVisit = { type: "FeatureCollection", features: visits.filter((v) => v.feature && v.feature.geometry)
+    .map((v) => ({ ...v.feature, properties: { name: v.name || `#${v.building_id}` } })) };
+  L.geoJSON(toVisit, { style: () => visitStyle, interactive: false }).addTo(map);
+
 
   // The legend: each worker's colour and route, the direction arrows, the start, the visits.
   const legend = L.control({ position: "topright" });
@@ -122,6 +122,15 @@
     return box;
   };
   legend.addTo(map);
+
+  // Names on the map: today's buildings first, then the streets, none on top of another nor
+  // under the legend or the start.
+  const mapNames = gridmapNames.create(map, { obstacles: () => [legend.getContainer(),
+    startMarker && startMarker.getElement()] });
+  mapNames.polygons(toVisit, (p) => p.name, "visit");
+  mapNames.streets(streets);
+  mapNames.place();
+  map.on("zoomend moveend resize", () => mapNames.place());
 
   const lists = document.getElementById("lists");
   names.forEach((name, i) => {
