@@ -39,6 +39,10 @@
   gridmapLayers.geojson("street_edge", streets, slug).addTo(map);
   const routes = gridmapLayers.patrol(fc).addTo(map);
   map.fitBounds(routes.getBounds(), { padding: [20, 20] });
+  // On paper the map is smaller than on screen: fit the routes to it, and back after.
+  const refit = () => { map.invalidateSize({ animate: false }); map.fitBounds(routes.getBounds(), { padding: [12, 12], animate: false }); };
+  window.addEventListener("beforeprint", refit);
+  window.addEventListener("afterprint", refit);
 
   // The colour each route is drawn in (whatever palette the layers use).
   const colourOf = {};
