@@ -212,6 +212,12 @@ def test_a_small_boundary_move_leaves_clean_shapes(seed, which, corner, metres, 
     before = {x.code: compactness(x.geom) for x in grids}
     for x in edit.grids:
         assert not shape_problems(x.geom), (x.code, shape_problems(x.geom)[:5])
+        # no row of vertices along a straight edge (each one a handle the planner must drag past)
+        for ring in (p.exterior for p in shapely.get_parts(x.geom)):
+            xy = np.asarray(ring.coords)[:-1]
+            a, b, c = np.roll(xy, 1, axis=0), xy, np.roll(xy, -1, axis=0)
+            off = np.abs((c - a)[:, 0] * (b - a)[:, 1] - (c - a)[:, 1] * (b - a)[:, 0]) / np.hypot(*(c - a).T)
+            assert (off > 1e-5).all(), (x.code, xy[off <= 1e-5][:3])
         if x.code in before:
             assert compactness(x.geom) > 0.7 * before[x.code], (x.code, before[x.code], compactness(x.geom))
 

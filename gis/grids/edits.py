@@ -25,6 +25,10 @@ CHANGED_M2 = 1.0  # a neighbour whose area moves less than this (m², drawing no
 SNAP_M = 0.05
 # A ring turning back by less than this angle (degrees) at a vertex has a spike there.
 SPIKE_DEG = 1.0
+# A vertex less than this off the straight line between its neighbours (metres) is no corner.
+STRAIGHT_M = 1e-4
+# Spacing (metres) of the points along neighbours' edges that share a given-up piece out by nearness.
+STEP_M = 1.0
 
 
 @dataclass
@@ -59,8 +63,9 @@ def _neighbour(piece: BaseGeometry, grids: list[Grid], skip: set[int]) -> int:
 
 
 def _clean(g: BaseGeometry) -> BaseGeometry:
-    """Polygons without spikes, sliver tips, edges shorter than ``SNAP_M`` or repeated points."""
-    return _polygons(without_spikes(_polygons(g), SNAP_M, SPIKE_DEG))
+    """Polygons without spikes, sliver tips, edges shorter than ``SNAP_M``, repeated points, or
+    vertices in the middle of a straight edge (sharing a piece out cuts its edges many times)."""
+    return _polygons(without_spikes(_polygons(g), SNAP_M, SPIKE_DEG, STRAIGHT_M))
 
 
 def snapped(new_geom: BaseGeometry, grids: list[Grid]) -> BaseGeometry:
@@ -113,7 +118,7 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
         return [(j, piece)] if j >= 0 else []
     owners, points = [], []
     for j, a in along.items():
-        pts = shapely.get_coordinates(shapely.segmentize(a, 1.0))
+        pts = shapely.get_coordinates(shapely.segmentize(a, STEP_M))
         owners += [j] * len(pts)
         points.append(pts)
     xy, first = np.unique(np.round(np.vstack(points), 3), axis=0, return_index=True)  # shared corners once
@@ -122,12 +127,13 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
                                                        extend_to=piece.envelope.buffer(10), ordered=True))
     bits = shapely.intersection(shapely.make_valid(cells), piece)
     owners = np.asarray(owners)
-    shares = []
-    for j in along:
-        part = _clean(shapely.union_all(bits[owners == j]))
-        if part.area > CHANGED_M2:
-            shares.append((j, part))
-    return shares
+    parts = {j: shapely.union_all(bits[owners == j]) for j in along}
+    # a share too small to count goes to the largest one, not lost (that would leave a gap)
+    big = max(parts, key=lambda j: parts[j].area)
+    small = [j for j in parts if j != big and parts[j].area <= CHANGED_M2]
+    if small:
+        parts[big] = shapely.union_all([parts[big], *(parts.pop(j) for j in small)])
+    return [(j, _clean(part)) for j, part in parts.items()]
 
 
 def move_buildings(grids: list[Grid], code: str, buildings: list[Building], moving: list[int]) -> Edit:
