@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import shapely
+import shapely.errors
 from psycopg2.extensions import cursor as Cursor
 from shapely.geometry import shape
 
@@ -45,7 +46,7 @@ def _metric_geometry(obj, state: State, what: str):
     geom = obj.get("geometry", obj) if isinstance(obj, dict) else None
     try:
         g = shape(geom)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, shapely.errors.ShapelyError):
         raise InvalidInput(f"send a GeoJSON {what} (a Feature or a geometry)") from None
     if g.is_empty or not g.is_valid:
         raise InvalidInput(f"the {what} is empty or invalid: {shapely.is_valid_reason(g)}")
