@@ -54,10 +54,18 @@ window.gridmapLabels = (function () {
           L.marker(inside(l), { icon, interactive: false, keyboard: false, pane: "tooltipPane" }).addTo(groups.grid);
         });
       },
+      // Compounds are named near their top edge, out of the way of the grid names at their centres.
       polygons(kind, geojsonLayer, text) {
         geojsonLayer.eachLayer((l) => {
           const words = text(l.feature.properties);
-          if (words) marker(kind, inside(l), words).addTo(groups[kind]);
+          if (!words) return;
+          let at = inside(l);
+          if (kind === "compound") {
+            const b = l.getBounds();
+            const top = L.latLng(b.getNorth() - 0.12 * (b.getNorth() - b.getSouth()), b.getCenter().lng);
+            if (within(top, l.getLatLngs().flat(2))) at = top;
+          }
+          marker(kind, at, words).addTo(groups[kind]);
         });
       },
       // One label a street name, on its longest piece.
