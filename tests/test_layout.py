@@ -101,6 +101,8 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
             pg.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").check()
             pg.wait_for_selector('.legend li[data-layer="patrol"]')
             assert pg.locator('.legend li[data-layer="patrol"]').count() == 2  # a line a worker
+            routes = pg.locator(".route-arrow").evaluate_all("(xs) => xs.map((x) => x.dataset.route)")
+            assert set(routes) == {"1", "2"}  # arrows in the walking direction, on both routes
             pg.locator(".leaflet-control-layers-overlays label", has_text="小区").locator("input").uncheck()
             assert pg.locator('.legend li[data-layer="compounds"]').count() == 0
         assert not errors, errors

@@ -96,6 +96,50 @@ window.gridmapLayers = (function () {
     });
   }
 
+  // Arrows along each route in its walking direction: a small rotated "►" (text, DOM) every
+  // ``spacing`` pixels of screen along the line through a route's legs, drawn again at each zoom.
+  // ``colourOf``: route number → colour. Returns the layer group holding them.
+  function arrows(map, fc, colourOf = routeColour, spacing = 90) {
+    const group = L.layerGroup();
+    const routes = [...new Set(fc.features.filter((f) => f.geometry.type === "LineString")
+      .map((f) => f.properties.worker))];
+    const paths = routes.map((route) => {
+      const latlngs = [];
+      for (const leg of fc.features.filter((f) => f.geometry.type === "LineString" && f.properties.worker === route)) {
+        const pts = leg.geometry.coordinates.map(([lon, lat]) => L.latLng(lat, lon));
+        latlngs.push(...(latlngs.length ? pts.slice(1) : pts));
+      }
+      return { route, latlngs };
+    });
+    function draw() {
+      group.clearLayers();
+      for (const { route, latlngs } of paths) {
+        const pts = latlngs.map((ll) => map.project(ll));
+        let next = spacing / 2;
+        let walked = 0;
+        for (let k = 1; k < pts.length; k++) {
+          const a = pts[k - 1], b = pts[k];
+          const d = a.distanceTo(b);
+          while (d > 0 && next <= walked + d) {
+            const f = (next - walked) / d;
+            const at = map.unproject(L.point(a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f));
+            const head = el("span", { className: "arrow-head" }, "►");
+            head.style.color = typeof colourOf === "function" ? colourOf(route) : colourOf[route];
+            head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
+            const icon = L.divIcon({ className: "route-arrow", html: head, iconSize: [18, 18], iconAnchor: [9, 9] });
+            const m = L.marker(at, { icon, interactive: false, keyboard: false, pane: "gm-station" }).addTo(group);
+            if (m.getElement()) m.getElement().dataset.route = String(route);
+            next += spacing;
+          }
+          walked += d;
+        }
+      }
+    }
+    group.on("add", () => { draw(); map.on("zoomend", draw); });
+    group.on("remove", () => map.off("zoomend", draw));
+    return group;
+  }
+
   function coverage(fc) {
     return L.geoJSON(fc, {
       pane: "gm-route",
@@ -138,6 +182,6 @@ window.gridmapLayers = (function () {
     return (await r.json()).numberMatched;
   }
 
-  return { items, geojson, stations, patrol, coverage, rows, tiles, basemap, crs, vectorTiles, count, panes,
+  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, panes,
            styles, station, routeColours, routeColour, coverageColours, gridLabel };
 })();

@@ -119,7 +119,9 @@
     control.addOverlay(group, t(key));
     overlays[key] = group;
   }
-  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${L_.crs}`, L_.patrol,
+  // Routes with arrows in the walking direction.
+  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${L_.crs}`,
+       (fc) => L.layerGroup([L_.patrol(fc), L_.arrows(map, fc)]),
        (fc) => { routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size; });
   if (may.has("read")) {
     lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${L_.crs}`, L_.coverage);
