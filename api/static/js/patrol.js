@@ -49,44 +49,8 @@
   routes.eachLayer((l) => { colourOf[l.feature.properties.worker] ??= l.options.color; });
   const legsOf = (route) => fc.features.filter((f) => f.geometry.type === "LineString" && f.properties.worker === route);
 
-  // Arrows along each route in its walking direction: small markers (DOM, rotated) every ~90 px
-  // of screen along the line through its legs, above every layer; drawn again at each zoom.
-  const arrows = L.layerGroup().addTo(map);
-  const paths = Object.keys(colourOf).map(Number).map((route) => {
-    const latlngs = [];
-    for (const leg of legsOf(route)) {
-      const pts = leg.geometry.coordinates.map(([lon, lat]) => L.latLng(lat, lon));
-      latlngs.push(...(latlngs.length ? pts.slice(1) : pts));
-    }
-    return { route, latlngs };
-  });
-  const SPACING = 90;
-  function drawArrows() {
-    arrows.clearLayers();
-    for (const { route, latlngs } of paths) {
-      const pts = latlngs.map((ll) => map.project(ll));
-      let next = SPACING / 2;
-      let walked = 0;
-      for (let k = 1; k < pts.length; k++) {
-        const a = pts[k - 1], b = pts[k];
-        const d = a.distanceTo(b);
-        while (d > 0 && next <= walked + d) {
-          const f = (next - walked) / d;
-          const at = map.unproject(L.point(a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f));
-          const head = el("span", { className: "arrow-head" }, "►");
-          head.style.color = colourOf[route];
-          head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
-          const icon = L.divIcon({ className: "route-arrow", html: head, iconSize: [18, 18], iconAnchor: [9, 9] });
-          L.marker(at, { icon, interactive: false, keyboard: false }).addTo(arrows)
-            .getElement().dataset.route = String(route);
-          next += SPACING;
-        }
-        walked += d;
-      }
-    }
-  }
-  drawArrows();
-  map.on("zoomend", drawArrows);
+  // Arrows along each route in its walking direction (the one map's, in each route's colour).
+  gridmapLayers.arrows(map, fc, colourOf).addTo(map);
 
   const start = fc.features.find((f) => f.properties.kind === "start");
   let startMarker = null;
