@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth_errors import LoginRequired, PageForbidden
+from api.headers import HEADERS
 from api.rendering import page
 from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
@@ -149,4 +150,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, 500, "internal error; it has been logged")
+        # sent from outside every middleware: the security headers are added here
+        return problem(request, 500, "internal error; it has been logged", headers=HEADERS)

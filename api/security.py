@@ -11,28 +11,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.errors import problem
+from api.headers import HEADERS
 from gis.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def content_security_policy(nonce: str | None = None) -> str:
-    """Scripts from this service only (and, for a folium page, its own inline scripts carrying
-    this answer's nonce): never inline script otherwise, so markup planted in data cannot run.
-    Styles may be inline (Leaflet and folium position everything with style attributes); tiles
-    of a chosen basemap (images) may come from its host; data URLs for icons."""
-    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
-    return (f"default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-            f"script-src {scripts}; object-src 'none'; base-uri 'none'; form-action 'self'; "
-            f"font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'")
-
-
-HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": content_security_policy(),
-}
+def bearer_token(request: Request) -> bool:
+    """Whether the request carries a bearer token of its own (not only the login cookie)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(value.strip())
 
 
 def cross_site(request: Request) -> bool:
@@ -61,11 +49,11 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     @app.middleware("http")
     async def no_cross_site_writes(request: Request, call_next):
-        # A write that names its token in Authorization cannot be forged by another site's page
-        # (it cannot set that header without CORS allowing it); one that relies on the cookie, or
-        # on nothing (signing in), must come from our own pages.
-        if (request.method not in SAFE_METHODS and "authorization" not in request.headers
-                and cross_site(request)):
+        # A write that names its token as Authorization: Bearer cannot be forged by another site's
+        # page (it cannot set that header without CORS allowing it); one that relies on the cookie,
+        # or on nothing (signing in) — or on another Authorization scheme, which a browser behind
+        # a Basic or Negotiate proxy adds to every request by itself — must come from our pages.
+        if request.method not in SAFE_METHODS and not bearer_token(request) and cross_site(request):
             return problem(request, 403, "a write from another site's page is refused; use this service's own pages")
         return await call_next(request)
 

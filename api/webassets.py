@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.security import content_security_policy
+from api.headers import content_security_policy
 from gis.settings import Settings
 
 log = logging.getLogger("gridmap.api")

@@ -144,6 +144,10 @@ def render(base_url: str, path: str, chromium: str, size: str = "A4", orientatio
                                       device_scale_factor=2 if fmt == "png" else 1)
         try:
             context.route("**/*", only_this_service)
+            # a route handler sees the first URL of a redirect chain only: every request, each hop
+            # of a redirect included, is checked here too, and a print that went elsewhere is refused
+            context.on("request", lambda r: None if r.url.startswith("data:") or origin_of(r.url) == site
+                       else blocked.append(r.url))
             if token:
                 context.add_cookies([{"name": cookie, "value": token, "url": site,
                                       "httpOnly": True, "sameSite": "Strict"}])

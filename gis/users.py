@@ -139,11 +139,14 @@ def principal_of(cur: Cursor, token: str) -> Principal:
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:
+    # A user's failures count from the client that made them: guessing one user's password from
+    # one address stops at per_user, guessing from many at per_client each, and nobody can lock a
+    # user out from elsewhere by failing on purpose.
     cur.execute(
-        "SELECT count(*) FILTER (WHERE client = %(c)s), count(*) FILTER (WHERE username = %(u)s),"
+        "SELECT count(*), count(*) FILTER (WHERE username = %(u)s),"
         " ceil(extract(epoch FROM min(at) + %(w)s * interval '1 second' - now()))"
         " FROM login_attempt WHERE NOT ok AND at > now() - %(w)s * interval '1 second'"
-        " AND (client = %(c)s OR username = %(u)s)", {"c": client, "u": username, "w": limits.window_s})
+        " AND client = %(c)s", {"c": client, "u": username, "w": limits.window_s})
     by_client, by_user, wait = cur.fetchone()
     if by_client >= limits.per_client or by_user >= limits.per_user:
         raise TooManyAttempts(f"too many failed logins; try again in {int(wait or limits.window_s)} s",

@@ -405,3 +405,18 @@ def test_courier_zones_and_stations_keep_their_ids_when_published(client, copy_o
     lid3, _ = draft_of(client, slug)
     assert client.post(f"/layouts/{lid3}/publish").status_code == 200
     assert next(z[0] for z in live("courier_zone") if z[1] == "新停车区") == new_id
+
+
+
+
+def test_a_strip_given_up_goes_to_the_grid_beside_it_and_drawing_noise_stays(client, copy_of):
+    """Grid 001 narrowed along its east edge, drawn in degrees so that its south edge comes back a
+    few centimetres off: the strip goes to grid 002 beside it; the hairline along the south edge
+    stays with 001 (it used to go to 002 as a spike along grid 004's whole top edge, or make 004
+    two pieces)."""
+    slug = copy_of("huamao")
+    lid, draft = draft_of(client, slug)
+    g1 = grid(draft, "001")
+    r = client.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(east_narrower(g1)), headers={"If-Match": etag(g1)})
+    assert r.status_code == 200, r.text
+    assert {g["code"][-3:] for g in r.json()["grids"]} == {"001", "002"}  # 004 untouched

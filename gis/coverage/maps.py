@@ -7,6 +7,7 @@ import json
 import folium
 import numpy as np
 import shapely
+from branca.colormap import LinearColormap
 
 from gis.coverage.analysis import Coverage
 from gis.coverage.areas import service_areas
@@ -30,7 +31,8 @@ def classes(thresholds: list[float], lang: str = "en") -> list[tuple[str, str]]:
     labels = [label("le", lang, m=thresholds[0])] + [label("between", lang, a=a, b=b)
                                                      for a, b in zip(thresholds, thresholds[1:], strict=False)]
     labels.append(label("gt", lang, m=thresholds[-1]))
-    colours = list(CLASS_COLOURS[: len(labels) - 1]) + [CLASS_COLOURS[-1]]
+    ramp = LinearColormap(list(CLASS_COLOURS), vmin=0, vmax=1)  # green (near) to red (far), any count
+    colours = [ramp.rgb_hex_str(k / max(len(labels) - 1, 1)) for k in range(len(labels))]
     return list(zip(labels, colours, strict=True))
 
 

@@ -27,6 +27,8 @@ SNAP_M = 0.05
 SPIKE_DEG = 1.0
 # A vertex less than this off the straight line between its neighbours (metres) is no corner.
 STRAIGHT_M = 1e-4
+# Strips of a drawn change thinner than this (metres) are drawing noise, left as the grid had them.
+HAIR_M = 0.2
 # Spacing (metres) of the points along neighbours' edges that share a given-up piece out by nearness.
 STEP_M = 1.0
 
@@ -85,6 +87,10 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
     out = [replace(g) for g in grids]
     old = out[i].geom
     new_geom = snapped(new_geom, grids)
+    # Strips thinner than HAIR_M that the drawing gains or gives up are drawing noise (an edge
+    # redrawn a few centimetres off), not the planner's intent: the grid keeps its own there.
+    new_geom = _polygons(shapely.difference(shapely.union_all([new_geom, _hairline(shapely.difference(old, new_geom))]),
+                                            _hairline(shapely.difference(new_geom, old))))
     if shapely.symmetric_difference(old, new_geom).area <= CHANGED_M2:
         return Edit(out, set())
     out[i] = replace(out[i], geom=_clean(new_geom))
@@ -99,9 +105,26 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
         if piece.area <= CHANGED_M2:
             continue
         for j, part in _share_out(piece, out, i):
-            out[j] = replace(out[j], geom=_clean(shapely.union_all([out[j].geom, part])))
+            merged = _clean(shapely.union_all([out[j].geom, part]))
+            if _pieces(merged) > _pieces(out[j].geom):  # a share that would not join its grid goes to
+                j = _neighbour(part, out, {i})           # the neighbour sharing most edge with it
+                if j < 0:
+                    continue
+                merged = _clean(shapely.union_all([out[j].geom, part]))
+            out[j] = replace(out[j], geom=merged)
             touched.add(out[j].code)
     return Edit(out, touched)
+
+
+def _hairline(g: BaseGeometry) -> BaseGeometry:
+    """The parts of ``g`` thinner than ``HAIR_M``."""
+    g = _polygons(g)
+    opened = g.buffer(-HAIR_M / 2, join_style="mitre").buffer(HAIR_M / 2, join_style="mitre")
+    return shapely.difference(g, opened)
+
+
+def _pieces(g: BaseGeometry) -> int:
+    return sum(1 for p in shapely.get_parts(g) if p.area > CHANGED_M2)
 
 
 def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[int, BaseGeometry]]:

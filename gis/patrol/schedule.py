@@ -194,14 +194,20 @@ def to_json(days: list[Day]) -> list[dict]:
     return out
 
 
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: one starting with = + - @ or a tab or return (a
+    formula to Excel or WPS) is prefixed with ' (names come from planners and imports)."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def to_csv(days: list[Day]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["date", "worker", "task", "route", "building_id", "building", "start", "end", "length_m"])
     for day in days:
         for a, begin, finish in _times(day):
-            w.writerow([day.day.isoformat(), a.worker, a.task, a.route or "",
-                        a.building.id if a.building else "", a.building.name if a.building else "",
+            w.writerow([day.day.isoformat(), _cell(a.worker), a.task, a.route or "",
+                        a.building.id if a.building else "", _cell(a.building.name) if a.building else "",
                         begin.strftime("%H:%M"), finish.strftime("%H:%M"),
                         round(a.length_m, 1) if a.task == "patrol" else ""])
     return buf.getvalue()

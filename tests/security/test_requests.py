@@ -15,10 +15,11 @@ import httpx
 import pytest
 
 from gis import db, users
+from gis.access import Unauthorized
 from gis.errors import InvalidInput
 from gis.links import local_path
 from gis.printing import render
-from tests.conftest import count
+from tests.conftest import count, scalar
 from tests.test_api import ZONE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,8 +41,17 @@ def attacker():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's name)
             seen.append((self.path, dict(self.headers)))
-            body = (b"<!doctype html><body data-ready=true><h1>attacker</h1>"
-                    b"<img src='http://127.0.0.2:9/steal'><iframe src='http://localhost:9/'></iframe></body>")
+            if self.path == "/hop":  # a same-origin URL that redirects elsewhere
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.3:9/after-the-hop")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.path == "/hopping":
+                body = b"<!doctype html><body data-ready=true><img src='/hop'></body>"
+            else:
+                body = (b"<!doctype html><body data-ready=true><h1>attacker</h1>"
+                        b"<img src='http://127.0.0.2:9/steal'><iframe src='http://localhost:9/'></iframe></body>")
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(body)))
@@ -280,3 +290,98 @@ def test_concurrent_prints_never_starve_the_api(server, make_user):
     assert all(s == 200 for _, s in reads)
     last_print = max(t for t, s, _ in done if s == 200)
     assert max(t for t, _ in reads) < last_print  # answered while prints were still drawing
+
+
+
+def test_a_redirect_does_not_take_the_print_browser_elsewhere(attacker):
+    url, seen = attacker
+    with ThreadPoolExecutor(1) as pool, pytest.raises(InvalidInput) as err:
+        pool.submit(render, url, "/hopping", CHROMIUM).result()
+    assert any("127.0.0.3" in p for p in err.value.problems)
+
+
+# --- found by a review: other Authorization schemes, locking users out, formulas, 500s --------------
+
+def test_a_browser_behind_a_basic_auth_proxy_still_gets_the_csrf_check(cookie_client, client, copy_of, conn):
+    """A proxy's Basic (or Negotiate) login makes the browser send Authorization on every request,
+    forged ones too: only a Bearer token exempts a write from the origin check."""
+    slug = copy_of("huamao")
+    draft = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "to publish"}).json()["id"]
+    forged = {"Origin": "http://127.0.0.1:1", "Sec-Fetch-Site": "same-site", "Authorization": "Basic Zm9vOmJhcg=="}
+    published = lambda: scalar(conn, "SELECT count(*) FROM layout WHERE id = %s AND status = 'published'",  # noqa: E731
+                                draft)
+    assert cookie_client.post(f"/layouts/{draft}/publish", headers=forged).status_code == 403
+    assert cookie_client.post("/auth/logout", headers=forged).status_code == 403
+    assert cookie_client.post(f"/jurisdictions/{slug}/grids/generate", params={"households_per_grid": 400},
+                              headers=forged).status_code == 403
+    assert published() == 0 and cookie_client.get("/auth/me").status_code == 200
+
+
+def test_nobody_can_lock_a_user_out_by_failing_on_purpose(conn, make_user):
+    from gis.access import TooManyAttempts
+    from gis.users import LoginLimits, login
+
+    make_user("leader", "huamao", username="locked-out-not", password="the right one 1")
+    limits = LoginLimits(window_s=300, per_client=20, per_user=10)
+    for _ in range(10):
+        with pytest.raises(Unauthorized):
+            login(conn, "locked-out-not", "wrong", "203.0.113.9", hours=1, limits=limits)
+    with pytest.raises(TooManyAttempts):  # the guessing client is stopped, even with the right password
+        login(conn, "locked-out-not", "the right one 1", "203.0.113.9", hours=1, limits=limits)
+    token, who = login(conn, "locked-out-not", "the right one 1", "198.51.100.7", hours=1, limits=limits)
+    assert token and who.username == "locked-out-not"  # the user, from their own machine, is not
+
+
+def test_a_spreadsheet_shows_names_as_text_not_formulas(client):
+    r = client.get("/patrol/huamao/schedule", params={"from": "2026-12-01", "days": 3, "format": "csv",
+                                                      "workers": "=HYPERLINK(\"http://evil\"),@SUM(1)"})
+    assert r.status_code == 200
+    cells = [c for line in r.text.splitlines()[1:] for c in next(__import__("csv").reader([line]))]
+    assert "'=HYPERLINK(\"http://evil\")" in cells and "'@SUM(1)" in cells
+    assert not any(c[:1] in "=+@" for c in cells if c)
+
+
+def test_the_login_form_never_sends_the_password_in_a_url(server):
+    page = httpx.get(f"{server}/login").text
+    assert re.search(r'<form id="login"[^>]*method="post"[^>]*action="/auth/token"', page)
+
+
+def test_a_coverage_map_with_many_thresholds(client):
+    r = client.get("/coverage/huamao", params={"format": "html", "thresholds": "50,100,150,200,250,300"})
+    assert r.status_code == 200, r.text[:300]
+
+
+def test_an_unexpected_error_still_carries_the_security_headers(settings):
+    import asyncio
+
+    from api.main import create_app
+
+    app = create_app(settings)
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom)
+
+    async def call():
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+            return await c.get("/boom")
+
+    with ThreadPoolExecutor(1) as pool:  # an event loop of its own, whatever ran before
+        r = pool.submit(asyncio.run, call()).result()
+    assert r.status_code == 500 and "a bug" not in r.text
+    assert "'unsafe-inline'" not in re.search(r"script-src ([^;]*)", r.headers["content-security-policy"]).group(1)
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_markup_in_a_street_name_adds_no_script_to_a_folium_map(client, copy_of, conn):
+    """folium's inline scripts get this answer's nonce; a name can add no script tag of its own
+    (``gis.map_text`` escapes it), so the nonce blesses folium's tags only."""
+    plain = client.get("/patrol/huamao/route", params={"format": "html"}).text
+    slug = copy_of("huamao")
+    with db.transaction(conn) as cur:
+        cur.execute("UPDATE street_edge s SET name = '</script><script>alert(1)</script>' FROM jurisdiction j "
+                    "WHERE j.id = s.jurisdiction_id AND j.slug = %s", (slug,))
+    planted = client.get(f"/patrol/{slug}/route", params={"format": "html"}).text
+    assert planted.count("<script") == plain.count("<script") and "alert(1)</script>" not in planted
