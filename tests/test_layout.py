@@ -162,3 +162,31 @@ def test_a_page_the_user_may_not_open_says_why_in_their_language(browser, server
         assert any(h.startswith("/grids/110105015001001") for h in links)
         assert not axe_violations(pg)
         shot(pg, "forbidden_" + ("en" if english else "zh"))
+
+
+def test_a_grid_worker_reads_their_route_on_a_phone(browser, server, make_user):
+    """A grid worker on a phone switches today's route on: it is drawn with arrows in the walking
+    direction, over their grid, with the streets named."""
+    token = make_user("worker", jurisdiction="huamao", grid="110105015001001")
+    pg, errors = _open(browser, server, token, "phone", PAGES["one_map"])
+    try:
+        pg.locator(".leaflet-control-layers-toggle").tap()
+        pg.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").tap()
+        pg.wait_for_selector("body[data-patrol=loaded]")
+        pg.evaluate("() => document.querySelector('.leaflet-control-layers')"
+                    ".classList.remove('leaflet-control-layers-expanded')")  # the list folded again
+        pg.wait_for_timeout(400)
+        assert pg.locator(".route-arrow").count() > 0
+        assert pg.locator('path.leaflet-interactive[stroke="#1d4ed8"]').count() > 0  # one route: theirs alone
+        assert pg.locator('path.leaflet-interactive[stroke="#be185d"]').count() == 0
+        # the map shows the route whole
+        inside = pg.evaluate("""() => { let all = true; const view = gridmapMap.getBounds().pad(0.02);
+            gridmapMap.eachLayer((l) => { if (l.feature && l.feature.properties && l.feature.properties.seq
+                                              && !view.contains(l.getBounds())) all = false; });
+            return all; }""")
+        shot(pg, "layout_worker_route_phone")
+        assert inside
+        shot(pg, "layout_worker_route_phone")
+        assert not errors, errors
+    finally:
+        pg.context.close()

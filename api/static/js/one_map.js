@@ -28,6 +28,7 @@
   };
 
   const phone = window.matchMedia("(max-width: 700px)").matches;
+  const mine = me && me.role === "worker" ? me.grid : null;  // a grid worker's own grid
   const map = L.map("map", { zoomControl: true });
   L_.panes(map);
   const base = L_.tiles(config);
@@ -92,6 +93,9 @@
       control.addOverlay(layer, t(key));
       layer.addTo(map);
       if (key === "boundary") map.fitBounds(layer.getBounds());
+      if (key === "grids" && mine) {  // a grid worker's map opens on their grid
+        layer.eachLayer((l) => { if (l.getLayers) l.eachLayer((g) => { if (g.gridCode === mine) map.fitBounds(g.getBounds()); }); });
+      }
     } catch (e) {
       console.warn(`${key}: ${e.message}`);
     }
@@ -120,9 +124,13 @@
     overlays[key] = group;
   }
   // Routes with arrows in the walking direction.
-  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=2&format=geojson${L_.crs}`,
+  // A grid worker walks their grid's route alone; the community's is shared by its two social workers.
+  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=${mine ? 1 : 2}&format=geojson${L_.crs}`,
        (fc) => L.layerGroup([L_.patrol(fc), L_.arrows(map, fc)]),
-       (fc) => { routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size; });
+       (fc) => {
+         routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size;
+         if (mine) map.fitBounds(L.geoJSON(fc).getBounds(), { padding: [16, 16] });
+       });
   if (may.has("read")) {
     lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${L_.crs}`, L_.coverage);
   }
