@@ -10,9 +10,13 @@ bottom right corner above Leaflet's attribution; the scale stays bottom left.
 
 from __future__ import annotations
 
+import re
+
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
+
+from gis.map_text import as_text
 
 
 class MetricScale(MacroElement):
@@ -46,3 +50,13 @@ def add_legend(m: folium.Map, body_html: str) -> None:
            "background:#fff;padding:6px 10px;font:12px sans-serif;border:1px solid #999;"
            "max-width:45%;max-height:45%;overflow:auto'>" + body_html + "</div>")
     m.get_root().html.add_child(folium.Element(box))
+
+
+def page_html(m: folium.Map, lang: str, title: str) -> str:
+    """The map as a whole page: in its language, with a title, and zoomable on a phone (folium's
+    viewport forbids pinching; a map file is read on phones too)."""
+    html = m.get_root().render()
+    html = html.replace("<html>", f'<html lang="{"en" if lang == "en" else "zh"}">', 1)
+    viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    html = re.sub(r'<meta name="viewport"[^>]*>', viewport, html, count=1)
+    return html.replace("<head>", f"<head>\n    <title>{as_text(title)}</title>", 1)

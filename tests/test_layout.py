@@ -190,3 +190,16 @@ def test_a_grid_worker_reads_their_route_on_a_phone(browser, server, make_user):
         assert not errors, errors
     finally:
         pg.context.close()
+
+
+
+@pytest.mark.parametrize("path", ["/grids/110105015001001/print?jurisdiction=huamao",
+                                  "/patrol/huamao/route?format=html", "/patrol/huamao/visits?format=html&kind=office",
+                                  "/patrol/huamao/coverage?format=html", "/coverage/huamao?format=html&facility=any"])
+def test_the_printed_map_and_the_map_files_are_accessible(page, path):
+    """axe-core on the print page and the folium maps: a title, the page's language, a viewport that
+    lets a phone zoom, markers not announced as nameless buttons."""
+    page.goto(path)
+    page.wait_for_selector("body[data-ready=true], .leaflet-container", timeout=30_000)
+    page.wait_for_timeout(300)
+    assert not axe_violations(page)

@@ -22,7 +22,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
 from gis.patrol import schedule as sched
-from gis.patrol.maps import coverage_map
+from gis.patrol.maps import coverage_page
 from gis.patrol.records import parse_day, patrol_coverage, record_track, record_visits, visit_progress
 from gis.patrol.routes import parse_lonlat, plan_routes
 from gis.patrol.scheduling import plan_schedule
@@ -129,7 +129,7 @@ def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, days: Anno
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
     if format == "html":
-        return folium_page(coverage_map(report, language(request)).get_root().render())
+        return folium_page(coverage_page(report, language(request)))
     return JSONResponse(report)
 
 

@@ -165,13 +165,13 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
              map_: Annotated[Path | None, typer.Option("--map", help="Write the coverage map.")] = None,
              as_json: JsonOpt = False) -> None:
     """Share of the streets walked in the last N days, per grid; the stale streets."""
-    from gis.patrol.maps import coverage_map
+    from gis.patrol.maps import coverage_page
     from gis.patrol.records import parse_day, patrol_coverage
 
     with _cursor() as cur:
         r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else None)
     if map_:
-        _write(map_, coverage_map(r, Settings().lang).get_root().render())
+        _write(map_, coverage_page(r, Settings().lang))
     r = {k: v for k, v in r.items() if k != "streets"}
     text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
                      [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +

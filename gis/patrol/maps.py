@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 from folium.plugins import PolyLineTextPath
 
-from gis.map_controls import add_legend, base_map
+from gis.map_controls import add_legend, base_map, page_html
 from gis.map_labels import label
 from gis.map_text import as_text
 from gis.patrol.exports import Leg, Waypoint, track_coords
@@ -46,18 +46,19 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str, la
             lon, lat = leg.coords[len(leg.coords) // 2]
             folium.Marker([lat, lon], icon=folium.DivIcon(
                 html=f'<div style="font:11px sans-serif;color:{colour};font-weight:bold">{leg.seq}</div>'),
-                tooltip=f"{worker}-{leg.seq} {as_text(leg.name or label('unnamed', lang))}").add_to(group)
+                tooltip=f"{worker}-{leg.seq} {as_text(leg.name or label('unnamed', lang))}",
+                keyboard=False).add_to(group)
         group.add_to(m)
     stops = folium.FeatureGroup(name=label("stops", lang))
     for w in waypoints:
         if w.kind == "start":
-            folium.Marker([w.lat, w.lon], tooltip=as_text(w.name),
+            folium.Marker([w.lat, w.lon], tooltip=as_text(w.name), keyboard=False,
                           icon=folium.Icon(color="black", icon="home", prefix="fa")).add_to(stops)
         elif w.seq is None:  # a building along the route
             folium.CircleMarker([w.lat, w.lon], radius=5, color="#333", fill=True, fill_color="#ffd92f",
                                 fill_opacity=1, tooltip=f"{as_text(w.name)} ({as_text(w.kind)})").add_to(stops)
         else:
-            folium.Marker([w.lat, w.lon], tooltip=f"{w.seq}. {as_text(w.name)}", icon=folium.DivIcon(
+            folium.Marker([w.lat, w.lon], tooltip=f"{w.seq}. {as_text(w.name)}", keyboard=False, icon=folium.DivIcon(
                 html=f'<div style="background:#fff;border:2px solid #333;border-radius:9px;'
                      f'font:11px sans-serif;padding:0 4px">{w.seq}</div>')).add_to(stops)
     stops.add_to(m)
@@ -94,3 +95,9 @@ def coverage_map(report: dict, lang: str = "en") -> folium.Map:
                + "<br>".join(f"{as_text(g['code'])}: {g['share']:.0%}" for g in report["grids"]))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def coverage_page(report: dict, lang: str = "en") -> str:
+    """The patrol coverage map as a whole page, titled with the share walked."""
+    return page_html(coverage_map(report, lang), lang,
+                     label("patrol_coverage", lang, share=report["share"], days=report["days"]))

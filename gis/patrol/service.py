@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from gis.map_controls import page_html
 from gis.map_labels import label
 from gis.patrol.exports import Leg, Waypoint, legs, street_list, to_geojson, to_gpx
 from gis.patrol.maps import route_map
@@ -32,7 +33,7 @@ class Outputs:
         return street_list(self.routes, self.title, self.speed_kmh, self.lang)
 
     def map_html(self) -> str:
-        return route_map(self.routes, self.waypoints, self.title, self.lang).get_root().render()
+        return page_html(route_map(self.routes, self.waypoints, self.title, self.lang), self.lang, self.title)
 
 
 def route_outputs(plan: RoutePlan, lang: str = "en") -> Outputs:
