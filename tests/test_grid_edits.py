@@ -227,3 +227,11 @@ def test_an_edit_that_changes_nothing_says_so():
     same = jittered(grids[1].geom, np.random.default_rng(1))
     edit = edits.move_boundary(grids, grids[1].code, same)
     assert edit.touched == set()
+
+
+def test_problems_name_buildings_as_planners_know_them():
+    grids, _ = start_layout(4)
+    cut = Building(99, box(190, 250, 210, 262), 30.0, 0.0, "电厂小区3号楼")
+    report = check(BOUNDARY, grids, [cut], ADMIN)
+    split = [p.message for p in report.problems if p.kind == "building_split"]
+    assert split and "电厂小区3号楼 (#99)" in split[0]

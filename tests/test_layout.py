@@ -203,3 +203,26 @@ def test_the_printed_map_and_the_map_files_are_accessible(page, path):
     page.wait_for_selector("body[data-ready=true], .leaflet-container", timeout=30_000)
     page.wait_for_timeout(300)
     assert not axe_violations(page)
+
+
+def test_an_unknown_grid_says_so_and_still_shows_the_community(page):
+    page.expected_errors = ["status of 404"]
+    page.goto("/grids/110105015001999?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    assert page.locator("#title").inner_text() == "没有这个网格 110105015001999"
+    assert page.locator("#side a", has_text="回到一张图").count() == 1
+    assert page.locator("path").count() >= 1  # the community's boundary, not an empty map
+
+
+def test_the_grid_page_draws_the_stations_it_counts(page, auth, server):
+    import httpx
+
+    summary = httpx.get(f"{server}/jurisdictions/huamao/grids/110105015001001/summary", headers=auth).json()
+    page.goto("/grids/110105015001001?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    inside = page.evaluate("""() => { let n = 0; const box = gridmapMap.getBounds();
+        gridmapMap.eachLayer((l) => { if (l instanceof L.CircleMarker && box.contains(l.getLatLng())) n += 1; });
+        return n; }""")
+    assert summary["stations"] >= 1 and inside >= summary["stations"]
+    roles = page.locator("#workers").inner_text()
+    assert "social_worker" not in roles  # roles in the page's language
