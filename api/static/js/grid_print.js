@@ -38,7 +38,7 @@
   document.getElementById("legend").replaceChildren(...[
     ["area", look.grid, "grids"], ["area", look.building, "buildings"], ["line", look.street, "streets"],
     ["point", look.station, "stations"],
-  ].map(([kind, style, key]) => el("tr", { dataset: { kind } }, el("td", {}, swatch(kind, style)), el("td", {}, t(key)))));
+  ].map(([kind, style, key]) => el("tr", { dataset: { kind } }, el("td", {}, gridmapLegend.swatch(kind, style)), el("td", {}, t(key)))));
   const zone = await zoneP;
   document.getElementById("stamp").textContent = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
 
@@ -74,33 +74,4 @@
   names.place();  // again, with the fonts' own sizes
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   document.body.dataset.ready = "true";
-
-  // A legend key drawn as the layer is drawn: areas as boxes, lines as lines, points as dots.
-  function swatch(kind, s) {
-    const NS = "http://www.w3.org/2000/svg";
-    const svg = document.createElementNS(NS, "svg");
-    svg.setAttribute("width", "28");
-    svg.setAttribute("height", "14");
-    svg.setAttribute("aria-hidden", "true");
-    let shape;
-    if (kind === "line") {
-      shape = document.createElementNS(NS, "line");
-      for (const [k, val] of Object.entries({ x1: 1, y1: 7, x2: 27, y2: 7 })) shape.setAttribute(k, String(val));
-      shape.setAttribute("stroke-width", String(Math.min(s.weight || 2, 6)));
-    } else if (kind === "point") {
-      shape = document.createElementNS(NS, "circle");
-      for (const [k, val] of Object.entries({ cx: 14, cy: 7, r: 5 })) shape.setAttribute(k, String(val));
-      shape.setAttribute("fill", s.fillColor || s.color);
-      shape.setAttribute("stroke-width", String(Math.min(s.weight || 1, 2)));
-    } else {
-      shape = document.createElementNS(NS, "rect");
-      for (const [k, val] of Object.entries({ x: 2, y: 2, width: 24, height: 10 })) shape.setAttribute(k, String(val));
-      shape.setAttribute("fill", s.fillColor || s.color);
-      shape.setAttribute("fill-opacity", String(Math.max(s.fillOpacity ?? 0.2, 0.15)));
-      shape.setAttribute("stroke-width", String(Math.min(s.weight || 1, 3)));
-    }
-    shape.setAttribute("stroke", s.color);
-    svg.append(shape);
-    return svg;
-  }
 })();
