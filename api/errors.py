@@ -128,10 +128,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     def _page_forbidden(request: Request, exc: PageForbidden) -> HTMLResponse:
         lang = "en" if request.query_params.get("lang") == "en" else "zh"  # as the pages: Chinese unless asked
-        answer = page("forbidden.html", message=translate(exc.message, lang), home=exc.home or "",
-                      grid=exc.grid or "")
-        answer.status_code = 403
-        return answer
+        return page("forbidden.html", status_code=403, message=translate(exc.message, lang), home=exc.home or "",
+                    grid=exc.grid or "")
 
     @app.exception_handler(LoginRequired)
     def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
