@@ -27,6 +27,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check gis api tests data bench
+	$(VENV)/bin/mypy
 	$(PYTEST)
 
 clean:

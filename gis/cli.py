@@ -101,6 +101,7 @@ def import_osm(
         import shapely
         from shapely.geometry import shape
 
+        assert boundary is not None  # exactly one of the two, checked above
         src = read_source(boundary)
         geoms = [g if hasattr(g, "geom_type") else shape(g) for g in src.geometries if g]
         if not geoms:

@@ -124,8 +124,11 @@ def to_wgs84(geoms: list[BaseGeometry], source: CRS | str) -> list[BaseGeometry]
     return list(shapely.transform(np.asarray(geoms, dtype=object), fn))
 
 
-def crs_name(crs: CRS | str) -> str:
-    """A short name for messages: ``EPSG:3857``, ``gcj02`` or the CRS's name."""
+def crs_name(crs: CRS | str | None) -> str:
+    """A short name for messages: ``EPSG:3857``, ``gcj02`` or the CRS's name (WGS84 for none:
+    GeoJSON's own)."""
+    if crs is None:
+        return "WGS84"
     if isinstance(crs, str):
         return crs
     epsg = crs.to_epsg(min_confidence=70)

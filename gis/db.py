@@ -11,6 +11,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from importlib import resources
+from typing import TypeAlias
 
 import psycopg2
 import psycopg2.errors
@@ -20,7 +21,7 @@ import psycopg2.pool
 from gis import limits
 from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput
 
-Connection = psycopg2.extensions.connection
+Connection: TypeAlias = psycopg2.extensions.connection
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # gridmap's queries are interactive: compiling them with LLVM (PostgreSQL's JIT, which starts on

@@ -144,7 +144,7 @@ def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], lis
         if isinstance(value, str) and limits.NUL in value:
             problems.append(f"property {f.name!r} cannot contain the NUL character (U+0000)")
             continue
-        if f.kind == "text" and len(value) > limits.max_chars(f.name):
+        if f.kind == "text" and isinstance(value, str) and len(value) > limits.max_chars(f.name):
             problems.append(f"property {f.name!r} has {len(value)} characters, more than the limit of "
                             f"{limits.max_chars(f.name)}")
             continue
@@ -153,7 +153,7 @@ def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], lis
         if f.choices and value not in f.choices:
             problems.append(f"property {f.name!r} must be one of {', '.join(f.choices)}; "
                             f"got {value!r}")
-        if f.minimum is not None and value < f.minimum:
+        if f.minimum is not None and isinstance(value, int | float) and value < f.minimum:
             problems.append(f"property {f.name!r} must be at least {f.minimum:g}; got {value}")
         if f.pattern and not re.fullmatch(f.pattern, str(value)):
             problems.append(f"property {f.name!r} has the wrong form: {value!r}")

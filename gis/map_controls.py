@@ -49,7 +49,7 @@ def add_legend(m: folium.Map, body_html: str) -> None:
     box = ("<div class='gridmap-legend' style='position:fixed;bottom:28px;right:10px;z-index:999;"
            "background:#fff;padding:6px 10px;font:12px sans-serif;border:1px solid #999;"
            "max-width:45%;max-height:45%;overflow:auto'>" + body_html + "</div>")
-    m.get_root().html.add_child(folium.Element(box))
+    m.get_root().html.add_child(folium.Element(box))  # type: ignore[attr-defined]  # a Figure's html
 
 
 def page_html(m: folium.Map, lang: str, title: str) -> str:

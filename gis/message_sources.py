@@ -29,7 +29,8 @@ def _pieces(node: ast.expr) -> list[str | None] | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.JoinedStr):
-        return [part.value if isinstance(part, ast.Constant) else None for part in node.values]
+        return [part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else None
+                for part in node.values]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _pieces(node.left), _pieces(node.right)
         return None if left is None or right is None else left + right

@@ -57,16 +57,16 @@ class StreetNetwork:
     parent: np.ndarray          # (m,) index into ``geoms`` / ``edge_ids``
     edge_ids: np.ndarray        # (P,) database ids of the parent edges
     names: list[str | None]     # (P,) street names of the parent edges
-    frac0: np.ndarray = field(default=None)  # (m,) where the edge starts along its parent
-    frac1: np.ndarray = field(default=None)  # (m,) where it ends
+    frac0: np.ndarray = field(default_factory=lambda: np.empty(0))  # (m,) where the edge starts along its parent
+    frac1: np.ndarray = field(default_factory=lambda: np.empty(0))  # (m,) where it ends (empty: whole edges)
     _csr: csr_matrix | None = field(default=None, repr=False)
     _best: dict | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         m = len(self.u)
-        if self.frac0 is None:
+        if not len(self.frac0):  # not given: each edge is its parent, whole
             self.frac0 = np.zeros(m)
-        if self.frac1 is None:
+        if not len(self.frac1):
             self.frac1 = np.ones(m)
 
     @classmethod

@@ -6,7 +6,7 @@ jurisdiction's metric CRS for snapping and drawing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -31,9 +31,9 @@ class LoadedNetwork:
 
     net: StreetNetwork
     in_area: np.ndarray                 # (m,) bool: the edge lies in the requested area
-    duplicates: list[int] = field(default_factory=list)  # edge ids that repeat another street
-    to_wgs84: Transformer | None = None
-    to_metric: Transformer | None = None
+    duplicates: list[int]               # edge ids that repeat another street
+    to_wgs84: Transformer
+    to_metric: Transformer
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
     if problems:
         raise InvalidInput(f"cannot add user {username!r}", problems)
     jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
-    if grid and grid_id_of(cur, jid, grid) is None:
+    if grid and (jid is None or grid_id_of(cur, jid, grid) is None):
         raise NotFound(f"{jurisdiction} has no grid {grid}")
     cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
     if cur.fetchone():
@@ -172,11 +172,11 @@ def login(conn: Connection, username: str, password: str, client: str, *, hours:
     with transaction(conn) as cur:
         cur.execute("INSERT INTO login_attempt (username, client, ok) VALUES (%s, %s, %s)",
                     (username[:100], client, ok))
-        if ok and _hasher.check_needs_rehash(stored):
+        if ok and stored and _hasher.check_needs_rehash(stored):
             cur.execute("UPDATE app_user SET password_hash = %s WHERE username = %s",
                         (_hasher.hash(password), username))
         token = issue_token(cur, username, kind="session", hours=hours) if ok else None
         who = principal_of(cur, token) if token else None
-    if who is None:
+    if who is None or token is None:
         raise Unauthorized("wrong user name or password")
     return token, who

@@ -50,7 +50,7 @@ def token(request: Request, response: Response, conn: ConnDep, settings: Setting
 @router.post("/auth/logout", status_code=204, summary="End this session's token and clear the cookie")
 def logout(request: Request, who: SignedIn, conn: ConnDep, settings: SettingsDep) -> Response:
     with transaction(conn) as cur:
-        revoke_token(cur, token_of(request))
+        revoke_token(cur, token_of(request) or "")
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, **cookie_flags(request, settings))
     return response

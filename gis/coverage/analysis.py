@@ -13,6 +13,7 @@ post station's ``capacity`` is in households; a courier zone's is in parking bay
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -108,7 +109,7 @@ class Coverage:
         with no_gc():
             for i in range(len(b.ids)):
                 d = near.distance[i]
-                row = {"id": int(b.ids[i]), "name": b.names[i], "kind": b.kinds[i],
+                row: dict[str, Any] = {"id": int(b.ids[i]), "name": b.names[i], "kind": b.kinds[i],
                        "households": int(b.households[i]), "grid": b.grids[i],
                        "distance_m": round(float(d), 1) if np.isfinite(d) else None,
                        "facility": None}
@@ -208,7 +209,8 @@ def measure(jur: Jurisdiction, loaded: LoadedNetwork, facilities: list[Facility]
                            "(GRIDMAP_SNAP_MAX_M)",
                            [f"{f.layer} {f.id if f.id is not None else '(proposed)'} {f.name or ''}".strip()
                             for f in far])
-    net, nodes = loaded.net.split_at(snaps)
+    snapped = [s for s in snaps if s is not None]  # every one: the far ones were refused above
+    net, nodes = loaded.net.split_at(snapped)
     bsnaps = net.snap_geoms(buildings.access, snap_max_m) if len(buildings.ids) else []
     unsnapped = np.array([s is None for s in bsnaps], dtype=bool)
     index = {int(bid): i for i, bid in enumerate(buildings.ids)}
@@ -216,7 +218,7 @@ def measure(jur: Jurisdiction, loaded: LoadedNetwork, facilities: list[Facility]
     for k, f in enumerate(facilities):
         if f.building_id is not None and f.building_id in index:
             inside[index[f.building_id]] = k
-    nearest = nearest_facilities(net, nodes, np.array([s.offset_m for s in snaps]), bsnaps, inside)
+    nearest = nearest_facilities(net, nodes, np.array([s.offset_m for s in snapped]), bsnaps, inside)
     return Coverage(jur, facility, thresholds, facilities, buildings, nearest, net, loaded, unsnapped,
                     grid_names or {}, list(nodes))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from gis.network import StreetNetwork
@@ -31,7 +32,7 @@ def reached_lines(net: StreetNetwork, node_distance: np.ndarray, limit: float) -
 
 
 def service_areas(net: StreetNetwork, node_distance: np.ndarray, limits: list[float],
-                  buffer_m: float) -> dict[float, object]:
+                  buffer_m: float) -> dict[float, BaseGeometry]:
     """One (multi)polygon per limit, metric."""
     out = {}
     for limit in limits:

@@ -157,7 +157,7 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
             add(Problem("not_contiguous", g.code, f"grid {g.code} is empty", g.geom))
         elif len(parts) > 1:
             add(Problem("not_contiguous", g.code, f"grid {g.code} is in {len(parts)} separate pieces", g.geom))
-        for j in tree.query(g.geom, predicate="intersects").tolist():
+        for j in (tree.query(g.geom, predicate="intersects").tolist() if tree is not None else []):
             if j <= i:
                 continue
             inter = shapely.intersection(g.geom, polys[j])
@@ -176,8 +176,9 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
     if target:
         hh = {g.code: 0.0 for g in grids}
         for b in buildings:
-            if assignment.get(b.id) in hh:
-                hh[assignment[b.id]] += b.households
+            code = assignment.get(b.id)
+            if code is not None and code in hh:
+                hh[code] += b.households
         for g in grids:
             dev = (hh[g.code] - target) / target
             if abs(dev) > tolerance + 1e-9:
@@ -207,7 +208,7 @@ def metrics(grids: list[Grid], buildings: list[Building], assignment: dict[int, 
                     "area_m2": round(g.geom.area, 1), "polsby_popper": round(polsby_popper(g.geom), 4)}
            for g in grids}
     for b in buildings:
-        m = out.get(assignment.get(b.id))
+        m = out.get(assignment.get(b.id) or "")
         if m is not None:
             m["households"] += int(b.households)
             m["residents"] += int(b.residents)

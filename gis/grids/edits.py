@@ -145,12 +145,11 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
         owners += [j] * len(pts)
         points.append(pts)
     xy, first = np.unique(np.round(np.vstack(points), 3), axis=0, return_index=True)  # shared corners once
-    owners = [owners[k] for k in first]
+    owner = np.asarray([owners[k] for k in first])
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy),
                                                        extend_to=piece.envelope.buffer(10), ordered=True))
     bits = shapely.intersection(shapely.make_valid(cells), piece)
-    owners = np.asarray(owners)
-    parts = {j: shapely.union_all(bits[owners == j]) for j in along}
+    parts = {j: shapely.union_all(bits[owner == j]) for j in along}
     # a share too small to count goes to the largest one, not lost (that would leave a gap)
     big = max(parts, key=lambda j: parts[j].area)
     small = [j for j in parts if j != big and parts[j].area <= CHANGED_M2]

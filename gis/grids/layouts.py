@@ -89,8 +89,10 @@ def to_crs(geom, t: Transformer):
 
 def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = None) -> State:
     """A draft (or any kept layout) by id, or the published layout of ``slug``."""
+    if layout_id is None and slug is None:
+        raise ValueError("load_state needs a jurisdiction's slug or a layout's id")
     lay = get_layout(cur, layout_id) if layout_id is not None else None
-    jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, slug)
+    jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, slug or "")
     srid = jur.metric_srid
     cur.execute("SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM jurisdiction WHERE id = %s", (srid, jur.id))
     boundary = shapely.from_wkb(bytes(cur.fetchone()[0]))

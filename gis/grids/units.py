@@ -91,7 +91,7 @@ def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: li
     split between its buildings (Voronoi cells around them, clipped to the block). A building
     that straddles a cut belongs to the unit holding most of it."""
     faces = _merge_strips(blocks(boundary, streets, compounds), footprints)
-    centres = shapely.point_on_surface(np.asarray(footprints, dtype=object)) if footprints else []
+    centres = shapely.point_on_surface(np.asarray(footprints, dtype=object)) if footprints else np.empty(0, object)
     tree = shapely.STRtree(faces)
     owner = np.full(len(footprints), -1, dtype=np.int64)
     for i, fp in enumerate(footprints):

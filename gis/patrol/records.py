@@ -23,18 +23,20 @@ from gis.store import find_jurisdiction
 WALKED_SHARE = 0.5
 
 
-def parse_day(text: str | date, what: str = "day") -> date:
+def parse_day(text: object, what: str = "day") -> date:
     """A day given as YYYY-MM-DD, within the days gridmap accepts (see :mod:`gis.limits`)."""
     if isinstance(text, date):
         return limits.check_day(text, what)
     try:
+        if not isinstance(text, str):
+            raise TypeError(text)
         day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {str(text)[:40]!r}") from None
     return limits.check_day(day, what)
 
 
-def recorded_day(text: str | date, what: str = "day", today: date | None = None) -> date:
+def recorded_day(text: object, what: str = "day", today: date | None = None) -> date:
     """The day of something done (a track walked, a visit made): no later than tomorrow."""
     day = parse_day(text, what)
     latest = limits.latest_recorded_day(today)

@@ -116,6 +116,6 @@ def plan_routes(cur: Cursor, slug: str, settings: Settings, *, grid: str | None 
     tour = route_inspection(net, required, where.node)
     split = split_tour(net, tour, workers)
     cur.execute(read_sql("area_buildings.sql"), {"jurisdiction_id": jur.id, "kinds": list(settings.commercial_kinds),
-                                                 "area": area.geom.wkb if area.kind != "jurisdiction" else None})
+                                                 "area": area.geom.wkb if area.geom is not None else None})
     buildings = [Waypoint(lon, lat, name, None, kind) for _, name, kind, lon, lat in cur.fetchall()]
     return RoutePlan(jur, area, loaded, net, where, tour, split, settings.walking_speed_kmh, buildings)

@@ -8,6 +8,7 @@ is least (an exact assignment, Hungarian method); a home inside a grid is at dis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -34,7 +35,7 @@ def assign(grids: list, people: list[Person]) -> dict:
     """``grids``: metric polygons. Returns per grid the staff and stewards, and who is left."""
     staff = [sum(1 for p in people if p.role in STAFF_ROLES and p.grid == g) for g in range(len(grids))]
     places = [max(1, s) for s in staff]
-    out = {"grids": [{"staff": [p.name for p in people if p.role in STAFF_ROLES and p.grid == g],
+    out: dict[str, Any] = {"grids": [{"staff": [p.name for p in people if p.role in STAFF_ROLES and p.grid == g],
                       "steward_retired": [], "steward_working": [], "short": {}}
                      for g in range(len(grids))], "unassigned": [], "no_home": []}
     for role, per in RATIO.items():
