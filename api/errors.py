@@ -23,6 +23,7 @@ from gis.errors import (
     DatabaseUnavailable,
     GridmapError,
     InvalidInput,
+    MalformedRequest,
     NotFound,
     PreconditionRequired,
     ServiceBusyError,
@@ -56,7 +57,7 @@ TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not f
           503: "Service unavailable"}
 
 
-class BadRequest(GridmapError):
+class BadRequest(MalformedRequest):
     """A malformed request (query parameters, JSON syntax): 400."""
 
 
@@ -69,7 +70,7 @@ class UnsupportedMediaTypeError(GridmapError):
     ...Error so that gis.message_sources finds its messages.)"""
 
 
-STATUS[BadRequest] = 400
+STATUS[MalformedRequest] = 400
 STATUS[PayloadTooLarge] = 413
 STATUS[UnsupportedMediaTypeError] = 415
 

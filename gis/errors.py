@@ -76,3 +76,7 @@ class TooManyJobsError(Busy):
 
 class ServiceBusyError(Busy):
     """The service runs as many heavy jobs as it may (503)."""
+
+
+class MalformedRequest(GridmapError):
+    """A request whose form is wrong (a header, a parameter's syntax): 400."""

@@ -17,10 +17,10 @@ from pyproj import CRS
 from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, FeaturesBodyDep, PlainParameters, SettingsDep
 from api.errors import BadRequest
-from gis import editing
+from gis import editing, etags
 from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
-from gis.errors import PreconditionRequired
+from gis.etags import etag
 from gis.layers import LAYERS, Layer, get_layer
 from gis.limits import MAX_ID, MAX_OFFSET
 from gis.store import feature_page, get_feature
@@ -38,23 +38,6 @@ def _collection(request: Request, layer: Layer) -> dict:
             "properties": list(layer.properties),
             "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
             "links": [{"rel": "items", "type": GEOJSON, "href": base}]}
-
-
-def etag(layer: Layer, feature_id: int, version: int) -> str:
-    """The ETag of a feature version."""
-    return f'"{layer.name}-{feature_id}-{version}"'
-
-
-def _version_from(if_match: str | None, layer: Layer, feature_id: int) -> int:
-    if not if_match:
-        raise PreconditionRequired(f"send If-Match with the ETag of {layer.name} {feature_id} "
-                                   "(GET it first) so that no other edit is overwritten")
-    for tag in if_match.split(","):
-        tag = tag.strip().removeprefix("W/").strip('"')
-        prefix = f"{layer.name}-{feature_id}-"
-        if tag.startswith(prefix) and tag[len(prefix):].isdigit():
-            return int(tag[len(prefix):])
-    raise BadRequest(f"If-Match {if_match!r} is not an ETag of {layer.name} {feature_id}")
 
 
 def _declared_crs(content_crs: str | None) -> CRS | str | None:
@@ -131,7 +114,7 @@ def item(who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep) -> Respo
     lay = get_layer(layer)
     with transaction(conn) as cur:
         feature, version = get_feature(cur, lay, feature_id)
-    return Response(feature, media_type=GEOJSON, headers={"ETag": etag(lay, feature_id, version)})
+    return Response(feature, media_type=GEOJSON, headers={"ETag": etag(lay.name, feature_id, version)})
 
 
 @router.post("/{layer}/items", status_code=201)
@@ -144,7 +127,7 @@ def create(request: Request, who: Planner, layer: str, body: FeaturesBodyDep, co
                                   declared_crs=_declared_crs(content_crs))
     headers = {"Location": str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))}
     if len(ids) == 1:
-        headers["ETag"] = etag(lay, ids[0], 1)
+        headers["ETag"] = etag(lay.name, ids[0], 1)
     return Response(f'{{"ids":{ids}}}'.replace(" ", ""), status_code=201,
                     media_type="application/json", headers=headers)
 
@@ -156,9 +139,9 @@ def replace(who: Planner, layer: str, feature_id: FeatureId, body: FeaturesBodyD
     """Replace a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)
     version = editing.replace_feature(conn, lay, feature_id, body,
-                                      _version_from(if_match, lay, feature_id),
+                                      etags.version(if_match, lay.name, feature_id),
                                       declared_crs=_declared_crs(content_crs))
-    return Response(status_code=204, headers={"ETag": etag(lay, feature_id, version)})
+    return Response(status_code=204, headers={"ETag": etag(lay.name, feature_id, version)})
 
 
 @router.delete("/{layer}/items/{feature_id}", status_code=204)
@@ -166,5 +149,5 @@ def delete(who: Planner, layer: str, feature_id: FeatureId, conn: ConnDep,
            if_match: Annotated[str | None, Header()] = None) -> Response:
     """Delete a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)
-    editing.delete_feature(conn, lay, feature_id, _version_from(if_match, lay, feature_id))
+    editing.delete_feature(conn, lay, feature_id, etags.version(if_match, lay.name, feature_id))
     return Response(status_code=204)

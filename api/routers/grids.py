@@ -12,8 +12,9 @@ from shapely.geometry import shape
 from api.auth import Planner, Reader
 from api.deps import BodyDep, ConnDep, PlainParameters
 from api.heavy import HeavyPlanner, heavy_job, pooled
+from gis import etags
 from gis.db import transaction
-from gis.errors import InvalidInput, PreconditionRequired
+from gis.errors import InvalidInput
 from gis.grids import drafting, layouts
 from gis.grids.proposals import load_generation, propose, save_draft
 from gis.limits import MAX_ID, check_text
@@ -43,32 +44,9 @@ PolygonBody = Annotated[Any, _geometry("polygon")]
 LineBody = Annotated[Any, _geometry("line")]
 
 
-def _versions(if_match: str | None, table: str) -> dict[int, int]:
-    """``"table-ID-VERSION"`` ETags of an If-Match header, by id."""
-    if not if_match:
-        raise PreconditionRequired(f"send If-Match with the ETag of the {table} you edit (GET the draft first) "
-                                   "so that no other planner's edit is overwritten")
-    out = {}
-    for tag in if_match.split(","):
-        tag = tag.strip().removeprefix("W/").strip('"')
-        prefix = f"{table}-"
-        rest = tag[len(prefix):].split("-") if tag.startswith(prefix) else []
-        if len(rest) != 2 or not all(x.isdigit() for x in rest):
-            raise InvalidInput(f"If-Match {tag!r} is not an ETag of a {table}")
-        out[int(rest[0])] = int(rest[1])
-    return out
-
-
 def _facility_version(if_match: str | None, layer: str, fid: int) -> int:
     """The version an If-Match names for a courier zone or post station of a draft."""
-    return _version(if_match, drafting.facility_table(layer), fid)
-
-
-def _version(if_match: str | None, table: str, fid: int) -> int:
-    v = _versions(if_match, table)
-    if fid not in v:
-        raise InvalidInput(f"If-Match does not name {table} {fid}")
-    return v[fid]
+    return etags.version(if_match, drafting.facility_table(layer), fid)
 
 
 @router.post("/jurisdictions/{slug}/grids/generate", status_code=201,
@@ -144,25 +122,25 @@ def publish(who: Planner, layout_id: Id, conn: ConnDep) -> dict:
 def reshape(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: PolygonBody,
             if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
-        return drafting.reshape_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
+        return drafting.reshape_grid(cur, layout_id, grid_id, body, etags.version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/buildings", summary="Move buildings into a grid")
 def move_buildings(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: BodyDep,
                    if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
-        return drafting.move_buildings(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
+        return drafting.move_buildings(cur, layout_id, grid_id, body, etags.version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/split", summary="Split a grid along a line")
 def split(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: LineBody, if_match: IfMatch = None) -> dict:
     with transaction(conn) as cur:
-        return drafting.split_grid(cur, layout_id, grid_id, body, _version(if_match, "layout_grid", grid_id))
+        return drafting.split_grid(cur, layout_id, grid_id, body, etags.version(if_match, "layout_grid", grid_id))
 
 
 @router.post("/layouts/{layout_id}/grids/{grid_id}/merge/{other_id}", summary="Merge a neighbouring grid into this")
 def merge(who: Planner, layout_id: Id, grid_id: Id, other_id: Id, conn: ConnDep, if_match: IfMatch = None) -> dict:
-    versions = _versions(if_match, "layout_grid")
+    versions = etags.versions(if_match, "layout_grid")
     if grid_id not in versions or other_id not in versions:
         raise InvalidInput("If-Match must carry the ETags of both grids")
     with transaction(conn) as cur:

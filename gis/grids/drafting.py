@@ -15,13 +15,14 @@ from psycopg2.extensions import cursor as Cursor
 from shapely.geometry import shape
 
 from gis.errors import InvalidInput, NotFound, StaleVersion
+from gis.etags import etag
 from gis.grids import edits
 from gis.grids.checks import assign, metrics
 from gis.grids.layouts import State, draft_layout, load_state, to_crs, valid_polygon
 
 
 def grid_etag(grid_id: int, version: int) -> str:
-    return f'"layout_grid-{grid_id}-{version}"'
+    return etag("layout_grid", grid_id, version)
 
 
 def _lock(cur: Cursor, layout_id: int) -> dict[int, tuple[str, int]]:
@@ -196,7 +197,7 @@ def add_facility(cur: Cursor, layout_id: int, layer_name: str, body) -> dict:
                 (layout_id, lay["jurisdiction_id"], *[row.properties.get(c) for c in cols],
                  shapely.to_wkb(row.geometry)))
     fid, ver = cur.fetchone()
-    return {"id": fid, "version": ver, "etag": f'"{table}-{fid}-{ver}"'}
+    return {"id": fid, "version": ver, "etag": etag(table, fid, ver)}
 
 
 def _expect_facility(cur: Cursor, layout_id: int, layer_name: str, table: str, fid: int, version: int) -> None:
@@ -216,7 +217,7 @@ def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, bod
                 f"WHERE id = %s RETURNING version",
                 (*[row.properties.get(c) for c in cols], shapely.to_wkb(row.geometry), fid))
     ver = cur.fetchone()[0]
-    return {"id": fid, "version": ver, "etag": f'"{table}-{fid}-{ver}"'}
+    return {"id": fid, "version": ver, "etag": etag(table, fid, ver)}
 
 
 def remove_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, version: int) -> None:
