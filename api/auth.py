@@ -22,7 +22,7 @@ from api.errors import BadRequest
 from gis import access
 from gis.access import Forbidden, Principal, Unauthorized
 from gis.db import Connection, translate_errors
-from gis.errors import NotFound
+from gis.grids.layouts import get_layout
 from gis.layers import Layer, get_layer
 from gis.store import feature_reach, grid_id_of, jurisdiction_id_of
 from gis.users import principal_of
@@ -73,11 +73,7 @@ def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[in
     if slug:
         named.append(jurisdiction_id_of(cur, slug))
     if "layout_id" in path:
-        cur.execute("SELECT jurisdiction_id FROM layout WHERE id = %s", (_int(path["layout_id"], "layout_id"),))
-        row = cur.fetchone()
-        if row is None:
-            raise NotFound(f"no layout {path['layout_id']}")
-        named.append(row[0])
+        named.append(get_layout(cur, _int(path["layout_id"], "layout_id"))["jurisdiction_id"])
     if "feature_id" in path and "layer" in path:
         jid, gid = feature_reach(cur, get_layer(path["layer"]), _int(path["feature_id"], "feature_id"))
         named.append(jid)

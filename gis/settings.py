@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Where the print browser opens this service's pages: a fixed internal address of the service
     # itself, never the request's Host (`gridmap serve` sets it from its --host and --port).
     print_base_url: str | None = None
+    # The jurisdiction pages show when the link names none and the user is bound to none (an admin,
+    # a city-wide role); unset: the first jurisdiction made.
+    default_jurisdiction: str | None = None
     # Heavy jobs (prints, siting, grid generation, visit tours) running at once: in the whole
     # service, and per user. Past either, a request is refused at once (503, 429) with
     # Retry-After, so that heavy work never starves light reads. Each job keeps about one core

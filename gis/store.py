@@ -70,6 +70,15 @@ def jurisdiction_id_of(cur: Cursor, slug: str) -> int:
     return row[0]
 
 
+def first_jurisdiction(cur: Cursor) -> str:
+    """The slug of the first jurisdiction made (what a page shows when nothing else says which)."""
+    cur.execute("SELECT slug FROM jurisdiction ORDER BY id LIMIT 1")
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound("no jurisdiction yet: load or import one first (gridmap load huamao, gridmap import …)")
+    return row[0]
+
+
 def grid_id_of(cur: Cursor, jurisdiction_id: int, code: str) -> int | None:
     """The id of the published grid ``code`` of a jurisdiction, or None."""
     cur.execute("SELECT id FROM grid WHERE jurisdiction_id = %s AND code = %s", (jurisdiction_id, code))

@@ -179,18 +179,15 @@ def test_a_grid_worker_reads_their_route_on_a_phone(browser, server, make_user):
         assert pg.locator(".route-arrow").count() > 0
         assert pg.locator('path.leaflet-interactive[stroke="#1d4ed8"]').count() > 0  # one route: theirs alone
         assert pg.locator('path.leaflet-interactive[stroke="#be185d"]').count() == 0
-        # the map shows the route whole
-        inside = pg.evaluate("""() => { let all = true; const view = gridmapMap.getBounds().pad(0.02);
-            gridmapMap.eachLayer((l) => { if (l.feature && l.feature.properties && l.feature.properties.seq
-                                              && !view.contains(l.getBounds())) all = false; });
-            return all; }""")
-        shot(pg, "layout_worker_route_phone")
-        assert inside
+        # the map shows the route whole (once it has been fitted to it)
+        pg.wait_for_function("""() => { let all = true, seen = 0; const view = gridmapMap.getBounds().pad(0.02);
+            gridmapMap.eachLayer((l) => { if (l.feature && l.feature.properties && l.feature.properties.seq) {
+              seen += 1; if (!view.contains(l.getBounds())) all = false; } });
+            return seen > 0 && all; }""", timeout=10_000)
         shot(pg, "layout_worker_route_phone")
         assert not errors, errors
     finally:
         pg.context.close()
-
 
 
 @pytest.mark.parametrize("path", ["/grids/110105015001001/print?jurisdiction=huamao",

@@ -14,50 +14,59 @@ from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, View
 from api.deps import ConnDep, SettingsDep
 from api.heavy import HeavyViewer, heavy_job, pooled
 from api.rendering import page
-from gis.db import transaction
+from gis.db import Connection, transaction
 from gis.errors import NotFound
 from gis.grids.summary import grid_summary
 from gis.printing import PrinterUnavailable, render
+from gis.settings import Settings
+from gis.store import first_jurisdiction, grid_id_of, jurisdiction_id_of
 from gis.users import issue_token, revoke_token
 
 router = APIRouter(tags=["pages"])
-DEFAULT_JURISDICTION = "huamao"
 # How long the print browser's token lives (seconds): one print, drawn within the browser's timeout.
 PRINT_TOKEN_S = 90
 
 
-def _home(who, jurisdiction: str | None) -> str:
-    """The jurisdiction a page shows: the one asked for, else the caller's own, else the default."""
-    return jurisdiction or who.jurisdiction_slug or DEFAULT_JURISDICTION
+def _home(who, jurisdiction: str | None, settings: Settings, conn: Connection) -> str:
+    """The jurisdiction a page shows: the one asked for, else the caller's own, else the
+    configured default (``GRIDMAP_DEFAULT_JURISDICTION``), else the first there is."""
+    named = jurisdiction or who.jurisdiction_slug or settings.default_jurisdiction
+    if named:
+        return named
+    with transaction(conn) as cur:
+        return first_jurisdiction(cur)
 
 
 @router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图)")
-def one_map(who: PageViewer,
+def one_map(who: PageViewer, settings: SettingsDep, conn: ConnDep,
             jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None) -> HTMLResponse:
-    return page("one_map.html", jurisdiction=_home(who, jurisdiction))
+    return page("one_map.html", jurisdiction=_home(who, jurisdiction, settings, conn))
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers")
-def grid_page(who: PageViewer, code: str, jurisdiction: str | None = None) -> HTMLResponse:
-    return page("grid.html", jurisdiction=_home(who, jurisdiction), code=code)
+def grid_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep,
+              jurisdiction: str | None = None) -> HTMLResponse:
+    return page("grid.html", jurisdiction=_home(who, jurisdiction, settings, conn), code=code)
 
 
 @router.get("/planner", response_class=HTMLResponse, summary="Edit the grids of a draft on the map")
-def planner_page(who: PagePlanner, jurisdiction: str | None = None) -> HTMLResponse:
-    return page("planner.html", jurisdiction=_home(who, jurisdiction))
+def planner_page(who: PagePlanner, settings: SettingsDep, conn: ConnDep,
+                 jurisdiction: str | None = None) -> HTMLResponse:
+    return page("planner.html", jurisdiction=_home(who, jurisdiction, settings, conn))
 
 
 @router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable")
-def patrol_page(who: PageReader, jurisdiction: str | None = None,
+def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
                 workers: Annotated[str, Query(description="names, comma-separated")] = "社工1,社工2") -> HTMLResponse:
-    return page("patrol.html", jurisdiction=_home(who, jurisdiction), workers=workers)
+    return page("patrol.html", jurisdiction=_home(who, jurisdiction, settings, conn), workers=workers)
 
 
 @router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map")
-def grid_print_page(who: PageViewer, code: str, jurisdiction: str | None = None,
+def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
                     size: Literal["A4", "A3"] = "A4",
                     orientation: Literal["portrait", "landscape"] = "portrait") -> HTMLResponse:
-    return page("grid_print.html", jurisdiction=_home(who, jurisdiction), code=code, size=size, orientation=orientation)
+    return page("grid_print.html", jurisdiction=_home(who, jurisdiction, settings, conn), code=code, size=size,
+                orientation=orientation)
 
 
 @router.get("/grids/{code}/print.{fmt}", response_class=Response,
@@ -69,14 +78,13 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
                lang: Literal["zh", "en"] = "zh") -> Response:
     if not settings.print_base_url:
         raise PrinterUnavailable("printing is not configured: set GRIDMAP_PRINT_BASE_URL to this service's own address")
-    jurisdiction = _home(who, jurisdiction)
+    with pooled(request) as conn:
+        jurisdiction = _home(who, jurisdiction, settings, conn)
     # A heavy job: bounded, and no database connection held while the browser draws (the page it
     # prints calls back into this service for its data).
     with heavy_job(request, who, "print"):
         with pooled(request) as conn, transaction(conn) as cur:  # 404 before starting a browser
-            cur.execute("SELECT 1 FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id "
-                        "WHERE j.slug = %s AND g.code = %s", (jurisdiction, code))
-            if cur.fetchone() is None:
+            if grid_id_of(cur, jurisdiction_id_of(cur, jurisdiction), code) is None:
                 raise NotFound(f"{jurisdiction} has no grid {code}")
             token = issue_token(cur, who.username, kind="print", hours=PRINT_TOKEN_S / 3600,
                                 label=f"print {jurisdiction} {code}")

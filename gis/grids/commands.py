@@ -57,12 +57,7 @@ def check_cmd(slug: Slug, draft: Annotated[int | None, typer.Option(help="A draf
     from gis.grids.layouts import check_json, load_state
 
     with _cursor() as cur:
-        state = load_state(cur, slug=slug, layout_id=draft)
-        if draft is not None and state.jurisdiction.slug != slug:
-            from gis.errors import InvalidInput
-
-            raise InvalidInput(f"layout {draft} belongs to {state.jurisdiction.slug}, not {slug}")
-        r = check_json(state)
+        r = check_json(load_state(cur, slug=slug, layout_id=draft))
     _echo(r, as_json, _report_text(r))
     if not r["ok"] and not as_json:
         raise typer.Exit(1)

@@ -93,6 +93,8 @@ def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = Non
         raise ValueError("load_state needs a jurisdiction's slug or a layout's id")
     lay = get_layout(cur, layout_id) if layout_id is not None else None
     jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, slug or "")
+    if lay and slug is not None and jur.slug != slug:  # a layout named together with a jurisdiction is its own
+        raise InvalidInput(f"layout {layout_id} belongs to {jur.slug}, not {slug}")
     srid = jur.metric_srid
     cur.execute("SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM jurisdiction WHERE id = %s", (srid, jur.id))
     boundary = shapely.from_wkb(bytes(cur.fetchone()[0]))

@@ -94,7 +94,7 @@
       layer.addTo(map);
       if (key === "boundary") map.fitBounds(layer.getBounds());
       if (key === "grids" && mine) {  // a grid worker's map opens on their grid
-        layer.eachLayer((l) => { if (l.getLayers) l.eachLayer((g) => { if (g.gridCode === mine) map.fitBounds(g.getBounds()); }); });
+        layer.eachLayer((l) => { if (l.getLayers) l.eachLayer((g) => { if (g.gridCode === mine) map.fitBounds(g.getBounds(), { animate: false }); }); });
       }
     } catch (e) {
       console.warn(`${key}: ${e.message}`);
@@ -126,11 +126,12 @@
   // Routes with arrows in the walking direction.
   // A grid worker walks their grid's route alone; the community's is shared by its two social workers.
   lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=${mine ? 1 : 2}&format=geojson${L_.crs}`,
-       (fc) => L.layerGroup([L_.patrol(fc), L_.arrows(map, fc)]),
        (fc) => {
-         routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size;
-         if (mine) map.fitBounds(L.geoJSON(fc).getBounds(), { padding: [16, 16] });
-       });
+         const lines = L_.patrol(fc);
+         if (mine) map.fitBounds(lines.getBounds(), { padding: [16, 16], animate: false });  // their route, whole
+         return L.layerGroup([lines, L_.arrows(map, fc)]);
+       },
+       (fc) => { routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size; });
   if (may.has("read")) {
     lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${L_.crs}`, L_.coverage);
   }
