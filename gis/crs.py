@@ -15,8 +15,6 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-WGS84 = 4326
-CGCS2000 = 4490
 # Datums treated as WGS84 without transformation (they agree to within metres).
 WGS84_EQUIVALENT = {4326, 4490, 4979}
 

@@ -16,8 +16,6 @@ from gis.filesio import write_gpkg_layer
 from gis.layers import LAYERS
 from gis.store import feature_page, find_jurisdiction, layer_records
 
-FORMATS = ("gpkg", "geojson")
-
 
 def export_gpkg(conn: Connection, slug: str, out: Path) -> dict[str, int]:
     """Write every layer of ``slug`` to the GeoPackage ``out`` (replaced if it exists)."""

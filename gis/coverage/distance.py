@@ -29,9 +29,6 @@ class Nearest:
     node_facility: np.ndarray
     predecessors: np.ndarray
 
-    def reachable(self) -> np.ndarray:
-        return np.isfinite(self.distance)
-
 
 def nearest_facilities(net: StreetNetwork, facility_nodes: list[int], facility_offset: np.ndarray,
                        building_snaps: list[Snap | None], inside: np.ndarray | None = None) -> Nearest:

@@ -44,11 +44,6 @@ class Tour:
     unreachable: list[int] = field(default_factory=list)  # required edges off the start's piece
     required: list[int] = field(default_factory=list)     # the edges it had to cover
 
-    @property
-    def deadhead_m(self) -> float:
-        """Metres walked more than once (or off the required streets)."""
-        return self.length_m - self.required_m
-
     def nodes(self, net: StreetNetwork) -> list[int]:
         """The node reached after each step."""
         return [int(net.v[e]) if fwd else int(net.u[e]) for e, fwd in self.steps]
