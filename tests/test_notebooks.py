@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -10,6 +9,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+assert NOTEBOOKS, "notebooks/ holds no notebook"  # a collection error rather than zero tests
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -22,7 +22,3 @@ def test_notebook_runs(path, database_url, monkeypatch):
     assert any("grids," in "".join(o.get("text", "")) for o in outputs)
     assert any("text/html" in o.get("data", {}) for o in outputs)  # the tables and the map
 
-
-def test_there_is_a_planner_notebook():
-    assert [p.name for p in NOTEBOOKS] == ["planner.ipynb"]
-    assert os.path.getsize(NOTEBOOKS[0]) > 1000

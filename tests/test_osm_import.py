@@ -7,6 +7,7 @@ from pathlib import Path
 import networkx as nx
 import pyrosm
 
+from gis import db
 from tests.conftest import KOUVOLA_BBOX, PBF, count, scalar
 
 
@@ -50,7 +51,22 @@ def test_households_are_estimated_and_marked(kouvola, conn):
 
 
 def test_candidate_sites(kouvola, conn):
-    assert count(conn, "candidate_site", "kouvola") >= 1
+    """The candidate sites are exactly the extract's parking places, parcel lockers and post
+    offices inside the boundary (a polygon by its representative point), read here from the PBF
+    with pyrosm directly."""
+    from shapely.geometry import box
+
+    area = box(*map(float, KOUVOLA_BBOX.split(",")))
+    pois = pyrosm.OSM(PBF, bounding_box=area).get_pois(
+        custom_filter={"amenity": ["parking", "parcel_locker", "post_office"]})
+    want = {int(i) for i, a, g in zip(pois["id"], pois["amenity"], pois.geometry, strict=True)
+            if g is not None and a in ("parking", "parcel_locker", "post_office")
+            and area.covers(g if g.geom_type == "Point" else g.representative_point())}
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT c.osm_id FROM candidate_site c JOIN jurisdiction j ON j.id = c.jurisdiction_id "
+                    "WHERE j.slug = 'kouvola'")
+        got = {r[0] for r in cur.fetchall()}
+    assert want and got == want
 
 
 def test_truncated_pbf_is_refused_and_writes_nothing(cli, conn, tmp_path):

@@ -23,7 +23,19 @@ def jid(conn, slug):
 
 
 def test_migrations_are_idempotent(conn):
+    """Every packaged migration is recorded as applied, once; running them again applies none and
+    changes nothing."""
+    packaged = db.migrations()
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT version, name FROM schema_migration ORDER BY version")
+        applied = cur.fetchall()
+        cur.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+        relations = cur.fetchone()[0]
+    assert len(packaged) >= 9 and applied == packaged
     assert db.migrate(conn) == []
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+        assert cur.fetchone()[0] == relations
 
 
 def test_self_intersecting_polygon_is_refused(conn, copy_of):
