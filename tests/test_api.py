@@ -251,3 +251,13 @@ def test_a_malformed_if_match_is_400_everywhere(client, copy_of):
     b = client.put(f"/layouts/{lid}/grids/{grid['id']}", json=grid, headers=bad)
     assert a.status_code == b.status_code == 400
     assert client.put(f"/layouts/{lid}/grids/{grid['id']}", json=grid).status_code == 428
+
+
+
+def test_the_items_page_is_encoded_json_whatever_its_url(client):
+    """The links name the page's own URL, encoded as JSON strings (they were pasted into an
+    f-string): a query holding quotes and braces leaves the page valid, with every feature."""
+    r = client.get("/collections/grid/items", params={"jurisdiction": "huamao", "x": '"}],"features":[]}'})
+    page = r.json()
+    assert page["numberReturned"] == len(page["features"]) == 4
+    assert page["links"][0]["href"].startswith("http") and "features" in page["links"][0]["href"]

@@ -94,16 +94,18 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
         features, matched = feature_page(cur, lay, jurisdiction_id=jurisdiction_of(request), bbox=box, limit=limit,
                                          offset=offset, grid_id=grid_filter(who, lay))
     returned = min(limit, max(matched - offset, 0))
-    links = [f'{{"rel":"self","type":"{GEOJSON}","href":"{request.url}"}}']
+    links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
     if offset + returned < matched:
         nxt = request.url.include_query_params(offset=offset + returned, limit=limit)
-        links.append(f'{{"rel":"next","type":"{GEOJSON}","href":"{nxt}"}}')
+        links.append({"rel": "next", "type": GEOJSON, "href": str(nxt)})
     headers = {}
     if crs == "gcj02":
         features = orjson.dumps(features_to_gcj02(orjson.loads(features))).decode()
         headers["Content-Crs"] = "<gcj02>"
-    body = (f'{{"type":"FeatureCollection","numberMatched":{matched},'
-            f'"numberReturned":{returned},"links":[{",".join(links)}],"features":{features}}}')
+    # The features stay the JSON text PostGIS built (embedded as it is, not parsed again); the
+    # rest is encoded, the links' URLs included.
+    body = orjson.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
+                         "links": links, "features": orjson.Fragment(features)})
     return Response(body, media_type=GEOJSON, headers=headers)
 
 
