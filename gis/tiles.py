@@ -3,8 +3,7 @@ moment a feature does (clients never draw a stale cached tile)."""
 
 from __future__ import annotations
 
-import math
-
+import morecantile
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
@@ -15,14 +14,22 @@ from gis.layers import Layer
 MAX_ZOOM = 22
 
 
+# The tile matrix set of the tiles (OGC's WebMercatorQuad, as ST_TileEnvelope and Leaflet use).
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     """The x, y of the zoom-``z`` Web Mercator tile holding a point."""
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    t = TMS.tile(lon, lat, z)
+    return t.x, t.y
 
 
 def check_tile(z: int, x: int, y: int) -> None:
-    if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
+    """Refuse a tile that is not in the tile matrix set (or beyond the zoom served)."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidInput(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^z−1")
+    matrix = TMS.matrix(z)
+    if not (0 <= x < matrix.matrixWidth and 0 <= y < matrix.matrixHeight):
         raise InvalidInput(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^z−1")
 
 

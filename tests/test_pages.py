@@ -203,7 +203,7 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     ring = g1["geometry"]["coordinates"][0][:-1]
     ne = max(ring, key=lambda c: c[0] + c[1] * 1.3)  # the corner grid 001 shares with grid 002 on the north edge
     page.evaluate(f"() => {{ gridmapMap.setView([{ne[1]}, {ne[0]}], 18, {{ animate: false }}); }}")
-    page.wait_for_timeout(400)
+    page.wait_for_function("() => !gridmapMap._animatingZoom")  # drawn at the new view
     # that corner pulled 25 px east along the community's edge: one grid grows, the other shrinks
     _drag(page, tuple(ne), 25, 0)
     page.wait_for_selector("#status[data-state]", timeout=20_000)
@@ -218,7 +218,7 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     # the north-west corner pulled out of the community: refused (422), with the reason shown
     page.expected_errors.append("status of 422")
     page.evaluate(f"() => {{ gridmapMap.setView([{maxy}, {minx}], 18, {{ animate: false }}); }}")
-    page.wait_for_timeout(400)
+    page.wait_for_function("() => !gridmapMap._animatingZoom")  # drawn at the new view
     page.evaluate("document.getElementById('status').removeAttribute('data-state')")
     _drag(page, (minx, maxy), -40, -40)
     page.wait_for_selector("#status[data-state]", timeout=20_000)
@@ -237,7 +237,7 @@ def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     page.goto("/?jurisdiction=kouvola")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     assert page.evaluate("document.body.dataset.tiles") == "vector"
-    page.wait_for_timeout(1000)
+    page.wait_for_load_state("networkidle")  # the tiles of the view fetched
     mvt = [u for u in tiles if ".mvt" in u]
     assert any("/tiles/building/" in u for u in mvt) and all("v=" in u for u in mvt)
     shot(page, "one_map_kouvola_tiles")
@@ -260,7 +260,7 @@ def test_planner_moves_a_courier_zone(page, copy_of):
     ring = zone["geometry"]["coordinates"][0][:-1]
     corner = min(ring, key=lambda c: c[1])  # a southern corner: the zone lies just north of a tower
     page.evaluate(f"() => {{ gridmapMap.setView([{corner[1]}, {corner[0]}], 19, {{ animate: false }}); }}")
-    page.wait_for_timeout(400)
+    page.wait_for_function("() => !gridmapMap._animatingZoom")  # drawn at the new view
     page.expected_errors.append("status of 422")
     _drag(page, tuple(corner), 0, 60)  # pulled south onto the tower
     page.wait_for_selector("#status[data-state]", timeout=20_000)
@@ -269,7 +269,7 @@ def test_planner_moves_a_courier_zone(page, copy_of):
     page.evaluate("document.getElementById('status').removeAttribute('data-state')")
     north = max(ring, key=lambda c: c[1])
     page.evaluate(f"() => {{ gridmapMap.setView([{north[1]}, {north[0]}], 19, {{ animate: false }}); }}")
-    page.wait_for_timeout(400)
+    page.wait_for_function("() => !gridmapMap._animatingZoom")  # drawn at the new view
     _drag(page, tuple(north), 0, -15)  # pulled a little north, into the open street side
     page.wait_for_selector("#status[data-state]", timeout=20_000)
     assert page.locator("#status").get_attribute("data-state") == "accepted", page.locator("#status").inner_text()

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pyproj import CRS
 
 from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
@@ -130,8 +131,7 @@ def create(request: Request, who: Planner, layer: str, body: FeaturesBodyDep, co
     headers = {"Location": str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))}
     if len(ids) == 1:
         headers["ETag"] = etag(lay.name, ids[0], 1)
-    return Response(f'{{"ids":{ids}}}'.replace(" ", ""), status_code=201,
-                    media_type="application/json", headers=headers)
+    return JSONResponse({"ids": ids}, status_code=201, headers=headers)
 
 
 @router.put("/{layer}/items/{feature_id}")
