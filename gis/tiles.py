@@ -59,6 +59,10 @@ def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int
     grid_filter = sql.SQL(" AND t.grid_id = %(grid_id)s" if grid_id is not None else "")
     query = sql.SQL(read_sql("tile.sql")).format(columns=columns, table=sql.Identifier(layer.name), key=_key(layer),
                                                  grid_filter=grid_filter)
+    # A tile's few hundred features come from the spatial index in a few milliseconds; weighing
+    # ST_AsMVTGeom per row, the planner would rather start a parallel sequential scan (18 ms
+    # against 2.8 ms on 100,000 buildings). For this transaction only.
+    cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     cur.execute(query, {"z": z, "x": x, "y": y, "jurisdiction_id": jurisdiction_id, "layer": layer.name,
                         "grid_id": grid_id})
     return bytes(cur.fetchone()[0] or b"")
