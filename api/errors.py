@@ -18,7 +18,6 @@ from api.headers import HEADERS
 from api.rendering import page
 from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
-    Busy,
     Conflict,
     DatabaseUnavailable,
     GridmapError,
@@ -26,6 +25,7 @@ from gis.errors import (
     MalformedRequest,
     NotFound,
     PreconditionRequired,
+    RetryLater,
     ServiceBusyError,
     StaleVersion,
     TooManyJobsError,
@@ -122,7 +122,7 @@ def install(app: FastAPI) -> None:
             headers = {"Retry-After": "5"}
         if isinstance(exc, Unauthorized):
             headers = {"WWW-Authenticate": "Bearer"}
-        if isinstance(exc, TooManyAttempts | Busy):
+        if isinstance(exc, RetryLater):
             headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(request, status, exc.message, problems=exc.problems, headers=headers, **extra)
 

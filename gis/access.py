@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gis.errors import GridmapError
+from gis.errors import GridmapError, RetryLater
 
 ROLES = ("worker", "leader", "planner", "scheduler", "admin")
 ACTIONS = ("view", "read", "plan", "schedule", "admin")
@@ -40,12 +40,8 @@ class Forbidden(GridmapError):
     """Valid credentials whose role or reach does not allow the request: 403."""
 
 
-class TooManyAttempts(GridmapError):
+class TooManyAttempts(RetryLater):
     """Too many failed logins from a client or for a user: 429."""
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)

@@ -62,19 +62,20 @@ class ProblemTooLarge(InvalidInput):
     message names the sizes and the limit, and what to make smaller."""
 
 
-class Busy(GridmapError):
-    """Too many heavy jobs are running: try again in ``retry_after_s`` seconds."""
+class RetryLater(GridmapError):
+    """Refused for now, not for good (too many heavy jobs, too many failed sign-ins): try again in
+    ``retry_after_s`` seconds (the Retry-After of the answer)."""
 
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
 
-class TooManyJobsError(Busy):
+class TooManyJobsError(RetryLater):
     """The caller already runs as many heavy jobs as one user may (429)."""
 
 
-class ServiceBusyError(Busy):
+class ServiceBusyError(RetryLater):
     """The service runs as many heavy jobs as it may (503)."""
 
 

@@ -157,7 +157,7 @@ def render(base_url: str, path: str, chromium: str, size: str = "A4", orientatio
             page.wait_for_selector("body[data-ready=true]", timeout=DRAW_TIMEOUT_MS)
             if blocked:
                 raise InvalidInput("the page to print asked for other sites; nothing was printed",
-                                   [f"a request to {u[:200]} was refused" for u in blocked[:5]])
+                                   [f"a request to {u[:200]} was refused" for u in list(dict.fromkeys(blocked))[:5]])
             if fmt == "png":
                 return page.screenshot(full_page=False)
             return page.pdf(width=f"{w}px", height=f"{h}px", print_background=True, page_ranges="1")
