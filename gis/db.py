@@ -18,7 +18,7 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
 
-from gis import limits
+from gis import constraints
 from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput
 
 Connection: TypeAlias = psycopg2.extensions.connection
@@ -56,8 +56,6 @@ def first_line(exc: BaseException) -> str:
     return text.removeprefix("ERROR:").strip()
 
 
-# The rules of 007_limits.sql: <table>_<column>_<kind> (see gis/limits.py).
-_LIMIT_RULE = re.compile(r"^(?P<column>[a-z_]+?)_(?P<kind>chars|vertices|points|range)$")
 # What PostgreSQL says of a constraint it names itself, not a rule with a message of its own.
 _BARE_CHECK = re.compile(r"violates check constraint|is violated by some row")
 _REFERRED = re.compile(r'table "(?P<table>\w+)"')
@@ -66,27 +64,12 @@ _KEY = re.compile(r"^Key \((?P<columns>.*)\)=\((?P<values>.*)\) already exists\.
 
 def _broken_rule(exc: psycopg2.Error) -> GridmapError:
     """A check the database refused, in words: a rule's own message (``RAISE EXCEPTION``), or,
-    for a bare CHECK constraint, which value broke what, never the constraint or the SQL."""
+    for a bare CHECK constraint, its message in ``gis.constraints``; never its name or the SQL."""
     diag = exc.diag
     if not _BARE_CHECK.search(diag.message_primary or ""):
         return InvalidInput(first_line(exc))
-    table, constraint = diag.table_name or "", diag.constraint_name or ""
-    rest = constraint.removeprefix(f"{table}_") if constraint.startswith(f"{table}_") else ""
-    rule = _LIMIT_RULE.match(rest)
-    if rule and rule["kind"] == "chars":
-        column = rule["column"]
-        return InvalidInput(f"{column!r} is longer than {limits.max_chars(column)} characters")
-    if rule and rule["kind"] == "vertices":
-        return InvalidInput(f"{rule['column']!r} has more than {limits.MAX_VERTICES} vertices")
-    if rule and rule["kind"] == "points":
-        return InvalidInput(f"a track has more than {limits.MAX_TRACK_POINTS} points")
-    if rule and rule["kind"] == "range":
-        return InvalidInput(f"the day must be between {limits.EARLIEST_DAY} and {limits.LATEST_DAY}")
-    if rest.endswith("_valid"):
-        return InvalidInput(f"{rest.removesuffix('_valid')!r} is empty or not a valid geometry")
-    if rest.endswith("_check") and rest != "check":
-        return InvalidInput(f"{rest.removesuffix('_check')!r} has a value {table} does not accept")
-    return InvalidInput(f"the values break a rule of {table or 'the data'}")
+    known = constraints.message(diag.constraint_name or "", diag.table_name or "")
+    return InvalidInput(known or f"the values break a rule of {diag.table_name or 'the data'}")
 
 
 def _data_error(exc: psycopg2.DataError) -> GridmapError:
@@ -100,7 +83,7 @@ def _data_error(exc: psycopg2.DataError) -> GridmapError:
     return InvalidInput("a value has the wrong type or form")
 
 
-def _duplicate(detail: str) -> GridmapError:
+def _duplicate(constraint: str, table: str, detail: str) -> GridmapError:
     """What a unique key found twice, from PostgreSQL's ``Key (a, b)=(x, y) already exists``:
     the values that name it (``name 王芳``), not the ids of what holds it."""
     key = _KEY.match(detail)
@@ -108,7 +91,7 @@ def _duplicate(detail: str) -> GridmapError:
     named = [f"{c} {v}" for c, v in zip(columns, values, strict=False)
              if re.fullmatch(r"[a-z_]+", c) and not c.endswith("_id")]
     if not named or len(columns) != len(values):
-        return Conflict("this record exists already")
+        return Conflict(constraints.message(constraint, table) or "this record exists already")
     return Conflict(f"already exists: {', '.join(named)}")
 
 
@@ -132,7 +115,8 @@ def translate_errors() -> Iterator[None]:
     except psycopg2.DataError as exc:
         raise _data_error(exc) from exc
     except psycopg2.errors.UniqueViolation as exc:
-        raise _duplicate(exc.diag.message_detail or "") from exc
+        raise _duplicate(exc.diag.constraint_name or "", exc.diag.table_name or "",
+                             exc.diag.message_detail or "") from exc
     except psycopg2.errors.InternalError_ as exc:
         # PostGIS reports bad geometry input (e.g. a parse error) this way.
         raise InvalidInput("the database could not process a geometry of the input") from exc

@@ -1,4 +1,4 @@
-"""Reading and writing vector files: GeoJSON, GeoPackage and zipped Shapefile.
+"""Reading and writing vector files: GeoJSON, GeoPackage, Shapefile (zipped or not), DXF.
 
 A *package* is a whole jurisdiction: a GeoPackage with one layer per table, or a folder with one
 ``LAYER.geojson`` per table (the embedded datasets in ``data/`` are such folders).
@@ -6,7 +6,9 @@ A *package* is a whole jurisdiction: a GeoPackage with one layer per table, or a
 
 from __future__ import annotations
 
+import codecs
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +49,69 @@ def read_geojson(path: Path) -> dict[str, Any]:
         raise UnreadableFile(f"cannot read {path.name} as GeoJSON: {_short(exc)}") from exc
 
 
-def read_frame(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    """One layer of a GeoPackage, Shapefile (zipped or not) or other OGR file."""
+def sniff_encoding(data: bytes) -> str | None:
+    """The encoding of text that does not say: None for plain ASCII, UTF-8 when it decodes as
+    such, else GB18030 (GBK's superset: what Chinese Windows, Excel and ArcGIS write) when it
+    decodes as that; None when neither fits."""
+    if data.isascii():
+        return None
+    for encoding in ("UTF-8", "GB18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def _dbf_text(path: Path) -> bytes | None:
+    """The field names and records of a Shapefile's attribute table (its .dbf), for sniffing
+    their encoding; None when the file is no Shapefile or says its encoding (a .cpg beside it)."""
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            if any(n.lower().endswith(".cpg") for n in names):
+                return None
+            dbf = next((n for n in names if n.lower().endswith(".dbf")), None)
+            data = z.read(dbf) if dbf else None
+    elif path.suffix.lower() in (".shp", ".dbf"):
+        if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
+            return None
+        dbf_path = path.with_suffix(".dbf")
+        data = dbf_path.read_bytes() if dbf_path.exists() else None
+    else:
+        return None
+    if not data or len(data) < 32 or data[29] != 0:  # byte 29: the code page ("language driver")
+        return None
+    header = int.from_bytes(data[8:10], "little")
+    fields = b"".join(data[i:i + 11].split(b"\0")[0] for i in range(32, header - 1, 32))
+    return fields + b" " + data[header:]
+
+
+def file_encoding(path: Path, declared: str | None = None) -> str | None:
+    """The encoding to read a file's text attributes in: ``declared`` (--encoding) if given, else
+    for a Shapefile that does not declare its own (no .cpg, no code page), the one its bytes fit."""
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            raise UnreadableFile(f"unknown encoding {declared}: give one such as GBK, GB18030 or UTF-8") from None
+        return declared
+    try:
+        text = _dbf_text(path)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return sniff_encoding(text) if text else None
+
+
+def read_frame(path: Path, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """One layer of a GeoPackage, Shapefile (zipped or not), DXF or other OGR file; text read in
+    ``encoding`` when given (see :func:`file_encoding`)."""
     if not path.exists():
         raise UnreadableFile(f"no such file: {path}")
     try:
-        return pyogrio.read_dataframe(_gdal_path(path), layer=layer)
+        return pyogrio.read_dataframe(_gdal_path(path), layer=layer,
+                                      **({"encoding": encoding} if encoding else {}))
     except Exception as exc:
         raise UnreadableFile(f"cannot read {path.name}"
                              + (f" layer {layer}" if layer else "") + f": {_short(exc)}") from exc

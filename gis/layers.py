@@ -104,6 +104,7 @@ LAYERS: dict[str, Layer] = {
              Field("floors", "int", minimum=1),
              Field("households", "int", minimum=0, default=0),
              Field("residents", "int", minimum=0, default=0), Field("manager"),
+             Field("address", description="street address (门牌) that tickets and ledgers name"),
              Field("households_estimated", "bool",
                    description="households estimated from footprint x levels, not counted",
                    default=False),

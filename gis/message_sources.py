@@ -58,10 +58,13 @@ LISTS = re.compile(r"^(problems|mine|shown|labels)$")
 
 
 def _alternatives(node: ast.expr):
-    """Each message an expression may be (both sides of ``a if c else b``)."""
+    """Each message an expression may be (both sides of ``a if c else b``, each of ``a or b``)."""
     if isinstance(node, ast.IfExp):
         yield from _alternatives(node.body)
         yield from _alternatives(node.orelse)
+    elif isinstance(node, ast.BoolOp):  # known or "fallback"
+        for value in node.values:
+            yield from _alternatives(value)
     else:
         yield node
 
@@ -72,6 +75,11 @@ def _message_args(tree: ast.AST):
             yield node.value  # what names a feature in its problems
         if isinstance(node, ast.Return) and isinstance(node.value, ast.List):
             yield from node.value.elts  # a check returning its problems
+        if isinstance(node, ast.FunctionDef) and node.name == "message":  # gis.constraints.message
+            yield from (r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None)
+        if (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "MESSAGES"
+                and isinstance(node.value, ast.Dict)):
+            yield from (v for v in node.value.values if v is not None)  # gis.constraints.MESSAGES
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and LISTS.match(node.target.id):
             if isinstance(node.value, ast.ListComp):
                 yield node.value.elt

@@ -299,7 +299,7 @@ RULES = [  # (what, SQL as QGIS or psql would send it, the message)
                   "'0001-01-01', 'small' FROM building WHERE jurisdiction_id = %(j)s",
      "the day must be between 2000-01-01 and 2099-12-31"),
     ("a bare check", "UPDATE building SET kind = 'castle' WHERE jurisdiction_id = %(j)s",
-     "'kind' has a value building does not accept"),
+     "a building's kind must be residential, office, apartment, hotel, mall, public or other"),
     ("invalid geometry", "UPDATE courier_zone SET geom = ST_GeomFromText('POLYGON((116.476 39.909, 116.477 39.910, "
                          "116.477 39.909, 116.476 39.910, 116.476 39.909))', 4326) WHERE jurisdiction_id = %(j)s",
      "'geom' is empty or not a valid geometry"),

@@ -1,0 +1,92 @@
+"""CAD drawings (DXF, as 规划 and 物业 offices export them from AutoCAD): building outlines and
+road lines picked by their CAD layer (图层).
+
+GDAL reads a DXF as one table of entities, each with the ``Layer`` it was drawn on. A building is
+drawn as a closed polyline (or a hatch); a road as a polyline. A DXF declares no CRS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import LineString, MultiLineString, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import InvalidInput
+
+# What a gridmap layer takes from a drawing: outlines (areas) or lines.
+AREAS = frozenset({"building", "compound", "courier_zone", "grid"})
+LINES = frozenset({"street_edge"})
+_CLOSED_TOLERANCE_M = 0.01  # a polyline whose ends are this close is drawn closed
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """The shapes taken from a drawing, and what was left out (by reason)."""
+
+    geometries: list[BaseGeometry]
+    cad_layers: list[str]  # the CAD layers they came from
+    skipped: dict[str, int]
+
+
+def _as_area(geom: BaseGeometry) -> BaseGeometry | None:
+    if isinstance(geom, Polygon):
+        return geom
+    if isinstance(geom, LineString) and len(geom.coords) >= 4:
+        start, end = shapely.Point(geom.coords[0]), shapely.Point(geom.coords[-1])
+        if start.distance(end) <= _CLOSED_TOLERANCE_M:
+            ring = list(geom.coords)[:-1] + [geom.coords[0]]
+            area = Polygon(ring)
+            return area if area.area > 0 else None
+    return None
+
+
+def _as_line(geom: BaseGeometry) -> list[BaseGeometry]:
+    if isinstance(geom, LineString):
+        return [geom]
+    if isinstance(geom, MultiLineString):
+        return list(geom.geoms)
+    return []
+
+
+def shapes(frame: gpd.GeoDataFrame, layer: str, cad_layers: Sequence[str] = ()) -> Drawing:
+    """The shapes of ``frame`` (a DXF's entities) for gridmap layer ``layer``: closed outlines
+    for areas, polylines for streets, from the CAD layers named (all when none are)."""
+    if layer not in AREAS | LINES:
+        raise InvalidInput(f"a drawing holds outlines and lines: import it as building, compound, "
+                           f"courier_zone, grid or street_edge, not {layer}")
+    present = sorted({str(v) for v in frame.get("Layer", [])})
+    wanted = list(cad_layers) or present
+    unknown = [c for c in wanted if c not in present]
+    if unknown:
+        raise InvalidInput(f"the drawing has no CAD layer {', '.join(unknown)}; its layers: "
+                           f"{', '.join(present) or 'none'}")
+    picked = frame[frame["Layer"].astype(str).isin(wanted)] if "Layer" in frame else frame
+    out: list[BaseGeometry] = []
+    used: set[str] = set()
+    skipped: dict[str, int] = {}
+    for cad_layer, geom in zip(picked["Layer"].astype(str), picked.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            skipped["empty"] = skipped.get("empty", 0) + 1
+            continue
+        if layer in AREAS:
+            area = _as_area(geom)
+            if area is None:
+                skipped["not a closed outline"] = skipped.get("not a closed outline", 0) + 1
+                continue
+            out.append(area)
+        else:
+            lines = _as_line(geom)
+            if not lines:
+                skipped["not a line"] = skipped.get("not a line", 0) + 1
+                continue
+            out.extend(lines)
+        used.add(cad_layer)
+    if not out:
+        raise InvalidInput(f"the drawing has no {'closed outlines' if layer in AREAS else 'lines'} on "
+                           f"CAD layer {', '.join(wanted) or 'any'}: name the layer with --cad-layer "
+                           f"(its layers: {', '.join(present) or 'none'})")
+    return Drawing(out, sorted(used), skipped)

@@ -1,0 +1,165 @@
+"""Household ledgers (台账): the counted households and residents of each building, kept by the
+community in a spreadsheet keyed by building name or number, matched to the mapped buildings.
+
+Pure: reading the table and matching its rows; ``gis.ledger_store`` writes the counts.
+
+A ledger names buildings the way people say them, not as the map spells them: "3号楼", "3#楼",
+"３栋" and "3 号楼" are one building; "华贸公寓3号楼" on the map is "3号楼" in the ledger of
+华贸公寓. Keys are compared after :func:`normalise` (full-width to half-width, spaces and case
+dropped, the building-number suffixes unified); a key that is only a number matches the one
+building whose name (or address) ends in that number, and is reported when several do.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gis.errors import InvalidInput, UnreadableFile
+
+TABLE_SUFFIXES = (".xlsx", ".ods", ".csv")
+# How people write "building number N": 3号楼, 3#楼, 3#, 3栋, 3幢, 3座, 3号, 3楼 (in a ledger's
+# key column "3楼" is building 3, not the third floor).
+_BUILDING_SUFFIX = re.compile(r"(号楼|#楼|号|#|栋|幢|座|楼)$")
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+_INTEGER = re.compile(r"^\s*(\d+)(?:\.0+)?\s*(户|人|口)?\s*$")
+
+
+def normalise(key: str) -> str:
+    """A building key as compared: NFKC (全角 → half-width), no spaces, lower case, one spelling
+    of the building-number suffix (``3号楼``, ``3#``, ``3栋`` → ``3``)."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", key)).lower()
+    return _BUILDING_SUFFIX.sub("", text) if _TRAILING_NUMBER.search(_BUILDING_SUFFIX.sub("", text)) else text
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of a ledger: its row number in the file (1 = the header), key and counts."""
+
+    row: int
+    key: str
+    households: int | None
+    residents: int | None
+
+
+@dataclass(frozen=True)
+class Building:
+    """What a ledger can name a building by."""
+
+    id: int
+    name: str | None
+    address: str | None
+
+
+@dataclass
+class Match:
+    """Rows matched to buildings, and what did not match."""
+
+    counts: dict[int, LedgerRow] = field(default_factory=dict)  # building id → its row
+    unmatched: list[LedgerRow] = field(default_factory=list)  # rows naming no building
+    ambiguous: list[tuple[LedgerRow, list[int]]] = field(default_factory=list)  # rows naming several
+    duplicates: list[tuple[LedgerRow, LedgerRow]] = field(default_factory=list)  # two rows, one building
+    missing: list[int] = field(default_factory=list)  # buildings with a name that no row names
+
+
+def _count(value: Any, column: str, row: int) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0 or value != int(value):
+            raise InvalidInput(f"row {row}: {column} must be a whole number of at least 0, not {value}")
+        return int(value)
+    m = _INTEGER.match(unicodedata.normalize("NFKC", str(value)))
+    if not m:
+        raise InvalidInput(f"row {row}: {column} must be a whole number of at least 0, not {value}")
+    return int(m.group(1))
+
+
+def rows_of(records: Sequence[Mapping[str, Any]], key: str, households: str | None,
+            residents: str | None) -> list[LedgerRow]:
+    """The ledger's rows from a table's records (header → value), by the named columns."""
+    if not households and not residents:
+        raise InvalidInput("name the households column (--households) or the residents column (--residents)")
+    columns = set(records[0]) if records else set()
+    wanted = [c for c in (key, households, residents) if c]
+    absent = [c for c in wanted if c not in columns]
+    if absent:
+        raise InvalidInput(f"the ledger has no column {', '.join(absent)}; its columns: "
+                           f"{', '.join(str(c) for c in records[0]) if records else 'none'}")
+    out = []
+    for number, record in enumerate(records, start=2):
+        name = record.get(key)
+        if name is None or (isinstance(name, float) and math.isnan(name)) or not str(name).strip():
+            continue  # a blank line or a subtotal without a building
+        out.append(LedgerRow(number, str(name).strip(),
+                             _count(record.get(households), households, number) if households else None,
+                             _count(record.get(residents), residents, number) if residents else None))
+    if not out:
+        raise InvalidInput(f"the ledger has no rows with a value in column {key}")
+    return out
+
+
+def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
+    """The rows of a spreadsheet (.xlsx, .ods) or CSV as header → value, read by GDAL. CSV in
+    GBK/GB18030 (as Excel in Chinese saves it) is recognised."""
+    import pyogrio
+
+    from gis.filesio import sniff_encoding
+
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise UnreadableFile(f"{path.name}: a ledger is a .xlsx, .ods or .csv file")
+    if not path.is_file():
+        raise UnreadableFile(f"no such file: {path}")
+    options: dict[str, Any] = {"read_geometry": False}
+    if path.suffix.lower() == ".csv":
+        options |= {"encoding": sniff_encoding(path.read_bytes()) or "UTF-8", "AUTODETECT_TYPE": "YES"}
+    else:
+        options["HEADERS"] = "FORCE"
+    try:
+        frame = pyogrio.read_dataframe(str(path), layer=sheet, **options)
+    except Exception as exc:
+        raise UnreadableFile(f"cannot read {path.name}"
+                             + (f" sheet {sheet}" if sheet else "") + f": {str(exc).splitlines()[0][:200]}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return [dict(r) for r in frame.to_dict("records")]
+
+
+def _index(buildings: Iterable[Building]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Buildings by their normalised name and address, and by the number their name ends in."""
+    exact: dict[str, list[int]] = {}
+    by_number: dict[str, list[int]] = {}
+    for b in buildings:
+        for text in {t for t in (b.name, b.address) if t}:
+            key = normalise(text)
+            exact.setdefault(key, []).append(b.id)
+            number = _TRAILING_NUMBER.search(key)
+            if number:
+                by_number.setdefault(number.group(1), []).append(b.id)
+    return ({k: sorted(set(v)) for k, v in exact.items()}, {k: sorted(set(v)) for k, v in by_number.items()})
+
+
+def match(rows: Sequence[LedgerRow], buildings: Sequence[Building]) -> Match:
+    """Each row's building: by its whole name or address, else (a key that is only a number,
+    ``3号楼``) by the one building whose name ends in that number."""
+    exact, by_number = _index(buildings)
+    out = Match()
+    seen: dict[int, LedgerRow] = {}
+    for row in rows:
+        key = normalise(row.key)
+        found = exact.get(key) or (by_number.get(key, []) if key.isdigit() else [])
+        if not found:
+            out.unmatched.append(row)
+        elif len(found) > 1:
+            out.ambiguous.append((row, found))
+        elif found[0] in seen:
+            out.duplicates.append((seen[found[0]], row))
+        else:
+            seen[found[0]] = row
+    out.counts = seen
+    out.missing = [b.id for b in buildings if b.name and b.id not in seen]
+    return out
