@@ -14,6 +14,8 @@ from shapely.geometry.base import BaseGeometry
 
 # Pieces smaller than this (m²) are slivers of the cutting, merged into a neighbour.
 SLIVER_M2 = 50.0
+# Outlines are sampled this often (m) to find what lies nearer to one building than to others.
+SAMPLE_M = 1.0
 # Empty pieces narrower than this (m, twice area over perimeter) are setback strips.
 STRIP_WIDTH_M = 15.0
 
@@ -88,8 +90,9 @@ def _polygon(g: BaseGeometry) -> BaseGeometry:
 def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: list,
           households: np.ndarray, max_households: float) -> list[Unit]:
     """Blocks with their buildings; a block whose buildings hold more than ``max_households`` is
-    split between its buildings (Voronoi cells around them, clipped to the block). A building
-    that straddles a cut belongs to the unit holding most of it."""
+    split between its buildings (what lies nearer to each, clipped to the block). A building
+    that straddles a cut belongs to the unit holding most of it; every unit holds its buildings
+    whole (see :func:`_whole_buildings`)."""
     faces = _merge_strips(blocks(boundary, streets, compounds), footprints)
     centres = shapely.point_on_surface(np.asarray(footprints, dtype=object)) if footprints else np.empty(0, object)
     tree = shapely.STRtree(faces)
@@ -105,15 +108,48 @@ def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: li
         mine = np.flatnonzero(owner == f).tolist()
         hh = float(households[mine].sum()) if mine else 0.0
         if hh > max_households and len(mine) > 1:
-            cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(
-                shapely.get_coordinates(centres[mine])), extend_to=face))
-            cells = [shapely.intersection(c, face) for c in cells]
-            by_point = [int(np.argmax([c.covers(centres[b]) for c in cells])) for b in mine]
-            for k, cell in enumerate(cells):
-                bs = [b for b, c in zip(mine, by_point, strict=True) if c == k]
-                if cell.is_empty:
-                    continue
-                out.append(Unit(_polygon(cell), bs, float(households[bs].sum()) if bs else 0.0))
+            for b, cell in zip(mine, _nearest_cells(face, [footprints[b] for b in mine]), strict=True):
+                if not cell.is_empty:
+                    out.append(Unit(_polygon(cell), [b], float(households[b])))
         else:
             out.append(Unit(face, mine, hh))
-    return [u for u in out if not u.geom.is_empty]
+    return _whole_buildings([u for u in out if not u.geom.is_empty], footprints, boundary)
+
+
+def _nearest_cells(face: BaseGeometry, fps: list) -> list:
+    """The part of ``face`` nearer to each footprint than to any other (a Voronoi diagram of the
+    footprints, not of their centres: its lines run midway between walls, so they never pass
+    a few centimetres off one; points along each outline every metre stand for the outline)."""
+    xy, owner = [], []
+    for k, fp in enumerate(fps):
+        points = shapely.get_coordinates(shapely.segmentize(shapely.boundary(fp), SAMPLE_M))
+        xy.append(points)
+        owner.append(np.full(len(points), k))
+    points, owners = np.vstack(xy), np.concatenate(owner)
+    _, first = np.unique(np.round(points, 3), axis=0, return_index=True)  # a shared wall's points once
+    points, owners = points[first], owners[first]
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=face, ordered=True))
+    # GEOS can return a self-touching cell for points on a lattice (a terrace's walls): repaired
+    cells = np.asarray(shapely.make_valid(cells, method="structure", keep_collapsed=False), dtype=object)
+    return [_polygon(shapely.intersection(shapely.union_all(cells[owners == k]), face))
+            for k in range(len(fps))]
+
+
+def _whole_buildings(units: list[Unit], footprints: list, boundary: BaseGeometry) -> list[Unit]:
+    """Each unit holds its own buildings whole and no part of another's: where attached
+    buildings (terraces, courtyards) fall to different units, the units meet along their shared
+    walls, not along a Voronoi line or a street drawn through them."""
+    if not footprints:
+        return units
+    fps = np.asarray(footprints, dtype=object)
+    everyone = shapely.union_all(fps, grid_size=0.01)
+    out = []
+    for u in units:
+        own = shapely.union_all(fps[u.buildings], grid_size=0.01) if u.buildings else shapely.Polygon()
+        others = shapely.difference(everyone, own, grid_size=0.01)
+        geom = _polygon(shapely.union(_polygon(shapely.difference(u.geom, others, grid_size=0.01)),
+                                      _polygon(shapely.intersection(own, boundary, grid_size=0.01)),
+                                      grid_size=0.01))
+        if not geom.is_empty:
+            out.append(Unit(geom, u.buildings, u.households))
+    return out
