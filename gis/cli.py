@@ -59,8 +59,8 @@ def _report(report, as_json: bool) -> None:
 @db_app.command("migrate")
 def migrate() -> None:
     """Apply the schema migrations not applied yet."""
-    conn = _connect(Settings())
-    applied = db.migrate(conn)
+    with db.transaction(_connect(Settings())) as cur:
+        applied = db.migrate(cur)
     typer.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")
 
 
@@ -69,8 +69,8 @@ def load(name: Annotated[str, typer.Argument(help="Dataset: " + ", ".join(datase
          replace: Annotated[bool, typer.Option(help="Replace it when loaded already.")] = False,
          actor: Actor = None) -> None:
     """Load an embedded dataset from data/ (skipped when it is loaded already)."""
-    conn = _connect(Settings())
-    report = datasets.load(conn, name, replace=replace, actor=actor, progress=_err)
+    with db.transaction(_connect(Settings()), actor) as cur:
+        report = datasets.load(cur, name, replace=replace, progress=_err)
     if report is None:
         typer.echo(f"{name}: loaded already")
     else:
@@ -108,8 +108,8 @@ def import_osm(
             raise InvalidInput(f"{boundary} holds no boundary geometry")
         area = shapely.union_all(geoms)
     settings = Settings()
-    report = run(_connect(settings), file, jurisdiction, name, area, settings,
-                 admin_code=admin_code, actor=actor, progress=_err)
+    with db.transaction(_connect(settings), actor) as cur:
+        report = run(cur, file, jurisdiction, name, area, settings, admin_code=admin_code, progress=_err)
     _report(report, as_json)
 
 
@@ -134,7 +134,8 @@ def import_file(
     if layer is None:
         if crs or map_ or source_layer:
             raise InvalidInput("--crs, --map and --source-layer go with --layer")
-        report = import_package(conn, path, jurisdiction, actor=actor, progress=_err)
+        with db.transaction(conn, actor) as cur:
+            report = import_package(cur, path, jurisdiction, progress=_err)
     else:
         mapping = {}
         for item in map_ or []:
@@ -146,9 +147,9 @@ def import_file(
             declared = parse_crs(crs) if crs else None
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-        report = import_layer(conn, path, jurisdiction, layer, declared_crs=declared,
-                              mapping=mapping, file_layer=source_layer, actor=actor,
-                              progress=_err)
+        with db.transaction(conn, actor) as cur:
+            report = import_layer(cur, path, jurisdiction, layer, declared_crs=declared,
+                                  mapping=mapping, file_layer=source_layer, progress=_err)
     _report(report, as_json)
 
 
@@ -166,8 +167,8 @@ def export(
     fmt = fmt or ("gpkg" if output.suffix.lower() == ".gpkg" else "geojson")
     if fmt not in ("gpkg", "geojson"):
         raise InvalidInput(f"--format must be gpkg or geojson, got {fmt!r}")
-    conn = _connect(Settings())
-    counts = (export_gpkg if fmt == "gpkg" else export_geojson)(conn, jurisdiction, output)
+    with db.transaction(_connect(Settings()), snapshot=True) as cur:
+        counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, jurisdiction, output)
     typer.echo(f"{output}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
@@ -177,7 +178,8 @@ def stats(jurisdiction: Annotated[str, typer.Argument(help="Slug of the jurisdic
     """Area, households, residents and feature counts of a jurisdiction."""
     from gis.stats import jurisdiction_stats
 
-    s = jurisdiction_stats(_connect(Settings()), jurisdiction)
+    with db.transaction(_connect(Settings())) as cur:
+        s = jurisdiction_stats(cur, jurisdiction)
     if as_json:
         typer.echo(json.dumps(s, ensure_ascii=False))
         return
