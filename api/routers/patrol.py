@@ -23,10 +23,10 @@ from gis.errors import InvalidInput
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
 from gis.patrol import schedule as sched
 from gis.patrol.maps import coverage_page
+from gis.patrol.outputs import Outputs, route_outputs, visit_outputs
 from gis.patrol.records import parse_day, patrol_coverage, record_track, record_visits, visit_progress
 from gis.patrol.routes import parse_lonlat, plan_routes
-from gis.patrol.scheduling import plan_schedule
-from gis.patrol.service import Outputs, route_outputs, visit_outputs
+from gis.patrol.schedule_store import plan_schedule
 from gis.patrol.stewards import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits
 

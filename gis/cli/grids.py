@@ -30,7 +30,7 @@ def generate_cmd(slug: Slug,
                  name: Annotated[str | None, typer.Option(help="Name of the draft.")] = None,
                  actor: Actor = None, as_json: JsonOpt = False) -> None:
     """Propose a layout (a new draft): grids along streets and compound edges, balanced."""
-    from gis.grids.proposals import generate_draft
+    from gis.grids.generate_store import generate_draft
 
     with session(actor) as cur:
         r = generate_draft(cur, slug, households_per_grid, tolerance, name)

@@ -38,8 +38,8 @@ def route(slug: Slug,
           map_: Annotated[Path | None, typer.Option("--map", help="Write the route map (HTML).")] = None,
           as_json: JsonOpt = False) -> None:
     """The shortest walk over every street of the area, from the start and back, per worker."""
+    from gis.patrol.outputs import route_outputs
     from gis.patrol.routes import parse_lonlat, plan_routes
-    from gis.patrol.service import route_outputs
     from gis.settings import Settings
 
     settings = Settings()
@@ -65,8 +65,8 @@ def visits(slug: Slug,
            map_: Annotated[Path | None, typer.Option("--map", help="Write the map (HTML).")] = None,
            as_json: JsonOpt = False) -> None:
     """The shortest walk through a set of buildings, with its gap to a lower bound."""
+    from gis.patrol.outputs import visit_outputs
     from gis.patrol.routes import parse_lonlat
-    from gis.patrol.service import visit_outputs
     from gis.patrol.visits import parse_ids, plan_visits
     from gis.settings import Settings
 
@@ -98,7 +98,7 @@ def schedule(slug: Slug,
     """Daily patrols for the workers and the yearly building visits, as JSON, CSV or iCalendar."""
     from gis.patrol import schedule as sched
     from gis.patrol.records import parse_day
-    from gis.patrol.scheduling import plan_schedule
+    from gis.patrol.schedule_store import plan_schedule
     from gis.settings import Settings
 
     names = [w.strip() for w in workers.split(",") if w.strip()]

@@ -195,7 +195,7 @@ def visit_progress(cur: Cursor, slug: str, commercial_kinds: tuple[str, ...], ca
     planned visit is done when the building has a visit of that kind this year, by ``as_of``."""
     as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
-    from gis.patrol.scheduling import commercial_buildings
+    from gis.patrol.schedule_store import commercial_buildings
 
     buildings = commercial_buildings(cur, jur.id, commercial_kinds)
     planned = [v for v in year_visits(buildings, as_of.year, cal, capacity) if v.day <= as_of]
