@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import argon2
 from psycopg2.extensions import cursor as Cursor
 
-from gis.access import ROLES, Principal, TooManyAttempts, Unauthorized
+from gis.access import LOGIN_ROLES, Principal, TooManyAttempts, Unauthorized
 from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.store import grid_id_of, jurisdiction_id_of
@@ -59,8 +59,8 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
              display_name: str | None = None) -> int:
     """Create a user; ``password`` None makes a machine account (API keys only)."""
     problems = []
-    if role not in ROLES:
-        problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role not in LOGIN_ROLES:
+        problems.append(f"role {role!r} is not one of {', '.join(LOGIN_ROLES)}")
     if role == "worker" and not (jurisdiction and grid):
         problems.append("a grid worker needs --jurisdiction and --grid (the grid they work in)")
     if role != "worker" and grid:

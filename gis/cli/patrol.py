@@ -147,14 +147,14 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
              map_: Annotated[Path | None, typer.Option("--map", help="Write the coverage map.")] = None,
              as_json: JsonOpt = False) -> None:
     """Share of the streets walked in the last N days, per grid; the stale streets."""
-    from gis.patrol.maps import coverage_page
+    from gis.patrol.maps import patrol_coverage_page
     from gis.patrol.records import parse_day, patrol_coverage
     from gis.settings import Settings
 
     with session() as cur:
         r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else None)
     if map_:
-        write_output(map_, coverage_page(r, Settings().lang))
+        write_output(map_, patrol_coverage_page(r, Settings().lang))
     r = {k: v for k, v in r.items() if k != "streets"}
     text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
                      [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +
@@ -185,7 +185,7 @@ def progress(slug: Slug, as_of: Annotated[str | None, typer.Option(help="Up to t
 @patrol_app.command("stewards")
 def stewards(slug: Slug, as_json: JsonOpt = False) -> None:
     """Lane stewards (小巷管家) assigned to grids by proximity, 1:5:10."""
-    from gis.patrol.stewards import assign_stewards
+    from gis.patrol.stewards_store import assign_stewards
 
     with session() as cur:
         r = assign_stewards(cur, slug)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from gis.access import ROLES
+from gis.access import LOGIN_ROLES
 from gis.cli.options import JsonOpt
 from gis.cli.session import session
 from gis.errors import InvalidInput
@@ -29,7 +29,7 @@ def _password(from_stdin: bool) -> str:
 
 @users_app.command("add")
 def add(username: str,
-        role: Annotated[str, typer.Option(help="One of: " + ", ".join(ROLES))],
+        role: Annotated[str, typer.Option(help="One of: " + ", ".join(LOGIN_ROLES))],
         jurisdiction: Annotated[str | None, typer.Option(help="Where the role applies (slug); none: all.")] = None,
         grid: Annotated[str | None, typer.Option(help="A grid worker's grid (15-digit code).")] = None,
         name: Annotated[str | None, typer.Option(help="Display name.")] = None,

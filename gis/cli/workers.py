@@ -22,7 +22,7 @@ def worker_add(slug: Slug, name: Annotated[str, typer.Argument()],
     """Register a worker or volunteer."""
     from gis.limits import check_text
     from gis.patrol.routes import parse_lonlat
-    from gis.patrol.stewards import add_worker
+    from gis.patrol.stewards_store import add_worker
 
     check_text(name, "the name")
     with session(actor) as cur:
