@@ -21,11 +21,12 @@ from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
+from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
 from gis.patrol.maps import patrol_coverage_page
 from gis.patrol.outputs import Outputs, route_outputs, visit_outputs
-from gis.patrol.records import parse_day, patrol_coverage, record_track, record_visits, visit_progress
-from gis.patrol.routes import parse_lonlat, plan_routes
+from gis.patrol.records import patrol_coverage, record_track, record_visits, visit_progress
+from gis.patrol.routes import plan_routes
 from gis.patrol.schedule_store import plan_schedule
 from gis.patrol.stewards_store import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,18 +11,13 @@ import typer
 from gis.cli.options import JsonOpt, Slug, emit, write_output
 from gis.cli.session import session
 from gis.errors import InvalidInput
+from gis.parsing import parse_day, parse_days, parse_lonlat
 
 patrol_app = typer.Typer(help="Patrols (走动式 / 搜索式工作法): routes, visits, schedules, tracks.",
                          no_args_is_help=True)
 
 StartOpt = Annotated[str | None, typer.Option(help="Start as LON,LAT (default: the community office).")]
 OutFile = Annotated[Path | None, typer.Option()]
-
-
-def _dates(text: str | None, what: str) -> set[date]:
-    from gis.patrol.records import parse_day
-
-    return {parse_day(x.strip(), what) for x in (text or "").split(",") if x.strip()}
 
 
 @patrol_app.command("route")
@@ -39,7 +33,7 @@ def route(slug: Slug,
           as_json: JsonOpt = False) -> None:
     """The shortest walk over every street of the area, from the start and back, per worker."""
     from gis.patrol.outputs import route_outputs
-    from gis.patrol.routes import parse_lonlat, plan_routes
+    from gis.patrol.routes import plan_routes
     from gis.settings import Settings
 
     settings = Settings()
@@ -66,7 +60,6 @@ def visits(slug: Slug,
            as_json: JsonOpt = False) -> None:
     """The shortest walk through a set of buildings, with its gap to a lower bound."""
     from gis.patrol.outputs import visit_outputs
-    from gis.patrol.routes import parse_lonlat
     from gis.patrol.visits import parse_ids, plan_visits
     from gis.settings import Settings
 
@@ -97,12 +90,11 @@ def schedule(slug: Slug,
              csv: OutFile = None, ics: OutFile = None, as_json: JsonOpt = False) -> None:
     """Daily patrols for the workers and the yearly building visits, as JSON, CSV or iCalendar."""
     from gis.patrol import schedule as sched
-    from gis.patrol.records import parse_day
     from gis.patrol.schedule_store import plan_schedule
     from gis.settings import Settings
 
     names = [w.strip() for w in workers.split(",") if w.strip()]
-    cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
+    cal = sched.Calendar(parse_days(holidays, "holiday"), parse_days(workdays, "workday"))
     with session() as cur:
         plan = plan_schedule(cur, slug, Settings(), parse_day(from_, "--from"), days, names, cal, capacity)
     write_output(csv, sched.to_csv(plan))
@@ -148,7 +140,7 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
              as_json: JsonOpt = False) -> None:
     """Share of the streets walked in the last N days, per grid; the stale streets."""
     from gis.patrol.maps import patrol_coverage_page
-    from gis.patrol.records import parse_day, patrol_coverage
+    from gis.patrol.records import patrol_coverage
     from gis.settings import Settings
 
     with session() as cur:
@@ -169,14 +161,14 @@ def progress(slug: Slug, as_of: Annotated[str | None, typer.Option(help="Up to t
              holidays: Annotated[str | None, typer.Option()] = None,
              workdays: Annotated[str | None, typer.Option()] = None, as_json: JsonOpt = False) -> None:
     """Building visits done against planned, this year up to the day."""
-    from gis.patrol.records import parse_day, visit_progress
+    from gis.patrol.records import visit_progress
     from gis.patrol.schedule import Calendar
     from gis.settings import Settings
 
     settings = Settings()
     with session() as cur:
         r = visit_progress(cur, slug, settings.commercial_kinds, capacity or settings.visits_per_day,
-                           Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday")),
+                           Calendar(parse_days(holidays, "holiday"), parse_days(workdays, "workday")),
                            parse_day(as_of, "--as-of") if as_of else None)
     emit(r, as_json, f"{slug} {r['year']}: {r['done']} of {r['planned']} planned visits done; "
                        f"{len(r['missed'])} missed")

@@ -8,6 +8,7 @@ import typer
 
 from gis.cli.options import Slug
 from gis.cli.session import session
+from gis.parsing import parse_lonlat
 
 worker_app = typer.Typer(help="Workers and lane stewards (社工 / 网格员 / 小巷管家).", no_args_is_help=True)
 
@@ -21,7 +22,6 @@ def worker_add(slug: Slug, name: Annotated[str, typer.Argument()],
                actor: Annotated[str | None, typer.Option()] = None) -> None:
     """Register a worker or volunteer."""
     from gis.limits import check_text
-    from gis.patrol.routes import parse_lonlat
     from gis.patrol.stewards_store import add_worker
 
     check_text(name, "the name")

@@ -15,25 +15,13 @@ from gis import limits
 from gis.db import read_sql
 from gis.errors import InvalidInput, UnreadableFile
 from gis.network_store import AREA_MARGIN_M, load_network
+from gis.parsing import parse_day
 from gis.patrol.matching import match_track
 from gis.patrol.schedule import Calendar, year_visits
 from gis.store import find_jurisdiction
 
 # A street counts as walked when a track covered at least this share of it.
 WALKED_SHARE = 0.5
-
-
-def parse_day(text: object, what: str = "day") -> date:
-    """A day given as YYYY-MM-DD, within the days gridmap accepts (see :mod:`gis.limits`)."""
-    if isinstance(text, date):
-        return limits.check_day(text, what)
-    try:
-        if not isinstance(text, str):
-            raise TypeError(text)
-        day = date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {str(text)[:40]!r}") from None
-    return limits.check_day(day, what)
 
 
 def recorded_day(text: object, what: str = "day", today: date | None = None) -> date:
