@@ -69,7 +69,8 @@ def build(base: str, communities: int, days: int, rebuild: bool) -> tuple[str, f
     if exists:
         return url, None
     conn = db.connect(url)
-    db.migrate(conn)
+    with db.transaction(conn) as cur:
+        db.migrate(cur)
     t = time.perf_counter()
     with db.transaction(conn) as cur:
         cur.execute("SET LOCAL session_replication_role = replica")

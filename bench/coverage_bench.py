@@ -100,8 +100,9 @@ def kouvola_case(conn, settings: Settings) -> dict:
         cur.execute("SELECT 1 FROM jurisdiction WHERE slug = 'kouvola'")
         have = cur.fetchone()
     if not have:
-        import_osm(conn, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola",
-                   parse_bbox("26.93,60.52,26.97,60.54"), settings)
+        with db.transaction(conn) as cur:
+            import_osm(cur, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola",
+                       parse_bbox("26.93,60.52,26.97,60.54"), settings)
     try:
         with conn.cursor() as cur:
             cur.execute("INSERT INTO post_station (jurisdiction_id, name, kind, capacity, geom) "

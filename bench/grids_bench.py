@@ -55,7 +55,8 @@ def main(rounds: int = 100) -> None:
     settings = Settings()
     conn = db.connect(settings.database_url)
     slug = f"bench-grids-{uuid.uuid4().hex[:6]}"
-    import_package(conn, datasets.dataset_path("huamao"), slug)
+    with db.transaction(conn) as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
     server, base = serve(settings)
     times: dict[str, list[float]] = {"move a boundary": [], "move a building": []}
     try:

@@ -86,7 +86,8 @@ def main() -> None:
     settings = Settings()
     conn = db.connect(settings.database_url)
     slug = f"bench-load-{uuid.uuid4().hex[:6]}"
-    import_package(conn, datasets.dataset_path("huamao"), slug)
+    with db.transaction(conn) as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
     server, base = serve(settings)
     try:
         stats = asyncio.run(run(base, slug, args.seconds, args.clients, args.max_requests, bench_headers(conn)))

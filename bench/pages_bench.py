@@ -38,8 +38,8 @@ def kouvola(conn, settings: Settings) -> None:
         cur.execute("SELECT 1 FROM jurisdiction WHERE slug = 'kouvola'")
         if cur.fetchone():
             return
-    import_osm(conn, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola", box(26.93, 60.52, 26.97, 60.54),
-               settings)
+        import_osm(cur, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola", box(26.93, 60.52, 26.97, 60.54),
+                   settings)
 
 
 def main(loads: int = 10) -> None:
@@ -89,7 +89,7 @@ def planner_edits(browser, base: str, key: str, settings: Settings, n: int = 10)
     conn = db.connect(settings.database_url)
     with db.transaction(conn) as cur:
         cur.execute("DELETE FROM jurisdiction WHERE slug = 'bench-planner'")
-    import_package(conn, datasets.dataset_path("huamao"), "bench-planner")
+        import_package(cur, datasets.dataset_path("huamao"), "bench-planner")
     ctx = browser.new_context(viewport={"width": 1280, "height": 820})
     ctx.add_cookies([{"name": "gridmap_token", "value": key, "url": base}])
     page = ctx.new_page()

@@ -168,8 +168,9 @@ def main() -> None:
         cur.execute("SELECT 1 FROM jurisdiction WHERE slug = 'kouvola'")
         have = cur.fetchone()
     if not have:
-        import_osm(conn, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola",
-                   parse_bbox("26.93,60.52,26.97,60.54"), settings)
+        with db.transaction(conn) as cur:
+            import_osm(cur, Path(pyrosm.get_data("test_pbf")), "kouvola", "Kouvola",
+                       parse_bbox("26.93,60.52,26.97,60.54"), settings)
     rows = []
     for slug in ("huamao", "kouvola"):
         with db.transaction(conn) as cur:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from gis.errors import GridmapError, RetryLater
 
-ROLES = ("worker", "leader", "planner", "scheduler", "admin")
+LOGIN_ROLES = ("worker", "leader", "planner", "scheduler", "admin")
 ACTIONS = ("view", "read", "plan", "schedule", "admin")
 READ_ACTIONS = frozenset({"view", "read"})
 GRANTS: dict[str, frozenset[str]] = {

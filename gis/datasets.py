@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gis.db import Connection, transaction
+from psycopg2.extensions import cursor as Cursor
+
 from gis.errors import NotFound
-from gis.importing import ImportReport, Progress, _quiet, import_package
+
+if TYPE_CHECKING:
+    from gis.importing import ImportReport, Progress
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -23,17 +27,18 @@ def dataset_path(name: str, data_dir: Path = DATA_DIR) -> Path:
     return data_dir / name
 
 
-def is_loaded(conn: Connection, slug: str) -> bool:
+def is_loaded(cur: Cursor, slug: str) -> bool:
     """Whether a jurisdiction ``slug`` exists."""
-    with transaction(conn) as cur:
-        cur.execute("SELECT 1 FROM jurisdiction WHERE slug = %s", (slug,))
-        return cur.fetchone() is not None
+    cur.execute("SELECT 1 FROM jurisdiction WHERE slug = %s", (slug,))
+    return cur.fetchone() is not None
 
 
-def load(conn: Connection, name: str, *, replace: bool = False, actor: str | None = None,
-         progress: Progress = _quiet) -> ImportReport | None:
+def load(cur: Cursor, name: str, *, replace: bool = False,
+         progress: Progress | None = None) -> ImportReport | None:
     """Load dataset ``name`` as jurisdiction ``name``; None when it is there already."""
+    from gis.importing import _quiet, import_package  # geopandas: only when a dataset is loaded
+
     path = dataset_path(name)
-    if is_loaded(conn, name) and not replace:
+    if is_loaded(cur, name) and not replace:
         return None
-    return import_package(conn, path, name, replace=replace, actor=actor, progress=progress)
+    return import_package(cur, path, name, replace=replace, progress=progress or _quiet)

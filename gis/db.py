@@ -1,8 +1,12 @@
 """psycopg2 connections, transactions and the migrations runner.
 
-Everything that touches the database goes through :func:`transaction`, which sets the actor for
-the history table, commits or rolls back as a whole, and turns database rule violations into
-domain errors.
+One transaction rule: the edge owns the transaction, domain functions take a cursor. A route
+(``with transaction(conn) as cur``) or a command (``gis.cli.session.session``) opens it, calls
+the domain with its cursor and commits once at the end, or rolls back; no function in ``gis/``
+takes a connection, commits or rolls back (this module aside). So what one request or command
+does lands whole or not at all (an import, a publish), and the edge can put several domain calls
+in one transaction. :func:`transaction` sets the actor for the history table and turns database
+rule violations into domain errors.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from gis import constraints
 from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput
 
 Connection: TypeAlias = psycopg2.extensions.connection
+Cursor: TypeAlias = psycopg2.extensions.cursor
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # gridmap's queries are interactive: compiling them with LLVM (PostgreSQL's JIT, which starts on
@@ -132,7 +137,8 @@ def translate_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def transaction(conn: Connection, actor: str | None = None) -> Iterator[psycopg2.extensions.cursor]:
+def transaction(conn: Connection, actor: str | None = None, *,
+                snapshot: bool = False) -> Iterator[Cursor]:
     """One transaction: everything in it lands, or nothing does.
 
     Parameters
@@ -141,10 +147,15 @@ def transaction(conn: Connection, actor: str | None = None) -> Iterator[psycopg2
         An open connection (not in autocommit mode).
     actor
         Who is writing; recorded in the history table (defaults to the database user).
+    snapshot
+        Read only, every query seeing the same snapshot (``REPEATABLE READ, READ ONLY``): for an
+        export whose layers must agree with one another.
     """
     with translate_errors():
         try:
             with conn.cursor() as cur:
+                if snapshot:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 if actor:
                     cur.execute("SELECT set_config('gridmap.actor', %s, true)", (actor,))
                 yield cur
@@ -170,26 +181,25 @@ def migrations() -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def migrate(conn: Connection) -> list[str]:
-    """Apply the migrations not applied yet, all in one transaction; return their names.
+def migrate(cur: Cursor) -> list[str]:
+    """Apply the migrations not applied yet, all in the caller's transaction; return their names.
 
     A transaction-level advisory lock keeps two concurrent runs from applying the same file.
     """
     applied_now = []
-    with transaction(conn) as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('gridmap.migrate'))")
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migration ("
-            " version text PRIMARY KEY, name text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        cur.execute("SELECT version FROM schema_migration")
-        done = {row[0] for row in cur.fetchall()}
-        for version, name in migrations():
-            if version in done:
-                continue
-            cur.execute(read_sql(name))
-            cur.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)",
-                        (version, name))
-            applied_now.append(name)
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext('gridmap.migrate'))")
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migration ("
+        " version text PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    cur.execute("SELECT version FROM schema_migration")
+    done = {row[0] for row in cur.fetchall()}
+    for version, name in migrations():
+        if version in done:
+            continue
+        cur.execute(read_sql(name))
+        cur.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)",
+                    (version, name))
+        applied_now.append(name)
     return applied_now

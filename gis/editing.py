@@ -1,14 +1,14 @@
-"""Writing features one request at a time: check, then write, in one transaction."""
+"""Writing features one request at a time: check, then write, in the caller's transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
 from shapely.geometry import shape
 
 from gis.crs import source_crs, to_wgs84
-from gis.db import Connection, transaction
 from gis.errors import InvalidInput
 from gis.features import Row, check_features, crs_of_geojson, features_of
 from gis.layers import Layer
@@ -54,33 +54,29 @@ def _writable(layer: Layer) -> None:
         raise InvalidInput(f"layer {layer.name} is derived and cannot be written")
 
 
-def create_features(conn: Connection, layer: Layer, slug: str, obj: Any, *,
-                    actor: str | None = None, declared_crs: CRS | str | None = None) -> list[int]:
+def create_features(cur: Cursor, layer: Layer, slug: str, obj: Any, *,
+                    declared_crs: CRS | str | None = None) -> list[int]:
     """Create the features of a GeoJSON Feature or FeatureCollection in ``slug``."""
     _writable(layer)
-    with transaction(conn, actor) as cur:
-        j = find_jurisdiction(cur, slug)
-        rows = checked_rows(layer, obj, j, declared_crs)
-        if not rows:
-            raise InvalidInput("no features to write")
-        return insert_rows(cur, layer, j.id, rows)
+    j = find_jurisdiction(cur, slug)
+    rows = checked_rows(layer, obj, j, declared_crs)
+    if not rows:
+        raise InvalidInput("no features to write")
+    return insert_rows(cur, layer, j.id, rows)
 
 
-def replace_feature(conn: Connection, layer: Layer, feature_id: int, obj: Any, version: int, *,
-                    actor: str | None = None, declared_crs: CRS | str | None = None) -> int:
+def replace_feature(cur: Cursor, layer: Layer, feature_id: int, obj: Any, version: int, *,
+                    declared_crs: CRS | str | None = None) -> int:
     """Replace one feature if it is still at ``version``; return the new version."""
     _writable(layer)
     if not isinstance(obj, dict) or obj.get("type") != "Feature":
         raise InvalidInput("a replacement must be one GeoJSON Feature")
-    with transaction(conn, actor) as cur:
-        j = find_jurisdiction_by_id(cur, jurisdiction_of_feature(cur, layer, feature_id))
-        rows = checked_rows(layer, obj, j, declared_crs)
-        return replace_row(cur, layer, feature_id, rows[0], version)
+    j = find_jurisdiction_by_id(cur, jurisdiction_of_feature(cur, layer, feature_id))
+    rows = checked_rows(layer, obj, j, declared_crs)
+    return replace_row(cur, layer, feature_id, rows[0], version)
 
 
-def delete_feature(conn: Connection, layer: Layer, feature_id: int, version: int, *,
-                   actor: str | None = None) -> None:
+def delete_feature(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None:
     """Delete one feature if it is still at ``version``."""
     _writable(layer)
-    with transaction(conn, actor) as cur:
-        delete_row(cur, layer, feature_id, version)
+    delete_row(cur, layer, feature_id, version)

@@ -1,6 +1,7 @@
 """Exporting a jurisdiction: a GeoPackage with one layer per table, or a folder of GeoJSON.
 
-Both are *packages* that :func:`gis.importing.import_package` reads back.
+Both are *packages* that :func:`gis.importing.import_package` reads back. Run them in a snapshot
+transaction (``transaction(conn, snapshot=True)``) so that the layers agree with one another.
 """
 
 from __future__ import annotations
@@ -10,46 +11,42 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
+from psycopg2.extensions import cursor as Cursor
 
-from gis.db import Connection, transaction
 from gis.filesio import write_gpkg_layer
 from gis.layers import LAYERS
 from gis.store import feature_page, find_jurisdiction, layer_records
 
 
-def export_gpkg(conn: Connection, slug: str, out: Path) -> dict[str, int]:
+def export_gpkg(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
     """Write every layer of ``slug`` to the GeoPackage ``out`` (replaced if it exists)."""
     if out.exists():
         out.unlink()
     counts = {}
-    with transaction(conn) as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        j = find_jurisdiction(cur, slug)
-        for layer in LAYERS.values():
-            names, rows = layer_records(cur, layer, j.id)
-            data = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-            geoms = [shapely.from_wkb(bytes(r[-1])) for r in rows]
-            frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4326))
-            write_gpkg_layer(frame, out, layer.name, layer.stored_type)
-            counts[layer.name] = len(rows)
+    j = find_jurisdiction(cur, slug)
+    for layer in LAYERS.values():
+        names, rows = layer_records(cur, layer, j.id)
+        data = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+        geoms = [shapely.from_wkb(bytes(r[-1])) for r in rows]
+        frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4326))
+        write_gpkg_layer(frame, out, layer.name, layer.stored_type)
+        counts[layer.name] = len(rows)
     return counts
 
 
-def export_geojson(conn: Connection, slug: str, out: Path) -> dict[str, int]:
+def export_geojson(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
     """Write every layer of ``slug`` to ``out/LAYER.geojson`` (RFC 7946, WGS84)."""
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    with transaction(conn) as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        j = find_jurisdiction(cur, slug)
-        for layer in LAYERS.values():
-            features, matched = feature_page(cur, layer, jurisdiction_id=j.id,
-                                             limit=2**31 - 1)
-            # One feature a line: readable diffs for the datasets kept in git.
-            items = json.loads(features)
-            body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":"))
-                              for f in items)
-            (out / f"{layer.name}.geojson").write_text(
-                '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
-            counts[layer.name] = matched
+    j = find_jurisdiction(cur, slug)
+    for layer in LAYERS.values():
+        features, matched = feature_page(cur, layer, jurisdiction_id=j.id,
+                                         limit=2**31 - 1)
+        # One feature a line: readable diffs for the datasets kept in git.
+        items = json.loads(features)
+        body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":"))
+                          for f in items)
+        (out / f"{layer.name}.geojson").write_text(
+            '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
+        counts[layer.name] = matched
     return counts

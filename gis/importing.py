@@ -18,7 +18,6 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import source_crs, to_wgs84
-from gis.db import Connection, transaction
 from gis.errors import InvalidInput, UnreadableFile
 from gis.features import check_rows, crs_of_geojson, features_of
 from gis.filesio import GEOJSON_SUFFIXES, file_layers, frame_crs, read_frame, read_geojson
@@ -128,11 +127,11 @@ def _renamed(src: Source, layer: Layer, mapping: Mapping[str, str]) -> tuple[lis
     return props, ignored
 
 
-def import_layer(conn: Connection, path: Path, slug: str, layer_name: str, *,
+def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
                  declared_crs: CRS | str | None = None, mapping: Mapping[str, str] | None = None,
-                 file_layer: str | None = None, actor: str | None = None,
-                 progress: Progress = _quiet) -> ImportReport:
-    """Import one layer of a file into the existing jurisdiction ``slug``.
+                 file_layer: str | None = None, progress: Progress = _quiet) -> ImportReport:
+    """Import one layer of a file into the existing jurisdiction ``slug``, in the caller's
+    transaction (so all or nothing).
 
     Columns named as the layer's properties are taken as they are; ``mapping`` renames others
     (``{"户数": "households"}``); the rest are reported as ignored.
@@ -147,14 +146,13 @@ def import_layer(conn: Connection, path: Path, slug: str, layer_name: str, *,
     report = ImportReport(slug)
     if ignored:
         report.notes.append(f"columns ignored (no such property): {', '.join(ignored)}")
-    with transaction(conn, actor) as cur:
-        j = find_jurisdiction(cur, slug)
-        rows = check_rows(layer, list(zip(props, geoms, strict=True)), j.envelope, j.name)
-        if not rows:
-            raise InvalidInput(f"{path.name} holds no features")
-        insert_rows(cur, layer, j.id, rows)
-        analyze_written(cur, [layer.name])
-        report.counts[layer.name] = len(rows)
+    j = find_jurisdiction(cur, slug)
+    rows = check_rows(layer, list(zip(props, geoms, strict=True)), j.envelope, j.name)
+    if not rows:
+        raise InvalidInput(f"{path.name} holds no features")
+    insert_rows(cur, layer, j.id, rows)
+    analyze_written(cur, [layer.name])
+    report.counts[layer.name] = len(rows)
     progress(f"{layer.name}: {len(rows)} written")
     return report
 
@@ -181,10 +179,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def import_package(conn: Connection, path: Path, slug: str | None = None, *,
-                   replace: bool = False, actor: str | None = None,
-                   progress: Progress = _quiet) -> ImportReport:
-    """Create a whole jurisdiction from a package (GeoPackage or folder of GeoJSON).
+def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
+                   replace: bool = False, progress: Progress = _quiet) -> ImportReport:
+    """Create a whole jurisdiction from a package (GeoPackage or folder of GeoJSON), in the
+    caller's transaction (so all or nothing).
 
     The package holds a ``jurisdiction`` layer (one feature: the boundary, with slug, name,
     admin_code, households, population, office_lon/lat) and any of the feature layers, named as
@@ -209,30 +207,29 @@ def import_package(conn: Connection, path: Path, slug: str | None = None, *,
     if unknown:
         report.notes.append(f"layers ignored: {', '.join(unknown)}")
     sources = {name: read_source(path, name) for name in IMPORT_ORDER if name in present}
-    with transaction(conn, actor) as cur:
-        if replace:
-            cur.execute("DELETE FROM jurisdiction WHERE slug = %s", (target,))
-        j = create_jurisdiction(
-            cur, target, props.get("name") or target, boundary,
-            admin_code=props.get("admin_code"),
-            households=None if props.get("households") is None else int(props["households"]),
-            population=None if props.get("population") is None else int(props["population"]),
-            office=office)
-        new_building_id: dict[Any, int] = {}
-        for name, src in sources.items():
-            layer = get_layer(name)
-            geoms = _in_wgs84(src, None)
-            feature_props = src.properties
-            if name == "post_station":
-                feature_props = [{**p, "building_id": new_building_id.get(_clean(p.get("building_id")))}
-                                 for p in feature_props]
-            rows = check_rows(layer, list(zip(feature_props, geoms, strict=True)),
-                              j.envelope, j.name)
-            ids = insert_rows(cur, layer, j.id, rows)
-            if name == "building":
-                new_building_id = {old: new for old, new in zip(src.ids, ids, strict=True)
-                                   if old is not None}
-            report.counts[name] = len(ids)
-            progress(f"{name}: {len(ids)} written")
-        analyze_written(cur, sources, jurisdiction=True)
+    if replace:
+        cur.execute("DELETE FROM jurisdiction WHERE slug = %s", (target,))
+    j = create_jurisdiction(
+        cur, target, props.get("name") or target, boundary,
+        admin_code=props.get("admin_code"),
+        households=None if props.get("households") is None else int(props["households"]),
+        population=None if props.get("population") is None else int(props["population"]),
+        office=office)
+    new_building_id: dict[Any, int] = {}
+    for name, src in sources.items():
+        layer = get_layer(name)
+        geoms = _in_wgs84(src, None)
+        feature_props = src.properties
+        if name == "post_station":
+            feature_props = [{**p, "building_id": new_building_id.get(_clean(p.get("building_id")))}
+                             for p in feature_props]
+        rows = check_rows(layer, list(zip(feature_props, geoms, strict=True)),
+                          j.envelope, j.name)
+        ids = insert_rows(cur, layer, j.id, rows)
+        if name == "building":
+            new_building_id = {old: new for old, new in zip(src.ids, ids, strict=True)
+                               if old is not None}
+        report.counts[name] = len(ids)
+        progress(f"{name}: {len(ids)} written")
+    analyze_written(cur, sources, jurisdiction=True)
     return report

@@ -14,11 +14,11 @@ import geopandas as gpd
 import numpy as np
 import pyrosm
 import shapely
+from psycopg2.extensions import cursor as Cursor
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import utm_srid
-from gis.db import Connection, transaction
 from gis.errors import InvalidInput, UnreadableFile
 from gis.features import check_rows
 from gis.households import estimate_households, kind_of, parse_levels
@@ -143,10 +143,11 @@ def candidate_rows(pois: gpd.GeoDataFrame, boundary: BaseGeometry) -> list[tuple
     return rows
 
 
-def import_osm(conn: Connection, path: Path, slug: str, name: str, boundary: BaseGeometry,
-               settings: Settings, *, admin_code: str | None = None, actor: str | None = None,
+def import_osm(cur: Cursor, path: Path, slug: str, name: str, boundary: BaseGeometry,
+               settings: Settings, *, admin_code: str | None = None,
                progress: Progress = _quiet) -> ImportReport:
-    """Create jurisdiction ``slug`` from an OSM extract clipped to ``boundary``; all or nothing."""
+    """Create jurisdiction ``slug`` from an OSM extract clipped to ``boundary``, in the caller's
+    transaction (so all or nothing)."""
     boundary = check_boundary(boundary)
     c = boundary.centroid
     area = (gpd.GeoSeries([boundary], crs=4326).to_crs(utm_srid(c.x, c.y))
@@ -162,15 +163,14 @@ def import_osm(conn: Connection, path: Path, slug: str, name: str, boundary: Bas
         report.notes.append(f"{b_out} buildings not wholly inside the boundary left out")
     if e_dropped:
         report.notes.append(f"{e_dropped} zero-length or duplicate street edges left out")
-    with transaction(conn, actor) as cur:
-        j = create_jurisdiction(cur, slug, name, boundary, admin_code=admin_code)
-        for layer_name, items in (("building", b_rows), ("street_edge", e_rows),
-                                  ("candidate_site", s_rows)):
-            layer = get_layer(layer_name)
-            envelope = None if layer_name == "street_edge" else j.envelope
-            rows = check_rows(layer, items, envelope, j.name)
-            insert_rows(cur, layer, j.id, rows)
-            report.counts[layer_name] = len(rows)
-            progress(f"{layer_name}: {len(rows)} written")
-        analyze_written(cur, report.counts, jurisdiction=True)
+    j = create_jurisdiction(cur, slug, name, boundary, admin_code=admin_code)
+    for layer_name, items in (("building", b_rows), ("street_edge", e_rows),
+                              ("candidate_site", s_rows)):
+        layer = get_layer(layer_name)
+        envelope = None if layer_name == "street_edge" else j.envelope
+        rows = check_rows(layer, items, envelope, j.name)
+        insert_rows(cur, layer, j.id, rows)
+        report.counts[layer_name] = len(rows)
+        progress(f"{layer_name}: {len(rows)} written")
+    analyze_written(cur, report.counts, jurisdiction=True)
     return report

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from gis.db import Connection, read_sql, transaction
+from psycopg2.extensions import cursor as Cursor
+
+from gis.db import read_sql
 from gis.errors import NotFound
 
 COUNTED = ("compound", "grid", "building", "courier_zone", "post_station", "street_edge",
            "candidate_site")
 
 
-def jurisdiction_stats(conn: Connection, slug: str) -> dict[str, Any]:
+def jurisdiction_stats(cur: Cursor, slug: str) -> dict[str, Any]:
     """Area (km², metric CRS), households and residents (sum over buildings), layer counts."""
-    with transaction(conn) as cur:
-        cur.execute(read_sql("stats.sql"), {"slug": slug})
-        row = cur.fetchone()
-        if row is None:
-            raise NotFound(f"unknown jurisdiction {slug!r}")
-        names = [d[0] for d in cur.description]
+    cur.execute(read_sql("stats.sql"), {"slug": slug})
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"unknown jurisdiction {slug!r}")
+    names = [d[0] for d in cur.description]
     rec = dict(zip(names, row, strict=True))
     return {
         "jurisdiction": rec["slug"],

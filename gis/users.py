@@ -8,6 +8,7 @@ keys for machines) are 256 random bits shown once; the database keeps their SHA-
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 import argon2
 from psycopg2.extensions import cursor as Cursor
 
-from gis.access import ROLES, Principal, TooManyAttempts, Unauthorized
-from gis.db import Connection, read_sql, transaction
+from gis.access import LOGIN_ROLES, Principal, TooManyAttempts, Unauthorized
+from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.store import grid_id_of, jurisdiction_id_of
 
@@ -24,8 +25,13 @@ PASSWORD_MIN = 8    # NIST SP 800-63B: at least 8 characters, long ones allowed
 PASSWORD_MAX = 1024
 TOKEN_PREFIX = "gm_"
 _hasher = argon2.PasswordHasher()
-# Verified against when the user does not exist, so that unknown names take as long as known ones.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that unknown names take as long as known
+    ones (made at the first login, not at import: hashing takes a tenth of a second)."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,8 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
              display_name: str | None = None) -> int:
     """Create a user; ``password`` None makes a machine account (API keys only)."""
     problems = []
-    if role not in ROLES:
-        problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role not in LOGIN_ROLES:
+        problems.append(f"role {role!r} is not one of {', '.join(LOGIN_ROLES)}")
     if role == "worker" and not (jurisdiction and grid):
         problems.append("a grid worker needs --jurisdiction and --grid (the grid they work in)")
     if role != "worker" and grid:
@@ -153,30 +159,46 @@ def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> N
                               max(int(wait or limits.window_s), 1))
 
 
-def login(conn: Connection, username: str, password: str, client: str, *, hours: float,
-          limits: LoginLimits) -> tuple[str, Principal]:
-    """Check a password and open a session: a token valid ``hours`` and who holds it.
+@dataclass(frozen=True)
+class Login:
+    """A login attempt, logged: the session it opened, or none for a wrong name or password."""
 
-    Every attempt is logged, and failures are committed before :class:`Unauthorized` is raised, so
-    they count towards the limits; past them, :class:`TooManyAttempts` comes before any check.
+    token: str | None
+    who: Principal | None
+
+    def session(self) -> tuple[str, Principal]:
+        """The session's token and who holds it; :class:`Unauthorized` for a wrong name or password.
+
+        Call it after the attempt's transaction is committed, so that a failure counts towards
+        the limits.
+        """
+        if self.token is None or self.who is None:
+            raise Unauthorized("wrong user name or password")
+        return self.token, self.who
+
+
+def login(cur: Cursor, username: str, password: str, client: str, *, hours: float,
+          limits: LoginLimits) -> Login:
+    """Check a password and, when it is right, open a session valid ``hours``.
+
+    Every attempt is logged; a wrong one does not raise, so that the caller commits it and it
+    counts towards the limits (then :meth:`Login.session` raises :class:`Unauthorized`). Past the
+    limits, :class:`TooManyAttempts` comes before any check.
     """
-    with transaction(conn) as cur:
-        _throttle(cur, username, client, limits)
-        cur.execute("SELECT password_hash FROM app_user WHERE username = %s AND active", (username,))
-        row = cur.fetchone()
+    _throttle(cur, username, client, limits)
+    cur.execute("SELECT password_hash FROM app_user WHERE username = %s AND active", (username,))
+    row = cur.fetchone()
     stored = row[0] if row else None
     try:
-        ok = _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        ok = _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         ok = False
-    with transaction(conn) as cur:
-        cur.execute("INSERT INTO login_attempt (username, client, ok) VALUES (%s, %s, %s)",
-                    (username[:100], client, ok))
-        if ok and stored and _hasher.check_needs_rehash(stored):
-            cur.execute("UPDATE app_user SET password_hash = %s WHERE username = %s",
-                        (_hasher.hash(password), username))
-        token = issue_token(cur, username, kind="session", hours=hours) if ok else None
-        who = principal_of(cur, token) if token else None
-    if who is None or token is None:
-        raise Unauthorized("wrong user name or password")
-    return token, who
+    cur.execute("INSERT INTO login_attempt (username, client, ok) VALUES (%s, %s, %s)",
+                (username[:100], client, ok))
+    if not ok or stored is None:
+        return Login(None, None)
+    if _hasher.check_needs_rehash(stored):
+        cur.execute("UPDATE app_user SET password_hash = %s WHERE username = %s",
+                    (_hasher.hash(password), username))
+    token = issue_token(cur, username, kind="session", hours=hours)
+    return Login(token, principal_of(cur, token))

@@ -50,9 +50,11 @@ def database_url() -> str:
     url = _with_dbname(base, name)
     try:
         conn = db.connect(url)
-        db.migrate(conn)
+        with db.transaction(conn) as cur:
+            db.migrate(cur)
         for dataset in datasets.available():
-            datasets.load(conn, dataset)
+            with db.transaction(conn) as cur:
+                datasets.load(cur, dataset)
         conn.close()
         yield url
     finally:
@@ -111,10 +113,18 @@ def copy_of(conn):
 
     def make(dataset: str = "huamao") -> str:
         slug = f"{dataset[:20]}-{uuid.uuid4().hex[:8]}"
-        import_package(conn, datasets.dataset_path(dataset), slug)
+        with db.transaction(conn) as cur:
+            import_package(cur, datasets.dataset_path(dataset), slug)
         return slug
 
     return make
+
+
+def sign_in(conn, *args, **kwargs):
+    """Log in as the sign-in route does (the attempt committed first); the token and who holds it."""
+    with db.transaction(conn) as cur:
+        attempt = users.login(cur, *args, **kwargs)
+    return attempt.session()
 
 
 def scalar(conn, query: str, *params):

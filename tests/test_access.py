@@ -18,7 +18,7 @@ from api.auth import Allow, signed_in
 from api.main import ROUTERS
 from gis import access, db, users
 from gis.tiles import tile_of
-from tests.conftest import scalar
+from tests.conftest import scalar, sign_in
 from tests.test_grids import draft_of
 
 # What each route needs: the policy, written out once more so that a route added without a
@@ -134,7 +134,8 @@ def place(database_url, server, auth):
 
     conn = db.connect(database_url)
     slug = f"access-{uuid.uuid4().hex[:8]}"
-    import_package(conn, datasets.dataset_path("huamao"), slug)
+    with db.transaction(conn) as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
     with httpx.Client(base_url=server, headers=auth, timeout=30) as c:
         lid, draft = draft_of(c, slug)
     grids = {f["properties"]["code"]: f["id"] for f in draft["grids"]["features"]}
@@ -348,9 +349,9 @@ def test_password_guessing_is_throttled(server, make_user, conn):
     client = f"client-{uuid.uuid4().hex[:8]}"  # an address no other test fails from
     for k in range(3):
         with pytest.raises(access.Unauthorized):
-            users.login(conn, f"someone-{k}", "guess", client, hours=1, limits=limits)
+            sign_in(conn, f"someone-{k}", "guess", client, hours=1, limits=limits)
     with pytest.raises(access.TooManyAttempts):
-        users.login(conn, name, "the right password", client, hours=1, limits=limits)
+        sign_in(conn, name, "the right password", client, hours=1, limits=limits)
 
 
 def test_users_from_the_command_line(cli, server, conn):

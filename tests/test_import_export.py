@@ -8,6 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
+from gis import db
 from gis.exporting import export_geojson, export_gpkg
 from gis.importing import import_package
 from tests.conftest import count, scalar
@@ -38,10 +39,12 @@ def snapshot(conn, slug):
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
 def test_export_then_import_gives_the_same_features(conn, tmp_path, fmt):
     target = tmp_path / ("huamao.gpkg" if fmt == "gpkg" else "huamao")
-    counts = (export_gpkg if fmt == "gpkg" else export_geojson)(conn, "huamao", target)
+    with db.transaction(conn, snapshot=True) as cur:
+        counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, "huamao", target)
     assert counts["building"] == 32
     slug = f"roundtrip-{fmt}"
-    import_package(conn, target, slug)
+    with db.transaction(conn) as cur:
+        import_package(cur, target, slug)
     assert snapshot(conn, slug) == snapshot(conn, "huamao")
     s = scalar(conn, "SELECT households FROM jurisdiction WHERE slug = %s", slug)
     assert s == 1733
@@ -146,7 +149,8 @@ def test_corrupt_gpkg_is_refused(conn, cli, tmp_path, content, message):
 
 def test_truncated_gpkg_export_is_refused(conn, cli, tmp_path):
     good = tmp_path / "good.gpkg"
-    export_gpkg(conn, "xinghuananli", good)
+    with db.transaction(conn, snapshot=True) as cur:
+        export_gpkg(cur, "xinghuananli", good)
     data = good.read_bytes()
     bad = tmp_path / "truncated.gpkg"
     bad.write_bytes(data[: len(data) // 2])
@@ -182,6 +186,7 @@ def test_replacing_with_a_bad_package_keeps_the_old_jurisdiction(conn, copy_of, 
     zones_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     history = scalar(conn, "SELECT count(*) FROM history")
     with pytest.raises(InvalidInput, match="outside jurisdiction"):
-        import_package(conn, package, slug, replace=True)
+        with db.transaction(conn) as cur:
+            import_package(cur, package, slug, replace=True)
     assert count(conn, "building", slug) == 32 and count(conn, "courier_zone", slug) == 3
     assert scalar(conn, "SELECT count(*) FROM history") == history

@@ -32,7 +32,8 @@ def test_migrations_are_idempotent(conn):
         cur.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
         relations = cur.fetchone()[0]
     assert len(packaged) >= 9 and applied == packaged
-    assert db.migrate(conn) == []
+    with db.transaction(conn) as cur:
+        assert db.migrate(cur) == []
     with db.transaction(conn) as cur:
         cur.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
         assert cur.fetchone()[0] == relations

@@ -41,7 +41,9 @@ def token(request: Request, response: Response, conn: ConnDep, settings: Setting
     limits = LoginLimits(settings.login_window_s, settings.login_max_failures_client,
                          settings.login_max_failures_user)
     client = request.client.host if request.client else "unknown"
-    value, who = login(conn, form.username, form.password, client, hours=settings.token_hours, limits=limits)
+    with transaction(conn) as cur:
+        attempt = login(cur, form.username, form.password, client, hours=settings.token_hours, limits=limits)
+    value, who = attempt.session()  # a wrong password raises here, once its attempt is committed
     seconds = int(settings.token_hours * 3600)
     response.set_cookie(COOKIE, value, max_age=seconds, **cookie_flags(request, settings))
     return {"access_token": value, "token_type": "bearer", "expires_in": seconds, "user": _me(who)}

@@ -126,8 +126,9 @@ def create(request: Request, who: Planner, layer: str, body: FeaturesBodyDep, co
            content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Create a Feature, or every Feature of a FeatureCollection (all or none)."""
     lay = get_layer(layer)
-    ids = editing.create_features(conn, lay, jurisdiction, body,
-                                  declared_crs=_declared_crs(content_crs))
+    with transaction(conn) as cur:
+        ids = editing.create_features(cur, lay, jurisdiction, body,
+                                      declared_crs=_declared_crs(content_crs))
     headers = {"Location": str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))}
     if len(ids) == 1:
         headers["ETag"] = etag(lay.name, ids[0], 1)
@@ -140,9 +141,10 @@ def replace(who: Planner, layer: str, feature_id: FeatureId, body: FeaturesBodyD
             content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Replace a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)
-    version = editing.replace_feature(conn, lay, feature_id, body,
-                                      etags.version(if_match, lay.name, feature_id),
-                                      declared_crs=_declared_crs(content_crs))
+    with transaction(conn) as cur:
+        version = editing.replace_feature(cur, lay, feature_id, body,
+                                          etags.version(if_match, lay.name, feature_id),
+                                          declared_crs=_declared_crs(content_crs))
     return Response(status_code=204, headers={"ETag": etag(lay.name, feature_id, version)})
 
 
@@ -151,5 +153,6 @@ def delete(who: Planner, layer: str, feature_id: FeatureId, conn: ConnDep,
            if_match: Annotated[str | None, Header()] = None) -> Response:
     """Delete a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)
-    editing.delete_feature(conn, lay, feature_id, etags.version(if_match, lay.name, feature_id))
+    with transaction(conn) as cur:
+        editing.delete_feature(cur, lay, feature_id, etags.version(if_match, lay.name, feature_id))
     return Response(status_code=204)

@@ -16,7 +16,7 @@ from gis import etags
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.grids import drafting, layouts
-from gis.grids.proposals import load_generation, propose, save_draft
+from gis.grids.generate_store import load_generation, propose, save_draft
 from gis.limits import MAX_ID, check_text
 
 router = APIRouter(tags=["grids"], dependencies=[PlainParameters])

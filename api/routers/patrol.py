@@ -21,13 +21,14 @@ from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
+from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
-from gis.patrol.maps import coverage_page
-from gis.patrol.records import parse_day, patrol_coverage, record_track, record_visits, visit_progress
-from gis.patrol.routes import parse_lonlat, plan_routes
-from gis.patrol.scheduling import plan_schedule
-from gis.patrol.service import Outputs, route_outputs, visit_outputs
-from gis.patrol.stewards import add_worker, assign_stewards
+from gis.patrol.maps import patrol_coverage_page
+from gis.patrol.outputs import Outputs, route_outputs, visit_outputs
+from gis.patrol.records import patrol_coverage, record_track, record_visits, visit_progress
+from gis.patrol.routes import plan_routes
+from gis.patrol.schedule_store import plan_schedule
+from gis.patrol.stewards_store import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits
 
 router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"], dependencies=[PlainParameters])
@@ -129,7 +130,7 @@ def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, days: Anno
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
     if format == "html":
-        return folium_page(coverage_page(report, language(request)))
+        return folium_page(patrol_coverage_page(report, language(request)))
     return JSONResponse(report)
 
 

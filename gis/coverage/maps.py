@@ -36,7 +36,7 @@ def classes(thresholds: list[float], lang: str = "en") -> list[tuple[str, str]]:
     return list(zip(labels, colours, strict=True))
 
 
-def coverage_map(cov: Coverage, footprints: dict[int, dict], buffer_m: float, lang: str = "en") -> folium.Map:
+def courier_coverage_map(cov: Coverage, footprints: dict[int, dict], buffer_m: float, lang: str = "en") -> folium.Map:
     """``footprints``: GeoJSON geometry of each building by id. Labels in ``lang``."""
     m = base_map()
     legend = classes(cov.thresholds, lang)

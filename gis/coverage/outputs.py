@@ -7,7 +7,7 @@ import shapely
 
 from gis.coverage.analysis import Coverage
 from gis.coverage.areas import service_areas
-from gis.coverage.maps import LABELLED_FACILITIES, coverage_map, footprints_of
+from gis.coverage.maps import LABELLED_FACILITIES, courier_coverage_map, footprints_of
 from gis.map_controls import page_html
 from gis.map_labels import label
 
@@ -34,6 +34,6 @@ def to_geojson(cur, cov: Coverage, buffer_m: float) -> dict:
 
 def map_html(cur, cov: Coverage, buffer_m: float, lang: str = "en") -> str:
     """The coverage map as an HTML page, labelled in ``lang``."""
-    m = coverage_map(cov, footprints_of(cur, cov.jurisdiction.id), buffer_m, lang)
+    m = courier_coverage_map(cov, footprints_of(cur, cov.jurisdiction.id), buffer_m, lang)
     facility = label(cov.facility, lang) if cov.facility in LABELLED_FACILITIES else cov.facility
     return page_html(m, lang, label("walking_distance", lang, facility=facility))

@@ -69,7 +69,7 @@ def route_map(routes: list[list[Leg]], waypoints: list[Waypoint], title: str, la
     return m
 
 
-def coverage_map(report: dict, lang: str = "en") -> folium.Map:
+def patrol_coverage_map(report: dict, lang: str = "en") -> folium.Map:
     """Streets by the share walked in the window: walked in green, stale in red (with the days
     since last walked); labels in ``lang``."""
     m = base_map()
@@ -97,7 +97,7 @@ def coverage_map(report: dict, lang: str = "en") -> folium.Map:
     return m
 
 
-def coverage_page(report: dict, lang: str = "en") -> str:
+def patrol_coverage_page(report: dict, lang: str = "en") -> str:
     """The patrol coverage map as a whole page, titled with the share walked."""
-    return page_html(coverage_map(report, lang), lang,
+    return page_html(patrol_coverage_map(report, lang), lang,
                      label("patrol_coverage", lang, share=report["share"], days=report["days"]))

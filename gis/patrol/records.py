@@ -15,25 +15,13 @@ from gis import limits
 from gis.db import read_sql
 from gis.errors import InvalidInput, UnreadableFile
 from gis.network_store import AREA_MARGIN_M, load_network
+from gis.parsing import parse_day
 from gis.patrol.matching import match_track
 from gis.patrol.schedule import Calendar, year_visits
 from gis.store import find_jurisdiction
 
 # A street counts as walked when a track covered at least this share of it.
 WALKED_SHARE = 0.5
-
-
-def parse_day(text: object, what: str = "day") -> date:
-    """A day given as YYYY-MM-DD, within the days gridmap accepts (see :mod:`gis.limits`)."""
-    if isinstance(text, date):
-        return limits.check_day(text, what)
-    try:
-        if not isinstance(text, str):
-            raise TypeError(text)
-        day = date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {str(text)[:40]!r}") from None
-    return limits.check_day(day, what)
 
 
 def recorded_day(text: object, what: str = "day", today: date | None = None) -> date:
@@ -195,7 +183,7 @@ def visit_progress(cur: Cursor, slug: str, commercial_kinds: tuple[str, ...], ca
     planned visit is done when the building has a visit of that kind this year, by ``as_of``."""
     as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
-    from gis.patrol.scheduling import commercial_buildings
+    from gis.patrol.schedule_store import commercial_buildings
 
     buildings = commercial_buildings(cur, jur.id, commercial_kinds)
     planned = [v for v in year_visits(buildings, as_of.year, cal, capacity) if v.day <= as_of]

@@ -76,17 +76,6 @@ class RoutePlan:
         }
 
 
-def parse_lonlat(text: str) -> tuple[float, float]:
-    """``"LON,LAT"`` → floats, refused clearly when it is not that."""
-    try:
-        lon, lat = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InvalidInput(f"a point is LON,LAT in degrees, got {text!r}") from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"{text!r} is not a longitude,latitude in degrees")
-    return lon, lat
-
-
 def snap_start(loaded: LoadedNetwork, lonlat: tuple[float, float], max_m: float):
     """Cut the network at the start; refuse a start too far from any street."""
     x, y = loaded.to_metric.transform(*lonlat)

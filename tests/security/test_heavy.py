@@ -254,7 +254,8 @@ def place(database_url, make_user):
     under the cap that HiGHS cannot finish in 4 s) and about 1,900 (one over the cap)."""
     conn = db.connect(database_url)
     slug = f"heavy-{uuid.uuid4().hex[:8]}"
-    import_package(conn, datasets.dataset_path("huamao"), slug)
+    with db.transaction(conn) as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
     buildings = scalar(conn, "SELECT count(*) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
                              " WHERE j.slug = %s", slug)
     small, big = _points(conn, slug, 0.02, 1000), _points(conn, slug, 0.01, 1900)

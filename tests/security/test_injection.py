@@ -96,7 +96,8 @@ def planted(database_url, server, make_user):
     slug = f"inj-{uuid.uuid4().hex[:8]}"
     conn = db.connect(database_url)
     try:
-        import_package(conn, datasets.dataset_path("huamao"), slug)
+        with db.transaction(conn) as cur:
+            import_package(cur, datasets.dataset_path("huamao"), slug)
         users = {role: make_user(role, jurisdiction=slug) for role in ("leader", "planner", "scheduler")}
         with db.transaction(conn) as cur:
             cur.execute("SELECT id FROM jurisdiction WHERE slug = %s", (slug,))

@@ -321,17 +321,18 @@ def test_nobody_can_lock_a_user_out_by_failing_on_purpose(conn, make_user):
     import uuid
 
     from gis.access import TooManyAttempts
-    from gis.users import LoginLimits, login
+    from gis.users import LoginLimits
+    from tests.conftest import sign_in
 
     make_user("leader", "huamao", username="locked-out-not", password="the right one 1")
     limits = LoginLimits(window_s=300, per_client=20, per_user=10)
     guesser, owner = f"guesser-{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:8]}"  # addresses of their own
     for _ in range(10):
         with pytest.raises(Unauthorized):
-            login(conn, "locked-out-not", "wrong", guesser, hours=1, limits=limits)
+            sign_in(conn, "locked-out-not", "wrong", guesser, hours=1, limits=limits)
     with pytest.raises(TooManyAttempts):  # the guessing client is stopped, even with the right password
-        login(conn, "locked-out-not", "the right one 1", guesser, hours=1, limits=limits)
-    token, who = login(conn, "locked-out-not", "the right one 1", owner, hours=1, limits=limits)
+        sign_in(conn, "locked-out-not", "the right one 1", guesser, hours=1, limits=limits)
+    token, who = sign_in(conn, "locked-out-not", "the right one 1", owner, hours=1, limits=limits)
     assert token and who.username == "locked-out-not"  # the user, from their own machine, is not
 
 

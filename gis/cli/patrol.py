@@ -1,50 +1,23 @@
-"""``gridmap patrol …`` and ``gridmap worker …``: routes, visits, schedules, tracks, coverage."""
+"""``gridmap patrol …``: routes, visits, schedules, tracks, check-ins, coverage, stewards."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gis import db
+from gis.cli.options import JsonOpt, Slug, emit, write_output
+from gis.cli.session import session
 from gis.errors import InvalidInput
-from gis.settings import Settings
+from gis.parsing import parse_day, parse_days, parse_lonlat
 
 patrol_app = typer.Typer(help="Patrols (走动式 / 搜索式工作法): routes, visits, schedules, tracks.",
                          no_args_is_help=True)
-worker_app = typer.Typer(help="Workers and lane stewards (社工 / 网格员 / 小巷管家).", no_args_is_help=True)
 
-Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 StartOpt = Annotated[str | None, typer.Option(help="Start as LON,LAT (default: the community office).")]
 OutFile = Annotated[Path | None, typer.Option()]
-
-
-def _print(obj, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False) if as_json else text)
-
-
-def _cursor(actor: str | None = None):
-    return db.transaction(db.connect(Settings().database_url), actor)
-
-
-def _dates(text: str | None, what: str) -> set[date]:
-    from gis.patrol.records import parse_day
-
-    return {parse_day(x.strip(), what) for x in (text or "").split(",") if x.strip()}
-
-
-def _write(path: Path | None, data: str | bytes) -> None:
-    if path is None:
-        return
-    if isinstance(data, bytes):
-        path.write_bytes(data)
-    else:
-        path.write_text(data, encoding="utf-8")
-    typer.echo(f"wrote {path}", err=True)
 
 
 @patrol_app.command("route")
@@ -59,20 +32,21 @@ def route(slug: Slug,
           map_: Annotated[Path | None, typer.Option("--map", help="Write the route map (HTML).")] = None,
           as_json: JsonOpt = False) -> None:
     """The shortest walk over every street of the area, from the start and back, per worker."""
-    from gis.patrol.routes import parse_lonlat, plan_routes
-    from gis.patrol.service import route_outputs
+    from gis.patrol.outputs import route_outputs
+    from gis.patrol.routes import plan_routes
+    from gis.settings import Settings
 
     settings = Settings()
-    with _cursor() as cur:
+    with session() as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
     out = route_outputs(plan, settings.lang)
-    _write(gpx, out.gpx())
-    _write(geojson, json.dumps(out.geojson(), ensure_ascii=False))
-    _write(streets, out.street_list())
-    _write(map_, out.map_html())
+    write_output(gpx, out.gpx())
+    write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
+    write_output(streets, out.street_list())
+    write_output(map_, out.map_html())
     result = plan.to_json()
-    _print(result, as_json, out.street_list())
+    emit(result, as_json, out.street_list())
 
 
 @patrol_app.command("visits")
@@ -85,24 +59,24 @@ def visits(slug: Slug,
            map_: Annotated[Path | None, typer.Option("--map", help="Write the map (HTML).")] = None,
            as_json: JsonOpt = False) -> None:
     """The shortest walk through a set of buildings, with its gap to a lower bound."""
-    from gis.patrol.routes import parse_lonlat
-    from gis.patrol.service import visit_outputs
+    from gis.patrol.outputs import visit_outputs
     from gis.patrol.visits import parse_ids, plan_visits
+    from gis.settings import Settings
 
     settings = Settings()
-    with _cursor() as cur:
+    with session() as cur:
         plan = plan_visits(cur, slug, settings, building_ids=parse_ids(buildings),
                            kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
                            start=parse_lonlat(start) if start else None)
     out = visit_outputs(plan, settings.lang)
-    _write(gpx, out.gpx())
-    _write(geojson, json.dumps(out.geojson(), ensure_ascii=False))
-    _write(map_, out.map_html())
+    write_output(gpx, out.gpx())
+    write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
+    write_output(map_, out.map_html())
     r = plan.to_json()
     text = "\n".join([f"{r['length_m'] / 1000:.2f} km, {r['minutes']:.0f} min, "
                       f"within {r['gap']:.1%} of the lower bound"] +
                      [f"{s['seq']:>3}. {s['name'] or s['building_id']}" for s in r["stops"]])
-    _print(r, as_json, text)
+    emit(r, as_json, text)
 
 
 @patrol_app.command("schedule")
@@ -116,16 +90,16 @@ def schedule(slug: Slug,
              csv: OutFile = None, ics: OutFile = None, as_json: JsonOpt = False) -> None:
     """Daily patrols for the workers and the yearly building visits, as JSON, CSV or iCalendar."""
     from gis.patrol import schedule as sched
-    from gis.patrol.records import parse_day
-    from gis.patrol.scheduling import plan_schedule
+    from gis.patrol.schedule_store import plan_schedule
+    from gis.settings import Settings
 
     names = [w.strip() for w in workers.split(",") if w.strip()]
-    cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
-    with _cursor() as cur:
+    cal = sched.Calendar(parse_days(holidays, "holiday"), parse_days(workdays, "workday"))
+    with session() as cur:
         plan = plan_schedule(cur, slug, Settings(), parse_day(from_, "--from"), days, names, cal, capacity)
-    _write(csv, sched.to_csv(plan))
-    _write(ics, sched.to_ical(plan, slug))
-    _print({"jurisdiction": slug, "workers": names, "days": sched.to_json(plan)}, as_json,
+    write_output(csv, sched.to_csv(plan))
+    write_output(ics, sched.to_ical(plan, slug))
+    emit({"jurisdiction": slug, "workers": names, "days": sched.to_json(plan)}, as_json,
            sched.to_csv(plan))
 
 
@@ -139,9 +113,9 @@ def track(slug: Slug, file: Annotated[Path, typer.Argument(help="A GPX file.")],
 
     if not file.is_file():
         raise InvalidInput(f"{file}: no such file")
-    with _cursor(worker) as cur:
+    with session(worker) as cur:
         r = record_track(cur, slug, worker, day, file.read_bytes())
-    _print(r, as_json, f"track {r['track_id']}: {r['matched_points']}/{r['points']} points on streets, "
+    emit(r, as_json, f"track {r['track_id']}: {r['matched_points']}/{r['points']} points on streets, "
                        f"{r['walked_m']:.0f} m walked ({r['share_of_streets']:.0%} of the streets)")
 
 
@@ -153,7 +127,7 @@ def checkin(slug: Slug, building: Annotated[int, typer.Option(help="Building id.
     """Record a building visit."""
     from gis.patrol.records import record_visits
 
-    with _cursor(worker) as cur:
+    with session(worker) as cur:
         (vid,) = record_visits(cur, slug, [{"building_id": building, "worker": worker, "day": day,
                                             "kind": kind, "note": note}])
     typer.echo(f"visit {vid} recorded")
@@ -165,19 +139,20 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
              map_: Annotated[Path | None, typer.Option("--map", help="Write the coverage map.")] = None,
              as_json: JsonOpt = False) -> None:
     """Share of the streets walked in the last N days, per grid; the stale streets."""
-    from gis.patrol.maps import coverage_page
-    from gis.patrol.records import parse_day, patrol_coverage
+    from gis.patrol.maps import patrol_coverage_page
+    from gis.patrol.records import patrol_coverage
+    from gis.settings import Settings
 
-    with _cursor() as cur:
+    with session() as cur:
         r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else None)
     if map_:
-        _write(map_, coverage_page(r, Settings().lang))
+        write_output(map_, patrol_coverage_page(r, Settings().lang))
     r = {k: v for k, v in r.items() if k != "streets"}
     text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
                      [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +
                      [f"  stale: {s['edge_id']} {s['name'] or ''} (last walked {s['last_walked'] or 'never'})"
                       for s in r["stale"]])
-    _print(r, as_json, text)
+    emit(r, as_json, text)
 
 
 @patrol_app.command("progress")
@@ -186,43 +161,26 @@ def progress(slug: Slug, as_of: Annotated[str | None, typer.Option(help="Up to t
              holidays: Annotated[str | None, typer.Option()] = None,
              workdays: Annotated[str | None, typer.Option()] = None, as_json: JsonOpt = False) -> None:
     """Building visits done against planned, this year up to the day."""
-    from gis.patrol.records import parse_day, visit_progress
+    from gis.patrol.records import visit_progress
     from gis.patrol.schedule import Calendar
+    from gis.settings import Settings
 
     settings = Settings()
-    with _cursor() as cur:
+    with session() as cur:
         r = visit_progress(cur, slug, settings.commercial_kinds, capacity or settings.visits_per_day,
-                           Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday")),
+                           Calendar(parse_days(holidays, "holiday"), parse_days(workdays, "workday")),
                            parse_day(as_of, "--as-of") if as_of else None)
-    _print(r, as_json, f"{slug} {r['year']}: {r['done']} of {r['planned']} planned visits done; "
+    emit(r, as_json, f"{slug} {r['year']}: {r['done']} of {r['planned']} planned visits done; "
                        f"{len(r['missed'])} missed")
 
 
 @patrol_app.command("stewards")
 def stewards(slug: Slug, as_json: JsonOpt = False) -> None:
     """Lane stewards (小巷管家) assigned to grids by proximity, 1:5:10."""
-    from gis.patrol.stewards import assign_stewards
+    from gis.patrol.stewards_store import assign_stewards
 
-    with _cursor() as cur:
+    with session() as cur:
         r = assign_stewards(cur, slug)
     text = "\n".join(f"{g['code']}: staff {len(g['staff'])}, retired {len(g['steward_retired'])}, "
                      f"working {len(g['steward_working'])}" for g in r["grids"])
-    _print(r, as_json, text)
-
-
-@worker_app.command("add")
-def worker_add(slug: Slug, name: Annotated[str, typer.Argument()],
-               role: Annotated[str, typer.Option(help="social_worker, grid_worker, steward_retired, "
-                                                      "steward_working or volunteer.")],
-               home: Annotated[str | None, typer.Option(help="Home as LON,LAT.")] = None,
-               grid: Annotated[str | None, typer.Option(help="The grid a staff member works.")] = None,
-               actor: Annotated[str | None, typer.Option()] = None) -> None:
-    """Register a worker or volunteer."""
-    from gis.limits import check_text
-    from gis.patrol.routes import parse_lonlat
-    from gis.patrol.stewards import add_worker
-
-    check_text(name, "the name")
-    with _cursor(actor) as cur:
-        wid = add_worker(cur, slug, name, role, parse_lonlat(home) if home else None, grid)
-    typer.echo(f"worker {wid}: {name}")
+    emit(r, as_json, text)

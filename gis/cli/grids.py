@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from gis import db
+from gis.cli.options import Actor, JsonOpt, Slug, emit
+from gis.cli.session import session
 from gis.limits import MAX_ID
-from gis.settings import Settings
 
 grids_app = typer.Typer(help="Grids (网格): generate, check, drafts, publish.", no_args_is_help=True)
-Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]
 DraftArg = Annotated[int, typer.Argument(help="The draft's id.", min=1, max=MAX_ID)]
-
-
-def _cursor(actor: str | None = None):
-    return db.transaction(db.connect(Settings().database_url), actor)
-
-
-def _echo(obj, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False) if as_json else text)
 
 
 def _report_text(r: dict) -> str:
@@ -42,11 +30,11 @@ def generate_cmd(slug: Slug,
                  name: Annotated[str | None, typer.Option(help="Name of the draft.")] = None,
                  actor: Actor = None, as_json: JsonOpt = False) -> None:
     """Propose a layout (a new draft): grids along streets and compound edges, balanced."""
-    from gis.grids.proposals import generate_draft
+    from gis.grids.generate_store import generate_draft
 
-    with _cursor(actor) as cur:
+    with session(actor) as cur:
         r = generate_draft(cur, slug, households_per_grid, tolerance, name)
-    _echo(r, as_json, f"draft {r['layout']}: " + _report_text(r))
+    emit(r, as_json, f"draft {r['layout']}: " + _report_text(r))
 
 
 @grids_app.command("check")
@@ -56,9 +44,9 @@ def check_cmd(slug: Slug, draft: Annotated[int | None, typer.Option(help="A draf
     """Every problem of a layout: gaps, overlaps, pieces, split or unassigned buildings, balance, codes."""
     from gis.grids.layouts import check_json, load_state
 
-    with _cursor() as cur:
+    with session() as cur:
         r = check_json(load_state(cur, slug=slug, layout_id=draft))
-    _echo(r, as_json, _report_text(r))
+    emit(r, as_json, _report_text(r))
     if not r["ok"] and not as_json:
         raise typer.Exit(1)
 
@@ -68,9 +56,9 @@ def drafts_cmd(slug: Slug, as_json: JsonOpt = False) -> None:
     """The layouts of a jurisdiction: drafts, the published one, and those published before."""
     from gis.grids.layouts import list_layouts
 
-    with _cursor() as cur:
+    with session() as cur:
         rows = list_layouts(cur, slug)
-    _echo(rows, as_json, "\n".join(f"{r['id']}\t{r['status']}\t{r['name']}\t{r['created_by']}\t"
+    emit(rows, as_json, "\n".join(f"{r['id']}\t{r['status']}\t{r['name']}\t{r['created_by']}\t"
                                    f"{r['published_at'] or r['created_at']}" for r in rows))
 
 
@@ -79,12 +67,12 @@ def compare_cmd(draft: DraftArg, as_json: JsonOpt = False) -> None:
     """A draft against the published layout: buildings changing grid, metrics per grid."""
     from gis.grids.layouts import compare
 
-    with _cursor() as cur:
+    with session() as cur:
         r = compare(cur, draft)
     text = "\n".join([f"{len(r['buildings_moved'])} buildings change grid"] + [
         f"  {g['code']}: {(g['before'] or {}).get('households', '-')} → {(g['after'] or {}).get('households', '-')} "
         "households" for g in r["grids"]])
-    _echo(r, as_json, text)
+    emit(r, as_json, text)
 
 
 @grids_app.command("publish")
@@ -93,9 +81,9 @@ def publish_cmd(draft: DraftArg, actor: Actor = None,
     """Publish a draft (atomic; refused while it breaks a rule)."""
     from gis.grids.layouts import publish
 
-    with _cursor(actor) as cur:
+    with session(actor) as cur:
         r = publish(cur, draft)
-    _echo(r, as_json, f"layout {r['id']} published by {r['published_by']}")
+    emit(r, as_json, f"layout {r['id']} published by {r['published_by']}")
 
 
 @grids_app.command("revert")
@@ -105,9 +93,9 @@ def revert_cmd(slug: Slug, layout: Annotated[int, typer.Argument(help="A layout 
     """Publish again a layout published before."""
     from gis.grids.layouts import revert
 
-    with _cursor(actor) as cur:
+    with session(actor) as cur:
         r = revert(cur, slug, layout)
-    _echo(r, as_json, f"layout {r['id']} ({r['name']}) published")
+    emit(r, as_json, f"layout {r['id']} ({r['name']}) published")
 
 
 @grids_app.command("history")
@@ -115,6 +103,6 @@ def history_cmd(slug: Slug, as_json: JsonOpt = False) -> None:
     """Who changed grids, zones, stations and layouts, and when."""
     from gis.grids.layouts import history
 
-    with _cursor() as cur:
+    with session() as cur:
         rows = history(cur, slug)
-    _echo(rows, as_json, "\n".join(f"{r['at']}\t{r['actor']}\t{r['op']}\t{r['table']} {r['id']}" for r in rows))
+    emit(rows, as_json, "\n".join(f"{r['at']}\t{r['actor']}\t{r['op']}\t{r['table']} {r['id']}" for r in rows))

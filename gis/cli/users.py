@@ -9,17 +9,13 @@ from typing import Annotated
 
 import typer
 
-from gis import db, users
-from gis.access import ROLES
+from gis.access import LOGIN_ROLES
+from gis.cli.options import JsonOpt
+from gis.cli.session import session
 from gis.errors import InvalidInput
-from gis.settings import Settings
 
 users_app = typer.Typer(help="Users, their roles and keys.", no_args_is_help=True)
 StdinOpt = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")]
-
-
-def _cursor():
-    return db.transaction(db.connect(Settings().database_url))
 
 
 def _password(from_stdin: bool) -> str:
@@ -33,26 +29,30 @@ def _password(from_stdin: bool) -> str:
 
 @users_app.command("add")
 def add(username: str,
-        role: Annotated[str, typer.Option(help="One of: " + ", ".join(ROLES))],
+        role: Annotated[str, typer.Option(help="One of: " + ", ".join(LOGIN_ROLES))],
         jurisdiction: Annotated[str | None, typer.Option(help="Where the role applies (slug); none: all.")] = None,
         grid: Annotated[str | None, typer.Option(help="A grid worker's grid (15-digit code).")] = None,
         name: Annotated[str | None, typer.Option(help="Display name.")] = None,
         machine: Annotated[bool, typer.Option("--machine", help="No password: API keys only.")] = False,
         password_stdin: StdinOpt = False) -> None:
     """Add a user (asks for the password unless --machine or --password-stdin)."""
+    from gis.users import add_user
+
     password = None if machine else _password(password_stdin)
-    with _cursor() as cur:
-        users.add_user(cur, username, role, password=password, jurisdiction=jurisdiction, grid=grid,
+    with session() as cur:
+        add_user(cur, username, role, password=password, jurisdiction=jurisdiction, grid=grid,
                        display_name=name)
     typer.echo(f"{username}: {role}" + (f" in {jurisdiction}" if jurisdiction else " everywhere")
                + (f", grid {grid}" if grid else ""))
 
 
 @users_app.command("list")
-def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_(as_json: JsonOpt = False) -> None:
     """List the users."""
-    with _cursor() as cur:
-        rows = users.list_users(cur)
+    from gis.users import list_users
+
+    with session() as cur:
+        rows = list_users(cur)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -66,35 +66,43 @@ def key(username: str,
         days: Annotated[int, typer.Option(min=1, max=3650, help="Days the key is valid.")] = 365,
         label: Annotated[str | None, typer.Option(help="What the key is for.")] = None) -> None:
     """Give a user an API key (printed once; only its hash is kept)."""
-    with _cursor() as cur:
-        token = users.issue_token(cur, username, kind="key", hours=days * 24, label=label)
+    from gis.users import issue_token
+
+    with session() as cur:
+        token = issue_token(cur, username, kind="key", hours=days * 24, label=label)
     typer.echo(token)
 
 
 @users_app.command("passwd")
 def passwd(username: str, password_stdin: StdinOpt = False) -> None:
     """Set a user's password (their sessions end)."""
+    from gis.users import set_password
+
     password = _password(password_stdin)
-    with _cursor() as cur:
-        users.set_password(cur, username, password)
+    with session() as cur:
+        set_password(cur, username, password)
     typer.echo(f"{username}: password changed")
 
 
 @users_app.command("disable")
 def disable(username: str) -> None:
     """Stop a user signing in and revoke all their tokens and keys."""
-    with _cursor() as cur:
-        users.disable_user(cur, username)
+    from gis.users import disable_user
+
+    with session() as cur:
+        disable_user(cur, username)
     typer.echo(f"{username}: disabled")
 
 
 @users_app.command("bootstrap")
 def bootstrap(username: str = "admin") -> None:
     """When there is no user yet, add an admin with a random password and print it (once)."""
-    with _cursor() as cur:
-        if users.list_users(cur):
+    from gis.users import add_user, list_users
+
+    with session() as cur:
+        if list_users(cur):
             typer.echo("users exist already; nothing done")
             return
         password = secrets.token_urlsafe(12)
-        users.add_user(cur, username, "admin", password=password)
+        add_user(cur, username, "admin", password=password)
     typer.echo(f"added {username} (admin) with password {password}  (change it: gridmap users passwd {username})")

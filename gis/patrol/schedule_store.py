@@ -1,4 +1,5 @@
-"""The patrol calendar for a jurisdiction: its routes and commercial buildings from PostGIS."""
+"""The patrol calendar for a jurisdiction: its routes and commercial buildings from PostGIS (the
+database side of :mod:`gis.patrol.schedule`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The exports of a route or visit plan in one place, for the CLI and the API alike."""
+"""The outputs of a route or visit plan in one place (GPX, GeoJSON, the street list, the map page),
+for the CLI and the API alike."""
 
 from __future__ import annotations
 

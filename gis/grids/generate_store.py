@@ -1,4 +1,5 @@
-"""Generate a grid layout for a jurisdiction from its streets, compounds and buildings, as a draft."""
+"""Generate a grid layout for a jurisdiction from its streets, compounds and buildings, as a draft
+(the database side of :mod:`gis.grids.generate`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``gridmap coverage SLUG …`` and ``gridmap coverage suggest SLUG …``."""
+"""``gridmap coverage SLUG …`` (analyse) and ``gridmap coverage suggest SLUG …``: courier coverage."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from gis import db
+from gis.cli.options import Slug
+from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.limits import MAX_ID
-from gis.settings import Settings
 
 
 class _DefaultAnalyse(TyperGroup):
@@ -26,7 +26,6 @@ class _DefaultAnalyse(TyperGroup):
 
 coverage_app = typer.Typer(cls=_DefaultAnalyse, no_args_is_help=True,
                            help="Courier coverage: walking distance to zones and stations, gaps, siting.")
-Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
 FacilityOpt = Annotated[str, typer.Option(help="courier_zone, post_station, service_centre or any.")]
 
 
@@ -37,10 +36,6 @@ def _read_geojson(path: Path, what: str):
         return json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path} is not GeoJSON: {exc}") from None
-
-
-def _cursor():
-    return db.transaction(db.connect(Settings().database_url))
 
 
 @coverage_app.command("analyse")
@@ -58,10 +53,11 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
     from gis.coverage.analysis import analyse, parse_thresholds
     from gis.coverage.outputs import map_html, to_geojson
     from gis.coverage.planning import compare_layout
+    from gis.settings import Settings
 
     settings = Settings()
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
-    with _cursor() as cur:
+    with session() as cur:
         if compare is not None:
             body = _read_geojson(compare, "--compare")
             r = compare_layout(cur, slug, settings, facility, body, limits)
@@ -110,11 +106,12 @@ def suggest_cmd(slug: Slug, facility: FacilityOpt = "courier_zone",
                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Where K new facilities would help most, solved exactly (HiGHS)."""
     from gis.coverage.planning import suggest
+    from gis.settings import Settings
 
     source: object = candidates
     if candidates not in ("nodes", "sites"):
         source = _read_geojson(Path(candidates), "--candidates is nodes, sites or a GeoJSON file")
-    with _cursor() as cur:
+    with session() as cur:
         r = suggest(cur, slug, Settings(), facility=facility, add=add, within=within, objective=objective,
                     candidates=source, capacity=capacity)
     if as_json:

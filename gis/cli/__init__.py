@@ -1,0 +1,47 @@
+"""The ``gridmap`` command line: database, datasets, imports, exports, stats, grids, patrols,
+coverage, users and the server.
+
+One module per command group; :mod:`gis.cli.session` is the only place a command connects to
+the database. Heavy libraries (geopandas, pyrosm, folium, scipy, networkx) are imported inside
+the commands that use them, so that ``gridmap --help`` and ``gridmap stats`` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from gis.cli import coverage, data, database, grids, jurisdictions, patrol, serve, users, workers
+from gis.cli.options import err
+from gis.errors import GridmapError
+
+app = typer.Typer(help="gridmap: community grid management (网格化管理) on PostGIS.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.command("load")(data.load)
+app.command("export")(data.export)
+app.command("stats")(jurisdictions.stats)
+app.command("serve")(serve.serve)
+app.add_typer(database.db_app, name="db")
+app.add_typer(data.import_app, name="import")
+app.add_typer(jurisdictions.jurisdiction_app, name="jurisdiction")
+app.add_typer(patrol.patrol_app, name="patrol")
+app.add_typer(workers.worker_app, name="worker")
+app.add_typer(coverage.coverage_app, name="coverage")
+app.add_typer(grids.grids_app, name="grids")
+app.add_typer(users.users_app, name="users")
+
+
+def main() -> None:
+    """Entry point: run the CLI, printing domain errors as one clear message (exit 2)."""
+    try:
+        app()
+    except GridmapError as exc:
+        from gis.messages import negotiate, translate
+        from gis.settings import Settings
+
+        lang = negotiate(Settings().lang, None)
+        err(f"{translate('error', lang)}: {translate(exc.message, lang)}")
+        for p in exc.problems:
+            err(f"  - {translate(p, lang)}")
+        sys.exit(2)

@@ -1,0 +1,5 @@
+"""``python -m gis.cli``: the ``gridmap`` command."""
+
+from gis.cli import main
+
+main()

@@ -1,0 +1,134 @@
+"""Data in and out: ``gridmap load``, ``gridmap import osm|file`` and ``gridmap export``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gis import datasets
+from gis.cli.options import Actor, JsonOpt, Slug, err
+from gis.cli.session import session
+from gis.errors import InvalidInput
+
+import_app = typer.Typer(help="Import data.", no_args_is_help=True)
+
+
+def _report(report, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"jurisdiction": report.jurisdiction, "counts": report.counts,
+                               "notes": report.notes}, ensure_ascii=False))
+        return
+    for layer, n in report.counts.items():
+        typer.echo(f"{report.jurisdiction}: {n} {layer}")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+
+
+def load(name: Annotated[str, typer.Argument(help="Dataset: " + ", ".join(datasets.available()))],
+         replace: Annotated[bool, typer.Option(help="Replace it when loaded already.")] = False,
+         actor: Actor = None) -> None:
+    """Load an embedded dataset from data/ (skipped when it is loaded already)."""
+    with session(actor) as cur:
+        report = datasets.load(cur, name, replace=replace, progress=err)
+    if report is None:
+        typer.echo(f"{name}: loaded already")
+    else:
+        _report(report, False)
+
+
+@import_app.command("osm")
+def import_osm(
+    file: Annotated[Path, typer.Argument(help="An OSM .pbf extract.")],
+    jurisdiction: Annotated[str, typer.Option(help="Slug of the new jurisdiction.")],
+    name: Annotated[str, typer.Option(help="Its name.")],
+    boundary: Annotated[Path | None, typer.Option(help="A file holding the boundary polygon.")] = None,
+    bbox: Annotated[str | None, typer.Option(help="Or a box: W,S,E,N in degrees.")] = None,
+    admin_code: Annotated[str | None, typer.Option(help="12-digit community code.")] = None,
+    actor: Actor = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a jurisdiction from an OSM extract: streets, buildings, candidate sites."""
+    from gis.importing import read_source
+    from gis.osm import import_osm as run
+    from gis.osm import parse_bbox
+    from gis.settings import Settings
+
+    if (boundary is None) == (bbox is None):
+        raise InvalidInput("give exactly one of --boundary FILE or --bbox W,S,E,N")
+    if bbox is not None:
+        area = parse_bbox(bbox)
+    else:
+        import shapely
+        from shapely.geometry import shape
+
+        assert boundary is not None  # exactly one of the two, checked above
+        src = read_source(boundary)
+        geoms = [g if hasattr(g, "geom_type") else shape(g) for g in src.geometries if g]
+        if not geoms:
+            raise InvalidInput(f"{boundary} holds no boundary geometry")
+        area = shapely.union_all(geoms)
+    settings = Settings()
+    with session(actor, settings=settings) as cur:
+        report = run(cur, file, jurisdiction, name, area, settings, admin_code=admin_code, progress=err)
+    _report(report, as_json)
+
+
+@import_app.command("file")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, or a "
+                                              "package folder.")],
+    jurisdiction: Annotated[str, typer.Option(help="Slug of the jurisdiction.")],
+    layer: Annotated[str | None, typer.Option(help="Target layer; leave out to import a whole "
+                                                   "package (a new jurisdiction).")] = None,
+    source_layer: Annotated[str | None, typer.Option(help="Layer to read inside the file.")] = None,
+    crs: Annotated[str | None, typer.Option(help="Declare the data's CRS to transform it to "
+                                                 "WGS84 (EPSG:3857, gcj02, ...).")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="Rename a column: SRC=DST.")] = None,
+    actor: Actor = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import one layer into a jurisdiction, or a whole package as a new jurisdiction."""
+    from gis.crs import parse_crs
+    from gis.importing import import_layer, import_package
+
+    if layer is None:
+        if crs or map_ or source_layer:
+            raise InvalidInput("--crs, --map and --source-layer go with --layer")
+        with session(actor) as cur:
+            report = import_package(cur, path, jurisdiction, progress=err)
+    else:
+        mapping = {}
+        for item in map_ or []:
+            src, sep, dst = item.partition("=")
+            if not sep or not src or not dst:
+                raise InvalidInput(f"--map takes SRC=DST, got {item!r}")
+            mapping[src] = dst
+        try:
+            declared = parse_crs(crs) if crs else None
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        with session(actor) as cur:
+            report = import_layer(cur, path, jurisdiction, layer, declared_crs=declared,
+                                  mapping=mapping, file_layer=source_layer, progress=err)
+    _report(report, as_json)
+
+
+def export(
+    jurisdiction: Slug,
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.gpkg, or a folder for "
+                                                                 "GeoJSON.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="gpkg or geojson (default: from "
+                                                             "the output's suffix).")] = None,
+) -> None:
+    """Export every layer of a jurisdiction (one layer per table)."""
+    from gis.exporting import export_geojson, export_gpkg
+
+    fmt = fmt or ("gpkg" if output.suffix.lower() == ".gpkg" else "geojson")
+    if fmt not in ("gpkg", "geojson"):
+        raise InvalidInput(f"--format must be gpkg or geojson, got {fmt!r}")
+    with session(snapshot=True) as cur:
+        counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, jurisdiction, output)
+    typer.echo(f"{output}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -1,0 +1,18 @@
+"""``gridmap db migrate``: the database schema."""
+
+from __future__ import annotations
+
+import typer
+
+from gis import db
+from gis.cli.session import session
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@db_app.command("migrate")
+def migrate() -> None:
+    """Apply the schema migrations not applied yet."""
+    with session() as cur:
+        applied = db.migrate(cur)
+    typer.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")

@@ -1,0 +1,35 @@
+"""What the command groups share: argument and option types, and how results are printed and
+written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]
+
+
+def err(message: str) -> None:
+    """A line on stderr (progress, notes)."""
+    typer.echo(message, err=True)
+
+
+def emit(obj: Any, as_json: bool, text: str) -> None:
+    """A result: ``obj`` as JSON with ``--json``, else ``text``."""
+    typer.echo(json.dumps(obj, ensure_ascii=False) if as_json else text)
+
+
+def write_output(path: Path | None, data: str | bytes) -> None:
+    """Write an output file the command was asked for (none: nothing), and say so on stderr."""
+    if path is None:
+        return
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    err(f"wrote {path}")

@@ -1,0 +1,41 @@
+"""Parsers of the values people type, on the command line or in a query string: days and points.
+
+Each refuses what it cannot read with an :class:`~gis.errors.InvalidInput` that says what it
+expected.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gis import limits
+from gis.errors import InvalidInput
+
+
+def parse_day(text: object, what: str = "day") -> date:
+    """A day given as YYYY-MM-DD, within the days gridmap accepts (see :mod:`gis.limits`)."""
+    if isinstance(text, date):
+        return limits.check_day(text, what)
+    try:
+        if not isinstance(text, str):
+            raise TypeError(text)
+        day = date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {str(text)[:40]!r}") from None
+    return limits.check_day(day, what)
+
+
+def parse_days(text: str | None, what: str) -> set[date]:
+    """Days given as ``YYYY-MM-DD,YYYY-MM-DD,…`` (holidays, make-up working days); none for none."""
+    return {parse_day(x.strip(), what) for x in (text or "").split(",") if x.strip()}
+
+
+def parse_lonlat(text: str) -> tuple[float, float]:
+    """``"LON,LAT"`` → floats, refused clearly when it is not that."""
+    try:
+        lon, lat = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidInput(f"a point is LON,LAT in degrees, got {text!r}") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(f"{text!r} is not a longitude,latitude in degrees")
+    return lon, lat

@@ -1,0 +1,48 @@
+"""The command line's one way to the database: one transaction, the connection closed after it,
+and an unreachable or malformed database URL told in words (never with its password)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from gis.cli.session import session
+from gis.errors import DatabaseUnavailable
+from gis.jurisdictions import delete_jurisdiction
+from gis.settings import Settings
+from tests.conftest import count, scalar
+
+
+def test_a_session_commits_its_work_and_closes_its_connection(settings, copy_of, conn):
+    slug, actor = copy_of(), f"session-{uuid.uuid4().hex[:8]}"
+    with session(actor, settings=settings) as cur:
+        opened = cur.connection
+        delete_jurisdiction(cur, slug)
+    assert opened.closed
+    assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = %s", slug) == 0
+    assert scalar(conn, "SELECT count(*) FROM history WHERE actor = %s AND op = 'delete'", actor) > 0
+
+
+def test_a_session_that_fails_writes_nothing_and_closes_its_connection(settings, copy_of, conn):
+    slug = copy_of()
+    with pytest.raises(RuntimeError), session(settings=settings) as cur:
+        opened = cur.connection
+        delete_jurisdiction(cur, slug)
+        raise RuntimeError("the command failed after the delete")
+    assert opened.closed
+    assert count(conn, "building", slug) == 32
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    with pytest.raises(DatabaseUnavailable) as caught:
+        with session(settings=Settings(database_url="postgresql://someone:s3cret@127.0.0.1:1/elsewhere")):
+            pass
+    assert "elsewhere@127.0.0.1:1 (GRIDMAP_DATABASE_URL)" in caught.value.message
+    assert "s3cret" not in caught.value.message
+
+
+def test_a_malformed_database_url_is_refused_without_quoting_it():
+    with pytest.raises(DatabaseUnavailable, match="GRIDMAP_DATABASE_URL is not a PostgreSQL connection URL"):
+        with session(settings=Settings(database_url="host=x password=s3cret oops")):
+            pass
