@@ -12,6 +12,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.geometry import longest_shared_boundary, polygons
+
 # Pieces smaller than this (m²) are slivers of the cutting, merged into a neighbour.
 SLIVER_M2 = 50.0
 # Empty pieces narrower than this (m, twice area over perimeter) are setback strips.
@@ -45,9 +47,10 @@ def _absorb(pieces: list, extra: list) -> list:
     if not keep:
         return [shapely.union_all(pieces + list(extra))] if pieces or extra else []
     for s in sorted(small, key=lambda g: -g.area):
-        shared = [shapely.length(shapely.intersection(k.boundary, s.buffer(0.01))) for k in keep]
-        i = int(np.argmax(shared)) if max(shared) > 0 else int(np.argmin([k.distance(s) for k in keep]))
-        keep[i] = _polygon(shapely.union_all([keep[i], s.buffer(0.001)]))
+        i = longest_shared_boundary(s, keep, grow_m=0.01)
+        if i < 0:  # touching none: the nearest
+            i = int(np.argmin([k.distance(s) for k in keep]))
+        keep[i] = polygons(shapely.union_all([keep[i], s.buffer(0.001)]))
     return keep
 
 
@@ -64,25 +67,14 @@ def _merge_strips(faces: list, footprints: list) -> list:
             width = 2 * f.area / f.length if f.length else 0.0
             if width >= STRIP_WIDTH_M or f.intersects(fps) or len(faces) == 1:
                 continue
-            grown = f.buffer(0.05)
-            shared = [shapely.length(shapely.intersection(o.boundary, grown)) if j != i else -1.0
-                      for j, o in enumerate(faces)]
-            j = int(np.argmax(shared))
-            if shared[j] <= 0:
+            j = longest_shared_boundary(f, faces, skip={i})
+            if j < 0:
                 continue
-            faces[j] = _polygon(shapely.union_all([faces[j], f], grid_size=0.01))
+            faces[j] = polygons(shapely.union_all([faces[j], f], grid_size=0.01))
             del faces[i]
             changed = True
             break
     return faces
-
-
-def _polygon(g: BaseGeometry) -> BaseGeometry:
-    """A merge of touching pieces, as one Polygon where it is one."""
-    g = shapely.make_valid(g)
-    if g.geom_type == "GeometryCollection":
-        g = shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")])
-    return g
 
 
 def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: list,
@@ -113,7 +105,7 @@ def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: li
                 bs = [b for b, c in zip(mine, by_point, strict=True) if c == k]
                 if cell.is_empty:
                     continue
-                out.append(Unit(_polygon(cell), bs, float(households[bs].sum()) if bs else 0.0))
+                out.append(Unit(polygons(cell), bs, float(households[bs].sum()) if bs else 0.0))
         else:
             out.append(Unit(face, mine, hh))
     return [u for u in out if not u.geom.is_empty]
