@@ -23,6 +23,7 @@ from gis.coverage.distance import cost_matrix
 from gis.coverage.siting import max_cover, p_median
 from gis.editing import checked_rows
 from gis.errors import InvalidInput, ProblemTooLarge
+from gis.geometry import reproject
 from gis.layers import get_layer
 from gis.network_store import load_network
 from gis.settings import Settings
@@ -34,10 +35,6 @@ COST_MATRIX_MAX = 10_000_000
 CANDIDATE_KINDS = {"courier_zone": ("parking",), "post_station": ("parcel_locker", "post_office"),
                    "service_centre": ("parcel_locker", "post_office"),
                    "any": ("parking", "parcel_locker", "post_office")}
-
-
-def _metric(geom, transformer):
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
 def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settings: Settings) -> list[Facility]:
@@ -59,7 +56,7 @@ def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settin
         if facility == "courier_zone" and cap is not None:
             cap = cap * settings.households_per_bay
         pt = r.geometry.representative_point()
-        out.append(Facility(layer.name, None, p.get("name"), cap, _metric(r.geometry, loaded_metric),
+        out.append(Facility(layer.name, None, p.get("name"), cap, reproject(r.geometry, loaded_metric),
                             pt.x, pt.y, p.get("building_id")))
     return out
 
@@ -142,7 +139,7 @@ def _candidates(cur: Cursor, jur, loaded, facility: str, source: str | Any, sett
         pt = g.representative_point()
         out.append({"kind": "proposed", "index": i, "name": (f.get("properties") or {}).get("name"),
                     "lon": pt.x, "lat": pt.y})
-        geoms.append(_metric(g, loaded.to_metric))
+        geoms.append(reproject(g, loaded.to_metric))
     return out, geoms
 
 
