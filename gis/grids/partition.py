@@ -108,8 +108,9 @@ class Regions:
 
     def __post_init__(self) -> None:
         k = len(self.load)
-        self.r_area = np.bincount(self.region, weights=self.area, minlength=k)
-        self.r_perim = np.bincount(self.region, weights=self.perimeter, minlength=k)
+        # np.bincount with weights sums them as floats (its stubs say integers)
+        self.r_area = np.asarray(np.bincount(self.region, weights=self.area, minlength=k), dtype=np.float64)
+        self.r_perim = np.asarray(np.bincount(self.region, weights=self.perimeter, minlength=k), dtype=np.float64)
         for i, j, w in self.g.edges(data="weight"):
             if self.region[i] == self.region[j]:
                 self.r_perim[self.region[i]] -= 2 * w
