@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import shapely
@@ -238,12 +239,25 @@ def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], 
     return Report(problems, assignment)
 
 
+class GridMetrics(TypedDict):
+    code: str
+    name: str | None
+    households: int
+    residents: int
+    buildings: int
+    area_m2: float
+    polsby_popper: float
+    deviation: float | None  # from the target, a share (None: no target)
+
+
 def metrics(grids: list[Grid], buildings: list[Building], assignment: dict[int, str | None],
-            target: float | None = None) -> dict[str, dict]:
+            target: float | None = None) -> dict[str, GridMetrics]:
     """Per grid: households, residents, buildings, area, compactness, deviation from target."""
-    out = {g.code: {"code": g.code, "name": g.name, "households": 0, "residents": 0, "buildings": 0,
-                    "area_m2": round(g.geom.area, 1), "polsby_popper": round(polsby_popper(g.geom), 4)}
-           for g in grids}
+    out: dict[str, GridMetrics] = {
+        g.code: {"code": g.code, "name": g.name, "households": 0, "residents": 0, "buildings": 0,
+                 "area_m2": round(g.geom.area, 1), "polsby_popper": round(polsby_popper(g.geom), 4),
+                 "deviation": None}
+        for g in grids}
     for b in buildings:
         m = out.get(assignment.get(b.id) or "")
         if m is not None:

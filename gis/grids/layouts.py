@@ -20,7 +20,7 @@ from gis.crs import transformers
 from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.geometry import largest_polygon, polygons, reproject
-from gis.grids.checks import BLOCKING, Building, Grid, Report, assign, check, metrics
+from gis.grids.checks import BLOCKING, Building, Grid, GridMetrics, Report, assign, check, metrics
 from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
 
 
@@ -51,7 +51,7 @@ class State:
         return check(self.boundary, self.grids, self.buildings, self.jurisdiction.admin_code, self.target,
                      self.tolerance)
 
-    def metrics(self, assignment=None) -> dict[str, dict]:
+    def metrics(self, assignment: dict[int, str | None] | None = None) -> dict[str, GridMetrics]:
         if assignment is None:
             assignment, _ = assign(self.grids, self.buildings)
         return metrics(self.grids, self.buildings, assignment, self.target)
