@@ -15,6 +15,8 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from gis.geometry import reproject
+
 # Datums treated as WGS84 without transformation (they agree to within metres).
 WGS84_EQUIVALENT = {4326, 4490, 4979}
 
@@ -28,6 +30,12 @@ def utm_srid(lon: float, lat: float) -> int:
         raise ValueError(f"not a longitude/latitude: {lon}, {lat}")
     zone = min(int((lon + 180) // 6) + 1, 60)
     return (32600 if lat >= 0 else 32700) + zone
+
+
+def transformers(metric_srid: int) -> tuple[Transformer, Transformer]:
+    """WGS84 lon/lat → the metric CRS ``metric_srid`` (a jurisdiction's), and back (x, y order)."""
+    return (Transformer.from_crs(4326, metric_srid, always_xy=True),
+            Transformer.from_crs(metric_srid, 4326, always_xy=True))
 
 
 def is_wgs84(crs: CRS | str | int | None) -> bool:
@@ -106,20 +114,13 @@ def parse_crs(text: str) -> CRS | str:
 
 def to_wgs84(geoms: list[BaseGeometry], source: CRS | str) -> list[BaseGeometry]:
     """Geometries transformed from ``source`` (a CRS or ``"gcj02"``) to WGS84 lon/lat."""
+    arr = np.asarray(geoms, dtype=object)
     if source == GCJ02:
-        def fn(xy: np.ndarray) -> np.ndarray:
-            lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
-            return np.column_stack([lon, lat])
-    else:
-        assert isinstance(source, CRS)
-        if is_wgs84(source):
-            return geoms
-        tr = Transformer.from_crs(source, "OGC:CRS84", always_xy=True)
-
-        def fn(xy: np.ndarray) -> np.ndarray:
-            x, y = tr.transform(xy[:, 0], xy[:, 1])
-            return np.column_stack([x, y])
-    return list(shapely.transform(np.asarray(geoms, dtype=object), fn))
+        return list(shapely.transform(arr, gcj02_to_wgs84, interleaved=False))
+    assert isinstance(source, CRS)
+    if is_wgs84(source):
+        return geoms
+    return list(reproject(arr, Transformer.from_crs(source, "OGC:CRS84", always_xy=True)))
 
 
 def crs_name(crs: CRS | str | None) -> str:
@@ -168,13 +169,10 @@ def features_to_gcj02(features: list[dict]) -> list[dict]:
     import shapely
     from shapely.geometry import mapping, shape
 
-    def shift(xy):
-        return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
-
     out = []
     for f in features:
         g = f.get("geometry")
         if g:
-            f = {**f, "geometry": mapping(shapely.transform(shape(g), shift))}
+            f = {**f, "geometry": mapping(shapely.transform(shape(g), wgs84_to_gcj02, interleaved=False))}
         out.append(f)
     return out

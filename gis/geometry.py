@@ -1,10 +1,103 @@
-"""Geometry helpers shared by the grid tools: pure, metric geometries in and out."""
+"""Geometry helpers shared by the grid, coverage and patrol tools: pure, geometries in and out.
+
+- :func:`polygons`: the polygonal part of a geometry, made valid (set operations, reprojection
+  and OSM footprints leave invalid rings, stray lines and points).
+- :func:`largest_polygon`: the biggest piece of that, where one Polygon must be stored.
+- :func:`reproject`: a geometry (or an array of them) through a pyproj transformer.
+- :func:`shared_boundary` and :func:`longest_shared_boundary`: which neighbour a piece shares
+  most edge with, the one it is given to when it must join a neighbour.
+- :func:`without_spikes`: polygons without the debris of overlaying nearly equal edges.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from typing import TypeVar, cast
+
 import numpy as np
+import numpy.typing as npt
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+
+# Geometry type ids of shapely (GEOS) with parts: MultiPoint, MultiLineString, MultiPolygon, GeometryCollection.
+_MULTI = (4, 5, 6, 7)
+_POLYGON = 3
+
+G = TypeVar("G", BaseGeometry, npt.NDArray[np.object_])
+
+
+def polygons(g: BaseGeometry | None, grid_size: float | None = None) -> BaseGeometry:
+    """The polygonal part of ``g``, valid: a Polygon or MultiPolygon (an empty Polygon when there
+    is none).
+
+    An invalid ``g`` is repaired by GEOS's ``structure`` method (rings bound area, holes take it
+    away; what collapses to a line or a point is dropped); lines, points and pieces of no area
+    are left out, also of a valid collection, whose polygons are unioned (they may overlap). A
+    valid Polygon or MultiPolygon comes back as it is, unless ``grid_size`` is given: then the
+    polygons are unioned on that grid (metres), which snaps nearly shared edges together (GEOS
+    leaves a single polygon's vertices where they are), and a repaired geometry is put on that
+    grid too (the repair adds vertices where edges cross).
+    """
+    if g is None or g.is_empty:
+        return shapely.Polygon()
+    if not g.is_valid:
+        g = shapely.make_valid(g, method="structure", keep_collapsed=False)
+        if grid_size is not None:
+            g = shapely.set_precision(g, grid_size)
+    if g.geom_type == "Polygon" and grid_size is None:
+        return g if g.area > 0 else shapely.Polygon()
+    parts = shapely.get_parts(g)
+    while len(parts) and np.isin(shapely.get_type_id(parts), _MULTI).any():
+        parts = shapely.get_parts(parts)  # a collection can hold a multi-part geometry
+    kept = parts[(shapely.get_type_id(parts) == _POLYGON) & (shapely.area(parts) > 0)]
+    if not len(kept):
+        return shapely.Polygon()
+    if g.geom_type == "MultiPolygon" and grid_size is None:  # valid: its parts overlap nowhere
+        if len(kept) == len(parts):
+            return g
+        return kept[0] if len(kept) == 1 else shapely.multipolygons(kept)
+    return shapely.union_all(kept, grid_size=grid_size)
+
+
+def largest_polygon(g: BaseGeometry | None) -> BaseGeometry:
+    """The largest Polygon of :func:`polygons` of ``g`` (an empty Polygon when there is none)."""
+    parts = shapely.get_parts(polygons(g))
+    return max(parts, key=lambda p: p.area) if len(parts) else shapely.Polygon()
+
+
+def reproject(geom: G, transformer: Transformer) -> G:
+    """``geom`` (a geometry, or an array of them) with its coordinates put through
+    ``transformer`` (made with ``always_xy=True``); x and y only."""
+    # shapely (untyped) gives back what it was given: a geometry for a geometry, an array for an array
+    return cast(G, shapely.transform(geom, transformer.transform, interleaved=False))
+
+
+def shared_boundary(piece: BaseGeometry, geoms: Sequence[BaseGeometry] | npt.NDArray[np.object_],
+                    grow_m: float = 0.05) -> npt.NDArray[np.float64]:
+    """Metres of each of ``geoms``' boundary within ``grow_m`` of ``piece`` (0 for an empty one, or
+    one without a boundary)."""
+    arr = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(arr))
+    if not len(arr):
+        return out
+    grown = shapely.buffer(piece, grow_m)
+    near = np.flatnonzero(shapely.intersects(arr, grown))
+    if len(near):
+        length = shapely.length(shapely.intersection(shapely.boundary(arr[near]), grown))
+        out[near] = np.nan_to_num(length, nan=0.0)  # a collection has no boundary: None, NaN length
+    return out
+
+
+def longest_shared_boundary(piece: BaseGeometry, geoms: Sequence[BaseGeometry] | npt.NDArray[np.object_],
+                            skip: Collection[int] = (), grow_m: float = 0.05) -> int:
+    """The index of the geometry in ``geoms`` sharing the most boundary with ``piece`` (within
+    ``grow_m``; the first on a tie), leaving out the indices in ``skip``; -1 when none shares any."""
+    shared = shared_boundary(piece, geoms, grow_m)
+    if skip:
+        shared[np.fromiter(skip, dtype=np.int64)] = 0.0
+    best = int(np.argmax(shared)) if len(shared) else -1
+    return best if best >= 0 and shared[best] > 0 else -1
 
 
 def _ring(xy: np.ndarray, min_edge_m: float, spike_deg: float, straight_m: float) -> np.ndarray:
@@ -44,6 +137,4 @@ def without_spikes(g: BaseGeometry, min_edge_m: float = 0.05, spike_deg: float =
             pieces.append(shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3]))
     if not pieces:
         return shapely.Polygon()
-    fixed = shapely.make_valid(shapely.union_all(pieces))
-    kept = [p for p in shapely.get_parts(fixed) if p.geom_type == "Polygon" and p.area > 0]
-    return shapely.union_all(kept) if kept else shapely.Polygon()
+    return polygons(shapely.union_all(pieces))

@@ -9,17 +9,24 @@ it they are (``frac0``..``frac1``), so a network split at snapped points still n
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from gis.errors import InvalidInput
+
+# What scipy's shortest paths give: metres to each node, and node numbers (predecessors, sources, labels).
+Distances = npt.NDArray[np.float64]
+Nodes = npt.NDArray[np.int32]
 
 
 @contextmanager
@@ -49,18 +56,19 @@ class Snap:
 class StreetNetwork:
     """An undirected multigraph of walkable streets."""
 
-    u: np.ndarray               # (m,) start node of each edge
-    v: np.ndarray               # (m,) end node
-    length: np.ndarray          # (m,) metres
-    node_xy: np.ndarray         # (n, 2) metric coordinates
-    geoms: np.ndarray           # (P,) shapely LineStrings of the parent edges, metric, u → v
-    parent: np.ndarray          # (m,) index into ``geoms`` / ``edge_ids``
-    edge_ids: np.ndarray        # (P,) database ids of the parent edges
-    names: list[str | None]     # (P,) street names of the parent edges
-    frac0: np.ndarray = field(default_factory=lambda: np.empty(0))  # (m,) where the edge starts along its parent
-    frac1: np.ndarray = field(default_factory=lambda: np.empty(0))  # (m,) where it ends (empty: whole edges)
+    u: npt.NDArray[np.int64]            # (m,) start node of each edge
+    v: npt.NDArray[np.int64]            # (m,) end node
+    length: npt.NDArray[np.float64]     # (m,) metres
+    node_xy: npt.NDArray[np.float64]    # (n, 2) metric coordinates
+    geoms: npt.NDArray[np.object_]      # (P,) shapely LineStrings of the parent edges, metric, u → v
+    parent: npt.NDArray[np.int64]       # (m,) index into ``geoms`` / ``edge_ids``
+    edge_ids: npt.NDArray[np.int64]     # (P,) database ids of the parent edges
+    names: list[str | None]             # (P,) street names of the parent edges
+    # (m,) where each edge starts and ends along its parent (empty: whole edges)
+    frac0: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    frac1: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     _csr: csr_matrix | None = field(default=None, repr=False)
-    _best: dict | None = field(default=None, repr=False)
+    _best: dict[tuple[int, int], int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         m = len(self.u)
@@ -70,7 +78,8 @@ class StreetNetwork:
             self.frac1 = np.ones(m)
 
     @classmethod
-    def from_lines(cls, lines, edge_ids=None, names=None, node_tolerance: float = 1e-6) -> StreetNetwork:
+    def from_lines(cls, lines: Iterable[BaseGeometry], edge_ids: npt.ArrayLike | None = None,
+                   names: Iterable[str | None] | None = None, node_tolerance: float = 1e-6) -> StreetNetwork:
         """Build a network from metric LineStrings; end points closer than ``node_tolerance`` meet."""
         geoms = np.asarray(list(lines), dtype=object)
         if len(geoms) == 0:
@@ -114,16 +123,32 @@ class StreetNetwork:
                                     np.concatenate([b, a]))), shape=(n, n)).tocsr()
         return self._csr
 
-    def components(self) -> np.ndarray:
+    def components(self) -> Nodes:
         """The connected piece each node belongs to (labels ``0..k-1``)."""
-        return connected_components(self.graph(), directed=False)[1]
+        labels: Nodes = connected_components(self.graph(), directed=False)[1]
+        return labels
 
-    def distances(self, sources, limit: float = np.inf, predecessors: bool = False,
-                  min_only: bool = False):
-        """Walking distances from each of ``sources`` to every node (``inf`` when unreachable);
-        with ``min_only``, from the nearest of them (and which source that is)."""
-        return dijkstra(self.graph(), directed=False, indices=sources, limit=limit,
-                        return_predecessors=predecessors, min_only=min_only)
+    @overload
+    def distances(self, sources: npt.ArrayLike, limit: float = ..., predecessors: Literal[False] = ...,
+                  min_only: bool = ...) -> Distances: ...
+
+    @overload
+    def distances(self, sources: npt.ArrayLike, limit: float = ..., *, predecessors: Literal[True],
+                  min_only: Literal[False] = ...) -> tuple[Distances, Nodes]: ...
+
+    @overload
+    def distances(self, sources: npt.ArrayLike, limit: float = ..., *, predecessors: Literal[True],
+                  min_only: Literal[True]) -> tuple[Distances, Nodes, Nodes]: ...
+
+    def distances(self, sources: npt.ArrayLike, limit: float = np.inf, predecessors: bool = False,
+                  min_only: bool = False) -> Distances | tuple[Distances, Nodes] | tuple[Distances, Nodes, Nodes]:
+        """Walking distances from each of ``sources`` to every node (``inf`` when unreachable),
+        with each node's predecessor on its shortest path (``predecessors``; -9999 for none); with
+        ``min_only``, from the nearest of them (and, with ``predecessors``, which source that is)."""
+        out: Distances | tuple[Distances, Nodes] | tuple[Distances, Nodes, Nodes] = dijkstra(
+            self.graph(), directed=False, indices=sources, limit=limit, return_predecessors=predecessors,
+            min_only=min_only)
+        return out
 
     def edge_between(self, a: int, b: int) -> int:
         """The shortest edge joining nodes ``a`` and ``b``."""
@@ -158,7 +183,8 @@ class StreetNetwork:
         pts = shapely.points(np.asarray(points_xy, dtype=float).reshape(-1, 2))
         return self.snap_geoms(pts, max_distance)
 
-    def snap_geoms(self, geoms, max_distance: float) -> list[Snap | None]:
+    def snap_geoms(self, geoms: Sequence[BaseGeometry] | npt.NDArray[np.object_],
+                   max_distance: float) -> list[Snap | None]:
         """Where each geometry (a point, a footprint) comes nearest to the network; ``None``
         beyond ``max_distance``."""
         geoms = np.asarray(geoms, dtype=object)
@@ -186,7 +212,7 @@ class StreetNetwork:
                                            normalized=True)
         return out
 
-    def piece(self, edge: int, forward: bool = True):
+    def piece(self, edge: int, forward: bool = True) -> BaseGeometry:
         """The metric LineString of ``edge``, oriented in the walking direction."""
         line = self.geoms[self.parent[edge]]
         f0, f1 = float(self.frac0[edge]), float(self.frac1[edge])

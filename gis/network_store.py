@@ -14,8 +14,10 @@ from psycopg2.extensions import cursor as Cursor
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from gis.crs import transformers
 from gis.db import read_sql
 from gis.errors import InvalidInput, NotFound
+from gis.geometry import reproject
 from gis.network import StreetNetwork, no_gc
 from gis.store import Jurisdiction
 
@@ -76,14 +78,14 @@ def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
     ids, sources, targets, lengths, names, wkb = cur.fetchone()
     if not ids:
         raise InvalidInput(f"{jur.slug} has no streets: import a street network first")
-    to_metric = Transformer.from_crs(4326, jur.metric_srid, always_xy=True)
+    to_metric, to_wgs84 = transformers(jur.metric_srid)
     node_ids = np.asarray(node_ids, dtype=np.int64)
     by_node = np.argsort(node_ids)
     node_ids = node_ids[by_node]
     ids = np.asarray(ids, dtype=np.int64)
     by_id = np.argsort(ids)  # a stable order, so the same network gives the same walk
     with no_gc():
-        geoms = shapely.get_parts(_transform(shapely.from_wkb(bytes(wkb)), to_metric))[by_id]
+        geoms = shapely.get_parts(reproject(shapely.from_wkb(bytes(wkb)), to_metric))[by_id]
     net = StreetNetwork(u=np.searchsorted(node_ids, np.asarray(sources, dtype=np.int64)[by_id]),
                         v=np.searchsorted(node_ids, np.asarray(targets, dtype=np.int64)[by_id]),
                         length=np.asarray(lengths, dtype=float)[by_id],
@@ -94,17 +96,12 @@ def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
     if area is None or area.geom is None:
         in_area = np.ones(len(ids), dtype=bool)
     else:
-        grown = shapely.buffer(_transform(area.geom, to_metric), margin_m)
+        grown = shapely.buffer(reproject(area.geom, to_metric), margin_m)
         shapely.prepare(grown)
         in_area = shapely.covered_by(net.geoms, grown)
     dup = _duplicates(net)
     in_area[dup] = False
-    return LoadedNetwork(net, in_area, net.edge_ids[dup].tolist(),
-                         Transformer.from_crs(jur.metric_srid, 4326, always_xy=True), to_metric)
-
-
-def _transform(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return LoadedNetwork(net, in_area, net.edge_ids[dup].tolist(), to_wgs84, to_metric)
 
 
 def _duplicates(net: StreetNetwork) -> list[int]:

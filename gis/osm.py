@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from gis.crs import utm_srid
 from gis.errors import InvalidInput, UnreadableFile
 from gis.features import check_rows
+from gis.geometry import polygons
 from gis.households import estimate_households, kind_of, parse_levels
 from gis.importing import ImportReport, Progress, _quiet, analyze_written
 from gis.jurisdictions import check_boundary, create_jurisdiction
@@ -60,27 +61,13 @@ def read_osm(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame, gpd.GeoD
             pois if pois is not None else empty)
 
 
-def _polygonal(g: BaseGeometry) -> BaseGeometry | None:
-    """A footprint made valid, keeping its polygonal part only."""
-    if g is None or g.is_empty:
-        return None
-    if not g.is_valid:
-        g = shapely.make_valid(g)
-    if g.geom_type == "GeometryCollection":
-        polys = [p for p in g.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
-        g = shapely.union_all(polys) if polys else None
-    if g is None or g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon"):
-        return None
-    return g
-
-
 def building_rows(buildings: gpd.GeoDataFrame, boundary: BaseGeometry,
                   settings: Settings) -> tuple[list[tuple[dict, BaseGeometry]], int]:
     """Building properties and footprints inside the boundary; how many were left out."""
     if buildings.empty:
         return [], 0
-    geoms = [_polygonal(g) for g in buildings.geometry.values]
-    inside = [g is not None and boundary.covers(g) for g in geoms]
+    geoms = [polygons(g) for g in buildings.geometry.values]  # footprints made valid, polygons only
+    inside = [not g.is_empty and boundary.covers(g) for g in geoms]
     b = buildings[inside].copy()
     b["geometry"] = [g for g, keep in zip(geoms, inside, strict=True) if keep]
     if b.empty:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from gis.network import Snap, StreetNetwork
+from gis.network import Distances, Nodes, Snap, StreetNetwork
 
 
 @dataclass
@@ -75,7 +76,8 @@ def nearest_facilities(net: StreetNetwork, facility_nodes: list[int], facility_o
     return Nearest(d, fac, via, dist, node_fac, pred)
 
 
-def _seeded_dijkstra(net: StreetNetwork, sources: np.ndarray, seed: np.ndarray):
+def _seeded_dijkstra(net: StreetNetwork, sources: npt.NDArray[np.int64], seed: npt.NDArray[np.float64]
+                     ) -> tuple[Distances, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Multi-source Dijkstra where source i starts at distance ``seed[i]``: a virtual node joined
     to each source by an edge of its seed length (a tiny positive length for zero)."""
     from scipy.sparse import coo_matrix
@@ -88,6 +90,8 @@ def _seeded_dijkstra(net: StreetNetwork, sources: np.ndarray, seed: np.ndarray):
     cols = np.concatenate([g.col, sources, np.full(len(sources), n)])
     data = np.concatenate([g.data, w, w])
     full = coo_matrix((data, (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    dist: Distances
+    pred: Nodes
     dist, pred = dijkstra(full, directed=False, indices=n, return_predecessors=True)
     parent = pred[:n].astype(np.int64)  # -9999 where unreachable, n where a source
     # Each node's source is the node where its shortest path leaves the virtual node: follow
@@ -117,8 +121,8 @@ def path_to_facility(net: StreetNetwork, nearest: Nearest, building: int) -> lis
     return steps
 
 
-def cost_matrix(net: StreetNetwork, site_nodes: list[int], site_offset: np.ndarray,
-                building_snaps: list[Snap | None]) -> np.ndarray:
+def cost_matrix(net: StreetNetwork, site_nodes: list[int], site_offset: npt.ArrayLike,
+                building_snaps: list[Snap | None]) -> npt.NDArray[np.float64]:
     """Walking distance from every building (rows) to every site (columns); ``inf`` where there
     is no way. One Dijkstra per site."""
     d = np.atleast_2d(net.distances(np.asarray(site_nodes, dtype=np.int64)))
@@ -129,6 +133,6 @@ def cost_matrix(net: StreetNetwork, site_nodes: list[int], site_offset: np.ndarr
     length = net.length[e]
     via_a = d[:, net.u[e]] + t * length
     via_b = d[:, net.v[e]] + (1 - t) * length
-    cost = (np.minimum(via_a, via_b) + off).T + np.asarray(site_offset)[None, :]
+    cost: npt.NDArray[np.float64] = (np.minimum(via_a, via_b) + off).T + np.asarray(site_offset)[None, :]
     cost[~ok] = np.inf
     return cost

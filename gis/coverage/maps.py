@@ -11,6 +11,7 @@ from branca.colormap import LinearColormap
 
 from gis.coverage.analysis import Coverage
 from gis.coverage.areas import service_areas
+from gis.geometry import reproject
 from gis.map_controls import add_legend, base_map
 from gis.map_labels import label
 from gis.map_text import as_text
@@ -22,8 +23,7 @@ LABELLED_FACILITIES = ("courier_zone", "post_station", "service_centre", "any")
 
 
 def _lonlat(geom, cov: Coverage):
-    t = cov.loaded.to_wgs84
-    return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    return reproject(geom, cov.loaded.to_wgs84)
 
 
 def classes(thresholds: list[float], lang: str = "en") -> list[tuple[str, str]]:

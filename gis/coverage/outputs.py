@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import shapely
 
 from gis.coverage.analysis import Coverage
 from gis.coverage.areas import service_areas
 from gis.coverage.maps import LABELLED_FACILITIES, courier_coverage_map, footprints_of
+from gis.geometry import reproject
 from gis.map_controls import page_html
 from gis.map_labels import label
 
@@ -26,7 +26,7 @@ def to_geojson(cur, cov: Coverage, buffer_m: float) -> dict:
                       "properties": {**load, "layer": f.layer}})
     t = cov.loaded.to_wgs84
     for limit, geom in service_areas(cov.net, cov.nearest.node_distance, cov.thresholds, buffer_m).items():
-        ll = shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+        ll = reproject(geom, t)
         feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(ll) if not ll.is_empty else None,
                       "properties": {"layer": "service_area", "within_m": limit}})
     return {"type": "FeatureCollection", "features": feats}

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 from psycopg2.extensions import cursor as Cursor
+from shapely.geometry.base import BaseGeometry
 
 from gis.coverage.analysis import (
     STATION_KINDS,
@@ -20,10 +21,13 @@ from gis.coverage.analysis import (
     measure,
 )
 from gis.coverage.distance import cost_matrix
-from gis.coverage.siting import max_cover, p_median
+from gis.coverage.siting import Siting, max_cover, p_median
+from gis.crs import transformers
 from gis.editing import checked_rows
 from gis.errors import InvalidInput, ProblemTooLarge
+from gis.geometry import reproject
 from gis.layers import get_layer
+from gis.network import Snap, StreetNetwork
 from gis.network_store import load_network
 from gis.settings import Settings
 from gis.store import find_jurisdiction
@@ -36,10 +40,6 @@ CANDIDATE_KINDS = {"courier_zone": ("parking",), "post_station": ("parcel_locker
                    "any": ("parking", "parcel_locker", "post_office")}
 
 
-def _metric(geom, transformer):
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-
-
 def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settings: Settings) -> list[Facility]:
     """A proposed layout of one kind of facility (a GeoJSON FeatureCollection of courier zones,
     or of post stations), checked like any write, in the metric CRS."""
@@ -48,7 +48,7 @@ def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settin
     jur = find_jurisdiction(cur, slug)
     layer = get_layer("courier_zone" if facility == "courier_zone" else "post_station")
     rows = checked_rows(layer, body, jur, None)
-    loaded_metric = load_network(cur, jur).to_metric
+    to_metric, _ = transformers(jur.metric_srid)  # the CRS is the jurisdiction's: no network needed
     out = []
     for r in rows:
         p = r.properties
@@ -59,7 +59,7 @@ def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settin
         if facility == "courier_zone" and cap is not None:
             cap = cap * settings.households_per_bay
         pt = r.geometry.representative_point()
-        out.append(Facility(layer.name, None, p.get("name"), cap, _metric(r.geometry, loaded_metric),
+        out.append(Facility(layer.name, None, p.get("name"), cap, reproject(r.geometry, to_metric),
                             pt.x, pt.y, p.get("building_id")))
     return out
 
@@ -142,7 +142,7 @@ def _candidates(cur: Cursor, jur, loaded, facility: str, source: str | Any, sett
         pt = g.representative_point()
         out.append({"kind": "proposed", "index": i, "name": (f.get("properties") or {}).get("name"),
                     "lon": pt.x, "lat": pt.y})
-        geoms.append(_metric(g, loaded.to_metric))
+        geoms.append(reproject(g, loaded.to_metric))
     return out, geoms
 
 
@@ -194,70 +194,103 @@ def solve_siting(inputs: SitingInputs, settings: Settings, *, add: int, within: 
     ``settings.solver_time_limit_s`` with its best solution (``optimal`` false, and the bound and
     gap it proved), and a model over ``settings.siting_pairs_max`` pairs is refused."""
     _check_siting(objective, within)
-    existing, buildings, loaded, candidates = inputs.existing, inputs.buildings, inputs.loaded, inputs.candidates
-    info, geoms = inputs.info, inputs.geoms
-    if not info:
+    existing, buildings, candidates = inputs.existing, inputs.buildings, inputs.candidates
+    if not inputs.info:
         raise InvalidInput(f"no candidate sites ({candidates if isinstance(candidates, str) else 'given'})")
-    snaps = loaded.net.snap_geoms([f.metric for f in existing] + geoms, settings.snap_max_m)
-    far = [f"{f.layer} {f.id} {f.name or ''}".strip() for f, s in zip(existing, snaps, strict=False) if s is None]
-    if far:
-        raise InvalidInput(f"{len(far)} facilities lie more than {settings.snap_max_m:g} m from any street", far)
-    keep = [i for i, s in enumerate(snaps[len(existing):]) if s is not None]
-    dropped = [info[i] for i in range(len(info)) if i not in set(keep)]
-    info = [info[i] for i in keep]
-    site_snaps = snaps[:len(existing)] + [snaps[len(existing) + i] for i in keep]
-    cells = len(site_snaps) * len(buildings.households)
-    if cells > COST_MATRIX_MAX:
-        raise ProblemTooLarge(f"the siting problem is too large: {len(buildings.households)} buildings and "
-                              f"{len(site_snaps)} sites give {cells} walking distances, more than the limit of "
-                              f"{COST_MATRIX_MAX}; give fewer candidate sites")
-    net, nodes = loaded.net.split_at(site_snaps)
-    bsnaps = net.snap_geoms(buildings.access, settings.snap_max_m)
-    cost = cost_matrix(net, nodes, np.array([s.offset_m for s in site_snaps]), bsnaps)
-    reach = np.isfinite(cost).any(axis=1)
-    cost, hh = cost[reach], buildings.households[reach]
-    weights = hh if hh.sum() > 0 else np.ones(len(hh))
-    fixed = np.arange(len(existing))
+    site_snaps, info, dropped = snap_sites(inputs.loaded.net, existing, inputs.geoms, inputs.info, settings.snap_max_m)
+    _check_matrix_size(len(site_snaps), len(buildings.households))
     k = min(add, len(info))
     if k < add:
         raise InvalidInput(f"only {len(info)} candidate sites lie within {settings.snap_max_m:g} m of a street; "
                            f"cannot add {add}")
-    base = cost[:, fixed].min(axis=1) if len(existing) else np.full(len(hh), np.inf)
-    limit, pairs = settings.solver_time_limit_s, settings.siting_pairs_max
-    if objective == "cover":
-        result = max_cover(cost, weights, within, k, fixed, time_limit_s=limit, max_pairs=pairs)
-    else:
-        caps = None
-        if capacity is not None or any(f.capacity_households for f in existing):
-            caps = np.array([f.capacity_households if f.capacity_households is not None else np.inf
-                             for f in existing] + [capacity if capacity is not None else np.inf] * len(info))
-            caps = np.where(np.isfinite(caps), caps, weights.sum())
-        if not np.isfinite(cost).any(axis=1).all():
-            raise InvalidInput("some buildings reach no site")
-        result = p_median(np.where(np.isfinite(cost), cost, np.inf), weights, k, fixed, caps,
-                          time_limit_s=limit, max_pairs=pairs)
+    cost = site_costs(inputs.loaded.net, site_snaps, buildings.access, settings.snap_max_m)
+    reach = np.isfinite(cost).any(axis=1)
+    cost, hh = cost[reach], buildings.households[reach]
+    weights = hh if hh.sum() > 0 else np.ones(len(hh))
+    result = _solve(objective, cost, weights, within, k, existing, capacity, len(info), settings)
+    base = cost[:, np.arange(len(existing))].min(axis=1) if len(existing) else np.full(len(hh), np.inf)
     after = cost[:, result.open].min(axis=1)
-    chosen = [j for j in result.open.tolist() if j >= len(existing)]
-
-    def stats(d):
-        ok = d <= within
-        fin = np.isfinite(d)
-        mean = (round(float(np.average(d[fin], weights=weights[fin])), 1)
-                if fin.any() and weights[fin].sum() else None)
-        return {"households_within": int(hh[ok].sum()), "buildings_within": int(ok.sum()),
-                "households_share": round(float(hh[ok].sum() / hh.sum()), 4) if hh.sum() else 0.0,
-                "mean_household_distance_m": mean}
-
-    out_sites = []
-    for j in chosen:
-        alone = cost[:, j] <= within
-        out_sites.append({**info[j - len(existing)],
-                          "households_newly_within": int(hh[alone & ~(base <= within)].sum())})
+    limit = settings.solver_time_limit_s
     solver = ("HiGHS (scipy.optimize.milp), exact" if result.optimal else
               f"HiGHS (scipy.optimize.milp), stopped at its time limit of {limit:g} s")
     return {"jurisdiction": inputs.slug, "facility": inputs.facility, "objective": objective, "within": within,
-            "add": add, "candidates": len(info), "candidates_too_far": len(dropped), "existing": len(existing),
+            "add": add, "candidates": len(info), "candidates_too_far": dropped, "existing": len(existing),
             "solver": solver, "optimal": result.optimal, "objective_value": round(result.objective, 3),
             "bound": None if result.bound is None else round(result.bound, 3),
             "gap": None if result.gap is None else round(result.gap, 6),
-            "chosen": out_sites, "before": stats(base), "after": stats(after)}
+            "chosen": _chosen(result, cost, hh, base, within, info, len(existing)),
+            "before": coverage_stats(base, hh, weights, within), "after": coverage_stats(after, hh, weights, within)}
+
+
+def snap_sites(net: StreetNetwork, existing: list[Facility], geoms: list[BaseGeometry], info: list[dict],
+               snap_max_m: float) -> tuple[list[Snap], list[dict], int]:
+    """Where the facilities there, then the candidates, meet the streets: refused when a facility
+    is farther than ``snap_max_m`` from any street; a candidate that far is left out. Returns the
+    snaps (facilities first), the candidates kept and how many were left out."""
+    snaps = net.snap_geoms([f.metric for f in existing] + geoms, snap_max_m)
+    far = [f"{f.layer} {f.id} {f.name or ''}".strip() for f, s in zip(existing, snaps, strict=False) if s is None]
+    if far:
+        raise InvalidInput(f"{len(far)} facilities lie more than {snap_max_m:g} m from any street", far)
+    keep = [i for i, s in enumerate(snaps[len(existing):]) if s is not None]
+    placed = [s for s in snaps[:len(existing)] + [snaps[len(existing) + i] for i in keep] if s is not None]
+    return placed, [info[i] for i in keep], len(info) - len(keep)
+
+
+def _check_matrix_size(sites: int, buildings: int) -> None:
+    cells = sites * buildings
+    if cells > COST_MATRIX_MAX:
+        raise ProblemTooLarge(f"the siting problem is too large: {buildings} buildings and "
+                              f"{sites} sites give {cells} walking distances, more than the limit of "
+                              f"{COST_MATRIX_MAX}; give fewer candidate sites")
+
+
+def site_costs(net: StreetNetwork, site_snaps: list[Snap], access: list[BaseGeometry],
+               snap_max_m: float) -> np.ndarray:
+    """Walking distance from each building (its access: entrance or footprint) to each site, on
+    the network cut at the sites (``inf``: no way)."""
+    cut, nodes = net.split_at(site_snaps)
+    bsnaps = cut.snap_geoms(access, snap_max_m)
+    return cost_matrix(cut, nodes, np.array([s.offset_m for s in site_snaps]), bsnaps)
+
+
+def _solve(objective: str, cost: np.ndarray, weights: np.ndarray, within: float, k: int,
+           existing: list[Facility], capacity: float | None, candidates: int, settings: Settings) -> Siting:
+    """The model ``objective`` names on the costs, the facilities there fixed open (the first columns)."""
+    fixed = np.arange(len(existing))
+    limit, pairs = settings.solver_time_limit_s, settings.siting_pairs_max
+    if objective == "cover":
+        return max_cover(cost, weights, within, k, fixed, time_limit_s=limit, max_pairs=pairs)
+    caps = None
+    if capacity is not None or any(f.capacity_households for f in existing):
+        caps = np.array([f.capacity_households if f.capacity_households is not None else np.inf
+                         for f in existing] + [capacity if capacity is not None else np.inf] * candidates)
+        caps = np.where(np.isfinite(caps), caps, weights.sum())
+    if not np.isfinite(cost).any(axis=1).all():
+        raise InvalidInput("some buildings reach no site")
+    return p_median(np.where(np.isfinite(cost), cost, np.inf), weights, k, fixed, caps,
+                    time_limit_s=limit, max_pairs=pairs)
+
+
+def coverage_stats(d: np.ndarray, households: np.ndarray, weights: np.ndarray, within: float) -> dict:
+    """Households and buildings within ``within`` metres (distances ``d``), their share, and the
+    mean distance weighted by ``weights`` (of those that reach a facility)."""
+    ok = d <= within
+    fin = np.isfinite(d)
+    mean = (round(float(np.average(d[fin], weights=weights[fin])), 1)
+            if fin.any() and weights[fin].sum() else None)
+    return {"households_within": int(households[ok].sum()), "buildings_within": int(ok.sum()),
+            "households_share": round(float(households[ok].sum() / households.sum()), 4) if households.sum() else 0.0,
+            "mean_household_distance_m": mean}
+
+
+def _chosen(result: Siting, cost: np.ndarray, households: np.ndarray, base: np.ndarray, within: float,
+            info: list[dict], existing: int) -> list[dict]:
+    """The candidate sites opened, each with the households it brings within ``within`` that no
+    facility there had."""
+    out = []
+    for j in result.open.tolist():
+        if j >= existing:
+            alone = cost[:, j] <= within
+            newly = int(households[alone & ~(base <= within)].sum())
+            out.append({**info[j - existing], "households_newly_within": newly})
+    return out

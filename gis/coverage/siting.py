@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+import numpy.typing as npt
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
 from gis.errors import InvalidInput, ProblemTooLarge
@@ -52,7 +53,8 @@ def _check_size(pairs: int, cost: np.ndarray, max_pairs: int | None, model: str,
                               f"to weigh, more than the limit of {max_pairs} (GRIDMAP_SITING_PAIRS_MAX); {advice}")
 
 
-def _solve(c, constraints, integrality, bounds, time_limit_s: float | None, model: str):
+def _solve(c: npt.NDArray[np.float64], constraints: list[LinearConstraint], integrality: npt.NDArray[np.float64],
+           bounds: Bounds, time_limit_s: float | None, model: str) -> OptimizeResult:
     """HiGHS on the model; None when it stopped at the time limit before any solution."""
     options = {"time_limit": float(time_limit_s)} if time_limit_s else {}
     res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds, options=options)
@@ -64,7 +66,7 @@ def _solve(c, constraints, integrality, bounds, time_limit_s: float | None, mode
     return res
 
 
-def _stopped(siting: Siting, res, maximise: bool) -> Siting:
+def _stopped(siting: Siting, res: OptimizeResult, maximise: bool) -> Siting:
     """Mark a solution found by a search stopped at its limit, with the bound HiGHS proved."""
     if res.status == 0:
         return siting

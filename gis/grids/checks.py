@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import shapely
@@ -125,88 +126,138 @@ def assign(grids: list[Grid], buildings: list[Building]) -> tuple[dict[int, str 
     return out, cut
 
 
-def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], admin_code: str | None,
-          target: float | None = None, tolerance: float = 0.15) -> Report:
-    """Every problem of a layout."""
-    rep = Report()
-    add = rep.problems.append
+def gaps(boundary: BaseGeometry, grids: list[Grid]) -> list[Problem]:
+    """Pieces of the jurisdiction in no grid (more than drawing noise)."""
     union = shapely.union_all([g.geom for g in grids]) if grids else shapely.Polygon()
-    for gap in shapely.get_parts(shapely.difference(boundary, union)):
-        if significant(gap):
-            add(Problem("gap", None, f"{gap.area:.0f} m² of the jurisdiction is in no grid", gap))
-    polys = [g.geom for g in grids]
-    tree = shapely.STRtree(polys) if polys else None
-    for i, g in enumerate(grids):
-        if not g.geom.is_valid:
-            add(Problem("not_contiguous", g.code, f"grid {g.code} is not a valid polygon: "
-                        f"{shapely.is_valid_reason(g.geom)}", g.geom))
+    return [Problem("gap", None, f"{gap.area:.0f} m² of the jurisdiction is in no grid", gap)
+            for gap in shapely.get_parts(shapely.difference(boundary, union)) if significant(gap)]
+
+
+def shape_problems(boundary: BaseGeometry, g: Grid) -> list[Problem]:
+    """What is wrong with one grid's polygon: invalid (then nothing else is checked), reaching
+    outside the jurisdiction, a spike or a thin strip, empty or in pieces."""
+    if not g.geom.is_valid:
+        return [Problem("not_contiguous", g.code, f"grid {g.code} is not a valid polygon: "
+                        f"{shapely.is_valid_reason(g.geom)}", g.geom)]
+    out = []
+    outside = shapely.difference(g.geom, boundary)
+    if any(significant(p) for p in shapely.get_parts(outside)):
+        out.append(Problem("outside_boundary", g.code, f"grid {g.code} reaches {outside.area:.0f} m² outside "
+                           "the jurisdiction", outside))
+    angle, _ = sharpest_corner(g.geom)
+    if angle < SHARP_DEG:
+        out.append(Problem("thin_part", g.code, f"grid {g.code} has a corner of {angle:.1f}°: a spike or the "
+                           "tip of a thin strip; draw its boundary along its neighbour's", g.geom))
+    elif (strip := thinnest_strip(g.geom)) > THIN_LENGTH_M:
+        out.append(Problem("thin_part", g.code, f"grid {g.code} has a strip narrower than {THIN_M:g} m for "
+                           f"{strip:.0f} m; draw its boundary along its neighbour's", g.geom))
+    parts = [p for p in shapely.get_parts(g.geom) if significant(p)]
+    if not parts:
+        out.append(Problem("not_contiguous", g.code, f"grid {g.code} is empty", g.geom))
+    elif len(parts) > 1:
+        out.append(Problem("not_contiguous", g.code, f"grid {g.code} is in {len(parts)} separate pieces", g.geom))
+    return out
+
+
+def overlaps(i: int, grids: list[Grid], tree: shapely.STRtree) -> list[Problem]:
+    """Where grid ``i`` overlaps a grid after it (each pair once); ``tree`` indexes the grids."""
+    g = grids[i]
+    out = []
+    for j in tree.query(g.geom, predicate="intersects").tolist():
+        if j <= i:
             continue
-        outside = shapely.difference(g.geom, boundary)
-        if any(significant(p) for p in shapely.get_parts(outside)):
-            add(Problem("outside_boundary", g.code, f"grid {g.code} reaches {outside.area:.0f} m² outside "
-                        "the jurisdiction", outside))
-        parts = [p for p in shapely.get_parts(g.geom) if significant(p)]
-        angle, _ = sharpest_corner(g.geom)
-        if angle < SHARP_DEG:
-            add(Problem("thin_part", g.code, f"grid {g.code} has a corner of {angle:.1f}°: a spike or the tip "
-                        "of a thin strip; draw its boundary along its neighbour's", g.geom))
-        elif (strip := thinnest_strip(g.geom)) > THIN_LENGTH_M:
-            add(Problem("thin_part", g.code, f"grid {g.code} has a strip narrower than {THIN_M:g} m for "
-                        f"{strip:.0f} m; draw its boundary along its neighbour's", g.geom))
-        if not parts:
-            add(Problem("not_contiguous", g.code, f"grid {g.code} is empty", g.geom))
-        elif len(parts) > 1:
-            add(Problem("not_contiguous", g.code, f"grid {g.code} is in {len(parts)} separate pieces", g.geom))
-        for j in (tree.query(g.geom, predicate="intersects").tolist() if tree is not None else []):
-            if j <= i:
-                continue
-            inter = shapely.intersection(g.geom, polys[j])
-            if any(significant(p) for p in shapely.get_parts(inter)):
-                add(Problem("overlap", g.code, f"grids {g.code} and {grids[j].code} overlap by "
-                            f"{inter.area:.0f} m²", inter))
-    assignment, cut = assign(grids, buildings)
-    rep.assignment = assignment
+        inter = shapely.intersection(g.geom, grids[j].geom)
+        if any(significant(p) for p in shapely.get_parts(inter)):
+            out.append(Problem("overlap", g.code, f"grids {g.code} and {grids[j].code} overlap by "
+                               f"{inter.area:.0f} m²", inter))
+    return out
+
+
+def building_problems(buildings: list[Building], assignment: dict[int, str | None],
+                      cut: list[tuple[int, list[str]]]) -> list[Problem]:
+    """Buildings cut by a grid boundary, and buildings in no grid."""
     by_id = {b.id: b for b in buildings}
-    for bid, codes in cut:
-        add(Problem("building_split", codes[0], f"building {by_id[bid].label} is cut by the boundary of grids "
-                    f"{', '.join(codes)}", by_id[bid].geom))
-    for bid, code in assignment.items():
-        if code is None:
-            add(Problem("building_unassigned", None, f"building {by_id[bid].label} is in no grid", by_id[bid].geom))
-    if target:
-        hh = {g.code: 0.0 for g in grids}
-        for b in buildings:
-            code = assignment.get(b.id)
-            if code is not None and code in hh:
-                hh[code] += b.households
-        for g in grids:
-            dev = (hh[g.code] - target) / target
-            if abs(dev) > tolerance + 1e-9:
-                add(Problem("households_out_of_tolerance", g.code,
-                            f"grid {g.code} has {hh[g.code]:.0f} households, {dev:+.0%} from the target "
-                            f"{target:.0f} (tolerance ±{tolerance:.0%})", g.geom))
+    out = [Problem("building_split", codes[0], f"building {by_id[bid].label} is cut by the boundary of grids "
+                   f"{', '.join(codes)}", by_id[bid].geom) for bid, codes in cut]
+    out += [Problem("building_unassigned", None, f"building {by_id[bid].label} is in no grid", by_id[bid].geom)
+            for bid, code in assignment.items() if code is None]
+    return out
+
+
+def household_problems(grids: list[Grid], buildings: list[Building], assignment: dict[int, str | None],
+                       target: float, tolerance: float) -> list[Problem]:
+    """Grids whose households are off ``target`` by more than ``tolerance`` (a share)."""
+    hh = {g.code: 0.0 for g in grids}
+    for b in buildings:
+        code = assignment.get(b.id)
+        if code is not None and code in hh:
+            hh[code] += b.households
+    out = []
+    for g in grids:
+        dev = (hh[g.code] - target) / target
+        if abs(dev) > tolerance + 1e-9:
+            out.append(Problem("households_out_of_tolerance", g.code,
+                               f"grid {g.code} has {hh[g.code]:.0f} households, {dev:+.0%} from the target "
+                               f"{target:.0f} (tolerance ±{tolerance:.0%})", g.geom))
+    return out
+
+
+def code_problems(grids: list[Grid], admin_code: str | None) -> list[Problem]:
+    """Codes that are not the jurisdiction's 12 digits and a 3-digit sequence from 001, or are
+    used twice."""
+    out = []
     seen: dict[str, int] = {}
     for g in grids:
         seen[g.code] = seen.get(g.code, 0) + 1
         if not re.fullmatch(r"[0-9]{15}", g.code or ""):
-            add(Problem("invalid_code", g.code, f"grid code {g.code!r} is not 15 digits"))
+            out.append(Problem("invalid_code", g.code, f"grid code {g.code!r} is not 15 digits"))
         elif admin_code and not g.code.startswith(admin_code):
-            add(Problem("invalid_code", g.code, f"grid code {g.code} does not start with the community's "
-                        f"code {admin_code}"))
+            out.append(Problem("invalid_code", g.code, f"grid code {g.code} does not start with the community's "
+                               f"code {admin_code}"))
         elif g.code.endswith("000"):
-            add(Problem("invalid_code", g.code, f"grid code {g.code} has sequence 000"))
-    for code, n in seen.items():
-        if n > 1:
-            add(Problem("invalid_code", code, f"grid code {code} is used by {n} grids"))
-    return rep
+            out.append(Problem("invalid_code", g.code, f"grid code {g.code} has sequence 000"))
+    out += [Problem("invalid_code", code, f"grid code {code} is used by {n} grids")
+            for code, n in seen.items() if n > 1]
+    return out
+
+
+def check(boundary: BaseGeometry, grids: list[Grid], buildings: list[Building], admin_code: str | None,
+          target: float | None = None, tolerance: float = 0.15) -> Report:
+    """Every problem of a layout: gaps; each grid's shape and its overlaps; buildings cut or in no
+    grid; households off the target (when there is one); codes."""
+    problems = gaps(boundary, grids)
+    tree = shapely.STRtree([g.geom for g in grids]) if grids else None
+    for i, g in enumerate(grids):
+        problems += shape_problems(boundary, g)
+        if tree is not None and g.geom.is_valid:
+            problems += overlaps(i, grids, tree)
+    assignment, cut = assign(grids, buildings)
+    problems += building_problems(buildings, assignment, cut)
+    if target:
+        problems += household_problems(grids, buildings, assignment, target, tolerance)
+    problems += code_problems(grids, admin_code)
+    return Report(problems, assignment)
+
+
+class GridMetrics(TypedDict):
+    code: str
+    name: str | None
+    households: int
+    residents: int
+    buildings: int
+    area_m2: float
+    polsby_popper: float
+    deviation: float | None  # from the target, a share (None: no target)
 
 
 def metrics(grids: list[Grid], buildings: list[Building], assignment: dict[int, str | None],
-            target: float | None = None) -> dict[str, dict]:
+            target: float | None = None) -> dict[str, GridMetrics]:
     """Per grid: households, residents, buildings, area, compactness, deviation from target."""
-    out = {g.code: {"code": g.code, "name": g.name, "households": 0, "residents": 0, "buildings": 0,
-                    "area_m2": round(g.geom.area, 1), "polsby_popper": round(polsby_popper(g.geom), 4)}
-           for g in grids}
+    out: dict[str, GridMetrics] = {
+        g.code: {"code": g.code, "name": g.name, "households": 0, "residents": 0, "buildings": 0,
+                 "area_m2": round(g.geom.area, 1), "polsby_popper": round(polsby_popper(g.geom), 4),
+                 "deviation": None}
+        for g in grids}
     for b in buildings:
         m = out.get(assignment.get(b.id) or "")
         if m is not None:

@@ -16,9 +16,10 @@ from shapely.geometry import shape
 
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.etags import etag
+from gis.geometry import reproject
 from gis.grids import edits
 from gis.grids.checks import assign, metrics
-from gis.grids.layouts import State, draft_layout, load_state, to_crs, valid_polygon
+from gis.grids.layouts import State, draft_layout, load_state, valid_polygon
 
 
 def grid_etag(grid_id: int, version: int) -> str:
@@ -54,7 +55,7 @@ def _metric_geometry(obj, state: State, what: str):
     minx, miny, maxx, maxy = g.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise InvalidInput(f"the {what} is not in longitude/latitude (WGS84)")
-    return to_crs(g, state.to_metric)
+    return reproject(g, state.to_metric)
 
 
 def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, int]], edit: edits.Edit) -> dict:
@@ -75,7 +76,7 @@ def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, 
         if code not in now:
             cur.execute("DELETE FROM layout_grid WHERE id = %s", (gid,))
             continue
-        wkb = shapely.to_wkb(valid_polygon(to_crs(now[code].geom, state.to_wgs84)))
+        wkb = shapely.to_wkb(valid_polygon(reproject(now[code].geom, state.to_wgs84)))
         if gid is None:
             cur.execute("INSERT INTO layout_grid (layout_id, jurisdiction_id, code, geom) VALUES "
                         "(%s, %s, %s, ST_GeomFromWKB(%s, 4326)) RETURNING id, version",

@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by
 
 from gis.errors import InvalidInput
-from gis.geometry import without_spikes
+from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import EDIT_BLOCKING, Building, Grid, Problem, Report, check
 
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
@@ -47,21 +47,8 @@ def _index(grids: list[Grid], code: str) -> int:
 
 
 def _polygons(g: BaseGeometry) -> BaseGeometry:
-    g = shapely.make_valid(g)
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
-    return shapely.union_all(parts, grid_size=GRID_SIZE) if parts else shapely.Polygon()
-
-
-def _neighbour(piece: BaseGeometry, grids: list[Grid], skip: set[int]) -> int:
-    grown = piece.buffer(0.05)
-    best, where = 0.0, -1
-    for i, g in enumerate(grids):
-        if i in skip or not g.geom.intersects(grown):
-            continue
-        shared = shapely.length(shapely.intersection(shapely.boundary(g.geom), grown))
-        if shared > best:
-            best, where = shared, i
-    return where
+    """The polygons of ``g``, made valid and unioned on this module's grid (``GRID_SIZE``)."""
+    return polygons(g, grid_size=GRID_SIZE)
 
 
 def _clean(g: BaseGeometry) -> BaseGeometry:
@@ -107,7 +94,7 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
         for j, part in _share_out(piece, out, i):
             merged = _clean(shapely.union_all([out[j].geom, part]))
             if _pieces(merged) > _pieces(out[j].geom):  # a share that would not join its grid goes to
-                j = _neighbour(part, out, {i})           # the neighbour sharing most edge with it
+                j = longest_shared_boundary(part, [g.geom for g in out], {i})  # the neighbour sharing most edge
                 if j < 0:
                     continue
                 merged = _clean(shapely.union_all([out[j].geom, part]))
@@ -137,7 +124,7 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
              if j != skip and g.geom.intersects(grown)}
     along = {j: a for j, a in along.items() if a.length > SNAP_M}
     if len(along) <= 1:
-        j = next(iter(along), _neighbour(piece, grids, {skip}))
+        j = next(iter(along), longest_shared_boundary(piece, [g.geom for g in grids], {skip}))
         return [(j, piece)] if j >= 0 else []
     owners, points = [], []
     for j, a in along.items():

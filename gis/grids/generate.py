@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import InvalidInput
-from gis.geometry import without_spikes
+from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import Building, Grid, Report, check, code_order
 from gis.grids.partition import partition
 from gis.grids.units import units
@@ -57,40 +57,26 @@ def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: 
     return Proposal(grids, check(boundary, grids, buildings, admin_code, target, tolerance), len(us), target)
 
 
-def _polygonal(g: BaseGeometry) -> BaseGeometry:
-    """The polygons of a geometry (set operations can leave stray lines and points)."""
-    g = shapely.make_valid(g)
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-def _longest_neighbour(piece, geoms: list, skip: int = -1) -> int:
-    grown = piece.buffer(0.05)
-    shared = np.nan_to_num([shapely.length(shapely.intersection(shapely.boundary(g), grown))
-                            if i != skip and not g.is_empty else -1.0 for i, g in enumerate(geoms)], nan=-1.0)
-    return int(np.argmax(shared)) if len(shared) and shared.max() > 0 else -1
-
-
 def tidy(geoms: list, boundary: BaseGeometry) -> list:
     """Clip to the boundary, give every uncovered sliver and every stray piece of a grid to the
     neighbour it shares most edge with, and take overlaps from the later grid, so that the grids
     partition the jurisdiction exactly."""
-    geoms = [_polygonal(shapely.intersection(g, boundary)) for g in geoms]
+    geoms = [polygons(shapely.intersection(g, boundary)) for g in geoms]
     for i in range(len(geoms)):
         for j in range(i + 1, len(geoms)):
             if geoms[i].intersects(geoms[j]) and shapely.intersection(geoms[i], geoms[j]).area > 0:
-                geoms[j] = _polygonal(shapely.difference(geoms[j], geoms[i]))
-    for gap in shapely.get_parts(_polygonal(shapely.difference(boundary, shapely.union_all(geoms)))):
-        j = _longest_neighbour(gap, geoms)
+                geoms[j] = polygons(shapely.difference(geoms[j], geoms[i]))
+    for gap in shapely.get_parts(polygons(shapely.difference(boundary, shapely.union_all(geoms)))):
+        j = longest_shared_boundary(gap, geoms)
         if j >= 0:
-            geoms[j] = _polygonal(shapely.union_all([geoms[j], gap]))
+            geoms[j] = polygons(shapely.union_all([geoms[j], gap]))
     for i in range(len(geoms)):
         parts = sorted(shapely.get_parts(geoms[i]), key=lambda p: -p.area)
         for stray in parts[1:]:
-            j = _longest_neighbour(stray, geoms, skip=i)
+            j = longest_shared_boundary(stray, geoms, skip={i})
             if j >= 0:
-                geoms[j] = _polygonal(shapely.union_all([geoms[j], stray]))
-                geoms[i] = _polygonal(shapely.difference(geoms[i], stray))
+                geoms[j] = polygons(shapely.union_all([geoms[j], stray]))
+                geoms[i] = polygons(shapely.difference(geoms[i], stray))
     return geoms
 
 

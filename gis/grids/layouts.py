@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import shapely
 from psycopg2.extensions import cursor as Cursor
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
+from gis.crs import transformers
 from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
-from gis.grids.checks import BLOCKING, Building, Grid, Report, assign, check, metrics
+from gis.geometry import largest_polygon, polygons, reproject
+from gis.grids.checks import BLOCKING, Building, Grid, GridMetrics, Report, assign, check, metrics
 from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
 
 
@@ -49,7 +51,7 @@ class State:
         return check(self.boundary, self.grids, self.buildings, self.jurisdiction.admin_code, self.target,
                      self.tolerance)
 
-    def metrics(self, assignment=None) -> dict[str, dict]:
+    def metrics(self, assignment: dict[int, str | None] | None = None) -> dict[str, GridMetrics]:
         if assignment is None:
             assignment, _ = assign(self.grids, self.buildings)
         return metrics(self.grids, self.buildings, assignment, self.target)
@@ -78,15 +80,6 @@ def draft_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
     return lay
 
 
-def _transformers(jur: Jurisdiction) -> tuple[Transformer, Transformer]:
-    return (Transformer.from_crs(4326, jur.metric_srid, always_xy=True),
-            Transformer.from_crs(jur.metric_srid, 4326, always_xy=True))
-
-
-def to_crs(geom, t: Transformer):
-    return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
-
-
 def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = None) -> State:
     """A draft (or any kept layout) by id, or the published layout of ``slug``."""
     if layout_id is None and slug is None:
@@ -109,17 +102,15 @@ def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = Non
     cur.execute("SELECT id, ST_AsBinary(ST_Transform(geom, %s)), coalesce(households, 0), coalesce(residents, 0), "
                 "name FROM building WHERE jurisdiction_id = %s ORDER BY id", (srid, jur.id))
     buildings = [Building(i, shapely.from_wkb(bytes(g)), h, r, n) for i, g, h, r, n in cur.fetchall()]
-    to_metric, to_wgs84 = _transformers(jur)
+    to_metric, to_wgs84 = transformers(srid)
     return State(jur, lay, boundary, grids, buildings, to_metric, to_wgs84)
 
 
-def _metric_polygon(g):
-    """A polygon valid in lon/lat can touch itself once projected (rounding): repaired."""
-    if g.is_valid:
-        return g
-    fixed = shapely.make_valid(g)
-    parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else g
+def _metric_polygon(g: BaseGeometry) -> BaseGeometry:
+    """A polygon valid in lon/lat can touch itself once projected (rounding): repaired (left as
+    it is when nothing of it is a polygon, for the checks to report)."""
+    fixed = polygons(g)
+    return g if fixed.is_empty else fixed
 
 
 def check_json(state: State) -> dict:
@@ -128,7 +119,7 @@ def check_json(state: State) -> dict:
             "jurisdiction": state.jurisdiction.slug, "target_households": state.target,
             "tolerance": state.tolerance,
             "problems": [{"kind": p.kind, "grid": p.grid, "message": p.message,
-                          "geometry": shapely.geometry.mapping(to_crs(p.geometry, state.to_wgs84))
+                          "geometry": shapely.geometry.mapping(reproject(p.geometry, state.to_wgs84))
                           if p.geometry is not None else None} for p in rep.problems],
             "grids": list(state.metrics(rep.assignment).values())}
 
@@ -151,24 +142,22 @@ def create_draft(cur: Cursor, slug: str, name: str, *, from_layout: int | None =
     lid = cur.fetchone()[0]
     _copy_into_layout(cur, jur.id, lid, source["id"] if source else None, with_grids=grids is None)
     if grids is not None:
-        _, to_wgs84 = _transformers(jur)
+        _, to_wgs84 = transformers(jur.metric_srid)
         for g in grids:
             cur.execute("INSERT INTO layout_grid (layout_id, jurisdiction_id, code, name, target_households, geom) "
                         "VALUES (%s, %s, %s, %s, %s, ST_GeomFromWKB(%s, 4326))",
                         (lid, jur.id, g.code, g.name, int(round(target)) if target else None,
-                         shapely.to_wkb(valid_polygon(to_crs(g.geom, to_wgs84)))))
+                         shapely.to_wkb(valid_polygon(reproject(g.geom, to_wgs84)))))
     return lid
 
 
-def valid_polygon(g):
+def valid_polygon(g: BaseGeometry) -> BaseGeometry:
     """Grids are stored as valid Polygons. Reprojection can leave a ring touching itself: made
     valid; a grid in pieces keeps the largest (the check of the stored layout says so)."""
-    if not g.is_valid:
-        g = shapely.make_valid(g)
-    parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 0]
-    if not parts:
-        parts = [p for q in shapely.get_parts(g) if q.geom_type == "MultiPolygon" for p in shapely.get_parts(q)]
-    return max(parts, key=lambda p: p.area)
+    kept = largest_polygon(g)
+    if kept.is_empty:
+        raise InvalidInput("a grid has no area left to store")
+    return kept
 
 
 def _copy_into_layout(cur: Cursor, jurisdiction_id: int, target_layout: int, source_layout: int | None,

@@ -12,6 +12,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.geometry import longest_shared_boundary, polygons
+
 # Pieces smaller than this (m²) are slivers of the cutting, merged into a neighbour.
 SLIVER_M2 = 50.0
 # Outlines are sampled this often (m) to find what lies nearer to one building than to others.
@@ -47,9 +49,10 @@ def _absorb(pieces: list, extra: list) -> list:
     if not keep:
         return [shapely.union_all(pieces + list(extra))] if pieces or extra else []
     for s in sorted(small, key=lambda g: -g.area):
-        shared = [shapely.length(shapely.intersection(k.boundary, s.buffer(0.01))) for k in keep]
-        i = int(np.argmax(shared)) if max(shared) > 0 else int(np.argmin([k.distance(s) for k in keep]))
-        keep[i] = _polygon(shapely.union_all([keep[i], s.buffer(0.001)]))
+        i = longest_shared_boundary(s, keep, grow_m=0.01)
+        if i < 0:  # touching none: the nearest
+            i = int(np.argmin([k.distance(s) for k in keep]))
+        keep[i] = polygons(shapely.union_all([keep[i], s.buffer(0.001)]))
     return keep
 
 
@@ -66,25 +69,14 @@ def _merge_strips(faces: list, footprints: list) -> list:
             width = 2 * f.area / f.length if f.length else 0.0
             if width >= STRIP_WIDTH_M or f.intersects(fps) or len(faces) == 1:
                 continue
-            grown = f.buffer(0.05)
-            shared = [shapely.length(shapely.intersection(o.boundary, grown)) if j != i else -1.0
-                      for j, o in enumerate(faces)]
-            j = int(np.argmax(shared))
-            if shared[j] <= 0:
+            j = longest_shared_boundary(f, faces, skip={i})
+            if j < 0:
                 continue
-            faces[j] = _polygon(shapely.union_all([faces[j], f], grid_size=0.01))
+            faces[j] = polygons(shapely.union_all([faces[j], f], grid_size=0.01))
             del faces[i]
             changed = True
             break
     return faces
-
-
-def _polygon(g: BaseGeometry) -> BaseGeometry:
-    """A merge of touching pieces, as one Polygon where it is one."""
-    g = shapely.make_valid(g)
-    if g.geom_type == "GeometryCollection":
-        g = shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")])
-    return g
 
 
 def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: list,
@@ -110,7 +102,7 @@ def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: li
         if hh > max_households and len(mine) > 1:
             for b, cell in zip(mine, _nearest_cells(face, [footprints[b] for b in mine]), strict=True):
                 if not cell.is_empty:
-                    out.append(Unit(_polygon(cell), [b], float(households[b])))
+                    out.append(Unit(polygons(cell), [b], float(households[b])))
         else:
             out.append(Unit(face, mine, hh))
     return _whole_buildings([u for u in out if not u.geom.is_empty], footprints, boundary)
@@ -131,7 +123,7 @@ def _nearest_cells(face: BaseGeometry, fps: list) -> list:
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=face, ordered=True))
     # GEOS can return a self-touching cell for points on a lattice (a terrace's walls): repaired
     cells = np.asarray(shapely.make_valid(cells, method="structure", keep_collapsed=False), dtype=object)
-    return [_polygon(shapely.intersection(shapely.union_all(cells[owners == k]), face))
+    return [polygons(shapely.intersection(shapely.union_all(cells[owners == k]), face))
             for k in range(len(fps))]
 
 
@@ -147,8 +139,8 @@ def _whole_buildings(units: list[Unit], footprints: list, boundary: BaseGeometry
     for u in units:
         own = shapely.union_all(fps[u.buildings], grid_size=0.01) if u.buildings else shapely.Polygon()
         others = shapely.difference(everyone, own, grid_size=0.01)
-        geom = _polygon(shapely.union(_polygon(shapely.difference(u.geom, others, grid_size=0.01)),
-                                      _polygon(shapely.intersection(own, boundary, grid_size=0.01)),
+        geom = polygons(shapely.union(polygons(shapely.difference(u.geom, others, grid_size=0.01)),
+                                      polygons(shapely.intersection(own, boundary, grid_size=0.01)),
                                       grid_size=0.01))
         if not geom.is_empty:
             out.append(Unit(geom, u.buildings, u.households))

@@ -82,7 +82,7 @@ def min_t_join(net: StreetNetwork, terminals: np.ndarray) -> np.ndarray:
         incidence, weights=weights, faults_matrix=csc_matrix((1, k), dtype=np.uint8))
     syndrome = np.zeros(net.n_nodes, dtype=np.uint8)
     syndrome[terminals] = 1
-    pairs = matching.decode_to_edges_array(syndrome)
+    pairs = np.asarray(matching.decode_to_edges_array(syndrome), dtype=np.int64)  # (k, 2) node pairs
     if len(pairs) == 0:
         return np.zeros(0, dtype=np.int64)
     # ``chosen`` is sorted by (a, b): find each answered pair in it.

@@ -16,8 +16,10 @@ import calendar
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from gis import limits
@@ -166,7 +168,7 @@ def make_schedule(start: date, days: int, workers: list[str], routes: list[Route
     return out
 
 
-def _times(day: Day):
+def _times(day: Day) -> Iterator[tuple[Assignment, datetime, datetime]]:
     """Start and end of each assignment: patrols from 09:00, visits from 14:00, one after another."""
     clock: dict[tuple[str, str], datetime] = {}
     for a in day.assignments:
@@ -178,17 +180,49 @@ def _times(day: Day):
         yield a, begin, finish
 
 
-def to_json(days: list[Day]) -> list[dict]:
-    out = []
+class PatrolJson(TypedDict):
+    worker: str
+    route: int | None
+    length_m: float
+    minutes: float
+    start: str
+
+
+class VisitJson(TypedDict):
+    worker: str
+    kind: str
+    building_id: int
+    name: str | None
+    start: str
+
+
+class DayJson(TypedDict):
+    date: str
+    workday: bool
+    patrols: list[PatrolJson]
+    visits: list[VisitJson]
+
+
+def _visited(a: Assignment) -> Building:
+    """The building of a visit (every visit has one)."""
+    if a.building is None:
+        raise ValueError(f"a {a.task} visit of {a.worker} without a building")
+    return a.building
+
+
+def to_json(days: list[Day]) -> list[DayJson]:
+    out: list[DayJson] = []
     for day in days:
-        patrols, visits = [], []
+        patrols: list[PatrolJson] = []
+        visits: list[VisitJson] = []
         for a, begin, _ in _times(day):
             if a.task == "patrol":
                 patrols.append({"worker": a.worker, "route": a.route, "length_m": round(a.length_m, 2),
                                 "minutes": round(a.minutes, 1), "start": begin.isoformat()})
             else:
-                visits.append({"worker": a.worker, "kind": a.task, "building_id": a.building.id,
-                               "name": a.building.name, "start": begin.isoformat()})
+                b = _visited(a)
+                visits.append({"worker": a.worker, "kind": a.task, "building_id": b.id,
+                               "name": b.name, "start": begin.isoformat()})
         out.append({"date": day.day.isoformat(), "workday": day.workday, "patrols": patrols,
                     "visits": visits})
     return out
@@ -231,12 +265,14 @@ def to_ical(days: list[Day], jurisdiction: str) -> bytes:
                 uid = f"{day.day:%Y%m%d}-{a.worker}-patrol"
             else:
                 label = {"small": "小走访 small visit", "big": "大走访 big visit"}[a.task]
-                ev.add("summary", f"{label}: {a.building.name or a.building.id} — {a.worker}")
-                uid = f"{day.day:%Y%m%d}-{a.worker}-{a.task}-{a.building.id}"
+                b = _visited(a)
+                ev.add("summary", f"{label}: {b.name or b.id} — {a.worker}")
+                uid = f"{day.day:%Y%m%d}-{a.worker}-{a.task}-{b.id}"
             ev.add("uid", f"{uid}@{jurisdiction}.gridmap")
             ev.add("dtstamp", datetime.combine(day.day, time(0, 0), TZ))
             ev.add("dtstart", begin)
             ev.add("dtend", finish)
             cal.add_component(ev)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()  # icalendar is untyped
+    return ical

@@ -38,6 +38,7 @@ def solve_tour(dist: np.ndarray, runs: int = 10, time_limit_s: float | None = No
         return list(range(n))
     # LKH reads whole numbers: centimetres.
     cm = np.rint(np.asarray(dist) * 100).astype(np.int64).tolist()
+    order: list[int]  # elkai is untyped: a list of the points' indices
     if time_limit_s is None or n <= IN_PROCESS_MAX:
         order = elkai.DistanceMatrix(cm).solve_tsp(runs=runs)[:-1]
     else:
