@@ -14,7 +14,14 @@ from scipy.integrate import quad
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
 from gis.crs import transformers
-from gis.geometry import largest_polygon, longest_shared_boundary, polygons, reproject, shared_boundary
+from gis.geometry import (
+    largest_polygon,
+    longest_shared_boundary,
+    polygons,
+    reproject,
+    shared_boundary,
+    without_spikes,
+)
 
 BOW_TIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])  # crosses itself at (1, 1): two triangles of 1 m²
 # A square with a zero-width spike up from its top edge: GEOS's default repair keeps the spike as a line.
@@ -173,3 +180,15 @@ def test_longest_shared_boundary_ties_and_odd_neighbours():
     assert longest_shared_boundary(PIECE, twins) == 0  # a tie goes to the first
     odd = [Polygon(), GeometryCollection([box(-1, 0, 0, 3)]), box(1, 0, 2, 1)]
     assert longest_shared_boundary(PIECE, odd) == 2  # an empty one or a collection (no boundary) is no neighbour
+
+
+# --- without_spikes ----------------------------------------------------------------------------------
+
+def test_without_spikes_leaves_the_square():
+    debris = Polygon([(0, 0), (5, 0), (5, 1e-5), (5, 0), (10, 0), (10, 10), (5, 10.00001), (0, 10), (0, 5),
+                      (0.01, 5.001), (0, 5.002)])  # a zero-width spike, a vertex on an edge, a 1 cm dent
+    assert not debris.is_valid
+    clean = without_spikes(debris)
+    assert clean.geom_type == "Polygon" and clean.is_valid
+    assert clean.equals(box(0, 0, 10, 10)) and len(clean.exterior.coords) == 5
+    assert without_spikes(LineString([(0, 0), (1, 1)])).is_empty

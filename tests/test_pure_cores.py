@@ -1,5 +1,6 @@
 """The pure cores on their own, without a database or a server: the patrol calendar, map matching
-of GPS tracks, and the partition of units into grids. Each checks a property computed here."""
+of GPS tracks, the partition of units into grids and the layout checks, whole and step by step.
+Each checks a property computed here."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import shapely
 from shapely.geometry import LineString, box
 
 from gis.errors import InvalidInput
-from gis.grids.partition import adjacency, partition
+from gis.grids.checks import Building as CheckedBuilding
+from gis.grids.checks import Grid, code_problems, gaps, household_problems, overlaps, shape_problems
+from gis.grids.partition import Regions, adjacency, grow, join_islands, partition, rebalance
 from gis.network import StreetNetwork
-from gis.patrol.matching import Params, match_track
+from gis.patrol.matching import Params, Walks, candidates, match_track, viterbi, walked_intervals
 from gis.patrol.schedule import Building, Calendar, Route, make_schedule, year_visits
 
 # --- the calendar ------------------------------------------------------------------------------------
@@ -93,6 +96,69 @@ def test_a_noisy_walk_is_matched_to_the_streets_it_went_along():
     assert len(on_walk) == len(walked) >= 3  # every street matched is one walked, and there are 3
     assert sum(m.walked_m[e] for e in walked) == pytest.approx(300, abs=40)
     assert 10 < m.matched_points <= m.points  # the points kept after thinning to 20 m steps, matched
+
+
+def test_matching_steps_on_their_own():
+    """The steps of match_track: candidates nearest first, a break where no street joins two
+    points starts a new Viterbi segment, and the stretches walked between positions."""
+    net = _grid_network()
+    lines = net.edge_geoms()
+    pts = np.array([[50.0, 3.0], [150.0, -4.0], [500.0, 500.0]])
+    cands = candidates(lines, pts, Params(radius_m=30.0, candidates=2))
+    assert [len(c) for c in cands] == [1, 1, 0]  # the third point is far from every street
+    (e0, t0, d0), (e1, t1, d1) = cands[0][0], cands[1][0]
+    assert d0 == pytest.approx(3.0) and d1 == pytest.approx(4.0)
+    assert t0 == pytest.approx(0.5) and t1 == pytest.approx(0.5)
+    walks = Walks(net, cands[:2])
+    assert walks.between(e0, t0, e1, t1)[0] == pytest.approx(100.0)  # half an edge, then half the next
+    segments = viterbi(cands[:2], pts[:2], walks, Params())
+    assert segments == [[(e0, t0), (e1, t1)]]
+    walked = walked_intervals(segments, walks)
+    assert sorted(walked) == sorted({e0, e1})
+    assert all(sum(b - a for a, b in walked[e]) == pytest.approx(0.5) for e in (e0, e1))  # each half walked
+    # two streets with no way between them: two segments, nothing walked across the gap
+    apart = StreetNetwork.from_lines([LineString([(0, 0), (100, 0)]), LineString([(0, 500), (100, 500)])])
+    two = candidates(apart.edge_geoms(), np.array([[20.0, 1.0], [80.0, 1.0], [50.0, 499.0]]), Params())
+    w2 = Walks(apart, two)
+    segs = viterbi(two, np.array([[20.0, 1.0], [80.0, 1.0], [50.0, 499.0]]), w2, Params())
+    assert [len(s) for s in segs] == [2, 1]
+    assert set(walked_intervals(segs, w2)) == {0}
+
+
+def test_partition_steps_on_their_own():
+    units = [box(x * 100, 0, (x + 1) * 100, 100) for x in range(4)] + [box(1000, 0, 1100, 100)]
+    g = adjacency(units)
+    assert nx.number_connected_components(g) == 2
+    join_islands(g, units)  # the island joins its nearest unit
+    assert nx.is_connected(g) and g.has_edge(3, 4)
+    hh = np.array([10.0, 10.0, 10.0, 10.0, 40.0])
+    centres = shapely.get_coordinates(shapely.centroid(np.asarray(units, dtype=object)))
+    region, load = grow(g, centres, hh, 2)
+    assert (region >= 0).all() and load.sum() == hh.sum()
+    regions = Regions(g, region.copy(), load, hh, np.full(5, 1e4), np.full(5, 400.0))
+    # a region's perimeter: its units' less twice the edges they share
+    r = int(region[0])
+    members = np.flatnonzero(region == r)
+    inner = sum(w for i, j, w in g.edges(data="weight") if region[i] == r and region[j] == r)
+    assert regions.r_perim[r] == pytest.approx(400.0 * len(members) - 2 * inner)
+    final = rebalance(regions, hh.sum() / 2, 50)
+    assert sorted(np.bincount(final, weights=hh).tolist()) == [40.0, 40.0]
+
+
+def test_check_steps_on_their_own():
+    boundary = box(0, 0, 200, 100)
+    grids = [Grid("110105015001001", box(0, 0, 100, 100)), Grid("110105015001001", box(90, 0, 190, 100)),
+             Grid("11010501500", box(0, 0, 1, 1))]
+    assert [p.kind for p in gaps(boundary, grids)] == ["gap"]  # 10 m × 100 m on the east
+    assert [p.message for p in code_problems(grids, "110105015001")] == [
+        "grid code '11010501500' is not 15 digits", "grid code 110105015001001 is used by 2 grids"]
+    tree = shapely.STRtree([g.geom for g in grids])
+    assert [p.kind for p in overlaps(0, grids, tree)] == ["overlap"] and not overlaps(1, grids, tree)
+    spike = Grid("110105015001002", shapely.Polygon([(0, 0), (100, 0), (100, 100), (55, 100), (50, 300),
+                                                     (45, 100), (0, 100)]))  # a spike 10 m wide, 200 m out
+    assert [p.kind for p in shape_problems(boundary, spike)] == ["outside_boundary", "thin_part"]
+    assert household_problems(grids[:1], [CheckedBuilding(1, box(10, 10, 20, 20), 30.0)], {1: grids[0].code},
+                              target=20.0, tolerance=0.15)[0].kind == "households_out_of_tolerance"
 
 
 # --- partition ---------------------------------------------------------------------------------------

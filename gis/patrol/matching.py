@@ -6,6 +6,10 @@ along the streets between two positions differs from the straight line between t
 (exponential, ``beta_m``). The Viterbi path is then walked along the network, and what counts is
 the metres of each street covered. A track with GPS noise of 10–20 m still matches its streets;
 a point with no street near it is left out, and a track mostly far from the streets is refused.
+
+Steps (:func:`match_track` runs them): :func:`candidates` for each point, :func:`viterbi` over
+them with :class:`Walks` (network distances between positions), :func:`walked_intervals` along
+the path it finds, and the union of each street's intervals.
 """
 
 from __future__ import annotations
