@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from gis.errors import InvalidInput
 
 # What a gridmap layer takes from a drawing: outlines (areas) or lines.
-AREAS = frozenset({"building", "compound", "courier_zone", "grid"})
+AREAS = frozenset({"building", "compound", "courier_zone", "grid", "jurisdiction_boundary"})
 LINES = frozenset({"street_edge"})
 _CLOSED_TOLERANCE_M = 0.01  # a polyline whose ends are this close is drawn closed
 

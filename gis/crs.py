@@ -138,29 +138,19 @@ def source_crs(file_crs: CRS | None, declared: CRS | str | None) -> CRS | str | 
     """The CRS to transform from, or None when the data are WGS84 already.
 
     ``file_crs`` is what the data declare (None: nothing, which GeoJSON reads as WGS84);
-    ``declared`` is what the user declares (CLI ``--crs``, API ``Content-Crs``). A CRS other than
-    WGS84 is transformed only when the user declares it: gridmap never reprojects behind a
-    user's back, and refuses data and declaration that disagree. GCJ-02 data carry no CRS of
-    their own (or claim WGS84), so only the declaration can name it.
+    ``declared`` is what the user declares (CLI ``--crs``, API ``Content-Crs``). Data that
+    declare their CRS (a GeoPackage, a Shapefile's .prj, CGCS2000 Gauss–Krüger) are transformed
+    from it with no flag; a declaration is for data that declare none, or declare it wrongly,
+    and then it wins. GCJ-02 data carry no CRS of their own (or claim WGS84), so only the
+    declaration can name it. CGCS2000 (EPSG:4490) is taken as WGS84: they differ by centimetres.
     """
-    file_is_wgs84 = file_crs is None or is_wgs84(file_crs)
-    if declared is None:
-        if file_is_wgs84:
-            return None
-        raise ValueError(
-            f"the data are in {crs_name(file_crs)}, not WGS84: declare the transform "
-            f"(CLI --crs {crs_name(file_crs)}, API header Content-Crs) to have it converted")
-    if declared == GCJ02:
-        if not file_is_wgs84:
-            raise ValueError(f"the data are in {crs_name(file_crs)} but gcj02 was declared")
-        return GCJ02
-    if is_wgs84(declared):
-        if file_is_wgs84:
-            return None
-    elif file_crs is None or file_crs.equals(declared):
-        return declared
-    raise ValueError(f"the data are in {crs_name(file_crs)} but {crs_name(declared)} "
-                     "was declared")
+    if declared is not None:
+        if declared == GCJ02:
+            return GCJ02
+        return None if is_wgs84(declared) else declared
+    if file_crs is None or is_wgs84(file_crs):
+        return None
+    return file_crs
 
 
 def features_to_gcj02(features: list[dict]) -> list[dict]:

@@ -40,10 +40,7 @@ def transform_features(feats: list[Any], source: CRS | str) -> list[Any]:
 def checked_rows(layer: Layer, obj: Any, j: Jurisdiction, declared: CRS | str | None) -> list[Row]:
     """The features of a GeoJSON body, in WGS84, checked for ``layer`` in jurisdiction ``j``."""
     feats = features_of(obj)
-    try:
-        source = source_crs(crs_of_geojson(obj), declared)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+    source = source_crs(crs_of_geojson(obj), declared)
     if source is not None:
         feats = transform_features(feats, source)
     return check_features(layer, feats, j.envelope, j.name)

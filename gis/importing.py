@@ -6,23 +6,28 @@ all. Before it commits, it ANALYZEs the tables it wrote (:func:`analyze_written`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import source_crs, to_wgs84
+from gis.cad import shapes
+from gis.crs import crs_name, source_crs, to_wgs84, transformers
 from gis.errors import InvalidInput, UnreadableFile
-from gis.features import check_rows, crs_of_geojson, features_of
-from gis.filesio import GEOJSON_SUFFIXES, file_layers, frame_crs, read_frame, read_geojson
+from gis.features import MAX_LISTED, check_rows, crs_of_geojson, features_of
+from gis.filesio import GEOJSON_SUFFIXES, file_encoding, file_layers, frame_crs, read_frame, read_geojson
+from gis.geometry import polygons, reproject
+from gis.households import estimate_households, parse_levels
 from gis.jurisdictions import create_jurisdiction
 from gis.layers import IMPORT_ORDER, Layer, get_layer
+from gis.settings import Settings
 from gis.store import find_jurisdiction, insert_rows
 
 Progress = Callable[[str], None]
@@ -71,10 +76,16 @@ class Source:
     ids: list[Any]
     crs: CRS | None
     columns: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path, layer: str | None = None) -> Source:
-    """Read one layer (GeoJSON file, a package folder's ``LAYER.geojson``, or an OGR layer)."""
+def read_source(path: Path, layer: str | None = None, *, encoding: str | None = None,
+                target: str | None = None, cad_layers: Sequence[str] = ()) -> Source:
+    """Read one layer (GeoJSON file, a package folder's ``LAYER.geojson``, an OGR layer, or the
+    outlines or lines of a DXF drawing for the ``target`` layer, from its ``cad_layers``).
+
+    Text attributes are read in ``encoding`` when given, else as the file declares, else (a
+    Shapefile without .cpg) in the encoding its bytes fit (GBK/GB18030 or UTF-8)."""
     if path.is_dir():
         if layer is None:
             raise InvalidInput(f"{path} is a folder: name the layer")
@@ -91,7 +102,15 @@ def read_source(path: Path, layer: str | None = None) -> Source:
         ids = [f.get("id") if isinstance(f, Mapping) else None for f in feats]
         columns = sorted({k for p in props for k in p})
         return Source(props, geoms, ids, crs_of_geojson(obj), columns)
-    frame = read_frame(path, layer)
+    frame = read_frame(path, layer, encoding=file_encoding(path, encoding))
+    if path.suffix.lower() == ".dxf":
+        if target is None:
+            raise InvalidInput(f"{path.name} is a drawing: import it with --layer (building, street_edge, …)")
+        drawing = shapes(frame, target, cad_layers)
+        notes = [f"from CAD layer {', '.join(drawing.cad_layers)}"] + [
+            f"{n} left out ({why})" for why, n in drawing.skipped.items()]
+        return Source([{} for _ in drawing.geometries], list(drawing.geometries),
+                      [None] * len(drawing.geometries), None, [], notes)
     columns = [c for c in frame.columns if c != frame.geometry.name]
     records = frame[columns].to_dict("records")
     ids = [r.get("id") for r in records]
@@ -99,13 +118,95 @@ def read_source(path: Path, layer: str | None = None) -> Source:
     return Source(records, geoms, ids, frame_crs(frame), columns)
 
 
+def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool) -> tuple[list[Any], list[int], int, int]:
+    """Features cut to ``area``: the pieces inside (polygons of an area, lines of a street), the
+    index of the feature each came from, how many were cut and how many lay wholly outside."""
+    out: list[Any] = []
+    origin: list[int] = []
+    cut = dropped = 0
+    for i, g in enumerate(geoms):
+        if g is None:
+            out.append(g)
+            origin.append(i)
+            continue
+        if area.covers(g):
+            out.append(g)
+            origin.append(i)
+            continue
+        inside = shapely.intersection(g, area)
+        parts = ([p for p in shapely.get_parts(inside) if p.geom_type in ("LineString", "MultiLineString")
+                  and p.length > 0] if lines else [polygons(inside)])
+        parts = [p for p in parts if not p.is_empty]
+        if not parts:
+            dropped += 1
+            continue
+        cut += 1
+        if lines:
+            out.extend(parts)
+            origin.extend([i] * len(parts))
+        else:
+            out.append(parts[0])
+            origin.append(i)
+    return out, origin, cut, dropped
+
+
+def _noded(geoms: list[Any], props: list[dict[str, Any]],
+           report: ImportReport) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Streets split where they cross or touch each other, as a walkable network needs (OSM's
+    are; a CAD drawing's road lines run through each other); each piece keeps its line's
+    properties."""
+    lines = [(i, g) for i, g in enumerate(geoms) if g is not None and g.geom_type in ("LineString", "MultiLineString")]
+    if len(lines) < 2:
+        return geoms, props
+    pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(
+        [p for _, g in lines for p in shapely.get_parts(g)])))
+    if len(pieces) == sum(len(shapely.get_parts(g)) for _, g in lines):
+        return geoms, props
+    sources = np.asarray([g for _, g in lines], dtype=object)
+    tree = shapely.STRtree(sources)
+    out_geoms: list[Any] = [g for g in geoms if g is None or g.geom_type not in ("LineString", "MultiLineString")]
+    out_props = [p for p, g in zip(props, geoms, strict=True)
+                 if g is None or g.geom_type not in ("LineString", "MultiLineString")]
+    for piece in pieces:
+        middle = shapely.line_interpolate_point(piece, 0.5, normalized=True)
+        k = int(tree.query_nearest(middle)[0])
+        out_geoms.append(piece)
+        out_props.append(props[lines[k][0]])
+    report.notes.append(f"streets split where they cross: {len(lines)} lines became {len(pieces)} edges")
+    return out_geoms, out_props
+
+
+def _estimated(props: list[dict[str, Any]], geoms: list[Any], srid: int, settings: Settings,
+               report: ImportReport) -> list[dict[str, Any]]:
+    """Buildings with floors and no household count get households estimated as the OSM import
+    does (footprint × floors ÷ floor area per household), marked ``households_estimated``; a
+    building whose kind is not given is taken as housing (a community's buildings mostly are)."""
+    todo = [i for i, p in enumerate(props)
+            if p.get("households") in (None, "") and geoms[i] is not None and _clean(p.get("floors")) is not None
+            and p.get("kind") in (None, "", "residential", "apartment")]
+    if not todo:
+        return props
+    metric = reproject(np.asarray([geoms[i] for i in todo], dtype=object), transformers(srid)[0])
+    floors = np.array([parse_levels(props[i].get("floors"), settings.default_levels) for i in todo])
+    counted = estimate_households(shapely.area(metric), floors,
+                                  np.ones(len(todo), dtype=bool), settings.household_floor_area_m2)
+    out = [dict(p) for p in props]
+    for i, n in zip(todo, counted, strict=True):
+        out[i].update(households=int(n), residents=int(round(n * settings.residents_per_household)),
+                      households_estimated=True)
+    report.notes.append(f"households estimated from footprint × floors for {len(todo)} buildings "
+                        "(import the household ledger to replace them: gridmap import ledger)")
+    return out
+
+
 def _in_wgs84(src: Source, declared: CRS | str | None) -> list[Any]:
-    try:
-        source = source_crs(src.crs, declared)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+    """The geometries in WGS84, transformed from the CRS the data declare or the user does (noted)."""
+    source = source_crs(src.crs, declared)
     if source is None:
         return src.geometries
+    note = f"transformed from {crs_name(source)} to WGS84"
+    if note not in src.notes:
+        src.notes.append(note)
     shapes = [g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g)
               for g in src.geometries]
     present = [g for g in shapes if g is not None]
@@ -129,40 +230,74 @@ def _renamed(src: Source, layer: Layer, mapping: Mapping[str, str]) -> tuple[lis
 
 def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
                  declared_crs: CRS | str | None = None, mapping: Mapping[str, str] | None = None,
-                 file_layer: str | None = None, progress: Progress = _quiet) -> ImportReport:
+                 file_layer: str | None = None, encoding: str | None = None,
+                 cad_layers: Sequence[str] = (), clip: bool = False, settings: Settings | None = None,
+                 progress: Progress = _quiet) -> ImportReport:
     """Import one layer of a file into the existing jurisdiction ``slug``, in the caller's
     transaction (so all or nothing).
 
     Columns named as the layer's properties are taken as they are; ``mapping`` renames others
-    (``{"户数": "households"}``); the rest are reported as ignored.
+    (``{"户数": "households"}``); the rest are reported as ignored. Features reaching past the
+    jurisdiction are refused, or with ``clip`` cut to it (those wholly outside left out).
+    Buildings with floors and no households get an estimate (see :func:`_estimated`).
     """
     layer = get_layer(layer_name)
     if not layer.writable:
         raise InvalidInput(f"layer {layer.name} is derived and cannot be imported")
-    src = read_source(path, file_layer)
+    src = read_source(path, file_layer, encoding=encoding, target=layer.name, cad_layers=cad_layers)
     progress(f"{path.name}: {len(src.geometries)} features read")
     props, ignored = _renamed(src, layer, mapping or {})
     geoms = _in_wgs84(src, declared_crs)
-    report = ImportReport(slug)
+    report = ImportReport(slug, notes=list(src.notes))
     if ignored:
         report.notes.append(f"columns ignored (no such property): {', '.join(ignored)}")
     j = find_jurisdiction(cur, slug)
-    rows = check_rows(layer, list(zip(props, geoms, strict=True)), j.envelope, j.name)
+    shapes_ = [g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g) for g in geoms]
+    beyond = [i for i, g in enumerate(shapes_) if g is not None and not j.envelope.covers(g)]
+    outside = len(beyond)
+    if outside and not clip:
+        raise InvalidInput(f"{outside} of {len(shapes_)} features of {path.name} reach outside {j.name}: "
+                           "give --clip to cut them at its boundary and leave out those wholly outside",
+                           [f"feature {i + 1}: lies outside jurisdiction {j.name}" for i in beyond[:MAX_LISTED]])
+    if outside:
+        # a hair inside the envelope, so that the cut ends are covered by it despite rounding
+        inner = j.envelope.buffer(-1e-7)
+        shapes_, origin, cut, dropped = _clipped(shapes_, inner, lines=layer.name == "street_edge")
+        props = [props[i] for i in origin]
+        report.notes.append(f"clipped to {j.name}: {cut} cut at the boundary, {dropped} left out (wholly outside)")
+    if layer.name == "street_edge":
+        shapes_, props = _noded(shapes_, props, report)
+    if layer.name == "building":
+        props = _estimated(props, shapes_, j.metric_srid, settings or Settings(), report)
+    rows = check_rows(layer, list(zip(props, shapes_, strict=True)), j.envelope, j.name)
     if not rows:
         raise InvalidInput(f"{path.name} holds no features")
     insert_rows(cur, layer, j.id, rows)
     analyze_written(cur, [layer.name])
     report.counts[layer.name] = len(rows)
-    progress(f"{layer.name}: {len(rows)} written")
+    progress(f"{layer.name}: {len(rows)} checked")
     return report
 
 
-def _jurisdiction_feature(path: Path) -> tuple[dict[str, Any], BaseGeometry]:
-    src = read_source(path, "jurisdiction")
+def boundary_of(path: Path, declared_crs: CRS | str | None = None, encoding: str | None = None) -> list[Any]:
+    """The polygons of a boundary file (in WGS84), for a jurisdiction's boundary."""
+    src = read_source(path, None if not path.is_dir() else "jurisdiction", encoding=encoding,
+                      target="jurisdiction_boundary")
+    shapes_ = [g if isinstance(g, BaseGeometry) else shapely.geometry.shape(g)
+               for g in _in_wgs84(src, declared_crs) if g is not None]
+    found = [p for p in (polygons(g) for g in shapes_) if not p.is_empty]
+    if not found:
+        raise InvalidInput(f"{path.name} holds no boundary polygon")
+    return found
+
+
+def _jurisdiction_feature(path: Path, declared_crs: CRS | str | None = None,
+                          encoding: str | None = None) -> tuple[dict[str, Any], BaseGeometry]:
+    src = read_source(path, "jurisdiction", encoding=encoding)
     if len(src.geometries) != 1:
         raise InvalidInput(f"the jurisdiction layer of {path.name} must hold exactly one "
                            f"feature, not {len(src.geometries)}")
-    geom = _in_wgs84(src, None)[0]
+    geom = _in_wgs84(src, declared_crs)[0]
     if geom is None:
         raise InvalidInput("the jurisdiction feature has no geometry")
     if not isinstance(geom, BaseGeometry):
@@ -180,7 +315,8 @@ def _clean(value: Any) -> Any:
 
 
 def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
-                   replace: bool = False, progress: Progress = _quiet) -> ImportReport:
+                   replace: bool = False, declared_crs: CRS | str | None = None,
+                   encoding: str | None = None, progress: Progress = _quiet) -> ImportReport:
     """Create a whole jurisdiction from a package (GeoPackage or folder of GeoJSON), in the
     caller's transaction (so all or nothing).
 
@@ -189,12 +325,14 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     the tables. Ids in the package are replaced by new ones; a post station's ``building_id``
     follows its building. ``slug`` overrides the package's own slug. With ``replace``, a
     jurisdiction of that slug is deleted in the same transaction (so a failed import keeps it).
+    Each layer is read in the CRS it declares, or ``declared_crs`` for data that declares none
+    (or declares it wrongly).
     """
     present = set(file_layers(path))
     if "jurisdiction" not in present:
         raise InvalidInput(f"{path.name} has no 'jurisdiction' layer; layers found: "
                            f"{', '.join(sorted(present)) or 'none'}")
-    props, boundary = _jurisdiction_feature(path)
+    props, boundary = _jurisdiction_feature(path, declared_crs, encoding)
     props = {k: _clean(v) for k, v in props.items()}
     target = slug or props.get("slug") or props.get("jurisdiction")
     if not target:
@@ -206,7 +344,7 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     report = ImportReport(target)
     if unknown:
         report.notes.append(f"layers ignored: {', '.join(unknown)}")
-    sources = {name: read_source(path, name) for name in IMPORT_ORDER if name in present}
+    sources = {name: read_source(path, name, encoding=encoding) for name in IMPORT_ORDER if name in present}
     if replace:
         cur.execute("DELETE FROM jurisdiction WHERE slug = %s", (target,))
     j = create_jurisdiction(
@@ -218,7 +356,8 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     new_building_id: dict[Any, int] = {}
     for name, src in sources.items():
         layer = get_layer(name)
-        geoms = _in_wgs84(src, None)
+        geoms = _in_wgs84(src, declared_crs)
+        report.notes += [n for n in src.notes if n not in report.notes]
         feature_props = src.properties
         if name == "post_station":
             feature_props = [{**p, "building_id": new_building_id.get(_clean(p.get("building_id")))}
@@ -230,6 +369,6 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
             new_building_id = {old: new for old, new in zip(src.ids, ids, strict=True)
                                if old is not None}
         report.counts[name] = len(ids)
-        progress(f"{name}: {len(ids)} written")
+        progress(f"{name}: {len(ids)} checked")
     analyze_written(cur, sources, jurisdiction=True)
     return report

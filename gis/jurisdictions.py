@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import shapely
 from psycopg2.extensions import cursor as Cursor
@@ -60,6 +61,37 @@ def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometr
          office[0] if office else None, office[0] if office else None,
          office[1] if office else None, shapely.to_wkb(geom)),
     )
+    return find_jurisdiction(cur, slug)
+
+
+def update_jurisdiction(cur: Cursor, slug: str, *, name: str | None = None, admin_code: str | None = None,
+                        office: tuple[float, float] | None = None, boundary: BaseGeometry | None = None,
+                        households: int | None = None, population: int | None = None) -> Jurisdiction:
+    """Change what is given of a jurisdiction (recorded in the history, like every change). A new
+    boundary must still hold every feature of the jurisdiction (the database's rule); a new
+    office must lie inside it. Grids already numbered keep their codes."""
+    j = find_jurisdiction(cur, slug)
+    if admin_code is not None and not re.fullmatch(r"[0-9]{12}", admin_code):
+        raise InvalidInput(f"admin code {admin_code!r} must be 12 digits")
+    if name is not None and not name.strip():
+        raise InvalidInput("a jurisdiction needs a name")
+    geom = check_boundary(boundary) if boundary is not None else None
+    if office is not None:
+        area = geom if geom is not None else j.envelope
+        if not area.buffer(1e-5).covers(Point(office)):
+            raise InvalidInput(f"the office point {office} lies outside the boundary of {slug}")
+    changes: dict[str, Any] = {"name": name, "admin_code": admin_code, "households": households,
+                               "population": population}
+    sets = [f"{column} = %({column})s" for column, value in changes.items() if value is not None]
+    if office is not None:
+        sets.append("office = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)")
+    if geom is not None:
+        sets.append("geom = ST_GeomFromWKB(%(geom)s, 4326)")
+    if not sets:
+        raise InvalidInput("nothing to change: give --name, --admin-code, --office or --boundary")
+    cur.execute(f"UPDATE jurisdiction SET {', '.join(sets)} WHERE id = %(id)s",  # noqa: S608 (fixed columns)
+                {**changes, "id": j.id, "lon": office[0] if office else None, "lat": office[1] if office else None,
+                 "geom": shapely.to_wkb(geom) if geom is not None else None})
     return find_jurisdiction(cur, slug)
 
 

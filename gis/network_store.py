@@ -128,3 +128,19 @@ def office_of(cur: Cursor, jur: Jurisdiction) -> tuple[float, float] | None:
                 (jur.id,))
     row = cur.fetchone()
     return (row[0], row[1]) if row else None
+
+
+def default_start(cur: Cursor, jur: Jurisdiction) -> tuple[tuple[float, float], str | None]:
+    """Where a patrol starts when none is given: the community office; with no office, the
+    street point nearest the jurisdiction's centre, and a note saying so (and how to set one)."""
+    office = office_of(cur, jur)
+    if office is not None:
+        return office, None
+    cur.execute(read_sql("central_street_point.sql"), {"jurisdiction_id": jur.id})
+    row = cur.fetchone()
+    if row is None or row[0] is None:
+        raise InvalidInput(f"{jur.slug} has no streets to walk: import them first (gridmap import file … "
+                           "--layer street_edge)")
+    return (row[0], row[1]), (f"{jur.slug} has no community office: the route starts at the street point "
+                              f"nearest its centre ({row[0]:.6f}, {row[1]:.6f}); set the office with "
+                              f"gridmap jurisdiction update {jur.slug} --office LON,LAT")

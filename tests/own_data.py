@@ -7,6 +7,7 @@
   (terraces whose houses share walls, courtyard blocks: 平房 and 底商 rows);
 - ``plan.dxf``: a CAD drawing (code page ANSI_936) with the roads on layer 道路 running past the
   boundary, and a new compound's outlines on layer 建筑;
+- ``courier_zones.gpkg``: two courier parking zones the community marked, in EPSG:4527;
 - ``台账.xlsx``: the household ledger, keyed by 楼栋名称 as people write it (3#楼 for 3号楼), with a
   row naming no building and buildings it leaves out.
 
@@ -121,6 +122,10 @@ def write(folder: Path) -> Community:
     data = (folder / "plan.dxf").read_bytes().replace(b"ANSI_1252", b"ANSI_936")
     data = data.replace(b"ROADS", "道路".encode("gbk")).replace(b"OUTLINES", "建筑".encode("gbk"))
     (folder / "plan.dxf").write_bytes(data)
+
+    zones = [box(X0 + 131, Y0 + 75, X0 + 139, Y0 + 90), box(X0 + 271, Y0 + 200, X0 + 279, Y0 + 215)]
+    gpd.GeoDataFrame({"name": ["北门快递点", "南门快递点"], "capacity": [6, 4]}, geometry=zones,
+                     crs=CRS).to_file(folder / "courier_zones.gpkg", engine="pyogrio")
 
     # The ledger: every building but the last three, the third written 3#楼-style, and a
     # building the map does not have.

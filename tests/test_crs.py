@@ -35,10 +35,10 @@ def test_source_crs_rules():
     assert source_crs(CRS(4490), None) is None
     assert source_crs(CRS(3857), CRS(3857)) == CRS(3857)
     assert source_crs(None, "gcj02") == "gcj02"
-    with pytest.raises(ValueError, match="EPSG:3857, not WGS84"):
-        source_crs(CRS(3857), None)
-    with pytest.raises(ValueError, match="but EPSG:32650 was declared"):
-        source_crs(CRS(3857), CRS(32650))
+    assert source_crs(CRS(3857), None) == CRS(3857)  # declared by the file: no flag needed
+    assert source_crs(CRS(4527), None) == CRS(4527)
+    assert source_crs(CRS(3857), CRS(32650)) == CRS(32650)  # declared wrongly: the user's wins
+    assert source_crs(CRS(3857), CRS(4326)) is None
 
 
 def test_to_wgs84_from_web_mercator():

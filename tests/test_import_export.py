@@ -90,15 +90,34 @@ def test_import_layer_with_column_mapping(conn, copy_of, cli, tmp_path, fmt):
                         " jurisdiction_id = (SELECT id FROM jurisdiction WHERE slug = %s)", slug) == 2
 
 
-def test_projected_file_needs_a_declared_transform(conn, copy_of, cli, tmp_path):
+def test_a_file_that_declares_its_crs_needs_no_flag(conn, copy_of, cli, tmp_path):
     slug = copy_of()
     path = tmp_path / "zones_3857.gpkg"
     zones(2).to_crs(3857).to_file(path, engine="pyogrio")
     before = count(conn, "courier_zone", slug)
-    refused = cli("import", "file", str(path), "--jurisdiction", slug, "--layer",
-                  "courier_zone", "--map", "名称=name", check=False)
-    assert refused.returncode == 2 and "EPSG:3857, not WGS84" in refused.stderr
-    assert count(conn, "courier_zone", slug) == before
+    out = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
+              "--map", "名称=name", "--json")
+    assert "transformed from EPSG:3857 to WGS84" in json.loads(out.stdout)["notes"]
+    assert count(conn, "courier_zone", slug) == before + 2
+    # the same places as the WGS84 original, to a centimetre
+    got = scalar(conn, "SELECT ST_AsText(ST_SnapToGrid(ST_Centroid(ST_Collect(geom)), 1e-7)) FROM courier_zone"
+                       " WHERE jurisdiction_id = (SELECT id FROM jurisdiction WHERE slug = %s)"
+                       " AND name LIKE 'zone %%'", slug)
+    want = zones(2).geometry.union_all().centroid
+    lon, lat = map(float, got.removeprefix("POINT(").removesuffix(")").split())
+    assert abs(lon - want.x) < 2e-7 and abs(lat - want.y) < 2e-7
+
+
+def test_a_wrongly_declared_crs_is_overridden_by_crs(conn, copy_of, cli, tmp_path):
+    """A file that claims WGS84 but holds Web Mercator metres: --crs says what it really is."""
+    slug = copy_of()
+    path = tmp_path / "zones_mislabelled.gpkg"
+    frame = zones(2).to_crs(3857)
+    frame.set_crs(4326, allow_override=True).to_file(path, engine="pyogrio")
+    before = count(conn, "courier_zone", slug)
+    refused = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
+                  "--map", "名称=name", check=False)
+    assert refused.returncode == 2 and count(conn, "courier_zone", slug) == before
     cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
         "--map", "名称=name", "--crs", "EPSG:3857")
     assert count(conn, "courier_zone", slug) == before + 2

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from gis.cli.options import Slug
+from gis.cli.options import Slug, write_map
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.limits import MAX_ID
@@ -73,7 +73,7 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         if geojson:
             geojson.write_text(json.dumps(to_geojson(cur, cov, settings.service_area_buffer_m), ensure_ascii=False))
         if map_:
-            map_.write_text(map_html(cur, cov, settings.service_area_buffer_m, settings.lang), encoding="utf-8")
+            write_map(map_, map_html(cur, cov, settings.service_area_buffer_m, settings.lang))
     r = cov.to_json(paths)
     if draft is not None:
         r["draft"] = draft

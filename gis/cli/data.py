@@ -21,8 +21,8 @@ def _report(report, as_json: bool) -> None:
         typer.echo(json.dumps({"jurisdiction": report.jurisdiction, "counts": report.counts,
                                "notes": report.notes}, ensure_ascii=False))
         return
-    for layer, n in report.counts.items():
-        typer.echo(f"{report.jurisdiction}: {n} {layer}")
+    for layer, n in report.counts.items():  # printed once the transaction has committed
+        typer.echo(f"{report.jurisdiction}: {n} {layer} written")
     for note in report.notes:
         typer.echo(f"note: {note}")
 
@@ -78,15 +78,22 @@ def import_osm(
 
 @import_app.command("file")
 def import_file(
-    path: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, or a "
-                                              "package folder.")],
+    path: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile (zipped or not), DXF, "
+                                              "or a package folder.")],
     jurisdiction: Annotated[str, typer.Option(help="Slug of the jurisdiction.")],
     layer: Annotated[str | None, typer.Option(help="Target layer; leave out to import a whole "
                                                    "package (a new jurisdiction).")] = None,
     source_layer: Annotated[str | None, typer.Option(help="Layer to read inside the file.")] = None,
-    crs: Annotated[str | None, typer.Option(help="Declare the data's CRS to transform it to "
-                                                 "WGS84 (EPSG:3857, gcj02, ...).")] = None,
+    crs: Annotated[str | None, typer.Option(help="The data's CRS when they declare none or declare it "
+                                                 "wrongly (EPSG:4527, EPSG:3857, gcj02, ...); data that "
+                                                 "declare theirs are transformed from it.")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help="Rename a column: SRC=DST.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="The attribute table's encoding (GBK, GB18030, "
+                                                      "UTF-8) when it is not recognised.")] = None,
+    cad_layer: Annotated[list[str] | None, typer.Option("--cad-layer", help="A DXF layer (图层) to take "
+                                                        "outlines or lines from (default: all).")] = None,
+    clip: Annotated[bool, typer.Option(help="Cut features at the jurisdiction's boundary and leave "
+                                            "out those wholly outside, instead of refusing them.")] = False,
     actor: Actor = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -94,11 +101,16 @@ def import_file(
     from gis.crs import parse_crs
     from gis.importing import import_layer, import_package
 
+    try:
+        declared = parse_crs(crs) if crs else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
     if layer is None:
-        if crs or map_ or source_layer:
-            raise InvalidInput("--crs, --map and --source-layer go with --layer")
+        if map_ or source_layer or cad_layer or clip:
+            raise InvalidInput("--map, --source-layer, --cad-layer and --clip go with --layer")
         with session(actor) as cur:
-            report = import_package(cur, path, jurisdiction, progress=err)
+            report = import_package(cur, path, jurisdiction, declared_crs=declared, encoding=encoding,
+                                    progress=err)
     else:
         mapping = {}
         for item in map_ or []:
@@ -106,14 +118,43 @@ def import_file(
             if not sep or not src or not dst:
                 raise InvalidInput(f"--map takes SRC=DST, got {item!r}")
             mapping[src] = dst
-        try:
-            declared = parse_crs(crs) if crs else None
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
         with session(actor) as cur:
             report = import_layer(cur, path, jurisdiction, layer, declared_crs=declared,
-                                  mapping=mapping, file_layer=source_layer, progress=err)
+                                  mapping=mapping, file_layer=source_layer, encoding=encoding,
+                                  cad_layers=cad_layer or (), clip=clip, progress=err)
     _report(report, as_json)
+
+
+@import_app.command("ledger")
+def import_ledger(
+    jurisdiction: Slug,
+    path: Annotated[Path, typer.Argument(help="The household ledger (台账): .xlsx, .ods or .csv.")],
+    key: Annotated[str, typer.Option(help="The column naming the building (楼栋名称, 门牌, 3号楼 …).")],
+    households: Annotated[str | None, typer.Option(help="The column of households (户数).")] = None,
+    residents: Annotated[str | None, typer.Option(help="The column of residents (人数).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="The sheet to read (default: the first).")] = None,
+    actor: Actor = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Counted households and residents from a ledger, matched to buildings by name, address or
+    number; they replace estimates. Rows naming no building are reported, and so are the named
+    buildings the ledger leaves out."""
+    from gis.ledger import read_table, rows_of
+    from gis.ledger_store import apply_ledger
+
+    rows = rows_of(read_table(path, sheet), key, households, residents)
+    with session(actor) as cur:
+        result = apply_ledger(cur, jurisdiction, rows)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{jurisdiction}: {result['updated']} buildings updated from {path.name}")
+    if result["unmatched"]:
+        typer.echo("rows naming no building: " + ", ".join(f"row {r['row']} {r['key']}" for r in result["unmatched"]))
+    if result["missing"]:
+        typer.echo(f"{len(result['missing'])} named buildings are not in the ledger: "
+                   + ", ".join(b["name"] for b in result["missing"][:20])
+                   + (" …" if len(result["missing"]) > 20 else ""))
 
 
 def export(

@@ -1,8 +1,9 @@
-"""``gridmap stats`` and ``gridmap jurisdiction list|delete``."""
+"""``gridmap stats`` and ``gridmap jurisdiction list|create|update|delete``."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,6 +40,70 @@ def jurisdiction_list(as_json: JsonOpt = False) -> None:
         return
     for r in rows:
         typer.echo(f"{r['slug']}\t{r['name']}\t{r['admin_code'] or ''}")
+
+
+Boundary = Annotated[Path | None, typer.Option(help="A file holding the boundary polygon (Shapefile, "
+                                                   "GeoPackage, GeoJSON, DXF), in the CRS it declares.")]
+Crs = Annotated[str | None, typer.Option(help="The boundary file's CRS, when it declares none.")]
+Office = Annotated[str | None, typer.Option(help="The community office as LON,LAT: where routes start.")]
+AdminCode = Annotated[str | None, typer.Option(help="The 12-digit community code (统计用区划代码) that "
+                                                    "grid codes begin with.")]
+
+
+def _boundary(path: Path, crs: str | None):
+    """The one polygon of a boundary file, in WGS84."""
+    import shapely
+
+    from gis.crs import parse_crs
+    from gis.errors import InvalidInput
+    from gis.importing import boundary_of
+
+    try:
+        declared = parse_crs(crs) if crs else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    return shapely.union_all(boundary_of(path, declared))
+
+
+@jurisdiction_app.command("create")
+def jurisdiction_create(slug: str,
+                        name: Annotated[str, typer.Option(help="Its name (华贸中心社区).")],
+                        boundary: Boundary = None, crs: Crs = None, admin_code: AdminCode = None,
+                        office: Office = None, actor: Actor = None, as_json: JsonOpt = False) -> None:
+    """Create a jurisdiction from its boundary; import its buildings and streets next."""
+    from gis.errors import InvalidInput
+    from gis.jurisdictions import create_jurisdiction
+    from gis.parsing import parse_lonlat
+
+    if boundary is None:
+        raise InvalidInput("give the boundary: --boundary FILE")
+    area = _boundary(boundary, crs)
+    with session(actor) as cur:
+        j = create_jurisdiction(cur, slug, name, area, admin_code=admin_code,
+                                office=parse_lonlat(office) if office else None)
+    _print(j, as_json)
+
+
+@jurisdiction_app.command("update")
+def jurisdiction_update(slug: str,
+                        name: Annotated[str | None, typer.Option(help="A new name.")] = None,
+                        boundary: Boundary = None, crs: Crs = None, admin_code: AdminCode = None,
+                        office: Office = None, actor: Actor = None, as_json: JsonOpt = False) -> None:
+    """Change a jurisdiction's name, code, office or boundary (recorded in the history)."""
+    from gis.jurisdictions import update_jurisdiction
+    from gis.parsing import parse_lonlat
+
+    area = _boundary(boundary, crs) if boundary is not None else None
+    with session(actor) as cur:
+        j = update_jurisdiction(cur, slug, name=name, admin_code=admin_code, boundary=area,
+                                office=parse_lonlat(office) if office else None)
+    _print(j, as_json)
+
+
+def _print(j, as_json: bool) -> None:
+    out = {"slug": j.slug, "name": j.name, "admin_code": j.admin_code}
+    typer.echo(json.dumps(out, ensure_ascii=False) if as_json
+               else f"{j.slug}\t{j.name}\t{j.admin_code or ''}")
 
 
 @jurisdiction_app.command("delete")

@@ -33,3 +33,14 @@ def write_output(path: Path | None, data: str | bytes) -> None:
     else:
         path.write_text(data, encoding="utf-8")
     err(f"wrote {path}")
+
+
+def write_map(path: Path | None, html: str) -> None:
+    """Write a map file that opens offline: its scripts and styles copied beside it."""
+    if path is None:
+        return
+    from gis.map_assets import write_map_file
+    from gis.settings import Settings
+
+    folder = write_map_file(path, html, Path(Settings().web_assets_dir))
+    err(f"wrote {path} (and {folder.name}/ beside it)")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import JsonOpt, Slug, emit, write_output
+from gis.cli.options import JsonOpt, Slug, emit, err, write_map, write_output
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.parsing import parse_day, parse_days, parse_lonlat
@@ -40,11 +40,13 @@ def route(slug: Slug,
     with session() as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
+    if plan.start.note:
+        err(f"note: {plan.start.note}")
     out = route_outputs(plan, settings.lang)
     write_output(gpx, out.gpx())
     write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
     write_output(streets, out.street_list())
-    write_output(map_, out.map_html())
+    write_map(map_, out.map_html())
     result = plan.to_json()
     emit(result, as_json, out.street_list())
 
@@ -68,10 +70,12 @@ def visits(slug: Slug,
         plan = plan_visits(cur, slug, settings, building_ids=parse_ids(buildings),
                            kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
                            start=parse_lonlat(start) if start else None)
+    if plan.start.note:
+        err(f"note: {plan.start.note}")
     out = visit_outputs(plan, settings.lang)
     write_output(gpx, out.gpx())
     write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
-    write_output(map_, out.map_html())
+    write_map(map_, out.map_html())
     r = plan.to_json()
     text = "\n".join([f"{r['length_m'] / 1000:.2f} km, {r['minutes']:.0f} min, "
                       f"within {r['gap']:.1%} of the lower bound"] +
@@ -146,7 +150,7 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
     with session() as cur:
         r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else None)
     if map_:
-        write_output(map_, patrol_coverage_page(r, Settings().lang))
+        write_map(map_, patrol_coverage_page(r, Settings().lang))
     r = {k: v for k, v in r.items() if k != "streets"}
     text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
                      [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +

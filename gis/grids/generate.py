@@ -13,7 +13,7 @@ from gis.errors import InvalidInput
 from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import Building, Grid, Report, check, code_order
 from gis.grids.partition import partition
-from gis.grids.units import units
+from gis.grids.units import hold_whole, units
 
 GRID_SIZE = 0.01  # metres
 
@@ -48,9 +48,11 @@ def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: 
     # fraction of a millimetre: union them on a 1 cm grid.
     geoms = [shapely.union_all([us[i].geom for i in np.flatnonzero(region == r).tolist()], grid_size=GRID_SIZE)
              for r in range(k)]
-    for _ in range(2):  # tidying can move a sliver that holds part of a building: once more
-        geoms = tidy(_keep_buildings_whole(geoms, buildings), boundary)
+    geoms = tidy(geoms, boundary)
     geoms = [without_spikes(g) for g in geoms]  # the zero-width debris of overlaying street-cut units
+    # Tidying moves slivers and stray pieces, which may hold part of a building: last, every grid
+    # gets back its buildings whole (each to the grid holding most of it) and gives up the others'.
+    geoms = hold_whole(geoms, _members(geoms, buildings), [b.geom for b in buildings], boundary)
     order = code_order(geoms)
     grids = [Grid(f"{admin_code}{n:03d}", geoms[i]) for n, i in enumerate(order, start=1)]
     target = total / k
@@ -80,20 +82,12 @@ def tidy(geoms: list, boundary: BaseGeometry) -> list:
     return geoms
 
 
-def _keep_buildings_whole(geoms: list, buildings: list[Building]) -> list:
-    """A building reaching into another grid is given wholly to the grid holding most of it."""
-    geoms = list(geoms)
+def _members(geoms: list, buildings: list[Building]) -> list[list[int]]:
+    """The buildings of each grid: each to the one holding most of it."""
     tree = shapely.STRtree(geoms)
-    for b in buildings:
+    out: list[list[int]] = [[] for _ in geoms]
+    for k, b in enumerate(buildings):
         hits = tree.query(b.geom, predicate="intersects").tolist()
-        areas = {i: shapely.intersection(b.geom, geoms[i]).area for i in hits}
-        inside = [i for i, a in areas.items() if a > 0.01]
-        if len(inside) < 2:
-            continue
-        home = max(inside, key=lambda i: areas[i])
-        for i in inside:
-            if i != home:
-                piece = shapely.intersection(geoms[i], b.geom.buffer(0.05))
-                geoms[i] = shapely.difference(geoms[i], piece)
-                geoms[home] = shapely.union_all([geoms[home], piece], grid_size=GRID_SIZE)
-    return geoms
+        if hits:
+            out[max(hits, key=lambda i: shapely.intersection(b.geom, geoms[i]).area)].append(k)
+    return out

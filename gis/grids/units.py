@@ -18,6 +18,8 @@ from gis.geometry import longest_shared_boundary, polygons
 SLIVER_M2 = 50.0
 # Outlines are sampled this often (m) to find what lies nearer to one building than to others.
 SAMPLE_M = 1.0
+# Walls closer than this (m) to another building's outline are party walls.
+PARTY_WALL_M = 0.05
 # Empty pieces narrower than this (m, twice area over perimeter) are setback strips.
 STRIP_WIDTH_M = 15.0
 
@@ -111,14 +113,19 @@ def units(boundary: BaseGeometry, streets: list, compounds: list, footprints: li
 def _nearest_cells(face: BaseGeometry, fps: list) -> list:
     """The part of ``face`` nearer to each footprint than to any other (a Voronoi diagram of the
     footprints, not of their centres: its lines run midway between walls, so they never pass
-    a few centimetres off one; points along each outline every metre stand for the outline)."""
+    a few centimetres off one). Points along each outline every metre stand for the outline;
+    points on a party wall (on two outlines) are left out: they face no open ground, and
+    taken for one side they would send thin cells out along the wall's line."""
     xy, owner = [], []
     for k, fp in enumerate(fps):
         points = shapely.get_coordinates(shapely.segmentize(shapely.boundary(fp), SAMPLE_M))
         xy.append(points)
         owner.append(np.full(len(points), k))
     points, owners = np.vstack(xy), np.concatenate(owner)
-    _, first = np.unique(np.round(points, 3), axis=0, return_index=True)  # a shared wall's points once
+    near, _ = shapely.STRtree(fps).query(shapely.points(points), predicate="dwithin", distance=PARTY_WALL_M)
+    shared = np.bincount(near, minlength=len(points)) > 1
+    points, owners = points[~shared], owners[~shared]
+    _, first = np.unique(np.round(points, 3), axis=0, return_index=True)  # a ring's closing point once
     points, owners = points[first], owners[first]
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=face, ordered=True))
     # GEOS can return a self-touching cell for points on a lattice (a terrace's walls): repaired
@@ -128,20 +135,24 @@ def _nearest_cells(face: BaseGeometry, fps: list) -> list:
 
 
 def _whole_buildings(units: list[Unit], footprints: list, boundary: BaseGeometry) -> list[Unit]:
-    """Each unit holds its own buildings whole and no part of another's: where attached
-    buildings (terraces, courtyards) fall to different units, the units meet along their shared
+    """Each unit holds its own buildings whole and no part of another's (see :func:`hold_whole`)."""
+    geoms = hold_whole([u.geom for u in units], [u.buildings for u in units], footprints, boundary)
+    return [Unit(g, u.buildings, u.households) for g, u in zip(geoms, units, strict=True) if not g.is_empty]
+
+
+def hold_whole(geoms: list, members: list[list[int]], footprints: list, boundary: BaseGeometry) -> list:
+    """Each area holds the footprints it is given whole and no part of another's: where attached
+    buildings (terraces, courtyards) fall to different areas, the areas meet along their shared
     walls, not along a Voronoi line or a street drawn through them."""
     if not footprints:
-        return units
+        return list(geoms)
     fps = np.asarray(footprints, dtype=object)
     everyone = shapely.union_all(fps, grid_size=0.01)
     out = []
-    for u in units:
-        own = shapely.union_all(fps[u.buildings], grid_size=0.01) if u.buildings else shapely.Polygon()
+    for geom, mine in zip(geoms, members, strict=True):
+        own = shapely.union_all(fps[mine], grid_size=0.01) if mine else shapely.Polygon()
         others = shapely.difference(everyone, own, grid_size=0.01)
-        geom = polygons(shapely.union(polygons(shapely.difference(u.geom, others, grid_size=0.01)),
-                                      polygons(shapely.intersection(own, boundary, grid_size=0.01)),
-                                      grid_size=0.01))
-        if not geom.is_empty:
-            out.append(Unit(geom, u.buildings, u.households))
+        out.append(polygons(shapely.union(polygons(shapely.difference(geom, others, grid_size=0.01)),
+                                          polygons(shapely.intersection(own, boundary, grid_size=0.01)),
+                                          grid_size=0.01)))
     return out

@@ -10,7 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 from gis.db import read_sql
 from gis.errors import InvalidInput
 from gis.network import StreetNetwork
-from gis.network_store import Area, LoadedNetwork, find_area, load_network, office_of
+from gis.network_store import Area, LoadedNetwork, default_start, find_area, load_network
 from gis.patrol.exports import Waypoint, street_ids
 from gis.patrol.postman import Tour, route_inspection
 from gis.patrol.split import Split, split_tour
@@ -26,6 +26,7 @@ class Start:
     lat: float
     node: int
     offset_m: float
+    note: str | None = None  # why it starts here, when nobody chose it (no office)
 
 
 @dataclass
@@ -58,7 +59,7 @@ class RoutePlan:
             "jurisdiction": self.jurisdiction.slug,
             "area": {"kind": self.area.kind, "name": self.area.label},
             "start": {"lon": self.start.lon, "lat": self.start.lat,
-                      "to_street_m": round(self.start.offset_m, 2)},
+                      "to_street_m": round(self.start.offset_m, 2), "note": self.start.note},
             "workers": len(self.split.routes),
             "walking_speed_kmh": self.speed_kmh,
             "length_m": round(sum(r.length_m for r in self.split.routes), 2),
@@ -96,11 +97,11 @@ def plan_routes(cur: Cursor, slug: str, settings: Settings, *, grid: str | None 
     jur = find_jurisdiction(cur, slug)
     area = find_area(cur, jur, grid, compound)
     loaded = load_network(cur, jur, area)
+    note = None
     if start is None:
-        start = office_of(cur, jur)
-        if start is None:
-            raise InvalidInput(f"{slug} has no community office: give a start as LON,LAT")
+        start, note = default_start(cur, jur)
     net, where = snap_start(loaded, start, settings.snap_max_m)
+    where.note = note
     required = loaded.in_area[net.parent]
     tour = route_inspection(net, required, where.node)
     split = split_tour(net, tour, workers)

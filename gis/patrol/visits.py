@@ -10,7 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 from gis.db import read_sql
 from gis.errors import InvalidInput, NotFound
 from gis.network import StreetNetwork
-from gis.network_store import LoadedNetwork, load_network, office_of
+from gis.network_store import LoadedNetwork, default_start, load_network
 from gis.patrol.exports import Waypoint, street_ids
 from gis.patrol.postman import Step
 from gis.patrol.routes import Start
@@ -61,7 +61,7 @@ class VisitPlan:
         total = self.street_m + self.access_m
         return {
             "jurisdiction": self.jurisdiction,
-            "start": {"lon": self.start.lon, "lat": self.start.lat},
+            "start": {"lon": self.start.lon, "lat": self.start.lat, "note": self.start.note},
             "length_m": round(total, 2),
             "street_m": round(self.street_m, 2),
             "access_m": round(self.access_m, 2),
@@ -93,6 +93,7 @@ class VisitInputs:
     rows: list[tuple]
     loaded: LoadedNetwork
     start: tuple[float, float]
+    start_note: str | None = None  # why it starts there, when nobody chose it (no office)
 
 
 def plan_visits(cur: Cursor, slug: str, settings: Settings, *, building_ids: list[int] | None = None,
@@ -120,11 +121,10 @@ def load_visits(cur: Cursor, slug: str, *, building_ids: list[int] | None = None
     if not rows:
         raise InvalidInput("no buildings to visit: the selection is empty")
     loaded = load_network(cur, jur)
+    note = None
     if start is None:
-        start = office_of(cur, jur)
-        if start is None:
-            raise InvalidInput(f"{slug} has no community office: give a start as LON,LAT")
-    return VisitInputs(slug, rows, loaded, start)
+        start, note = default_start(cur, jur)
+    return VisitInputs(slug, rows, loaded, start, note)
 
 
 def solve_visits(inputs: VisitInputs, settings: Settings) -> VisitPlan:
@@ -160,6 +160,7 @@ def solve_visits(inputs: VisitInputs, settings: Settings) -> VisitPlan:
     for i in order[1:]:
         r, s = kept[i - 1]
         stops.append(Stop(r[0], r[1], r[2], r[5], r[6], s.offset_m))
-    return VisitPlan(slug, loaded, net, Start(start[0], start[1], nodes[0], snaps[0].offset_m), stops,
+    where = Start(start[0], start[1], nodes[0], snaps[0].offset_m, inputs.start_note)
+    return VisitPlan(slug, loaded, net, where, stops,
                      steps, street, held_karp_bound(dist, street, time_limit_s=settings.solver_time_limit_s),
                      settings.walking_speed_kmh, unreachable)
