@@ -51,9 +51,9 @@ MESSAGES: dict[str, str] = {
     "visit_worker_check": "a visit needs the name of who made it",
     "layout_name_check": "a layout needs a name",
     "layout_status_check": "a layout is a draft, published or archived",
-    "layout_target_households_check": ("the target households per grid must be above 0: the buildings "
-                                       "have no households yet; import a household ledger "
-                                       "(gridmap import ledger) or give --target"),
+    "layout_target_households_check": ("the target households per grid must be above 0: if the buildings "
+                                       "have no households yet, import the household ledger "
+                                       "(gridmap import ledger)"),
     "layout_tolerance_check": "the tolerance must be at least 0 and below 1",
     "layout_grid_target_households_check": "a grid's target households must be at least 1",
     "layout_grid_layout_id_code_key": "a grid with this code exists already in the layout",

@@ -71,3 +71,19 @@ def test_a_terrace_divided_between_grids_is_divided_along_a_party_wall():
     assert len(proposal.grids) >= 3
     assert not _cut(proposal, buildings)
     assert not [p for p in proposal.report.problems if p.kind in BLOCKING]
+
+
+def test_buildings_without_households_are_refused_with_what_to_do():
+    """Not a database constraint's name (layout_target_households_check): what is wrong, and how
+    to put it right."""
+    import pytest
+
+    from gis.errors import InvalidInput
+    from gis.messages import translate
+
+    boundary, streets, buildings = _community([("courtyard", 4, 2)])
+    empty = [Building(b.id, b.geom) for b in buildings]
+    with pytest.raises(InvalidInput) as caught:
+        generate(boundary, streets, [], empty, CODE, 100.0)
+    assert "gridmap import ledger" in caught.value.message and "_check" not in caught.value.message
+    assert "台账" in translate(caught.value.message, "zh")

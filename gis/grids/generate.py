@@ -37,6 +37,10 @@ def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: 
         raise InvalidInput("the jurisdiction needs its 12-digit admin code to number grids")
     hh = np.asarray([b.households for b in buildings], dtype=float)
     total = float(hh.sum())
+    if total <= 0:
+        raise InvalidInput("the buildings have no households to balance grids on: import the household "
+                           "ledger (gridmap import ledger), or buildings with their floors (households are "
+                           "then estimated)")
     if total / per_grid > 999.5:
         raise InvalidInput(f"{total:.0f} households at {per_grid:g} a grid need more grids than a 3-digit "
                            "sequence can number (999)")

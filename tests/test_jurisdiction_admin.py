@@ -1,0 +1,82 @@
+"""A jurisdiction made and changed from the command line, not only by importing: its boundary from
+a file, its admin code, office and name set later (with history); and whole packages in a
+projected CRS."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import geopandas as gpd
+import pyogrio
+from shapely.geometry import box
+
+from gis import datasets
+from tests.conftest import count, scalar
+
+HUAMAO_OFFICE = "116.4795,39.9097"
+
+
+def test_create_from_a_boundary_file_in_its_own_crs_then_update(cli, conn, tmp_path):
+    slug = f"new-{uuid.uuid4().hex[:8]}"
+    boundary = gpd.GeoDataFrame({"名称": ["新社区"]}, geometry=[box(116.47, 39.90, 116.48, 39.91)],
+                                crs=4326).to_crs(4548)  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
+    pyogrio.write_dataframe(boundary, tmp_path / "b.gpkg")
+    out = json.loads(cli("jurisdiction", "create", slug, "--name", "新社区", "--boundary",
+                         str(tmp_path / "b.gpkg"), "--json").stdout)
+    assert out == {"slug": slug, "name": "新社区", "admin_code": None}
+    west = scalar(conn, "SELECT ST_XMin(geom) FROM jurisdiction WHERE slug = %s", slug)
+    assert abs(west - 116.47) < 1e-7  # through Gauss-Kruger and back
+
+    cli("jurisdiction", "update", slug, "--admin-code", "110105011333", "--office", "116.475,39.905",
+        "--name", "新社区（更名）", "--actor", "planner-wang")
+    row = scalar(conn, "SELECT admin_code || ' ' || name || ' ' || ST_AsText(office) FROM jurisdiction "
+                       "WHERE slug = %s", slug)
+    assert row == "110105011333 新社区（更名） POINT(116.475 39.905)"
+    assert scalar(conn, "SELECT actor FROM history WHERE table_name = 'jurisdiction' AND op = 'update' "
+                        "AND feature_id = (SELECT id FROM jurisdiction WHERE slug = %s)", slug) == "planner-wang"
+
+
+def test_bad_changes_are_refused_and_change_nothing(cli, conn, copy_of, tmp_path):
+    slug = copy_of()
+    before = scalar(conn, "SELECT version FROM jurisdiction WHERE slug = %s", slug)
+    for args, message in [
+        (("--admin-code", "12345"), "admin code '12345' must be 12 digits"),
+        (("--office", "116.0,39.0"), "lies outside the boundary"),
+        ((), "nothing to change"),
+    ]:
+        refused = cli("jurisdiction", "update", slug, *args, check=False)
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+    small = tmp_path / "small.geojson"
+    gpd.GeoDataFrame(geometry=[box(116.477, 39.908, 116.478, 39.909)], crs=4326).to_file(small)
+    refused = cli("jurisdiction", "update", slug, "--boundary", str(small), check=False)
+    assert refused.returncode == 2 and "the office must lie inside the jurisdiction" in refused.stderr
+    cli("jurisdiction", "update", slug, "--office", "116.4775,39.9085")  # move the office in first
+    refused = cli("jurisdiction", "update", slug, "--boundary", str(small), check=False)
+    assert refused.returncode == 2 and f"the new boundary of {slug} would leave" in refused.stderr
+    before += 1
+    assert scalar(conn, "SELECT version FROM jurisdiction WHERE slug = %s", slug) == before
+
+
+def test_a_package_in_a_projected_crs_imports_with_no_flag_and_one_without_crs_with_crs(cli, conn, tmp_path):
+    """A GeoPackage that declares EPSG:3857 needs no flag; GeoJSON files in metres declaring
+    nothing take --crs (refused before: "--crs goes with --layer")."""
+    src = datasets.dataset_path("xinghuananli")
+    projected = tmp_path / "pkg3857.gpkg"
+    plain = tmp_path / "pkg3857"
+    plain.mkdir()
+    for layer in sorted(p.stem for p in src.glob("*.geojson")):
+        frame = gpd.read_file(src / f"{layer}.geojson").to_crs(3857)
+        pyogrio.write_dataframe(frame, projected, layer=layer)
+        frame.drop(columns=[]).to_file(plain / f"{layer}.geojson")
+        text = (plain / f"{layer}.geojson").read_text(encoding="utf-8")
+        obj = json.loads(text)
+        obj.pop("crs", None)  # as a tool that writes metres but no CRS would
+        (plain / f"{layer}.geojson").write_text(json.dumps(obj), encoding="utf-8")
+    a, b = f"p1-{uuid.uuid4().hex[:6]}", f"p2-{uuid.uuid4().hex[:6]}"
+    cli("import", "file", str(projected), "--jurisdiction", a)
+    cli("import", "file", str(plain), "--jurisdiction", b, "--crs", "EPSG:3857")
+    assert count(conn, "building", a) == count(conn, "building", b) > 0
+    same = scalar(conn, """SELECT ST_HausdorffDistance(x.geom, y.geom) FROM jurisdiction x, jurisdiction y
+                           WHERE x.slug = %s AND y.slug = %s""", a, b)
+    assert same < 1e-7
