@@ -8,7 +8,7 @@ from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
 from shapely.geometry import shape
 
-from gis.crs import source_crs, to_wgs84
+from gis.crs import crs_name, is_wgs84, source_crs, to_wgs84
 from gis.errors import InvalidInput
 from gis.features import Row, check_features, crs_of_geojson, features_of
 from gis.layers import Layer
@@ -40,7 +40,12 @@ def transform_features(feats: list[Any], source: CRS | str) -> list[Any]:
 def checked_rows(layer: Layer, obj: Any, j: Jurisdiction, declared: CRS | str | None) -> list[Row]:
     """The features of a GeoJSON body, in WGS84, checked for ``layer`` in jurisdiction ``j``."""
     feats = features_of(obj)
-    source = source_crs(crs_of_geojson(obj), declared)
+    body_crs = crs_of_geojson(obj)
+    if declared is None and body_crs is not None and not is_wgs84(body_crs):
+        # RFC 7946 GeoJSON is WGS84; a body naming another CRS is converted only when asked
+        raise InvalidInput(f"the body says it is in {crs_name(body_crs)}, not WGS84: send the header "
+                           f"Content-Crs: {crs_name(body_crs)} to have it converted")
+    source = source_crs(body_crs, declared)
     if source is not None:
         feats = transform_features(feats, source)
     return check_features(layer, feats, j.envelope, j.name)

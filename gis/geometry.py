@@ -27,7 +27,7 @@ _POLYGON = 3
 G = TypeVar("G", BaseGeometry, npt.NDArray[np.object_])
 
 
-def polygons(g: BaseGeometry | None, grid_size: float | None = None) -> BaseGeometry:
+def polygons(g: BaseGeometry | None, grid_size: float | None = None, method: str = "structure") -> BaseGeometry:
     """The polygonal part of ``g``, valid: a Polygon or MultiPolygon (an empty Polygon when there
     is none).
 
@@ -38,11 +38,16 @@ def polygons(g: BaseGeometry | None, grid_size: float | None = None) -> BaseGeom
     polygons are unioned on that grid (metres), which snaps nearly shared edges together (GEOS
     leaves a single polygon's vertices where they are), and a repaired geometry is put on that
     grid too (the repair adds vertices where edges cross).
+
+    ``method="linework"`` repairs as GEOS's default does (every area the rings enclose, a
+    bow-tie's two halves kept): what a drawn edit needs, where a vertex dragged across an edge
+    means the area it now encloses.
     """
     if g is None or g.is_empty:
         return shapely.Polygon()
     if not g.is_valid:
-        g = shapely.make_valid(g, method="structure", keep_collapsed=False)
+        g = (shapely.make_valid(g, method="structure", keep_collapsed=False) if method == "structure"
+             else shapely.make_valid(g))
         if grid_size is not None:
             g = shapely.set_precision(g, grid_size)
     if g.geom_type == "Polygon" and grid_size is None:
@@ -137,4 +142,4 @@ def without_spikes(g: BaseGeometry, min_edge_m: float = 0.05, spike_deg: float =
             pieces.append(shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3]))
     if not pieces:
         return shapely.Polygon()
-    return polygons(shapely.union_all(pieces))
+    return polygons(shapely.union_all(pieces), method="linework")
