@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors, security, webassets
+from api.models import common as contracts
 from api.routers import auth, collections, coverage, docs, grids, health, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
@@ -41,4 +42,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     webassets.mount(app, settings)
+    contracts.install(app)
     return app
