@@ -110,15 +110,15 @@ def _where(loc: tuple, body: object) -> str:
     """Where a validation error is, as a path into the request: ``query.limit``,
     ``body.features[2].geometry.coordinates`` (as the NUL check names places). The member of a
     union that pydantic names in its location (the ``type`` a GeoJSON object says it is, a type
-    such as ``int``) is left out: it is no key of the body."""
+    such as ``Position2D`` or ``int``) is left out: it is no key of the body."""
     out, node = str(loc[0]), body if loc[0] == "body" else _UNKNOWN
     for key in loc[1:]:
         if isinstance(key, int):
             out += f"[{key}]"
             node = node[key] if isinstance(node, list) and 0 <= key < len(node) else _UNKNOWN
         elif (isinstance(node, dict) and key not in node and key == node.get("type")) or (
-                node is not _UNKNOWN and not isinstance(node, dict | list)):
-            continue  # a union's member (the type a GeoJSON object names, int or str), not a key
+                node is not _UNKNOWN and not isinstance(node, dict)):
+            continue  # a union's member (the type a GeoJSON object names, Position2D, int), not a key
         else:
             out += f".{key}"
             node = node.get(key, _UNKNOWN) if isinstance(node, dict) else _UNKNOWN

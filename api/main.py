@@ -33,7 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.pool.closeall()
 
+    # No redirect of a path with a trailing slash to the one without: /collections/grid/items/ is
+    # no feature, not the layer's items (a client following the redirect got another route's answer).
     app = FastAPI(title="gridmap", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  redirect_slashes=False,
                   description="Community grid management (网格化管理): jurisdictions, grids, "
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings

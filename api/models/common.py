@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI
 from geojson_pydantic import geometries
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.json_schema import models_json_schema
 
 GEOJSON = "application/geo+json"
@@ -74,6 +74,7 @@ REASONS = {400: "Malformed request: a parameter, the JSON syntax or an If-Match"
            409: "Conflicts with the current state (not a draft, a name taken)",
            412: "If-Match names a version that is no longer current",
            413: "The body is over the size limit",
+           405: "Method not allowed: the path (with an empty segment) names another route",
            415: "The body is not sent as JSON or GeoJSON (or GPX where a track is sent)",
            422: "The body or a value is refused: every problem is listed",
            428: "If-Match is required",
@@ -87,7 +88,7 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 # What every route that needs a sign-in and reads the database may answer.
-COMMON = problems(400, 401, 403, 404, 422, 503)
+COMMON = problems(400, 401, 403, 404, 405, 422, 503)
 WRITES = problems(409, 413, 415)
 
 
@@ -122,6 +123,24 @@ def _problem_json_only(spec: dict[str, Any]) -> None:
         spec.get("components", {}).get("schemas", {}).pop(name, None)
 
 
+# --- bodies: what JSON says, not what Python would make of it -------------------------------------
+# Pydantic's lax mode would take false for 0 and "1.5" for a number, or a number of seconds for a
+# day; a body's schema says a number or a date, so anything else is refused (each where it is).
+
+_NOT_VALID = object()  # no type validates it: the field's own "should be a valid …" error follows
+
+
+def only(*types: type) -> BeforeValidator:
+    """A field that takes values of ``types`` only (anything else is refused as its type)."""
+    return BeforeValidator(lambda v: v if isinstance(v, types) and not isinstance(v, bool) else _NOT_VALID)
+
+
+def _numbers_only(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_numbers_only(v) for v in value]
+    return _NOT_VALID if isinstance(value, bool | str) else value
+
+
 # --- GeoJSON in ----------------------------------------------------------------------------------
 # geojson-pydantic's geometries, except that a bounding box crossing the antimeridian is taken as
 # RFC 7946 allows (theirs warns, which the tests' filterwarnings = error makes a 500).
@@ -132,6 +151,11 @@ class _AnyBBox(BaseModel):
     @classmethod
     def validate_bbox(cls, bbox: Any) -> Any:
         return bbox  # what is sent is kept; gridmap never reads a bbox
+
+    @field_validator("coordinates", check_fields=False, mode="before")
+    @classmethod
+    def numbers_only(cls, coordinates: Any) -> Any:
+        return _numbers_only(coordinates)  # geojson-pydantic's positions are lax floats
 
 
 class PointIn(_AnyBBox, geometries.Point):

@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.geometries import LineString, Point
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictFloat, StrictInt
 
-from api.models.common import Answer, Input
+from api.models.common import Answer, Input, only
 from gis import limits
 from gis.patrol.stewards import ROLES
 
-Lon = Annotated[float, Field(ge=-180, le=180)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
+Lon = Annotated[StrictFloat, Field(ge=-180, le=180)]
+Lat = Annotated[StrictFloat, Field(ge=-90, le=90)]
 
 
 class Area(Answer):
@@ -268,7 +268,7 @@ class Visit(Input):
 
     building_id: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ID)]
     worker: str = Field(min_length=1, max_length=limits.MAX_NAME_CHARS)
-    day: dt.date = Field(description="YYYY-MM-DD, no later than tomorrow")
+    day: Annotated[dt.date, only(str)] = Field(description="YYYY-MM-DD, no later than tomorrow")
     kind: Literal["small", "big"]
     note: str | None = Field(None, max_length=limits.MAX_NOTE_CHARS)
 

@@ -38,7 +38,7 @@ def _me(who: access.Principal) -> dict:
 
 
 @router.post("/auth/token", summary="Sign in (OAuth2 password flow): a bearer token, also set as a cookie",
-             response_model=Token, responses=problems(400, 401, 403, 429, 503))
+             response_model=Token, responses=problems(400, 401, 403, 405, 422, 429, 503))
 def token(request: Request, response: Response, conn: ConnDep, settings: SettingsDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict:
     limits = LoginLimits(settings.login_window_s, settings.login_max_failures_client,

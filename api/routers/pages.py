@@ -30,7 +30,7 @@ router = APIRouter(tags=["pages"])
 # open is a page saying why (403, HTML); an unknown jurisdiction is problem+json (404).
 PAGE: dict[int | str, dict[str, Any]] = {303: {"description": "To the login page, and back after"},
         403: {"description": "A page that says why, and where the user may go", "content": {"text/html": {}}},
-        **problems(400, 404, 503)}
+        **problems(400, 404, 405, 422, 503)}
 # How long the print browser's token lives (seconds): one print, drawn within the browser's timeout.
 PRINT_TOKEN_S = 90
 
