@@ -71,10 +71,10 @@ REASONS = {400: "Malformed request: a parameter, the JSON syntax or an If-Match"
            401: "Not signed in, or the token is not valid",
            403: "Signed in, but the role or reach does not allow this",
            404: "The jurisdiction, layer, layout, grid or feature does not exist",
+           405: "Method not allowed: the path (with an empty segment) names another route",
            409: "Conflicts with the current state (not a draft, a name taken)",
            412: "If-Match names a version that is no longer current",
            413: "The body is over the size limit",
-           405: "Method not allowed: the path (with an empty segment) names another route",
            415: "The body is not sent as JSON or GeoJSON (or GPX where a track is sent)",
            422: "The body or a value is refused: every problem is listed",
            428: "If-Match is required",
@@ -93,7 +93,8 @@ WRITES = problems(409, 413, 415)
 
 
 def install(app: FastAPI) -> None:
-    """Make ``app.openapi()`` hold the schemas named with :func:`ref` too."""
+    """Make ``app.openapi()`` hold the schemas named with :func:`ref` too, and declare errors as
+    problem+json only."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -146,7 +147,9 @@ def _numbers_only(value: Any) -> Any:
 # RFC 7946 allows (theirs warns, which the tests' filterwarnings = error makes a 500).
 
 
-class _AnyBBox(BaseModel):
+class _GeoJSONIn(BaseModel):
+    """What every GeoJSON object sent shares: any bbox, and coordinates that are numbers."""
+
     @field_validator("bbox", check_fields=False)
     @classmethod
     def validate_bbox(cls, bbox: Any) -> Any:
@@ -158,27 +161,27 @@ class _AnyBBox(BaseModel):
         return _numbers_only(coordinates)  # geojson-pydantic's positions are lax floats
 
 
-class PointIn(_AnyBBox, geometries.Point):
+class PointIn(_GeoJSONIn, geometries.Point):
     """A GeoJSON Point."""
 
 
-class MultiPointIn(_AnyBBox, geometries.MultiPoint):
+class MultiPointIn(_GeoJSONIn, geometries.MultiPoint):
     """A GeoJSON MultiPoint."""
 
 
-class LineStringIn(_AnyBBox, geometries.LineString):
+class LineStringIn(_GeoJSONIn, geometries.LineString):
     """A GeoJSON LineString."""
 
 
-class MultiLineStringIn(_AnyBBox, geometries.MultiLineString):
+class MultiLineStringIn(_GeoJSONIn, geometries.MultiLineString):
     """A GeoJSON MultiLineString."""
 
 
-class PolygonIn(_AnyBBox, geometries.Polygon):
+class PolygonIn(_GeoJSONIn, geometries.Polygon):
     """A GeoJSON Polygon."""
 
 
-class MultiPolygonIn(_AnyBBox, geometries.MultiPolygon):
+class MultiPolygonIn(_GeoJSONIn, geometries.MultiPolygon):
     """A GeoJSON MultiPolygon."""
 
 

@@ -8,7 +8,7 @@ from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.geometries import Geometry
 from pydantic import BaseModel, ConfigDict, Discriminator, Field
 
-from api.models.common import Answer, GeometryIn, _AnyBBox
+from api.models.common import Answer, GeometryIn, _GeoJSONIn
 from gis import limits
 
 
@@ -214,7 +214,7 @@ class CandidateProperties(BaseModel):
     name: str | None = Field(None, max_length=limits.MAX_NAME_CHARS)
 
 
-class CandidateIn(_AnyBBox, Feature[GeometryIn, CandidateProperties]):
+class CandidateIn(_GeoJSONIn, Feature[GeometryIn, CandidateProperties]):
     """A candidate site: a point or a polygon (its representative point is sited)."""
 
     model_config = ConfigDict(extra="allow")
@@ -222,7 +222,7 @@ class CandidateIn(_AnyBBox, Feature[GeometryIn, CandidateProperties]):
     properties: CandidateProperties | None = None
 
 
-class CandidatesIn(_AnyBBox, FeatureCollection[CandidateIn]):
+class CandidatesIn(_GeoJSONIn, FeatureCollection[CandidateIn]):
     """Candidate sites."""
 
     model_config = ConfigDict(extra="allow")

@@ -8,7 +8,7 @@ from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.geometries import Geometry
 from pydantic import BaseModel, ConfigDict, Discriminator, Field
 
-from api.models.common import Answer, GeometryIn, Link, _AnyBBox
+from api.models.common import Answer, GeometryIn, Link, _GeoJSONIn
 from gis import limits
 
 
@@ -65,7 +65,7 @@ class Created(Answer):
 # --- GeoJSON in ----------------------------------------------------------------------------------
 
 
-class FeatureIn(_AnyBBox, Feature[GeometryIn, dict[str, Any]]):
+class FeatureIn(_GeoJSONIn, Feature[GeometryIn, dict[str, Any]]):
     """A GeoJSON Feature sent: its geometry in WGS84 longitude/latitude (or in the CRS named by
     Content-Crs), its properties as the layer has them. Foreign members (``crs``) are kept."""
 
@@ -74,7 +74,7 @@ class FeatureIn(_AnyBBox, Feature[GeometryIn, dict[str, Any]]):
     properties: dict[str, Any] | None = Field(None, description="The layer's properties (may be left out)")
 
 
-class FeatureCollectionIn(_AnyBBox, FeatureCollection[FeatureIn]):
+class FeatureCollectionIn(_GeoJSONIn, FeatureCollection[FeatureIn]):
     """A GeoJSON FeatureCollection sent: written all or none."""
 
     model_config = ConfigDict(extra="allow")

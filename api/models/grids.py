@@ -10,7 +10,7 @@ from geojson_pydantic.geometries import Geometry, MultiPolygon, Point, Polygon
 from pydantic import ConfigDict, Field, StrictInt
 
 from api.models import common
-from api.models.common import Answer, Input, _AnyBBox
+from api.models.common import Answer, Input, _GeoJSONIn
 from gis import limits
 
 Id = Annotated[StrictInt, Field(ge=1, le=limits.MAX_ID)]
@@ -230,7 +230,7 @@ class MovedBuildings(Input):
                                 description="Building ids")
 
 
-class _ShapeFeature(_AnyBBox):
+class _ShapeFeature(_GeoJSONIn):
     model_config = ConfigDict(extra="allow")
 
     type: Literal["Feature"]
