@@ -145,3 +145,14 @@ def test_answers_are_described_with_their_fields(spec):
     route = spec["paths"]["/patrol/{slug}/route"]["get"]["responses"]["200"]["content"]
     assert set(route) == {"application/json", "application/geo+json", "application/gpx+xml", "text/plain",
                           "text/html"}
+
+
+def test_operations_have_names_and_links_name_real_ones(spec):
+    """operationIds are unique and readable (``collections-create``); every link names one."""
+    ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids)) and "collections-create" in ids
+    for path in spec["paths"].values():
+        for op in path.values():
+            for answer in op["responses"].values():
+                for link in answer.get("links", {}).values():
+                    assert link["operationId"] in ids, link

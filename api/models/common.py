@@ -82,9 +82,27 @@ REASONS = {400: "Malformed request: a parameter, the JSON syntax or an If-Match"
            503: "The database or printer is unavailable, or the service busy: try again after Retry-After"}
 
 
+def header(description: str, required: bool = True) -> dict[str, Any]:
+    """A response header, for a response's ``headers``."""
+    return {"description": description, "required": required, "schema": {"type": "string"}}
+
+
+def links(targets: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """OpenAPI links: the operations (by operationId, ``api.main.operation_id``) an answer's ids
+    and ETags go to next, with the parameters they fill; schemathesis follows them."""
+    return {op: {"operationId": op, "parameters": parameters} for op, parameters in targets.items()}
+
+
+# The headers that come with a problem of a status.
+PROBLEM_HEADERS = {401: {"WWW-Authenticate": header("Bearer: how to sign in")},
+                   429: {"Retry-After": header("Seconds to wait")},
+                   503: {"Retry-After": header("Seconds to wait")}}
+
+
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """``responses`` for the problem+json answers of ``codes``."""
-    return {code: {"description": REASONS[code], "content": {PROBLEM: {"schema": ref(Problem)}}} for code in codes}
+    """``responses`` for the problem+json answers of ``codes`` (with their headers)."""
+    return {code: {"description": REASONS[code], "content": {PROBLEM: {"schema": ref(Problem)}},
+                   **({"headers": PROBLEM_HEADERS[code]} if code in PROBLEM_HEADERS else {})} for code in codes}
 
 
 # What every route that needs a sign-in and reads the database may answer.

@@ -18,7 +18,7 @@ from pyproj import CRS
 from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import BadRequest
-from api.models.common import COMMON, GEOJSON, WRITES, problems
+from api.models.common import COMMON, GEOJSON, WRITES, header, links, problems
 from api.models.features import Collection, Collections, Created, Item, Items, as_geojson
 from gis import editing, etags
 from gis.crs import features_to_gcj02, parse_crs
@@ -41,6 +41,9 @@ class GeoJSONResponse(JSONResponse):
         return content.encode() if isinstance(content, str) else content
 
 FeatureId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# The first feature a create made (a link's parameters: schemathesis reads, replaces, deletes it).
+FIRST = {"layer": "$request.path.layer", "feature_id": "$response.body#/ids/0"}
+FIRST_TAGGED = {**FIRST, "header.If-Match": "$response.header.ETag"}
 
 
 def _collection(request: Request, layer: Layer) -> dict:
@@ -123,7 +126,8 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
 
 
 @router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=GeoJSONResponse,
-            responses={200: {"model": Item, "description": "A GeoJSON Feature, with its ETag"}})
+            responses={200: {"model": Item, "description": "A GeoJSON Feature, with its ETag",
+                             "headers": {"ETag": header("Its version: what If-Match sends back to edit it")}}})
 def item(who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep) -> Response:
     """One feature, with its ETag."""
     lay = get_layer(layer)
@@ -132,7 +136,12 @@ def item(who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep) -> Respo
     return GeoJSONResponse(feature, headers={"ETag": etag(lay.name, feature_id, version)})
 
 
-@router.post("/{layer}/items", status_code=201, response_model=Created, responses=WRITES)
+@router.post("/{layer}/items", status_code=201, response_model=Created,
+             responses={201: {"headers": {"Location": header("The (first) feature created"),
+                                          "ETag": header("Its version, when one feature was created", False)},
+                              "links": links({"collections-item_by_id": FIRST, "collections-replace": FIRST_TAGGED,
+                                              "collections-delete": FIRST_TAGGED})},
+                        **WRITES})
 def create(request: Request, response: Response, who: Planner, layer: str, body: FeaturesBodyDep, conn: ConnDep,
            jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
            content_crs: Annotated[str | None, Header()] = None) -> dict:
@@ -147,7 +156,8 @@ def create(request: Request, response: Response, who: Planner, layer: str, body:
 
 
 @router.put("/{layer}/items/{feature_id}", status_code=204, response_class=Response,
-            responses={**WRITES, **problems(412, 428)})
+            responses={204: {"description": "Replaced", "headers": {"ETag": header("Its new version")}},
+                       **WRITES, **problems(412, 428)})
 def replace(who: Planner, layer: str, feature_id: FeatureId, body: FeaturesBodyDep, conn: ConnDep,
             if_match: Annotated[str | None, Header()] = None,
             content_crs: Annotated[str | None, Header()] = None) -> Response:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.auth import Planner, Reader
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters
 from api.heavy import HeavyPlanner, heavy_job, pooled
-from api.models.common import COMMON, problems
+from api.models.common import COMMON, links, problems
 from api.models.features import FeatureIn, as_geojson
 from api.models.grids import (
     Check,
@@ -83,7 +83,9 @@ def list_layouts(who: Reader, slug: str, conn: ConnDep) -> list[dict]:
 
 
 @router.post("/jurisdictions/{slug}/layouts", status_code=201, summary="A new draft (a copy of a layout)",
-             response_model=Layout, responses=BODY)
+             response_model=Layout, responses={201: {"links": links({
+                 op: {"layout_id": "$response.body#/id"} for op in (
+                     "grids-get_draft", "grids-compare", "grids-publish", "grids-add_facility")})}, **BODY})
 def new_draft(who: Planner, slug: str, conn: ConnDep, body: NewDraft) -> dict:
     with transaction(conn) as cur:
         lid = layouts.create_draft(cur, slug, body.name, from_layout=body.from_layout)
@@ -161,7 +163,10 @@ def merge(who: Planner, layout_id: Id, grid_id: Id, other_id: Id, conn: ConnDep,
 
 
 @router.post("/layouts/{layout_id}/{layer}", status_code=201, summary="Add a courier zone or post station",
-             response_model=FacilityVersion, responses=BODY)
+             response_model=FacilityVersion, responses={201: {"links": links({
+                 op: {"layout_id": "$request.path.layout_id", "layer": "$request.path.layer",
+                      "fid": "$response.body#/id", "header.If-Match": "$response.body#/etag"}
+                 for op in ("grids-replace_facility", "grids-remove_facility")})}, **BODY})
 def add_facility(who: Planner, layout_id: Id, layer: str, conn: ConnDep, body: FeatureIn) -> dict:
     with transaction(conn) as cur:
         return drafting.add_facility(cur, layout_id, layer, as_geojson(body))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, Viewer
 from api.deps import ConnDep, SettingsDep
 from api.heavy import HeavyViewer, heavy_job, pooled
-from api.models.common import COMMON, problems
+from api.models.common import COMMON, header, problems
 from api.models.grids import GridNumbers
 from api.models.service import PageConfig
 from api.rendering import page
@@ -84,7 +84,8 @@ def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: Con
 
 @router.get("/grids/{code}/print.{fmt}", response_class=Response,
             summary="网格责任图 as PDF or PNG (headless Chromium)",
-            responses={200: {"description": "The print (fmt: pdf or png)", "content": {
+            responses={200: {"description": "The print (fmt: pdf or png)",
+                             "headers": {"Content-Disposition": header("inline, with a file name")}, "content": {
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
 def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep,

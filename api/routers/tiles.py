@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep
-from api.models.common import COMMON
+from api.models.common import COMMON, header
 from api.models.service import TileJSON
 from gis.db import transaction
 from gis.layers import get_layer
@@ -40,7 +40,9 @@ def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=MVTResponse, summary="One vector tile of a layer",
             responses={200: {"description": "The tile (empty where the layer has nothing)",
-                             "content": {MVT: {"schema": {"type": "string", "format": "binary"}}}}})
+                             "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+                             "headers": {"ETag": header("The layer's version"),
+                                         "Cache-Control": header("Kept long when v names the current version")}}})
 def vector_tile(request: Request, who: Viewer, layer: str, z: int, x: int, y: int, conn: ConnDep,
                 jurisdiction: Annotated[str | None, Query()] = None,
                 v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None) -> Response:
