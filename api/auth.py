@@ -10,6 +10,7 @@ a ``layout_id``, a feature (``layer`` + ``feature_id``), a grid ``code`` or ``gr
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -57,7 +58,9 @@ def authenticate(request: Request, conn: Connection) -> Principal:
 
 
 def _int(value: str, name: str) -> int:
-    if not value.lstrip("-").isdigit():
+    # ASCII digits only: str.isdigit() holds for '³' too, which int() refuses (a 500, found by
+    # schemathesis once paths had schemas)
+    if not re.fullmatch(r"-?[0-9]+", value):
         raise BadRequest(f"{name} must be an integer, not {value!r}")
     return int(value)
 

@@ -1,15 +1,24 @@
-"""Dependencies: the settings, a pooled connection per request, the request body."""
+"""Dependencies: the settings, a pooled connection per request, the request body.
+
+A JSON body is declared on a route as a Pydantic model (``api.models``), and the route's router
+uses :class:`JSONBodyRoute`: before FastAPI validates the body against the model, it is read
+within the size limit (413), refused in another media type than JSON or GeoJSON (415), parsed by
+orjson (400 when malformed) and refused when it holds the NUL character anywhere (422, naming
+where). A model's own refusals are 422 too (``api.errors``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 import orjson
 import psycopg2
-from fastapi import Depends, Request
+from fastapi import Body, Depends, Request, Response, params
+from fastapi.routing import APIRoute
 
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaTypeError
+from api.models.coverage import Candidates
+from api.models.features import GeoJSONIn
 from gis import limits
 from gis.db import Connection, first_line
 from gis.errors import DatabaseUnavailable, InvalidInput
@@ -100,13 +109,9 @@ async def raw_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def json_body(request: Request) -> Any:
-    """The request body parsed as JSON: refused above the size limit (413), sent as another media
-    type than JSON or GeoJSON (415), malformed (400), or holding the NUL character anywhere (422,
-    naming where: text in the database cannot hold it)."""
-    _over_limit(request)
-    _media_type(request, JSON_TYPES)
-    body = await raw_body(request)
+def parse_json(body: bytes) -> Any:
+    """A JSON body parsed: refused when malformed (400) or holding the NUL character anywhere
+    (422, naming where: text in the database cannot hold it)."""
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -116,6 +121,40 @@ async def json_body(request: Request) -> Any:
         raise InvalidInput("the body holds the NUL character (U+0000), which no text may contain",
                            [f"{where} cannot contain the NUL character (U+0000)" for where in bad[:50]])
     return value
+
+
+class JSONBodyRequest(Request):
+    """A request whose body is read within the size limit and parsed as JSON once, by orjson
+    (FastAPI reads the body through these two methods)."""
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            self._body = await raw_body(self)
+        return self._body
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = parse_json(await self.body())
+        return self._json
+
+
+class JSONBodyRoute(APIRoute):
+    """A route whose JSON body is checked (size, media type, syntax, NUL) before FastAPI
+    validates it against the route's model; routes without a JSON body are left as they are."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None or isinstance(self.body_field.field_info, params.Form):
+            return handler
+
+        async def checked(request: Request) -> Response:
+            request = JSONBodyRequest(request.scope, request.receive)
+            _over_limit(request)
+            _media_type(request, JSON_TYPES)
+            await request.json()
+            return await handler(request)
+
+        return checked
 
 
 async def gpx_body(request: Request) -> bytes:
@@ -136,25 +175,33 @@ def plain_parameters(request: Request) -> None:
                          [f"{where} cannot contain the NUL character (U+0000)" for where in bad])
 
 
-def feature_body(most: int, what: str):
-    """A dependency: the JSON body (see :func:`json_body`), refused when it is a FeatureCollection
-    of more than ``most`` features (``what`` names them in the message)."""
-
-    async def body(request: Request) -> Any:
-        value = await json_body(request)
-        features = value.get("features") if isinstance(value, dict) else None
-        if isinstance(features, list) and len(features) > most:
-            raise InvalidInput(f"{len(features)} {what} in one request, more than the limit of {most}")
-        return value
-
+def _at_most(body: Any, most: int, what: str) -> Any:
+    """``body``, refused (422) when it is a FeatureCollection of more than ``most`` features."""
+    features = getattr(body, "features", None)
+    if features is not None and len(features) > most:
+        raise InvalidInput(f"{len(features)} {what} in one request, more than the limit of {most}")
     return body
+
+
+def features_body(body: GeoJSONIn = Body(  # noqa: B008 (FastAPI's way)
+        description=f"A Feature, or a FeatureCollection of at most {limits.MAX_FEATURES_PER_REQUEST} (written all "
+                    f"or none); sent as application/json or application/geo+json",
+        discriminator="type")) -> GeoJSONIn:
+    """A dependency: a GeoJSON Feature or FeatureCollection as the body."""
+    return _at_most(body, limits.MAX_FEATURES_PER_REQUEST, "features")
+
+
+def candidates_body(body: Candidates = Body(  # noqa: B008 (FastAPI's way)
+        description=f"Candidate sites: points or polygons, at most {limits.MAX_CANDIDATE_SITES}",
+        discriminator="type")) -> Candidates:
+    """A dependency: candidate sites as a GeoJSON Feature or FeatureCollection."""
+    return _at_most(body, limits.MAX_CANDIDATE_SITES, "candidate sites")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
-BodyDep = Annotated[Any, Depends(json_body)]
 RawBodyDep = Annotated[bytes, Depends(raw_body)]
 GpxBodyDep = Annotated[bytes, Depends(gpx_body)]
-FeaturesBodyDep = Annotated[Any, Depends(feature_body(limits.MAX_FEATURES_PER_REQUEST, "features"))]
-CandidatesBodyDep = Annotated[Any, Depends(feature_body(limits.MAX_CANDIDATE_SITES, "candidate sites"))]
+FeaturesBodyDep = Annotated[GeoJSONIn, Depends(features_body)]
+CandidatesBodyDep = Annotated[Candidates, Depends(candidates_body)]
 PlainParameters = Depends(plain_parameters)

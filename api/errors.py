@@ -103,9 +103,31 @@ def problem(request: Request, status: int, detail: str, *, problems: list[str] |
                         media_type="application/problem+json")
 
 
-def _parameter_problem(error: dict, lang: str) -> str:
-    where = ".".join(str(p) for p in error["loc"])
-    return f"{where}: {validation_message(error['type'], error.get('ctx') or {}, error['msg'], lang)}"
+_UNKNOWN = object()
+
+
+def _where(loc: tuple, body: object) -> str:
+    """Where a validation error is, as a path into the request: ``query.limit``,
+    ``body.features[2].geometry.coordinates`` (as the NUL check names places). The member of a
+    union that pydantic names in its location (the ``type`` a GeoJSON object says it is, a type
+    such as ``Position2D`` or ``int``) is left out: it is no key of the body."""
+    out, node = str(loc[0]), body if loc[0] == "body" else _UNKNOWN
+    for key in loc[1:]:
+        if isinstance(key, int):
+            out += f"[{key}]"
+            node = node[key] if isinstance(node, list) and 0 <= key < len(node) else _UNKNOWN
+        elif (isinstance(node, dict) and key not in node and key == node.get("type")) or (
+                node is not _UNKNOWN and not isinstance(node, dict)):
+            continue  # a union's member (the type a GeoJSON object names, Position2D, int), not a key
+        else:
+            out += f".{key}"
+            node = node.get(key, _UNKNOWN) if isinstance(node, dict) else _UNKNOWN
+    return out
+
+
+def _parameter_problem(error: dict, body: object, lang: str) -> str:
+    message = validation_message(error["type"], error.get("ctx") or {}, error["msg"], lang)
+    return f"{_where(tuple(error['loc']), body)}: {message}"
 
 
 def install(app: FastAPI) -> None:
@@ -138,9 +160,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        lang = language(request)
-        return problem(request, 400, "invalid request parameters",
-                       problems=[_parameter_problem(e, lang) for e in exc.errors()])
+        # A malformed parameter is a bad request (400); a body the route's model refuses is
+        # invalid input (422), as the domain's own refusals of a body are.
+        lang, errors = language(request), exc.errors()
+        found = [_parameter_problem(e, exc.body, lang) for e in errors]
+        if all(e["loc"][:1] == ("body",) for e in errors):
+            return problem(request, 422, "invalid request body", problems=found)
+        return problem(request, 400, "invalid request parameters", problems=found)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from api import errors, security, webassets
+from api.models import common as contracts
 from api.routers import auth, collections, coverage, docs, grids, health, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
@@ -16,6 +18,12 @@ from gis.settings import Settings
 
 # Every router of the app, in the order they are matched (the access audit test reads them all).
 ROUTERS = (health, auth, docs, collections, pages, patrol, coverage, grids, tiles)
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's operationId: its router's tag and its name (``collections-create``), as clients
+    generated from /openapi.json name their methods and as the document's links name operations."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.pool.closeall()
 
+    # No redirect of a path with a trailing slash to the one without: /collections/grid/items/ is
+    # no feature, not the layer's items (a client following the redirect got another route's answer).
     app = FastAPI(title="gridmap", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  redirect_slashes=False, generate_unique_id_function=operation_id,
                   description="Community grid management (网格化管理): jurisdictions, grids, "
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings
@@ -41,4 +52,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     webassets.mount(app, settings)
+    contracts.install(app)
     return app

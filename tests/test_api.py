@@ -84,7 +84,7 @@ def polygon(coords):
 
 BAD = [
     ("malformed JSON", b'{"type": "Feature", ', 400, "malformed JSON"),
-    ("not GeoJSON", json.dumps({"type": "Banana"}).encode(), 422, "expected a GeoJSON"),
+    ("not GeoJSON", json.dumps({"type": "Banana"}).encode(), 422, "expected tags: 'Feature', 'FeatureCollection'"),
     ("wrong geometry type", json.dumps({**ZONE, "geometry": {
         "type": "Point", "coordinates": [116.479, 39.908]}}).encode(), 422,
      "wrong geometry type Point"),

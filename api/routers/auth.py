@@ -10,6 +10,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import COOKIE, SignedIn, token_of
 from api.deps import ConnDep, SettingsDep
+from api.models.auth import Me, Token
+from api.models.common import problems
 from api.rendering import page
 from gis import access
 from gis.db import transaction
@@ -35,7 +37,8 @@ def _me(who: access.Principal) -> dict:
             "may": sorted(access.GRANTS[who.role])}
 
 
-@router.post("/auth/token", summary="Sign in (OAuth2 password flow): a bearer token, also set as a cookie")
+@router.post("/auth/token", summary="Sign in (OAuth2 password flow): a bearer token, also set as a cookie",
+             response_model=Token, responses=problems(400, 401, 403, 405, 422, 429, 503))
 def token(request: Request, response: Response, conn: ConnDep, settings: SettingsDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict:
     limits = LoginLimits(settings.login_window_s, settings.login_max_failures_client,
@@ -49,7 +52,8 @@ def token(request: Request, response: Response, conn: ConnDep, settings: Setting
     return {"access_token": value, "token_type": "bearer", "expires_in": seconds, "user": _me(who)}
 
 
-@router.post("/auth/logout", status_code=204, summary="End this session's token and clear the cookie")
+@router.post("/auth/logout", status_code=204, summary="End this session's token and clear the cookie",
+             response_class=Response, responses=problems(401, 403, 503))
 def logout(request: Request, who: SignedIn, conn: ConnDep, settings: SettingsDep) -> Response:
     with transaction(conn) as cur:
         revoke_token(cur, token_of(request) or "")
@@ -58,11 +62,12 @@ def logout(request: Request, who: SignedIn, conn: ConnDep, settings: SettingsDep
     return response
 
 
-@router.get("/auth/me", summary="Who is signed in: role, jurisdiction, grid, what the role may do")
+@router.get("/auth/me", summary="Who is signed in: role, jurisdiction, grid, what the role may do",
+            response_model=Me, responses=problems(401, 503))
 def me(who: SignedIn) -> dict:
     return _me(who)
 
 
-@router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
+@router.get("/login", response_class=HTMLResponse, summary="The sign-in page", responses=problems(400))
 def login_page(next: str = "/") -> HTMLResponse:
     return page("login.html", next=local_path(next))

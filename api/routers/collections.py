@@ -8,7 +8,7 @@ feature carries an ``ETag`` (its version) and a replace or delete must send it b
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -16,8 +16,10 @@ from fastapi.responses import JSONResponse
 from pyproj import CRS
 
 from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
-from api.deps import ConnDep, FeaturesBodyDep, PlainParameters, SettingsDep
+from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import BadRequest
+from api.models.common import COMMON, GEOJSON, WRITES, header, links, problems
+from api.models.features import Collection, Collections, Created, Item, Items, as_geojson
 from gis import editing, etags
 from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
@@ -26,9 +28,22 @@ from gis.layers import LAYERS, Layer, get_layer
 from gis.limits import MAX_ID, MAX_OFFSET
 from gis.store import feature_page, get_feature
 
-router = APIRouter(prefix="/collections", tags=["collections"], dependencies=[PlainParameters])
-GEOJSON = "application/geo+json"
+router = APIRouter(prefix="/collections", tags=["collections"], dependencies=[PlainParameters],
+                   route_class=JSONBodyRoute, responses=COMMON)
+
+
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON encoded already (PostGIS built the features): sent as it is."""
+
+    media_type = GEOJSON
+
+    def render(self, content: Any) -> bytes:
+        return content.encode() if isinstance(content, str) else content
+
 FeatureId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# The first feature a create made (a link's parameters: schemathesis reads, replaces, deletes it).
+FIRST = {"layer": "$request.path.layer", "feature_id": "$response.body#/ids/0"}
+FIRST_TAGGED = {**FIRST, "header.If-Match": "$response.header.ETag"}
 
 
 def _collection(request: Request, layer: Layer) -> dict:
@@ -62,21 +77,21 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return w, s, e, n
 
 
-@router.get("")
+@router.get("", response_model=Collections)
 def list_collections(request: Request, who: SignedIn) -> dict:
     """The layers."""
     return {"collections": [_collection(request, layer) for layer in LAYERS.values()],
             "links": [{"rel": "self", "href": str(request.url)}]}
 
 
-@router.get("/{layer}")
+@router.get("/{layer}", response_model=Collection)
 def describe_collection(request: Request, who: SignedIn, layer: str) -> dict:
     """One layer."""
     return _collection(request, get_layer(layer))
 
 
-@router.get("/{layer}/items", name="items", response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}}})
+@router.get("/{layer}/items", name="items", response_class=GeoJSONResponse,
+            responses={200: {"model": Items, "description": "A GeoJSON FeatureCollection, paged"}})
 def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: SettingsDep,
           bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
           limit: Annotated[int | None, Query(ge=1)] = None,
@@ -107,48 +122,57 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
     # rest is encoded, the links' URLs included.
     body = orjson.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
                          "links": links, "features": orjson.Fragment(features)})
-    return Response(body, media_type=GEOJSON, headers=headers)
+    return GeoJSONResponse(body, headers=headers)
 
 
-@router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}}})
+@router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=GeoJSONResponse,
+            responses={200: {"model": Item, "description": "A GeoJSON Feature, with its ETag",
+                             "headers": {"ETag": header("Its version: what If-Match sends back to edit it")}}})
 def item(who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep) -> Response:
     """One feature, with its ETag."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
         feature, version = get_feature(cur, lay, feature_id)
-    return Response(feature, media_type=GEOJSON, headers={"ETag": etag(lay.name, feature_id, version)})
+    return GeoJSONResponse(feature, headers={"ETag": etag(lay.name, feature_id, version)})
 
 
-@router.post("/{layer}/items", status_code=201)
-def create(request: Request, who: Planner, layer: str, body: FeaturesBodyDep, conn: ConnDep,
+@router.post("/{layer}/items", status_code=201, response_model=Created,
+             responses={201: {"headers": {"Location": header("The (first) feature created"),
+                                          "ETag": header("Its version, when one feature was created", False)},
+                              "links": links({"collections-item_by_id": FIRST, "collections-replace": FIRST_TAGGED,
+                                              "collections-delete": FIRST_TAGGED})},
+                        **WRITES})
+def create(request: Request, response: Response, who: Planner, layer: str, body: FeaturesBodyDep, conn: ConnDep,
            jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
-           content_crs: Annotated[str | None, Header()] = None) -> Response:
+           content_crs: Annotated[str | None, Header()] = None) -> dict:
     """Create a Feature, or every Feature of a FeatureCollection (all or none)."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        ids = editing.create_features(cur, lay, jurisdiction, body,
+        ids = editing.create_features(cur, lay, jurisdiction, as_geojson(body),
                                       declared_crs=_declared_crs(content_crs))
-    headers = {"Location": str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))}
+    response.headers["Location"] = str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))
     if len(ids) == 1:
-        headers["ETag"] = etag(lay.name, ids[0], 1)
-    return JSONResponse({"ids": ids}, status_code=201, headers=headers)
+        response.headers["ETag"] = etag(lay.name, ids[0], 1)
+    return {"ids": ids}
 
 
-@router.put("/{layer}/items/{feature_id}")
+@router.put("/{layer}/items/{feature_id}", status_code=204, response_class=Response,
+            responses={204: {"description": "Replaced", "headers": {"ETag": header("Its new version")}},
+                       **WRITES, **problems(412, 428)})
 def replace(who: Planner, layer: str, feature_id: FeatureId, body: FeaturesBodyDep, conn: ConnDep,
             if_match: Annotated[str | None, Header()] = None,
             content_crs: Annotated[str | None, Header()] = None) -> Response:
     """Replace a feature; If-Match must carry its current ETag."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        version = editing.replace_feature(cur, lay, feature_id, body,
+        version = editing.replace_feature(cur, lay, feature_id, as_geojson(body),
                                           etags.version(if_match, lay.name, feature_id),
                                           declared_crs=_declared_crs(content_crs))
     return Response(status_code=204, headers={"ETag": etag(lay.name, feature_id, version)})
 
 
-@router.delete("/{layer}/items/{feature_id}", status_code=204)
+@router.delete("/{layer}/items/{feature_id}", status_code=204, response_class=Response,
+               responses=problems(409, 412, 428))
 def delete(who: Planner, layer: str, feature_id: FeatureId, conn: ConnDep,
            if_match: Annotated[str | None, Header()] = None) -> Response:
     """Delete a feature; If-Match must carry its current ETag."""

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Reader
-from api.deps import CandidatesBodyDep, ConnDep, FeaturesBodyDep, PlainParameters, SettingsDep
+from api.deps import CandidatesBodyDep, ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import language
 from api.heavy import HeavyReader, heavy_job, pooled
+from api.models.common import COMMON, GEOJSON, problems, returns
+from api.models.coverage import Comparison, Coverage, CoverageFeatures, Siting
+from api.models.features import as_geojson
 from api.webassets import folium_page
 from gis.coverage.analysis import analyse, parse_thresholds
 from gis.coverage.outputs import map_html, to_geojson
@@ -20,18 +23,24 @@ from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.limits import MAX_CAPACITY, MAX_ID
 
-router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"], dependencies=[PlainParameters])
+router = APIRouter(prefix="/coverage/{slug}", tags=["coverage"], dependencies=[PlainParameters],
+                   route_class=JSONBodyRoute, responses=COMMON)
+# A body of candidate sites or a proposed layout, and the siting routes (heavy jobs).
+BODY, HEAVY = problems(413, 415), problems(429)
 Facility = Literal["courier_zone", "post_station", "service_centre", "any"]
 Thresholds = Annotated[str | None, Query(description="metres, comma-separated (default 100,200,300)")]
 
 
-@router.get("", summary="Walking distance from every building to its nearest facility")
+@router.get("", summary="Walking distance from every building to its nearest facility",
+            response_model=Coverage, response_model_exclude_unset=True,
+            responses={200: {"content": {**returns(CoverageFeatures), "text/html": {}},
+                             "description": "JSON; GeoJSON with format=geojson; a map with format=html"}})
 def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, facility: Facility = "any",
              thresholds: Thresholds = None, paths: bool = False,
              draft: Annotated[int | None, Query(ge=1, le=MAX_ID,
                                                 description="a draft layout's facilities and grids")] = None,
              format: Literal["json", "geojson", "html"] = "json",
-             crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
+             crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response | dict:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
     with transaction(conn) as cur:
         cov = analyse(cur, slug, settings, facility, limits, draft)
@@ -39,26 +48,28 @@ def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, settings: 
             fc = to_geojson(cur, cov, settings.service_area_buffer_m)
             if crs == "gcj02":
                 fc = {**fc, "features": features_to_gcj02(fc["features"])}
-            return JSONResponse(fc, media_type="application/geo+json")
+            return JSONResponse(fc, media_type=GEOJSON)
         if format == "html":
             return folium_page(map_html(cur, cov, settings.service_area_buffer_m, language(request)))
         body = cov.to_json(paths)
         if draft is not None:  # a draft's figures come with what changes against the published
             body["draft"] = draft
             body["compared_with_published"] = compare_draft(cur, settings, cov)
-    return JSONResponse(body)
+    return body
 
 
-@router.post("/compare", summary="Compare a proposed layout of one kind of facility with the stored one")
+@router.post("/compare", summary="Compare a proposed layout of one kind of facility with the stored one",
+             response_model=Comparison, responses=BODY)
 def compare(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, body: FeaturesBodyDep,
             facility: Literal["courier_zone", "post_station", "service_centre"] = "courier_zone",
             thresholds: Thresholds = None) -> dict:
     limits = parse_thresholds(thresholds, settings.coverage_thresholds_m)
     with transaction(conn) as cur:
-        return compare_layout(cur, slug, settings, facility, body, limits)
+        return compare_layout(cur, slug, settings, facility, as_geojson(body), limits)
 
 
-@router.get("/suggest", summary="Where K new facilities cover the most households (exact MILP)")
+@router.get("/suggest", summary="Where K new facilities cover the most households (exact MILP)",
+            response_model=Siting, responses=HEAVY)
 def suggest_sites(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
                   facility: Facility = "courier_zone",
                   add: Annotated[int, Query(ge=1, le=100)] = 1,
@@ -72,7 +83,8 @@ def suggest_sites(request: Request, who: HeavyReader, slug: str, settings: Setti
         return solve_siting(inputs, settings, add=add, within=within, objective=objective, capacity=capacity)
 
 
-@router.post("/suggest", summary="Where K new facilities help most, among candidate sites given as GeoJSON")
+@router.post("/suggest", summary="Where K new facilities help most, among candidate sites given as GeoJSON",
+             response_model=Siting, responses={**BODY, **HEAVY})
 def suggest_given(request: Request, who: HeavyReader, slug: str, settings: SettingsDep, body: CandidatesBodyDep,
                   facility: Facility = "courier_zone", add: Annotated[int, Query(ge=1, le=100)] = 1,
                   within: Annotated[float, Query(gt=0, le=10_000)] = 100.0,
@@ -80,5 +92,5 @@ def suggest_given(request: Request, who: HeavyReader, slug: str, settings: Setti
                   capacity: Annotated[float | None, Query(gt=0, le=MAX_CAPACITY)] = None) -> dict:
     with heavy_job(request, who, "suggest"):
         with pooled(request) as conn, transaction(conn) as cur:
-            inputs = load_siting(cur, slug, settings, facility=facility, candidates=body)
+            inputs = load_siting(cur, slug, settings, facility=facility, candidates=as_geojson(body))
         return solve_siting(inputs, settings, add=add, within=within, objective=objective, capacity=capacity)

@@ -13,11 +13,11 @@ from api.rendering import page
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/docs")
+@router.get("/docs", response_class=HTMLResponse)
 def docs() -> HTMLResponse:
     return page("docs.html")
 
 
-@router.get("/docs/oauth2-redirect")
+@router.get("/docs/oauth2-redirect", response_class=HTMLResponse)
 def oauth2_redirect() -> HTMLResponse:
     return page("oauth2_redirect.html")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ConnDep
+from api.models.common import problems
+from api.models.service import Health
 from gis.db import transaction
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health, responses=problems(503))
 def health(conn: ConnDep) -> dict:
     """Check the database and its extensions."""
     with transaction(conn) as cur:

@@ -4,7 +4,7 @@ itself (npm packages installed at set-up, under /static/vendor), never from an o
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, Viewer
 from api.deps import ConnDep, SettingsDep
 from api.heavy import HeavyViewer, heavy_job, pooled
+from api.models.common import COMMON, header, problems
+from api.models.grids import GridNumbers
+from api.models.service import PageConfig
 from api.rendering import page
 from gis.db import Connection, transaction
 from gis.errors import NotFound
@@ -23,6 +26,11 @@ from gis.store import first_jurisdiction, grid_id_of, jurisdiction_id_of
 from gis.users import issue_token, revoke_token
 
 router = APIRouter(tags=["pages"])
+# A page asked for without signing in sends the browser to the login page; one the role may not
+# open is a page saying why (403, HTML); an unknown jurisdiction is problem+json (404).
+PAGE: dict[int | str, dict[str, Any]] = {303: {"description": "To the login page, and back after"},
+        403: {"description": "A page that says why, and where the user may go", "content": {"text/html": {}}},
+        **problems(400, 404, 405, 422, 503)}
 # How long the print browser's token lives (seconds): one print, drawn within the browser's timeout.
 PRINT_TOKEN_S = 90
 
@@ -37,31 +45,36 @@ def _home(who, jurisdiction: str | None, settings: Settings, conn: Connection) -
         return first_jurisdiction(cur)
 
 
-@router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图)")
+@router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图)",
+            responses=PAGE)
 def one_map(who: PageViewer, settings: SettingsDep, conn: ConnDep,
             jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None) -> HTMLResponse:
     return page("one_map.html", jurisdiction=_home(who, jurisdiction, settings, conn))
 
 
-@router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers")
+@router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers",
+            responses=PAGE)
 def grid_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep,
               jurisdiction: str | None = None) -> HTMLResponse:
     return page("grid.html", jurisdiction=_home(who, jurisdiction, settings, conn), code=code)
 
 
-@router.get("/planner", response_class=HTMLResponse, summary="Edit the grids of a draft on the map")
+@router.get("/planner", response_class=HTMLResponse, summary="Edit the grids of a draft on the map",
+            responses=PAGE)
 def planner_page(who: PagePlanner, settings: SettingsDep, conn: ConnDep,
                  jurisdiction: str | None = None) -> HTMLResponse:
     return page("planner.html", jurisdiction=_home(who, jurisdiction, settings, conn))
 
 
-@router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable")
+@router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable",
+            responses=PAGE)
 def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
                 workers: Annotated[str, Query(description="names, comma-separated")] = "社工1,社工2") -> HTMLResponse:
     return page("patrol.html", jurisdiction=_home(who, jurisdiction, settings, conn), workers=workers)
 
 
-@router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map")
+@router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map",
+            responses=PAGE)
 def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
                     size: Literal["A4", "A3"] = "A4",
                     orientation: Literal["portrait", "landscape"] = "portrait") -> HTMLResponse:
@@ -71,7 +84,10 @@ def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: Con
 
 @router.get("/grids/{code}/print.{fmt}", response_class=Response,
             summary="网格责任图 as PDF or PNG (headless Chromium)",
-            responses={200: {"content": {"application/pdf": {}, "image/png": {}}}})
+            responses={200: {"description": "The print (fmt: pdf or png)",
+                             "headers": {"Content-Disposition": header("inline, with a file name")}, "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
 def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep,
                jurisdiction: str | None = None, size: Literal["A4", "A3"] = "A4",
                orientation: Literal["portrait", "landscape"] = "portrait",
@@ -100,14 +116,16 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
     return Response(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/config", summary="What the pages need to know: basemaps on offer, time zone, walking speed")
+@router.get("/config", summary="What the pages need to know: basemaps on offer, time zone, walking speed",
+            response_model=PageConfig, responses=problems(401, 503))
 def config(who: SignedIn, settings: SettingsDep) -> dict:
     return {"basemaps": ["none", "osm", "gaode"] + (["tianditu"] if settings.tianditu_key else []),
             "tianditu_key": settings.tianditu_key, "tiles_above": settings.page_tiles_above,
             "time_zone": settings.time_zone.key, "walking_speed_kmh": settings.walking_speed_kmh}
 
 
-@router.get("/jurisdictions/{slug}/grids/{code}/summary", summary="A grid's numbers", tags=["grids"])
+@router.get("/jurisdictions/{slug}/grids/{code}/summary", summary="A grid's numbers", tags=["grids"],
+            response_model=GridNumbers, responses=COMMON)
 def grid_numbers(who: Viewer, slug: str, code: str, conn: ConnDep,
                  days: Annotated[int, Query(ge=1, le=3650)] = 7) -> dict:
     with transaction(conn) as cur:

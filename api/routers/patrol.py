@@ -6,21 +6,36 @@ and recording (workers, tracks, check-ins) a scheduler."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import Reader, Scheduler, Viewer
-from api.deps import BodyDep, ConnDep, GpxBodyDep, PlainParameters, SettingsDep
+from api.deps import GPX_TYPES, ConnDep, GpxBodyDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import language
 from api.heavy import HeavyReader, heavy_job, pooled
+from api.models.common import COMMON, GEOJSON, problems, returns
+from api.models.patrol import (
+    NewWorker,
+    PatrolCoverage,
+    Progress,
+    Recorded,
+    Registered,
+    RoutePlan,
+    Schedule,
+    Stewards,
+    Track,
+    VisitPlan,
+    Visits,
+    WalkFeatures,
+)
 from api.webassets import folium_page
 from gis.access import Forbidden
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
-from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
+from gis.limits import MAX_NAME_CHARS, MAX_WORKERS
 from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
 from gis.patrol.maps import patrol_coverage_page
@@ -31,8 +46,14 @@ from gis.patrol.schedule_store import plan_schedule
 from gis.patrol.stewards_store import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits
 
-router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"], dependencies=[PlainParameters])
+router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"], dependencies=[PlainParameters],
+                   route_class=JSONBodyRoute, responses=COMMON)
 GPX = "application/gpx+xml"
+BODY = problems(409, 413, 415)
+# A walk's answer in each format: JSON (the model), GeoJSON, GPX, a street list, a map.
+WALK_FORMATS: dict[int | str, dict[str, Any]] = {200: {
+    "description": "JSON; with format=: GeoJSON, GPX, a street list (txt) or a map (html)",
+    "content": {**returns(WalkFeatures), GPX: {}, "text/plain": {}, "text/html": {}}}}
 RouteFormat = Literal["json", "gpx", "geojson", "txt", "html"]
 StartQ = Annotated[str | None, Query(description="LON,LAT; default: the community office",
                                      pattern=r"^-?[0-9.]+,-?[0-9.]+$")]
@@ -42,7 +63,7 @@ def _dates(text: str | None, what: str) -> set[date]:
     return {parse_day(x.strip(), what) for x in (text or "").split(",") if x.strip()}
 
 
-def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -> Response:
+def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -> Response | dict:
     if fmt == "gpx":
         return Response(out.gpx(), media_type=GPX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.gpx"'})
@@ -50,20 +71,21 @@ def _render(body: dict, out: Outputs, fmt: str, name: str, crs: str = "CRS84") -
         fc = out.geojson()
         if crs == "gcj02":
             fc = {**fc, "features": features_to_gcj02(fc["features"])}
-        return JSONResponse(fc, media_type="application/geo+json")
+        return JSONResponse(fc, media_type=GEOJSON)
     if fmt == "txt":
         return PlainTextResponse(out.street_list())
     if fmt == "html":
         return folium_page(out.map_html())
-    return JSONResponse(body)
+    return body
 
 
-@router.get("/route", summary="The shortest patrol over every street, shared among workers")
+@router.get("/route", summary="The shortest patrol over every street, shared among workers",
+            response_model=RoutePlan, responses=WALK_FORMATS)
 def route(request: Request, who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep,
           grid: Annotated[str | None, Query(description="only this grid (code)")] = None,
           compound: Annotated[str | None, Query(description="only this compound (name)")] = None,
           workers: Annotated[int, Query(ge=1, le=MAX_WORKERS)] = 1, start: StartQ = None,
-          format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
+          format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response | dict:
     if who.grid_bound:  # a grid worker's route is their grid's
         if compound:
             raise Forbidden(f"{who.username} plans routes of grid {who.grid_code}, not of a compound")
@@ -74,12 +96,13 @@ def route(request: Request, who: Viewer, slug: str, conn: ConnDep, settings: Set
     return _render(plan.to_json(), route_outputs(plan, language(request)), format, f"{slug}-patrol", crs)
 
 
-@router.get("/visits", summary="The shortest walk through a set of buildings")
+@router.get("/visits", summary="The shortest walk through a set of buildings",
+            response_model=VisitPlan, responses={**WALK_FORMATS, **problems(429)})
 def visits(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
            buildings: Annotated[str | None, Query(description="building ids: 1,2,3")] = None,
            kind: Annotated[str | None, Query(description="building kinds: office,mall")] = None,
            grid: str | None = None, start: StartQ = None,
-           format: Literal["json", "gpx", "geojson", "html"] = "json") -> Response:
+           format: Literal["json", "gpx", "geojson", "html"] = "json") -> Response | dict:
     with heavy_job(request, who, "visits"):
         with pooled(request) as conn, transaction(conn) as cur:  # the inputs, then no connection held
             inputs = load_visits(cur, slug, building_ids=parse_ids(buildings),
@@ -89,14 +112,16 @@ def visits(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
         return _render(plan.to_json(), visit_outputs(plan, language(request)), format, f"{slug}-visits")
 
 
-@router.get("/schedule", summary="Daily patrols and building visits for the workers")
+@router.get("/schedule", summary="Daily patrols and building visits for the workers", response_model=Schedule,
+            responses={200: {"description": "JSON; with format=: CSV or iCalendar",
+                             "content": {"text/csv": {}, "text/calendar": {}}}})
 def schedule(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
              from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
              days: Annotated[int, Query(ge=1, le=731)],
              workers: Annotated[str, Query(description="names, comma-separated")],
              capacity: Annotated[int | None, Query(ge=1, le=1000)] = None,
              holidays: str | None = None, workdays: str | None = None,
-             format: Literal["json", "csv", "ics"] = "json") -> Response:
+             format: Literal["json", "csv", "ics"] = "json") -> Response | dict:
     names = [w.strip() for w in workers.split(",") if w.strip()]
     cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
     with transaction(conn) as cur:
@@ -105,10 +130,13 @@ def schedule(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
         return Response(sched.to_csv(plan), media_type="text/csv; charset=utf-8")
     if format == "ics":
         return Response(sched.to_ical(plan, slug), media_type="text/calendar")
-    return JSONResponse({"jurisdiction": slug, "workers": names, "days": sched.to_json(plan)})
+    return {"jurisdiction": slug, "workers": names, "days": sched.to_json(plan)}
 
 
-@router.post("/tracks", status_code=201, summary="Upload a GPX track a worker walked on a day")
+@router.post("/tracks", status_code=201, summary="Upload a GPX track a worker walked on a day",
+             response_model=Track, responses=BODY,
+             openapi_extra={"requestBody": {"required": True, "description": "The GPX file", "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}} for t in GPX_TYPES}}})
 def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
                  worker: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)],
                  day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
@@ -118,23 +146,26 @@ def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
         return record_track(cur, slug, worker, day, body)
 
 
-@router.post("/checkins", status_code=201, summary="Record building visits (all or none)")
-def checkins(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
+@router.post("/checkins", status_code=201, summary="Record building visits (all or none)", response_model=Recorded,
+             responses=BODY)
+def checkins(who: Scheduler, slug: str, conn: ConnDep, body: Annotated[Visits, Body()]) -> dict:
     with transaction(conn) as cur:
-        return {"ids": record_visits(cur, slug, body)}
+        return {"ids": record_visits(cur, slug, [v.model_dump() for v in body])}
 
 
-@router.get("/coverage", summary="Share of the streets walked in the last days; stale streets")
+@router.get("/coverage", summary="Share of the streets walked in the last days; stale streets",
+            response_model=PatrolCoverage,
+            responses={200: {"description": "JSON; a map with format=html", "content": {"text/html": {}}}})
 def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
-             as_of: str | None = None, format: Literal["json", "html"] = "json") -> Response:
+             as_of: str | None = None, format: Literal["json", "html"] = "json") -> Response | dict:
     with transaction(conn) as cur:
         report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
     if format == "html":
         return folium_page(patrol_coverage_page(report, language(request)))
-    return JSONResponse(report)
+    return report
 
 
-@router.get("/progress", summary="Building visits done against planned this year")
+@router.get("/progress", summary="Building visits done against planned this year", response_model=Progress)
 def progress(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, as_of: str | None = None,
              holidays: str | None = None, workdays: str | None = None) -> dict:
     cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
@@ -143,25 +174,14 @@ def progress(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, as_of
                               parse_day(as_of, "as_of") if as_of else None)
 
 
-@router.get("/stewards", summary="Lane stewards assigned to grids by proximity (1:5:10)")
+@router.get("/stewards", summary="Lane stewards assigned to grids by proximity (1:5:10)", response_model=Stewards)
 def stewards(who: Reader, slug: str, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return assign_stewards(cur, slug)
 
 
-@router.post("/workers", status_code=201, summary="Register a worker or lane steward")
-def workers(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
-    if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object: {name, role, home: [lon, lat], grid}")
-    name, role, grid = body.get("name") or "", body.get("role") or "", body.get("grid")
-    if not isinstance(name, str) or not isinstance(role, str) or not isinstance(grid, str | None):
-        raise InvalidInput("name, role and grid are text")
-    check_text(name, "'name'")
-    home = body.get("home")
-    if home is not None and not (isinstance(home, list) and len(home) == 2
-                                 and all(isinstance(x, int | float) for x in home)):
-        raise InvalidInput("home is [lon, lat] in degrees")
+@router.post("/workers", status_code=201, summary="Register a worker or lane steward", response_model=Registered,
+             responses=BODY)
+def workers(who: Scheduler, slug: str, conn: ConnDep, body: NewWorker) -> dict:
     with transaction(conn) as cur:
-        wid = add_worker(cur, slug, name, role, parse_lonlat(f"{home[0]},{home[1]}") if home else None,
-                         grid)
-    return {"id": wid}
+        return {"id": add_worker(cur, slug, body.name, body.role, body.home, body.grid)}

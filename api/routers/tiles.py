@@ -9,15 +9,23 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep
+from api.models.common import COMMON, header
+from api.models.service import TileJSON
 from gis.db import transaction
 from gis.layers import get_layer
 from gis.tiles import MAX_ZOOM, layer_version, tile
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
+router = APIRouter(prefix="/tiles", tags=["tiles"], responses=COMMON)
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-@router.get("/{layer}.json", summary="TileJSON: the tile URL with the layer's current version")
+class MVTResponse(Response):
+    """A Mapbox vector tile (protobuf)."""
+
+    media_type = MVT
+
+
+@router.get("/{layer}.json", summary="TileJSON: the tile URL with the layer's current version", response_model=TileJSON)
 def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
              jurisdiction: Annotated[str | None, Query()] = None) -> dict:
     lay = get_layer(layer)
@@ -30,8 +38,11 @@ def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
             "vector_layers": [{"id": lay.name, "fields": {f.name: f.kind for f in lay.fields}}]}
 
 
-@router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses={200: {"content": {MVT: {}}}},
-            summary="One vector tile of a layer")
+@router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=MVTResponse, summary="One vector tile of a layer",
+            responses={200: {"description": "The tile (empty where the layer has nothing)",
+                             "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+                             "headers": {"ETag": header("The layer's version"),
+                                         "Cache-Control": header("Kept long when v names the current version")}}})
 def vector_tile(request: Request, who: Viewer, layer: str, z: int, x: int, y: int, conn: ConnDep,
                 jurisdiction: Annotated[str | None, Query()] = None,
                 v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None) -> Response:
@@ -43,5 +54,5 @@ def vector_tile(request: Request, who: Viewer, layer: str, z: int, x: int, y: in
     # A URL with the current version may be kept a long time; any other must be asked again. Never
     # in a shared cache: what a tile holds depends on who asks (a grid worker sees one grid).
     cache = "private, max-age=31536000, immutable" if v == version else "private, no-cache"
-    return Response(data, media_type=MVT, headers={"ETag": f'"{lay.name}-{version}"', "Cache-Control": cache,
+    return MVTResponse(data, headers={"ETag": f'"{lay.name}-{version}"', "Cache-Control": cache,
                                                      "Vary": "Authorization, Cookie"})

@@ -44,11 +44,12 @@ def _expect(grids: dict[int, tuple[str, int]], grid_id: int, version: int | None
     return code
 
 
-def _metric_geometry(obj, state: State, what: str):
-    geom = obj.get("geometry", obj) if isinstance(obj, dict) else None
+def _metric_geometry(geometry: dict, state: State, what: str):
+    """A GeoJSON geometry (its form checked at the edge), valid and in longitude/latitude, in the
+    jurisdiction's metric CRS."""
     try:
-        g = shape(geom)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError, shapely.errors.ShapelyError):
+        g = shape(geometry)
+    except (ValueError, shapely.errors.ShapelyError):  # positions of two and three numbers mixed
         raise InvalidInput(f"send a GeoJSON {what} (a Feature or a geometry)") from None
     if g.is_empty or not g.is_valid:
         raise InvalidInput(f"the {what} is empty or invalid: {shapely.is_valid_reason(g)}")
@@ -93,34 +94,31 @@ def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, 
             "problems": [{"kind": p.kind, "grid": p.grid, "message": p.message} for p in after.problems]}
 
 
-def reshape_grid(cur: Cursor, layout_id: int, grid_id: int, body, version: int | None) -> dict:
-    """Move a boundary: the grid's new polygon; neighbours give or take the difference."""
+def reshape_grid(cur: Cursor, layout_id: int, grid_id: int, geometry: dict, version: int | None) -> dict:
+    """Move a boundary: the grid's new polygon (GeoJSON); neighbours give or take the difference."""
     ids = _lock(cur, layout_id)
     code = _expect(ids, grid_id, version)
     state = load_state(cur, layout_id=layout_id)
     return _apply(cur, layout_id, state, ids,
-                  edits.move_boundary(state.grids, code, _metric_geometry(body, state, "polygon")))
+                  edits.move_boundary(state.grids, code, _metric_geometry(geometry, state, "polygon")))
 
 
-def move_buildings(cur: Cursor, layout_id: int, grid_id: int, body, version: int | None) -> dict:
-    """Give buildings (``{"buildings": [ids]}``) to a grid, with the ground around them."""
+def move_buildings(cur: Cursor, layout_id: int, grid_id: int, moving: list[int], version: int | None) -> dict:
+    """Give buildings (their ids) to a grid, with the ground around them."""
     ids = _lock(cur, layout_id)
     code = _expect(ids, grid_id, version)
-    moving = body.get("buildings") if isinstance(body, dict) else None
-    if not isinstance(moving, list) or not moving or not all(isinstance(b, int) for b in moving):
-        raise InvalidInput('send {"buildings": [building ids]}')
     state = load_state(cur, layout_id=layout_id)
     return _apply(cur, layout_id, state, ids, edits.move_buildings(state.grids, code, state.buildings, moving))
 
 
-def split_grid(cur: Cursor, layout_id: int, grid_id: int, body, version: int | None) -> dict:
-    """Cut a grid in two along a line; the smaller part becomes a new grid with the next code."""
+def split_grid(cur: Cursor, layout_id: int, grid_id: int, line: dict, version: int | None) -> dict:
+    """Cut a grid in two along a line (GeoJSON); the smaller part becomes a new grid with the next code."""
     ids = _lock(cur, layout_id)
     code = _expect(ids, grid_id, version)
     state = load_state(cur, layout_id=layout_id)
-    line = _metric_geometry(body, state, "line")
     new_code = edits.next_code(state.grids, state.jurisdiction.admin_code or code[:12])
-    return _apply(cur, layout_id, state, ids, edits.split(state.grids, code, line, new_code))
+    return _apply(cur, layout_id, state, ids,
+                  edits.split(state.grids, code, _metric_geometry(line, state, "line"), new_code))
 
 
 def merge_grids(cur: Cursor, layout_id: int, keep_id: int, absorb_id: int, versions: dict[int, int]) -> dict:

@@ -96,8 +96,9 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
 
 
 def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
-    """Check-ins at buildings: all are kept, or none when any is wrong (each problem named)."""
-    if not isinstance(visits, list) or not visits:
+    """Check-ins at buildings (``building_id``, ``worker``, ``day``, ``kind``, ``note``; their types
+    checked at the edge): all are kept, or none when any is wrong (each problem named)."""
+    if not visits:
         raise InvalidInput("give a list of visits: {building_id, worker, day, kind}")
     if len(visits) > limits.MAX_FEATURES_PER_REQUEST:
         raise InvalidInput(f"{len(visits)} visits in one request, more than the limit of "
@@ -107,31 +108,24 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
     known = {r[0] for r in cur.fetchall()}
     problems, rows = [], []
     for i, v in enumerate(visits):
-        if not isinstance(v, dict):
-            problems.append(f"visit {i}: not an object")
-            continue
         try:
             day = recorded_day(v.get("day"), f"visit {i}: day")
         except InvalidInput as exc:
             problems.append(str(exc))
             continue
-        building = v.get("building_id")
-        if isinstance(building, bool) or not isinstance(building, int) or building not in known:
+        building, worker, note = v.get("building_id"), v.get("worker") or "", v.get("note")
+        if building not in known:
             problems.append(f"visit {i}: {slug} has no building {str(building)[:40]!r}")
         if v.get("kind") not in ("small", "big"):
             problems.append(f"visit {i}: kind must be small or big, got {str(v.get('kind'))[:40]!r}")
-        worker, note = v.get("worker"), v.get("note")
-        if not isinstance(worker, str) or not worker.strip():
+        if not worker.strip():
             problems.append(f"visit {i}: name the worker")
-        if not isinstance(note, str | None):
-            problems.append(f"visit {i}: the note is text")
         for value, what, field in ((worker, "'worker'", "name"), (note, "'note'", "note")):
             try:
-                limits.check_text(value if isinstance(value, str) else None, what, field)
+                limits.check_text(value, what, field)
             except InvalidInput as exc:
                 problems.append(f"visit {i}: {exc.message}")
-        rows.append((jur.id, v.get("building_id"), (worker or "").strip() if isinstance(worker, str) else "",
-                     day, v.get("kind"), v.get("note")))
+        rows.append((jur.id, building, worker.strip(), day, v.get("kind"), note))
     if problems:
         raise InvalidInput(f"{len(problems)} of the visits cannot be recorded; none was", problems)
     execute_values(cur, "INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind, note) "
