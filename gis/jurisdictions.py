@@ -7,11 +7,11 @@ from typing import Any
 
 import shapely
 from psycopg2.extensions import cursor as Cursor
-from shapely.geometry import MultiPolygon, Point
+from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import utm_srid
-from gis.errors import Conflict, InvalidInput, NotFound
+from gis.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from gis.store import Jurisdiction, find_jurisdiction
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]{1,62}$")
@@ -33,6 +33,14 @@ def check_boundary(boundary: BaseGeometry) -> MultiPolygon:
     if problems:
         raise InvalidInput("the jurisdiction boundary cannot be used", problems)
     return boundary if boundary.geom_type == "MultiPolygon" else MultiPolygon([boundary])
+
+
+def boundary_from_geojson(obj: dict[str, Any]) -> BaseGeometry:
+    """A boundary given as a GeoJSON geometry; refused clearly when it is none."""
+    try:
+        return shape(obj)
+    except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise InvalidInput(f"the boundary is not a valid GeoJSON polygon: {str(exc)[:120]}") from None
 
 
 def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometry, *,
@@ -66,11 +74,19 @@ def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometr
 
 def update_jurisdiction(cur: Cursor, slug: str, *, name: str | None = None, admin_code: str | None = None,
                         office: tuple[float, float] | None = None, boundary: BaseGeometry | None = None,
-                        households: int | None = None, population: int | None = None) -> Jurisdiction:
+                        households: int | None = None, population: int | None = None,
+                        version: int | None = None) -> Jurisdiction:
     """Change what is given of a jurisdiction (recorded in the history, like every change). A new
     boundary must still hold every feature of the jurisdiction (the database's rule); a new
-    office must lie inside it. Grids already numbered keep their codes."""
+    office must lie inside it. Grids already numbered keep their codes. With ``version`` (an
+    If-Match), a jurisdiction changed since is refused as stale."""
     j = find_jurisdiction(cur, slug)
+    if version is not None:
+        cur.execute("SELECT version FROM jurisdiction WHERE id = %s FOR UPDATE", (j.id,))
+        current = cur.fetchone()[0]
+        if current != version:
+            raise StaleVersion(f"jurisdiction {slug} was changed by someone else (version {current}, "
+                               f"you sent {version})", current)
     if admin_code is not None and not re.fullmatch(r"[0-9]{12}", admin_code):
         raise InvalidInput(f"admin code {admin_code!r} must be 12 digits")
     if name is not None and not name.strip():
@@ -100,6 +116,19 @@ def delete_jurisdiction(cur: Cursor, slug: str) -> None:
     cur.execute("DELETE FROM jurisdiction WHERE slug = %s RETURNING id", (slug,))
     if cur.fetchone() is None:
         raise NotFound(f"unknown jurisdiction {slug!r}")
+
+
+def jurisdiction_record(cur: Cursor, slug: str) -> dict[str, Any]:
+    """A jurisdiction as the API shows it: names, code, office, counts, version."""
+    cur.execute("""SELECT id, slug, name, admin_code, households, population, ST_X(office), ST_Y(office),
+                          version, ST_AsGeoJSON(geom, 7)::json
+                   FROM jurisdiction WHERE slug = %s""", (slug,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"unknown jurisdiction {slug!r}")
+    jid, s, name, code, households, population, lon, lat, version, geom = row
+    return {"id": jid, "slug": s, "name": name, "admin_code": code, "households": households, "population": population,
+            "office": None if lon is None else [lon, lat], "version": version, "boundary": geom}
 
 
 def list_jurisdictions(cur: Cursor) -> list[dict]:

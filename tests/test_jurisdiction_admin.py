@@ -80,3 +80,29 @@ def test_a_package_in_a_projected_crs_imports_with_no_flag_and_one_without_crs_w
     same = scalar(conn, """SELECT ST_HausdorffDistance(x.geom, y.geom) FROM jurisdiction x, jurisdiction y
                            WHERE x.slug = %s AND y.slug = %s""", a, b)
     assert same < 1e-7
+
+
+def test_the_api_creates_reads_and_changes_a_jurisdiction(client, conn):
+    slug = f"api-{uuid.uuid4().hex[:8]}"
+    ring = [[116.47, 39.90], [116.48, 39.90], [116.48, 39.91], [116.47, 39.91], [116.47, 39.90]]
+    body = {"slug": slug, "name": "接口社区", "boundary": {"type": "Polygon", "coordinates": [ring]}}
+    r = client.post("/jurisdictions", json=body)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["name"] == "接口社区" and made["office"] is None and made["version"] == 1
+    assert r.headers["etag"] == f'"jurisdiction-{made["id"]}-1"'
+    assert client.post("/jurisdictions", json=body).status_code == 409  # the slug is taken
+    change = {"admin_code": "110105011444", "office": [116.475, 39.905]}
+    assert client.patch(f"/jurisdictions/{slug}", json=change).status_code == 428  # say which version
+    r = client.patch(f"/jurisdictions/{slug}", json=change, headers={"If-Match": r.headers["etag"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["admin_code"] == "110105011444" and r.json()["office"] == [116.475, 39.905]
+    old = {"If-Match": f'"jurisdiction-{made["id"]}-1"'}
+    stale = client.patch(f"/jurisdictions/{slug}", json={"name": "x"}, headers=old)
+    assert stale.status_code == 412
+    bad = client.patch(f"/jurisdictions/{slug}", json={"office": [117.0, 40.0]},
+                       headers={"If-Match": r.headers["etag"]})
+    assert bad.status_code == 422 and "outside the boundary" in bad.json()["detail"]
+    assert client.get(f"/jurisdictions/{slug}").json()["version"] == 2
+    assert scalar(conn, "SELECT count(*) FROM history WHERE table_name = 'jurisdiction' AND feature_id = %s",
+                  made["id"]) == 2  # created, changed once

@@ -1,0 +1,56 @@
+"""``/jurisdictions``: create a jurisdiction from its boundary, read it, change its name, code,
+office or boundary (administrators; every change in the history)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from api.auth import Administrator, Viewer
+from api.deps import ConnDep, JSONBodyRoute, PlainParameters
+from api.models.common import COMMON, WRITES, header, problems
+from api.models.features import as_geojson
+from api.models.jurisdictions import Jurisdiction, JurisdictionChange, NewJurisdiction
+from gis import etags
+from gis.db import transaction
+from gis.jurisdictions import boundary_from_geojson, create_jurisdiction, jurisdiction_record, update_jurisdiction
+
+router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions"], dependencies=[PlainParameters],
+                   route_class=JSONBodyRoute, responses=COMMON)
+ETAG = {"ETag": header("Its version, for If-Match")}
+
+
+def _answer(response: Response, record: dict) -> dict:
+    response.headers["ETag"] = etags.etag("jurisdiction", record["id"], record["version"])
+    return record
+
+
+@router.post("", status_code=201, response_model=Jurisdiction, summary="Create a jurisdiction from its boundary",
+             responses={201: {"description": "Created", "headers": ETAG}, **WRITES})
+def create(who: Administrator, body: NewJurisdiction, conn: ConnDep, response: Response) -> dict:
+    with transaction(conn, who.username) as cur:
+        create_jurisdiction(cur, body.slug, body.name, boundary_from_geojson(as_geojson(body.boundary)),
+                            admin_code=body.admin_code,
+                            office=(body.office[0], body.office[1]) if body.office else None)
+        return _answer(response, jurisdiction_record(cur, body.slug))
+
+
+@router.get("/{slug}", response_model=Jurisdiction, summary="A jurisdiction",
+            responses={200: {"description": "The jurisdiction", "headers": ETAG}})
+def read(who: Viewer, slug: str, conn: ConnDep, response: Response) -> dict:
+    with transaction(conn) as cur:
+        return _answer(response, jurisdiction_record(cur, slug))
+
+
+@router.patch("/{slug}", response_model=Jurisdiction, summary="Change a jurisdiction's name, code, office or boundary",
+              responses={200: {"description": "Changed", "headers": ETAG}, **WRITES, **problems(412, 428)})
+def change(who: Administrator, slug: str, body: JurisdictionChange, conn: ConnDep, response: Response,
+           if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> dict:
+    with transaction(conn, who.username) as cur:
+        stored = jurisdiction_record(cur, slug)
+        update_jurisdiction(cur, slug, name=body.name, admin_code=body.admin_code,
+                            office=(body.office[0], body.office[1]) if body.office else None,
+                            boundary=boundary_from_geojson(as_geojson(body.boundary)) if body.boundary else None,
+                            version=etags.version(if_match, "jurisdiction", stored["id"]))
+        return _answer(response, jurisdiction_record(cur, slug))
