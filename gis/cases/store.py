@@ -193,7 +193,8 @@ def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | 
     """The cases of ``slug``, newest first, filtered by state, grid (code), category (code or
     name) and whether they are overdue (open past their due time)."""
     j = find_jurisdiction(cur, slug)
-    where, params = ["c.jurisdiction_id = %s"], [j.id]
+    where: list[str] = ["c.jurisdiction_id = %s"]
+    params: list[Any] = [j.id]
     if state is not None:
         if state not in STATES:
             raise InvalidInput(f"unknown case state {state!r}; states are: {', '.join(STATES)}")

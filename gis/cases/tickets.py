@@ -161,6 +161,7 @@ def columns_of(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, str],
 def parse_time(value: Any, tz: tzinfo) -> datetime:
     """A received time: a datetime (from a workbook) or text such as ``2025-03-01 09:05``,
     ``2025/3/1 9:05`` or ``2025年3月1日 9时5分``, in ``tz`` unless it says its own offset."""
+    moment: datetime | None
     if isinstance(value, datetime):
         moment = value
     else:
@@ -181,8 +182,8 @@ def parse_time(value: Any, tz: tzinfo) -> datetime:
                     break
                 except ValueError:
                     continue
-        if moment is None:
-            raise ValueError(str(value))
+    if moment is None:
+        raise ValueError(str(value))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
