@@ -50,7 +50,9 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     cur.execute("SELECT name, min(id) FROM building WHERE jurisdiction_id = %s AND name IS NOT NULL GROUP BY name",
                 (j.id,))
     buildings = dict(cur.fetchall())
-    rows, all_steps, problems = [], [], []
+    rows: list[tuple[Any, ...]] = []
+    all_steps: list[list[dict[str, Any]]] = []
+    problems: list[str] = []
     for n, f in enumerate(features, start=1):
         p = f.get("properties") or {}
         if p.get("category") not in categories:
