@@ -300,3 +300,20 @@ def test_the_command_line_moves_a_case_and_refuses_clearly(cli, slug):
     listed = json.loads(cli("cases", "list", slug, "--state", "dispatched", "--grid", "110105015001004",
                             "--json").stdout)
     assert made["id"] in [c["id"] for c in listed]
+
+
+def test_the_dataset_holds_a_year_of_cases_where_the_seeds_put_them(conn):
+    with db.transaction(conn) as cur:
+        cur.execute("""SELECT k.code, g.code, count(*)
+                         FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id
+                         JOIN case_category k ON k.id = c.category_id LEFT JOIN grid g ON g.id = c.grid_id
+                        WHERE j.slug = 'huamao' GROUP BY 1, 2""")
+        counts = {(k, g): n for k, g, n in cur.fetchall()}
+        cur.execute("""SELECT count(*) FILTER (WHERE e.to_state = 'closed'), count(DISTINCT e.case_id)
+                         FROM case_event e JOIN jurisdiction j ON j.id = e.jurisdiction_id WHERE j.slug = 'huamao'""")
+        closed, with_steps = cur.fetchone()
+    assert sum(counts.values()) == with_steps == 420 and closed > 350
+    ebike = {g: n for (k, g), n in counts.items() if k == "ebike_charging"}
+    assert set(ebike) <= {"110105015001001", "110105015001002", "110105015001003"}  # the old compounds
+    courier = {g: n for (k, g), n in counts.items() if k == "courier_parking"}
+    assert courier["110105015001004"] > 0.8 * sum(courier.values())  # the CBD: zones and towers
