@@ -358,7 +358,8 @@ END $$;
 -- Events are the record: never changed, gone only with their case.
 CREATE FUNCTION gridmap_case_event_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' OR EXISTS (SELECT 1 FROM case_record WHERE id = OLD.case_id) THEN
+    IF TG_OP = 'UPDATE' OR (EXISTS (SELECT 1 FROM case_record WHERE id = OLD.case_id)
+                            AND EXISTS (SELECT 1 FROM jurisdiction WHERE id = OLD.jurisdiction_id)) THEN
         RAISE EXCEPTION 'the steps of a case are a record and cannot be changed or deleted'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'case_event_kept', TABLE = 'case_event';
     END IF;
