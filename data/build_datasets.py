@@ -319,10 +319,177 @@ def features(c: Community) -> dict[str, list[dict]]:
     return out
 
 
+# -- cases (事件 / 工单): a year of them in Huamao -----------------------------------------------
+# Where the seeds say problems were (seed 000): couriers' parking and sorting disorder (三难一乱) by
+# the courier zones and the office towers, e-bikes charged inside the old compounds' buildings
+# (电厂小区, 柴家湾小区, 住四小区), the sewers of 电厂小区's north gate road, parking in 住四小区
+# (自管: parking). Each case carries its steps (who, when, to which state), which `gridmap load`
+# replays through the database's workflow.
+CASE_YEAR = 2025
+CASES_PER_YEAR = 420
+# category: share of cases, sources (weights), where (a function of the random generator)
+CATEGORY_MIX = [
+    ("courier_parking", 0.24), ("ebike_charging", 0.20), ("garbage", 0.12), ("parking", 0.12),
+    ("drainage", 0.06), ("noise", 0.06), ("road_lighting", 0.05), ("neighbour_dispute", 0.05),
+    ("illegal_construction", 0.03), ("other", 0.07),
+]
+CASE_TEXT = {
+    "courier_parking": ["快递三轮车占道分拣", "外卖电动车堵住写字楼入口", "快递车辆在人行道乱停",
+                        "快递小哥就地分拣堵塞通道"],
+    "ebike_charging": ["楼道内给电动车充电", "电动车推进楼内充电", "飞线充电：从窗口拉线给电动车充电",
+                       "楼梯间停放电动车并充电"],
+    "garbage": ["垃圾桶满溢未清运", "楼前堆放装修垃圾", "垃圾分类投放点异味"],
+    "parking": ["小区门口乱停车阻挡视线", "车辆占用消防通道", "僵尸车长期占用车位"],
+    "drainage": ["下水道堵塞返水", "雨水井盖缺失", "污水管道外溢"],
+    "noise": ["夜间施工噪音扰民", "商户外放音响噪音", "楼上装修噪音"],
+    "road_lighting": ["路灯不亮", "人行道地砖破损", "道路坑洼积水"],
+    "neighbour_dispute": ["邻里因漏水产生纠纷", "楼道堆物引发邻里矛盾"],
+    "illegal_construction": ["楼顶私搭乱建", "底商违规扩建"],
+    "other": ["楼道小广告", "宠物扰民", "健身器材损坏"],
+}
+DEPARTMENT_ZH = {"urban_management": "城管执法队", "fire_safety": "消防安全", "sanitation": "环卫所",
+                 "traffic": "交通与停车管理", "municipal": "市政市容", "drainage": "排水集团",
+                 "mediation": "人民调解委员会", "community": "社区居委会", "police": "派出所"}
+CATEGORY_DEPARTMENT = {"courier_parking": "urban_management", "ebike_charging": "fire_safety",
+                       "garbage": "sanitation", "parking": "traffic", "drainage": "drainage", "noise": "police",
+                       "road_lighting": "municipal", "neighbour_dispute": "mediation",
+                       "illegal_construction": "urban_management", "other": "community"}
+# Hours to close, by urgency (the seeded catalogue, gis/sql/011_cases.sql).
+CLOSE_HOURS = {"courier_parking": (4, 24, 72), "ebike_charging": (2, 12, 48), "garbage": (4, 24, 72),
+               "parking": (4, 48, 120), "drainage": (4, 24, 72), "noise": (4, 24, 72),
+               "road_lighting": (8, 72, 168), "neighbour_dispute": (24, 72, 168),
+               "illegal_construction": (24, 168, 360), "other": (24, 72, 168)}
+OLD_COMPOUNDS = ("电厂小区", "柴家湾小区", "住四小区")
+STATION = "社区工作站"  # who accepts, verifies and closes
+
+
+def _case_place(rng, category, c: Community, streets):
+    """Where a case of ``category`` happens: (x, y) in the local frame and the building, if any."""
+    residential = [b for b in c.buildings if b.kind == "residential"]
+    old = [b for b in residential if b.name.startswith(OLD_COMPOUNDS)]
+    towers = [b for b in c.buildings if b.kind in ("office", "mall")]
+
+    def inside(b):
+        x0, y0, x1, y1 = b.rect
+        return (float(rng.uniform(x0 + 2, x1 - 2)), float(rng.uniform(y0 + 2, y1 - 2))), b.name
+
+    def near(x, y, spread):
+        return (float(np.clip(x + rng.normal(0, spread), 5, c.size[0] - 5)),
+                float(np.clip(y + rng.normal(0, spread), 5, c.size[1] - 5))), None
+
+    if category == "courier_parking":
+        if rng.random() < 0.55:
+            z = c.courier_zones[rng.integers(len(c.courier_zones))]["rect"]
+            return near((z[0] + z[2]) / 2, (z[1] + z[3]) / 2, 12)
+        door = entrance(box(*towers[rng.integers(len(towers))].rect), streets)
+        return near(door.x, door.y, 8)
+    if category == "ebike_charging":
+        return inside(old[rng.integers(len(old))])
+    if category == "drainage" and rng.random() < 0.6:
+        return near(140, 585, 25)  # 电厂北门路: the sewers of seed 000
+    if category == "parking":
+        zhusi = [b for b in residential if b.name.startswith("住四小区")]
+        return inside(zhusi[rng.integers(len(zhusi))]) if rng.random() < 0.5 else near(700, 450, 40)
+    if category in ("garbage", "neighbour_dispute", "illegal_construction", "noise", "other"):
+        pool = old if category != "noise" else [*old, *towers]
+        return inside(pool[rng.integers(len(pool))])
+    a, b, _ = c.edges[rng.integers(len(c.edges))]
+    (x0, y0), (x1, y1) = c.nodes[a], c.nodes[b]
+    s = float(rng.uniform(0.1, 0.9))
+    return near(x0 + s * (x1 - x0), y0 + s * (y1 - y0), 3)
+
+
+def _grid_leader(c: Community, xy) -> str:
+    for _, leader, (x0, y0, x1, y1) in c.grids:
+        if x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1:
+            return leader
+    return c.grids[-1][1]
+
+
+def case_features(c: Community) -> list[dict]:
+    """A year of cases in ``c`` with their steps, deterministic (a fixed seed)."""
+    from datetime import datetime, timedelta, timezone
+
+    tz = timezone(timedelta(hours=8))
+    rng = np.random.default_rng(17)
+    f = Frame(c.origin_lonlat, c.utm_epsg)
+    streets = unary_union([LineString([c.nodes[a], c.nodes[b]]) for a, b, _ in c.edges])
+    codes = [k for k, _ in CATEGORY_MIX]
+    weights = np.array([w for _, w in CATEGORY_MIX])
+    end = datetime(CASE_YEAR + 1, 1, 1, tzinfo=tz)
+    out = []
+    tickets = 0
+    days = np.sort(rng.integers(0, 365, CASES_PER_YEAR))
+    for i, day in enumerate(days, start=1):
+        category = codes[rng.choice(len(codes), p=weights / weights.sum())]
+        (x, y), building = _case_place(rng, category, c, streets)
+        source = rng.choice(["patrol", "hotline", "resident", "inspection"], p=[0.45, 0.4, 0.1, 0.05])
+        urgency = rng.choice(["red", "yellow", "blue"], p=[0.1, 0.3, 0.6])
+        if category == "ebike_charging" and urgency == "blue":
+            urgency = "yellow"  # a fire risk: never ordinary
+        reported = (datetime(CASE_YEAR, 1, 1, tzinfo=tz) + timedelta(days=int(day), hours=float(rng.uniform(7, 22))))
+        reported = reported.replace(second=0, microsecond=0)
+        reporter = {"patrol": _grid_leader(c, (x, y)), "hotline": "12345", "resident": "居民",
+                    "inspection": "街道检查组"}[str(source)]
+        steps = [{"at": reported, "to": "reported", "actor": reporter}]
+        t = reported + timedelta(hours=float(rng.gamma(1.5, 0.8 if urgency == "red" else 1.2)))
+        if source in ("hotline", "resident") and rng.random() < 0.05:
+            steps.append({"at": t, "to": "rejected", "actor": STATION, "note": "不属于社区职责范围，已告知诉求人"})
+        else:
+            steps.append({"at": t, "to": "accepted", "actor": STATION})
+            department = CATEGORY_DEPARTMENT[category]
+            to_department = category in ("illegal_construction", "drainage") or (
+                category in ("courier_parking", "noise", "parking") and rng.random() < 0.3)
+            dispatch = {"at": t, "to": "dispatched", "actor": STATION}
+            if to_department:
+                dispatch["department"] = department
+                handler = DEPARTMENT_ZH[department]
+            else:
+                dispatch["assignee"] = handler = _grid_leader(c, (x, y))
+            steps.append(dispatch)
+            limit = CLOSE_HOURS[category][["red", "yellow", "blue"].index(str(urgency))]
+            late = rng.random() < 0.12
+            t = t + timedelta(hours=float(rng.uniform(0.2, 0.8) * limit * (1.6 if late else 1)))
+            if rng.random() < 0.03:
+                review = (t + timedelta(days=60)).date().isoformat()
+                steps.append({"at": t, "to": "parked", "actor": STATION, "note": "需产权单位协调资金，挂账跟进",
+                              "review_on": review})
+            else:
+                steps.append({"at": t, "to": "handled", "actor": handler, "note": "已现场处置"})
+                t = t + timedelta(hours=float(rng.uniform(0.5, 12)))
+                if rng.random() < 0.05:  # verification fails: sent back, handled again
+                    steps.append({"at": t, "to": "verified", "actor": STATION})
+                    steps.append({**dispatch, "at": t, "note": "核查未通过，退回重新处置"})
+                    t = t + timedelta(hours=float(rng.uniform(2, 24)))
+                    steps.append({"at": t, "to": "handled", "actor": handler, "note": "已重新处置"})
+                    t = t + timedelta(hours=float(rng.uniform(0.5, 6)))
+                steps.append({"at": t, "to": "verified", "actor": STATION})
+                steps.append({"at": t + timedelta(minutes=30), "to": "closed", "actor": STATION})
+        steps = [s for s in steps if s["at"] < end]
+        props: dict = {"source": str(source), "category": category, "urgency": str(urgency),
+                       "description": CASE_TEXT[category][rng.integers(len(CASE_TEXT[category]))],
+                       "reporter": reporter, "building": building}
+        if source == "hotline":
+            tickets += 1
+            props["ticket_no"] = f"{reported:%Y%m%d}{tickets:04d}"
+            if steps[-1]["to"] in ("closed", "rejected"):
+                answer = rng.random()
+                props["satisfaction"] = ("satisfied" if answer < 0.8 else "basically" if answer < 0.92
+                                         else "dissatisfied")
+                props["solved"] = bool(rng.random() < (0.9 if answer < 0.92 else 0.3))
+        props["steps"] = [{**s, "at": s["at"].replace(microsecond=0).isoformat()} for s in steps]
+        point = f.lonlat(Point(x, y))
+        out.append({"type": "Feature", "id": i, "geometry": mapping(point), "properties": props})
+    return out
+
+
 def write(c: Community) -> None:
     folder = HERE / c.slug
     folder.mkdir(exist_ok=True)
-    for layer, feats in features(c).items():
+    layers = features(c)
+    if c.slug == "huamao":
+        layers["case_record"] = case_features(c)
+    for layer, feats in layers.items():
         body = ",\n".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in feats)
         (folder / f"{layer}.geojson").write_text(
             '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")

@@ -71,6 +71,31 @@ MESSAGES: dict[str, str] = {
     "app_user_username_key": "a user of this name exists already",
     "api_token_kind_check": "a token is a session, a key or a print token",
     "api_token_token_hash_key": "this token exists already",
+    # cases (011_cases.sql)
+    "department_code_check": ("a department's code is 1 to 40 lower-case letters, digits or _, starting with a letter"),
+    "department_name_zh_check": "a department needs a Chinese name",
+    "department_name_en_check": "a department needs an English name",
+    "department_code_key": "a department with this code exists already in this jurisdiction",
+    "department_jurisdiction_key": "a department belongs to one jurisdiction",
+    "case_category_code_check": ("a case category's code is 1 to 40 lower-case letters, digits or _, "
+                                 "starting with a letter"),
+    "case_category_name_zh_check": "a case category needs a Chinese name",
+    "case_category_name_en_check": "a case category needs an English name",
+    "case_category_response_hours_check": "a case category's response time must be at least 1 hour",
+    "case_category_hours_check": ("a case category's time limits must be at least 1 hour, red no longer than "
+                                  "yellow, yellow no longer than blue"),
+    "case_category_code_key": "a case category with this code exists already in this jurisdiction",
+    "case_category_jurisdiction_key": "a case category belongs to one jurisdiction",
+    "case_record_client_id_key": "a case with this client_id exists already",
+    "case_record_description_check": "a case needs a description of the problem",
+    "case_record_place_check": "a case needs a place (a point or a building); only a hotline ticket may wait for one",
+    "case_record_satisfaction_check": "satisfaction is satisfied, basically or dissatisfied",
+    "case_record_source_check": "a case's source is patrol, hotline, resident or inspection",
+    "case_record_state_check": ("a case's state is reported, accepted, rejected, dispatched, handled, verified, "
+                                "closed or parked"),
+    "case_record_ticket_check": "a hotline case has a ticket number, and only a hotline case has one",
+    "case_record_ticket_key": "a case with this ticket number exists already in this jurisdiction",
+    "case_record_urgency_check": "a case's urgency is red, yellow or blue",
 }
 
 

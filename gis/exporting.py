@@ -49,4 +49,7 @@ def export_geojson(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
         (out / f"{layer.name}.geojson").write_text(
             '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
         counts[layer.name] = matched
+    from gis.cases.package import export_cases  # cases and their steps, which gridmap load replays
+
+    counts["case_record"] = export_cases(cur, j, out)
     return counts

@@ -340,7 +340,7 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     office = None
     if props.get("office_lon") is not None and props.get("office_lat") is not None:
         office = (float(props["office_lon"]), float(props["office_lat"]))
-    unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node"})
+    unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node", "case_record"})
     report = ImportReport(target)
     if unknown:
         report.notes.append(f"layers ignored: {', '.join(unknown)}")
@@ -370,5 +370,11 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
                                if old is not None}
         report.counts[name] = len(ids)
         progress(f"{name}: {len(ids)} checked")
-    analyze_written(cur, sources, jurisdiction=True)
+    if "case_record" in present and path.is_dir():  # cases, with their steps (gis.cases.package)
+        from gis.cases.package import import_cases
+
+        report.counts["case_record"] = import_cases(cur, j, path)
+        progress(f"case_record: {report.counts['case_record']} replayed")
+    analyze_written(cur, [*sources, *(["case_record", "case_event"] if "case_record" in report.counts else [])],
+                    jurisdiction=True)
     return report

@@ -60,8 +60,8 @@ MAX_DISTANCE_M = 10_000
 MAX_THRESHOLDS = 10
 
 NUL = "\x00"
-# Text properties holding notes rather than names.
-NOTE_FIELDS = frozenset({"note", "governance"})
+# Text properties holding notes rather than names (a case's description, handling and reason too).
+NOTE_FIELDS = frozenset({"note", "governance", "description", "handling", "reason"})
 
 
 def max_chars(field: str) -> int:

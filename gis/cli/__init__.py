@@ -1,5 +1,5 @@
 """The ``gridmap`` command line: database, datasets, imports, exports, stats, grids, patrols,
-coverage, users and the server.
+coverage, users, cases and the server.
 
 One module per command group; :mod:`gis.cli.session` is the only place a command connects to
 the database. Heavy libraries (geopandas, pyrosm, folium, scipy, networkx) are imported inside
@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from gis.cli import coverage, data, database, grids, jurisdictions, patrol, serve, users, workers
+from gis.cli import cases, coverage, data, database, grids, jurisdictions, patrol, serve, users, workers
 from gis.cli.options import err
 from gis.errors import GridmapError
 
@@ -30,6 +30,7 @@ app.add_typer(workers.worker_app, name="worker")
 app.add_typer(coverage.coverage_app, name="coverage")
 app.add_typer(grids.grids_app, name="grids")
 app.add_typer(users.users_app, name="users")
+app.add_typer(cases.cases_app, name="cases")
 
 
 def main() -> None:

@@ -1,0 +1,136 @@
+"""Cases in a package (``case_record.geojson`` beside the layers): read with their steps and
+replayed through the database's workflow, so that a loaded dataset holds what the workflow would
+have let happen, and written back the same way.
+
+A feature is a case's place (a Point, or none for an unplaced ticket) with ``source``,
+``category`` (code), ``urgency``, ``description``, optional ``ticket_no``, ``address``,
+``reporter``, ``building`` (by name), ``client_id``, ``satisfaction``, ``solved``, and
+``steps``: ``[{"at", "to", "actor", "note"?, "assignee"?, "department"?, "review_on"?}, …]``, the
+first being ``reported``. Steps are replayed in bulk: one UPDATE per step number and actor (the
+actor is the transaction's ``gridmap.actor``, as for any edit), each checked by the trigger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import shapely
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+from shapely.geometry import shape
+
+from gis.errors import InvalidInput
+from gis.filesio import read_geojson
+from gis.store import Jurisdiction
+
+FILE = "case_record.geojson"
+
+
+def _steps(props: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    steps = props.get("steps")
+    if isinstance(steps, str):
+        steps = json.loads(steps)
+    if not isinstance(steps, list) or not steps or steps[0].get("to") != "reported":
+        raise InvalidInput(f"case {n} of {FILE}: its steps must begin with reported")
+    return steps
+
+
+def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
+    """The cases of a package folder into jurisdiction ``j``, their steps replayed; how many."""
+    features = read_geojson(folder / FILE).get("features") or []
+    if not features:
+        return 0
+    cur.execute("SELECT code, id FROM case_category WHERE jurisdiction_id = %s", (j.id,))
+    categories = dict(cur.fetchall())
+    cur.execute("SELECT code, id FROM department WHERE jurisdiction_id = %s", (j.id,))
+    departments = dict(cur.fetchall())
+    cur.execute("SELECT name, min(id) FROM building WHERE jurisdiction_id = %s AND name IS NOT NULL GROUP BY name",
+                (j.id,))
+    buildings = dict(cur.fetchall())
+    rows: list[tuple[Any, ...]] = []
+    all_steps: list[list[dict[str, Any]]] = []
+    problems: list[str] = []
+    for n, f in enumerate(features, start=1):
+        p = f.get("properties") or {}
+        if p.get("category") not in categories:
+            problems.append(f"case {n} of {FILE}: unknown category {p.get('category')!r}")
+            continue
+        steps = _steps(p, n)
+        geom = f.get("geometry")
+        answered = p.get("satisfaction") is not None or p.get("solved") is not None
+        rows.append((j.id, p.get("client_id"), p.get("source"), p.get("ticket_no"), categories[p["category"]],
+                     p.get("urgency") or "blue", p.get("description"), p.get("address"), p.get("reporter"),
+                     buildings.get(p.get("building")), steps[0]["at"], p.get("satisfaction"), p.get("solved"),
+                     steps[-1]["at"] if answered else None, shapely.to_wkb(shape(geom)) if geom else None))
+        all_steps.append(steps[1:])
+    if problems:
+        raise InvalidInput(f"{FILE} cannot be loaded", problems)
+    cur.execute("SELECT coalesce(current_setting('gridmap.actor', true), '')")
+    actor_before = cur.fetchone()[0]
+    for (reporter, chunk) in _by_actor([(r[8] or "", r) for r in rows]):
+        cur.execute("SELECT set_config('gridmap.actor', %s, true)", (reporter,))
+        ids = execute_values(cur, "INSERT INTO case_record (jurisdiction_id, client_id, source, ticket_no, category_id,"
+                             " urgency, description, address, reporter, building_id, reported_at, satisfaction, solved,"
+                             " feedback_at, geom) VALUES %s RETURNING id",
+                             [r for _, r in chunk],
+                             template="(%s, %s::uuid, %s, %s, %s, %s, %s, %s, %s, %s, %s::timestamptz, %s, %s,"
+                                      " %s::timestamptz, ST_GeomFromWKB(%s, 4326))", fetch=True)
+        for (k, _), (case_id,) in zip(chunk, ids, strict=True):
+            rows[k] = (*rows[k], case_id)
+    depth = max((len(s) for s in all_steps), default=0)
+    for k in range(depth):
+        groups: dict[tuple[str, bool], list[tuple[Any, ...]]] = defaultdict(list)
+        for row, steps in zip(rows, all_steps, strict=True):
+            if k < len(steps):
+                s = steps[k]
+                dispatch = s["to"] == "dispatched"
+                groups[(s.get("actor") or "", dispatch)].append(
+                    (row[-1], s["to"], s.get("note"), s["at"], s.get("assignee"),
+                     departments.get(s.get("department")) if s.get("department") else None, s.get("review_on")))
+        for (who, dispatch), values in sorted(groups.items()):
+            cur.execute("SELECT set_config('gridmap.actor', %s, true)", (who,))
+            sets = "state = v.state, note = v.note, event_at = v.at, review_on = v.review_on" + (
+                ", assignee = v.assignee, department_id = v.department_id" if dispatch else "")
+            execute_values(cur, f"UPDATE case_record c SET {sets} FROM (VALUES %s) AS v (id, state, note, at,"
+                                " assignee, department_id, review_on) WHERE c.id = v.id", values,
+                           template="(%s, %s, %s, %s::timestamptz, %s, %s::integer, %s::date)")
+    cur.execute("SELECT set_config('gridmap.actor', %s, true)", (actor_before,))
+    return len(rows)
+
+
+def _by_actor(items: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, list[tuple[int, tuple[Any, ...]]]]]:
+    groups: dict[str, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
+    for k, (who, row) in enumerate(items):
+        groups[who].append((k, row))
+    return sorted(groups.items())
+
+
+def export_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
+    """The cases of ``j`` as ``case_record.geojson`` in a package folder, their steps with them."""
+    cur.execute("""SELECT c.id, ST_AsGeoJSON(c.geom, 7), c.source, c.ticket_no, k.code, c.urgency, c.description,
+                          c.address, c.reporter, b.name, c.client_id, c.satisfaction, c.solved,
+                          (SELECT json_agg(json_build_object('at', e.at, 'to', e.to_state, 'actor', e.actor,
+                                  'note', e.note, 'assignee', e.assignee, 'department', d.code,
+                                  'review_on', CASE WHEN e.to_state = 'parked' THEN c.review_on END)
+                                  ORDER BY e.at, e.id)
+                             FROM case_event e LEFT JOIN department d ON d.id = e.department_id
+                            WHERE e.case_id = c.id)
+                     FROM case_record c JOIN case_category k ON k.id = c.category_id
+                     LEFT JOIN building b ON b.id = c.building_id
+                    WHERE c.jurisdiction_id = %s ORDER BY c.id""", (j.id,))
+    lines = []
+    for (cid, geom, source, ticket, category, urgency, text, address, reporter, building, client, sat, solved,
+         steps) in cur.fetchall():
+        props = {"source": source, "ticket_no": ticket, "category": category, "urgency": urgency,
+                 "description": text, "address": address, "reporter": reporter, "building": building,
+                 "client_id": None if client is None else str(client), "satisfaction": sat, "solved": solved,
+                 "steps": [{k: v for k, v in s.items() if v is not None} for s in steps]}
+        feature = {"type": "Feature", "id": cid, "geometry": json.loads(geom) if geom else None,
+                   "properties": {k: v for k, v in props.items() if v is not None}}
+        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+    (folder / FILE).write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
+                               encoding="utf-8")
+    return len(lines)

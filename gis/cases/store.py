@@ -1,0 +1,317 @@
+"""Cases in PostGIS: report one, move it along the workflow, read one or a list, record the
+resident's feedback. The database side of :mod:`gis.cases.workflow`.
+
+Every function takes the caller's cursor (the edge owns the transaction). A step names the
+version it moves (the case's ETag, ``"case_record-ID-VERSION"``): a stale one is refused as a
+stale edit of a feature is (:class:`~gis.errors.StaleVersion`, 412 at the API). The rules are
+checked here first, for a clear message, and again by the database's trigger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+from shapely.geometry import Point
+
+from gis import limits
+from gis.cases.workflow import NOTE_NEEDED, SATISFACTION, SOURCES, STATES, URGENCIES, check_step, next_states
+from gis.errors import InvalidInput, NotFound, StaleVersion
+from gis.etags import etag
+from gis.store import Jurisdiction, find_jurisdiction
+
+TABLE = "case_record"
+
+
+@dataclass(frozen=True)
+class Category:
+    """A case category of a jurisdiction."""
+
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    department_id: int | None
+    response_hours: int
+    red_hours: int
+    yellow_hours: int
+    blue_hours: int
+
+
+def categories(cur: Cursor, jurisdiction_id: int) -> dict[str, Category]:
+    """A jurisdiction's case categories by code."""
+    cur.execute("SELECT id, code, name_zh, name_en, department_id, response_hours, red_hours, yellow_hours, "
+                "blue_hours FROM case_category WHERE jurisdiction_id = %s ORDER BY id", (jurisdiction_id,))
+    return {r[1]: Category(*r) for r in cur.fetchall()}
+
+
+def category_of(cats: dict[str, Category], code: str) -> Category:
+    """The category ``code`` (or its Chinese or English name); refused naming the known ones."""
+    for c in cats.values():
+        if code in (c.code, c.name_zh, c.name_en):
+            return c
+    raise InvalidInput(f"unknown case category {code!r}; categories are: "
+                       + ", ".join(f"{c.code} ({c.name_zh})" for c in cats.values()))
+
+
+def department_id_of(cur: Cursor, jurisdiction_id: int, code: str) -> int:
+    """The id of department ``code`` (or its name); refused naming the known ones."""
+    cur.execute("SELECT id, code, name_zh, name_en FROM department WHERE jurisdiction_id = %s ORDER BY id",
+                (jurisdiction_id,))
+    rows = cur.fetchall()
+    for i, c, zh, en in rows:
+        if code in (c, zh, en):
+            return int(i)
+    raise InvalidInput(f"unknown department {code!r}; departments are: "
+                       + ", ".join(f"{c} ({zh})" for _, c, zh, _ in rows))
+
+
+def _check_texts(**texts: str | None) -> None:
+    for name, value in texts.items():
+        field = "note" if name in ("description", "note") else "name"
+        limits.check_text(value, f"the {name}", field)
+
+
+def _building_id(cur: Cursor, j: Jurisdiction, building: int | str) -> int:
+    if isinstance(building, int) or str(building).isdigit():
+        cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND id = %s", (j.id, int(building)))
+    else:
+        cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND (name = %s OR address = %s) "
+                    "ORDER BY id", (j.id, building, building))
+    rows = cur.fetchall()
+    if len(rows) != 1:
+        raise InvalidInput(f"{j.slug} has {'no' if not rows else 'several'} building {building!r}")
+    return int(rows[0][0])
+
+
+def add_case(cur: Cursor, slug: str, *, category: str, description: str, source: str = "patrol",
+             urgency: str = "blue", at: tuple[float, float] | None = None, building: int | str | None = None,
+             ticket_no: str | None = None, address: str | None = None, reporter: str | None = None,
+             reported_at: datetime | None = None, client_id: str | uuid.UUID | None = None) -> dict[str, Any]:
+    """Report a case in jurisdiction ``slug``: at a point (lon, lat), or at a building (its id or
+    name), or, for a 12345 ticket only, nowhere yet. ``reported_at``: when it was reported (a
+    ticket's received time; default now). A ``client_id`` already recorded returns the case it
+    made (``"created": false``) and writes nothing: a phone's replayed sync."""
+    j = find_jurisdiction(cur, slug)
+    problems = []
+    if source not in SOURCES:
+        problems.append(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+    if urgency not in URGENCIES:
+        problems.append(f"urgency must be one of {', '.join(URGENCIES)}, got {urgency!r}")
+    if source == "hotline" and not ticket_no:
+        problems.append("a hotline case needs its ticket number (工单编号)")
+    if source != "hotline" and ticket_no:
+        problems.append("only a hotline case has a ticket number")
+    if not description or not description.strip():
+        problems.append("a case needs a description of the problem")
+    if at is None and building is None and source != "hotline":
+        problems.append("give where the case is: a point (LON,LAT) or a building")
+    if at is not None and not j.envelope.covers(Point(at)):
+        problems.append(f"the case's place {at[0]:.6f},{at[1]:.6f} lies outside {j.name}")
+    if problems:
+        raise InvalidInput("the case cannot be reported", problems)
+    _check_texts(description=description, address=address, reporter=reporter, ticket_no=ticket_no)
+    if client_id is not None:
+        try:
+            client_id = uuid.UUID(str(client_id))
+        except ValueError:
+            raise InvalidInput(f"client_id must be a UUID, got {str(client_id)[:60]!r}") from None
+        cur.execute("SELECT id, jurisdiction_id FROM case_record WHERE client_id = %s", (str(client_id),))
+        row = cur.fetchone()
+        if row is not None:
+            if row[1] != j.id:
+                raise InvalidInput(f"client_id {client_id} names a case of another jurisdiction")
+            return {**get_case(cur, row[0]), "created": False}
+    cat = category_of(categories(cur, j.id), category)
+    building_id = _building_id(cur, j, building) if building is not None else None
+    cur.execute(
+        "INSERT INTO case_record (jurisdiction_id, client_id, source, ticket_no, category_id, urgency, description,"
+        " address, reporter, building_id, reported_at, geom) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        " coalesce(%s, now()), CASE WHEN %s::float8 IS NULL THEN NULL"
+        " ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END) RETURNING id",
+        (j.id, None if client_id is None else str(client_id), source, ticket_no, cat.id, urgency,
+         description.strip(), address, reporter, building_id, reported_at,
+         at[0] if at else None, at[0] if at else None, at[1] if at else None))
+    return {**get_case(cur, cur.fetchone()[0]), "created": True}
+
+
+_CASE = """SELECT c.id, j.slug, c.version, c.state, c.parked_from, c.source, c.ticket_no, k.code, k.name_zh,
+                  c.urgency, c.description, c.address, c.reporter, c.building_id, b.name, g.code, g.name,
+                  c.assignee, d.code, d.name_zh, c.handled_by, c.handling, c.reason, c.review_on,
+                  c.reported_at, c.due_at, c.state_since, c.accepted_at, c.rejected_at, c.dispatched_at,
+                  c.handled_at, c.verified_at, c.closed_at, c.parked_at, c.satisfaction, c.solved,
+                  c.feedback_at, c.client_id, ST_X(c.geom), ST_Y(c.geom), c.jurisdiction_id,
+                  c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now()
+             FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id
+             JOIN case_category k ON k.id = c.category_id
+             LEFT JOIN building b ON b.id = c.building_id LEFT JOIN grid g ON g.id = c.grid_id
+             LEFT JOIN department d ON d.id = c.department_id"""
+_CASE_KEYS = ("id", "jurisdiction", "version", "state", "parked_from", "source", "ticket_no", "category",
+              "category_zh", "urgency", "description", "address", "reporter", "building_id", "building",
+              "grid", "grid_name", "assignee", "department", "department_zh", "handled_by", "handling",
+              "reason", "review_on", "reported_at", "due_at", "state_since", "accepted_at", "rejected_at",
+              "dispatched_at", "handled_at", "verified_at", "closed_at", "parked_at", "satisfaction",
+              "solved", "feedback_at", "client_id", "lon", "lat", "jurisdiction_id", "overdue")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _case_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    out = {k: _plain(v) for k, v in zip(_CASE_KEYS, row, strict=True)}
+    out["etag"] = etag(TABLE, out["id"], out["version"])
+    out["next"] = list(next_states(out["state"], out["parked_from"]))
+    return out
+
+
+def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any]:
+    """A case with its ETag, the steps allowed next and (``events``) every step it took."""
+    cur.execute(_CASE + " WHERE c.id = %s", (case_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no case with id {case_id}")
+    out = _case_dict(row)
+    if events:
+        cur.execute("SELECT e.at, e.actor, e.from_state, e.to_state, e.note, e.assignee, d.code"
+                    " FROM case_event e LEFT JOIN department d ON d.id = e.department_id"
+                    " WHERE e.case_id = %s ORDER BY e.at, e.id", (case_id,))
+        out["events"] = [{"at": _plain(a), "actor": who, "from": f, "to": t, "note": n, "assignee": s,
+                          "department": d} for a, who, f, t, n, s, d in cur.fetchall()]
+    return out
+
+
+def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | None = None,
+               category: str | None = None, overdue: bool = False, limit: int = 1000) -> list[dict[str, Any]]:
+    """The cases of ``slug``, newest first, filtered by state, grid (code), category (code or
+    name) and whether they are overdue (open past their due time)."""
+    j = find_jurisdiction(cur, slug)
+    where: list[str] = ["c.jurisdiction_id = %s"]
+    params: list[Any] = [j.id]
+    if state is not None:
+        if state not in STATES:
+            raise InvalidInput(f"unknown case state {state!r}; states are: {', '.join(STATES)}")
+        where.append("c.state = %s")
+        params.append(state)
+    if grid is not None:
+        where.append("g.code = %s")
+        params.append(grid)
+    if category is not None:
+        where.append("k.id = %s")
+        params.append(category_of(categories(cur, j.id), category).id)
+    if overdue:
+        where.append("c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now()")
+    cur.execute(_CASE + " WHERE " + " AND ".join(where) + " ORDER BY c.reported_at DESC, c.id DESC LIMIT %s",
+                (*params, limit))
+    return [_case_dict(r) for r in cur.fetchall()]
+
+
+def auto_dispatch(cur: Cursor, case_id: int) -> tuple[str | None, int | None, str]:
+    """Who a case goes to when nobody is named: the staff of its grid (a registered grid worker or
+    social worker of the grid, else a worker account of the grid, else the grid's leader), else
+    its category's department. Returns (assignee, department id, why)."""
+    cur.execute("SELECT c.jurisdiction_id, c.grid_id, g.code, g.leader, k.department_id, k.code"
+                " FROM case_record c JOIN case_category k ON k.id = c.category_id"
+                " LEFT JOIN grid g ON g.id = c.grid_id WHERE c.id = %s", (case_id,))
+    jid, grid_id, code, leader, department_id, category = cur.fetchone()
+    if grid_id is not None:
+        cur.execute("SELECT name FROM worker WHERE jurisdiction_id = %s AND grid_id = %s"
+                    " AND role IN ('grid_worker', 'social_worker') ORDER BY role, id LIMIT 1", (jid, grid_id))
+        row = cur.fetchone()
+        if row:
+            return row[0], None, f"the worker of grid {code}"
+        cur.execute("SELECT username FROM app_user WHERE jurisdiction_id = %s AND grid_code = %s AND active"
+                    " AND role = 'worker' ORDER BY id LIMIT 1", (jid, code))
+        row = cur.fetchone()
+        if row:
+            return row[0], None, f"the worker account of grid {code}"
+        if leader:
+            return leader, None, f"the leader of grid {code}"
+    if department_id is not None:
+        return None, department_id, f"the department of category {category}"
+    raise InvalidInput(f"case {case_id} has nobody to go to (no grid staff, no department of its category): "
+                       "name --assignee or --department")
+
+
+def _current(cur: Cursor, case_id: int) -> tuple[int, str, str | None, int]:
+    cur.execute("SELECT version, state, parked_from, jurisdiction_id FROM case_record WHERE id = %s FOR UPDATE",
+                (case_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no case with id {case_id}")
+    return row[0], row[1], row[2], row[3]
+
+
+def _step(cur: Cursor, case_id: int, version: int, to: str, *, note: str | None, at: datetime | None,
+          assignee: str | None = None, department_id: int | None = None, review_on: date | None = None,
+          set_handler: bool = False) -> int:
+    sets = ["state = %s", "note = %s", "event_at = %s"]
+    params: list[Any] = [to, note, at]
+    if set_handler:
+        sets += ["assignee = %s", "department_id = %s"]
+        params += [assignee, department_id]
+    if to == "parked":
+        sets.append("review_on = %s")
+        params.append(review_on)
+    cur.execute(f"UPDATE case_record SET {', '.join(sets)} WHERE id = %s AND version = %s RETURNING version",
+                (*params, case_id, version))
+    return int(cur.fetchone()[0])
+
+
+def transition(cur: Cursor, case_id: int, to: str, version: int, *, note: str | None = None,
+               assignee: str | None = None, department: str | None = None, review_on: date | None = None,
+               at: datetime | None = None, dispatch: bool = True) -> dict[str, Any]:
+    """Move case ``case_id`` at ``version`` to state ``to``; the case afterwards.
+
+    A step needs what the workflow asks: a note to reject (why), to handle (what was done) and to
+    park (why, with ``review_on``); a worker (``assignee``) or a ``department`` to dispatch to,
+    else the automatic choice (:func:`auto_dispatch`). Accepting dispatches at once (``dispatch``,
+    the default) to those named or the automatic choice, in the same transaction: two steps.
+    ``at``: when the step happened, for one recorded afterwards (not before the case's last step,
+    not in the future)."""
+    current, state, parked_from, jid = _current(cur, case_id)
+    if version != current:
+        raise StaleVersion(f"case {case_id} is at version {current}, not {version}", current)
+    check_step(case_id, state, to, parked_from)
+    if to in NOTE_NEEDED and not (note or "").strip():
+        raise InvalidInput(f"case {case_id}: to go to {to} give a note ({NOTE_NEEDED[to]})")
+    if to == "parked" and review_on is None:
+        raise InvalidInput(f"case {case_id}: a parked case needs a review date (--review-on)")
+    if (assignee or department) and to not in ("dispatched", "accepted"):
+        raise InvalidInput(f"case {case_id}: a worker or department is named only to dispatch or accept it")
+    _check_texts(note=note, assignee=assignee)
+    department_id = department_id_of(cur, jid, department) if department else None
+    if to == "accepted":
+        version = _step(cur, case_id, version, "accepted", note=note, at=at)
+        if not dispatch:
+            return get_case(cur, case_id)
+        to, note = "dispatched", None
+    if to == "dispatched":
+        why = None
+        if assignee is None and department_id is None:
+            assignee, department_id, why = auto_dispatch(cur, case_id)
+        _step(cur, case_id, version, "dispatched", note=note or (f"automatic: {why}" if why else None),
+              at=at, assignee=assignee, department_id=department_id, set_handler=True)
+        return get_case(cur, case_id)
+    _step(cur, case_id, version, to, note=note, at=at, review_on=review_on)
+    return get_case(cur, case_id)
+
+
+def set_feedback(cur: Cursor, case_id: int, *, satisfaction: str | None, solved: bool | None,
+                 at: datetime | None = None) -> None:
+    """Record the resident's answer to a case: satisfied, basically satisfied or dissatisfied, and
+    whether the problem was solved (回访)."""
+    if satisfaction is not None and satisfaction not in SATISFACTION:
+        raise InvalidInput(f"satisfaction must be one of {', '.join(SATISFACTION)}, got {satisfaction!r}")
+    cur.execute("UPDATE case_record SET satisfaction = coalesce(%s, satisfaction), solved = coalesce(%s, solved),"
+                " feedback_at = coalesce(%s, now()) WHERE id = %s RETURNING id", (satisfaction, solved, at, case_id))
+    if cur.fetchone() is None:
+        raise NotFound(f"no case with id {case_id}")
+

@@ -1,0 +1,43 @@
+-- The 接诉即办 numbers of a jurisdiction's cases received in [start, end), as the workflow stood
+-- at as_of (events after it are not seen), per grid, per worker (or department), per category
+-- and overall (GROUPING SETS). Definitions: gis/cases/kpi.py and README.md "Cases: the numbers".
+WITH cohort AS (
+    SELECT c.id, c.grid_id, c.category_id, c.reported_at, c.due_at, c.satisfaction, c.solved, k.response_hours
+      FROM case_record c JOIN case_category k ON k.id = c.category_id
+     WHERE c.jurisdiction_id = %(jurisdiction_id)s AND c.reported_at >= %(start)s AND c.reported_at < %(end)s
+       AND c.reported_at <= %(as_of)s
+),
+ev AS (
+    SELECT e.case_id, e.id, e.at, e.to_state, e.assignee, e.department_id
+      FROM case_event e JOIN cohort c ON c.id = e.case_id
+     WHERE e.at <= %(as_of)s
+),
+facts AS (
+    SELECT c.*, s.state, s.assignee, s.department_id,
+           (SELECT min(at) FROM ev WHERE ev.case_id = c.id AND ev.to_state IN ('accepted', 'rejected')) AS answered_at,
+           (SELECT min(at) FROM ev WHERE ev.case_id = c.id AND ev.to_state = 'closed') AS closed_at
+      FROM cohort c
+      CROSS JOIN LATERAL (SELECT ev.to_state AS state, ev.assignee, ev.department_id FROM ev
+                           WHERE ev.case_id = c.id ORDER BY ev.at DESC, ev.id DESC LIMIT 1) s
+),
+keyed AS (
+    SELECT f.*, g.code AS grid, f.assignee AS worker, d.code AS department, k.code AS category
+      FROM facts f LEFT JOIN grid g ON g.id = f.grid_id LEFT JOIN department d ON d.id = f.department_id
+      JOIN case_category k ON k.id = f.category_id
+)
+SELECT GROUPING(grid, worker, department, category) AS grouping, grid, worker, department, category,
+       count(*) AS received,
+       count(*) FILTER (WHERE answered_at <= reported_at + make_interval(hours => response_hours)) AS responded,
+       count(*) FILTER (WHERE solved IS NOT NULL) AS solved_answered,
+       count(*) FILTER (WHERE solved) AS solved,
+       count(*) FILTER (WHERE satisfaction IS NOT NULL) AS satisfaction_answered,
+       coalesce(sum(CASE satisfaction WHEN 'satisfied' THEN 1.0 WHEN 'basically' THEN %(basic_weight)s
+                                      ELSE 0.0 END), 0) AS satisfaction_score,
+       count(*) FILTER (WHERE state <> 'rejected' AND (closed_at IS NOT NULL OR due_at <= %(as_of)s)) AS closure_due,
+       count(*) FILTER (WHERE state <> 'rejected' AND closed_at <= due_at) AS closed_on_time,
+       count(*) FILTER (WHERE state NOT IN ('closed', 'rejected')) AS open,
+       count(*) FILTER (WHERE state = 'parked') AS parked,
+       count(*) FILTER (WHERE state NOT IN ('closed', 'rejected', 'parked') AND due_at < %(as_of)s) AS overdue
+  FROM keyed
+ GROUP BY GROUPING SETS ((), (grid), (worker, department), (category))
+ ORDER BY 1 DESC, 2, 3, 4, 5
