@@ -13,6 +13,7 @@ from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaTypeError
 from gis import limits
 from gis.db import Connection, first_line
 from gis.errors import DatabaseUnavailable, InvalidInput
+from gis.i18n import msg
 from gis.settings import Settings
 
 
@@ -29,7 +30,7 @@ def _checkout(pool) -> Connection:
         try:
             conn = pool.getconn()
         except psycopg2.Error as exc:
-            raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+            raise DatabaseUnavailable(msg("the database is unavailable: {0}", first_line(exc))) from exc
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT set_config('gridmap.actor', '', false)")
@@ -37,14 +38,14 @@ def _checkout(pool) -> Connection:
             return conn
         except psycopg2.Error:
             pool.putconn(conn, close=True)
-    raise DatabaseUnavailable("the database is unavailable: no connection answers")
+    raise DatabaseUnavailable(msg("the database is unavailable: no connection answers"))
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
     """A connection from the pool, returned after the request (closed if it broke)."""
     pool, slots = request.app.state.pool, request.app.state.pool_slots
     if not slots.acquire(timeout=request.app.state.settings.pool_wait_s):
-        raise DatabaseUnavailable("the service is busy: no database connection came free in time")
+        raise DatabaseUnavailable(msg("the service is busy: no database connection came free in time"))
     try:
         conn = _checkout(pool)
         broken = False
@@ -73,10 +74,9 @@ def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
     if media in accepted:
         return
     if not declared:
-        raise UnsupportedMediaTypeError(f"send the body with Content-Type {' or '.join(accepted)}; "
-                                        "it had none")
-    raise UnsupportedMediaTypeError(f"send the body with Content-Type {' or '.join(accepted)}, "
-                                    f"not {declared[:100]!r}")
+        raise UnsupportedMediaTypeError(msg("send the body with Content-Type {0}; it had none", " or ".join(accepted)))
+    raise UnsupportedMediaTypeError(msg("send the body with Content-Type {0}, not {1!r}",
+                                        " or ".join(accepted), declared[:100]))
 
 
 def _over_limit(request: Request) -> int:
@@ -84,7 +84,7 @@ def _over_limit(request: Request) -> int:
     limit = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"request body of {declared} bytes is over the limit of {limit}")
+        raise PayloadTooLarge(msg("request body of {0} bytes is over the limit of {1}", declared, limit))
     return limit
 
 
@@ -95,7 +95,7 @@ async def raw_body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+            raise PayloadTooLarge(msg("request body is over the limit of {0} bytes", limit))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -110,11 +110,11 @@ async def json_body(request: Request) -> Any:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
+        raise BadRequest(msg("malformed JSON: {0}", exc)) from None
     bad = limits.nul_paths(value)
     if bad:
-        raise InvalidInput("the body holds the NUL character (U+0000), which no text may contain",
-                           [f"{where} cannot contain the NUL character (U+0000)" for where in bad[:50]])
+        raise InvalidInput(msg("the body holds the NUL character (U+0000), which no text may contain"),
+                           [msg("{0} cannot contain the NUL character (U+0000)", where) for where in bad[:50]])
     return value
 
 
@@ -132,8 +132,8 @@ def plain_parameters(request: Request) -> None:
            if limits.NUL in k or limits.NUL in v]
     bad += [f"path.{k}" for k, v in request.path_params.items() if isinstance(v, str) and limits.NUL in v]
     if bad:
-        raise BadRequest("invalid request parameters",
-                         [f"{where} cannot contain the NUL character (U+0000)" for where in bad])
+        raise BadRequest(msg("invalid request parameters"),
+                         [msg("{0} cannot contain the NUL character (U+0000)", where) for where in bad])
 
 
 def feature_body(most: int, what: str):
@@ -144,7 +144,7 @@ def feature_body(most: int, what: str):
         value = await json_body(request)
         features = value.get("features") if isinstance(value, dict) else None
         if isinstance(features, list) and len(features) > most:
-            raise InvalidInput(f"{len(features)} {what} in one request, more than the limit of {most}")
+            raise InvalidInput(msg("{0} {1} in one request, more than the limit of {2}", len(features), what, most))
         return value
 
     return body

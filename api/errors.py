@@ -1,12 +1,14 @@
 """One table from domain errors to HTTP status, and problem+json (RFC 9457) responses in the
 language the request asks for (``?lang=``, Accept-Language; English by default).
 
-5xx bodies never carry SQL or tracebacks.
+Every detail and problem is a :class:`~gis.i18n.Message`: text that is not is logged, and refused
+when ``GRIDMAP_STRICT_MESSAGES`` is set (the tests set it). 5xx bodies never carry SQL or tracebacks.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +33,7 @@ from gis.errors import (
     TooManyJobsError,
     UnreadableFile,
 )
+from gis.i18n import Message, check_marked, msg, verbatim
 from gis.messages import negotiate, title, translate, validation_message
 from gis.printing import PrinterUnavailable
 
@@ -66,8 +69,7 @@ class PayloadTooLarge(GridmapError):
 
 
 class UnsupportedMediaTypeError(GridmapError):
-    """A body whose Content-Type the route does not take (JSON sent as a form, say): 415. (Named
-    ...Error so that gis.message_sources finds its messages.)"""
+    """A body whose Content-Type the route does not take (JSON sent as a form, say): 415."""
 
 
 STATUS[MalformedRequest] = 400
@@ -89,9 +91,12 @@ def language(request: Request) -> str:
     return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
-def problem(request: Request, status: int, detail: str, *, problems: list[str] | None = None,
+def problem(request: Request, status: int, detail: Message, *, problems: Sequence[Message] | None = None,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     """An ``application/problem+json`` response, in the language the request asks for."""
+    strict = request.app.state.settings.strict_messages
+    for text in (detail, *(problems or ())):
+        check_marked(text, strict=strict)
     lang = language(request)
     body = {"type": "about:blank", "title": title(TITLES.get(status, "Error"), lang), "status": status,
             "detail": translate(detail, lang)}
@@ -103,9 +108,10 @@ def problem(request: Request, status: int, detail: str, *, problems: list[str] |
                         media_type="application/problem+json")
 
 
-def _parameter_problem(error: dict, lang: str) -> str:
+def _parameter_problem(error: dict, lang: str) -> Message:
+    """A request parameter's problem: pydantic's, translated by its kind (``validation``)."""
     where = ".".join(str(p) for p in error["loc"])
-    return f"{where}: {validation_message(error['type'], error.get('ctx') or {}, error['msg'], lang)}"
+    return msg("{0}: {1}", where, validation_message(error["type"], error.get("ctx") or {}, error["msg"], lang))
 
 
 def install(app: FastAPI) -> None:
@@ -129,6 +135,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     def _page_forbidden(request: Request, exc: PageForbidden) -> HTMLResponse:
         lang = "en" if request.query_params.get("lang") == "en" else "zh"  # as the pages: Chinese unless asked
+        check_marked(exc.message, strict=request.app.state.settings.strict_messages)
         return page("forbidden.html", status_code=403, message=translate(exc.message, lang), home=exc.home or "",
                     grid=exc.grid or "")
 
@@ -139,15 +146,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         lang = language(request)
-        return problem(request, 400, "invalid request parameters",
+        return problem(request, 400, msg("invalid request parameters"),
                        problems=[_parameter_problem(e, lang) for e in exc.errors()])
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        # Starlette's own (Not Found, Method Not Allowed): known phrases
+        return problem(request, exc.status_code, verbatim(str(exc.detail)), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         # sent from outside every middleware: the security headers are added here
-        return problem(request, 500, "internal error; it has been logged", headers=HEADERS)
+        return problem(request, 500, msg("internal error; it has been logged"), headers=HEADERS)

@@ -17,6 +17,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.grids import drafting, layouts
 from gis.grids.generate_store import load_generation, propose, save_draft
+from gis.i18n import msg
 from gis.limits import MAX_ID, check_text
 
 router = APIRouter(tags=["grids"], dependencies=[PlainParameters])
@@ -34,7 +35,7 @@ def _geometry(what: str):
         try:
             shape(geom)
         except (AttributeError, KeyError, TypeError, ValueError, IndexError, ShapelyError):
-            raise InvalidInput(f"send a GeoJSON {what} (a Feature or a geometry)") from None
+            raise InvalidInput(msg("send a GeoJSON {0} (a Feature or a geometry)", what)) from None
         return value
 
     return Depends(body)
@@ -78,7 +79,7 @@ def list_layouts(who: Reader, slug: str, conn: ConnDep) -> list[dict]:
 def new_draft(who: Planner, slug: str, conn: ConnDep, body: BodyDep) -> dict:
     name, source = (body.get("name") or "", body.get("from_layout")) if isinstance(body, dict) else (None, None)
     if not isinstance(name, str) or isinstance(source, bool) or not isinstance(source, int | None):
-        raise InvalidInput('send {"name": "...", "from_layout": id (optional)}')
+        raise InvalidInput(msg("send {{\"name\": \"...\", \"from_layout\": id (optional)}}"))
     check_text(name, "'name'")
     with transaction(conn) as cur:
         lid = layouts.create_draft(cur, slug, name, from_layout=source)
@@ -139,7 +140,7 @@ def split(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: LineBod
 def merge(who: Planner, layout_id: Id, grid_id: Id, other_id: Id, conn: ConnDep, if_match: IfMatch = None) -> dict:
     versions = etags.versions(if_match, "layout_grid")
     if grid_id not in versions or other_id not in versions:
-        raise InvalidInput("If-Match must carry the ETags of both grids")
+        raise InvalidInput(msg("If-Match must carry the ETags of both grids"))
     with transaction(conn) as cur:
         return drafting.merge_grids(cur, layout_id, grid_id, other_id, versions)
 

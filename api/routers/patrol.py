@@ -20,6 +20,7 @@ from gis.access import Forbidden
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS, check_text
 from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
@@ -66,7 +67,7 @@ def route(request: Request, who: Viewer, slug: str, conn: ConnDep, settings: Set
           format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response:
     if who.grid_bound:  # a grid worker's route is their grid's
         if compound:
-            raise Forbidden(f"{who.username} plans routes of grid {who.grid_code}, not of a compound")
+            raise Forbidden(msg("{0} plans routes of grid {1}, not of a compound", who.username, who.grid_code))
         grid = who.grid_code
     with transaction(conn) as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
@@ -113,7 +114,7 @@ def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
                  worker: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)],
                  day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
     if not body:
-        raise InvalidInput("send the GPX file as the request body")
+        raise InvalidInput(msg("send the GPX file as the request body"))
     with transaction(conn) as cur:
         return record_track(cur, slug, worker, day, body)
 
@@ -152,15 +153,15 @@ def stewards(who: Reader, slug: str, conn: ConnDep) -> dict:
 @router.post("/workers", status_code=201, summary="Register a worker or lane steward")
 def workers(who: Scheduler, slug: str, conn: ConnDep, body: BodyDep) -> dict:
     if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object: {name, role, home: [lon, lat], grid}")
+        raise InvalidInput(msg("send a JSON object: {{name, role, home: [lon, lat], grid}}"))
     name, role, grid = body.get("name") or "", body.get("role") or "", body.get("grid")
     if not isinstance(name, str) or not isinstance(role, str) or not isinstance(grid, str | None):
-        raise InvalidInput("name, role and grid are text")
+        raise InvalidInput(msg("name, role and grid are text"))
     check_text(name, "'name'")
     home = body.get("home")
     if home is not None and not (isinstance(home, list) and len(home) == 2
                                  and all(isinstance(x, int | float) for x in home)):
-        raise InvalidInput("home is [lon, lat] in degrees")
+        raise InvalidInput(msg("home is [lon, lat] in degrees"))
     with transaction(conn) as cur:
         wid = add_worker(cur, slug, name, role, parse_lonlat(f"{home[0]},{home[1]}") if home else None,
                          grid)
