@@ -203,6 +203,18 @@ def test_no_domain_error_or_problem_is_given_unmarked_text():
     assert not found, f"messages a user reads without gis.i18n.msg (no catalogue can translate them): {found}"
 
 
+def test_messages_are_made_with_msg_only():
+    """Babel extracts msg(...): a Message built directly would escape the catalogue (only the
+    marker itself, and the database's rules by their extracted templates, build one)."""
+    allowed = {Path("gis/i18n.py"), Path("gis/sql_messages.py")}
+    built = [f"{path.relative_to(ROOT)}:{node.lineno}"
+             for package in ("gis", "api") for path in sorted((ROOT / package).rglob("*.py"))
+             if path.relative_to(ROOT) not in allowed
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and _name(node.func) == "Message"]
+    assert not built, built
+
+
 def test_the_static_check_sees_each_way_of_writing_an_unmarked_message():
     planted = '''
 def check(code, problems):
