@@ -24,6 +24,7 @@ from gis import access
 from gis.access import Forbidden, Principal, Unauthorized
 from gis.db import Connection, translate_errors
 from gis.grids.layouts import get_layout
+from gis.i18n import msg
 from gis.layers import Layer, get_layer
 from gis.store import feature_reach, grid_id_of, jurisdiction_id_of
 from gis.users import principal_of
@@ -48,11 +49,11 @@ def authenticate(request: Request, conn: Connection) -> Principal:
     if who is None:
         token = token_of(request)
         if not token:
-            raise Unauthorized("sign in first: send Authorization: Bearer <token> (POST /auth/token)")
+            raise Unauthorized(msg("sign in first: send Authorization: Bearer <token> (POST /auth/token)"))
         with translate_errors(), conn.cursor() as cur:
             who = principal_of(cur, token)
         if who.read_only and request.method not in ("GET", "HEAD"):
-            raise Unauthorized("a print token may only read")
+            raise Unauthorized(msg("a print token may only read"))
         request.state.principal = who
     return who
 
@@ -61,7 +62,7 @@ def _int(value: str, name: str) -> int:
     # ASCII digits only: str.isdigit() holds for '³' too, which int() refuses (a 500, found by
     # schemathesis once paths had schemas)
     if not re.fullmatch(r"-?[0-9]+", value):
-        raise BadRequest(f"{name} must be an integer, not {value!r}")
+        raise BadRequest(msg("{0} must be an integer, not {1!r}", name, value))
     return int(value)
 
 
@@ -94,7 +95,7 @@ class Allow:
 
     def __init__(self, action: str, *, page: bool = False) -> None:
         if action not in access.ACTIONS:
-            raise ValueError(f"unknown action {action!r}")
+            raise ValueError(msg("unknown action {0!r}", action))
         self.action, self.page = action, page
 
     def __call__(self, request: Request, conn: ConnDep,

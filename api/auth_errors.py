@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from gis.i18n import Message
+
 
 class LoginRequired(Exception):
     """A page asked for without signing in: the browser is sent to the login page, then back."""
@@ -17,6 +19,6 @@ class PageForbidden(Exception):
     """A page the signed-in user may not open: shown as a page in their language that says why
     and where they may go instead (their jurisdiction's map, a worker's own grid), not as JSON."""
 
-    def __init__(self, message: str, home: str | None, grid: str | None) -> None:
+    def __init__(self, message: Message, home: str | None, grid: str | None) -> None:
         super().__init__(message)
         self.message, self.home, self.grid = message, home, grid

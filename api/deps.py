@@ -22,6 +22,7 @@ from api.models.features import GeoJSONIn
 from gis import limits
 from gis.db import Connection, first_line
 from gis.errors import DatabaseUnavailable, InvalidInput
+from gis.i18n import msg
 from gis.settings import Settings
 
 
@@ -38,7 +39,7 @@ def _checkout(pool) -> Connection:
         try:
             conn = pool.getconn()
         except psycopg2.Error as exc:
-            raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+            raise DatabaseUnavailable(msg("the database is unavailable: {0}", first_line(exc))) from exc
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT set_config('gridmap.actor', '', false)")
@@ -46,14 +47,14 @@ def _checkout(pool) -> Connection:
             return conn
         except psycopg2.Error:
             pool.putconn(conn, close=True)
-    raise DatabaseUnavailable("the database is unavailable: no connection answers")
+    raise DatabaseUnavailable(msg("the database is unavailable: no connection answers"))
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
     """A connection from the pool, returned after the request (closed if it broke)."""
     pool, slots = request.app.state.pool, request.app.state.pool_slots
     if not slots.acquire(timeout=request.app.state.settings.pool_wait_s):
-        raise DatabaseUnavailable("the service is busy: no database connection came free in time")
+        raise DatabaseUnavailable(msg("the service is busy: no database connection came free in time"))
     try:
         conn = _checkout(pool)
         broken = False
@@ -82,10 +83,9 @@ def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
     if media in accepted:
         return
     if not declared:
-        raise UnsupportedMediaTypeError(f"send the body with Content-Type {' or '.join(accepted)}; "
-                                        "it had none")
-    raise UnsupportedMediaTypeError(f"send the body with Content-Type {' or '.join(accepted)}, "
-                                    f"not {declared[:100]!r}")
+        raise UnsupportedMediaTypeError(msg("send the body with Content-Type {0}; it had none", " or ".join(accepted)))
+    raise UnsupportedMediaTypeError(msg("send the body with Content-Type {0}, not {1!r}",
+                                        " or ".join(accepted), declared[:100]))
 
 
 def _over_limit(request: Request) -> int:
@@ -93,7 +93,7 @@ def _over_limit(request: Request) -> int:
     limit = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"request body of {declared} bytes is over the limit of {limit}")
+        raise PayloadTooLarge(msg("request body of {0} bytes is over the limit of {1}", declared, limit))
     return limit
 
 
@@ -104,7 +104,7 @@ async def raw_body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+            raise PayloadTooLarge(msg("request body is over the limit of {0} bytes", limit))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -115,11 +115,11 @@ def parse_json(body: bytes) -> Any:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
+        raise BadRequest(msg("malformed JSON: {0}", exc)) from None
     bad = limits.nul_paths(value)
     if bad:
-        raise InvalidInput("the body holds the NUL character (U+0000), which no text may contain",
-                           [f"{where} cannot contain the NUL character (U+0000)" for where in bad[:50]])
+        raise InvalidInput(msg("the body holds the NUL character (U+0000), which no text may contain"),
+                           [msg("{0} cannot contain the NUL character (U+0000)", where) for where in bad[:50]])
     return value
 
 
@@ -171,15 +171,15 @@ def plain_parameters(request: Request) -> None:
            if limits.NUL in k or limits.NUL in v]
     bad += [f"path.{k}" for k, v in request.path_params.items() if isinstance(v, str) and limits.NUL in v]
     if bad:
-        raise BadRequest("invalid request parameters",
-                         [f"{where} cannot contain the NUL character (U+0000)" for where in bad])
+        raise BadRequest(msg("invalid request parameters"),
+                         [msg("{0} cannot contain the NUL character (U+0000)", where) for where in bad])
 
 
 def _at_most(body: Any, most: int, what: str) -> Any:
     """``body``, refused (422) when it is a FeatureCollection of more than ``most`` features."""
     features = getattr(body, "features", None)
     if features is not None and len(features) > most:
-        raise InvalidInput(f"{len(features)} {what} in one request, more than the limit of {most}")
+        raise InvalidInput(msg("{0} {1} in one request, more than the limit of {2}", len(features), what, most))
     return body
 
 

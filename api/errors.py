@@ -1,12 +1,14 @@
 """One table from domain errors to HTTP status, and problem+json (RFC 9457) responses in the
 language the request asks for (``?lang=``, Accept-Language; English by default).
 
-5xx bodies never carry SQL or tracebacks.
+Every detail and problem is a :class:`~gis.i18n.Message`: text that is not is logged, and refused
+when ``GRIDMAP_STRICT_MESSAGES`` is set (the tests set it). 5xx bodies never carry SQL or tracebacks.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +33,7 @@ from gis.errors import (
     TooManyJobsError,
     UnreadableFile,
 )
+from gis.i18n import Message, check_marked, msg, verbatim
 from gis.messages import negotiate, title, translate, validation_message
 from gis.printing import PrinterUnavailable
 
@@ -66,8 +69,7 @@ class PayloadTooLarge(GridmapError):
 
 
 class UnsupportedMediaTypeError(GridmapError):
-    """A body whose Content-Type the route does not take (JSON sent as a form, say): 415. (Named
-    ...Error so that gis.message_sources finds its messages.)"""
+    """A body whose Content-Type the route does not take (JSON sent as a form, say): 415."""
 
 
 STATUS[MalformedRequest] = 400
@@ -89,9 +91,12 @@ def language(request: Request) -> str:
     return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
-def problem(request: Request, status: int, detail: str, *, problems: list[str] | None = None,
+def problem(request: Request, status: int, detail: Message, *, problems: Sequence[Message] | None = None,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     """An ``application/problem+json`` response, in the language the request asks for."""
+    strict = request.app.state.settings.strict_messages
+    for text in (detail, *(problems or ())):
+        check_marked(text, strict=strict)
     lang = language(request)
     body = {"type": "about:blank", "title": title(TITLES.get(status, "Error"), lang), "status": status,
             "detail": translate(detail, lang)}
@@ -125,9 +130,10 @@ def _where(loc: tuple, body: object) -> str:
     return out
 
 
-def _parameter_problem(error: dict, body: object, lang: str) -> str:
+def _parameter_problem(error: dict, body: object, lang: str) -> Message:
+    """A request parameter's or body's problem: pydantic's, translated by its kind (``validation``)."""
     message = validation_message(error["type"], error.get("ctx") or {}, error["msg"], lang)
-    return f"{_where(tuple(error['loc']), body)}: {message}"
+    return msg("{0}: {1}", _where(tuple(error["loc"]), body), message)
 
 
 def install(app: FastAPI) -> None:
@@ -151,6 +157,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     def _page_forbidden(request: Request, exc: PageForbidden) -> HTMLResponse:
         lang = "en" if request.query_params.get("lang") == "en" else "zh"  # as the pages: Chinese unless asked
+        check_marked(exc.message, strict=request.app.state.settings.strict_messages)
         return page("forbidden.html", status_code=403, message=translate(exc.message, lang), home=exc.home or "",
                     grid=exc.grid or "")
 
@@ -165,15 +172,16 @@ def install(app: FastAPI) -> None:
         lang, errors = language(request), exc.errors()
         found = [_parameter_problem(e, exc.body, lang) for e in errors]
         if all(e["loc"][:1] == ("body",) for e in errors):
-            return problem(request, 422, "invalid request body", problems=found)
-        return problem(request, 400, "invalid request parameters", problems=found)
+            return problem(request, 422, msg("invalid request body"), problems=found)
+        return problem(request, 400, msg("invalid request parameters"), problems=found)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        # Starlette's own (Not Found, Method Not Allowed): known phrases
+        return problem(request, exc.status_code, verbatim(str(exc.detail)), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         # sent from outside every middleware: the security headers are added here
-        return problem(request, 500, "internal error; it has been logged", headers=HEADERS)
+        return problem(request, 500, msg("internal error; it has been logged"), headers=HEADERS)

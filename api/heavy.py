@@ -40,6 +40,7 @@ from api.auth import Allow, bearer
 from api.deps import get_conn
 from gis.access import Principal
 from gis.errors import ServiceBusyError, TooManyJobsError
+from gis.i18n import msg
 
 # The kinds of heavy job, for messages and for what runs (each one's limits are the same).
 KINDS = ("print", "suggest", "generate", "visits")
@@ -65,7 +66,7 @@ class HeavyJobs:
 
     def __init__(self, most: int, per_user: int, retry_after_s: int) -> None:
         if most < 1 or per_user < 1:
-            raise ValueError("heavy job limits are at least 1")
+            raise ValueError(msg("heavy job limits are at least 1"))
         self.most, self.per_user, self.retry_after_s = most, per_user, retry_after_s
         self._lock = threading.Lock()
         self._by_user: Counter[int] = Counter()
@@ -74,11 +75,13 @@ class HeavyJobs:
     def _acquire(self, user: int, name: str, kind: str) -> None:
         with self._lock:
             if self._by_user[user] >= self.per_user:
-                raise TooManyJobsError(f"{name} already runs as many heavy jobs as one user may at once "
-                                       f"({self.per_user}); try again in {self.retry_after_s} s", self.retry_after_s)
+                raise TooManyJobsError(msg("{0} already runs as many heavy jobs as one user may at once ({1}); try "
+                                           "again in {2} s",
+                                           name, self.per_user, self.retry_after_s), self.retry_after_s)
             if sum(self._by_kind.values()) >= self.most:
-                raise ServiceBusyError(f"the service is busy with {self.most} heavy jobs (printing, siting, grid "
-                                       f"generation, visit tours); try again in {self.retry_after_s} s",
+                raise ServiceBusyError(msg("the service is busy with {0} heavy jobs (printing, siting, grid "
+                                           "generation, visit tours); try again in {1} s",
+                                           self.most, self.retry_after_s),
                                        self.retry_after_s)
             self._by_user[user] += 1
             self._by_kind[kind] += 1
@@ -98,7 +101,7 @@ class HeavyJobs:
         :class:`TooManyJobsError` past the user's limit, :class:`ServiceBusyError` past the
         service's."""
         if kind not in KINDS:
-            raise ValueError(f"unknown kind of heavy job {kind!r}")
+            raise ValueError(msg("unknown kind of heavy job {0!r}", kind))
         self._acquire(user, name, kind)
         try:
             yield

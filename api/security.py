@@ -12,6 +12,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.errors import problem
 from api.headers import HEADERS
+from gis.i18n import msg
 from gis.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -54,7 +55,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         # or on nothing (signing in) — or on another Authorization scheme, which a browser behind
         # a Basic or Negotiate proxy adds to every request by itself — must come from our pages.
         if request.method not in SAFE_METHODS and not bearer_token(request) and cross_site(request):
-            return problem(request, 403, "a write from another site's page is refused; use this service's own pages")
+            return problem(request, 403, msg("a write from another site's page is refused; use this service's own "
+                                             "pages"))
         return await call_next(request)
 
     @app.middleware("http")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gis.errors import GridmapError, RetryLater
+from gis.i18n import msg
 
 LOGIN_ROLES = ("worker", "leader", "planner", "scheduler", "admin")
 ACTIONS = ("view", "read", "plan", "schedule", "admin")
@@ -79,11 +80,11 @@ def check(who: Principal, action: str, jurisdiction_id: int | None, grid_id: int
     reach; ``grid_id`` names a grid the request is about, which a worker may only when it is theirs.
     """
     if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
+        raise ValueError(msg("unknown action {0!r}", action))
     if not who.may(action):
-        raise Forbidden(f"{who.username} is a {who.role}, who may not {ACTION_TEXT[action]}")
+        raise Forbidden(msg("{0} is a {1}, who may not {2}", who.username, who.role, ACTION_TEXT[action]))
     if who.jurisdiction_id is not None and jurisdiction_id != who.jurisdiction_id:
         where = "every jurisdiction" if jurisdiction_id is None else "another jurisdiction"
-        raise Forbidden(f"{who.username} works in {who.jurisdiction_slug}, not in {where}")
+        raise Forbidden(msg("{0} works in {1}, not in {2}", who.username, who.jurisdiction_slug, where))
     if who.grid_bound and grid_id is not None and grid_id != who.grid_id:
-        raise Forbidden(f"{who.username} works in grid {who.grid_code} and may not see another grid")
+        raise Forbidden(msg("{0} works in grid {1} and may not see another grid", who.username, who.grid_code))

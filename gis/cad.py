@@ -16,6 +16,7 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 # What a gridmap layer takes from a drawing: outlines (areas) or lines.
 AREAS = frozenset({"building", "compound", "courier_zone", "grid", "jurisdiction_boundary"})
@@ -56,14 +57,14 @@ def shapes(frame: gpd.GeoDataFrame, layer: str, cad_layers: Sequence[str] = ()) 
     """The shapes of ``frame`` (a DXF's entities) for gridmap layer ``layer``: closed outlines
     for areas, polylines for streets, from the CAD layers named (all when none are)."""
     if layer not in AREAS | LINES:
-        raise InvalidInput(f"a drawing holds outlines and lines: import it as building, compound, "
-                           f"courier_zone, grid or street_edge, not {layer}")
+        raise InvalidInput(msg("a drawing holds outlines and lines: import it as building, compound, courier_zone, "
+                               "grid or street_edge, not {0}", layer))
     present = sorted({str(v) for v in frame.get("Layer", [])})
     wanted = list(cad_layers) or present
     unknown = [c for c in wanted if c not in present]
     if unknown:
-        raise InvalidInput(f"the drawing has no CAD layer {', '.join(unknown)}; its layers: "
-                           f"{', '.join(present) or 'none'}")
+        raise InvalidInput(msg("the drawing has no CAD layer {0}; its layers: {1}",
+                               ", ".join(unknown), ", ".join(present) or "none"))
     picked = frame[frame["Layer"].astype(str).isin(wanted)] if "Layer" in frame else frame
     out: list[BaseGeometry] = []
     used: set[str] = set()
@@ -86,7 +87,7 @@ def shapes(frame: gpd.GeoDataFrame, layer: str, cad_layers: Sequence[str] = ()) 
             out.extend(lines)
         used.add(cad_layer)
     if not out:
-        raise InvalidInput(f"the drawing has no {'closed outlines' if layer in AREAS else 'lines'} on "
-                           f"CAD layer {', '.join(wanted) or 'any'}: name the layer with --cad-layer "
-                           f"(its layers: {', '.join(present) or 'none'})")
+        raise InvalidInput(msg("the drawing has no {0} on CAD layer {1}: name the layer with --cad-layer (its "
+                               "layers: {2})", "closed outlines" if layer in AREAS else "lines",
+                               ", ".join(wanted) or "any", ", ".join(present) or "none"))
     return Drawing(out, sorted(used), skipped)

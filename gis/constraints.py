@@ -11,110 +11,113 @@ from __future__ import annotations
 import re
 
 from gis import limits
+from gis.i18n import Message, msg
 
 # Families named by 007_limits.sql and the geometry checks: <table>_<column>_<kind>.
 _FAMILY = re.compile(r"^(?P<column>[a-z_]+)_(?P<kind>chars|vertices|points)$")
 _GEOMETRY = re.compile(r"^(?P<column>geom|entrances)_(valid|check)$")
 
 # Each plain constraint of gis/sql/*.sql (a check or a unique key) → its message.
-MESSAGES: dict[str, str] = {
-    "jurisdiction_admin_code_check": "the admin code must be 12 digits (the community's 统计用区划代码)",
-    "jurisdiction_households_check": "a jurisdiction's households cannot be negative",
-    "jurisdiction_population_check": "a jurisdiction's population cannot be negative",
-    "jurisdiction_metric_srid_check": "the jurisdiction's metric CRS must be an EPSG code",
-    "jurisdiction_name_check": "a jurisdiction needs a name",
-    "jurisdiction_slug_check": "a slug is 2 to 63 lower-case letters, digits, - or _, starting with a letter",
-    "jurisdiction_office_inside": "the office must lie inside the jurisdiction",
-    "jurisdiction_slug_key": "a jurisdiction with this slug exists already",
-    "compound_name_check": "a compound needs a name",
-    "grid_code_check": "a grid code is 15 digits: the jurisdiction's 12-digit code and a 3-digit number",
-    "grid_target_households_check": "a grid's target households must be at least 1",
-    "grid_jurisdiction_id_code_key": "a grid with this code exists already",
-    "building_floors_check": "a building's floors must be at least 1",
-    "building_households_check": "a building's households cannot be negative",
-    "building_residents_check": "a building's residents cannot be negative",
-    "building_kind_check": "a building's kind must be residential, office, apartment, hotel, mall, public or other",
-    "courier_zone_capacity_check": "a courier zone's capacity cannot be negative",
-    "courier_zone_name_check": "a courier zone needs a name",
-    "post_station_capacity_check": "a post station's capacity cannot be negative",
-    "post_station_kind_check": "a post station's kind must be building_station, service_centre or parcel_locker",
-    "post_station_name_check": "a post station needs a name",
-    "candidate_site_kind_check": "a candidate site's kind must be parking, parcel_locker or post_office",
-    "history_op_check": "the history records inserts, updates and deletes only",
-    "worker_name_check": "a worker needs a name",
-    "worker_role_check": ("a worker's role must be social_worker, grid_worker, steward_retired, "
-                          "steward_working or volunteer"),
-    "worker_jurisdiction_id_name_key": "a worker of this name exists already in this jurisdiction",
-    "patrol_track_worker_check": "a track needs the name of who walked it",
-    "patrol_walked_walked_m_check": "a distance walked cannot be negative",
-    "visit_kind_check": "a visit is small or big",
-    "visit_worker_check": "a visit needs the name of who made it",
-    "layout_name_check": "a layout needs a name",
-    "layout_status_check": "a layout is a draft, published or archived",
-    "layout_target_households_check": ("the target households per grid must be above 0: if the buildings "
-                                       "have no households yet, import the household ledger "
-                                       "(gridmap import ledger)"),
-    "layout_tolerance_check": "the tolerance must be at least 0 and below 1",
-    "layout_grid_target_households_check": "a grid's target households must be at least 1",
-    "layout_grid_layout_id_code_key": "a grid with this code exists already in the layout",
-    "layout_courier_zone_capacity_check": "a courier zone's capacity cannot be negative",
-    "layout_courier_zone_name_check": "a courier zone needs a name",
-    "layout_post_station_capacity_check": "a post station's capacity cannot be negative",
-    "layout_post_station_kind_check": ("a post station's kind must be building_station, service_centre "
-                                       "or parcel_locker"),
-    "layout_post_station_name_check": "a post station needs a name",
-    "app_user_check": "a worker's account needs a jurisdiction and a grid",
-    "app_user_check1": "only a worker's account is tied to one grid",
-    "app_user_grid_code_check": "a grid code is 15 digits: the jurisdiction's 12-digit code and a 3-digit number",
-    "app_user_role_check": "a role is worker, leader, planner, scheduler or admin",
-    "app_user_username_check": "a user name is 2 to 64 letters, digits, _ . @ or -",
-    "app_user_username_key": "a user of this name exists already",
-    "api_token_kind_check": "a token is a session, a key or a print token",
-    "api_token_token_hash_key": "this token exists already",
+MESSAGES: dict[str, Message] = {
+    "jurisdiction_admin_code_check": msg("the admin code must be 12 digits (the community's 统计用区划代码)"),
+    "jurisdiction_households_check": msg("a jurisdiction's households cannot be negative"),
+    "jurisdiction_population_check": msg("a jurisdiction's population cannot be negative"),
+    "jurisdiction_metric_srid_check": msg("the jurisdiction's metric CRS must be an EPSG code"),
+    "jurisdiction_name_check": msg("a jurisdiction needs a name"),
+    "jurisdiction_slug_check": msg("a slug is 2 to 63 lower-case letters, digits, - or _, starting with a letter"),
+    "jurisdiction_office_inside": msg("the office must lie inside the jurisdiction"),
+    "jurisdiction_slug_key": msg("a jurisdiction with this slug exists already"),
+    "compound_name_check": msg("a compound needs a name"),
+    "grid_code_check": msg("a grid code is 15 digits: the jurisdiction's 12-digit code and a 3-digit number"),
+    "grid_target_households_check": msg("a grid's target households must be at least 1"),
+    "grid_jurisdiction_id_code_key": msg("a grid with this code exists already"),
+    "building_floors_check": msg("a building's floors must be at least 1"),
+    "building_households_check": msg("a building's households cannot be negative"),
+    "building_residents_check": msg("a building's residents cannot be negative"),
+    "building_kind_check": msg("a building's kind must be residential, office, apartment, hotel, mall, public or "
+                               "other"),
+    "courier_zone_capacity_check": msg("a courier zone's capacity cannot be negative"),
+    "courier_zone_name_check": msg("a courier zone needs a name"),
+    "post_station_capacity_check": msg("a post station's capacity cannot be negative"),
+    "post_station_kind_check": msg("a post station's kind must be building_station, service_centre or parcel_locker"),
+    "post_station_name_check": msg("a post station needs a name"),
+    "candidate_site_kind_check": msg("a candidate site's kind must be parking, parcel_locker or post_office"),
+    "history_op_check": msg("the history records inserts, updates and deletes only"),
+    "worker_name_check": msg("a worker needs a name"),
+    "worker_role_check": msg("a worker's role must be social_worker, grid_worker, steward_retired, steward_working "
+                             "or volunteer"),
+    "worker_jurisdiction_id_name_key": msg("a worker of this name exists already in this jurisdiction"),
+    "patrol_track_worker_check": msg("a track needs the name of who walked it"),
+    "patrol_walked_walked_m_check": msg("a distance walked cannot be negative"),
+    "visit_kind_check": msg("a visit is small or big"),
+    "visit_worker_check": msg("a visit needs the name of who made it"),
+    "layout_name_check": msg("a layout needs a name"),
+    "layout_status_check": msg("a layout is a draft, published or archived"),
+    "layout_target_households_check": msg("the target households per grid must be above 0: if the buildings have no "
+                                          "households yet, import the household ledger (gridmap import ledger)"),
+    "layout_tolerance_check": msg("the tolerance must be at least 0 and below 1"),
+    "layout_grid_target_households_check": msg("a grid's target households must be at least 1"),
+    "layout_grid_layout_id_code_key": msg("a grid with this code exists already in the layout"),
+    "layout_courier_zone_capacity_check": msg("a courier zone's capacity cannot be negative"),
+    "layout_courier_zone_name_check": msg("a courier zone needs a name"),
+    "layout_post_station_capacity_check": msg("a post station's capacity cannot be negative"),
+    "layout_post_station_kind_check": msg("a post station's kind must be building_station, service_centre or "
+                                          "parcel_locker"),
+    "layout_post_station_name_check": msg("a post station needs a name"),
+    "app_user_check": msg("a worker's account needs a jurisdiction and a grid"),
+    "app_user_check1": msg("only a worker's account is tied to one grid"),
+    "app_user_grid_code_check": msg("a grid code is 15 digits: the jurisdiction's 12-digit code and a 3-digit number"),
+    "app_user_role_check": msg("a role is worker, leader, planner, scheduler or admin"),
+    "app_user_username_check": msg("a user name is 2 to 64 letters, digits, _ . @ or -"),
+    "app_user_username_key": msg("a user of this name exists already"),
+    "api_token_kind_check": msg("a token is a session, a key or a print token"),
+    "api_token_token_hash_key": msg("this token exists already"),
     # cases (011_cases.sql)
-    "department_code_check": ("a department's code is 1 to 40 lower-case letters, digits or _, starting with a letter"),
-    "department_name_zh_check": "a department needs a Chinese name",
-    "department_name_en_check": "a department needs an English name",
-    "department_code_key": "a department with this code exists already in this jurisdiction",
-    "department_jurisdiction_key": "a department belongs to one jurisdiction",
-    "case_category_code_check": ("a case category's code is 1 to 40 lower-case letters, digits or _, "
+    "department_code_check": msg("a department's code is 1 to 40 lower-case letters, digits or _, "
                                  "starting with a letter"),
-    "case_category_name_zh_check": "a case category needs a Chinese name",
-    "case_category_name_en_check": "a case category needs an English name",
-    "case_category_response_hours_check": "a case category's response time must be at least 1 hour",
-    "case_category_hours_check": ("a case category's time limits must be at least 1 hour, red no longer than "
+    "department_name_zh_check": msg("a department needs a Chinese name"),
+    "department_name_en_check": msg("a department needs an English name"),
+    "department_code_key": msg("a department with this code exists already in this jurisdiction"),
+    "department_jurisdiction_key": msg("a department belongs to one jurisdiction"),
+    "case_category_code_check": msg("a case category's code is 1 to 40 lower-case letters, digits or _, "
+                                 "starting with a letter"),
+    "case_category_name_zh_check": msg("a case category needs a Chinese name"),
+    "case_category_name_en_check": msg("a case category needs an English name"),
+    "case_category_response_hours_check": msg("a case category's response time must be at least 1 hour"),
+    "case_category_hours_check": msg("a case category's time limits must be at least 1 hour, red no longer than "
                                   "yellow, yellow no longer than blue"),
-    "case_category_code_key": "a case category with this code exists already in this jurisdiction",
-    "case_category_jurisdiction_key": "a case category belongs to one jurisdiction",
-    "case_record_client_id_key": "a case with this client_id exists already",
-    "case_record_description_check": "a case needs a description of the problem",
-    "case_record_place_check": "a case needs a place (a point or a building); only a hotline ticket may wait for one",
-    "case_record_satisfaction_check": "satisfaction is satisfied, basically or dissatisfied",
-    "case_record_source_check": "a case's source is patrol, hotline, resident or inspection",
-    "case_record_state_check": ("a case's state is reported, accepted, rejected, dispatched, handled, verified, "
+    "case_category_code_key": msg("a case category with this code exists already in this jurisdiction"),
+    "case_category_jurisdiction_key": msg("a case category belongs to one jurisdiction"),
+    "case_record_client_id_key": msg("a case with this client_id exists already"),
+    "case_record_description_check": msg("a case needs a description of the problem"),
+    "case_record_place_check": msg("a case needs a place (a point or a building); only a hotline ticket may "
+                                   "wait for one"),
+    "case_record_satisfaction_check": msg("satisfaction is satisfied, basically or dissatisfied"),
+    "case_record_source_check": msg("a case's source is patrol, hotline, resident or inspection"),
+    "case_record_state_check": msg("a case's state is reported, accepted, rejected, dispatched, handled, verified, "
                                 "closed or parked"),
-    "case_record_ticket_check": "a hotline case has a ticket number, and only a hotline case has one",
-    "case_record_ticket_key": "a case with this ticket number exists already in this jurisdiction",
-    "case_record_urgency_check": "a case's urgency is red, yellow or blue",
+    "case_record_ticket_check": msg("a hotline case has a ticket number, and only a hotline case has one"),
+    "case_record_ticket_key": msg("a case with this ticket number exists already in this jurisdiction"),
+    "case_record_urgency_check": msg("a case's urgency is red, yellow or blue"),
 }
 
 
-def message(constraint: str, table: str) -> str | None:
+def message(constraint: str, table: str) -> Message | None:
     """The message of ``table``'s constraint by its name; None for one nobody mapped."""
     if constraint in MESSAGES:
         return MESSAGES[constraint]
     rest = constraint.removeprefix(f"{table}_")
     geometry = _GEOMETRY.match(rest)
     if geometry:
-        return f"{geometry['column']!r} is empty or not a valid geometry"
+        return msg("{0!r} is empty or not a valid geometry", geometry["column"])
     if constraint.endswith("_day_range"):
-        return f"the day must be between {limits.EARLIEST_DAY} and {limits.LATEST_DAY}"
+        return msg("the day must be between {0} and {1}", limits.EARLIEST_DAY, limits.LATEST_DAY)
     family = _FAMILY.match(rest)
     if family is None:
         return None
     column, kind = family["column"], family["kind"]
     if kind == "chars":
-        return f"{column!r} is longer than {limits.max_chars(column)} characters"
+        return msg("{0!r} is longer than {1} characters", column, limits.max_chars(column))
     if kind == "vertices":
-        return f"{column!r} has more than {limits.MAX_VERTICES} vertices"
-    return f"a track has more than {limits.MAX_TRACK_POINTS} points"
+        return msg("{0!r} has more than {1} vertices", column, limits.MAX_VERTICES)
+    return msg("a track has more than {0} points", limits.MAX_TRACK_POINTS)

@@ -15,7 +15,9 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from gis.errors import InvalidInput
 from gis.geometry import reproject
+from gis.i18n import msg
 
 # Datums treated as WGS84 without transformation (they agree to within metres).
 WGS84_EQUIVALENT = {4326, 4490, 4979}
@@ -27,7 +29,7 @@ _EE = 0.00669342162296594323
 def utm_srid(lon: float, lat: float) -> int:
     """EPSG code of the WGS84 UTM zone holding ``(lon, lat)``."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValueError(f"not a longitude/latitude: {lon}, {lat}")
+        raise ValueError(msg("not a longitude/latitude: {0}, {1}", lon, lat))
     zone = min(int((lon + 180) // 6) + 1, 60)
     return (32600 if lat >= 0 else 32700) + zone
 
@@ -109,7 +111,7 @@ def parse_crs(text: str) -> CRS | str:
     try:
         return CRS.from_user_input(text)
     except Exception as exc:
-        raise ValueError(f"unknown CRS {text!r}") from exc
+        raise InvalidInput(msg("unknown CRS {0!r}", text)) from exc
 
 
 def to_wgs84(geoms: list[BaseGeometry], source: CRS | str) -> list[BaseGeometry]:

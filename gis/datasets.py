@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from psycopg2.extensions import cursor as Cursor
 
 from gis.errors import NotFound
+from gis.i18n import msg
 
 if TYPE_CHECKING:
     from gis.importing import ImportReport, Progress
@@ -23,7 +24,7 @@ def available(data_dir: Path = DATA_DIR) -> list[str]:
 def dataset_path(name: str, data_dir: Path = DATA_DIR) -> Path:
     """The package folder of dataset ``name``."""
     if name not in available(data_dir):
-        raise NotFound(f"no embedded dataset {name!r}; there are: {', '.join(available(data_dir))}")
+        raise NotFound(msg("no embedded dataset {0!r}; there are: {1}", name, ", ".join(available(data_dir))))
     return data_dir / name
 
 

@@ -24,6 +24,8 @@ import psycopg2.pool
 
 from gis import constraints
 from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput
+from gis.i18n import msg
+from gis.sql_messages import from_database
 
 Connection: TypeAlias = psycopg2.extensions.connection
 Cursor: TypeAlias = psycopg2.extensions.cursor
@@ -39,7 +41,7 @@ def connect(url: str) -> Connection:
     try:
         return psycopg2.connect(url, options=SESSION_OPTIONS)
     except psycopg2.OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot connect to the database: {first_line(exc)}") from exc
+        raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
 
 
 def make_pool(url: str, minconn: int, maxconn: int) -> psycopg2.pool.ThreadedConnectionPool:
@@ -72,20 +74,20 @@ def _broken_rule(exc: psycopg2.Error) -> GridmapError:
     for a bare CHECK constraint, its message in ``gis.constraints``; never its name or the SQL."""
     diag = exc.diag
     if not _BARE_CHECK.search(diag.message_primary or ""):
-        return InvalidInput(first_line(exc))
+        return InvalidInput(from_database(first_line(exc)))
     known = constraints.message(diag.constraint_name or "", diag.table_name or "")
-    return InvalidInput(known or f"the values break a rule of {diag.table_name or 'the data'}")
+    return InvalidInput(known or msg("the values break a rule of {0}", diag.table_name or "the data"))
 
 
 def _data_error(exc: psycopg2.DataError) -> GridmapError:
     """A value the database could not take (a number or a date out of its range, ...), in words."""
     if isinstance(exc, psycopg2.errors.NumericValueOutOfRange):
-        return InvalidInput("a number is out of range")
+        return InvalidInput(msg("a number is out of range"))
     if isinstance(exc, psycopg2.errors.DatetimeFieldOverflow | psycopg2.errors.InvalidDatetimeFormat):
-        return InvalidInput("a date or time is out of range or malformed")
+        return InvalidInput(msg("a date or time is out of range or malformed"))
     if isinstance(exc, psycopg2.errors.StringDataRightTruncation):
-        return InvalidInput("a text is too long")
-    return InvalidInput("a value has the wrong type or form")
+        return InvalidInput(msg("a text is too long"))
+    return InvalidInput(msg("a value has the wrong type or form"))
 
 
 def _duplicate(constraint: str, table: str, detail: str) -> GridmapError:
@@ -96,8 +98,8 @@ def _duplicate(constraint: str, table: str, detail: str) -> GridmapError:
     named = [f"{c} {v}" for c, v in zip(columns, values, strict=False)
              if re.fullmatch(r"[a-z_]+", c) and not c.endswith("_id")]
     if not named or len(columns) != len(values):
-        return Conflict(constraints.message(constraint, table) or "this record exists already")
-    return Conflict(f"already exists: {', '.join(named)}")
+        return Conflict(constraints.message(constraint, table) or msg("this record exists already"))
+    return Conflict(msg("already exists: {0}", ", ".join(named)))
 
 
 @contextlib.contextmanager
@@ -109,14 +111,14 @@ def translate_errors() -> Iterator[None]:
     except psycopg2.errors.CheckViolation as exc:
         raise _broken_rule(exc) from exc
     except psycopg2.errors.NotNullViolation as exc:
-        raise InvalidInput(f"{exc.diag.column_name or 'a value'!r} is required") from exc
+        raise InvalidInput(msg("{0!r} is required", exc.diag.column_name or "a value")) from exc
     except psycopg2.errors.ForeignKeyViolation as exc:
         referred = _REFERRED.search(exc.diag.message_detail or "")
         if (exc.diag.message_primary or "").startswith("update or delete"):
-            raise Conflict(f"{exc.diag.table_name} is still referred to by "
-                           f"{referred['table'] if referred else 'another record'}") from exc
-        raise InvalidInput(f"{exc.diag.table_name} refers to a "
-                           f"{referred['table'] if referred else 'record'} that does not exist") from exc
+            raise Conflict(msg("{0} is still referred to by {1}",
+                               exc.diag.table_name, referred["table"] if referred else "another record")) from exc
+        raise InvalidInput(msg("{0} refers to a {1} that does not exist",
+                               exc.diag.table_name, referred["table"] if referred else "record")) from exc
     except psycopg2.DataError as exc:
         raise _data_error(exc) from exc
     except psycopg2.errors.UniqueViolation as exc:
@@ -124,16 +126,16 @@ def translate_errors() -> Iterator[None]:
                              exc.diag.message_detail or "") from exc
     except psycopg2.errors.InternalError_ as exc:
         # PostGIS reports bad geometry input (e.g. a parse error) this way.
-        raise InvalidInput("the database could not process a geometry of the input") from exc
+        raise InvalidInput(msg("the database could not process a geometry of the input")) from exc
     except psycopg2.InternalError as exc:
-        raise InvalidInput("the database could not process the request") from exc
+        raise InvalidInput(msg("the database could not process the request")) from exc
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-        raise DatabaseUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
+        raise DatabaseUnavailable(msg("the database is unavailable: {0}", first_line(exc))) from exc
     except ValueError as exc:
         # psycopg2 refuses a string holding NUL before sending it: no text in PostgreSQL can.
         if "NUL (0x00)" not in str(exc):
             raise
-        raise InvalidInput("text cannot contain the NUL character (U+0000)") from exc
+        raise InvalidInput(msg("text cannot contain the NUL character (U+0000)")) from exc
 
 
 @contextlib.contextmanager

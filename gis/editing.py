@@ -11,6 +11,7 @@ from shapely.geometry import shape
 from gis.crs import crs_name, is_wgs84, source_crs, to_wgs84
 from gis.errors import InvalidInput
 from gis.features import Row, check_features, crs_of_geojson, features_of
+from gis.i18n import msg
 from gis.layers import Layer
 from gis.store import (
     Jurisdiction,
@@ -31,7 +32,7 @@ def transform_features(feats: list[Any], source: CRS | str) -> list[Any]:
             try:
                 g = to_wgs84([shape(f["geometry"])], source)[0]
             except Exception as exc:
-                raise InvalidInput(f"cannot transform a geometry to WGS84: {exc}") from exc
+                raise InvalidInput(msg("cannot transform a geometry to WGS84: {0}", exc)) from exc
             f = {**f, "geometry": g.__geo_interface__}
         out.append(f)
     return out
@@ -43,8 +44,8 @@ def checked_rows(layer: Layer, obj: Any, j: Jurisdiction, declared: CRS | str | 
     body_crs = crs_of_geojson(obj)
     if declared is None and body_crs is not None and not is_wgs84(body_crs):
         # RFC 7946 GeoJSON is WGS84; a body naming another CRS is converted only when asked
-        raise InvalidInput(f"the body says it is in {crs_name(body_crs)}, not WGS84: send the header "
-                           f"Content-Crs: {crs_name(body_crs)} to have it converted")
+        raise InvalidInput(msg("the body says it is in {0}, not WGS84: send the header Content-Crs: {1} to have it "
+                               "converted", crs_name(body_crs), crs_name(body_crs)))
     source = source_crs(body_crs, declared)
     if source is not None:
         feats = transform_features(feats, source)
@@ -53,7 +54,7 @@ def checked_rows(layer: Layer, obj: Any, j: Jurisdiction, declared: CRS | str | 
 
 def _writable(layer: Layer) -> None:
     if not layer.writable:
-        raise InvalidInput(f"layer {layer.name} is derived and cannot be written")
+        raise InvalidInput(msg("layer {0} is derived and cannot be written", layer.name))
 
 
 def create_features(cur: Cursor, layer: Layer, slug: str, obj: Any, *,
@@ -63,7 +64,7 @@ def create_features(cur: Cursor, layer: Layer, slug: str, obj: Any, *,
     j = find_jurisdiction(cur, slug)
     rows = checked_rows(layer, obj, j, declared_crs)
     if not rows:
-        raise InvalidInput("no features to write")
+        raise InvalidInput(msg("no features to write"))
     return insert_rows(cur, layer, j.id, rows)
 
 
@@ -72,7 +73,7 @@ def replace_feature(cur: Cursor, layer: Layer, feature_id: int, obj: Any, versio
     """Replace one feature if it is still at ``version``; return the new version."""
     _writable(layer)
     if not isinstance(obj, dict) or obj.get("type") != "Feature":
-        raise InvalidInput("a replacement must be one GeoJSON Feature")
+        raise InvalidInput(msg("a replacement must be one GeoJSON Feature"))
     j = find_jurisdiction_by_id(cur, jurisdiction_of_feature(cur, layer, feature_id))
     rows = checked_rows(layer, obj, j, declared_crs)
     return replace_row(cur, layer, feature_id, rows[0], version)

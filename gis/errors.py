@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from gis.i18n import Message
+
 
 class GridmapError(Exception):
     """Base class: a problem the user can act on, with a message that names it.
@@ -9,15 +13,16 @@ class GridmapError(Exception):
     Parameters
     ----------
     message
-        One sentence for the user.
+        One sentence for the user, marked with :func:`gis.i18n.msg` (a plain string is a type error:
+        it could not be translated).
     problems
         Every individual problem found, when there are several (all are reported at once).
     """
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    def __init__(self, message: Message, problems: Sequence[Message] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.problems = problems or []
+        self.problems = list(problems or [])
 
     def __str__(self) -> str:
         if not self.problems:
@@ -40,7 +45,7 @@ class Conflict(GridmapError):
 class StaleVersion(GridmapError):
     """The client's version (If-Match) is not the stored one."""
 
-    def __init__(self, message: str, current_version: int) -> None:
+    def __init__(self, message: Message, current_version: int) -> None:
         super().__init__(message)
         self.current_version = current_version
 
@@ -66,7 +71,7 @@ class RetryLater(GridmapError):
     """Refused for now, not for good (too many heavy jobs, too many failed sign-ins): try again in
     ``retry_after_s`` seconds (the Retry-After of the answer)."""
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
+    def __init__(self, message: Message, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
 

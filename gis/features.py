@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis import limits
 from gis.errors import InvalidInput
+from gis.i18n import Message, msg
 from gis.layers import Layer
 
 MAX_LISTED = 50
@@ -43,22 +44,22 @@ def crs_of_geojson(obj: Mapping[str, Any]) -> CRS | None:
         name = member["properties"]["name"]
         return CRS.from_user_input(name)
     except Exception as exc:
-        raise InvalidInput(f"unreadable 'crs' member: {member!r}") from exc
+        raise InvalidInput(msg("unreadable 'crs' member: {0!r}", member)) from exc
 
 
 def features_of(obj: Any) -> list[Mapping[str, Any]]:
     """The features of a parsed GeoJSON FeatureCollection or Feature."""
     if not isinstance(obj, Mapping):
-        raise InvalidInput("GeoJSON must be an object (a Feature or a FeatureCollection)")
+        raise InvalidInput(msg("GeoJSON must be an object (a Feature or a FeatureCollection)"))
     kind = obj.get("type")
     if kind == "FeatureCollection":
         feats = obj.get("features")
         if not isinstance(feats, list):
-            raise InvalidInput("a FeatureCollection needs a 'features' array")
+            raise InvalidInput(msg("a FeatureCollection needs a 'features' array"))
         return feats
     if kind == "Feature":
         return [obj]
-    raise InvalidInput(f"expected a GeoJSON Feature or FeatureCollection, got type {kind!r}")
+    raise InvalidInput(msg("expected a GeoJSON Feature or FeatureCollection, got type {0!r}", kind))
 
 
 def _coords(geom: BaseGeometry) -> Any:
@@ -70,45 +71,45 @@ def _swapped(geom: BaseGeometry) -> BaseGeometry:
 
 
 def _geometry_problems(layer: Layer, geom: BaseGeometry, envelope: BaseGeometry | None,
-                       where_name: str | None) -> list[str]:
+                       where_name: str | None) -> list[Message]:
     if geom.geom_type not in layer.geometry_types:
-        return [f"wrong geometry type {geom.geom_type}: layer {layer.name} takes "
-                f"{' or '.join(layer.geometry_types)}"]
+        return [msg("wrong geometry type {0}: layer {1} takes {2}",
+                    geom.geom_type, layer.name, " or ".join(layer.geometry_types))]
     if geom.is_empty:
-        return ["empty geometry"]
+        return [msg("empty geometry")]
     vertices = shapely.get_num_coordinates(geom)
     if vertices > limits.MAX_VERTICES:
-        return [f"the geometry has {vertices} vertices, more than the limit of {limits.MAX_VERTICES}"]
+        return [msg("the geometry has {0} vertices, more than the limit of {1}", vertices, limits.MAX_VERTICES)]
     xy = _coords(geom)
     if not all(math.isfinite(v) for v in xy.ravel()):
-        return ["coordinates are not finite numbers"]
+        return [msg("coordinates are not finite numbers")]
     lon, lat = xy[:, 0], xy[:, 1]
     if (abs(lat) > 90).any() or (abs(lon) > 180).any():
         if (abs(lon) <= 90).all() and (abs(lat) <= 180).all():
-            return ["coordinates out of range: latitude and longitude look swapped "
-                    "(GeoJSON is longitude, latitude)"]
-        return ["coordinates out of range for WGS84 longitude/latitude "
-                "(a projected CRS? declare it, see the docs on CRS)"]
+            return [msg("coordinates out of range: latitude and longitude look swapped (GeoJSON is longitude, "
+                        "latitude)")]
+        return [msg("coordinates out of range for WGS84 longitude/latitude (a projected CRS? declare it, see the "
+                    "docs on CRS)")]
     if not geom.is_valid:
-        return [f"invalid geometry: {shapely.is_valid_reason(geom)}"]
+        return [msg("invalid geometry: {0}", shapely.is_valid_reason(geom))]
     if envelope is not None and not envelope.covers(geom):
         if envelope.covers(_swapped(geom)):
-            return ["latitude and longitude look swapped (GeoJSON is longitude, latitude)"]
-        return [f"lies outside jurisdiction {where_name}" if where_name
-                else "lies outside its jurisdiction"]
+            return [msg("latitude and longitude look swapped (GeoJSON is longitude, latitude)")]
+        return [msg("lies outside jurisdiction {0}", where_name) if where_name
+                else msg("lies outside its jurisdiction")]
     return []
 
 
-def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], list[Message]]:
     out: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     for f in layer.fields:
         value = props.get(f.name)
         if isinstance(value, float) and math.isnan(value):
             value = None
         if value is None or (isinstance(value, str) and value.strip() == "" and f.kind != "text"):
             if f.required:
-                problems.append(f"property {f.name!r} is required")
+                problems.append(msg("property {0!r} is required", f.name))
             elif f.default is not None:
                 out[f.name] = f.default
             continue
@@ -133,30 +134,29 @@ def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], lis
             elif f.kind == "wkt":
                 wkt = shapely.from_wkt(str(value))
                 if shapely.get_num_coordinates(wkt) > limits.MAX_VERTICES:
-                    problems.append(f"property {f.name!r} has more than {limits.MAX_VERTICES} vertices")
+                    problems.append(msg("property {0!r} has more than {1} vertices", f.name, limits.MAX_VERTICES))
                     continue
                 value = wkt.wkt
             else:
                 value = str(value)
         except Exception:
-            problems.append(f"property {f.name!r} must be {_KIND_WORDS[f.kind]}, got {str(value)[:100]!r}")
+            problems.append(msg("property {0!r} must be {1}, got {2!r}", f.name, _KIND_WORDS[f.kind], str(value)[:100]))
             continue
         if isinstance(value, str) and limits.NUL in value:
-            problems.append(f"property {f.name!r} cannot contain the NUL character (U+0000)")
+            problems.append(msg("property {0!r} cannot contain the NUL character (U+0000)", f.name))
             continue
         if f.kind == "text" and isinstance(value, str) and len(value) > limits.max_chars(f.name):
-            problems.append(f"property {f.name!r} has {len(value)} characters, more than the limit of "
-                            f"{limits.max_chars(f.name)}")
+            problems.append(msg("property {0!r} has {1} characters, more than the limit of {2}",
+                                f.name, len(value), limits.max_chars(f.name)))
             continue
         if f.required and value == "":
-            problems.append(f"property {f.name!r} is required")
+            problems.append(msg("property {0!r} is required", f.name))
         if f.choices and value not in f.choices:
-            problems.append(f"property {f.name!r} must be one of {', '.join(f.choices)}; "
-                            f"got {value!r}")
+            problems.append(msg("property {0!r} must be one of {1}; got {2!r}", f.name, ", ".join(f.choices), value))
         if f.minimum is not None and isinstance(value, int | float) and value < f.minimum:
-            problems.append(f"property {f.name!r} must be at least {f.minimum:g}; got {value}")
+            problems.append(msg("property {0!r} must be at least {1:g}; got {2}", f.name, f.minimum, value))
         if f.pattern and not re.fullmatch(f.pattern, str(value)):
-            problems.append(f"property {f.name!r} has the wrong form: {value!r}")
+            problems.append(msg("property {0!r} has the wrong form: {1!r}", f.name, value))
         out[f.name] = value
     return out, problems
 
@@ -170,7 +170,7 @@ def promote(layer: Layer, geom: BaseGeometry) -> BaseGeometry:
 
 def check_rows(layer: Layer, items: Iterable[tuple[Mapping[str, Any] | None, Any]],
                envelope: BaseGeometry | None = None, where_name: str | None = None,
-               labels: list[str] | None = None) -> list[Row]:
+               labels: Sequence[Message] | None = None) -> list[Row]:
     """Check ``(properties, geometry)`` pairs for ``layer``; all of them pass, or none does.
 
     Parameters
@@ -192,38 +192,38 @@ def check_rows(layer: Layer, items: Iterable[tuple[Mapping[str, Any] | None, Any
         Listing every problem of every feature (up to ``MAX_LISTED`` of them).
     """
     rows: list[Row] = []
-    problems: list[str] = []
+    problems: list[Message] = []
     for i, (props, geom) in enumerate(items):
-        label = labels[i] if labels else f"feature {i + 1}"
-        mine: list[str] = []
+        label = labels[i] if labels else msg("feature {0}", i + 1)
+        mine: list[Message] = []
         if props is not None and not isinstance(props, Mapping):
-            mine.append("'properties' must be an object or null")
+            mine.append(msg("'properties' must be an object or null"))
             props = {}
         values, prop_problems = _coerce(layer, props or {})
         mine += prop_problems
         g: BaseGeometry | None = None
         if geom is None:
-            mine.append("has no geometry")
+            mine.append(msg("has no geometry"))
         elif isinstance(geom, BaseGeometry):
             g = geom
         else:
             try:
                 g = shape(geom)
             except Exception as exc:
-                mine.append(f"malformed geometry: {exc or type(exc).__name__}")
+                mine.append(msg("malformed geometry: {0}", exc or type(exc).__name__))
         if g is not None:
             mine += _geometry_problems(layer, g, envelope, where_name)
         if mine:
-            problems += [f"{label}: {p}" for p in mine]
+            problems += [msg("{0}: {1}", label, p) for p in mine]
         else:
             assert g is not None
             rows.append(Row(values, promote(layer, g)))
     if problems:
         shown = problems[:MAX_LISTED]
         if len(problems) > MAX_LISTED:
-            shown.append(f"... and {len(problems) - MAX_LISTED} more problems")
+            shown.append(msg("... and {0} more problems", len(problems) - MAX_LISTED))
         raise InvalidInput(
-            f"{len(problems)} problem(s) in the {layer.name} input; nothing was written", shown)
+            msg("{0} problem(s) in the {1} input; nothing was written", len(problems), layer.name), shown)
     return rows
 
 
@@ -236,9 +236,9 @@ def check_features(layer: Layer, features: list[Mapping[str, Any]],
     for i, f in enumerate(features):
         if not isinstance(f, Mapping) or f.get("type") != "Feature":
             items.append(({}, None))
-            labels.append(f"feature {i + 1} (not a GeoJSON Feature)")
+            labels.append(msg("feature {0} (not a GeoJSON Feature)", i + 1))
             continue
         items.append((f.get("properties"), f.get("geometry")))
         name = (f.get("properties") or {}).get("name") if isinstance(f.get("properties"), Mapping) else None
-        labels.append(f"feature {i + 1}" + (f" ({str(name)[:60]})" if name else ""))
+        labels.append(msg("feature {0} ({1})", i + 1, str(name)[:60]) if name else msg("feature {0}", i + 1))
     return check_rows(layer, items, envelope, where_name, labels)

@@ -17,6 +17,7 @@ import pyogrio
 from pyproj import CRS
 
 from gis.errors import UnreadableFile
+from gis.i18n import msg
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
 
@@ -30,11 +31,11 @@ def file_layers(path: Path) -> list[str]:
     if path.is_dir():
         return sorted(p.stem for p in path.iterdir() if p.suffix.lower() in GEOJSON_SUFFIXES)
     if not path.exists():
-        raise UnreadableFile(f"no such file: {path}")
+        raise UnreadableFile(msg("no such file: {0}", path))
     try:
         return [str(row[0]) for row in pyogrio.list_layers(_gdal_path(path))]
     except Exception as exc:
-        raise UnreadableFile(f"cannot read {path.name}: {_short(exc)}") from exc
+        raise UnreadableFile(msg("cannot read {0}: {1}", path.name, _short(exc))) from exc
 
 
 def _short(exc: BaseException) -> str:
@@ -46,7 +47,7 @@ def read_geojson(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnreadableFile(f"cannot read {path.name} as GeoJSON: {_short(exc)}") from exc
+        raise UnreadableFile(msg("cannot read {0} as GeoJSON: {1}", path.name, _short(exc))) from exc
 
 
 def sniff_encoding(data: bytes) -> str | None:
@@ -95,7 +96,8 @@ def file_encoding(path: Path, declared: str | None = None) -> str | None:
         try:
             codecs.lookup(declared)
         except LookupError:
-            raise UnreadableFile(f"unknown encoding {declared}: give one such as GBK, GB18030 or UTF-8") from None
+            raise UnreadableFile(msg("unknown encoding {0}: give one such as GBK, GB18030 or UTF-8",
+                                     declared)) from None
         return declared
     try:
         text = _dbf_text(path)
@@ -108,13 +110,13 @@ def read_frame(path: Path, layer: str | None = None, encoding: str | None = None
     """One layer of a GeoPackage, Shapefile (zipped or not), DXF or other OGR file; text read in
     ``encoding`` when given (see :func:`file_encoding`)."""
     if not path.exists():
-        raise UnreadableFile(f"no such file: {path}")
+        raise UnreadableFile(msg("no such file: {0}", path))
     try:
         return pyogrio.read_dataframe(_gdal_path(path), layer=layer,
                                       **({"encoding": encoding} if encoding else {}))
     except Exception as exc:
-        raise UnreadableFile(f"cannot read {path.name}"
-                             + (f" layer {layer}" if layer else "") + f": {_short(exc)}") from exc
+        raise UnreadableFile(msg("cannot read {0} layer {1}: {2}", path.name, layer, _short(exc)) if layer
+                             else msg("cannot read {0}: {1}", path.name, _short(exc))) from exc
 
 
 def frame_crs(frame: gpd.GeoDataFrame) -> CRS | None:

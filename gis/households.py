@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from gis.i18n import msg
+
 # OSM building=* values that house households, and the gridmap kind of the others.
 RESIDENTIAL_TAGS = frozenset({
     "residential", "apartments", "house", "detached", "terrace", "semidetached_house",
@@ -62,6 +64,6 @@ def estimate_households(footprint_m2: np.ndarray, levels: np.ndarray, residentia
         Gross floor area per household (a setting, ``GRIDMAP_HOUSEHOLD_FLOOR_AREA_M2``).
     """
     if floor_area_m2 <= 0:
-        raise ValueError("floor area per household must be positive")
+        raise ValueError(msg("floor area per household must be positive"))
     raw = np.rint(np.asarray(footprint_m2) * np.asarray(levels) / floor_area_m2)
     return np.where(np.asarray(residential), np.maximum(raw, 1), 0).astype(int)

@@ -25,6 +25,7 @@ from gis.features import MAX_LISTED, check_rows, crs_of_geojson, features_of
 from gis.filesio import GEOJSON_SUFFIXES, file_encoding, file_layers, frame_crs, read_frame, read_geojson
 from gis.geometry import polygons, reproject
 from gis.households import estimate_households, parse_levels
+from gis.i18n import msg
 from gis.jurisdictions import create_jurisdiction
 from gis.layers import IMPORT_ORDER, Layer, get_layer
 from gis.settings import Settings
@@ -88,11 +89,11 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
     Shapefile without .cpg) in the encoding its bytes fit (GBK/GB18030 or UTF-8)."""
     if path.is_dir():
         if layer is None:
-            raise InvalidInput(f"{path} is a folder: name the layer")
+            raise InvalidInput(msg("{0} is a folder: name the layer", path))
         candidates = [path / f"{layer}{s}" for s in GEOJSON_SUFFIXES]
         found = [p for p in candidates if p.exists()]
         if not found:
-            raise UnreadableFile(f"no {layer}.geojson in {path}")
+            raise UnreadableFile(msg("no {0}.geojson in {1}", layer, path))
         path = found[0]
     if path.suffix.lower() in GEOJSON_SUFFIXES:
         obj = read_geojson(path)
@@ -105,7 +106,7 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
     frame = read_frame(path, layer, encoding=file_encoding(path, encoding))
     if path.suffix.lower() == ".dxf":
         if target is None:
-            raise InvalidInput(f"{path.name} is a drawing: import it with --layer (building, street_edge, …)")
+            raise InvalidInput(msg("{0} is a drawing: import it with --layer (building, street_edge, …)", path.name))
         drawing = shapes(frame, target, cad_layers)
         notes = [f"from CAD layer {', '.join(drawing.cad_layers)}"] + [
             f"{n} left out ({why})" for why, n in drawing.skipped.items()]
@@ -217,11 +218,11 @@ def _in_wgs84(src: Source, declared: CRS | str | None) -> list[Any]:
 def _renamed(src: Source, layer: Layer, mapping: Mapping[str, str]) -> tuple[list[dict], list[str]]:
     unknown_targets = sorted(set(mapping.values()) - set(layer.properties))
     if unknown_targets:
-        raise InvalidInput(f"--map names properties layer {layer.name} does not have: "
-                           f"{', '.join(unknown_targets)}; it has {', '.join(layer.properties)}")
+        raise InvalidInput(msg("--map names properties layer {0} does not have: {1}; it has {2}",
+                               layer.name, ", ".join(unknown_targets), ", ".join(layer.properties)))
     missing = sorted(set(mapping) - set(src.columns))
     if missing and src.columns:
-        raise InvalidInput(f"--map names columns the file does not have: {', '.join(missing)}")
+        raise InvalidInput(msg("--map names columns the file does not have: {0}", ", ".join(missing)))
     props = [{mapping.get(k, k): v for k, v in p.items()} for p in src.properties]
     ignored = sorted(c for c in src.columns if mapping.get(c, c) not in layer.properties
                      and c not in ("id", "jurisdiction"))
@@ -243,7 +244,7 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
     """
     layer = get_layer(layer_name)
     if not layer.writable:
-        raise InvalidInput(f"layer {layer.name} is derived and cannot be imported")
+        raise InvalidInput(msg("layer {0} is derived and cannot be imported", layer.name))
     src = read_source(path, file_layer, encoding=encoding, target=layer.name, cad_layers=cad_layers)
     progress(f"{path.name}: {len(src.geometries)} features read")
     props, ignored = _renamed(src, layer, mapping or {})
@@ -256,9 +257,10 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
     beyond = [i for i, g in enumerate(shapes_) if g is not None and not j.envelope.covers(g)]
     outside = len(beyond)
     if outside and not clip:
-        raise InvalidInput(f"{outside} of {len(shapes_)} features of {path.name} reach outside {j.name}: "
-                           "give --clip to cut them at its boundary and leave out those wholly outside",
-                           [f"feature {i + 1}: lies outside jurisdiction {j.name}" for i in beyond[:MAX_LISTED]])
+        raise InvalidInput(msg("{0} of {1} features of {2} reach outside {3}: give --clip to cut them at its "
+                               "boundary and leave out those wholly outside", outside, len(shapes_), path.name, j.name),
+                           [msg("feature {0}: lies outside jurisdiction {1}",
+                                i + 1, j.name) for i in beyond[:MAX_LISTED]])
     if outside:
         # a hair inside the envelope, so that the cut ends are covered by it despite rounding
         inner = j.envelope.buffer(-1e-7)
@@ -271,7 +273,7 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
         props = _estimated(props, shapes_, j.metric_srid, settings or Settings(), report)
     rows = check_rows(layer, list(zip(props, shapes_, strict=True)), j.envelope, j.name)
     if not rows:
-        raise InvalidInput(f"{path.name} holds no features")
+        raise InvalidInput(msg("{0} holds no features", path.name))
     insert_rows(cur, layer, j.id, rows)
     analyze_written(cur, [layer.name])
     report.counts[layer.name] = len(rows)
@@ -287,7 +289,7 @@ def boundary_of(path: Path, declared_crs: CRS | str | None = None, encoding: str
                for g in _in_wgs84(src, declared_crs) if g is not None]
     found = [p for p in (polygons(g) for g in shapes_) if not p.is_empty]
     if not found:
-        raise InvalidInput(f"{path.name} holds no boundary polygon")
+        raise InvalidInput(msg("{0} holds no boundary polygon", path.name))
     return found
 
 
@@ -295,16 +297,16 @@ def _jurisdiction_feature(path: Path, declared_crs: CRS | str | None = None,
                           encoding: str | None = None) -> tuple[dict[str, Any], BaseGeometry]:
     src = read_source(path, "jurisdiction", encoding=encoding)
     if len(src.geometries) != 1:
-        raise InvalidInput(f"the jurisdiction layer of {path.name} must hold exactly one "
-                           f"feature, not {len(src.geometries)}")
+        raise InvalidInput(msg("the jurisdiction layer of {0} must hold exactly one feature, not {1}",
+                               path.name, len(src.geometries)))
     geom = _in_wgs84(src, declared_crs)[0]
     if geom is None:
-        raise InvalidInput("the jurisdiction feature has no geometry")
+        raise InvalidInput(msg("the jurisdiction feature has no geometry"))
     if not isinstance(geom, BaseGeometry):
         try:
             geom = shapely.geometry.shape(geom)
         except Exception as exc:
-            raise InvalidInput(f"malformed jurisdiction geometry: {exc}") from exc
+            raise InvalidInput(msg("malformed jurisdiction geometry: {0}", exc)) from exc
     return src.properties[0], geom
 
 
@@ -330,13 +332,13 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     """
     present = set(file_layers(path))
     if "jurisdiction" not in present:
-        raise InvalidInput(f"{path.name} has no 'jurisdiction' layer; layers found: "
-                           f"{', '.join(sorted(present)) or 'none'}")
+        raise InvalidInput(msg("{0} has no 'jurisdiction' layer; layers found: {1}",
+                               path.name, ", ".join(sorted(present)) or "none"))
     props, boundary = _jurisdiction_feature(path, declared_crs, encoding)
     props = {k: _clean(v) for k, v in props.items()}
     target = slug or props.get("slug") or props.get("jurisdiction")
     if not target:
-        raise InvalidInput("no slug: the package's jurisdiction has none and none was given")
+        raise InvalidInput(msg("no slug: the package's jurisdiction has none and none was given"))
     office = None
     if props.get("office_lon") is not None and props.get("office_lat") is not None:
         office = (float(props["office_lon"]), float(props["office_lat"]))

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.crs import utm_srid
 from gis.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from gis.i18n import msg
 from gis.store import Jurisdiction, find_jurisdiction
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]{1,62}$")
@@ -21,17 +22,17 @@ def check_boundary(boundary: BaseGeometry) -> MultiPolygon:
     """A jurisdiction boundary as a valid MultiPolygon in lon/lat; every problem otherwise."""
     problems = []
     if boundary.geom_type not in ("Polygon", "MultiPolygon"):
-        problems.append(f"boundary must be a Polygon or MultiPolygon, got {boundary.geom_type}")
+        problems.append(msg("boundary must be a Polygon or MultiPolygon, got {0}", boundary.geom_type))
     elif boundary.is_empty:
-        problems.append("boundary is empty")
+        problems.append(msg("boundary is empty"))
     else:
         minx, miny, maxx, maxy = boundary.bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            problems.append("boundary coordinates are not WGS84 longitude/latitude")
+            problems.append(msg("boundary coordinates are not WGS84 longitude/latitude"))
         elif not boundary.is_valid:
-            problems.append(f"invalid boundary: {shapely.is_valid_reason(boundary)}")
+            problems.append(msg("invalid boundary: {0}", shapely.is_valid_reason(boundary)))
     if problems:
-        raise InvalidInput("the jurisdiction boundary cannot be used", problems)
+        raise InvalidInput(msg("the jurisdiction boundary cannot be used"), problems)
     return boundary if boundary.geom_type == "MultiPolygon" else MultiPolygon([boundary])
 
 
@@ -40,7 +41,7 @@ def boundary_from_geojson(obj: dict[str, Any]) -> BaseGeometry:
     try:
         return shape(obj)
     except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise InvalidInput(f"the boundary is not a valid GeoJSON polygon: {str(exc)[:120]}") from None
+        raise InvalidInput(msg("the boundary is not a valid GeoJSON polygon: {0}", str(exc)[:120])) from None
 
 
 def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometry, *,
@@ -49,16 +50,16 @@ def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometr
                         office: tuple[float, float] | None = None) -> Jurisdiction:
     """Insert a jurisdiction; its metric CRS is the UTM zone of its centroid."""
     if not SLUG.match(slug):
-        raise InvalidInput(f"jurisdiction slug {slug!r} must be lower-case letters, digits, "
-                           "'-' or '_', starting with a letter (2-63 characters)")
+        raise InvalidInput(msg("jurisdiction slug {0!r} must be lower-case letters, digits, '-' or '_', starting "
+                               "with a letter (2-63 characters)", slug))
     if admin_code is not None and not re.fullmatch(r"[0-9]{12}", admin_code):
-        raise InvalidInput(f"admin code {admin_code!r} must be 12 digits")
+        raise InvalidInput(msg("admin code {0!r} must be 12 digits", admin_code))
     geom = check_boundary(boundary)
     if office is not None and not geom.buffer(1e-5).covers(Point(office)):
-        raise InvalidInput(f"the office point {office} lies outside the boundary of {slug}")
+        raise InvalidInput(msg("the office point {0} lies outside the boundary of {1}", office, slug))
     cur.execute("SELECT 1 FROM jurisdiction WHERE slug = %s", (slug,))
     if cur.fetchone():
-        raise Conflict(f"jurisdiction {slug!r} exists already")
+        raise Conflict(msg("jurisdiction {0!r} exists already", slug))
     c = geom.centroid
     cur.execute(
         "INSERT INTO jurisdiction (slug, name, admin_code, metric_srid, households, population,"
@@ -85,17 +86,17 @@ def update_jurisdiction(cur: Cursor, slug: str, *, name: str | None = None, admi
         cur.execute("SELECT version FROM jurisdiction WHERE id = %s FOR UPDATE", (j.id,))
         current = cur.fetchone()[0]
         if current != version:
-            raise StaleVersion(f"jurisdiction {slug} was changed by someone else (version {current}, "
-                               f"you sent {version})", current)
+            raise StaleVersion(msg("jurisdiction {0} was changed by someone else (version {1}, you sent {2})",
+                                   slug, current, version), current)
     if admin_code is not None and not re.fullmatch(r"[0-9]{12}", admin_code):
-        raise InvalidInput(f"admin code {admin_code!r} must be 12 digits")
+        raise InvalidInput(msg("admin code {0!r} must be 12 digits", admin_code))
     if name is not None and not name.strip():
-        raise InvalidInput("a jurisdiction needs a name")
+        raise InvalidInput(msg("a jurisdiction needs a name"))
     geom = check_boundary(boundary) if boundary is not None else None
     if office is not None:
         area = geom if geom is not None else j.envelope
         if not area.buffer(1e-5).covers(Point(office)):
-            raise InvalidInput(f"the office point {office} lies outside the boundary of {slug}")
+            raise InvalidInput(msg("the office point {0} lies outside the boundary of {1}", office, slug))
     changes: dict[str, Any] = {"name": name, "admin_code": admin_code, "households": households,
                                "population": population}
     sets = [f"{column} = %({column})s" for column, value in changes.items() if value is not None]
@@ -104,7 +105,7 @@ def update_jurisdiction(cur: Cursor, slug: str, *, name: str | None = None, admi
     if geom is not None:
         sets.append("geom = ST_GeomFromWKB(%(geom)s, 4326)")
     if not sets:
-        raise InvalidInput("nothing to change: give --name, --admin-code, --office or --boundary")
+        raise InvalidInput(msg("nothing to change: give --name, --admin-code, --office or --boundary"))
     cur.execute(f"UPDATE jurisdiction SET {', '.join(sets)} WHERE id = %(id)s",  # noqa: S608 (fixed columns)
                 {**changes, "id": j.id, "lon": office[0] if office else None, "lat": office[1] if office else None,
                  "geom": shapely.to_wkb(geom) if geom is not None else None})
@@ -115,7 +116,7 @@ def delete_jurisdiction(cur: Cursor, slug: str) -> None:
     """Delete a jurisdiction and everything in it (recorded in the history)."""
     cur.execute("DELETE FROM jurisdiction WHERE slug = %s RETURNING id", (slug,))
     if cur.fetchone() is None:
-        raise NotFound(f"unknown jurisdiction {slug!r}")
+        raise NotFound(msg("unknown jurisdiction {0!r}", slug))
 
 
 def jurisdiction_record(cur: Cursor, slug: str) -> dict[str, Any]:
@@ -125,7 +126,7 @@ def jurisdiction_record(cur: Cursor, slug: str) -> dict[str, Any]:
                    FROM jurisdiction WHERE slug = %s""", (slug,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"unknown jurisdiction {slug!r}")
+        raise NotFound(msg("unknown jurisdiction {0!r}", slug))
     jid, s, name, code, households, population, lon, lat, version, geom = row
     return {"id": jid, "slug": s, "name": name, "admin_code": code, "households": households, "population": population,
             "office": None if lon is None else [lon, lat], "version": version, "boundary": geom}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gis.errors import NotFound
+from gis.i18n import msg
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -157,4 +158,4 @@ def get_layer(name: str) -> Layer:
     try:
         return LAYERS[name]
     except KeyError:
-        raise NotFound(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}") from None
+        raise NotFound(msg("unknown layer {0!r}; layers are: {1}", name, ", ".join(LAYERS))) from None

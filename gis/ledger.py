@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gis.errors import InvalidInput, UnreadableFile
+from gis.i18n import msg
 
 TABLE_SUFFIXES = (".xlsx", ".ods", ".csv")
 # How people write "building number N": 3号楼, 3#楼, 3#, 3栋, 3幢, 3座, 3号, 3楼 (in a ledger's
@@ -72,11 +73,11 @@ def _count(value: Any, column: str, row: int) -> int | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         if value < 0 or value != int(value):
-            raise InvalidInput(f"row {row}: {column} must be a whole number of at least 0, not {value}")
+            raise InvalidInput(msg("row {0}: {1} must be a whole number of at least 0, not {2}", row, column, value))
         return int(value)
     m = _INTEGER.match(unicodedata.normalize("NFKC", str(value)))
     if not m:
-        raise InvalidInput(f"row {row}: {column} must be a whole number of at least 0, not {value}")
+        raise InvalidInput(msg("row {0}: {1} must be a whole number of at least 0, not {2}", row, column, value))
     return int(m.group(1))
 
 
@@ -84,13 +85,13 @@ def rows_of(records: Sequence[Mapping[str, Any]], key: str, households: str | No
             residents: str | None) -> list[LedgerRow]:
     """The ledger's rows from a table's records (header → value), by the named columns."""
     if not households and not residents:
-        raise InvalidInput("name the households column (--households) or the residents column (--residents)")
+        raise InvalidInput(msg("name the households column (--households) or the residents column (--residents)"))
     columns = set(records[0]) if records else set()
     wanted = [c for c in (key, households, residents) if c]
     absent = [c for c in wanted if c not in columns]
     if absent:
-        raise InvalidInput(f"the ledger has no column {', '.join(absent)}; its columns: "
-                           f"{', '.join(str(c) for c in records[0]) if records else 'none'}")
+        raise InvalidInput(msg("the ledger has no column {0}; its columns: {1}",
+                               ", ".join(absent), ", ".join(str(c) for c in records[0]) if records else "none"))
     out = []
     for number, record in enumerate(records, start=2):
         name = record.get(key)
@@ -100,7 +101,7 @@ def rows_of(records: Sequence[Mapping[str, Any]], key: str, households: str | No
                              _count(record.get(households), households, number) if households else None,
                              _count(record.get(residents), residents, number) if residents else None))
     if not out:
-        raise InvalidInput(f"the ledger has no rows with a value in column {key}")
+        raise InvalidInput(msg("the ledger has no rows with a value in column {0}", key))
     return out
 
 
@@ -112,9 +113,9 @@ def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
     from gis.filesio import sniff_encoding
 
     if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise UnreadableFile(f"{path.name}: a ledger is a .xlsx, .ods or .csv file")
+        raise UnreadableFile(msg("{0}: a ledger is a .xlsx, .ods or .csv file", path.name))
     if not path.is_file():
-        raise UnreadableFile(f"no such file: {path}")
+        raise UnreadableFile(msg("no such file: {0}", path))
     options: dict[str, Any] = {"read_geometry": False}
     if path.suffix.lower() == ".csv":
         options |= {"encoding": sniff_encoding(path.read_bytes()) or "UTF-8", "AUTODETECT_TYPE": "YES"}
@@ -123,8 +124,9 @@ def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
     try:
         frame = pyogrio.read_dataframe(str(path), layer=sheet, **options)
     except Exception as exc:
-        raise UnreadableFile(f"cannot read {path.name}"
-                             + (f" sheet {sheet}" if sheet else "") + f": {str(exc).splitlines()[0][:200]}") from exc
+        reason = str(exc).splitlines()[0][:200]
+        raise UnreadableFile(msg("cannot read {0} sheet {1}: {2}", path.name, sheet, reason) if sheet
+                             else msg("cannot read {0}: {1}", path.name, reason)) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return [dict(r) for r in frame.to_dict("records")]
 

@@ -9,6 +9,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.importing import analyze_written
 from gis.ledger import Building, LedgerRow, match
 from gis.store import find_jurisdiction
@@ -30,13 +31,13 @@ def apply_ledger(cur: Cursor, slug: str, rows: Sequence[LedgerRow]) -> dict[str,
     buildings = [Building(i, n, a) for i, n, a in cur.fetchall()]
     found = match(rows, buildings)
     names = {b.id: b.name for b in buildings}
-    problems = [f"row {r.row} ({r.key}) names several buildings: {', '.join(str(names[i]) for i in ids)}"
+    problems = [msg("row {0} ({1}) names several buildings: {2}", r.row, r.key, ", ".join(str(names[i]) for i in ids))
                 for r, ids in found.ambiguous]
     building_of = {id(r): bid for bid, r in found.counts.items()}
-    problems += [f"rows {first.row} and {again.row} name the same building {names[building_of[id(first)]]}"
+    problems += [msg("rows {0} and {1} name the same building {2}", first.row, again.row, names[building_of[id(first)]])
                  for first, again in found.duplicates]
     if problems:
-        raise InvalidInput("the ledger cannot be matched to buildings one to one", problems)
+        raise InvalidInput(msg("the ledger cannot be matched to buildings one to one"), problems)
     if found.counts:
         execute_values(cur, _UPDATE, [(bid, r.households, r.residents) for bid, r in found.counts.items()],
                        template="(%s, %s::integer, %s::integer)", page_size=1000)

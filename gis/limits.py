@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 # Vertices of one feature's geometry (ST_NPoints: a ring's closing point counts).
 MAX_VERTICES = 10_000
@@ -74,15 +75,15 @@ def check_text(value: str | None, what: str, field: str = "name") -> None:
     if value is None:
         return
     if NUL in value:
-        raise InvalidInput(f"{what} cannot contain the NUL character (U+0000)")
+        raise InvalidInput(msg("{0} cannot contain the NUL character (U+0000)", what))
     if len(value) > max_chars(field):
-        raise InvalidInput(f"{what} is longer than {max_chars(field)} characters")
+        raise InvalidInput(msg("{0} is longer than {1} characters", what, max_chars(field)))
 
 
 def check_day(day: date, what: str = "day") -> date:
     """Refuse a day outside the range gridmap accepts (2000-01-01 to 2099-12-31)."""
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise InvalidInput(f"{what} must be between {EARLIEST_DAY} and {LATEST_DAY}, got {day}")
+        raise InvalidInput(msg("{0} must be between {1} and {2}, got {3}", what, EARLIEST_DAY, LATEST_DAY, day))
     return day
 
 

@@ -1,11 +1,15 @@
 """Messages in the user's language: the catalogues in ``gis/locale`` and the translation of a
 message at the edge (the API's problem+json, the command line's errors).
 
-Messages are written once, in English, where they are raised. A catalogue maps each message's
-template (its text with ``{0}``, ``{1}``, … where values go; see ``gis.message_sources``) to the
-translation. A message is translated by finding the template it was made from, filling the
-translation with its values, each of which is translated too when it is itself a message or a
-known phrase. English needs no catalogue; a message no template fits stays as it is.
+Messages are written once, in English, where they are raised, marked with :func:`gis.i18n.msg`.
+A language's catalogue is gettext's: ``gis/locale/<lang>/LC_MESSAGES/gridmap.po`` maps each
+message's template (extracted by Babel, ``make messages``) to its translation, and ``terms.po``
+holds what is no message of the code (``msgctxt`` phrase, title, validation). Both are read with
+Babel as they are, once: no compile step, no .mo to fall out of step with its .po.
+
+A :class:`~gis.i18n.Message` is translated by its template, its values filled in, each translated
+too when it is itself a Message or a known phrase (a value shown with ``!r`` is the user's own text
+and stays). English needs no catalogue; a template with no translation stays English.
 """
 
 from __future__ import annotations
@@ -13,78 +17,69 @@ from __future__ import annotations
 import functools
 import re
 import string
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from gis.i18n import Message
 
 LOCALE = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
-# "label: message", as lists of problems name what each is about: a feature of the input
-# ("feature 3 (name)"), or the kind of rule an edit would break ("overlap"; a name the client reads,
-# which stays). Each side is translated alone.
-_LABELLED = re.compile(r"^(feature \d+(?: \(.*?\))?|[a-z][a-z_]*): (.+)$", re.DOTALL)
+DOMAIN = "gridmap"  # the messages of the code (extracted)
+TERMS = "terms"  # phrases, titles and validation (kept by hand)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    pattern: re.Pattern
-    translation: str
-    literal: int  # how much fixed text the template has: the most specific fits first
+@functools.cache
+def _quoted_fields(template: str) -> frozenset[int]:
+    """The values a template shows with ``!r``: the user's own text, which stays as it is."""
+    return frozenset(int(name) for _, name, _, conv in string.Formatter().parse(template)
+                     if name is not None and name.isdigit() and conv == "r")
 
 
-def _pattern(template: str) -> tuple[re.Pattern, int]:
-    parts, literal = [], 0
-    for text, field, _spec, _conv in string.Formatter().parse(template):
-        parts.append(re.escape(text))
-        literal += len(text)
-        if field is not None:
-            parts.append(f"(?P<p{int(field)}>.*?)")
-    return re.compile("".join(parts), re.DOTALL), literal
-
-
+@dataclass
 class Catalogue:
     """The translations of one language."""
 
-    def __init__(self, messages: dict[str, str], phrases: dict[str, str], titles: dict[str, str],
-                 validation: dict[str, str] | None = None) -> None:
-        entries = []
-        for template, translation in messages.items():
-            pattern, literal = _pattern(template)
-            entries.append(_Entry(pattern, translation, literal))
-        self.entries = sorted(entries, key=lambda e: -e.literal)
-        self.messages, self.phrases, self.titles = messages, phrases, titles
-        self.validation = validation or {}
+    messages: dict[str, str]
+    phrases: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    validation: dict[str, str] = field(default_factory=dict)
 
-    def translate(self, text: str, _depth: int = 0) -> str:
-        """``text`` in this language; unchanged when no template fits."""
-        if text in self.phrases:
-            return self.phrases[text]
-        if _depth > 4 or not text:
-            return text
-        labelled = _LABELLED.match(text)
-        if labelled:
-            label, rest = labelled.groups()
-            return f"{self.translate(label, _depth + 1)}: {self.translate(rest, _depth + 1)}"
-        for entry in self.entries:
-            m = entry.pattern.fullmatch(text)
-            if m:
-                values = [self.translate(m.group(f"p{k}"), _depth + 1) for k in range(len(m.groups()))]
-                return entry.translation.format(*values)
-        return text
+    def translate(self, text: str) -> str:
+        """``text`` in this language: a Message by its template, plain text when it is a phrase;
+        anything else as it is."""
+        if not isinstance(text, Message):
+            return self.phrases.get(text, text)
+        quoted = _quoted_fields(text.template)
+        values = [v if k in quoted or not isinstance(v, str) else self.translate(v)
+                  for k, v in enumerate(text.args)]
+        return self.messages.get(text.template, text.template).format(*values)
+
+
+def _read(path: Path) -> dict[tuple[str | None, str], str]:
+    """The translated entries of a .po file: (msgctxt, msgid) → msgstr (fuzzy ones left out)."""
+    from babel.messages.pofile import read_po
+
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        po = read_po(f, ignore_obsolete=True)
+    return {(m.context, str(m.id)): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
 
 
 @functools.cache
 def catalogue(lang: str) -> Catalogue:
     """The catalogue of ``lang`` (read once)."""
-    data = tomllib.loads((LOCALE / f"{lang}.toml").read_text(encoding="utf-8"))
-    return Catalogue(data.get("messages", {}), data.get("phrases", {}), data.get("titles", {}),
-                     data.get("validation", {}))
+    folder = LOCALE / lang / "LC_MESSAGES"
+    terms = _read(folder / f"{TERMS}.po")
+    by_context = {ctx: {k: v for (c, k), v in terms.items() if c == ctx} for ctx in ("phrase", "title", "validation")}
+    return Catalogue({k: v for (c, k), v in _read(folder / f"{DOMAIN}.po").items() if c is None},
+                     by_context["phrase"], by_context["title"], by_context["validation"])
 
 
 def translate(text: str, lang: str) -> str:
     """A message in ``lang`` (English as written)."""
-    return text if lang == DEFAULT else catalogue(lang).translate(text)
+    return str(text) if lang == DEFAULT else catalogue(lang).translate(text)
 
 
 def title(text: str, lang: str) -> str:

@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 # What scipy's shortest paths give: metres to each node, and node numbers (predecessors, sources, labels).
 Distances = npt.NDArray[np.float64]
@@ -83,7 +84,7 @@ class StreetNetwork:
         """Build a network from metric LineStrings; end points closer than ``node_tolerance`` meet."""
         geoms = np.asarray(list(lines), dtype=object)
         if len(geoms) == 0:
-            raise InvalidInput("the street network is empty")
+            raise InvalidInput(msg("the street network is empty"))
         starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
         ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
         ends_xy = np.vstack([starts, ends])
@@ -161,7 +162,7 @@ class StreetNetwork:
         try:
             return self._best[(min(a, b), max(a, b))]
         except KeyError:
-            raise ValueError(f"no edge between nodes {a} and {b}") from None
+            raise ValueError(msg("no edge between nodes {0} and {1}", a, b)) from None
 
     def path_edges(self, pred_row: np.ndarray, target: int) -> list[tuple[int, bool]]:
         """The edges of the shortest path ending at ``target`` (from a predecessor row), in order,

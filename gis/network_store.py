@@ -18,6 +18,7 @@ from gis.crs import transformers
 from gis.db import read_sql
 from gis.errors import InvalidInput, NotFound
 from gis.geometry import reproject
+from gis.i18n import msg
 from gis.network import StreetNetwork, no_gc
 from gis.store import Jurisdiction
 
@@ -51,7 +52,7 @@ def find_area(cur: Cursor, jur: Jurisdiction, grid: str | None = None,
               compound: str | None = None) -> Area:
     """The jurisdiction, or one of its grids (by code) or compounds (by name)."""
     if grid and compound:
-        raise InvalidInput("give a grid or a compound, not both")
+        raise InvalidInput(msg("give a grid or a compound, not both"))
     if grid:
         cur.execute("SELECT ST_AsBinary(geom) FROM grid WHERE jurisdiction_id = %s AND code = %s",
                     (jur.id, grid))
@@ -65,7 +66,7 @@ def find_area(cur: Cursor, jur: Jurisdiction, grid: str | None = None,
         kind, label = "jurisdiction", jur.slug
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"{jur.slug} has no {kind} {label!r}")
+        raise NotFound(msg("{0} has no {1} {2!r}", jur.slug, kind, label))
     return Area(kind, label, shapely.from_wkb(bytes(row[0])))
 
 
@@ -77,7 +78,7 @@ def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
     cur.execute(read_sql("network.sql"), {"jurisdiction_id": jur.id})
     ids, sources, targets, lengths, names, wkb = cur.fetchone()
     if not ids:
-        raise InvalidInput(f"{jur.slug} has no streets: import a street network first")
+        raise InvalidInput(msg("{0} has no streets: import a street network first", jur.slug))
     to_metric, to_wgs84 = transformers(jur.metric_srid)
     node_ids = np.asarray(node_ids, dtype=np.int64)
     by_node = np.argsort(node_ids)
@@ -139,8 +140,8 @@ def default_start(cur: Cursor, jur: Jurisdiction) -> tuple[tuple[float, float], 
     cur.execute(read_sql("central_street_point.sql"), {"jurisdiction_id": jur.id})
     row = cur.fetchone()
     if row is None or row[0] is None:
-        raise InvalidInput(f"{jur.slug} has no streets to walk: import them first (gridmap import file … "
-                           "--layer street_edge)")
+        raise InvalidInput(msg("{0} has no streets to walk: import them first (gridmap import file … --layer "
+                               "street_edge)", jur.slug))
     return (row[0], row[1]), (f"{jur.slug} has no community office: the route starts at the street point "
                               f"nearest its centre ({row[0]:.6f}, {row[1]:.6f}); set the office with "
                               f"gridmap jurisdiction update {jur.slug} --office LON,LAT")

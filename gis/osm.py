@@ -23,6 +23,7 @@ from gis.errors import InvalidInput, UnreadableFile
 from gis.features import check_rows
 from gis.geometry import polygons
 from gis.households import estimate_households, kind_of, parse_levels
+from gis.i18n import msg
 from gis.importing import ImportReport, Progress, _quiet, analyze_written
 from gis.jurisdictions import check_boundary, create_jurisdiction
 from gis.layers import get_layer
@@ -37,9 +38,9 @@ def parse_bbox(text: str) -> BaseGeometry:
     try:
         w, s, e, n = (float(v) for v in text.split(","))
     except ValueError:
-        raise InvalidInput(f"--bbox must be W,S,E,N in degrees, got {text!r}") from None
+        raise InvalidInput(msg("--bbox must be W,S,E,N in degrees, got {0!r}", text)) from None
     if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-        raise InvalidInput(f"--bbox {text!r} is not W,S,E,N with W<E and S<N in degrees")
+        raise InvalidInput(msg("--bbox {0!r} is not W,S,E,N with W<E and S<N in degrees", text))
     return box(w, s, e, n)
 
 
@@ -47,15 +48,15 @@ def read_osm(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame, gpd.GeoD
                                                       gpd.GeoDataFrame]:
     """Walkable edges, buildings and candidate sites of a PBF within ``area``."""
     if not path.exists():
-        raise UnreadableFile(f"no such file: {path}")
+        raise UnreadableFile(msg("no such file: {0}", path))
     try:
         osm = pyrosm.OSM(str(path), bounding_box=area)
         _, edges = osm.get_network("walking", nodes=True)
         buildings = osm.get_buildings()
         pois = osm.get_pois(custom_filter={"amenity": list(CANDIDATE_AMENITIES)})
     except Exception as exc:
-        raise UnreadableFile(f"cannot read {path.name} as an OSM PBF extract: "
-                             f"{(str(exc).splitlines() or [type(exc).__name__])[0][:300]}") from exc
+        raise UnreadableFile(msg("cannot read {0} as an OSM PBF extract: {1}",
+                                 path.name, (str(exc).splitlines() or [type(exc).__name__])[0][:300])) from exc
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=4326))
     return (edges if edges is not None else empty, buildings if buildings is not None else empty,
             pois if pois is not None else empty)

@@ -10,6 +10,7 @@ from datetime import date
 
 from gis import limits
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 
 def parse_day(text: object, what: str = "day") -> date:
@@ -21,7 +22,7 @@ def parse_day(text: object, what: str = "day") -> date:
             raise TypeError(text)
         day = date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, got {str(text)[:40]!r}") from None
+        raise InvalidInput(msg("{0} must be a date as YYYY-MM-DD, got {1!r}", what, str(text)[:40])) from None
     return limits.check_day(day, what)
 
 
@@ -35,7 +36,7 @@ def parse_lonlat(text: str) -> tuple[float, float]:
     try:
         lon, lat = (float(x) for x in text.split(","))
     except ValueError:
-        raise InvalidInput(f"a point is LON,LAT in degrees, got {text!r}") from None
+        raise InvalidInput(msg("a point is LON,LAT in degrees, got {0!r}", text)) from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"{text!r} is not a longitude,latitude in degrees")
+        raise InvalidInput(msg("{0!r} is not a longitude,latitude in degrees", text))
     return lon, lat

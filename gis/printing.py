@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gis.errors import GridmapError, InvalidInput
+from gis.i18n import msg
 
 # Paper in CSS pixels at 96 dpi (portrait).
 PAPER = {"A4": (794, 1123), "A3": (1123, 1587)}
@@ -116,15 +117,15 @@ def render(base_url: str, path: str, chromium: str, size: str = "A4", orientatio
     tried any is refused rather than printed.
     """
     if size not in PAPER:
-        raise InvalidInput(f"paper size is A4 or A3, not {size!r}")
+        raise InvalidInput(msg("paper size is A4 or A3, not {0!r}", size))
     if orientation not in ("portrait", "landscape"):
-        raise InvalidInput(f"orientation is portrait or landscape, not {orientation!r}")
+        raise InvalidInput(msg("orientation is portrait or landscape, not {0!r}", orientation))
     if fmt not in ("pdf", "png"):
-        raise InvalidInput(f"print format is pdf or png, not {fmt!r}")
+        raise InvalidInput(msg("print format is pdf or png, not {0!r}", fmt))
     if not path.startswith("/") or path.startswith("//"):
-        raise InvalidInput(f"a print is of a page of this service, not {path!r}")
+        raise InvalidInput(msg("a print is of a page of this service, not {0!r}", path))
     if not Path(chromium).exists():
-        raise PrinterUnavailable(f"printing needs Chromium at {chromium} (make setup installs it)")
+        raise PrinterUnavailable(msg("printing needs Chromium at {0} (make setup installs it)", chromium))
     site = origin_of(base_url)
     w, h = PAPER[size]
     if orientation == "landscape":
@@ -156,8 +157,9 @@ def render(base_url: str, path: str, chromium: str, size: str = "A4", orientatio
             # The page sets data-ready once drawn, its fonts loaded and painted.
             page.wait_for_selector("body[data-ready=true]", timeout=DRAW_TIMEOUT_MS)
             if blocked:
-                raise InvalidInput("the page to print asked for other sites; nothing was printed",
-                                   [f"a request to {u[:200]} was refused" for u in list(dict.fromkeys(blocked))[:5]])
+                raise InvalidInput(msg("the page to print asked for other sites; nothing was printed"),
+                                   [msg("a request to {0} was refused",
+                                        u[:200]) for u in list(dict.fromkeys(blocked))[:5]])
             if fmt == "png":
                 return page.screenshot(full_page=False)
             return page.pdf(width=f"{w}px", height=f"{h}px", print_background=True, page_ranges="1")

@@ -8,6 +8,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.errors import NotFound
+from gis.i18n import msg
 
 COUNTED = ("compound", "grid", "building", "courier_zone", "post_station", "street_edge",
            "candidate_site")
@@ -18,7 +19,7 @@ def jurisdiction_stats(cur: Cursor, slug: str) -> dict[str, Any]:
     cur.execute(read_sql("stats.sql"), {"slug": slug})
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"unknown jurisdiction {slug!r}")
+        raise NotFound(msg("unknown jurisdiction {0!r}", slug))
     names = [d[0] for d in cur.description]
     rec = dict(zip(names, row, strict=True))
     return {

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.errors import NotFound, StaleVersion
 from gis.features import Row
+from gis.i18n import msg
 from gis.layers import Layer
 
 # Properties that are not plain columns: how to read them, how to write them.
@@ -47,7 +48,7 @@ def _jurisdiction(cur: Cursor, where: str, key: object) -> Jurisdiction:
     cur.execute(_JURISDICTION + where, (key,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"unknown jurisdiction {key!r}")
+        raise NotFound(msg("unknown jurisdiction {0!r}", key))
     return Jurisdiction(row[0], row[1], row[2], row[3], row[4], shapely.from_wkb(bytes(row[5])))
 
 
@@ -66,7 +67,7 @@ def jurisdiction_id_of(cur: Cursor, slug: str) -> int:
     cur.execute("SELECT id FROM jurisdiction WHERE slug = %s", (slug,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"unknown jurisdiction {slug!r}")
+        raise NotFound(msg("unknown jurisdiction {0!r}", slug))
     return row[0]
 
 
@@ -75,7 +76,7 @@ def first_jurisdiction(cur: Cursor) -> str:
     cur.execute("SELECT slug FROM jurisdiction ORDER BY id LIMIT 1")
     row = cur.fetchone()
     if row is None:
-        raise NotFound("no jurisdiction yet: load or import one first (gridmap load huamao, gridmap import …)")
+        raise NotFound(msg("no jurisdiction yet: load or import one first (gridmap load huamao, gridmap import …)"))
     return row[0]
 
 
@@ -130,7 +131,7 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
         params.append(jurisdiction_id)
     if grid_id is not None:
         if layer.name != "building":
-            raise ValueError(f"only buildings are filtered by grid, not {layer.name}")
+            raise ValueError(msg("only buildings are filtered by grid, not {0}", layer.name))
         where.append(sql.SQL("t.grid_id = %s"))
         params.append(grid_id)
     if bbox is not None:
@@ -154,7 +155,7 @@ def get_feature(cur: Cursor, layer: Layer, feature_id: int) -> tuple[str, int]:
         feature=_feature_json(layer), src=_from(layer)), (feature_id,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no {layer.name} with id {feature_id}")
+        raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))
     return row[0], row[1]
 
 
@@ -193,7 +194,7 @@ def _current_version(cur: Cursor, layer: Layer, feature_id: int) -> int:
         sql.Identifier(layer.name)), (feature_id,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no {layer.name} with id {feature_id}")
+        raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))
     return row[0]
 
 
@@ -209,7 +210,7 @@ def replace_row(cur: Cursor, layer: Layer, feature_id: int, row: Row, version: i
     out = cur.fetchone()
     if out is None:
         current = _current_version(cur, layer, feature_id)
-        raise StaleVersion(f"{layer.name} {feature_id} is at version {current}, not {version}",
+        raise StaleVersion(msg("{0} {1} is at version {2}, not {3}", layer.name, feature_id, current, version),
                            current)
     return out[0]
 
@@ -220,7 +221,7 @@ def delete_row(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None
         sql.Identifier(layer.name)), (feature_id, version))
     if cur.fetchone() is None:
         current = _current_version(cur, layer, feature_id)
-        raise StaleVersion(f"{layer.name} {feature_id} is at version {current}, not {version}",
+        raise StaleVersion(msg("{0} {1} is at version {2}, not {3}", layer.name, feature_id, current, version),
                            current)
 
 
@@ -238,7 +239,7 @@ def feature_reach(cur: Cursor, layer: Layer, feature_id: int) -> tuple[int, int 
         sql.Identifier(col), sql.SQL(grid), sql.Identifier(layer.name)), (feature_id,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no {layer.name} with id {feature_id}")
+        raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))
     return row[0], row[1]
 
 

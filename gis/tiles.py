@@ -9,6 +9,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.layers import Layer
 
 MAX_ZOOM = 22
@@ -27,10 +28,10 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 def check_tile(z: int, x: int, y: int) -> None:
     """Refuse a tile that is not in the tile matrix set (or beyond the zoom served)."""
     if not 0 <= z <= MAX_ZOOM:
-        raise InvalidInput(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^z−1")
+        raise InvalidInput(msg("no tile {0}/{1}/{2}: zoom 0–{3}, x and y 0–2^z−1", z, x, y, MAX_ZOOM))
     matrix = TMS.matrix(z)
     if not (0 <= x < matrix.matrixWidth and 0 <= y < matrix.matrixHeight):
-        raise InvalidInput(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^z−1")
+        raise InvalidInput(msg("no tile {0}/{1}/{2}: zoom 0–{3}, x and y 0–2^z−1", z, x, y, MAX_ZOOM))
 
 
 def _key(layer: Layer) -> sql.Identifier:
@@ -53,7 +54,7 @@ def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int
     """One MVT tile of a layer; ``grid_id``: only that grid's buildings (building layer only)."""
     check_tile(z, x, y)
     if grid_id is not None and layer.name != "building":
-        raise ValueError(f"only buildings are filtered by grid, not {layer.name}")
+        raise ValueError(msg("only buildings are filtered by grid, not {0}", layer.name))
     columns = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(f.name)) for f in layer.fields
                                if f.kind in ("text", "int", "float", "bool"))
     grid_filter = sql.SQL(" AND t.grid_id = %(grid_id)s" if grid_id is not None else "")

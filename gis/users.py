@@ -19,6 +19,7 @@ from psycopg2.extensions import cursor as Cursor
 from gis.access import LOGIN_ROLES, Principal, TooManyAttempts, Unauthorized
 from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
+from gis.i18n import msg
 from gis.store import grid_id_of, jurisdiction_id_of
 
 PASSWORD_MIN = 8    # NIST SP 800-63B: at least 8 characters, long ones allowed
@@ -46,7 +47,7 @@ class LoginLimits:
 def hash_password(password: str) -> str:
     """An argon2id hash (PHC string) of an acceptable password."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise InvalidInput(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+        raise InvalidInput(msg("a password has {0} to {1} characters", PASSWORD_MIN, PASSWORD_MAX))
     return _hasher.hash(password)
 
 
@@ -60,19 +61,19 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
     """Create a user; ``password`` None makes a machine account (API keys only)."""
     problems = []
     if role not in LOGIN_ROLES:
-        problems.append(f"role {role!r} is not one of {', '.join(LOGIN_ROLES)}")
+        problems.append(msg("role {0!r} is not one of {1}", role, ", ".join(LOGIN_ROLES)))
     if role == "worker" and not (jurisdiction and grid):
-        problems.append("a grid worker needs --jurisdiction and --grid (the grid they work in)")
+        problems.append(msg("a grid worker needs --jurisdiction and --grid (the grid they work in)"))
     if role != "worker" and grid:
-        problems.append(f"only a grid worker is bound to a grid, not a {role}")
+        problems.append(msg("only a grid worker is bound to a grid, not a {0}", role))
     if problems:
-        raise InvalidInput(f"cannot add user {username!r}", problems)
+        raise InvalidInput(msg("cannot add user {0!r}", username), problems)
     jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
     if grid and (jid is None or grid_id_of(cur, jid, grid) is None):
-        raise NotFound(f"{jurisdiction} has no grid {grid}")
+        raise NotFound(msg("{0} has no grid {1}", jurisdiction, grid))
     cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
     if cur.fetchone():
-        raise Conflict(f"user {username!r} exists already")
+        raise Conflict(msg("user {0!r} exists already", username))
     cur.execute("INSERT INTO app_user (username, display_name, role, jurisdiction_id, grid_code, password_hash)"
                 " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
                 (username, display_name, role, jid, grid, hash_password(password) if password is not None else None))
@@ -83,7 +84,7 @@ def _user_id(cur: Cursor, username: str) -> int:
     cur.execute("SELECT id FROM app_user WHERE username = %s", (username,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(msg("no user {0!r}", username))
     return row[0]
 
 
@@ -116,7 +117,7 @@ def issue_token(cur: Cursor, username: str, *, kind: str, hours: float, label: s
     cur.execute("SELECT id FROM app_user WHERE username = %s AND active", (username,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no active user {username!r}")
+        raise NotFound(msg("no active user {0!r}", username))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     cur.execute("INSERT INTO api_token (user_id, token_hash, kind, label, expires_at)"
                 " VALUES (%s, %s, %s, %s, now() + %s * interval '1 hour')",
@@ -134,11 +135,11 @@ def principal_of(cur: Cursor, token: str) -> Principal:
     """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
     disabled. Also makes that user the actor the history records for this session's writes."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        raise Unauthorized("the token is not one of gridmap's")
+        raise Unauthorized(msg("the token is not one of gridmap's"))
     cur.execute(read_sql("principal.sql"), (_token_hash(token),))
     row = cur.fetchone()
     if row is None:
-        raise Unauthorized("the token is unknown, expired or revoked; sign in again")
+        raise Unauthorized(msg("the token is unknown, expired or revoked; sign in again"))
     uid, username, role, jid, slug, code, gid, printing, _ = row
     return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
                      read_only=printing)
@@ -155,7 +156,7 @@ def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> N
         " AND client = %(c)s", {"c": client, "u": username, "w": limits.window_s})
     by_client, by_user, wait = cur.fetchone()
     if by_client >= limits.per_client or by_user >= limits.per_user:
-        raise TooManyAttempts(f"too many failed logins; try again in {int(wait or limits.window_s)} s",
+        raise TooManyAttempts(msg("too many failed logins; try again in {0} s", int(wait or limits.window_s)),
                               max(int(wait or limits.window_s), 1))
 
 
@@ -173,7 +174,7 @@ class Login:
         the limits.
         """
         if self.token is None or self.who is None:
-            raise Unauthorized("wrong user name or password")
+            raise Unauthorized(msg("wrong user name or password"))
         return self.token, self.who
 
 

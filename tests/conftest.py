@@ -201,6 +201,12 @@ def cli(database_url: str):
     return run
 
 
+def pytest_configure(config):
+    """Every Settings the tests build, and every command they run, refuses a message that reaches
+    a user without gis.i18n.msg (a 500, a traceback) instead of logging it."""
+    os.environ.setdefault("GRIDMAP_STRICT_MESSAGES", "1")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """In CI a skipped test is a failure: the database tests must all run."""
     skipped = terminalreporter.stats.get("skipped", [])

@@ -1,58 +1,298 @@
-"""Every message in both languages: the catalogue covers each message the source can raise, each
-translation is found again from the message it translates, and the API and the command line
-answer in the language asked for."""
+"""Every message in both languages: the catalogue holds exactly the messages Babel extracts from the
+source (each ``msg(...)`` of gis/ and api/, each ``RAISE EXCEPTION`` of gis/sql), each translated;
+no message reaches a user unmarked; the API and the command line answer in the language asked for."""
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import logging
 import re
 import string
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from fastapi import FastAPI
 
-from gis.message_sources import all_templates
-from gis.messages import catalogue, negotiate, translate
+from gis.errors import GridmapError, InvalidInput
+from gis.i18n import Message, UnmarkedMessage, msg, verbatim
+from gis.messages import LOCALE, catalogue, negotiate, translate
+from gis.settings import Settings
+from gis.sql_messages import from_database
 
+ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")  # Chinese characters and punctuation
-TEMPLATES = all_templates()
-ZH = catalogue("zh")
+PO = LOCALE / "zh" / "LC_MESSAGES" / "gridmap.po"
 
 
-def placeholders(template: str) -> list[str]:
-    return sorted(f for _, f, _, _ in string.Formatter().parse(template) if f is not None)
+def extracted() -> dict[str, str]:
+    """Every message template of the source, as ``make messages`` extracts it (babel.cfg), with
+    where it was first found."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found: dict[str, str] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords={"msg": None}):
+        found.setdefault(message, f"{filename}:{lineno}")
+    return found
 
 
-def test_every_message_has_a_chinese_translation_and_none_is_left_over():
-    assert len(TEMPLATES) > 200
-    missing = {t: where for t, where in TEMPLATES.items() if t not in ZH.messages}
-    assert not missing, f"messages without a translation in gis/locale/zh.toml: {missing}"
-    left_over = set(ZH.messages) - set(TEMPLATES)
-    assert not left_over, f"translations of messages the source no longer has: {left_over}"
+TEMPLATES = extracted()
+with PO.open("rb") as _f:
+    ENTRIES = {m.id: m for m in read_po(_f) if m.id}
 
 
-@pytest.mark.parametrize("template", sorted(TEMPLATES))
-def test_each_message_is_translated_from_what_it_says(template):
-    """Fill the template with values, as the code does, and translate the result: the translation
-    of that very template comes back with the values (no other, more general message shadows it)."""
-    zh = ZH.messages[template]
-    assert placeholders(zh) == placeholders(template)
-    assert CJK.search(zh), f"not Chinese: {zh!r}"
-    values = [f"«v{k}»" for k in range(len(placeholders(template)))]
-    assert translate(template.format(*values), "zh") == zh.format(*values)
-    assert translate(template.format(*values), "en") == template.format(*values)
+def fields(template: str) -> list[tuple[str, str, str | None]]:
+    """Each field of a template with its format spec and conversion (a translation keeps them)."""
+    return sorted((name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template)
+                  if name is not None)
+
+
+def test_the_catalogue_holds_exactly_the_messages_of_the_source():
+    assert len(TEMPLATES) > 300
+    assert "courier zone {0} lies on the footprint of {1}" in TEMPLATES  # a rule of the database (SQL)
+    missing = {t: where for t, where in TEMPLATES.items() if t not in ENTRIES}
+    assert not missing, f"messages not in {PO.relative_to(ROOT)} (run make messages, then translate): {missing}"
+    left_over = set(ENTRIES) - set(TEMPLATES)
+    assert not left_over, f"entries of messages the source no longer has (run make messages): {left_over}"
+
+
+@pytest.mark.parametrize("template", sorted(ENTRIES))
+def test_each_message_is_translated_with_the_same_values(template):
+    entry = ENTRIES[template]
+    assert entry.string and not entry.fuzzy, f"untranslated: {template!r}"
+    assert CJK.search(entry.string) or not re.sub(r"\{\d+\}", "", template).strip(" :"), entry.string
+    assert fields(entry.string) == fields(template)
+    assert ("python-brace-format" in entry.flags) == bool(fields(template))
+    values = [1.5 if spec else f"«v{name}»" for name, spec, _ in fields(template)]
+    assert translate(Message(template, tuple(values)), "zh") == entry.string.format(*values)
 
 
 def test_values_that_are_messages_or_phrases_are_translated_too():
-    assert translate("Content-Crs: unknown CRS 'EPSG:99999'", "zh") == "Content-Crs：未知坐标系 'EPSG:99999'"
-    assert (translate("wang is a worker, who may not edit grids and features", "zh")
-            == "wang 的角色是网格员，无权编辑网格和要素")
-    assert (translate("feature 2 (柴家湾): property 'households' must be an integer, got 'x'", "zh")
-            == "要素 2 (柴家湾): 属性 'households' 应为整数，收到的是 'x'")
-    # the kind of a broken rule stays: the planner page reads it
-    assert translate("overlap: grids 1 and 2 overlap by 12 m²", "zh") == "overlap: 网格 1 与 2 重叠 12 平方米"
-    assert translate("something no template fits", "zh") == "something no template fits"
+    crs = msg("Content-Crs: {0}", msg("unknown CRS {0!r}", "EPSG:99999"))
+    assert crs == "Content-Crs: unknown CRS 'EPSG:99999'"  # English, as text
+    assert translate(crs, "zh") == "Content-Crs：未知坐标系 'EPSG:99999'"
+    role = msg("{0} is a {1}, who may not {2}", "wang", "worker", "edit grids and features")
+    assert translate(role, "zh") == "wang 的角色是网格员，无权编辑网格和要素"  # two phrases
+    feature = msg("{0}: {1}", msg("feature {0} ({1})", 2, "柴家湾"),
+                  msg("property {0!r} must be {1}, got {2!r}", "households", "an integer", "x"))
+    assert feature == "feature 2 (柴家湾): property 'households' must be an integer, got 'x'"
+    assert translate(feature, "zh") == "要素 2 (柴家湾): 属性 'households' 应为整数，收到的是 'x'"
+    # the kind of a broken rule stays (the planner page reads it); format specs apply in both languages
+    overlap = msg("{0}: {1}", "overlap", msg("grids {0} and {1} overlap by {2:.0f} m²", "1", "2", 12.4))
+    assert overlap == "overlap: grids 1 and 2 overlap by 12 m²"
+    assert translate(overlap, "zh") == "overlap: 网格 1 与 2 重叠 12 平方米"
+    # a value the user wrote, shown with !r, stays as written even when it is a phrase
+    layer = msg("unknown layer {0!r}; layers are: {1}", "worker", "grid")
+    assert translate(layer, "zh").startswith("未知图层 'worker'")
+    assert translate("worker", "zh") == "网格员" and translate("not a phrase", "zh") == "not a phrase"
+    assert translate(verbatim("Not Found"), "zh") == "未找到"
 
+
+def test_a_rule_of_the_database_is_translated_by_its_template():
+    raised = from_database("courier zone 东门 lies on the footprint of 3号楼")
+    assert raised.template == "courier zone {0} lies on the footprint of {1}" and raised.args == ("东门", "3号楼")
+    assert translate(raised, "zh") == ENTRIES[raised.template].string.format("东门", "3号楼")
+    other = from_database("some text of the database")
+    assert other == "some text of the database" and translate(other, "zh") == other
+
+
+def test_a_message_keeps_its_template_through_pickling():
+    import pickle
+
+    m = msg("grid {0} has {1:.0f} households", "110105001001001", 812.6)
+    again = pickle.loads(pickle.dumps(m))
+    assert (again, again.template, again.args) == (m, m.template, m.args) and isinstance(again, Message)
+
+
+# -- no message reaches a user unmarked --------------------------------------------------------------
+
+def _domain_errors() -> set[str]:
+    """The names of every domain error class (and the page refusal), from the classes themselves."""
+    import api.auth_errors
+    import api.errors  # noqa: F401  (defines BadRequest, PayloadTooLarge, …)
+    import gis.access  # noqa: F401
+    import gis.printing  # noqa: F401
+
+    def below(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from below(sub)
+
+    return {c.__name__ for c in below(GridmapError)} | {"GridmapError", api.auth_errors.PageForbidden.__name__}
+
+
+def _name(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _unmarked(node: ast.expr | None) -> bool:
+    """Text written as a literal (a string, an f-string, a concatenation, a str() or a .format)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _unmarked(node.left) or _unmarked(node.right)
+    if isinstance(node, ast.IfExp):
+        return _unmarked(node.body) or _unmarked(node.orelse)
+    if isinstance(node, ast.Call):
+        return _name(node.func) in ("str", "format", "join")
+    return False
+
+
+def _elements(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.List | ast.Tuple):
+        return list(node.elts)
+    if isinstance(node, ast.ListComp):
+        return [node.elt]
+    return [node]
+
+
+def unmarked_messages(source: str, errors: set[str]) -> list[tuple[int, str]]:
+    """Where ``source`` gives a domain error (or a grid check's Problem) text that is no Message, adds
+    text to a list it gives a domain error as problems, or marks a template that is no literal."""
+    tree = ast.parse(source)
+    found = []
+    for func in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module)):
+        calls = [n for n in ast.walk(func) if isinstance(n, ast.Call)]
+        problem_lists = set()
+        for call in calls:
+            name = _name(call.func)
+            if name in errors:
+                message = (call.args[0] if call.args
+                           else next((k.value for k in call.keywords if k.arg == "message"), None))
+                problems = [k.value for k in call.keywords if k.arg == "problems"] + call.args[1:2]
+                if _unmarked(message):
+                    found.append((call.lineno, f"{name}({ast.unparse(message)[:80]})"))
+                for p in problems:
+                    if isinstance(p, ast.Name):
+                        problem_lists.add(p.id)
+                    found += [(e.lineno, f"{name}(…, [{ast.unparse(e)[:80]}])") for e in _elements(p) if _unmarked(e)]
+            elif name == "Problem" and len(call.args) >= 3 and _unmarked(call.args[2]):
+                found.append((call.lineno, f"Problem(…, {ast.unparse(call.args[2])[:80]})"))
+            elif name == "msg" and not (call.args and isinstance(call.args[0], ast.Constant)
+                                        and isinstance(call.args[0].value, str)):
+                found.append((call.lineno, f"msg() of no literal template: {ast.unparse(call)[:80]}"))
+        for node in ast.walk(func):
+            if (isinstance(node, ast.Call) and _name(node.func) in ("append", "extend", "insert")
+                    and isinstance(node.func, ast.Attribute) and _name(node.func.value) in problem_lists):
+                found += [(node.lineno, f"{_name(node.func.value)}.{_name(node.func)}({ast.unparse(a)[:80]})")
+                          for a in node.args[-1:] for e in (_elements(a) if _name(node.func) == "extend" else [a])
+                          if _unmarked(e)]
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+                node, ast.AugAssign) else []
+            if any(_name(t) in problem_lists for t in targets):
+                found += [(node.lineno, f"problems: {ast.unparse(e)[:80]}")
+                          for e in _elements(node.value) if _unmarked(e)]
+    return sorted(set(found))
+
+
+def test_no_domain_error_or_problem_is_given_unmarked_text():
+    errors = _domain_errors()
+    assert {"InvalidInput", "NotFound", "Forbidden", "BadRequest", "PageForbidden"} <= errors
+    found = {f"{path.relative_to(ROOT)}:{line}": what
+             for package in ("gis", "api") for path in sorted((ROOT / package).rglob("*.py"))
+             for line, what in unmarked_messages(path.read_text(encoding="utf-8"), errors)}
+    assert not found, f"messages a user reads without gis.i18n.msg (no catalogue can translate them): {found}"
+
+
+def test_messages_are_made_with_msg_only():
+    """Babel extracts msg(...): a Message built directly would escape the catalogue (only the
+    marker itself, and the database's rules by their extracted templates, build one)."""
+    allowed = {Path("gis/i18n.py"), Path("gis/sql_messages.py")}
+    built = [f"{path.relative_to(ROOT)}:{node.lineno}"
+             for package in ("gis", "api") for path in sorted((ROOT / package).rglob("*.py"))
+             if path.relative_to(ROOT) not in allowed
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and _name(node.func) == "Message"]
+    assert not built, built
+
+
+def test_the_static_check_sees_each_way_of_writing_an_unmarked_message():
+    planted = '''
+def check(code, problems):
+    mine = []
+    mine.append(f"grid {code} is odd")
+    mine += [f"grid {c}" for c in code]
+    if code:
+        raise InvalidInput("grid " + code, mine)
+    raise NotFound(f"no grid {code}", [msg("fine {0}", code), "plain"])
+    return [Problem("kind", code, f"grid {code}"), msg(template)]
+'''
+    found = [what for _, what in unmarked_messages(planted, {"InvalidInput", "NotFound"})]
+    assert found == ["mine.append(f'grid {code} is odd')", "problems: f'grid {c}'", "InvalidInput('grid ' + code)",
+                     "NotFound(f'no grid {code}')", "NotFound(…, ['plain'])", "Problem(…, f'grid {code}')",
+                     "msg() of no literal template: msg(template)"]
+    marked = "def f(code):\n    raise InvalidInput(msg('grid {0} is odd', code), [msg('a')])\n"
+    assert unmarked_messages(marked, {"InvalidInput"}) == []
+
+
+def _app(strict: bool) -> FastAPI:
+    from api.errors import install
+
+    app = FastAPI()
+    app.state.settings = Settings(strict_messages=strict)
+    install(app)
+
+    @app.get("/unmarked")
+    def unmarked() -> None:
+        raise InvalidInput("grid 1 is odd")  # type: ignore[arg-type]  # planted: what mypy refuses
+
+    @app.get("/marked")
+    def marked() -> None:
+        raise InvalidInput(msg("unknown jurisdiction {0!r}", "nowhere"), [msg("{0}: {1}", "a", "b")])
+
+    return app
+
+
+def _get(app: FastAPI, path: str, **kwargs) -> httpx.Response:
+    async def get() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            return await c.get(path, **kwargs)
+
+    return asyncio.run(get())
+
+
+def test_the_api_refuses_an_unmarked_message_when_strict_and_logs_it_otherwise(caplog):
+    with pytest.raises(UnmarkedMessage, match="grid 1 is odd"):
+        _get(_app(strict=True), "/unmarked")
+    r = _get(_app(strict=True), "/marked", headers={"Accept-Language": "zh"})
+    assert r.status_code == 422 and r.json()["detail"] == "未知社区 'nowhere'" and r.json()["problems"] == ["a: b"]
+    with caplog.at_level(logging.WARNING, "gridmap.messages"):
+        r = _get(_app(strict=False), "/unmarked")
+    assert r.status_code == 422 and r.json()["detail"] == "grid 1 is odd"
+    assert "unmarked message reaches a user: 'grid 1 is odd'" in caplog.text
+
+
+def test_the_command_line_refuses_an_unmarked_message_when_strict(monkeypatch, capsys):
+    import gis.cli
+
+    def planted() -> None:
+        raise InvalidInput(msg("cannot add user {0!r}", "x"), ["a grid worker needs a grid"])  # type: ignore[list-item]
+
+    monkeypatch.setattr(gis.cli, "app", planted)
+    monkeypatch.setenv("GRIDMAP_STRICT_MESSAGES", "1")
+    with pytest.raises(UnmarkedMessage, match="a grid worker needs a grid"):
+        gis.cli.main()
+    monkeypatch.setenv("GRIDMAP_STRICT_MESSAGES", "0")
+    with pytest.raises(SystemExit):
+        gis.cli.main()
+    assert "a grid worker needs a grid" in capsys.readouterr().err
+
+
+def test_no_message_is_found_by_guessing_from_names():
+    assert not (ROOT / "gis" / "message_sources.py").exists()
+    assert not (ROOT / "gis" / "locale" / "zh.toml").exists()
+
+
+# -- the language of an answer -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, header, want", [
     (None, None, "en"), (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh"), (None, "en-US,en;q=0.9,zh;q=0.5", "en"),
@@ -61,6 +301,14 @@ def test_values_that_are_messages_or_phrases_are_translated_too():
 ])
 def test_the_language_of_an_answer(lang, header, want):
     assert negotiate(lang, header) == want
+
+
+def test_titles_and_parameter_problems_have_their_translations():
+    from api.errors import TITLES
+
+    zh = catalogue("zh")
+    assert not set(TITLES.values()) - set(zh.titles)
+    assert zh.validation["greater_than_equal"] == "应不小于 {ge}" and zh.phrases["worker"] == "网格员"
 
 
 def test_the_api_answers_in_the_language_asked_for(client, copy_of):
@@ -86,6 +334,7 @@ def test_the_api_answers_in_the_language_asked_for(client, copy_of):
     assert r.json()["detail"] == "请求参数无效" and r.json()["problems"] == ["query.limit: 应不小于 1"]
     anon = httpx.get(f"{client.base_url}/auth/me", headers=zh)
     assert anon.status_code == 401 and anon.json()["detail"].startswith("请先登录")
+    assert client.get("/no/such/page", headers=zh).json()["title"] == "未找到"
 
 
 def test_the_command_line_speaks_chinese_when_asked(cli, monkeypatch):

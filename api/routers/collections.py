@@ -23,7 +23,9 @@ from api.models.features import Collection, Collections, Created, Item, Items, a
 from gis import editing, etags
 from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
+from gis.errors import InvalidInput
 from gis.etags import etag
+from gis.i18n import msg
 from gis.layers import LAYERS, Layer, get_layer
 from gis.limits import MAX_ID, MAX_OFFSET
 from gis.store import feature_page, get_feature
@@ -61,8 +63,8 @@ def _declared_crs(content_crs: str | None) -> CRS | str | None:
         return None
     try:
         return parse_crs(content_crs.strip().strip("<>"))
-    except ValueError as exc:
-        raise BadRequest(f"Content-Crs: {exc}") from None
+    except InvalidInput as exc:
+        raise BadRequest(msg("Content-Crs: {0}", exc.message)) from None
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -71,9 +73,9 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     try:
         w, s, e, n = (float(v) for v in text.split(","))
     except ValueError:
-        raise BadRequest(f"bbox must be minlon,minlat,maxlon,maxlat; got {text!r}") from None
+        raise BadRequest(msg("bbox must be minlon,minlat,maxlon,maxlat; got {0!r}", text)) from None
     if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
-        raise BadRequest(f"bbox {text!r} is not minlon,minlat,maxlon,maxlat in WGS84")
+        raise BadRequest(msg("bbox {0!r} is not minlon,minlat,maxlon,maxlat in WGS84", text))
     return w, s, e, n
 
 
@@ -104,7 +106,7 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
     lay = get_layer(layer)
     limit = limit or settings.items_limit_default
     if limit > settings.items_limit_max:
-        raise BadRequest(f"limit must be at most {settings.items_limit_max}")
+        raise BadRequest(msg("limit must be at most {0}", settings.items_limit_max))
     box = _bbox(bbox)
     with transaction(conn) as cur:
         features, matched = feature_page(cur, lay, jurisdiction_id=jurisdiction_of(request), bbox=box, limit=limit,

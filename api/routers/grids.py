@@ -34,6 +34,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.grids import drafting, layouts
 from gis.grids.generate_store import load_generation, propose, save_draft
+from gis.i18n import msg
 from gis.limits import MAX_ID
 
 router = APIRouter(tags=["grids"], dependencies=[PlainParameters], route_class=JSONBodyRoute, responses=COMMON)
@@ -157,7 +158,7 @@ def split(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: SplitLi
 def merge(who: Planner, layout_id: Id, grid_id: Id, other_id: Id, conn: ConnDep, if_match: IfMatch = None) -> dict:
     versions = etags.versions(if_match, "layout_grid")
     if grid_id not in versions or other_id not in versions:
-        raise InvalidInput("If-Match must carry the ETags of both grids")
+        raise InvalidInput(msg("If-Match must carry the ETags of both grids"))
     with transaction(conn) as cur:
         return drafting.merge_grids(cur, layout_id, grid_id, other_id, versions)
 

@@ -20,6 +20,7 @@ from api.rendering import page
 from gis.db import Connection, transaction
 from gis.errors import NotFound
 from gis.grids.summary import grid_summary
+from gis.i18n import msg
 from gis.printing import PrinterUnavailable, render
 from gis.settings import Settings
 from gis.store import first_jurisdiction, grid_id_of, jurisdiction_id_of
@@ -93,7 +94,8 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
                orientation: Literal["portrait", "landscape"] = "portrait",
                lang: Literal["zh", "en"] = "zh") -> Response:
     if not settings.print_base_url:
-        raise PrinterUnavailable("printing is not configured: set GRIDMAP_PRINT_BASE_URL to this service's own address")
+        raise PrinterUnavailable(msg("printing is not configured: set GRIDMAP_PRINT_BASE_URL to this service's own "
+                                     "address"))
     with pooled(request) as conn:
         jurisdiction = _home(who, jurisdiction, settings, conn)
     # A heavy job: bounded, and no database connection held while the browser draws (the page it
@@ -101,7 +103,7 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
     with heavy_job(request, who, "print"):
         with pooled(request) as conn, transaction(conn) as cur:  # 404 before starting a browser
             if grid_id_of(cur, jurisdiction_id_of(cur, jurisdiction), code) is None:
-                raise NotFound(f"{jurisdiction} has no grid {code}")
+                raise NotFound(msg("{0} has no grid {1}", jurisdiction, code))
             token = issue_token(cur, who.username, kind="print", hours=PRINT_TOKEN_S / 3600,
                                 label=f"print {jurisdiction} {code}")
         query = urlencode({"jurisdiction": jurisdiction, "size": size, "orientation": orientation, "lang": lang})

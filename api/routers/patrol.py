@@ -35,6 +35,7 @@ from gis.access import Forbidden
 from gis.crs import features_to_gcj02
 from gis.db import transaction
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS
 from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
@@ -88,7 +89,7 @@ def route(request: Request, who: Viewer, slug: str, conn: ConnDep, settings: Set
           format: RouteFormat = "json", crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response | dict:
     if who.grid_bound:  # a grid worker's route is their grid's
         if compound:
-            raise Forbidden(f"{who.username} plans routes of grid {who.grid_code}, not of a compound")
+            raise Forbidden(msg("{0} plans routes of grid {1}, not of a compound", who.username, who.grid_code))
         grid = who.grid_code
     with transaction(conn) as cur:
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
@@ -141,7 +142,7 @@ def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
                  worker: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)],
                  day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
     if not body:
-        raise InvalidInput("send the GPX file as the request body")
+        raise InvalidInput(msg("send the GPX file as the request body"))
     with transaction(conn) as cur:
         return record_track(cur, slug, worker, day, body)
 

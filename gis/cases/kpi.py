@@ -38,6 +38,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 GROUPS = {15: "overall", 7: "by_grid", 9: "by_worker", 14: "by_category"}
 KEYS = {"overall": (), "by_grid": ("grid",), "by_worker": ("worker", "department"), "by_category": ("category",)}
@@ -46,7 +47,7 @@ KEYS = {"overall": (), "by_grid": ("grid",), "by_worker": ("worker", "department
 def period(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """The moments a period of days begins and ends (``last`` included) in ``tz``."""
     if last < first:
-        raise InvalidInput(f"the period ends ({last}) before it begins ({first})")
+        raise InvalidInput(msg("the period ends ({0}) before it begins ({1})", last, first))
     return (datetime.combine(first, time(), tz), datetime.combine(last + timedelta(days=1), time(), tz))
 
 

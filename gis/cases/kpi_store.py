@@ -12,6 +12,7 @@ from psycopg2.extras import RealDictCursor
 from gis.cases.kpi import assemble, period
 from gis.db import read_sql
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.store import find_jurisdiction
 
 
@@ -19,7 +20,7 @@ def case_kpi(cur: Cursor, slug: str, first: date, last: date, tz: tzinfo, *, as_
              basic_weight: float = 1.0) -> dict[str, Any]:
     """The numbers of the cases of ``slug`` received from ``first`` to ``last`` (days, both included)."""
     if not 0 <= basic_weight <= 1:
-        raise InvalidInput(f"the weight of 基本满意 must be between 0 and 1, got {basic_weight}")
+        raise InvalidInput(msg("the weight of 基本满意 must be between 0 and 1, got {0}", basic_weight))
     j = find_jurisdiction(cur, slug)
     start, end = period(first, last, tz)
     cur.execute("SELECT now()")

@@ -24,6 +24,7 @@ from shapely.geometry import shape
 
 from gis.errors import InvalidInput
 from gis.filesio import read_geojson
+from gis.i18n import Message, msg
 from gis.store import Jurisdiction
 
 FILE = "case_record.geojson"
@@ -34,7 +35,7 @@ def _steps(props: dict[str, Any], n: int) -> list[dict[str, Any]]:
     if isinstance(steps, str):
         steps = json.loads(steps)
     if not isinstance(steps, list) or not steps or steps[0].get("to") != "reported":
-        raise InvalidInput(f"case {n} of {FILE}: its steps must begin with reported")
+        raise InvalidInput(msg("case {0} of {1}: its steps must begin with reported", n, FILE))
     return steps
 
 
@@ -52,11 +53,11 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     buildings = dict(cur.fetchall())
     rows: list[tuple[Any, ...]] = []
     all_steps: list[list[dict[str, Any]]] = []
-    problems: list[str] = []
+    problems: list[Message] = []
     for n, f in enumerate(features, start=1):
         p = f.get("properties") or {}
         if p.get("category") not in categories:
-            problems.append(f"case {n} of {FILE}: unknown category {p.get('category')!r}")
+            problems.append(msg("case {0} of {1}: unknown category {2!r}", n, FILE, p.get('category')))
             continue
         steps = _steps(p, n)
         geom = f.get("geometry")
@@ -67,7 +68,7 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                      steps[-1]["at"] if answered else None, shapely.to_wkb(shape(geom)) if geom else None))
         all_steps.append(steps[1:])
     if problems:
-        raise InvalidInput(f"{FILE} cannot be loaded", problems)
+        raise InvalidInput(msg("{0} cannot be loaded", FILE), problems)
     cur.execute("SELECT coalesce(current_setting('gridmap.actor', true), '')")
     actor_before = cur.fetchone()[0]
     for (reporter, chunk) in _by_actor([(r[8] or "", r) for r in rows]):

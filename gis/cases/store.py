@@ -21,6 +21,7 @@ from gis import limits
 from gis.cases.workflow import NOTE_NEEDED, SATISFACTION, SOURCES, STATES, URGENCIES, check_step, next_states
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.etags import etag
+from gis.i18n import msg
 from gis.store import Jurisdiction, find_jurisdiction
 
 TABLE = "case_record"
@@ -53,8 +54,8 @@ def category_of(cats: dict[str, Category], code: str) -> Category:
     for c in cats.values():
         if code in (c.code, c.name_zh, c.name_en):
             return c
-    raise InvalidInput(f"unknown case category {code!r}; categories are: "
-                       + ", ".join(f"{c.code} ({c.name_zh})" for c in cats.values()))
+    raise InvalidInput(msg("unknown case category {0!r}; categories are: {1}", code,
+                           ", ".join(f"{c.code} ({c.name_zh})" for c in cats.values())))
 
 
 def department_id_of(cur: Cursor, jurisdiction_id: int, code: str) -> int:
@@ -65,8 +66,8 @@ def department_id_of(cur: Cursor, jurisdiction_id: int, code: str) -> int:
     for i, c, zh, en in rows:
         if code in (c, zh, en):
             return int(i)
-    raise InvalidInput(f"unknown department {code!r}; departments are: "
-                       + ", ".join(f"{c} ({zh})" for _, c, zh, _ in rows))
+    raise InvalidInput(msg("unknown department {0!r}; departments are: {1}", code,
+                           ", ".join(f"{c} ({zh})" for _, c, zh, _ in rows)))
 
 
 def _check_texts(**texts: str | None) -> None:
@@ -83,7 +84,7 @@ def _building_id(cur: Cursor, j: Jurisdiction, building: int | str) -> int:
                     "ORDER BY id", (j.id, building, building))
     rows = cur.fetchall()
     if len(rows) != 1:
-        raise InvalidInput(f"{j.slug} has {'no' if not rows else 'several'} building {building!r}")
+        raise InvalidInput(msg("{0} has {1} building {2!r}", j.slug, 'no' if not rows else 'several', building))
     return int(rows[0][0])
 
 
@@ -98,32 +99,32 @@ def add_case(cur: Cursor, slug: str, *, category: str, description: str, source:
     j = find_jurisdiction(cur, slug)
     problems = []
     if source not in SOURCES:
-        problems.append(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+        problems.append(msg("source must be one of {0}, got {1!r}", ', '.join(SOURCES), source))
     if urgency not in URGENCIES:
-        problems.append(f"urgency must be one of {', '.join(URGENCIES)}, got {urgency!r}")
+        problems.append(msg("urgency must be one of {0}, got {1!r}", ', '.join(URGENCIES), urgency))
     if source == "hotline" and not ticket_no:
-        problems.append("a hotline case needs its ticket number (工单编号)")
+        problems.append(msg("a hotline case needs its ticket number (工单编号)"))
     if source != "hotline" and ticket_no:
-        problems.append("only a hotline case has a ticket number")
+        problems.append(msg("only a hotline case has a ticket number"))
     if not description or not description.strip():
-        problems.append("a case needs a description of the problem")
+        problems.append(msg("a case needs a description of the problem"))
     if at is None and building is None and source != "hotline":
-        problems.append("give where the case is: a point (LON,LAT) or a building")
+        problems.append(msg("give where the case is: a point (LON,LAT) or a building"))
     if at is not None and not j.envelope.covers(Point(at)):
-        problems.append(f"the case's place {at[0]:.6f},{at[1]:.6f} lies outside {j.name}")
+        problems.append(msg("the case's place {0:.6f},{1:.6f} lies outside {2}", at[0], at[1], j.name))
     if problems:
-        raise InvalidInput("the case cannot be reported", problems)
+        raise InvalidInput(msg("the case cannot be reported"), problems)
     _check_texts(description=description, address=address, reporter=reporter, ticket_no=ticket_no)
     if client_id is not None:
         try:
             client_id = uuid.UUID(str(client_id))
         except ValueError:
-            raise InvalidInput(f"client_id must be a UUID, got {str(client_id)[:60]!r}") from None
+            raise InvalidInput(msg("client_id must be a UUID, got {0!r}", str(client_id)[:60])) from None
         cur.execute("SELECT id, jurisdiction_id FROM case_record WHERE client_id = %s", (str(client_id),))
         row = cur.fetchone()
         if row is not None:
             if row[1] != j.id:
-                raise InvalidInput(f"client_id {client_id} names a case of another jurisdiction")
+                raise InvalidInput(msg("client_id {0} names a case of another jurisdiction", client_id))
             return {**get_case(cur, row[0]), "created": False}
     cat = category_of(categories(cur, j.id), category)
     building_id = _building_id(cur, j, building) if building is not None else None
@@ -177,7 +178,7 @@ def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any
     cur.execute(_CASE + " WHERE c.id = %s", (case_id,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no case with id {case_id}")
+        raise NotFound(msg("no case with id {0}", case_id))
     out = _case_dict(row)
     if events:
         cur.execute("SELECT e.at, e.actor, e.from_state, e.to_state, e.note, e.assignee, d.code"
@@ -197,7 +198,7 @@ def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | 
     params: list[Any] = [j.id]
     if state is not None:
         if state not in STATES:
-            raise InvalidInput(f"unknown case state {state!r}; states are: {', '.join(STATES)}")
+            raise InvalidInput(msg("unknown case state {0!r}; states are: {1}", state, ', '.join(STATES)))
         where.append("c.state = %s")
         params.append(state)
     if grid is not None:
@@ -236,8 +237,8 @@ def auto_dispatch(cur: Cursor, case_id: int) -> tuple[str | None, int | None, st
             return leader, None, f"the leader of grid {code}"
     if department_id is not None:
         return None, department_id, f"the department of category {category}"
-    raise InvalidInput(f"case {case_id} has nobody to go to (no grid staff, no department of its category): "
-                       "name --assignee or --department")
+    raise InvalidInput(msg("case {0} has nobody to go to (no grid staff, no department of its category): "
+                           "name --assignee or --department", case_id))
 
 
 def _current(cur: Cursor, case_id: int) -> tuple[int, str, str | None, int]:
@@ -245,7 +246,7 @@ def _current(cur: Cursor, case_id: int) -> tuple[int, str, str | None, int]:
                 (case_id,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no case with id {case_id}")
+        raise NotFound(msg("no case with id {0}", case_id))
     return row[0], row[1], row[2], row[3]
 
 
@@ -278,14 +279,14 @@ def transition(cur: Cursor, case_id: int, to: str, version: int, *, note: str | 
     not in the future)."""
     current, state, parked_from, jid = _current(cur, case_id)
     if version != current:
-        raise StaleVersion(f"case {case_id} is at version {current}, not {version}", current)
+        raise StaleVersion(msg("case {0} is at version {1}, not {2}", case_id, current, version), current)
     check_step(case_id, state, to, parked_from)
     if to in NOTE_NEEDED and not (note or "").strip():
-        raise InvalidInput(f"case {case_id}: to go to {to} give a note ({NOTE_NEEDED[to]})")
+        raise InvalidInput(msg("case {0}: to go to {1} give a note ({2})", case_id, to, NOTE_NEEDED[to]))
     if to == "parked" and review_on is None:
-        raise InvalidInput(f"case {case_id}: a parked case needs a review date (--review-on)")
+        raise InvalidInput(msg("case {0}: a parked case needs a review date (--review-on)", case_id))
     if (assignee or department) and to not in ("dispatched", "accepted"):
-        raise InvalidInput(f"case {case_id}: a worker or department is named only to dispatch or accept it")
+        raise InvalidInput(msg("case {0}: a worker or department is named only to dispatch or accept it", case_id))
     _check_texts(note=note, assignee=assignee)
     department_id = department_id_of(cur, jid, department) if department else None
     if to == "accepted":
@@ -309,9 +310,9 @@ def set_feedback(cur: Cursor, case_id: int, *, satisfaction: str | None, solved:
     """Record the resident's answer to a case: satisfied, basically satisfied or dissatisfied, and
     whether the problem was solved (回访)."""
     if satisfaction is not None and satisfaction not in SATISFACTION:
-        raise InvalidInput(f"satisfaction must be one of {', '.join(SATISFACTION)}, got {satisfaction!r}")
+        raise InvalidInput(msg("satisfaction must be one of {0}, got {1!r}", ', '.join(SATISFACTION), satisfaction))
     cur.execute("UPDATE case_record SET satisfaction = coalesce(%s, satisfaction), solved = coalesce(%s, solved),"
                 " feedback_at = coalesce(%s, now()) WHERE id = %s RETURNING id", (satisfaction, solved, at, case_id))
     if cur.fetchone() is None:
-        raise NotFound(f"no case with id {case_id}")
+        raise NotFound(msg("no case with id {0}", case_id))
 

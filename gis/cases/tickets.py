@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gis.errors import InvalidInput, UnreadableFile
+from gis.i18n import Message, msg
 
 FIELDS = ("ticket_no", "received", "text", "address", "lon", "lat", "category", "urgency")
 REQUIRED = ("ticket_no", "received", "text", "address")
@@ -109,11 +110,12 @@ def read_records(path: Path, encoding: str | None = None) -> list[dict[str, Any]
 
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UnreadableFile(f"{path.name}: a ticket file is a .csv, .xlsx or .ods file")
+        raise UnreadableFile(msg("{0}: a ticket file is a .csv, .xlsx or .ods file", path.name))
     if not path.is_file():
-        raise UnreadableFile(f"no such file: {path}")
+        raise UnreadableFile(msg("no such file: {0}", path))
     if suffix == ".xlsx" and not zipfile.is_zipfile(path):
-        raise UnreadableFile(f"{path.name} is not an Excel workbook (.xlsx): save it from Excel as .xlsx or .csv")
+        raise UnreadableFile(msg("{0} is not an Excel workbook (.xlsx): save it from Excel as .xlsx or .csv",
+                                 path.name))
     if suffix != ".csv":
         return read_table(path)
     data = path.read_bytes()
@@ -121,10 +123,11 @@ def read_records(path: Path, encoding: str | None = None) -> list[dict[str, Any]
     try:
         text = data.decode(chosen).lstrip("\ufeff")
     except UnicodeDecodeError:
-        raise UnreadableFile(f"{path.name} is not text in {chosen}: give its encoding (--encoding GBK)") from None
+        raise UnreadableFile(msg("{0} is not text in {1}: give its encoding (--encoding GBK)",
+                                 path.name, chosen)) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise InvalidInput(f"{path.name} is empty")
+        raise InvalidInput(msg("{0} is empty", path.name))
     header = [h.strip() for h in rows[0]]
     return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(c.strip() for c in r)]
 
@@ -137,11 +140,11 @@ def columns_of(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, str],
     present = list(records[0]) if records else []
     unknown = sorted(set(mapping.values()) - set(wanted))
     if unknown:
-        raise InvalidInput(f"--map names fields a ticket file does not have: {', '.join(unknown)}; "
-                           f"fields are: {', '.join(wanted)}")
+        raise InvalidInput(msg("--map names fields a ticket file does not have: {0}; fields are: {1}",
+                               ", ".join(unknown), ", ".join(wanted)))
     absent = sorted(set(mapping) - set(present))
     if absent and present:
-        raise InvalidInput(f"--map names columns the file does not have: {', '.join(absent)}")
+        raise InvalidInput(msg("--map names columns the file does not have: {0}", ', '.join(absent)))
     out: dict[str, str] = {dst: src for src, dst in mapping.items()}
     for f in wanted:
         if f in out:
@@ -152,9 +155,9 @@ def columns_of(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, str],
                 break
     missing = [f for f in required if f not in out]
     if missing:
-        raise InvalidInput(f"the file has no column for {', '.join(missing)} "
-                           f"({', '.join('/'.join(ALIASES.get(m, ())[:1] + (m,)) for m in missing)}); "
-                           f"its columns: {', '.join(present) or 'none'} (rename with --map SRC=DST)")
+        raise InvalidInput(msg("the file has no column for {0} ({1}); its columns: {2} (rename with --map SRC=DST)",
+                               ", ".join(missing), ", ".join("/".join(ALIASES.get(m, ())[:1] + (m,)) for m in missing),
+                               ", ".join(present) or "none"))
     return out
 
 
@@ -193,16 +196,16 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _coordinate(value: Any, what: str, row: int, low: float, high: float, problems: list[str]) -> float | None:
+def _coordinate(value: Any, what: str, row: int, low: float, high: float, problems: list[Message]) -> float | None:
     if _blank(value):
         return None
     try:
         number = float(str(value).strip())
     except ValueError:
-        problems.append(f"row {row}: {what} {str(value)[:40]!r} is not a number")
+        problems.append(msg("row {0}: {1} {2!r} is not a number", row, what, str(value)[:40]))
         return None
     if not low <= number <= high:
-        problems.append(f"row {row}: {what} {number} is out of range")
+        problems.append(msg("row {0}: {1} {2} is out of range", row, what, number))
         return None
     return number
 
@@ -212,9 +215,9 @@ def parse_tickets(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, st
     """Every row of a ticket file checked: all problems listed at once (a missing column, an empty
     ticket number, a bad or future received time, a ticket number twice), or the tickets."""
     if not records:
-        raise InvalidInput("the ticket file has no rows")
+        raise InvalidInput(msg("the ticket file has no rows"))
     cols = columns_of(records, mapping, FIELDS, REQUIRED)
-    problems: list[str] = []
+    problems: list[Message] = []
     out: list[Ticket] = []
     first_row: dict[str, int] = {}
     for number, record in enumerate(records, start=2):
@@ -223,51 +226,53 @@ def parse_tickets(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, st
             continue
         ticket_no = "" if _blank(values["ticket_no"]) else _text(values["ticket_no"])
         if not ticket_no:
-            problems.append(f"row {number}: no ticket number")
+            problems.append(msg("row {0}: no ticket number", number))
             continue
         if ticket_no in first_row:
-            problems.append(f"rows {first_row[ticket_no]} and {number} have the same ticket number {ticket_no}")
+            problems.append(msg("rows {0} and {1} have the same ticket number {2}",
+                                first_row[ticket_no], number, ticket_no))
             continue
         first_row[ticket_no] = number
         try:
             received = parse_time(values["received"], tz)
         except (ValueError, TypeError):
-            problems.append(f"row {number}: received time {str(values['received'])[:40]!r} is not a date and time "
-                            "(YYYY-MM-DD HH:MM)")
+            problems.append(msg("row {0}: received time {1!r} is not a date and time (YYYY-MM-DD HH:MM)",
+                                number, str(values["received"])[:40]))
             continue
         if received > now:
-            problems.append(f"row {number}: received time {received.isoformat()} is in the future")
+            problems.append(msg("row {0}: received time {1} is in the future", number, received.isoformat()))
         text = "" if _blank(values["text"]) else _text(values["text"])
         if not text:
-            problems.append(f"row {number}: ticket {ticket_no} has no text")
+            problems.append(msg("row {0}: ticket {1} has no text", number, ticket_no))
         if len(text) > 2000 or len(ticket_no) > 200:
-            problems.append(f"row {number}: ticket {ticket_no} has a text over 2000 or a number over 200 characters")
+            problems.append(msg("row {0}: ticket {1} has a text over 2000 or a number over 200 characters",
+                                number, ticket_no))
         lon = _coordinate(values.get("lon"), "longitude", number, -180, 180, problems)
         lat = _coordinate(values.get("lat"), "latitude", number, -90, 90, problems)
         urgency_text = "" if _blank(values.get("urgency")) else _text(values.get("urgency")).lower()
         urgency = _URGENCY.get(urgency_text, "blue" if not urgency_text else "")
         if not urgency:
-            problems.append(f"row {number}: urgency {urgency_text!r} is not red, yellow or blue (红/黄/蓝)")
+            problems.append(msg("row {0}: urgency {1!r} is not red, yellow or blue (红/黄/蓝)", number, urgency_text))
         out.append(Ticket(number, ticket_no, received, text,
                           "" if _blank(values["address"]) else _text(values["address"])[:200],
                           lon if lat is not None else None, lat if lon is not None else None,
                           None if _blank(values.get("category")) else _text(values.get("category")),
                           urgency or "blue"))
     if problems:
-        raise InvalidInput(f"the ticket file has {len(problems)} problem(s); nothing was written", problems)
+        raise InvalidInput(msg("the ticket file has {0} problem(s); nothing was written", len(problems)), problems)
     if not out:
-        raise InvalidInput("the ticket file has no rows")
+        raise InvalidInput(msg("the ticket file has no rows"))
     return out
 
 
 def parse_feedback(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, str], tz: tzinfo) -> list[Feedback]:
     """Every row of a feedback file checked, all problems listed at once."""
     if not records:
-        raise InvalidInput("the feedback file has no rows")
+        raise InvalidInput(msg("the feedback file has no rows"))
     cols = columns_of(records, mapping, FEEDBACK_FIELDS, ("ticket_no",))
     if "satisfaction" not in cols and "solved" not in cols:
-        raise InvalidInput("the feedback file has no column for satisfaction (满意度) or solved (是否解决)")
-    problems: list[str] = []
+        raise InvalidInput(msg("the feedback file has no column for satisfaction (满意度) or solved (是否解决)"))
+    problems: list[Message] = []
     out: list[Feedback] = []
     seen: dict[str, int] = {}
     for number, record in enumerate(records, start=2):
@@ -276,25 +281,25 @@ def parse_feedback(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, s
             continue
         ticket_no = _text(values["ticket_no"])
         if ticket_no in seen:
-            problems.append(f"rows {seen[ticket_no]} and {number} have the same ticket number {ticket_no}")
+            problems.append(msg("rows {0} and {1} have the same ticket number {2}", seen[ticket_no], number, ticket_no))
             continue
         seen[ticket_no] = number
         sat_text = "" if _blank(values.get("satisfaction")) else _text(values.get("satisfaction")).lower()
         solved_text = "" if _blank(values.get("solved")) else _text(values.get("solved")).lower()
         if sat_text and sat_text not in _SATISFACTION:
-            problems.append(f"row {number}: satisfaction {sat_text!r} is not 满意, 基本满意 or 不满意")
+            problems.append(msg("row {0}: satisfaction {1!r} is not 满意, 基本满意 or 不满意", number, sat_text))
         if solved_text and solved_text not in _SOLVED:
-            problems.append(f"row {number}: solved {solved_text!r} is not 是 or 否 (已解决 / 未解决)")
+            problems.append(msg("row {0}: solved {1!r} is not 是 or 否 (已解决 / 未解决)", number, solved_text))
         at = None
         if not _blank(values.get("feedback_at")):
             try:
                 at = parse_time(values.get("feedback_at"), tz)
             except (ValueError, TypeError):
-                problems.append(f"row {number}: call-back time {str(values.get('feedback_at'))[:40]!r} "
-                                "is not a date and time")
+                problems.append(msg("row {0}: call-back time {1!r} is not a date and time",
+                                    number, str(values.get("feedback_at"))[:40]))
         out.append(Feedback(number, ticket_no, _SATISFACTION.get(sat_text), _SOLVED.get(solved_text), at))
     if problems:
-        raise InvalidInput(f"the feedback file has {len(problems)} problem(s); nothing was written", problems)
+        raise InvalidInput(msg("the feedback file has {0} problem(s); nothing was written", len(problems)), problems)
     return out
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 STATES = ("reported", "accepted", "rejected", "dispatched", "handled", "verified", "closed", "parked")
 STATE_ZH = {"reported": "上报", "accepted": "立案", "rejected": "不予立案", "dispatched": "派遣",
@@ -46,7 +47,7 @@ NOTE_NEEDED = {"rejected": "why it is not accepted", "handled": "what was done",
 def next_states(state: str, parked_from: str | None = None) -> tuple[str, ...]:
     """The states a case in ``state`` may go to next; a parked case only back to ``parked_from``."""
     if state not in TRANSITIONS:
-        raise InvalidInput(f"unknown case state {state!r}; states are: {', '.join(STATES)}")
+        raise InvalidInput(msg("unknown case state {0!r}; states are: {1}", state, ', '.join(STATES)))
     if state == "parked":
         return tuple(s for s in TRANSITIONS[state] if s == parked_from)
     return TRANSITIONS[state]
@@ -55,11 +56,11 @@ def next_states(state: str, parked_from: str | None = None) -> tuple[str, ...]:
 def check_step(case_id: int, state: str, to: str, parked_from: str | None = None) -> None:
     """Refuse a step the workflow does not allow, naming the states it does."""
     if to not in STATES:
-        raise InvalidInput(f"unknown case state {to!r}; states are: {', '.join(STATES)}")
+        raise InvalidInput(msg("unknown case state {0!r}; states are: {1}", to, ', '.join(STATES)))
     allowed = next_states(state, parked_from)
     if to not in allowed:
-        raise InvalidInput(f"case {case_id} cannot go from {state} to {to}; next allowed: "
-                           f"{', '.join(sorted(allowed)) or 'none'}")
+        raise InvalidInput(msg("case {0} cannot go from {1} to {2}; next allowed: {3}",
+                               case_id, state, to, ", ".join(sorted(allowed)) or "none"))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class Limits:
     def hours(self, urgency: str) -> int:
         """The hours a case of ``urgency`` has from being reported to being closed."""
         if urgency not in URGENCIES:
-            raise InvalidInput(f"urgency must be one of {', '.join(URGENCIES)}, got {urgency!r}")
+            raise InvalidInput(msg("urgency must be one of {0}, got {1!r}", ', '.join(URGENCIES), urgency))
         return {"red": self.red_hours, "yellow": self.yellow_hours, "blue": self.blue_hours}[urgency]
 
 

@@ -38,10 +38,14 @@ def main() -> None:
     try:
         app()
     except GridmapError as exc:
+        from gis.i18n import check_marked
         from gis.messages import negotiate, translate
         from gis.settings import Settings
 
-        lang = negotiate(Settings().lang, None)
+        settings = Settings()
+        for text in (exc.message, *exc.problems):
+            check_marked(text, strict=settings.strict_messages)
+        lang = negotiate(settings.lang, None)
         err(f"{translate('error', lang)}: {translate(exc.message, lang)}")
         for p in exc.problems:
             err(f"  - {translate(p, lang)}")

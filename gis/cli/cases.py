@@ -13,6 +13,7 @@ import typer
 from gis.cli.options import Actor, JsonOpt, Slug, emit
 from gis.cli.session import session
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.parsing import parse_day, parse_lonlat
 
 cases_app = typer.Typer(help="Cases (事件 / 工单) and 12345 tickets (接诉即办).", no_args_is_help=True)
@@ -34,7 +35,7 @@ def _moment(text: str | None, what: str) -> datetime | None:
     try:
         return parse_time(text, Settings().time_zone)
     except ValueError:
-        raise InvalidInput(f"{what} must be a date and time as YYYY-MM-DD HH:MM, got {text[:40]!r}") from None
+        raise InvalidInput(msg("{0} must be a date and time as YYYY-MM-DD HH:MM, got {1!r}", what, text[:40])) from None
 
 
 def _mapping(items: list[str] | None) -> dict[str, str]:
@@ -42,7 +43,7 @@ def _mapping(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         src, sep, dst = item.partition("=")
         if not sep or not src or not dst:
-            raise InvalidInput(f"--map takes SRC=DST, got {item!r}")
+            raise InvalidInput(msg("--map takes SRC=DST, got {0!r}", item))
         out[src] = dst
     return out
 
@@ -142,7 +143,7 @@ def import_cmd(slug: Slug,
     from gis.settings import Settings
 
     if crs not in (None, "gcj02", "wgs84"):
-        raise InvalidInput(f"--crs is gcj02 or wgs84, got {crs!r}")
+        raise InvalidInput(msg("--crs is gcj02 or wgs84, got {0!r}", crs))
     tickets = parse_tickets(read_records(path, encoding), _mapping(map_), Settings().time_zone,
                             datetime.now().astimezone())
     with session(actor) as cur:

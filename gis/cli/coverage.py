@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from gis.cli.options import Slug, write_map
 from gis.cli.session import session
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.limits import MAX_ID
 
 
@@ -31,11 +32,11 @@ FacilityOpt = Annotated[str, typer.Option(help="courier_zone, post_station, serv
 
 def _read_geojson(path: Path, what: str):
     if not path.is_file():
-        raise InvalidInput(f"{what}: {path}: no such file")
+        raise InvalidInput(msg("{0}: {1}: no such file", what, path))
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path} is not GeoJSON: {exc}") from None
+        raise InvalidInput(msg("{0} is not GeoJSON: {1}", path, exc)) from None
 
 
 @coverage_app.command("analyse")

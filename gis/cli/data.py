@@ -12,6 +12,7 @@ from gis import datasets
 from gis.cli.options import Actor, JsonOpt, Slug, err
 from gis.cli.session import session
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)
 
@@ -57,7 +58,7 @@ def import_osm(
     from gis.settings import Settings
 
     if (boundary is None) == (bbox is None):
-        raise InvalidInput("give exactly one of --boundary FILE or --bbox W,S,E,N")
+        raise InvalidInput(msg("give exactly one of --boundary FILE or --bbox W,S,E,N"))
     if bbox is not None:
         area = parse_bbox(bbox)
     else:
@@ -68,7 +69,7 @@ def import_osm(
         src = read_source(boundary)
         geoms = [g if hasattr(g, "geom_type") else shape(g) for g in src.geometries if g]
         if not geoms:
-            raise InvalidInput(f"{boundary} holds no boundary geometry")
+            raise InvalidInput(msg("{0} holds no boundary geometry", boundary))
         area = shapely.union_all(geoms)
     settings = Settings()
     with session(actor, settings=settings) as cur:
@@ -101,13 +102,10 @@ def import_file(
     from gis.crs import parse_crs
     from gis.importing import import_layer, import_package
 
-    try:
-        declared = parse_crs(crs) if crs else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    declared = parse_crs(crs) if crs else None
     if layer is None:
         if map_ or source_layer or cad_layer or clip:
-            raise InvalidInput("--map, --source-layer, --cad-layer and --clip go with --layer")
+            raise InvalidInput(msg("--map, --source-layer, --cad-layer and --clip go with --layer"))
         with session(actor) as cur:
             report = import_package(cur, path, jurisdiction, declared_crs=declared, encoding=encoding,
                                     progress=err)
@@ -116,7 +114,7 @@ def import_file(
         for item in map_ or []:
             src, sep, dst = item.partition("=")
             if not sep or not src or not dst:
-                raise InvalidInput(f"--map takes SRC=DST, got {item!r}")
+                raise InvalidInput(msg("--map takes SRC=DST, got {0!r}", item))
             mapping[src] = dst
         with session(actor) as cur:
             report = import_layer(cur, path, jurisdiction, layer, declared_crs=declared,
@@ -169,7 +167,7 @@ def export(
 
     fmt = fmt or ("gpkg" if output.suffix.lower() == ".gpkg" else "geojson")
     if fmt not in ("gpkg", "geojson"):
-        raise InvalidInput(f"--format must be gpkg or geojson, got {fmt!r}")
+        raise InvalidInput(msg("--format must be gpkg or geojson, got {0!r}", fmt))
     with session(snapshot=True) as cur:
         counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, jurisdiction, output)
     typer.echo(f"{output}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))

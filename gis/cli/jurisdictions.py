@@ -10,6 +10,7 @@ import typer
 
 from gis.cli.options import Actor, JsonOpt, Slug
 from gis.cli.session import session
+from gis.i18n import msg
 
 jurisdiction_app = typer.Typer(help="Jurisdictions (社区).", no_args_is_help=True)
 
@@ -55,13 +56,9 @@ def _boundary(path: Path, crs: str | None):
     import shapely
 
     from gis.crs import parse_crs
-    from gis.errors import InvalidInput
     from gis.importing import boundary_of
 
-    try:
-        declared = parse_crs(crs) if crs else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    declared = parse_crs(crs) if crs else None
     return shapely.union_all(boundary_of(path, declared))
 
 
@@ -76,7 +73,7 @@ def jurisdiction_create(slug: str,
     from gis.parsing import parse_lonlat
 
     if boundary is None:
-        raise InvalidInput("give the boundary: --boundary FILE")
+        raise InvalidInput(msg("give the boundary: --boundary FILE"))
     area = _boundary(boundary, crs)
     with session(actor) as cur:
         j = create_jurisdiction(cur, slug, name, area, admin_code=admin_code,

@@ -11,6 +11,7 @@ import typer
 from gis.cli.options import JsonOpt, Slug, emit, err, write_map, write_output
 from gis.cli.session import session
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.parsing import parse_day, parse_days, parse_lonlat
 
 patrol_app = typer.Typer(help="Patrols (走动式 / 搜索式工作法): routes, visits, schedules, tracks.",
@@ -116,7 +117,7 @@ def track(slug: Slug, file: Annotated[Path, typer.Argument(help="A GPX file.")],
     from gis.patrol.records import record_track
 
     if not file.is_file():
-        raise InvalidInput(f"{file}: no such file")
+        raise InvalidInput(msg("{0}: no such file", file))
     with session(worker) as cur:
         r = record_track(cur, slug, worker, day, file.read_bytes())
     emit(r, as_json, f"track {r['track_id']}: {r['matched_points']}/{r['points']} points on streets, "

@@ -20,6 +20,7 @@ from psycopg2.extensions import parse_dsn
 
 from gis import db
 from gis.errors import DatabaseUnavailable
+from gis.i18n import msg
 
 if TYPE_CHECKING:
     from gis.settings import Settings
@@ -30,7 +31,7 @@ def _where(url: str) -> str:
     try:
         params = parse_dsn(url)
     except psycopg2.ProgrammingError:  # its message may quote a piece of the password
-        raise DatabaseUnavailable("GRIDMAP_DATABASE_URL is not a PostgreSQL connection URL") from None
+        raise DatabaseUnavailable(msg("GRIDMAP_DATABASE_URL is not a PostgreSQL connection URL")) from None
     host = params.get("host") or "localhost"
     port = f":{params['port']}" if params.get("port") else ""
     return f"{params.get('dbname') or params.get('user') or ''}@{host}{port}"
@@ -44,8 +45,8 @@ def connect(settings: Settings) -> db.Connection:
         return db.connect(settings.database_url)
     except DatabaseUnavailable as exc:
         reason = db.first_line(exc.__cause__) if exc.__cause__ else exc.message
-        raise DatabaseUnavailable(f"cannot connect to the database {where} (GRIDMAP_DATABASE_URL): "
-                                  f"{reason}") from exc
+        raise DatabaseUnavailable(msg("cannot connect to the database {0} (GRIDMAP_DATABASE_URL): {1}",
+                                      where, reason)) from exc
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from gis.access import LOGIN_ROLES
 from gis.cli.options import JsonOpt
 from gis.cli.session import session
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 users_app = typer.Typer(help="Users, their roles and keys.", no_args_is_help=True)
 StdinOpt = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")]
@@ -22,7 +23,7 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise InvalidInput("--password-stdin: no password on stdin")
+            raise InvalidInput(msg("--password-stdin: no password on stdin"))
         return line.rstrip("\r\n")
     return typer.prompt("password", hide_input=True, confirmation_prompt=True)
 

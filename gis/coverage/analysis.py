@@ -24,6 +24,7 @@ from gis import limits
 from gis.coverage.distance import Nearest, nearest_facilities, path_to_facility
 from gis.db import read_sql
 from gis.errors import InvalidInput
+from gis.i18n import Message, msg
 from gis.network import StreetNetwork, no_gc
 from gis.network_store import LoadedNetwork, load_network
 from gis.settings import Settings
@@ -44,6 +45,12 @@ class Facility:
     lon: float
     lat: float
     building_id: int | None = None
+
+
+def facility_label(f: Facility) -> Message:
+    """How a refusal names a facility: its layer, id (or that it is proposed) and name."""
+    which = msg("(proposed)") if f.id is None else f.id
+    return msg("{0} {1} {2}", f.layer, which, f.name) if f.name else msg("{0} {1}", f.layer, which)
 
 
 @dataclass
@@ -149,11 +156,12 @@ def parse_thresholds(text: str | None, default: tuple[float, ...]) -> list[float
     try:
         values = sorted({float(x) for x in text.split(",") if x.strip()})
     except ValueError:
-        raise InvalidInput(f"thresholds are metres separated by commas, got {text!r}") from None
+        raise InvalidInput(msg("thresholds are metres separated by commas, got {0!r}", text)) from None
     if len(values) > limits.MAX_THRESHOLDS or not all(v <= limits.MAX_DISTANCE_M for v in values):  # NaN too
-        raise InvalidInput(f"give at most {limits.MAX_THRESHOLDS} thresholds of at most {limits.MAX_DISTANCE_M} m")
+        raise InvalidInput(msg("give at most {0} thresholds of at most {1} m",
+                               limits.MAX_THRESHOLDS, limits.MAX_DISTANCE_M))
     if not values or values[0] <= 0:
-        raise InvalidInput("thresholds must be positive metres")
+        raise InvalidInput(msg("thresholds must be positive metres"))
     return values
 
 
@@ -161,7 +169,7 @@ def load_facilities(cur: Cursor, jur: Jurisdiction, facility: str, settings: Set
                     layout_id: int | None = None) -> list[Facility]:
     """The facilities of a kind (``any``: all of them): published, or those of draft ``layout_id``."""
     if facility not in FACILITIES:
-        raise InvalidInput(f"facility must be one of {', '.join(FACILITIES)}, got {facility!r}")
+        raise InvalidInput(msg("facility must be one of {0}, got {1!r}", ", ".join(FACILITIES), facility))
     out: list[Facility] = []
     prefix = "coverage_layout_" if layout_id is not None else "coverage_"
     key = {"jurisdiction_id": jur.id, "layout_id": layout_id, "srid": jur.metric_srid}
@@ -201,14 +209,13 @@ def measure(jur: Jurisdiction, loaded: LoadedNetwork, facilities: list[Facility]
             grid_names: dict[str, str | None] | None = None) -> Coverage:
     """Walking distances from every building to its nearest facility of the set."""
     if not facilities:
-        raise InvalidInput(f"{jur.slug} has no {facility} facilities to measure coverage against")
+        raise InvalidInput(msg("{0} has no {1} facilities to measure coverage against", jur.slug, facility))
     snaps = loaded.net.snap_geoms([f.metric for f in facilities], snap_max_m)
     far = [f for f, s in zip(facilities, snaps, strict=True) if s is None]
     if far:
-        raise InvalidInput(f"{len(far)} facilities lie more than {snap_max_m:g} m from any street "
-                           "(GRIDMAP_SNAP_MAX_M)",
-                           [f"{f.layer} {f.id if f.id is not None else '(proposed)'} {f.name or ''}".strip()
-                            for f in far])
+        raise InvalidInput(msg("{0} facilities lie more than {1:g} m from any street (GRIDMAP_SNAP_MAX_M)",
+                               len(far), snap_max_m),
+                           [facility_label(f) for f in far])
     snapped = [s for s in snaps if s is not None]  # every one: the far ones were refused above
     net, nodes = loaded.net.split_at(snapped)
     bsnaps = net.snap_geoms(buildings.access, snap_max_m) if len(buildings.ids) else []
@@ -232,7 +239,7 @@ def analyse(cur: Cursor, slug: str, settings: Settings, facility: str = "any",
         cur.execute("SELECT jurisdiction_id FROM layout WHERE id = %s", (draft,))
         row = cur.fetchone()
         if row is None or row[0] != jur.id:
-            raise InvalidInput(f"{slug} has no layout {draft}")
+            raise InvalidInput(msg("{0} has no layout {1}", slug, draft))
     facilities = load_facilities(cur, jur, facility, settings, draft)
     buildings, grid_names = load_buildings(cur, jur)
     if draft is not None:

@@ -16,6 +16,7 @@ from gis.coverage.analysis import (
     Coverage,
     Facility,
     analyse,
+    facility_label,
     load_buildings,
     load_facilities,
     measure,
@@ -26,6 +27,7 @@ from gis.crs import transformers
 from gis.editing import checked_rows
 from gis.errors import InvalidInput, ProblemTooLarge
 from gis.geometry import reproject
+from gis.i18n import msg
 from gis.layers import get_layer
 from gis.network import Snap, StreetNetwork
 from gis.network_store import load_network
@@ -44,7 +46,7 @@ def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settin
     """A proposed layout of one kind of facility (a GeoJSON FeatureCollection of courier zones,
     or of post stations), checked like any write, in the metric CRS."""
     if facility not in ("courier_zone", "post_station", "service_centre"):
-        raise InvalidInput("compare one kind of facility: courier_zone, post_station or service_centre")
+        raise InvalidInput(msg("compare one kind of facility: courier_zone, post_station or service_centre"))
     jur = find_jurisdiction(cur, slug)
     layer = get_layer("courier_zone" if facility == "courier_zone" else "post_station")
     rows = checked_rows(layer, body, jur, None)
@@ -53,8 +55,8 @@ def proposed_facilities(cur: Cursor, slug: str, facility: str, body: Any, settin
     for r in rows:
         p = r.properties
         if facility != "courier_zone" and p.get("kind") not in STATION_KINDS[facility]:
-            raise InvalidInput(f"a proposed {facility} has kind {p.get('kind')!r}; expected "
-                               + " or ".join(STATION_KINDS[facility]))
+            raise InvalidInput(msg("a proposed {0} has kind {1!r}; expected {2}", facility, p.get("kind"),
+                                   " or ".join(STATION_KINDS[facility])))
         cap = p.get("capacity")
         if facility == "courier_zone" and cap is not None:
             cap = cap * settings.households_per_bay
@@ -136,9 +138,9 @@ def _candidates(cur: Cursor, jur, loaded, facility: str, source: str | Any, sett
         try:
             g = shapely.geometry.shape(f["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise InvalidInput(f"candidate {i}: not a GeoJSON feature with a geometry") from None
+            raise InvalidInput(msg("candidate {0}: not a GeoJSON feature with a geometry", i)) from None
         if g.is_empty or not g.is_valid or not jur.envelope.covers(g):
-            raise InvalidInput(f"candidate {i}: empty, invalid or outside {jur.slug}")
+            raise InvalidInput(msg("candidate {0}: empty, invalid or outside {1}", i, jur.slug))
         pt = g.representative_point()
         out.append({"kind": "proposed", "index": i, "name": (f.get("properties") or {}).get("name"),
                     "lon": pt.x, "lat": pt.y})
@@ -183,9 +185,9 @@ def suggest(cur: Cursor, slug: str, settings: Settings, *, facility: str, add: i
 
 def _check_siting(objective: str, within: float) -> None:
     if objective not in ("cover", "median"):
-        raise InvalidInput("objective is cover or median")
+        raise InvalidInput(msg("objective is cover or median"))
     if within <= 0:
-        raise InvalidInput("within must be a positive distance in metres")
+        raise InvalidInput(msg("within must be a positive distance in metres"))
 
 
 def solve_siting(inputs: SitingInputs, settings: Settings, *, add: int, within: float, objective: str = "cover",
@@ -196,13 +198,13 @@ def solve_siting(inputs: SitingInputs, settings: Settings, *, add: int, within: 
     _check_siting(objective, within)
     existing, buildings, candidates = inputs.existing, inputs.buildings, inputs.candidates
     if not inputs.info:
-        raise InvalidInput(f"no candidate sites ({candidates if isinstance(candidates, str) else 'given'})")
+        raise InvalidInput(msg("no candidate sites ({0})", candidates if isinstance(candidates, str) else "given"))
     site_snaps, info, dropped = snap_sites(inputs.loaded.net, existing, inputs.geoms, inputs.info, settings.snap_max_m)
     _check_matrix_size(len(site_snaps), len(buildings.households))
     k = min(add, len(info))
     if k < add:
-        raise InvalidInput(f"only {len(info)} candidate sites lie within {settings.snap_max_m:g} m of a street; "
-                           f"cannot add {add}")
+        raise InvalidInput(msg("only {0} candidate sites lie within {1:g} m of a street; cannot add {2}",
+                               len(info), settings.snap_max_m, add))
     cost = site_costs(inputs.loaded.net, site_snaps, buildings.access, settings.snap_max_m)
     reach = np.isfinite(cost).any(axis=1)
     cost, hh = cost[reach], buildings.households[reach]
@@ -228,9 +230,9 @@ def snap_sites(net: StreetNetwork, existing: list[Facility], geoms: list[BaseGeo
     is farther than ``snap_max_m`` from any street; a candidate that far is left out. Returns the
     snaps (facilities first), the candidates kept and how many were left out."""
     snaps = net.snap_geoms([f.metric for f in existing] + geoms, snap_max_m)
-    far = [f"{f.layer} {f.id} {f.name or ''}".strip() for f, s in zip(existing, snaps, strict=False) if s is None]
+    far = [facility_label(f) for f, s in zip(existing, snaps, strict=False) if s is None]
     if far:
-        raise InvalidInput(f"{len(far)} facilities lie more than {snap_max_m:g} m from any street", far)
+        raise InvalidInput(msg("{0} facilities lie more than {1:g} m from any street", len(far), snap_max_m), far)
     keep = [i for i, s in enumerate(snaps[len(existing):]) if s is not None]
     placed = [s for s in snaps[:len(existing)] + [snaps[len(existing) + i] for i in keep] if s is not None]
     return placed, [info[i] for i in keep], len(info) - len(keep)
@@ -239,9 +241,9 @@ def snap_sites(net: StreetNetwork, existing: list[Facility], geoms: list[BaseGeo
 def _check_matrix_size(sites: int, buildings: int) -> None:
     cells = sites * buildings
     if cells > COST_MATRIX_MAX:
-        raise ProblemTooLarge(f"the siting problem is too large: {buildings} buildings and "
-                              f"{sites} sites give {cells} walking distances, more than the limit of "
-                              f"{COST_MATRIX_MAX}; give fewer candidate sites")
+        raise ProblemTooLarge(msg("the siting problem is too large: {0} buildings and {1} sites give {2} walking "
+                                  "distances, more than the limit of {3}; give fewer candidate sites",
+                                  buildings, sites, cells, COST_MATRIX_MAX))
 
 
 def site_costs(net: StreetNetwork, site_snaps: list[Snap], access: list[BaseGeometry],
@@ -266,7 +268,7 @@ def _solve(objective: str, cost: np.ndarray, weights: np.ndarray, within: float,
                          for f in existing] + [capacity if capacity is not None else np.inf] * candidates)
         caps = np.where(np.isfinite(caps), caps, weights.sum())
     if not np.isfinite(cost).any(axis=1).all():
-        raise InvalidInput("some buildings reach no site")
+        raise InvalidInput(msg("some buildings reach no site"))
     return p_median(np.where(np.isfinite(cost), cost, np.inf), weights, k, fixed, caps,
                     time_limit_s=limit, max_pairs=pairs)
 

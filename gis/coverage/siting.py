@@ -24,6 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
 from gis.errors import InvalidInput, ProblemTooLarge
+from gis.i18n import msg
 
 
 @dataclass
@@ -38,19 +39,20 @@ class Siting:
 
 def _check(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray) -> None:
     if cost.ndim != 2 or cost.shape[0] != len(weights):
-        raise ValueError("cost is demand × sites, weights one per demand")
+        raise ValueError(msg("cost is demand × sites, weights one per demand"))
     if k < 0:
-        raise InvalidInput("the number of sites to add must be at least 0")
+        raise InvalidInput(msg("the number of sites to add must be at least 0"))
     if k + len(fixed) > cost.shape[1]:
-        raise InvalidInput(f"cannot open {k} new sites: only {cost.shape[1] - len(fixed)} candidates")
+        raise InvalidInput(msg("cannot open {0} new sites: only {1} candidates", k, cost.shape[1] - len(fixed)))
 
 
 def _check_size(pairs: int, cost: np.ndarray, max_pairs: int | None, model: str, advice: str) -> None:
     """Refuse a model over ``max_pairs`` (demand, site) pairs before building it."""
     if max_pairs is not None and pairs > max_pairs:
         n, m = cost.shape
-        raise ProblemTooLarge(f"the {model} problem is too large: {n} buildings and {m} sites give {pairs} pairs "
-                              f"to weigh, more than the limit of {max_pairs} (GRIDMAP_SITING_PAIRS_MAX); {advice}")
+        raise ProblemTooLarge(msg("the {0} problem is too large: {1} buildings and {2} sites give {3} pairs to "
+                                  "weigh, more than the limit of {4} (GRIDMAP_SITING_PAIRS_MAX); {5}",
+                                  model, n, m, pairs, max_pairs, advice))
 
 
 def _solve(c: npt.NDArray[np.float64], constraints: list[LinearConstraint], integrality: npt.NDArray[np.float64],
@@ -59,10 +61,11 @@ def _solve(c: npt.NDArray[np.float64], constraints: list[LinearConstraint], inte
     options = {"time_limit": float(time_limit_s)} if time_limit_s else {}
     res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds, options=options)
     if res.status == 1 and res.x is None and time_limit_s:
-        raise ProblemTooLarge(f"no {model} solution was found within the time limit of {time_limit_s:g} s "
-                              "(GRIDMAP_SOLVER_TIME_LIMIT_S); give fewer candidate sites, or add fewer")
+        raise ProblemTooLarge(msg("no {0} solution was found within the time limit of {1:g} s "
+                                  "(GRIDMAP_SOLVER_TIME_LIMIT_S); give fewer candidate sites, or add fewer",
+                                  model, time_limit_s))
     if res.x is None or res.status not in (0, 1):
-        raise InvalidInput(f"the {model} problem has no solution: {res.message}")
+        raise InvalidInput(msg("the {0} problem has no solution: {1}", model, res.message))
     return res
 
 
@@ -117,7 +120,7 @@ def p_median(cost: np.ndarray, weights: np.ndarray, k: int, fixed: np.ndarray | 
     w = np.asarray(weights, dtype=float)
     finite = np.isfinite(cost)
     if not finite.any(axis=1).all():
-        raise InvalidInput("some demand cannot reach any site; leave it out first")
+        raise InvalidInput(msg("some demand cannot reach any site; leave it out first"))
     _check_size(int(finite.sum()), cost, max_pairs, "p-median",
                 "give fewer candidate sites, or use objective=cover (it weighs only the pairs within the distance)")
     pairs_i, pairs_j = np.nonzero(finite)           # z variables only where reachable

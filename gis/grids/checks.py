@@ -17,6 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.grids.partition import polsby_popper
+from gis.i18n import Message, msg
 
 # Problems that break the rules: an edit may not bring one, a layout with one is not published
 # (being off the household target does neither).
@@ -93,7 +94,7 @@ class Building:
 class Problem:
     kind: str
     grid: str | None
-    message: str
+    message: Message
     geometry: BaseGeometry | None = None
 
 
@@ -129,7 +130,7 @@ def assign(grids: list[Grid], buildings: list[Building]) -> tuple[dict[int, str 
 def gaps(boundary: BaseGeometry, grids: list[Grid]) -> list[Problem]:
     """Pieces of the jurisdiction in no grid (more than drawing noise)."""
     union = shapely.union_all([g.geom for g in grids]) if grids else shapely.Polygon()
-    return [Problem("gap", None, f"{gap.area:.0f} m² of the jurisdiction is in no grid", gap)
+    return [Problem("gap", None, msg("{0:.0f} m² of the jurisdiction is in no grid", gap.area), gap)
             for gap in shapely.get_parts(shapely.difference(boundary, union)) if significant(gap)]
 
 
@@ -137,25 +138,28 @@ def shape_problems(boundary: BaseGeometry, g: Grid) -> list[Problem]:
     """What is wrong with one grid's polygon: invalid (then nothing else is checked), reaching
     outside the jurisdiction, a spike or a thin strip, empty or in pieces."""
     if not g.geom.is_valid:
-        return [Problem("not_contiguous", g.code, f"grid {g.code} is not a valid polygon: "
-                        f"{shapely.is_valid_reason(g.geom)}", g.geom)]
+        return [Problem("not_contiguous", g.code, msg("grid {0} is not a valid polygon: {1}",
+                                                      g.code, shapely.is_valid_reason(g.geom)), g.geom)]
     out = []
     outside = shapely.difference(g.geom, boundary)
     if any(significant(p) for p in shapely.get_parts(outside)):
-        out.append(Problem("outside_boundary", g.code, f"grid {g.code} reaches {outside.area:.0f} m² outside "
-                           "the jurisdiction", outside))
+        out.append(Problem("outside_boundary", g.code, msg("grid {0} reaches {1:.0f} m² outside the jurisdiction",
+                                                           g.code, outside.area), outside))
     angle, _ = sharpest_corner(g.geom)
     if angle < SHARP_DEG:
-        out.append(Problem("thin_part", g.code, f"grid {g.code} has a corner of {angle:.1f}°: a spike or the "
-                           "tip of a thin strip; draw its boundary along its neighbour's", g.geom))
+        out.append(Problem("thin_part", g.code, msg("grid {0} has a corner of {1:.1f}°: a spike or the tip of a thin "
+                                                    "strip; draw its boundary along its neighbour's",
+                                                    g.code, angle), g.geom))
     elif (strip := thinnest_strip(g.geom)) > THIN_LENGTH_M:
-        out.append(Problem("thin_part", g.code, f"grid {g.code} has a strip narrower than {THIN_M:g} m for "
-                           f"{strip:.0f} m; draw its boundary along its neighbour's", g.geom))
+        out.append(Problem("thin_part", g.code, msg("grid {0} has a strip narrower than {1:g} m for {2:.0f} m; draw "
+                                                    "its boundary along its neighbour's",
+                                                    g.code, THIN_M, strip), g.geom))
     parts = [p for p in shapely.get_parts(g.geom) if significant(p)]
     if not parts:
-        out.append(Problem("not_contiguous", g.code, f"grid {g.code} is empty", g.geom))
+        out.append(Problem("not_contiguous", g.code, msg("grid {0} is empty", g.code), g.geom))
     elif len(parts) > 1:
-        out.append(Problem("not_contiguous", g.code, f"grid {g.code} is in {len(parts)} separate pieces", g.geom))
+        out.append(Problem("not_contiguous", g.code, msg("grid {0} is in {1} separate pieces",
+                                                         g.code, len(parts)), g.geom))
     return out
 
 
@@ -168,8 +172,8 @@ def overlaps(i: int, grids: list[Grid], tree: shapely.STRtree) -> list[Problem]:
             continue
         inter = shapely.intersection(g.geom, grids[j].geom)
         if any(significant(p) for p in shapely.get_parts(inter)):
-            out.append(Problem("overlap", g.code, f"grids {g.code} and {grids[j].code} overlap by "
-                               f"{inter.area:.0f} m²", inter))
+            out.append(Problem("overlap", g.code, msg("grids {0} and {1} overlap by {2:.0f} m²",
+                                                      g.code, grids[j].code, inter.area), inter))
     return out
 
 
@@ -177,9 +181,10 @@ def building_problems(buildings: list[Building], assignment: dict[int, str | Non
                       cut: list[tuple[int, list[str]]]) -> list[Problem]:
     """Buildings cut by a grid boundary, and buildings in no grid."""
     by_id = {b.id: b for b in buildings}
-    out = [Problem("building_split", codes[0], f"building {by_id[bid].label} is cut by the boundary of grids "
-                   f"{', '.join(codes)}", by_id[bid].geom) for bid, codes in cut]
-    out += [Problem("building_unassigned", None, f"building {by_id[bid].label} is in no grid", by_id[bid].geom)
+    out = [Problem("building_split", codes[0], msg("building {0} is cut by the boundary of grids {1}",
+                                                   by_id[bid].label, ", ".join(codes)), by_id[bid].geom)
+           for bid, codes in cut]
+    out += [Problem("building_unassigned", None, msg("building {0} is in no grid", by_id[bid].label), by_id[bid].geom)
             for bid, code in assignment.items() if code is None]
     return out
 
@@ -197,8 +202,8 @@ def household_problems(grids: list[Grid], buildings: list[Building], assignment:
         dev = (hh[g.code] - target) / target
         if abs(dev) > tolerance + 1e-9:
             out.append(Problem("households_out_of_tolerance", g.code,
-                               f"grid {g.code} has {hh[g.code]:.0f} households, {dev:+.0%} from the target "
-                               f"{target:.0f} (tolerance ±{tolerance:.0%})", g.geom))
+                               msg("grid {0} has {1:.0f} households, {2:+.0%} from the target {3:.0f} (tolerance "
+                                   "±{4:.0%})", g.code, hh[g.code], dev, target, tolerance), g.geom))
     return out
 
 
@@ -210,13 +215,13 @@ def code_problems(grids: list[Grid], admin_code: str | None) -> list[Problem]:
     for g in grids:
         seen[g.code] = seen.get(g.code, 0) + 1
         if not re.fullmatch(r"[0-9]{15}", g.code or ""):
-            out.append(Problem("invalid_code", g.code, f"grid code {g.code!r} is not 15 digits"))
+            out.append(Problem("invalid_code", g.code, msg("grid code {0!r} is not 15 digits", g.code)))
         elif admin_code and not g.code.startswith(admin_code):
-            out.append(Problem("invalid_code", g.code, f"grid code {g.code} does not start with the community's "
-                               f"code {admin_code}"))
+            out.append(Problem("invalid_code", g.code, msg("grid code {0} does not start with the community's code "
+                                                           "{1}", g.code, admin_code)))
         elif g.code.endswith("000"):
-            out.append(Problem("invalid_code", g.code, f"grid code {g.code} has sequence 000"))
-    out += [Problem("invalid_code", code, f"grid code {code} is used by {n} grids")
+            out.append(Problem("invalid_code", g.code, msg("grid code {0} has sequence 000", g.code)))
+    out += [Problem("invalid_code", code, msg("grid code {0} is used by {1} grids", code, n))
             for code, n in seen.items() if n > 1]
     return out
 

@@ -20,6 +20,7 @@ from gis.geometry import reproject
 from gis.grids import edits
 from gis.grids.checks import assign, metrics
 from gis.grids.layouts import State, draft_layout, load_state, valid_polygon
+from gis.i18n import msg
 
 
 def grid_etag(grid_id: int, version: int) -> str:
@@ -36,10 +37,11 @@ def _lock(cur: Cursor, layout_id: int) -> dict[int, tuple[str, int]]:
 
 def _expect(grids: dict[int, tuple[str, int]], grid_id: int, version: int | None) -> str:
     if grid_id not in grids:
-        raise NotFound(f"the draft has no grid {grid_id}")
+        raise NotFound(msg("the draft has no grid {0}", grid_id))
     code, current = grids[grid_id]
     if version is not None and version != current:
-        raise StaleVersion(f"grid {code} was changed by someone else (version {current}, you sent {version})",
+        raise StaleVersion(msg("grid {0} was changed by someone else (version {1}, you sent {2})",
+                               code, current, version),
                            current)
     return code
 
@@ -50,12 +52,12 @@ def _metric_geometry(geometry: dict, state: State, what: str):
     try:
         g = shape(geometry)
     except (ValueError, shapely.errors.ShapelyError):  # positions of two and three numbers mixed
-        raise InvalidInput(f"send a GeoJSON {what} (a Feature or a geometry)") from None
+        raise InvalidInput(msg("send a GeoJSON {0} (a Feature or a geometry)", what)) from None
     if g.is_empty or not g.is_valid:
-        raise InvalidInput(f"the {what} is empty or invalid: {shapely.is_valid_reason(g)}")
+        raise InvalidInput(msg("the {0} is empty or invalid: {1}", what, shapely.is_valid_reason(g)))
     minx, miny, maxx, maxy = g.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InvalidInput(f"the {what} is not in longitude/latitude (WGS84)")
+        raise InvalidInput(msg("the {0} is not in longitude/latitude (WGS84)", what))
     return reproject(g, state.to_metric)
 
 
@@ -67,8 +69,8 @@ def _apply(cur: Cursor, layout_id: int, state: State, ids: dict[int, tuple[str, 
     after, new = edits.judge(state.boundary, before, edit, state.buildings, state.jurisdiction.admin_code,
                              state.target, state.tolerance)
     if new:
-        raise InvalidInput(f"the edit is refused: it would bring {len(new)} problems",
-                           [f"{p.kind}: {p.message}" for p in new])
+        raise InvalidInput(msg("the edit is refused: it would bring {0} problems", len(new)),
+                           [msg("{0}: {1}", p.kind, p.message) for p in new])
     by_code = {code: gid for gid, (code, _) in ids.items()}
     now = {g.code: g for g in edit.grids}
     written = {}
@@ -168,7 +170,7 @@ def facility_table(layer_name: str) -> str:
 
 def _facility(layer_name: str):
     if layer_name not in FACILITY_TABLES:
-        raise NotFound(f"drafts hold courier_zone and post_station, not {layer_name!r}")
+        raise NotFound(msg("drafts hold courier_zone and post_station, not {0!r}", layer_name))
     from gis.layers import get_layer
 
     return get_layer(layer_name), *FACILITY_TABLES[layer_name]
@@ -182,7 +184,7 @@ def _one_row(cur: Cursor, layout_id: int, layer_name: str, body):
     layer, _, _ = _facility(layer_name)
     rows = checked_rows(layer, body, find_jurisdiction_by_id(cur, lay["jurisdiction_id"]), None)
     if len(rows) != 1:
-        raise InvalidInput(f"send one {layer_name} feature")
+        raise InvalidInput(msg("send one {0} feature", layer_name))
     return lay, rows[0]
 
 
@@ -203,9 +205,9 @@ def _expect_facility(cur: Cursor, layout_id: int, layer_name: str, table: str, f
     cur.execute(f"SELECT version FROM {table} WHERE id = %s AND layout_id = %s FOR UPDATE", (fid, layout_id))
     found = cur.fetchone()
     if found is None:
-        raise NotFound(f"the draft has no {layer_name} {fid}")
+        raise NotFound(msg("the draft has no {0} {1}", layer_name, fid))
     if found[0] != version:
-        raise StaleVersion(f"{layer_name} {fid} was changed by someone else", found[0])
+        raise StaleVersion(msg("{0} {1} was changed by someone else", layer_name, fid), found[0])
 
 
 def replace_facility(cur: Cursor, layout_id: int, layer_name: str, fid: int, body, version: int) -> dict:

@@ -17,6 +17,7 @@ from shapely.ops import split as split_by
 from gis.errors import InvalidInput
 from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import EDIT_BLOCKING, Building, Grid, Problem, Report, check
+from gis.i18n import msg
 
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
 CHANGED_M2 = 1.0  # a neighbour whose area moves less than this (m², drawing noise) is left as it is
@@ -43,7 +44,7 @@ def _index(grids: list[Grid], code: str) -> int:
     for i, g in enumerate(grids):
         if g.code == code:
             return i
-    raise InvalidInput(f"the layout has no grid {code}")
+    raise InvalidInput(msg("the layout has no grid {0}", code))
 
 
 def _polygons(g: BaseGeometry) -> BaseGeometry:
@@ -70,7 +71,7 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
     grid's by less than ``CHANGED_M2`` changes nothing (no grid is touched)."""
     i = _index(grids, code)
     if new_geom.is_empty or new_geom.area <= 0:
-        raise InvalidInput(f"the new polygon of grid {code} is empty")
+        raise InvalidInput(msg("the new polygon of grid {0} is empty", code))
     out = [replace(g) for g in grids]
     old = out[i].geom
     new_geom = snapped(new_geom, grids)
@@ -153,13 +154,13 @@ def move_buildings(grids: list[Grid], code: str, buildings: list[Building], movi
     by_id = {b.id: b for b in buildings}
     unknown = [m for m in moving if m not in by_id]
     if unknown:
-        raise InvalidInput(f"no building {', '.join(map(str, unknown))} in this jurisdiction")
+        raise InvalidInput(msg("no building {0} in this jurisdiction", ", ".join(map(str, unknown))))
     touched = {code}
     inner = {b.id: shapely.point_on_surface(b.geom) for b in buildings}
     for bid in moving:
         src = next((j for j, g in enumerate(out) if g.geom.intersects(inner[bid])), -1)
         if src < 0:
-            raise InvalidInput(f"building {bid} is in no grid")
+            raise InvalidInput(msg("building {0} is in no grid", bid))
         if src == i:
             continue
         mates = [b for b in buildings if out[src].geom.intersects(inner[b.id])]
@@ -181,10 +182,10 @@ def split(grids: list[Grid], code: str, line: BaseGeometry, new_code: str) -> Ed
     """Cut a grid in two along a line; the larger part keeps the code, the other gets ``new_code``."""
     i = _index(grids, code)
     if line.geom_type not in ("LineString", "MultiLineString"):
-        raise InvalidInput("a grid is split by a line")
+        raise InvalidInput(msg("a grid is split by a line"))
     parts = [p for p in shapely.get_parts(split_by(grids[i].geom, line)) if p.area > 1.0]
     if len(parts) != 2:
-        raise InvalidInput(f"the line must cut grid {code} into exactly two parts, not {len(parts)}")
+        raise InvalidInput(msg("the line must cut grid {0} into exactly two parts, not {1}", code, len(parts)))
     parts.sort(key=lambda p: -p.area)
     out = [replace(g) for g in grids]
     out[i] = replace(out[i], geom=parts[0])
@@ -196,7 +197,7 @@ def merge(grids: list[Grid], keep: str, absorb: str) -> Edit:
     """Two neighbouring grids become one (with ``keep``'s code)."""
     i, j = _index(grids, keep), _index(grids, absorb)
     if i == j:
-        raise InvalidInput("merge two different grids")
+        raise InvalidInput(msg("merge two different grids"))
     out = [replace(g) for g in grids]
     out[i] = replace(out[i], geom=_polygons(shapely.union_all([out[i].geom, out[j].geom], grid_size=GRID_SIZE)))
     del out[j]

@@ -14,6 +14,7 @@ from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import Building, Grid, Report, check, code_order
 from gis.grids.partition import partition
 from gis.grids.units import hold_whole, units
+from gis.i18n import msg
 
 GRID_SIZE = 0.01  # metres
 
@@ -30,20 +31,20 @@ def generate(boundary: BaseGeometry, streets: list, compounds: list, buildings: 
              admin_code: str, per_grid: float, tolerance: float = 0.15) -> Proposal:
     """Grids of about ``per_grid`` households each (the number of grids: total ÷ per_grid)."""
     if per_grid <= 0:
-        raise InvalidInput("households per grid must be positive")
+        raise InvalidInput(msg("households per grid must be positive"))
     if not 0 <= tolerance < 1:
-        raise InvalidInput("tolerance is a share between 0 and 1, e.g. 0.15")
+        raise InvalidInput(msg("tolerance is a share between 0 and 1, e.g. 0.15"))
     if not admin_code or len(admin_code) != 12 or not admin_code.isdigit():
-        raise InvalidInput("the jurisdiction needs its 12-digit admin code to number grids")
+        raise InvalidInput(msg("the jurisdiction needs its 12-digit admin code to number grids"))
     hh = np.asarray([b.households for b in buildings], dtype=float)
     total = float(hh.sum())
     if total <= 0:
-        raise InvalidInput("the buildings have no households to balance grids on: import the household "
-                           "ledger (gridmap import ledger), or buildings with their floors (households are "
-                           "then estimated)")
+        raise InvalidInput(msg("the buildings have no households to balance grids on: import the household ledger "
+                               "(gridmap import ledger), or buildings with their floors (households are then "
+                               "estimated)"))
     if total / per_grid > 999.5:
-        raise InvalidInput(f"{total:.0f} households at {per_grid:g} a grid need more grids than a 3-digit "
-                           "sequence can number (999)")
+        raise InvalidInput(msg("{0:.0f} households at {1:g} a grid need more grids than a 3-digit sequence can "
+                               "number (999)", total, per_grid))
     k = max(1, int(round(total / per_grid)))
     us = units(boundary, streets, compounds, [b.geom for b in buildings], hh, max_households=per_grid / 2)
     k = min(k, len(us))  # no more grids than units to make them of

@@ -21,6 +21,7 @@ from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.geometry import largest_polygon, polygons, reproject
 from gis.grids.checks import BLOCKING, Building, Grid, GridMetrics, Report, assign, check, metrics
+from gis.i18n import msg
 from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
 
 
@@ -66,7 +67,7 @@ def get_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
                 (layout_id,))
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"no layout {layout_id}")
+        raise NotFound(msg("no layout {0}", layout_id))
     out = dict(zip(LAYOUT_COLUMNS, row, strict=True))
     for k in ("created_at", "published_at"):
         out[k] = out[k].isoformat() if out[k] else None
@@ -76,18 +77,18 @@ def get_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
 def draft_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
     lay = get_layout(cur, layout_id, lock)
     if lay["status"] != "draft":
-        raise Conflict(f"layout {layout_id} is {lay['status']}; only drafts are edited or published")
+        raise Conflict(msg("layout {0} is {1}; only drafts are edited or published", layout_id, lay["status"]))
     return lay
 
 
 def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = None) -> State:
     """A draft (or any kept layout) by id, or the published layout of ``slug``."""
     if layout_id is None and slug is None:
-        raise ValueError("load_state needs a jurisdiction's slug or a layout's id")
+        raise ValueError(msg("load_state needs a jurisdiction's slug or a layout's id"))
     lay = get_layout(cur, layout_id) if layout_id is not None else None
     jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, slug or "")
     if lay and slug is not None and jur.slug != slug:  # a layout named together with a jurisdiction is its own
-        raise InvalidInput(f"layout {layout_id} belongs to {jur.slug}, not {slug}")
+        raise InvalidInput(msg("layout {0} belongs to {1}, not {2}", layout_id, jur.slug, slug))
     srid = jur.metric_srid
     cur.execute("SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM jurisdiction WHERE id = %s", (srid, jur.id))
     boundary = shapely.from_wkb(bytes(cur.fetchone()[0]))
@@ -130,10 +131,10 @@ def create_draft(cur: Cursor, slug: str, name: str, *, from_layout: int | None =
     (metric) instead of its grids when given."""
     jur = find_jurisdiction(cur, slug)
     if not name or not name.strip():
-        raise InvalidInput("a draft needs a name")
+        raise InvalidInput(msg("a draft needs a name"))
     source = get_layout(cur, from_layout) if from_layout is not None else None
     if source and source["jurisdiction_id"] != jur.id:
-        raise InvalidInput(f"layout {from_layout} belongs to another jurisdiction")
+        raise InvalidInput(msg("layout {0} belongs to another jurisdiction", from_layout))
     cur.execute("SELECT id FROM layout WHERE jurisdiction_id = %s AND status = 'published'", (jur.id,))
     published = cur.fetchone()
     cur.execute("INSERT INTO layout (jurisdiction_id, name, status, based_on, target_households, tolerance) "
@@ -156,7 +157,7 @@ def valid_polygon(g: BaseGeometry) -> BaseGeometry:
     valid; a grid in pieces keeps the largest (the check of the stored layout says so)."""
     kept = largest_polygon(g)
     if kept.is_empty:
-        raise InvalidInput("a grid has no area left to store")
+        raise InvalidInput(msg("a grid has no area left to store"))
     return kept
 
 
@@ -218,8 +219,8 @@ def publish(cur: Cursor, layout_id: int) -> dict:
     rep = state.report()
     blocking = [p for p in rep.problems if p.kind in BLOCKING]
     if blocking:
-        raise InvalidInput(f"layout {layout_id} cannot be published: {len(blocking)} problems",
-                           [f"{p.kind}: {p.message}" for p in blocking])
+        raise InvalidInput(msg("layout {0} cannot be published: {1} problems", layout_id, len(blocking)),
+                           [msg("{0}: {1}", p.kind, p.message) for p in blocking])
     jid = lay["jurisdiction_id"]
     cur.execute("SELECT id FROM layout WHERE jurisdiction_id = %s AND status = 'published'", (jid,))
     current = cur.fetchone()
@@ -239,7 +240,7 @@ def revert(cur: Cursor, slug: str, layout_id: int) -> dict:
     """Publish again a layout published before (as a new copy, so history stays linear)."""
     old = get_layout(cur, layout_id)
     if old["status"] == "draft":
-        raise Conflict(f"layout {layout_id} is a draft: publish it instead")
+        raise Conflict(msg("layout {0} is a draft: publish it instead", layout_id))
     draft = create_draft(cur, slug, f"revert to {old['name']} ({layout_id})", from_layout=layout_id,
                          target=old["target_households"], tolerance=old["tolerance"])
     return publish(cur, draft)

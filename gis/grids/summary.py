@@ -10,6 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.errors import NotFound
+from gis.i18n import msg
 from gis.patrol.records import patrol_coverage
 from gis.store import find_jurisdiction
 
@@ -19,7 +20,7 @@ def grid_summary(cur: Cursor, slug: str, code: str, days: int = 7, as_of: date |
     cur.execute(read_sql("grid_summary.sql"), {"jurisdiction_id": jur.id, "code": code})
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"{slug} has no grid {code}")
+        raise NotFound(msg("{0} has no grid {1}", slug, code))
     (gid, name, leader, geom, area, buildings, households, residents, stations, zones, workers) = row
     coverage = patrol_coverage(cur, slug, days, as_of, geometry=False)
     share = next((g["share"] for g in coverage["grids"] if g["code"] == code), None)

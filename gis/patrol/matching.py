@@ -21,6 +21,7 @@ import numpy.typing as npt
 import shapely
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.network import StreetNetwork
 
 
@@ -84,9 +85,9 @@ def _refuse_far_track(lines: npt.NDArray[np.object_], pts: npt.NDArray[np.float6
     """A track with fewer than half its points (or two) near a street is not a walk of these streets."""
     if len(matched) < max(2, 0.5 * len(pts)):
         far = float(np.median(shapely.distance(shapely.points(pts), shapely.union_all(lines))))
-        raise InvalidInput(f"the track lies away from the streets: {len(pts) - len(matched)} of "
-                           f"{len(pts)} points are more than {params.radius_m:g} m from any street "
-                           f"(median distance {far:.0f} m)")
+        raise InvalidInput(msg("the track lies away from the streets: {0} of {1} points are more than {2:g} m from "
+                               "any street (median distance {3:.0f} m)",
+                               len(pts) - len(matched), len(pts), params.radius_m, far))
 
 
 class Walks:
@@ -195,7 +196,7 @@ def match_track(net: StreetNetwork, xy: npt.ArrayLike, params: Params = Params()
     """Match metric points (in walking order) to the streets of ``net``."""
     raw = np.asarray(xy, dtype=float).reshape(-1, 2)
     if len(raw) < 2:
-        raise InvalidInput("a track needs at least two points")
+        raise InvalidInput(msg("a track needs at least two points"))
     pts = _thin(raw, params.min_step_m)
     lines = net.edge_geoms()
     cands = candidates(lines, pts, params)

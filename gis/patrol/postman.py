@@ -23,6 +23,7 @@ from scipy.sparse import coo_matrix, csc_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.network import StreetNetwork, no_gc
 
 # pymatching refuses integer edge weights above this.
@@ -131,7 +132,7 @@ def _euler(net: StreetNetwork, edges: np.ndarray, start: int) -> list[Step]:
             used[s] = 1
             stack.append((adj_other[p], s, eu_l[s] == node))
     if len(out) != m + 1:
-        raise ValueError("the edges do not form one connected piece with the start")
+        raise ValueError(msg("the edges do not form one connected piece with the start"))
     out.reverse()
     ids = np.asarray(edges).tolist()
     return [(ids[s], fwd) for _, s, fwd in out[1:]]
@@ -169,14 +170,14 @@ def route_inspection(net: StreetNetwork, required: np.ndarray, start: int) -> To
     """The shortest closed walk from ``start`` over every edge where ``required`` is true."""
     required = np.flatnonzero(required) if required.dtype == bool else np.asarray(required)
     if len(required) == 0:
-        raise InvalidInput("the area holds no walkable streets")
+        raise InvalidInput(msg("the area holds no walkable streets"))
     label = net.components()
     on_piece = label[net.u[required]] == label[start]
     unreachable = required[~on_piece]
     required = required[on_piece]
     if len(required) == 0:
-        raise InvalidInput("none of the area's streets can be reached from the start: "
-                           "they lie on another piece of the street network")
+        raise InvalidInput(msg("none of the area's streets can be reached from the start: they lie on another piece "
+                               "of the street network"))
     join = min_t_join(net, odd_nodes(net, required))
     lower = float(net.length[required].sum() + net.length[join].sum())
     joins = _join_pieces(net, required, start)

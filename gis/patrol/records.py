@@ -14,6 +14,7 @@ from psycopg2.extras import execute_values
 from gis import limits
 from gis.db import read_sql
 from gis.errors import InvalidInput, UnreadableFile
+from gis.i18n import msg
 from gis.network_store import AREA_MARGIN_M, load_network
 from gis.parsing import parse_day
 from gis.patrol.matching import match_track
@@ -29,7 +30,7 @@ def recorded_day(text: object, what: str = "day", today: date | None = None) -> 
     day = parse_day(text, what)
     latest = limits.latest_recorded_day(today)
     if day > latest:
-        raise InvalidInput(f"{what} {day} has not come yet: record what was done, up to {latest}")
+        raise InvalidInput(msg("{0} {1} has not come yet: record what was done, up to {2}", what, day, latest))
     return day
 
 
@@ -38,7 +39,7 @@ def read_gpx(data: bytes | str) -> list[np.ndarray]:
     try:
         doc = gpxpy.parse(data.decode("utf-8") if isinstance(data, bytes) else data)
     except (gpxpy.gpx.GPXException, UnicodeDecodeError, ValueError) as exc:
-        raise UnreadableFile(f"the GPX file is malformed: {str(exc).splitlines()[0][:200]}") from None
+        raise UnreadableFile(msg("the GPX file is malformed: {0}", str(exc).splitlines()[0][:200])) from None
     segments = [np.array([(p.longitude, p.latitude) for p in seg.points], dtype=float)
                 for trk in doc.tracks for seg in trk.segments if seg.points]
     if not segments:
@@ -46,20 +47,21 @@ def read_gpx(data: bytes | str) -> list[np.ndarray]:
                     for r in doc.routes if r.points]
     segments = [s for s in segments if len(s)]
     if not segments:
-        raise InvalidInput("the GPX file holds no track points")
+        raise InvalidInput(msg("the GPX file holds no track points"))
     points = sum(len(s) for s in segments)
     if points > limits.MAX_TRACK_POINTS:
-        raise InvalidInput(f"the GPX file holds {points} points; a track may hold at most {limits.MAX_TRACK_POINTS}")
+        raise InvalidInput(msg("the GPX file holds {0} points; a track may hold at most {1}",
+                               points, limits.MAX_TRACK_POINTS))
     for s in segments:
         if not (np.all(np.abs(s[:, 0]) <= 180) and np.all(np.abs(s[:, 1]) <= 90)):
-            raise InvalidInput("the GPX file has points outside longitude/latitude range")
+            raise InvalidInput(msg("the GPX file has points outside longitude/latitude range"))
     return segments
 
 
 def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: bytes | str) -> dict:
     """Match a worker's GPX track of a day to the streets and keep it; what it walked."""
     if not worker or not worker.strip():
-        raise InvalidInput("name the worker who walked the track")
+        raise InvalidInput(msg("name the worker who walked the track"))
     limits.check_text(worker, "'worker'")
     day = recorded_day(day)
     segments = read_gpx(gpx)
@@ -77,7 +79,7 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
             walked[e] = min(float(net.length[e]), max(walked.get(e, 0.0), w))
     lines = [s.tolist() for s in segments if len(s) >= 2]
     if not lines:
-        raise InvalidInput("a track needs at least two points")
+        raise InvalidInput(msg("a track needs at least two points"))
     geom = json.dumps({"type": "MultiLineString", "coordinates": lines})
     cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom)"
                 " VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)) RETURNING id",
@@ -99,35 +101,35 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
     """Check-ins at buildings (``building_id``, ``worker``, ``day``, ``kind``, ``note``; their types
     checked at the edge): all are kept, or none when any is wrong (each problem named)."""
     if not visits:
-        raise InvalidInput("give a list of visits: {building_id, worker, day, kind}")
+        raise InvalidInput(msg("give a list of visits: {{building_id, worker, day, kind}}"))
     if len(visits) > limits.MAX_FEATURES_PER_REQUEST:
-        raise InvalidInput(f"{len(visits)} visits in one request, more than the limit of "
-                           f"{limits.MAX_FEATURES_PER_REQUEST}")
+        raise InvalidInput(msg("{0} visits in one request, more than the limit of {1}",
+                               len(visits), limits.MAX_FEATURES_PER_REQUEST))
     jur = find_jurisdiction(cur, slug)
     cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s", (jur.id,))
     known = {r[0] for r in cur.fetchall()}
     problems, rows = [], []
     for i, v in enumerate(visits):
         try:
-            day = recorded_day(v.get("day"), f"visit {i}: day")
+            day = recorded_day(v.get("day"), msg("visit {0}: {1}", i, "day"))
         except InvalidInput as exc:
-            problems.append(str(exc))
+            problems.append(exc.message)
             continue
         building, worker, note = v.get("building_id"), v.get("worker") or "", v.get("note")
         if building not in known:
-            problems.append(f"visit {i}: {slug} has no building {str(building)[:40]!r}")
+            problems.append(msg("visit {0}: {1} has no building {2!r}", i, slug, str(building)[:40]))
         if v.get("kind") not in ("small", "big"):
-            problems.append(f"visit {i}: kind must be small or big, got {str(v.get('kind'))[:40]!r}")
+            problems.append(msg("visit {0}: kind must be small or big, got {1!r}", i, str(v.get("kind"))[:40]))
         if not worker.strip():
-            problems.append(f"visit {i}: name the worker")
+            problems.append(msg("visit {0}: name the worker", i))
         for value, what, field in ((worker, "'worker'", "name"), (note, "'note'", "note")):
             try:
                 limits.check_text(value, what, field)
             except InvalidInput as exc:
-                problems.append(f"visit {i}: {exc.message}")
+                problems.append(msg("visit {0}: {1}", i, exc.message))
         rows.append((jur.id, building, worker.strip(), day, v.get("kind"), note))
     if problems:
-        raise InvalidInput(f"{len(problems)} of the visits cannot be recorded; none was", problems)
+        raise InvalidInput(msg("{0} of the visits cannot be recorded; none was", len(problems)), problems)
     execute_values(cur, "INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind, note) "
                         "VALUES %s RETURNING id", rows)
     return [r[0] for r in cur.fetchall()]
@@ -138,7 +140,7 @@ def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = 
     """Share of street length walked in the last ``days`` days, per grid and in all; the streets
     not walked (stale), with the last day each was walked (and, with ``geometry``, their lines)."""
     if days < 1:
-        raise InvalidInput("days must be at least 1")
+        raise InvalidInput(msg("days must be at least 1"))
     as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
     params = {"jurisdiction_id": jur.id, "as_of": as_of, "days": days, "margin": AREA_MARGIN_M,

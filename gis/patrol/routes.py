@@ -9,6 +9,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.errors import InvalidInput
+from gis.i18n import msg
 from gis.network import StreetNetwork
 from gis.network_store import Area, LoadedNetwork, default_start, find_area, load_network
 from gis.patrol.exports import Waypoint, street_ids
@@ -82,8 +83,8 @@ def snap_start(loaded: LoadedNetwork, lonlat: tuple[float, float], max_m: float)
     x, y = loaded.to_metric.transform(*lonlat)
     snap = loaded.net.snap(np.array([[x, y]]), max_m)[0]
     if snap is None:
-        raise InvalidInput(f"the start ({lonlat[0]:.6f}, {lonlat[1]:.6f}) is more than {max_m:g} m "
-                           "from any street (GRIDMAP_SNAP_MAX_M)")
+        raise InvalidInput(msg("the start ({0:.6f}, {1:.6f}) is more than {2:g} m from any street "
+                               "(GRIDMAP_SNAP_MAX_M)", lonlat[0], lonlat[1], max_m))
     net, (node,) = loaded.net.split_at([snap])
     return net, Start(lonlat[0], lonlat[1], node, snap.offset_m)
 
@@ -93,7 +94,7 @@ def plan_routes(cur: Cursor, slug: str, settings: Settings, *, grid: str | None 
                 start: tuple[float, float] | None = None) -> RoutePlan:
     """The optimal patrol of an area, shared among ``workers``."""
     if workers < 1:
-        raise InvalidInput("workers must be at least 1")
+        raise InvalidInput(msg("workers must be at least 1"))
     jur = find_jurisdiction(cur, slug)
     area = find_area(cur, jur, grid, compound)
     loaded = load_network(cur, jur, area)

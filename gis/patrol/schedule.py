@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from gis import limits
 from gis.errors import InvalidInput
+from gis.i18n import msg
 
 TZ = ZoneInfo("Asia/Shanghai")
 PATROL_START = time(9, 0)
@@ -86,11 +87,11 @@ def year_visits(buildings: list[Building], y: int, cal: Calendar, capacity: int)
     wanted.sort(key=lambda w: (w[0], w[1], w[2]))
     days = cal.year(y)
     if not days:
-        raise InvalidInput(f"{y} has no working days")
+        raise InvalidInput(msg("{0} has no working days", y))
     per_day = math.ceil(len(wanted) / len(days))
     if per_day > capacity:
-        raise InvalidInput(f"{len(wanted)} building visits in {y} need {per_day} a day on "
-                           f"{len(days)} working days, more than the daily capacity of {capacity}")
+        raise InvalidInput(msg("{0} building visits in {1} need {2} a day on {3} working days, more than the daily "
+                               "capacity of {4}", len(wanted), y, per_day, len(days), capacity))
     return [Visit(days[int((k + 0.5) * len(days) / len(wanted))], w[3], w[2])
             for k, w in enumerate(wanted)]
 
@@ -116,19 +117,19 @@ def check_plan(start: date, days: int, workers: list[str]) -> None:
     """Refuse a calendar that cannot be planned: no days or workers, workers named twice or past
     their limits (see :mod:`gis.limits`), or days outside those gridmap accepts."""
     if days < 1:
-        raise InvalidInput("days must be at least 1")
+        raise InvalidInput(msg("days must be at least 1"))
     if not workers:
-        raise InvalidInput("give at least one worker")
+        raise InvalidInput(msg("give at least one worker"))
     if len(workers) > limits.MAX_WORKERS:
-        raise InvalidInput(f"{len(workers)} workers; a plan is shared among at most {limits.MAX_WORKERS}")
+        raise InvalidInput(msg("{0} workers; a plan is shared among at most {1}", len(workers), limits.MAX_WORKERS))
     for w in workers:
         limits.check_text(w, "a worker's name")
     if len(set(workers)) != len(workers):
-        raise InvalidInput("worker names must differ")
+        raise InvalidInput(msg("worker names must differ"))
     limits.check_day(start, "the first day")
     if days > (limits.LATEST_DAY - start).days + 1:
-        raise InvalidInput(f"the plan would run past {limits.LATEST_DAY}: at most "
-                           f"{(limits.LATEST_DAY - start).days + 1} days from {start}")
+        raise InvalidInput(msg("the plan would run past {0}: at most {1} days from {2}",
+                               limits.LATEST_DAY, (limits.LATEST_DAY - start).days + 1, start))
 
 
 def make_schedule(start: date, days: int, workers: list[str], routes: list[Route],
@@ -136,7 +137,7 @@ def make_schedule(start: date, days: int, workers: list[str], routes: list[Route
     """The calendar from ``start`` for ``days`` days."""
     check_plan(start, days, workers)
     if len(routes) != len(workers):
-        raise ValueError("one route per worker")
+        raise ValueError(msg("one route per worker"))
     end = start + timedelta(days=days)
     visits: dict[date, list[Visit]] = {}
     for y in range(start.year, end.year + 1):
@@ -206,7 +207,7 @@ class DayJson(TypedDict):
 def _visited(a: Assignment) -> Building:
     """The building of a visit (every visit has one)."""
     if a.building is None:
-        raise ValueError(f"a {a.task} visit of {a.worker} without a building")
+        raise ValueError(msg("a {0} visit of {1} without a building", a.task, a.worker))
     return a.building
 
 

@@ -7,6 +7,7 @@ import shapely
 from psycopg2.extensions import cursor as Cursor
 
 from gis.errors import Conflict, InvalidInput
+from gis.i18n import msg
 from gis.patrol.stewards import WORKER_ROLES, Person, assign
 from gis.store import find_jurisdiction
 
@@ -18,7 +19,7 @@ def assign_stewards(cur: Cursor, slug: str) -> dict:
                 "WHERE g.jurisdiction_id = %s ORDER BY g.code", (jur.metric_srid, jur.id))
     grid_rows = cur.fetchall()
     if not grid_rows:
-        raise InvalidInput(f"{slug} has no grids to assign stewards to")
+        raise InvalidInput(msg("{0} has no grids to assign stewards to", slug))
     index = {r[0]: i for i, r in enumerate(grid_rows)}
     cur.execute("SELECT id, name, role, ST_X(ST_Transform(geom, %s)), ST_Y(ST_Transform(geom, %s)), grid_id "
                 "FROM worker WHERE jurisdiction_id = %s ORDER BY id", (jur.metric_srid, jur.metric_srid, jur.id))
@@ -34,20 +35,20 @@ def add_worker(cur: Cursor, slug: str, name: str, role: str, home: tuple[float, 
                grid: str | None = None) -> int:
     """Register a worker or volunteer; ``home`` (lon, lat) places a steward near a grid."""
     if role not in WORKER_ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(WORKER_ROLES)}, got {role!r}")
+        raise InvalidInput(msg("role must be one of {0}, got {1!r}", ", ".join(WORKER_ROLES), role))
     if not name or not name.strip():
-        raise InvalidInput("a worker needs a name")
+        raise InvalidInput(msg("a worker needs a name"))
     jur = find_jurisdiction(cur, slug)
     grid_id = None
     if grid:
         cur.execute("SELECT id FROM grid WHERE jurisdiction_id = %s AND code = %s", (jur.id, grid))
         row = cur.fetchone()
         if row is None:
-            raise InvalidInput(f"{slug} has no grid {grid!r}")
+            raise InvalidInput(msg("{0} has no grid {1!r}", slug, grid))
         grid_id = row[0]
     cur.execute("SELECT 1 FROM worker WHERE jurisdiction_id = %s AND name = %s", (jur.id, name.strip()))
     if cur.fetchone():
-        raise Conflict(f"{slug} has a worker named {name.strip()!r} already")
+        raise Conflict(msg("{0} has a worker named {1!r} already", slug, name.strip()))
     cur.execute("INSERT INTO worker (jurisdiction_id, name, role, grid_id, geom) VALUES (%s, %s, %s, %s, "
                 "CASE WHEN %s::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END) "
                 "RETURNING id",

@@ -20,6 +20,7 @@ import elkai
 import numpy as np
 
 from gis.errors import ProblemTooLarge
+from gis.i18n import msg
 
 # Tours of up to this many points take LKH milliseconds: solved in this process.
 IN_PROCESS_MAX = 50
@@ -57,11 +58,12 @@ def _solve_in_child(cm: list[list[int]], runs: int, time_limit_s: float) -> list
                               input=problem, capture_output=True, text=True, check=True,
                               timeout=2 * time_limit_s + 10)
     except subprocess.TimeoutExpired:
-        raise ProblemTooLarge(f"no tour through {n - 1} buildings was found within the time limit of "
-                              f"{time_limit_s:g} s (GRIDMAP_SOLVER_TIME_LIMIT_S); choose fewer buildings") from None
+        raise ProblemTooLarge(msg("no tour through {0} buildings was found within the time limit of {1:g} s "
+                                  "(GRIDMAP_SOLVER_TIME_LIMIT_S); choose fewer buildings",
+                                  n - 1, time_limit_s)) from None
     order = [int(x) for x in done.stdout.split()]
     if sorted(order) != list(range(n)):
-        raise RuntimeError(f"LKH gave no tour of {n} points: {done.stderr[-500:]}")
+        raise RuntimeError(msg("LKH gave no tour of {0} points: {1}", n, done.stderr[-500:]))
     return order
 
 

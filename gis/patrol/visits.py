@@ -9,6 +9,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.errors import InvalidInput, NotFound
+from gis.i18n import msg
 from gis.network import StreetNetwork
 from gis.network_store import LoadedNetwork, default_start, load_network
 from gis.patrol.exports import Waypoint, street_ids
@@ -82,7 +83,7 @@ def parse_ids(text: str | None) -> list[int] | None:
     try:
         return [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise InvalidInput(f"building ids are whole numbers separated by commas, got {text!r}") from None
+        raise InvalidInput(msg("building ids are whole numbers separated by commas, got {0!r}", text)) from None
 
 
 @dataclass
@@ -109,7 +110,7 @@ def load_visits(cur: Cursor, slug: str, *, building_ids: list[int] | None = None
     """Read what :func:`solve_visits` needs, in one transaction."""
     for k in kinds or []:
         if k not in KINDS:
-            raise InvalidInput(f"unknown building kind {k!r}; one of {', '.join(KINDS)}")
+            raise InvalidInput(msg("unknown building kind {0!r}; one of {1}", k, ", ".join(KINDS)))
     jur = find_jurisdiction(cur, slug)
     cur.execute(read_sql("visit_buildings.sql"), {"jurisdiction_id": jur.id, "ids": building_ids,
                                                   "kinds": kinds, "grid": grid})
@@ -117,9 +118,9 @@ def load_visits(cur: Cursor, slug: str, *, building_ids: list[int] | None = None
     if building_ids:
         missing = sorted(set(building_ids) - {r[0] for r in rows})
         if missing:
-            raise NotFound(f"{slug} has no building {', '.join(map(str, missing))}")
+            raise NotFound(msg("{0} has no building {1}", slug, ", ".join(map(str, missing))))
     if not rows:
-        raise InvalidInput("no buildings to visit: the selection is empty")
+        raise InvalidInput(msg("no buildings to visit: the selection is empty"))
     loaded = load_network(cur, jur)
     note = None
     if start is None:
@@ -135,8 +136,8 @@ def solve_visits(inputs: VisitInputs, settings: Settings) -> VisitPlan:
     geoms = [shapely.points(sx, sy)] + [shapely.from_wkb(bytes(r[4])) for r in rows]
     snaps = loaded.net.snap_geoms(geoms, settings.snap_max_m)
     if snaps[0] is None:
-        raise InvalidInput(f"the start ({start[0]:.6f}, {start[1]:.6f}) is more than "
-                           f"{settings.snap_max_m:g} m from any street (GRIDMAP_SNAP_MAX_M)")
+        raise InvalidInput(msg("the start ({0:.6f}, {1:.6f}) is more than {2:g} m from any street "
+                               "(GRIDMAP_SNAP_MAX_M)", start[0], start[1], settings.snap_max_m))
     unreachable = [{"building_id": r[0], "name": r[1], "reason": f"more than {settings.snap_max_m:g} m "
                     "from any street"} for r, s in zip(rows, snaps[1:], strict=True) if s is None]
     kept = [(r, s) for r, s in zip(rows, snaps[1:], strict=True) if s is not None]
@@ -148,7 +149,7 @@ def solve_visits(inputs: VisitInputs, settings: Settings) -> VisitPlan:
     kept = [k for k, ok in zip(kept, on_piece, strict=True) if ok]
     nodes = [nodes[0]] + [n for n, ok in zip(nodes[1:], on_piece, strict=True) if ok]
     if not kept:
-        raise InvalidInput("none of the chosen buildings can be reached on the streets from the start")
+        raise InvalidInput(msg("none of the chosen buildings can be reached on the streets from the start"))
     dist_all, pred = net.distances(nodes, predecessors=True)
     dist = dist_all[:, nodes]
     order = solve_tour(dist, time_limit_s=settings.solver_time_limit_s)

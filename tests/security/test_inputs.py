@@ -322,7 +322,7 @@ def test_every_rule_of_the_database_becomes_a_clear_message(conn, copy_of, what,
         cur.execute(sql, params)
     assert caught.value.message == message
     assert not LEAKS.search(caught.value.message)
-    assert CJK.search(translate(message, "zh")), translate(message, "zh")
+    assert CJK.search(translate(caught.value.message, "zh")), translate(caught.value.message, "zh")
 
 
 def test_a_duplicate_names_the_value_not_the_key(conn, copy_of):
