@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, emit
+from gis.cli.options import Actor, JsonOpt, Slug, emit, parse_mapping
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -36,16 +36,6 @@ def _moment(text: str | None, what: str) -> datetime | None:
         return parse_time(text, Settings().time_zone)
     except ValueError:
         raise InvalidInput(msg("{0} must be a date and time as YYYY-MM-DD HH:MM, got {1!r}", what, text[:40])) from None
-
-
-def _mapping(items: list[str] | None) -> dict[str, str]:
-    out = {}
-    for item in items or []:
-        src, sep, dst = item.partition("=")
-        if not sep or not src or not dst:
-            raise InvalidInput(msg("--map takes SRC=DST, got {0!r}", item))
-        out[src] = dst
-    return out
 
 
 def _line(c: dict[str, Any]) -> str:
@@ -144,7 +134,7 @@ def import_cmd(slug: Slug,
 
     if crs not in (None, "gcj02", "wgs84"):
         raise InvalidInput(msg("--crs is gcj02 or wgs84, got {0!r}", crs))
-    tickets = parse_tickets(read_records(path, encoding), _mapping(map_), Settings().time_zone,
+    tickets = parse_tickets(read_records(path, encoding), parse_mapping(map_), Settings().time_zone,
                             datetime.now().astimezone())
     with session(actor) as cur:
         report = import_tickets(cur, slug, tickets, crs=crs)
@@ -165,7 +155,7 @@ def feedback_cmd(slug: Slug,
     from gis.cases.tickets_store import import_feedback
     from gis.settings import Settings
 
-    answers = parse_feedback(read_records(path, encoding), _mapping(map_), Settings().time_zone)
+    answers = parse_feedback(read_records(path, encoding), parse_mapping(map_), Settings().time_zone)
     with session(actor) as cur:
         report = import_feedback(cur, slug, answers)
     emit(report, as_json, f"{slug}: {len(report['updated'])} cases updated; unknown ticket numbers: "

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gis import datasets
-from gis.cli.options import Actor, JsonOpt, Slug, err
+from gis.cli.options import Actor, JsonOpt, Slug, err, parse_mapping
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -110,12 +110,7 @@ def import_file(
             report = import_package(cur, path, jurisdiction, declared_crs=declared, encoding=encoding,
                                     progress=err)
     else:
-        mapping = {}
-        for item in map_ or []:
-            src, sep, dst = item.partition("=")
-            if not sep or not src or not dst:
-                raise InvalidInput(msg("--map takes SRC=DST, got {0!r}", item))
-            mapping[src] = dst
+        mapping = parse_mapping(map_)
         with session(actor) as cur:
             report = import_layer(cur, path, jurisdiction, layer, declared_crs=declared,
                                   mapping=mapping, file_layer=source_layer, encoding=encoding,

@@ -44,3 +44,17 @@ def write_map(path: Path | None, html: str) -> None:
 
     folder = write_map_file(path, html, Path(Settings().web_assets_dir))
     err(f"wrote {path} (and {folder.name}/ beside it)")
+
+
+def parse_mapping(items: list[str] | None) -> dict[str, str]:
+    """``--map SRC=DST`` options as {SRC: DST}, refused clearly when one is not that."""
+    from gis.errors import InvalidInput
+    from gis.i18n import msg
+
+    out = {}
+    for item in items or []:
+        src, sep, dst = item.partition("=")
+        if not sep or not src or not dst:
+            raise InvalidInput(msg("--map takes SRC=DST, got {0!r}", item))
+        out[src] = dst
+    return out
