@@ -22,6 +22,7 @@ from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
     Conflict,
     DatabaseUnavailable,
+    FileTooLarge,
     GridmapError,
     InvalidInput,
     MalformedRequest,
@@ -74,6 +75,7 @@ class UnsupportedMediaTypeError(GridmapError):
 
 STATUS[MalformedRequest] = 400
 STATUS[PayloadTooLarge] = 413
+STATUS[FileTooLarge] = 413
 STATUS[UnsupportedMediaTypeError] = 415
 
 

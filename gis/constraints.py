@@ -99,6 +99,13 @@ MESSAGES: dict[str, Message] = {
     "case_record_ticket_check": msg("a hotline case has a ticket number, and only a hotline case has one"),
     "case_record_ticket_key": msg("a case with this ticket number exists already in this jurisdiction"),
     "case_record_urgency_check": msg("a case's urgency is red, yellow or blue"),
+    # photos (012_case_photos.sql)
+    "case_photo_client_id_key": msg("a photo with this client_id exists already"),
+    "case_photo_stage_check": msg("a photo is taken before or after the handling"),
+    "case_photo_media_type_check": msg("a stored photo is a JPEG or a PNG"),
+    "case_photo_width_check": msg("a stored photo is at most 2048 pixels wide"),
+    "case_photo_height_check": msg("a stored photo is at most 2048 pixels high"),
+    "case_photo_data_check": msg("a stored photo holds between 1 byte and 8 MB"),
 }
 
 

@@ -62,6 +62,10 @@ class DatabaseUnavailable(GridmapError):
     """The database cannot be reached."""
 
 
+class FileTooLarge(GridmapError):
+    """An uploaded file (a photo) over its documented size limit (413)."""
+
+
 class ProblemTooLarge(InvalidInput):
     """An optimisation too large to solve in the time and memory a request may take (422): its
     message names the sizes and the limit, and what to make smaller."""
