@@ -183,7 +183,7 @@ def test_a_long_tour_is_searched_in_a_child_process_while_this_one_runs_on():
     points = rng.uniform(0, 2000, (n, 2))
     dist = np.abs(points[:, None, :] - points[None, :, :]).sum(axis=2)
     done: dict = {}
-    solver = threading.Thread(target=lambda: done.update(order=solve_tour(dist, time_limit_s=2)))
+    solver = threading.Thread(target=lambda: done.update(order=solve_tour(dist, time_limit_s=10)))
     solver.start()
     seen = False
     while solver.is_alive() and not seen:
@@ -194,7 +194,7 @@ def test_a_long_tour_is_searched_in_a_child_process_while_this_one_runs_on():
     order = done["order"]
     assert order[0] == 0 and sorted(order) == list(range(n))
     length = tour_length(dist, order)
-    assert (length - held_karp_bound(dist, length, time_limit_s=2)) / length < 0.05
+    assert (length - held_karp_bound(dist, length, time_limit_s=10)) / length < 0.05
 
 
 # --- the service: heavy requests at their limit, light reads answered meanwhile ----------------
