@@ -99,6 +99,9 @@ MESSAGES: dict[str, Message] = {
     "case_record_ticket_check": msg("a hotline case has a ticket number, and only a hotline case has one"),
     "case_record_ticket_key": msg("a case with this ticket number exists already in this jurisdiction"),
     "case_record_urgency_check": msg("a case's urgency is red, yellow or blue"),
+    # what a phone sends (013_field_sync.sql)
+    "patrol_track_client_id_key": msg("a track with this client_id exists already"),
+    "visit_client_id_key": msg("a check-in with this client_id exists already"),
     # photos (012_case_photos.sql)
     "case_photo_client_id_key": msg("a photo with this client_id exists already"),
     "case_photo_stage_check": msg("a photo is taken before or after the handling"),

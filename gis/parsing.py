@@ -40,3 +40,14 @@ def parse_lonlat(text: str) -> tuple[float, float]:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidInput(msg("{0!r} is not a longitude,latitude in degrees", text))
     return lon, lat
+
+
+def parse_uuid(text: object, what: str = "id") -> str:
+    """A UUID as a phone makes one for what it records (``crypto.randomUUID()``), in its canonical
+    form; refused clearly when it is not one."""
+    import uuid
+
+    try:
+        return str(uuid.UUID(str(text)))
+    except ValueError:
+        raise InvalidInput(msg("{0} must be a UUID, not {1!r}", what, str(text)[:60])) from None

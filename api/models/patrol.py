@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated, Literal
 
 from geojson_pydantic import Feature, FeatureCollection
@@ -161,6 +162,8 @@ class Track(Answer):
     """A GPX track matched to the streets and kept."""
 
     track_id: int
+    created: bool = Field(True, description="False when the phone sent this track before (same client_id): "
+                                            "nothing was written")
     worker: str
     day: dt.date
     points: int
@@ -273,6 +276,8 @@ class Visit(Input):
     day: Annotated[dt.date, only(str)] = Field(description="YYYY-MM-DD, no later than tomorrow")
     kind: Literal["small", "big"]
     note: str | None = Field(None, max_length=limits.MAX_NOTE_CHARS)
+    client_id: uuid.UUID | None = Field(None, description="The phone's id for this check-in: sent again, it is "
+                                                          "kept once")
 
 
 Visits = Annotated[list[Visit], Field(min_length=1, json_schema_extra={"maxItems": limits.MAX_FEATURES_PER_REQUEST})]

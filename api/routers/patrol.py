@@ -5,6 +5,7 @@ and recording (workers, tracks, check-ins) a scheduler."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -140,11 +141,13 @@ def schedule(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
                  t: {"schema": {"type": "string", "format": "binary"}} for t in GPX_TYPES}}})
 def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
                  worker: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)],
-                 day: Annotated[str, Query(description="YYYY-MM-DD")]) -> dict:
+                 day: Annotated[str, Query(description="YYYY-MM-DD")],
+                 client_id: Annotated[uuid.UUID | None, Query(
+                     description="The phone's id for this track: sent again, it is kept once")] = None) -> dict:
     if not body:
         raise InvalidInput(msg("send the GPX file as the request body"))
     with transaction(conn) as cur:
-        return record_track(cur, slug, worker, day, body)
+        return record_track(cur, slug, worker, day, body, str(client_id) if client_id else None)
 
 
 @router.post("/checkins", status_code=201, summary="Record building visits (all or none)", response_model=Recorded,

@@ -16,7 +16,7 @@ from gis.db import read_sql
 from gis.errors import InvalidInput, UnreadableFile
 from gis.i18n import msg
 from gis.network_store import AREA_MARGIN_M, load_network
-from gis.parsing import parse_day
+from gis.parsing import parse_day, parse_uuid
 from gis.patrol.matching import match_track
 from gis.patrol.schedule import Calendar, year_visits
 from gis.store import find_jurisdiction
@@ -58,10 +58,18 @@ def read_gpx(data: bytes | str) -> list[np.ndarray]:
     return segments
 
 
-def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: bytes | str) -> dict:
-    """Match a worker's GPX track of a day to the streets and keep it; what it walked."""
+def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: bytes | str,
+                 client_id: str | None = None) -> dict:
+    """Match a worker's GPX track of a day to the streets and keep it; what it walked. With the
+    phone's ``client_id``, a track sent again is answered as recorded the first time
+    (``created`` false) and nothing is written."""
     if not worker or not worker.strip():
         raise InvalidInput(msg("name the worker who walked the track"))
+    if client_id is not None:
+        client_id = parse_uuid(client_id, "client_id")
+        stored = _stored_track(cur, slug, client_id)
+        if stored is not None:
+            return stored
     limits.check_text(worker, "'worker'")
     day = recorded_day(day)
     segments = read_gpx(gpx)
@@ -81,25 +89,42 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
     if not lines:
         raise InvalidInput(msg("a track needs at least two points"))
     geom = json.dumps({"type": "MultiLineString", "coordinates": lines})
-    cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom)"
-                " VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)) RETURNING id",
-                (jur.id, worker.strip(), day, points, matched, geom))
+    cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom, client_id)"
+                " VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s) RETURNING id",
+                (jur.id, worker.strip(), day, points, matched, geom, client_id))
     track_id = cur.fetchone()[0]
     rows = [(track_id, int(net.edge_ids[net.parent[e]]), w) for e, w in walked.items()]
     if rows:
         execute_values(cur, "INSERT INTO patrol_walked (track_id, edge_id, walked_m) VALUES %s", rows)
     street_m = float(net.length[loaded.in_area].sum())
     walked_m = sum(w for e, w in walked.items() if loaded.in_area[net.parent[e]])
-    return {"track_id": track_id, "worker": worker.strip(), "day": day.isoformat(), "points": points,
-            "matched_points": matched, "walked_m": round(walked_m, 2),
-            "share_of_streets": round(walked_m / street_m, 4) if street_m else 0.0,
-            "edges": sorted(int(net.edge_ids[net.parent[e]]) for e, w in walked.items()
-                            if w >= WALKED_SHARE * net.length[e])}
+    answer = {"track_id": track_id, "created": True, "worker": worker.strip(), "day": day.isoformat(),
+              "points": points, "matched_points": matched, "walked_m": round(walked_m, 2),
+              "share_of_streets": round(walked_m / street_m, 4) if street_m else 0.0,
+              "edges": sorted(int(net.edge_ids[net.parent[e]]) for e, w in walked.items()
+                              if w >= WALKED_SHARE * net.length[e])}
+    if client_id is not None:
+        cur.execute("UPDATE patrol_track SET summary = %s WHERE id = %s", (json.dumps(answer), track_id))
+    return answer
+
+
+def _stored_track(cur: Cursor, slug: str, client_id: str) -> dict | None:
+    """What recording the track kept under ``client_id`` answered, or None when there is none."""
+    cur.execute("SELECT j.slug, t.summary FROM patrol_track t JOIN jurisdiction j ON j.id = t.jurisdiction_id"
+                " WHERE t.client_id = %s", (client_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    if row[0] != slug:
+        raise InvalidInput(msg("client_id {0} is a track of another jurisdiction", client_id))
+    return {**row[1], "created": False}
 
 
 def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
-    """Check-ins at buildings (``building_id``, ``worker``, ``day``, ``kind``, ``note``; their types
-    checked at the edge): all are kept, or none when any is wrong (each problem named)."""
+    """Check-ins at buildings (``building_id``, ``worker``, ``day``, ``kind``, ``note``, and the
+    phone's ``client_id``; their types checked at the edge): all are kept, or none when any is
+    wrong (each problem named). A check-in whose ``client_id`` is kept already is not kept again:
+    its id is answered."""
     if not visits:
         raise InvalidInput(msg("give a list of visits: {{building_id, worker, day, kind}}"))
     if len(visits) > limits.MAX_FEATURES_PER_REQUEST:
@@ -127,12 +152,37 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
                 limits.check_text(value, what, field)
             except InvalidInput as exc:
                 problems.append(msg("visit {0}: {1}", i, exc.message))
-        rows.append((jur.id, building, worker.strip(), day, v.get("kind"), note))
+        client_id = v.get("client_id")
+        if client_id is not None:
+            try:
+                client_id = parse_uuid(client_id, "client_id")
+            except InvalidInput as exc:
+                problems.append(msg("visit {0}: {1}", i, exc.message))
+        rows.append((jur.id, building, worker.strip(), day, v.get("kind"), note, client_id))
     if problems:
         raise InvalidInput(msg("{0} of the visits cannot be recorded; none was", len(problems)), problems)
-    execute_values(cur, "INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind, note) "
-                        "VALUES %s RETURNING id", rows)
-    return [r[0] for r in cur.fetchall()]
+    inserted = execute_values(cur, "INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind, note, "
+                                   "client_id) VALUES %s ON CONFLICT (client_id) DO NOTHING "
+                                   "RETURNING id, client_id::text", rows, fetch=True)
+    fresh = iter(i for i, _ in inserted)  # in the order given, those written now
+    written_now = {c for _, c in inserted if c}
+    kept_before = sorted({r[6] for r in rows if r[6] and r[6] not in written_now})
+    earlier: dict[str, int] = {}
+    if kept_before:
+        cur.execute("SELECT client_id::text, id FROM visit WHERE jurisdiction_id = %s AND client_id = ANY(%s::uuid[])",
+                    (jur.id, kept_before))
+        earlier = dict(cur.fetchall())
+        elsewhere = [c for c in kept_before if c not in earlier]
+        if elsewhere:
+            raise InvalidInput(msg("client_id {0} is a check-in of another jurisdiction", elsewhere[0]))
+    ids: list[int] = []
+    seen: dict[str, int] = {}
+    for r in rows:
+        client_id = r[6]
+        ids.append(seen.get(client_id) or earlier.get(client_id) or next(fresh) if client_id else next(fresh))
+        if client_id:
+            seen[client_id] = ids[-1]
+    return ids
 
 
 def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = None,

@@ -1,0 +1,47 @@
+"""What a phone sends again is kept once: tracks and check-ins carry the phone's client_id, and a
+retried upload (a second tab, an answer lost on a bad connection) writes nothing more and is
+answered as the first time."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.conftest import scalar
+from tests.test_patrol_records import GPX, noisy_gpx, projections, route_track  # noqa: F401 (fixture)
+
+
+def test_a_track_sent_twice_is_kept_once_and_answered_the_same(client, copy_of, conn, projections):  # noqa: F811
+    slug = copy_of("huamao")
+    coords, streets = route_track(client, slug, "110105015001002")
+    gpx = noisy_gpx(coords, 10.0, seed=7, to_metric=projections[0], to_wgs84=projections[1], rho=0.8)
+    params = {"worker": "王芳", "day": "2025-03-01", "client_id": str(uuid.uuid4())}
+    first = client.post(f"/patrol/{slug}/tracks", params=params, content=gpx, headers=GPX)
+    again = client.post(f"/patrol/{slug}/tracks", params=params, content=gpx, headers=GPX)
+    assert first.status_code == again.status_code == 201, again.text
+    assert first.json()["created"] is True and again.json()["created"] is False
+    assert {**first.json(), "created": None} == {**again.json(), "created": None}
+    assert set(first.json()["edges"]) == streets
+    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = %s", params["client_id"]) == 1
+    # another jurisdiction cannot reach it by its client_id
+    other = client.post("/patrol/xinghuananli/tracks", params=params, content=gpx, headers=GPX)
+    assert other.status_code == 422 and "another jurisdiction" in other.json()["detail"]
+    bad = client.post(f"/patrol/{slug}/tracks", params={**params, "client_id": "x"}, content=gpx, headers=GPX)
+    assert bad.status_code == 400
+
+
+def test_check_ins_sent_again_are_kept_once(client, copy_of, conn):
+    slug = copy_of("huamao")
+    buildings = client.get("/collections/building/items", params={"jurisdiction": slug, "limit": 3}).json()
+    ids = [f["id"] for f in buildings["features"]]
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    batch = [{"building_id": ids[0], "worker": "王芳", "day": "2025-03-02", "kind": "small", "client_id": a},
+             {"building_id": ids[1], "worker": "王芳", "day": "2025-03-02", "kind": "big", "note": "无人"},
+             {"building_id": ids[2], "worker": "王芳", "day": "2025-03-02", "kind": "small", "client_id": b}]
+    first = client.post(f"/patrol/{slug}/checkins", json=batch)
+    assert first.status_code == 201, first.text
+    again = client.post(f"/patrol/{slug}/checkins", json=[batch[0], batch[2], batch[0]])  # retried, repeated
+    assert again.status_code == 201, again.text
+    assert again.json()["ids"] == [first.json()["ids"][0], first.json()["ids"][2], first.json()["ids"][0]]
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE client_id IN (%s, %s)", a, b) == 2
+    jid = scalar(conn, "SELECT id FROM jurisdiction WHERE slug = %s", slug)
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s AND day = '2025-03-02'", jid) == 3
