@@ -11,13 +11,14 @@ from fastapi.routing import APIRoute
 
 from api import errors, security, webassets
 from api.models import common as contracts
-from api.routers import auth, collections, coverage, docs, grids, health, jurisdictions, pages, patrol, tiles
+from api.routers import auth, collections, coverage, docs, grids, health, jurisdictions, ogc, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
 
-# Every router of the app, in the order they are matched (the access audit test reads them all).
-ROUTERS = (health, auth, docs, collections, pages, patrol, coverage, grids, jurisdictions, tiles)
+# Every router of the app, in the order they are matched (the access audit test reads them all);
+# the OGC landing page (``/`` asked for as JSON) before the map page (``/`` to a browser).
+ROUTERS = (health, auth, docs, collections, ogc, pages, patrol, coverage, grids, jurisdictions, tiles)
 
 
 def operation_id(route: APIRoute) -> str:
