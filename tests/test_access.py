@@ -35,7 +35,7 @@ POLICY = {
     "GET /collections/{layer}": "signed_in",
     "GET /collections/{layer}/queryables": "signed_in",
     "GET /collections/{layer}/schema": "signed_in",
-    "GET /conformance": "signed_in",
+    "GET /conformance": "public",
     "GET /config": "signed_in",
     "GET /collections/{layer}/items": "view",
     "GET /collections/{layer}/items/{feature_id}": "view",

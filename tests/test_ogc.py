@@ -22,7 +22,6 @@ from api.models.ogc import Conformance, JSONSchema, LandingPage
 from api.routers import ogc as ogc_routes
 from api.routers.ogc import wants_json
 from gis import ogc
-from gis.access import Principal
 from gis.errors import MalformedRequest
 from gis.layers import get_layer
 from gis.settings import Settings
@@ -34,9 +33,6 @@ CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 
 
 # --- without a database: the documents and the parameters ----------------------------------------
-
-
-ADMIN = Principal(1, "admin", "admin")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +52,7 @@ def rels(document: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def test_the_landing_page_links_what_a_client_needs(app):
-    page = LandingPage.model_validate(ogc_routes.landing(request_to(app), ADMIN))
+    page = LandingPage.model_validate(ogc_routes.landing(request_to(app)))
     links = rels(page.model_dump())
     assert {"self", "service-desc", "conformance", "data"} <= set(links)
     assert links["service-desc"]["href"] == "http://127.0.0.1/openapi.json"
@@ -79,7 +75,7 @@ def test_who_gets_the_landing_page(accept, query, json):
 def test_the_conformance_classes(app):
     """Core, GeoJSON, CRS by reference (Part 2) and queryables as query parameters (Part 3); not
     OpenAPI 3.0 (the document is OpenAPI 3.1, as FastAPI writes it)."""
-    classes = Conformance.model_validate(ogc_routes.conformance(ADMIN)).conformsTo
+    classes = Conformance.model_validate(ogc_routes.conformance()).conformsTo
     assert CORE in classes and "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in classes
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in classes
     assert not any(c.endswith("/oas30") for c in classes)
@@ -214,12 +210,13 @@ def test_items_in_each_crs(client):
     assert ids[0] and ids[0] == ids[1] == ids[2]
 
 
-def test_a_json_client_without_a_token_gets_401_and_a_browser_the_login(server):
+def test_the_landing_page_is_public_and_the_map_page_is_not(server):
     import httpx
 
     r = httpx.get(f"{server}/", headers={"Accept": "application/json"})
-    assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.status_code == 200 and rels(r.json())["data"]["href"] == f"{server}/collections"
     assert httpx.get(f"{server}/", headers={"Accept": "text/html"}).status_code == 303
+    assert httpx.get(f"{server}/collections", headers={"Accept": "application/json"}).status_code == 401
 
 
 # --- GDAL as the client ---------------------------------------------------------------------------

@@ -5,6 +5,9 @@ The landing page is ``/``, the API's root, where GDAL, QGIS and other OGC client
 (``OAPIF:http://host/`` reads ``/collections`` under it): a request that asks for JSON (an Accept
 naming JSON and not HTML, or ``?f=json``) gets it, a browser's request for ``/`` goes on to the map
 page (api/routers/pages.py), which documents both answers.
+
+Both are public, as ``/openapi.json`` is: they describe the API (its links, the standards it
+follows), never its data; the collections and their features need a sign-in.
 """
 
 from __future__ import annotations
@@ -16,12 +19,11 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
-from api.auth import SignedIn, Viewer
-from api.models.common import COMMON
+from api.models.common import problems
 from api.models.ogc import Conformance, LandingPage
 from gis.ogc import CONFORMANCE
 
-router = APIRouter(tags=["ogc"], responses=COMMON)
+router = APIRouter(tags=["ogc"], responses=problems(400, 405, 503))
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.1"
 
@@ -49,7 +51,7 @@ class JSONClientRoute(APIRoute):
         return match, child
 
 
-def landing(request: Request, who: Viewer) -> dict[str, Any]:
+def landing(request: Request) -> dict[str, Any]:
     """The landing page: links to the API's description, its conformance classes and the layers."""
     base = str(request.base_url).rstrip("/")
     return {"title": request.app.title, "description": request.app.description,
@@ -66,6 +68,6 @@ router.add_api_route("/", landing, methods=["GET"], response_model=LandingPage, 
 
 
 @router.get("/conformance", response_model=Conformance)
-def conformance(who: SignedIn) -> dict[str, list[str]]:
+def conformance() -> dict[str, list[str]]:
     """The OGC conformance classes the service implements."""
     return {"conformsTo": list(CONFORMANCE)}
