@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from pyproj import Transformer
@@ -86,6 +87,24 @@ def parse_bbox(text: str, crs: str = CRS84) -> tuple[float, float, float, float]
         order = "minlat,minlon,maxlat,maxlon" if crs == EPSG_4326 else "minlon,minlat,maxlon,maxlat"
         raise MalformedRequest(msg("bbox {0!r} is not {1} in WGS84", text, order))
     return a, b, c, d
+
+
+def check_datetime(text: str) -> None:
+    """Check a ``datetime`` parameter: an RFC 3339 date-time or date, or an interval of two with
+    ``..`` for an open end; 400 otherwise. No layer has a time property (a feature's time is its
+    version's, not the world's), so it filters nothing: the collections declare no temporal extent."""
+    ends = text.split("/")
+    if len(ends) > 2 or ends == ["..", ".."] or (len(ends) == 1 and ends[0] == ".."):
+        raise MalformedRequest(msg("datetime must be a date-time, or an interval start/end (.. for an open end); "
+                                   "got {0!r}", text))
+    for end in ends:
+        if end in ("..", "") and len(ends) == 2:
+            continue
+        try:
+            datetime.fromisoformat(end)
+        except ValueError:
+            raise MalformedRequest(msg("datetime must be a date-time, or an interval start/end (.. for an open "
+                                       "end); got {0!r}", text)) from None
 
 
 # --- properties: their types, which may filter ------------------------------------------------

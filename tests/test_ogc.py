@@ -118,6 +118,18 @@ def test_crs_names_and_bboxes():
             ogc.parse_bbox(bad, crs)
 
 
+@pytest.mark.parametrize(("text", "good"), [
+    ("2026-12-06T03:00:00Z", True), ("2026-12-06", True), ("2026-01-01T00:00:00Z/..", True),
+    ("../2026-12-06", True), ("2026-01-01/2026-02-01", True), ("..", False), ("../..", False), ("yesterday", False),
+    ("2026-01-01/2026-02-01/2026-03-01", False), ("2026-13-01", False)])
+def test_datetime_is_checked(text, good):
+    if good:
+        ogc.check_datetime(text)
+    else:
+        with pytest.raises(MalformedRequest):
+            ogc.check_datetime(text)
+
+
 def test_property_filters_are_read_as_their_types_or_refused_together():
     building = get_layer("building")
     assert ogc.filter_values(building, [("kind", "residential"), ("floors", "6"), ("households_estimated", "true")]) \
@@ -307,3 +319,19 @@ def test_gdal_filters_by_a_property(gdal, server, conn):
     assert len(re.findall(r"^OGRFeature\(building\)", out, re.M)) == scalar(
         conn, "SELECT count(*) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
               " WHERE j.slug = 'huamao' AND b.kind = 'residential'")
+
+
+def test_items_not_modified_are_304_until_the_layer_or_a_slug_changes(client, copy_of, conn):
+    slug = copy_of("huamao")
+    params = {"jurisdiction": slug, "limit": 5}
+    first = client.get("/collections/grid/items", params=params)
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache" and tag.startswith('W/"')
+    again = client.get("/collections/grid/items", params=params, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    # the features name their jurisdiction's slug: a renamed jurisdiction is a changed page
+    with conn.cursor() as cur:
+        cur.execute("UPDATE jurisdiction SET name = name || '·' WHERE slug = %s", (slug,))
+    conn.commit()
+    assert client.get("/collections/grid/items", params=params, headers={"If-None-Match": tag}).status_code == 200
+

@@ -28,7 +28,7 @@ from gis.access import Principal
 from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
 from gis.errors import InvalidInput
-from gis.etags import etag
+from gis.etags import etag, none_match, view_etag
 from gis.i18n import msg
 from gis.layers import LAYERS, Layer, get_layer
 from gis.limits import MAX_ID, MAX_OFFSET
@@ -40,12 +40,14 @@ from gis.ogc import (
     BboxCrsName,
     CrsName,
     OutputCrs,
+    check_datetime,
     crs_uri,
     filter_values,
     parse_bbox,
     queryables_schema,
 )
 from gis.store import feature_page, get_feature, layer_extent
+from gis.tiles import items_version
 
 router = APIRouter(prefix="/collections", tags=["collections"], dependencies=[PlainParameters],
                    route_class=JSONBodyRoute, responses=COMMON)
@@ -66,8 +68,11 @@ FIRST_TAGGED = {**FIRST, "header.If-Match": "$response.header.ETag"}
 
 
 # The query parameters of the items route itself; any other names a property to filter on.
-ITEMS_PARAMETERS = {"bbox", "bbox-crs", "limit", "offset", "jurisdiction", "crs", "lang"}
+ITEMS_PARAMETERS = {"bbox", "bbox-crs", "datetime", "limit", "offset", "jurisdiction", "crs", "lang"}
 JSON = "application/json"
+# Pages of features: kept by the caller's browser only (what they hold depends on who asks), and
+# asked again each time, with If-None-Match (304 while the layer has not changed).
+PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
 # The schema link, as OGC writes it and as GDAL before 3.7 looks for it (its OAPIF driver compares
 # "describedBy" case-sensitively; RFC 8288 says relation types are compared case-insensitively).
 DESCRIBEDBY = ("describedby", "describedBy")
@@ -153,7 +158,10 @@ def feature_schema(request: Request, who: SignedIn, layer: str) -> dict:
 
 @router.get("/{layer}/items", name="items", response_class=GeoJSONResponse,
             responses={200: {"model": Items, "description": "A GeoJSON FeatureCollection, paged",
-                             "headers": {"Content-Crs": header("The CRS of the coordinates, <URI>")}}})
+                             "headers": {"Content-Crs": header("The CRS of the coordinates, <URI>"),
+                                         "ETag": header("Of what the caller sees of the layer now: sent back in "
+                                                        "If-None-Match, it gets 304 while nothing changed")}},
+                       304: {"description": "Not modified: If-None-Match names the current ETag"}})
 def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: SettingsDep,
           bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat in bbox-crs (minlat,minlon,"
                                                          "maxlat,maxlon in EPSG:4326)")] = None,
@@ -164,6 +172,9 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
           crs: Annotated[CrsName, Query(description="the CRS of the answer's coordinates: CRS84 (the data), "
                                                     "EPSG:4326 (latitude first), EPSG:3857, or gcj02 to draw over "
                                                     "Gaode / Tencent tiles")] = "CRS84",
+          datetime: Annotated[str | None, Query(description="a date-time or interval (RFC 3339); no layer has a "
+                                                            "time property, so it filters nothing")] = None,
+          if_none_match: Annotated[str | None, Header()] = None,
           ) -> Response:
     """Features of a layer as a GeoJSON FeatureCollection, paged; any other parameter filters on a
     property (?kind=residential: GET /collections/{layer}/queryables names them)."""
@@ -173,10 +184,17 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
         raise BadRequest(msg("limit must be at most {0}", settings.items_limit_max))
     filters = filter_values(lay, [(k, v) for k, v in request.query_params.multi_items() if k not in ITEMS_PARAMETERS])
     box = None if bbox is None else parse_bbox(bbox, crs_uri(bbox_crs))
+    if datetime is not None:
+        check_datetime(datetime)
     out, content_crs = _output(crs)
+    jid, gid = jurisdiction_of(request), grid_filter(who, lay)
     with transaction(conn) as cur:
-        features, matched = feature_page(cur, lay, jurisdiction_id=jurisdiction_of(request), bbox=box, limit=limit,
-                                         offset=offset, grid_id=grid_filter(who, lay), filters=filters, crs=out)
+        # The version first: a write committed meanwhile makes the tag older than the page, never newer.
+        tag = view_etag(items_version(cur, lay, jid), jid, gid)
+        if none_match(if_none_match, tag):
+            return Response(status_code=304, headers={"ETag": tag, **PRIVATE})
+        features, matched = feature_page(cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset,
+                                         grid_id=gid, filters=filters, crs=out)
     returned = min(limit, max(matched - offset, 0))
     links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)},
              {"rel": "collection", "type": JSON, "href": str(request.url_for("describe_collection", layer=lay.name))}]
@@ -192,7 +210,7 @@ def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: Se
     # rest is encoded, the links' URLs included.
     body = orjson.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
                          "links": links, "features": orjson.Fragment(features)})
-    return GeoJSONResponse(body, headers={"Content-Crs": content_crs})
+    return GeoJSONResponse(body, headers={"Content-Crs": content_crs, "ETag": tag, **PRIVATE})
 
 
 @router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=GeoJSONResponse,
