@@ -335,3 +335,20 @@ def test_items_not_modified_are_304_until_the_layer_or_a_slug_changes(client, co
     conn.commit()
     assert client.get("/collections/grid/items", params=params, headers={"If-None-Match": tag}).status_code == 200
 
+
+def test_large_answers_come_compressed_to_who_accepts_it(client):
+    from gis.tiles import tile_of
+
+    params = {"limit": 1000}
+    zipped = client.get("/collections/building/items", params=params, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+    assert "Authorization" in zipped.headers["vary"]
+    plain = client.get("/collections/building/items", params=params, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == zipped.json()
+    with client.stream("GET", "/collections/building/items", params=params,
+                       headers={"Accept-Encoding": "gzip"}) as r:
+        wire = b"".join(r.iter_raw())
+    assert len(wire) * 3 < int(plain.headers["content-length"])  # GeoJSON shrinks (about 5×)
+    x, y = tile_of(116.479, 39.910, 15)
+    tile = client.get(f"/tiles/building/15/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"})
+    assert tile.headers["content-encoding"] == "gzip"
