@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     webassets.mount(app, settings)
     contracts.install(app)
+    collections.document_layers(app)
     # Large answers (pages of GeoJSON, vector tiles, scripts) compressed for a client that accepts
     # gzip: GeoJSON shrinks about 5×, tiles about 2×. Level 5: most of level 9's gain for a
     # fraction of its time; above 128 KiB starlette compresses in a worker thread.

@@ -150,9 +150,32 @@ def filter_values(layer: Layer, params: list[tuple[str, str]]) -> dict[str, Any]
                 values[name] = _value(kind, text)
             except ValueError:
                 problems.append(msg("{0} must be {1}, not {2!r}", name, _KIND_NAMES[kind], text))
+                continue
+            choices = _choices(layer, name)
+            if choices and text not in choices:
+                problems.append(msg("{0} must be one of {1}, not {2!r}", name, ", ".join(choices), text))
     if problems:
         raise MalformedRequest(msg("invalid request parameters"), problems)
     return values
+
+
+def _choices(layer: Layer, name: str) -> tuple[str, ...]:
+    return () if name in DERIVED else layer.field(name).choices
+
+
+def filter_parameters(layer: Layer) -> list[dict[str, Any]]:
+    """The queryables of ``layer`` as OpenAPI query parameters (type, and the values a choice may
+    take), for the API definition to describe each layer's filters."""
+    out = []
+    for name, kind in queryables(layer).items():
+        schema: dict[str, Any] = {"type": _TYPES[kind]}
+        if _choices(layer, name):
+            schema["enum"] = list(_choices(layer, name))
+        description = DERIVED[name][1] if name in DERIVED else layer.field(name).description
+        about = f" ({description})" if description else ""
+        out.append({"name": name, "in": "query", "required": False, "schema": schema,
+                    "description": f"only features whose {name} is this{about}"})
+    return out
 
 
 _KIND_NAMES = {"text": msg("text"), "int": msg("an integer"), "float": msg("a number"),

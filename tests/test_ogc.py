@@ -137,8 +137,17 @@ def test_property_filters_are_read_as_their_types_or_refused_together():
     with pytest.raises(MalformedRequest) as err:
         ogc.filter_values(building, [("colour", "red"), ("floors", "six"), ("floors", "³"), ("kind", "a"),
                                      ("kind", "b")])
-    assert len(err.value.problems) == 4
+    assert len(err.value.problems) == 5  # colour, floors twice, kind "a" is no kind, kind twice
     assert "colour" in err.value.problems[0] and "floors" in err.value.problems[1]
+    assert "one of residential" in err.value.problems[3] and "more than once" in err.value.problems[4]
+
+
+def test_the_api_definition_names_each_layers_filters(app):
+    paths = app.openapi()["paths"]
+    building = {p["name"]: p for p in paths["/collections/building/items"]["get"]["parameters"]}
+    assert building["kind"]["schema"] == {"type": "string", "enum": list(get_layer("building").field("kind").choices)}
+    assert building["floors"]["schema"] == {"type": "integer"} and "bbox-crs" in building and "layer" not in building
+    assert {p["name"] for p in paths["/collections/grid/items"]["get"]["parameters"]} >= {"code", "target_households"}
 
 
 # --- on the real server and database --------------------------------------------------------------
@@ -237,13 +246,14 @@ def test_the_landing_page_is_public_and_the_map_page_is_not(server):
 @pytest.fixture(scope="module")
 def gdal(server, admin_token):
     """Run a GDAL command against the served app, signed in with the token as an HTTP header."""
-    env = {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: Bearer {admin_token}", "CPL_DEBUG": "OFF",
-           "GDAL_HTTP_TIMEOUT": "60"}
+    env = {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: Bearer {admin_token}", "GDAL_HTTP_TIMEOUT": "60"}
 
-    def run(*args: str) -> str:
-        proc = subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=300)
+    def run(*args: str, debug: bool = False) -> str:
+        """Its output (with GDAL's debug messages, the URLs it fetched among them, when ``debug``)."""
+        proc = subprocess.run(list(args), capture_output=True, text=True, timeout=300,
+                              env={**env, "CPL_DEBUG": "ON" if debug else "OFF"})
         assert proc.returncode == 0 and "ERROR" not in proc.stderr, proc.stderr
-        return proc.stdout
+        return proc.stdout + (proc.stderr if debug else "")
 
     return run
 
@@ -313,9 +323,13 @@ def test_gdal_sends_a_bbox_and_gets_what_lies_in_it(gdal, server, conn):
 
 
 @needs_gdal
-def test_gdal_filters_by_a_property(gdal, server, conn):
+def test_gdal_filters_by_a_property_on_the_server(gdal, server, conn):
+    """GDAL finds the layer's filters in the API definition (/collections/building/items and its
+    parameters) and sends them, rather than reading every feature to filter them itself."""
     out = gdal("ogrinfo", "-ro", "-al", "-q", "-where", "kind = 'residential'", f"OAPIF:{server}/?jurisdiction=huamao",
-               "building")
+               "building", debug=True)
+    assert re.search(r"/collections/building/items\?[^ ]*kind=residential", out)
+    assert "evaluated on client side" not in out
     assert len(re.findall(r"^OGRFeature\(building\)", out, re.M)) == scalar(
         conn, "SELECT count(*) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
               " WHERE j.slug = 'huamao' AND b.kind = 'residential'")

@@ -9,10 +9,11 @@ feature carries an ``ETag`` (its version) and a replace or delete must send it b
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
@@ -42,6 +43,7 @@ from gis.ogc import (
     OutputCrs,
     check_datetime,
     crs_uri,
+    filter_parameters,
     filter_values,
     parse_bbox,
     queryables_schema,
@@ -279,3 +281,25 @@ def delete(who: Planner, layer: str, feature_id: FeatureId, conn: ConnDep,
     with transaction(conn) as cur:
         editing.delete_feature(cur, lay, feature_id, etags.version(if_match, lay.name, feature_id))
     return Response(status_code=204)
+
+
+def document_layers(app: FastAPI) -> None:
+    """Make ``app.openapi()`` describe each layer's items too (``/collections/building/items``),
+    with the query parameters that filter on its properties: OGC's recommendation that the API
+    definition name each collection's filters, and how GDAL's OAPIF driver learns which of a
+    ``-where`` it may send to the service rather than evaluate itself on every feature."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            generic = spec["paths"]["/collections/{layer}/items"]["get"]
+            for lay in LAYERS.values():
+                op = copy.deepcopy(generic)
+                op["operationId"] = f"{generic['operationId']}-{lay.name}"
+                op["summary"] = f"{lay.title}: features"
+                op["parameters"] = [p for p in op["parameters"] if p["name"] != "layer"] + filter_parameters(lay)
+                spec["paths"][f"/collections/{lay.name}/items"] = {"get": op}
+        return app.openapi_schema or spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
