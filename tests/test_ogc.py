@@ -148,6 +148,8 @@ def test_the_api_definition_names_each_layers_filters(app):
     assert building["kind"]["schema"] == {"type": "string", "enum": list(get_layer("building").field("kind").choices)}
     assert building["floors"]["schema"] == {"type": "integer"} and "bbox-crs" in building and "layer" not in building
     assert {p["name"] for p in paths["/collections/grid/items"]["get"]["parameters"]} >= {"code", "target_households"}
+    limit = {p["name"]: p for p in paths["/collections/{layer}/items"]["get"]["parameters"]}["limit"]["schema"]
+    assert limit == {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100, "title": "Limit"}
 
 
 # --- on the real server and database --------------------------------------------------------------

@@ -287,13 +287,19 @@ def document_layers(app: FastAPI) -> None:
     """Make ``app.openapi()`` describe each layer's items too (``/collections/building/items``),
     with the query parameters that filter on its properties: OGC's recommendation that the API
     definition name each collection's filters, and how GDAL's OAPIF driver learns which of a
-    ``-where`` it may send to the service rather than evaluate itself on every feature."""
+    ``-where`` it may send to the service rather than evaluate itself on every feature. ``limit``
+    says its default and maximum, the settings' (as Core defines the parameter)."""
     generate = app.openapi
+    settings = app.state.settings
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = generate()
             generic = spec["paths"]["/collections/{layer}/items"]["get"]
+            for param in generic["parameters"]:
+                if param["name"] == "limit":
+                    param["schema"] = {"type": "integer", "minimum": 1, "maximum": settings.items_limit_max,
+                                       "default": settings.items_limit_default, "title": "Limit"}
             for lay in LAYERS.values():
                 op = copy.deepcopy(generic)
                 op["operationId"] = f"{generic['operationId']}-{lay.name}"
