@@ -3,6 +3,8 @@ place, so that every route answers the same for the same tag. Pure: no database,
 
 from __future__ import annotations
 
+import hashlib
+
 from gis.errors import MalformedRequest, PreconditionRequired
 from gis.i18n import msg
 
@@ -36,3 +38,20 @@ def version(if_match: str | None, table: str, fid: int) -> int:
     if fid not in found:
         raise MalformedRequest(msg("If-Match does not name {0} {1}", table, fid))
     return found[fid]
+
+
+def view_etag(*parts: object) -> str:
+    """A weak ETag of what one caller sees of a resource: made from every input of the answer
+    (the layer's version, the jurisdiction and grid the caller is held to …), hashed, so that it
+    names no id. Weak: the bytes may differ (compressed or not) where the content does not."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
+
+
+def none_match(if_none_match: str | None, tag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``tag`` (or ``*``), compared weakly, as RFC 9110
+    says for GET: the client's copy is current and the answer is 304 Not Modified."""
+    if not if_none_match:
+        return False
+    bare = tag.removeprefix("W/")
+    return any(t.strip() == "*" or t.strip().removeprefix("W/") == bare for t in if_none_match.split(","))

@@ -7,7 +7,7 @@ always parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from psycopg2 import sql
@@ -19,6 +19,9 @@ from gis.errors import NotFound, StaleVersion
 from gis.features import Row
 from gis.i18n import msg
 from gis.layers import Layer
+
+if TYPE_CHECKING:
+    from gis.ogc import OutputCrs
 
 # Properties that are not plain columns: how to read them, how to write them.
 _READ = {
@@ -97,8 +100,19 @@ def _property_expr(layer: Layer, name: str) -> sql.Composable:
     return sql.SQL("t.{}").format(sql.Identifier(name))
 
 
-def _feature_json(layer: Layer) -> sql.Composable:
-    """SQL building one GeoJSON Feature from row ``t`` (and its jurisdiction ``j``)."""
+def _geometry_json(crs: OutputCrs | None) -> sql.Composable:
+    """SQL writing ``t.geom`` as GeoJSON in ``crs`` (None: as stored, longitude/latitude)."""
+    if crs is None or (crs.srid == 4326 and not crs.lat_first):
+        return sql.SQL("ST_AsGeoJSON(t.geom, {})").format(sql.Literal(_PRECISION))
+    geom = sql.SQL("ST_FlipCoordinates(t.geom)") if crs.lat_first else sql.SQL("ST_Transform(t.geom, {})").format(
+        sql.Literal(crs.srid))
+    # options 0: no "crs" member in the geometry (the answer's Content-Crs header names it)
+    return sql.SQL("ST_AsGeoJSON({}, {}, 0)").format(geom, sql.Literal(crs.decimals))
+
+
+def _feature_json(layer: Layer, crs: OutputCrs | None = None) -> sql.Composable:
+    """SQL building one GeoJSON Feature from row ``t`` (and its jurisdiction ``j``), its geometry
+    in ``crs`` (None: as stored)."""
     props: list[sql.Composable] = [sql.SQL("'jurisdiction', j.slug")]
     for name in layer.properties:
         if layer.name == "jurisdiction" and name == "slug":
@@ -106,9 +120,9 @@ def _feature_json(layer: Layer) -> sql.Composable:
         props.append(sql.SQL("{}, {}").format(sql.Literal(name), _property_expr(layer, name)))
     return sql.SQL(
         "json_build_object('type', 'Feature', 'id', t.id,"
-        " 'geometry', ST_AsGeoJSON(t.geom, {prec})::json,"
+        " 'geometry', {geometry}::json,"
         " 'properties', json_build_object({props}))"
-    ).format(prec=sql.Literal(_PRECISION), props=sql.SQL(", ").join(props))
+    ).format(geometry=_geometry_json(crs), props=sql.SQL(", ").join(props))
 
 
 def _from(layer: Layer) -> sql.Composable:
@@ -117,13 +131,10 @@ def _from(layer: Layer) -> sql.Composable:
         sql.Identifier(layer.name), sql.SQL(join))
 
 
-def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = None,
-                 bbox: tuple[float, float, float, float] | None = None,
-                 limit: int = 100, offset: int = 0, grid_id: int | None = None) -> tuple[str, int]:
-    """A page of features as a JSON array text, and how many features match in all.
-
-    ``grid_id``: only the buildings of that grid (what a grid worker may read); only for the
-    building layer."""
+def _where(layer: Layer, jurisdiction_id: int | None, grid_id: int | None,
+           bbox: tuple[float, float, float, float] | None = None,
+           filters: dict[str, Any] | None = None) -> tuple[sql.Composable, list[Any]]:
+    """The WHERE clause (empty when nothing filters) and its parameters."""
     where: list[sql.Composable] = []
     params: list[Any] = []
     if jurisdiction_id is not None:
@@ -137,22 +148,51 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
     if bbox is not None:
         where.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
         params.extend(bbox)
+    for name, value in (filters or {}).items():
+        where.append(sql.SQL("t.{} = %s").format(sql.Identifier(name)))
+        params.append(value)
     cond = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL("")
+    return cond, params
+
+
+def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = None,
+                 bbox: tuple[float, float, float, float] | None = None,
+                 limit: int = 100, offset: int = 0, grid_id: int | None = None,
+                 filters: dict[str, Any] | None = None, crs: OutputCrs | None = None) -> tuple[str, int]:
+    """A page of features as a JSON array text, and how many features match in all.
+
+    ``grid_id``: only the buildings of that grid (what a grid worker may read); only for the
+    building layer. ``filters``: property = value for each (names checked by the caller, see
+    :func:`gis.ogc.filter_values`). ``crs``: the geometries' CRS (None: as stored)."""
+    cond, params = _where(layer, jurisdiction_id, grid_id, bbox, filters)
     query = sql.SQL(
         "SELECT coalesce(json_agg(f.feature ORDER BY f.id), '[]')::text,"
         " (SELECT count(*) FROM {src}{cond})"
         " FROM (SELECT t.id, {feature} AS feature FROM {src}{cond}"
         "       ORDER BY t.id LIMIT %s OFFSET %s) f"
-    ).format(src=_from(layer), cond=cond, feature=_feature_json(layer))
+    ).format(src=_from(layer), cond=cond, feature=_feature_json(layer, crs))
     cur.execute(query, params + params + [limit, offset])
     features, matched = cur.fetchone()
     return features, matched
 
 
-def get_feature(cur: Cursor, layer: Layer, feature_id: int) -> tuple[str, int]:
-    """One feature as GeoJSON text and its version; :class:`NotFound` otherwise."""
+def layer_extent(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = None,
+                 grid_id: int | None = None) -> tuple[float, float, float, float] | None:
+    """West, south, east, north of the features of ``layer`` one may see (of a jurisdiction, a
+    grid's buildings), or None when there are none."""
+    cond, params = _where(layer, jurisdiction_id, grid_id)
+    cur.execute(sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
+                        " FROM (SELECT ST_Extent(t.geom) AS e FROM {src}{cond}) x").format(src=_from(layer), cond=cond),
+                params)
+    row = cur.fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1], row[2], row[3])
+
+
+def get_feature(cur: Cursor, layer: Layer, feature_id: int, crs: OutputCrs | None = None) -> tuple[str, int]:
+    """One feature as GeoJSON text (its geometry in ``crs``; None: as stored) and its version;
+    :class:`NotFound` otherwise."""
     cur.execute(sql.SQL("SELECT {feature}::text, t.version FROM {src} WHERE t.id = %s").format(
-        feature=_feature_json(layer), src=_from(layer)), (feature_id,))
+        feature=_feature_json(layer, crs), src=_from(layer)), (feature_id,))
     row = cur.fetchone()
     if row is None:
         raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))

@@ -49,6 +49,18 @@ def layer_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str
     return f"{int(version)}-{int(changed * 1000)}"
 
 
+def items_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str:
+    """Changes whenever a feature of ``layer`` in the jurisdiction (None: any) changes, or a
+    jurisdiction does (each feature names its jurisdiction's slug): one index lookup, as
+    :func:`layer_version`."""
+    cur.execute("SELECT coalesce(sum(version), 0), coalesce(extract(epoch FROM max(changed_at)), 0) "
+                "FROM layer_version WHERE layer IN (%s, 'jurisdiction') "
+                "AND (%s::integer IS NULL OR jurisdiction_id = %s::integer)",
+                (layer.name, jurisdiction_id, jurisdiction_id))
+    version, changed = cur.fetchone()
+    return f"{int(version)}-{int(changed * 1000)}"
+
+
 def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int | None,
          grid_id: int | None = None) -> bytes:
     """One MVT tile of a layer; ``grid_id``: only that grid's buildings (building layer only)."""

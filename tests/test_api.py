@@ -257,7 +257,7 @@ def test_a_malformed_if_match_is_400_everywhere(client, copy_of):
 def test_the_items_page_is_encoded_json_whatever_its_url(client):
     """The links name the page's own URL, encoded as JSON strings (they were pasted into an
     f-string): a query holding quotes and braces leaves the page valid, with every feature."""
-    r = client.get("/collections/grid/items", params={"jurisdiction": "huamao", "x": '"}],"features":[]}'})
+    r = client.get("/collections/grid/items", params={"jurisdiction": "huamao", "lang": '"}],"features":[]}'})
     page = r.json()
     assert page["numberReturned"] == len(page["features"]) == 4
     assert page["links"][0]["href"].startswith("http") and "features" in page["links"][0]["href"]

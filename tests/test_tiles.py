@@ -63,3 +63,29 @@ def test_buildings_tile_of_every_jurisdiction(client, conn):
                     "ST_Intersects(geom, ST_Transform(ST_TileEnvelope(15, %s, %s), 4326))", (x, y))
         inside = {r[0] for r in cur.fetchall()}
     assert inside and inside <= got  # every building in the tile is drawn (a few from the buffer may join)
+
+
+def test_a_tile_not_modified_is_304_and_its_tag_follows_the_version_and_the_caller(client, copy_of, server,
+                                                                                     make_user):
+    import httpx
+
+    slug = copy_of("huamao")
+    x, y = tile_of(116.479, 39.910, 15)
+    url, params = f"/tiles/building/15/{x}/{y}.mvt", {"jurisdiction": slug}
+    first = client.get(url, params=params)
+    tag = first.headers["etag"]
+    again = client.get(url, params=params, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert client.get(url, params=params, headers={"If-None-Match": 'W/"other"'}).content == first.content
+    # a grid worker's tile holds their grid's buildings only: another tag, never the leader's 304
+    worker = make_user("worker", jurisdiction=slug, grid="110105015001001")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {worker}"}) as w:
+        theirs = w.get(url, params=params, headers={"If-None-Match": tag})
+        assert theirs.status_code == 200 and theirs.headers["etag"] != tag
+    # an edit of the layer: the old tag gets the new tile
+    b = client.get("/collections/building/items", params={"jurisdiction": slug, "limit": 1}).json()["features"][0]
+    edit = {"type": "Feature", "geometry": b["geometry"], "properties": {"name": "改名楼"}}
+    assert client.put(f"/collections/building/items/{b['id']}", json=edit, headers={
+        "If-Match": client.get(f"/collections/building/items/{b['id']}").headers["etag"]}).status_code == 204
+    changed = client.get(url, params=params, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 GEOJSON = "application/geo+json"
 PROBLEM = "application/problem+json"
+SCHEMA = "application/schema+json"
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 

@@ -9,6 +9,7 @@ from geojson_pydantic.geometries import Geometry
 from pydantic import BaseModel, ConfigDict, Discriminator, Field
 
 from api.models.common import Answer, GeometryIn, Link, _GeoJSONIn
+from api.models.ogc import Extent
 from gis import limits
 
 
@@ -23,14 +24,17 @@ class Collection(Answer):
     geometryTypes: list[str] = Field(description="The geometry types its features may have")
     writable: bool = Field(description="Whether planners may write it (derived layers are read-only)")
     properties: list[str] = Field(description="The properties each feature carries")
-    crs: list[str] = Field(description="The coordinate reference systems served (CRS84)")
-    links: list[Link]
+    crs: list[str] = Field(description="The coordinate reference systems served (CRS84, EPSG:4326, EPSG:3857)")
+    storageCrs: str = Field(description="The CRS the features are stored in (CRS84)")
+    extent: Extent | None = Field(None, description="Where the features the caller may see lie (none: no feature)")
+    links: list[Link] = Field(description="self, items, queryables, describedby (the JSON Schema of a feature)")
 
 
 class Collections(Answer):
     """Every layer."""
 
     collections: list[Collection]
+    crs: list[str] = Field(description="The coordinate reference systems served")
     links: list[Link]
 
 
@@ -45,11 +49,14 @@ class ItemProperties(BaseModel):
 
 
 class Item(Feature[Geometry, ItemProperties]):
-    """One feature of a layer."""
+    """One feature of a layer (links: self and its collection, when asked for alone)."""
+
+    links: list[Link] | None = None
 
 
 class Items(FeatureCollection[Item]):
-    """A page of a layer's features (``next`` among the links while there are more)."""
+    """A page of a layer's features (links: self, ``next`` while there are more, ``prev`` after
+    the first page)."""
 
     numberMatched: int = Field(description="Features matching the request, on every page")
     numberReturned: int = Field(description="Features on this page")

@@ -1,4 +1,5 @@
-"""OGC API – Features style layers: ``/collections/{layer}/items[/{id}]``, GeoJSON in and out.
+"""OGC API – Features layers: ``/collections/{layer}/items[/{id}]``, GeoJSON in and out, in CRS84,
+EPSG:4326 or EPSG:3857 (Part 2), filtered by their properties (``/collections/{layer}/queryables``).
 
 Reading needs a sign-in: a grid worker gets the buildings of their own grid only, anyone bound
 to a jurisdiction only its features. Writing needs a planner. Writes are optimistic: every
@@ -8,27 +9,47 @@ feature carries an ``ETag`` (its version) and a replace or delete must send it b
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import copy
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
 
 from api.auth import Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import BadRequest
-from api.models.common import COMMON, GEOJSON, WRITES, header, links, problems
+from api.models.common import COMMON, GEOJSON, SCHEMA, WRITES, header, links, problems
 from api.models.features import Collection, Collections, Created, Item, Items, as_geojson
-from gis import editing, etags
+from api.models.ogc import JSONSchema
+from gis import editing, etags, ogc
+from gis.access import Principal
 from gis.crs import features_to_gcj02, parse_crs
 from gis.db import transaction
 from gis.errors import InvalidInput
-from gis.etags import etag
+from gis.etags import etag, none_match, view_etag
 from gis.i18n import msg
 from gis.layers import LAYERS, Layer, get_layer
 from gis.limits import MAX_ID, MAX_OFFSET
-from gis.store import feature_page, get_feature
+from gis.ogc import (
+    CRS84,
+    OUTPUTS,
+    QUERYABLES,
+    SERVED,
+    BboxCrsName,
+    CrsName,
+    OutputCrs,
+    check_datetime,
+    crs_uri,
+    filter_parameters,
+    filter_values,
+    parse_bbox,
+    queryables_schema,
+)
+from gis.store import feature_page, get_feature, layer_extent
+from gis.tiles import items_version
 
 router = APIRouter(prefix="/collections", tags=["collections"], dependencies=[PlainParameters],
                    route_class=JSONBodyRoute, responses=COMMON)
@@ -48,14 +69,43 @@ FIRST = {"layer": "$request.path.layer", "feature_id": "$response.body#/ids/0"}
 FIRST_TAGGED = {**FIRST, "header.If-Match": "$response.header.ETag"}
 
 
-def _collection(request: Request, layer: Layer) -> dict:
+# The query parameters of the items route itself; any other names a property to filter on.
+ITEMS_PARAMETERS = {"bbox", "bbox-crs", "datetime", "limit", "offset", "jurisdiction", "crs", "lang"}
+JSON = "application/json"
+# Pages of features: kept by the caller's browser only (what they hold depends on who asks), and
+# asked again each time, with If-None-Match (304 while the layer has not changed).
+PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
+# The schema link, as OGC writes it and as GDAL before 3.7 looks for it (its OAPIF driver compares
+# "describedBy" case-sensitively; RFC 8288 says relation types are compared case-insensitively).
+DESCRIBEDBY = ("describedby", "describedBy")
+
+
+class SchemaResponse(JSONResponse):
+    """A JSON Schema."""
+
+    media_type = SCHEMA
+
+
+def _collection(request: Request, layer: Layer, extent: tuple[float, float, float, float] | None) -> dict:
     base = str(request.url_for("items", layer=layer.name))
+    schema = str(request.url_for("feature_schema", layer=layer.name))
     return {"id": layer.name, "title": layer.title, "title_zh": layer.title_zh,
             "description": layer.description, "itemType": "feature",
             "geometryTypes": list(layer.geometry_types), "writable": layer.writable,
-            "properties": list(layer.properties),
-            "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-            "links": [{"rel": "items", "type": GEOJSON, "href": base}]}
+            "properties": list(layer.properties), "crs": list(SERVED), "storageCrs": CRS84,
+            **({"extent": {"spatial": {"bbox": [list(extent)], "crs": CRS84}}} if extent else {}),
+            "links": [{"rel": "self", "type": JSON, "href": str(request.url_for("describe_collection",
+                                                                               layer=layer.name))},
+                      {"rel": "items", "type": GEOJSON, "href": base},
+                      *({"rel": rel, "type": SCHEMA, "href": schema} for rel in DESCRIBEDBY),
+                      {"rel": QUERYABLES, "type": SCHEMA,
+                       "href": str(request.url_for("queryables", layer=layer.name))}]}
+
+
+def _extent(cur: Cursor, who: Principal, layer: Layer) -> tuple[float, float, float, float] | None:
+    """Where the features of ``layer`` that ``who`` may see lie (their own jurisdiction, a grid
+    worker's buildings)."""
+    return layer_extent(cur, layer, jurisdiction_id=who.jurisdiction_id, grid_id=grid_filter(who, layer))
 
 
 def _declared_crs(content_crs: str | None) -> CRS | str | None:
@@ -67,75 +117,124 @@ def _declared_crs(content_crs: str | None) -> CRS | str | None:
         raise BadRequest(msg("Content-Crs: {0}", exc.message)) from None
 
 
-def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    try:
-        w, s, e, n = (float(v) for v in text.split(","))
-    except ValueError:
-        raise BadRequest(msg("bbox must be minlon,minlat,maxlon,maxlat; got {0!r}", text)) from None
-    if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
-        raise BadRequest(msg("bbox {0!r} is not minlon,minlat,maxlon,maxlat in WGS84", text))
-    return w, s, e, n
+def _output(crs: str) -> tuple[OutputCrs | None, str]:
+    """How to write features asked for in ``crs`` (None: as stored), and the Content-Crs header."""
+    if crs == "gcj02":
+        return None, "<gcj02>"
+    uri = crs_uri(crs)
+    return (None if uri == CRS84 else OUTPUTS[uri]), f"<{uri}>"
 
 
-@router.get("", response_model=Collections)
-def list_collections(request: Request, who: SignedIn) -> dict:
+@router.get("", response_model=Collections, response_model_exclude_none=True)
+def list_collections(request: Request, who: SignedIn, conn: ConnDep) -> dict:
     """The layers."""
-    return {"collections": [_collection(request, layer) for layer in LAYERS.values()],
-            "links": [{"rel": "self", "href": str(request.url)}]}
+    with transaction(conn) as cur:
+        collections = [_collection(request, layer, _extent(cur, who, layer)) for layer in LAYERS.values()]
+    return {"collections": collections, "crs": list(SERVED),
+            "links": [{"rel": "self", "type": JSON, "href": str(request.url)}]}
 
 
-@router.get("/{layer}", response_model=Collection)
-def describe_collection(request: Request, who: SignedIn, layer: str) -> dict:
+@router.get("/{layer}", response_model=Collection, response_model_exclude_none=True)
+def describe_collection(request: Request, who: SignedIn, layer: str, conn: ConnDep) -> dict:
     """One layer."""
-    return _collection(request, get_layer(layer))
+    lay = get_layer(layer)
+    with transaction(conn) as cur:
+        return _collection(request, lay, _extent(cur, who, lay))
+
+
+@router.get("/{layer}/queryables", response_class=SchemaResponse, response_model=JSONSchema,
+            response_model_exclude_none=True)
+def queryables(request: Request, who: SignedIn, layer: str) -> dict:
+    """The properties of a layer its items may be filtered on (?name=value), as a JSON Schema."""
+    lay = get_layer(layer)
+    return queryables_schema(lay, str(request.url_for("queryables", layer=lay.name)))
+
+
+@router.get("/{layer}/schema", response_class=SchemaResponse, response_model=JSONSchema,
+            response_model_exclude_none=True)
+def feature_schema(request: Request, who: SignedIn, layer: str) -> dict:
+    """The JSON Schema of a layer's features: each property with its type."""
+    lay = get_layer(layer)
+    return ogc.feature_schema(lay, str(request.url_for("feature_schema", layer=lay.name)))
 
 
 @router.get("/{layer}/items", name="items", response_class=GeoJSONResponse,
-            responses={200: {"model": Items, "description": "A GeoJSON FeatureCollection, paged"}})
+            responses={200: {"model": Items, "description": "A GeoJSON FeatureCollection, paged",
+                             "headers": {"Content-Crs": header("The CRS of the coordinates, <URI>"),
+                                         "ETag": header("Of what the caller sees of the layer now: sent back in "
+                                                        "If-None-Match, it gets 304 while nothing changed")}},
+                       304: {"description": "Not modified: If-None-Match names the current ETag"}})
 def items(request: Request, who: Viewer, layer: str, conn: ConnDep, settings: SettingsDep,
-          bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+          bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat in bbox-crs (minlat,minlon,"
+                                                         "maxlat,maxlon in EPSG:4326)")] = None,
+          bbox_crs: Annotated[BboxCrsName, Query(alias="bbox-crs", description="the CRS of bbox")] = "CRS84",
           limit: Annotated[int | None, Query(ge=1)] = None,
           offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
           jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None,
-          crs: Annotated[Literal["CRS84", "gcj02"], Query(description="CRS84 (the data), or gcj02 to draw "
-                                                                    "over Gaode / Tencent tiles")] = "CRS84",
+          crs: Annotated[CrsName, Query(description="the CRS of the answer's coordinates: CRS84 (the data), "
+                                                    "EPSG:4326 (latitude first), EPSG:3857, or gcj02 to draw over "
+                                                    "Gaode / Tencent tiles")] = "CRS84",
+          datetime: Annotated[str | None, Query(description="a date-time or interval (RFC 3339); no layer has a "
+                                                            "time property, so it filters nothing")] = None,
+          if_none_match: Annotated[str | None, Header()] = None,
           ) -> Response:
-    """Features of a layer as a GeoJSON FeatureCollection, paged."""
+    """Features of a layer as a GeoJSON FeatureCollection, paged; any other parameter filters on a
+    property (?kind=residential: GET /collections/{layer}/queryables names them)."""
     lay = get_layer(layer)
     limit = limit or settings.items_limit_default
     if limit > settings.items_limit_max:
         raise BadRequest(msg("limit must be at most {0}", settings.items_limit_max))
-    box = _bbox(bbox)
+    filters = filter_values(lay, [(k, v) for k, v in request.query_params.multi_items() if k not in ITEMS_PARAMETERS])
+    box = None if bbox is None else parse_bbox(bbox, crs_uri(bbox_crs))
+    if datetime is not None:
+        check_datetime(datetime)
+    out, content_crs = _output(crs)
+    jid, gid = jurisdiction_of(request), grid_filter(who, lay)
     with transaction(conn) as cur:
-        features, matched = feature_page(cur, lay, jurisdiction_id=jurisdiction_of(request), bbox=box, limit=limit,
-                                         offset=offset, grid_id=grid_filter(who, lay))
+        # The version first: a write committed meanwhile makes the tag older than the page, never newer.
+        tag = view_etag(items_version(cur, lay, jid), jid, gid)
+        if none_match(if_none_match, tag):
+            return Response(status_code=304, headers={"ETag": tag, **PRIVATE})
+        features, matched = feature_page(cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset,
+                                         grid_id=gid, filters=filters, crs=out)
     returned = min(limit, max(matched - offset, 0))
-    links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
+    links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)},
+             {"rel": "collection", "type": JSON, "href": str(request.url_for("describe_collection", layer=lay.name))}]
     if offset + returned < matched:
         nxt = request.url.include_query_params(offset=offset + returned, limit=limit)
         links.append({"rel": "next", "type": GEOJSON, "href": str(nxt)})
-    headers = {}
+    if offset > 0:
+        prev = request.url.include_query_params(offset=max(offset - limit, 0), limit=limit)
+        links.append({"rel": "prev", "type": GEOJSON, "href": str(prev)})
     if crs == "gcj02":
         features = orjson.dumps(features_to_gcj02(orjson.loads(features))).decode()
-        headers["Content-Crs"] = "<gcj02>"
     # The features stay the JSON text PostGIS built (embedded as it is, not parsed again); the
     # rest is encoded, the links' URLs included.
     body = orjson.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
                          "links": links, "features": orjson.Fragment(features)})
-    return GeoJSONResponse(body, headers=headers)
+    return GeoJSONResponse(body, headers={"Content-Crs": content_crs, "ETag": tag, **PRIVATE})
 
 
 @router.get("/{layer}/items/{feature_id}", name="item_by_id", response_class=GeoJSONResponse,
             responses={200: {"model": Item, "description": "A GeoJSON Feature, with its ETag",
-                             "headers": {"ETag": header("Its version: what If-Match sends back to edit it")}}})
-def item(who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep) -> Response:
+                             "headers": {"ETag": header("Its version: what If-Match sends back to edit it"),
+                                         "Content-Crs": header("The CRS of the coordinates, <URI>")}}})
+def item(request: Request, who: Viewer, layer: str, feature_id: FeatureId, conn: ConnDep,
+         crs: Annotated[CrsName, Query(description="the CRS of the answer's coordinates (as for the items)")] = "CRS84",
+         ) -> Response:
     """One feature, with its ETag."""
     lay = get_layer(layer)
+    out, content_crs = _output(crs)
     with transaction(conn) as cur:
-        feature, version = get_feature(cur, lay, feature_id)
-    return GeoJSONResponse(feature, headers={"ETag": etag(lay.name, feature_id, version)})
+        feature, version = get_feature(cur, lay, feature_id, out)
+    answer = orjson.loads(feature)
+    if crs == "gcj02":
+        answer = features_to_gcj02([answer])[0]
+    answer["links"] = [{"rel": "self", "type": GEOJSON, "href": str(request.url)},
+                       {"rel": "collection", "type": JSON,
+                        "href": str(request.url_for("describe_collection", layer=lay.name))}]
+    return GeoJSONResponse(orjson.dumps(answer), headers={"ETag": etag(lay.name, feature_id, version),
+                                                          "Content-Crs": content_crs})
 
 
 @router.post("/{layer}/items", status_code=201, response_model=Created,
@@ -182,3 +281,31 @@ def delete(who: Planner, layer: str, feature_id: FeatureId, conn: ConnDep,
     with transaction(conn) as cur:
         editing.delete_feature(cur, lay, feature_id, etags.version(if_match, lay.name, feature_id))
     return Response(status_code=204)
+
+
+def document_layers(app: FastAPI) -> None:
+    """Make ``app.openapi()`` describe each layer's items too (``/collections/building/items``),
+    with the query parameters that filter on its properties: OGC's recommendation that the API
+    definition name each collection's filters, and how GDAL's OAPIF driver learns which of a
+    ``-where`` it may send to the service rather than evaluate itself on every feature. ``limit``
+    says its default and maximum, the settings' (as Core defines the parameter)."""
+    generate = app.openapi
+    settings = app.state.settings
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            generic = spec["paths"]["/collections/{layer}/items"]["get"]
+            for param in generic["parameters"]:
+                if param["name"] == "limit":
+                    param["schema"] = {"type": "integer", "minimum": 1, "maximum": settings.items_limit_max,
+                                       "default": settings.items_limit_default, "title": "Limit"}
+            for lay in LAYERS.values():
+                op = copy.deepcopy(generic)
+                op["operationId"] = f"{generic['operationId']}-{lay.name}"
+                op["summary"] = f"{lay.title}: features"
+                op["parameters"] = [p for p in op["parameters"] if p["name"] != "layer"] + filter_parameters(lay)
+                spec["paths"][f"/collections/{lay.name}/items"] = {"get": op}
+        return app.openapi_schema or spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, Viewer
 from api.deps import ConnDep, SettingsDep
 from api.heavy import HeavyViewer, heavy_job, pooled
-from api.models.common import COMMON, header, problems
+from api.models.common import COMMON, header, problems, ref
 from api.models.grids import GridNumbers
+from api.models.ogc import LandingPage
 from api.models.service import PageConfig
 from api.rendering import page
 from gis.db import Connection, transaction
@@ -46,8 +47,10 @@ def _home(who, jurisdiction: str | None, settings: Settings, conn: Connection) -
         return first_jurisdiction(cur)
 
 
-@router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图)",
-            responses=PAGE)
+@router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图); to a request asking for "
+            "JSON, the OGC API – Features landing page (api/routers/ogc.py)",
+            responses={**PAGE, 200: {"description": "The map page, or the landing page as JSON",
+                                     "content": {"application/json": {"schema": ref(LandingPage)}}}})
 def one_map(who: PageViewer, settings: SettingsDep, conn: ConnDep,
             jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None) -> HTMLResponse:
     return page("one_map.html", jurisdiction=_home(who, jurisdiction, settings, conn))

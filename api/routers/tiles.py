@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.auth import Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep
 from api.models.common import COMMON, header
 from api.models.service import TileJSON
 from gis.db import transaction
+from gis.etags import none_match, view_etag
 from gis.layers import get_layer
-from gis.tiles import MAX_ZOOM, layer_version, tile
+from gis.tiles import MAX_ZOOM, check_tile, layer_version, tile
 
 router = APIRouter(prefix="/tiles", tags=["tiles"], responses=COMMON)
 MVT = "application/vnd.mapbox-vector-tile"
@@ -41,18 +42,26 @@ def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=MVTResponse, summary="One vector tile of a layer",
             responses={200: {"description": "The tile (empty where the layer has nothing)",
                              "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
-                             "headers": {"ETag": header("The layer's version"),
-                                         "Cache-Control": header("Kept long when v names the current version")}}})
+                             "headers": {"ETag": header("Of the layer's version and what the caller may see of "
+                                                        "it: sent back in If-None-Match, it gets 304 while "
+                                                        "nothing changed"),
+                                         "Cache-Control": header("Kept long when v names the current version")}},
+                       304: {"description": "Not modified: If-None-Match names the current ETag"}})
 def vector_tile(request: Request, who: Viewer, layer: str, z: int, x: int, y: int, conn: ConnDep,
                 jurisdiction: Annotated[str | None, Query()] = None,
-                v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None) -> Response:
+                v: Annotated[str | None, Query(description="the layer version from the TileJSON")] = None,
+                if_none_match: Annotated[str | None, Header()] = None) -> Response:
     lay = get_layer(layer)
+    check_tile(z, x, y)
+    jid, gid = jurisdiction_of(request), grid_filter(who, lay)
     with transaction(conn) as cur:
-        jid = jurisdiction_of(request)
         version = layer_version(cur, lay, jid)
-        data = tile(cur, lay, z, x, y, jid, grid_filter(who, lay))
-    # A URL with the current version may be kept a long time; any other must be asked again. Never
-    # in a shared cache: what a tile holds depends on who asks (a grid worker sees one grid).
-    cache = "private, max-age=31536000, immutable" if v == version else "private, no-cache"
-    return MVTResponse(data, headers={"ETag": f'"{lay.name}-{version}"', "Cache-Control": cache,
-                                                     "Vary": "Authorization, Cookie"})
+        # A URL with the current version may be kept a long time; any other must be asked again.
+        # Never in a shared cache: what a tile holds depends on who asks (a grid worker sees one
+        # grid), and so does its tag.
+        headers = {"ETag": view_etag(lay.name, version, jid, gid), "Vary": "Authorization, Cookie",
+                   "Cache-Control": "private, max-age=31536000, immutable" if v == version else "private, no-cache"}
+        if none_match(if_none_match, headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        data = tile(cur, lay, z, x, y, jid, gid)
+    return MVTResponse(data, headers=headers)

@@ -172,10 +172,14 @@ def test_the_login_cookie_is_secure_when_configured(settings):
 
 
 def test_only_the_documented_routes_are_public(server):
-    """Decided: the API's description (/openapi.json, /docs) is public like /health and the login;
+    """Decided: the API's description (/openapi.json, /docs, the OGC landing page and conformance
+    classes) is public like /health and the login;
     every other route needs a sign-in (tests/test_access.py sweeps them all)."""
-    for path in ("/health", "/login", "/openapi.json", "/docs"):
+    for path in ("/health", "/login", "/openapi.json", "/docs", "/conformance"):
         assert httpx.get(server + path).status_code == 200, path
+    # the OGC landing page: / asked for as JSON (as a browser asks, / is the map page: a sign-in)
+    assert httpx.get(server + "/", headers={"Accept": "application/json"}).status_code == 200
+    assert httpx.get(server + "/", headers={"Accept": "text/html"}).status_code == 303
     assert httpx.get(server + "/collections").status_code == 401
 
 
