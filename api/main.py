@@ -11,13 +11,13 @@ from fastapi.routing import APIRoute
 
 from api import errors, security, webassets
 from api.models import common as contracts
-from api.routers import auth, collections, coverage, docs, grids, health, jurisdictions, pages, patrol, tiles
+from api.routers import auth, cases, collections, coverage, docs, grids, health, jurisdictions, pages, patrol, tiles
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
 
 # Every router of the app, in the order they are matched (the access audit test reads them all).
-ROUTERS = (health, auth, docs, collections, pages, patrol, coverage, grids, jurisdictions, tiles)
+ROUTERS = (health, auth, docs, collections, pages, patrol, coverage, grids, jurisdictions, tiles, cases)
 
 
 def operation_id(route: APIRoute) -> str:
