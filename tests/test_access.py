@@ -43,6 +43,8 @@ POLICY = {
     "GET /grids/{code}": "view",
     "GET /planner": "plan",
     "GET /patrol-today": "read",
+    "GET /cases": "view",
+    "GET /case/{case_id}": "view",
     "GET /grids/{code}/print": "view",
     "GET /grids/{code}/print.{fmt}": "view",
     "GET /jurisdictions/{slug}/grids/{code}/summary": "view",
