@@ -147,3 +147,16 @@ def test_a_stale_page_loads_the_case_again(browser, server, people):
         lead.locator('#buttons button[data-to="accepted"]').click()
         lead.wait_for_selector("body[data-state=rejected]")
         assert lead.locator("#step-message").inner_text()
+
+
+def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(page):
+    page.goto("/?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator(".leaflet-control-layers-overlays label", has_text="事件").locator("input").check()
+    page.wait_for_selector("body[data-cases=loaded]")
+    assert page.locator('.legend li[data-layer="cases"]').count() == 5  # three urgencies, parked, overdue
+    markers = page.evaluate("""() => { const out = []; gridmapMap.eachLayer((l) => {
+        if (l.caseId) out.push([l.options.fillColor, l.options.dashArray || ""]); }); return out; }""")
+    assert markers and {c for c, _ in markers} <= {"#dc2626", "#eab308", "#2563eb", "#9ca3af"}
+    assert any(d for _, d in markers)  # a year of Huamao's cases leaves some overdue
+    shot(page, "cases_one_map")
