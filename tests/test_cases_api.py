@@ -300,3 +300,24 @@ def test_the_case_policy_is_pure():
     with pytest.raises(access.Forbidden, match="dispatched to 王芳"):
         access.check_case_step(dept, {**case, "department": "sanitation"}, "handled", allowed)
     assert date.today()  # the module's dates are real ones
+
+
+def test_hot_spots_count_the_cases_of_a_period_per_grid(server, place, conn):
+    slug = place["slug"]
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        params = {"from": "2025-01-01", "to": "2025-12-31"}
+        every = lead.get(f"/cases/{slug}/hotspots", params=params).json()
+        ebikes = lead.get(f"/cases/{slug}/hotspots", params={**params, "category": "ebike_charging"}).json()
+        assert w.get(f"/cases/{slug}/hotspots", params=params).status_code == 403
+    assert len(every["features"]) == 4 and every["total"] == sum(
+        f["properties"]["cases"] for f in every["features"]) + every["outside_grids"]
+    assert every["total"] == scalar(conn, "SELECT count(*) FROM case_record c JOIN jurisdiction j ON j.id ="
+                                          " c.jurisdiction_id WHERE j.slug = %s AND c.reported_at >= '2025-01-01"
+                                          " 00:00+08' AND c.reported_at < '2026-01-01 00:00+08'", slug)
+    for f in every["features"]:
+        assert sum(f["properties"]["by_category"].values()) == f["properties"]["cases"]
+    # e-bikes charged in buildings: the old compounds (grids 001-003), not the CBD towers (004)
+    counts = {f["id"]: f["properties"]["cases"] for f in ebikes["features"]}
+    assert ebikes["category"] == "ebike_charging" and sum(counts.values()) > 0
+    assert counts["110105015001004"] < max(counts[g] for g in ("110105015001001", "110105015001002",
+                                                               "110105015001003"))

@@ -160,3 +160,20 @@ def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(pag
     assert markers and {c for c, _ in markers} <= {"#dc2626", "#eab308", "#2563eb", "#9ca3af"}
     assert any(d for _, d in markers)  # a year of Huamao's cases leaves some overdue
     shot(page, "cases_one_map")
+
+
+def test_hot_spots_shade_the_grids_by_the_cases_of_a_category(page):
+    page.goto("/cases?jurisdiction=huamao&category=courier_parking")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator("#hot summary").click()
+    page.fill("#h-from", "2025-01-01")
+    page.fill("#h-to", "2025-12-31")
+    page.locator("#h-on").check()
+    page.wait_for_selector("#hot-table tr")
+    rows = page.locator("#hot-table tr").evaluate_all("(rs) => rs.map((r) => r.dataset.grid)")
+    assert len(rows) == 4 and rows[0] == "110105015001004"  # couriers crowd the CBD's towers
+    fills = page.evaluate("""() => { const out = {}; gridmapMap.eachLayer((l) => {
+        if (l.gridCode) out[l.gridCode] = l.options.fillColor; }); return out; }""")
+    assert fills["110105015001004"] == "#7f0000" and len(set(fills.values())) > 1
+    assert page.locator('.legend li[data-layer="grids"]').count() == 5
+    shot(page, "cases_hotspots")

@@ -235,3 +235,34 @@ class Kpi(Answer):
     by_grid: list[Figures]
     by_worker: list[Figures]
     by_category: list[Figures]
+
+
+class HotspotGrid(Answer):
+    """A grid's cases in the period."""
+
+    code: str
+    name: str | None
+    cases: int = Field(description="Received in the period")
+    open: int = Field(description="Of them, neither closed nor rejected now")
+    overdue: int = Field(description="Of them, open, not parked, past their due time now")
+    by_category: dict[str, int] = Field(description="Received in the period, per category code")
+
+
+class HotspotFeature(Answer):
+    type: Literal["Feature"]
+    id: str
+    geometry: dict = Field(description="The grid, a GeoJSON (Multi)Polygon")
+    properties: HotspotGrid
+
+
+class Hotspots(Answer):
+    """Where the cases of a period cluster: the grids with their counts (a GeoJSON FeatureCollection)."""
+
+    type: Literal["FeatureCollection"]
+    jurisdiction: str
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    category: str | None
+    total: int = Field(description="Cases received in the period (of the category)")
+    outside_grids: int = Field(description="Of them, in no grid (an unplaced ticket)")
+    features: list[HotspotFeature]

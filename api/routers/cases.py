@@ -19,7 +19,19 @@ from fastapi import Path as PathParam
 from api.auth import Handler, Reader, Reporter, Triager, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep, raw_body
 from api.errors import UnsupportedMediaTypeError
-from api.models.cases import Case, CaseList, Catalogue, Kpi, NewCase, Reported, Source, State, Step, TicketReport
+from api.models.cases import (
+    Case,
+    CaseList,
+    Catalogue,
+    Hotspots,
+    Kpi,
+    NewCase,
+    Reported,
+    Source,
+    State,
+    Step,
+    TicketReport,
+)
 from api.models.common import COMMON, WRITES, header, links, problems
 from gis import access, etags
 from gis.access import Principal
@@ -120,6 +132,18 @@ def kpi(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
 
     with transaction(conn) as cur:
         return case_kpi(cur, slug, from_, to, settings.time_zone, as_of=as_of, basic_weight=basic_weight)
+
+
+@router.get("/{slug}/hotspots", summary="Where the cases of a period cluster: counts per grid (and category)",
+            response_model=Hotspots)
+def hot(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+        from_: Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD)")],
+        to: Annotated[date, Query(description="Last day, included")],
+        category: Annotated[str | None, Query(max_length=MAX_NAME_CHARS)] = None) -> dict:
+    from gis.cases.hotspots import hotspots
+
+    with transaction(conn) as cur:
+        return hotspots(cur, slug, from_, to, settings.time_zone, category=category)
 
 
 @router.post("/{slug}/tickets", status_code=201, summary="Import 12345 tickets (CSV, .xlsx or .ods) as cases",

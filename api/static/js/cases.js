@@ -24,8 +24,13 @@
   map.fitBounds(outline.getBounds());
   let caseLayer = L.featureGroup().addTo(map);
   const overlays = { boundary: outline, grids: gridLayer, cases: caseLayer };
+  const ramp = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];  // hot spots: few → many cases
+  let breaks = [];
   const legend = gridmapLegend.create(map, () => ({
-    boundary: [["line", L_.styles.jurisdiction, t("boundary")]], grids: [["area", L_.styles.grid, t("grids")]],
+    boundary: [["line", L_.styles.jurisdiction, t("boundary")]],
+    grids: breaks.length ? breaks.map((b, k) => ["area", { ...L_.styles.grid, fillColor: ramp[k], fillOpacity: 0.65 },
+                                                 k ? t("hot_n").replace("{n}", String(b)) : t("hot_none")])
+      : [["area", L_.styles.grid, t("grids")]],
     cases: L_.caseLegend(),
   }), overlays);
 
@@ -75,7 +80,43 @@
     legend.refresh();
     labels.place();
   }
-  for (const node of [fState, fGrid, fCategory, fOverdue, fOpen]) node.onchange = load;
+  // Hot spots (leaders, planners, schedulers): the grids shaded by the cases of the category
+  // received in a period, and the counts listed, most first.
+  async function hot() {
+    const on = document.getElementById("h-on").checked;
+    const table = document.getElementById("hot-table");
+    if (!on) {
+      gridLayer.setStyle({ ...L_.styles.grid });
+      table.replaceChildren();
+      breaks = [];
+      legend.refresh();
+      return;
+    }
+    const params = new URLSearchParams({ from: document.getElementById("h-from").value,
+                                         to: document.getElementById("h-to").value });
+    if (fCategory.value) params.set("category", fCategory.value);
+    const r = await fetch(`${api}/hotspots?${params}`);
+    const body = await r.json();
+    if (!r.ok) { table.replaceChildren(el("tr", {}, el("td", {}, body.detail || t("error")))); return; }
+    const counts = Object.fromEntries(body.features.map((f) => [f.properties.code, f.properties.cases]));
+    const most = Math.max(1, ...Object.values(counts));
+    // none; at least one; then quarters of the most (a grid with one case is not one with none)
+    breaks = [0, 1, ...[1, 2, 3].map((k) => Math.max(2, Math.ceil((most * k) / 4)))];
+    const colour = (n) => ramp[breaks.filter((b) => n >= b).length - 1];
+    gridLayer.eachLayer((l) => l.setStyle({ ...L_.styles.grid, fillColor: colour(counts[l.gridCode] || 0), fillOpacity: 0.65 }));
+    table.replaceChildren(...[...body.features].sort((a, b) => b.properties.cases - a.properties.cases)
+      .map((f) => el("tr", { dataset: { grid: f.properties.code } }, el("td", {}, L_.gridLabel(f.properties)),
+                     el("td", {}, `${f.properties.cases}（${t("overdue")} ${f.properties.overdue}）`))));
+    legend.refresh();
+  }
+  if ((me && me.may || []).includes("read")) {
+    document.getElementById("hot").hidden = false;
+    const today = gridmapDates.day(tz);
+    document.getElementById("h-to").value = today;
+    document.getElementById("h-from").value = `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`;
+    for (const id of ["h-on", "h-from", "h-to"]) document.getElementById(id).onchange = hot;
+  }
+  for (const node of [fState, fGrid, fCategory, fOverdue, fOpen]) node.onchange = () => Promise.all([load(), hot()]);
   await load();
 
   // Reporting: a point clicked on the map, a category, urgency and what the problem is. The
