@@ -87,6 +87,7 @@ POLICY = {
     "GET /cases/{slug}/categories": "view",
     "GET /cases/{slug}/kpi": "read",
     "GET /cases/{slug}/hotspots": "read",
+    "GET /cases/{slug}/kpi.xlsx": "read",
     "POST /cases/{slug}/tickets": "triage",
     "GET /cases/{slug}/{case_id}": "view",
     "POST /cases/{slug}/{case_id}/transitions": "handle",
@@ -240,7 +241,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 43, "leader": 20, "planner": 8, "scheduler": 20, "department": 39}[role]
+    assert refused == {"worker": 44, "leader": 20, "planner": 8, "scheduler": 20, "department": 40}[role]
     assert fingerprint(conn) == before
 
 

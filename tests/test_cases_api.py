@@ -321,3 +321,32 @@ def test_hot_spots_count_the_cases_of_a_period_per_grid(server, place, conn):
     assert ebikes["category"] == "ebike_charging" and sum(counts.values()) > 0
     assert counts["110105015001004"] < max(counts[g] for g in ("110105015001001", "110105015001002",
                                                                "110105015001003"))
+
+
+def test_the_monthly_report_as_excel_holds_the_kpi_numbers(server, place, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    slug = place["slug"]
+    params = {"from": "2025-03-01", "to": "2025-03-31"}
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        assert w.get(f"/cases/{slug}/kpi.xlsx", params=params).status_code == 403
+        r = lead.get(f"/cases/{slug}/kpi.xlsx", params=params)
+        kpi = lead.get(f"/cases/{slug}/kpi", params=params).json()
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(r.content)
+    book = load_workbook(path)
+    assert book.sheetnames == ["总体", "按网格", "按处置人", "按类别", "事件明细"]
+    overall = book["总体"]
+    assert "接诉即办" in overall["A1"].value and "2025-03-01" in overall["A1"].value
+    headings = [c.value for c in overall[3]]
+    row = dict(zip(headings, [c.value for c in overall[4]], strict=True))
+    assert row["受理量"] == kpi["overall"]["received"] > 0
+    assert row["响应率"] == kpi["overall"]["response_rate"] and overall.cell(4, headings.index("响应率") + 1
+                                                                          ).number_format == "0.0%"
+    grids = book["按网格"]
+    assert [grids.cell(r, 1).value for r in range(4, grids.max_row + 1)] == [g["grid"] for g in kpi["by_grid"]]
+    assert book["事件明细"].max_row - 1 == kpi["overall"]["received"]
+    # the command line writes the same workbook
+    cli("cases", "kpi", slug, "--from", "2025-03-01", "--to", "2025-03-31", "--xlsx", str(tmp_path / "cli.xlsx"))
+    assert load_workbook(tmp_path / "cli.xlsx")["总体"]["A1"].value == overall["A1"].value

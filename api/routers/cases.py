@@ -134,6 +134,28 @@ def kpi(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
         return case_kpi(cur, slug, from_, to, settings.time_zone, as_of=as_of, basic_weight=basic_weight)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/{slug}/kpi.xlsx", summary="The 接诉即办 numbers of a period as the street office's Excel report",
+            response_class=Response, responses={200: {
+                "description": "The workbook: overall, per grid, per worker, per category, the cases",
+                "headers": {"Content-Disposition": header("attachment, with a file name")},
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def kpi_workbook(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+                 from_: Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD)")],
+                 to: Annotated[date, Query(description="Last day, included")],
+                 basic_weight: Annotated[float, Query(ge=0, le=1)] = 1.0) -> Response:
+    from gis.cases.kpi_store import case_kpi
+    from gis.cases.report import names, period_cases, workbook
+
+    with transaction(conn) as cur:
+        report = case_kpi(cur, slug, from_, to, settings.time_zone, basic_weight=basic_weight)
+        data = workbook(report, names(cur, slug), period_cases(cur, slug, report, settings.time_zone))
+    name = f"{slug}-kpi-{from_}-{to}.xlsx"
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/{slug}/hotspots", summary="Where the cases of a period cluster: counts per grid (and category)",
             response_model=Hotspots)
 def hot(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
