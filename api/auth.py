@@ -22,6 +22,7 @@ from api.deps import ConnDep
 from api.errors import BadRequest
 from gis import access
 from gis.access import Forbidden, Principal, Unauthorized
+from gis.cases.store import case_jurisdiction
 from gis.db import Connection, translate_errors
 from gis.grids.layouts import get_layout
 from gis.i18n import msg
@@ -78,6 +79,8 @@ def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[in
         named.append(jurisdiction_id_of(cur, slug))
     if "layout_id" in path:
         named.append(get_layout(cur, _int(path["layout_id"], "layout_id"))["jurisdiction_id"])
+    if "case_id" in path:
+        named.append(case_jurisdiction(cur, _int(path["case_id"], "case_id"))[0])
     if "feature_id" in path and "layer" in path:
         jid, gid = feature_reach(cur, get_layer(path["layer"]), _int(path["feature_id"], "feature_id"))
         named.append(jid)
@@ -135,6 +138,9 @@ Reader = Annotated[Principal, Depends(Allow("read"))]
 Planner = Annotated[Principal, Depends(Allow("plan"))]
 Scheduler = Annotated[Principal, Depends(Allow("schedule"))]
 Administrator = Annotated[Principal, Depends(Allow("admin"))]
+Reporter = Annotated[Principal, Depends(Allow("report"))]
+Handler = Annotated[Principal, Depends(Allow("handle"))]
+Triager = Annotated[Principal, Depends(Allow("triage"))]
 PageViewer = Annotated[Principal, Depends(Allow("view", page=True))]
 PageReader = Annotated[Principal, Depends(Allow("read", page=True))]
 PagePlanner = Annotated[Principal, Depends(Allow("plan", page=True))]

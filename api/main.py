@@ -12,7 +12,20 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from api import errors, security, webassets
 from api.models import common as contracts
-from api.routers import auth, collections, coverage, docs, grids, health, jurisdictions, ogc, pages, patrol, tiles
+from api.routers import (
+    auth,
+    cases,
+    collections,
+    coverage,
+    docs,
+    grids,
+    health,
+    jurisdictions,
+    ogc,
+    pages,
+    patrol,
+    tiles,
+)
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
@@ -23,7 +36,7 @@ GZIP_ABOVE_BYTES = 4096
 GZIP_SKIPPED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf")
 # Every router of the app, in the order they are matched (the access audit test reads them all);
 # the OGC landing page (``/`` asked for as JSON) before the map page (``/`` to a browser).
-ROUTERS = (health, auth, docs, collections, ogc, pages, patrol, coverage, grids, jurisdictions, tiles)
+ROUTERS = (health, auth, docs, collections, ogc, pages, patrol, coverage, grids, jurisdictions, tiles, cases)
 
 
 def operation_id(route: APIRoute) -> str:

@@ -10,27 +10,45 @@ one grid. Actions:
 - ``plan``: edit features and drafts, generate, publish, revert.
 - ``schedule``: register workers, record GPS tracks and building check-ins.
 - ``admin``: all of it, everywhere.
+- ``report``: report a case (事件) anywhere in the jurisdiction.
+- ``handle``: move a case along its workflow; which steps, on which cases, is
+  :func:`case_steps` (a worker handles the cases of their grid, a department those dispatched to
+  it, a leader accepts, dispatches, verifies, closes and parks).
+- ``triage``: the leader's steps of a case, and importing 12345 tickets.
+
+Cases are seen by role too (:func:`case_scope`): a worker sees the cases of their grid and those
+they reported or handle, a department those dispatched to it, the others every case they reach.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gis.errors import GridmapError, RetryLater
 from gis.i18n import msg
 
-LOGIN_ROLES = ("worker", "leader", "planner", "scheduler", "admin")
-ACTIONS = ("view", "read", "plan", "schedule", "admin")
+LOGIN_ROLES = ("worker", "leader", "planner", "scheduler", "department", "admin")
+ACTIONS = ("view", "read", "plan", "schedule", "report", "handle", "triage", "admin")
 READ_ACTIONS = frozenset({"view", "read"})
+# The actions that move cases: a route needing one writes, though no planner or scheduler may.
+CASE_ACTIONS = frozenset({"report", "handle", "triage"})
 GRANTS: dict[str, frozenset[str]] = {
-    "worker": frozenset({"view"}),
-    "leader": frozenset({"view", "read"}),
+    "worker": frozenset({"view", "report", "handle"}),
+    "leader": frozenset({"view", "read", "report", "handle", "triage"}),
     "planner": frozenset({"view", "read", "plan"}),
     "scheduler": frozenset({"view", "read", "schedule"}),
+    # a department (街乡吹哨、部门报到): the map, and the cases dispatched to it
+    "department": frozenset({"view", "handle"}),
     "admin": frozenset(ACTIONS),
 }
 ACTION_TEXT = {"view": "view the map", "read": "read the whole jurisdiction", "plan": "edit grids and features",
-               "schedule": "record patrols and workers", "admin": "administer"}
+               "schedule": "record patrols and workers", "report": "report cases", "handle": "handle cases",
+               "triage": "accept, dispatch, verify and close cases", "admin": "administer"}
+# The steps a leader (triage) takes; "handled" is the handler's. From verified, back to handled or
+# dispatched is the verifier's (a leader's) step too, as is taking a case out of parked.
+TRIAGE_STEPS = frozenset({"accepted", "rejected", "dispatched", "verified", "closed", "parked"})
 
 
 class Unauthorized(GridmapError):
@@ -60,6 +78,8 @@ class Principal:
     jurisdiction_slug: str | None = None
     grid_code: str | None = None
     grid_id: int | None = None
+    # A department user's department (its code): the cases dispatched to it are theirs.
+    department: str | None = None
     # A print token's holder: the user's reach, but only to read (view or read, GET requests).
     read_only: bool = False
 
@@ -88,3 +108,77 @@ def check(who: Principal, action: str, jurisdiction_id: int | None, grid_id: int
         raise Forbidden(msg("{0} works in {1}, not in {2}", who.username, who.jurisdiction_slug, where))
     if who.grid_bound and grid_id is not None and grid_id != who.grid_id:
         raise Forbidden(msg("{0} works in grid {1} and may not see another grid", who.username, who.grid_code))
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """Which cases of a jurisdiction a principal sees: all (every field None), or those of
+    ``grid`` (a code), reported by or dispatched to ``username``, or dispatched to ``department``."""
+
+    grid: str | None = None
+    username: str | None = None
+    department: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        """Whether every case of the jurisdiction is seen."""
+        return self.grid is None and self.username is None and self.department is None
+
+
+def case_scope(who: Principal) -> CaseScope:
+    """The cases ``who`` sees (within the jurisdictions they reach)."""
+    if who.role == "worker":
+        return CaseScope(grid=who.grid_code or "-", username=who.username)
+    if who.role == "department":
+        return CaseScope(department=who.department or "-")
+    return CaseScope()
+
+
+def sees_case(who: Principal, case: Mapping[str, Any]) -> bool:
+    """Whether ``who`` sees ``case`` (a dict of :func:`gis.cases.store.get_case`)."""
+    scope = case_scope(who)
+    if scope.everything:
+        return True
+    if scope.department is not None:
+        return case.get("department") == scope.department
+    return case.get("grid") == scope.grid or scope.username in (case.get("assignee"), case.get("reporter"))
+
+
+def _handler(who: Principal, case: Mapping[str, Any]) -> bool:
+    """Whether ``who`` is the one to handle ``case`` (record what was done): the worker it is
+    dispatched to, a worker of its grid when it went to a person, or its department."""
+    if who.role == "department":
+        return case.get("assignee") is None and case.get("department") == who.department
+    if case.get("assignee") == who.username:
+        return True
+    return (who.role == "worker" and case.get("assignee") is not None and case.get("department") is None
+            and case.get("grid") == who.grid_code)
+
+
+def case_steps(who: Principal, case: Mapping[str, Any], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Of the steps the workflow ``allowed`` next for ``case``, those ``who`` may take. A case
+    they do not see has none."""
+    if not who.may("handle") or not sees_case(who, case):
+        return ()
+    triage = who.may("triage")
+    out = []
+    for s in allowed:
+        if s == "handled" and case.get("state") == "dispatched":  # recording what was done: the handler's
+            ok = _handler(who, case) or who.role == "admin"
+        else:  # sending back (verified → handled), out of parked, and the rest: the leader's
+            ok = triage and (s in TRIAGE_STEPS or s == "handled")
+        if ok:
+            out.append(s)
+    return tuple(out)
+
+
+def check_case_step(who: Principal, case: Mapping[str, Any], to: str, allowed: tuple[str, ...]) -> None:
+    """Raise :class:`Forbidden` unless ``who`` may move ``case`` to ``to`` (a step the workflow
+    allows: see :func:`gis.cases.workflow.check_step` first)."""
+    if to in case_steps(who, case, allowed):
+        return
+    if to == "handled":
+        raise Forbidden(msg("{0} may not record the handling of case {1}: it is dispatched to {2}", who.username,
+                            case.get("id"), case.get("assignee") or case.get("department") or "nobody"))
+    raise Forbidden(msg("{0} is a {1}, who may not move case {2} to {3}", who.username, who.role,
+                        case.get("id"), to))

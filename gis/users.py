@@ -57,8 +57,9 @@ def _token_hash(token: str) -> bytes:
 
 def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
              jurisdiction: str | None = None, grid: str | None = None,
-             display_name: str | None = None) -> int:
-    """Create a user; ``password`` None makes a machine account (API keys only)."""
+             display_name: str | None = None, department: str | None = None) -> int:
+    """Create a user; ``password`` None makes a machine account (API keys only). A department's
+    user names its department (code or name) in its jurisdiction."""
     problems = []
     if role not in LOGIN_ROLES:
         problems.append(msg("role {0!r} is not one of {1}", role, ", ".join(LOGIN_ROLES)))
@@ -66,17 +67,28 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
         problems.append(msg("a grid worker needs --jurisdiction and --grid (the grid they work in)"))
     if role != "worker" and grid:
         problems.append(msg("only a grid worker is bound to a grid, not a {0}", role))
+    if role == "department" and not (jurisdiction and department):
+        problems.append(msg("a department's user needs --jurisdiction and --department"))
+    if role != "department" and department:
+        problems.append(msg("only a department's user is bound to a department, not a {0}", role))
     if problems:
         raise InvalidInput(msg("cannot add user {0!r}", username), problems)
     jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None
     if grid and (jid is None or grid_id_of(cur, jid, grid) is None):
         raise NotFound(msg("{0} has no grid {1}", jurisdiction, grid))
+    code = None
+    if department and jid is not None:
+        from gis.cases.store import department_id_of
+
+        cur.execute("SELECT code FROM department WHERE id = %s", (department_id_of(cur, jid, department),))
+        code = cur.fetchone()[0]
     cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
     if cur.fetchone():
         raise Conflict(msg("user {0!r} exists already", username))
-    cur.execute("INSERT INTO app_user (username, display_name, role, jurisdiction_id, grid_code, password_hash)"
-                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                (username, display_name, role, jid, grid, hash_password(password) if password is not None else None))
+    cur.execute("INSERT INTO app_user (username, display_name, role, jurisdiction_id, grid_code, password_hash,"
+                " department_code) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (username, display_name, role, jid, grid, hash_password(password) if password is not None else None,
+                 code))
     return cur.fetchone()[0]
 
 
@@ -140,9 +152,9 @@ def principal_of(cur: Cursor, token: str) -> Principal:
     row = cur.fetchone()
     if row is None:
         raise Unauthorized(msg("the token is unknown, expired or revoked; sign in again"))
-    uid, username, role, jid, slug, code, gid, printing, _ = row
+    uid, username, role, jid, slug, code, gid, printing, department, _ = row
     return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
-                     read_only=printing)
+                     department=department, read_only=printing)
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:

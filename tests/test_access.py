@@ -46,6 +46,8 @@ POLICY = {
     "GET /grids/{code}": "view",
     "GET /planner": "plan",
     "GET /patrol-today": "read",
+    "GET /cases": "view",
+    "GET /case/{case_id}": "view",
     "GET /grids/{code}/print": "view",
     "GET /grids/{code}/print.{fmt}": "view",
     "GET /jurisdictions/{slug}/grids/{code}/summary": "view",
@@ -83,6 +85,15 @@ POLICY = {
     "PATCH /jurisdictions/{slug}": "admin",
     "GET /tiles/{layer}.json": "view",
     "GET /tiles/{layer}/{z}/{x}/{y}.mvt": "view",
+    "GET /cases/{slug}": "view",
+    "POST /cases/{slug}": "report",
+    "GET /cases/{slug}/categories": "view",
+    "GET /cases/{slug}/kpi": "read",
+    "GET /cases/{slug}/hotspots": "read",
+    "GET /cases/{slug}/kpi.xlsx": "read",
+    "POST /cases/{slug}/tickets": "triage",
+    "GET /cases/{slug}/{case_id}": "view",
+    "POST /cases/{slug}/{case_id}/transitions": "handle",
 }
 # Reading computations that take a body: the only POSTs a reader may send.
 READING_POSTS = {"POST /coverage/{slug}/compare", "POST /coverage/{slug}/suggest"}
@@ -111,13 +122,15 @@ def test_every_route_declares_what_it_needs():
     for key, needs in declared.items():
         method = key.split()[0]
         if method != "GET" and key not in READING_POSTS | {"POST /auth/token", "POST /auth/logout"}:
-            assert needs in ("plan", "schedule", "admin"), f"{key} writes with only {needs!r}"
+            assert needs in {"plan", "schedule", "admin"} | access.CASE_ACTIONS, f"{key} writes with only {needs!r}"
 
 
 def test_the_policy_table():
     """Who may do what (gis.access, pure)."""
-    assert not access.GRANTS["worker"] & {"read", "plan", "schedule"}
-    assert access.GRANTS["leader"] == {"view", "read"}
+    assert not access.GRANTS["worker"] & {"read", "plan", "schedule", "triage"}
+    assert access.GRANTS["leader"] == {"view", "read", "report", "handle", "triage"}
+    assert access.GRANTS["department"] == {"view", "handle"}
+    assert not (access.GRANTS["planner"] | access.GRANTS["scheduler"]) & access.CASE_ACTIONS
     assert "plan" in access.GRANTS["planner"] and "schedule" not in access.GRANTS["planner"]
     assert "schedule" in access.GRANTS["scheduler"] and "plan" not in access.GRANTS["scheduler"]
     assert access.GRANTS["admin"] == set(access.ACTIONS)
@@ -151,9 +164,10 @@ def place(database_url, server, auth):
                                           jid, code) for code in (GRID_1, GRID_2)), strict=True))
     in_2 = scalar(conn, "SELECT min(id) FROM building WHERE grid_id = %s", live["g2"])
     in_1 = scalar(conn, "SELECT min(id) FROM building WHERE grid_id = %s", live["g1"])
+    case_2 = scalar(conn, "SELECT min(id) FROM case_record WHERE grid_id = %s AND department_id IS NULL", live["g2"])
     conn.close()
     return {"slug": slug, "jid": jid, "layout_id": lid, "grid_id": grids[GRID_1], "other_id": grids[GRID_2],
-            "fid": zone, "building_2": in_2, "building_1": in_1, "live_grid_1": live["g1"]}
+            "fid": zone, "building_2": in_2, "building_1": in_1, "live_grid_1": live["g1"], "case_2": case_2}
 
 
 def url_for(path: str, place: dict) -> str:
@@ -161,7 +175,7 @@ def url_for(path: str, place: dict) -> str:
     layer = "courier_zone" if path.startswith("/layouts/") else "building"
     values = {"slug": place["slug"], "layout_id": place["layout_id"], "grid_id": place["grid_id"],
               "other_id": place["other_id"], "fid": place["fid"], "layer": layer, "feature_id": place["building_2"],
-              "code": GRID_2, "z": 0, "x": 0, "y": 0, "fmt": "pdf"}
+              "code": GRID_2, "z": 0, "x": 0, "y": 0, "fmt": "pdf", "case_id": place["case_2"]}
     filled = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     return f"{filled}?jurisdiction={place['slug']}"
 
@@ -211,9 +225,10 @@ def refusal(r) -> str:
     return r.json()["detail"]
 
 
-@pytest.mark.parametrize("role", ["worker", "leader", "planner", "scheduler"])
+@pytest.mark.parametrize("role", ["worker", "leader", "planner", "scheduler", "department"])
 def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user, role):
-    token = make_user(role, place["slug"], GRID_1 if role == "worker" else None)
+    token = make_user(role, place["slug"], GRID_1 if role == "worker" else None,
+                      department="sanitation" if role == "department" else None)
     before = fingerprint(conn)
     refused = 0
     with httpx.Client(base_url=server, timeout=30, headers={"Authorization": f"Bearer {token}"}) as c:
@@ -229,7 +244,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 40, "leader": 20, "planner": 5, "scheduler": 17}[role]
+    assert refused == {"worker": 44, "leader": 20, "planner": 8, "scheduler": 20, "department": 40}[role]
     assert fingerprint(conn) == before
 
 
@@ -287,7 +302,7 @@ def test_a_grid_worker_reads_the_buildings_and_households_of_their_grid_only(ser
         assert c.get(f"/patrol/{slug}/route", params={"grid": GRID_2}).status_code == 403
         assert c.get(f"/patrol/{slug}/route", params={"compound": "华贸中心"}).status_code == 403
         me = c.get("/auth/me").json()
-        assert me["role"] == "worker" and me["grid"] == GRID_1 and me["may"] == ["view"]
+        assert me["role"] == "worker" and me["grid"] == GRID_1 and me["may"] == ["handle", "report", "view"]
 
 
 def test_writes_are_recorded_as_the_user_who_made_them(server, place, conn, make_user):

@@ -21,6 +21,8 @@ PAGES = {
     "grid": "/grids/110105015001001?jurisdiction=huamao",
     "planner": "/planner?jurisdiction=huamao",
     "patrol": "/patrol-today?jurisdiction=huamao&workers=王芳,李强",
+    "cases": "/cases?jurisdiction=huamao&open=true",
+    "case": "/case/1",
 }
 LAYOUT = """() => {
   const vw = window.innerWidth, vh = window.innerHeight;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import logging
 import re
 import string
@@ -257,7 +258,10 @@ def _get(app: FastAPI, path: str, **kwargs) -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
             return await c.get(path, **kwargs)
 
-    return asyncio.run(get())
+    # in a thread of its own: a browser test of the same session (Playwright's sync API) may hold
+    # an event loop in this one, where asyncio.run refuses to start another
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, get()).result()
 
 
 def test_the_api_refuses_an_unmarked_message_when_strict_and_logs_it_otherwise(caplog):

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, Viewer
+from api.auth_errors import PageForbidden
 from api.deps import ConnDep, SettingsDep
 from api.heavy import HeavyViewer, heavy_job, pooled
 from api.models.common import COMMON, header, problems, ref
@@ -18,10 +19,13 @@ from api.models.grids import GridNumbers
 from api.models.ogc import LandingPage
 from api.models.service import PageConfig
 from api.rendering import page
+from gis import access
+from gis.cases.store import get_case
 from gis.db import Connection, transaction
 from gis.errors import NotFound
 from gis.grids.summary import grid_summary
 from gis.i18n import msg
+from gis.limits import MAX_ID
 from gis.printing import PrinterUnavailable, render
 from gis.settings import Settings
 from gis.store import first_jurisdiction, grid_id_of, jurisdiction_id_of
@@ -119,6 +123,23 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
     media = "application/pdf" if fmt == "pdf" else "image/png"
     name = f"{jurisdiction}-{code}-{size}.{fmt}"
     return Response(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.get("/cases", response_class=HTMLResponse, summary="Cases: a list filtered by state, grid, category, "
+            "overdue, on a map; report one", responses=PAGE)
+def cases_page(who: PageViewer, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None) -> HTMLResponse:
+    return page("cases.html", jurisdiction=_home(who, jurisdiction, settings, conn))
+
+
+@router.get("/case/{case_id}", response_class=HTMLResponse, summary="A case: its map, timeline and the steps "
+            "the user may take", responses=PAGE)
+def case_page(who: PageViewer, case_id: Annotated[int, Path(ge=1, le=MAX_ID)], conn: ConnDep) -> HTMLResponse:
+    with transaction(conn) as cur:
+        case = get_case(cur, case_id, events=False)
+    if not access.sees_case(who, case):
+        raise PageForbidden(msg("{0} may not see case {1}: it is not of their grid or department", who.username,
+                                case_id), who.jurisdiction_slug, who.grid_code)
+    return page("case.html", jurisdiction=case["jurisdiction"], case_id=str(case_id))
 
 
 @router.get("/config", summary="What the pages need to know: basemaps on offer, time zone, walking speed",

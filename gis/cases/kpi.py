@@ -39,6 +39,7 @@ from typing import Any
 
 from gis.errors import InvalidInput
 from gis.i18n import msg
+from gis.limits import check_day
 
 GROUPS = {15: "overall", 7: "by_grid", 9: "by_worker", 14: "by_category"}
 KEYS = {"overall": (), "by_grid": ("grid",), "by_worker": ("worker", "department"), "by_category": ("category",)}
@@ -46,6 +47,8 @@ KEYS = {"overall": (), "by_grid": ("grid",), "by_worker": ("worker", "department
 
 def period(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """The moments a period of days begins and ends (``last`` included) in ``tz``."""
+    check_day(first, "the first day")
+    check_day(last, "the last day")
     if last < first:
         raise InvalidInput(msg("the period ends ({0}) before it begins ({1})", last, first))
     return (datetime.combine(first, time(), tz), datetime.combine(last + timedelta(days=1), time(), tz))

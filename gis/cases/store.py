@@ -18,6 +18,7 @@ from psycopg2.extensions import cursor as Cursor
 from shapely.geometry import Point
 
 from gis import limits
+from gis.access import CaseScope
 from gis.cases.workflow import NOTE_NEEDED, SATISFACTION, SOURCES, STATES, URGENCIES, check_step, next_states
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.etags import etag
@@ -190,9 +191,31 @@ def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any
 
 
 def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | None = None,
-               category: str | None = None, overdue: bool = False, limit: int = 1000) -> list[dict[str, Any]]:
+               category: str | None = None, overdue: bool = False, source: str | None = None,
+               open_only: bool = False, scope: CaseScope | None = None, limit: int = 1000,
+               offset: int = 0) -> list[dict[str, Any]]:
     """The cases of ``slug``, newest first, filtered by state, grid (code), category (code or
-    name) and whether they are overdue (open past their due time)."""
+    name), source, whether they are open (neither closed nor rejected) or overdue (open past their
+    due time, not parked), and what ``scope`` lets the caller see."""
+    where, params = _where(cur, slug, state=state, grid=grid, category=category, overdue=overdue, source=source,
+                           open_only=open_only, scope=scope)
+    cur.execute(_CASE + " WHERE " + where + " ORDER BY c.reported_at DESC, c.id DESC LIMIT %s OFFSET %s",
+                (*params, limit, offset))
+    return [_case_dict(r) for r in cur.fetchall()]
+
+
+def count_cases(cur: Cursor, slug: str, **filters: Any) -> int:
+    """How many cases :func:`list_cases` finds with ``filters`` (without its limit)."""
+    where, params = _where(cur, slug, **filters)
+    cur.execute("SELECT count(*) FROM case_record c JOIN case_category k ON k.id = c.category_id"
+                " LEFT JOIN grid g ON g.id = c.grid_id LEFT JOIN department d ON d.id = c.department_id"
+                " WHERE " + where, params)
+    return int(cur.fetchone()[0])
+
+
+def _where(cur: Cursor, slug: str, *, state: str | None = None, grid: str | None = None,
+           category: str | None = None, overdue: bool = False, source: str | None = None,
+           open_only: bool = False, scope: CaseScope | None = None) -> tuple[str, list[Any]]:
     j = find_jurisdiction(cur, slug)
     where: list[str] = ["c.jurisdiction_id = %s"]
     params: list[Any] = [j.id]
@@ -201,6 +224,11 @@ def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | 
             raise InvalidInput(msg("unknown case state {0!r}; states are: {1}", state, ', '.join(STATES)))
         where.append("c.state = %s")
         params.append(state)
+    if source is not None:
+        if source not in SOURCES:
+            raise InvalidInput(msg("source must be one of {0}, got {1!r}", ', '.join(SOURCES), source))
+        where.append("c.source = %s")
+        params.append(source)
     if grid is not None:
         where.append("g.code = %s")
         params.append(grid)
@@ -209,9 +237,16 @@ def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | 
         params.append(category_of(categories(cur, j.id), category).id)
     if overdue:
         where.append("c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now()")
-    cur.execute(_CASE + " WHERE " + " AND ".join(where) + " ORDER BY c.reported_at DESC, c.id DESC LIMIT %s",
-                (*params, limit))
-    return [_case_dict(r) for r in cur.fetchall()]
+    if open_only:
+        where.append("c.state NOT IN ('closed', 'rejected')")
+    if scope is not None and not scope.everything:
+        if scope.department is not None:
+            where.append("d.code = %s")
+            params.append(scope.department)
+        else:
+            where.append("(g.code = %s OR c.assignee = %s OR c.reporter = %s)")
+            params += [scope.grid, scope.username, scope.username]
+    return " AND ".join(where), params
 
 
 def auto_dispatch(cur: Cursor, case_id: int) -> tuple[str | None, int | None, str]:
@@ -316,3 +351,27 @@ def set_feedback(cur: Cursor, case_id: int, *, satisfaction: str | None, solved:
     if cur.fetchone() is None:
         raise NotFound(msg("no case with id {0}", case_id))
 
+
+
+def catalogue(cur: Cursor, slug: str) -> dict[str, Any]:
+    """The case categories of ``slug`` (with their department and hours) and its departments."""
+    j = find_jurisdiction(cur, slug)
+    cur.execute("SELECT k.code, k.name_zh, k.name_en, d.code, d.name_zh, k.response_hours, k.red_hours,"
+                " k.yellow_hours, k.blue_hours FROM case_category k LEFT JOIN department d ON d.id = k.department_id"
+                " WHERE k.jurisdiction_id = %s ORDER BY k.id", (j.id,))
+    keys = ("code", "name_zh", "name_en", "department", "department_zh", "response_hours", "red_hours",
+            "yellow_hours", "blue_hours")
+    cats = [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
+    cur.execute("SELECT code, name_zh, name_en FROM department WHERE jurisdiction_id = %s ORDER BY id", (j.id,))
+    return {"categories": cats,
+            "departments": [{"code": c, "name_zh": zh, "name_en": en} for c, zh, en in cur.fetchall()]}
+
+
+def case_jurisdiction(cur: Cursor, case_id: int) -> tuple[int, str]:
+    """The jurisdiction (id and slug) of case ``case_id``; :class:`NotFound` when there is none."""
+    cur.execute("SELECT j.id, j.slug FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id"
+                " WHERE c.id = %s", (case_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(msg("no case with id {0}", case_id))
+    return int(row[0]), str(row[1])

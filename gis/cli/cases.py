@@ -170,6 +170,8 @@ def kpi_cmd(slug: Slug,
                                                            "(default: the end of the period, or now).")] = None,
             basic_weight: Annotated[float, typer.Option(help="What 基本满意 counts for in the satisfaction "
                                                              "rate (0 to 1).")] = 1.0,
+            xlsx: Annotated[Path | None, typer.Option(help="Also write the street office's Excel report "
+                                                          "here (.xlsx).")] = None,
             as_json: JsonOpt = False) -> None:
     """Received, response, resolution, satisfaction and on-time closure rates, open and overdue
     cases and mean hours per state: per grid, worker, category and overall."""
@@ -181,6 +183,10 @@ def kpi_cmd(slug: Slug,
     with session() as cur:
         report = case_kpi(cur, slug, first, last, Settings().time_zone, as_of=_moment(as_of, "--as-of"),
                           basic_weight=basic_weight)
+        if xlsx is not None:
+            from gis.cases.report import names, period_cases, workbook
+
+            xlsx.write_bytes(workbook(report, names(cur, slug), period_cases(cur, slug, report, Settings().time_zone)))
     o = report["overall"]
 
     def pct(x: float | None) -> str:

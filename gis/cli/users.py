@@ -33,6 +33,8 @@ def add(username: str,
         role: Annotated[str, typer.Option(help="One of: " + ", ".join(LOGIN_ROLES))],
         jurisdiction: Annotated[str | None, typer.Option(help="Where the role applies (slug); none: all.")] = None,
         grid: Annotated[str | None, typer.Option(help="A grid worker's grid (15-digit code).")] = None,
+        department: Annotated[str | None, typer.Option(help="A department user's department (code or name).")
+                              ] = None,
         name: Annotated[str | None, typer.Option(help="Display name.")] = None,
         machine: Annotated[bool, typer.Option("--machine", help="No password: API keys only.")] = False,
         password_stdin: StdinOpt = False) -> None:
@@ -42,9 +44,9 @@ def add(username: str,
     password = None if machine else _password(password_stdin)
     with session() as cur:
         add_user(cur, username, role, password=password, jurisdiction=jurisdiction, grid=grid,
-                       display_name=name)
+                 display_name=name, department=department)
     typer.echo(f"{username}: {role}" + (f" in {jurisdiction}" if jurisdiction else " everywhere")
-               + (f", grid {grid}" if grid else ""))
+               + (f", grid {grid}" if grid else "") + (f", department {department}" if department else ""))
 
 
 @users_app.command("list")

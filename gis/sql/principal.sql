@@ -2,6 +2,7 @@
 -- published layout, and whether the token is a print token (it may only read). The user becomes
 -- this session's actor, whom the history records for writes.
 SELECT u.id, u.username, u.role, u.jurisdiction_id, j.slug, u.grid_code, g.id, t.kind = 'print',
+       u.department_code,
        set_config('gridmap.actor', u.username, false)
   FROM api_token t
   JOIN app_user u ON u.id = t.user_id

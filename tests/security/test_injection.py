@@ -102,8 +102,9 @@ def planted(database_url, server, make_user):
         with db.transaction(conn) as cur:
             cur.execute("SELECT id FROM jurisdiction WHERE slug = %s", (slug,))
             jid = cur.fetchone()[0]
-            cur.execute("SELECT code FROM grid WHERE jurisdiction_id = %s ORDER BY code LIMIT 1", (jid,))
-            code = cur.fetchone()[0]
+            cur.execute("SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid"
+                        " WHERE jurisdiction_id = %s ORDER BY code LIMIT 1", (jid,))
+            code, *inside = cur.fetchone()
         users["worker"] = make_user("worker", jurisdiction=slug, grid=code)
         users["admin"] = make_user("admin")
         as_ = {role: {"Authorization": f"Bearer {key}"} for role, key in users.items()}
@@ -127,6 +128,21 @@ def planted(database_url, server, make_user):
                      "note": PAYLOADS[-1 - k]} for k, v in enumerate(plan["visits"][:3])]
             r = c.post(f"/patrol/{slug}/checkins", json=body, headers=as_["scheduler"])
             assert r.status_code == 201, r.text
+            # cases: a payload as the description and the address; the first one dispatched (to a
+            # worker named by a payload) and handled with a payload as the note
+            cases = []
+            for k, text in enumerate(PAYLOADS):
+                r = c.post(f"/cases/{slug}", headers=as_["leader"], json={
+                    "category": "garbage", "description": text, "address": PAYLOADS[-1 - k],
+                    "at": {"type": "Point", "coordinates": inside}})
+                assert r.status_code == 201, r.text
+                cases.append(r.json())
+            first = c.post(f"/cases/{slug}/{cases[0]['id']}/transitions", json={"to": "accepted", "note": PAYLOADS[2]},
+                           headers={**as_["leader"], "If-Match": cases[0]["etag"]})
+            assert first.status_code == 200 and first.json()["assignee"] in PAYLOADS, first.text
+            r = c.post(f"/cases/{slug}/{cases[0]['id']}/transitions", json={"to": "handled", "note": PAYLOADS[1]},
+                       headers={"Authorization": f"Bearer {users['worker']}", "If-Match": first.json()["etag"]})
+            assert r.status_code == 200, r.text
         # every free-text field of every layer (and of the draft's copies) holds a payload
         with db.transaction(conn, "attacker") as cur:
             for table, columns in TEXT_COLUMNS.items():
@@ -138,15 +154,16 @@ def planted(database_url, server, make_user):
                 sets = ", ".join(f"{c} = (%(p)s::text[])[1 + (id + {k}) %% %(n)s]" for k, c in enumerate(columns))
                 cur.execute(f"UPDATE {table} SET {sets} WHERE {where}", {"j": jid, "p": list(PAYLOADS),
                                                                           "n": len(PAYLOADS)})
-        yield {"slug": slug, "code": code, "tokens": users}
+        yield {"slug": slug, "code": code, "tokens": users, "cases": [x["id"] for x in cases]}
     finally:
         conn.close()
 
 
-def _pages(slug: str, code: str) -> dict[str, list[str]]:
+def _pages(slug: str, code: str, cases: list[int]) -> dict[str, list[str]]:
     """The pages and HTML answers of the jurisdiction, by who may open them."""
     q = f"jurisdiction={quote(slug)}"
-    view = [f"/?{q}", f"/grids/{code}?{q}", f"/grids/{code}/print?{q}", f"/?{q}&lang=en"]
+    view = [f"/?{q}", f"/grids/{code}?{q}", f"/grids/{code}/print?{q}", f"/?{q}&lang=en", f"/cases?{q}",
+            f"/cases?{q}&lang=en&open=true", *(f"/case/{k}" for k in cases[:3])]
     workers = quote(",".join(PAYLOADS[:4]))
     read = [f"/patrol-today?{q}&workers={workers}", f"/patrol/{slug}/route?workers=2&format=html",
             f"/patrol/{slug}/visits?kind=office,mall,hotel&format=html",
@@ -190,7 +207,7 @@ def _visit(browser, server: str, token: str | None, path: str, name: str, must_s
 
 @pytest.mark.parametrize("role", ["worker", "leader", "planner", "scheduler", "admin"])
 def test_planted_markup_never_runs_on_any_page(browser, server, planted, role):
-    pages = _pages(planted["slug"], planted["code"])[role]
+    pages = _pages(planted["slug"], planted["code"], planted["cases"])[role]
     for k, path in enumerate(pages):
         # a grid worker may not compute courier coverage: the overlay is refused (403), said in the console
         _visit(browser, server, planted["tokens"][role], path, f"{role}_{k}",

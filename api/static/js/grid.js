@@ -50,12 +50,27 @@
   labels.streets(streetLayer);
   labels.polygons("building", buildingLayer, (p) => p.name);
   for (const kind of ["street", "building"]) labels.groups[kind].addTo(map);
+  // Its open cases (those the user sees), overdue ones first, on the map and listed.
+  const open = await fetch(`/cases/${encodeURIComponent(slug)}?grid=${encodeURIComponent(code)}&open=true&limit=1000`)
+    .then((x) => (x.ok ? x.json() : { cases: [], total: 0 }));
+  const overdue = open.cases.filter((c) => c.overdue);
+  const caseLayer = L_.cases(open.cases).addTo(map);
+  const all = `/cases?jurisdiction=${encodeURIComponent(slug)}&grid=${encodeURIComponent(code)}&open=true&lang=${gridmapLang()}`;
+  document.getElementById("case-numbers").replaceChildren(...L_.rows([["open_cases", open.total],
+                                                                      ["overdue_cases", overdue.length]]));
+  const shown = [...overdue, ...open.cases.filter((c) => !c.overdue)].slice(0, 8);
+  document.getElementById("grid-cases").replaceChildren(...shown.map((c) => el("li", {},
+    el("a", { href: L_.caseLink(c) }, `#${c.id} ${L_.categoryName(c)}`),
+    el("div", { className: "meta" }, t(`state_${c.state}`), c.overdue ? el("span", { className: "overdue" }, t("overdue")) : null))),
+    el("li", {}, el("a", { href: all, id: "all-cases" }, t("more"))));
   gridmapLegend.create(map, () => ({
     grid: [["area", L_.styles.grid, t("grid_page")]], buildings: [["area", L_.styles.building, t("buildings")]],
     streets: [["line", L_.styles.street_edge, t("streets")]],
     courier_zones: [["area", L_.styles.courier_zone, t("courier_zones")]],
     stations: [["point", L_.station, t("stations")]],
-  }), { grid: outline, buildings: buildingLayer, streets: streetLayer, courier_zones: zoneLayer, stations: stationLayer });
+    cases: L_.caseLegend(),
+  }), { grid: outline, buildings: buildingLayer, streets: streetLayer, courier_zones: zoneLayer, stations: stationLayer,
+        cases: caseLayer });
   labels.place();
   document.body.dataset.ready = "true";
 })();

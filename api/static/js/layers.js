@@ -18,7 +18,7 @@ window.gridmapLayers = (function () {
   // Panes keep the drawing order fixed whatever is switched off and on: grids under what is in
   // them (so a building or zone answers its own hover), above the compounds; the boundary on top.
   const PANES = [["gm-compound", 401], ["gm-grid", 402], ["gm-street", 403], ["gm-building", 404],
-    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-station", 408]];
+    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-station", 408], ["gm-case", 409]];
   const paneOf = { jurisdiction: "gm-boundary", compound: "gm-compound", grid: "gm-grid", street_edge: "gm-street",
     building: "gm-building", courier_zone: "gm-zone" };
 
@@ -177,11 +177,51 @@ window.gridmapLayers = (function () {
                                                  pane: paneOf[layer] });
   }
 
+  // Cases: filled by urgency (red, yellow, blue), grey when parked, faint when closed or rejected;
+  // an overdue one ringed with a dashed dark red line. Their tooltip and popup are text.
+  const urgencyColours = { red: "#dc2626", yellow: "#eab308", blue: "#2563eb" };
+  const parkedColour = "#9ca3af";
+  const overdueRing = { color: "#7f1d1d", weight: 3, dashArray: "3 2" };
+  function caseStyle(c) {
+    const done = c.state === "closed" || c.state === "rejected";
+    return { radius: 7, color: c.overdue ? overdueRing.color : "#fff", weight: c.overdue ? 3 : 1.5,
+             dashArray: c.overdue ? overdueRing.dashArray : null,
+             fillColor: c.state === "parked" ? parkedColour : urgencyColours[c.urgency] || "#666",
+             fillOpacity: done ? 0.35 : 0.95 };
+  }
+  function categoryName(c) {
+    return gridmapLang() === "en" ? c.category.replace(/_/g, " ") : c.category_zh;
+  }
+  function caseLink(c) {
+    return `/case/${c.id}?lang=${gridmapLang()}${basemap !== "none" ? `&basemap=${basemap}` : ""}`;
+  }
+  function cases(list) {
+    const group = L.featureGroup();
+    for (const c of list) {
+      if (c.lon === null || c.lat === null) continue;  // a hotline ticket not placed yet
+      const m = L.circleMarker([c.lat, c.lon], { ...caseStyle(c), pane: "gm-case" });
+      m.bindTooltip(lines(`#${c.id} ${categoryName(c)}`, `${t(`state_${c.state}`)} · ${t(`urgency_${c.urgency}`)}`,
+                          c.overdue ? t("overdue") : ""));
+      m.bindPopup(el("div", {}, el("p", { className: "case-text" }, c.description),
+                     el("a", { className: "open-case", href: caseLink(c) }, `${t("open_case")} #${c.id}`)));
+      m.caseId = c.id;
+      m.addTo(group);
+    }
+    return group;
+  }
+  // The legend's lines for the cases layer.
+  function caseLegend() {
+    return [...Object.entries(urgencyColours).map(([u, c]) => ["point", { color: "#fff", fillColor: c }, t(`urgency_${u}`)]),
+            ["point", { color: "#fff", fillColor: parkedColour }, t("case_parked")],
+            ["point", { ...overdueRing, fillColor: "#fff" }, t("case_overdue")]];
+  }
+
   async function count(layer, slug) {
     const r = await fetch(`/collections/${layer}/items?jurisdiction=${encodeURIComponent(slug)}&limit=1`);
     return (await r.json()).numberMatched;
   }
 
   return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, panes,
-           styles, station, routeColours, routeColour, coverageColours, gridLabel };
+           styles, station, routeColours, routeColour, coverageColours, gridLabel, cases, caseStyle, caseLegend,
+           categoryName, caseLink, urgencyColours };
 })();

@@ -52,6 +52,7 @@
                                                         `${t("route")} ${k + 1}`]),
     coverage: Object.entries(L_.coverageColours).map(([m, c]) => ["area", { color: c, fillColor: c, fillOpacity: 0.3 },
                                                                    `${t("service_area")} ≤ ${m} ${t("metres")}`]),
+    cases: L_.caseLegend(),
   }), overlays);
 
   // Every layer is asked for at once; they are added as they arrive, each in its own pane.
@@ -132,6 +133,8 @@
          return L.layerGroup([lines, L_.arrows(map, fc)]);
        },
        (fc) => { routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size; });
+  // The open cases the user sees (a worker: their grid's and their own; a department: its own).
+  lazy("cases", `/cases/${encodeURIComponent(slug)}?open=true&limit=10000`, (body) => L_.cases(body.cases));
   if (may.has("read")) {
     lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${L_.crs}`, L_.coverage);
   }

@@ -1,0 +1,127 @@
+// A case's page: where it is, what it is, its timeline, and a button for each step the signed-in
+// user may take next (the service says which); each step is sent with the case's ETag, so that a
+// step taken meanwhile by someone else is not overwritten (412: the case is loaded again).
+(async function () {
+  const slug = document.body.dataset.jurisdiction;
+  const id = document.body.dataset.case;
+  const lang = gridmapHeader(slug);
+  const L_ = gridmapLayers;
+  const api = `/cases/${encodeURIComponent(slug)}/${encodeURIComponent(id)}`;
+  const toList = document.getElementById("to-list");
+  toList.textContent = t("cases_page");
+  toList.href = `/cases?jurisdiction=${encodeURIComponent(slug)}&lang=${lang}`;
+  const map = L.map("map");
+  window.gridmapMap = map;
+  L.control.scale({ imperial: false }).addTo(map);
+  const [tz, catalogue, boundary, grids] = await Promise.all([
+    gridmapDates.zone(), fetch(`/cases/${encodeURIComponent(slug)}/categories`).then((r) => r.json()),
+    L_.items("jurisdiction", slug), L_.items("grid", slug)]);
+  const outline = L_.geojson("jurisdiction", boundary, slug).addTo(map);
+  const gridLayer = L_.geojson("grid", grids, slug).addTo(map);
+  let marker = L.featureGroup().addTo(map);
+  const overlays = { boundary: outline, grids: gridLayer, cases: marker };
+  const legend = gridmapLegend.create(map, () => ({
+    boundary: [["line", L_.styles.jurisdiction, t("boundary")]], grids: [["area", L_.styles.grid, t("grids")]],
+    cases: L_.caseLegend(),
+  }), overlays);
+  const when = (iso) => (iso ? gridmapDates.stamp(tz, new Date(iso)) : null);
+  const department = document.getElementById("department");
+  department.replaceChildren(el("option", { value: "" }, "—"),
+    ...catalogue.departments.map((d) => el("option", { value: d.code }, lang === "en" ? d.name_en : d.name_zh)));
+  const message = document.getElementById("step-message");
+  let fitted = false;
+
+  function show(c) {
+    document.title = `${t("case_n")} #${c.id}`;
+    document.getElementById("title").textContent = `${t("case_n")} #${c.id} ${L_.categoryName(c)}`;
+    document.getElementById("state").textContent = t(`state_${c.state}`);
+    document.body.dataset.state = c.state;
+    const overdue = document.getElementById("overdue");
+    overdue.hidden = !c.overdue;
+    overdue.textContent = t("overdue");
+    document.getElementById("description").textContent = c.description;
+    document.getElementById("facts").replaceChildren(...L_.rows([
+      ["urgency", t(`urgency_${c.urgency}`)], ["source", t(`source_${c.source}`)], ["ticket", c.ticket_no],
+      ["grid_page", c.grid ? `${c.grid} ${c.grid_name || ""}` : null], ["buildings", c.building], ["where", c.address],
+      ["reporter", c.reporter], ["reported_at", when(c.reported_at)], ["due", when(c.due_at)],
+      ["assignee", c.assignee], ["department", lang === "en" ? c.department : c.department_zh],
+      ["handling", c.handling], ["handled_by", c.handled_by], ["reason", c.reason], ["review_on", c.review_on],
+    ]));
+    document.getElementById("timeline").replaceChildren(...c.events.map((e) => el("li", {},
+      el("div", { className: "when" }, `${when(e.at)} · ${e.actor}`),
+      el("div", {}, `${e.from ? `${t(`state_${e.from}`)} → ` : ""}${t(`state_${e.to}`)}`,
+         e.assignee || e.department ? ` (${e.assignee || e.department})` : ""),
+      e.note ? el("div", { className: "case-text" }, e.note.startsWith("automatic: ") ? t("auto_dispatched") : e.note)
+        : null)));
+    // the steps this user may take, one button each, with the fields they need
+    const actions = c.actions;
+    document.getElementById("review-label").hidden = !actions.includes("parked");
+    const dispatching = actions.includes("accepted") || actions.includes("dispatched");
+    document.getElementById("assignee-label").hidden = !dispatching;
+    document.getElementById("department-label").hidden = !dispatching;
+    document.getElementById("note-label").hidden = !actions.length;
+    const buttons = actions.map((to) => {
+      const key = c.state === "verified" && to === "handled" ? "do_back_handled" : `do_${to}`;
+      const b = el("button", { type: "button", className: ["rejected", "parked"].includes(to) ? "secondary" : "",
+                               dataset: { to } }, t(key));
+      b.onclick = () => step(c, to);
+      return b;
+    });
+    document.getElementById("buttons").replaceChildren(...(buttons.length ? buttons
+      : [el("p", { className: "note" }, t("no_actions"))]));
+    map.removeLayer(marker);
+    marker = L_.cases([c]).addTo(map);
+    overlays.cases = marker;
+    legend.refresh();
+    if (!fitted) {
+      if (c.lat !== null) map.setView([c.lat, c.lon], 17); else map.fitBounds(outline.getBounds());
+      fitted = true;
+    }
+  }
+
+  async function load() {
+    const r = await fetch(api);
+    const body = await r.json();
+    if (!r.ok) {
+      document.getElementById("title").textContent = r.status === 404 ? t("no_case") : t("error");
+      message.textContent = body.detail || "";
+      return null;
+    }
+    document.body.dataset.etag = r.headers.get("ETag");
+    show(body);
+    return body;
+  }
+
+  async function step(c, to) {
+    message.textContent = "";
+    const body = { to };
+    const note = document.getElementById("note").value.trim();
+    if (note) body.note = note;
+    if (to === "parked") body.review_on = document.getElementById("review-on").value || null;
+    if (to === "accepted" || to === "dispatched") {
+      const who = document.getElementById("assignee").value.trim();
+      if (who) body.assignee = who;
+      if (department.value) body.department = department.value;
+    }
+    for (const b of document.querySelectorAll("#buttons button")) b.disabled = true;
+    const r = await fetch(`${api}/transitions`, { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "If-Match": document.body.dataset.etag } });
+    const answer = await r.json();
+    if (r.status === 412) {
+      await load();
+      message.textContent = t("stale");
+      return;
+    }
+    if (!r.ok) {
+      message.textContent = [answer.detail, ...(answer.problems || [])].join(" ");
+      for (const b of document.querySelectorAll("#buttons button")) b.disabled = false;
+      return;
+    }
+    document.getElementById("note").value = "";
+    document.body.dataset.etag = r.headers.get("ETag");
+    show(answer);
+  }
+
+  await load();
+  document.body.dataset.ready = "true";
+})();

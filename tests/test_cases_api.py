@@ -1,0 +1,352 @@
+"""Cases through the API (#17): report (idempotent by client_id), list with filters and pages,
+a case with its timeline and the steps the signed-in user may take, steps with the ETag (428,
+412, 400), out of order (422 naming the next), the handler may not verify; who sees and moves
+which case (worker, leader, department, planner); 12345 tickets uploaded as the command line
+imports them; the KPIs equal the command line's."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import httpx
+import pytest
+
+from gis import access, datasets, db
+from gis.cases import workflow
+from gis.importing import import_package
+from tests.conftest import scalar
+from tests.test_tickets import _rows, tickets_csv
+
+GRID_1, GRID_2 = "110105015001001", "110105015001002"
+
+
+@pytest.fixture(scope="module")
+def place(database_url, make_user):
+    """A copy of Huamao, a worker of grid 001 and one of 002, a leader, a planner, a department
+    (sanitation) user, and a point inside each of the two grids."""
+    slug = f"casesapi-{uuid.uuid4().hex[:8]}"
+    conn = db.connect(database_url)
+    with db.transaction(conn) as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
+        cur.execute("SELECT g.code, ST_X(p), ST_Y(p) FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id,"
+                    " ST_PointOnSurface(g.geom) p WHERE j.slug = %s AND g.code IN (%s, %s)", (slug, GRID_1, GRID_2))
+        points = {code: [x, y] for code, x, y in cur.fetchall()}
+    conn.close()
+    tag = uuid.uuid4().hex[:6]
+    names = {"worker": f"w1-{tag}", "worker2": f"w2-{tag}", "leader": f"lead-{tag}", "planner": f"plan-{tag}",
+             "department": f"dept-{tag}"}
+    tokens = {"worker": make_user("worker", slug, GRID_1, username=names["worker"]),
+              "worker2": make_user("worker", slug, GRID_2, username=names["worker2"]),
+              "leader": make_user("leader", slug, username=names["leader"]),
+              "planner": make_user("planner", slug, username=names["planner"]),
+              "department": make_user("department", slug, username=names["department"], department="sanitation")}
+    return {"slug": slug, "points": points, "tokens": tokens, "names": names}
+
+
+def as_(server, place, who):
+    return httpx.Client(base_url=server, timeout=30, headers={"Authorization": f"Bearer {place['tokens'][who]}"})
+
+
+def report(c, place, grid=GRID_1, **kw):
+    body = {"category": "garbage", "description": "垃圾桶满溢", "at": {"type": "Point",
+                                                                    "coordinates": place["points"][grid]}} | kw
+    return c.post(f"/cases/{place['slug']}", json=body)
+
+
+def move(c, place, case, to, **kw):
+    return c.post(f"/cases/{place['slug']}/{case['id']}/transitions", json={"to": to, **kw},
+                  headers={"If-Match": case["etag"]})
+
+
+def fingerprint(conn, slug):
+    return scalar(conn, "SELECT row((SELECT count(*) FROM case_record c JOIN jurisdiction j ON j.id ="
+                        " c.jurisdiction_id WHERE j.slug = %s), (SELECT coalesce(sum(version), 0) FROM case_record),"
+                        " (SELECT count(*) FROM case_event), (SELECT count(*) FROM history))::text", slug)
+
+
+def test_a_case_from_reported_to_closed(server, place, conn):
+    slug = place["slug"]
+    with as_(server, place, "worker") as w, as_(server, place, "leader") as lead:
+        cid = str(uuid.uuid4())
+        r = report(w, place, client_id=cid, urgency="red")
+        assert r.status_code == 201, r.text
+        case = r.json()
+        assert case["created"] and case["state"] == "reported" and case["grid"] == GRID_1
+        assert case["reporter"] == place["names"]["worker"] and r.headers["etag"] == case["etag"]
+        assert case["actions"] == []  # a worker does not accept
+        # the same client_id again: the same case, nothing written
+        before = fingerprint(conn, slug)
+        again = report(w, place, client_id=cid, description="another text")
+        assert again.status_code == 200 and again.json()["id"] == case["id"] and not again.json()["created"]
+        assert fingerprint(conn, slug) == before
+        # the leader sees the steps a leader may take
+        seen = lead.get(f"/cases/{slug}/{case['id']}").json()
+        assert seen["actions"] == ["accepted", "rejected"] and seen["events"][0]["to"] == "reported"
+        # without If-Match, with a malformed one, with a stale one
+        url = f"/cases/{slug}/{case['id']}/transitions"
+        assert lead.post(url, json={"to": "accepted"}).status_code == 428
+        assert lead.post(url, json={"to": "accepted"}, headers={"If-Match": '"grid-1-1"'}).status_code == 400
+        stale = lead.post(url, json={"to": "accepted"}, headers={"If-Match": f'"case_record-{case["id"]}-9"'})
+        assert stale.status_code == 412 and stale.json()["current_version"] == case["version"]
+        # out of order: 422 naming the next allowed
+        r = move(lead, place, case, "closed")
+        assert r.status_code == 422 and "next allowed: accepted, rejected" in r.json()["detail"]
+        assert fingerprint(conn, slug) == before
+        # accepted, and dispatched at once to the worker account of the grid
+        r = move(lead, place, case, "accepted")
+        assert r.status_code == 200, r.text
+        case = r.json()
+        assert case["state"] == "dispatched" and case["assignee"] == place["names"]["worker"]
+        assert case["actions"] == ["parked"]  # the leader does not handle it
+        case = w.get(f"/cases/{slug}/{case['id']}").json()
+        assert case["actions"] == ["handled"]
+        # the worker may not park it, nor handle it without saying what was done
+        assert move(w, place, case, "parked", note="x", review_on="2099-01-01").status_code == 403
+        r = move(w, place, case, "handled")
+        assert r.status_code == 422 and "what was done" in r.json()["detail"]
+        case = move(w, place, case, "handled", note="清运完毕").json()
+        assert case["state"] == "handled" and case["handled_by"] == place["names"]["worker"]
+        # the handler does not verify: refused, nothing written
+        before = fingerprint(conn, slug)
+        assert move(w, place, case, "verified").status_code in (403, 422)
+        assert fingerprint(conn, slug) == before
+        case = move(lead, place, case, "verified").json()
+        case = move(lead, place, case, "closed", note="居民确认").json()
+        assert case["state"] == "closed" and case["actions"] == [] and case["next"] == []
+        assert [e["to"] for e in case["events"]] == ["reported", "accepted", "dispatched", "handled", "verified",
+                                                    "closed"]
+        assert [e["actor"] for e in case["events"]][1:] == [place["names"][k] for k in (
+            "leader", "leader", "worker", "leader", "leader")]
+
+
+def test_the_leader_who_handled_may_not_verify(server, place, conn):
+    with as_(server, place, "leader") as lead:
+        case = report(lead, place, grid=GRID_2).json()
+        case = move(lead, place, case, "accepted", assignee=place["names"]["leader"]).json()
+        assert case["assignee"] == place["names"]["leader"] and "handled" in case["actions"]
+        case = move(lead, place, case, "handled", note="done myself").json()
+        assert "verified" not in case["actions"] and "parked" in case["actions"]
+        before = fingerprint(conn, place["slug"])
+        r = move(lead, place, case, "verified")
+        assert r.status_code == 422 and "may not verify it too" in r.json()["detail"]
+        assert fingerprint(conn, place["slug"]) == before
+
+
+def test_reporting_is_checked(server, place, conn):
+    with as_(server, place, "worker2") as w, as_(server, place, "planner") as p:
+        before = fingerprint(conn, place["slug"])
+        outside = report(w, place, at={"type": "Point", "coordinates": [116.36, 39.91]})
+        assert outside.status_code == 422 and "outside" in outside.json()["problems"][0]
+        unknown = report(w, place, category="flying saucers")
+        assert unknown.status_code == 422 and "categories are" in unknown.json()["detail"]
+        assert report(w, place, at=None).status_code == 422  # nowhere
+        assert report(p, place).status_code == 403  # planners read
+        assert fingerprint(conn, place["slug"]) == before
+        # a worker reports anywhere in the jurisdiction, and sees what they reported
+        r = report(w, place, grid=GRID_1, building=None)
+        assert r.status_code == 201 and r.json()["grid"] == GRID_1
+        assert r.json()["id"] in [c["id"] for c in w.get(f"/cases/{place['slug']}", params={"limit": 500}).json()[
+            "cases"]]
+
+
+def test_who_sees_which_case(server, place):
+    slug = place["slug"]
+    with as_(server, place, "worker") as w1, as_(server, place, "worker2") as w2, \
+            as_(server, place, "leader") as lead, as_(server, place, "department") as dept, \
+            as_(server, place, "planner") as plan:
+        mine = report(w1, place, grid=GRID_1).json()
+        theirs = report(lead, place, grid=GRID_2).json()
+        every = lead.get(f"/cases/{slug}", params={"limit": 10000}).json()
+        assert plan.get(f"/cases/{slug}", params={"limit": 10000}).json()["total"] == every["total"]
+        w1_list = w1.get(f"/cases/{slug}", params={"limit": 10000}).json()
+        assert 0 < w1_list["total"] < every["total"]
+        assert all(c["grid"] == GRID_1 or place["names"]["worker"] in (c["reporter"], c["assignee"])
+                   for c in w1_list["cases"])
+        assert w1.get(f"/cases/{slug}/{theirs['id']}").status_code == 403
+        assert w2.get(f"/cases/{slug}/{mine['id']}").status_code == 403
+        assert plan.get(f"/cases/{slug}/{mine['id']}").json()["actions"] == []
+        # the department sees only what is dispatched to it, and handles it
+        assert all(c["department"] == "sanitation" for c in dept.get(f"/cases/{slug}").json()["cases"])
+        assert dept.get(f"/cases/{slug}/{mine['id']}").status_code == 403
+        case = move(lead, place, theirs, "accepted", department="sanitation").json()
+        assert case["department"] == "sanitation" and case["assignee"] is None
+        seen = dept.get(f"/cases/{slug}/{case['id']}").json()
+        assert seen["actions"] == ["handled"]
+        assert move(w2, place, case, "handled", note="x").status_code == 403  # not the worker's: the department's
+        case = move(dept, place, seen, "handled", note="环卫所已清运").json()
+        assert case["state"] == "handled" and case["actions"] == []
+
+
+def test_lists_filter_and_page(server, place):
+    slug = place["slug"]
+    with as_(server, place, "leader") as lead:
+        for urgency in ("red", "yellow"):
+            report(lead, place, grid=GRID_2, category="noise", urgency=urgency, description="夜间施工噪音")
+        noise = lead.get(f"/cases/{slug}", params={"category": "noise", "grid": GRID_2, "state": "reported"}).json()
+        assert noise["total"] >= 2 and {c["category"] for c in noise["cases"]} == {"noise"}
+        page = lead.get(f"/cases/{slug}", params={"category": "噪音", "limit": 1, "offset": 1}).json()
+        assert len(page["cases"]) == 1 and page["cases"][0]["id"] == noise["cases"][1]["id"] or noise["total"] > 2
+        overdue = lead.get(f"/cases/{slug}", params={"overdue": True, "limit": 10000}).json()
+        assert overdue["total"] > 0 and all(c["overdue"] for c in overdue["cases"])  # the year of Huamao cases
+        hotline = lead.get(f"/cases/{slug}", params={"source": "hotline", "limit": 5}).json()
+        assert all(c["source"] == "hotline" for c in hotline["cases"])
+        opened = lead.get(f"/cases/{slug}", params={"open": True, "limit": 10000}).json()
+        assert all(c["state"] not in workflow.FINAL for c in opened["cases"])
+        assert lead.get(f"/cases/{slug}", params={"state": "lost"}).status_code == 400
+        cats = lead.get(f"/cases/{slug}/categories").json()
+        assert {c["code"] for c in cats["categories"]} >= {"courier_parking", "ebike_charging", "garbage"}
+        assert next(c for c in cats["categories"] if c["code"] == "garbage")["department"] == "sanitation"
+
+
+def test_tickets_are_uploaded_as_the_command_line_imports_them(server, place, tmp_path, conn):
+    slug = place["slug"]
+    data = tickets_csv(tmp_path / "t.csv", _rows()).read_bytes()
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        url = f"/cases/{slug}/tickets"
+        assert w.post(url, content=data, headers={"Content-Type": "text/csv"}).status_code == 403
+        assert lead.post(url, content=data, headers={"Content-Type": "text/plain"}).status_code == 415
+        r = lead.post(url, params={"crs": "gcj02"}, content=data, headers={"Content-Type": "text/csv"})
+        assert r.status_code == 201, r.text
+        got = r.json()
+        assert len(got["created"]) == 5 and [t["ticket_no"] for t in got["not_ours"]] == ["T006"]
+        before = fingerprint(conn, slug)
+        again = lead.post(url, params={"crs": "gcj02"}, content=data, headers={"Content-Type": "text/csv"}).json()
+        assert len(again["already_there"]) == 5 and not again["created"]
+        assert fingerprint(conn, slug) == before
+        bad = lead.post(url, content=b"\xff\xfe\x00garbage", headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+        assert bad.status_code == 422 and "not an Excel workbook" in bad.json()["detail"]
+        assert fingerprint(conn, slug) == before
+
+
+def test_the_numbers_are_the_command_lines(server, place, cli, auth):
+    slug = place["slug"]
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        r = lead.get(f"/cases/{slug}/kpi", params={"from": "2025-01-01", "to": "2025-12-31",
+                                                  "as_of": "2026-01-01T00:00:00+08:00"})
+        assert r.status_code == 200, r.text
+        assert w.get(f"/cases/{slug}/kpi", params={"from": "2025-01-01", "to": "2025-12-31"}).status_code == 403
+    api = r.json()
+    out = json.loads(cli("cases", "kpi", slug, "--from", "2025-01-01", "--to", "2025-12-31",
+                         "--as-of", "2026-01-01 00:00", "--json").stdout)
+    assert api["overall"]["received"] > 100
+    for key in ("overall", "by_grid", "by_worker", "by_category"):
+        assert json.dumps(api[key], sort_keys=True) == json.dumps(
+            out[key], sort_keys=True) or _same(api[key], out[key]), key
+
+
+def _same(a, b):
+    """Equal but for the keys the API fills with null where the command line has none."""
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return {k: v for k, v in a.items() if v is not None or k in b} == b
+
+
+def case_in(server, place, state):
+    """A new case of grid 001 brought to ``state`` by the leader (and the grid's worker handling it)."""
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        case = report(lead, place, grid=GRID_1).json()
+        if state == "reported":
+            return case
+        case = move(lead, place, case, "accepted").json()  # to the grid's worker account
+        if state == "parked":
+            return move(lead, place, case, "parked", note="等物业", review_on="2099-01-01").json()
+        if state == "dispatched":
+            return case
+        case = move(w, place, case, "handled", note="done").json()
+        return case if state == "handled" else move(lead, place, case, "verified").json()
+
+
+@pytest.mark.parametrize("role", ["worker", "worker2", "planner", "department", "leader"])
+@pytest.mark.parametrize("state", ["reported", "dispatched", "handled", "verified", "parked"])
+def test_every_forbidden_step_writes_nothing(server, place, conn, role, state):
+    """For a role and a case's state, every step the workflow allows next: one the role may not
+    take is refused and writes nothing; one it may is taken (the first such, then the test stops)."""
+    slug = place["slug"]
+    case = case_in(server, place, state)
+    assert case["state"] == state
+    with as_(server, place, role) as c:
+        seen = c.get(f"/cases/{slug}/{case['id']}")
+        actions = seen.json()["actions"] if seen.status_code == 200 else []
+        expected = {"worker": {"dispatched": ["handled"]}, "leader": {
+            "reported": ["accepted", "rejected"], "dispatched": ["parked"], "handled": ["verified", "parked"],
+            "verified": ["closed", "handled", "dispatched"], "parked": ["dispatched"]}}.get(role, {}).get(state, [])
+        assert actions == expected
+        for to in case["next"]:
+            before = fingerprint(conn, slug)
+            r = move(c, place, case, to, note="n", review_on="2099-01-01")
+            if to in actions:
+                assert r.status_code == 200, (to, r.text)
+                break
+            assert r.status_code == 403, (to, r.status_code, r.text)
+            assert fingerprint(conn, slug) == before, to
+
+
+def test_the_case_policy_is_pure():
+    worker = access.Principal(1, "w", "worker", 7, "a", GRID_1, 11)
+    dept = access.Principal(2, "d", "department", 7, "a", department="sanitation")
+    leader = access.Principal(3, "l", "leader", 7, "a")
+    case = {"id": 1, "state": "dispatched", "grid": GRID_1, "assignee": "王芳", "department": None,
+            "reporter": "x", "handled_by": None}
+    allowed = workflow.next_states("dispatched")
+    assert access.case_steps(worker, case, allowed) == ("handled",)
+    assert access.case_steps(dept, case, allowed) == ()
+    assert access.case_steps(leader, case, allowed) == ("parked",)
+    assert not access.sees_case(dept, case) and access.sees_case(worker, case)
+    assert access.case_steps(worker, {**case, "grid": GRID_2}, allowed) == ()
+    assert access.case_steps(dept, {**case, "assignee": None, "department": "sanitation"}, allowed) == ("handled",)
+    with pytest.raises(access.Forbidden, match="dispatched to 王芳"):
+        access.check_case_step(dept, {**case, "department": "sanitation"}, "handled", allowed)
+    assert date.today()  # the module's dates are real ones
+
+
+def test_hot_spots_count_the_cases_of_a_period_per_grid(server, place, conn):
+    slug = place["slug"]
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        params = {"from": "2025-01-01", "to": "2025-12-31"}
+        every = lead.get(f"/cases/{slug}/hotspots", params=params).json()
+        ebikes = lead.get(f"/cases/{slug}/hotspots", params={**params, "category": "ebike_charging"}).json()
+        assert w.get(f"/cases/{slug}/hotspots", params=params).status_code == 403
+    assert len(every["features"]) == 4 and every["total"] == sum(
+        f["properties"]["cases"] for f in every["features"]) + every["outside_grids"]
+    assert every["total"] == scalar(conn, "SELECT count(*) FROM case_record c JOIN jurisdiction j ON j.id ="
+                                          " c.jurisdiction_id WHERE j.slug = %s AND c.reported_at >= '2025-01-01"
+                                          " 00:00+08' AND c.reported_at < '2026-01-01 00:00+08'", slug)
+    for f in every["features"]:
+        assert sum(f["properties"]["by_category"].values()) == f["properties"]["cases"]
+    # e-bikes charged in buildings: the old compounds (grids 001-003), not the CBD towers (004)
+    counts = {f["id"]: f["properties"]["cases"] for f in ebikes["features"]}
+    assert ebikes["category"] == "ebike_charging" and sum(counts.values()) > 0
+    assert counts["110105015001004"] < max(counts[g] for g in ("110105015001001", "110105015001002",
+                                                               "110105015001003"))
+
+
+def test_the_monthly_report_as_excel_holds_the_kpi_numbers(server, place, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    slug = place["slug"]
+    params = {"from": "2025-03-01", "to": "2025-03-31"}
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        assert w.get(f"/cases/{slug}/kpi.xlsx", params=params).status_code == 403
+        r = lead.get(f"/cases/{slug}/kpi.xlsx", params=params)
+        kpi = lead.get(f"/cases/{slug}/kpi", params=params).json()
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(r.content)
+    book = load_workbook(path)
+    assert book.sheetnames == ["总体", "按网格", "按处置人", "按类别", "事件明细"]
+    overall = book["总体"]
+    assert "接诉即办" in overall["A1"].value and "2025-03-01" in overall["A1"].value
+    headings = [c.value for c in overall[3]]
+    row = dict(zip(headings, [c.value for c in overall[4]], strict=True))
+    assert row["受理量"] == kpi["overall"]["received"] > 0
+    assert row["响应率"] == kpi["overall"]["response_rate"] and overall.cell(4, headings.index("响应率") + 1
+                                                                          ).number_format == "0.0%"
+    grids = book["按网格"]
+    assert [grids.cell(r, 1).value for r in range(4, grids.max_row + 1)] == [g["grid"] for g in kpi["by_grid"]]
+    assert book["事件明细"].max_row - 1 == kpi["overall"]["received"]
+    # the command line writes the same workbook
+    cli("cases", "kpi", slug, "--from", "2025-03-01", "--to", "2025-03-31", "--xlsx", str(tmp_path / "cli.xlsx"))
+    assert load_workbook(tmp_path / "cli.xlsx")["总体"]["A1"].value == overall["A1"].value

@@ -1,0 +1,179 @@
+"""Cases through the pages (#17): a grid worker on a phone reports a problem on the cases page
+(a point tapped on the map) and records its handling; a grid leader at a desk accepts it
+(dispatched at once to the worker), verifies and closes it, each on the case's page with the
+buttons the service offers that user. Screenshots: tests/artifacts/cases_*."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.browser import browsing, shot, signed_in
+from tests.test_layout import SIZES, axe_violations
+
+GRID_1 = "110105015001001"
+
+
+def phone(browser, server, token):
+    """A phone's page (390×844, touch), signed in, failing on any error it logs."""
+    ctx = browser.new_context(base_url=server, **SIZES["phone"])
+    signed_in(ctx, server, token)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    return pg, errors
+
+
+def ready(pg, path):
+    pg.goto(path)
+    pg.wait_for_selector("body[data-ready=true]", timeout=30_000)
+
+
+@pytest.fixture
+def people(copy_of, make_user):
+    slug = copy_of("huamao")
+    tag = uuid.uuid4().hex[:6]
+    worker, leader = f"wang-{tag}", f"li-{tag}"
+    return {"slug": slug, "worker": worker, "leader": leader,
+            "worker_token": make_user("worker", slug, GRID_1, username=worker),
+            "leader_token": make_user("leader", slug, username=leader)}
+
+
+def tap_in_grid(pg, code_end: str) -> None:
+    """Tap the map inside the grid whose code ends with ``code_end``, away from its edges."""
+    at = pg.evaluate("""(end) => { let g;
+        gridmapMap.eachLayer((l) => { if (l.gridCode && l.gridCode.endsWith(end)) g = l; });
+        gridmapMap.fitBounds(g.getBounds(), { animate: false });
+        const p = gridmapMap.latLngToContainerPoint(g.getBounds().getCenter()); return [p.x, p.y]; }""", code_end)
+    box = pg.locator("#map").bounding_box()
+    pg.mouse.click(box["x"] + at[0], box["y"] + at[1])
+
+
+def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, server, people):
+    slug = people["slug"]
+    # the worker, on a phone: reports what they found on the walk
+    pg, errors = phone(browser, server, people["worker_token"])
+    try:
+        ready(pg, f"/cases?jurisdiction={slug}")
+        pg.locator("#sheet-handle").tap()
+        pg.locator("#report summary").tap()
+        pg.select_option("#r-category", "ebike_charging")
+        pg.select_option("#r-urgency", "red")
+        pg.fill("#r-description", "3号楼楼道内给电动车充电，插线板拖在地上")
+        pg.wait_for_timeout(300)  # the map takes the room the open sheet leaves it
+        tap_in_grid(pg, "001")
+        shot(pg, "cases_report_worker_phone")
+        assert pg.locator("#r-submit").is_enabled()
+        pg.locator("#r-submit").tap()
+        pg.wait_for_selector("#reported-link")
+        case_id = pg.locator("#reported-link").inner_text().lstrip("#")
+        shot(pg, "cases_list_worker_phone")
+        assert not axe_violations(pg)
+        pg.locator("#reported-link").tap()
+        pg.wait_for_selector("body[data-ready=true][data-state=reported]", timeout=30_000)
+        assert pg.locator("#buttons button").count() == 0  # a worker does not accept
+        assert "电动车" in pg.locator("#description").inner_text()
+        shot(pg, "cases_case_reported_worker_phone")
+        assert not errors, errors
+    finally:
+        pg.context.close()
+
+    # the leader, at a desk: accepts (dispatched at once to the grid's worker)
+    for lead in browsing(browser, server, people["leader_token"]):
+        ready(lead, f"/case/{case_id}")
+        assert sorted(lead.locator("#buttons button").evaluate_all("(bs) => bs.map((b) => b.dataset.to)")) == [
+            "accepted", "rejected"]
+        lead.locator('#buttons button[data-to="accepted"]').click()
+        lead.wait_for_selector("body[data-state=dispatched]")
+        assert people["worker"] in lead.locator("#facts").inner_text()
+        shot(lead, "cases_case_dispatched_leader")
+        assert not axe_violations(lead)
+
+    # the worker: records what was done
+    pg, errors = phone(browser, server, people["worker_token"])
+    try:
+        ready(pg, f"/case/{case_id}")
+        pg.locator("#sheet-handle").tap()
+        assert pg.locator("#buttons button").evaluate_all("(bs) => bs.map((b) => b.dataset.to)") == ["handled"]
+        pg.locator('#buttons button[data-to="handled"]').tap()  # without a note: refused, said
+        pg.wait_for_function("() => document.getElementById('step-message').textContent.length > 0")
+        assert "处置" in pg.locator("#step-message").inner_text() or "what was done" in pg.locator(
+            "#step-message").inner_text()
+        pg.fill("#note", "已劝离，收走充电线，张贴提示")
+        pg.locator('#buttons button[data-to="handled"]').tap()
+        pg.wait_for_selector("body[data-state=handled]")
+        assert pg.locator("#buttons button").count() == 0  # the handler does not verify
+        shot(pg, "cases_case_handled_worker_phone")
+        assert not axe_violations(pg)
+        assert not [e for e in errors if "status of 422" not in e], errors
+    finally:
+        pg.context.close()
+
+    # the leader: verifies and closes
+    for lead in browsing(browser, server, people["leader_token"]):
+        ready(lead, f"/case/{case_id}")
+        lead.locator('#buttons button[data-to="verified"]').click()
+        lead.wait_for_selector("body[data-state=verified]")
+        lead.locator('#buttons button[data-to="closed"]').click()
+        lead.wait_for_selector("body[data-state=closed]")
+        steps = lead.locator("#timeline li").all_inner_texts()
+        assert len(steps) == 6 and people["worker"] in steps[3] and "收走充电线" in steps[3]
+        assert lead.locator("#buttons button").count() == 0
+        shot(lead, "cases_case_closed_leader")
+        # the list shows it closed
+        ready(lead, f"/cases?jurisdiction={slug}&state=closed")
+        assert lead.locator(f'#cases li[data-case="{case_id}"]').count() == 1
+        shot(lead, "cases_list_leader")
+
+
+def test_a_stale_page_loads_the_case_again(browser, server, people):
+    """Two leaders' pages on one case: the second's step names an old ETag, is refused (412), and
+    the page shows the case as it is now."""
+    import httpx
+
+    slug = people["slug"]
+    auth = {"Authorization": f"Bearer {people['leader_token']}"}
+    with httpx.Client(base_url=server, headers=auth) as c:
+        body = {"category": "garbage", "description": "垃圾满溢", "building": "电厂小区1号楼"}
+        case = c.post(f"/cases/{slug}", json=body).json()
+    for lead in browsing(browser, server, people["leader_token"]):
+        lead.expected_errors = ["status of 412"]
+        ready(lead, f"/case/{case['id']}")
+        with httpx.Client(base_url=server, headers=auth) as c:
+            c.post(f"/cases/{slug}/{case['id']}/transitions", json={"to": "rejected", "note": "重复"},
+                   headers={"If-Match": case["etag"]})
+        lead.locator('#buttons button[data-to="accepted"]').click()
+        lead.wait_for_selector("body[data-state=rejected]")
+        assert lead.locator("#step-message").inner_text()
+
+
+def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(page):
+    page.goto("/?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator(".leaflet-control-layers-overlays label", has_text="事件").locator("input").check()
+    page.wait_for_selector("body[data-cases=loaded]")
+    assert page.locator('.legend li[data-layer="cases"]').count() == 5  # three urgencies, parked, overdue
+    markers = page.evaluate("""() => { const out = []; gridmapMap.eachLayer((l) => {
+        if (l.caseId) out.push([l.options.fillColor, l.options.dashArray || ""]); }); return out; }""")
+    assert markers and {c for c, _ in markers} <= {"#dc2626", "#eab308", "#2563eb", "#9ca3af"}
+    assert any(d for _, d in markers)  # a year of Huamao's cases leaves some overdue
+    shot(page, "cases_one_map")
+
+
+def test_hot_spots_shade_the_grids_by_the_cases_of_a_category(page):
+    page.goto("/cases?jurisdiction=huamao&category=courier_parking")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator("#hot summary").click()
+    page.fill("#h-from", "2025-01-01")
+    page.fill("#h-to", "2025-12-31")
+    page.locator("#h-on").check()
+    page.wait_for_selector("#hot-table tr")
+    rows = page.locator("#hot-table tr").evaluate_all("(rs) => rs.map((r) => r.dataset.grid)")
+    assert len(rows) == 4 and rows[0] == "110105015001004"  # couriers crowd the CBD's towers
+    fills = page.evaluate("""() => { const out = {}; gridmapMap.eachLayer((l) => {
+        if (l.gridCode) out[l.gridCode] = l.options.fillColor; }); return out; }""")
+    assert fills["110105015001004"] == "#7f0000" and len(set(fills.values())) > 1
+    assert page.locator('.legend li[data-layer="grids"]').count() == 5
+    shot(page, "cases_hotspots")
