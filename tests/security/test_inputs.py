@@ -378,7 +378,8 @@ def test_a_json_body_must_say_it_is_json(client, conn, copy_of, content_type):
     fill = {"slug": slug, "layer": "courier_zone", "layout_id": layout, "grid_id": grids[0],
             "other_id": grids[1], "fid": draft["courier_zones"]["features"][0]["id"], "code": "110105015001001",
             "feature_id": scalar(conn, "SELECT min(z.id) FROM courier_zone z JOIN jurisdiction j "
-                                       "ON j.id = z.jurisdiction_id WHERE j.slug = %s", slug)}
+                                       "ON j.id = z.jurisdiction_id WHERE j.slug = %s", slug),
+            "case_id": _a_case(conn, slug)}
     before = count(conn, "history")
     headers = {"Content-Type": content_type} if content_type else {}
     for method, path in routes:
@@ -408,7 +409,13 @@ ODD_BODIES = [
 ]
 
 
-def test_every_json_route_refuses_odd_bodies_in_words(client, copy_of):
+def _a_case(conn, slug: str) -> int:
+    """A case of ``slug`` (the dataset's year of cases), for the case routes' paths."""
+    return scalar(conn, "SELECT min(c.id) FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id "
+                        "WHERE j.slug = %s", slug)
+
+
+def test_every_json_route_refuses_odd_bodies_in_words(client, copy_of, conn):
     """A FeatureCollection where a geometry goes, or coordinates that are not numbers, were 500s
     on the grid edits; every JSON route, every layer, each of these bodies: never a 5xx, never
     database text."""
@@ -417,7 +424,8 @@ def test_every_json_route_refuses_odd_bodies_in_words(client, copy_of):
     draft = client.get(f"/layouts/{layout}").json()
     grids = [g["id"] for g in draft["grids"]["features"]]
     fill = {"slug": slug, "layout_id": layout, "grid_id": grids[0], "other_id": grids[1], "feature_id": 1,
-            "fid": draft["courier_zones"]["features"][0]["id"], "code": "110105015001001"}
+            "fid": draft["courier_zones"]["features"][0]["id"], "code": "110105015001001",
+            "case_id": _a_case(conn, slug)}
     headers = {"If-Match": ",".join(g["properties"]["etag"] for g in draft["grids"]["features"])}
     failed = []
     for method, path in _json_routes():
