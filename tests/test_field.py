@@ -24,10 +24,10 @@ GRID_1, GRID_2 = "110105015001001", "110105015001002"
 ZH = {"Accept-Language": "zh"}
 
 
-@pytest.fixture(scope="module")
-def field(database_url, server, make_user):
-    """A copy of Huamao with two daily walkers, the first (王芳, grid 001) signed in as a worker
-    account linked to her record; a leader; a worker account linked to nobody."""
+def field_place(database_url, make_user) -> dict:
+    """A copy of Huamao with two daily walkers, the first (王芳, grid 001) with a worker account
+    linked to her record, the second (李强, grid 002) too; a leader; a worker account linked to
+    nobody. Their keys."""
     from gis import datasets
     from gis.importing import import_package
 
@@ -42,17 +42,27 @@ def field(database_url, server, make_user):
     with db.transaction(conn) as cur:
         link_worker(cur, f"wangfang-{slug}", slug, "王芳")
         link_worker(cur, f"liqiang-{slug}", slug, "李强")
-    unlinked = make_user("worker", slug, GRID_1)
-    leader = make_user("leader", slug)
     jid = scalar(conn, "SELECT id FROM jurisdiction WHERE slug = %s", slug)
     srid = scalar(conn, "SELECT metric_srid FROM jurisdiction WHERE id = %s", jid)
     conn.close()
+    tokens = {"worker": worker, "other": other, "unlinked": make_user("worker", slug, GRID_1),
+              "leader": make_user("leader", slug)}
+    return {"slug": slug, "jid": jid, "srid": srid, "tokens": tokens}
 
-    def client(token):
-        return httpx.Client(base_url=server, timeout=60, headers={"Authorization": f"Bearer {token}"})
 
-    with client(worker) as w, client(other) as o, client(unlinked) as u, client(leader) as lead:
-        yield {"slug": slug, "jid": jid, "srid": srid, "worker": w, "other": o, "unlinked": u, "leader": lead}
+def clients(server: str, tokens: dict) -> dict:
+    """An HTTP client per key."""
+    return {k: httpx.Client(base_url=server, timeout=60, headers={"Authorization": f"Bearer {v}"})
+            for k, v in tokens.items()}
+
+
+@pytest.fixture(scope="module")
+def field(database_url, server, make_user):
+    place = field_place(database_url, make_user)
+    made = clients(server, place["tokens"])
+    yield {**place, **made}
+    for c in made.values():
+        c.close()
 
 
 def walk_points(legs: list[dict], srid: int, end: datetime, count: int = 6) -> list[dict]:
