@@ -22,7 +22,7 @@ from tests.conftest import scalar
 from tests.test_field import clients, field_place
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN", "permissions": ["geolocation"], "geolocation": {"longitude": 116.4818, "latitude": 39.9143,
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"], "geolocation": {"longitude": 116.4818, "latitude": 39.9143,
                                                                             "accuracy": 8}}
 # What a phone with no connection logs, and nothing else is allowed.
 OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch", "status of 503")

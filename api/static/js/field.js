@@ -11,16 +11,20 @@
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
                   reportPhotos: [], handlePhotos: [], handling: null, signedOut: false };
   const $ = (id) => document.getElementById(id);
+  // A time as the phone's clock reads it (month, day, hour, minute).
+  const when = (iso) => new Date(iso).toLocaleString(gridmapLang() === "en" ? "en-GB" : "zh-CN",
+    { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
   document.documentElement.lang = gridmapLang() === "en" ? "en" : "zh";
 
   // --- the map -----------------------------------------------------------------------------
-  const map = L.map("map", { zoomControl: true, attributionControl: false, tap: true });
+  const map = L.map("map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
+  map.createPane("me").style.zIndex = 650;  // the worker's own position above everything drawn
   map.setView([39.9143, 116.4818], 16);
   L.control.scale({ imperial: false }).addTo(map);
   const layers = { area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
-                   places: L.layerGroup().addTo(map), me: L.layerGroup().addTo(map), track: L.layerGroup().addTo(map) };
+                   places: L.layerGroup().addTo(map), me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
   let fitted = false;
 
   function draw() {
@@ -109,8 +113,9 @@
     state.position = { lon: c.longitude, lat: c.latitude, accuracy: c.accuracy, t: new Date(p.timestamp || Date.now()).toISOString() };
     const at = [c.latitude, c.longitude];
     if (!meMarker) {
-      meCircle = L.circle(at, { radius: c.accuracy || 10, color: "#1e88e5", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(layers.me);
-      meMarker = L.circleMarker(at, { radius: 9, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1 }).addTo(layers.me);
+      meCircle = L.circle(at, { pane: "me", radius: c.accuracy || 10, color: "#1e88e5", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(layers.me);
+      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1 })
+        .bindTooltip(el("span", {}, t("f_me"))).addTo(layers.me);
     } else { meMarker.setLatLng(at); meCircle.setLatLng(at); meCircle.setRadius(c.accuracy || 10); }
     document.body.dataset.position = `${c.longitude.toFixed(6)},${c.latitude.toFixed(6)}`;
     if (state.walk) {
@@ -147,7 +152,7 @@
       const w = state.walk;
       state.walk = null;
       await Q.endWalk();
-      await Q.add({ type: "track", client_id: w.client_id, body: { points: w.points }, label: `${w.points.length}` });
+      await Q.add({ type: "track", client_id: w.client_id, body: { points: w.points }, label: tf("f_fixes", { n: w.points.length }) });
       await afterRecord();
     }
     drawWalk();
@@ -289,7 +294,7 @@
         el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category : c.category_zh}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
         el("div", {}, c.description),
-        el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${c.due_at.slice(0, 16).replace("T", " ")}`
+        el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
           + (c.photos.length ? ` · ${tf("f_photos_n", { n: c.photos.length })}` : "")));
       if (c.may_handle) {
         const b = el("button", { type: "button", className: "big primary handle" }, t("f_mark_handled"));
@@ -337,7 +342,7 @@
     for (const i of items) {
       const li = el("li", { className: i.status, dataset: { type: i.type } },
         el("div", { className: "what" }, `${t("f_" + i.type)} · ${i.label || ""}`),
-        el("div", { className: "meta" }, `${i.queued_at.slice(0, 16).replace("T", " ")} · ${t(i.status === "refused" ? "f_refused" : "f_waiting_item")}`));
+        el("div", { className: "meta" }, `${when(i.queued_at)} · ${t(i.status === "refused" ? "f_refused" : "f_waiting_item")}`));
       if (i.status === "refused") {
         li.append(el("div", { className: "reason" }, i.reason || ""));
         const del = el("button", { type: "button", className: "big" }, t("f_delete"));
