@@ -22,10 +22,10 @@ from tests.conftest import scalar
 from tests.test_field import clients, field_place
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"], "geolocation": {"longitude": 116.4818, "latitude": 39.9143,
-                                                                            "accuracy": 8}}
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"],
+         "geolocation": {"longitude": 116.4818, "latitude": 39.9143, "accuracy": 8}}
 # What a phone with no connection logs, and nothing else is allowed.
-OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch", "status of 503")
+OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch", "status of 503", "status of 401")
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +212,18 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     assert pg.evaluate("[document.body.dataset.waiting, document.body.dataset.refused]") == ["0", "0"]
     assert scalar(conn, "SELECT state FROM case_record WHERE id = %s", case_id) == "handled"
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s AND stage = 'after'", case_id) == 1
+
+    # signed out (the session ended): what she records stays on the phone until she signs in again
+    visits = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", place["jid"])
+    pg.context.clear_cookies()
+    pg.click("#open-checkin")
+    pg.click("#do-checkin")
+    pg.wait_for_selector("#banner.error a[href^='/login']")
+    assert pg.evaluate("document.body.dataset.waiting") == "1"
+    shot(pg, "signed-out")
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", place["jid"]) == visits
+    signed_in(pg.context, pg.url.split("/field")[0], place["tokens"]["worker"])
+    pg.click("#queue-button")
+    pg.click("#sync-now")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0'")
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", place["jid"]) == visits + 1
