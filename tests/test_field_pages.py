@@ -73,7 +73,7 @@ def open_app(pg) -> None:
     pg.goto("/field")
     pg.wait_for_selector("body[data-ready='1']")
     pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    pg.wait_for_function("() => caches.keys().then(names => names.some(n => n.startsWith('field-data-')))")
+    pg.wait_for_function("() => caches.match(`/field/${document.body.dataset.jurisdiction}/today`).then(Boolean)")
     pg.wait_for_selector("path.leg", state="attached")
 
 

@@ -54,14 +54,20 @@ async function today(request) {
   return answer;
 }
 
+// The page itself holds no data (only the jurisdiction and the user's name): served from the
+// shell cache at once, and refreshed from the network for the next time.
 async function page(request) {
-  try {
-    const answer = await fetch(request);
-    if (answer.ok && !answer.redirected) (await caches.open(SHELL)).put("/field", answer.clone());
+  const cache = await caches.open(SHELL);
+  const fresh = fetch(request).then((answer) => {
+    if (answer.ok && !answer.redirected) cache.put("/field", answer.clone());
     return answer;
-  } catch (offline) {
-    return (await (await caches.open(SHELL)).match("/field")) || Response.error();
+  });
+  const hit = await cache.match("/field");
+  if (hit) {
+    fresh.catch(() => null);
+    return hit;
   }
+  return fresh.catch(() => Response.error());
 }
 
 async function shell(request) {

@@ -90,6 +90,7 @@
     if (!r) { banner(t("error"), true); return; }
     state.today = await r.json();
     document.body.dataset.version = state.today.version;
+    document.body.dataset.legs = JSON.stringify(state.today.legs.map((l) => l.edge_id));
     draw(); summary(); renderCases();
   }
 
@@ -440,6 +441,7 @@
     state.walk = (await Q.walk()) || null;
     drawWalk();
     await loadToday();
+    document.body.dataset.readyMs = String(Math.round(performance.now()));  // route drawn (bench/field_bench.py)
     await renderQueue();
     network();
     document.body.dataset.ready = "1";
