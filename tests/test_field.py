@@ -262,3 +262,17 @@ def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, c
     assert again["status"] == "exists" and again["state"] == "handled"
     assert scalar(conn, "SELECT count(*) FROM case_event WHERE case_id = %s", case_id) == events
     assert scalar(conn, "SELECT handled_by FROM case_record WHERE id = %s", case_id) == f"wangfang-{slug}"
+
+
+def test_an_account_is_linked_to_its_worker_record_from_the_command_line(field, cli, make_user, conn):
+    slug = field["slug"]
+    name = f"zhao-{slug}"
+    make_user("worker", slug, GRID_2, username=name)
+    out = cli("users", "link", name, "李强", "--jurisdiction", slug)
+    wid = scalar(conn, "SELECT id FROM worker WHERE name = '李强' AND jurisdiction_id = %s", field["jid"])
+    assert out.stdout.strip() == f"{name}: worker {wid}"
+    assert scalar(conn, "SELECT worker_id FROM app_user WHERE username = %s", name) == wid
+    bad = cli("users", "link", name, "无此人", "--jurisdiction", slug, check=False)
+    assert bad.returncode != 0 and "无此人" in bad.stderr + bad.stdout
+    cli("users", "link", name)
+    assert scalar(conn, "SELECT worker_id FROM app_user WHERE username = %s", name) is None
