@@ -9,17 +9,15 @@ Screenshots of each screen go to tests/artifacts/field-*.png."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-import numpy as np
 import pytest
-import shapely
 from PIL import Image
-from pyproj import Transformer
 
 from tests.browser import ARTIFACTS, LOCAL, signed_in
 from tests.conftest import scalar
-from tests.test_field import clients, field_place
+from tests.test_field import field, walk_points  # noqa: F401 (field: a fixture)
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"],
@@ -28,20 +26,11 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch", "status of 503", "status of 401")
 
 
-@pytest.fixture(scope="module")
-def place(database_url, server, make_user):
-    made = field_place(database_url, make_user)
-    http = clients(server, made["tokens"])
-    yield {**made, **http}
-    for c in http.values():
-        c.close()
-
-
 @pytest.fixture
-def phone(browser, server, place):
+def phone(browser, server, field):  # noqa: F811
     """A phone's page, signed in as 王芳 (a grid worker linked to her worker record)."""
     ctx = browser.new_context(base_url=server, **PHONE)
-    signed_in(ctx, server, place["tokens"]["worker"])
+    signed_in(ctx, server, field["tokens"]["worker"])
     outside: list[str] = []
     errors: list[str] = []
 
@@ -77,18 +66,14 @@ def open_app(pg) -> None:
     pg.wait_for_selector("path.leg", state="attached")
 
 
-def walk(pg, legs: list[dict], srid: int, count: int = 5) -> int:
-    """Move the phone along the first ``count`` legs of its route, a fix every 10 m, each seen by
-    the page before the next; the number of fixes."""
-    coords = np.vstack([legs[0]["coordinates"]] + [leg["coordinates"][1:] for leg in legs[1:count]])
-    there, back = Transformer.from_crs(4326, srid, always_xy=True), Transformer.from_crs(srid, 4326, always_xy=True)
-    line = shapely.LineString(np.column_stack(there.transform(coords[:, 0], coords[:, 1])))
-    xy = shapely.get_coordinates(shapely.line_interpolate_point(line, np.arange(0, line.length, 10.0)))
-    lon, lat = back.transform(xy[:, 0], xy[:, 1])
-    for x, y in zip(lon, lat, strict=True):
-        pg.context.set_geolocation({"longitude": float(x), "latitude": float(y), "accuracy": 6})
-        pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{x:.6f},{y:.6f}")
-    return len(lon)
+def walk(pg, legs: list[dict], srid: int) -> int:
+    """Move the phone along the first legs of its route, each fix seen by the page before the
+    next; the number of fixes."""
+    fixes = walk_points(legs, srid, datetime.now(UTC), count=5)
+    for p in fixes:
+        pg.context.set_geolocation({"longitude": p["lon"], "latitude": p["lat"], "accuracy": 6})
+        pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{p['lon']:.6f},{p['lat']:.6f}")
+    return len(fixes)
 
 
 def photo(seed: int) -> dict:
@@ -105,8 +90,8 @@ def fingerprint(conn) -> str:
                         " (SELECT count(*) FROM case_photo), (SELECT count(*) FROM case_event))::text")
 
 
-def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, place, conn):
-    pg, slug, w = phone, place["slug"], place["worker"]
+def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn):  # noqa: F811
+    pg, slug, w = phone, field["slug"], field["worker"]
     user = f"wangfang-{slug}"
     today = w.get(f"/field/{slug}/today").json()
     open_app(pg)
@@ -115,7 +100,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, place, conn
     pg.context.set_offline(True)
     pg.wait_for_selector("#net.offline")
     pg.click("#walk")
-    fixes = walk(pg, today["legs"], place["srid"])
+    fixes = walk(pg, today["legs"], field["srid"])
     pg.click("#walk")
     shot(pg, "walked")
     pg.click("#open-checkin")
@@ -146,7 +131,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, place, conn
     pg.wait_for_selector("path.leg.done", state="attached")
     pg.click("[data-close=queue]")
     shot(pg, "synced")
-    jid = place["jid"]
+    jid = field["jid"]
     assert scalar(conn, "SELECT count(*) FROM case_record WHERE reporter = %s AND jurisdiction_id = %s", user, jid) == 3
     assert scalar(conn, "SELECT count(*) FROM case_photo p JOIN case_record c ON c.id = p.case_id"
                         " WHERE c.reporter = %s AND p.stage = 'before'", user) == photos
@@ -166,8 +151,8 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, place, conn
     assert fingerprint(conn) == before
 
 
-def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone, place, conn):
-    pg, slug, lead = phone, place["slug"], place["leader"]
+def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone, field, conn):  # noqa: F811
+    pg, slug, lead = phone, field["slug"], field["leader"]
     open_app(pg)
     first = pg.evaluate("document.body.dataset.version")
     legs = pg.locator("path.leg").count()
@@ -180,7 +165,7 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     pg.context.set_offline(False)
 
     # the office dispatches a new case of her grid to her: today's version changes
-    day = place["worker"].get(f"/field/{slug}/today").json()
+    day = field["worker"].get(f"/field/{slug}/today").json()
     b = day["buildings"][2]
     r = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "垃圾桶满溢",
                                           "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
@@ -214,16 +199,16 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s AND stage = 'after'", case_id) == 1
 
     # signed out (the session ended): what she records stays on the phone until she signs in again
-    visits = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", place["jid"])
+    visits = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"])
     pg.context.clear_cookies()
     pg.click("#open-checkin")
     pg.click("#do-checkin")
     pg.wait_for_selector("#banner.error a[href^='/login']")
     assert pg.evaluate("document.body.dataset.waiting") == "1"
     shot(pg, "signed-out")
-    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", place["jid"]) == visits
-    signed_in(pg.context, pg.url.split("/field")[0], place["tokens"]["worker"])
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"]) == visits
+    signed_in(pg.context, pg.url.split("/field")[0], field["tokens"]["worker"])
     pg.click("#queue-button")
     pg.click("#sync-now")
     pg.wait_for_function("() => document.body.dataset.waiting === '0'")
-    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", place["jid"]) == visits + 1
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"]) == visits + 1
