@@ -231,17 +231,24 @@ def test_photos_are_real_images_kept_without_exif_and_shown_only_to_who_sees_the
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == n
 
 
-def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, conn):
-    w, lead, slug = field["worker"], field["leader"], field["slug"]
-    day = w.get(f"/field/{slug}/today").json()
-    b = day["buildings"][1]
-    reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "垃圾满溢",
+def dispatched_case(field: dict, building: int, text: str) -> int:
+    """A case the leader reports at a building of 王芳's grid and accepts: it is dispatched to her."""
+    slug, lead = field["slug"], field["leader"]
+    day = field["worker"].get(f"/field/{slug}/today").json()
+    b = day["buildings"][building]
+    reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": text,
                                                  "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
     assert reported.status_code == 201, reported.text
     case_id = reported.json()["id"]
     step = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted"},
                      headers={"If-Match": reported.headers["ETag"]})
     assert step.status_code == 200 and step.json()["assignee"] == "王芳", step.text
+    return case_id
+
+
+def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, conn):
+    w, slug = field["worker"], field["slug"]
+    case_id = dispatched_case(field, 1, "垃圾满溢")
     mine = next(c for c in w.get(f"/field/{slug}/today").json()["cases"] if c["id"] == case_id)
     assert mine["assigned"] and mine["may_handle"] and mine["state"] == "dispatched"
     photo = str(uuid.uuid4())

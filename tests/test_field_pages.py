@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests.browser import ARTIFACTS, LOCAL, signed_in
 from tests.conftest import scalar
-from tests.test_field import field, walk_points  # noqa: F401 (field: a fixture)
+from tests.test_field import dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"],
@@ -62,7 +62,7 @@ def open_app(pg) -> None:
     pg.goto("/field")
     pg.wait_for_selector("body[data-ready='1']")
     pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    pg.wait_for_function("() => caches.match(`/field/${document.body.dataset.jurisdiction}/today`).then(Boolean)")
+    pg.wait_for_selector("body[data-kept]")  # today's work came through the service worker: it is kept
     pg.wait_for_selector("path.leg", state="attached")
 
 
@@ -152,7 +152,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
 
 
 def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone, field, conn):  # noqa: F811
-    pg, slug, lead = phone, field["slug"], field["leader"]
+    pg = phone
     open_app(pg)
     first = pg.evaluate("document.body.dataset.version")
     legs = pg.locator("path.leg").count()
@@ -165,15 +165,7 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     pg.context.set_offline(False)
 
     # the office dispatches a new case of her grid to her: today's version changes
-    day = field["worker"].get(f"/field/{slug}/today").json()
-    b = day["buildings"][2]
-    r = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "垃圾桶满溢",
-                                          "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
-    assert r.status_code == 201, r.text
-    case_id = r.json()["id"]
-    step = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted"},
-                     headers={"If-Match": r.headers["ETag"]})
-    assert step.json()["assignee"] == "王芳", step.text
+    case_id = dispatched_case(field, 2, "垃圾桶满溢")
     pg.reload()
     pg.wait_for_selector("body[data-ready='1']")
     second = pg.evaluate("document.body.dataset.version")

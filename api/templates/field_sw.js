@@ -44,9 +44,12 @@ async function today(request) {
     return hit || new Response(JSON.stringify({ detail: "offline" }), { status: 503, headers: { "Content-Type": "application/json" } });
   }
   if (answer.ok) {
+    // a version is written once: the same ETag is the same answer (rewriting it would leave a
+    // moment with no copy, were the connection to drop meanwhile)
     const name = dataName(answer.headers.get("ETag"));
     const cache = await caches.open(name);
-    await cache.put(request.url.split("?")[0], answer.clone());
+    const key = request.url.split("?")[0];
+    if (!(await cache.match(key))) await cache.put(key, answer.clone());
     for (const old of await caches.keys()) {
       if (old.startsWith(DATA) && old !== name) await caches.delete(old);
     }

@@ -77,9 +77,16 @@
   }
 
   // --- today's work: from the network, else the copy the service worker kept -------------
-  async function loadToday() {
+  let loading = null;
+  function loadToday() {  // one at a time: a second caller shares the first's
+    if (!loading) loading = fetchToday().finally(() => { loading = null; });
+    return loading;
+  }
+
+  async function fetchToday() {
     const url = `/field/${encodeURIComponent(slug)}/today`;
     let r = null;
+    const viaWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
     try { r = await fetch(url, { noLoginRedirect: true }); } catch (e) { r = null; }
     if (r && r.status === 401) { signedOut(); r = null; }
     if (r && r.status === 409) { banner((await r.json()).detail, true); return; }
@@ -90,6 +97,8 @@
     if (!r) { banner(t("error"), true); return; }
     state.today = await r.json();
     document.body.dataset.version = state.today.version;
+    // through the service worker, which keeps each version before it answers: kept for offline
+    if (viaWorker) document.body.dataset.kept = state.today.version;
     document.body.dataset.legs = JSON.stringify(state.today.legs.map((l) => l.edge_id));
     draw(); summary(); renderCases();
   }
@@ -406,6 +415,7 @@
     state.syncing = true;
     try {
       const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting"));
+      if (!(await waiting()).length) return;  // nothing to send
       let items = (await waiting()).filter((i) => ["track", "visit", "case"].includes(i.type));
       for (let k = 0; k < items.length; k += 50) { if (!(await send(items.slice(k, k + 50)))) return; }
       for (const p of (await waiting()).filter((i) => i.type === "photo")) { if (!(await sendPhoto(p))) return; }
@@ -436,7 +446,7 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(() => {});
       // the first time, today's work was asked before the worker could keep it: ask once more
-      navigator.serviceWorker.addEventListener("controllerchange", () => loadToday());
+      navigator.serviceWorker.addEventListener("controllerchange", () => (loading || Promise.resolve()).finally(loadToday));
     }
     state.walk = (await Q.walk()) || null;
     drawWalk();
