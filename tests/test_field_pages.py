@@ -17,6 +17,7 @@ from PIL import Image
 
 from tests.browser import ARTIFACTS, LOCAL, signed_in
 from tests.conftest import scalar
+from tests.test_layout import axe_violations
 from tests.test_field import dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
@@ -96,6 +97,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     today = w.get(f"/field/{slug}/today").json()
     open_app(pg)
     assert pg.locator("#title").inner_text() == "今日巡查"
+    assert not axe_violations(pg)
     shot(pg, "map")
     pg.context.set_offline(True)
     pg.wait_for_selector("#net.offline")
@@ -114,6 +116,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
         pg.set_input_files("#case-photos", [photo(k), photo(k + 10)][:1 + (k % 2)])
         pg.wait_for_function("n => document.querySelectorAll('#case-thumbs img').length === n", arg=1 + (k % 2))
         if k == 1:
+            assert not axe_violations(pg)
             shot(pg, "report")
         pg.click("#do-report")
     photos = 2 + 1 + 2
@@ -174,6 +177,13 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     data = [n for n in names if n.startswith("field-data-")]
     assert data == ["field-data-" + "".join(ch for ch in second if ch.isalnum() or ch in "_-")], names
     assert len([n for n in names if n.startswith("field-shell-")]) == 1
+    pg.wait_for_selector(f"body[data-kept='{second}']")
+    pg.context.set_offline(True)
+    pg.reload()
+    pg.wait_for_selector("body[data-ready='1']")
+    assert pg.evaluate("document.body.dataset.version") == second  # offline too, the new version
+    assert pg.locator(f"li[data-case='{case_id}']").count() == 1
+    pg.context.set_offline(False)
 
     # she marks it handled with an after photo
     pg.click("#open-cases")
