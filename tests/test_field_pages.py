@@ -17,8 +17,8 @@ from PIL import Image
 
 from tests.browser import ARTIFACTS, LOCAL, signed_in
 from tests.conftest import scalar
-from tests.test_layout import axe_violations
 from tests.test_field import dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
+from tests.test_layout import axe_violations
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"],
