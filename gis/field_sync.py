@@ -81,6 +81,11 @@ def _visit(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
     if row is not None and row[1] == slug:
         return {"status": "exists", "id": row[0]}
     check_time(item["at"], msg("the check-in's time"), now)
+    jur = find_jurisdiction(cur, slug)
+    cur.execute("SELECT 1 FROM building WHERE id = %s AND jurisdiction_id = %s", (item["building_id"], jur.id))
+    if cur.fetchone() is None:
+        raise InvalidInput(msg("building {0} is not one of {1}: check in at a building of the jurisdiction",
+                               item["building_id"], jur.name))
     day = item["at"].astimezone(settings.time_zone).date()
     (vid,) = record_visits(cur, slug, [{"building_id": item["building_id"], "worker": worker.name, "day": day,
                                         "kind": item["kind"], "note": item.get("note"), "client_id": client_id}])

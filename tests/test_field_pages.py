@@ -214,3 +214,14 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     pg.click("#sync-now")
     pg.wait_for_function("() => document.body.dataset.waiting === '0'")
     assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"]) == visits + 1
+
+    # what the service refuses stays on the phone, with the reason, until the worker deletes it
+    pg.click("[data-close=queue]")
+    pg.evaluate("""fieldQueue.add({type: "visit", client_id: fieldQueue.uuid(), label: "#2147483000",
+        body: {building_id: 2147483000, kind: "small", note: null, at: new Date().toISOString()}})""")
+    pg.click("#queue-button")
+    pg.click("#sync-now")
+    reason = pg.wait_for_selector("#queue-list li.refused .reason")
+    assert "不属于" in reason.inner_text() and "2147483000" in reason.inner_text()
+    assert pg.evaluate("[document.body.dataset.waiting, document.body.dataset.refused]") == ["0", "1"]
+    shot(pg, "refused")
