@@ -35,6 +35,26 @@ def latency(fn, repeat: int, warm: int = 3) -> tuple[float, float]:
     return statistics.median(times), percentile(times, 95)
 
 
+def serve(settings):
+    """gridmap's app served by uvicorn in a thread of this process on a free loopback port: the
+    server and its base URL (``server.should_exit = True`` stops it)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from api.main import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
 def bench_headers(conn) -> dict[str, str]:
     """An Authorization header for the benchmarks: a day's API key of the ``bench`` machine
     account (an admin), added the first time."""
