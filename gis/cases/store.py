@@ -352,21 +352,6 @@ def set_feedback(cur: Cursor, case_id: int, *, satisfaction: str | None, solved:
         raise NotFound(msg("no case with id {0}", case_id))
 
 
-
-def catalogue(cur: Cursor, slug: str) -> dict[str, Any]:
-    """The case categories of ``slug`` (with their department and hours) and its departments."""
-    j = find_jurisdiction(cur, slug)
-    cur.execute("SELECT k.code, k.name_zh, k.name_en, d.code, d.name_zh, k.response_hours, k.red_hours,"
-                " k.yellow_hours, k.blue_hours FROM case_category k LEFT JOIN department d ON d.id = k.department_id"
-                " WHERE k.jurisdiction_id = %s ORDER BY k.id", (j.id,))
-    keys = ("code", "name_zh", "name_en", "department", "department_zh", "response_hours", "red_hours",
-            "yellow_hours", "blue_hours")
-    cats = [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
-    cur.execute("SELECT code, name_zh, name_en FROM department WHERE jurisdiction_id = %s ORDER BY id", (j.id,))
-    return {"categories": cats,
-            "departments": [{"code": c, "name_zh": zh, "name_en": en} for c, zh, en in cur.fetchall()]}
-
-
 def case_jurisdiction(cur: Cursor, case_id: int) -> tuple[int, str]:
     """The jurisdiction (id and slug) of case ``case_id``; :class:`NotFound` when there is none."""
     cur.execute("SELECT j.id, j.slug FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id"
