@@ -90,6 +90,7 @@ POLICY = {
     "GET /cases/{slug}/categories": "view",
     "GET /cases/{slug}/kpi": "read",
     "GET /cases/{slug}/hotspots": "read",
+    "GET /cases/{slug}/density": "read",
     "GET /cases/{slug}/kpi.xlsx": "read",
     "POST /cases/{slug}/tickets": "triage",
     "POST /cases/{slug}/feedback": "triage",
@@ -248,7 +249,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 47, "leader": 20, "planner": 11, "scheduler": 23, "department": 43}[role]
+    assert refused == {"worker": 48, "leader": 20, "planner": 11, "scheduler": 23, "department": 44}[role]
     assert fingerprint(conn) == before
 
 

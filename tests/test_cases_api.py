@@ -397,6 +397,41 @@ def test_hot_spots_count_the_cases_of_a_period_per_grid(server, place, conn):
                                                                "110105015001003"))
 
 
+def test_the_density_surface_puts_the_seeds_problems_where_they_are(server, place, conn):
+    """Couriers crowd the courier zones and the towers' doors, e-bikes are charged in the old
+    compounds: each category's highest places say so (the dataset's year of cases)."""
+    slug = place["slug"]
+    params = {"from": "2025-01-01", "to": "2025-12-31"}
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        assert w.get(f"/cases/{slug}/density", params=params).status_code == 403
+        courier = lead.get(f"/cases/{slug}/density", params={**params, "category": "courier_parking"}).json()
+        ebikes = lead.get(f"/cases/{slug}/density", params={**params, "category": "ebike_charging"})
+        assert ebikes.status_code == 200, ebikes.text
+        ebikes = ebikes.json()
+        too_fine = lead.get(f"/cases/{slug}/density", params={**params, "cell": 2, "bandwidth": 2000})
+        assert too_fine.status_code == 422 and "too many" in too_fine.json()["detail"]
+    assert courier["cases"] > 50 and courier["features"] and len(courier["peaks"]) == 3
+    assert max(f["properties"]["share"] for f in courier["features"]) == 1.0
+    assert min(f["properties"]["share"] for f in courier["features"]) >= 0.05
+
+    def near(peak, sql):
+        return scalar(conn, "SELECT EXISTS (" + sql + ")", peak["lon"], peak["lat"], slug)
+
+    towers_or_zones = ("SELECT 1 FROM jurisdiction j, ST_SetSRID(ST_MakePoint(%s, %s), 4326) p WHERE j.slug = %s"
+                       " AND (EXISTS (SELECT 1 FROM building b WHERE b.jurisdiction_id = j.id AND b.kind IN"
+                       " ('office', 'mall') AND ST_DWithin(b.geom::geography, p::geography, 40))"
+                       " OR EXISTS (SELECT 1 FROM courier_zone z WHERE z.jurisdiction_id = j.id"
+                       " AND ST_DWithin(z.geom::geography, p::geography, 40)))")
+    old = ("SELECT 1 FROM jurisdiction j, ST_SetSRID(ST_MakePoint(%s, %s), 4326) p WHERE j.slug = %s AND EXISTS"
+           " (SELECT 1 FROM compound c WHERE c.jurisdiction_id = j.id AND c.name IN ('电厂小区', '柴家湾小区',"
+           " '住四小区') AND ST_DWithin(c.geom::geography, p::geography, 15))")
+    for peak in courier["peaks"][:2]:
+        assert near(peak, towers_or_zones), peak
+    for peak in ebikes["peaks"]:
+        assert near(peak, old), peak
+    assert ebikes["max_density"] < courier["max_density"]  # couriers crowd a few doors; e-bikes are everywhere old
+
+
 def test_the_monthly_report_as_excel_holds_the_kpi_numbers(server, place, cli, tmp_path):
     from openpyxl import load_workbook
 

@@ -5,6 +5,7 @@ buttons the service offers that user. Screenshots: tests/artifacts/cases_*."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -152,7 +153,7 @@ def test_a_stale_page_loads_the_case_again(browser, server, people):
 def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(page):
     page.goto("/?jurisdiction=huamao")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    page.locator(".leaflet-control-layers-overlays label", has_text="事件").locator("input").check()
+    page.locator(".leaflet-control-layers-overlays label", has_text=re.compile(r"^\s*事件\s*$")).locator("input").check()
     page.wait_for_selector("body[data-cases=loaded]")
     assert page.locator('.legend li[data-layer="cases"]').count() == 5  # three urgencies, parked, overdue
     markers = page.evaluate("""() => { const out = []; gridmapMap.eachLayer((l) => {
@@ -177,3 +178,34 @@ def test_hot_spots_shade_the_grids_by_the_cases_of_a_category(page):
     assert fills["110105015001004"] == "#7f0000" and len(set(fills.values())) > 1
     assert page.locator('.legend li[data-layer="grids"]').count() == 5
     shot(page, "cases_hotspots")
+
+
+def test_the_one_map_shows_the_density_of_a_category_where_it_clusters(page):
+    """The hot-spot view: the courier cases of 2025 heat the CBD's towers and courier zones most;
+    choosing e-bike charging moves the heat to the old compounds."""
+    page.goto("/?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator(".leaflet-control-layers-overlays label", has_text="事件热点").locator("input").check()
+    page.wait_for_selector("#hot-panel")
+    page.wait_for_selector("body[data-hotspots=loaded]")
+    page.fill("#hot-from", "2025-01-01")
+    page.fill("#hot-to", "2025-12-31")
+    page.select_option("#hot-category", "courier_parking")
+    page.wait_for_function("document.getElementById('hot-status').textContent.includes('件事件')")
+    page.wait_for_selector("body[data-hotspots=loaded]")
+
+    def peaks():
+        return page.evaluate("""() => { const out = []; gridmapMap.eachLayer((l) => {
+            if (l.peak) out.push([l.peak, l.getTooltip().getContent().textContent]); });
+            return out.sort((a, b) => a[0] - b[0]).map((p) => p[1]); }""")
+
+    courier = peaks()
+    assert len(courier) == 3 and any(name in courier[0] for name in ("新光天地", "写字楼", "华贸")), courier
+    assert page.locator('.legend li[data-layer="hotspots"]').count() == 6
+    shot(page, "cases_one_map_density_courier")
+    before = page.locator("#hot-status").text_content()
+    page.select_option("#hot-category", "ebike_charging")
+    page.wait_for_function("(t) => document.getElementById('hot-status').textContent !== t", arg=before)
+    ebikes = peaks()
+    assert all(any(o in p for o in ("电厂小区", "柴家湾", "住四小区")) for p in ebikes), ebikes
+    shot(page, "cases_one_map_density_ebikes")

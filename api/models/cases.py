@@ -311,3 +311,43 @@ class Hotspots(Answer):
     total: int = Field(description="Cases received in the period (of the category)")
     outside_grids: int = Field(description="Of them, in no grid (an unplaced ticket)")
     features: list[HotspotFeature]
+
+
+class DensityCell(Answer):
+    """A cell's density: cases per km² there, and its share of the highest cell's."""
+
+    density: float
+    share: float
+
+
+class DensityFeature(Answer):
+    type: Literal["Feature"]
+    id: str
+    geometry: dict = Field(description="The cell, a GeoJSON Polygon (a square in the jurisdiction's metric CRS)")
+    properties: DensityCell
+
+
+class Peak(Answer):
+    """One of the highest places of the surface, and the building nearest it (within 60 m)."""
+
+    lon: float
+    lat: float
+    density: float
+    building: str | None
+
+
+class Density(Answer):
+    """A density surface of the cases of a period (quartic kernel): the cells at least the floor
+    of the highest, and the peaks (a GeoJSON FeatureCollection)."""
+
+    type: Literal["FeatureCollection"]
+    jurisdiction: str
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    category: str | None
+    cases: int = Field(description="Cases of the period (and category) with a place")
+    bandwidth: float = Field(description="The kernel's radius, metres")
+    cell: float = Field(description="The cells' side, metres")
+    max_density: float = Field(description="The highest cell's cases per km²")
+    peaks: list[Peak]
+    features: list[DensityFeature]

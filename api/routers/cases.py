@@ -25,6 +25,7 @@ from api.models.cases import (
     Catalogue,
     Category,
     CategoryIn,
+    Density,
     Department,
     DepartmentIn,
     FeedbackReport,
@@ -219,6 +220,23 @@ def hot(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
 
     with transaction(conn) as cur:
         return hotspots(cur, slug, from_, to, settings.time_zone, category=category)
+
+
+@router.get("/{slug}/density", summary="Where the cases of a period cluster: a kernel density surface on cells",
+            response_model=Density)
+def density(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+            from_: Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD)")],
+            to: Annotated[date, Query(description="Last day, included")],
+            category: Annotated[str | None, Query(max_length=MAX_NAME_CHARS)] = None,
+            bandwidth: Annotated[float, Query(ge=10, le=2000, description="The kernel's radius, metres")] = 100.0,
+            cell: Annotated[float, Query(ge=2, le=500, description="The cells' side, metres")] = 20.0,
+            floor: Annotated[float, Query(ge=0, le=1, description="Leave out cells below this share of the "
+                                                                   "highest")] = 0.05) -> dict:
+    from gis.cases import hotspots
+
+    with transaction(conn) as cur:
+        return hotspots.density(cur, slug, from_, to, settings.time_zone, category=category, bandwidth=bandwidth,
+                                cell=cell, floor=floor)
 
 
 @router.post("/{slug}/tickets", status_code=201, summary="Import 12345 tickets (CSV, .xlsx or .ods) as cases",
