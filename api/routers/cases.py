@@ -59,6 +59,17 @@ TICKET_TYPES = {"text/csv": ".csv",
                 "application/vnd.oasis.opendocument.spreadsheet": ".ods"}
 
 
+def received_between(first: date | None, last: date | None, tz: Any) -> tuple[datetime | None, datetime | None]:
+    """The moments the days ``first`` to ``last`` (both included, either open) begin and end in ``tz``."""
+    from gis.cases.kpi import period
+
+    start = period(first, first, tz)[0] if first else None
+    end = period(last, last, tz)[1] if last else None
+    if start and end and end <= start:
+        raise InvalidInput(msg("the period ends ({0}) before it begins ({1})", last, first))
+    return start, end
+
+
 def _answer(who: Principal, case: dict[str, Any], response: Response) -> dict[str, Any]:
     """A case for ``who``: its ETag as a header, and the steps they may take."""
     response.headers["ETag"] = case["etag"]
@@ -83,16 +94,21 @@ def _visible(cur: Any, who: Principal, slug: str, case_id: int) -> dict[str, Any
 
 @router.get("/{slug}", summary="The cases of a jurisdiction, newest first (those the user sees)",
             response_model=CaseList)
-def list_cases(who: Viewer, slug: str, conn: ConnDep, state: State | None = None,
+def list_cases(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep, state: State | None = None,
                grid: Annotated[str | None, Query(max_length=15)] = None,
                category: Annotated[str | None, Query(max_length=MAX_NAME_CHARS)] = None,
                source: Source | None = None,
                overdue: Annotated[bool, Query(description="Only open cases past their due time")] = False,
                open: Annotated[bool, Query(description="Only cases neither closed nor rejected")] = False,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> dict:
+               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+               from_: Annotated[date | None, Query(alias="from", description="Only cases received on or after "
+                                                                             "this day")] = None,
+               to: Annotated[date | None, Query(description="Only cases received on or before this day")] = None
+               ) -> dict:
     filters: dict[str, Any] = {"state": state, "grid": grid, "category": category, "source": source, "overdue": overdue,
-               "open_only": open, "scope": access.case_scope(who)}
+               "open_only": open, "scope": access.case_scope(who),
+               "received": received_between(from_, to, settings.time_zone)}
     with transaction(conn) as cur:
         return {"jurisdiction": slug, "limit": limit, "offset": offset,
                 "total": store.count_cases(cur, slug, **filters),
