@@ -30,11 +30,11 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import psycopg2
-from psycopg2.extensions import make_dsn, parse_dsn
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from common import own_database  # noqa: E402
 
 from gis import db  # noqa: E402
 from gis.cases import store  # noqa: E402
@@ -142,24 +142,10 @@ SELECT jid, n, at, 'bench', lag(st) OVER (PARTITION BY n ORDER BY at), st,
 """
 
 
-def cases_url(base: str) -> str:
-    return make_dsn(**{**parse_dsn(base), "dbname": CASES_DB})
-
-
 def build(base: str, communities: int, cases: int, rebuild: bool) -> tuple[str, dict[str, float]]:
     """The database with the city and its cases, built when missing (or asked to): the build's
     times in seconds by step (empty when it was there)."""
-    admin = psycopg2.connect(make_dsn(**{**parse_dsn(base), "dbname": "postgres"}))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        if rebuild:
-            cur.execute(f'DROP DATABASE IF EXISTS "{CASES_DB}" WITH (FORCE)')
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CASES_DB,))
-        exists = cur.fetchone() is not None
-        if not exists:
-            cur.execute(f'CREATE DATABASE "{CASES_DB}"')
-    admin.close()
-    url = cases_url(base)
+    url, exists = own_database(base, CASES_DB, rebuild)
     conn = db.connect(url)
     with db.transaction(conn) as cur:
         db.migrate(cur)  # a later migration's indexes too, on a database built before it
