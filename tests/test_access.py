@@ -51,7 +51,7 @@ POLICY = {
     "GET /grids/{code}/print": "view",
     "GET /grids/{code}/print.{fmt}": "view",
     "GET /cases-report": "read",
-    "GET /cases-report.{fmt}": "read",
+    "GET /cases-report/print.{fmt}": "read",
     "GET /jurisdictions/{slug}/grids/{code}/summary": "view",
     "GET /patrol/{slug}/route": "view",
     "GET /patrol/{slug}/visits": "read",

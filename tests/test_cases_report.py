@@ -41,15 +41,16 @@ def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
 
 
 def test_the_report_prints_a_page_per_grid(client):
-    r = client.get("/cases-report.pdf", params={"jurisdiction": "huamao", "month": MONTH}, timeout=120)
+    pdf = "/cases-report/print.pdf"
+    r = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH}, timeout=120)
     assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[:300]
     assert len(re.findall(rb"/Type\s*/Page(?!s)", r.content)) == 4
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "cases_monthly_report.pdf").write_bytes(r.content)
-    one = client.get("/cases-report.pdf", params={"jurisdiction": "huamao", "month": MONTH, "grid": GRID}, timeout=120)
+    one = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH, "grid": GRID}, timeout=120)
     assert one.status_code == 200 and len(re.findall(rb"/Type\s*/Page(?!s)", one.content)) == 1
-    assert client.get("/cases-report.pdf", params={"jurisdiction": "huamao", "month": "2025-13"}).status_code == 400
-    missing = client.get("/cases-report.pdf", params={"jurisdiction": "huamao", "month": MONTH, "grid": "1" * 15})
+    assert client.get(pdf, params={"jurisdiction": "huamao", "month": "2025-13"}).status_code == 400
+    missing = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH, "grid": "1" * 15})
     assert missing.status_code == 404
 
 

@@ -157,7 +157,7 @@ def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, mon
                 grid=grid or "")
 
 
-@router.get("/cases-report.{fmt}", response_class=Response,
+@router.get("/cases-report/print.{fmt}", response_class=Response,
             summary="The monthly 接诉即办 report as PDF (a page per grid) or PNG (the first page)",
             responses={200: {"description": "The report (fmt: pdf or png)",
                              "headers": {"Content-Disposition": header("inline, with a file name")}, "content": {
