@@ -162,6 +162,18 @@ def test_communities_side_by_side_have_each_one_s_own_numbers(slug, march, conn)
     assert side["as_of"] == march["as_of"]
 
 
+def test_the_command_line_compares_communities(cli, slug, march):
+    import json
+
+    out = json.loads(cli("cases", "compare", slug, "xinghuananli", "--from", "2024-03-01", "--to", "2024-03-31",
+                         "--json").stdout)
+    assert [r["jurisdiction"] for r in out["jurisdictions"]] == sorted([slug, "xinghuananli"])
+    mine = next(r for r in out["jurisdictions"] if r["jurisdiction"] == slug)
+    assert mine["received"] == march["overall"]["received"]
+    text = cli("cases", "compare", slug, "--from", "2024-03-01", "--to", "2024-03-31").stdout
+    assert text.startswith(f"{slug}: received 5, response 80.0%")
+
+
 def test_rates_without_a_denominator_are_null():
     assert kpi.rate(0, 0) is None and kpi.rate(2, 3) == 0.6667
     start, end = kpi.period(date(2024, 3, 1), date(2024, 3, 31), TZ)
