@@ -90,7 +90,8 @@ WITH r AS (
     SELECT s.*, a3 + r4 * interval '6 hours' AS a4, a3 + r4 * interval '6 hours' + r5 * interval '2 hours' AS a5
       FROM s
 )
-SELECT n, jid, building_id, grid_id, p, category_id, department_id, urgency, reported_at,
+SELECT row_number() OVER (ORDER BY reported_at) AS n,  -- numbered as reported, as a serial numbers them
+       jid, building_id, grid_id, p, category_id, department_id, urgency, reported_at,
        reported_at + make_interval(hours => hours) AS due_at,
        CASE WHEN rs < 0.03 THEN 'rejected' WHEN rs < 0.04 THEN 'parked' ELSE 'flow' END AS path,
        CASE WHEN rs < 0.45 THEN 'hotline' ELSE 'patrol' END AS source,

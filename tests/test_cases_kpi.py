@@ -160,6 +160,17 @@ def test_communities_side_by_side_have_each_one_s_own_numbers(slug, march, conn)
     assert {k: v for k, v in rows[slug].items() if k not in ("jurisdiction", "name")} == mine
     assert rows["xinghuananli"]["received"] == 0 and rows["xinghuananli"]["response_rate"] is None
     assert side["as_of"] == march["as_of"]
+    # and on a year of Huamao's cases (rejected, parked, sent back, steps after the period), for
+    # a month seen at its end and later, and for the whole year
+    for first, last, as_of in [(date(2025, 6, 1), date(2025, 6, 30), None),
+                               (date(2025, 6, 1), date(2025, 6, 30), datetime(2025, 7, 3, tzinfo=TZ)),
+                               (date(2025, 1, 1), date(2025, 12, 31), None)]:
+        with db.transaction(conn) as cur:
+            own = case_kpi(cur, "huamao", first, last, TZ, as_of=as_of)["overall"]
+            city = kpi_by_jurisdiction(cur, first, last, TZ, slugs=["huamao"], as_of=as_of)["jurisdictions"][0]
+        assert own["received"] > 20
+        assert {k: v for k, v in city.items() if k not in ("jurisdiction", "name")} == {
+            k: v for k, v in own.items() if k != "mean_hours"}, (first, as_of)
 
 
 def test_the_command_line_compares_communities(cli, slug, march):
