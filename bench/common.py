@@ -143,3 +143,22 @@ def tile_differences(tiles: dict[str, tuple[bytes, str]], id_property: str = "id
         if moved:
             why.append(f"{len(moved)} features have other tile geometries in {first} and {name} (e.g. id {moved[0]})")
     return why
+
+
+def own_database(base: str, name: str, rebuild: bool) -> tuple[str, bool]:
+    """The URL of database ``name`` on the server of ``base``, created when missing (dropped and
+    created again with ``rebuild``), and whether it was there already (kept between runs)."""
+    import psycopg2
+    from psycopg2.extensions import make_dsn, parse_dsn
+
+    admin = psycopg2.connect(make_dsn(**{**parse_dsn(base), "dbname": "postgres"}))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        if rebuild:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        exists = cur.fetchone() is not None
+        if not exists:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return make_dsn(**{**parse_dsn(base), "dbname": name}), exists
