@@ -51,4 +51,5 @@ bench: setup
 	$(VENV)/bin/python bench/serving_bench.py > bench/results/serving.md
 	$(VENV)/bin/python bench/load_bench.py > bench/results/load.md
 	$(VENV)/bin/python bench/city_bench.py > bench/results/city.md
+	$(VENV)/bin/python bench/cli_bench.py > bench/results/cli.md
 	cat bench/RESULTS.md

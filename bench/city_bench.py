@@ -20,14 +20,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg2
-from psycopg2.extensions import make_dsn, parse_dsn
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from common import latency  # noqa: E402
+from common import latency, own_database  # noqa: E402
 
 from gis import db, users  # noqa: E402
 from gis.grids.summary import grid_summary  # noqa: E402
@@ -47,25 +44,9 @@ def timed(fn, repeat: int = REPEAT) -> tuple[float, float]:
     return latency(fn, repeat, warm=3 if repeat > 1 else 0)
 
 
-def city_url(base: str) -> str:
-    params = parse_dsn(base)
-    params["dbname"] = CITY_DB
-    return make_dsn(**params)
-
-
 def build(base: str, communities: int, days: int, rebuild: bool) -> tuple[str, float | None]:
     """The city's database, built when missing (or asked to); the build time in seconds."""
-    admin = psycopg2.connect(make_dsn(**{**parse_dsn(base), "dbname": "postgres"}))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        if rebuild:
-            cur.execute(f'DROP DATABASE IF EXISTS "{CITY_DB}" WITH (FORCE)')
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CITY_DB,))
-        exists = cur.fetchone() is not None
-        if not exists:
-            cur.execute(f'CREATE DATABASE "{CITY_DB}"')
-    admin.close()
-    url = city_url(base)
+    url, exists = own_database(base, CITY_DB, rebuild)
     if exists:
         return url, None
     conn = db.connect(url)

@@ -35,6 +35,26 @@ def latency(fn, repeat: int, warm: int = 3) -> tuple[float, float]:
     return statistics.median(times), percentile(times, 95)
 
 
+def serve(settings):
+    """gridmap's app served by uvicorn in a thread of this process on a free loopback port: the
+    server and its base URL (``server.should_exit = True`` stops it)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from api.main import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
 def bench_headers(conn) -> dict[str, str]:
     """An Authorization header for the benchmarks: a day's API key of the ``bench`` machine
     account (an admin), added the first time."""
@@ -123,3 +143,22 @@ def tile_differences(tiles: dict[str, tuple[bytes, str]], id_property: str = "id
         if moved:
             why.append(f"{len(moved)} features have other tile geometries in {first} and {name} (e.g. id {moved[0]})")
     return why
+
+
+def own_database(base: str, name: str, rebuild: bool) -> tuple[str, bool]:
+    """The URL of database ``name`` on the server of ``base``, created when missing (dropped and
+    created again with ``rebuild``), and whether it was there already (kept between runs)."""
+    import psycopg2
+    from psycopg2.extensions import make_dsn, parse_dsn
+
+    admin = psycopg2.connect(make_dsn(**{**parse_dsn(base), "dbname": "postgres"}))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        if rebuild:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        exists = cur.fetchone() is not None
+        if not exists:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return make_dsn(**{**parse_dsn(base), "dbname": name}), exists

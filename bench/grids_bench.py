@@ -9,42 +9,27 @@ Works on a copy of Huamao under a new slug, deleted at the end.
 
 from __future__ import annotations
 
-import socket
 import statistics
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 import shapely
-import uvicorn
 from shapely.geometry import mapping, shape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_headers, percentile  # noqa: E402
+from common import bench_headers, percentile, serve  # noqa: E402
 
-from api.main import create_app  # noqa: E402
 from gis import datasets, db  # noqa: E402
 from gis.importing import import_package  # noqa: E402
 from gis.jurisdictions import delete_jurisdiction  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 
 STEP = 0.0001  # degrees of longitude, ~8.5 m: less than buildings stand back from the streets
-
-
-def serve(settings: Settings) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
 
 
 def grid(draft: dict, end: str) -> dict:

@@ -22,6 +22,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis import access
 from gis.access import Forbidden, Principal
+from gis.cases import catalogue_store
 from gis.cases import store as cases
 from gis.errors import Conflict, NotFound
 from gis.etags import view_etag
@@ -184,7 +185,7 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
     cur.execute("SELECT ST_AsGeoJSON(geom, 7), ST_X(office), ST_Y(office) FROM jurisdiction WHERE id = %s",
                 (jur.id,))
     boundary, ox, oy = cur.fetchone()
-    catalogue = cases.catalogue(cur, slug)
+    catalogue = catalogue_store.catalogue(cur, slug)
     answer = {
         "jurisdiction": slug, "jurisdiction_name": jur.name, "day": day.isoformat(),
         "worker": {"id": worker.id, "name": worker.name, "role": worker.role, "grid": grid},

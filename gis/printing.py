@@ -108,9 +108,9 @@ PRINTER = _Printer()
 
 
 def render(base_url: str, path: str, chromium: str, size: str = "A4", orientation: str = "portrait",
-           fmt: str = "pdf", token: str | None = None, cookie: str = "gridmap_token") -> bytes:
+           fmt: str = "pdf", token: str | None = None, cookie: str = "gridmap_token", all_pages: bool = False) -> bytes:
     """The page at ``base_url`` + ``path`` (it sets ``body[data-ready]`` when drawn) as one PDF
-    page or a PNG.
+    page (every page it prints to, with ``all_pages``: a report of a sheet per grid) or a PNG.
 
     ``token``: a print token, sent as the login cookie of that origin only, so that the page
     reads what the user who asked may. Requests to any other origin are aborted; a page that
@@ -162,7 +162,8 @@ def render(base_url: str, path: str, chromium: str, size: str = "A4", orientatio
                                         u[:200]) for u in list(dict.fromkeys(blocked))[:5]])
             if fmt == "png":
                 return page.screenshot(full_page=False)
-            return page.pdf(width=f"{w}px", height=f"{h}px", print_background=True, page_ranges="1")
+            return page.pdf(width=f"{w}px", height=f"{h}px", print_background=True,
+                            page_ranges="" if all_pages else "1")
         finally:
             context.close()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -221,6 +221,80 @@ def test_tickets_are_uploaded_as_the_command_line_imports_them(server, place, tm
         assert fingerprint(conn, slug) == before
 
 
+def test_feedback_is_uploaded_onto_the_cases_and_a_bad_file_writes_nothing(server, place, tmp_path, conn):
+    slug = place["slug"]
+    tickets = tickets_csv(tmp_path / "t.csv", _rows()).read_bytes()
+    with as_(server, place, "leader") as lead, as_(server, place, "planner") as planner:
+        lead.post(f"/cases/{slug}/tickets", params={"crs": "gcj02"}, content=tickets,
+                  headers={"Content-Type": "text/csv"})  # there already, or now
+        url, csv = f"/cases/{slug}/feedback", {"Content-Type": "text/csv"}
+        good = ("工单编号,满意度,是否解决,回访时间\nT001,满意,已解决,2025-03-09 10:00\nT003,基本满意,是,\n"
+                "T999,满意,是,\n")
+        assert planner.post(url, content=good.encode("gbk"), headers=csv).status_code == 403
+        bad = "工单编号,满意度,是否解决\nT001,不满意,否\nT003,还行,也许\nT003,满意,是\n".encode("gbk")
+        before = fingerprint(conn, slug)
+        r = lead.post(url, content=bad, headers=csv)
+        assert r.status_code == 422 and "nothing was written" in r.json()["detail"], r.text
+        assert fingerprint(conn, slug) == before
+        r = lead.post(url, content=good.encode("gbk"), headers=csv)
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert [u["ticket_no"] for u in got["updated"]] == ["T001", "T003"]
+        assert got["unknown"] == [{"row": 4, "ticket_no": "T999", "case": None}]
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT ticket_no, satisfaction, solved, feedback_at FROM case_record c JOIN jurisdiction j"
+                    " ON j.id = c.jurisdiction_id WHERE j.slug = %s AND ticket_no IN ('T001', 'T003') ORDER BY 1",
+                    (slug,))
+        (_, s1, ok1, at1), (_, s3, ok3, at3) = cur.fetchall()
+    assert (s1, ok1, s3, ok3) == ("satisfied", True, "basically", True)
+    assert at1.timestamp() == datetime(2025, 3, 9, 2, 0, tzinfo=UTC).timestamp()  # 10:00 in Beijing
+    assert at3 is not None  # the call-back time, when the file gives none: now
+
+
+def test_the_catalogue_is_edited_with_its_etags_and_kept_in_the_history(server, place, conn):
+    slug = place["slug"]
+    body = {"name_zh": "共享单车乱停", "name_en": "Shared bikes parked in disorder", "department": "traffic",
+            "response_hours": 2, "red_hours": 4, "yellow_hours": 24, "blue_hours": 72}
+    with as_(server, place, "leader") as lead, as_(server, place, "planner") as planner:
+        url = f"/cases/{slug}/categories/shared_bikes"
+        assert planner.put(url, json=body).status_code == 403
+        assert planner.get(f"/cases/{slug}/categories").status_code == 200  # planners read
+        r = lead.put(url, json=body)
+        assert r.status_code == 201, r.text
+        made = r.json()
+        assert made["department"] == "traffic" and r.headers["etag"] == made["etag"] == \
+            f'"case_category-{made["id"]}-1"'
+        # the new category takes cases, with its limits
+        case = report(lead, place, category="shared_bikes", urgency="red").json()
+        assert case["category"] == "shared_bikes"
+        before = scalar(conn, "SELECT count(*) FROM history WHERE table_name = 'case_category'")
+        assert lead.put(url, json=body).status_code == 428  # it exists: name its version
+        stale = lead.put(url, json=body, headers={"If-Match": f'"case_category-{made["id"]}-9"'})
+        assert stale.status_code == 412
+        for bad, words in [({**body, "red_hours": 48}, "red ≤ yellow ≤ blue"),
+                           ({**body, "department": "nobody"}, "unknown department 'nobody'"),
+                           ({**body, "blue_hours": 0}, "blue_hours")]:
+            r = lead.put(url, json=bad, headers={"If-Match": made["etag"]})
+            assert r.status_code in (400, 422) and words in r.text, (bad, r.text)
+        assert scalar(conn, "SELECT count(*) FROM history WHERE table_name = 'case_category'") == before
+        r = lead.put(url, json={**body, "department": None, "blue_hours": 96}, headers={"If-Match": made["etag"]})
+        assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["department"] is None, r.text
+        assert scalar(conn, "SELECT count(*) FROM history WHERE table_name = 'case_category'") == before + 1
+        assert lead.put(f"/cases/{slug}/categories/Bad-Code", json=body).status_code == 400
+        # departments: created, renamed with the ETag, listed
+        d = lead.put(f"/cases/{slug}/departments/shared_bikes_co", json={"name_zh": "共享单车企业",
+                                                                          "name_en": "Bike-share operator"})
+        assert d.status_code == 201, d.text
+        r = lead.put(f"/cases/{slug}/departments/shared_bikes_co", json={"name_zh": "共享单车运营企业",
+                     "name_en": "Bike-share operator"}, headers={"If-Match": d.json()["etag"]})
+        assert r.status_code == 200 and r.json()["version"] == 2
+        cat = lead.get(f"/cases/{slug}/categories").json()
+        assert {"code": "shared_bikes_co", "name_zh": "共享单车运营企业"}.items() <= next(
+            x for x in cat["departments"] if x["code"] == "shared_bikes_co").items()
+        mine = next(x for x in cat["categories"] if x["code"] == "shared_bikes")
+        assert mine["etag"] == f'"case_category-{made["id"]}-2"'
+
+
 def test_the_numbers_are_the_command_lines(server, place, cli, auth):
     slug = place["slug"]
     with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
@@ -321,6 +395,41 @@ def test_hot_spots_count_the_cases_of_a_period_per_grid(server, place, conn):
     assert ebikes["category"] == "ebike_charging" and sum(counts.values()) > 0
     assert counts["110105015001004"] < max(counts[g] for g in ("110105015001001", "110105015001002",
                                                                "110105015001003"))
+
+
+def test_the_density_surface_puts_the_seeds_problems_where_they_are(server, place, conn):
+    """Couriers crowd the courier zones and the towers' doors, e-bikes are charged in the old
+    compounds: each category's highest places say so (the dataset's year of cases)."""
+    slug = place["slug"]
+    params = {"from": "2025-01-01", "to": "2025-12-31"}
+    with as_(server, place, "leader") as lead, as_(server, place, "worker") as w:
+        assert w.get(f"/cases/{slug}/density", params=params).status_code == 403
+        courier = lead.get(f"/cases/{slug}/density", params={**params, "category": "courier_parking"}).json()
+        ebikes = lead.get(f"/cases/{slug}/density", params={**params, "category": "ebike_charging"})
+        assert ebikes.status_code == 200, ebikes.text
+        ebikes = ebikes.json()
+        too_fine = lead.get(f"/cases/{slug}/density", params={**params, "cell": 2, "bandwidth": 2000})
+        assert too_fine.status_code == 422 and "too many" in too_fine.json()["detail"]
+    assert courier["cases"] > 50 and courier["features"] and len(courier["peaks"]) == 3
+    assert max(f["properties"]["share"] for f in courier["features"]) == 1.0
+    assert min(f["properties"]["share"] for f in courier["features"]) >= 0.05
+
+    def near(peak, sql):
+        return scalar(conn, "SELECT EXISTS (" + sql + ")", peak["lon"], peak["lat"], slug)
+
+    towers_or_zones = ("SELECT 1 FROM jurisdiction j, ST_SetSRID(ST_MakePoint(%s, %s), 4326) p WHERE j.slug = %s"
+                       " AND (EXISTS (SELECT 1 FROM building b WHERE b.jurisdiction_id = j.id AND b.kind IN"
+                       " ('office', 'mall') AND ST_DWithin(b.geom::geography, p::geography, 40))"
+                       " OR EXISTS (SELECT 1 FROM courier_zone z WHERE z.jurisdiction_id = j.id"
+                       " AND ST_DWithin(z.geom::geography, p::geography, 40)))")
+    old = ("SELECT 1 FROM jurisdiction j, ST_SetSRID(ST_MakePoint(%s, %s), 4326) p WHERE j.slug = %s AND EXISTS"
+           " (SELECT 1 FROM compound c WHERE c.jurisdiction_id = j.id AND c.name IN ('电厂小区', '柴家湾小区',"
+           " '住四小区') AND ST_DWithin(c.geom::geography, p::geography, 15))")
+    for peak in courier["peaks"][:2]:
+        assert near(peak, towers_or_zones), peak
+    for peak in ebikes["peaks"]:
+        assert near(peak, old), peak
+    assert ebikes["max_density"] < courier["max_density"]  # couriers crowd a few doors; e-bikes are everywhere old
 
 
 def test_the_monthly_report_as_excel_holds_the_kpi_numbers(server, place, cli, tmp_path):

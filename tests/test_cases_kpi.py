@@ -41,7 +41,7 @@ import pytest
 
 from gis import datasets, db
 from gis.cases import kpi, store
-from gis.cases.kpi_store import case_kpi
+from gis.cases.kpi_store import case_kpi, kpi_by_jurisdiction
 from gis.importing import import_package
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -148,6 +148,41 @@ def test_the_weight_of_basically_satisfied_and_a_later_as_of(slug, conn):
     workers = {(w["worker"], w["department"]): w for w in later["by_worker"]}
     assert later["overall"]["open"] == 2 and later["overall"]["overdue"] == 1
     assert workers[(None, "fire_safety")]["mean_hours"]["dispatched"] == round((13 * 24 + 22.5), 2)
+
+
+def test_communities_side_by_side_have_each_one_s_own_numbers(slug, march, conn):
+    """The city's comparison (case_kpi_by_jurisdiction.sql) gives a community the overall figures
+    its own report gives, and a community without cases in the period zeros and nulls."""
+    with db.transaction(conn) as cur:
+        side = kpi_by_jurisdiction(cur, date(2024, 3, 1), date(2024, 3, 31), TZ, slugs=[slug, "xinghuananli"])
+    rows = {r["jurisdiction"]: r for r in side["jurisdictions"]}
+    mine = {k: v for k, v in march["overall"].items() if k != "mean_hours"}
+    assert {k: v for k, v in rows[slug].items() if k not in ("jurisdiction", "name")} == mine
+    assert rows["xinghuananli"]["received"] == 0 and rows["xinghuananli"]["response_rate"] is None
+    assert side["as_of"] == march["as_of"]
+    # and on a year of Huamao's cases (rejected, parked, sent back, steps after the period), for
+    # a month seen at its end and later, and for the whole year
+    for first, last, as_of in [(date(2025, 6, 1), date(2025, 6, 30), None),
+                               (date(2025, 6, 1), date(2025, 6, 30), datetime(2025, 7, 3, tzinfo=TZ)),
+                               (date(2025, 1, 1), date(2025, 12, 31), None)]:
+        with db.transaction(conn) as cur:
+            own = case_kpi(cur, "huamao", first, last, TZ, as_of=as_of)["overall"]
+            city = kpi_by_jurisdiction(cur, first, last, TZ, slugs=["huamao"], as_of=as_of)["jurisdictions"][0]
+        assert own["received"] > 20
+        assert {k: v for k, v in city.items() if k not in ("jurisdiction", "name")} == {
+            k: v for k, v in own.items() if k != "mean_hours"}, (first, as_of)
+
+
+def test_the_command_line_compares_communities(cli, slug, march):
+    import json
+
+    out = json.loads(cli("cases", "compare", slug, "xinghuananli", "--from", "2024-03-01", "--to", "2024-03-31",
+                         "--json").stdout)
+    assert [r["jurisdiction"] for r in out["jurisdictions"]] == sorted([slug, "xinghuananli"])
+    mine = next(r for r in out["jurisdictions"] if r["jurisdiction"] == slug)
+    assert mine["received"] == march["overall"]["received"]
+    text = cli("cases", "compare", slug, "--from", "2024-03-01", "--to", "2024-03-31").stdout
+    assert text.startswith(f"{slug}: received 5, response 80.0%")
 
 
 def test_rates_without_a_denominator_are_null():

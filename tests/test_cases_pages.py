@@ -5,6 +5,7 @@ buttons the service offers that user. Screenshots: tests/artifacts/cases_*."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -152,7 +153,8 @@ def test_a_stale_page_loads_the_case_again(browser, server, people):
 def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(page):
     page.goto("/?jurisdiction=huamao")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    page.locator(".leaflet-control-layers-overlays label", has_text="事件").locator("input").check()
+    cases = re.compile(r"^\s*事件\s*$")  # not 事件热点
+    page.locator(".leaflet-control-layers-overlays label", has_text=cases).locator("input").check()
     page.wait_for_selector("body[data-cases=loaded]")
     assert page.locator('.legend li[data-layer="cases"]').count() == 5  # three urgencies, parked, overdue
     markers = page.evaluate("""() => { const out = []; gridmapMap.eachLayer((l) => {
@@ -177,3 +179,88 @@ def test_hot_spots_shade_the_grids_by_the_cases_of_a_category(page):
     assert fills["110105015001004"] == "#7f0000" and len(set(fills.values())) > 1
     assert page.locator('.legend li[data-layer="grids"]').count() == 5
     shot(page, "cases_hotspots")
+
+
+def test_the_one_map_shows_the_density_of_a_category_where_it_clusters(page):
+    """The hot-spot view: the courier cases of 2025 heat the CBD's towers and courier zones most;
+    choosing e-bike charging moves the heat to the old compounds."""
+    page.goto("/?jurisdiction=huamao")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator(".leaflet-control-layers-overlays label", has_text="事件热点").locator("input").check()
+    page.wait_for_selector("#hot-panel")
+    page.wait_for_selector("body[data-hotspots=loaded]")
+    page.fill("#hot-from", "2025-01-01")
+    page.fill("#hot-to", "2025-12-31")
+    page.select_option("#hot-category", "courier_parking")
+    page.wait_for_function("document.getElementById('hot-status').textContent.includes('件事件')")
+    page.wait_for_selector("body[data-hotspots=loaded]")
+
+    def peaks():
+        return page.evaluate("""() => { const out = []; gridmapMap.eachLayer((l) => {
+            if (l.peak) out.push([l.peak, l.getTooltip().getContent().textContent]); });
+            return out.sort((a, b) => a[0] - b[0]).map((p) => p[1]); }""")
+
+    courier = peaks()
+    assert len(courier) == 3 and any(name in courier[0] for name in ("新光天地", "写字楼", "华贸")), courier
+    assert page.locator('.legend li[data-layer="hotspots"]').count() == 6
+    shot(page, "cases_one_map_density_courier")
+    before = page.locator("#hot-status").text_content()
+    page.select_option("#hot-category", "ebike_charging")
+    page.wait_for_function("(t) => document.getElementById('hot-status').textContent !== t", arg=before)
+    ebikes = peaks()
+    assert all(any(o in p for o in ("电厂小区", "柴家湾", "住四小区")) for p in ebikes), ebikes
+    shot(page, "cases_one_map_density_ebikes")
+
+
+# A 1×1 PNG, served in place of a photo in the test below.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf"
+                    "c0f01f0005000201e1a7a3ab0000000049454e44ae426082")
+
+
+def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, server, copy_of, make_user, conn):
+    """A department user (街乡吹哨、部门报到) opens a case dispatched to it: the building it is at is
+    drawn and named on the case's map, and it may read that building through the API. Photos are
+    shown when the case lists them with their address (the field app's photo route serves them;
+    here the answer is given them, and the images, by the browser's router)."""
+    import json
+
+    import httpx
+
+    from gis import db
+    from gis.cases import store
+
+    slug = copy_of("huamao")
+    with db.transaction(conn, "居民") as cur:
+        made = store.add_case(cur, slug, category="garbage", description="楼前堆放装修垃圾", source="resident",
+                              building="电厂小区2号楼")
+    with db.transaction(conn, "社区工作站") as cur:
+        store.transition(cur, made["id"], "accepted", made["version"], department="sanitation")
+    case_id, building_id = made["id"], made["building_id"]
+    token = make_user("department", slug, department="sanitation")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}) as c:
+        assert c.get(f"/collections/building/items/{building_id}").status_code == 200
+        case = c.get(f"/cases/{slug}/{case_id}").json()
+        assert case["actions"] == ["handled"]  # theirs to handle
+    photos = [{"id": 1, "stage": "before", "url": f"/cases/{slug}/{case_id}/photos/1"},
+              {"id": 2, "stage": "after", "url": f"/cases/{slug}/{case_id}/photos/2"},
+              {"id": 3, "stage": "after", "url": "https://elsewhere.example/x.png"}]
+
+    def with_photos(route):
+        r = route.fetch()
+        route.fulfill(response=r, body=json.dumps({**r.json(), "photos": photos}))
+
+    for pg in browsing(browser, server, token):
+        pg.route(f"**/cases/{slug}/{case_id}", with_photos)
+        pg.route(f"**/cases/{slug}/{case_id}/photos/*", lambda route: route.fulfill(body=PNG,
+                                                                                    content_type="image/png"))
+        ready(pg, f"/case/{case_id}")
+        pg.wait_for_selector("body[data-building=drawn]")
+        drawn = pg.evaluate("() => { const out = []; gridmapMap.eachLayer((l) => { if (l.buildingId) "
+                            "out.push(l.buildingId); }); return out; }")
+        assert drawn == [int(building_id)]
+        assert case["building"] in pg.locator("#facts").inner_text()
+        assert pg.locator('#photos figure[data-stage="before"] img').count() == 1
+        assert pg.locator('#photos figure[data-stage="after"] img').count() == 1  # not the outside one
+        pg.wait_for_function("Array.from(document.querySelectorAll('#photos img')).every((i) => i.naturalWidth)")
+        assert pg.locator('.legend li[data-layer="buildings"]').count() == 1
+        shot(pg, "case_department_building_photos")

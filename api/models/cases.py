@@ -137,8 +137,11 @@ class CaseList(Answer):
 
 
 class Category(Answer):
-    """A case category: its department and time limits (hours)."""
+    """A case category: its department and time limits (hours), its version and ETag."""
 
+    id: int
+    version: int
+    etag: str = Field(description="Send it as If-Match to change the category")
     code: str
     name_zh: str
     name_en: str
@@ -151,8 +154,11 @@ class Category(Answer):
 
 
 class Department(Answer):
-    """A department cases are dispatched to."""
+    """A department cases are dispatched to, its version and ETag."""
 
+    id: int
+    version: int
+    etag: str = Field(description="Send it as If-Match to change the department")
     code: str
     name_zh: str
     name_en: str
@@ -163,6 +169,45 @@ class Catalogue(Answer):
 
     categories: list[Category]
     departments: list[Department]
+
+
+Hours = Annotated[StrictInt, Field(ge=1, le=8760)]
+
+
+class DepartmentIn(Input):
+    """A department's names (its code is in the path)."""
+
+    name_zh: Name
+    name_en: Name
+
+
+class CategoryIn(Input):
+    """A case category (its code is in the path): names, default department, time limits in hours
+    (red ≤ yellow ≤ blue; response: to accept or reject)."""
+
+    name_zh: Name
+    name_en: Name
+    department: Name | None = Field(None, description="The department handling it by default (code or name)")
+    response_hours: Hours
+    red_hours: Hours
+    yellow_hours: Hours
+    blue_hours: Hours
+
+
+class FeedbackEntry(Answer):
+    """A row of a feedback file and the case it updated."""
+
+    row: int
+    ticket_no: str
+    case: int | None = None
+
+
+class FeedbackReport(Answer):
+    """Residents' answers put on the cases of their ticket numbers; unknown numbers listed."""
+
+    jurisdiction: str
+    updated: list[FeedbackEntry]
+    unknown: list[FeedbackEntry]
 
 
 class TicketEntry(Answer):
@@ -266,3 +311,43 @@ class Hotspots(Answer):
     total: int = Field(description="Cases received in the period (of the category)")
     outside_grids: int = Field(description="Of them, in no grid (an unplaced ticket)")
     features: list[HotspotFeature]
+
+
+class DensityCell(Answer):
+    """A cell's density: cases per km² there, and its share of the highest cell's."""
+
+    density: float
+    share: float
+
+
+class DensityFeature(Answer):
+    type: Literal["Feature"]
+    id: str
+    geometry: dict = Field(description="The cell, a GeoJSON Polygon (a square in the jurisdiction's metric CRS)")
+    properties: DensityCell
+
+
+class Peak(Answer):
+    """One of the highest places of the surface, and the building nearest it (within 60 m)."""
+
+    lon: float
+    lat: float
+    density: float
+    building: str | None
+
+
+class Density(Answer):
+    """A density surface of the cases of a period (quartic kernel): the cells at least the floor
+    of the highest, and the peaks (a GeoJSON FeatureCollection)."""
+
+    type: Literal["FeatureCollection"]
+    jurisdiction: str
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    category: str | None
+    cases: int = Field(description="Cases of the period (and category) with a place")
+    bandwidth: float = Field(description="The kernel's radius, metres")
+    cell: float = Field(description="The cells' side, metres")
+    max_density: float = Field(description="The highest cell's cases per km²")
+    peaks: list[Peak]
+    features: list[DensityFeature]

@@ -23,6 +23,12 @@ from api.models.cases import (
     Case,
     CaseList,
     Catalogue,
+    Category,
+    CategoryIn,
+    Density,
+    Department,
+    DepartmentIn,
+    FeedbackReport,
     Hotspots,
     Kpi,
     NewCase,
@@ -35,7 +41,7 @@ from api.models.cases import (
 from api.models.common import COMMON, WRITES, header, links, problems
 from gis import access, etags
 from gis.access import Principal
-from gis.cases import store
+from gis.cases import catalogue_store, store
 from gis.cases.workflow import check_step
 from gis.db import Connection, transaction
 from gis.errors import InvalidInput, NotFound, StaleVersion
@@ -51,6 +57,17 @@ TABLE = store.TABLE
 TICKET_TYPES = {"text/csv": ".csv",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
                 "application/vnd.oasis.opendocument.spreadsheet": ".ods"}
+
+
+def received_between(first: date | None, last: date | None, tz: Any) -> tuple[datetime | None, datetime | None]:
+    """The moments the days ``first`` to ``last`` (both included, either open) begin and end in ``tz``."""
+    from gis.cases.kpi import period
+
+    start = period(first, first, tz)[0] if first else None
+    end = period(last, last, tz)[1] if last else None
+    if start and end and end <= start:
+        raise InvalidInput(msg("the period ends ({0}) before it begins ({1})", last, first))
+    return start, end
 
 
 def _answer(who: Principal, case: dict[str, Any], response: Response) -> dict[str, Any]:
@@ -77,16 +94,21 @@ def _visible(cur: Any, who: Principal, slug: str, case_id: int) -> dict[str, Any
 
 @router.get("/{slug}", summary="The cases of a jurisdiction, newest first (those the user sees)",
             response_model=CaseList)
-def list_cases(who: Viewer, slug: str, conn: ConnDep, state: State | None = None,
+def list_cases(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep, state: State | None = None,
                grid: Annotated[str | None, Query(max_length=15)] = None,
                category: Annotated[str | None, Query(max_length=MAX_NAME_CHARS)] = None,
                source: Source | None = None,
                overdue: Annotated[bool, Query(description="Only open cases past their due time")] = False,
                open: Annotated[bool, Query(description="Only cases neither closed nor rejected")] = False,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> dict:
+               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+               from_: Annotated[date | None, Query(alias="from", description="Only cases received on or after "
+                                                                             "this day")] = None,
+               to: Annotated[date | None, Query(description="Only cases received on or before this day")] = None
+               ) -> dict:
     filters: dict[str, Any] = {"state": state, "grid": grid, "category": category, "source": source, "overdue": overdue,
-               "open_only": open, "scope": access.case_scope(who)}
+               "open_only": open, "scope": access.case_scope(who),
+               "received": received_between(from_, to, settings.time_zone)}
     with transaction(conn) as cur:
         return {"jurisdiction": slug, "limit": limit, "offset": offset,
                 "total": store.count_cases(cur, slug, **filters),
@@ -119,7 +141,55 @@ def report(who: Reporter, slug: str, body: NewCase, conn: ConnDep, response: Res
             response_model=Catalogue)
 def categories(who: Viewer, slug: str, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
-        return store.catalogue(cur, slug)
+        return catalogue_store.catalogue(cur, slug)
+
+
+Code = Annotated[str, PathParam(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="Its code: lower-case letters, "
+                                "digits and _")]
+IF_MATCH = Header(alias="If-Match", description="The ETag of the row replaced; none to create a new code")
+SAVED = {200: {"description": "Replaced", "headers": {"ETag": header("Its version, for If-Match")}},
+         201: {"description": "Created", "headers": {"ETag": header("Its version, for If-Match")}},
+         **WRITES, **problems(412, 428)}
+
+
+@router.put("/{slug}/categories/{category}", summary="Create a case category, or replace one (If-Match: its ETag)",
+            response_model=Category, responses=SAVED)
+def put_category(who: Triager, slug: str, category: Code, body: CategoryIn, conn: ConnDep, response: Response,
+                 if_match: Annotated[str | None, IF_MATCH] = None) -> dict:
+    with transaction(conn, who.username) as cur:
+        saved, created = catalogue_store.save_category(
+            cur, slug, category, name_zh=body.name_zh, name_en=body.name_en, department=body.department,
+            hours={k: getattr(body, k) for k in catalogue_store.HOURS},
+            version=_catalogue_version(cur, if_match, catalogue_store.CATEGORY, slug, category))
+    return _saved(saved, created, response)
+
+
+@router.put("/{slug}/departments/{department}", summary="Create a department, or rename one (If-Match: its ETag)",
+            response_model=Department, responses=SAVED)
+def put_department(who: Triager, slug: str, department: Code, body: DepartmentIn, conn: ConnDep,
+                   response: Response, if_match: Annotated[str | None, IF_MATCH] = None) -> dict:
+    with transaction(conn, who.username) as cur:
+        saved, created = catalogue_store.save_department(
+            cur, slug, department, name_zh=body.name_zh, name_en=body.name_en,
+            version=_catalogue_version(cur, if_match, catalogue_store.DEPARTMENT, slug, department))
+    return _saved(saved, created, response)
+
+
+def _catalogue_version(cur: Any, if_match: str | None, table: str, slug: str, code: str) -> int | None:
+    """The version If-Match names for the row of ``table`` with ``code`` (None: no If-Match)."""
+    if not if_match:
+        return None
+    found = etags.versions(if_match, table)
+    row = catalogue_store.row_id(cur, table, slug, code)
+    if row is None or row not in found:
+        raise StaleVersion(msg("If-Match does not name the current {0} {1}", table, code), 0)
+    return found[row]
+
+
+def _saved(saved: dict[str, Any], created: bool, response: Response) -> dict[str, Any]:
+    response.headers["ETag"] = saved["etag"]
+    response.status_code = 201 if created else 200
+    return saved
 
 
 @router.get("/{slug}/kpi", summary="接诉即办 numbers of the cases received in a period", response_model=Kpi)
@@ -168,6 +238,23 @@ def hot(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
         return hotspots(cur, slug, from_, to, settings.time_zone, category=category)
 
 
+@router.get("/{slug}/density", summary="Where the cases of a period cluster: a kernel density surface on cells",
+            response_model=Density)
+def density(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+            from_: Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD)")],
+            to: Annotated[date, Query(description="Last day, included")],
+            category: Annotated[str | None, Query(max_length=MAX_NAME_CHARS)] = None,
+            bandwidth: Annotated[float, Query(ge=10, le=2000, description="The kernel's radius, metres")] = 100.0,
+            cell: Annotated[float, Query(ge=2, le=500, description="The cells' side, metres")] = 20.0,
+            floor: Annotated[float, Query(ge=0, le=1, description="Leave out cells below this share of the "
+                                                                   "highest")] = 0.05) -> dict:
+    from gis.cases import hotspots
+
+    with transaction(conn) as cur:
+        return hotspots.density(cur, slug, from_, to, settings.time_zone, category=category, bandwidth=bandwidth,
+                                cell=cell, floor=floor)
+
+
 @router.post("/{slug}/tickets", status_code=201, summary="Import 12345 tickets (CSV, .xlsx or .ods) as cases",
              response_model=TicketReport, responses=WRITES,
              openapi_extra={"requestBody": {"required": True, "description": "The ticket file", "content": {
@@ -180,19 +267,38 @@ async def tickets(request: Request, who: Triager, slug: str, conn: ConnDep,
                                   ] = None) -> Any:
     from starlette.concurrency import run_in_threadpool
 
+    data = await _upload(request)
+    return await run_in_threadpool(_import, request, who, conn, slug, data, encoding, crs, map_)
+
+
+@router.post("/{slug}/feedback", summary="Import residents' call-back answers (satisfaction, solved) onto the "
+             "cases of their ticket numbers", response_model=FeedbackReport, responses=WRITES,
+             openapi_extra={"requestBody": {"required": True, "description": "The feedback file", "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}} for t in TICKET_TYPES}}})
+async def feedback(request: Request, who: Triager, slug: str, conn: ConnDep,
+                   encoding: Annotated[str | None, Query(max_length=20, description="The CSV's encoding, "
+                                                         "when not recognised (GBK)")] = None,
+                   map_: Annotated[list[str] | None, Query(alias="map", description="SRC=DST: rename a column")
+                                   ] = None) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    data = await _upload(request)
+    return await run_in_threadpool(_import_feedback, request, who, conn, slug, data, encoding, map_)
+
+
+async def _upload(request: Request) -> tuple[bytes, str]:
+    """The file a request sends as its body, and the suffix its media type names."""
     media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media not in TICKET_TYPES:
         raise UnsupportedMediaTypeError(msg("send the ticket file with Content-Type {0}, not {1!r}",
                                             " or ".join(TICKET_TYPES), media[:100]))
-    data = await raw_body(request)
-    return await run_in_threadpool(_import, request, who, conn, slug, data, TICKET_TYPES[media], encoding, crs, map_)
+    return await raw_body(request), TICKET_TYPES[media]
 
 
-def _import(request: Request, who: Principal, conn: Connection, slug: str, data: bytes, suffix: str,
-            encoding: str | None, crs: str | None, map_: list[str] | None) -> dict:
-    """Read, check and write a ticket file (as ``gridmap cases import``), in one transaction."""
-    from gis.cases.tickets import parse_tickets, read_records
-    from gis.cases.tickets_store import import_tickets
+def _records(upload: tuple[bytes, str], encoding: str | None, map_: list[str] | None
+             ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rows of an uploaded file (read as the command line reads a file) and the column map."""
+    from gis.cases.tickets import read_records
 
     mapping = {}
     for item in map_ or []:
@@ -200,16 +306,39 @@ def _import(request: Request, who: Principal, conn: Connection, slug: str, data:
         if not sep or not src or not dst:
             raise InvalidInput(msg("map takes SRC=DST, got {0!r}", item[:100]))
         mapping[src] = dst
+    data, suffix = upload
     if not data:
         raise InvalidInput(msg("send the ticket file as the request body"))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"tickets{suffix}"
         path.write_bytes(data)
-        records = read_records(path, encoding)
+        return read_records(path, encoding), mapping
+
+
+def _import(request: Request, who: Principal, conn: Connection, slug: str, upload: tuple[bytes, str],
+            encoding: str | None, crs: str | None, map_: list[str] | None) -> dict:
+    """Read, check and write a ticket file (as ``gridmap cases import``), in one transaction."""
+    from gis.cases.tickets import parse_tickets
+    from gis.cases.tickets_store import import_tickets
+
+    records, mapping = _records(upload, encoding, map_)
     settings = request.app.state.settings
     found = parse_tickets(records, mapping, settings.time_zone, datetime.now().astimezone())
     with transaction(conn, who.username) as cur:
         return import_tickets(cur, slug, found, crs=crs)
+
+
+def _import_feedback(request: Request, who: Principal, conn: Connection, slug: str, upload: tuple[bytes, str],
+                     encoding: str | None, map_: list[str] | None) -> dict:
+    """Read, check and write a feedback file (as ``gridmap cases feedback``): a file with any
+    bad row is refused whole, every problem named."""
+    from gis.cases.tickets import parse_feedback
+    from gis.cases.tickets_store import import_feedback
+
+    records, mapping = _records(upload, encoding, map_)
+    answers = parse_feedback(records, mapping, request.app.state.settings.time_zone)
+    with transaction(conn, who.username) as cur:
+        return import_feedback(cur, slug, answers)
 
 
 @router.get("/{slug}/{case_id}", summary="A case, its timeline, and the steps the user may take next",

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import COOKIE, PagePlanner, PageReader, PageViewer, SignedIn, Viewer
 from api.auth_errors import PageForbidden
 from api.deps import ConnDep, SettingsDep
-from api.heavy import HeavyViewer, heavy_job, pooled
+from api.heavy import HeavyReader, HeavyViewer, heavy_job, pooled
 from api.models.common import COMMON, header, problems, ref
 from api.models.grids import GridNumbers
 from api.models.ogc import LandingPage
@@ -85,9 +85,12 @@ def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdict
             responses=PAGE)
 def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
                     size: Literal["A4", "A3"] = "A4",
-                    orientation: Literal["portrait", "landscape"] = "portrait") -> HTMLResponse:
+                    orientation: Literal["portrait", "landscape"] = "portrait",
+                    cases: Annotated[Literal["none", "open"], Query(description="open: the grid's open cases on the "
+                                                                                "map and listed")] = "none"
+                    ) -> HTMLResponse:
     return page("grid_print.html", jurisdiction=_home(who, jurisdiction, settings, conn), code=code, size=size,
-                orientation=orientation)
+                orientation=orientation, cases=cases)
 
 
 @router.get("/grids/{code}/print.{fmt}", response_class=Response,
@@ -99,7 +102,23 @@ def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: Con
 def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep,
                jurisdiction: str | None = None, size: Literal["A4", "A3"] = "A4",
                orientation: Literal["portrait", "landscape"] = "portrait",
-               lang: Literal["zh", "en"] = "zh") -> Response:
+               lang: Literal["zh", "en"] = "zh",
+               cases: Annotated[Literal["none", "open"], Query(description="open: the grid's open cases on the map "
+                                                                           "and listed")] = "none") -> Response:
+    def found(cur: Any, jurisdiction: str) -> None:
+        if grid_id_of(cur, jurisdiction_id_of(cur, jurisdiction), code) is None:
+            raise NotFound(msg("{0} has no grid {1}", jurisdiction, code))
+
+    return _print(request, who, settings, jurisdiction, found, f"/grids/{quote(code, safe='')}/print",
+                  {"size": size, "orientation": orientation, "lang": lang, "cases": cases}, fmt,
+                  f"{code}-{size}", all_pages=False)
+
+
+def _print(request: Request, who: Any, settings: Settings, jurisdiction: str | None, check: Any, path: str,
+           query: dict[str, str], fmt: str, name: str, *, all_pages: bool) -> Response:
+    """A page of this service printed by the print browser, signed in with a print token of
+    ``who`` (one print, read-only, revoked after), as PDF or PNG; ``check(cur, jurisdiction)``
+    refuses what does not exist before a browser starts."""
     if not settings.print_base_url:
         raise PrinterUnavailable(msg("printing is not configured: set GRIDMAP_PRINT_BASE_URL to this service's own "
                                      "address"))
@@ -109,20 +128,53 @@ def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf"
     # prints calls back into this service for its data).
     with heavy_job(request, who, "print"):
         with pooled(request) as conn, transaction(conn) as cur:  # 404 before starting a browser
-            if grid_id_of(cur, jurisdiction_id_of(cur, jurisdiction), code) is None:
-                raise NotFound(msg("{0} has no grid {1}", jurisdiction, code))
+            check(cur, jurisdiction)
             token = issue_token(cur, who.username, kind="print", hours=PRINT_TOKEN_S / 3600,
-                                label=f"print {jurisdiction} {code}")
-        query = urlencode({"jurisdiction": jurisdiction, "size": size, "orientation": orientation, "lang": lang})
+                                label=f"print {jurisdiction} {name}")
+        size, orientation = query.get("size", "A4"), query.get("orientation", "portrait")
         try:
-            data = render(settings.print_base_url, f"/grids/{quote(code, safe='')}/print?{query}",
-                          settings.chromium_path, size, orientation, fmt, token=token, cookie=COOKIE)
+            data = render(settings.print_base_url, f"{path}?{urlencode({'jurisdiction': jurisdiction, **query})}",
+                          settings.chromium_path, size, orientation, fmt, token=token, cookie=COOKIE,
+                          all_pages=all_pages)
         finally:
             with pooled(request) as conn, transaction(conn) as cur:
                 revoke_token(cur, token)
     media = "application/pdf" if fmt == "pdf" else "image/png"
-    name = f"{jurisdiction}-{code}-{size}.{fmt}"
-    return Response(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'inline; filename="{jurisdiction}-{name}.{fmt}"'})
+
+
+Month = Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="The month, YYYY-MM")]
+
+
+@router.get("/cases-report", response_class=HTMLResponse, summary="The monthly 接诉即办 report: a page per grid "
+            "with its numbers and its cases on the map", responses=PAGE)
+def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, month: Month,
+                      jurisdiction: str | None = None,
+                      grid: Annotated[str | None, Query(max_length=15, description="Only this grid")] = None,
+                      ) -> HTMLResponse:
+    return page("cases_report.html", jurisdiction=_home(who, jurisdiction, settings, conn), month=month,
+                grid=grid or "")
+
+
+@router.get("/cases-report/print.{fmt}", response_class=Response,
+            summary="The monthly 接诉即办 report as PDF (a page per grid) or PNG (the first page)",
+            responses={200: {"description": "The report (fmt: pdf or png)",
+                             "headers": {"Content-Disposition": header("inline, with a file name")}, "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
+def cases_report(request: Request, who: HeavyReader, fmt: Literal["pdf", "png"], settings: SettingsDep, month: Month,
+                 jurisdiction: str | None = None,
+                 grid: Annotated[str | None, Query(max_length=15, description="Only this grid")] = None,
+                 lang: Literal["zh", "en"] = "zh") -> Response:
+    def found(cur: Any, jurisdiction: str) -> None:
+        jid = jurisdiction_id_of(cur, jurisdiction)
+        if grid is not None and grid_id_of(cur, jid, grid) is None:
+            raise NotFound(msg("{0} has no grid {1}", jurisdiction, grid))
+
+    query = {"month": month, "lang": lang, **({"grid": grid} if grid else {})}
+    return _print(request, who, settings, jurisdiction, found, "/cases-report", query, fmt,
+                  f"cases-{month}{'-' + grid if grid else ''}", all_pages=True)
 
 
 @router.get("/cases", response_class=HTMLResponse, summary="Cases: a list filtered by state, grid, category, "

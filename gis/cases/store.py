@@ -193,12 +193,14 @@ def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any
 def list_cases(cur: Cursor, slug: str, *, state: str | None = None, grid: str | None = None,
                category: str | None = None, overdue: bool = False, source: str | None = None,
                open_only: bool = False, scope: CaseScope | None = None, limit: int = 1000,
-               offset: int = 0) -> list[dict[str, Any]]:
+               offset: int = 0, received: tuple[datetime | None, datetime | None] | None = None
+               ) -> list[dict[str, Any]]:
     """The cases of ``slug``, newest first, filtered by state, grid (code), category (code or
     name), source, whether they are open (neither closed nor rejected) or overdue (open past their
-    due time, not parked), and what ``scope`` lets the caller see."""
+    due time, not parked), when they were received (from, until: either may be None), and what
+    ``scope`` lets the caller see."""
     where, params = _where(cur, slug, state=state, grid=grid, category=category, overdue=overdue, source=source,
-                           open_only=open_only, scope=scope)
+                           open_only=open_only, scope=scope, received=received)
     cur.execute(_CASE + " WHERE " + where + " ORDER BY c.reported_at DESC, c.id DESC LIMIT %s OFFSET %s",
                 (*params, limit, offset))
     return [_case_dict(r) for r in cur.fetchall()]
@@ -215,10 +217,18 @@ def count_cases(cur: Cursor, slug: str, **filters: Any) -> int:
 
 def _where(cur: Cursor, slug: str, *, state: str | None = None, grid: str | None = None,
            category: str | None = None, overdue: bool = False, source: str | None = None,
-           open_only: bool = False, scope: CaseScope | None = None) -> tuple[str, list[Any]]:
+           open_only: bool = False, scope: CaseScope | None = None,
+           received: tuple[datetime | None, datetime | None] | None = None) -> tuple[str, list[Any]]:
     j = find_jurisdiction(cur, slug)
     where: list[str] = ["c.jurisdiction_id = %s"]
     params: list[Any] = [j.id]
+    start, end = received or (None, None)
+    if start is not None:
+        where.append("c.reported_at >= %s")
+        params.append(start)
+    if end is not None:
+        where.append("c.reported_at < %s")
+        params.append(end)
     if state is not None:
         if state not in STATES:
             raise InvalidInput(msg("unknown case state {0!r}; states are: {1}", state, ', '.join(STATES)))
@@ -350,21 +360,6 @@ def set_feedback(cur: Cursor, case_id: int, *, satisfaction: str | None, solved:
                 " feedback_at = coalesce(%s, now()) WHERE id = %s RETURNING id", (satisfaction, solved, at, case_id))
     if cur.fetchone() is None:
         raise NotFound(msg("no case with id {0}", case_id))
-
-
-
-def catalogue(cur: Cursor, slug: str) -> dict[str, Any]:
-    """The case categories of ``slug`` (with their department and hours) and its departments."""
-    j = find_jurisdiction(cur, slug)
-    cur.execute("SELECT k.code, k.name_zh, k.name_en, d.code, d.name_zh, k.response_hours, k.red_hours,"
-                " k.yellow_hours, k.blue_hours FROM case_category k LEFT JOIN department d ON d.id = k.department_id"
-                " WHERE k.jurisdiction_id = %s ORDER BY k.id", (j.id,))
-    keys = ("code", "name_zh", "name_en", "department", "department_zh", "response_hours", "red_hours",
-            "yellow_hours", "blue_hours")
-    cats = [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
-    cur.execute("SELECT code, name_zh, name_en FROM department WHERE jurisdiction_id = %s ORDER BY id", (j.id,))
-    return {"categories": cats,
-            "departments": [{"code": c, "name_zh": zh, "name_en": en} for c, zh, en in cur.fetchall()]}
 
 
 def case_jurisdiction(cur: Cursor, case_id: int) -> tuple[int, str]:

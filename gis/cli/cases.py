@@ -196,3 +196,30 @@ def kpi_cmd(slug: Slug,
             f"resolution {pct(o['resolution_rate'])}, satisfaction {pct(o['satisfaction_rate'])}, "
             f"on-time closure {pct(o['on_time_closure_rate'])}, open {o['open']}, overdue {o['overdue']}")
     emit(report, as_json, text if not as_json else json.dumps(report))
+
+
+@cases_app.command("compare")
+def compare_cmd(from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+                to: Annotated[str, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")],
+                slugs: Annotated[list[str] | None, typer.Argument(help="The communities (default: every one).")] = None,
+                basic_weight: Annotated[float, typer.Option(help="What 基本满意 counts for (0 to 1).")] = 1.0,
+                as_json: JsonOpt = False) -> None:
+    """Communities side by side: each one's overall 接诉即办 numbers for the period (as
+    ``gridmap cases kpi`` gives them), for the street office's monthly comparison."""
+    from gis.cases.kpi_store import kpi_by_jurisdiction
+    from gis.settings import Settings
+
+    first: date = parse_day(from_, "--from")
+    last: date = parse_day(to, "--to")
+    with session() as cur:
+        report = kpi_by_jurisdiction(cur, first, last, Settings().time_zone, slugs=slugs or None,
+                                     basic_weight=basic_weight)
+
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1%}"
+
+    lines = [f"{r['jurisdiction']}: received {r['received']}, response {pct(r['response_rate'])}, resolution "
+             f"{pct(r['resolution_rate'])}, satisfaction {pct(r['satisfaction_rate'])}, on-time closure "
+             f"{pct(r['on_time_closure_rate'])}, open {r['open']}, overdue {r['overdue']}"
+             for r in report["jurisdictions"]]
+    emit(report, as_json, "\n".join(lines))

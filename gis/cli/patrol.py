@@ -47,7 +47,8 @@ def route(slug: Slug,
     write_output(gpx, out.gpx())
     write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
     write_output(streets, out.street_list())
-    write_map(map_, out.map_html())
+    if map_ is not None:
+        write_map(map_, out.map_html())
     result = plan.to_json()
     emit(result, as_json, out.street_list())
 
@@ -76,7 +77,8 @@ def visits(slug: Slug,
     out = visit_outputs(plan, settings.lang)
     write_output(gpx, out.gpx())
     write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
-    write_map(map_, out.map_html())
+    if map_ is not None:
+        write_map(map_, out.map_html())
     r = plan.to_json()
     text = "\n".join([f"{r['length_m'] / 1000:.2f} km, {r['minutes']:.0f} min, "
                       f"within {r['gap']:.1%} of the lower bound"] +

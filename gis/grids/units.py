@@ -147,11 +147,14 @@ def hold_whole(geoms: list, members: list[list[int]], footprints: list, boundary
     if not footprints:
         return list(geoms)
     fps = np.asarray(footprints, dtype=object)
-    everyone = shapely.union_all(fps, grid_size=0.01)
+    tree = shapely.STRtree(fps)
     out = []
     for geom, mine in zip(geoms, members, strict=True):
         own = shapely.union_all(fps[mine], grid_size=0.01) if mine else shapely.Polygon()
-        others = shapely.difference(everyone, own, grid_size=0.01)
+        # Only the footprints that reach into this area can take anything from it: the others of
+        # the whole community, unioned once, made each area's difference cost as much as all of them.
+        near = np.setdiff1d(tree.query(geom, predicate="intersects"), mine)
+        others = shapely.difference(shapely.union_all(fps[near], grid_size=0.01), own, grid_size=0.01)
         out.append(polygons(shapely.union(polygons(shapely.difference(geom, others, grid_size=0.01)),
                                           polygons(shapely.intersection(own, boundary, grid_size=0.01)),
                                           grid_size=0.01)))

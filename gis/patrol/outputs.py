@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from gis.map_controls import page_html
 from gis.map_labels import label
 from gis.patrol.exports import Leg, Waypoint, legs, street_list, to_geojson, to_gpx
-from gis.patrol.maps import route_map
 from gis.patrol.routes import RoutePlan
 from gis.patrol.visits import VisitPlan
 
@@ -34,6 +32,11 @@ class Outputs:
         return street_list(self.routes, self.title, self.speed_kmh, self.lang)
 
     def map_html(self) -> str:
+        # folium (and pandas with it) only when a map is asked for: a command that prints JSON
+        # or writes GPX would spend most of its time importing them.
+        from gis.map_controls import page_html
+        from gis.patrol.maps import route_map
+
         return page_html(route_map(self.routes, self.waypoints, self.title, self.lang), self.lang, self.title)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import gpxpy.gpx
 import httpx
@@ -163,12 +165,13 @@ def _pages(slug: str, code: str, cases: list[int]) -> dict[str, list[str]]:
     """The pages and HTML answers of the jurisdiction, by who may open them."""
     q = f"jurisdiction={quote(slug)}"
     view = [f"/?{q}", f"/grids/{code}?{q}", f"/grids/{code}/print?{q}", f"/?{q}&lang=en", f"/cases?{q}",
-            f"/cases?{q}&lang=en&open=true", *(f"/case/{k}" for k in cases[:3])]
+            f"/cases?{q}&lang=en&open=true", *(f"/case/{k}" for k in cases[:3]), f"/grids/{code}/print?{q}&cases=open"]
     workers = quote(",".join(PAYLOADS[:4]))
     read = [f"/patrol-today?{q}&workers={workers}", f"/patrol/{slug}/route?workers=2&format=html",
             f"/patrol/{slug}/visits?kind=office,mall,hotel&format=html",
             f"/patrol/{slug}/coverage?format=html&as_of=2026-11-21&days=7",
-            f"/coverage/{slug}?facility=any&format=html"]
+            f"/coverage/{slug}?facility=any&format=html",
+            f"/cases-report?{q}&month={datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}"]  # the cases planted now
     plan = [f"/planner?{q}"]
     return {"worker": view, "leader": view + read, "scheduler": view + read, "planner": view + read + plan,
             "admin": view + read + plan}

@@ -379,7 +379,7 @@ def test_a_json_body_must_say_it_is_json(client, conn, copy_of, content_type):
             "other_id": grids[1], "fid": draft["courier_zones"]["features"][0]["id"], "code": "110105015001001",
             "feature_id": scalar(conn, "SELECT min(z.id) FROM courier_zone z JOIN jurisdiction j "
                                        "ON j.id = z.jurisdiction_id WHERE j.slug = %s", slug),
-            "case_id": _a_case(conn, slug)}
+            "case_id": _a_case(conn, slug), "category": "garbage", "department": "sanitation"}
     before = count(conn, "history")
     headers = {"Content-Type": content_type} if content_type else {}
     for method, path in routes:
@@ -425,7 +425,7 @@ def test_every_json_route_refuses_odd_bodies_in_words(client, copy_of, conn):
     grids = [g["id"] for g in draft["grids"]["features"]]
     fill = {"slug": slug, "layout_id": layout, "grid_id": grids[0], "other_id": grids[1], "feature_id": 1,
             "fid": draft["courier_zones"]["features"][0]["id"], "code": "110105015001001",
-            "case_id": _a_case(conn, slug)}
+            "case_id": _a_case(conn, slug), "category": "garbage", "department": "sanitation"}
     headers = {"If-Match": ",".join(g["properties"]["etag"] for g in draft["grids"]["features"])}
     failed = []
     for method, path in _json_routes():

@@ -22,7 +22,7 @@
   const overlays = { boundary: outline, grids: gridLayer, cases: marker };
   const legend = gridmapLegend.create(map, () => ({
     boundary: [["line", L_.styles.jurisdiction, t("boundary")]], grids: [["area", L_.styles.grid, t("grids")]],
-    cases: L_.caseLegend(),
+    buildings: [["area", L_.styles.building, t("buildings")]], cases: L_.caseLegend(),
   }), overlays);
   const when = (iso) => (iso ? gridmapDates.stamp(tz, new Date(iso)) : null);
   const department = document.getElementById("department");
@@ -69,6 +69,8 @@
     });
     document.getElementById("buttons").replaceChildren(...(buttons.length ? buttons
       : [el("p", { className: "note" }, t("no_actions"))]));
+    showPhotos(c);
+    if (c.building_id && !building) drawBuilding(c.building_id);
     map.removeLayer(marker);
     marker = L_.cases([c]).addTo(map);
     overlays.cases = marker;
@@ -77,6 +79,38 @@
       if (c.lat !== null) map.setView([c.lat, c.lon], 17); else map.fitBounds(outline.getBounds());
       fitted = true;
     }
+  }
+
+  // The building the case is at, drawn and named (a department sees where it is sent); a user
+  // who may not read that building (a worker of another grid) simply sees the point.
+  let building = null;
+  async function drawBuilding(bid) {
+    building = L.featureGroup().addTo(map);
+    const r = await fetch(`/collections/building/items/${encodeURIComponent(bid)}?jurisdiction=${encodeURIComponent(slug)}`);
+    if (!r.ok) return;
+    const f = await r.json();
+    const layer = L_.geojson("building", { type: "FeatureCollection", features: [f] }, slug);
+    layer.eachLayer((l) => { l.buildingId = f.id; });
+    layer.addTo(building);
+    overlays.buildings = building;
+    legend.refresh();
+    document.body.dataset.building = "drawn";
+  }
+
+  // Photos, before and after, when the case lists them with the address of each (photos are served
+  // by the field app's route): only this service's own paths are shown, as images, never as HTML.
+  function showPhotos(c) {
+    const box = document.getElementById("photos");
+    const photos = (Array.isArray(c.photos) ? c.photos : [])
+      .filter((p) => p && typeof p.url === "string" && p.url.startsWith("/") && !p.url.startsWith("//"));
+    box.hidden = !photos.length;
+    box.replaceChildren(...["before", "after"].map((stage) => {
+      const mine = photos.filter((p) => (p.stage || "before") === stage);
+      return mine.length ? el("figure", { className: "photos", dataset: { stage } },
+        el("figcaption", {}, t(`photos_${stage}`)),
+        ...mine.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
+          el("img", { src: p.url, alt: `${t(`photos_${stage}`)} ${p.id ?? ""}`, loading: "lazy" })))) : null;
+    }));
   }
 
   async function load() {

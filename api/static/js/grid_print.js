@@ -61,6 +61,28 @@
   L.geoJSON(mine, { style: look.building, interactive: false }).addTo(map);
   outline.addTo(map);
   L.geoJSON(stations, { pointToLayer: (f, ll) => L.circleMarker(ll, { ...look.station, interactive: false }) }).addTo(map);
+  // With ?cases=open: the grid's open cases on the map (by urgency, overdue ringed, numbered) and listed.
+  if (document.body.dataset.cases === "open") {
+    const r = await fetch(`/cases/${encodeURIComponent(slug)}?grid=${encodeURIComponent(code)}&open=true&limit=500`);
+    const open = r.ok ? (await r.json()).cases : [];
+    open.forEach((c, k) => {
+      if (c.lon === null || c.lat === null) return;
+      const m = L.circleMarker([c.lat, c.lon], { ...gridmapLayers.caseStyle(c), pane: "gm-case", interactive: false });
+      m.caseId = c.id;
+      m.addTo(map);
+      L.marker([c.lat, c.lon], { icon: L.divIcon({ className: "case-no", html: "", iconSize: [18, 12], iconAnchor: [-4, 14] }),
+                                 interactive: false, keyboard: false })
+        .on("add", (e) => { e.target.getElement().textContent = String(k + 1); }).addTo(map);
+    });
+    document.getElementById("legend").append(...gridmapLayers.caseLegend().map(([kind, style, label]) =>
+      el("tr", { dataset: { kind: "case" } }, el("td", {}, gridmapLegend.swatch(kind, style)), el("td", {}, label))));
+    const shown = open.slice(0, 8);
+    document.getElementById("open-cases").replaceChildren(
+      el("strong", {}, `${t("open_cases_print")}${colon}${open.length}`),
+      ...shown.map((c, k) => el("div", { dataset: { case: String(c.id) } },
+        `${k + 1}. ${gridmapLayers.categoryName(c)} · ${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`)),
+      open.length > shown.length ? el("div", {}, t("more_cases").replace("{n}", String(open.length - shown.length))) : "");
+  }
 
   // Names on the map: the grid's buildings first, then the streets, then the stations.
   const names = gridmapNames.create(map);

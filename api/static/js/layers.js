@@ -18,7 +18,8 @@ window.gridmapLayers = (function () {
   // Panes keep the drawing order fixed whatever is switched off and on: grids under what is in
   // them (so a building or zone answers its own hover), above the compounds; the boundary on top.
   const PANES = [["gm-compound", 401], ["gm-grid", 402], ["gm-street", 403], ["gm-building", 404],
-    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-station", 408], ["gm-case", 409]];
+    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-station", 408], ["gm-case", 409],
+    ["gm-heat", 410]];
   const paneOf = { jurisdiction: "gm-boundary", compound: "gm-compound", grid: "gm-grid", street_edge: "gm-street",
     building: "gm-building", courier_zone: "gm-zone" };
 
@@ -216,6 +217,35 @@ window.gridmapLayers = (function () {
             ["point", { ...overdueRing, fillColor: "#fff" }, t("case_overdue")]];
   }
 
+  // Hot spots: a density surface's cells in five classes of their share of the highest cell
+  // (yellow → dark red), drawn over the map half-transparent; the peaks as rings naming the building.
+  const heatClasses = [[0.8, "#bd0026"], [0.6, "#f03b20"], [0.4, "#fd8d3c"], [0.2, "#fecc5c"], [0, "#ffffb2"]];
+  function heatColour(share) {
+    return heatClasses.find(([low]) => share >= low)[1];
+  }
+  function heat(body) {
+    const group = L.featureGroup();
+    L.geoJSON(body, {
+      pane: "gm-heat", interactive: false,
+      style: (f) => ({ stroke: false, fillColor: heatColour(f.properties.share),
+                       fillOpacity: 0.25 + 0.45 * f.properties.share }),
+    }).addTo(group);
+    body.peaks.forEach((p, k) => {
+      const m = L.circleMarker([p.lat, p.lon], { pane: "gm-heat", radius: 9, color: "#450a0a", weight: 2,
+                                                 fill: false });
+      m.bindTooltip(lines(`${t("hot_peak")} ${k + 1}${p.building ? ` · ${p.building}` : ""}`,
+                          `${p.density} ${t("hot_per_km2")}`));
+      m.peak = k + 1;
+      m.addTo(group);
+    });
+    return group;
+  }
+  function heatLegend() {
+    return [...heatClasses.map(([low, c]) => ["area", { color: c, fillColor: c, fillOpacity: 0.6, weight: 0 },
+                                              `≥ ${Math.round(low * 100) || 5}% ${t("hot_of_peak")}`]),
+            ["point", { color: "#450a0a", fillColor: "#fff" }, t("hot_peak")]];
+  }
+
   async function count(layer, slug) {
     const r = await fetch(`/collections/${layer}/items?jurisdiction=${encodeURIComponent(slug)}&limit=1`);
     return (await r.json()).numberMatched;
@@ -223,5 +253,5 @@ window.gridmapLayers = (function () {
 
   return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, panes,
            styles, station, routeColours, routeColour, coverageColours, gridLabel, cases, caseStyle, caseLegend,
-           categoryName, caseLink, urgencyColours };
+           categoryName, caseLink, urgencyColours, heat, heatColour, heatLegend };
 })();

@@ -53,6 +53,7 @@
     coverage: Object.entries(L_.coverageColours).map(([m, c]) => ["area", { color: c, fillColor: c, fillOpacity: 0.3 },
                                                                    `${t("service_area")} ≤ ${m} ${t("metres")}`]),
     cases: L_.caseLegend(),
+    hotspots: L_.heatLegend(),
   }), overlays);
 
   // Every layer is asked for at once; they are added as they arrive, each in its own pane.
@@ -138,8 +139,74 @@
   if (may.has("read")) {
     lazy("coverage", `/coverage/${encodeURIComponent(slug)}?facility=any&format=geojson${L_.crs}`, L_.coverage);
   }
+  if (may.has("read")) hotSpots();
   legend.refresh();
   labels.place();
+  // Hot spots: the density of the cases of a category over a period (a kernel surface on cells,
+  // GET /cases/{slug}/density), chosen in a panel shown while the layer is on. The period starts as
+  // the twelve months up to the newest case.
+  function hotSpots() {
+    const api = `/cases/${encodeURIComponent(slug)}`;
+    const group = L.layerGroup();
+    const category = el("select", { id: "hot-category" }, el("option", { value: "" }, t("all")));
+    const from = el("input", { id: "hot-from", type: "date" });
+    const to = el("input", { id: "hot-to", type: "date" });
+    const bandwidth = el("select", { id: "hot-bandwidth" },
+                         ...[50, 100, 150, 250].map((m) => el("option", { value: String(m), selected: m === 100 }, String(m))));
+    const status = el("div", { id: "hot-status" });
+    const panel = L.control({ position: "topleft" });
+    panel.onAdd = () => {
+      const box = el("div", { className: "hot-panel leaflet-control", id: "hot-panel" },
+                     el("strong", {}, t("hot_density")),
+                     el("label", {}, `${t("category")} `, category), el("label", {}, `${t("from_day")} `, from),
+                     el("label", {}, `${t("to_day")} `, to), el("label", {}, `${t("hot_bandwidth")} `, bandwidth), status);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    let prepared = null;
+    async function prepare() {
+      const [cat, newest] = await Promise.all([fetch(`${api}/categories`).then((r) => r.json()),
+                                               fetch(`${api}?limit=1`).then((r) => r.json())]);
+      for (const c of cat.categories) {
+        category.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
+      }
+      const last = newest.cases.length ? new Date(newest.cases[0].reported_at) : new Date();
+      const first = new Date(last.getFullYear(), last.getMonth() - 11, 1);
+      const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+      from.value = day(first);
+      to.value = day(last);
+    }
+    let asked = 0;
+    async function draw() {
+      if (!from.value || !to.value) return;
+      const mine = ++asked;
+      const q = new URLSearchParams({ from: from.value, to: to.value, bandwidth: bandwidth.value, cell: "10" });
+      if (category.value) q.set("category", category.value);
+      document.body.dataset.hotspots = "loading";
+      const r = await fetch(`${api}/density?${q}`);
+      if (mine !== asked) return;  // a newer choice is on its way
+      group.clearLayers();
+      const body = await r.json();
+      if (!r.ok) {
+        status.textContent = body.detail;
+      } else {
+        L_.heat(body).addTo(group);
+        status.textContent = t("hot_cases_n").replace("{n}", String(body.cases)).replace("{max}", String(body.max_density));
+      }
+      legend.refresh();
+      document.body.dataset.hotspots = "loaded";
+    }
+    for (const input of [category, from, to, bandwidth]) input.onchange = draw;
+    group.on("add", async () => {
+      panel.addTo(map);
+      prepared = prepared || prepare();
+      await prepared;
+      draw();
+    });
+    group.on("remove", () => panel.remove());
+    control.addOverlay(group, t("hotspots"));
+    overlays.hotspots = group;
+  }
   document.body.dataset.readyMs = String(Math.round(performance.now()));  // from navigation start
   document.body.dataset.ready = "true";
 })();

@@ -1,0 +1,92 @@
+// The monthly 接诉即办 report: for each grid (or the one asked for) a sheet with the month's cases
+// on the grid's map (numbered, by urgency; closed and rejected faint; overdue ringed), its numbers
+// beside the community's, and the list of its cases. Sets body[data-ready] once every map is drawn:
+// the print browser prints then, a sheet a page.
+(async function () {
+  const slug = document.body.dataset.jurisdiction;
+  const month = document.body.dataset.month;
+  const only = document.body.dataset.grid;
+  const lang = gridmapLang();
+  document.documentElement.lang = lang;
+  const L_ = gridmapLayers;
+  const [y, m] = month.split("-").map(Number);
+  const first = `${month}-01`;
+  const last = `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+  const monthText = t("month_label").replace("{y}", String(y)).replace("{m}", String(m));
+  document.title = `${t("monthly_report")} ${monthText}`;
+  const api = `/cases/${encodeURIComponent(slug)}`;
+  const json = (url) => fetch(url).then((r) => r.json());
+  const q = `jurisdiction=${encodeURIComponent(slug)}&limit=10000`;
+  const [kpi, grids, buildings, list, zone] = await Promise.all([
+    json(`${api}/kpi?from=${first}&to=${last}`), json(`/collections/grid/items?${q}`),
+    json(`/collections/building/items?${q}`), json(`${api}?from=${first}&to=${last}&limit=10000`),
+    gridmapDates.zone()]);
+  const byGrid = new Map(kpi.by_grid.map((g) => [g.grid, g]));
+  const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+  const rows = [["received", (f) => f.received], ["response_rate", (f) => pct(f.response_rate)],
+    ["resolution_rate", (f) => pct(f.resolution_rate)], ["satisfaction_rate", (f) => pct(f.satisfaction_rate)],
+    ["on_time_closure_rate", (f) => pct(f.on_time_closure_rate)], ["open_n", (f) => f.open],
+    ["overdue_n", (f) => f.overdue], ["parked_n", (f) => f.parked]];
+  const none = { received: 0, open: 0, overdue: 0, parked: 0 };
+  const stamp = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
+  const sheets = document.getElementById("sheets");
+  const drawn = [];
+  const chosen = grids.features.filter((g) => !only || g.properties.code === only)
+    .sort((a, b) => a.properties.code.localeCompare(b.properties.code));
+  for (const g of chosen) {
+    const p = g.properties;
+    const mine = list.cases.filter((c) => c.grid === p.code).sort((a, b) => a.reported_at.localeCompare(b.reported_at));
+    const figures = byGrid.get(p.code) || none;
+    const mapBox = el("div", { className: "map" });
+    const kpiTable = el("table", { className: "kpi" },
+      el("tr", {}, el("th", {}, ""), el("th", {}, t("this_grid")), el("th", {}, t("whole_community"))),
+      ...rows.map(([key, f]) => el("tr", { dataset: { key } }, el("th", {}, t(key)), el("td", { className: "n" }, f(figures)),
+                                   el("td", { className: "n" }, f(kpi.overall)))));
+    const shown = mine.slice(0, 14);
+    const caseTable = el("table", { className: "list" },
+      el("tr", {}, el("th", {}, "#"), el("th", {}, t("reported_at")), el("th", {}, t("category")), el("th", {}, t("state"))),
+      ...shown.map((c, k) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${k + 1}`),
+        el("td", {}, gridmapDates.stamp(zone, new Date(c.reported_at)).slice(5)),
+        el("td", {}, L_.categoryName(c)),
+        el("td", {}, `${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`))));
+    const more = mine.length > shown.length ? t("more_cases").replace("{n}", String(mine.length - shown.length))
+      : (mine.length ? "" : t("no_grid_cases"));
+    const legend = el("div", { className: "legend-line" },
+      ...L_.caseLegend().map(([kind, style, label]) => el("span", {}, gridmapLegend.swatch(kind, style), label)),
+      el("span", {}, gridmapLegend.swatch("point", { color: "#fff", fillColor: "#a5bdf3" }),
+         t("case_closed_or_rejected")));
+    const sheet = el("section", { className: "sheet", dataset: { grid: p.code } },
+      el("header", {}, el("div", {}, el("h1", {}, `${t("monthly_report")} · ${monthText}`),
+                          el("div", { className: "grid-name" }, `${p.code} ${p.name || ""}`)),
+         el("div", { className: "who" }, `${t("leader")}${lang === "en" ? ": " : "："}${p.leader || "—"}`)),
+      mapBox, legend,
+      el("div", { className: "below" }, kpiTable, el("div", { className: "list" }, caseTable, more ? el("div", {}, more) : null)),
+      el("div", { className: "note" }, t("report_note")), el("div", { className: "stamp" }, stamp));
+    sheets.append(sheet);
+    drawn.push([mapBox, g, mine]);
+  }
+  // The maps once every sheet has its size.
+  for (const [box, g, mine] of drawn) {
+    const map = L.map(box, { zoomControl: false, attributionControl: false, zoomSnap: 0.1, fadeAnimation: false,
+                             zoomAnimation: false, markerZoomAnimation: false });
+    const outline = L.geoJSON(g, { style: { ...L_.styles.grid, fillOpacity: 0.03 }, interactive: false });
+    map.fitBounds(outline.getBounds(), { padding: [16, 16] });
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+    const inGrid = { type: "FeatureCollection", features: buildings.features.filter((b) => b.properties.grid_id === g.id) };
+    L.geoJSON(inGrid, { style: L_.styles.building, interactive: false }).addTo(map);
+    outline.addTo(map);
+    mine.forEach((c, k) => {
+      if (c.lon === null || c.lat === null) return;
+      L.circleMarker([c.lat, c.lon], { ...L_.caseStyle(c), radius: 6, pane: "gm-case", interactive: false }).addTo(map);
+      if (k < 14) {
+        L.marker([c.lat, c.lon], { icon: L.divIcon({ className: "case-no", html: "", iconSize: [18, 12], iconAnchor: [-4, 14] }),
+                                   interactive: false, keyboard: false })
+          .on("add", (e) => { e.target.getElement().textContent = String(k + 1); }).addTo(map);
+      }
+    });
+  }
+  await document.fonts.ready;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  document.body.dataset.sheets = String(drawn.length);
+  document.body.dataset.ready = "true";
+})();

@@ -1,0 +1,69 @@
+"""The monthly 接诉即办 report (#17) through the print path: a sheet per grid with its numbers
+beside the community's and its cases of the month on the map, printed as one PDF of a page per
+grid; and the 网格责任图 with the grid's open cases (?cases=open). Screenshots: tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser import ARTIFACTS, shot
+
+MONTH, FIRST, LAST = "2025-06", "2025-06-01", "2025-06-30"
+GRID = "110105015001004"
+
+
+def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
+    page.set_viewport_size({"width": 900, "height": 1200})
+    page.goto(f"/cases-report?jurisdiction=huamao&month={MONTH}")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    kpi = client.get("/cases/huamao/kpi", params={"from": FIRST, "to": LAST}).json()
+    cases = client.get("/cases/huamao", params={"from": FIRST, "to": LAST, "limit": 10000}).json()
+    assert cases["total"] == kpi["overall"]["received"] > 0  # the list's period is the report's
+    sheets = page.locator("section.sheet")
+    assert sheets.count() == 4
+    for g in kpi["by_grid"]:
+        sheet = page.locator(f'section.sheet[data-grid="{g["grid"]}"]')
+        received = sheet.locator('table.kpi tr[data-key="received"] td')
+        assert received.nth(0).inner_text() == str(g["received"])
+        assert received.nth(1).inner_text() == str(kpi["overall"]["received"])
+        rate = sheet.locator('table.kpi tr[data-key="response_rate"] td').nth(0).inner_text()
+        assert rate == ("—" if g["response_rate"] is None else f"{g['response_rate'] * 100:.1f}%")
+        mine = [c for c in cases["cases"] if c["grid"] == g["grid"]]
+        assert sheet.locator("table.list tr[data-case]").count() == min(14, len(mine))
+        # the month's cases of the grid on its map, numbered as listed
+        assert sheet.locator(".leaflet-gm-case-pane path").count() == len([c for c in mine if c["lon"] is not None])
+        assert sheet.locator(".case-no").count() == min(14, len(mine))
+    # each sheet fits its page: nothing below the stamp is cut off
+    for box in sheets.evaluate_all("(ss) => ss.map((s) => [s.scrollHeight, s.clientHeight])"):
+        assert box[0] <= box[1] + 1, box
+    page.locator(f'section.sheet[data-grid="{GRID}"]').scroll_into_view_if_needed()
+    shot(page, "cases_monthly_report_sheet")
+
+
+def test_the_report_prints_a_page_per_grid(client):
+    pdf = "/cases-report/print.pdf"
+    r = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH}, timeout=120)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[:300]
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", r.content)) == 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "cases_monthly_report.pdf").write_bytes(r.content)
+    one = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH, "grid": GRID}, timeout=120)
+    assert one.status_code == 200 and len(re.findall(rb"/Type\s*/Page(?!s)", one.content)) == 1
+    assert client.get(pdf, params={"jurisdiction": "huamao", "month": "2025-13"}).status_code == 400
+    missing = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH, "grid": "1" * 15})
+    assert missing.status_code == 404
+
+
+def test_the_grid_print_can_show_its_open_cases(page, client):
+    page.goto(f"/grids/{GRID}/print?jurisdiction=huamao&cases=open")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    open_ = client.get("/cases/huamao", params={"grid": GRID, "open": "true", "limit": 500}).json()
+    assert open_["total"] > 0
+    markers = page.evaluate("() => { let n = 0; gridmapMap.eachLayer((l) => { if (l.caseId) n += 1; }); return n; }")
+    assert markers == len([c for c in open_["cases"] if c["lon"] is not None])
+    assert page.locator("#open-cases").inner_text().startswith(f"未办结事件：{open_['total']}")
+    assert page.locator("#legend tr[data-kind=case]").count() == 5
+    shot(page, "grid_print_open_cases")
+    page.goto(f"/grids/{GRID}/print?jurisdiction=huamao")  # without the option: no cases
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    assert page.locator("#legend tr[data-kind=case]").count() == 0
