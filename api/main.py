@@ -18,6 +18,7 @@ from api.routers import (
     collections,
     coverage,
     docs,
+    field,
     grids,
     health,
     jurisdictions,
@@ -36,7 +37,8 @@ GZIP_ABOVE_BYTES = 4096
 GZIP_SKIPPED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf")
 # Every router of the app, in the order they are matched (the access audit test reads them all);
 # the OGC landing page (``/`` asked for as JSON) before the map page (``/`` to a browser).
-ROUTERS = (health, auth, docs, collections, ogc, pages, patrol, coverage, grids, jurisdictions, tiles, cases)
+ROUTERS = (health, auth, docs, collections, ogc, pages, patrol, coverage, grids, jurisdictions, tiles, cases,
+           field)
 
 
 def operation_id(route: APIRoute) -> str:

@@ -106,7 +106,8 @@ SWEEP = ("\x00", "", "x" * 5000, "³", "-1", "0", "2147483648", "922337203685477
          "0001-01-01", "9999-12-31")
 PLAIN = {"layer": "building", "feature_id": "1", "code": "110105015001001", "from": "2027-01-01", "days": "7",
          "workers": "王芳", "worker": "王芳", "day": "2025-03-01", "households_per_grid": "430", "layout_id": "1",
-         "grid_id": "1", "other_id": "2", "fid": "1", "z": "0", "x": "0", "y": "0", "case_id": "1", "to": "2025-03-31"}
+         "grid_id": "1", "other_id": "2", "fid": "1", "z": "0", "x": "0", "y": "0", "case_id": "1", "to": "2025-03-31",
+         "photo_id": "1"}
 
 
 def test_every_parameter_at_its_edges(client, copy_of):

@@ -97,6 +97,19 @@ def disable(username: str) -> None:
     typer.echo(f"{username}: disabled")
 
 
+@users_app.command("link")
+def link(username: str, worker: Annotated[str | None, typer.Argument(help="The worker's name (gridmap worker add); "
+                                                                        "none: unlink")] = None,
+         jurisdiction: Annotated[str, typer.Option(help="The worker's jurisdiction (slug).")] = "") -> None:
+    """Link an account to the worker record it is (the field app records walks and check-ins as
+    that worker), or unlink it."""
+    from gis.field_store import link_worker
+
+    with session() as cur:
+        wid = link_worker(cur, username, jurisdiction, worker)
+    typer.echo(f"{username}: worker {wid}" if wid else f"{username}: linked to no worker")
+
+
 @users_app.command("bootstrap")
 def bootstrap(username: str = "admin") -> None:
     """When there is no user yet, add an admin with a random password and print it (once)."""

@@ -161,7 +161,8 @@ window.lines = function (...texts) {
     const headers = new Headers(init.headers || (resource instanceof Request ? resource.headers : undefined));
     if (!headers.has("Accept-Language")) headers.set("Accept-Language", gridmapLang());
     const r = await plain(resource, { ...init, headers });
-    if (r.status === 401 && location.pathname !== "/login") {
+    // (the field app asks not to: its queue waits on the phone until the worker signs in again)
+    if (r.status === 401 && location.pathname !== "/login" && !init.noLoginRedirect) {
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     }
     return r;

@@ -1,0 +1,459 @@
+// The grid worker's phone (走动式工作法): today's route and position, a walk recorded with the
+// GPS, check-ins at the nearest building, cases reported with photos, the worker's cases marked
+// handled. Everything recorded goes to a queue on the phone (IndexedDB, field_queue.js) first and
+// is sent when there is a connection; the service worker (/field/sw.js) keeps the app and today's
+// work for when there is none. Every value from data reaches the page as text.
+(function () {
+  const slug = document.body.dataset.jurisdiction;
+  const Q = window.fieldQueue;
+  const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
+  const MAX_PHOTOS = 4;
+  const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
+                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false };
+  const $ = (id) => document.getElementById(id);
+  // A time as the phone's clock reads it (month, day, hour, minute).
+  const when = (iso) => new Date(iso).toLocaleString(gridmapLang() === "en" ? "en-GB" : "zh-CN",
+    { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+  document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+  document.documentElement.lang = gridmapLang() === "en" ? "en" : "zh";
+
+  // --- the map -----------------------------------------------------------------------------
+  const map = L.map("map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
+  map.createPane("me").style.zIndex = 650;  // the worker's own position above everything drawn
+  map.setView([39.9143, 116.4818], 16);
+  L.control.scale({ imperial: false }).addTo(map);
+  const layers = { area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
+                   places: L.layerGroup().addTo(map), me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
+  let fitted = false;
+
+  function draw() {
+    const d = state.today;
+    Object.values(layers).forEach((g) => { if (g !== layers.me && g !== layers.track) g.clearLayers(); });
+    if (!d) return;
+    L.geoJSON(d.boundary, { style: { color: "#333", weight: 2, fill: false, dashArray: "6 4" }, interactive: false }).addTo(layers.area);
+    if (d.grid) L.geoJSON(d.grid.geometry, { style: { color: "#0b5cab", weight: 3, fillOpacity: 0.06 }, interactive: false }).addTo(layers.area);
+    const walked = new Set(d.walked);
+    for (const leg of d.legs) {
+      const done = walked.has(leg.edge_id);
+      const line = L.polyline(leg.coordinates.map(([x, y]) => [y, x]),
+        { color: done ? "#1b7f3b" : "#ff6a00", weight: done ? 6 : 8, opacity: 0.9, className: done ? "leg done" : "leg todo" });
+      line.bindTooltip(el("span", {}, `${leg.seq}. ${leg.name || ""} · ${t(done ? "f_done" : "f_todo")}`));
+      line.addTo(layers.route);
+    }
+    for (const v of d.visits) {
+      if (v.lon === null) continue;
+      L.circleMarker([v.lat, v.lon], { radius: 11, color: "#fff", weight: 3, fillColor: v.done ? "#1b7f3b" : "#7a1fa2", fillOpacity: 1 })
+        .bindTooltip(el("span", {}, `${v.name || v.building_id} · ${t("visit_" + v.kind)}`)).addTo(layers.places);
+    }
+    for (const c of d.cases) {
+      if (c.lon === null) continue;
+      L.circleMarker([c.lat, c.lon], { radius: 9, color: "#111", weight: 2, fillColor: c.urgency === "red" ? "#b00020" : "#ffd400", fillOpacity: 1 })
+        .bindTooltip(el("span", {}, `#${c.id} ${c.category_zh}`)).addTo(layers.places);
+    }
+    if (!fitted) {
+      const bounds = L.featureGroup([...layers.route.getLayers(), ...layers.area.getLayers()]).getBounds();
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); fitted = true; }
+    }
+  }
+
+  function summary() {
+    const d = state.today;
+    const box = $("summary");
+    box.replaceChildren();
+    if (!d) return;
+    const left = d.legs.filter((l) => !d.walked.includes(l.edge_id)).length;
+    const parts = [];
+    if (d.route) {
+      parts.push(tf("f_route", { n: d.route.number, of: d.route.of, km: (d.route.length_m / 1000).toFixed(1), min: Math.round(d.route.minutes) }));
+      parts.push(tf("f_streets_left", { n: left }));
+    } else parts.push(t("f_no_route"));
+    if (!d.workday && d.route) parts.unshift(tf("f_rest_day", { day: d.route.day }));
+    const todo = d.visits.filter((v) => !v.done).length;
+    if (d.visits.length) parts.push(tf("f_visits_left", { n: todo }));
+    box.append(el("div", { id: "route-text" }, parts.join(" · ")));
+    $("worker").textContent = `${d.worker.name} · ${d.grid ? d.grid.name || d.grid.code : d.jurisdiction_name}`;
+    $("cases-n").textContent = String(d.cases.length);
+  }
+
+  // --- today's work: from the network, else the copy the service worker kept -------------
+  let loading = null;
+  function loadToday() {  // one at a time: a second caller shares the first's
+    if (!loading) loading = fetchToday().finally(() => { loading = null; });
+    return loading;
+  }
+
+  async function fetchToday() {
+    const url = `/field/${encodeURIComponent(slug)}/today`;
+    let r = null;
+    const viaWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+    try { r = await fetch(url, { noLoginRedirect: true }); } catch (e) { r = null; }
+    if (r && r.status === 401) { signedOut(); r = null; }
+    if (r && r.status === 409) { banner((await r.json()).detail, true); return; }
+    if (!r || !r.ok) {
+      const hit = window.caches ? await caches.match(url, { ignoreSearch: true }) : null;
+      r = hit || null;
+    }
+    if (!r) { banner(t("error"), true); return; }
+    state.today = await r.json();
+    document.body.dataset.version = state.today.version;
+    // through the service worker, which keeps each version before it answers: kept for offline
+    if (viaWorker) document.body.dataset.kept = state.today.version;
+    document.body.dataset.legs = JSON.stringify(state.today.legs.map((l) => l.edge_id));
+    draw(); summary(); renderCases();
+  }
+
+  function banner(text, error, link) {
+    const b = $("banner");
+    b.replaceChildren(el("span", {}, text));
+    if (link) b.append(" ", el("a", { href: link.href }, link.text));
+    b.className = error ? "error" : "";
+    b.hidden = !text;
+  }
+
+  function signedOut() {
+    state.signedOut = true;
+    banner(t("f_sign_in_again"), true, { href: "/login?next=" + encodeURIComponent("/field"), text: t("f_sign_in") });
+  }
+
+  // --- position and the walk --------------------------------------------------------------
+  let meMarker = null, meCircle = null, trackLine = null;
+  function onPosition(p) {
+    const c = p.coords;
+    state.position = { lon: c.longitude, lat: c.latitude, accuracy: c.accuracy, t: new Date(p.timestamp || Date.now()).toISOString() };
+    const at = [c.latitude, c.longitude];
+    if (!meMarker) {
+      meCircle = L.circle(at, { pane: "me", radius: c.accuracy || 10, color: "#1e88e5", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(layers.me);
+      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1 })
+        .bindTooltip(el("span", {}, t("f_me"))).addTo(layers.me);
+    } else { meMarker.setLatLng(at); meCircle.setLatLng(at); meCircle.setRadius(c.accuracy || 10); }
+    document.body.dataset.position = `${c.longitude.toFixed(6)},${c.latitude.toFixed(6)}`;
+    if (state.walk) {
+      const last = state.walk.points[state.walk.points.length - 1];
+      if (!last || last.lon !== state.position.lon || last.lat !== state.position.lat) {
+        state.walk.points.push({ ...state.position });
+        Q.saveWalk(state.walk);
+        drawWalk();
+      }
+    }
+    if (!$("checkin").hidden) nearby();
+    if (!$("report").hidden && !state.picked) whereText();
+  }
+
+  function drawWalk() {
+    const pts = state.walk ? state.walk.points.map((p) => [p.lat, p.lon]) : [];
+    if (!trackLine) trackLine = L.polyline(pts, { color: "#1e88e5", weight: 4, dashArray: "2 6" }).addTo(layers.track);
+    else trackLine.setLatLngs(pts);
+    walkButton();
+  }
+
+  function walkButton() {
+    const b = $("walk");
+    b.textContent = state.walk ? `${t("f_walk_stop")} (${state.walk.points.length})` : t("f_walk_start");
+    b.className = state.walk ? "big stop" : "big primary";
+    b.setAttribute("aria-pressed", state.walk ? "true" : "false");
+  }
+
+  $("walk").onclick = async () => {
+    if (!state.walk) {
+      state.walk = { client_id: Q.uuid(), started: new Date().toISOString(), points: state.position ? [{ ...state.position }] : [] };
+      await Q.saveWalk(state.walk);
+    } else {
+      const w = state.walk;
+      state.walk = null;
+      await Q.endWalk();
+      await Q.add({ type: "track", client_id: w.client_id, body: { points: w.points }, label: tf("f_fixes", { n: w.points.length }) });
+      await afterRecord();
+    }
+    drawWalk();
+  };
+
+  if ("geolocation" in navigator) {
+    navigator.geolocation.watchPosition(onPosition, () => {}, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
+  }
+
+  // --- sheets -------------------------------------------------------------------------------
+  function show(id) {
+    document.querySelectorAll(".sheet").forEach((s) => { s.hidden = s.id !== id; });
+  }
+  document.querySelectorAll("[data-close]").forEach((b) => { b.onclick = () => { $(b.dataset.close).hidden = true; state.pick = false; }; });
+
+  function metres(a, b) {
+    const R = 6371008.8, r = Math.PI / 180;
+    const dLat = (b.lat - a.lat) * r, dLon = (b.lon - a.lon) * r;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * r) * Math.cos(b.lat * r) * Math.sin(dLon / 2) ** 2;
+    return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
+  }
+
+  // Check-in: the buildings nearest to where the worker stands, the nearest chosen already.
+  function nearby() {
+    const d = state.today;
+    const list = $("nearby");
+    const chosen = (list.querySelector("input:checked") || {}).value;
+    list.replaceChildren();
+    if (!d) return;
+    const here = state.position;
+    const rows = d.buildings.map((b) => ({ b, m: here ? metres(here, b) : null }))
+      .sort((x, y) => (x.m === null ? 0 : x.m - y.m) || x.b.id - y.b.id).slice(0, 6);
+    rows.forEach(({ b, m }, i) => {
+      const input = el("input", { type: "radio", name: "building", value: String(b.id) });
+      input.checked = chosen ? chosen === String(b.id) : i === 0;
+      const label = el("label", {}, input, el("span", {}, b.name || `#${b.id}`),
+        b.visited.length ? el("span", { className: "meta" }, "✓") : null,
+        m === null ? null : el("span", { className: "dist" }, tf("f_m", { m: Math.round(m) })));
+      list.append(el("li", {}, label));
+    });
+  }
+  $("open-checkin").onclick = () => { show("checkin"); nearby(); };
+  $("do-checkin").onclick = async () => {
+    const chosen = $("nearby").querySelector("input:checked");
+    if (!chosen) { banner(t("f_need_building"), true); return; }
+    const kind = document.querySelector("input[name=visit-kind]:checked").value;
+    const note = $("visit-note").value.trim();
+    const b = state.today.buildings.find((x) => String(x.id) === chosen.value);
+    await Q.add({ type: "visit", client_id: Q.uuid(), label: b ? b.name || `#${b.id}` : chosen.value,
+                  body: { building_id: Number(chosen.value), kind, note: note || null, at: new Date().toISOString() } });
+    $("visit-note").value = "";
+    $("checkin").hidden = true;
+    await afterRecord();
+  };
+
+  // Report: category, urgency, text, photos (resized here), where the worker stands or a tap.
+  function whereText() {
+    const p = state.picked || state.position;
+    $("where-text").textContent = state.pick && !state.picked ? t("f_tap_map")
+      : p ? tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5), acc: p.accuracy ? Math.round(p.accuracy) : "—" })
+        : t("f_no_position");
+  }
+  $("open-report").onclick = () => {
+    const select = $("category");
+    if (state.today && !select.options.length) {
+      for (const c of state.today.categories) select.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
+    }
+    state.picked = null; state.pick = false;
+    $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
+    show("report"); whereText();
+  };
+  $("where-here").onclick = () => { state.pick = false; state.picked = null; $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); };
+  $("where-tap").onclick = () => {
+    state.pick = true; state.picked = null; $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
+    $("report").hidden = true; banner(t("f_tap_map"));
+  };
+  let pickedMarker = null;
+  map.on("click", (e) => {
+    if (!state.pick) return;
+    state.picked = { lon: e.latlng.lng, lat: e.latlng.lat, accuracy: null };
+    state.pick = false;
+    if (pickedMarker) pickedMarker.remove();
+    pickedMarker = L.marker(e.latlng).addTo(layers.me);
+    banner("");
+    show("report"); whereText();
+  });
+
+  async function resized(file) {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
+    const thumb = document.createElement("canvas");
+    const ts = 144 / Math.max(canvas.width, canvas.height);
+    thumb.width = Math.round(canvas.width * ts); thumb.height = Math.round(canvas.height * ts);
+    thumb.getContext("2d").drawImage(canvas, 0, 0, thumb.width, thumb.height);
+    return { blob, thumb: thumb.toDataURL("image/jpeg", 0.7) };
+  }
+  async function addPhotos(input, into, box) {
+    for (const file of [...input.files]) {
+      if (into.length >= MAX_PHOTOS) break;
+      try { into.push(await resized(file)); } catch (e) { banner(t("error"), true); }
+    }
+    input.value = "";
+    box.replaceChildren(...into.map((p) => el("img", { src: p.thumb, alt: "" })));
+  }
+  $("case-photos").onchange = () => addPhotos($("case-photos"), state.reportPhotos, $("case-thumbs"));
+  $("handle-photos").onchange = () => addPhotos($("handle-photos"), state.handlePhotos, $("handle-thumbs"));
+
+  $("do-report").onclick = async () => {
+    const text = $("case-text").value.trim();
+    const where = state.picked || state.position;
+    if (!text) { banner(t("f_need_text"), true); return; }
+    if (!where) { banner(t("f_need_place"), true); return; }
+    const clientId = Q.uuid();
+    const category = $("category").value;
+    await Q.add({ type: "case", client_id: clientId, label: text.slice(0, 40),
+                  body: { category, urgency: document.querySelector("input[name=urgency]:checked").value, description: text,
+                          where: { type: "Point", coordinates: [where.lon, where.lat] }, at: new Date().toISOString() } });
+    for (const p of state.reportPhotos) {
+      await Q.add({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: text.slice(0, 20) });
+    }
+    state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
+    if (pickedMarker) { pickedMarker.remove(); pickedMarker = null; }
+    $("report").hidden = true;
+    await afterRecord();
+  };
+
+  // My cases: those dispatched to me (mark handled, with an after photo) and those I reported.
+  function renderCases() {
+    const list = $("case-list");
+    const d = state.today;
+    list.replaceChildren();
+    if (!d || !d.cases.length) { list.append(el("li", {}, t("f_none"))); return; }
+    for (const c of d.cases) {
+      const li = el("li", { dataset: { case: String(c.id) } },
+        el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category : c.category_zh}`),
+        el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
+        el("div", {}, c.description),
+        el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
+          + (c.photos.length ? ` · ${tf("f_photos_n", { n: c.photos.length })}` : "")));
+      if (c.may_handle) {
+        const b = el("button", { type: "button", className: "big primary handle" }, t("f_mark_handled"));
+        b.onclick = () => openHandle(c);
+        li.append(b);
+      }
+      list.append(li);
+    }
+  }
+  $("open-cases").onclick = () => { renderCases(); show("cases"); };
+
+  function openHandle(c) {
+    state.handling = c; state.handlePhotos = [];
+    $("handle-thumbs").replaceChildren(); $("handle-note").value = "";
+    $("handle-title").textContent = tf("f_handle_title", { id: c.id });
+    show("handle");
+  }
+  $("do-handle").onclick = async () => {
+    const c = state.handling;
+    const note = $("handle-note").value.trim();
+    if (!note) { banner(t("f_need_note"), true); return; }
+    const photoIds = [];
+    for (const p of state.handlePhotos) {
+      const id = Q.uuid();
+      photoIds.push(id);
+      await Q.add({ type: "photo", client_id: id, case_id: c.id, stage: "after", blob: p.blob, label: `#${c.id}` });
+    }
+    await Q.add({ type: "handled", client_id: Q.uuid(), label: `#${c.id}`,
+                  body: { case_id: c.id, version: c.version, note, at: new Date().toISOString(), photos: photoIds } });
+    state.handlePhotos = [];
+    $("handle").hidden = true;
+    await afterRecord();
+  };
+
+  // --- the queue and the sync ---------------------------------------------------------------
+  async function renderQueue() {
+    const items = await Q.all();
+    const waiting = items.filter((i) => i.status === "waiting").length;
+    $("waiting").textContent = String(waiting);
+    $("queue-button").classList.toggle("has", items.length > 0);
+    document.body.dataset.waiting = String(waiting);
+    document.body.dataset.refused = String(items.length - waiting);
+    const list = $("queue-list");
+    list.replaceChildren();
+    for (const i of items) {
+      const li = el("li", { className: i.status, dataset: { type: i.type } },
+        el("div", { className: "what" }, `${t("f_" + i.type)} · ${i.label || ""}`),
+        el("div", { className: "meta" }, `${when(i.queued_at)} · ${t(i.status === "refused" ? "f_refused" : "f_waiting_item")}`));
+      if (i.status === "refused") {
+        li.append(el("div", { className: "reason" }, i.reason || ""));
+        const del = el("button", { type: "button", className: "big" }, t("f_delete"));
+        del.onclick = async () => { await Q.remove(i.seq); renderQueue(); };
+        li.append(del);
+      }
+      list.append(li);
+    }
+  }
+  $("queue-button").onclick = () => { renderQueue(); show("queue"); };
+  $("sync-now").onclick = () => sync();
+
+  async function afterRecord() {
+    banner(navigator.onLine ? "" : t("f_queued"));
+    await renderQueue();
+    sync();
+  }
+
+  async function send(items) {
+    const body = { items: items.map((i) => ({ type: i.type, client_id: i.client_id, ...i.body })) };
+    const r = await fetch(`/field/${encodeURIComponent(slug)}/sync`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), noLoginRedirect: true });
+    if (r.status === 401) { signedOut(); return false; }
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      for (const i of items) await Q.update({ ...i, status: "refused", reason: answer.detail || String(r.status) });
+      return true;
+    }
+    for (const [k, res] of answer.results.entries()) {
+      const i = items[k];
+      if (res.status === "refused") {
+        await Q.update({ ...i, status: "refused", reason: [res.reason, ...(res.problems || [])].join(" ") });
+      } else {
+        if (i.type === "case") await Q.setCaseId(i.client_id, res.id);
+        await Q.remove(i.seq);
+      }
+    }
+    return true;
+  }
+
+  async function sendPhoto(i) {
+    let caseId = i.case_id || (await Q.caseId(i.case_client_id));
+    if (!caseId) {
+      const items = await Q.all();
+      const parent = items.find((x) => x.client_id === i.case_client_id);
+      if (parent && parent.status === "refused") await Q.update({ ...i, status: "refused", reason: parent.reason });
+      return true;  // its case has not arrived yet: the photo waits
+    }
+    const url = `/cases/${encodeURIComponent(slug)}/${caseId}/photos?stage=${i.stage}&client_id=${i.client_id}`;
+    const r = await fetch(url, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: i.blob, noLoginRedirect: true });
+    if (r.status === 401) { signedOut(); return false; }
+    if (r.ok) { await Q.remove(i.seq); return true; }
+    const answer = await r.json().catch(() => ({}));
+    await Q.update({ ...i, status: "refused", reason: answer.detail || String(r.status) });
+    return true;
+  }
+
+  async function sync() {
+    if (state.syncing) return;
+    state.syncing = true;
+    try {
+      const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting"));
+      if (!(await waiting()).length) return;  // nothing to send
+      let items = (await waiting()).filter((i) => ["track", "visit", "case"].includes(i.type));
+      for (let k = 0; k < items.length; k += 50) { if (!(await send(items.slice(k, k + 50)))) return; }
+      for (const p of (await waiting()).filter((i) => i.type === "photo")) { if (!(await sendPhoto(p))) return; }
+      items = (await waiting()).filter((i) => i.type === "handled");
+      if (items.length && !(await send(items))) return;
+      state.signedOut = false;
+      banner("");
+      await loadToday();
+    } catch (offline) {
+      // no connection: everything stays queued on the phone
+    } finally {
+      state.syncing = false;
+      await renderQueue();
+    }
+  }
+
+  function network() {
+    const on = navigator.onLine;
+    $("net").textContent = t(on ? "f_online" : "f_offline");
+    $("net").className = "chip " + (on ? "online" : "offline");
+    if (on) sync();
+  }
+  window.addEventListener("online", network);
+  window.addEventListener("offline", network);
+
+  // --- start ---------------------------------------------------------------------------------
+  (async function start() {
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(() => {});
+      // the first time, today's work was asked before the worker could keep it: ask once more
+      navigator.serviceWorker.addEventListener("controllerchange", () => (loading || Promise.resolve()).finally(loadToday));
+    }
+    state.walk = (await Q.walk()) || null;
+    drawWalk();
+    await loadToday();
+    document.body.dataset.readyMs = String(Math.round(performance.now()));  // route drawn (bench/field_bench.py)
+    await renderQueue();
+    network();
+    document.body.dataset.ready = "1";
+  })();
+})();

@@ -1,0 +1,39 @@
+// The field app's labels (the phone of a grid worker), added to the pages' dictionary (i18n.js).
+Object.assign(window.GRIDMAP_I18N.zh, {
+  f_title: "今日巡查", f_waiting: "待同步", f_online: "在线", f_offline: "离线", f_checkin: "走访签到",
+  f_report: "上报事件", f_my_cases: "我的事件", f_walk_start: "开始巡查", f_walk_stop: "结束巡查",
+  f_walking: "巡查中 · {n} 个定位点", f_nearest_first: "离您最近的楼栋排在最前", f_do_checkin: "签到",
+  f_take_photo: "拍照（最多 4 张）", f_after_photo: "拍处置后照片", f_where_here: "我所在的位置", f_where_tap: "在地图上点选",
+  f_tap_map: "请在地图上点一下事件位置", f_no_position: "尚未取得定位", f_position: "位置 {lon}, {lat}（精度 {acc} 米）",
+  f_close: "关闭", f_queue: "待同步记录", f_sync_now: "立即同步", f_mark_handled: "标记已处置",
+  f_handle_title: "处置事件 #{id}", f_queued: "已保存在手机上，有网络时自动同步", f_synced: "已同步",
+  f_refused: "被退回", f_waiting_item: "等待同步", f_sign_in_again: "登录已失效：请重新登录，待同步记录仍保存在手机上",
+  f_sign_in: "重新登录", f_track: "巡查轨迹", f_visit: "走访签到", f_case: "上报事件", f_handled: "事件处置", f_photo: "照片",
+  f_route: "今日路线：第 {n} 条，共 {of} 条 · {km} 公里 · 约 {min} 分钟", f_rest_day: "今天休息；如值班，可按 {day} 的路线巡查",
+  f_no_route: "今天没有排给您的巡查路线", f_streets_left: "还需走 {n} 条道路", f_visits_left: "今日走访 {n} 栋",
+  f_need_text: "请填写问题描述", f_need_note: "请填写处置情况", f_need_place: "请先取得定位或在地图上点选位置",
+  f_need_building: "附近没有可签到的楼栋", f_saved_offline: "离线数据（{day}）", f_none: "没有未办结的事件",
+  f_assigned: "派给我", f_reported_by_me: "我上报的", f_due: "期限", f_delete: "删除", f_photos_n: "{n} 张照片",
+  f_m: "{m} 米", f_not_linked: "此账号尚未关联网格员档案", f_done: "已走", f_todo: "待走", f_me: "我的位置", f_fixes: "{n} 个定位点",
+});
+Object.assign(window.GRIDMAP_I18N.en, {
+  f_title: "Today's patrol", f_waiting: "Waiting", f_online: "Online", f_offline: "Offline", f_checkin: "Check in",
+  f_report: "Report a case", f_my_cases: "My cases", f_walk_start: "Start walk", f_walk_stop: "Stop walk",
+  f_walking: "Walking · {n} fixes", f_nearest_first: "Nearest building first", f_do_checkin: "Check in",
+  f_take_photo: "Take photos (up to 4)", f_after_photo: "Photo after handling", f_where_here: "Where I stand", f_where_tap: "Tap on the map",
+  f_tap_map: "Tap the map where the case is", f_no_position: "No position yet", f_position: "At {lon}, {lat} (±{acc} m)",
+  f_close: "Close", f_queue: "Waiting to sync", f_sync_now: "Sync now", f_mark_handled: "Mark handled",
+  f_handle_title: "Handle case #{id}", f_queued: "Saved on the phone; it syncs when there is signal", f_synced: "Synced",
+  f_refused: "Refused", f_waiting_item: "Waiting", f_sign_in_again: "Signed out: sign in again; the waiting records stay on the phone",
+  f_sign_in: "Sign in", f_track: "Walk", f_visit: "Check-in", f_case: "Case", f_handled: "Handled", f_photo: "Photo",
+  f_route: "Route {n} of {of} · {km} km · about {min} min", f_rest_day: "Rest day; on duty, walk the route of {day}",
+  f_no_route: "No patrol route for you today", f_streets_left: "{n} streets to walk", f_visits_left: "{n} buildings to visit",
+  f_need_text: "Describe the problem", f_need_note: "Say what was done", f_need_place: "Wait for a position or tap the map",
+  f_need_building: "No building nearby to check in at", f_saved_offline: "Offline copy ({day})", f_none: "No open cases",
+  f_assigned: "Mine to handle", f_reported_by_me: "Reported by me", f_due: "Due", f_delete: "Delete", f_photos_n: "{n} photos",
+  f_m: "{m} m", f_not_linked: "This account is not linked to a worker record", f_done: "Walked", f_todo: "To walk", f_me: "Me", f_fixes: "{n} fixes",
+});
+// A label with its {placeholders} filled (as text).
+window.tf = function (key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined ? "" : String(values[k])));
+};

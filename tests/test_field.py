@@ -1,0 +1,285 @@
+"""The grid worker's phone through the API: today's work for the signed-in worker, the batch of
+what the phone recorded (each item kept once, or refused alone with the reason, nothing half
+written), photos of cases (real images only, EXIF gone, served only to who sees the case)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+from pyproj import Transformer
+
+from gis import db
+from gis.field_store import link_worker
+from gis.patrol.stewards_store import add_worker
+from tests.conftest import scalar
+
+GRID_1, GRID_2 = "110105015001001", "110105015001002"
+ZH = {"Accept-Language": "zh"}
+
+
+def field_place(database_url, make_user) -> dict:
+    """A copy of Huamao with two daily walkers, the first (王芳, grid 001) with a worker account
+    linked to her record, the second (李强, grid 002) too; a leader; a worker account linked to
+    nobody. Their keys."""
+    from gis import datasets
+    from gis.importing import import_package
+
+    conn = db.connect(database_url)
+    slug = f"field-{uuid.uuid4().hex[:8]}"
+    with db.transaction(conn) as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
+        add_worker(cur, slug, "王芳", "social_worker", grid=GRID_1)
+        add_worker(cur, slug, "李强", "grid_worker", grid=GRID_2)
+    worker = make_user("worker", slug, GRID_1, username=f"wangfang-{slug}")
+    other = make_user("worker", slug, GRID_2, username=f"liqiang-{slug}")
+    with db.transaction(conn) as cur:
+        link_worker(cur, f"wangfang-{slug}", slug, "王芳")
+        link_worker(cur, f"liqiang-{slug}", slug, "李强")
+    jid = scalar(conn, "SELECT id FROM jurisdiction WHERE slug = %s", slug)
+    srid = scalar(conn, "SELECT metric_srid FROM jurisdiction WHERE id = %s", jid)
+    conn.close()
+    tokens = {"worker": worker, "other": other, "unlinked": make_user("worker", slug, GRID_1),
+              "leader": make_user("leader", slug)}
+    return {"slug": slug, "jid": jid, "srid": srid, "tokens": tokens}
+
+
+def clients(server: str, tokens: dict) -> dict:
+    """An HTTP client per key."""
+    return {k: httpx.Client(base_url=server, timeout=60, headers={"Authorization": f"Bearer {v}"})
+            for k, v in tokens.items()}
+
+
+@pytest.fixture(scope="module")
+def field(database_url, server, make_user):
+    place = field_place(database_url, make_user)
+    made = clients(server, place["tokens"])
+    yield {**place, **made}
+    for c in made.values():
+        c.close()
+
+
+def walk_points(legs: list[dict], srid: int, end: datetime, count: int = 6) -> list[dict]:
+    """A phone's fixes along the first ``count`` legs of a route, every 8 m, 6 s apart, ending at ``end``."""
+    coords = np.vstack([legs[0]["coordinates"]] + [leg["coordinates"][1:] for leg in legs[1:count]])
+    there = Transformer.from_crs(4326, srid, always_xy=True)
+    back = Transformer.from_crs(srid, 4326, always_xy=True)
+    line = shapely.LineString(np.column_stack(there.transform(coords[:, 0], coords[:, 1])))
+    xy = shapely.get_coordinates(shapely.line_interpolate_point(line, np.arange(0, line.length, 8.0)))
+    lon, lat = back.transform(xy[:, 0], xy[:, 1])
+    n = len(lon)
+    return [{"lon": float(lon[i]), "lat": float(lat[i]), "accuracy": 8.0,
+             "t": (end - timedelta(seconds=6 * (n - 1 - i))).isoformat()} for i in range(n)]
+
+
+def jpeg(width=640, height=480, gps=True) -> bytes:
+    """A real JPEG, with EXIF carrying a GPS position as a phone's does."""
+    img = Image.new("RGB", (width, height), (200, 80, 40))
+    exif = Image.Exif()
+    if gps:
+        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 30.0), 3: "E", 4: (116.0, 28.0, 10.0)}
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def test_today_is_the_signed_in_workers_and_has_a_version(field):
+    w, slug = field["worker"], field["slug"]
+    r = w.get(f"/field/{slug}/today")
+    assert r.status_code == 200, r.text
+    day = r.json()
+    assert day["worker"]["name"] == "王芳" and day["worker"]["grid"] == GRID_1
+    assert day["route"]["number"] in (1, 2) and day["route"]["of"] == 2 and len(day["legs"]) > 5
+    assert day["buildings"] and day["categories"] and day["grid"]["code"] == GRID_1
+    assert r.headers["ETag"] == day["version"] and "no-cache" in r.headers["Cache-Control"]
+    assert w.get(f"/field/{slug}/today", headers={"If-None-Match": day["version"]}).status_code == 304
+    # the other walker has the other route of the day
+    mate = field["other"].get(f"/field/{slug}/today").json()
+    assert mate["route"]["number"] != day["route"]["number"]
+    assert {x["edge_id"] for x in mate["legs"]} != {x["edge_id"] for x in day["legs"]}
+    # an account linked to no worker is told what to do
+    r = field["unlinked"].get(f"/field/{slug}/today", headers=ZH)
+    assert r.status_code == 409 and "网格员" in r.json()["detail"], r.text
+    # no sign-in: 401, the phone keeps its queue
+    assert httpx.post(f"{w.base_url}/field/{slug}/sync", json={"items": []}).status_code == 401
+
+
+def test_a_batch_is_kept_item_by_item_and_a_replay_changes_nothing(field, conn):
+    w, slug = field["worker"], field["slug"]
+    day = w.get(f"/field/{slug}/today").json()
+    building = day["buildings"][0]
+    case_at = building["lon"], building["lat"]
+    items = [{"type": "track", "client_id": str(uuid.uuid4()),
+              "points": walk_points(day["legs"], field["srid"], now() - timedelta(minutes=1))},
+             {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": building["id"], "kind": "small",
+              "note": "物业经理在岗", "at": now().isoformat()},
+             {"type": "case", "client_id": str(uuid.uuid4()), "category": day["categories"][0]["code"],
+              "urgency": "yellow", "description": "快递车占用消防通道", "at": now().isoformat(),
+              "where": {"type": "Point", "coordinates": list(case_at)}},
+             {"type": "track", "client_id": str(uuid.uuid4()), "points": []}]
+    r = w.post(f"/field/{slug}/sync", json={"items": items}, headers=ZH)
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert [x["status"] for x in res["results"]] == ["created", "created", "created", "refused"], res
+    assert res["created"] == 3 and res["refused"] == 1 and "两个点" in res["results"][3]["reason"]
+    walked = set(res["results"][0]["edges"])
+    assert walked and walked <= {leg["edge_id"] for leg in day["legs"]}
+    assert scalar(conn, "SELECT worker FROM patrol_track WHERE client_id = %s", items[0]["client_id"]) == "王芳"
+    assert scalar(conn, "SELECT reporter FROM case_record WHERE client_id = %s", items[2]["client_id"]) == \
+        f"wangfang-{slug}"
+    # today now shows the streets walked, the check-in, and the case reported; its version moved
+    after = w.get(f"/field/{slug}/today").json()
+    assert set(after["walked"]) >= walked and after["version"] != day["version"]
+    assert "small" in next(b for b in after["buildings"] if b["id"] == building["id"])["visited"]
+    assert any(c["client_id"] == items[2]["client_id"] for c in after["cases"])
+
+    def fingerprint():
+        return scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM patrol_walked),"
+                            " (SELECT count(*) FROM visit), (SELECT count(*) FROM case_record),"
+                            " (SELECT count(*) FROM case_event), (SELECT count(*) FROM history))::text")
+
+    before = fingerprint()
+    again = w.post(f"/field/{slug}/sync", json={"items": items[:3]}).json()
+    assert [x["status"] for x in again["results"]] == ["exists"] * 3
+    assert [x["id"] for x in again["results"]] == [x["id"] for x in res["results"][:3]]
+    assert fingerprint() == before
+
+
+def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
+    w, slug = field["worker"], field["slug"]
+    day = w.get(f"/field/{slug}/today").json()
+    good = walk_points(day["legs"], field["srid"], now() - timedelta(hours=2), count=2)
+    far = [{**p, "lon": p["lon"] - 40} for p in good]  # thousands of km west
+    backwards = [*good[:3], {**good[3], "t": good[4]["t"]}, {**good[4], "t": good[3]["t"]}, *good[5:]]
+    future = [{**p, "t": (datetime.fromisoformat(p["t"]) + timedelta(days=2)).isoformat()} for p in good]
+    naive = [{**p, "t": p["t"][:19]} for p in good]
+    other = copy_of("xinghuananli")
+    elsewhere = scalar(conn, "SELECT min(b.id) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
+                             " WHERE j.slug = %s", other)
+    t = now().isoformat()
+    cases = [("track", {"points": []}, "至少需要两个点"),
+             ("track", {"points": far}, "公里"),
+             ("track", {"points": backwards}, "早于前一个点"),
+             ("track", {"points": future}, "尚未到来"),
+             ("track", {"points": naive}, "时区"),
+             ("visit", {"building_id": elsewhere, "kind": "small", "at": t}, str(elsewhere)),
+             ("visit", {"building_id": day["buildings"][0]["id"], "kind": "big",
+                        "at": (now() + timedelta(days=3)).isoformat()}, "尚未到来"),
+             ("case", {"category": "nonsense", "description": "x", "at": t,
+                       "where": {"type": "Point", "coordinates": [116.48, 39.91]}}, "nonsense"),
+             ("case", {"category": day["categories"][0]["code"], "description": "远处", "at": t,
+                       "where": {"type": "Point", "coordinates": [100.0, 30.0]}}, "之外"),
+             ("handled", {"case_id": 2_000_000_000, "version": 1, "note": "已清理"}, "2000000000")]
+    items = [{"type": kind, "client_id": str(uuid.uuid4()), **body} for kind, body, _ in cases]
+    before = scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"
+                          " (SELECT count(*) FROM case_record), (SELECT count(*) FROM history))::text")
+    r = w.post(f"/field/{slug}/sync", json={"items": items}, headers=ZH)
+    assert r.status_code == 200, r.text
+    for (kind, _, words), result in zip(cases, r.json()["results"], strict=True):
+        assert result["status"] == "refused", (kind, result)
+        text = result["reason"] + " ".join(result["problems"] or [])
+        assert words in text, (kind, words, text)
+        assert "_check" not in text and "SELECT" not in text
+    assert scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"
+                        " (SELECT count(*) FROM case_record), (SELECT count(*) FROM history))::text") == before
+    # the worker is never a field of the request
+    spoof = {**items[0], "points": good, "worker": "李强"}
+    assert w.post(f"/field/{slug}/sync", json={"items": [spoof]}).status_code == 422
+
+
+def test_photos_are_real_images_kept_without_exif_and_shown_only_to_who_sees_the_case(field, conn):
+    w, slug = field["worker"], field["slug"]
+    cats = w.get(f"/field/{slug}/today").json()["categories"]
+    b = w.get(f"/field/{slug}/today").json()["buildings"][0]
+    item = {"type": "case", "client_id": str(uuid.uuid4()), "category": cats[0]["code"], "description": "井盖破损",
+            "at": now().isoformat(), "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}
+    case_id = w.post(f"/field/{slug}/sync", json={"items": [item]}).json()["results"][0]["id"]
+    url = f"/cases/{slug}/{case_id}/photos"
+    cid = str(uuid.uuid4())
+    r = w.post(url, params={"client_id": cid}, content=jpeg(3000, 2000), headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.text
+    again = w.post(url, params={"client_id": cid}, content=jpeg(3000, 2000), headers={"Content-Type": "image/jpeg"})
+    assert again.status_code == 200 and again.json()["id"] == r.json()["id"] and not again.json()["created"]
+    got = w.get(f"{url}/{r.json()['id']}")
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    assert got.headers["cache-control"] == "private, no-store" and got.headers["x-content-type-options"] == "nosniff"
+    img = Image.open(io.BytesIO(got.content))
+    assert max(img.size) == 2048 and not img.getexif()  # capped, and the GPS position gone
+    # the worker of another grid does not see the case, nor its photo
+    assert field["other"].get(f"{url}/{r.json()['id']}").status_code == 403
+    assert field["other"].post(url, content=jpeg(), headers={"Content-Type": "image/jpeg"}).status_code == 403
+    # not an image, over the limit, not a photo type: refused, nothing kept
+    n = scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id)
+    bad = w.post(url, content=b"GIF89a not really", headers={"Content-Type": "image/jpeg", **ZH})
+    assert bad.status_code == 422 and "图" in bad.json()["detail"], bad.text
+    big = w.post(url, content=b"\xff" * (8 * 1024 * 1024 + 1), headers={"Content-Type": "image/jpeg"})
+    assert big.status_code == 413, big.text
+    assert w.post(url, content=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+    # an "after" photo is the handler's: the case is not dispatched to anyone yet
+    assert w.post(url, params={"stage": "after"}, content=jpeg(),
+                  headers={"Content-Type": "image/jpeg"}).status_code == 403
+    assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == n
+
+
+def dispatched_case(field: dict, building: int, text: str) -> int:
+    """A case the leader reports at a building of 王芳's grid and accepts: it is dispatched to her."""
+    slug, lead = field["slug"], field["leader"]
+    day = field["worker"].get(f"/field/{slug}/today").json()
+    b = day["buildings"][building]
+    reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": text,
+                                                 "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
+    assert reported.status_code == 201, reported.text
+    case_id = reported.json()["id"]
+    step = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted"},
+                     headers={"If-Match": reported.headers["ETag"]})
+    assert step.status_code == 200 and step.json()["assignee"] == "王芳", step.text
+    return case_id
+
+
+def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, conn):
+    w, slug = field["worker"], field["slug"]
+    case_id = dispatched_case(field, 1, "垃圾满溢")
+    mine = next(c for c in w.get(f"/field/{slug}/today").json()["cases"] if c["id"] == case_id)
+    assert mine["assigned"] and mine["may_handle"] and mine["state"] == "dispatched"
+    photo = str(uuid.uuid4())
+    handled = {"type": "handled", "client_id": str(uuid.uuid4()), "case_id": case_id, "version": mine["version"],
+               "note": "已清运", "photos": [photo]}
+    early = w.post(f"/field/{slug}/sync", json={"items": [handled]}, headers=ZH).json()["results"][0]
+    assert early["status"] == "refused" and "照片" in early["reason"], early
+    stale = w.post(f"/field/{slug}/sync", json={"items": [{**handled, "version": mine["version"] - 1,
+                                                           "photos": []}]}).json()["results"][0]
+    assert stale["status"] == "refused" and "office" in stale["reason"], stale
+    up = w.post(f"/cases/{slug}/{case_id}/photos", params={"stage": "after", "client_id": photo}, content=jpeg(),
+                headers={"Content-Type": "image/jpeg"})
+    assert up.status_code == 201, up.text
+    done = w.post(f"/field/{slug}/sync", json={"items": [handled]}).json()["results"][0]
+    assert done["status"] == "created" and done["state"] == "handled", done
+    events = scalar(conn, "SELECT count(*) FROM case_event WHERE case_id = %s", case_id)
+    again = w.post(f"/field/{slug}/sync", json={"items": [handled]}).json()["results"][0]
+    assert again["status"] == "exists" and again["state"] == "handled"
+    assert scalar(conn, "SELECT count(*) FROM case_event WHERE case_id = %s", case_id) == events
+    assert scalar(conn, "SELECT handled_by FROM case_record WHERE id = %s", case_id) == f"wangfang-{slug}"
+
+
+def test_an_account_is_linked_to_its_worker_record_from_the_command_line(field, cli, make_user, conn):
+    slug = field["slug"]
+    name = f"zhao-{slug}"
+    make_user("worker", slug, GRID_2, username=name)
+    out = cli("users", "link", name, "李强", "--jurisdiction", slug)
+    wid = scalar(conn, "SELECT id FROM worker WHERE name = '李强' AND jurisdiction_id = %s", field["jid"])
+    assert out.stdout.strip() == f"{name}: worker {wid}"
+    assert scalar(conn, "SELECT worker_id FROM app_user WHERE username = %s", name) == wid
+    bad = cli("users", "link", name, "无此人", "--jurisdiction", slug, check=False)
+    assert bad.returncode != 0 and "无此人" in bad.stderr + bad.stdout
+    cli("users", "link", name)
+    assert scalar(conn, "SELECT worker_id FROM app_user WHERE username = %s", name) is None

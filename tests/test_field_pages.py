@@ -1,0 +1,227 @@
+"""The field app on an emulated phone (390×844, touch, geolocation granted) in Chromium: a walk
+along today's route of Huamao, a check-in and three cases with photos recorded offline and sent
+when the connection returns (exactly once, however often sent); the app reloaded with no signal
+still shows today's route; an edit in the office changes the version the service worker caches
+by, so the phone never sees stale data; a case marked handled with its after photo.
+
+Screenshots of each screen go to tests/artifacts/field-*.png."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import pytest
+from PIL import Image
+
+from tests.browser import ARTIFACTS, LOCAL, signed_in
+from tests.conftest import scalar
+from tests.test_field import dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
+from tests.test_layout import axe_violations
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"],
+         "geolocation": {"longitude": 116.4818, "latitude": 39.9143, "accuracy": 8}}
+# What a phone with no connection logs, and nothing else is allowed.
+OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch", "status of 503", "status of 401")
+
+
+@pytest.fixture
+def phone(browser, server, field):  # noqa: F811
+    """A phone's page, signed in as 王芳 (a grid worker linked to her worker record)."""
+    ctx = browser.new_context(base_url=server, **PHONE)
+    signed_in(ctx, server, field["tokens"]["worker"])
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in LOCAL or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    pg = ctx.new_page()
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not outside, outside
+    unexpected = [e for e in errors if not any(x in e for x in OFFLINE_ERRORS)]
+    assert not unexpected, unexpected
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"field-{name}.png"))
+
+
+def open_app(pg) -> None:
+    """The app loaded, today's work drawn, and the service worker in control."""
+    pg.goto("/field")
+    pg.wait_for_selector("body[data-ready='1']")
+    pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    pg.wait_for_selector("body[data-kept]")  # today's work came through the service worker: it is kept
+    pg.wait_for_selector("path.leg", state="attached")
+
+
+def walk(pg, legs: list[dict], srid: int) -> int:
+    """Move the phone along the first legs of its route, each fix seen by the page before the
+    next; the number of fixes."""
+    fixes = walk_points(legs, srid, datetime.now(UTC), count=5)
+    for p in fixes:
+        pg.context.set_geolocation({"longitude": p["lon"], "latitude": p["lat"], "accuracy": 6})
+        pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{p['lon']:.6f},{p['lat']:.6f}")
+    return len(fixes)
+
+
+def photo(seed: int) -> dict:
+    """A camera's photo (a real JPEG, 3000×2000) as a file input receives it."""
+    img = Image.new("RGB", (3000, 2000), (40 * seed % 255, 120, 200))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return {"name": f"IMG_{seed}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def fingerprint(conn) -> str:
+    return scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM patrol_walked),"
+                        " (SELECT count(*) FROM visit), (SELECT count(*) FROM case_record),"
+                        " (SELECT count(*) FROM case_photo), (SELECT count(*) FROM case_event))::text")
+
+
+def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn):  # noqa: F811
+    pg, slug, w = phone, field["slug"], field["worker"]
+    user = f"wangfang-{slug}"
+    today = w.get(f"/field/{slug}/today").json()
+    open_app(pg)
+    assert pg.locator("#title").inner_text() == "今日巡查"
+    assert not axe_violations(pg)
+    shot(pg, "map")
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.click("#walk")
+    fixes = walk(pg, today["legs"], field["srid"])
+    pg.click("#walk")
+    shot(pg, "walked")
+    pg.click("#open-checkin")
+    pg.wait_for_selector("#nearby input:checked")
+    shot(pg, "checkin")
+    pg.click("#do-checkin")
+    for k, text in enumerate(["快递车辆占用消防通道", "电动自行车楼道内充电", "井盖破损"], start=1):
+        pg.click("#open-report")
+        pg.select_option("#category", index=k - 1)
+        pg.fill("#case-text", text)
+        pg.set_input_files("#case-photos", [photo(k), photo(k + 10)][:1 + (k % 2)])
+        pg.wait_for_function("n => document.querySelectorAll('#case-thumbs img').length === n", arg=1 + (k % 2))
+        if k == 1:
+            assert not axe_violations(pg)
+            shot(pg, "report")
+        pg.click("#do-report")
+    photos = 2 + 1 + 2
+    pg.wait_for_function("n => document.body.dataset.waiting === n", arg=str(1 + 1 + 3 + photos))
+    assert pg.locator("#waiting").inner_text() == str(1 + 1 + 3 + photos)
+    pg.click("#queue-button")
+    shot(pg, "queue")
+    queued = pg.evaluate("fieldQueue.all().then(a => a.filter(i => i.type !== 'photo')"
+                         ".map(i => ({type: i.type, client_id: i.client_id, ...i.body})))")
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE reporter = %s", user) == 0  # nothing sent yet
+
+    pg.context.set_offline(False)
+    pg.click("#sync-now")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    pg.wait_for_selector("path.leg.done", state="attached")
+    pg.click("[data-close=queue]")
+    shot(pg, "synced")
+    jid = field["jid"]
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE reporter = %s AND jurisdiction_id = %s", user, jid) == 3
+    assert scalar(conn, "SELECT count(*) FROM case_photo p JOIN case_record c ON c.id = p.case_id"
+                        " WHERE c.reporter = %s AND p.stage = 'before'", user) == photos
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE worker = '王芳' AND jurisdiction_id = %s", jid) == 1
+    # the fix the walk started at, and every one on the way
+    assert scalar(conn, "SELECT points FROM patrol_track WHERE worker = '王芳' AND jurisdiction_id = %s",
+                  jid) == fixes + 1
+    walked = w.get(f"/field/{slug}/today").json()["walked"]
+    assert set(walked) & {leg["edge_id"] for leg in today["legs"][:5]}
+    # the photos were resized on the phone (1600 px) and kept without their metadata
+    assert scalar(conn, "SELECT max(greatest(width, height)) FROM case_photo p JOIN case_record c ON c.id = p.case_id"
+                        " WHERE c.reporter = %s", user) == 1600
+    # sending it all again — a second tab, an answer lost — changes nothing
+    before = fingerprint(conn)
+    again = w.post(f"/field/{slug}/sync", json={"items": queued}).json()
+    assert again["exists"] == len(queued) == 5 and again["created"] == again["refused"] == 0
+    assert fingerprint(conn) == before
+
+
+def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone, field, conn):  # noqa: F811
+    pg = phone
+    open_app(pg)
+    first = pg.evaluate("document.body.dataset.version")
+    legs = pg.locator("path.leg").count()
+    pg.context.set_offline(True)
+    pg.reload()
+    pg.wait_for_selector("body[data-ready='1']")
+    assert pg.locator("path.leg").count() == legs and "路线" in pg.locator("#route-text").inner_text()
+    assert pg.evaluate("document.body.dataset.version") == first
+    shot(pg, "offline-reload")
+    pg.context.set_offline(False)
+
+    # the office dispatches a new case of her grid to her: today's version changes
+    case_id = dispatched_case(field, 2, "垃圾桶满溢")
+    pg.reload()
+    pg.wait_for_selector("body[data-ready='1']")
+    second = pg.evaluate("document.body.dataset.version")
+    assert second != first
+    names = pg.evaluate("caches.keys()")
+    data = [n for n in names if n.startswith("field-data-")]
+    assert data == ["field-data-" + "".join(ch for ch in second if ch.isalnum() or ch in "_-")], names
+    assert len([n for n in names if n.startswith("field-shell-")]) == 1
+    pg.wait_for_selector(f"body[data-kept='{second}']")
+    pg.context.set_offline(True)
+    pg.reload()
+    pg.wait_for_selector("body[data-ready='1']")
+    assert pg.evaluate("document.body.dataset.version") == second  # offline too, the new version
+    assert pg.locator(f"li[data-case='{case_id}']").count() == 1
+    pg.context.set_offline(False)
+
+    # she marks it handled with an after photo
+    pg.click("#open-cases")
+    pg.wait_for_selector(f"li[data-case='{case_id}'] button.handle")
+    shot(pg, "cases")
+    pg.click(f"li[data-case='{case_id}'] button.handle")
+    pg.fill("#handle-note", "已联系物业清运")
+    pg.set_input_files("#handle-photos", [photo(7)])
+    pg.wait_for_selector("#handle-thumbs img")
+    shot(pg, "handle")
+    pg.click("#do-handle")
+    pg.wait_for_selector(f"li[data-case='{case_id}'] button.handle", state="detached")  # today, reloaded
+    assert pg.evaluate("[document.body.dataset.waiting, document.body.dataset.refused]") == ["0", "0"]
+    assert scalar(conn, "SELECT state FROM case_record WHERE id = %s", case_id) == "handled"
+    assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s AND stage = 'after'", case_id) == 1
+
+    # signed out (the session ended): what she records stays on the phone until she signs in again
+    visits = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"])
+    pg.context.clear_cookies()
+    pg.click("#open-checkin")
+    pg.click("#do-checkin")
+    pg.wait_for_selector("#banner.error a[href^='/login']")
+    assert pg.evaluate("document.body.dataset.waiting") == "1"
+    shot(pg, "signed-out")
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"]) == visits
+    signed_in(pg.context, pg.url.split("/field")[0], field["tokens"]["worker"])
+    pg.click("#queue-button")
+    pg.click("#sync-now")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0'")
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"]) == visits + 1
+
+    # what the service refuses stays on the phone, with the reason, until the worker deletes it
+    pg.click("[data-close=queue]")
+    pg.evaluate("""fieldQueue.add({type: "visit", client_id: fieldQueue.uuid(), label: "#2147483000",
+        body: {building_id: 2147483000, kind: "small", note: null, at: new Date().toISOString()}})""")
+    pg.click("#queue-button")
+    pg.click("#sync-now")
+    reason = pg.wait_for_selector("#queue-list li.refused .reason")
+    assert "不属于" in reason.inner_text() and "2147483000" in reason.inner_text()
+    assert pg.evaluate("[document.body.dataset.waiting, document.body.dataset.refused]") == ["0", "1"]
+    shot(pg, "refused")
