@@ -212,22 +212,19 @@ def test_the_one_map_shows_the_density_of_a_category_where_it_clusters(page):
     shot(page, "cases_one_map_density_ebikes")
 
 
-# A 1×1 PNG, served in place of a photo in the test below.
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf"
-                    "c0f01f0005000201e1a7a3ab0000000049454e44ae426082")
-
-
 def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, server, copy_of, make_user, conn):
     """A department user (街乡吹哨、部门报到) opens a case dispatched to it: the building it is at is
-    drawn and named on the case's map, and it may read that building through the API. Photos are
-    shown when the case lists them with their address (the field app's photo route serves them;
-    here the answer is given them, and the images, by the browser's router)."""
+    drawn and named on the case's map, and it may read that building through the API. Its photos,
+    before and after, are listed by the case's answer and served to it by the photo route; an
+    address outside this service slipped into the answer is never loaded."""
     import json
 
     import httpx
 
     from gis import db
     from gis.cases import store
+    from gis.photos_store import add_photo
+    from tests.test_field import jpeg
 
     slug = copy_of("huamao")
     with db.transaction(conn, "居民") as cur:
@@ -236,23 +233,26 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
     with db.transaction(conn, "社区工作站") as cur:
         store.transition(cur, made["id"], "accepted", made["version"], department="sanitation")
     case_id, building_id = made["id"], made["building_id"]
+    with db.transaction(conn, "居民") as cur:
+        add_photo(cur, case_id, jpeg(), "before")
+        add_photo(cur, case_id, jpeg(), "after")
     token = make_user("department", slug, department="sanitation")
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}) as c:
         assert c.get(f"/collections/building/items/{building_id}").status_code == 200
         case = c.get(f"/cases/{slug}/{case_id}").json()
         assert case["actions"] == ["handled"]  # theirs to handle
-    photos = [{"id": 1, "stage": "before", "url": f"/cases/{slug}/{case_id}/photos/1"},
-              {"id": 2, "stage": "after", "url": f"/cases/{slug}/{case_id}/photos/2"},
-              {"id": 3, "stage": "after", "url": "https://elsewhere.example/x.png"}]
+        assert [p["stage"] for p in case["photos"]] == ["before", "after"]
+        image = c.get(case["photos"][0]["url"])
+        assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    outside = {**case["photos"][1], "id": 999, "url": "https://elsewhere.example/x.png"}
 
-    def with_photos(route):
+    def with_an_outside_photo(route):
         r = route.fetch()
-        route.fulfill(response=r, body=json.dumps({**r.json(), "photos": photos}))
+        body = r.json()
+        route.fulfill(response=r, body=json.dumps({**body, "photos": [*body["photos"], outside]}))
 
     for pg in browsing(browser, server, token):
-        pg.route(f"**/cases/{slug}/{case_id}", with_photos)
-        pg.route(f"**/cases/{slug}/{case_id}/photos/*", lambda route: route.fulfill(body=PNG,
-                                                                                    content_type="image/png"))
+        pg.route(f"**/cases/{slug}/{case_id}", with_an_outside_photo)
         ready(pg, f"/case/{case_id}")
         pg.wait_for_selector("body[data-building=drawn]")
         drawn = pg.evaluate("() => { const out = []; gridmapMap.eachLayer((l) => { if (l.buildingId) "

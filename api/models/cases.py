@@ -64,6 +64,19 @@ class Event(Answer):
     department: str | None
 
 
+class Photo(Answer):
+    """A photo of a case (its bytes at ``url``, to those who see the case)."""
+
+    id: int
+    stage: Literal["before", "after"]
+    media_type: str
+    width: int
+    height: int
+    taken_by: str | None
+    created_at: dt.datetime
+    url: str
+
+
 class CaseSummary(Answer):
     """A case as lists show it: its state, place, category, who has it, its times and ETag."""
 
@@ -117,6 +130,7 @@ class Case(CaseSummary):
     """A case, its timeline, and the steps the signed-in user may take next."""
 
     events: list[Event]
+    photos: list[Photo] = Field(description="Its photos, before and after, oldest first")
     actions: list[str] = Field(description="The next states the signed-in user may move it to")
 
 

@@ -23,6 +23,7 @@ from gis.cases.workflow import NOTE_NEEDED, SATISFACTION, SOURCES, STATES, URGEN
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.etags import etag
 from gis.i18n import msg
+from gis.photos_store import photos_of
 from gis.store import Jurisdiction, find_jurisdiction
 
 TABLE = "case_record"
@@ -187,6 +188,8 @@ def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any
                     " WHERE e.case_id = %s ORDER BY e.at, e.id", (case_id,))
         out["events"] = [{"at": _plain(a), "actor": who, "from": f, "to": t, "note": n, "assignee": s,
                           "department": d} for a, who, f, t, n, s, d in cur.fetchall()]
+        out["photos"] = [{**p, "url": f"/cases/{out['jurisdiction']}/{case_id}/photos/{p['id']}"}
+                         for p in photos_of(cur, case_id)]
     return out
 
 
