@@ -20,7 +20,7 @@ from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaTypeError
 from api.models.coverage import Candidates
 from api.models.features import GeoJSONIn
 from gis import limits
-from gis.db import Connection, first_line
+from gis.db import Connection, autocommit, first_line
 from gis.errors import DatabaseUnavailable, InvalidInput
 from gis.i18n import msg
 from gis.settings import Settings
@@ -41,9 +41,8 @@ def _checkout(pool) -> Connection:
         except psycopg2.Error as exc:
             raise DatabaseUnavailable(msg("the database is unavailable: {0}", first_line(exc))) from exc
         try:
-            with conn.cursor() as cur:
+            with autocommit(conn), conn.cursor() as cur:  # one round trip, not BEGIN, SELECT, COMMIT
                 cur.execute("SELECT set_config('gridmap.actor', '', false)")
-            conn.commit()
             return conn
         except psycopg2.Error:
             pool.putconn(conn, close=True)

@@ -29,6 +29,7 @@ from api.routers import (
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
+from gis.tile_cache import TileCache
 
 # Answers smaller than this go as they are (compressing them gains less than it costs).
 GZIP_ABOVE_BYTES = 4096
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Community grid management (网格化管理): jurisdictions, grids, "
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings
+    app.state.tiles = TileCache(settings.tile_cache_bytes)
     errors.install(app)
     security.install(app, settings)
     for module in ROUTERS:

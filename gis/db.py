@@ -139,6 +139,18 @@ def translate_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def autocommit(conn: Connection) -> Iterator[Connection]:
+    """Statements each on their own, with no BEGIN and COMMIT around them (two round trips
+    fewer): for a lone read, or a session setting. The connection must be idle."""
+    conn.autocommit = True
+    try:
+        yield conn
+    finally:
+        if not conn.closed:
+            conn.autocommit = False
+
+
+@contextlib.contextmanager
 def transaction(conn: Connection, actor: str | None = None, *,
                 snapshot: bool = False) -> Iterator[Cursor]:
     """One transaction: everything in it lands, or nothing does.

@@ -143,18 +143,44 @@ def revoke_token(cur: Cursor, token: str) -> None:
                 (_token_hash(token),))
 
 
-def principal_of(cur: Cursor, token: str) -> Principal:
-    """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
-    disabled. Also makes that user the actor the history records for this session's writes."""
+def _checked_hash(token: str) -> bytes:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise Unauthorized(msg("the token is not one of gridmap's"))
-    cur.execute(read_sql("principal.sql"), (_token_hash(token),))
-    row = cur.fetchone()
+    return _token_hash(token)
+
+
+def _principal(row: tuple | None) -> Principal:
+    """The Principal of a row of ``principal.sql``; :class:`Unauthorized` for no row."""
     if row is None:
         raise Unauthorized(msg("the token is unknown, expired or revoked; sign in again"))
     uid, username, role, jid, slug, code, gid, printing, department, _ = row
     return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
                      department=department, read_only=printing)
+
+
+def principal_of(cur: Cursor, token: str) -> Principal:
+    """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
+    disabled. Also makes that user the actor the history records for this session's writes."""
+    cur.execute(read_sql("principal.sql"), (_checked_hash(token),))
+    return _principal(cur.fetchone())
+
+
+@functools.cache
+def _principal_and_layer_sql() -> str:
+    return read_sql("principal_layer.sql").replace("{principal}", read_sql("principal.sql").strip().rstrip(";"))
+
+
+def principal_and_layer(cur: Cursor, token: str, slug: str | None, layer: str) -> tuple[Principal, int | None, str]:
+    """:func:`principal_of`, the jurisdiction ``slug`` names (None: no slug, or an unknown one),
+    and the version of ``layer`` there (or in the caller's own jurisdiction when no slug is
+    given; as :func:`gis.tiles.layer_version` reads it), in one round trip: all a vector tile
+    request needs before its tile (``principal_layer.sql``)."""
+    from gis.tiles import version_text
+
+    cur.execute(_principal_and_layer_sql(), (_checked_hash(token), slug, slug, layer))
+    row = cur.fetchone()
+    who = _principal(None if row is None else row[:10])
+    return who, row[10], version_text(row[11], row[12])
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:

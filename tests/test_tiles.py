@@ -89,3 +89,49 @@ def test_a_tile_not_modified_is_304_and_its_tag_follows_the_version_and_the_call
         "If-Match": client.get(f"/collections/building/items/{b['id']}").headers["etag"]}).status_code == 204
     changed = client.get(url, params=params, headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
+
+
+def test_tiles_from_the_cache_follow_the_version_and_the_caller(settings, conn, copy_of, make_user, admin_token):
+    """The same tile asked for again comes from the process's tile cache; an edit bumps the
+    layer's version, and the next tile is made again with the edit; a grid worker and a leader
+    asking for the same tile never get each other's."""
+    import httpx
+
+    from api.main import create_app
+    from tests.conftest import serving
+
+    slug = copy_of("huamao")
+    worker = {"Authorization": f"Bearer {make_user('worker', jurisdiction=slug, grid='110105015001001')}"}
+    leader = {"Authorization": f"Bearer {make_user('leader', jurisdiction=slug)}"}
+    x, y = tile_of(116.479, 39.910, 15)
+    url, params = f"/tiles/building/15/{x}/{y}.mvt", {"jurisdiction": slug}
+
+    def names(c, headers) -> dict[int, str]:
+        r = c.get(url, params=params, headers=headers)
+        assert r.status_code == 200
+        return {f["properties"]["id"]: f["properties"].get("name")
+                for f in mapbox_vector_tile.decode(r.content)["building"]["features"]}
+
+    app = create_app(settings)
+    with serving(lambda port: app) as base, httpx.Client(base_url=base, timeout=30) as c:
+        tiles = app.state.tiles
+        everything = names(c, leader)
+        assert names(c, leader) == everything and tiles.hits == 1  # the second time, from the cache
+        # the worker asks for the tile the leader's is cached under the same z/x/y: their grid only
+        theirs = names(c, worker)
+        assert theirs and set(theirs) < set(everything)
+        with db.transaction(conn) as cur:
+            cur.execute("SELECT array_agg(b.id) FROM building b JOIN grid g ON g.id = b.grid_id "
+                        "JOIN jurisdiction j ON j.id = b.jurisdiction_id "
+                        "WHERE g.code = '110105015001001' AND j.slug = %s", (slug,))
+            assert set(theirs) <= set(cur.fetchone()[0])
+        assert names(c, worker) == theirs and names(c, leader) == everything and tiles.hits == 3
+        # an edit: the version moves on, and the next tile is made again, with it
+        some = next(iter(theirs))
+        admin = {"Authorization": f"Bearer {admin_token}"}
+        feature = c.get(f"/collections/building/items/{some}", headers=admin)
+        body = {"type": "Feature", "geometry": feature.json()["geometry"], "properties": {"name": "改名楼"}}
+        assert c.put(f"/collections/building/items/{some}", json=body,
+                     headers={**admin, "If-Match": feature.headers["etag"]}).status_code == 204
+        assert names(c, leader)[some] == names(c, worker)[some] == "改名楼"
+        assert tiles.hits == 3  # both made again
