@@ -15,6 +15,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 from shapely.geometry.base import BaseGeometry
 
+from gis.db import execute_prepared
 from gis.errors import NotFound, StaleVersion
 from gis.features import Row
 from gis.i18n import msg
@@ -171,7 +172,7 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
         " FROM (SELECT t.id, {feature} AS feature FROM {src}{cond}"
         "       ORDER BY t.id LIMIT %s OFFSET %s) f"
     ).format(src=_from(layer), cond=cond, feature=_feature_json(layer, crs))
-    cur.execute(query, params + params + [limit, offset])
+    execute_prepared(cur, query, params + params + [limit, offset])
     features, matched = cur.fetchone()
     return features, matched
 

@@ -7,7 +7,7 @@ import morecantile
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
-from gis.db import read_sql
+from gis.db import execute_prepared, read_sql
 from gis.errors import InvalidInput
 from gis.i18n import msg
 from gis.layers import Layer
@@ -48,20 +48,9 @@ def version_text(version: float, changed: float) -> str:
 def layer_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str:
     """Changes whenever a feature of the layer is added, changed or removed (kept by triggers in
     ``layer_version``, so reading it costs one index lookup)."""
-    cur.execute("SELECT coalesce(sum(version), 0), coalesce(extract(epoch FROM max(changed_at)), 0) "
-                "FROM layer_version WHERE layer = %s AND (%s::integer IS NULL OR jurisdiction_id = %s::integer)",
-                (layer.name, jurisdiction_id, jurisdiction_id))
-    return version_text(*cur.fetchone())
-
-
-def items_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str:
-    """Changes whenever a feature of ``layer`` in the jurisdiction (None: any) changes, or a
-    jurisdiction does (each feature names its jurisdiction's slug): one index lookup, as
-    :func:`layer_version`."""
-    cur.execute("SELECT coalesce(sum(version), 0), coalesce(extract(epoch FROM max(changed_at)), 0) "
-                "FROM layer_version WHERE layer IN (%s, 'jurisdiction') "
-                "AND (%s::integer IS NULL OR jurisdiction_id = %s::integer)",
-                (layer.name, jurisdiction_id, jurisdiction_id))
+    execute_prepared(cur, "SELECT coalesce(sum(version), 0), coalesce(extract(epoch FROM max(changed_at)), 0) "
+                     "FROM layer_version WHERE layer = %s AND (%s::integer IS NULL OR jurisdiction_id = %s::integer)",
+                     (layer.name, jurisdiction_id, jurisdiction_id))
     return version_text(*cur.fetchone())
 
 
@@ -78,8 +67,8 @@ def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int
                                                  grid_filter=grid_filter)
     # A tile's few hundred features come from the spatial index in a few milliseconds; weighing
     # ST_AsMVTGeom per row, the planner would rather start a parallel sequential scan (18 ms
-    # against 2.8 ms on 100,000 buildings). For this transaction only, sent with the query (one
-    # round trip).
-    cur.execute(sql.SQL("SET LOCAL max_parallel_workers_per_gather = 0; ") + query,
-                {"z": z, "x": x, "y": y, "jurisdiction_id": jurisdiction_id, "layer": layer.name, "grid_id": grid_id})
+    # against 2.8 ms on 100,000 buildings). For this transaction only.
+    cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    execute_prepared(cur, query, {"z": z, "x": x, "y": y, "jurisdiction_id": jurisdiction_id, "layer": layer.name,
+                                  "grid_id": grid_id})
     return bytes(cur.fetchone()[0] or b"")
