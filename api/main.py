@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from api import errors, security, webassets
+from api import errors, openapi30, security, webassets
 from api.models import common as contracts
 from api.routers import (
     auth,
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     webassets.mount(app, settings)
     contracts.install(app)
     collections.document_layers(app)
+    openapi30.install(app)
     # Large answers (pages of GeoJSON, vector tiles, scripts) compressed for a client that accepts
     # gzip: GeoJSON shrinks about 5×, tiles about 2×. Level 5: most of level 9's gain for a
     # fraction of its time; above 128 KiB starlette compresses in a worker thread.
