@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings
     app.state.tiles = TileCache(settings.tile_cache_bytes)
+    app.state.pages = TileCache(settings.items_cache_bytes)
     errors.install(app)
     security.install(app, settings)
     for module in ROUTERS:

@@ -1,5 +1,5 @@
-"""Vector tiles kept in memory, per server process: a tile already made at a layer's version is
-sent again without asking PostGIS to make it again.
+"""Vector tiles (and pages of items) kept in memory, per server process: a tile already made at
+a layer's version is sent again without asking PostGIS to make it again.
 
 A tile is kept under everything its bytes depend on: the layer, the layer's version (what
 ``gis.tiles.layer_version`` reads, bumped by every statement that changes the layer), what the
@@ -7,14 +7,16 @@ caller may see of it (the jurisdiction, and a grid worker's grid: a worker's bui
 never a leader's), and z/x/y. An edit bumps the version, so the next request looks under a key
 nothing is kept under and the tile is made again: invalidation is exact, without any message
 between processes. Tiles of older versions are never asked for again and leave as the least
-recently used. The cache is bounded by the bytes of the tiles it holds (LRU). Pure: no database.
+recently used. The cache is bounded by the bytes of the tiles it holds (LRU). Pages of items are
+kept the same way (:class:`PageKey`: the query's every parameter besides). Pure: no database.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import NamedTuple
+from collections.abc import Hashable
+from typing import Any, NamedTuple
 
 
 class TileKey(NamedTuple):
@@ -29,43 +31,60 @@ class TileKey(NamedTuple):
     y: int
 
 
+class PageKey(NamedTuple):
+    """What a page of items depends on (its links aside, made for each request)."""
+
+    layer: str
+    version: str  # of the layer and of the jurisdictions (items name their jurisdiction's slug)
+    jurisdiction_id: int | None
+    grid_id: int | None
+    bbox: tuple[float, float, float, float] | None  # in CRS84, as the query uses it
+    filters: tuple[tuple[str, Any], ...]  # property = value, sorted
+    crs: str  # the answer's CRS (Content-Crs)
+    limit: int
+    offset: int
+
+
 class TileCache:
     """At most ``max_bytes`` of tiles, least recently used out first; thread-safe (the server's
     worker threads share it). ``max_bytes`` 0: keep nothing."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._tiles: OrderedDict[TileKey, bytes] = OrderedDict()
+        self._tiles: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: TileKey) -> bytes | None:
-        """The tile kept under ``key`` (now the most recently used), or None."""
+    def get(self, key: Hashable) -> Any:
+        """What is kept under ``key`` (now the most recently used), or None."""
         with self._lock:
-            data = self._tiles.get(key)
-            if data is None:
+            found = self._tiles.get(key)
+            if found is None:
                 self.misses += 1
                 return None
             self._tiles.move_to_end(key)
             self.hits += 1
-            return data
+            return found[0]
 
-    def put(self, key: TileKey, data: bytes) -> None:
-        """Keep ``data`` under ``key``, evicting the least recently used beyond the bound (a
-        tile larger than the whole bound is not kept)."""
-        size = self._cost(key, data)
-        if size > self.max_bytes:
+    def put(self, key: Hashable, data: Any, size: int | None = None) -> None:
+        """Keep ``data`` (a tile's bytes; ``size``: the bytes of anything else) under ``key``,
+        evicting the least recently used beyond the bound (one larger than the whole bound is not
+        kept)."""
+        # An empty tile (b"") is kept too: most tiles of a map are empty, and asking PostGIS for
+        # nothing costs as much as for something. Counted with an allowance for key and entry.
+        cost = (len(data) if size is None else size) + 200
+        if cost > self.max_bytes:
             return
         with self._lock:
             old = self._tiles.pop(key, None)
             if old is not None:
-                self._bytes -= self._cost(key, old)
-            self._tiles[key] = data
-            self._bytes += size
+                self._bytes -= old[1]
+            self._tiles[key] = (data, cost)
+            self._bytes += cost
             while self._bytes > self.max_bytes:
-                k, v = self._tiles.popitem(last=False)
-                self._bytes -= self._cost(k, v)
+                _, (_, dropped) = self._tiles.popitem(last=False)
+                self._bytes -= dropped
 
     def clear(self) -> None:
         with self._lock:
@@ -79,9 +98,3 @@ class TileCache:
 
     def __len__(self) -> int:
         return len(self._tiles)
-
-    @staticmethod
-    def _cost(key: TileKey, data: bytes) -> int:
-        # An empty tile (b"") is kept too: most tiles of a map are empty, and asking PostGIS
-        # for nothing costs as much as for something. Count the key and the entry for it.
-        return len(data) + 200

@@ -49,6 +49,7 @@ from gis.ogc import (
     queryables_schema,
 )
 from gis.store import feature_page, get_feature, layer_extent
+from gis.tile_cache import PageKey, TileCache
 
 router = APIRouter(prefix="/collections", tags=["collections"], dependencies=[PlainParameters],
                    route_class=JSONBodyRoute, responses=COMMON)
@@ -195,8 +196,17 @@ def items(request: Request, who: ItemsViewer, layer: str, settings: SettingsDep,
     if none_match(if_none_match, tag):
         return Response(status_code=304, headers={"ETag": tag, **PRIVATE})
     # One statement, one round trip (no BEGIN and COMMIT); reads only, so no actor to clear.
-    features, matched = read(request.app, lambda cur: feature_page(
-        cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset, grid_id=gid, filters=filters, crs=out))
+    # A page already read at this version, for what the caller may see, comes from the cache.
+    pages: TileCache = request.app.state.pages
+    key = PageKey(lay.name, request.state.layer_version, jid, gid, box, tuple(sorted(filters.items())), content_crs,
+                  limit, offset)
+    page = pages.get(key)
+    if page is None:
+        page = read(request.app, lambda cur: feature_page(
+            cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset, grid_id=gid, filters=filters,
+            crs=out))
+        pages.put(key, page, len(page[0]))
+    features, matched = page
     returned = min(limit, max(matched - offset, 0))
     links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)},
              {"rel": "collection", "type": JSON, "href": str(request.url_for("describe_collection", layer=lay.name))}]
