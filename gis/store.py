@@ -147,7 +147,9 @@ def _where(layer: Layer, jurisdiction_id: int | None, grid_id: int | None,
         where.append(sql.SQL("t.grid_id = %s"))
         params.append(grid_id)
     if bbox is not None:
-        where.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
+        # intersects, as OGC defines bbox (&& alone compares single-precision boxes: it took in
+        # buildings within a metre outside)
+        where.append(sql.SQL("ST_Intersects(t.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"))
         params.extend(bbox)
     for name, value in (filters or {}).items():
         where.append(sql.SQL("t.{} = %s").format(sql.Identifier(name)))
