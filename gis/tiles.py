@@ -54,6 +54,15 @@ def layer_version(cur: Cursor, layer: Layer, jurisdiction_id: int | None) -> str
     return version_text(*cur.fetchone())
 
 
+def layer_versions(cur: Cursor, jurisdiction_id: int | None) -> dict[str, str]:
+    """:func:`layer_version` of every layer at once (one round trip); a layer never changed there
+    is missing (its version is ``version_text(0, 0)``)."""
+    execute_prepared(cur, "SELECT layer, coalesce(sum(version), 0), coalesce(extract(epoch FROM max(changed_at)), 0) "
+                          "FROM layer_version WHERE %s::integer IS NULL OR jurisdiction_id = %s::integer "
+                          "GROUP BY layer", (jurisdiction_id, jurisdiction_id))
+    return {layer: version_text(version, changed) for layer, version, changed in cur.fetchall()}
+
+
 def tile(cur: Cursor, layer: Layer, z: int, x: int, y: int, jurisdiction_id: int | None,
          grid_id: int | None = None) -> bytes:
     """One MVT tile of a layer; ``grid_id``: only that grid's buildings (building layer only)."""

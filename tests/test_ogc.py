@@ -220,6 +220,29 @@ def test_a_grid_worker_sees_the_extent_of_their_own_buildings(server, make_user,
     assert e == pytest.approx(xmax)
 
 
+def test_an_extent_follows_the_layer(server, client, copy_of, make_user):
+    """Extents are kept between requests (ST_Extent over a whole layer is slow), under the
+    layer's version: a feature deleted is out of the next one."""
+    import httpx
+
+    slug = copy_of("huamao")
+    leader = {"Authorization": f"Bearer {make_user('leader', jurisdiction=slug)}"}
+    with httpx.Client(base_url=server, headers=leader) as c:
+        before = c.get("/collections/courier_zone").json()["extent"]["spatial"]["bbox"][0]
+        assert c.get("/collections/courier_zone").json()["extent"]["spatial"]["bbox"][0] == before
+        # the zone reaching farthest east goes: the extent's east side comes back to the next one
+        zones = c.get("/collections/courier_zone/items", params={"jurisdiction": slug}).json()["features"]
+        east = {z["id"]: max(x for ring in z["geometry"]["coordinates"] for x, _ in ring) for z in zones}
+        last = max(east, key=east.__getitem__)
+        assert east[last] == pytest.approx(before[2]) and len(zones) > 1
+        tag = client.get(f"/collections/courier_zone/items/{last}").headers["etag"]
+        assert client.delete(f"/collections/courier_zone/items/{last}", headers={"If-Match": tag}).status_code == 204
+        after = c.get("/collections/courier_zone").json()["extent"]["spatial"]["bbox"][0]
+        assert after[2] == pytest.approx(max(v for k, v in east.items() if k != last)) and after != before
+        listed = {x["id"]: x for x in c.get("/collections").json()["collections"]}
+        assert listed["courier_zone"]["extent"]["spatial"]["bbox"][0] == after
+
+
 def test_items_page_forwards_and_back(client):
     first = client.get("/collections/building/items", params={"jurisdiction": "huamao", "limit": 10}).json()
     assert "prev" not in rels(first) and rels(first)["collection"]["href"].endswith("/collections/building")
