@@ -192,7 +192,7 @@ async def gpx_body(request: Request) -> bytes:
     return await raw_body(request)
 
 
-def plain_parameters(request: Request) -> None:
+async def plain_parameters(request: Request) -> None:
     """Refuse query and path parameters holding the NUL character (400 naming each, as other
     malformed parameters): no text in the database can hold it, and no name, slug or date has it."""
     bad = [f"query.{k.replace(limits.NUL, '?')}" for k, v in request.query_params.multi_items()
