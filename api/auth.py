@@ -18,17 +18,18 @@ from fastapi.security import OAuth2PasswordBearer
 from psycopg2.extensions import cursor as Cursor
 
 from api.auth_errors import LoginRequired, PageForbidden
-from api.deps import ConnDep
+from api.deps import ConnDep, read
 from api.errors import BadRequest
 from gis import access
 from gis.access import Forbidden, Principal, Unauthorized
 from gis.cases.store import case_jurisdiction
 from gis.db import Connection, translate_errors
+from gis.errors import NotFound
 from gis.grids.layouts import get_layout
 from gis.i18n import msg
 from gis.layers import Layer, get_layer
 from gis.store import feature_reach, grid_id_of, jurisdiction_id_of
-from gis.users import principal_of
+from gis.users import principal_and_layers, principal_of
 
 COOKIE = "gridmap_token"
 # The scheme as OpenAPI documents it (so /docs can sign in); tokens are read by token_of.
@@ -44,13 +45,18 @@ def token_of(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
+def _required_token(request: Request) -> str:
+    token = token_of(request)
+    if not token:
+        raise Unauthorized(msg("sign in first: send Authorization: Bearer <token> (POST /auth/token)"))
+    return token
+
+
 def authenticate(request: Request, conn: Connection) -> Principal:
     """Who sent the request (once per request); :class:`Unauthorized` when nobody valid did."""
     who = getattr(request.state, "principal", None)
     if who is None:
-        token = token_of(request)
-        if not token:
-            raise Unauthorized(msg("sign in first: send Authorization: Bearer <token> (POST /auth/token)"))
+        token = _required_token(request)
         with translate_errors(), conn.cursor() as cur:
             who = principal_of(cur, token)
         if who.read_only and request.method not in ("GET", "HEAD"):
@@ -126,6 +132,36 @@ class Allow:
         return f"Allow({self.action!r})"
 
 
+class AllowLayer(Allow):
+    """``Allow("view")`` for a vector tile or a page of a layer's items, in one round trip: the
+    token, the jurisdiction the request names (``?jurisdiction=``, else the caller's own) and the
+    layer's version there are read by one query, on its own (no transaction opened), on a
+    connection held for that query only. The version is left in ``request.state.layer_version``:
+    with it, a tile already made is sent from the tile cache without asking the database anything
+    else. ``with_jurisdictions``: the version of the jurisdiction layer counts too (items name
+    their jurisdiction's slug, so a page changes with it)."""
+
+    def __init__(self, *, with_jurisdictions: bool = False) -> None:
+        super().__init__("view")
+        self.with_jurisdictions = with_jurisdictions
+
+    def __call__(self, request: Request,  # type: ignore[override]
+                 _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
+        token = _required_token(request)
+        slug = request.query_params.get("jurisdiction")
+        layer = get_layer(request.path_params["layer"])
+        # No actor to clear: the query sets it (to whoever holds the token), and reads only.
+        layers = [layer.name, "jurisdiction"] if self.with_jurisdictions else [layer.name]
+        who, named, version = read(request.app, lambda cur: principal_and_layers(cur, token, slug, layers))
+        if slug and named is None:
+            raise NotFound(msg("unknown jurisdiction {0!r}", slug))
+        home = named if slug else who.jurisdiction_id
+        access.check(who, self.action, home)
+        request.state.principal, request.state.jurisdiction_id = who, home
+        request.state.layer_version = version
+        return who
+
+
 def signed_in(request: Request, conn: ConnDep,
               _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
     """Anyone signed in (the layer list, the pages' settings, who am I)."""
@@ -134,6 +170,8 @@ def signed_in(request: Request, conn: ConnDep,
 
 SignedIn = Annotated[Principal, Depends(signed_in)]
 Viewer = Annotated[Principal, Depends(Allow("view"))]
+TileViewer = Annotated[Principal, Depends(AllowLayer())]
+ItemsViewer = Annotated[Principal, Depends(AllowLayer(with_jurisdictions=True))]
 Reader = Annotated[Principal, Depends(Allow("read"))]
 Planner = Annotated[Principal, Depends(Allow("plan"))]
 Scheduler = Annotated[Principal, Depends(Allow("schedule"))]

@@ -8,8 +8,9 @@ where). A model's own refusals are 422 too (``api.errors``)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 import psycopg2
@@ -20,10 +21,12 @@ from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaTypeError
 from api.models.coverage import Candidates
 from api.models.features import GeoJSONIn
 from gis import limits
-from gis.db import Connection, first_line
+from gis.db import Connection, Cursor, autocommit, first_line, translate_errors
 from gis.errors import DatabaseUnavailable, InvalidInput
 from gis.i18n import msg
 from gis.settings import Settings
+
+T = TypeVar("T")
 
 
 def get_settings(request: Request) -> Settings:
@@ -31,32 +34,36 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _checkout(pool) -> Connection:
+def _checkout(pool, clear_actor: bool = True) -> Connection:
     """A pooled connection that answers. One the server dropped (a restart, a failover) is
     discarded and another taken, so the service recovers by itself when the database is back.
-    The same round trip clears the actor the last request signed in as (see ``principal.sql``)."""
+    The same round trip clears the actor the last request signed in as (see ``principal.sql``);
+    ``clear_actor`` False: a connection that will only read, with no round trip at all."""
     for _ in range(pool.maxconn + 1):
         try:
             conn = pool.getconn()
         except psycopg2.Error as exc:
             raise DatabaseUnavailable(msg("the database is unavailable: {0}", first_line(exc))) from exc
+        if not clear_actor and not conn.closed:
+            return conn  # a dropped one fails its first query: DatabaseUnavailable, and it is discarded
         try:
-            with conn.cursor() as cur:
+            with autocommit(conn), conn.cursor() as cur:  # one round trip, not BEGIN, SELECT, COMMIT
                 cur.execute("SELECT set_config('gridmap.actor', '', false)")
-            conn.commit()
             return conn
         except psycopg2.Error:
             pool.putconn(conn, close=True)
     raise DatabaseUnavailable(msg("the database is unavailable: no connection answers"))
 
 
-def get_conn(request: Request) -> Iterator[Connection]:
-    """A connection from the pool, returned after the request (closed if it broke)."""
-    pool, slots = request.app.state.pool, request.app.state.pool_slots
-    if not slots.acquire(timeout=request.app.state.settings.pool_wait_s):
+@contextlib.contextmanager
+def pooled(app: Any, *, clear_actor: bool = True) -> Iterator[Connection]:
+    """A connection from the app's pool for the block, returned after it (closed if it broke);
+    503 when none comes free in time. ``clear_actor`` False: for reads only (see :func:`_checkout`)."""
+    pool, slots = app.state.pool, app.state.pool_slots
+    if not slots.acquire(timeout=app.state.settings.pool_wait_s):
         raise DatabaseUnavailable(msg("the service is busy: no database connection came free in time"))
     try:
-        conn = _checkout(pool)
+        conn = _checkout(pool, clear_actor)
         broken = False
         try:
             yield conn
@@ -67,6 +74,27 @@ def get_conn(request: Request) -> Iterator[Connection]:
             pool.putconn(conn, close=broken or bool(conn.closed))
     finally:
         slots.release()
+
+
+def read(app: Any, query: Callable[[Cursor], T]) -> T:
+    """``query(cur)``: reads on a pooled connection, each statement on its own (no BEGIN and
+    COMMIT: one round trip for one statement), without clearing the actor (nothing is written).
+    A connection the server dropped (a restart) fails its first statement: it is discarded, and
+    the read asked again on a connection :func:`_checkout` has found answering."""
+    try:
+        with pooled(app, clear_actor=False) as conn, translate_errors(), autocommit(conn), conn.cursor() as cur:
+            return query(cur)
+    except DatabaseUnavailable as exc:
+        if not isinstance(exc.__cause__, psycopg2.Error):  # busy: no connection came free in time
+            raise
+    with pooled(app) as conn, translate_errors(), autocommit(conn), conn.cursor() as cur:
+        return query(cur)
+
+
+def get_conn(request: Request) -> Iterator[Connection]:
+    """A connection from the pool, returned after the request (closed if it broke)."""
+    with pooled(request.app) as conn:
+        yield conn
 
 
 # The media types of bodies: JSON (and GeoJSON) for the JSON routes, GPX for tracks. A body in
@@ -164,7 +192,7 @@ async def gpx_body(request: Request) -> bytes:
     return await raw_body(request)
 
 
-def plain_parameters(request: Request) -> None:
+async def plain_parameters(request: Request) -> None:
     """Refuse query and path parameters holding the NUL character (400 naming each, as other
     malformed parameters): no text in the database can hold it, and no name, slug or date has it."""
     bad = [f"query.{k.replace(limits.NUL, '?')}" for k, v in request.query_params.multi_items()

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from api import errors, security, webassets
+from api import errors, openapi30, security, webassets
 from api.models import common as contracts
 from api.routers import (
     auth,
@@ -30,6 +30,7 @@ from api.routers import (
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings
+from gis.tile_cache import TileCache
 
 # Answers smaller than this go as they are (compressing them gains less than it costs).
 GZIP_ABOVE_BYTES = 4096
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Community grid management (网格化管理): jurisdictions, grids, "
                               "courier zones, post stations, streets. GeoJSON in and out.")
     app.state.settings = settings
+    app.state.tiles = TileCache(settings.tile_cache_bytes)
+    app.state.pages = TileCache(settings.items_cache_bytes)
     errors.install(app)
     security.install(app, settings)
     for module in ROUTERS:
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     webassets.mount(app, settings)
     contracts.install(app)
     collections.document_layers(app)
+    openapi30.install(app)
     # Large answers (pages of GeoJSON, vector tiles, scripts) compressed for a client that accepts
     # gzip: GeoJSON shrinks about 5×, tiles about 2×. Level 5: most of level 9's gain for a
     # fraction of its time; above 128 KiB starlette compresses in a worker thread.

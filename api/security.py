@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
 from api.headers import HEADERS
@@ -41,6 +43,45 @@ def cross_site(request: Request) -> bool:
     return origin == "null" or urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
 
 
+class Guard:
+    """Every answer with the security headers (those a route set itself kept), and a write from
+    another site's page refused.
+
+    A write that names its token as Authorization: Bearer cannot be forged by another site's page
+    (it cannot set that header without CORS allowing it); one that relies on the cookie, or on
+    nothing (signing in) — or on another Authorization scheme, which a browser behind a Basic or
+    Negotiate proxy adds to every request by itself — must come from our pages.
+
+    Plain ASGI, not ``@app.middleware("http")``: starlette's BaseHTTPMiddleware runs the rest of
+    the app in a task of its own and streams the answer through a queue, which cost a tile from
+    the cache half its throughput (two of them: 444 → 2 ×; see bench/RESULTS.md).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        if scope["method"] not in SAFE_METHODS:
+            request = Request(scope)
+            if not bearer_token(request) and cross_site(request):
+                refused = problem(request, 403, msg("a write from another site's page is refused; use this "
+                                                    "service's own pages"))
+                await refused(scope, receive, with_headers)
+                return
+        await self.app(scope, receive, with_headers)
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
@@ -48,23 +89,7 @@ def install(app: FastAPI, settings: Settings) -> None:
                            allow_headers=["Content-Type", "If-Match", "Content-Crs", "Authorization"],
                            expose_headers=["ETag", "Content-Crs"])
 
-    @app.middleware("http")
-    async def no_cross_site_writes(request: Request, call_next):
-        # A write that names its token as Authorization: Bearer cannot be forged by another site's
-        # page (it cannot set that header without CORS allowing it); one that relies on the cookie,
-        # or on nothing (signing in) — or on another Authorization scheme, which a browser behind
-        # a Basic or Negotiate proxy adds to every request by itself — must come from our pages.
-        if request.method not in SAFE_METHODS and not bearer_token(request) and cross_site(request):
-            return problem(request, 403, msg("a write from another site's page is refused; use this service's own "
-                                             "pages"))
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(Guard)
 
     # Outermost: a request for any other host name is refused before anything else sees it.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     pool_wait_s: float = 10.0
     # Largest request body the API accepts, in bytes (413 above it).
     max_body_bytes: int = 5 * 1024 * 1024
+    # Vector tiles kept in memory by each server process (bytes; 0: none), see gis.tile_cache.
+    tile_cache_bytes: int = 64 * 1024 * 1024
+    # Pages of items kept in memory by each server process, the same way (bytes; 0: none).
+    items_cache_bytes: int = 32 * 1024 * 1024
     # Most features one items page returns, and the default page size.
     items_limit_max: int = 10_000
     items_limit_default: int = 100

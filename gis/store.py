@@ -15,6 +15,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 from shapely.geometry.base import BaseGeometry
 
+from gis.db import execute_prepared
 from gis.errors import NotFound, StaleVersion
 from gis.features import Row
 from gis.i18n import msg
@@ -146,7 +147,9 @@ def _where(layer: Layer, jurisdiction_id: int | None, grid_id: int | None,
         where.append(sql.SQL("t.grid_id = %s"))
         params.append(grid_id)
     if bbox is not None:
-        where.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
+        # intersects, as OGC defines bbox (&& alone compares single-precision boxes: it took in
+        # buildings within a metre outside)
+        where.append(sql.SQL("ST_Intersects(t.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"))
         params.extend(bbox)
     for name, value in (filters or {}).items():
         where.append(sql.SQL("t.{} = %s").format(sql.Identifier(name)))
@@ -171,7 +174,7 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
         " FROM (SELECT t.id, {feature} AS feature FROM {src}{cond}"
         "       ORDER BY t.id LIMIT %s OFFSET %s) f"
     ).format(src=_from(layer), cond=cond, feature=_feature_json(layer, crs))
-    cur.execute(query, params + params + [limit, offset])
+    execute_prepared(cur, query, params + params + [limit, offset])
     features, matched = cur.fetchone()
     return features, matched
 

@@ -17,7 +17,7 @@ import argon2
 from psycopg2.extensions import cursor as Cursor
 
 from gis.access import LOGIN_ROLES, Principal, TooManyAttempts, Unauthorized
-from gis.db import read_sql
+from gis.db import execute_prepared, read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.i18n import msg
 from gis.store import grid_id_of, jurisdiction_id_of
@@ -143,18 +143,45 @@ def revoke_token(cur: Cursor, token: str) -> None:
                 (_token_hash(token),))
 
 
-def principal_of(cur: Cursor, token: str) -> Principal:
-    """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
-    disabled. Also makes that user the actor the history records for this session's writes."""
+def _checked_hash(token: str) -> bytes:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise Unauthorized(msg("the token is not one of gridmap's"))
-    cur.execute(read_sql("principal.sql"), (_token_hash(token),))
-    row = cur.fetchone()
+    return _token_hash(token)
+
+
+def _principal(row: tuple | None) -> Principal:
+    """The Principal of a row of ``principal.sql``; :class:`Unauthorized` for no row."""
     if row is None:
         raise Unauthorized(msg("the token is unknown, expired or revoked; sign in again"))
     uid, username, role, jid, slug, code, gid, printing, department, _ = row
     return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
                      department=department, read_only=printing)
+
+
+def principal_of(cur: Cursor, token: str) -> Principal:
+    """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
+    disabled. Also makes that user the actor the history records for this session's writes."""
+    execute_prepared(cur, read_sql("principal.sql"), (_checked_hash(token),))
+    return _principal(cur.fetchone())
+
+
+@functools.cache
+def _principal_and_layer_sql() -> str:
+    return read_sql("principal_layer.sql").replace("{principal}", read_sql("principal.sql").strip().rstrip(";"))
+
+
+def principal_and_layers(cur: Cursor, token: str, slug: str | None, layers: list[str]
+                         ) -> tuple[Principal, int | None, str]:
+    """:func:`principal_of`, the jurisdiction ``slug`` names (None: no slug, or an unknown one),
+    and the version of ``layers`` there (or in the caller's own jurisdiction when no slug is
+    given; summed as :func:`gis.tiles.layer_version` sums one layer's), in
+    one round trip: all a tile or an items page needs before its answer (``principal_layer.sql``)."""
+    from gis.tiles import version_text
+
+    execute_prepared(cur, _principal_and_layer_sql(), (_checked_hash(token), slug, slug, layers))
+    row = cur.fetchone()
+    who = _principal(None if row is None else row[:10])
+    return who, row[10], version_text(row[11], row[12])
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:

@@ -7,6 +7,7 @@ new slugs, so tests do not depend on each other's order.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -156,16 +158,14 @@ def kouvola(cli):
     return json.loads(out.stdout)
 
 
-@pytest.fixture(scope="session")
-def server(settings: Settings):
-    """The real app served by uvicorn on a free loopback port, for the run."""
-    from api.main import create_app
-
+@contextlib.contextmanager
+def serving(make_app) -> Iterator[str]:
+    """An app served by uvicorn on a free loopback port (``make_app(port)`` builds it), for the
+    duration of the block; its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(settings.model_copy(update={"print_base_url": f"http://127.0.0.1:{port}"}))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(make_app(port), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -174,9 +174,21 @@ def server(settings: Settings):
         if time.monotonic() > deadline:
             raise RuntimeError("server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings):
+    """The real app served by uvicorn on a free loopback port, for the run."""
+    from api.main import create_app
+
+    with serving(lambda port: create_app(settings.model_copy(
+            update={"print_base_url": f"http://127.0.0.1:{port}"}))) as url:
+        yield url
 
 
 @pytest.fixture

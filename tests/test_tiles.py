@@ -89,3 +89,98 @@ def test_a_tile_not_modified_is_304_and_its_tag_follows_the_version_and_the_call
         "If-Match": client.get(f"/collections/building/items/{b['id']}").headers["etag"]}).status_code == 204
     changed = client.get(url, params=params, headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
+
+
+def test_tiles_from_the_cache_follow_the_version_and_the_caller(settings, conn, copy_of, make_user, admin_token):
+    """The same tile asked for again comes from the process's tile cache; an edit bumps the
+    layer's version, and the next tile is made again with the edit; a grid worker and a leader
+    asking for the same tile never get each other's."""
+    import httpx
+
+    from api.main import create_app
+    from tests.conftest import serving
+
+    slug = copy_of("huamao")
+    worker = {"Authorization": f"Bearer {make_user('worker', jurisdiction=slug, grid='110105015001001')}"}
+    leader = {"Authorization": f"Bearer {make_user('leader', jurisdiction=slug)}"}
+    x, y = tile_of(116.479, 39.910, 15)
+    url, params = f"/tiles/building/15/{x}/{y}.mvt", {"jurisdiction": slug}
+
+    def names(c, headers) -> dict[int, str]:
+        r = c.get(url, params=params, headers=headers)
+        assert r.status_code == 200
+        return {f["properties"]["id"]: f["properties"].get("name")
+                for f in mapbox_vector_tile.decode(r.content)["building"]["features"]}
+
+    app = create_app(settings)
+    with serving(lambda port: app) as base, httpx.Client(base_url=base, timeout=30) as c:
+        tiles = app.state.tiles
+        everything = names(c, leader)
+        assert names(c, leader) == everything and tiles.hits == 1  # the second time, from the cache
+        # the worker asks for the tile the leader's is cached under the same z/x/y: their grid only
+        theirs = names(c, worker)
+        assert theirs and set(theirs) < set(everything)
+        with db.transaction(conn) as cur:
+            cur.execute("SELECT array_agg(b.id) FROM building b JOIN grid g ON g.id = b.grid_id "
+                        "JOIN jurisdiction j ON j.id = b.jurisdiction_id "
+                        "WHERE g.code = '110105015001001' AND j.slug = %s", (slug,))
+            assert set(theirs) <= set(cur.fetchone()[0])
+        assert names(c, worker) == theirs and names(c, leader) == everything and tiles.hits == 3
+        # an edit: the version moves on, and the next tile is made again, with it
+        some = next(iter(theirs))
+        admin = {"Authorization": f"Bearer {admin_token}"}
+        feature = c.get(f"/collections/building/items/{some}", headers=admin)
+        body = {"type": "Feature", "geometry": feature.json()["geometry"], "properties": {"name": "改名楼"}}
+        assert c.put(f"/collections/building/items/{some}", json=body,
+                     headers={**admin, "If-Match": feature.headers["etag"]}).status_code == 204
+        assert names(c, leader)[some] == names(c, worker)[some] == "改名楼"
+        assert tiles.hits == 3  # both made again
+
+
+def test_pages_of_items_from_the_cache_follow_the_version_and_the_caller(settings, copy_of, make_user, admin_token):
+    """A page of items asked for again comes from the process's cache, for the same question
+    only; an edit (of the layer, or of a jurisdiction: items name its slug) is in the next page;
+    a grid worker never gets a leader's page."""
+    import httpx
+
+    from api.main import create_app
+    from tests.conftest import serving
+
+    slug = copy_of("huamao")
+    worker = {"Authorization": f"Bearer {make_user('worker', jurisdiction=slug, grid='110105015001001')}"}
+    leader = {"Authorization": f"Bearer {make_user('leader', jurisdiction=slug)}"}
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    params = {"jurisdiction": slug, "limit": 500}
+
+    def names(c, headers, **more) -> dict[int, str]:
+        r = c.get("/collections/building/items", params={**params, **more}, headers=headers)
+        assert r.status_code == 200
+        return {f["id"]: f["properties"]["name"] for f in r.json()["features"]}
+
+    app = create_app(settings)
+    with serving(lambda port: app) as base, httpx.Client(base_url=base, timeout=30) as c:
+        pages = app.state.pages
+        everything = names(c, leader)
+        assert names(c, leader) == everything and pages.hits == 1
+        theirs = names(c, worker)
+        assert theirs and set(theirs) < set(everything)
+        # another question is another page: a filter, an offset, another CRS
+        some = next(iter(theirs))
+        assert set(names(c, leader, name=everything[some])) == {some}
+        assert len(names(c, leader, offset=1)) == len(everything) - 1
+        three = c.get("/collections/building/items", params={**params, "crs": "EPSG:3857"}, headers=leader).json()
+        assert abs(three["features"][0]["geometry"]["coordinates"][0][0][0][0]) > 1e6  # metres, not degrees
+        assert names(c, worker) == theirs and pages.hits == 2
+        # an edit of the layer: the next page has it, for each caller
+        feature = c.get(f"/collections/building/items/{some}", headers=admin)
+        body = {"type": "Feature", "geometry": feature.json()["geometry"], "properties": {"name": "改名楼"}}
+        assert c.put(f"/collections/building/items/{some}", json=body,
+                     headers={**admin, "If-Match": feature.headers["etag"]}).status_code == 204
+        assert names(c, leader)[some] == names(c, worker)[some] == "改名楼"
+        # an edit of the jurisdiction (its slug is in every feature): the next page has it too
+        hits = pages.hits
+        tag = c.get(f"/jurisdictions/{slug}", headers=admin).headers["etag"]
+        assert c.patch(f"/jurisdictions/{slug}", json={"name": "新名字"},
+                       headers={**admin, "If-Match": tag}).status_code == 200
+        names(c, leader)
+        assert pages.hits == hits

@@ -25,7 +25,8 @@ from gis.ogc import CONFORMANCE
 
 router = APIRouter(tags=["ogc"], responses=problems(400, 405, 503))
 JSON = "application/json"
-OPENAPI = "application/vnd.oai.openapi+json;version=3.1"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+OPENAPI_31 = "application/vnd.oai.openapi+json;version=3.1"
 
 
 def wants_json(scope: Scope) -> bool:
@@ -56,7 +57,9 @@ def landing(request: Request) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
     return {"title": request.app.title, "description": request.app.description,
             "links": [{"rel": "self", "type": JSON, "href": f"{base}/"},
-                      {"rel": "service-desc", "type": OPENAPI, "href": f"{base}/openapi.json"},
+                      # OGC Core's "OpenAPI 3.0" class: the same document as /openapi.json (3.1)
+                      {"rel": "service-desc", "type": OPENAPI, "href": f"{base}/openapi-3.0.json"},
+                      {"rel": "service-desc", "type": OPENAPI_31, "href": f"{base}/openapi.json"},
                       {"rel": "service-doc", "type": "text/html", "href": f"{base}/docs"},
                       {"rel": "conformance", "type": JSON, "href": f"{base}/conformance"},
                       {"rel": "data", "type": JSON, "href": f"{base}/collections"}]}

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API and the map."""
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the API and the map; ``--workers N``: N server processes sharing the port (each with
+    its own connection pool and tile cache)."""
     import uvicorn
 
-    from api.main import create_app
     from gis.settings import Settings
 
     settings = Settings()
     if not settings.print_base_url:  # the print browser opens the pages here, on this machine
         local = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
-        settings = settings.model_copy(update={"print_base_url": f"http://{local}:{port}"})
-    uvicorn.run(create_app(settings), host=host, port=port)
+        # in the environment: each worker process builds the app, and its settings, anew
+        os.environ["GRIDMAP_PRINT_BASE_URL"] = f"http://{local}:{port}"
+    if workers > 1:
+        uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+        return
+    from api.main import create_app
+
+    uvicorn.run(create_app(Settings()), host=host, port=port)
