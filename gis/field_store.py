@@ -132,8 +132,10 @@ def _walked(cur: Cursor, worker: FieldWorker, day: date) -> list[int]:
 
 def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int], day: date) -> list[dict]:
     """The buildings to check in at: of the worker's grid (all of the jurisdiction's when they
-    have none) and those to visit today, with the kinds of visit made there today."""
+    have none) and those to visit today, with their outlines (the phone has no base map: the
+    buildings are what a worker finds their way by) and the kinds of visit made there today."""
     cur.execute("""SELECT b.id, b.name, b.kind, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)),
+                          ST_AsGeoJSON(b.geom, 6),
                           (SELECT array_agg(DISTINCT v.kind ORDER BY v.kind) FROM visit v WHERE v.building_id = b.id
                              AND v.day = %(day)s AND v.worker = %(worker)s)
                    FROM building b LEFT JOIN grid g ON g.id = b.grid_id
@@ -141,8 +143,8 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
                          OR b.id = ANY(%(ids)s::integer[]))
                    ORDER BY b.id""", {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id,
                                       "grid": grid, "ids": ids})
-    return [{"id": i, "name": n, "kind": k, "lon": round(x, 7), "lat": round(y, 7), "visited": v or []}
-            for i, n, k, x, y, v in cur.fetchall()]
+    return [{"id": i, "name": n, "kind": k, "lon": round(x, 7), "lat": round(y, 7), "outline": json.loads(o),
+             "visited": v or []} for i, n, k, x, y, o, v in cur.fetchall()]
 
 
 def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[dict]:

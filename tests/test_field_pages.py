@@ -97,6 +97,8 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     today = w.get(f"/field/{slug}/today").json()
     open_app(pg)
     assert pg.locator("#title").inner_text() == "今日巡查"
+    # no base map: the buildings of her grid are drawn, to find her way by
+    assert pg.locator("path.building").count() == len(today["buildings"]) > 0
     assert not axe_violations(pg)
     shot(pg, "map")
     pg.context.set_offline(True)
@@ -144,6 +146,13 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
                   jid) == fixes + 1
     walked = w.get(f"/field/{slug}/today").json()["walked"]
     assert set(walked) & {leg["edge_id"] for leg in today["legs"][:5]}
+    # and the office sees the day: the three cases in the list the one map's cases layer draws, the
+    # streets walked in the patrol coverage
+    office = field["leader"]
+    listed = office.get(f"/cases/{slug}", params={"open": "true", "limit": 10000}).json()["cases"]
+    assert {"快递车辆占用消防通道", "电动自行车楼道内充电", "井盖破损"} <= {c["description"] for c in listed}
+    coverage = office.get(f"/patrol/{slug}/coverage", params={"days": 2}).json()
+    assert set(walked) <= {s["edge_id"] for s in coverage["streets"] if s["share"] > 0} and coverage["walked_m"] > 0
     # the photos were resized on the phone (1600 px) and kept without their metadata
     assert scalar(conn, "SELECT max(greatest(width, height)) FROM case_photo p JOIN case_record c ON c.id = p.case_id"
                         " WHERE c.reporter = %s", user) == 1600

@@ -151,6 +151,7 @@ class FieldBuilding(Answer):
     kind: str
     lon: float
     lat: float
+    outline: dict[str, Any] = Field(description="Its footprint, a GeoJSON Polygon in WGS84")
     visited: list[str] = Field(description="Kinds of visit the worker made here today")
 
 

@@ -33,6 +33,11 @@
     if (!d) return;
     L.geoJSON(d.boundary, { style: { color: "#333", weight: 2, fill: false, dashArray: "6 4" }, interactive: false }).addTo(layers.area);
     if (d.grid) L.geoJSON(d.grid.geometry, { style: { color: "#0b5cab", weight: 3, fillOpacity: 0.06 }, interactive: false }).addTo(layers.area);
+    // No base map: the buildings of the grid, named on a tap, are what a worker finds their way by.
+    for (const b of d.buildings) {
+      L.geoJSON(b.outline, { style: { color: "#6b7a8c", weight: 1, fillColor: "#d5dbe3", fillOpacity: 0.9, className: "building" } })
+        .bindTooltip(el("span", {}, b.name || `#${b.id}`)).addTo(layers.area);
+    }
     const walked = new Set(d.walked);
     for (const leg of d.legs) {
       const done = walked.has(leg.edge_id);

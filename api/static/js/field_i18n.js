@@ -9,7 +9,7 @@ Object.assign(window.GRIDMAP_I18N.zh, {
   f_handle_title: "处置事件 #{id}", f_queued: "已保存在手机上，有网络时自动同步", f_synced: "已同步",
   f_refused: "被退回", f_waiting_item: "等待同步", f_sign_in_again: "登录已失效：请重新登录，待同步记录仍保存在手机上",
   f_sign_in: "重新登录", f_track: "巡查轨迹", f_visit: "走访签到", f_case: "上报事件", f_handled: "事件处置", f_photo: "照片",
-  f_route: "今日路线：第 {n} 条，共 {of} 条 · {km} 公里 · 约 {min} 分钟", f_rest_day: "今天休息；如值班，可按 {day} 的路线巡查",
+  f_route: "路线第 {n} 条（共 {of} 条）· {km} 公里 · 约 {min} 分钟", f_rest_day: "今天休息；如值班，可按 {day} 的路线巡查",
   f_no_route: "今天没有排给您的巡查路线", f_streets_left: "还需走 {n} 条道路", f_visits_left: "今日走访 {n} 栋",
   f_need_text: "请填写问题描述", f_need_note: "请填写处置情况", f_need_place: "请先取得定位或在地图上点选位置",
   f_need_building: "附近没有可签到的楼栋", f_saved_offline: "离线数据（{day}）", f_none: "没有未办结的事件",
