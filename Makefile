@@ -2,6 +2,9 @@
 VENV    ?= .venv
 GRIDMAP := $(VENV)/bin/gridmap
 PYTEST  := $(VENV)/bin/python -m pytest
+# The suite in one process per core (at most 4), each with a database, server and browser of its
+# own; a test file stays on one process (its module fixtures are made once).
+TEST_WORKERS := -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: setup postgres python web db demo test lint bench clean messages
 
@@ -28,7 +31,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check gis api tests data bench
 	$(VENV)/bin/mypy
-	$(PYTEST)
+	$(PYTEST) $(TEST_WORKERS)
 
 # The catalogue after messages changed: extract every msg(...) of gis/ and api/ and every RAISE
 # EXCEPTION of gis/sql (babel.cfg), then add the new ones to each language's gridmap.po (untranslated:
