@@ -309,6 +309,10 @@ def test_light_reads_answer_while_heavy_requests_run_at_their_limit(busy, place)
     assert jobs.running() == {}
     for who in ("wang", "li"):
         body = answers[who].json()
+        if answers[who].status_code == 422:
+            # the machine too busy (other test processes) for HiGHS to find any layout in 4 s: said so
+            assert "no p-median solution was found within the time limit of 4 s" in body["detail"], body
+            continue
         assert answers[who].status_code == 200, body
         # stopped at the time limit: the best layout found, said to be so, with its bound
         assert body["optimal"] is False and "time limit of 4 s" in body["solver"]
