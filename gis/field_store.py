@@ -148,22 +148,23 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
 
 
 def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[dict]:
-    """The open cases the worker handles (dispatched to them or to their account) or reported."""
+    """The open cases the worker handles (dispatched to them or to their account) or reported,
+    with their photos (one query for all of them)."""
     mine = {worker.name, who.username}
-    out = []
-    for c in cases.list_cases(cur, slug, open_only=True, scope=access.case_scope(who), limit=500):
-        if c["assignee"] not in mine and c["reporter"] != who.username:
-            continue
-        steps = access.case_steps(who, c, tuple(c["next"]))
-        cur.execute("SELECT id, stage FROM case_photo WHERE case_id = %s ORDER BY id", (c["id"],))
-        out.append({"id": c["id"], "version": c["version"], "etag": c["etag"], "state": c["state"],
-                    "category": c["category"], "category_zh": c["category_zh"], "urgency": c["urgency"],
-                    "description": c["description"], "building": c["building"], "lon": c["lon"], "lat": c["lat"],
-                    "reported_at": c["reported_at"], "due_at": c["due_at"], "overdue": c["overdue"],
-                    "client_id": c["client_id"], "assigned": c["assignee"] in mine,
-                    "may_handle": "handled" in steps,
-                    "photos": [{"id": p, "stage": s} for p, s in cur.fetchall()]})
-    return out
+    theirs = [c for c in cases.list_cases(cur, slug, open_only=True, scope=access.case_scope(who), limit=500)
+              if c["assignee"] in mine or c["reporter"] == who.username]
+    cur.execute("SELECT case_id, id, stage FROM case_photo WHERE case_id = ANY(%s) ORDER BY id",
+                ([c["id"] for c in theirs],))
+    photos: dict[int, list[dict]] = {}
+    for case_id, photo_id, stage in cur.fetchall():
+        photos.setdefault(case_id, []).append({"id": photo_id, "stage": stage})
+    return [{"id": c["id"], "version": c["version"], "etag": c["etag"], "state": c["state"],
+             "category": c["category"], "category_zh": c["category_zh"], "urgency": c["urgency"],
+             "description": c["description"], "building": c["building"], "lon": c["lon"], "lat": c["lat"],
+             "reported_at": c["reported_at"], "due_at": c["due_at"], "overdue": c["overdue"],
+             "client_id": c["client_id"], "assigned": c["assignee"] in mine,
+             "may_handle": "handled" in access.case_steps(who, c, tuple(c["next"])),
+             "photos": photos.get(c["id"], [])} for c in theirs]
 
 
 def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings: Settings,
