@@ -18,8 +18,9 @@ from fastapi.security import OAuth2PasswordBearer
 from psycopg2.extensions import cursor as Cursor
 
 from api.auth_errors import LoginRequired, PageForbidden
-from api.deps import ConnDep, read
+from api.deps import ConnDep
 from api.errors import BadRequest
+from api.layer_access import layer_access
 from gis import access
 from gis.access import Forbidden, Principal, Unauthorized
 from gis.cases.store import case_jurisdiction
@@ -29,7 +30,7 @@ from gis.grids.layouts import get_layout
 from gis.i18n import msg
 from gis.layers import Layer, get_layer
 from gis.store import feature_reach, grid_id_of, jurisdiction_id_of
-from gis.users import principal_and_layers, principal_of
+from gis.users import principal_of
 
 COOKIE = "gridmap_token"
 # The scheme as OpenAPI documents it (so /docs can sign in); tokens are read by token_of.
@@ -133,10 +134,11 @@ class Allow:
 
 
 class AllowLayer(Allow):
-    """``Allow("view")`` for a vector tile or a page of a layer's items, in one round trip: the
-    token, the jurisdiction the request names (``?jurisdiction=``, else the caller's own) and the
-    layer's version there are read by one query, on its own (no transaction opened), on a
-    connection held for that query only. The version is left in ``request.state.layer_version``:
+    """``Allow("view")`` for a vector tile or a page of a layer's items, in one round trip or none:
+    the token, the jurisdiction the request names (``?jurisdiction=``, else the caller's own) and
+    the layer's version there are read by one query, on its own (no transaction opened), on a
+    connection held for that query only, or remembered from an earlier request while no change
+    can have made them wrong (``api.layer_access``). The version is left in ``request.state.layer_version``:
     with it, a tile already made is sent from the tile cache without asking the database anything
     else. ``with_jurisdictions``: the version of the jurisdiction layer counts too (items name
     their jurisdiction's slug, so a page changes with it)."""
@@ -145,21 +147,21 @@ class AllowLayer(Allow):
         super().__init__("view")
         self.with_jurisdictions = with_jurisdictions
 
-    def __call__(self, request: Request,  # type: ignore[override]
-                 _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
+    async def __call__(self, request: Request,  # type: ignore[override]
+                       _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
         token = _required_token(request)
         slug = request.query_params.get("jurisdiction")
         layer = get_layer(request.path_params["layer"])
         # No actor to clear: the query sets it (to whoever holds the token), and reads only.
-        layers = [layer.name, "jurisdiction"] if self.with_jurisdictions else [layer.name]
-        who, named, version = read(request.app, lambda cur: principal_and_layers(cur, token, slug, layers))
-        if slug and named is None:
+        layers = (layer.name, "jurisdiction") if self.with_jurisdictions else (layer.name,)
+        seen = await layer_access(request, token, slug, layers)
+        if slug and seen.named is None:
             raise NotFound(msg("unknown jurisdiction {0!r}", slug))
-        home = named if slug else who.jurisdiction_id
-        access.check(who, self.action, home)
-        request.state.principal, request.state.jurisdiction_id = who, home
-        request.state.layer_version = version
-        return who
+        home = seen.named if slug else seen.who.jurisdiction_id
+        access.check(seen.who, self.action, home)
+        request.state.principal, request.state.jurisdiction_id = seen.who, home
+        request.state.layer_version = seen.version
+        return seen.who
 
 
 def signed_in(request: Request, conn: ConnDep,

@@ -29,8 +29,8 @@ from gis.settings import Settings
 T = TypeVar("T")
 
 
-def get_settings(request: Request) -> Settings:
-    """The app's settings."""
+async def get_settings(request: Request) -> Settings:
+    """The app's settings (async: FastAPI runs a plain function dependency in a worker thread)."""
     return request.app.state.settings
 
 

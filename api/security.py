@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +17,8 @@ from gis.i18n import msg
 from gis.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The headers as ASGI sends them (lower-case names, bytes), encoded once.
+RAW_HEADERS = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items())
 
 
 def bearer_token(request: Request) -> bool:
@@ -67,9 +68,9 @@ class Guard:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
+                raw = list(message.get("headers", ()))  # a copy: the response may keep its own list
+                present = {name.lower() for name, _ in raw}
+                message["headers"] = raw + [pair for pair in RAW_HEADERS if pair[0] not in present]
             await send(message)
 
         if scope["method"] not in SAFE_METHODS:

@@ -153,9 +153,9 @@ def started(proc: subprocess.Popen, port: int, what: str) -> subprocess.Popen:
 def tipg(url: str, port: int, workers: int) -> subprocess.Popen:
     """tipg as its documentation runs it: uvicorn on ``tipg.main:app``, with ``workers`` processes."""
     venv = HERE / ".venv-tipg"
-    if not (venv / "bin" / "uvicorn").exists():
+    if not list(venv.glob("lib/python*/site-packages/uvloop")):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "tipg", "uvicorn"], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "tipg", "uvicorn[standard]"], check=True)
     env = {**os.environ, "DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]',
            "TIPG_DB_TABLES": '["public.building"]',
            "TIPG_TABLE_CONFIG__public_building__GEOMCOL": "geom",
@@ -170,7 +170,7 @@ def gridmap(url: str, port: int, workers: int) -> subprocess.Popen:
     """gridmap as its README runs it: ``gridmap serve --workers N``."""
     env = {**os.environ, "GRIDMAP_DATABASE_URL": url, "PYTHONPATH": str(HERE.parent)}
     return started(subprocess.Popen([sys.executable, "-m", "gis.cli", "serve", "--port", str(port),
-                                     "--workers", str(workers)], env=env, cwd=HERE.parent,
+                                     "--workers", str(workers), "--log-level", "warning"], env=env, cwd=HERE.parent,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), port, "gridmap")
 
 

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import argon2
 from psycopg2.extensions import cursor as Cursor
@@ -143,7 +144,9 @@ def revoke_token(cur: Cursor, token: str) -> None:
                 (_token_hash(token),))
 
 
-def _checked_hash(token: str) -> bytes:
+def token_key(token: str) -> bytes:
+    """What a token is known by (its SHA-256); :class:`Unauthorized` for a string that is not a
+    token of gridmap's."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise Unauthorized(msg("the token is not one of gridmap's"))
     return _token_hash(token)
@@ -153,7 +156,7 @@ def _principal(row: tuple | None) -> Principal:
     """The Principal of a row of ``principal.sql``; :class:`Unauthorized` for no row."""
     if row is None:
         raise Unauthorized(msg("the token is unknown, expired or revoked; sign in again"))
-    uid, username, role, jid, slug, code, gid, printing, department, _ = row
+    uid, username, role, jid, slug, code, gid, printing, department, _, _ = row
     return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
                      department=department, read_only=printing)
 
@@ -161,7 +164,7 @@ def _principal(row: tuple | None) -> Principal:
 def principal_of(cur: Cursor, token: str) -> Principal:
     """Who holds ``token``; :class:`Unauthorized` when it is unknown, expired, revoked or its user
     disabled. Also makes that user the actor the history records for this session's writes."""
-    execute_prepared(cur, read_sql("principal.sql"), (_checked_hash(token),))
+    execute_prepared(cur, read_sql("principal.sql"), (token_key(token),))
     return _principal(cur.fetchone())
 
 
@@ -170,18 +173,25 @@ def _principal_and_layer_sql() -> str:
     return read_sql("principal_layer.sql").replace("{principal}", read_sql("principal.sql").strip().rstrip(";"))
 
 
-def principal_and_layers(cur: Cursor, token: str, slug: str | None, layers: list[str]
-                         ) -> tuple[Principal, int | None, str]:
-    """:func:`principal_of`, the jurisdiction ``slug`` names (None: no slug, or an unknown one),
-    and the version of ``layers`` there (or in the caller's own jurisdiction when no slug is
-    given; summed as :func:`gis.tiles.layer_version` sums one layer's), in
-    one round trip: all a tile or an items page needs before its answer (``principal_layer.sql``)."""
+class LayerAccess(NamedTuple):
+    """All a tile or an items page needs before its answer."""
+
+    who: Principal
+    named: int | None  # the jurisdiction ?jurisdiction= names; None: no slug, or an unknown one
+    version: str  # of the layers asked for, where the request points
+    expires: float  # when the token expires (epoch seconds)
+
+
+def principal_and_layers(cur: Cursor, token: str, slug: str | None, layers: list[str]) -> LayerAccess:
+    """:func:`principal_of`, the jurisdiction ``slug`` names, and the version of ``layers`` there
+    (or in the caller's own jurisdiction when no slug is given; summed as
+    :func:`gis.tiles.layer_version` sums one layer's), in one round trip (``principal_layer.sql``)."""
     from gis.tiles import version_text
 
-    execute_prepared(cur, _principal_and_layer_sql(), (_checked_hash(token), slug, slug, layers))
+    execute_prepared(cur, _principal_and_layer_sql(), (token_key(token), slug, slug, layers))
     row = cur.fetchone()
-    who = _principal(None if row is None else row[:10])
-    return who, row[10], version_text(row[11], row[12])
+    who = _principal(None if row is None else row[:11])
+    return LayerAccess(who, row[11], version_text(row[12], row[13]), row[9])
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import ItemsViewer, Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep, read
@@ -181,7 +182,7 @@ def feature_schema(request: Request, who: SignedIn, layer: str) -> dict:
                                          "ETag": header("Of what the caller sees of the layer now: sent back in "
                                                         "If-None-Match, it gets 304 while nothing changed")}},
                        304: {"description": "Not modified: If-None-Match names the current ETag"}})
-def items(request: Request, who: ItemsViewer, layer: str, settings: SettingsDep,
+async def items(request: Request, who: ItemsViewer, layer: str, settings: SettingsDep,
           bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat in bbox-crs (minlat,minlon,"
                                                          "maxlat,maxlon in EPSG:4326)")] = None,
           bbox_crs: Annotated[BboxCrsName, Query(alias="bbox-crs", description="the CRS of bbox")] = "CRS84",
@@ -197,6 +198,8 @@ def items(request: Request, who: ItemsViewer, layer: str, settings: SettingsDep,
           ) -> Response:
     """Features of a layer as a GeoJSON FeatureCollection, paged; any other parameter filters on a
     property (?kind=residential: GET /collections/{layer}/queryables names them)."""
+    # async: a page from the cache is sent without leaving the event loop; one to read is read
+    # in a worker thread.
     lay = get_layer(layer)
     limit = limit or settings.items_limit_default
     if limit > settings.items_limit_max:
@@ -219,7 +222,7 @@ def items(request: Request, who: ItemsViewer, layer: str, settings: SettingsDep,
                   limit, offset)
     page = pages.get(key)
     if page is None:
-        page = read(request.app, lambda cur: feature_page(
+        page = await run_in_threadpool(read, request.app, lambda cur: feature_page(
             cur, lay, jurisdiction_id=jid, bbox=box, limit=limit, offset=offset, grid_id=gid, filters=filters,
             crs=out))
         pages.put(key, page, len(page[0]))

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 import os
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+class LogLevel(enum.StrEnum):
+    """uvicorn's log levels; below ``info``, no line is written per request."""
+
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: LogLevel = LogLevel.info) -> None:
     """Serve the API and the map; ``--workers N``: N server processes sharing the port (each with
-    its own connection pool and tile cache)."""
+    its own connection pool and tile cache); ``--log-level warning``: no line per request."""
     import uvicorn
 
     from gis.settings import Settings
@@ -18,8 +28,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         # in the environment: each worker process builds the app, and its settings, anew
         os.environ["GRIDMAP_PRINT_BASE_URL"] = f"http://{local}:{port}"
     if workers > 1:
-        uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level.value)
         return
     from api.main import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port)
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level.value)

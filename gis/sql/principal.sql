@@ -1,8 +1,9 @@
 -- Who holds a token (by its SHA-256): the user, their role and reach, a worker's grid in the
 -- published layout, and whether the token is a print token (it may only read). The user becomes
--- this session's actor, whom the history records for writes.
+-- this session's actor, whom the history records for writes. Also when the token expires (epoch
+-- seconds): an answer remembered (gis.read_memo) is not used after it.
 SELECT u.id, u.username, u.role, u.jurisdiction_id, j.slug, u.grid_code, g.id, t.kind = 'print',
-       u.department_code,
+       u.department_code, extract(epoch FROM t.expires_at)::float8,
        set_config('gridmap.actor', u.username, false)
   FROM api_token t
   JOIN app_user u ON u.id = t.user_id
