@@ -12,6 +12,7 @@ rule violations into domain errors.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import weakref
@@ -163,6 +164,12 @@ def _numbered(query: str) -> tuple[str, list[str | int]]:
     return _PLACEHOLDER.sub(number, query), order
 
 
+@functools.lru_cache(maxsize=1024)
+def _statement(text: str) -> tuple[str, str, list[str | int]]:
+    """A statement's name (after its text), its text for PREPARE and its parameters' order."""
+    return ("gm_" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest(), *_numbered(text))
+
+
 def execute_prepared(cur: Cursor, query: str | psycopg2.sql.Composable, params: Sequence[Any] | Mapping[str, Any]
                      ) -> None:
     """``cur.execute(query, params)``, as a statement PostgreSQL keeps planned on this connection.
@@ -175,8 +182,7 @@ def execute_prepared(cur: Cursor, query: str | psycopg2.sql.Composable, params: 
     """
     text = query if isinstance(query, str) else query.as_string(cur)
     done = _prepared.setdefault(cur.connection, set())
-    name = "gm_" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-    numbered, order = _numbered(text)
+    name, numbered, order = _statement(text)
     if name not in done:
         if len(done) >= MOST_PREPARED:
             cur.execute(text, params)

@@ -250,6 +250,11 @@ def test_items_page_forwards_and_back(client):
     assert second["numberReturned"] == 10 and "offset=20" in rels(second)["next"]["href"]
     back = client.get(rels(second)["prev"]["href"]).json()
     assert [f["id"] for f in back["features"]] == [f["id"] for f in first["features"]]
+    # past the last page: no feature, and still how many match (counted without a page to count on)
+    beyond = client.get("/collections/building/items", params={"jurisdiction": "huamao", "limit": 10,
+                                                               "offset": first["numberMatched"] + 5}).json()
+    assert beyond["numberReturned"] == 0 and beyond["features"] == []
+    assert beyond["numberMatched"] == first["numberMatched"] > 10 and "next" not in rels(beyond)
 
 
 def test_items_filtered_by_properties(client, conn):
