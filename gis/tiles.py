@@ -3,6 +3,8 @@ moment a feature does (clients never draw a stale cached tile)."""
 
 from __future__ import annotations
 
+import functools
+
 import morecantile
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
@@ -25,12 +27,19 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return t.x, t.y
 
 
+@functools.cache
+def _matrix_size(z: int) -> tuple[int, int]:
+    """Tiles across and down at zoom ``z`` (morecantile builds its matrix anew at each call)."""
+    matrix = TMS.matrix(z)
+    return matrix.matrixWidth, matrix.matrixHeight
+
+
 def check_tile(z: int, x: int, y: int) -> None:
     """Refuse a tile that is not in the tile matrix set (or beyond the zoom served)."""
     if not 0 <= z <= MAX_ZOOM:
         raise InvalidInput(msg("no tile {0}/{1}/{2}: zoom 0–{3}, x and y 0–2^z−1", z, x, y, MAX_ZOOM))
-    matrix = TMS.matrix(z)
-    if not (0 <= x < matrix.matrixWidth and 0 <= y < matrix.matrixHeight):
+    width, height = _matrix_size(z)
+    if not (0 <= x < width and 0 <= y < height):
         raise InvalidInput(msg("no tile {0}/{1}/{2}: zoom 0–{3}, x and y 0–2^z−1", z, x, y, MAX_ZOOM))
 
 

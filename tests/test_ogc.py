@@ -207,6 +207,28 @@ def test_collections_have_extents_crss_and_links(client, conn):
     assert [c for c in listed["collections"] if c["id"] == "grid"][0] == grid
 
 
+def huamao_extent(conn, layer: str, slug: str = "huamao") -> list[float]:
+    return [scalar(conn, f"SELECT ST_{f}(ST_Extent(t.geom)) FROM {layer} t JOIN jurisdiction j"
+                         " ON j.id = t.jurisdiction_id WHERE j.slug = %s", slug)
+            for f in ("XMin", "YMin", "XMax", "YMax")]
+
+
+def test_an_extent_is_of_the_jurisdiction_the_request_names(server, client, conn, copy_of, make_user):
+    import httpx
+
+    named = client.get("/collections/building", params={"jurisdiction": "huamao"}).json()
+    assert named["extent"]["spatial"]["bbox"][0] == pytest.approx(huamao_extent(conn, "building"))
+    listed = client.get("/collections", params={"jurisdiction": "huamao"}).json()["collections"]
+    assert [c for c in listed if c["id"] == "building"][0] == named
+    assert client.get("/collections", params={"jurisdiction": "no-such-place"}).status_code == 404
+    slug = copy_of("huamao")
+    leader = {"Authorization": f"Bearer {make_user('leader', jurisdiction=slug)}"}
+    with httpx.Client(base_url=server, headers=leader) as c:
+        assert c.get("/collections/building", params={"jurisdiction": "huamao"}).status_code == 403
+        own = c.get("/collections/building").json()["extent"]["spatial"]["bbox"][0]
+    assert own == pytest.approx(huamao_extent(conn, "building", slug))
+
+
 def test_a_grid_worker_sees_the_extent_of_their_own_buildings(server, make_user, conn):
     import httpx
 
@@ -348,7 +370,9 @@ def test_gdal_reads_typed_fields_the_count_and_the_extent(gdal, server, conn):
     assert types["target_households"] == "Integer" and types["code"] == "String" and types["version"] == "Integer"
     assert int(re.search(r"Feature Count: (\d+)", out).group(1)) == scalar(
         conn, "SELECT count(*) FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = 'huamao'")
-    assert "Extent: (116." in out
+    # the extent of huamao's grids: GDAL sends ?jurisdiction= with every request, /collections too
+    extent = [float(v) for v in re.search(r"Extent: \(([\d.]+), ([\d.]+)\) - \(([\d.]+), ([\d.]+)\)", out).groups()]
+    assert extent == pytest.approx(huamao_extent(conn, "grid"), abs=1e-6)
     building = fields(gdal("ogrinfo", "-ro", "-so", f"OAPIF:{server}/?jurisdiction=huamao", "building"))
     assert building["floors"] == "Integer" and building["households_estimated"] == "Integer(Boolean)"
     # a 64-bit id as a number: GDAL 3.6 would clamp it to 32 bits as an integer

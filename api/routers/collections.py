@@ -106,19 +106,21 @@ def _collection(request: Request, layer: Layer, extent: tuple[float, float, floa
 
 def _extents(request: Request, cur: Cursor, who: Principal, layers: list[Layer]
              ) -> list[tuple[float, float, float, float] | None]:
-    """Where the features of each layer that ``who`` may see lie (their own jurisdiction, a grid
-    worker's buildings). Kept in the process's page cache under the layer's version: reading the
-    versions is one round trip, an extent (ST_Extent over every feature: ~100 ms on 100,000
-    buildings) is computed again only after the layer changed."""
-    versions = layer_versions(cur, who.jurisdiction_id)
+    """Where the features of each layer that ``who`` may see lie, in the jurisdiction the request
+    names (``?jurisdiction=``, as GDAL adds to every request of a connection opened with it) or
+    else their own (a grid worker: their buildings). Kept in the process's page cache under the
+    layer's version: reading the versions is one round trip, an extent (ST_Extent over every
+    feature: ~100 ms on 100,000 buildings) is computed again only after the layer changed."""
+    jid = jurisdiction_of(request)
+    versions = layer_versions(cur, jid)
     cache: TileCache = request.app.state.pages
     out = []
     for layer in layers:
         gid = grid_filter(who, layer)
-        key = ("extent", layer.name, versions.get(layer.name, version_text(0, 0)), who.jurisdiction_id, gid)
+        key = ("extent", layer.name, versions.get(layer.name, version_text(0, 0)), jid, gid)
         extent = cache.get(key)
         if extent is None:
-            extent = (layer_extent(cur, layer, jurisdiction_id=who.jurisdiction_id, grid_id=gid),)
+            extent = (layer_extent(cur, layer, jurisdiction_id=jid, grid_id=gid),)
             cache.put(key, extent, 100)
         out.append(extent[0])
     return out
@@ -141,9 +143,14 @@ def _output(crs: str) -> tuple[OutputCrs | None, str]:
     return (None if uri == CRS84 else OUTPUTS[uri]), f"<{uri}>"
 
 
+# Where the extents are of: a connection opened on .../?jurisdiction=huamao sends it everywhere.
+ExtentsOf = Annotated[str | None, Query(description="jurisdiction slug: the extents are of its features "
+                                                    "(default: the caller's own jurisdiction)")]
+
+
 @router.get("", response_model=Collections, response_model_exclude_none=True)
-def list_collections(request: Request, who: SignedIn, conn: ConnDep) -> dict:
-    """The layers."""
+def list_collections(request: Request, who: Viewer, conn: ConnDep, jurisdiction: ExtentsOf = None) -> dict:
+    """The layers, with the extent of what the caller may see of each."""
     with transaction(conn) as cur:
         layers = list(LAYERS.values())
         collections = [_collection(request, layer, extent)
@@ -153,8 +160,9 @@ def list_collections(request: Request, who: SignedIn, conn: ConnDep) -> dict:
 
 
 @router.get("/{layer}", response_model=Collection, response_model_exclude_none=True)
-def describe_collection(request: Request, who: SignedIn, layer: str, conn: ConnDep) -> dict:
-    """One layer."""
+def describe_collection(request: Request, who: Viewer, layer: str, conn: ConnDep,
+                        jurisdiction: ExtentsOf = None) -> dict:
+    """One layer, with the extent of what the caller may see of it."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
         return _collection(request, lay, _extents(request, cur, who, [lay])[0])
