@@ -8,6 +8,11 @@ Also what PostGIS alone does with gridmap's items query and its tile query (pgbe
 the ceiling for any server, and the share of it each side reaches.
 
     .venv/bin/python bench/serving_bench.py > bench/results/serving.md
+    .venv/bin/python bench/serving_bench.py --city > bench/results/serving_city.md
+
+``--city``: the same requests on the synthetic city of bench/city_bench.py (300,000 buildings in
+2,000 communities, its own database, built when missing), asked of the whole city as an unbound
+admin (the street office) asks: no jurisdiction named on either side.
 
 Equal answers first. Before anything is timed, both servers are asked the same questions and the
 answers compared (``common.page_differences``, ``common.tile_differences``): the items page must
@@ -27,7 +32,10 @@ that its URLs are the ones a client would use:
   default buffer is 256), so that both tiles clip the same way;
 - ``TIPG_SET_MVT_LAYERNAME=true``: the tile layer is named ``building``, as gridmap's is;
 - ``?jurisdiction_id=ID`` on tipg's URLs (its documented property filter): the question
-  gridmap's ``?jurisdiction=bench-district`` asks.
+  gridmap's ``?jurisdiction=bench-district`` asks;
+- uvicorn with uvloop and httptools (``uvicorn[standard]``), as gridmap is installed, rather than
+  its README's plain ``pip install uvicorn``: the same server under both, the stronger for tipg;
+  and ``--log-level warning`` on both (no access-log line per request).
 
 gridmap is signed in on every request (an API key, checked each time); tipg has no sign-in. Both
 servers and pgbench reach PostgreSQL the same way, over TCP on loopback.
@@ -49,6 +57,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -63,8 +72,6 @@ from gis.tiles import tile_of  # noqa: E402
 
 SLUG = "bench-district"
 N = 100_000
-BBOX = "116.50,39.90,116.51,39.91"  # a corner of the district: a full page of 100 buildings
-WARM_TILE = (15, 26988, 12416)  # a z15 tile over the district's north-west corner
 COLD_ZOOM = 18
 SECONDS = 10
 THREADS = 2
@@ -93,47 +100,89 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def district(conn) -> int:
-    """100,000 buildings of 12 m × 12 m on a 40 m lattice south-east of Huamao (made once)."""
-    with db.transaction(conn) as cur:
-        cur.execute("SELECT id FROM jurisdiction WHERE slug = %s", (SLUG,))
-        row = cur.fetchone()
-        if row:
-            return row[0]
-    from shapely.geometry import box
+class Place(NamedTuple):
+    """Where the requests ask: the buildings, the jurisdiction they name, the repeated page's
+    bbox, the warm tile, and the cold tiles and bboxes (each asked once, in a fixed order)."""
 
-    from gis.jurisdictions import create_jurisdiction
-
-    with db.transaction(conn, "bench") as cur:
-        jur = create_jurisdiction(cur, SLUG, "bench district", box(116.50, 39.78, 116.66, 39.912))
-        cur.execute("""
-            INSERT INTO building (jurisdiction_id, name, kind, floors, households, geom)
-            SELECT %s, 'b' || i, 'residential', 6, 24,
-                   ST_Multi(ST_MakeEnvelope(116.5005 + (i %% 316) * 0.00047, 39.9095 - (i / 316) * 0.00036,
-                                            116.5005 + (i %% 316) * 0.00047 + 0.00014,
-                                            39.9095 - (i / 316) * 0.00036 + 0.00011, 4326))
-            FROM generate_series(0, %s - 1) AS i""", (jur.id, N))
-        cur.execute("ANALYZE building, history, layer_version, jurisdiction")
-    return jur.id
+    title: str
+    dsn: dict
+    buildings: int
+    jurisdiction: tuple[str, int] | None  # slug and id; None: the whole database (an unbound admin)
+    bbox: str
+    warm_tile: tuple[int, int, int]
+    cold_tiles: list[tuple[int, int, int]]
+    cold_boxes: list[str]
 
 
-def cold_tiles() -> list[tuple[int, int, int]]:
-    """Every cold-zoom tile over the district's buildings, in a fixed shuffled order."""
-    west, north = tile_of(116.5005, 39.9096, COLD_ZOOM)
-    east, south = tile_of(116.5005 + 315 * 0.00047 + 0.00014, 39.9095 - (N // 316) * 0.00036, COLD_ZOOM)
-    tiles = [(COLD_ZOOM, x, y) for x in range(west, east + 1) for y in range(north, south + 1)]
+def tiles_over(west: float, south: float, east: float, north: float) -> list[tuple[int, int, int]]:
+    """Every cold-zoom tile over a box, in a fixed shuffled order."""
+    x0, y0 = tile_of(west, north, COLD_ZOOM)
+    x1, y1 = tile_of(east, south, COLD_ZOOM)
+    tiles = [(COLD_ZOOM, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
     random.Random(COLD_ZOOM).shuffle(tiles)
     return tiles
 
 
-def cold_boxes() -> list[str]:
-    """Bounding boxes of 0.01° over the district, as the repeated page's, each 0.001° from the
-    next (over 13,000, so none is asked twice in a run): each another question, of ~570 buildings,
-    in a fixed shuffled order."""
-    boxes = [f"{w:.4f},{s:.4f},{w + 0.01:.4f},{s + 0.01:.4f}"
-             for w in (116.5005 + i * 0.001 for i in range(139)) for s in (39.7960 + j * 0.001 for j in range(104))]
+def boxes_over(west: float, south: float, east: float, north: float) -> list[str]:
+    """Bounding boxes of 0.01° over a box, as the repeated page's, each 0.001° from the next (so
+    that none is asked twice in a run): each another question, in a fixed shuffled order."""
+    boxes = [f"{west + i * 0.001:.4f},{south + j * 0.001:.4f},{west + i * 0.001 + 0.01:.4f},"
+             f"{south + j * 0.001 + 0.01:.4f}"
+             for i in range(round((east - west - 0.01) / 0.001) + 1)
+             for j in range(round((north - south - 0.01) / 0.001) + 1)]
     random.Random(0).shuffle(boxes)
     return boxes
+
+
+def district(dsn: dict) -> Place:
+    """100,000 buildings of 12 m × 12 m on a 40 m lattice south-east of Huamao, as the jurisdiction
+    bench-district of gridmap's own database (made once); the requests name it."""
+    conn = db.connect(make_dsn(**dsn))
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT id FROM jurisdiction WHERE slug = %s", (SLUG,))
+        row = cur.fetchone()
+    if row is None:
+        from shapely.geometry import box
+
+        from gis.jurisdictions import create_jurisdiction
+
+        with db.transaction(conn, "bench") as cur:
+            jur = create_jurisdiction(cur, SLUG, "bench district", box(116.50, 39.78, 116.66, 39.912))
+            cur.execute("""
+                INSERT INTO building (jurisdiction_id, name, kind, floors, households, geom)
+                SELECT %s, 'b' || i, 'residential', 6, 24,
+                       ST_Multi(ST_MakeEnvelope(116.5005 + (i %% 316) * 0.00047, 39.9095 - (i / 316) * 0.00036,
+                                                116.5005 + (i %% 316) * 0.00047 + 0.00014,
+                                                39.9095 - (i / 316) * 0.00036 + 0.00011, 4326))
+                FROM generate_series(0, %s - 1) AS i""", (jur.id, N))
+            cur.execute("ANALYZE building, history, layer_version, jurisdiction")
+        row = (jur.id,)
+    conn.close()
+    south = 39.9095 - (N // 316) * 0.00036
+    return Place(f"Synthetic district: {N:,} buildings (jurisdiction `{SLUG}`, which every request names)", dsn, N,
+                 (SLUG, row[0]), "116.50,39.90,116.51,39.91",  # a corner of the district: a full page
+                 (15, 26988, 12416),  # a z15 tile over the district's north-west corner
+                 tiles_over(116.5005, south, 116.5005 + 315 * 0.00047 + 0.00014, 39.9096),
+                 boxes_over(116.5005, 39.7960, 116.6385 + 0.01, 39.8990 + 0.01))
+
+
+def city(dsn: dict) -> Place:
+    """The synthetic city of bench/city_bench.py (2,000 communities, 300,000 buildings; its own
+    database, built when missing as city_bench builds it), asked as a whole by an unbound admin
+    (the street office): no jurisdiction named, every community's buildings."""
+    from city_bench import CITY_DB, build
+
+    url, _ = build(make_dsn(**dsn), 2000, 61, rebuild=False)
+    conn = db.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*), ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)),"
+                    " ST_YMax(ST_Extent(geom)) FROM building")
+        n, west, south, east, north = cur.fetchone()
+    conn.close()
+    return Place(f"Synthetic city (bench/city.sql, database `{CITY_DB}`): {n:,} buildings in 2,000 communities, "
+                 "asked as a whole (no jurisdiction named, an unbound admin)", {**dsn, "dbname": CITY_DB}, n, None,
+                 "116.40,39.85,116.41,39.86", (15, *tile_of(116.405, 39.855, 15)),
+                 tiles_over(west, south, east, north), boxes_over(west, south, east, north))
 
 
 def started(proc: subprocess.Popen, port: int, what: str) -> subprocess.Popen:
@@ -213,14 +262,15 @@ def wrk(base: str, paths: list[str], seconds: int = SECONDS, headers: dict | Non
             "requests": int(re.search(r"(\d+) requests in", out).group(1))}
 
 
-def queries(dsn: dict, jurisdiction_id: int) -> dict[str, str]:
+def queries(place: Place) -> dict[str, str]:
     """The exact SQL gridmap runs for the items page and for the warm tile, values inlined."""
 
     from gis import store, tiles
     from gis.layers import get_layer
 
-    w, s, e, n = (float(x) for x in BBOX.split(","))
-    conn = db.connect(make_dsn(**dsn))
+    w, s, e, n = (float(x) for x in place.bbox.split(","))
+    jurisdiction_id = place.jurisdiction[1] if place.jurisdiction else None
+    conn = db.connect(make_dsn(**place.dsn))
     sent: list[str] = []
 
     def plain(cur, query, params):  # the statement itself, not EXECUTE of its prepared name
@@ -232,7 +282,7 @@ def queries(dsn: dict, jurisdiction_id: int) -> dict[str, str]:
         with conn.cursor() as cur:
             store.feature_page(cur, get_layer("building"), jurisdiction_id=jurisdiction_id, bbox=(w, s, e, n),
                                limit=100, offset=0)
-            tiles.tile(cur, get_layer("building"), *WARM_TILE, jurisdiction_id)
+            tiles.tile(cur, get_layer("building"), *place.warm_tile, jurisdiction_id)
     finally:
         store.execute_prepared = tiles.execute_prepared = db.execute_prepared
         conn.close()
@@ -272,27 +322,32 @@ def main() -> None:
     wait_s = int(sys.argv[sys.argv.index("--wait") + 1]) if "--wait" in sys.argv else 600
     default = parse_dsn(Settings().database_url)
     user = default.get("user") or os.environ.get("USER") or "root"
-    dsn = {"host": "127.0.0.1", "port": "5432", "user": user, "dbname": default["dbname"]}
-    url = make_dsn(**dsn)  # both servers over TCP, as pgbench
+    # both servers over TCP, as pgbench
+    place = (city if "--city" in sys.argv else district)(
+        {"host": "127.0.0.1", "port": "5432", "user": user, "dbname": default["dbname"]})
+    dsn, url = place.dsn, make_dsn(**place.dsn)
     conn = db.connect(url)
-    jid = district(conn)
     auth = bench_headers(conn)  # gridmap checks the key on every request; tipg has no sign-in
     conn.close()
     quiet(wait_s=wait_s)
     load_before = load()
-    ours_items = f"/collections/building/items?jurisdiction={SLUG}&limit=100&bbox={BBOX}"
-    theirs_items = f"/collections/public.building/items?jurisdiction_id={jid}&limit=100&bbox={BBOX}"
+    bbox = place.bbox
+    ours_q = f"jurisdiction={place.jurisdiction[0]}&" if place.jurisdiction else ""
+    theirs_q = f"jurisdiction_id={place.jurisdiction[1]}&" if place.jurisdiction else ""
+    ours_items = f"/collections/building/items?{ours_q}limit=100&bbox={bbox}"
+    theirs_items = f"/collections/public.building/items?{theirs_q}limit=100&bbox={bbox}"
 
     def ours_tile(z: int, x: int, y: int) -> str:
-        return f"/tiles/building/{z}/{x}/{y}.mvt?jurisdiction={SLUG}"
+        return f"/tiles/building/{z}/{x}/{y}.mvt" + (f"?{ours_q.rstrip('&')}" if ours_q else "")
 
     def theirs_tile(z: int, x: int, y: int) -> str:
-        return f"/collections/public.building/tiles/WebMercatorQuad/{z}/{x}/{y}?jurisdiction_id={jid}"
+        return f"/collections/public.building/tiles/WebMercatorQuad/{z}/{x}/{y}" + \
+            (f"?{theirs_q.rstrip('&')}" if theirs_q else "")
 
-    every = cold_tiles()
+    every = place.cold_tiles
     sample = every[:: max(1, len(every) // COLD_SAMPLE)][:COLD_SAMPLE]
-    cold = [t for t in every if t not in sample]  # the sample is asked before timing: cached since
-    boxes = cold_boxes()
+    cold = [t for t in every if t not in set(sample)]  # the sample is asked before timing: cached since
+    boxes = place.cold_boxes
     box_sample, boxes = boxes[:5], boxes[5:]
     results: dict[int, list[tuple[str, str, dict, dict, int]]] = {}
     for workers in (1, workers_n):
@@ -306,12 +361,12 @@ def main() -> None:
                     "tipg": json.loads(get(theirs + theirs_items))}
             why = [f"items: {w}" for w in page_differences(page)]
             for b in box_sample:
-                other = {"gridmap": json.loads(get(base + ours_items.replace(BBOX, b), auth)),
-                         "tipg": json.loads(get(theirs + theirs_items.replace(BBOX, b)))}
+                other = {"gridmap": json.loads(get(base + ours_items.replace(bbox, b), auth)),
+                         "tipg": json.loads(get(theirs + theirs_items.replace(bbox, b)))}
                 why += [f"items in {b}: {w}" for w in page_differences(other)]
             drawn = {"warm": 0, "cold": 0}
             buffer_only = {"gridmap": 0, "tipg": 0}  # features wholly in the buffer: not drawn
-            for kind, t in [("warm", WARM_TILE)] + [("cold", t) for t in sample]:
+            for kind, t in [("warm", place.warm_tile)] + [("cold", t) for t in sample]:
                 tiles = {"gridmap": (get(base + ours_tile(*t), auth), "building"),
                          "tipg": (get(theirs + theirs_tile(*t)), "building")}
                 drawn[kind] += len(tile_features(tiles["gridmap"][0], "building"))
@@ -333,10 +388,10 @@ def main() -> None:
             cases = {
                 "items": ("items (limit 100, bbox), again and again", [ours_items], [theirs_items]),
                 "items_cold": (f"items (limit 100, bbox), distinct pages (cold; {len(boxes):,} bboxes in turn)",
-                               [ours_items.replace(BBOX, b) for b in boxes],
-                               [theirs_items.replace(BBOX, b) for b in boxes]),
-                "warm": ("one z15 tile, again and again (warm)", [ours_tile(*WARM_TILE)],
-                         [theirs_tile(*WARM_TILE)]),
+                               [ours_items.replace(bbox, b) for b in boxes],
+                               [theirs_items.replace(bbox, b) for b in boxes]),
+                "warm": ("one z15 tile, again and again (warm)", [ours_tile(*place.warm_tile)],
+                         [theirs_tile(*place.warm_tile)]),
                 "cold": (f"distinct z{COLD_ZOOM} tiles (cold; {len(cold):,} in turn, none asked before)",
                          [ours_tile(*t) for t in cold], [theirs_tile(*t) for t in cold]),
             }
@@ -353,13 +408,14 @@ def main() -> None:
         finally:
             stop(ours)
             stop(peer)
-    ceilings = {k: pgbench(dsn, q) for k, q in queries(dsn, jid).items()}
+    ceilings = {k: pgbench(dsn, q) for k, q in queries(place).items()}
     load_after = load()
 
     matched = page["gridmap"]["numberMatched"]
-    print(f"Synthetic district: {N:,} buildings. tipg {tipg_version()}, serving column `geom` "
-          "(TIPG_TABLE_CONFIG__public_building__GEOMCOL=geom), run by uvicorn as its documentation says; gridmap "
-          "by `gridmap serve`; both with 1 and with "
+    print(f"{place.title}. tipg {tipg_version()}, serving column `geom` "
+          "(TIPG_TABLE_CONFIG__public_building__GEOMCOL=geom), run by uvicorn as its documentation says, with "
+          "uvicorn[standard] (uvloop, httptools) as gridmap has it; gridmap by `gridmap serve`; both at log level "
+          "warning (no line per request) and both with 1 and with "
           f"{workers_n} worker processes. wrk -t2 -c8 -d{SECONDS}s on loopback; client, servers and PostgreSQL "
           f"share {os.cpu_count()} cores with other work on the machine (load average before: {load_before}; "
           f"after: {load_after}).\n")
