@@ -25,18 +25,28 @@ from gis.users import LayerAccess, principal_and_layers, token_key
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def remembered(state: Any, token: str, slug: str | None, layers: tuple[str, ...], asked: str | None
+               ) -> LayerAccess | None:
+    """What :func:`layer_access` would answer, if it is remembered and still true (the notices
+    already arrived taken first), and the version ``asked`` for (``?v=``), if any, is the one
+    remembered; else None. :class:`Unauthorized` for a string that is no token of gridmap's."""
+    listener: ChangeListener | None = getattr(state, "listener", None)
+    if listener is not None:
+        listener.drain()
+    known = state.memo.get((token_key(token), slug, layers), time.time())
+    if known is not None and (asked is None or asked == known.version):
+        return known
+    return None
+
+
 async def layer_access(request: Request, token: str, slug: str | None, layers: tuple[str, ...]) -> LayerAccess:
     """Who holds ``token``, the jurisdiction ``slug`` names and the version of ``layers`` there:
     remembered, or read in one round trip (in a worker thread) and remembered."""
-    memo: Memo = request.app.state.memo
-    listener: ChangeListener | None = getattr(request.app.state, "listener", None)
-    key = (token_key(token), slug, layers)
-    if listener is not None:
-        listener.drain()
-    known = memo.get(key, time.time())
-    asked = request.query_params.get("v")
-    if known is not None and (asked is None or asked == known.version):
+    known = remembered(request.app.state, token, slug, layers, request.query_params.get("v"))
+    if known is not None:
         return known
+    memo: Memo = request.app.state.memo
+    key = (token_key(token), slug, layers)
     generation = memo.generation()
     found = await run_in_threadpool(read, request.app, lambda cur: principal_and_layers(cur, token, slug, list(layers)))
     memo.put(key, found, found.expires, generation)

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from api import errors, layer_access, openapi30, security, webassets
+from api.cached_tiles import CachedTiles
 from api.models import common as contracts
 from api.routers import (
     auth,
@@ -76,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pages = TileCache(settings.items_cache_bytes)
     errors.install(app)
     layer_access.install(app)
+    # A tile already made is sent before routing (inside the security headers, host check, gzip).
+    app.state.tiles_sent_early = 0
+    app.add_middleware(CachedTiles, state=app.state)
     security.install(app, settings)
     for module in ROUTERS:
         app.include_router(module.router)

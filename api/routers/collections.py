@@ -19,7 +19,7 @@ from psycopg2.extensions import cursor as Cursor
 from pyproj import CRS
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import ItemsViewer, Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
+from api.auth import SIGNED_IN, ItemsViewer, Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep, read
 from api.errors import BadRequest
 from api.models.common import COMMON, GEOJSON, SCHEMA, WRITES, header, links, problems
@@ -184,7 +184,7 @@ def feature_schema(request: Request, who: SignedIn, layer: str) -> dict:
     return ogc.feature_schema(lay, str(request.url_for("feature_schema", layer=lay.name)))
 
 
-@router.get("/{layer}/items", name="items", response_class=GeoJSONResponse,
+@router.get("/{layer}/items", name="items", openapi_extra=SIGNED_IN, response_class=GeoJSONResponse,
             responses={200: {"model": Items, "description": "A GeoJSON FeatureCollection, paged",
                              "headers": {"Content-Crs": header("The CRS of the coordinates, <URI>"),
                                          "ETag": header("Of what the caller sees of the layer now: sent back in "

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import TileViewer, Viewer, grid_filter, jurisdiction_of
+from api.auth import SIGNED_IN, TileViewer, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, pooled
 from api.models.common import COMMON, header
 from api.models.service import TileJSON
@@ -46,6 +46,7 @@ def tilejson(request: Request, who: Viewer, layer: str, conn: ConnDep,
 
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=MVTResponse, summary="One vector tile of a layer",
+            openapi_extra=SIGNED_IN,
             responses={200: {"description": "The tile (empty where the layer has nothing)",
                              "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
                              "headers": {"ETag": header("Of the layer's version and what the caller may see of "
@@ -63,11 +64,7 @@ async def vector_tile(request: Request, who: TileViewer, layer: str, z: int, x: 
     check_tile(z, x, y)
     jid, gid = jurisdiction_of(request), grid_filter(who, lay)
     version = request.state.layer_version  # read with the token (AllowLayer): no round trip more
-    # A URL with the current version may be kept a long time; any other must be asked again.
-    # Never in a shared cache: what a tile holds depends on who asks (a grid worker sees one
-    # grid), and so does its tag.
-    headers = {"ETag": view_etag(lay.name, version, jid, gid), "Vary": "Authorization, Cookie",
-               "Cache-Control": "private, max-age=31536000, immutable" if v == version else "private, no-cache"}
+    headers = tile_headers(lay, version, jid, gid, v)
     if none_match(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     cache: TileCache = request.app.state.tiles
@@ -77,6 +74,14 @@ async def vector_tile(request: Request, who: TileViewer, layer: str, z: int, x: 
         data = await run_in_threadpool(_make_tile, request, lay, z, x, y, jid, gid)
         cache.put(key, data)
     return MVTResponse(data, headers=headers)
+
+
+def tile_headers(lay: Layer, version: str, jid: int | None, gid: int | None, v: str | None) -> dict[str, str]:
+    """A tile's headers. A URL with the current version may be kept a long time; any other must
+    be asked again. Never in a shared cache: what a tile holds depends on who asks (a grid worker
+    sees one grid), and so does its tag."""
+    return {"ETag": view_etag(lay.name, version, jid, gid), "Vary": "Authorization, Cookie",
+            "Cache-Control": "private, max-age=31536000, immutable" if v == version else "private, no-cache"}
 
 
 def _make_tile(request: Request, lay: Layer, z: int, x: int, y: int, jid: int | None, gid: int | None) -> bytes:
