@@ -52,6 +52,7 @@ bench: setup
 	$(VENV)/bin/python bench/grids_bench.py > bench/results/grids.md
 	$(VENV)/bin/python bench/pages_bench.py > bench/results/pages.md
 	$(VENV)/bin/python bench/serving_bench.py > bench/results/serving.md
+	$(VENV)/bin/python bench/serving_bench.py --city > bench/results/serving_city.md
 	$(VENV)/bin/python bench/load_bench.py > bench/results/load.md
 	$(VENV)/bin/python bench/city_bench.py > bench/results/city.md
 	$(VENV)/bin/python bench/cli_bench.py > bench/results/cli.md
