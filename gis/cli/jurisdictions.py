@@ -32,7 +32,7 @@ def stats(jurisdiction: Slug, as_json: JsonOpt = False) -> None:
 @jurisdiction_app.command("list")
 def jurisdiction_list(as_json: JsonOpt = False) -> None:
     """List the jurisdictions."""
-    from gis.jurisdictions import list_jurisdictions
+    from gis.jurisdiction_records import list_jurisdictions
 
     with session() as cur:
         rows = list_jurisdictions(cur)
