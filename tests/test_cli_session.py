@@ -3,6 +3,7 @@ and an unreachable or malformed database URL told in words (never with its passw
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from gis.cli.session import session
 from gis.errors import DatabaseUnavailable
 from gis.jurisdictions import delete_jurisdiction
-from gis.settings import Settings
+from gis.settings import DEFAULT_DATABASE_URL, Settings
+from gis.settings_fields import setting
 from tests.conftest import count, scalar
 
 
@@ -46,3 +48,13 @@ def test_a_malformed_database_url_is_refused_without_quoting_it():
     with pytest.raises(DatabaseUnavailable, match="GRIDMAP_DATABASE_URL is not a PostgreSQL connection URL"):
         with session(settings=Settings(database_url="host=x password=s3cret oops")):
             pass
+
+
+def test_a_command_reads_the_database_url_as_settings_do(monkeypatch):
+    for name in [k for k in os.environ if k.upper() == "GRIDMAP_DATABASE_URL"]:
+        monkeypatch.delenv(name)
+    assert setting("database_url") == Settings().database_url == DEFAULT_DATABASE_URL
+    monkeypatch.setenv("gridmap_Database_Url", "postgresql://someone@elsewhere/gridmap")
+    assert setting("database_url") == Settings().database_url == "postgresql://someone@elsewhere/gridmap"
+    with pytest.raises(TypeError):
+        setting("pool_max")  # not text: read through Settings
