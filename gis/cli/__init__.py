@@ -3,7 +3,10 @@ coverage, users, cases and the server.
 
 One module per command group; :mod:`gis.cli.session` is the only place a command connects to
 the database. Heavy libraries (geopandas, pyrosm, folium, scipy, networkx) are imported inside
-the commands that use them, so that ``gridmap --help`` and ``gridmap stats`` start fast.
+the commands that use them, so that ``gridmap --help`` and ``gridmap stats`` start fast. The
+command modules keep their annotations evaluated (no ``from __future__ import annotations``):
+typer reads every command's annotations at each run, and as strings they would be evaluated
+anew each time (~0.05 s of every command).
 """
 
 from __future__ import annotations

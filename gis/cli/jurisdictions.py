@@ -1,7 +1,5 @@
 """``gridmap stats`` and ``gridmap jurisdiction list|create|update|delete``."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

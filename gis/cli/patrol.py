@@ -1,7 +1,5 @@
 """``gridmap patrol …``: routes, visits, schedules, tracks, check-ins, coverage, stewards."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``gridmap serve``: the API and the map, served by uvicorn."""
 
-from __future__ import annotations
-
 import enum
 import os
 
