@@ -19,4 +19,5 @@ class Settings(BaseSettings, SettingFields):
     Built explicitly by whoever needs it (``create_app(settings)``, the CLI), never at import time.
     """
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+    # Built when the class is made, as ever (its fields' class defers that).
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", defer_build=False)

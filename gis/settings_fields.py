@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 ENV_PREFIX = "GRIDMAP_"
 # Where `make setup` installs the front-end packages (npm): the repository's node_modules.
@@ -25,6 +25,10 @@ DEFAULT_DATABASE_URL = "postgresql:///gridmap?host=/var/run/postgresql"
 
 class SettingFields(BaseModel):
     """Every setting with its type and default; :class:`gis.settings.Settings` reads them."""
+
+    # Never validated as itself (setting() reads its fields, Settings validates): its validator is
+    # not built, which would cost a command ~15 ms (pydantic looking for plugins among them).
+    model_config = ConfigDict(defer_build=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     pool_min: int = 1
