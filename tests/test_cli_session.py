@@ -3,7 +3,11 @@ and an unreachable or malformed database URL told in words (never with its passw
 
 from __future__ import annotations
 
+import gc
+import json
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -13,7 +17,7 @@ from gis.errors import DatabaseUnavailable
 from gis.jurisdictions import delete_jurisdiction
 from gis.settings import DEFAULT_DATABASE_URL, Settings
 from gis.settings_fields import setting
-from tests.conftest import count, scalar
+from tests.conftest import ROOT, count, scalar
 
 
 def test_a_session_commits_its_work_and_closes_its_connection(settings, copy_of, conn):
@@ -58,3 +62,36 @@ def test_a_command_reads_the_database_url_as_settings_do(monkeypatch):
     assert setting("database_url") == Settings().database_url == "postgresql://someone@elsewhere/gridmap"
     with pytest.raises(TypeError):
         setting("pool_max")  # not text: read through Settings
+
+
+# Run as the gridmap process is (gis.cli.run), reporting whether the cyclic garbage collector runs
+# just before the command's work begins, and during it.
+SPY = """
+import gc, sys
+import gis.stats
+from gis.cli import process, run
+
+begin, count = process.working, gis.stats.jurisdiction_stats
+
+def working():
+    print("before the work, collecting:", gc.isenabled(), file=sys.stderr)
+    begin()
+
+def jurisdiction_stats(cur, slug):
+    print("during the work, collecting:", gc.isenabled(), file=sys.stderr)
+    return count(cur, slug)
+
+process.working, gis.stats.jurisdiction_stats = working, jurisdiction_stats
+sys.argv = ["gridmap", "stats", "huamao", "--json"]
+run()
+"""
+
+
+def test_a_command_collects_garbage_as_usual_once_its_work_begins(database_url, settings):
+    proc = subprocess.run([sys.executable, "-c", SPY], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "GRIDMAP_DATABASE_URL": database_url})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == ["before the work, collecting: False", "during the work, collecting: True"]
+    assert json.loads(proc.stdout)["jurisdiction"] == "huamao"
+    with session(settings=settings):  # in another's process (these tests), nothing changes
+        assert gc.isenabled()

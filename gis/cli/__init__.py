@@ -11,12 +11,11 @@ anew each time (~0.05 s of every command).
 
 from __future__ import annotations
 
-import gc
 import sys
 
 import typer
 
-from gis.cli import cases, coverage, data, database, grids, jurisdictions, patrol, serve, users, workers
+from gis.cli import cases, coverage, data, database, grids, jurisdictions, patrol, process, serve, users, workers
 from gis.cli.options import err
 from gis.errors import GridmapError
 
@@ -57,12 +56,10 @@ def main() -> None:
 
 
 def run() -> None:
-    """The ``gridmap`` process (its console script, ``python -m gis.cli``): :func:`main`, then the
-    end of the process without the last cyclic garbage collections over every object its imports
-    made, which the interpreter runs as it exits: ~0.2 s once the solvers' libraries are loaded
-    (a patrol route), a tenth of the command. The objects are frozen instead; the operating
-    system takes the memory back, and what atexit and the streams flush still runs."""
+    """The ``gridmap`` process (its console script, ``python -m gis.cli``): :func:`main`, the
+    cyclic garbage collector kept out of the process's start and end (:mod:`gis.cli.process`)."""
+    process.starting()
     try:
         main()
     finally:
-        gc.freeze()
+        process.ending()

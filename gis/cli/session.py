@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2.extensions import parse_dsn
 
 from gis import db
+from gis.cli import process
 from gis.errors import DatabaseUnavailable
 from gis.i18n import msg
 
@@ -65,6 +66,7 @@ def session(actor: str | None = None, *, snapshot: bool = False,
         Where the database is; when not given, its URL alone is read from the environment (as
         ``Settings`` reads it, without building them all: pydantic-settings is slow to import).
     """
+    process.working()  # the command's imports are done: its work begins
     if settings is None:
         from gis.settings_fields import setting  # pydantic: not for --help
 
