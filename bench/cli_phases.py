@@ -65,6 +65,9 @@ def timed(phase: str, fn):
 def main() -> None:
     builtins.__import__ = _timed_import
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from gis.cli import process
+
+    process.starting()  # as gis.cli.run does first, before the imports below
     import gis.cli
     import gis.cli.patrol
     import gis.cli.session
