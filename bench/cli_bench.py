@@ -92,10 +92,10 @@ def phases(slug: str) -> tuple[dict, dict[str, float]]:
 
 def python_floor() -> tuple[float, float]:
     """Median wall time of a fresh Python doing nothing, and of one importing only the
-    libraries a route needs."""
+    libraries a route needs, the garbage collector kept out as gridmap's process does."""
     def fresh(code: str) -> float:
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=ENV)
+        subprocess.run([sys.executable, "-c", f"import gc; gc.disable(); {code}; gc.freeze()"], check=True, env=ENV)
         return time.perf_counter() - t
 
     return (statistics.median(fresh("pass") for _ in range(REPEAT)),
@@ -200,7 +200,8 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
         print(f"| {name} | " + " | ".join(f"{b[k]:.3f}" for k in (*PHASES, "total")) +
               f" | {fixed[name]:.2f} | {job[name]:.2f} | {api_medians[name]:.2f} |")
     print(f"\nA fresh Python doing nothing takes {bare:.2f} s here; one importing only the libraries any"
-          f" route needs (`{ROUTE_LIBRARIES}`) takes {libraries:.2f} s: numpy, scipy (whose array-API layer"
+          f" route needs (`{ROUTE_LIBRARIES}`, the garbage collector paused as gridmap's process does) takes"
+          f" {libraries:.2f} s: numpy, scipy (whose array-API layer"
           " loads all of numpy's submodules), shapely, pyproj, and pymatching, which imports networkx and"
           " matplotlib at its own import though a route uses neither.")
     missed = [n for n, r in ratios.items() if r > 1.5]
