@@ -179,6 +179,7 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
             print(f"| {name} | {cli_low:.2f} s | {cli_mid:.2f} s | {api_low:.2f} s | {api_mid:.2f} s |"
                   f" {cli_mid / api_mid:.2f}× |")
     bare, libraries = python_floor()
+    end_load = os.getloadavg()[0]
     print("\n## Where the command line's time goes\n")
     print("`bench/cli_phases.py` runs the same `gridmap patrol route … --json` in a fresh process and times"
           f" its phases, in seconds (medians of {REPEAT} runs each, so a row's parts need not add up to its"
@@ -199,6 +200,8 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
         job[name] = b["connect"] + b["load"] + b["solve"] + b["answer"]
         print(f"| {name} | " + " | ".join(f"{b[k]:.3f}" for k in (*PHASES, "total")) +
               f" | {fixed[name]:.2f} | {job[name]:.2f} | {api_medians[name]:.2f} |")
+    print(f"\nLoad average at the end of the timings: {end_load:.1f} (the machine is shared: more than"
+          " about 0.5 means another process took a core meanwhile, and every figure above grew with it).")
     print(f"\nA fresh Python doing nothing takes {bare:.2f} s here; one importing only the libraries any"
           f" route needs (`{ROUTE_LIBRARIES}`, the garbage collector paused as gridmap's process does) takes"
           f" {libraries:.2f} s: numpy, scipy (whose array-API layer"
