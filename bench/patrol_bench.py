@@ -20,14 +20,13 @@ import numpy as np
 import pymatching
 import pyrosm
 import scipy.sparse as sp
-import shapely
 from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import LineString
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import timed  # noqa: E402
+from synthetic import store_city, synthetic_city  # noqa: E402
 
 from gis import db  # noqa: E402
 from gis.network import StreetNetwork  # noqa: E402
@@ -37,21 +36,6 @@ from gis.patrol.postman import min_t_join, odd_nodes, route_inspection  # noqa: 
 from gis.patrol.split import split_tour  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 from gis.store import find_jurisdiction  # noqa: E402
-
-
-def synthetic_city(side: int, block_m: float, drop: float, seed: int) -> StreetNetwork:
-    """A jittered street lattice with some streets missing (dead ends, T-junctions): the biggest
-    connected piece."""
-    rng = np.random.default_rng(seed)
-    xy = np.stack(np.meshgrid(np.arange(side), np.arange(side)), axis=-1).reshape(-1, 2) * block_m
-    xy = xy + rng.uniform(-0.15, 0.15, xy.shape) * block_m
-    idx = np.arange(side * side).reshape(side, side)
-    pairs = np.concatenate([np.stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()], 1),
-                            np.stack([idx[:-1, :].ravel(), idx[1:, :].ravel()], 1)])
-    pairs = pairs[rng.random(len(pairs)) > drop]
-    net = StreetNetwork.from_lines([LineString([xy[a], xy[b]]) for a, b in pairs])
-    label = net.components()
-    return net.subset(label[net.u] == np.bincount(label[net.u]).argmax())
 
 
 def dense_check_mm(net: StreetNetwork, required: np.ndarray) -> int:
@@ -121,38 +105,18 @@ def end_to_end(conn, net: StreetNetwork, settings: Settings, repeat: int = 3) ->
     """The synthetic city as a jurisdiction in PostGIS (placed in Beijing's UTM zone), and the
     whole ``patrol route`` answer timed: load from PostGIS, snap the office, solve, JSON. All in
     one transaction that is rolled back, so the database is left as it was."""
-    from pyproj import Transformer
-    from shapely import box, to_wkb
-
-    from gis.jurisdictions import create_jurisdiction
     from gis.patrol.routes import plan_routes
-
-    to_wgs84 = Transformer.from_crs(32650, 4326, always_xy=True)
-    origin = np.array([455000.0, 4415000.0])
-    def lonlat(g):
-        return shapely.transform(g, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0] + origin[0],
-                                                                                  xy[:, 1] + origin[1])))
-
-    lines = [lonlat(g) for g in net.geoms]
-    minx, miny = net.node_xy.min(axis=0) - 10
-    maxx, maxy = net.node_xy.max(axis=0) + 10
-    boundary = lonlat(box(minx, miny, maxx, maxy))
-    centre = to_wgs84.transform(*(net.node_xy[net.n_nodes // 2] + origin))
-    from psycopg2.extras import execute_values
 
     try:
         with conn.cursor() as cur:
-            jur = create_jurisdiction(cur, "bench-city", "bench city", boundary, office=centre)
             t = time.perf_counter()
-            execute_values(cur, "INSERT INTO street_edge (jurisdiction_id, geom) VALUES %s",
-                           [(jur.id, to_wkb(g)) for g in lines], template="(%s, ST_GeomFromWKB(%s, 4326))",
-                           page_size=5000)
+            store_city(cur, net, "bench-city", "bench city")
             t_load = time.perf_counter() - t
             one, t_one = timed(lambda: plan_routes(cur, "bench-city", settings).to_json(), repeat)
             two, t_two = timed(lambda: plan_routes(cur, "bench-city", settings, workers=2).to_json(), repeat)
     finally:
         conn.rollback()
-    return {"edges": len(lines), "t_insert": t_load, "t_one": t_one, "t_two": t_two,
+    return {"edges": len(net.geoms), "t_insert": t_load, "t_one": t_one, "t_two": t_two,
             "optimal": one["optimal"], "length": one["length_m"], "lower": one["lower_bound_m"],
             "longest2": two["longest_m"]}
 
@@ -196,7 +160,7 @@ def main() -> None:
     e2e = end_to_end(conn, net, settings)
     print()
     print(f"End to end, `patrol route` on the synthetic city stored in PostGIS ({e2e['edges']:,} edges, "
-          f"inserted with derived topology in {e2e['t_insert']:.1f} s): load + snap + solve + JSON "
+          f"stored, its topology derived by the database, in {e2e['t_insert']:.1f} s): load + snap + solve + JSON "
           f"**{e2e['t_one'] * 1000:.0f} ms** for one worker (optimal: {e2e['optimal']}, "
           f"{e2e['length']:.0f} m = lower bound {e2e['lower']:.0f} m), "
           f"**{e2e['t_two'] * 1000:.0f} ms** for two (longest {e2e['longest2']:.0f} m).")

@@ -1,4 +1,5 @@
-"""Creating and removing jurisdictions (社区辖区)."""
+"""Creating, changing and removing jurisdictions (社区辖区); reading them is
+:mod:`gis.jurisdiction_records`."""
 
 from __future__ import annotations
 
@@ -117,22 +118,3 @@ def delete_jurisdiction(cur: Cursor, slug: str) -> None:
     cur.execute("DELETE FROM jurisdiction WHERE slug = %s RETURNING id", (slug,))
     if cur.fetchone() is None:
         raise NotFound(msg("unknown jurisdiction {0!r}", slug))
-
-
-def jurisdiction_record(cur: Cursor, slug: str) -> dict[str, Any]:
-    """A jurisdiction as the API shows it: names, code, office, counts, version."""
-    cur.execute("""SELECT id, slug, name, admin_code, households, population, ST_X(office), ST_Y(office),
-                          version, ST_AsGeoJSON(geom, 7)::json
-                   FROM jurisdiction WHERE slug = %s""", (slug,))
-    row = cur.fetchone()
-    if row is None:
-        raise NotFound(msg("unknown jurisdiction {0!r}", slug))
-    jid, s, name, code, households, population, lon, lat, version, geom = row
-    return {"id": jid, "slug": s, "name": name, "admin_code": code, "households": households, "population": population,
-            "office": None if lon is None else [lon, lat], "version": version, "boundary": geom}
-
-
-def list_jurisdictions(cur: Cursor) -> list[dict]:
-    """Every jurisdiction with its slug, name and code."""
-    cur.execute("SELECT slug, name, admin_code FROM jurisdiction ORDER BY slug")
-    return [{"slug": s, "name": n, "admin_code": c} for s, n, c in cur.fetchall()]

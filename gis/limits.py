@@ -18,7 +18,7 @@ service slow or its pages heavy:
   2004, and a date outside that range is a typing error, not a plan.
 
 The work one request may start is bounded by settings instead, since it depends on the machine
-(``gis/settings.py``, ``api/heavy.py``): heavy jobs at once in the service and per user
+(``gis/settings_fields.py``, ``api/heavy.py``): heavy jobs at once in the service and per user
 (``GRIDMAP_HEAVY_JOBS_MAX``, 2; ``GRIDMAP_HEAVY_JOBS_PER_USER``, 1), the solvers' time limit
 (``GRIDMAP_SOLVER_TIME_LIMIT_S``, 20 s) and the size of a siting model
 (``GRIDMAP_SITING_PAIRS_MAX``, 200,000 building–site pairs; its walking distances are capped at

@@ -3,6 +3,11 @@ and an unreachable or malformed database URL told in words (never with its passw
 
 from __future__ import annotations
 
+import gc
+import json
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -10,8 +15,9 @@ import pytest
 from gis.cli.session import session
 from gis.errors import DatabaseUnavailable
 from gis.jurisdictions import delete_jurisdiction
-from gis.settings import Settings
-from tests.conftest import count, scalar
+from gis.settings import DEFAULT_DATABASE_URL, Settings
+from gis.settings_fields import setting
+from tests.conftest import ROOT, count, scalar
 
 
 def test_a_session_commits_its_work_and_closes_its_connection(settings, copy_of, conn):
@@ -46,3 +52,46 @@ def test_a_malformed_database_url_is_refused_without_quoting_it():
     with pytest.raises(DatabaseUnavailable, match="GRIDMAP_DATABASE_URL is not a PostgreSQL connection URL"):
         with session(settings=Settings(database_url="host=x password=s3cret oops")):
             pass
+
+
+def test_a_command_reads_the_database_url_as_settings_do(monkeypatch):
+    for name in [k for k in os.environ if k.upper() == "GRIDMAP_DATABASE_URL"]:
+        monkeypatch.delenv(name)
+    assert setting("database_url") == Settings().database_url == DEFAULT_DATABASE_URL
+    monkeypatch.setenv("gridmap_Database_Url", "postgresql://someone@elsewhere/gridmap")
+    assert setting("database_url") == Settings().database_url == "postgresql://someone@elsewhere/gridmap"
+    with pytest.raises(TypeError):
+        setting("pool_max")  # not text: read through Settings
+
+
+# Run as the gridmap process is (gis.cli.run), reporting whether the cyclic garbage collector runs
+# just before the command's work begins, and during it.
+SPY = """
+import gc, sys
+import gis.stats
+from gis.cli import process, run
+
+begin, count = process.working, gis.stats.jurisdiction_stats
+
+def working():
+    print("before the work, collecting:", gc.isenabled(), file=sys.stderr)
+    begin()
+
+def jurisdiction_stats(cur, slug):
+    print("during the work, collecting:", gc.isenabled(), file=sys.stderr)
+    return count(cur, slug)
+
+process.working, gis.stats.jurisdiction_stats = working, jurisdiction_stats
+sys.argv = ["gridmap", "stats", "huamao", "--json"]
+run()
+"""
+
+
+def test_a_command_collects_garbage_as_usual_once_its_work_begins(database_url, settings):
+    proc = subprocess.run([sys.executable, "-c", SPY], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "GRIDMAP_DATABASE_URL": database_url})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == ["before the work, collecting: False", "during the work, collecting: True"]
+    assert json.loads(proc.stdout)["jurisdiction"] == "huamao"
+    with session(settings=settings):  # in another's process (these tests), nothing changes
+        assert gc.isenabled()

@@ -14,7 +14,8 @@ from api.models.features import as_geojson
 from api.models.jurisdictions import Jurisdiction, JurisdictionChange, NewJurisdiction
 from gis import etags
 from gis.db import transaction
-from gis.jurisdictions import boundary_from_geojson, create_jurisdiction, jurisdiction_record, update_jurisdiction
+from gis.jurisdiction_records import jurisdiction_record
+from gis.jurisdictions import boundary_from_geojson, create_jurisdiction, update_jurisdiction
 
 router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions"], dependencies=[PlainParameters],
                    route_class=JSONBodyRoute, responses=COMMON)

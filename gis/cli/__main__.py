@@ -1,5 +1,5 @@
 """``python -m gis.cli``: the ``gridmap`` command."""
 
-from gis.cli import main
+from gis.cli import run
 
-main()
+run()

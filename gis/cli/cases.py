@@ -1,8 +1,6 @@
 """``gridmap cases …``: report, list, show and move cases (事件 / 工单); import 12345 tickets and
 residents' feedback; the 接诉即办 numbers."""
 
-from __future__ import annotations
-
 import json
 from datetime import date, datetime
 from pathlib import Path

@@ -1,7 +1,5 @@
 """``gridmap coverage SLUG …`` (analyse) and ``gridmap coverage suggest SLUG …``: courier coverage."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """Data in and out: ``gridmap load``, ``gridmap import osm|file`` and ``gridmap export``."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

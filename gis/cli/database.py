@@ -1,7 +1,5 @@
 """``gridmap db migrate``: the database schema."""
 
-from __future__ import annotations
-
 import typer
 
 from gis import db

@@ -1,7 +1,5 @@
 """``gridmap grids …``: generate, check, drafts, compare, publish, revert, history."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``gridmap stats`` and ``gridmap jurisdiction list|create|update|delete``."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +30,7 @@ def stats(jurisdiction: Slug, as_json: JsonOpt = False) -> None:
 @jurisdiction_app.command("list")
 def jurisdiction_list(as_json: JsonOpt = False) -> None:
     """List the jurisdictions."""
-    from gis.jurisdictions import list_jurisdictions
+    from gis.jurisdiction_records import list_jurisdictions
 
     with session() as cur:
         rows = list_jurisdictions(cur)

@@ -4,6 +4,7 @@ written."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +20,22 @@ def err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def emit(obj: Any, as_json: bool, text: str) -> None:
-    """A result: ``obj`` as JSON with ``--json``, else ``text``."""
-    typer.echo(json.dumps(obj, ensure_ascii=False) if as_json else text)
+def emit(obj: Any, as_json: bool, text: str | Callable[[], str]) -> None:
+    """A result: ``obj`` as JSON with ``--json``, else ``text`` (or what the function ``text``
+    makes, made only then)."""
+    if as_json:
+        typer.echo(json.dumps(obj, ensure_ascii=False))
+    else:
+        typer.echo(text() if callable(text) else text)
 
 
-def write_output(path: Path | None, data: str | bytes) -> None:
-    """Write an output file the command was asked for (none: nothing), and say so on stderr."""
+def write_output(path: Path | None, data: str | bytes | Callable[[], str | bytes]) -> None:
+    """Write an output file the command was asked for (none: nothing), and say so on stderr.
+    ``data`` may be the function that makes it: called only when the file is asked for."""
     if path is None:
         return
+    if callable(data):
+        data = data()
     if isinstance(data, bytes):
         path.write_bytes(data)
     else:

@@ -1,7 +1,5 @@
 """``gridmap patrol …``: routes, visits, schedules, tracks, check-ins, coverage, stewards."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated
@@ -43,14 +41,13 @@ def route(slug: Slug,
                            start=parse_lonlat(start) if start else None)
     if plan.start.note:
         err(f"note: {plan.start.note}")
-    out = route_outputs(plan, settings.lang)
-    write_output(gpx, out.gpx())
-    write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
-    write_output(streets, out.street_list())
+    out = route_outputs(plan, settings.lang)  # each made only when asked for
+    write_output(gpx, out.gpx)
+    write_output(geojson, lambda: json.dumps(out.geojson(), ensure_ascii=False))
+    write_output(streets, out.street_list)
     if map_ is not None:
         write_map(map_, out.map_html())
-    result = plan.to_json()
-    emit(result, as_json, out.street_list())
+    emit(plan.to_json(), as_json, out.street_list)
 
 
 @patrol_app.command("visits")
@@ -74,9 +71,9 @@ def visits(slug: Slug,
                            start=parse_lonlat(start) if start else None)
     if plan.start.note:
         err(f"note: {plan.start.note}")
-    out = visit_outputs(plan, settings.lang)
-    write_output(gpx, out.gpx())
-    write_output(geojson, json.dumps(out.geojson(), ensure_ascii=False))
+    out = visit_outputs(plan, settings.lang)  # each made only when asked for
+    write_output(gpx, out.gpx)
+    write_output(geojson, lambda: json.dumps(out.geojson(), ensure_ascii=False))
     if map_ is not None:
         write_map(map_, out.map_html())
     r = plan.to_json()

@@ -1,9 +1,9 @@
 """``gridmap serve``: the API and the map, served by uvicorn."""
 
-from __future__ import annotations
-
 import enum
 import os
+
+from gis.cli import process
 
 
 class LogLevel(enum.StrEnum):
@@ -27,6 +27,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
         local = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         # in the environment: each worker process builds the app, and its settings, anew
         os.environ["GRIDMAP_PRINT_BASE_URL"] = f"http://{local}:{port}"
+    process.working()  # the server runs from here, collecting as any long-lived process
     if workers > 1:
         uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level.value)

@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2.extensions import parse_dsn
 
 from gis import db
+from gis.cli import process
 from gis.errors import DatabaseUnavailable
 from gis.i18n import msg
 
@@ -37,12 +38,12 @@ def _where(url: str) -> str:
     return f"{params.get('dbname') or params.get('user') or ''}@{host}{port}"
 
 
-def connect(settings: Settings) -> db.Connection:
-    """A connection to the configured database, or :class:`DatabaseUnavailable` naming which one
-    could not be reached and the setting that names it."""
-    where = _where(settings.database_url)
+def connect(url: str) -> db.Connection:
+    """A connection to the database ``url`` (``GRIDMAP_DATABASE_URL``), or :class:`DatabaseUnavailable`
+    naming which one could not be reached and the setting that names it."""
+    where = _where(url)
     try:
-        return db.connect(settings.database_url)
+        return db.connect(url)
     except DatabaseUnavailable as exc:
         reason = db.first_line(exc.__cause__) if exc.__cause__ else exc.message
         raise DatabaseUnavailable(msg("cannot connect to the database {0} (GRIDMAP_DATABASE_URL): {1}",
@@ -62,13 +63,17 @@ def session(actor: str | None = None, *, snapshot: bool = False,
     snapshot
         Read only, every query seeing the same snapshot (an export).
     settings
-        Where the database is; read from the environment when not given.
+        Where the database is; when not given, its URL alone is read from the environment (as
+        ``Settings`` reads it, without building them all: pydantic-settings is slow to import).
     """
+    process.working()  # the command's imports are done: its work begins
     if settings is None:
-        from gis.settings import Settings  # pydantic: not for --help
+        from gis.settings_fields import setting  # pydantic: not for --help
 
-        settings = Settings()
-    conn = connect(settings)
+        url = setting("database_url")
+    else:
+        url = settings.database_url
+    conn = connect(url)
     try:
         with db.transaction(conn, actor, snapshot=snapshot) as cur:
             yield cur

@@ -1,7 +1,5 @@
 """``gridmap users …``: add people and machines, give keys, change passwords, disable."""
 
-from __future__ import annotations
-
 import json
 import secrets
 import sys

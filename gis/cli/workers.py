@@ -1,7 +1,5 @@
 """``gridmap worker add``: workers and lane stewards."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

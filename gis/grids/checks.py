@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis.grids.partition import polsby_popper
+from gis.grids.compactness import polsby_popper
 from gis.i18n import Message, msg
 
 # Problems that break the rules: an edit may not bring one, a layout with one is not published

@@ -9,7 +9,6 @@ Pure: unit polygons and households in, a region index per unit out.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+from gis.grids.compactness import compactness
 
 
 def adjacency(polygons: Sequence[BaseGeometry], min_shared_m: float = 1.0) -> nx.Graph:
@@ -34,11 +35,6 @@ def adjacency(polygons: Sequence[BaseGeometry], min_shared_m: float = 1.0) -> nx
             if shared >= min_shared_m:
                 g.add_edge(i, j, weight=shared)
     return g
-
-
-def polsby_popper(geom: BaseGeometry) -> float:
-    """Compactness: 4πA / P² (1 for a circle)."""
-    return _pp(float(geom.area), float(geom.length))
 
 
 def _seeds(centres: npt.NDArray[np.float64], weights: npt.NDArray[np.float64], k: int) -> list[int]:
@@ -88,10 +84,6 @@ def grow(g: nx.Graph, centres: npt.NDArray[np.float64], households: npt.NDArray[
     return region, load
 
 
-def _pp(area: float, perimeter: float) -> float:
-    return 4 * math.pi * area / (perimeter * perimeter) if perimeter > 0 else 0.0
-
-
 @dataclass
 class Regions:
     """Regions as local search changes them: the region of each unit, and each region's
@@ -135,8 +127,8 @@ class Regions:
             return False
         if after > before - 1e-9:  # a tie on households: move only to be more compact
             ra, rp = self.r_area, self.r_perim
-            now = min(_pp(ra[a], rp[a]), _pp(ra[b], rp[b]))
-            then = min(_pp(ra[a] - self.area[i], pa), _pp(ra[b] + self.area[i], pb))
+            now = min(compactness(ra[a], rp[a]), compactness(ra[b], rp[b]))
+            then = min(compactness(ra[a] - self.area[i], pa), compactness(ra[b] + self.area[i], pb))
             if then <= now + 1e-6:
                 return False
         return True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import gpxpy.gpx
 import numpy as np
 import shapely
 from pyproj import Transformer
@@ -71,6 +70,8 @@ def track_coords(route_legs: list[Leg]) -> np.ndarray:
 
 def to_gpx(routes: list[list[Leg]], waypoints: list[Waypoint], name: str, lang: str = "en") -> str:
     """A GPX 1.1 document: one track per worker, waypoints for the start and the visits."""
+    import gpxpy.gpx  # only when GPX is asked for
+
     doc = gpxpy.gpx.GPX()
     doc.name = name
     doc.creator = "gridmap"

@@ -3,24 +3,38 @@ for the CLI and the API alike."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from gis.map_labels import label
 from gis.patrol.exports import Leg, Waypoint, legs, street_list, to_geojson, to_gpx
-from gis.patrol.routes import RoutePlan
-from gis.patrol.visits import VisitPlan
+
+if TYPE_CHECKING:
+    from gis.patrol.routes import RoutePlan
+    from gis.patrol.visits import VisitPlan
 
 
 @dataclass
 class Outputs:
     """A plan's routes as legs, with its waypoints, ready to write in any format; titles and
-    labels in ``lang`` (zh or en), the language the request or the command line asks for."""
+    labels in ``lang`` (zh or en), the language the request or the command line asks for.
+
+    The legs (every street walked, as lon/lat) are made the first time a format needs them: a
+    JSON answer needs none, and on a city of thousands of streets they take a tenth of a second.
+    """
 
     title: str
-    routes: list[list[Leg]]
+    make_routes: Callable[[], list[list[Leg]]]
     waypoints: list[Waypoint]
     speed_kmh: float
     lang: str = "en"
+
+    @cached_property
+    def routes(self) -> list[list[Leg]]:
+        """Each route as legs, in walking order."""
+        return self.make_routes()
 
     def gpx(self) -> str:
         return to_gpx(self.routes, self.waypoints, self.title, self.lang)
@@ -48,11 +62,11 @@ def route_outputs(plan: RoutePlan, lang: str = "en") -> Outputs:
         area = label("area_grid", lang, code=plan.area.label) if plan.area.kind == "grid" else plan.area.label
         title = label("patrol_title", lang, jurisdiction=plan.jurisdiction.name, area=area)
     start = Waypoint(plan.start.lon, plan.start.lat, label("start", lang), None, "start")
-    return Outputs(title, [legs(plan.net, r.steps, to_wgs84) for r in plan.split.routes],
+    return Outputs(title, lambda: [legs(plan.net, r.steps, to_wgs84) for r in plan.split.routes],
                    [start, *plan.buildings], plan.speed_kmh, lang)
 
 
 def visit_outputs(plan: VisitPlan, lang: str = "en") -> Outputs:
     points = [replace(w, name=label("start", lang)) if w.kind == "start" else w for w in plan.waypoints()]
     return Outputs(label("visits_title", lang, jurisdiction=plan.jurisdiction),
-                   [legs(plan.net, plan.steps, plan.loaded.to_wgs84)], points, plan.speed_kmh, lang)
+                   lambda: [legs(plan.net, plan.steps, plan.loaded.to_wgs84)], points, plan.speed_kmh, lang)
