@@ -111,8 +111,8 @@ def test_nothing_is_remembered_while_the_notices_are_not_heard(served, auth, dat
     admin.autocommit = True
     try:
         with admin.cursor() as cur:  # the listeners' connections drop (a failover, an admin)
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                        " WHERE application_name = 'gridmap change notices'")
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"  # of this run's database only
+                        " WHERE application_name = 'gridmap change notices' AND datname = current_database()")
     finally:
         admin.close()
     with httpx.Client(base_url=url, headers=auth, params={"jurisdiction": slug}) as c:
