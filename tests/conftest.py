@@ -130,6 +130,13 @@ def sign_in(conn, *args, **kwargs):
     return attempt.session()
 
 
+def settled(app) -> None:
+    """Let the change notices of the writes made so far reach ``app``'s listener and be taken, so
+    that a test counting answers from memory is not surprised by a late one (each forgets all)."""
+    time.sleep(0.2)
+    app.state.listener.drain()
+
+
 def scalar(conn, query: str, *params):
     """One value from a query."""
     with db.transaction(conn) as cur:

@@ -8,7 +8,7 @@ import pytest
 
 from api.main import create_app
 from gis.users import token_key
-from tests.conftest import serving
+from tests.conftest import serving, settled
 
 TILE = "/tiles/building/15/26986/12415.mvt"  # over Huamao's buildings
 SAME = ("content-type", "etag", "cache-control", "vary", "content-security-policy", "x-content-type-options")
@@ -33,6 +33,7 @@ def early(app) -> int:
 def test_a_tile_sent_early_is_the_routes_answer(served, auth, copy_of):
     app, url = served
     slug = copy_of("huamao")
+    settled(app)
     with httpx.Client(base_url=url, headers=auth, params={"jurisdiction": slug}) as c:
         before = early(app)
         made = c.get(TILE)  # made by the route
@@ -50,6 +51,7 @@ def test_a_grid_workers_tile_is_never_a_leaders(served, make_user, copy_of):
     slug = copy_of("huamao")
     leader, worker = make_user("leader", jurisdiction=slug), make_user("worker", jurisdiction=slug,
                                                                         grid="110105015001001")
+    settled(app)
     with httpx.Client(base_url=url) as c:
         whole = [c.get(TILE, headers=bearer(leader)) for _ in range(2)][1]
         before = early(app)
@@ -65,6 +67,7 @@ def test_refusals_are_the_routes(served, make_user, conn, copy_of):
     app, url = served
     slug, other = copy_of("huamao"), copy_of("huamao")
     key, outsider = make_user("leader", jurisdiction=slug), make_user("leader", jurisdiction=other)
+    settled(app)
     with httpx.Client(base_url=url) as c:
         for _ in range(2):
             assert c.get(TILE, headers=bearer(key)).status_code == 200
@@ -86,6 +89,7 @@ def test_refusals_are_the_routes(served, make_user, conn, copy_of):
 def test_a_url_naming_a_newer_version_goes_to_the_route(served, auth, copy_of):
     app, url = served
     slug = copy_of("huamao")
+    settled(app)
     with httpx.Client(base_url=url, headers=auth, params={"jurisdiction": slug}) as c:
         version = c.get("/tiles/building.json").json()["version"]
         c.get(TILE, params={"v": version})

@@ -14,7 +14,7 @@ import pytest
 
 from api.main import create_app
 from gis.users import token_key
-from tests.conftest import serving
+from tests.conftest import serving, settled
 
 TILE = "/tiles/building/15/26986/12415.mvt"  # over Huamao's buildings
 
@@ -39,6 +39,7 @@ def until(check, seconds: float = 5.0):
 def test_a_tile_asked_again_is_answered_from_memory(served, auth, copy_of):
     app, url = served
     slug = copy_of("huamao")
+    settled(app)
     with httpx.Client(base_url=url, headers=auth) as c:
         first = c.get(TILE, params={"jurisdiction": slug})
         hits = app.state.memo.hits
@@ -51,6 +52,7 @@ def test_a_token_revoked_elsewhere_is_refused_at_once(served, make_user, conn, c
     app, url = served
     slug = copy_of("huamao")
     key = make_user("leader", jurisdiction=slug)
+    settled(app)
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as c:
         assert c.get(TILE).status_code == 200
         assert c.get(TILE).status_code == 200 and len(app.state.memo)  # remembered
@@ -91,6 +93,7 @@ def test_a_write_answered_here_is_read_at_once(served, auth, copy_of):
 def test_a_newer_version_asked_for_is_read_from_the_database(served, auth, copy_of):
     app, url = served
     slug = copy_of("huamao")
+    settled(app)
     with httpx.Client(base_url=url, headers=auth) as c:
         current = c.get("/tiles/building.json", params={"jurisdiction": slug}).json()["version"]
         real = c.get(TILE, params={"jurisdiction": slug}).headers["etag"]
