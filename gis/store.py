@@ -111,19 +111,32 @@ def _geometry_json(crs: OutputCrs | None) -> sql.Composable:
     return sql.SQL("ST_AsGeoJSON({}, {}, 0)").format(geom, sql.Literal(crs.decimals))
 
 
-def _feature_json(layer: Layer, crs: OutputCrs | None = None) -> sql.Composable:
-    """SQL building one GeoJSON Feature from row ``t`` (and its jurisdiction ``j``), its geometry
-    in ``crs`` (None: as stored)."""
+def _properties_json(layer: Layer) -> sql.Composable:
+    """SQL building a feature's properties (a JSON object) from row ``t`` and its jurisdiction ``j``."""
     props: list[sql.Composable] = [sql.SQL("'jurisdiction', j.slug")]
     for name in layer.properties:
         if layer.name == "jurisdiction" and name == "slug":
             continue
         props.append(sql.SQL("{}, {}").format(sql.Literal(name), _property_expr(layer, name)))
+    return sql.SQL("json_build_object({})").format(sql.SQL(", ").join(props))
+
+
+def _feature_json(layer: Layer, crs: OutputCrs | None = None) -> sql.Composable:
+    """SQL building one GeoJSON Feature from row ``t`` (and its jurisdiction ``j``), its geometry
+    in ``crs`` (None: as stored)."""
     return sql.SQL(
-        "json_build_object('type', 'Feature', 'id', t.id,"
-        " 'geometry', {geometry}::json,"
-        " 'properties', json_build_object({props}))"
-    ).format(geometry=_geometry_json(crs), props=sql.SQL(", ").join(props))
+        "json_build_object('type', 'Feature', 'id', t.id, 'geometry', {geometry}::json, 'properties', {props})"
+    ).format(geometry=_geometry_json(crs), props=_properties_json(layer))
+
+
+def _feature_text(layer: Layer, crs: OutputCrs | None = None) -> sql.Composable:
+    """The same Feature as :func:`_feature_json`, as JSON text joined from its parts: the geometry's
+    GeoJSON is not parsed again into a json value (for a page of 100 buildings, a quarter of the
+    database's time per page)."""
+    return sql.SQL(
+        """'{{"type": "Feature", "id": ' || t.id || ', "geometry": ' || coalesce({geometry}, 'null')"""
+        """ || ', "properties": ' || {props}::text || '}}'"""
+    ).format(geometry=_geometry_json(crs), props=_properties_json(layer))
 
 
 def _from(layer: Layer) -> sql.Composable:
@@ -182,12 +195,12 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
     text = _PAGE_SQL.get(shape)
     if text is None:
         text = _PAGE_SQL[shape] = sql.SQL(
-            "SELECT coalesce(json_agg({feature} ORDER BY t.id), '[]')::text, max(p.matched)"
+            "SELECT coalesce('[' || string_agg({feature}, ', ' ORDER BY t.id) || ']', '[]'), max(p.matched)"
             " FROM (SELECT t.id, count(*) OVER () AS matched FROM {table} t{cond}"
             "       ORDER BY t.id LIMIT %s OFFSET %s) p"
             " JOIN {src} ON t.id = p.id"
         ).format(table=sql.Identifier(layer.name), src=_from(layer), cond=cond,
-                 feature=_feature_json(layer, crs)).as_string(cur)
+                 feature=_feature_text(layer, crs)).as_string(cur)
     execute_prepared(cur, text, [*params, limit, offset])
     features, matched = cur.fetchone()
     if matched is None and offset > 0:  # past the last page: no row carries the count

@@ -6,6 +6,7 @@ against the requirements they answer.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -478,3 +479,26 @@ def test_large_answers_come_compressed_to_who_accepts_it(client, kouvola):
         assert tile.headers.get("content-encoding") == ("gzip" if sizes[place] > GZIP_ABOVE_BYTES else None)
         assert tile.content == raw.content  # as sent, once unzipped
     assert min(sizes.values()) <= GZIP_ABOVE_BYTES < max(sizes.values()), sizes
+
+
+@pytest.mark.parametrize("crs", [None, *ogc.OUTPUTS.values()], ids=lambda c: getattr(c, "uri", "stored"))
+def test_a_pages_features_are_each_feature_as_read_alone(conn, crs):
+    """A page joins its features' JSON text from their parts (gis.store._feature_text); each is the
+    very feature read alone (json_build_object), for every layer, in every CRS."""
+    from gis import store
+    from gis.layers import LAYERS
+
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM jurisdiction WHERE slug = 'huamao'")
+        jid = cur.fetchone()[0]
+        compared = 0
+        for layer in LAYERS.values():
+            page, matched = store.feature_page(cur, layer, jurisdiction_id=jid, limit=20, crs=crs)
+            features = json.loads(page)
+            assert len(features) == min(matched, 20)
+            for feature in features:
+                alone, _ = store.get_feature(cur, layer, feature["id"], crs)
+                assert feature == json.loads(alone), (layer.name, feature["id"])
+                compared += 1
+    conn.rollback()
+    assert compared > 50
