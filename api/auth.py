@@ -20,12 +20,11 @@ from psycopg2.extensions import cursor as Cursor
 from api.auth_errors import LoginRequired, PageForbidden
 from api.deps import ConnDep
 from api.errors import BadRequest
-from api.layer_access import layer_access
+from api.layer_access import layer_access, viewed_jurisdiction
 from gis import access
 from gis.access import Forbidden, Principal, Unauthorized
 from gis.cases.store import case_jurisdiction
 from gis.db import Connection, translate_errors
-from gis.errors import NotFound
 from gis.grids.layouts import get_layout
 from gis.i18n import msg
 from gis.layers import Layer, get_layer
@@ -158,10 +157,7 @@ class AllowLayer(Allow):
         # No actor to clear: the query sets it (to whoever holds the token), and reads only.
         layers = (layer.name, "jurisdiction") if self.with_jurisdictions else (layer.name,)
         seen = await layer_access(request, token, slug, layers)
-        if slug and seen.named is None:
-            raise NotFound(msg("unknown jurisdiction {0!r}", slug))
-        home = seen.named if slug else seen.who.jurisdiction_id
-        access.check(seen.who, self.action, home)
+        home = viewed_jurisdiction(seen, slug)
         request.state.principal, request.state.jurisdiction_id = seen.who, home
         request.state.layer_version = seen.version
         return seen.who

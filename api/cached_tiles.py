@@ -21,9 +21,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import grid_filter, token_of
-from api.layer_access import remembered
+from api.layer_access import memo_key, remembered, viewed_jurisdiction
 from api.routers.tiles import MVTResponse, tile_headers
-from gis import access
 from gis.errors import GridmapError
 from gis.etags import none_match
 from gis.layers import LAYERS
@@ -46,11 +45,11 @@ def cached_tile(state: Any, scope: Scope) -> Response | None:
     z, x, y = int(found["z"]), int(found["x"]), int(found["y"])
     try:
         check_tile(z, x, y)
-        seen = remembered(state, token, slug, (lay.name,), v) if token else None
-        if seen is None or (slug and seen.named is None):
+        # the key AllowLayer remembers a tile's answer under (the layer alone)
+        seen = remembered(state, memo_key(token, slug, (lay.name,)), v) if token else None
+        if seen is None:
             return None
-        home = seen.named if slug else seen.who.jurisdiction_id
-        access.check(seen.who, "view", home)
+        home = viewed_jurisdiction(seen, slug)
     except GridmapError:  # refused, or not a tile: the route says why
         return None
     gid = grid_filter(seen.who, lay)

@@ -18,35 +18,54 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import read
+from gis import access
 from gis.change_notices import ChangeListener
+from gis.errors import NotFound
+from gis.i18n import msg
 from gis.read_memo import Memo
 from gis.users import LayerAccess, principal_and_layers, token_key
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def remembered(state: Any, token: str, slug: str | None, layers: tuple[str, ...], asked: str | None
-               ) -> LayerAccess | None:
-    """What :func:`layer_access` would answer, if it is remembered and still true (the notices
-    already arrived taken first), and the version ``asked`` for (``?v=``), if any, is the one
-    remembered; else None. :class:`Unauthorized` for a string that is no token of gridmap's."""
+def memo_key(token: str, slug: str | None, layers: tuple[str, ...]) -> tuple:
+    """What an answer of :func:`layer_access` is remembered under; :class:`Unauthorized` for a
+    string that is no token of gridmap's."""
+    return token_key(token), slug, layers
+
+
+def remembered(state: Any, key: tuple, asked: str | None) -> LayerAccess | None:
+    """The answer remembered under ``key`` (:func:`memo_key`) if it is still true (the notices
+    already arrived taken first) and the version ``asked`` for (``?v=``), if any, is the one
+    remembered; else None."""
     listener: ChangeListener | None = getattr(state, "listener", None)
     if listener is not None:
         listener.drain()
-    known = state.memo.get((token_key(token), slug, layers), time.time())
+    known = state.memo.get(key, time.time())
     if known is not None and (asked is None or asked == known.version):
         return known
     return None
 
 
+def viewed_jurisdiction(seen: LayerAccess, slug: str | None) -> int | None:
+    """The jurisdiction a tile or items request concerns, checked: the one ``slug`` names, else
+    the caller's own (None: every one, for an unbound caller). :class:`NotFound` for an unknown
+    slug, :class:`Forbidden` where the caller may not view."""
+    if slug and seen.named is None:
+        raise NotFound(msg("unknown jurisdiction {0!r}", slug))
+    home = seen.named if slug else seen.who.jurisdiction_id
+    access.check(seen.who, "view", home)
+    return home
+
+
 async def layer_access(request: Request, token: str, slug: str | None, layers: tuple[str, ...]) -> LayerAccess:
     """Who holds ``token``, the jurisdiction ``slug`` names and the version of ``layers`` there:
     remembered, or read in one round trip (in a worker thread) and remembered."""
-    known = remembered(request.app.state, token, slug, layers, request.query_params.get("v"))
+    key = memo_key(token, slug, layers)
+    known = remembered(request.app.state, key, request.query_params.get("v"))
     if known is not None:
         return known
     memo: Memo = request.app.state.memo
-    key = (token_key(token), slug, layers)
     generation = memo.generation()
     found = await run_in_threadpool(read, request.app, lambda cur: principal_and_layers(cur, token, slug, list(layers)))
     memo.put(key, found, found.expires, generation)
