@@ -101,8 +101,7 @@ class ForgetAfterWrites:
         await self.app(scope, receive, forgetting)
 
 
-def install(app: FastAPI) -> Any:
+def install(app: FastAPI) -> None:
     """The app's memo, and the middleware that forgets after writes."""
     app.state.memo = Memo()
     app.add_middleware(ForgetAfterWrites, memo=app.state.memo)
-    return app.state.memo
