@@ -117,10 +117,11 @@
                                properties: { name: f.properties.name, capacity: f.properties.capacity } }),
       });
       const body = await r.json();
+      await loadDraft(id);  // the saved shape, or back to what the service holds
+      // Said once the draft is drawn again: the next edit is taken from then on, not dropped.
       quiet();
       if (r.ok) say("accepted", t("accepted"));
       else refused(body);
-      await loadDraft(id);
     } finally {
       saving = false;
       status.dataset.ms = String(Math.round(performance.now() - started));
@@ -138,14 +139,14 @@
         body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
       });
       const body = await r.json();
-      quiet();
+      // Grids only (the zones did not move): the saved shape, or back to what the service holds.
+      const d = await loadDraft(id, { coverage: false });
+      quiet();  // said once drawn again, as for zones
       if (r.ok) {
         say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged") : t("accepted"));
-        const d = await loadDraft(id, { coverage: false });  // grids only: the zones did not move
         showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
       } else {
         refused(body);
-        await loadDraft(id, { coverage: false });  // back to what the service holds
       }
     } finally {
       saving = false;
