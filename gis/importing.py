@@ -41,8 +41,9 @@ def _quiet(_: str) -> None:
 
 # What the database's triggers write besides the tables an import names: every change is
 # recorded in history and bumps layer_version; street edges add their end nodes; grids reassign
-# the buildings they cover.
-_ALSO_WRITTEN = {"street_edge": ("street_node",), "grid": ("building",)}
+# the buildings they cover; buildings keep their GeoJSON (020_building_feature_text.sql).
+_ALSO_WRITTEN = {"street_edge": ("street_node",), "grid": ("building", "building_feature"),
+                 "building": ("building_feature",)}
 
 
 def analyze_written(cur: Cursor, layers: Iterable[str], *, jurisdiction: bool = False) -> list[str]:

@@ -4,7 +4,7 @@ not wait for autovacuum (which may be off, as on the servers here)."""
 from gis import db
 from tests.conftest import scalar
 
-WRITTEN = ("jurisdiction", "building", "grid", "street_edge", "street_node", "history")
+WRITTEN = ("jurisdiction", "building", "building_feature", "grid", "street_edge", "street_node", "history")
 
 
 def last_analyze(conn) -> dict:
