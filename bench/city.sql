@@ -30,6 +30,12 @@ SELECT g.jurisdiction_id, g.id, '楼 ' || (b + 1), 'residential', 6, 15, 33,
 FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id, generate_series(0, 14) b
 WHERE j.slug LIKE 'city-%%';
 
+-- The buildings' GeoJSON kept for items pages (020_building_feature_text.sql), as its trigger would.
+INSERT INTO building_feature (id, feature)
+SELECT b.id, gridmap_building_feature(b, j.slug)
+FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id
+WHERE j.slug LIKE 'city-%%';
+
 -- The lattice: 9 × 9 nodes a community, an edge between neighbours (144 edges).
 INSERT INTO street_node (jurisdiction_id, geom)
 SELECT j.id, ST_SetSRID(ST_MakePoint(ST_XMin(j.geom) + a * 0.0082 / 8, ST_YMin(j.geom) + b * 0.0063 / 8), 4326)

@@ -219,14 +219,19 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
     text = _PAGE_SQL.get(shape)
     if text is None:
         kept = _KEPT_FEATURES.get(layer.name) if crs is None else None
-        # the features as kept (020_building_feature_text.sql), or written now
-        feature, src = ((sql.SQL("t.feature"), sql.SQL("{} t ON t.id = p.id").format(sql.Identifier(kept)))
-                        if kept else (_feature_text(layer, crs), sql.SQL("{} ON t.id = p.id").format(_from(layer))))
+        written = _feature_text(layer, crs)
+        if kept:  # the features as kept (020_building_feature_text.sql); one missing (written with
+            # the triggers off, as a bulk load may) is written now
+            feature = sql.SQL("coalesce(f.feature, (SELECT {} FROM {} WHERE t.id = p.id))").format(
+                written, _from(layer))
+            src = sql.SQL("LEFT JOIN {} f ON f.id = p.id").format(sql.Identifier(kept))
+        else:
+            feature, src = written, sql.SQL("JOIN {} ON t.id = p.id").format(_from(layer))
         text = _PAGE_SQL[shape] = sql.SQL(
-            "SELECT coalesce('[' || string_agg({feature}, ', ' ORDER BY t.id) || ']', '[]'), max(p.matched)"
+            "SELECT coalesce('[' || string_agg({feature}, ', ' ORDER BY p.id) || ']', '[]'), max(p.matched)"
             " FROM (SELECT t.id, count(*) OVER () AS matched FROM {table} t{cond}"
             "       ORDER BY t.id LIMIT %s OFFSET %s) p"
-            " JOIN {src}"
+            " {src}"
         ).format(table=sql.Identifier(layer.name), src=src, cond=cond, feature=feature).as_string(cur)
     execute_prepared(cur, text, [*params, limit, offset])
     features, matched = cur.fetchone()
