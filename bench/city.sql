@@ -22,13 +22,18 @@ SELECT j.id, j.admin_code || lpad((k + 1)::text, 3, '0'), '网格 ' || (k + 1), 
 FROM jurisdiction j, generate_series(0, 9) k
 WHERE j.slug LIKE 'city-%%';
 
+-- Written in spatial order (geohash, a Z-order curve), as gridmap's imports write rows (a Hilbert
+-- curve, gis.store.spatial_order): neighbours share the table's pages.
 INSERT INTO building (jurisdiction_id, grid_id, name, kind, floors, households, residents, geom)
-SELECT g.jurisdiction_id, g.id, '楼 ' || (b + 1), 'residential', 6, 15, 33,
-       ST_Multi(ST_MakeEnvelope(ST_XMin(g.geom) + 0.0003 + (b %% 5) * 0.00075, ST_YMin(g.geom) + 0.0001 + (b / 5) * 0.00038,
-                                ST_XMin(g.geom) + 0.0006 + (b %% 5) * 0.00075, ST_YMin(g.geom) + 0.00024 + (b / 5) * 0.00038,
-                                4326))
-FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id, generate_series(0, 14) b
-WHERE j.slug LIKE 'city-%%';
+SELECT * FROM (
+    SELECT g.jurisdiction_id, g.id, '楼 ' || (b + 1), 'residential', 6, 15, 33,
+           ST_Multi(ST_MakeEnvelope(ST_XMin(g.geom) + 0.0003 + (b %% 5) * 0.00075,
+                                    ST_YMin(g.geom) + 0.0001 + (b / 5) * 0.00038,
+                                    ST_XMin(g.geom) + 0.0006 + (b %% 5) * 0.00075,
+                                    ST_YMin(g.geom) + 0.00024 + (b / 5) * 0.00038, 4326)) AS geom
+    FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id, generate_series(0, 14) b
+    WHERE j.slug LIKE 'city-%%') x
+ORDER BY ST_GeoHash(ST_Centroid(x.geom));
 
 -- The buildings' GeoJSON kept for items pages (020_building_feature_text.sql), as its trigger would.
 INSERT INTO building_feature (id, feature)

@@ -278,9 +278,33 @@ def _writable_columns(layer: Layer) -> list[str]:
 
 def insert_rows(cur: Cursor, layer: Layer, jurisdiction_id: int, rows: list[Row],
                 page_size: int = 1000) -> list[int]:
-    """Insert checked rows; return their new ids in order."""
+    """Insert checked rows; return their new ids in order.
+
+    The rows are written in the order of a Hilbert curve through their geometries, so that
+    features near one another share the table's pages: a bbox then reads few pages. (The
+    synthetic city's buildings, written grid after grid as they came, had an items page's 312
+    buildings on 241 pages, and the page took twice the district's time per building.)"""
     if not rows:
         return []
+    order = spatial_order([r.geometry for r in rows])
+    ids = _insert_in_order(cur, layer, jurisdiction_id, [rows[i] for i in order], page_size)
+    found = [0] * len(rows)
+    for i, new_id in zip(order, ids, strict=True):
+        found[i] = new_id
+    return found
+
+
+def spatial_order(geometries: list[BaseGeometry]) -> list[int]:
+    """Indexes of ``geometries`` along a Hilbert curve through their extent (ties in their order)."""
+    if len(geometries) < 2:
+        return list(range(len(geometries)))
+    import geopandas  # only where rows are written in bulk: the command line's reads stay light
+
+    distance = geopandas.GeoSeries(geometries).hilbert_distance()
+    return [int(i) for i in distance.argsort(kind="stable")]
+
+
+def _insert_in_order(cur: Cursor, layer: Layer, jurisdiction_id: int, rows: list[Row], page_size: int) -> list[int]:
     cols = _writable_columns(layer)
     template = sql.SQL("(%s, {vals}, ST_GeomFromWKB(%s, 4326))").format(
         vals=sql.SQL(", ").join(_value_sql(layer, c) for c in cols))
