@@ -48,7 +48,12 @@ def test_grid_page_numbers(page, auth):
     page.goto("/?jurisdiction=huamao")
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     page.locator(GRID_PATHS).first.dispatch_event("click")  # (streets drawn over grids take clicks on them)
-    page.locator("a.open-grid").click()
+    page.locator("a.open-grid").wait_for()
+    # the popup pans the map into view: clicked mid-pan, the link has moved and the map takes the
+    # click (and closes the popup)
+    page.wait_for_function("() => !(gridmapMap._panAnim && gridmapMap._panAnim._inProgress)")
+    with page.expect_navigation(url="**/grids/**", timeout=20_000):
+        page.locator("a.open-grid").click()
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     numbers = page.locator("#numbers").inner_text()
     assert "户数" in numbers and "网格长" in numbers
