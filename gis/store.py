@@ -196,7 +196,7 @@ def _where(layer: Layer, jurisdiction_id: int | None, grid_id: int | None,
 
 # Layers whose features' GeoJSON text (as stored, CRS84) the database keeps, and where: a page
 # joins the texts instead of writing them (020_building_feature_text.sql).
-_KEPT_FEATURES = {"building": "building_feature"}
+_KEPT_FEATURES = {"building": ("building_feature", "gridmap_building_feature")}
 _PAGE_SQL: dict[tuple, str] = {}  # feature_page's statements, by the shape of their filters
 
 
@@ -219,14 +219,14 @@ def feature_page(cur: Cursor, layer: Layer, *, jurisdiction_id: int | None = Non
     text = _PAGE_SQL.get(shape)
     if text is None:
         kept = _KEPT_FEATURES.get(layer.name) if crs is None else None
-        written = _feature_text(layer, crs)
         if kept:  # the features as kept (020_building_feature_text.sql); one missing (written with
-            # the triggers off, as a bulk load may) is written now
-            feature = sql.SQL("coalesce(f.feature, (SELECT {} FROM {} WHERE t.id = p.id))").format(
-                written, _from(layer))
-            src = sql.SQL("LEFT JOIN {} f ON f.id = p.id").format(sql.Identifier(kept))
+            # the triggers off, as a bulk load may) is written now, by the function that keeps them
+            table, function = kept
+            feature = sql.SQL("coalesce(f.feature, (SELECT {}(t, j.slug) FROM {} WHERE t.id = p.id))").format(
+                sql.Identifier(function), _from(layer))
+            src = sql.SQL("LEFT JOIN {} f ON f.id = p.id").format(sql.Identifier(table))
         else:
-            feature, src = written, sql.SQL("JOIN {} ON t.id = p.id").format(_from(layer))
+            feature, src = _feature_text(layer, crs), sql.SQL("JOIN {} ON t.id = p.id").format(_from(layer))
         text = _PAGE_SQL[shape] = sql.SQL(
             "SELECT coalesce('[' || string_agg({feature}, ', ' ORDER BY p.id) || ']', '[]'), max(p.matched)"
             " FROM (SELECT t.id, count(*) OVER () AS matched FROM {table} t{cond}"

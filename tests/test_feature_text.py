@@ -96,4 +96,11 @@ def test_a_building_whose_text_is_missing_is_written_at_once(conn):
         assert cur.rowcount > 5
         assert store.feature_page(cur, BUILDING, jurisdiction_id=jid, limit=500) == before == store.feature_page(
             cur, BUILDING, jurisdiction_id=jid, limit=500, crs=OUTPUTS[CRS84])
+        # and a text that is kept is what the page sends (the page reads the kept texts)
+        cur.execute("UPDATE building_feature f SET feature = '{\"type\": \"Feature\", \"id\": ' || f.id"
+                    " || ', \"geometry\": null, \"properties\": {\"marker\": 1}}' FROM building b"
+                    " WHERE b.id = f.id AND b.jurisdiction_id = %s", (jid,))
+        marked = cur.rowcount
+        page, _ = store.feature_page(cur, BUILDING, jurisdiction_id=jid, limit=500)
+        assert marked > 5 and page.count('"marker": 1') == marked
         conn.rollback()

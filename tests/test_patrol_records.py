@@ -193,7 +193,7 @@ def _some_buildings(conn) -> str:
     with db.transaction(conn) as cur:
         cur.execute("SELECT id FROM (SELECT b.id, row_number() OVER (ORDER BY b.id) AS k, count(*) OVER () AS n"
                     " FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id WHERE j.slug = 'kouvola') x"
-                    " WHERE k % (n / 12) = 0 ORDER BY id LIMIT 12")
+                    " WHERE k % greatest(n / 12, 1) = 0 ORDER BY id LIMIT 12")
         return ",".join(str(r[0]) for r in cur.fetchall())
 
 

@@ -22,9 +22,11 @@ CREATE TABLE building_feature (
     feature text NOT NULL
 );
 
--- Kept in the statement that writes the buildings (an import of 100,000 is one statement), the
--- regridding that moves them between grids included; a jurisdiction's new slug is written into
--- its buildings' texts. Deleted with the building (the foreign key).
+-- Kept by each statement that writes buildings (once a statement, not once a row), the regridding
+-- that moves them between grids included; a jurisdiction's new slug is written into its
+-- buildings' texts. Deleted with the building (the foreign key). A write with the triggers off
+-- (session_replication_role = replica) keeps nothing: a missing text is written by the page
+-- itself, but a text left stale by such an UPDATE is not noticed.
 CREATE FUNCTION gridmap_keep_building_feature() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO building_feature (id, feature)
@@ -41,6 +43,10 @@ CREATE TRIGGER building_feature_upd AFTER UPDATE ON building REFERENCING NEW TAB
 
 CREATE FUNCTION gridmap_building_feature_slug() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- The buildings locked first: a building written meanwhile by another transaction is then
+    -- either waited for (and read as committed by the next statement) or waits for this one (and
+    -- its own trigger reads the new slug); neither leaves the old slug or old properties behind.
+    PERFORM 1 FROM building WHERE jurisdiction_id = NEW.id FOR SHARE;
     UPDATE building_feature f SET feature = gridmap_building_feature(b, NEW.slug)
       FROM building b WHERE b.jurisdiction_id = NEW.id AND f.id = b.id;
     RETURN NULL;

@@ -117,11 +117,13 @@
                                properties: { name: f.properties.name, capacity: f.properties.capacity } }),
       });
       const body = await r.json();
-      await loadDraft(id);  // the saved shape, or back to what the service holds
-      // Said once the draft is drawn again: the next edit is taken from then on, not dropped.
-      quiet();
-      if (r.ok) say("accepted", t("accepted"));
-      else refused(body);
+      try {
+        await loadDraft(id);  // the saved shape, or back to what the service holds
+      } finally {  // said once the draft is drawn again (the next edit is taken from then on)
+        quiet();
+        if (r.ok) say("accepted", t("accepted"));
+        else refused(body);
+      }
     } finally {
       saving = false;
       status.dataset.ms = String(Math.round(performance.now() - started));
