@@ -2,6 +2,7 @@
 through every kind of write, the very text gis.store writes for a building; and a page of
 buildings read from it is the page written anew."""
 
+import json
 
 from psycopg2 import sql
 
@@ -104,3 +105,37 @@ def test_a_building_whose_text_is_missing_is_written_at_once(conn):
         page, _ = store.feature_page(cur, BUILDING, jurisdiction_id=jid, limit=500)
         assert marked > 5 and page.count('"marker": 1') == marked
         conn.rollback()
+
+
+def test_a_slug_rename_and_a_building_edit_at_once_leave_both_in_the_text(database_url, copy_of):
+    """One transaction edits a building while another renames its jurisdiction: whichever commits
+    first, the kept text ends with the new slug and the new name (the rename locks the buildings)."""
+    import threading
+
+    slug = copy_of("huamao")
+    edit, rename = db.connect(database_url), db.connect(database_url)
+    try:
+        with edit.cursor() as cur:  # the edit first, not committed yet
+            cur.execute("UPDATE building SET name = 'edited' WHERE id = (SELECT min(b.id) FROM building b"
+                        " JOIN jurisdiction j ON j.id = b.jurisdiction_id WHERE j.slug = %s) RETURNING id", (slug,))
+            edited = cur.fetchone()[0]
+
+        def do_rename() -> None:
+            with rename.cursor() as cur:
+                cur.execute("UPDATE jurisdiction SET slug = %s WHERE slug = %s", (slug + "-r", slug))
+            rename.commit()
+
+        renaming = threading.Thread(target=do_rename)
+        renaming.start()
+        renaming.join(1.0)
+        assert renaming.is_alive()  # waits for the edited building
+        edit.commit()
+        renaming.join(10)
+        with db.transaction(edit) as cur:
+            cur.execute("SELECT feature FROM building_feature WHERE id = %s", (edited,))
+            props = json.loads(cur.fetchone()[0])["properties"]
+        assert props["jurisdiction"] == slug + "-r" and props["name"] == "edited"
+        assert _kept_against_written(edit, slug + "-r")[1] == []
+    finally:
+        edit.close()
+        rename.close()
