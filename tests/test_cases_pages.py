@@ -192,7 +192,8 @@ def test_the_one_map_shows_the_density_of_a_category_where_it_clusters(page):
     page.fill("#hot-from", "2025-01-01")
     page.fill("#hot-to", "2025-12-31")
     page.select_option("#hot-category", "courier_parking")
-    page.wait_for_function("document.getElementById('hot-status').textContent.includes('件事件')")
+    # a function, not an expression: an expression is polled with eval, which the pages' CSP refuses
+    page.wait_for_function("() => document.getElementById('hot-status').textContent.includes('件事件')")
     page.wait_for_selector("body[data-hotspots=loaded]")
 
     def peaks():
@@ -261,6 +262,7 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
         assert case["building"] in pg.locator("#facts").inner_text()
         assert pg.locator('#photos figure[data-stage="before"] img').count() == 1
         assert pg.locator('#photos figure[data-stage="after"] img').count() == 1  # not the outside one
-        pg.wait_for_function("Array.from(document.querySelectorAll('#photos img')).every((i) => i.naturalWidth)")
+        # a function, not an expression: an expression is polled with eval, which the pages' CSP refuses
+        pg.wait_for_function("() => Array.from(document.querySelectorAll('#photos img')).every((i) => i.naturalWidth)")
         assert pg.locator('.legend li[data-layer="buildings"]').count() == 1
         shot(pg, "case_department_building_photos")
