@@ -90,6 +90,14 @@ def phases(slug: str) -> tuple[dict, dict[str, float]]:
         "total": end - t}
 
 
+def warm(slug: str) -> tuple[dict, float]:
+    """The same command in children forked from a process that imported everything once
+    (bench/cli_warm.py): the last answer, and the median seconds from fork to exit."""
+    proc = subprocess.run([sys.executable, str(HERE / "cli_warm.py"), slug, str(REPEAT)], capture_output=True,
+                          text=True, check=True, env=ENV)
+    return json.loads(proc.stdout), statistics.median(json.loads(proc.stderr.strip().splitlines()[-1]))
+
+
 def python_floor() -> tuple[float, float]:
     """Median wall time of a fresh Python doing nothing, and of one importing only the
     libraries a route needs, the garbage collector kept out as gridmap's process does."""
@@ -149,12 +157,15 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
           f" ({edges[slug]:,} street edges; the import took {imported:.1f} s); the synthetic city as"
           f" `{city}` ({edges[city]:,} street edges, a {CITY_SIDE} × {CITY_SIDE} lattice with 3 % of its"
           f" streets missing; stored in {stored:.1f} s). The API is warm (one request before timing), as a"
-          " running service is.\n")
-    print("| network | CLI best | CLI median | API best | API median | CLI / API (medians) |")
-    print("|---|---|---|---|---|---|")
+          " running service is. *Warm fork* (`bench/cli_warm.py`, not part of gridmap): the same command in"
+          " a child forked from a process that imported everything once, as a preloading daemon would run it"
+          " (its client, a fresh process handing the command over, not counted).\n")
+    print("| network | CLI best | CLI median | API best | API median | CLI / API (medians) | warm fork median |"
+          " warm fork / API |")
+    print("|---|---|---|---|---|---|---|---|")
     networks = [("Huamao", "huamao"), (f"Kouvola ({edges[slug]:,} edges)", slug),
                 (f"synthetic city ({edges[city]:,} edges)", city)]
-    ratios, api_medians, breakdowns = {}, {}, {}
+    ratios, api_medians, breakdowns, warm_ratios = {}, {}, {}, {}
     with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
         for name, target in networks:
             def api(t=target):
@@ -175,9 +186,12 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
                 same_route(answer, api_answer)
                 runs.append(spent)
             breakdowns[name] = {k: statistics.median(r[k] for r in runs) for k in (*PHASES, "total")}
+            warm_answer, warm_mid = warm(target)
+            same_route(warm_answer, api_answer)
             ratios[name], api_medians[name] = cli_mid / api_mid, api_mid
+            warm_ratios[name] = warm_mid / api_mid
             print(f"| {name} | {cli_low:.2f} s | {cli_mid:.2f} s | {api_low:.2f} s | {api_mid:.2f} s |"
-                  f" {cli_mid / api_mid:.2f}× |")
+                  f" {cli_mid / api_mid:.2f}× | {warm_mid:.3f} s | {warm_mid / api_mid:.2f}× |")
     bare, libraries = python_floor()
     end_load = os.getloadavg()[0]
     print("\n## Where the command line's time goes\n")
@@ -221,6 +235,12 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
         print(f"On {', '.join(beyond)}, importing the route's libraries alone ({libraries:.2f} s) takes more than"
               " 1.5× the API's whole answer: no command-line process that plans the route itself can meet the"
               " goal there (calling the server, or keeping one warm, would answer a different question).")
+    warm_missed = [n for n, r in warm_ratios.items() if r > 1.5]
+    print(f"\nA warm forking process (a daemon the command hands over to) takes {warm_ratios[largest]:.2f}× the"
+          f" API on the {largest}, before its client's own start (at least {bare:.2f} s)"
+          + (f"; over 1.5× on {', '.join(warm_missed)}: a fresh fork connects to the database and reads the"
+             " network anew, where the server's connection is open and its code paths warm."
+             if warm_missed else "."))
 
 
 if __name__ == "__main__":
