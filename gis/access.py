@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from gis.errors import GridmapError, RetryLater
@@ -132,6 +133,26 @@ def case_scope(who: Principal) -> CaseScope:
     if who.role == "department":
         return CaseScope(department=who.department or "-")
     return CaseScope()
+
+
+# How far back one who does not triage may date a report: a phone kept offline for a week.
+REPORT_BACKDATE = timedelta(days=7)
+
+
+def check_report(who: Principal, *, source: str, ticket_no: str | None, reported_at: datetime | None,
+                 now: datetime) -> None:
+    """Refuse what only triage may say of a new case: that it is a 12345 hotline case (its ticket
+    comes in with the leader's import of the platform's tickets: a worker's made-up one would
+    shadow the real ticket, which the import then finds "already there"), or a time of report
+    further back than REPORT_BACKDATE (the rates of 接诉即办 count from it)."""
+    if who.may("triage"):
+        return
+    if source == "hotline" or ticket_no is not None:
+        raise Forbidden(msg("{0} is a {1}, who may not enter a 12345 hotline case: its ticket comes in with the "
+                            "leader's import of the tickets", who.username, who.role))
+    if reported_at is not None and reported_at.tzinfo is not None and reported_at < now - REPORT_BACKDATE:
+        raise Forbidden(msg("{0} is a {1}, who may date a report at most {2} days back, not {3}", who.username,
+                            who.role, REPORT_BACKDATE.days, reported_at.isoformat(timespec="minutes")))
 
 
 def sees_case(who: Principal, case: Mapping[str, Any]) -> bool:

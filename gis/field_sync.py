@@ -95,6 +95,7 @@ def _visit(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
 def _case(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: Item, settings: Settings,
           now: datetime) -> dict[str, Any]:
     check_time(item["at"], msg("the report's time"), now)
+    access.check_report(who, source="patrol", ticket_no=None, reported_at=item["at"], now=now)
     case = cases.add_case(cur, slug, category=item["category"], description=item["description"], source="patrol",
                           urgency=item["urgency"], at=item.get("where"), building=item.get("building_id"),
                           reporter=who.username, reported_at=item["at"], client_id=str(item["client_id"]))

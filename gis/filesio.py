@@ -6,7 +6,6 @@ A *package* is a whole jurisdiction: a GeoPackage with one layer per table, or a
 
 from __future__ import annotations
 
-import codecs
 import json
 import zipfile
 from pathlib import Path
@@ -93,8 +92,8 @@ def file_encoding(path: Path, declared: str | None = None) -> str | None:
     """The encoding to read a file's text attributes in: ``declared`` (--encoding) if given, else
     for a Shapefile that does not declare its own (no .cpg, no code page), the one its bytes fit."""
     if declared:
-        try:
-            codecs.lookup(declared)
+        try:  # str.encode refuses what codecs knows but is no encoding of text (hex, base64, zlib, rot13)
+            "".encode(declared)
         except LookupError:
             raise UnreadableFile(msg("unknown encoding {0}: give one such as GBK, GB18030 or UTF-8",
                                      declared)) from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 from gis.errors import InvalidInput, UnreadableFile
 from gis.i18n import msg
+from gis.limits import MAX_WORKBOOK_BYTES
 
 TABLE_SUFFIXES = (".xlsx", ".ods", ".csv")
 # How people write "building number N": 3号楼, 3#楼, 3#, 3栋, 3幢, 3座, 3号, 3楼 (in a ledger's
@@ -105,6 +107,36 @@ def rows_of(records: Sequence[Mapping[str, Any]], key: str, households: str | No
     return out
 
 
+# What a workbook holds, by which GDAL knows it: an .xlsx its content types, an .ods its media type.
+_WORKBOOK_MARKS = {".xlsx": ("[Content_Types].xml", None),
+                   ".ods": ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet")}
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse an .xlsx or .ods that is not a workbook of its kind, or that unzips to more than
+    MAX_WORKBOOK_BYTES. GDAL opens a file by what it holds, not by its name: unchecked, an
+    ".ods" holding an OGR VRT would read any file or URL the service can (a VRT's sources)."""
+    suffix = path.suffix.lower()
+    member, content = _WORKBOOK_MARKS[suffix]
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            ok = member in names and (content is None or (z.getinfo(member).file_size < 100
+                                                          and z.read(member).strip() == content))
+            unzipped = sum(i.file_size for i in z.infolist())
+    except (OSError, zipfile.BadZipFile, KeyError):
+        ok, unzipped = False, 0
+    if not ok and suffix == ".xlsx":
+        raise UnreadableFile(msg("{0} is not an Excel workbook (.xlsx): save it from Excel as .xlsx or .csv",
+                                 path.name))
+    if not ok:
+        raise UnreadableFile(msg("{0} is not an OpenDocument spreadsheet (.ods): save it as .ods, .xlsx or .csv",
+                                 path.name))
+    if unzipped > MAX_WORKBOOK_BYTES:
+        raise UnreadableFile(msg("{0} holds {1} MB unzipped, more than {2} MB: split it, or save it as .csv",
+                                 path.name, unzipped // 2**20, MAX_WORKBOOK_BYTES // 2**20))
+
+
 def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
     """The rows of a spreadsheet (.xlsx, .ods) or CSV as header → value, read by GDAL. CSV in
     GBK/GB18030 (as Excel in Chinese saves it) is recognised."""
@@ -119,10 +151,13 @@ def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
     options: dict[str, Any] = {"read_geometry": False}
     if path.suffix.lower() == ".csv":
         options |= {"encoding": sniff_encoding(path.read_bytes()) or "UTF-8", "AUTODETECT_TYPE": "YES"}
+        source = f"CSV:{path}"  # read as CSV whatever it holds
     else:
+        check_workbook(path)
         options["HEADERS"] = "FORCE"
+        source = str(path)
     try:
-        frame = pyogrio.read_dataframe(str(path), layer=sheet, **options)
+        frame = pyogrio.read_dataframe(source, layer=sheet, **options)
     except Exception as exc:
         reason = str(exc).splitlines()[0][:200]
         raise UnreadableFile(msg("cannot read {0} sheet {1}: {2}", path.name, sheet, reason) if sheet

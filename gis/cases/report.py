@@ -70,6 +70,16 @@ def _local(moment: Any, tz: Any) -> Any:
     return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
 
 
+def _put(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write ``value`` into a cell as what it is: text starting with = (a case's description, a
+    category's or grid's name, typed by anyone who reports) stays text, never a formula that Excel
+    or WPS would run when the leader opens the report (openpyxl takes such text for a formula)."""
+    cell = ws.cell(row, col, value)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 def workbook(report: Mapping[str, Any], labels: Mapping[str, Mapping[str, str]],
              cases: Sequence[Sequence[Any]] = ()) -> bytes:
     """The report (:func:`~gis.cases.kpi_store.case_kpi`'s) as the bytes of an .xlsx workbook."""
@@ -97,9 +107,9 @@ def workbook(report: Mapping[str, Any], labels: Mapping[str, Mapping[str, str]],
             ws.column_dimensions[get_column_letter(col)].width = 16 if col <= len(keys) else 11
         for r, row in enumerate(rows, start=4):
             for col, (key, _) in enumerate(keys, start=1):
-                ws.cell(r, col, row.get(key))
+                _put(ws, r, col, row.get(key))
             for col, (key, _) in enumerate(COLUMNS, start=len(keys) + 1):
-                cell = ws.cell(r, col, row[key])
+                cell = _put(ws, r, col, row[key])
                 if key in RATES:
                     cell.number_format = "0.0%"
         ws.freeze_panes = ws.cell(4, len(keys) + 1)
@@ -118,8 +128,9 @@ def workbook(report: Mapping[str, Any], labels: Mapping[str, Mapping[str, str]],
     ws.append(list(CASES))
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), head_fill
-    for row in cases:
-        ws.append(list(row))
+    for r, row in enumerate(cases, start=2):
+        for col, value in enumerate(row, start=1):
+            _put(ws, r, col, value)
     for col, width in enumerate((8, 16, 17, 14, 8, 17, 9, 14, 17, 17, 9, 8, 40), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for col in (3, 9, 10):

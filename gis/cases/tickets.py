@@ -24,7 +24,6 @@ import io
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -113,16 +112,13 @@ def read_records(path: Path, encoding: str | None = None) -> list[dict[str, Any]
         raise UnreadableFile(msg("{0}: a ticket file is a .csv, .xlsx or .ods file", path.name))
     if not path.is_file():
         raise UnreadableFile(msg("no such file: {0}", path))
-    if suffix == ".xlsx" and not zipfile.is_zipfile(path):
-        raise UnreadableFile(msg("{0} is not an Excel workbook (.xlsx): save it from Excel as .xlsx or .csv",
-                                 path.name))
     if suffix != ".csv":
         return read_table(path)
     data = path.read_bytes()
     chosen = file_encoding(path, encoding) or sniff_encoding(data) or "UTF-8"
     try:
         text = data.decode(chosen).lstrip("\ufeff")
-    except UnicodeDecodeError:
+    except UnicodeError:  # punycode and idna raise UnicodeError itself
         raise UnreadableFile(msg("{0} is not text in {1}: give its encoding (--encoding GBK)",
                                  path.name, chosen)) from None
     rows = list(csv.reader(io.StringIO(text)))
