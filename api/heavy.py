@@ -38,7 +38,8 @@ from fastapi import Depends, FastAPI, Request, Security
 
 from api.auth import Allow, bearer
 from api.deps import get_conn
-from gis.access import Principal
+from api.security import bearer_token, cross_site
+from gis.access import Forbidden, Principal
 from gis.errors import ServiceBusyError, TooManyJobsError
 from gis.i18n import msg
 
@@ -142,6 +143,11 @@ class AllowHeavy(Allow):
 
     def __call__(self, request: Request,  # type: ignore[override]
                  _documented: Annotated[str | None, Security(bearer)] = None) -> Principal:
+        # Reads, but seconds of work each: like a write, not started by another site's page riding on
+        # the login cookie (an <img> on a page of another port of the same host printed a grid map).
+        if not bearer_token(request) and cross_site(request):
+            raise Forbidden(msg("a heavy request (printing, siting, grid generation, visit tours) from another "
+                                "site's page is refused; use this service's own pages"))
         with pooled(request) as conn:
             return super().__call__(request, conn, _documented)
 
