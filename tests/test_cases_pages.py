@@ -266,3 +266,11 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
         pg.wait_for_function("() => Array.from(document.querySelectorAll('#photos img')).every((i) => i.naturalWidth)")
         assert pg.locator('.legend li[data-layer="buildings"]').count() == 1
         shot(pg, "case_department_building_photos")
+        # with photos of the problem only (nothing handled yet), nothing else is written under them
+        pg.unroute(f"**/cases/{slug}/{case_id}")
+        pg.route(f"**/cases/{slug}/{case_id}", lambda route: route.fulfill(
+            response=(r := route.fetch()), body=json.dumps({**r.json(), "photos": r.json()["photos"][:1]})))
+        ready(pg, f"/case/{case_id}")
+        pg.wait_for_selector('#photos figure[data-stage="before"] img')
+        assert pg.locator("#photos figure").count() == 1
+        assert pg.locator("#photos").inner_text().strip() == pg.locator("#photos figcaption").inner_text().strip()

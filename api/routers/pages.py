@@ -4,6 +4,7 @@ itself (npm packages installed at set-up, under /static/vendor), never from an o
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -144,17 +145,23 @@ def _print(request: Request, who: Any, settings: Settings, jurisdiction: str | N
                     headers={"Content-Disposition": f'inline; filename="{jurisdiction}-{name}.{fmt}"'})
 
 
-Month = Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="The month, YYYY-MM")]
+Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+                                    description="The month, YYYY-MM (default: this month, so far)")]
+
+
+def _month(month: str | None, settings: Settings) -> str:
+    """The month asked for, or this month in the service's time zone."""
+    return month or datetime.now(settings.time_zone).strftime("%Y-%m")
 
 
 @router.get("/cases-report", response_class=HTMLResponse, summary="The monthly 接诉即办 report: a page per grid "
             "with its numbers and its cases on the map", responses=PAGE)
-def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, month: Month,
+def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, month: Month = None,
                       jurisdiction: str | None = None,
                       grid: Annotated[str | None, Query(max_length=15, description="Only this grid")] = None,
                       ) -> HTMLResponse:
-    return page("cases_report.html", jurisdiction=_home(who, jurisdiction, settings, conn), month=month,
-                grid=grid or "")
+    return page("cases_report.html", jurisdiction=_home(who, jurisdiction, settings, conn),
+                month=_month(month, settings), grid=grid or "")
 
 
 @router.get("/cases-report/print.{fmt}", response_class=Response,
@@ -163,8 +170,8 @@ def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, mon
                              "headers": {"Content-Disposition": header("inline, with a file name")}, "content": {
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
-def cases_report(request: Request, who: HeavyReader, fmt: Literal["pdf", "png"], settings: SettingsDep, month: Month,
-                 jurisdiction: str | None = None,
+def cases_report(request: Request, who: HeavyReader, fmt: Literal["pdf", "png"], settings: SettingsDep,
+                 month: Month = None, jurisdiction: str | None = None,
                  grid: Annotated[str | None, Query(max_length=15, description="Only this grid")] = None,
                  lang: Literal["zh", "en"] = "zh") -> Response:
     def found(cur: Any, jurisdiction: str) -> None:
@@ -172,6 +179,7 @@ def cases_report(request: Request, who: HeavyReader, fmt: Literal["pdf", "png"],
         if grid is not None and grid_id_of(cur, jid, grid) is None:
             raise NotFound(msg("{0} has no grid {1}", jurisdiction, grid))
 
+    month = _month(month, settings)
     query = {"month": month, "lang": lang, **({"grid": grid} if grid else {})}
     return _print(request, who, settings, jurisdiction, found, "/cases-report", query, fmt,
                   f"cases-{month}{'-' + grid if grid else ''}", all_pages=True)

@@ -104,12 +104,13 @@
     const photos = (Array.isArray(c.photos) ? c.photos : [])
       .filter((p) => p && typeof p.url === "string" && p.url.startsWith("/") && !p.url.startsWith("//"));
     box.hidden = !photos.length;
-    box.replaceChildren(...["before", "after"].map((stage) => {
+    // a stage with no photo adds nothing (replaceChildren writes a null as the text "null")
+    box.replaceChildren(...["before", "after"].flatMap((stage) => {
       const mine = photos.filter((p) => (p.stage || "before") === stage);
-      return mine.length ? el("figure", { className: "photos", dataset: { stage } },
+      return mine.length ? [el("figure", { className: "photos", dataset: { stage } },
         el("figcaption", {}, t(`photos_${stage}`)),
         ...mine.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
-          el("img", { src: p.url, alt: `${t(`photos_${stage}`)} ${p.id ?? ""}`, loading: "lazy" })))) : null;
+          el("img", { src: p.url, alt: `${t(`photos_${stage}`)} ${p.id ?? ""}`, loading: "lazy" }))))] : [];
     }));
   }
 
