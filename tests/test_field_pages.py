@@ -234,3 +234,39 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     assert "不属于" in reason.inner_text() and "2147483000" in reason.inner_text()
     assert pg.evaluate("[document.body.dataset.waiting, document.body.dataset.refused]") == ["0", "1"]
     shot(pg, "refused")
+
+
+def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field, server, conn):  # noqa: F811
+    """A phone shared by a shift: 王芳 checks in with no signal; 李强 signs in on the same phone
+    when it is back. Her check-in waits for her (sent by him, it would have been his visit); when
+    she signs in again it goes as hers."""
+    pg, jid = phone, field["jid"]
+
+    def visits(name: str) -> int:
+        return scalar(conn, "SELECT count(*) FROM visit WHERE worker = %s AND jurisdiction_id = %s", name, jid)
+
+    def as_(token: str) -> None:
+        pg.context.clear_cookies()
+        signed_in(pg.context, server, token)
+        open_app(pg)
+        pg.wait_for_function("() => Number(document.body.dataset.syncs || 0) > 0")  # it tried to send, on opening
+
+    open_app(pg)
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.click("#open-checkin")
+    pg.wait_for_selector("#nearby input:checked")
+    pg.click("#do-checkin")
+    pg.wait_for_function("() => document.body.dataset.waiting === '1'")
+    before = visits("王芳"), visits("李强")
+    pg.context.set_offline(False)
+    as_(field["tokens"]["other"])
+    assert (visits("王芳"), visits("李强")) == before
+    assert pg.evaluate("() => [document.body.dataset.waiting, document.body.dataset.held]") == ["1", "1"]
+    pg.click("#queue-button")
+    held = pg.locator('#queue-list li[data-held="true"]')
+    assert held.count() == 1 and f"wangfang-{field['slug']}" in held.inner_text()
+    shot(pg, "held-for-another")
+    as_(field["tokens"]["worker"])
+    pg.wait_for_function("() => document.body.dataset.waiting === '0'")
+    assert (visits("王芳"), visits("李强")) == (before[0] + 1, before[1])

@@ -6,6 +6,23 @@
 (function () {
   const slug = document.body.dataset.jurisdiction;
   const Q = window.fieldQueue;
+  // Each item is queued as the account it was recorded by, and sent only by that account: on a
+  // phone shared by a shift, what one worker recorded offline must not be credited to the next
+  // one to sign in. (Items queued before this carry no account: they are sent by whoever syncs.)
+  // The account is asked of the service (/auth/me) whenever there is a connection: the page
+  // itself may be the service worker's copy from another's session. Offline, the last one known.
+  const USER_KEY = "gridmap-field-user";
+  let me = localStorage.getItem(USER_KEY) || document.body.dataset.user || null;
+  const record = (item) => Q.add({ user: me, ...item });
+  const held = (i, who) => Boolean(i.user) && i.user !== who;
+  async function signedInAs() {  // who this phone's session is now; null when signed out or unknown
+    const r = await fetch("/auth/me", { noLoginRedirect: true });
+    if (r.status === 401) { signedOut(); return null; }
+    if (!r.ok) return null;
+    me = (await r.json()).username;
+    localStorage.setItem(USER_KEY, me);
+    return me;
+  }
   const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
@@ -161,13 +178,15 @@
 
   $("walk").onclick = async () => {
     if (!state.walk) {
-      state.walk = { client_id: Q.uuid(), started: new Date().toISOString(), points: state.position ? [{ ...state.position }] : [] };
+      state.walk = { client_id: Q.uuid(), user: me, started: new Date().toISOString(),
+                     points: state.position ? [{ ...state.position }] : [] };
       await Q.saveWalk(state.walk);
     } else {
       const w = state.walk;
       state.walk = null;
       await Q.endWalk();
-      await Q.add({ type: "track", client_id: w.client_id, body: { points: w.points }, label: tf("f_fixes", { n: w.points.length }) });
+      await record({ type: "track", client_id: w.client_id, user: w.user || me, body: { points: w.points },
+                     label: tf("f_fixes", { n: w.points.length }) });
       await afterRecord();
     }
     drawWalk();
@@ -216,7 +235,7 @@
     const kind = document.querySelector("input[name=visit-kind]:checked").value;
     const note = $("visit-note").value.trim();
     const b = state.today.buildings.find((x) => String(x.id) === chosen.value);
-    await Q.add({ type: "visit", client_id: Q.uuid(), label: b ? b.name || `#${b.id}` : chosen.value,
+    await record({ type: "visit", client_id: Q.uuid(), label: b ? b.name || `#${b.id}` : chosen.value,
                   body: { building_id: Number(chosen.value), kind, note: note || null, at: new Date().toISOString() } });
     $("visit-note").value = "";
     $("checkin").hidden = true;
@@ -286,11 +305,11 @@
     if (!where) { banner(t("f_need_place"), true); return; }
     const clientId = Q.uuid();
     const category = $("category").value;
-    await Q.add({ type: "case", client_id: clientId, label: text.slice(0, 40),
+    await record({ type: "case", client_id: clientId, label: text.slice(0, 40),
                   body: { category, urgency: document.querySelector("input[name=urgency]:checked").value, description: text,
                           where: { type: "Point", coordinates: [where.lon, where.lat] }, at: new Date().toISOString() } });
     for (const p of state.reportPhotos) {
-      await Q.add({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: text.slice(0, 20) });
+      await record({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: text.slice(0, 20) });
     }
     state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
     if (pickedMarker) { pickedMarker.remove(); pickedMarker = null; }
@@ -335,9 +354,9 @@
     for (const p of state.handlePhotos) {
       const id = Q.uuid();
       photoIds.push(id);
-      await Q.add({ type: "photo", client_id: id, case_id: c.id, stage: "after", blob: p.blob, label: `#${c.id}` });
+      await record({ type: "photo", client_id: id, case_id: c.id, stage: "after", blob: p.blob, label: `#${c.id}` });
     }
-    await Q.add({ type: "handled", client_id: Q.uuid(), label: `#${c.id}`,
+    await record({ type: "handled", client_id: Q.uuid(), label: `#${c.id}`,
                   body: { case_id: c.id, version: c.version, note, at: new Date().toISOString(), photos: photoIds } });
     state.handlePhotos = [];
     $("handle").hidden = true;
@@ -352,12 +371,15 @@
     $("queue-button").classList.toggle("has", items.length > 0);
     document.body.dataset.waiting = String(waiting);
     document.body.dataset.refused = String(items.length - waiting);
+    document.body.dataset.held = String(items.filter((i) => i.status === "waiting" && held(i, me)).length);
     const list = $("queue-list");
     list.replaceChildren();
     for (const i of items) {
-      const li = el("li", { className: i.status, dataset: { type: i.type } },
+      const status = i.status === "refused" ? t("f_refused")
+        : held(i, me) ? t("f_held").replaceAll("{user}", i.user) : t("f_waiting_item");
+      const li = el("li", { className: i.status, dataset: { type: i.type, held: String(held(i, me)) } },
         el("div", { className: "what" }, `${t("f_" + i.type)} · ${i.label || ""}`),
-        el("div", { className: "meta" }, `${when(i.queued_at)} · ${t(i.status === "refused" ? "f_refused" : "f_waiting_item")}`));
+        el("div", { className: "meta" }, `${when(i.queued_at)} · ${status}`));
       if (i.status === "refused") {
         li.append(el("div", { className: "reason" }, i.reason || ""));
         const del = el("button", { type: "button", className: "big" }, t("f_delete"));
@@ -419,8 +441,11 @@
     if (state.syncing) return;
     state.syncing = true;
     try {
-      const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting"));
-      if (!(await waiting()).length) return;  // nothing to send
+      if (!(await Q.all()).some((i) => i.status === "waiting")) return;  // nothing to send
+      const who = await signedInAs();  // and only what they recorded
+      if (!who) return;
+      const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting" && !held(i, who)));
+      if (!(await waiting()).length) return;  // nothing of theirs
       let items = (await waiting()).filter((i) => ["track", "visit", "case"].includes(i.type));
       for (let k = 0; k < items.length; k += 50) { if (!(await send(items.slice(k, k + 50)))) return; }
       for (const p of (await waiting()).filter((i) => i.type === "photo")) { if (!(await sendPhoto(p))) return; }
@@ -434,6 +459,7 @@
     } finally {
       state.syncing = false;
       await renderQueue();
+      document.body.dataset.syncs = String(Number(document.body.dataset.syncs || 0) + 1);  // tried, done
     }
   }
 
@@ -453,6 +479,7 @@
       // the first time, today's work was asked before the worker could keep it: ask once more
       navigator.serviceWorker.addEventListener("controllerchange", () => (loading || Promise.resolve()).finally(loadToday));
     }
+    if (navigator.onLine) await signedInAs().catch(() => null);
     state.walk = (await Q.walk()) || null;
     drawWalk();
     await loadToday();
