@@ -92,6 +92,21 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
         # streets are named without hovering (at the zoom the map opens at on a desktop)
         if size == "desktop":
             assert pg.locator(".label.street:not(.hidden)").count() >= 5
+            # each street's name halfway along it, not at an end, where it read as the cross street's
+            ends = pg.evaluate("""() => { const out = []; gridmapMap.eachLayer((m) => {
+                if (!m.streetName) return;
+                let best = null;
+                gridmapMap.eachLayer((l) => {
+                  if (!l.feature || l.feature.properties.name !== m.streetName || !l.getLatLngs) return;
+                  const pts = l.getLatLngs().flat(3);
+                  const d = Math.min(...pts.map((p) => p.distanceTo(m.getLatLng())));
+                  const len = pts.slice(1).reduce((s, p, i) => s + p.distanceTo(pts[i]), 0);
+                  if (!best || len > best.len) best = { len, near: d };
+                });
+                out.push([m.streetName, best && best.near, best && best.len]); }); return out; }""")
+            assert len(ends) >= 5
+            for name, nearest_vertex, length in ends:
+                assert nearest_vertex >= length / 2 - 0.5 or nearest_vertex > 20, (name, nearest_vertex, length)
             compounds = httpx.get(f"{server}/collections/compound/items", params={"jurisdiction": "huamao"},
                                   headers=auth).json()["features"]
             named = pg.locator(".label.compound:not(.hidden)").all_inner_texts()

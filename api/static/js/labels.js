@@ -13,6 +13,18 @@ window.gridmapLabels = (function () {
       return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "tooltipPane" });
     }
 
+    // The point halfway along a line: its middle vertex would be an end of a two-point street,
+    // a junction, where the name reads as the cross street's.
+    function halfway(pts) {
+      const at = [0];
+      for (let i = 1; i < pts.length; i += 1) at.push(at[i - 1] + pts[i - 1].distanceTo(pts[i]));
+      const half = at[at.length - 1] / 2;
+      let i = 1;
+      while (i < pts.length - 1 && at[i] < half) i += 1;
+      const f = at[i] > at[i - 1] ? (half - at[i - 1]) / (at[i] - at[i - 1]) : 0;
+      return L.latLng(pts[i - 1].lat + f * (pts[i].lat - pts[i - 1].lat), pts[i - 1].lng + f * (pts[i].lng - pts[i - 1].lng));
+    }
+
     function within(pt, ring) {
       let yes = false;
       for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -78,8 +90,9 @@ window.gridmapLabels = (function () {
           if (!longest[name] || longest[name].len < len) longest[name] = { len, layer: l };
         });
         for (const [name, { layer }] of Object.entries(longest)) {
-          const pts = layer.getLatLngs().flat(3);
-          marker("street", pts[Math.floor(pts.length / 2)], name).addTo(groups.street);
+          const m = marker("street", halfway(layer.getLatLngs().flat(3)), name);
+          m.streetName = name;
+          m.addTo(groups.street);
         }
       },
       // Hide the labels whose kind the zoom does not allow, or that would cover one placed before.
