@@ -99,6 +99,11 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     assert pg.locator("#title").inner_text() == "今日巡查"
     # no base map: the buildings of her grid are drawn, to find her way by
     assert pg.locator("path.building").count() == len(today["buildings"]) > 0
+    # the way to walk: where it starts, an arrow on each street still to walk, the next street named
+    todo = sorted((leg for leg in today["legs"] if leg["edge_id"] not in today["walked"]), key=lambda leg: leg["seq"])
+    assert pg.locator(".leg-arrow").count() == len(todo) > 0
+    assert pg.locator(".start-pin").inner_text() == "起点"
+    assert f"下一段：{todo[0]['seq']}. {todo[0]['name'] or ''}".strip() in pg.locator("#route-text").inner_text()
     assert not axe_violations(pg)
     shot(pg, "map")
     pg.context.set_offline(True)

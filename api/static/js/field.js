@@ -62,6 +62,18 @@
         { color: done ? "#1b7f3b" : "#ff6a00", weight: done ? 6 : 8, opacity: 0.9, className: done ? "leg done" : "leg todo" });
       line.bindTooltip(el("span", {}, `${leg.seq}. ${leg.name || ""} · ${t(done ? "f_done" : "f_todo")}`));
       line.addTo(layers.route);
+      if (!done) arrow(leg).addTo(layers.route);
+    }
+    // where the walk begins (the community office, usually), and the office itself
+    if (d.legs.length) {
+      const [x, y] = d.legs[0].coordinates[0];
+      L.marker([y, x], { icon: L.divIcon({ className: "start-pin", html: el("span", {}, t("f_start")), iconSize: null }),
+                         keyboard: false, interactive: false }).addTo(layers.route);
+    }
+    if (d.office) {
+      L.circleMarker([d.office[1], d.office[0]], { radius: 8, color: "#fff", weight: 3, fillColor: "#0b5cab", fillOpacity: 1,
+                                                  className: "office" })
+        .bindTooltip(el("span", {}, t("f_office"))).addTo(layers.places);
     }
     for (const v of d.visits) {
       if (v.lon === null) continue;
@@ -79,6 +91,22 @@
     }
   }
 
+  // An arrow halfway along a street still to walk, pointing the way the route walks it. The map
+  // is conformal: the angle on the screen is the same at every zoom, worked out once.
+  function arrow(leg) {
+    const pts = leg.coordinates.map(([x, y]) => L.latLng(y, x));
+    const at = [0];
+    for (let i = 1; i < pts.length; i += 1) at.push(at[i - 1] + pts[i - 1].distanceTo(pts[i]));
+    let i = 1;
+    while (i < pts.length - 1 && at[i] < at[at.length - 1] / 2) i += 1;
+    const a = map.project(pts[i - 1], 18), b = map.project(pts[i], 18);
+    const mid = L.latLng((pts[i - 1].lat + pts[i].lat) / 2, (pts[i - 1].lng + pts[i].lng) / 2);
+    const head = el("span", { className: "arrow-head" }, "►");
+    head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
+    return L.marker(mid, { icon: L.divIcon({ className: "leg-arrow", html: head, iconSize: [22, 22], iconAnchor: [11, 11] }),
+                           keyboard: false, interactive: false });
+  }
+
   function summary() {
     const d = state.today;
     const box = $("summary");
@@ -89,6 +117,8 @@
     if (d.route) {
       parts.push(tf("f_route", { n: d.route.number, of: d.route.of, km: (d.route.length_m / 1000).toFixed(1), min: Math.round(d.route.minutes) }));
       parts.push(tf("f_streets_left", { n: left }));
+      const next = [...d.legs].sort((a, b) => a.seq - b.seq).find((l) => !d.walked.includes(l.edge_id));
+      if (next) parts.push(tf("f_next", { n: next.seq, name: next.name || "" }).trim());
     } else parts.push(t("f_no_route"));
     if (!d.workday && d.route) parts.unshift(tf("f_rest_day", { day: d.route.day }));
     const todo = d.visits.filter((v) => !v.done).length;
