@@ -85,6 +85,14 @@ def photo(seed: int) -> dict:
     return {"name": f"IMG_{seed}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
+def check_in(pg) -> None:
+    """Tap 签到 on the open check-in sheet, and again when the phone stands far from the building
+    (the app asks once before recording a visit it is not near)."""
+    pg.click("#do-checkin")
+    if pg.locator("#checkin-far").is_visible():
+        pg.click("#do-checkin")
+
+
 def fingerprint(conn) -> str:
     return scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM patrol_walked),"
                         " (SELECT count(*) FROM visit), (SELECT count(*) FROM case_record),"
@@ -115,7 +123,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     pg.click("#open-checkin")
     pg.wait_for_selector("#nearby input:checked")
     shot(pg, "checkin")
-    pg.click("#do-checkin")
+    check_in(pg)
     for k, text in enumerate(["快递车辆占用消防通道", "电动自行车楼道内充电", "井盖破损"], start=1):
         pg.click("#open-report")
         pg.select_option("#category", index=k - 1)
@@ -218,7 +226,7 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     visits = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", field["jid"])
     pg.context.clear_cookies()
     pg.click("#open-checkin")
-    pg.click("#do-checkin")
+    check_in(pg)
     pg.wait_for_selector("#banner.error a[href^='/login']")
     assert pg.evaluate("document.body.dataset.waiting") == "1"
     shot(pg, "signed-out")
@@ -261,7 +269,7 @@ def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field,
     pg.wait_for_selector("#net.offline")
     pg.click("#open-checkin")
     pg.wait_for_selector("#nearby input:checked")
-    pg.click("#do-checkin")
+    check_in(pg)
     pg.wait_for_function("() => document.body.dataset.waiting === '1'")
     before = visits("王芳"), visits("李强")
     pg.context.set_offline(False)
@@ -275,3 +283,29 @@ def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field,
     as_(field["tokens"]["worker"])
     pg.wait_for_function("() => document.body.dataset.waiting === '0'")
     assert (visits("王芳"), visits("李强")) == (before[0] + 1, before[1])
+
+
+def test_a_check_in_far_from_the_building_is_asked_again_and_each_record_is_confirmed(phone, field, conn):  # noqa: F811
+    """Standing 300 m from the nearest building of her grid, a tap on 签到 says how far it is and
+    records nothing; a second tap records it, and the page says what was recorded."""
+    pg, jid = phone, field["jid"]
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    open_app(pg)
+    b = min(today["buildings"], key=lambda x: x["lat"])
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"] - 0.0027, "accuracy": 10})  # ~300 m south
+    pg.wait_for_function("() => document.body.dataset.position !== undefined")
+    pg.click("#open-checkin")
+    pg.wait_for_selector("#nearby input:checked")
+    name = pg.locator("#nearby input:checked + span").inner_text()
+    before = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid)
+    pg.click("#do-checkin")
+    far = pg.locator("#checkin-far")
+    assert far.is_visible() and name in far.inner_text() and "米" in far.inner_text()
+    assert pg.evaluate("() => fieldQueue.all().then((a) => a.length)") == 0  # nothing recorded yet
+    shot(pg, "checkin-far")
+    pg.click("#do-checkin")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.getElementById('banner')"
+                         ".textContent.includes('已同步')")
+    assert f"已签到：{name}" in pg.locator("#banner").inner_text()
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid) == before + 1
+    shot(pg, "checked-in")

@@ -26,7 +26,7 @@
   const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
-                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false };
+                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "" };
   const $ = (id) => document.getElementById(id);
   // A time as the phone's clock reads it (month, day, hour, minute).
   const when = (iso) => new Date(iso).toLocaleString(gridmapLang() === "en" ? "en-GB" : "zh-CN",
@@ -217,7 +217,7 @@
       await Q.endWalk();
       await record({ type: "track", client_id: w.client_id, user: w.user || me, body: { points: w.points },
                      label: tf("f_fixes", { n: w.points.length }) });
-      await afterRecord();
+      await afterRecord(tf("f_walk_saved", { n: w.points.length }));
     }
     drawWalk();
   };
@@ -258,18 +258,32 @@
       list.append(el("li", {}, label));
     });
   }
-  $("open-checkin").onclick = () => { show("checkin"); nearby(); };
+  // A check-in further than this from where the phone stands (beyond its accuracy) is asked again:
+  // a visit is recorded as made, and the nearest building of one's grid may be streets away.
+  const FAR_M = 100;
+  function farNote() { $("checkin-far").hidden = true; $("checkin-far").textContent = ""; }
+  $("open-checkin").onclick = () => { show("checkin"); farNote(); nearby(); };
+  $("nearby").onchange = farNote;
   $("do-checkin").onclick = async () => {
     const chosen = $("nearby").querySelector("input:checked");
     if (!chosen) { banner(t("f_need_building"), true); return; }
     const kind = document.querySelector("input[name=visit-kind]:checked").value;
     const note = $("visit-note").value.trim();
     const b = state.today.buildings.find((x) => String(x.id) === chosen.value);
-    await record({ type: "visit", client_id: Q.uuid(), label: b ? b.name || `#${b.id}` : chosen.value,
+    const name = b ? b.name || `#${b.id}` : chosen.value;
+    const here = state.position;
+    const away = here && b ? metres(here, b) - (here.accuracy || 0) : 0;
+    if (away > FAR_M && $("checkin-far").hidden) {  // said once; a second tap records it
+      $("checkin-far").textContent = tf("f_far", { name, m: Math.round(metres(here, b)) });
+      $("checkin-far").hidden = false;
+      $("checkin-far").scrollIntoView({ block: "center" });
+      return;
+    }
+    await record({ type: "visit", client_id: Q.uuid(), label: name,
                   body: { building_id: Number(chosen.value), kind, note: note || null, at: new Date().toISOString() } });
     $("visit-note").value = "";
     $("checkin").hidden = true;
-    await afterRecord();
+    await afterRecord(tf("f_checked_in", { name }));
   };
 
   // Report: category, urgency, text, photos (resized here), where the worker stands or a tap.
@@ -344,7 +358,7 @@
     state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
     if (pickedMarker) { pickedMarker.remove(); pickedMarker = null; }
     $("report").hidden = true;
-    await afterRecord();
+    await afterRecord(tf("f_reported", { what: text.slice(0, 20) }));
   };
 
   // My cases: those dispatched to me (mark handled, with an after photo) and those I reported.
@@ -390,7 +404,7 @@
                   body: { case_id: c.id, version: c.version, note, at: new Date().toISOString(), photos: photoIds } });
     state.handlePhotos = [];
     $("handle").hidden = true;
-    await afterRecord();
+    await afterRecord(tf("f_marked", { id: c.id }));
   };
 
   // --- the queue and the sync ---------------------------------------------------------------
@@ -422,8 +436,11 @@
   $("queue-button").onclick = () => { renderQueue(); show("queue"); };
   $("sync-now").onclick = () => sync();
 
-  async function afterRecord() {
-    banner(navigator.onLine ? "" : t("f_queued"));
+  // After something is recorded: what was done, said until the next thing is (kept across the sync),
+  // and that it waits on the phone while there is no signal.
+  async function afterRecord(done = "") {
+    state.said = done;
+    banner(navigator.onLine ? done : [done, t("f_queued")].filter(Boolean).join(" · "));
     await renderQueue();
     sync();
   }
@@ -482,7 +499,7 @@
       items = (await waiting()).filter((i) => i.type === "handled");
       if (items.length && !(await send(items))) return;
       state.signedOut = false;
-      banner("");
+      banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
       await loadToday();
     } catch (offline) {
       // no connection: everything stays queued on the phone
