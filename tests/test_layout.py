@@ -240,3 +240,29 @@ def test_the_grid_page_draws_the_stations_it_counts(page, auth, server):
     assert summary["stations"] >= 1 and inside >= summary["stations"]
     roles = page.locator("#workers").inner_text()
     assert "social_worker" not in roles  # roles in the page's language
+
+
+@pytest.mark.parametrize("role, grid, names", [
+    ("leader", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "外勤（手机）"]),
+    ("planner", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "网格规划"]),
+    ("worker", "110105015001001", ["一张图", "事件办理", "外勤（手机）"]),
+])
+def test_every_page_leads_to_the_pages_the_role_may_open(browser, server, make_user, role, grid, names):
+    """A menu in the bar of every page lists the pages the role may open, of the jurisdiction shown
+    (the monthly report, the planner, today's patrols were reached only by typing their address)."""
+    token = make_user(role, "huamao", grid)
+    for pg in browsing(browser, server, token):
+        pg.goto("/cases?jurisdiction=huamao")
+        pg.wait_for_selector("#pages summary")
+        assert pg.locator("#pages nav a").all_text_contents() == names
+        assert pg.locator("#pages nav a[aria-current=page]").text_content() == "事件办理"
+        pg.click("#pages summary")
+        if role == "leader":
+            shot(pg, "pages_menu_leader")
+        href = pg.locator("#pages nav a", has_text=names[0]).get_attribute("href")
+        assert href.startswith("/?jurisdiction=huamao")
+        pg.click(f"#pages nav a:has-text('{names[1]}')")
+        pg.wait_for_url("**/cases?jurisdiction=huamao*")
+        # every link opens for this role (none is a page it would be refused)
+        for a in pg.locator("#pages nav a").evaluate_all("(xs) => xs.map((x) => x.getAttribute('href'))"):
+            assert pg.request.get(a).status == 200, a

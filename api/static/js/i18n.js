@@ -18,6 +18,8 @@ window.GRIDMAP_I18N = {
     building_split: "楼栋被网格边界分割", building_unassigned: "楼栋不在任何网格内",
     households_out_of_tolerance: "户数超出允许偏差", invalid_code: "网格编码无效", thin_part: "网格有尖角或细长条",
     sign_in: "登录", username: "用户名", password: "密码", logout: "退出",
+    pages: "页面", nav_map: "一张图", nav_cases: "事件办理", nav_report: "接诉即办月报", nav_patrol: "今日巡查路线",
+    nav_planner: "网格规划", nav_field: "外勤（手机）",
     details: "▲ 详情", my_grid: "我的网格", cancel: "取消", patrol_coverage_long: "近 7 日巡查覆盖（已走道路长度占比）", households_unit: "户", fold: "▼ 收起", legend: "图例", grid_n: "网格", not_allowed_layer: "无权查看此图层",
     social_worker: "社工", grid_worker: "网格员", steward_retired: "小巷管家（退休党员）",
     steward_working: "小巷管家（在职党员）", volunteer: "志愿者", patrol_coverage_of: "已走道路长度占比",
@@ -73,6 +75,8 @@ window.GRIDMAP_I18N = {
     building_split: "Building cut by a grid boundary", building_unassigned: "Building in no grid",
     households_out_of_tolerance: "Households off target", invalid_code: "Invalid grid code", thin_part: "Spike or thin strip",
     sign_in: "Sign in", username: "User name", password: "Password", logout: "Sign out",
+    pages: "Pages", nav_map: "One map", nav_cases: "Cases", nav_report: "Monthly report", nav_patrol: "Today's patrols",
+    nav_planner: "Planner", nav_field: "Field app (phone)",
     details: "▲ Details", my_grid: "My grid", cancel: "Cancel", patrol_coverage_long: "Patrol coverage, last 7 days (share of street length walked)", households_unit: " hh", fold: "▼ Fold", legend: "Legend", grid_n: "Grid", not_allowed_layer: "Not allowed for your role",
     social_worker: "social worker", grid_worker: "grid worker", steward_retired: "lane steward (retired member)",
     steward_working: "lane steward (working member)", volunteer: "volunteer", patrol_coverage_of: "share of street length walked",
@@ -175,7 +179,26 @@ window.gridmapMe = function () {
   }
   return window.gridmapMePromise;
 };
-// Who is signed in, and the way out, in the bar before the language switch.
+// The pages a role may open, each of the jurisdiction shown, in a menu: the action each needs
+// (as the routes check it) and its path.
+const GRIDMAP_PAGES = [["nav_map", "view", "/"], ["nav_cases", "view", "/cases"], ["nav_report", "read", "/cases-report"],
+  ["nav_patrol", "read", "/patrol-today"], ["nav_planner", "plan", "/planner"], ["nav_field", "report", "/field"]];
+window.gridmapPages = function (me) {
+  const slug = document.body.dataset.jurisdiction || "";
+  const menu = el("details", { id: "pages" }, el("summary", {}, t("pages")));
+  const list = el("nav", {});
+  list.setAttribute("aria-label", t("pages"));
+  for (const [key, action, path] of GRIDMAP_PAGES) {
+    if (!me.may.includes(action)) continue;
+    const href = path === "/field" ? "/field" : withLang(`${path}?jurisdiction=${encodeURIComponent(slug)}`, gridmapLang());
+    const a = el("a", { href }, t(key));
+    if (location.pathname === path) a.setAttribute("aria-current", "page");
+    list.append(a);
+  }
+  menu.append(list);
+  return menu;
+};
+// Who is signed in, the pages they may open, and the way out, in the bar before the language switch.
 window.gridmapUser = async function (before) {
   const me = await gridmapMe();
   if (!me) return;
@@ -190,7 +213,7 @@ window.gridmapUser = async function (before) {
     await fetch("/auth/logout", { method: "POST" });
     location.href = withLang("/login", gridmapLang());
   };
-  before.before(who, out);
+  before.before(who, gridmapPages(me), out);
 };
 // The bar every page shares: the page's language, its labels, the way back to the one map, the
 // language switch, (with a key) the title, and who is signed in (unless user: false).
