@@ -260,6 +260,14 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
                             "out.push(l.buildingId); }); return out; }")
         assert drawn == [int(building_id)]
         assert case["building"] in pg.locator("#facts").inner_text()
+        # and what is around it, to find the place by: the streets and buildings near, named
+        pg.wait_for_selector("body[data-around=drawn]")
+        assert pg.locator(".label.street:not(.hidden)").count() >= 1
+        nearby = pg.evaluate("() => gridmapMap.hasLayer(gridmapMap._layers ? Object.values(gridmapMap._layers)"
+                             ".find((l) => l.feature && l.feature.properties.households !== undefined "
+                             "&& !l.buildingId) : null)")
+        assert nearby
+        assert pg.locator('.legend li[data-layer="streets"]').count() == 1
         assert pg.locator('#photos figure[data-stage="before"] img').count() == 1
         assert pg.locator('#photos figure[data-stage="after"] img').count() == 1  # not the outside one
         # a function, not an expression: an expression is polled with eval, which the pages' CSP refuses

@@ -18,11 +18,14 @@
     L_.items("jurisdiction", slug), L_.items("grid", slug)]);
   const outline = L_.geojson("jurisdiction", boundary, slug).addTo(map);
   const gridLayer = L_.geojson("grid", grids, slug).addTo(map);
+  // the case's own building stands out among those around it
+  const CASE_BUILDING = { ...L_.styles.building, color: "#111", weight: 3 };
   let marker = L.featureGroup().addTo(map);
   const overlays = { boundary: outline, grids: gridLayer, cases: marker };
   const legend = gridmapLegend.create(map, () => ({
     boundary: [["line", L_.styles.jurisdiction, t("boundary")]], grids: [["area", L_.styles.grid, t("grids")]],
-    buildings: [["area", L_.styles.building, t("buildings")]], cases: L_.caseLegend(),
+    buildings: [["area", CASE_BUILDING, t("case_building")]], nearby: [["area", L_.styles.building, t("buildings")]],
+    streets: [["line", L_.styles.street_edge, t("streets")]], cases: L_.caseLegend(),
   }), overlays);
   const when = (iso) => (iso ? gridmapDates.stamp(tz, new Date(iso)) : null);
   const department = document.getElementById("department");
@@ -30,6 +33,7 @@
     ...catalogue.departments.map((d) => el("option", { value: d.code }, lang === "en" ? d.name_en : d.name_zh)));
   const message = document.getElementById("step-message");
   let fitted = false;
+  let caseBuilding = null;
 
   function show(c) {
     document.title = `${t("case_n")} #${c.id}`;
@@ -70,6 +74,7 @@
     document.getElementById("buttons").replaceChildren(...(buttons.length ? buttons
       : [el("p", { className: "note" }, t("no_actions"))]));
     showPhotos(c);
+    caseBuilding = c.building_id;
     if (c.building_id && !building) drawBuilding(c.building_id);
     map.removeLayer(marker);
     marker = L_.cases([c]).addTo(map);
@@ -78,7 +83,34 @@
     if (!fitted) {
       if (c.lat !== null) map.setView([c.lat, c.lon], 17); else map.fitBounds(outline.getBounds());
       fitted = true;
+      if (c.lat !== null) around(c.lat, c.lon);
     }
+  }
+
+  // What is around the case, to find the place by: the streets and buildings (those the user may
+  // read) within some 300 m, named on the map as the one map names them.
+  async function around(lat, lon) {
+    const d = 0.003;
+    const bbox = [lon - d * 1.3, lat - d, lon + d * 1.3, lat + d].map((x) => x.toFixed(6)).join(",");
+    const get = (layer) => fetch(`/collections/${layer}/items?jurisdiction=${encodeURIComponent(slug)}&bbox=${bbox}`
+                                 + "&limit=1000").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    const [streets, buildings] = await Promise.all([get("street_edge"), get("building")]);
+    const labels = gridmapLabels.create(map);
+    if (streets) {
+      overlays.streets = L_.geojson("street_edge", streets, slug).addTo(map);
+      labels.streets(overlays.streets);
+      labels.groups.street.addTo(map);
+    }
+    if (buildings) {
+      const others = { ...buildings, features: buildings.features.filter((f) => String(f.id) !== String(caseBuilding)) };
+      overlays.nearby = L_.geojson("building", others, slug).addTo(map);
+      overlays.nearby.setStyle({ fillOpacity: 0.45 });
+      labels.polygons("building", overlays.nearby, (p) => p.name);
+      labels.groups.building.addTo(map);
+    }
+    labels.place();
+    legend.refresh();
+    document.body.dataset.around = "drawn";
   }
 
   // The building the case is at, drawn and named (a department sees where it is sent); a user
@@ -91,6 +123,7 @@
     const f = await r.json();
     const layer = L_.geojson("building", { type: "FeatureCollection", features: [f] }, slug);
     layer.eachLayer((l) => { l.buildingId = f.id; });
+    layer.setStyle(CASE_BUILDING);
     layer.addTo(building);
     overlays.buildings = building;
     legend.refresh();
