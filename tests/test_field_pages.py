@@ -126,7 +126,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     check_in(pg)
     for k, text in enumerate(["快递车辆占用消防通道", "电动自行车楼道内充电", "井盖破损"], start=1):
         pg.click("#open-report")
-        pg.select_option("#category", index=k - 1)
+        pg.select_option("#category", index=k)  # 0: "choose a category"
         pg.fill("#case-text", text)
         pg.set_input_files("#case-photos", [photo(k), photo(k + 10)][:1 + (k % 2)])
         pg.wait_for_function("n => document.querySelectorAll('#case-thumbs img').length === n", arg=1 + (k % 2))
@@ -309,3 +309,27 @@ def test_a_check_in_far_from_the_building_is_asked_again_and_each_record_is_conf
     assert f"已签到：{name}" in pg.locator("#banner").inner_text()
     assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid) == before + 1
     shot(pg, "checked-in")
+
+
+def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, field, conn):  # noqa: F811
+    """Standing at a building of her grid, the report names that building (the case's page then
+    draws it); no category is taken for granted."""
+    pg = phone
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    b = today["buildings"][0]
+    open_app(pg)
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 6})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.click("#open-report")
+    assert pg.locator("#case-building").input_value() == str(b["id"])
+    pg.fill("#case-text", "单元门禁损坏")
+    pg.click("#do-report")
+    assert "类别" in pg.locator("#banner").inner_text()  # refused: no category chosen
+    assert pg.evaluate("() => fieldQueue.all().then((a) => a.length)") == 0
+    pg.select_option("#category", index=1)
+    shot(pg, "report-at-building")
+    pg.click("#do-report")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.getElementById('banner')"
+                         ".textContent.includes('已同步')")
+    assert scalar(conn, "SELECT building_id FROM case_record WHERE description = '单元门禁损坏'"
+                        " AND jurisdiction_id = %s", field["jid"]) == b["id"]

@@ -288,6 +288,7 @@
 
   // Report: category, urgency, text, photos (resized here), where the worker stands or a tap.
   function whereText() {
+    if (!$("report").hidden || state.picked) buildingChoices();
     const p = state.picked || state.position;
     $("where-text").textContent = state.pick && !state.picked ? t("f_tap_map")
       : p ? tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5), acc: p.accuracy ? Math.round(p.accuracy) : "—" })
@@ -295,13 +296,28 @@
   }
   $("open-report").onclick = () => {
     const select = $("category");
-    if (state.today && !select.options.length) {
+    if (state.today && !select.options.length) {  // no category chosen for the worker: a wrong one is hard to undo
+      select.append(el("option", { value: "" }, t("f_choose_category")));
       for (const c of state.today.categories) select.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
     }
     state.picked = null; state.pick = false;
     $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
     show("report"); whereText();
   };
+  $("category").onchange = () => banner("");
+  // The building the case is at: the nearest of those the worker may check in at, chosen when the
+  // place is within NEAR_M of it (beyond the fix's accuracy); or none, the point alone.
+  const NEAR_M = 30;
+  function buildingChoices() {
+    const d = state.today;
+    const p = state.picked || state.position;
+    const select = $("case-building");
+    select.replaceChildren(el("option", { value: "" }, t("f_no_building")));
+    if (!d || !p) return;
+    const rows = d.buildings.map((b) => ({ b, m: metres(p, b) })).sort((x, y) => x.m - y.m).slice(0, 5);
+    for (const { b, m } of rows) select.append(el("option", { value: String(b.id) }, `${b.name || `#${b.id}`} · ${tf("f_m", { m: Math.round(m) })}`));
+    if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
+  }
   $("where-here").onclick = () => { state.pick = false; state.picked = null; $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); };
   $("where-tap").onclick = () => {
     state.pick = true; state.picked = null; $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
@@ -345,13 +361,16 @@
   $("do-report").onclick = async () => {
     const text = $("case-text").value.trim();
     const where = state.picked || state.position;
+    const category = $("category").value;
+    if (!category) { banner(t("f_need_category"), true); return; }
     if (!text) { banner(t("f_need_text"), true); return; }
     if (!where) { banner(t("f_need_place"), true); return; }
     const clientId = Q.uuid();
-    const category = $("category").value;
+    const building = $("case-building").value;
     await record({ type: "case", client_id: clientId, label: text.slice(0, 40),
                   body: { category, urgency: document.querySelector("input[name=urgency]:checked").value, description: text,
-                          where: { type: "Point", coordinates: [where.lon, where.lat] }, at: new Date().toISOString() } });
+                          where: { type: "Point", coordinates: [where.lon, where.lat] }, at: new Date().toISOString(),
+                          ...(building ? { building_id: Number(building) } : {}) } });
     for (const p of state.reportPhotos) {
       await record({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: text.slice(0, 20) });
     }
