@@ -205,9 +205,9 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     pg.wait_for_selector("body[data-ready='1']")
     assert pg.evaluate("document.body.dataset.version") == second  # offline too, the new version
     assert pg.locator(f"li[data-case='{case_id}']").count() == 1
-    pg.context.set_offline(False)
 
-    # she marks it handled with an after photo
+    # she marks it handled with an after photo, still with no signal: the card says it waits, and
+    # offers no second mark; the signal back, it is sent
     pg.click("#open-cases")
     pg.wait_for_selector(f"li[data-case='{case_id}'] button.handle")
     shot(pg, "cases")
@@ -217,7 +217,15 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     pg.wait_for_selector("#handle-thumbs img")
     shot(pg, "handle")
     pg.click("#do-handle")
+    pg.click("#open-cases")
+    card = pg.locator(f"li[data-case='{case_id}']")
+    card.locator(".pending").wait_for()
+    assert card.locator("button.handle").count() == 0 and "待同步" in card.inner_text()
+    shot(pg, "handled-offline")
+    pg.click("[data-close=cases]")
+    pg.context.set_offline(False)
     pg.wait_for_selector(f"li[data-case='{case_id}'] button.handle", state="detached")  # today, reloaded
+    pg.wait_for_function("() => document.body.dataset.waiting === '0'")
     assert pg.evaluate("[document.body.dataset.waiting, document.body.dataset.refused]") == ["0", "0"]
     assert scalar(conn, "SELECT state FROM case_record WHERE id = %s", case_id) == "handled"
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s AND stage = 'after'", case_id) == 1

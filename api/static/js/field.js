@@ -381,9 +381,13 @@
   };
 
   // My cases: those dispatched to me (mark handled, with an after photo) and those I reported.
-  function renderCases() {
+  async function renderCases() {
     const list = $("case-list");
     const d = state.today;
+    // a case marked handled on the phone, not yet sent: said so, and not offered again (a second
+    // mark would be refused as the office's change, when it was the worker's own first one)
+    const pending = new Set((await Q.all()).filter((i) => i.type === "handled" && i.status === "waiting")
+      .map((i) => i.body.case_id));
     list.replaceChildren();
     if (!d || !d.cases.length) { list.append(el("li", {}, t("f_none"))); return; }
     for (const c of d.cases) {
@@ -393,7 +397,9 @@
         el("div", {}, c.description),
         el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
           + (c.photos.length ? ` · ${tf("f_photos_n", { n: c.photos.length })}` : "")));
-      if (c.may_handle) {
+      if (pending.has(c.id)) {
+        li.append(el("div", { className: "pending" }, t("f_handled_waiting")));
+      } else if (c.may_handle) {
         const b = el("button", { type: "button", className: "big primary handle" }, t("f_mark_handled"));
         b.onclick = () => openHandle(c);
         li.append(b);
@@ -401,7 +407,7 @@
       list.append(li);
     }
   }
-  $("open-cases").onclick = () => { renderCases(); show("cases"); };
+  $("open-cases").onclick = async () => { await renderCases(); show("cases"); };
 
   function openHandle(c) {
     state.handling = c; state.handlePhotos = [];
