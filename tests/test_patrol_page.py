@@ -146,3 +146,25 @@ def test_the_route_text_is_in_one_language(client):
     en = client.get("/patrol/huamao/route", params={"workers": 2, "format": "txt", "lang": "en"}).text
     assert "巡查路线" in zh and "路线 1：" in zh and "Route" not in zh and "patrol" not in zh
     assert "Route 1:" in en and "路线" not in en and "巡查" not in en
+
+
+def test_the_office_pages_share_the_route_among_the_walkers_the_phones_do(client, conn, copy_of):
+    """The one map and today's patrol page share the route among the jurisdiction's registered
+    walkers, as the field app's schedule does (they showed two routes for "社工1, 社工2" while a
+    phone showed route 1 of 1); with none registered, two social workers."""
+    from gis import db
+    from gis.patrol.stewards_store import add_worker
+
+    slug = copy_of("huamao")
+    walkers = re.compile(r'data-walkers="(\d+)"')
+    names = re.compile(r'data-workers="([^"]*)"')
+    assert walkers.search(client.get("/", params={"jurisdiction": slug}).text).group(1) == "2"
+    assert names.search(client.get("/patrol-today", params={"jurisdiction": slug}).text).group(1) == "社工1,社工2"
+    with db.transaction(conn) as cur:
+        for name, role in (("王芳", "social_worker"), ("李强", "social_worker"), ("赵敏", "grid_worker")):
+            add_worker(cur, slug, name, role)
+    assert walkers.search(client.get("/", params={"jurisdiction": slug}).text).group(1) == "3"
+    assert names.search(client.get("/patrol-today", params={"jurisdiction": slug}).text).group(1) == "王芳,李强,赵敏"
+    # named in the address, the names asked for
+    page = client.get("/patrol-today", params={"jurisdiction": slug, "workers": "甲,乙"}).text
+    assert names.search(page).group(1) == "甲,乙"

@@ -24,6 +24,7 @@ from gis import access
 from gis.cases.store import get_case
 from gis.db import Connection, transaction
 from gis.errors import NotFound
+from gis.field_store import patrol_workers
 from gis.grids.summary import grid_summary
 from gis.i18n import msg
 from gis.limits import MAX_ID
@@ -52,13 +53,31 @@ def _home(who, jurisdiction: str | None, settings: Settings, conn: Connection) -
         return first_jurisdiction(cur)
 
 
+# Who walks a jurisdiction with no walker registered yet: two social workers, as in Huamao.
+DEFAULT_WALKERS = ("社工1", "社工2")
+
+
+def _walkers(conn: Connection, slug: str) -> list[str]:
+    """Who walks the jurisdiction every day, as the field app's schedule shares the route among
+    them (its registered social and grid workers), so that the office's pages and the phones show
+    the same routes; two social workers when none is registered (or the jurisdiction is unknown:
+    the page says so when it asks for its data)."""
+    try:
+        with transaction(conn) as cur:
+            names = patrol_workers(cur, jurisdiction_id_of(cur, slug))
+    except NotFound:
+        names = []
+    return names or list(DEFAULT_WALKERS)
+
+
 @router.get("/", response_class=HTMLResponse, summary="One map of a jurisdiction (一张图); to a request asking for "
             "JSON, the OGC API – Features landing page (api/routers/ogc.py)",
             responses={**PAGE, 200: {"description": "The map page, or the landing page as JSON",
                                      "content": {"application/json": {"schema": ref(LandingPage)}}}})
 def one_map(who: PageViewer, settings: SettingsDep, conn: ConnDep,
             jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None) -> HTMLResponse:
-    return page("one_map.html", jurisdiction=_home(who, jurisdiction, settings, conn))
+    slug = _home(who, jurisdiction, settings, conn)
+    return page("one_map.html", jurisdiction=slug, walkers=len(_walkers(conn, slug)))
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers",
@@ -78,8 +97,11 @@ def planner_page(who: PagePlanner, settings: SettingsDep, conn: ConnDep,
 @router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable",
             responses=PAGE)
 def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
-                workers: Annotated[str, Query(description="names, comma-separated")] = "社工1,社工2") -> HTMLResponse:
-    return page("patrol.html", jurisdiction=_home(who, jurisdiction, settings, conn), workers=workers)
+                workers: Annotated[str | None, Query(description="names, comma-separated (default: the "
+                                                     "jurisdiction's registered walkers, as on their phones)")] = None,
+                ) -> HTMLResponse:
+    slug = _home(who, jurisdiction, settings, conn)
+    return page("patrol.html", jurisdiction=slug, workers=workers or ",".join(_walkers(conn, slug)))
 
 
 @router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map",

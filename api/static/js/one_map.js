@@ -126,8 +126,10 @@
     overlays[key] = group;
   }
   // Routes with arrows in the walking direction.
-  // A grid worker walks their grid's route alone; the community's is shared by its two social workers.
-  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=${mine ? 1 : 2}&format=geojson${L_.crs}`,
+  // A grid worker walks their grid's route alone; the community's is shared by its walkers (those
+  // registered: the phones' schedule shares it among the same number).
+  const walkers = Number(document.body.dataset.walkers) || 2;
+  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=${mine ? 1 : walkers}&format=geojson${L_.crs}`,
        (fc) => {
          const lines = L_.patrol(fc);
          if (mine) map.fitBounds(lines.getBounds(), { padding: [16, 16], animate: false });  // their route, whole
