@@ -420,3 +420,35 @@ def test_a_strip_given_up_goes_to_the_grid_beside_it_and_drawing_noise_stays(cli
     r = client.put(f"/layouts/{lid}/grids/{g1['id']}", json=mapping(east_narrower(g1)), headers={"If-Match": etag(g1)})
     assert r.status_code == 200, r.text
     assert {g["code"][-3:] for g in r.json()["grids"]} == {"001", "002"}  # 004 untouched
+
+
+def test_a_column_of_buildings_along_a_boundary_goes_to_the_next_grid(client, copy_of):
+    """电厂小区's east column (2, 4, 6, 8号楼) given to grid 002, one by one or at once: accepted.
+    The Voronoi cells that carry their ground met the grid's edge along a line and left 0° spikes
+    there, which the checks refused; the moved pieces are now cleaned as a moved boundary is. A
+    building of the west column would cut grid 002 in two: still refused."""
+    from shapely.geometry import shape
+
+    slug = copy_of("huamao")
+    grids = {g["id"]: g["properties"]["code"] for g in client.get(
+        "/collections/grid/items", params={"jurisdiction": slug}).json()["features"]}
+    buildings = [b for b in client.get("/collections/building/items", params={"jurisdiction": slug}).json()[
+        "features"] if grids[b["properties"]["grid_id"]].endswith("001")]
+    by_x = sorted(buildings, key=lambda b: -shape(b["geometry"]).centroid.x)
+    east, west = by_x[:4], by_x[-1]
+    assert sorted(b["properties"]["name"] for b in east) == [f"电厂小区{n}号楼" for n in (2, 4, 6, 8)]
+
+    def give(ids):
+        lid, draft = draft_of(client, slug)
+        to = next(g for g in draft["grids"]["features"] if g["properties"]["code"].endswith("002"))
+        return client.post(f"/layouts/{lid}/grids/{to['id']}/buildings", json={"buildings": ids},
+                           headers={"If-Match": to["properties"]["etag"]})
+
+    for b in east:
+        r = give([b["id"]])
+        assert r.status_code == 200, (b["properties"]["name"], r.json())
+    together = give([b["id"] for b in east])
+    assert together.status_code == 200, together.json()
+    assert not [p for p in together.json()["problems"] if p["kind"] == "thin_part"]
+    cut = give([west["id"]])
+    assert cut.status_code == 422 and "not_contiguous" in cut.json()["problems"][0]

@@ -248,6 +248,47 @@ def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     shot(page, "one_map_kouvola_tiles")
 
 
+def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
+    """A row of buildings along a boundary cannot be moved by dragging vertices (each step splits
+    one); a building clicked is given to the grid chosen, with the ground around it, and the
+    metrics of both grids follow."""
+    import httpx
+    from shapely.geometry import shape
+
+    slug = copy_of("huamao")
+    buildings = httpx.get(f"{server}/collections/building/items", params={"jurisdiction": slug, "limit": 1000},
+                          headers=auth).json()["features"]
+    grids = {g["id"]: g["properties"]["code"] for g in httpx.get(
+        f"{server}/collections/grid/items", params={"jurisdiction": slug}, headers=auth).json()["features"]}
+    mine = [b for b in buildings if grids.get(b["properties"]["grid_id"], "").endswith("001")]
+    east = max(mine, key=lambda b: shape(b["geometry"]).centroid.x)  # next to grid 002
+    at = shape(east["geometry"]).representative_point()
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    page.wait_for_selector("#metrics tr[data-code]")
+    page.evaluate(f"() => gridmapMap.setView([{at.y}, {at.x}], 18, {{ animate: false }})")
+    page.wait_for_function("() => !gridmapMap._animatingZoom")
+    box = page.locator("#map").bounding_box()
+    x, y = page.evaluate(f"() => {{ const p = gridmapMap.latLngToContainerPoint([{at.y}, {at.x}]); return [p.x, p.y]; }}")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(".move-form select")
+    target = page.locator(".move-form option", has_text="002").get_attribute("value")
+    page.select_option(".move-form select", target)
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    shot(page, "planner_move_building")
+    page.click(".move-building")
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").get_attribute("data-state") == "accepted", page.locator("#problems").inner_text()
+    touched = {r.get_attribute("data-code")[-3:] for r in page.locator("#metrics tr.touched").all()}
+    assert touched == {"001", "002"}
+    draft = page.evaluate("document.body.dataset.draft")
+    layout = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")
+    holder = [g["properties"]["code"] for g in layout["grids"]["features"] if shape(g["geometry"]).contains(at)]
+    assert [c[-3:] for c in holder] == ["002"]
+
+
 def test_planner_moves_a_courier_zone(page, copy_of):
     """A zone dragged onto a building is refused (the database says so); moved in the open it is
     saved, and the draft's coverage is shown again."""

@@ -172,8 +172,10 @@ def move_buildings(grids: list[Grid], code: str, buildings: list[Building], movi
             cell = next(c for c in cells if c.covers(inner[bid]))
             piece = _polygons(shapely.union_all([shapely.intersection(cell, out[src].geom),
                                                  shapely.intersection(by_id[bid].geom, out[src].geom)]))
-        out[src] = replace(out[src], geom=_polygons(shapely.difference(out[src].geom, piece)))
-        out[i] = replace(out[i], geom=_polygons(shapely.union_all([out[i].geom, piece])))
+        # cleaned as a moved boundary is: a Voronoi cell's edge meeting the grid's own along a line
+        # leaves a zero-width spike there, which the checks rightly refuse as a 0° corner
+        out[src] = replace(out[src], geom=_clean(shapely.difference(out[src].geom, piece)))
+        out[i] = replace(out[i], geom=_clean(shapely.union_all([out[i].geom, piece])))
         touched.add(out[src].code)
     return Edit([g for g in out if not g.geom.is_empty], touched)
 

@@ -30,7 +30,7 @@
   const boundary = L_.geojson("jurisdiction", boundaryFc, slug).addTo(map);
   map.fitBounds(boundary.getBounds());
   L_.geojson("street_edge", streetFc, slug).addTo(map);
-  L_.geojson("building", buildingFc, slug).addTo(map);
+  const buildingLayer = L_.geojson("building", buildingFc, slug).addTo(map);
   const labels = gridmapLabels.create(map);
   labels.groups.grid.addTo(map);
   let grids = null;
@@ -63,6 +63,7 @@
   }
 
   function clearDraft() {
+    draft = null;
     for (const layer of [grids, zones, stations]) if (layer) map.removeLayer(layer);
     grids = zones = stations = null;
     labels.groups.grid.clearLayers();
@@ -93,7 +94,50 @@
     showMetrics(d.grids.features.map((f) => f.properties), []);
     document.body.dataset.draft = id;
     document.body.dataset.ready = "true";
+    draft = { id, grids: d.grids };
     return d;
+  }
+
+  // A building given to another grid of the draft (with the ground around it): what a boundary
+  // dragged vertex by vertex cannot do across a row of buildings, each step of which splits one.
+  let draft = null;
+  buildingLayer.eachLayer((layer) => layer.on("click", (e) => {
+    if (!draft) return;
+    const f = layer.feature;
+    const current = draft.grids.features.find((g) => L.geoJSON(g).getBounds().contains(e.latlng));
+    const others = draft.grids.features.filter((g) => g !== current);
+    const choices = others.length ? others : draft.grids.features;
+    const pick = el("select", { className: "move-to" }, ...choices.map((g) =>
+      el("option", { value: String(g.id) }, `${String(g.properties.code).slice(-3)} ${g.properties.name || ""}`)));
+    const go = el("button", { type: "button", className: "move-building" }, t("move_to_grid"));
+    go.onclick = () => { map.closePopup(); moveBuilding(draft.id, f.id, Number(pick.value)); };
+    L.popup().setLatLng(e.latlng).setContent(el("div", { className: "move-form" },
+      el("b", {}, f.properties.name || `#${f.id}`), el("label", {}, t("grid_n"), " ", pick), go)).openOn(map);
+  }));
+
+  async function moveBuilding(id, buildingId, gridId) {
+    if (saving) return;
+    saving = true;
+    const started = performance.now();
+    try {
+      const target = draft.grids.features.find((g) => g.id === gridId);
+      const r = await fetch(`/layouts/${id}/grids/${gridId}/buildings`, {
+        method: "POST", headers: { "Content-Type": "application/json", "If-Match": target.properties.etag },
+        body: JSON.stringify({ buildings: [buildingId] }),
+      });
+      const body = await r.json();
+      const d = await loadDraft(id, { coverage: false });
+      quiet();
+      if (r.ok) {
+        say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged") : t("accepted"));
+        showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
+      } else {
+        refused(body);
+      }
+    } finally {
+      saving = false;
+      status.dataset.ms = String(Math.round(performance.now() - started));
+    }
   }
 
   function refused(body) {
