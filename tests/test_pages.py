@@ -271,7 +271,8 @@ def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
     page.evaluate(f"() => gridmapMap.setView([{at.y}, {at.x}], 18, {{ animate: false }})")
     page.wait_for_function("() => !gridmapMap._animatingZoom")
     box = page.locator("#map").bounding_box()
-    x, y = page.evaluate(f"() => {{ const p = gridmapMap.latLngToContainerPoint([{at.y}, {at.x}]); return [p.x, p.y]; }}")
+    x, y = page.evaluate("([lat, lng]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); "
+                         "return [p.x, p.y]; }", [at.y, at.x])
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_selector(".move-form select")
     target = page.locator(".move-form option", has_text="002").get_attribute("value")
