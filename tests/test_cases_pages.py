@@ -282,3 +282,31 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
         pg.wait_for_selector('#photos figure[data-stage="before"] img')
         assert pg.locator("#photos figure").count() == 1
         assert pg.locator("#photos").inner_text().strip() == pg.locator("#photos figcaption").inner_text().strip()
+
+
+def test_the_cases_page_says_how_the_month_stands_to_who_may_read_it(browser, server, people):
+    """A leader opens the cases: this month's 接诉即办 numbers (as the API counts them) head the
+    panel, with the way to the monthly report; a worker, who may not read them, gets none."""
+    import httpx
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    slug = people["slug"]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {people['leader_token']}"}) as c:
+        c.post(f"/cases/{slug}", json={"category": "garbage", "description": "本月的一件",
+                                       "at": {"type": "Point", "coordinates": [116.4765, 39.9115]}})
+        kpi = c.get(f"/cases/{slug}/kpi", params={"from": f"{today:%Y-%m}-01", "to": today.isoformat()}).json()
+    assert kpi["overall"]["received"] >= 1
+    for pg in browsing(browser, server, people["leader_token"]):
+        ready(pg, f"/cases?jurisdiction={slug}")
+        pg.wait_for_selector("#kpi:not([hidden])")
+        rows = dict(r.split("\t") for r in pg.locator("#kpi-table tr").all_inner_texts())
+        assert rows["受理"] == str(kpi["overall"]["received"])
+        rate = kpi["overall"]["response_rate"]
+        assert rows["响应率"] == ("—" if rate is None else f"{rate * 100:.1f}%")
+        assert pg.locator("#kpi-report").get_attribute("href").startswith(f"/cases-report?jurisdiction={slug}&month=")
+        shot(pg, "cases_this_month")
+    for pg in browsing(browser, server, people["worker_token"]):
+        ready(pg, f"/cases?jurisdiction={slug}")
+        assert pg.locator("#kpi").is_hidden()

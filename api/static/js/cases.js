@@ -34,6 +34,28 @@
     cases: L_.caseLegend(),
   }), overlays);
 
+  // How the community stands this month (接诉即办: what grid leaders are judged by), for who may read
+  // the numbers: this month so far in the service's time zone, and the way to the monthly report.
+  async function thisMonth() {
+    if (!me || !me.may.includes("read")) return;
+    const today = gridmapDates.day(tz);
+    const month = today.slice(0, 7);
+    const r = await fetch(`${api}/kpi?from=${month}-01&to=${today}`);
+    if (!r.ok) return;
+    const k = (await r.json()).overall;
+    const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+    document.getElementById("kpi-title").textContent = `${t("this_month")} · ${t("monthly_report")}`;
+    document.getElementById("kpi-table").replaceChildren(...L_.rows([
+      ["received", String(k.received)], ["response_rate", pct(k.response_rate)],
+      ["resolution_rate", pct(k.resolution_rate)], ["satisfaction_rate", pct(k.satisfaction_rate)],
+      ["on_time_closure_rate", pct(k.on_time_closure_rate)], ["overdue_n", String(k.overdue)]]));
+    const link = document.getElementById("kpi-report");
+    link.textContent = t("open_monthly_report");
+    link.href = withLang(`/cases-report?jurisdiction=${encodeURIComponent(slug)}&month=${month}`, lang);
+    document.getElementById("kpi").hidden = false;
+  }
+  thisMonth();
+
   // The filters, from the URL and back into it (a filtered list can be bookmarked and shared).
   const options = (select, pairs) => select.replaceChildren(
     el("option", { value: "" }, t("all")), ...pairs.map(([v, label]) => el("option", { value: v }, label)));
