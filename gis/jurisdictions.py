@@ -17,6 +17,8 @@ from gis.i18n import msg
 from gis.store import Jurisdiction, find_jurisdiction
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]{1,62}$")
+# Names the API's paths take for themselves (/jurisdictions/kpi): no jurisdiction may have them.
+RESERVED_SLUGS = frozenset({"kpi"})
 
 
 def check_boundary(boundary: BaseGeometry) -> MultiPolygon:
@@ -53,6 +55,8 @@ def create_jurisdiction(cur: Cursor, slug: str, name: str, boundary: BaseGeometr
     if not SLUG.match(slug):
         raise InvalidInput(msg("jurisdiction slug {0!r} must be lower-case letters, digits, '-' or '_', starting "
                                "with a letter (2-63 characters)", slug))
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(msg("jurisdiction slug {0!r} is a name the service keeps for itself", slug))
     if admin_code is not None and not re.fullmatch(r"[0-9]{12}", admin_code):
         raise InvalidInput(msg("admin code {0!r} must be 12 digits", admin_code))
     geom = check_boundary(boundary)

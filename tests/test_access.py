@@ -51,6 +51,7 @@ POLICY = {
     "GET /grids/{code}/print": "view",
     "GET /grids/{code}/print.{fmt}": "view",
     "GET /cases-report": "read",
+    "GET /communities": "read",
     "GET /cases-report/print.{fmt}": "read",
     "GET /jurisdictions/{slug}/grids/{code}/summary": "view",
     "GET /patrol/{slug}/route": "view",
@@ -84,6 +85,7 @@ POLICY = {
     "DELETE /layouts/{layout_id}/{layer}/{fid}": "plan",
     "POST /jurisdictions": "admin",
     "GET /jurisdictions/{slug}": "view",
+    "GET /jurisdictions/kpi": "read",
     "PATCH /jurisdictions/{slug}": "admin",
     "GET /tiles/{layer}.json": "view",
     "GET /tiles/{layer}/{z}/{x}/{y}.mvt": "view",
@@ -258,7 +260,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 50, "leader": 20, "planner": 15, "scheduler": 27, "department": 50}[role]
+    assert refused == {"worker": 52, "leader": 20, "planner": 15, "scheduler": 27, "department": 52}[role]
     assert fingerprint(conn) == before
 
 

@@ -23,6 +23,7 @@ PAGES = {
     "patrol": "/patrol-today?jurisdiction=huamao&workers=王芳,李强",
     "cases": "/cases?jurisdiction=huamao&open=true",
     "case": "/case/1",
+    "communities": "/communities?month=2025-06",
 }
 LAYOUT = """() => {
   const vw = window.innerWidth, vh = window.innerHeight;
@@ -70,7 +71,7 @@ def test_every_page_fits_the_screen(browser, server, admin_token, size, name):
         shot(pg, f"layout_{name}_{size}")
         assert got["overflow"] <= 0, f"{name} runs {got['overflow']} px off the side"
         assert not got["off"], f"header controls off screen: {got['off']}"
-        if size == "phone" and name != "login":
+        if size == "phone" and name not in ("login", "communities"):  # a table, no map
             assert got["mapShare"] >= 0.6, f"the map has {got['mapShare']:.0%} of the phone's screen"
         assert not axe_violations(pg)
         assert not errors, errors

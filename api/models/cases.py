@@ -282,6 +282,24 @@ class Figures(Answer):
     mean_hours: dict[str, float] = Field(description="Mean hours the cases stayed in each state")
 
 
+class CommunityFigures(Figures):
+    """One community's overall numbers, for comparing communities (no hours per state)."""
+
+    jurisdiction: str
+    name: str
+    mean_hours: dict[str, float] | None = None  # type: ignore[assignment]
+
+
+class Comparison(Answer):
+    """The communities' 接诉即办 numbers of a period side by side (the street office's view)."""
+
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    as_of: dt.datetime
+    basic_weight: float
+    jurisdictions: list[CommunityFigures]
+
+
 class Kpi(Answer):
     """The 接诉即办 numbers of a period: overall, per grid, per worker (or department), per category."""
 

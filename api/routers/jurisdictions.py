@@ -3,12 +3,14 @@ office or boundary (administrators; every change in the history)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from api.auth import Administrator, Viewer
-from api.deps import ConnDep, JSONBodyRoute, PlainParameters
+from api.auth import Administrator, Reader, Viewer
+from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep
+from api.models.cases import Comparison
 from api.models.common import COMMON, WRITES, header, problems
 from api.models.features import as_geojson
 from api.models.jurisdictions import Jurisdiction, JurisdictionChange, NewJurisdiction
@@ -35,6 +37,20 @@ def create(who: Administrator, body: NewJurisdiction, conn: ConnDep, response: R
                             admin_code=body.admin_code,
                             office=(body.office[0], body.office[1]) if body.office else None)
         return _answer(response, jurisdiction_record(cur, body.slug))
+
+
+@router.get("/kpi", response_model=Comparison, summary="The communities' 接诉即办 numbers of a period side by side "
+            "(the street office's comparison; one bound to a jurisdiction gets its own)")
+def compare_kpi(who: Reader, conn: ConnDep, settings: SettingsDep,
+                from_: Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD)")],
+                to: Annotated[date, Query(description="Last day, included")],
+                basic_weight: Annotated[float, Query(ge=0, le=1, description="What 基本满意 counts for")] = 1.0,
+                ) -> dict:
+    from gis.cases.kpi_store import kpi_by_jurisdiction
+
+    with transaction(conn) as cur:
+        return kpi_by_jurisdiction(cur, from_, to, settings.time_zone, basic_weight=basic_weight,
+                                   slugs=[who.jurisdiction_slug] if who.jurisdiction_slug else None)
 
 
 @router.get("/{slug}", response_model=Jurisdiction, summary="A jurisdiction",

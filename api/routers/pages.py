@@ -43,6 +43,15 @@ PAGE: dict[int | str, dict[str, Any]] = {303: {"description": "To the login page
 PRINT_TOKEN_S = 90
 
 
+Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+                                    description="The month, YYYY-MM (default: this month, so far)")]
+
+
+def _month(month: str | None, settings: Settings) -> str:
+    """The month asked for, or this month in the service's time zone."""
+    return month or datetime.now(settings.time_zone).strftime("%Y-%m")
+
+
 def _home(who, jurisdiction: str | None, settings: Settings, conn: Connection) -> str:
     """The jurisdiction a page shows: the one asked for, else the caller's own, else the
     configured default (``GRIDMAP_DEFAULT_JURISDICTION``), else the first there is."""
@@ -92,6 +101,14 @@ def grid_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep,
 def planner_page(who: PagePlanner, settings: SettingsDep, conn: ConnDep,
                  jurisdiction: str | None = None) -> HTMLResponse:
     return page("planner.html", jurisdiction=_home(who, jurisdiction, settings, conn))
+
+
+@router.get("/communities", response_class=HTMLResponse, summary="The communities' 接诉即办 numbers of a month "
+            "side by side (the street office's comparison)", responses=PAGE)
+def communities_page(who: PageReader, settings: SettingsDep, conn: ConnDep, month: Month = None,
+                     jurisdiction: str | None = None) -> HTMLResponse:
+    return page("communities.html", jurisdiction=_home(who, jurisdiction, settings, conn),
+                month=_month(month, settings))
 
 
 @router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable",
@@ -167,13 +184,6 @@ def _print(request: Request, who: Any, settings: Settings, jurisdiction: str | N
                     headers={"Content-Disposition": f'inline; filename="{jurisdiction}-{name}.{fmt}"'})
 
 
-Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
-                                    description="The month, YYYY-MM (default: this month, so far)")]
-
-
-def _month(month: str | None, settings: Settings) -> str:
-    """The month asked for, or this month in the service's time zone."""
-    return month or datetime.now(settings.time_zone).strftime("%Y-%m")
 
 
 @router.get("/cases-report", response_class=HTMLResponse, summary="The monthly 接诉即办 report: a page per grid "

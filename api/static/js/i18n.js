@@ -18,6 +18,8 @@ window.GRIDMAP_I18N = {
     building_split: "楼栋被网格边界分割", building_unassigned: "楼栋不在任何网格内",
     households_out_of_tolerance: "户数超出允许偏差", invalid_code: "网格编码无效", thin_part: "网格有尖角或细长条",
     sign_in: "登录", username: "用户名", password: "密码", logout: "退出",
+    communities_page: "各社区接诉即办对比", community: "社区", month: "月份", nav_communities: "各社区对比",
+    compare_note: "{n} 个社区 · 办理状态截至 {as_of} · 点列名按该项排序（差的在前）",
     case_building: "事件所在楼栋", this_month: "本月", open_monthly_report: "查看月报（按网格）", move_to_grid: "移入该网格", pages: "页面", nav_map: "一张图", nav_cases: "事件办理", nav_report: "接诉即办月报", nav_patrol: "今日巡查路线",
     nav_planner: "网格规划", nav_field: "外勤（手机）",
     details: "▲ 详情", my_grid: "我的网格", cancel: "取消", patrol_coverage_long: "近 7 日巡查覆盖（已走道路长度占比）", households_unit: "户", fold: "▼ 收起", legend: "图例", grid_n: "网格", not_allowed_layer: "无权查看此图层",
@@ -75,6 +77,9 @@ window.GRIDMAP_I18N = {
     building_split: "Building cut by a grid boundary", building_unassigned: "Building in no grid",
     households_out_of_tolerance: "Households off target", invalid_code: "Invalid grid code", thin_part: "Spike or thin strip",
     sign_in: "Sign in", username: "User name", password: "Password", logout: "Sign out",
+    communities_page: "Communities compared (hotline cases)", community: "Community", month: "Month",
+    nav_communities: "Communities compared",
+    compare_note: "{n} communities · states as of {as_of} · click a column to sort by it (worst first)",
     case_building: "The case's building", this_month: "This month", open_monthly_report: "Open the monthly report (by grid)", move_to_grid: "Move into this grid", pages: "Pages", nav_map: "One map", nav_cases: "Cases", nav_report: "Monthly report", nav_patrol: "Today's patrols",
     nav_planner: "Planner", nav_field: "Field app (phone)",
     details: "▲ Details", my_grid: "My grid", cancel: "Cancel", patrol_coverage_long: "Patrol coverage, last 7 days (share of street length walked)", households_unit: " hh", fold: "▼ Fold", legend: "Legend", grid_n: "Grid", not_allowed_layer: "Not allowed for your role",
@@ -182,7 +187,8 @@ window.gridmapMe = function () {
 // The pages a role may open, each of the jurisdiction shown, in a menu: the action each needs
 // (as the routes check it) and its path.
 const GRIDMAP_PAGES = [["nav_map", "view", "/"], ["nav_cases", "view", "/cases"], ["nav_report", "read", "/cases-report"],
-  ["nav_patrol", "read", "/patrol-today"], ["nav_planner", "plan", "/planner"], ["nav_field", "report", "/field"]];
+  ["nav_patrol", "read", "/patrol-today"], ["nav_planner", "plan", "/planner"], ["nav_field", "report", "/field"],
+  ["nav_communities", "read", "/communities"]];
 window.gridmapPages = function (me) {
   const slug = document.body.dataset.jurisdiction || "";
   const menu = el("details", { id: "pages" }, el("summary", {}, t("pages")));
@@ -190,6 +196,7 @@ window.gridmapPages = function (me) {
   list.setAttribute("aria-label", t("pages"));
   for (const [key, action, path] of GRIDMAP_PAGES) {
     if (!me.may.includes(action)) continue;
+    if (path === "/communities" && me.jurisdiction) continue;  // the street office's: who sees every community
     const href = path === "/field" ? "/field" : withLang(`${path}?jurisdiction=${encodeURIComponent(slug)}`, gridmapLang());
     const a = el("a", { href }, t(key));
     if (location.pathname === path) a.setAttribute("aria-current", "page");

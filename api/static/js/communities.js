@@ -1,0 +1,49 @@
+// 各社区接诉即办对比: the street office's view of its communities' numbers for a month, side by
+// side (GET /jurisdictions/kpi), each community leading to its cases and its monthly report.
+// Every value from data reaches the page as text (el()).
+(async function () {
+  const slug = document.body.dataset.jurisdiction;
+  const lang = gridmapHeader(slug, "communities_page");
+  const monthInput = document.getElementById("month");
+  monthInput.value = document.body.dataset.month;
+  const COLUMNS = [["received", (r) => r.received], ["response_rate", (r) => r.response_rate],
+    ["resolution_rate", (r) => r.resolution_rate], ["satisfaction_rate", (r) => r.satisfaction_rate],
+    ["on_time_closure_rate", (r) => r.on_time_closure_rate], ["open_n", (r) => r.open], ["overdue_n", (r) => r.overdue]];
+  const RATES = new Set(["response_rate", "resolution_rate", "satisfaction_rate", "on_time_closure_rate"]);
+  const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+  let sortKey = null;
+
+  async function load() {
+    const month = monthInput.value;
+    const [y, m] = month.split("-").map(Number);
+    const last = `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+    const r = await fetch(`/jurisdictions/kpi?from=${month}-01&to=${last}`);
+    const body = await r.json();
+    if (!r.ok) { document.getElementById("compare-note").textContent = body.detail || String(r.status); return; }
+    let rows = body.jurisdictions;
+    if (sortKey) {  // worst first: the lowest rate, the most open or overdue
+      const value = COLUMNS.find(([k]) => k === sortKey)[1];
+      const worse = RATES.has(sortKey) ? 1 : -1;
+      rows = [...rows].sort((a, b) => worse * ((value(a) ?? Infinity) - (value(b) ?? Infinity)));
+    }
+    const head = el("tr", {}, el("th", {}, t("community")), ...COLUMNS.map(([k]) => {
+      const th = el("th", { dataset: { key: k } }, el("button", { type: "button", className: "sort" }, t(k)));
+      th.querySelector("button").onclick = () => { sortKey = k; load(); };
+      if (k === sortKey) th.setAttribute("aria-sort", RATES.has(k) ? "ascending" : "descending");
+      return th;
+    }));
+    const lines = rows.map((x) => el("tr", { dataset: { jurisdiction: x.jurisdiction } },
+      el("th", { scope: "row" },
+        el("a", { href: withLang(`/cases?jurisdiction=${encodeURIComponent(x.jurisdiction)}`, lang) }, x.name),
+        " ", el("a", { className: "report", href: withLang(`/cases-report?jurisdiction=${encodeURIComponent(x.jurisdiction)}`
+                                                           + `&month=${month}`, lang) }, t("nav_report"))),
+      ...COLUMNS.map(([k, value]) => el("td", { dataset: { key: k } },
+        RATES.has(k) ? pct(value(x)) : String(value(x))))));
+    document.getElementById("compare-table").replaceChildren(head, ...lines);
+    document.getElementById("compare-note").textContent = t("compare_note")
+      .replace("{n}", String(rows.length)).replace("{as_of}", body.as_of.slice(0, 16).replace("T", " "));
+    document.body.dataset.ready = "true";
+  }
+  monthInput.onchange = () => { if (monthInput.value) load(); };
+  load();
+})();

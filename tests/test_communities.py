@@ -1,0 +1,55 @@
+"""The street office's comparison of its communities (街道: 各社区接诉即办对比): the API's numbers
+side by side as `gridmap cases compare` gives them, and the page that shows them, sorted by the
+column clicked, worst first. One bound to a jurisdiction gets its own only."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.browser import browsing, shot
+
+MONTH, FIRST, LAST = "2025-06", "2025-06-01", "2025-06-30"
+
+
+def test_the_api_compares_what_the_command_line_does(server, make_user, cli):
+    street = make_user("leader")  # bound to no jurisdiction: the street office
+    bound = make_user("leader", "huamao")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {street}"}) as c:
+        every = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST})
+    assert every.status_code == 200, every.text
+    rows = {r["jurisdiction"]: r for r in every.json()["jurisdictions"]}
+    assert {"huamao", "xinghuananli"} <= set(rows)
+    ours = json.loads(cli("cases", "compare", "--from", FIRST, "--to", LAST, "--json").stdout)
+    for r in ours["jurisdictions"]:
+        assert rows[r["jurisdiction"]]["received"] == r["received"]
+        assert rows[r["jurisdiction"]]["response_rate"] == r["response_rate"]
+    assert rows["huamao"]["received"] > 0
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {bound}"}) as c:
+        own = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
+        assert [r["jurisdiction"] for r in own] == ["huamao"]
+        assert c.get("/jurisdictions/kpi", params={"from": LAST, "to": "2025-13-01"}).status_code == 400
+
+
+def test_the_street_office_sees_its_communities_side_by_side(browser, server, make_user):
+    street = make_user("leader")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {street}"}) as c:
+        rows = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
+    for pg in browsing(browser, server, street):
+        pg.goto(f"/communities?month={MONTH}")
+        pg.wait_for_selector("body[data-ready=true]")
+        shown = pg.locator("#compare-table tr[data-jurisdiction]")
+        assert shown.count() == len(rows)
+        huamao = pg.locator('#compare-table tr[data-jurisdiction="huamao"]')
+        want = next(r for r in rows if r["jurisdiction"] == "huamao")
+        assert huamao.locator('td[data-key="received"]').inner_text() == str(want["received"])
+        assert huamao.locator("a").first.get_attribute("href").startswith("/cases?jurisdiction=huamao")
+        # sorted by the response rate clicked: the lowest first
+        pg.click('th[data-key="response_rate"] button')
+        pg.wait_for_selector('th[data-key="response_rate"][aria-sort]')
+        rates = [r["response_rate"] for r in rows if r["response_rate"] is not None]
+        first = pg.locator("#compare-table tr[data-jurisdiction]").first.get_attribute("data-jurisdiction")
+        assert next(r for r in rows if r["jurisdiction"] == first)["response_rate"] == min(rates)
+        assert "各社区对比" in pg.locator("#pages nav a").all_text_contents()
+        shot(pg, "communities_compared")
