@@ -106,3 +106,17 @@ def test_the_api_creates_reads_and_changes_a_jurisdiction(client, conn):
     assert client.get(f"/jurisdictions/{slug}").json()["version"] == 2
     assert scalar(conn, "SELECT count(*) FROM history WHERE table_name = 'jurisdiction' AND feature_id = %s",
                   made["id"]) == 2  # created, changed once
+
+
+def test_a_slug_the_api_keeps_for_a_path_is_refused(conn):
+    """GET /jurisdictions/kpi is the communities compared: no jurisdiction may be called "kpi"."""
+    import pytest
+
+    from gis import db
+    from gis.errors import InvalidInput
+    from gis.jurisdictions import create_jurisdiction
+
+    before = count(conn, "jurisdiction")
+    with pytest.raises(InvalidInput, match="keeps for itself"), db.transaction(conn) as cur:
+        create_jurisdiction(cur, "kpi", "指标社区", box(116.47, 39.90, 116.48, 39.91))
+    assert count(conn, "jurisdiction") == before
