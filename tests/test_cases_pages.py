@@ -287,9 +287,10 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
 def test_the_cases_page_says_how_the_month_stands_to_who_may_read_it(browser, server, people):
     """A leader opens the cases: this month's 接诉即办 numbers (as the API counts them) head the
     panel, with the way to the monthly report; a worker, who may not read them, gets none."""
-    import httpx
     from datetime import datetime
     from zoneinfo import ZoneInfo
+
+    import httpx
 
     slug = people["slug"]
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
