@@ -159,7 +159,8 @@ def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[
     for case_id, photo_id, stage in cur.fetchall():
         photos.setdefault(case_id, []).append({"id": photo_id, "stage": stage})
     return [{"id": c["id"], "version": c["version"], "etag": c["etag"], "state": c["state"],
-             "category": c["category"], "category_zh": c["category_zh"], "urgency": c["urgency"],
+             "category": c["category"], "category_zh": c["category_zh"],
+             "category_en": c["category_en"], "urgency": c["urgency"],
              "description": c["description"], "building": c["building"], "lon": c["lon"], "lat": c["lat"],
              "reported_at": c["reported_at"], "due_at": c["due_at"], "overdue": c["overdue"],
              "client_id": c["client_id"], "assigned": c["assignee"] in mine,

@@ -308,6 +308,10 @@ def test_the_cases_page_says_how_the_month_stands_to_who_may_read_it(browser, se
         assert rows["响应率"] == ("—" if rate is None else f"{rate * 100:.1f}%")
         assert pg.locator("#kpi-report").get_attribute("href").startswith(f"/cases-report?jurisdiction={slug}&month=")
         shot(pg, "cases_this_month")
+        # in English, a case is named by its category's English name, as the filter names it
+        ready(pg, f"/cases?jurisdiction={slug}&lang=en")
+        english = next(o for o in pg.locator("#f-category option").all_text_contents() if "arbage" in o)
+        assert any(english in x for x in pg.locator("#cases li a").all_inner_texts())
     for pg in browsing(browser, server, people["worker_token"]):
         ready(pg, f"/cases?jurisdiction={slug}")
         assert pg.locator("#kpi").is_hidden()

@@ -93,6 +93,7 @@ class CaseSummary(Answer):
     ticket_no: str | None
     category: str
     category_zh: str
+    category_en: str = Field(description="The category's English name")
     urgency: Urgency
     description: str
     address: str | None

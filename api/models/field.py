@@ -167,6 +167,7 @@ class FieldCase(Answer):
     state: State
     category: str
     category_zh: str
+    category_en: str
     urgency: Urgency
     description: str
     building: str | None

@@ -142,7 +142,7 @@ def add_case(cur: Cursor, slug: str, *, category: str, description: str, source:
 
 
 _CASE = """SELECT c.id, j.slug, c.version, c.state, c.parked_from, c.source, c.ticket_no, k.code, k.name_zh,
-                  c.urgency, c.description, c.address, c.reporter, c.building_id, b.name, g.code, g.name,
+                  k.name_en, c.urgency, c.description, c.address, c.reporter, c.building_id, b.name, g.code, g.name,
                   c.assignee, d.code, d.name_zh, c.handled_by, c.handling, c.reason, c.review_on,
                   c.reported_at, c.due_at, c.state_since, c.accepted_at, c.rejected_at, c.dispatched_at,
                   c.handled_at, c.verified_at, c.closed_at, c.parked_at, c.satisfaction, c.solved,
@@ -153,7 +153,7 @@ _CASE = """SELECT c.id, j.slug, c.version, c.state, c.parked_from, c.source, c.t
              LEFT JOIN building b ON b.id = c.building_id LEFT JOIN grid g ON g.id = c.grid_id
              LEFT JOIN department d ON d.id = c.department_id"""
 _CASE_KEYS = ("id", "jurisdiction", "version", "state", "parked_from", "source", "ticket_no", "category",
-              "category_zh", "urgency", "description", "address", "reporter", "building_id", "building",
+              "category_zh", "category_en", "urgency", "description", "address", "reporter", "building_id", "building",
               "grid", "grid_name", "assignee", "department", "department_zh", "handled_by", "handling",
               "reason", "review_on", "reported_at", "due_at", "state_since", "accepted_at", "rejected_at",
               "dispatched_at", "handled_at", "verified_at", "closed_at", "parked_at", "satisfaction",

@@ -83,7 +83,7 @@
     for (const c of d.cases) {
       if (c.lon === null) continue;
       L.circleMarker([c.lat, c.lon], { radius: 9, color: "#111", weight: 2, fillColor: c.urgency === "red" ? "#b00020" : "#ffd400", fillOpacity: 1 })
-        .bindTooltip(el("span", {}, `#${c.id} ${c.category_zh}`)).addTo(layers.places);
+        .bindTooltip(el("span", {}, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`)).addTo(layers.places);
     }
     if (!fitted) {
       const bounds = L.featureGroup([...layers.route.getLayers(), ...layers.area.getLayers()]).getBounds();
@@ -392,7 +392,7 @@
     if (!d || !d.cases.length) { list.append(el("li", {}, t("f_none"))); return; }
     for (const c of d.cases) {
       const li = el("li", { dataset: { case: String(c.id) } },
-        el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category : c.category_zh}`),
+        el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
         el("div", {}, c.description),
         el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`

@@ -191,7 +191,7 @@ window.gridmapLayers = (function () {
              fillOpacity: done ? 0.35 : 0.95 };
   }
   function categoryName(c) {
-    return gridmapLang() === "en" ? c.category.replace(/_/g, " ") : c.category_zh;
+    return gridmapLang() === "en" ? c.category_en || c.category.replace(/_/g, " ") : c.category_zh;
   }
   function caseLink(c) {
     return `/case/${c.id}?lang=${gridmapLang()}${basemap !== "none" ? `&basemap=${basemap}` : ""}`;
