@@ -164,6 +164,10 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     office = field["leader"]
     listed = office.get(f"/cases/{slug}", params={"open": "true", "limit": 10000}).json()["cases"]
     assert {"快递车辆占用消防通道", "电动自行车楼道内充电", "井盖破损"} <= {c["description"] for c in listed}
+    # by the name the office knows her by, her account beside it
+    one = next(c for c in listed if c["description"] == "井盖破损")
+    shown = office.get(f"/cases/{slug}/{one['id']}").json()
+    assert (shown["reporter"], shown["reporter_name"]) == (user, "王芳")
     coverage = office.get(f"/patrol/{slug}/coverage", params={"days": 2}).json()
     assert set(walked) <= {s["edge_id"] for s in coverage["streets"] if s["share"] > 0} and coverage["walked_m"] > 0
     # the photos were resized on the phone (1600 px) and kept without their metadata

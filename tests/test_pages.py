@@ -33,6 +33,8 @@ def test_one_map_layers_grid_and_language(page):
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "110105015001" in popup.inner_text()
+    page.wait_for_selector(".leaflet-popup-content table[data-numbers=shown]")  # and its numbers, asked on opening
+    assert "户数" in popup.inner_text() and "楼栋" in popup.inner_text()
     # today's patrol routes, one colour a worker
     page.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").check()
     page.wait_for_selector('path.leaflet-interactive[stroke="#be185d"]')
@@ -49,6 +51,7 @@ def test_grid_page_numbers(page, auth):
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     page.locator(GRID_PATHS).first.dispatch_event("click")  # (streets drawn over grids take clicks on them)
     page.locator("a.open-grid").wait_for()
+    page.wait_for_selector(".leaflet-popup-content table[data-numbers=shown]")  # its numbers came (the link moved)
     # the popup pans the map into view: clicked mid-pan, the link has moved and the map takes the
     # click (and closes the popup)
     page.wait_for_function("() => !(gridmapMap._panAnim && gridmapMap._panAnim._inProgress)")

@@ -98,6 +98,7 @@ class CaseSummary(Answer):
     description: str
     address: str | None
     reporter: str | None
+    reporter_name: str | None = Field(None, description="The reporter's name, when their account is a worker's")
     building_id: int | None
     building: str | None
     grid: str | None
@@ -106,6 +107,7 @@ class CaseSummary(Answer):
     department: str | None
     department_zh: str | None
     handled_by: str | None
+    handled_by_name: str | None = Field(None, description="Who handled it, by name, when their account is a worker's")
     handling: str | None
     reason: str | None
     review_on: dt.date | None

@@ -147,17 +147,20 @@ _CASE = """SELECT c.id, j.slug, c.version, c.state, c.parked_from, c.source, c.t
                   c.reported_at, c.due_at, c.state_since, c.accepted_at, c.rejected_at, c.dispatched_at,
                   c.handled_at, c.verified_at, c.closed_at, c.parked_at, c.satisfaction, c.solved,
                   c.feedback_at, c.client_id, ST_X(c.geom), ST_Y(c.geom), c.jurisdiction_id,
-                  c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now()
+                  c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now(), rw.name, hw.name
              FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id
              JOIN case_category k ON k.id = c.category_id
              LEFT JOIN building b ON b.id = c.building_id LEFT JOIN grid g ON g.id = c.grid_id
-             LEFT JOIN department d ON d.id = c.department_id"""
+             LEFT JOIN department d ON d.id = c.department_id
+             LEFT JOIN app_user ru ON ru.username = c.reporter LEFT JOIN worker rw ON rw.id = ru.worker_id
+             LEFT JOIN app_user hu ON hu.username = c.handled_by LEFT JOIN worker hw ON hw.id = hu.worker_id"""
 _CASE_KEYS = ("id", "jurisdiction", "version", "state", "parked_from", "source", "ticket_no", "category",
               "category_zh", "category_en", "urgency", "description", "address", "reporter", "building_id", "building",
               "grid", "grid_name", "assignee", "department", "department_zh", "handled_by", "handling",
               "reason", "review_on", "reported_at", "due_at", "state_since", "accepted_at", "rejected_at",
               "dispatched_at", "handled_at", "verified_at", "closed_at", "parked_at", "satisfaction",
-              "solved", "feedback_at", "client_id", "lon", "lat", "jurisdiction_id", "overdue")
+              "solved", "feedback_at", "client_id", "lon", "lat", "jurisdiction_id", "overdue",
+              "reporter_name", "handled_by_name")
 
 
 def _plain(value: Any) -> Any:

@@ -35,6 +35,9 @@
   let fitted = false;
   let caseBuilding = null;
 
+  // a worker by name, their account after it (the name is what the office knows them by)
+  const named = (name, account) => (name && account ? `${name}（${account}）` : account);
+
   function show(c) {
     document.title = `${t("case_n")} #${c.id}`;
     document.getElementById("title").textContent = `${t("case_n")} #${c.id} ${L_.categoryName(c)}`;
@@ -47,9 +50,9 @@
     document.getElementById("facts").replaceChildren(...L_.rows([
       ["urgency", t(`urgency_${c.urgency}`)], ["source", t(`source_${c.source}`)], ["ticket", c.ticket_no],
       ["grid_page", c.grid ? `${c.grid} ${c.grid_name || ""}` : null], ["buildings", c.building], ["where", c.address],
-      ["reporter", c.reporter], ["reported_at", when(c.reported_at)], ["due", when(c.due_at)],
+      ["reporter", named(c.reporter_name, c.reporter)], ["reported_at", when(c.reported_at)], ["due", when(c.due_at)],
       ["assignee", c.assignee], ["department", lang === "en" ? c.department : c.department_zh],
-      ["handling", c.handling], ["handled_by", c.handled_by], ["reason", c.reason], ["review_on", c.review_on],
+      ["handling", c.handling], ["handled_by", named(c.handled_by_name, c.handled_by)], ["reason", c.reason], ["review_on", c.review_on],
     ]));
     document.getElementById("timeline").replaceChildren(...c.events.map((e) => el("li", {},
       el("div", { className: "when" }, `${when(e.at)} · ${e.actor}`),

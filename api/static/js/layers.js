@@ -62,9 +62,20 @@ window.gridmapLayers = (function () {
         const p = f.properties;
         const link = `/grids/${encodeURIComponent(p.code)}?jurisdiction=${encodeURIComponent(slug)}&lang=${gridmapLang()}`;
         l.bindTooltip(lines(gridLabel(p), p.leader ? `${t("leader")} ${p.leader}` : ""), { sticky: true });
-        l.bindPopup(el("div", {},
-          el("table", { className: "numbers" }, rows([["code", p.code], ["name", p.name], ["leader", p.leader]])),
-          el("a", { className: "open-grid", href: link }, t("open_grid"))));
+        const table = el("table", { className: "numbers" }, rows([["code", p.code], ["name", p.name], ["leader", p.leader]]));
+        l.bindPopup(el("div", {}, table, el("a", { className: "open-grid", href: link }, t("open_grid"))));
+        // its numbers, asked when the popup first opens (what a leader looks a grid up for)
+        l.once("popupopen", async () => {
+          const me = await gridmapMe();  // a worker reads the numbers of their own grid only
+          if (!me || !(me.may.includes("read") || me.grid === p.code)) return;
+          const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/grids/${encodeURIComponent(p.code)}/summary`);
+          if (!r.ok) return;
+          const n = await r.json();
+          table.append(...rows([["households", String(n.households)], ["buildings", String(n.buildings)],
+                                ["residents", String(n.residents)]]));
+          table.dataset.numbers = "shown";
+          l.getPopup().update();
+        });
         l.gridCode = p.code;
       };
     } else if (name === "building") {

@@ -77,7 +77,8 @@
     ["buildings", large ? L_.vectorTiles("building", slug) : fetchItems("building"), (x) => {
       if (large) return x;
       const layer = L_.geojson("building", x, slug);
-      labels.polygons("building", layer, (p) => (p.name ? `${p.name} ${p.households ?? ""}${p.households ? t("households_unit") : ""}` : ""));
+      // a building with households says how many; a hotel or a mall (0) its name alone
+      labels.polygons("building", layer, (p) => (p.name ? (p.households ? `${p.name} ${p.households}${t("households_unit")}` : p.name) : ""));
       return withLabels(layer, labels.groups.building);
     }],
     ["courier_zones", fetchItems("courier_zone"), (fc) => L_.geojson("courier_zone", fc, slug)],
