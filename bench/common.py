@@ -35,19 +35,25 @@ def latency(fn, repeat: int, warm: int = 3) -> tuple[float, float]:
     return statistics.median(times), percentile(times, 95)
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def serve(settings):
     """gridmap's app served by uvicorn in a thread of this process on a free loopback port: the
     server and its base URL (``server.should_exit = True`` stops it)."""
-    import socket
     import threading
 
     import uvicorn
 
     from api.main import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

@@ -70,7 +70,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from common import bench_headers, page_differences, tile_differences, tile_features  # noqa: E402
+from common import bench_headers, free_port, page_differences, tile_differences, tile_features  # noqa: E402
 from psycopg2.extensions import make_dsn, parse_dsn  # noqa: E402
 
 from gis import db  # noqa: E402
@@ -100,12 +100,6 @@ function request()
   return wrk.format(nil, path)
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Place(NamedTuple):

@@ -196,20 +196,28 @@ async def add_case_photo(request: Request, who: PhotoReporter, slug: str, case_i
 
 def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data: bytes, stage: str,
                  client_id: uuid.UUID | None) -> dict:
-    """Check, decode, store: a photo with no room or no right is refused before it is decoded; it
-    is decoded with no database connection held, at most DECODES_AT_ONCE at a time (each may take
-    a second and a few hundred MB); then checked again and stored in one short transaction."""
+    """Check, decode, store: a photo with no right or no room is refused before it is decoded.
+    It is decoded in its turn, at most DECODES_AT_ONCE at a time (each may take a second and a few
+    hundred MB), with no database connection held: checked again when its turn comes (the room
+    may have gone to the photos before it), decoded, then stored in one short transaction."""
     sent = parse_client_id(str(client_id) if client_id else None)
-    with pooled(request) as conn, transaction(conn, who.username) as cur:
-        check_photo(who, visible_case(cur, who, slug, case_id), stage)
-        known = photo_sent(cur, case_id, stage, sent)
+
+    def checked() -> dict | None:  # the right and the room; the photo stored already, if it was sent before
+        with pooled(request) as conn, transaction(conn, who.username) as cur:
+            check_photo(who, visible_case(cur, who, slug, case_id), stage)
+            return photo_sent(cur, case_id, stage, sent)
+
+    known = checked()
     if known is not None:
         return known
     with _decoding:
+        known = checked()
+        if known is not None:
+            return known
         photo = normalise(data)
-    with pooled(request) as conn, transaction(conn, who.username) as cur:
-        check_photo(who, visible_case(cur, who, slug, case_id), stage)
-        return photo_sent(cur, case_id, stage, sent) or store_photo(cur, case_id, photo, stage, sent)
+        with pooled(request) as conn, transaction(conn, who.username) as cur:
+            check_photo(who, visible_case(cur, who, slug, case_id), stage)
+            return photo_sent(cur, case_id, stage, sent) or store_photo(cur, case_id, photo, stage, sent)
 
 
 @router.get("/cases/{slug}/{case_id}/photos/{photo_id}", summary="A photo of a case (to those who see the case)",

@@ -1,0 +1,146 @@
+"""A burst of photo uploads against the service: one worker sends twelve 49-megapixel PNGs (just
+under the 50-megapixel limit, 160 KB each) to one case at once, while a leader keeps reading a
+light page. Reports the server process's peak memory, the burst's time and the light reads'
+latencies (the red-team pass measured 266 MB → 3 GB and an 8.7 s read before photos were
+checked before decoding and decoded two at a time).
+
+    .venv/bin/python bench/photo_burst.py [--repo DIR] > bench/results/photo_burst.md
+
+``--repo``: the checkout to serve (default this one), to run an older commit's code side by side
+(a ``git worktree`` of it) against the same database. A copy of Huamao is made as its own
+jurisdiction and deleted at the end (its users and cases with it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from common import free_port  # noqa: E402
+
+from gis import datasets, db, users  # noqa: E402
+from gis.importing import import_package  # noqa: E402
+from gis.jurisdictions import delete_jurisdiction  # noqa: E402
+from gis.settings import Settings  # noqa: E402
+
+UPLOADS = 12
+SIDE = 7000  # 49 megapixels
+GRID = "110105015001001"
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of process ``pid`` (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo", type=Path, default=HERE.parent)
+    repo = parser.parse_args().repo.resolve()
+    conn = db.connect(Settings().database_url)
+    slug, tag = f"bench-photos-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:6]
+    with db.transaction(conn, "bench") as cur:
+        import_package(cur, datasets.dataset_path("huamao"), slug)
+        users.add_user(cur, f"pw-{tag}", "worker", jurisdiction=slug, grid=GRID, password=None)
+        worker = users.issue_token(cur, f"pw-{tag}", kind="key", hours=2, label="bench")
+        users.add_user(cur, f"pl-{tag}", "leader", jurisdiction=slug, password=None)
+        leader = users.issue_token(cur, f"pl-{tag}", kind="key", hours=2, label="bench")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gis.cli", "serve", "--port", str(port), "--log-level", "warning"],
+                              cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        report(f"http://127.0.0.1:{port}", server.pid, slug, worker, leader, repo)
+    finally:
+        server.terminate()
+        server.wait()
+        with db.transaction(conn, "bench") as cur:
+            delete_jurisdiction(cur, slug)
+        conn.close()
+
+
+def report(base: str, pid: int, slug: str, worker: str, leader: str, repo: Path) -> None:
+    for _ in range(600):
+        try:
+            httpx.get(f"{base}/health")
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    w = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {worker}"}, timeout=300)
+    lead = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {leader}"}, timeout=300)
+    point = lead.get(f"/jurisdictions/{slug}/grids/{GRID}/summary").json()["geometry"]["coordinates"][0][0]
+    case = w.post(f"/cases/{slug}", json={"category": "garbage", "description": "photo burst",
+                                          "at": {"type": "Point", "coordinates": [point[0] + 1e-4, point[1] - 1e-4]}})
+    case.raise_for_status()
+    buf = io.BytesIO()
+    Image.new("RGB", (SIDE, SIDE), (120, 30, 30)).save(buf, "PNG")
+    png = buf.getvalue()
+    for _ in range(5):
+        lead.get(f"/cases/{slug}", params={"limit": 1})
+    before = rss_mb(pid)
+    peak, latencies, codes, done = [before], [], [], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak.append(rss_mb(pid))
+            time.sleep(0.05)
+
+    def light() -> None:
+        while not done.is_set():
+            t = time.perf_counter()
+            lead.get(f"/cases/{slug}", params={"limit": 1})
+            latencies.append(time.perf_counter() - t)
+            time.sleep(0.1)
+
+    def upload() -> None:
+        codes.append(w.post(f"/cases/{slug}/{case.json()['id']}/photos", params={"stage": "before"}, content=png,
+                            headers={"Content-Type": "image/png"}).status_code)
+
+    watchers = [threading.Thread(target=sample), threading.Thread(target=light)]
+    for t in watchers:
+        t.start()
+    start = time.perf_counter()
+    uploads = [threading.Thread(target=upload) for _ in range(UPLOADS)]
+    for t in uploads:
+        t.start()
+    for t in uploads:
+        t.join()
+    burst = time.perf_counter() - start
+    done.set()
+    for t in watchers:
+        t.join()
+    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    print("# A burst of photo uploads\n")
+    print(f"`bench/photo_burst.py`, {time.strftime('%Y-%m-%d')}, code of commit `{commit}`, load average"
+          f" {os.getloadavg()[0]:.1f}: {UPLOADS} uploads at once of a {SIDE} × {SIDE} PNG ({len(png) // 1024} KB)"
+          f" by one worker to one case (4 photos a stage are kept), a leader reading `GET /cases/{{slug}}?limit=1`"
+          " every 0.1 s meanwhile.\n")
+    print("| burst | answers | server memory before → peak | light read median | light read max |")
+    print("|---|---|---|---|---|")
+    other = len(codes) - codes.count(201) - codes.count(422)
+    print(f"| {burst:.1f} s | {codes.count(201)} × 201, {codes.count(422)} × 422, {other} other"
+          f" | {before:.0f} → {max(peak):.0f} MB | {statistics.median(latencies) * 1000:.0f} ms"
+          f" | {max(latencies) * 1000:.0f} ms ({len(latencies)} reads) |")
+
+
+if __name__ == "__main__":
+    main()
