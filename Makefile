@@ -56,4 +56,5 @@ bench: setup
 	$(VENV)/bin/python bench/load_bench.py > bench/results/load.md
 	$(VENV)/bin/python bench/city_bench.py > bench/results/city.md
 	$(VENV)/bin/python bench/cli_bench.py > bench/results/cli.md
+	$(VENV)/bin/python bench/photo_burst.py > bench/results/photo_burst.md
 	cat bench/RESULTS.md
