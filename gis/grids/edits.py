@@ -172,10 +172,15 @@ def move_buildings(grids: list[Grid], code: str, buildings: list[Building], movi
             cell = next(c for c in cells if c.covers(inner[bid]))
             piece = _polygons(shapely.union_all([shapely.intersection(cell, out[src].geom),
                                                  shapely.intersection(by_id[bid].geom, out[src].geom)]))
-        # cleaned as a moved boundary is: a Voronoi cell's edge meeting the grid's own along a line
-        # leaves a zero-width spike there, which the checks rightly refuse as a 0° corner
-        out[src] = replace(out[src], geom=_clean(shapely.difference(out[src].geom, piece)))
-        out[i] = replace(out[i], geom=_clean(shapely.union_all([out[i].geom, piece])))
+        # A Voronoi cell's edge meeting the grid's own along a line leaves a zero-width spike there,
+        # which the checks rightly refuse as a 0° corner: the source loses its spikes only (no edge
+        # shortened, no vertex dropped, so its other edges still match its neighbours'), and the
+        # grid taking the piece gets exactly the ground the source gave up: the two stay a partition.
+        both = shapely.union_all([out[src].geom, out[i].geom])
+        kept = _polygons(without_spikes(_polygons(shapely.difference(out[src].geom, piece)), 0.0, SPIKE_DEG, 0.0))
+        taken = _polygons(without_spikes(_polygons(shapely.difference(both, kept)), 0.0, SPIKE_DEG, 0.0))
+        out[src] = replace(out[src], geom=kept)
+        out[i] = replace(out[i], geom=taken)
         touched.add(out[src].code)
     return Edit([g for g in out if not g.geom.is_empty], touched)
 
