@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from gis.errors import GridmapError, RetryLater
+from gis.errors import GridmapError, InvalidInput, RetryLater
 from gis.i18n import msg
 
 LOGIN_ROLES = ("worker", "leader", "planner", "scheduler", "department", "admin")
@@ -139,18 +139,26 @@ def case_scope(who: Principal) -> CaseScope:
 REPORT_BACKDATE = timedelta(days=7)
 
 
-def check_report(who: Principal, *, source: str, ticket_no: str | None, reported_at: datetime | None,
-                 now: datetime) -> None:
-    """Refuse what only triage may say of a new case: that it is a 12345 hotline case (its ticket
-    comes in with the leader's import of the platform's tickets: a worker's made-up one would
-    shadow the real ticket, which the import then finds "already there"), or a time of report
-    further back than REPORT_BACKDATE (the rates of 接诉即办 count from it)."""
+def check_report_source(who: Principal, *, source: str, ticket_no: str | None) -> None:
+    """Refuse a 12345 hotline case or a ticket number from one who does not triage: tickets come
+    in with the leader's import of the platform's tickets, and a worker's made-up one would shadow
+    the real ticket, which the import then finds "already there"."""
     if who.may("triage"):
         return
     if source == "hotline" or ticket_no is not None:
         raise Forbidden(msg("{0} is a {1}, who may not enter a 12345 hotline case: its ticket comes in with the "
                             "leader's import of the tickets", who.username, who.role))
-    if reported_at is not None and reported_at.tzinfo is not None and reported_at < now - REPORT_BACKDATE:
+
+
+def check_report_time(who: Principal, reported_at: datetime | None, now: datetime) -> None:
+    """Refuse a new case dated further back than REPORT_BACKDATE by one who does not triage (the
+    rates of 接诉即办 count from it), or dated with no offset (read in the server's zone, it could
+    be any day). For a new case only: a phone's replay of one it made a week ago is that case."""
+    if reported_at is not None and reported_at.tzinfo is None:
+        raise InvalidInput(msg("the time of report needs its UTC offset (2025-03-01T09:30:00+08:00)"))
+    if who.may("triage"):
+        return
+    if reported_at is not None and reported_at < now - REPORT_BACKDATE:
         raise Forbidden(msg("{0} is a {1}, who may date a report at most {2} days back, not {3}", who.username,
                             who.role, REPORT_BACKDATE.days, reported_at.isoformat(timespec="minutes")))
 

@@ -95,10 +95,10 @@ def _visit(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
 def _case(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: Item, settings: Settings,
           now: datetime) -> dict[str, Any]:
     check_time(item["at"], msg("the report's time"), now)
-    access.check_report(who, source="patrol", ticket_no=None, reported_at=item["at"], now=now)
     case = cases.add_case(cur, slug, category=item["category"], description=item["description"], source="patrol",
                           urgency=item["urgency"], at=item.get("where"), building=item.get("building_id"),
-                          reporter=who.username, reported_at=item["at"], client_id=str(item["client_id"]))
+                          reporter=who.username, reported_at=item["at"], client_id=str(item["client_id"]),
+                          before_creating=lambda: access.check_report_time(who, item["at"], now))
     if not case["created"] and not access.sees_case(who, case):
         raise Forbidden(msg("client_id {0} names a case {1} may not see", item["client_id"], who.username))
     return {"status": _status(case["created"]), "id": case["id"], "version": case["version"],

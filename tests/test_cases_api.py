@@ -150,8 +150,12 @@ def test_reporting_is_checked(server, place, conn):
         month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
         backdated = report(w, place, reported_at=month_ago)
         assert backdated.status_code == 403 and "at most 7 days back" in backdated.json()["detail"], backdated.text
+        naive = report(w, place, reported_at="2020-01-01T08:00:00")  # no offset: read in the server's zone, any day
+        assert naive.status_code in (400, 422) and "reported_at" in naive.text, naive.text
         assert fingerprint(conn, place["slug"]) == before
-        assert report(w, place, reported_at=(datetime.now(UTC) - timedelta(days=2)).isoformat()).status_code == 201
+        recent = report(w, place, reported_at=(datetime.now(UTC) - timedelta(days=2)).isoformat(),
+                        client_id=str(uuid.uuid4()))
+        assert recent.status_code == 201
         with as_(server, place, "leader") as lead:
             r = report(lead, place, source="hotline", ticket_no=f"T-{uuid.uuid4().hex[:8]}", reported_at=month_ago)
             assert r.status_code == 201 and r.json()["source"] == "hotline", r.text

@@ -293,3 +293,29 @@ def test_an_account_is_linked_to_its_worker_record_from_the_command_line(field, 
     assert bad.returncode != 0 and "无此人" in bad.stderr + bad.stdout
     cli("users", "link", name)
     assert scalar(conn, "SELECT worker_id FROM app_user WHERE username = %s", name) is None
+
+
+def test_a_case_replayed_after_a_week_is_the_case_it_made_not_refused(field, conn):
+    """A case synced six days after it was recorded is kept; its answer lost, the phone sends it
+    again two days later, now eight days after its time: the same case comes back ("exists"), not a
+    refusal of a report dated too far back (that rule is for new cases), which would also have
+    marked its photos refused on the phone."""
+    from gis import db
+    from gis.cases import store
+
+    w, slug = field["worker"], field["slug"]
+    day = w.get(f"/field/{slug}/today").json()
+    b = day["buildings"][0]
+    at = now() - timedelta(days=8)
+    client_id = str(uuid.uuid4())
+    with db.transaction(conn, f"wangfang-{slug}") as cur:  # as the first sync kept it, six days after its time
+        made = store.add_case(cur, slug, category=day["categories"][0]["code"], description="一周前记录的",
+                              at=(b["lon"], b["lat"]), reporter=f"wangfang-{slug}", reported_at=at, client_id=client_id)
+    item = {"type": "case", "client_id": client_id, "category": day["categories"][0]["code"], "urgency": "blue",
+            "description": "一周前记录的", "at": at.isoformat(),
+            "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}
+    r = w.post(f"/field/{slug}/sync", json={"items": [item]}).json()["results"][0]
+    assert r["status"] == "exists" and r["id"] == made["id"], r
+    new = {**item, "client_id": str(uuid.uuid4())}  # a new report with that time: refused
+    r = w.post(f"/field/{slug}/sync", json={"items": [new]}).json()["results"][0]
+    assert r["status"] == "refused" and "7" in r["reason"], r

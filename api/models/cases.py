@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt
+from pydantic import AwareDatetime, Field, StrictBool, StrictFloat, StrictInt
 
 from api.models.common import Answer, Input, PointIn
 from gis import limits
@@ -34,8 +34,8 @@ class NewCase(Input):
         None, description="Or a building: its id or its name")
     ticket_no: Name | None = Field(None, description="A hotline case's ticket number (工单编号)")
     address: Name | None = None
-    reported_at: dt.datetime | None = Field(None, description="When it was reported, if before now "
-                                                              "(with its offset)")
+    reported_at: AwareDatetime | None = Field(None, description="When it was reported, if before now "
+                                                                "(with its offset)")
     client_id: uuid.UUID | None = Field(None, description="A UUID the client made: a replayed report "
                                                           "creates nothing twice")
 
@@ -48,7 +48,7 @@ class Step(Input):
     assignee: Name | None = Field(None, description="Dispatch to this worker (default: the grid's)")
     department: Name | None = Field(None, description="Or to this department (code or name)")
     review_on: dt.date | None = Field(None, description="A parked case's review day")
-    at: dt.datetime | None = Field(None, description="When it happened, if not now (with its offset)")
+    at: AwareDatetime | None = Field(None, description="When it happened, if not now (with its offset)")
     dispatch: StrictBool = Field(True, description="Accepting dispatches at once")
 
 

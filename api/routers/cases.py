@@ -124,13 +124,13 @@ def list_cases(who: Viewer, slug: str, conn: ConnDep, settings: SettingsDep, sta
                             for op in ("cases-show", "cases-step")})}, **WRITES})
 def report(who: Reporter, slug: str, body: NewCase, conn: ConnDep, response: Response) -> dict:
     at = (body.at.coordinates[0], body.at.coordinates[1]) if body.at else None
-    access.check_report(who, source=body.source, ticket_no=body.ticket_no, reported_at=body.reported_at,
-                        now=datetime.now(UTC))
+    access.check_report_source(who, source=body.source, ticket_no=body.ticket_no)
     with transaction(conn, who.username) as cur:
         case = store.add_case(cur, slug, category=body.category, description=body.description, source=body.source,
                               urgency=body.urgency, at=at, building=body.building, ticket_no=body.ticket_no,
                               address=body.address, reporter=who.username, reported_at=body.reported_at,
-                              client_id=body.client_id)
+                              client_id=body.client_id, before_creating=lambda: access.check_report_time(
+                                  who, body.reported_at, datetime.now(UTC)))
         if not case["created"]:
             response.status_code = 200
             if not access.sees_case(who, case):  # someone else's report: not a way to read it

@@ -10,6 +10,7 @@ checked here first, for a clear message, and again by the database's trigger.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -93,7 +94,8 @@ def _building_id(cur: Cursor, j: Jurisdiction, building: int | str) -> int:
 def add_case(cur: Cursor, slug: str, *, category: str, description: str, source: str = "patrol",
              urgency: str = "blue", at: tuple[float, float] | None = None, building: int | str | None = None,
              ticket_no: str | None = None, address: str | None = None, reporter: str | None = None,
-             reported_at: datetime | None = None, client_id: str | uuid.UUID | None = None) -> dict[str, Any]:
+             reported_at: datetime | None = None, client_id: str | uuid.UUID | None = None,
+             before_creating: Callable[[], None] | None = None) -> dict[str, Any]:
     """Report a case in jurisdiction ``slug``: at a point (lon, lat), or at a building (its id or
     name), or, for a 12345 ticket only, nowhere yet. ``reported_at``: when it was reported (a
     ticket's received time; default now). A ``client_id`` already recorded returns the case it
@@ -128,6 +130,8 @@ def add_case(cur: Cursor, slug: str, *, category: str, description: str, source:
             if row[1] != j.id:
                 raise InvalidInput(msg("client_id {0} names a case of another jurisdiction", client_id))
             return {**get_case(cur, row[0]), "created": False}
+    if before_creating is not None:  # a check of a new case only: a replayed one was checked when made
+        before_creating()
     cat = category_of(categories(cur, j.id), category)
     building_id = _building_id(cur, j, building) if building is not None else None
     cur.execute(
