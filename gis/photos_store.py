@@ -47,7 +47,10 @@ def photo_sent(cur: Cursor, case_id: int, stage: str, client_id: str | None) -> 
     if row is None:
         raise NotFound(msg("there is no case {0}", case_id))
     if row[0] >= row[1]:  # the trigger keeps it too, against uploads racing one another
-        raise InvalidInput(msg("case {0} has {1} {2} photos already, the most it may have", case_id, row[1], stage))
+        if stage == "before":
+            raise InvalidInput(msg("case {0} has {1} photos of the problem already, the most it may have",
+                                   case_id, row[1]))
+        raise InvalidInput(msg("case {0} has {1} photos of the handling already, the most it may have", case_id, row[1]))
     return None
 
 

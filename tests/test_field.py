@@ -237,8 +237,34 @@ def test_photos_are_real_images_kept_without_exif_and_shown_only_to_who_sees_the
     for _ in range(4 - n):
         assert w.post(url, content=jpeg(), headers={"Content-Type": "image/jpeg"}).status_code == 201
     full = w.post(url, content=b"GIF89a not really", headers={"Content-Type": "image/jpeg"})
-    assert full.status_code == 422 and "4 before photos already" in full.json()["detail"], full.text
+    assert full.status_code == 422 and "4 photos of the problem already" in full.json()["detail"], full.text
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == 4
+
+
+def test_a_photo_that_waits_too_long_for_its_turn_is_refused_for_now(field, conn, monkeypatch):
+    """Every decoding turn taken (a burst of uploads): a photo that cannot get one in time is
+    refused for now, 503 with Retry-After, nothing kept; the phone sends it again later. (The
+    service runs in this process: the turns are taken for real, not imitated.)"""
+    from api.routers import field as field_routes
+
+    w, slug = field["worker"], field["slug"]
+    cats = w.get(f"/field/{slug}/today").json()["categories"]
+    b = w.get(f"/field/{slug}/today").json()["buildings"][0]
+    item = {"type": "case", "client_id": str(uuid.uuid4()), "category": cats[0]["code"], "description": "排队的照片",
+            "at": now().isoformat(), "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}
+    case_id = w.post(f"/field/{slug}/sync", json={"items": [item]}).json()["results"][0]["id"]
+    monkeypatch.setattr(field_routes, "DECODE_WAIT_S", 0.2)
+    taken = [field_routes._decoding.acquire(timeout=5) for _ in range(field_routes.DECODES_AT_ONCE)]
+    try:
+        assert all(taken)
+        r = w.post(f"/cases/{slug}/{case_id}/photos", content=jpeg(), headers={"Content-Type": "image/jpeg"})
+        assert r.status_code == 503 and r.headers["retry-after"], r.text
+    finally:
+        for _ in taken:
+            field_routes._decoding.release()
+    assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == 0
+    assert w.post(f"/cases/{slug}/{case_id}/photos", content=jpeg(),
+                  headers={"Content-Type": "image/jpeg"}).status_code == 201  # its turn free again
 
 
 def dispatched_case(field: dict, building: int, text: str) -> int:

@@ -94,7 +94,7 @@ def test_photos_of_a_case_are_kept_once_per_client_id_and_four_at_most(conn, cop
     with db.transaction(conn) as cur:
         for _ in range(3):
             add_photo(cur, case, _jpeg(50, 50), "before", str(uuid.uuid4()))
-    with pytest.raises(InvalidInput, match="4 before photos already"), db.transaction(conn) as cur:
+    with pytest.raises(InvalidInput, match="4 photos of the problem already"), db.transaction(conn) as cur:
         add_photo(cur, case, _jpeg(50, 50), "before", str(uuid.uuid4()))
     with db.transaction(conn) as cur:
         add_photo(cur, case, _jpeg(50, 50), "after")

@@ -34,7 +34,7 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import FileTooLarge
+from gis.errors import FileTooLarge, ServiceBusyError
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
@@ -56,6 +56,8 @@ PHOTO_TYPES = tuple(ACCEPTED.values())
 # uploads waits here, holding no database connection).
 DECODES_AT_ONCE = 2
 _decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
+# How long a photo waits for its turn before it is refused for now (the phone sends it again later).
+DECODE_WAIT_S = 20
 # Signed in as a reporter on a connection returned before the route runs: a photo being decoded
 # holds none (AllowHeavy's check, without the heavy-job limit: photos are field work, not jobs).
 PhotoReporter = Annotated[Principal, Depends(AllowHeavy("report"))]
@@ -199,25 +201,34 @@ def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data
     """Check, decode, store: a photo with no right or no room is refused before it is decoded.
     It is decoded in its turn, at most DECODES_AT_ONCE at a time (each may take a second and a few
     hundred MB), with no database connection held: checked again when its turn comes (the room
-    may have gone to the photos before it), decoded, then stored in one short transaction."""
+    may have gone to the photos before it), decoded, then stored in one short transaction that
+    locks the case (a copy of the same photo sent meanwhile is answered as the photo stored). A
+    photo that waits more than DECODE_WAIT_S for its turn is refused for now (503, Retry-After):
+    no burst of uploads holds the threads every other request needs."""
     sent = parse_client_id(str(client_id) if client_id else None)
 
-    def checked() -> dict | None:  # the right and the room; the photo stored already, if it was sent before
-        with pooled(request) as conn, transaction(conn, who.username) as cur:
-            check_photo(who, visible_case(cur, who, slug, case_id), stage)
-            return photo_sent(cur, case_id, stage, sent)
+    def checked(cur: Any) -> dict | None:  # the right and the room; the photo stored already, if sent before
+        check_photo(who, visible_case(cur, who, slug, case_id), stage)
+        return photo_sent(cur, case_id, stage, sent)
 
-    known = checked()
+    with pooled(request) as conn, transaction(conn, who.username) as cur:
+        known = checked(cur)
     if known is not None:
         return known
-    with _decoding:
-        known = checked()
+    if not _decoding.acquire(timeout=DECODE_WAIT_S):
+        retry = request.app.state.settings.heavy_retry_after_s
+        raise ServiceBusyError(msg("the service is busy with other photos; try again in {0} s", retry), retry)
+    try:
+        with pooled(request) as conn, transaction(conn, who.username) as cur:
+            known = checked(cur)
         if known is not None:
             return known
         photo = normalise(data)
-        with pooled(request) as conn, transaction(conn, who.username) as cur:
-            check_photo(who, visible_case(cur, who, slug, case_id), stage)
-            return photo_sent(cur, case_id, stage, sent) or store_photo(cur, case_id, photo, stage, sent)
+    finally:
+        _decoding.release()
+    with pooled(request) as conn, transaction(conn, who.username) as cur:
+        cur.execute("SELECT 1 FROM case_record WHERE id = %s FOR UPDATE", (case_id,))
+        return checked(cur) or store_photo(cur, case_id, photo, stage, sent)
 
 
 @router.get("/cases/{slug}/{case_id}/photos/{photo_id}", summary="A photo of a case (to those who see the case)",

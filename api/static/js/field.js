@@ -470,11 +470,19 @@
     sync();
   }
 
+  // The service busy (429, 503: too many at once, a full pool): try again later, nothing refused.
+  function busy(r) {
+    if (r.status !== 429 && r.status !== 503) return false;
+    banner(t("f_busy"));
+    return true;
+  }
+
   async function send(items) {
     const body = { items: items.map((i) => ({ type: i.type, client_id: i.client_id, ...i.body })) };
     const r = await fetch(`/field/${encodeURIComponent(slug)}/sync`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), noLoginRedirect: true });
     if (r.status === 401) { signedOut(); return false; }
+    if (busy(r)) return false;  // refused for now, not for good: they wait for the next sync
     const answer = await r.json().catch(() => ({}));
     if (!r.ok) {
       for (const i of items) await Q.update({ ...i, status: "refused", reason: answer.detail || String(r.status) });
@@ -503,6 +511,7 @@
     const url = `/cases/${encodeURIComponent(slug)}/${caseId}/photos?stage=${i.stage}&client_id=${i.client_id}`;
     const r = await fetch(url, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: i.blob, noLoginRedirect: true });
     if (r.status === 401) { signedOut(); return false; }
+    if (busy(r)) return false;
     if (r.ok) { await Q.remove(i.seq); return true; }
     const answer = await r.json().catch(() => ({}));
     await Q.update({ ...i, status: "refused", reason: answer.detail || String(r.status) });
