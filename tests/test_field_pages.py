@@ -345,3 +345,11 @@ def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, fi
                          ".textContent.includes('已同步')")
     assert scalar(conn, "SELECT building_id FROM case_record WHERE description = '单元门禁损坏'"
                         " AND jurisdiction_id = %s", field["jid"]) == b["id"]
+    # the next report: no category taken over from the last; a building left out stays left out
+    # while the phone's position keeps coming
+    pg.click("#open-report")
+    assert pg.locator("#category").input_value() == ""
+    pg.select_option("#case-building", "")
+    pg.context.set_geolocation({"longitude": b["lon"] + 2e-5, "latitude": b["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon'] + 2e-5:.6f},{b['lat']:.6f}")
+    assert pg.locator("#case-building").input_value() == ""

@@ -13,7 +13,9 @@
   // itself may be the service worker's copy from another's session. Offline, the last one known.
   const USER_KEY = "gridmap-field-user";
   let me = localStorage.getItem(USER_KEY) || document.body.dataset.user || null;
-  const record = (item) => Q.add({ user: me, ...item });
+  // Known once /auth/me has answered this session (or at once with no signal: the last one known).
+  let accountKnown = Promise.resolve();
+  const record = async (item) => { await accountKnown; return Q.add({ user: me, ...item }); };
   const held = (i, who) => Boolean(i.user) && i.user !== who;
   async function signedInAs() {  // who this phone's session is now; null when signed out or unknown
     const r = await fetch("/auth/me", { noLoginRedirect: true });
@@ -288,7 +290,6 @@
 
   // Report: category, urgency, text, photos (resized here), where the worker stands or a tap.
   function whereText() {
-    if (!$("report").hidden || state.picked) buildingChoices();
     const p = state.picked || state.position;
     $("where-text").textContent = state.pick && !state.picked ? t("f_tap_map")
       : p ? tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5), acc: p.accuracy ? Math.round(p.accuracy) : "—" })
@@ -300,9 +301,10 @@
       select.append(el("option", { value: "" }, t("f_choose_category")));
       for (const c of state.today.categories) select.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
     }
+    select.value = "";  // each report its own category, never the last one's
     state.picked = null; state.pick = false;
     $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
-    show("report"); whereText();
+    show("report"); whereText(); buildingChoices();
   };
   $("category").onchange = () => banner("");
   // The building the case is at: the nearest of those the worker may check in at, chosen when the
@@ -318,7 +320,7 @@
     for (const { b, m } of rows) select.append(el("option", { value: String(b.id) }, `${b.name || `#${b.id}`} · ${tf("f_m", { m: Math.round(m) })}`));
     if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
   }
-  $("where-here").onclick = () => { state.pick = false; state.picked = null; $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); };
+  $("where-here").onclick = () => { state.pick = false; state.picked = null; $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); buildingChoices(); };
   $("where-tap").onclick = () => {
     state.pick = true; state.picked = null; $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
     $("report").hidden = true; banner(t("f_tap_map"));
@@ -331,7 +333,7 @@
     if (pickedMarker) pickedMarker.remove();
     pickedMarker = L.marker(e.latlng).addTo(layers.me);
     banner("");
-    show("report"); whereText();
+    show("report"); whereText(); buildingChoices();
   });
 
   async function resized(file) {
@@ -449,10 +451,14 @@
       const li = el("li", { className: i.status, dataset: { type: i.type, held: String(held(i, me)) } },
         el("div", { className: "what" }, `${t("f_" + i.type)} · ${i.label || ""}`),
         el("div", { className: "meta" }, `${when(i.queued_at)} · ${status}`));
-      if (i.status === "refused") {
-        li.append(el("div", { className: "reason" }, i.reason || ""));
+      if (i.status === "refused" || held(i, me)) {  // another's, who may never sign in here again: it may go
+        if (i.status === "refused") li.append(el("div", { className: "reason" }, i.reason || ""));
         const del = el("button", { type: "button", className: "big" }, t("f_delete"));
-        del.onclick = async () => { await Q.remove(i.seq); renderQueue(); };
+        del.onclick = async () => {
+          if (held(i, me) && !confirm(tf("f_delete_held", { user: i.user }))) return;  // a colleague's record
+          await Q.remove(i.seq);
+          renderQueue();
+        };
         li.append(del);
       }
       list.append(li);
@@ -560,7 +566,10 @@
       // the first time, today's work was asked before the worker could keep it: ask once more
       navigator.serviceWorker.addEventListener("controllerchange", () => (loading || Promise.resolve()).finally(loadToday));
     }
-    if (navigator.onLine) await signedInAs().catch(() => null);
+    if (navigator.onLine) {
+      accountKnown = signedInAs().catch(() => null);
+      await accountKnown;
+    }
     state.walk = (await Q.walk()) || null;
     drawWalk();
     await loadToday();
