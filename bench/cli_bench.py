@@ -236,7 +236,7 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
               " 1.5× the API's whole answer: no command-line process that plans the route itself can meet the"
               " goal there (calling the server, or keeping one warm, would answer a different question).")
     warm_missed = [n for n, r in warm_ratios.items() if r > 1.5]
-    print(f"\nA warm forking process (a daemon the command hands over to) takes {warm_ratios[largest]:.2f}× the"
+    print(f"\nA warm forking process (a preloader the command hands over to) takes {warm_ratios[largest]:.2f}× the"
           f" API on the {largest}, before its client's own start (at least {bare:.2f} s)"
           + (f"; over 1.5× on {', '.join(warm_missed)}: a fresh fork connects to the database and reads the"
              " network anew, where the server's connection is open and its code paths warm."
