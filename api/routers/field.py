@@ -64,9 +64,10 @@ PhotoReporter = Annotated[Principal, Depends(AllowHeavy("report"))]
 MANIFEST = "application/manifest+json"
 # What the service worker keeps for offline use (the app shell): the page's scripts and styles.
 SHELL = ["/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js", "/static/app/js/i18n.js",
-         "/static/app/js/field_i18n.js", "/static/app/js/field_queue.js", "/static/app/js/field.js",
-         "/static/app/css/field.css", "/static/app/favicon.svg", "/field/manifest.webmanifest"]
-_OWN_SHELL = ["js/i18n.js", "js/field_i18n.js", "js/field_queue.js", "js/field.js", "css/field.css"]
+         "/static/app/js/field_i18n.js", "/static/app/js/labels.js", "/static/app/js/field_queue.js",
+         "/static/app/js/field.js", "/static/app/css/field.css", "/static/app/favicon.svg",
+         "/field/manifest.webmanifest"]
+_OWN_SHELL = ["js/i18n.js", "js/field_i18n.js", "js/labels.js", "js/field_queue.js", "js/field.js", "css/field.css"]
 
 
 def _shell_version() -> str:

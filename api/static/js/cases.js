@@ -43,12 +43,11 @@
     const r = await fetch(`${api}/kpi?from=${month}-01&to=${today}`);
     if (!r.ok) return;
     const k = (await r.json()).overall;
-    const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
     document.getElementById("kpi-title").textContent = `${t("this_month")} · ${t("monthly_report")}`;
     document.getElementById("kpi-table").replaceChildren(...L_.rows([
-      ["received", String(k.received)], ["response_rate", pct(k.response_rate)],
-      ["resolution_rate", pct(k.resolution_rate)], ["satisfaction_rate", pct(k.satisfaction_rate)],
-      ["on_time_closure_rate", pct(k.on_time_closure_rate)], ["overdue_n", String(k.overdue)]]));
+      ["received", String(k.received)], ["response_rate", gridmapPercent(k.response_rate)],
+      ["resolution_rate", gridmapPercent(k.resolution_rate)], ["satisfaction_rate", gridmapPercent(k.satisfaction_rate)],
+      ["on_time_closure_rate", gridmapPercent(k.on_time_closure_rate)], ["overdue_n", String(k.overdue)]]));
     const link = document.getElementById("kpi-report");
     link.textContent = t("open_monthly_report");
     link.href = withLang(`/cases-report?jurisdiction=${encodeURIComponent(slug)}&month=${month}`, lang);

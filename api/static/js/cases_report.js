@@ -11,7 +11,7 @@
   const L_ = gridmapLayers;
   const [y, m] = month.split("-").map(Number);
   const first = `${month}-01`;
-  const last = `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+  const last = gridmapDates.lastDay(month);
   const monthText = t("month_label").replace("{y}", String(y)).replace("{m}", String(m));
   document.title = `${t("monthly_report")} ${monthText}`;
   const api = `/cases/${encodeURIComponent(slug)}`;
@@ -22,10 +22,9 @@
     json(`/collections/building/items?${q}`), json(`${api}?from=${first}&to=${last}&limit=10000`),
     gridmapDates.zone()]);
   const byGrid = new Map(kpi.by_grid.map((g) => [g.grid, g]));
-  const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
-  const rows = [["received", (f) => f.received], ["response_rate", (f) => pct(f.response_rate)],
-    ["resolution_rate", (f) => pct(f.resolution_rate)], ["satisfaction_rate", (f) => pct(f.satisfaction_rate)],
-    ["on_time_closure_rate", (f) => pct(f.on_time_closure_rate)], ["open_n", (f) => f.open],
+  const rows = [["received", (f) => f.received], ["response_rate", (f) => gridmapPercent(f.response_rate)],
+    ["resolution_rate", (f) => gridmapPercent(f.resolution_rate)], ["satisfaction_rate", (f) => gridmapPercent(f.satisfaction_rate)],
+    ["on_time_closure_rate", (f) => gridmapPercent(f.on_time_closure_rate)], ["open_n", (f) => f.open],
     ["overdue_n", (f) => f.overdue], ["parked_n", (f) => f.parked]];
   const none = { received: 0, open: 0, overdue: 0, parked: 0 };
   const stamp = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;

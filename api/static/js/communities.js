@@ -10,13 +10,11 @@
     ["resolution_rate", (r) => r.resolution_rate], ["satisfaction_rate", (r) => r.satisfaction_rate],
     ["on_time_closure_rate", (r) => r.on_time_closure_rate], ["open_n", (r) => r.open], ["overdue_n", (r) => r.overdue]];
   const RATES = new Set(["response_rate", "resolution_rate", "satisfaction_rate", "on_time_closure_rate"]);
-  const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
   let sortKey = null;
 
   async function load() {
     const month = monthInput.value;
-    const [y, m] = month.split("-").map(Number);
-    const last = `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+    const last = gridmapDates.lastDay(month);
     const r = await fetch(`/jurisdictions/kpi?from=${month}-01&to=${last}`);
     const body = await r.json();
     if (!r.ok) { document.getElementById("compare-note").textContent = body.detail || String(r.status); return; }
@@ -38,7 +36,7 @@
         " ", el("a", { className: "report", href: withLang(`/cases-report?jurisdiction=${encodeURIComponent(x.jurisdiction)}`
                                                            + `&month=${month}`, lang) }, t("nav_report"))),
       ...COLUMNS.map(([k, value]) => el("td", { dataset: { key: k } },
-        RATES.has(k) ? pct(value(x)) : String(value(x))))));
+        RATES.has(k) ? gridmapPercent(value(x)) : String(value(x))))));
     document.getElementById("compare-table").replaceChildren(head, ...lines);
     document.getElementById("compare-note").textContent = t("compare_note")
       .replace("{n}", String(rows.length)).replace("{as_of}", body.as_of.slice(0, 16).replace("T", " "));

@@ -40,5 +40,11 @@ window.gridmapDates = (function () {
       { timeZone: "UTC", year: "numeric", month: "long", day: "numeric", weekday: "long" }).format(noon);
   }
 
-  return { zone, day, stamp, longDay };
+  // The last day (YYYY-MM-DD) of a month (YYYY-MM).
+  function lastDay(month) {
+    const [y, m] = month.split("-").map(Number);
+    return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+  }
+
+  return { zone, day, stamp, longDay, lastDay };
 })();

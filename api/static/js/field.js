@@ -97,12 +97,8 @@
   // is conformal: the angle on the screen is the same at every zoom, worked out once.
   function arrow(leg) {
     const pts = leg.coordinates.map(([x, y]) => L.latLng(y, x));
-    const at = [0];
-    for (let i = 1; i < pts.length; i += 1) at.push(at[i - 1] + pts[i - 1].distanceTo(pts[i]));
-    let i = 1;
-    while (i < pts.length - 1 && at[i] < at[at.length - 1] / 2) i += 1;
+    const [mid, i] = gridmapLabels.halfwayAlong(pts);
     const a = map.project(pts[i - 1], 18), b = map.project(pts[i], 18);
-    const mid = L.latLng((pts[i - 1].lat + pts[i].lat) / 2, (pts[i - 1].lng + pts[i].lng) / 2);
     const head = el("span", { className: "arrow-head" }, "►");
     head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
     return L.marker(mid, { icon: L.divIcon({ className: "leg-arrow", html: head, iconSize: [22, 22], iconAnchor: [11, 11] }),

@@ -177,6 +177,8 @@ window.lines = function (...texts) {
     return r;
   };
 })();
+// A rate (0-1) as a percentage with one decimal; none (no case to count) as a dash.
+window.gridmapPercent = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
 // Who is signed in (asked once a page): name, role, reach, and the actions the role may take.
 window.gridmapMe = function () {
   if (!window.gridmapMePromise) {

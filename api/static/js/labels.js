@@ -4,6 +4,30 @@ window.gridmapLabels = (function () {
   // The least zoom at which each kind is labelled, in the order labels are placed.
   const KINDS = [["grid", 0], ["compound", 16], ["street", 17], ["building", 18]];
 
+  // The point halfway along a line (LatLngs), and the index of the vertex that ends the segment it
+  // lies on: a street's middle vertex would be an end of a two-point street, a junction, where the
+  // name reads as the cross street's (and an arrow points the way of the segment it sits on).
+  function halfwayAlong(pts) {
+    const at = [0];
+    for (let i = 1; i < pts.length; i += 1) at.push(at[i - 1] + pts[i - 1].distanceTo(pts[i]));
+    const half = at[at.length - 1] / 2;
+    let i = 1;
+    while (i < pts.length - 1 && at[i] < half) i += 1;
+    const f = at[i] > at[i - 1] ? (half - at[i - 1]) / (at[i] - at[i - 1]) : 0;
+    return [L.latLng(pts[i - 1].lat + f * (pts[i].lat - pts[i - 1].lat), pts[i - 1].lng + f * (pts[i].lng - pts[i - 1].lng)), i];
+  }
+  const halfway = (pts) => halfwayAlong(pts)[0];
+
+  function within(pt, ring) {
+    let yes = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const a = ring[i], b = ring[j];
+      if ((a.lat > pt.lat) !== (b.lat > pt.lat)
+          && pt.lng < ((b.lng - a.lng) * (pt.lat - a.lat)) / (b.lat - a.lat) + a.lng) yes = !yes;
+    }
+    return yes;
+  }
+
   function create(map) {
     const groups = {};
     for (const [kind] of KINDS) groups[kind] = L.layerGroup();
@@ -11,28 +35,6 @@ window.gridmapLabels = (function () {
     function marker(kind, latlng, ...texts) {
       const icon = L.divIcon({ className: `label ${kind}`, html: lines(...texts), iconSize: null });
       return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "tooltipPane" });
-    }
-
-    // The point halfway along a line: its middle vertex would be an end of a two-point street,
-    // a junction, where the name reads as the cross street's.
-    function halfway(pts) {
-      const at = [0];
-      for (let i = 1; i < pts.length; i += 1) at.push(at[i - 1] + pts[i - 1].distanceTo(pts[i]));
-      const half = at[at.length - 1] / 2;
-      let i = 1;
-      while (i < pts.length - 1 && at[i] < half) i += 1;
-      const f = at[i] > at[i - 1] ? (half - at[i - 1]) / (at[i] - at[i - 1]) : 0;
-      return L.latLng(pts[i - 1].lat + f * (pts[i].lat - pts[i - 1].lat), pts[i - 1].lng + f * (pts[i].lng - pts[i - 1].lng));
-    }
-
-    function within(pt, ring) {
-      let yes = false;
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const a = ring[i], b = ring[j];
-        if ((a.lat > pt.lat) !== (b.lat > pt.lat)
-            && pt.lng < ((b.lng - a.lng) * (pt.lat - a.lat)) / (b.lat - a.lat) + a.lng) yes = !yes;
-      }
-      return yes;
     }
 
     // A polygon's label inside it: its centre when that lies inside (most grids, compounds and
@@ -124,5 +126,5 @@ window.gridmapLabels = (function () {
     return api;
   }
 
-  return { create, KINDS };
+  return { create, KINDS, halfway, halfwayAlong, within };
 })();

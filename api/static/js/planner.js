@@ -104,7 +104,7 @@
   buildingLayer.eachLayer((layer) => layer.on("click", (e) => {
     if (!draft) return;
     const f = layer.feature;
-    const current = draft.grids.features.find((g) => L.geoJSON(g).getBounds().contains(e.latlng));
+    const current = draft.grids.features.find((g) => outerRings(g).some((r) => gridmapLabels.within(e.latlng, r)));
     const others = draft.grids.features.filter((g) => g !== current);
     const choices = others.length ? others : draft.grids.features;
     const pick = el("select", { className: "move-to" }, ...choices.map((g) =>
@@ -114,6 +114,16 @@
     L.popup().setLatLng(e.latlng).setContent(el("div", { className: "move-form" },
       el("b", {}, f.properties.name || `#${f.id}`), el("label", {}, t("grid_n"), " ", pick), go)).openOn(map);
   }));
+
+  // The outer rings of a grid (a Polygon's one, a MultiPolygon's each), as LatLngs.
+  function outerRings(feature) {
+    const out = [];
+    L.geoJSON(feature).eachLayer((l) => {
+      const ll = l.getLatLngs();
+      for (const polygon of Array.isArray(ll[0][0]) ? ll : [ll]) out.push(polygon[0]);
+    });
+    return out;
+  }
 
   async function moveBuilding(id, buildingId, gridId) {
     if (saving) return;
