@@ -125,29 +125,12 @@
     return out;
   }
 
-  async function moveBuilding(id, buildingId, gridId) {
-    if (saving) return;
-    saving = true;
-    const started = performance.now();
-    try {
-      const target = draft.grids.features.find((g) => g.id === gridId);
-      const r = await fetch(`/layouts/${id}/grids/${gridId}/buildings`, {
-        method: "POST", headers: { "Content-Type": "application/json", "If-Match": target.properties.etag },
-        body: JSON.stringify({ buildings: [buildingId] }),
-      });
-      const body = await r.json();
-      const d = await loadDraft(id, { coverage: false });
-      quiet();
-      if (r.ok) {
-        say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged") : t("accepted"));
-        showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
-      } else {
-        refused(body);
-      }
-    } finally {
-      saving = false;
-      status.dataset.ms = String(Math.round(performance.now() - started));
-    }
+  function moveBuilding(id, buildingId, gridId) {
+    const target = draft.grids.features.find((g) => g.id === gridId);
+    return editGrids(id, () => fetch(`/layouts/${id}/grids/${gridId}/buildings`, {
+      method: "POST", headers: { "Content-Type": "application/json", "If-Match": target.properties.etag },
+      body: JSON.stringify({ buildings: [buildingId] }),
+    }));
   }
 
   function refused(body) {
@@ -184,18 +167,24 @@
     }
   }
 
-  async function save(id, layer) {
-    if (saving) return;  // one edit at a time; the draft is drawn again after each
+  // A boundary dragged: the grid's new polygon.
+  function save(id, layer) {
+    const f = layer.feature;
+    return editGrids(id, () => fetch(`/layouts/${id}/grids/${f.id}`, {
+      method: "PUT", headers: { "Content-Type": "application/json", "If-Match": f.properties.etag },
+      body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
+    }));
+  }
+
+  // One edit of the grids (``send`` makes the request): one at a time, the draft drawn again after
+  // it (the saved shape, or back to what the service holds; the zones did not move), then said.
+  async function editGrids(id, send) {
+    if (saving) return;
     saving = true;
     const started = performance.now();
     try {
-      const f = layer.feature;
-      const r = await fetch(`/layouts/${id}/grids/${f.id}`, {
-        method: "PUT", headers: { "Content-Type": "application/json", "If-Match": f.properties.etag },
-        body: JSON.stringify({ type: "Feature", geometry: layer.toGeoJSON(false).geometry }),  // no rounding
-      });
+      const r = await send();
       const body = await r.json();
-      // Grids only (the zones did not move): the saved shape, or back to what the service holds.
       const d = await loadDraft(id, { coverage: false });
       quiet();  // said once drawn again, as for zones
       if (r.ok) {
