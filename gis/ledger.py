@@ -152,10 +152,10 @@ def read_table(path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".csv":
         options |= {"encoding": sniff_encoding(path.read_bytes()) or "UTF-8", "AUTODETECT_TYPE": "YES"}
         source = f"CSV:{path}"  # read as CSV whatever it holds
-    else:
+    else:  # a workbook of its kind, and opened by its own driver whatever it holds
         check_workbook(path)
         options["HEADERS"] = "FORCE"
-        source = str(path)
+        source = f"{path.suffix.lower().lstrip('.').upper()}:{path}"
     try:
         frame = pyogrio.read_dataframe(source, layer=sheet, **options)
     except Exception as exc:

@@ -50,7 +50,8 @@ def photo_sent(cur: Cursor, case_id: int, stage: str, client_id: str | None) -> 
         if stage == "before":
             raise InvalidInput(msg("case {0} has {1} photos of the problem already, the most it may have",
                                    case_id, row[1]))
-        raise InvalidInput(msg("case {0} has {1} photos of the handling already, the most it may have", case_id, row[1]))
+        raise InvalidInput(msg("case {0} has {1} photos of the handling already, the most it may have",
+                               case_id, row[1]))
     return None
 
 

@@ -30,6 +30,9 @@ def test_the_api_compares_what_the_command_line_does(server, make_user, cli):
         own = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
         assert [r["jurisdiction"] for r in own] == ["huamao"]
         assert c.get("/jurisdictions/kpi", params={"from": LAST, "to": "2025-13-01"}).status_code == 400
+        # a year at most: the street office's whole city over a century would read every case ever
+        long = c.get("/jurisdictions/kpi", params={"from": "2000-01-01", "to": "2099-12-31"})
+        assert long.status_code == 422 and "at most 366 days" in long.json()["detail"], long.text
 
 
 def test_the_street_office_sees_its_communities_side_by_side(browser, server, make_user):

@@ -45,12 +45,19 @@ GROUPS = {15: "overall", 7: "by_grid", 9: "by_worker", 14: "by_category"}
 KEYS = {"overall": (), "by_grid": ("grid",), "by_worker": ("worker", "department"), "by_category": ("category",)}
 
 
+# The longest period the numbers are counted over at once (a leap year): every case of it is read.
+LONGEST_PERIOD_DAYS = 366
+
+
 def period(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """The moments a period of days begins and ends (``last`` included) in ``tz``."""
     check_day(first, "the first day")
     check_day(last, "the last day")
     if last < first:
         raise InvalidInput(msg("the period ends ({0}) before it begins ({1})", last, first))
+    if (last - first).days >= LONGEST_PERIOD_DAYS:  # a year at most: the numbers are read for months and years
+        raise InvalidInput(msg("a period is at most {0} days (a year), not {1}", LONGEST_PERIOD_DAYS,
+                               (last - first).days + 1))
     return (datetime.combine(first, time(), tz), datetime.combine(last + timedelta(days=1), time(), tz))
 
 
