@@ -119,4 +119,7 @@ def test_a_slug_the_api_keeps_for_a_path_is_refused(conn):
     before = count(conn, "jurisdiction")
     with pytest.raises(InvalidInput, match="keeps for itself"), db.transaction(conn) as cur:
         create_jurisdiction(cur, "kpi", "指标社区", box(116.47, 39.90, 116.48, 39.91))
+    # and the database keeps it from any client (psql, QGIS, a restored dump)
+    with pytest.raises(InvalidInput, match="keeps for itself"), db.transaction(conn) as cur:
+        cur.execute("UPDATE jurisdiction SET slug = 'kpi' WHERE slug = 'xinghuananli'")
     assert count(conn, "jurisdiction") == before
