@@ -82,6 +82,9 @@ def test_refusals_are_the_routes(served, make_user, conn, copy_of):
         assert c.get(TILE, headers=bearer(key), params={"jurisdiction": "no-such-place"}).status_code == 404
         with conn, conn.cursor() as cur:
             cur.execute("UPDATE api_token SET revoked_at = now() WHERE token_hash = %s", (token_key(key),))
+        # the revocation heard first (a remembered token is refused once its notice arrives, within
+        # milliseconds: test_change_notices times that); then the route refuses it, not the early path
+        settled(app)
         assert c.get(TILE, headers=bearer(key)).status_code == 401
     assert early(app) == before
 
