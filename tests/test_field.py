@@ -198,6 +198,12 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
     # the worker is never a field of the request
     spoof = {**items[0], "points": good, "worker": "李强"}
     assert w.post(f"/field/{slug}/sync", json={"items": [spoof]}).status_code == 422
+    # records a phone made as another account (its session changed while sending): refused whole,
+    # nothing credited to the one signed in now
+    other = w.post(f"/field/{slug}/sync", json={"items": [{**items[0], "points": good}], "recorded_by": "liqiang"})
+    assert other.status_code == 409 and "liqiang" in other.json()["detail"], other.text
+    assert scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"
+                        " (SELECT count(*) FROM case_record), (SELECT count(*) FROM history))::text") == before
 
 
 def test_photos_are_real_images_kept_without_exif_and_shown_only_to_who_sees_the_case(field, conn):

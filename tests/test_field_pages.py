@@ -263,16 +263,19 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
 
 def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field, server, conn):  # noqa: F811
     """A phone shared by a shift: 王芳 checks in with no signal; 李强 signs in on the same phone
-    when it is back. Her check-in waits for her (sent by him, it would have been his visit); when
-    she signs in again it goes as hers."""
+    and the signal comes back. Her check-in waits for her (sent by him, it would have been his
+    visit; sent while the session changed, the service refuses it whole, 409); when she signs in
+    again it goes as hers."""
     pg, jid = phone, field["jid"]
 
     def visits(name: str) -> int:
         return scalar(conn, "SELECT count(*) FROM visit WHERE worker = %s AND jurisdiction_id = %s", name, jid)
 
-    def as_(token: str) -> None:
+    def as_(token: str, online: bool = False) -> None:
         pg.context.clear_cookies()
         signed_in(pg.context, server, token)
+        if online:  # the signal back once the phone is another's (her page, still open, tries to send)
+            pg.context.set_offline(False)
         open_app(pg)
         pg.wait_for_function("() => Number(document.body.dataset.syncs || 0) > 0")  # it tried to send, on opening
 
@@ -284,8 +287,7 @@ def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field,
     check_in(pg)
     pg.wait_for_function("() => document.body.dataset.waiting === '1'")
     before = visits("王芳"), visits("李强")
-    pg.context.set_offline(False)
-    as_(field["tokens"]["other"])
+    as_(field["tokens"]["other"], online=True)
     assert (visits("王芳"), visits("李强")) == before
     assert pg.evaluate("() => [document.body.dataset.waiting, document.body.dataset.held]") == ["1", "1"]
     pg.click("#queue-button")

@@ -88,6 +88,9 @@ class Batch(Input):
     """What the phone recorded, oldest first."""
 
     items: list[SyncItem] = Field(max_length=MAX_ITEMS)
+    recorded_by: Name | None = Field(None, description="The account that recorded them, as the phone knows it: "
+                                                       "sent with another's sign-in, the batch is refused whole "
+                                                       "(409), nothing credited to the wrong worker")
 
 
 class ItemResult(Answer):

@@ -34,7 +34,7 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import FileTooLarge, ServiceBusyError
+from gis.errors import Conflict, FileTooLarge, ServiceBusyError
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
@@ -140,6 +140,7 @@ def today(request: Request, who: Reporter, slug: str, conn: ConnDep, settings: S
              "a result per item", response_model=Synced, responses={**COMMON, **WRITES})
 def sync_route(request: Request, who: Reporter, slug: str, body: Batch, conn: ConnDep,
                settings: SettingsDep) -> dict:
+    recorded_by(who, body.recorded_by)
     items = []
     for item in body.items:
         raw = item.model_dump()
@@ -156,6 +157,15 @@ def sync_route(request: Request, who: Reporter, slug: str, body: Batch, conn: Co
             r["problems"] = [translate(p, lang) for p in r["problems"]] or None
     return {"results": results, **{s: sum(r["status"] == s for r in results)
                                    for s in ("created", "exists", "refused")}}
+
+
+def recorded_by(who: Principal, account: str | None) -> None:
+    """Refuse what a phone recorded as another account than the one signed in now (a phone shared
+    by a shift, its session changed while it was sending): 409, nothing written; it waits on the
+    phone for the one who recorded it."""
+    if account is not None and account != who.username:
+        raise Conflict(msg("these records were made by {0}, not by {1} who is signed in: they wait on the phone "
+                           "for {0}", account, who.username))
 
 
 async def _image(request: Request) -> bytes:
@@ -187,9 +197,13 @@ async def _image(request: Request) -> bytes:
 async def add_case_photo(request: Request, who: PhotoReporter, slug: str, case_id: CaseId,
                          response: Response, stage: Literal["before", "after"] = "before",
                          client_id: Annotated[uuid.UUID | None, Query(
-                             description="The phone's id for this photo: sent again, it is kept once")] = None) -> dict:
+                             description="The phone's id for this photo: sent again, it is kept once")] = None,
+                         recorded: Annotated[str | None, Query(alias="recorded_by", max_length=200, description=(
+                             "The account that took it, as the phone knows it: another's sign-in gets 409"))] = None,
+                         ) -> dict:
     from starlette.concurrency import run_in_threadpool
 
+    recorded_by(who, recorded)
     data = await _image(request)
     stored = await run_in_threadpool(_store_photo, request, who, slug, case_id, data, stage, client_id)
     if not stored["created"]:

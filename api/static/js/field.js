@@ -479,12 +479,14 @@
     return true;
   }
 
-  async function send(items) {
-    const body = { items: items.map((i) => ({ type: i.type, client_id: i.client_id, ...i.body })) };
+  // ``who``: the account these are sent as (their own); the service refuses them (409) if the
+  // phone's session has changed meanwhile, and they wait for the next sync to sort them again.
+  async function send(items, who) {
+    const body = { recorded_by: who, items: items.map((i) => ({ type: i.type, client_id: i.client_id, ...i.body })) };
     const r = await fetch(`/field/${encodeURIComponent(slug)}/sync`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), noLoginRedirect: true });
     if (r.status === 401) { signedOut(); return false; }
-    if (busy(r)) return false;  // refused for now, not for good: they wait for the next sync
+    if (busy(r) || r.status === 409) return false;  // refused for now, not for good: they wait for the next sync
     const answer = await r.json().catch(() => ({}));
     if (!r.ok) {
       for (const i of items) await Q.update({ ...i, status: "refused", reason: answer.detail || String(r.status) });
@@ -502,7 +504,7 @@
     return true;
   }
 
-  async function sendPhoto(i) {
+  async function sendPhoto(i, who) {
     let caseId = i.case_id || (await Q.caseId(i.case_client_id));
     if (!caseId) {
       const items = await Q.all();
@@ -510,10 +512,11 @@
       if (parent && parent.status === "refused") await Q.update({ ...i, status: "refused", reason: parent.reason });
       return true;  // its case has not arrived yet: the photo waits
     }
-    const url = `/cases/${encodeURIComponent(slug)}/${caseId}/photos?stage=${i.stage}&client_id=${i.client_id}`;
+    const url = `/cases/${encodeURIComponent(slug)}/${caseId}/photos?stage=${i.stage}&client_id=${i.client_id}`
+      + `&recorded_by=${encodeURIComponent(who)}`;
     const r = await fetch(url, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: i.blob, noLoginRedirect: true });
     if (r.status === 401) { signedOut(); return false; }
-    if (busy(r)) return false;
+    if (busy(r) || r.status === 409) return false;
     if (r.ok) { await Q.remove(i.seq); return true; }
     const answer = await r.json().catch(() => ({}));
     await Q.update({ ...i, status: "refused", reason: answer.detail || String(r.status) });
@@ -530,10 +533,10 @@
       const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting" && !held(i, who)));
       if (!(await waiting()).length) return;  // nothing of theirs
       let items = (await waiting()).filter((i) => ["track", "visit", "case"].includes(i.type));
-      for (let k = 0; k < items.length; k += 50) { if (!(await send(items.slice(k, k + 50)))) return; }
-      for (const p of (await waiting()).filter((i) => i.type === "photo")) { if (!(await sendPhoto(p))) return; }
+      for (let k = 0; k < items.length; k += 50) { if (!(await send(items.slice(k, k + 50), who))) return; }
+      for (const p of (await waiting()).filter((i) => i.type === "photo")) { if (!(await sendPhoto(p, who))) return; }
       items = (await waiting()).filter((i) => i.type === "handled");
-      if (items.length && !(await send(items))) return;
+      if (items.length && !(await send(items, who))) return;
       state.signedOut = false;
       banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
       await loadToday();
