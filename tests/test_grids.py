@@ -461,3 +461,35 @@ def test_a_column_of_buildings_along_a_boundary_goes_to_the_next_grid(client, co
     assert partition(together.json()["layout"]) == before
     cut = give([west["id"]])
     assert cut.status_code == 422 and "not_contiguous" in cut.json()["problems"][0]
+
+
+def test_the_comparison_names_the_courier_zones_and_stations_a_draft_changes(client, copy_of):
+    """A draft that reshapes a zone, removes another and adds a station: the comparison names each,
+    with its area and capacity before and after; an untouched draft changes none."""
+    slug = copy_of("huamao")
+    lid, draft = draft_of(client, slug)
+    assert client.get(f"/layouts/{lid}/compare").json()["facilities"] == []
+    zones = draft["courier_zones"]["features"]
+    bigger, gone = zones[0], zones[1]
+    grown = shape(bigger["geometry"]).buffer(0.00005, join_style="mitre")
+    r = client.put(f"/layouts/{lid}/courier_zone/{bigger['id']}", json={
+        "type": "Feature", "geometry": mapping(grown), "properties": {"name": bigger["properties"]["name"],
+                                                                      "capacity": bigger["properties"]["capacity"]}},
+        headers={"If-Match": f'"layout_courier_zone-{bigger["id"]}-{bigger["properties"]["version"]}"'})
+    assert r.status_code == 200, r.text
+    r = client.delete(f"/layouts/{lid}/courier_zone/{gone['id']}",
+                      headers={"If-Match": f'"layout_courier_zone-{gone["id"]}-{gone["properties"]["version"]}"'})
+    assert r.status_code == 204, r.text
+    at = shape(bigger["geometry"]).centroid
+    station = {"name": "新驿站", "kind": "parcel_locker", "capacity": 300}
+    r = client.post(f"/layouts/{lid}/post_station", json={"type": "Feature", "geometry": mapping(at),
+                                                          "properties": station})
+    assert r.status_code == 201, r.text
+    got = {(f["layer"], f["name"]): f for f in client.get(f"/layouts/{lid}/compare").json()["facilities"]}
+    assert set(got) == {("courier_zone", bigger["properties"]["name"]), ("courier_zone", gone["properties"]["name"]),
+                        ("post_station", "新驿站")}
+    changed = got[("courier_zone", bigger["properties"]["name"])]
+    assert changed["change"] == "changed" and changed["area_after_m2"] > changed["area_before_m2"] > 0
+    assert got[("courier_zone", gone["properties"]["name"])]["change"] == "removed"
+    added = got[("post_station", "新驿站")]
+    assert added["change"] == "added" and added["capacity_after"] == 300 and added["capacity_before"] is None

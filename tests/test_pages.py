@@ -327,6 +327,14 @@ def test_planner_moves_a_courier_zone(page, copy_of):
     moved = next(z for z in after if z["properties"]["name"] == "华贸中街南侧停车分拣区")
     assert shape(moved["geometry"]).area > shape(zone["geometry"]).area
     shot(page, "planner_zone")
+    # before publishing, the page says what would change: the zone, its area before and after
+    page.click("#publish")
+    page.wait_for_selector("#confirm:not([hidden])")
+    assert "1 处停车区/驿站有变化" in page.locator("#confirm-text").inner_text()
+    change = page.locator('#changes li[data-change="changed"][data-layer="courier_zone"]')
+    assert change.count() == 1 and "华贸中街南侧停车分拣区" in change.inner_text() and "→" in change.inner_text()
+    shot(page, "planner_publish_changes")
+    page.click("#confirm-no")
 
 
 def test_signing_in_on_the_login_page_and_out(anon_page, make_user):
@@ -386,12 +394,13 @@ def test_planner_publishes_only_when_confirmed_and_leaves_edit_mode(page, copy_o
     published = scalar(conn, "SELECT count(*) FROM layout l JOIN jurisdiction j ON j.id = l.jurisdiction_id "
                              "WHERE j.slug = %s AND l.status = 'published'", slug)
     page.click("#publish")
-    assert page.locator("#confirm").is_visible()
+    page.wait_for_selector("#confirm:not([hidden])")  # once what would change is known, said in it
     page.click("#confirm-no")
     assert not page.locator("#confirm").is_visible()
     assert scalar(conn, "SELECT count(*) FROM layout l JOIN jurisdiction j ON j.id = l.jurisdiction_id "
                         "WHERE j.slug = %s AND l.status = 'published'", slug) == published
     page.click("#publish")
+    page.wait_for_selector("#confirm:not([hidden])")
     page.click("#confirm-yes")
     page.wait_for_selector("#status[data-state=published]")
     assert page.locator("#status").inner_text().startswith("已发布")

@@ -146,6 +146,18 @@ class GridBeforeAfter(Answer):
     after: GridMetrics | None
 
 
+class FacilityChange(Answer):
+    """A courier zone or post station a draft adds, removes or changes (matched by name)."""
+
+    layer: Literal["courier_zone", "post_station"]
+    name: str
+    change: Literal["added", "removed", "changed"]
+    area_before_m2: int | None
+    area_after_m2: int | None
+    capacity_before: int | None
+    capacity_after: int | None
+
+
 class LayoutComparison(Answer):
     """A draft against the published layout."""
 
@@ -153,6 +165,7 @@ class LayoutComparison(Answer):
     jurisdiction: str
     buildings_moved: list[MovedBuilding]
     grids: list[GridBeforeAfter]
+    facilities: list[FacilityChange]
 
 
 class EditedGrid(GridMetrics):

@@ -197,7 +197,7 @@ def list_layouts(cur: Cursor, slug: str) -> list[dict]:
 
 def compare(cur: Cursor, layout_id: int) -> dict:
     """A draft against the published layout: buildings that change grid; metrics per grid before
-    and after."""
+    and after; courier zones and post stations added, removed or changed (by name)."""
     after = load_state(cur, layout_id=layout_id)
     before = load_state(cur, slug=after.jurisdiction.slug)
     a_after, _ = assign(after.grids, after.buildings)
@@ -206,8 +206,12 @@ def compare(cur: Cursor, layout_id: int) -> dict:
              for bid, code in a_after.items() if a_before.get(bid) != code]
     m_before, m_after = before.metrics(a_before), after.metrics(a_after)
     codes = sorted(set(m_before) | set(m_after))
+    cur.execute(read_sql("compare_facilities.sql"), {"layout_id": layout_id, "jurisdiction_id": after.jurisdiction.id})
+    keys = ("layer", "name", "change", "area_before_m2", "area_after_m2", "capacity_before", "capacity_after")
+    facilities = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
     return {"layout": layout_id, "jurisdiction": after.jurisdiction.slug, "buildings_moved": moved,
-            "grids": [{"code": c, "before": m_before.get(c), "after": m_after.get(c)} for c in codes]}
+            "grids": [{"code": c, "before": m_before.get(c), "after": m_after.get(c)} for c in codes],
+            "facilities": facilities}
 
 
 def publish(cur: Cursor, layout_id: int) -> dict:

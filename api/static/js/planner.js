@@ -230,18 +230,35 @@
     if (!r.ok) { refused(l); return; }
     await refreshDrafts(l.id);
   };
+  // What a draft changes against the published layout: buildings that change grid, and each
+  // courier zone or post station added, removed or changed (its area and capacity before → after).
+  const changes = el("ul", { id: "changes" });
+  document.getElementById("side").appendChild(changes);
+  async function compared(id) {
+    const c = await (await fetch(`/layouts/${id}/compare`)).json();
+    const summary = `${c.buildings_moved.length} ${t("moved_buildings")} · ${c.facilities.length} ${t("facility_changes")}`;
+    const area = (m2) => (m2 === null ? "—" : `${m2} m²`);
+    const cap = (n) => (n === null ? "—" : String(n));
+    changes.replaceChildren(...c.facilities.map((f) => el("li", { dataset: { change: f.change, layer: f.layer } },
+      el("b", {}, `${t(f.layer === "courier_zone" ? "courier_zones" : "stations")} · ${f.name}`), " ",
+      t(`change_${f.change}`),
+      f.layer === "courier_zone" ? ` · ${t("area")} ${area(f.area_before_m2)} → ${area(f.area_after_m2)}` : "",
+      ` · ${t("capacity")} ${cap(f.capacity_before)} → ${cap(f.capacity_after)}`)));
+    return summary;
+  }
   document.getElementById("compare").onclick = async () => {
     if (!select.value) return;
     quiet();
-    const c = await (await fetch(`/layouts/${select.value}/compare`)).json();
-    say("compared", `${c.buildings_moved.length} ${t("moved_buildings")}`);
+    say("compared", await compared(select.value));
   };
-  // Publishing replaces the layout everyone works with: it asks first, on the page itself.
-  document.getElementById("publish").onclick = () => {
+  // Publishing replaces the layout everyone works with: it asks first, on the page itself, saying
+  // what would change.
+  document.getElementById("publish").onclick = async () => {
     if (!select.value) return;
     quiet();
+    const summary = await compared(select.value);
     confirmBar.hidden = false;
-    document.getElementById("confirm-text").textContent = t("confirm_publish");
+    document.getElementById("confirm-text").textContent = `${t("confirm_publish")} (${summary})`;
   };
   document.getElementById("confirm-no").onclick = () => { confirmBar.hidden = true; };
   document.getElementById("confirm-yes").onclick = async () => {
