@@ -171,7 +171,8 @@ def _pages(slug: str, code: str, cases: list[int]) -> dict[str, list[str]]:
             f"/patrol/{slug}/visits?kind=office,mall,hotel&format=html",
             f"/patrol/{slug}/coverage?format=html&as_of=2026-11-21&days=7",
             f"/coverage/{slug}?facility=any&format=html",
-            f"/cases-report?{q}&month={datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}"]  # the cases planted now
+            f"/cases-report?{q}&month={datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}",  # the cases planted now
+            f"/communities?{q}"]  # the communities' names (the planted one's is a payload)
     plan = [f"/planner?{q}"]
     return {"worker": view, "leader": view + read, "scheduler": view + read, "planner": view + read + plan,
             "admin": view + read + plan}
