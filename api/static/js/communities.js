@@ -12,12 +12,19 @@
   const RATES = new Set(["response_rate", "resolution_rate", "satisfaction_rate", "on_time_closure_rate"]);
   let sortKey = null;
 
+  let shown = null;  // the month's answer: sorting draws it again, it is not asked again
+
   async function load() {
     const month = monthInput.value;
-    const last = gridmapDates.lastDay(month);
-    const r = await fetch(`/jurisdictions/kpi?from=${month}-01&to=${last}`);
+    const r = await fetch(`/jurisdictions/kpi?from=${month}-01&to=${gridmapDates.lastDay(month)}`);
     const body = await r.json();
     if (!r.ok) { document.getElementById("compare-note").textContent = body.detail || String(r.status); return; }
+    shown = { month, body };
+    draw();
+  }
+
+  function draw() {
+    const { month, body } = shown;
     let rows = body.jurisdictions;
     if (sortKey) {  // worst first: the lowest rate, the most open or overdue
       const value = COLUMNS.find(([k]) => k === sortKey)[1];
@@ -26,7 +33,7 @@
     }
     const head = el("tr", {}, el("th", {}, t("community")), ...COLUMNS.map(([k]) => {
       const th = el("th", { dataset: { key: k } }, el("button", { type: "button", className: "sort" }, t(k)));
-      th.querySelector("button").onclick = () => { sortKey = k; load(); };
+      th.querySelector("button").onclick = () => { sortKey = k; draw(); };
       if (k === sortKey) th.setAttribute("aria-sort", RATES.has(k) ? "ascending" : "descending");
       return th;
     }));
