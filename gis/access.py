@@ -155,7 +155,7 @@ def check_report_time(who: Principal, reported_at: datetime | None, now: datetim
     rates of 接诉即办 count from it), or dated with no offset (read in the server's zone, it could
     be any day). For a new case only: a phone's replay of one it made a week ago is that case."""
     if reported_at is not None and reported_at.tzinfo is None:
-        raise InvalidInput(msg("the time of report needs its UTC offset (2025-03-01T09:30:00+08:00)"))
+        raise InvalidInput(msg("{0} needs its UTC offset (2025-03-01T09:30:00+08:00)", msg("the report's time")))
     if who.may("triage"):
         return
     if reported_at is not None and reported_at < now - REPORT_BACKDATE:

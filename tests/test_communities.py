@@ -49,8 +49,8 @@ def test_the_street_office_sees_its_communities_side_by_side(browser, server, ma
         assert huamao.locator('td[data-key="received"]').inner_text() == str(want["received"])
         assert huamao.locator("a").first.get_attribute("href").startswith("/cases?jurisdiction=huamao")
         # sorted by the response rate clicked: the lowest first, drawn from the answer already had
-        asked = []
-        pg.on("request", lambda r: asked.append(r.url) if "/jurisdictions/kpi" in r.url else None)
+        asked: list[str] = []
+        pg.on("request", lambda r, seen=asked: seen.append(r.url) if "/jurisdictions/kpi" in r.url else None)
         pg.click('th[data-key="response_rate"] button')
         pg.wait_for_selector('th[data-key="response_rate"][aria-sort]')
         rates = [r["response_rate"] for r in rows if r["response_rate"] is not None]

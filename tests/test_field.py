@@ -206,13 +206,20 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
                         " (SELECT count(*) FROM case_record), (SELECT count(*) FROM history))::text") == before
 
 
+def synced_case(field: dict, text: str) -> int:
+    """A case 王芳's phone reports at the first building of her day, synced; its id."""
+    w, slug = field["worker"], field["slug"]
+    day = w.get(f"/field/{slug}/today").json()
+    b = day["buildings"][0]
+    item = {"type": "case", "client_id": str(uuid.uuid4()), "category": day["categories"][0]["code"],
+            "description": text, "at": now().isoformat(),
+            "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}
+    return w.post(f"/field/{slug}/sync", json={"items": [item]}).json()["results"][0]["id"]
+
+
 def test_photos_are_real_images_kept_without_exif_and_shown_only_to_who_sees_the_case(field, conn):
     w, slug = field["worker"], field["slug"]
-    cats = w.get(f"/field/{slug}/today").json()["categories"]
-    b = w.get(f"/field/{slug}/today").json()["buildings"][0]
-    item = {"type": "case", "client_id": str(uuid.uuid4()), "category": cats[0]["code"], "description": "井盖破损",
-            "at": now().isoformat(), "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}
-    case_id = w.post(f"/field/{slug}/sync", json={"items": [item]}).json()["results"][0]["id"]
+    case_id = synced_case(field, "井盖破损")
     url = f"/cases/{slug}/{case_id}/photos"
     cid = str(uuid.uuid4())
     r = w.post(url, params={"client_id": cid}, content=jpeg(3000, 2000), headers={"Content-Type": "image/jpeg"})
@@ -254,11 +261,7 @@ def test_a_photo_that_waits_too_long_for_its_turn_is_refused_for_now(field, conn
     from api.routers import field as field_routes
 
     w, slug = field["worker"], field["slug"]
-    cats = w.get(f"/field/{slug}/today").json()["categories"]
-    b = w.get(f"/field/{slug}/today").json()["buildings"][0]
-    item = {"type": "case", "client_id": str(uuid.uuid4()), "category": cats[0]["code"], "description": "排队的照片",
-            "at": now().isoformat(), "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}
-    case_id = w.post(f"/field/{slug}/sync", json={"items": [item]}).json()["results"][0]["id"]
+    case_id = synced_case(field, "排队的照片")
     monkeypatch.setattr(field_routes, "DECODE_WAIT_S", 0.2)
     taken = [field_routes._decoding.acquire(timeout=5) for _ in range(field_routes.DECODES_AT_ONCE)]
     try:
