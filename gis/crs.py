@@ -13,6 +13,7 @@ import math
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import InvalidInput
@@ -149,10 +150,28 @@ def source_crs(file_crs: CRS | None, declared: CRS | str | None) -> CRS | str | 
     if declared is not None:
         if declared == GCJ02:
             return GCJ02
-        return None if is_wgs84(declared) else declared
+        return None if is_wgs84(declared) else transformable(declared)
     if file_crs is None or is_wgs84(file_crs):
         return None
-    return file_crs
+    return transformable(file_crs)
+
+
+def transformable(crs: CRS) -> CRS:
+    """``crs`` when map coordinates can be transformed from it to WGS84: a geographic or
+    projected CRS on the Earth (a compound one by its horizontal part). A vertical, geocentric or
+    engineering CRS, or one of another body, is refused with a message that says so (PROJ's own
+    text is not for users), rather than transformed wrongly or not at all."""
+    name = crs_name(crs)
+    flat = crs.sub_crs_list[0] if crs.is_compound and crs.sub_crs_list else crs
+    if not (flat.is_geographic or flat.is_projected) or flat.is_geocentric:
+        raise InvalidInput(msg("{0} is not a map CRS (geographic or projected): map coordinates cannot be "
+                               "transformed from it", name))
+    try:
+        Transformer.from_crs(crs, "OGC:CRS84", always_xy=True)
+    except ProjError as exc:
+        raise InvalidInput(msg("there is no transformation from {0} to WGS84 (is it a CRS of the Earth?)",
+                               name)) from exc
+    return crs
 
 
 def features_to_gcj02(features: list[dict]) -> list[dict]:

@@ -30,10 +30,11 @@ def transform_features(feats: list[Any], source: CRS | str) -> list[Any]:
     for f in feats:
         if isinstance(f, dict) and isinstance(f.get("geometry"), dict):
             try:
-                g = to_wgs84([shape(f["geometry"])], source)[0]
-            except Exception as exc:
-                raise InvalidInput(msg("cannot transform a geometry to WGS84: {0}", exc)) from exc
-            f = {**f, "geometry": g.__geo_interface__}
+                g = shape(f["geometry"])
+            except Exception:
+                out.append(f)  # left as sent: the check names what is wrong with it, feature by feature
+                continue
+            f = {**f, "geometry": to_wgs84([g], source)[0].__geo_interface__}
         out.append(f)
     return out
 

@@ -133,6 +133,17 @@ def test_declared_crs_is_transformed(client, conn, copy_of):
     assert got["geometry"]["coordinates"][0][0] == pytest.approx(ZONE["geometry"]["coordinates"][0][0], abs=1e-7)
 
 
+def test_a_crs_with_no_map_position_is_refused_in_words(client, conn, copy_of):
+    slug = copy_of()
+    before = count(conn, "courier_zone", slug)
+    r = client.post("/collections/courier_zone/items", params={"jurisdiction": slug},
+                    json=ZONE, headers={"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/5714>",
+                                        "Accept-Language": "zh"})
+    detail = problem_of(r, 422)["detail"]
+    assert "EPSG:5714" in detail and "不是地图坐标系" in detail, detail
+    assert count(conn, "courier_zone", slug) == before
+
+
 def test_one_bad_feature_in_a_collection_writes_none(client, conn, copy_of):
     slug = copy_of()
     before = count(conn, "courier_zone", slug)

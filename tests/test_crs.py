@@ -6,7 +6,8 @@ import pytest
 from pyproj import CRS
 from shapely.geometry import Point
 
-from gis.crs import gcj02_to_wgs84, source_crs, to_wgs84, utm_srid, wgs84_to_gcj02
+from gis.crs import gcj02_to_wgs84, parse_crs, source_crs, to_wgs84, utm_srid, wgs84_to_gcj02
+from gis.errors import InvalidInput
 
 
 def test_gcj02_matches_the_published_offset():
@@ -47,3 +48,26 @@ def test_to_wgs84_from_web_mercator():
     # The spherical Mercator inverse, computed independently.
     assert g.x == pytest.approx(math.degrees(x / r), abs=1e-9)
     assert g.y == pytest.approx(math.degrees(math.atan(math.sinh(y / r))), abs=1e-9)
+
+
+ENGINEERING = ('ENGCRS["site grid",EDATUM["site"],CS[Cartesian,2],AXIS["x",east,LENGTHUNIT["metre",1]],'
+               'AXIS["y",north,LENGTHUNIT["metre",1]]]')
+
+
+@pytest.mark.parametrize("crs, says", [
+    ("EPSG:5714", "EPSG:5714 is not a map CRS"),  # a vertical CRS: heights, no map position
+    ("EPSG:4978", "EPSG:4978 is not a map CRS"),  # geocentric x, y, z
+    (ENGINEERING, "site grid is not a map CRS"),  # a site's own grid, tied to nothing
+    ("IAU_2015:30100", "no transformation from Moon"),  # the Moon's
+], ids=["vertical", "geocentric", "engineering", "moon"])
+def test_a_crs_maps_cannot_come_from_is_refused_in_words(crs, says):
+    with pytest.raises(InvalidInput) as e:
+        source_crs(None, parse_crs(crs))
+    assert says in str(e.value)
+    assert "proj_create" not in str(e.value) and "Internal Proj Error" not in str(e.value)
+    with pytest.raises(InvalidInput):  # the same when the file declares it
+        source_crs(CRS.from_user_input(crs), None)
+
+
+def test_a_compound_crs_is_taken_by_its_horizontal_part():
+    assert source_crs(None, CRS("EPSG:4547+5773")) == CRS("EPSG:4547+5773")
