@@ -150,7 +150,8 @@ def source_crs(file_crs: CRS | None, declared: CRS | str | None) -> CRS | str | 
     if declared is not None:
         if declared == GCJ02:
             return GCJ02
-        return None if is_wgs84(declared) else transformable(declared)
+        crs = declared if isinstance(declared, CRS) else CRS.from_user_input(declared)
+        return None if is_wgs84(crs) else transformable(crs)
     if file_crs is None or is_wgs84(file_crs):
         return None
     return transformable(file_crs)

@@ -18,10 +18,12 @@ from pyproj import Transformer
 from gis import db
 from gis.field_store import link_worker
 from gis.patrol.stewards_store import add_worker
+from gis.settings import Settings
 from tests.conftest import scalar
 
 GRID_1, GRID_2 = "110105015001001", "110105015001002"
 ZH = {"Accept-Language": "zh"}
+SERVICE_ZONE = Settings().time_zone
 
 
 def field_place(database_url, make_user) -> dict:
@@ -66,7 +68,9 @@ def field(database_url, server, make_user):
 
 
 def walk_points(legs: list[dict], srid: int, end: datetime, count: int = 6) -> list[dict]:
-    """A phone's fixes along the first ``count`` legs of a route, every 8 m, 6 s apart, ending at ``end``."""
+    """A phone's fixes along the first ``count`` legs of a route, every 8 m, 6 s apart (closer if
+    need be, to begin on the day of the service's zone that ``end`` falls on: a track counts for
+    the day it begins), ending at ``end``."""
     coords = np.vstack([legs[0]["coordinates"]] + [leg["coordinates"][1:] for leg in legs[1:count]])
     there = Transformer.from_crs(4326, srid, always_xy=True)
     back = Transformer.from_crs(srid, 4326, always_xy=True)
@@ -74,8 +78,11 @@ def walk_points(legs: list[dict], srid: int, end: datetime, count: int = 6) -> l
     xy = shapely.get_coordinates(shapely.line_interpolate_point(line, np.arange(0, line.length, 8.0)))
     lon, lat = back.transform(xy[:, 0], xy[:, 1])
     n = len(lon)
+    local = end.astimezone(SERVICE_ZONE)
+    since_midnight = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+    apart = min(6.0, since_midnight / n)
     return [{"lon": float(lon[i]), "lat": float(lat[i]), "accuracy": 8.0,
-             "t": (end - timedelta(seconds=6 * (n - 1 - i))).isoformat()} for i in range(n)]
+             "t": (end - timedelta(seconds=apart * (n - 1 - i))).isoformat()} for i in range(n)]
 
 
 def jpeg(width=640, height=480, gps=True) -> bytes:
@@ -91,6 +98,12 @@ def jpeg(width=640, height=480, gps=True) -> bytes:
 
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def today_began() -> datetime:
+    """A second after midnight of today in the service's zone (a walk ending then is today's)."""
+    local = datetime.now(SERVICE_ZONE)
+    return local.replace(hour=0, minute=0, second=1, microsecond=0)
 
 
 def test_today_is_the_signed_in_workers_and_has_a_version(field):
@@ -120,7 +133,7 @@ def test_a_batch_is_kept_item_by_item_and_a_replay_changes_nothing(field, conn):
     building = day["buildings"][0]
     case_at = building["lon"], building["lat"]
     items = [{"type": "track", "client_id": str(uuid.uuid4()),
-              "points": walk_points(day["legs"], field["srid"], now() - timedelta(minutes=1))},
+              "points": walk_points(day["legs"], field["srid"], max(now() - timedelta(minutes=1), today_began()))},
              {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": building["id"], "kind": "small",
               "note": "物业经理在岗", "at": now().isoformat()},
              {"type": "case", "client_id": str(uuid.uuid4()), "category": day["categories"][0]["code"],
