@@ -6,7 +6,7 @@ when grids change; a case outside the jurisdiction or of an unknown category is 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -210,6 +210,34 @@ def test_events_are_a_record(conn, slug):
         with pytest.raises(InvalidInput, match="cannot be changed or deleted"):
             with db.transaction(conn) as cur:
                 cur.execute(sql, (case["id"],))
+
+
+def test_a_step_dated_back_says_when_it_was_written(conn, slug):
+    """A step may be dated back (a phone's offline step): it is, but the record keeps when it was
+    written, and the case's history shows both, so that a step dated back is seen as such (补录)."""
+    hours_ago = datetime.now(UTC) - timedelta(hours=5)
+    case = new_case(conn, slug, reported_at=hours_ago)
+    case = step(conn, case, "accepted", at=hours_ago + timedelta(minutes=5))
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT now()")
+        written = cur.fetchone()[0]
+        got = store.get_case(cur, case["id"])
+    accepted = got["events"][-1]
+    assert accepted["to"] == "accepted"
+    assert datetime.fromisoformat(accepted["at"]) == hours_ago + timedelta(minutes=5)
+    assert abs(datetime.fromisoformat(accepted["recorded_at"]) - written) < timedelta(minutes=1)
+    with pytest.raises(InvalidInput, match="cannot be changed or deleted"):  # and nobody rewrites it after
+        with db.transaction(conn) as cur:
+            cur.execute("UPDATE case_event SET recorded_at = at WHERE case_id = %s", (case["id"],))
+
+
+def test_a_package_replays_its_history_as_written_on_time(conn, slug):
+    with db.transaction(conn) as cur:
+        cur.execute("""SELECT count(*), count(*) FILTER (WHERE e.recorded_at = e.at) FROM case_event e
+                         JOIN jurisdiction j ON j.id = e.jurisdiction_id JOIN case_record c ON c.id = e.case_id
+                        WHERE j.slug = %s AND c.reported_at < now() - interval '1 day'""", (slug,))
+        steps, on_time = cur.fetchone()
+    assert steps > 1000 and on_time == steps
 
 
 # -- places, categories, clients ----------------------------------------------------------------

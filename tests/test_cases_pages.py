@@ -315,3 +315,39 @@ def test_the_cases_page_says_how_the_month_stands_to_who_may_read_it(browser, se
     for pg in browsing(browser, server, people["worker_token"]):
         ready(pg, f"/cases?jurisdiction={slug}")
         assert pg.locator("#kpi").is_hidden()
+
+
+def test_a_step_dated_back_shows_when_it_was_written(browser, server, people, conn):
+    """The worker's phone records a handling it did offline two hours ago: the case's history
+    gives the time it was done and, beside it, when it was written (补录), so the leader who
+    judges the times sees a step dated back for what it is; a step written as it happened says
+    nothing more."""
+    from datetime import UTC, datetime, timedelta
+
+    from gis import db
+    from gis.cases import store
+
+    slug = people["slug"]
+    began = datetime.now(UTC) - timedelta(hours=3)
+    with db.transaction(conn, people["worker"]) as cur:
+        made = store.add_case(cur, slug, category="garbage", description="垃圾桶满溢", building="电厂小区1号楼",
+                              reported_at=began)
+    with db.transaction(conn, people["leader"]) as cur:
+        made = store.transition(cur, made["id"], "accepted", made["version"], assignee=people["worker"],
+                                at=began + timedelta(minutes=3))
+    with db.transaction(conn, people["worker"]) as cur:
+        store.transition(cur, made["id"], "handled", made["version"], note="已清运", at=began + timedelta(hours=1))
+    for lead in browsing(browser, server, people["leader_token"]):
+        ready(lead, f"/case/{made['id']}?lang=zh")
+        steps = lead.locator("#timeline li")
+        texts = steps.all_inner_texts()
+        late = steps.evaluate_all("(ls) => ls.map((l) => l.classList.contains('late'))")
+        assert [("补录于" in s) for s in texts] == late == [False, True, True, True], texts
+        assert "已清运" in texts[3]
+        shot(lead, "cases_case_late_steps_leader")
+    # a step written as it happens says nothing more
+    with db.transaction(conn, people["leader"]) as cur:
+        store.transition(cur, made["id"], "verified", store.get_case(cur, made["id"])["version"])
+    for lead in browsing(browser, server, people["leader_token"]):
+        ready(lead, f"/case/{made['id']}?lang=zh")
+        assert "补录于" not in lead.locator("#timeline li").last.inner_text()

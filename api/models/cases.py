@@ -56,6 +56,8 @@ class Event(Answer):
     """One step a case took."""
 
     at: dt.datetime
+    recorded_at: dt.datetime = Field(description="when the step was written: later than ``at`` for a step "
+                                                 "recorded after the fact (a phone's offline step, 补录)")
     actor: str
     from_: str | None = Field(alias="from", serialization_alias="from")
     to: str

@@ -6,8 +6,10 @@ A feature is a case's place (a Point, or none for an unplaced ticket) with ``sou
 ``category`` (code), ``urgency``, ``description``, optional ``ticket_no``, ``address``,
 ``reporter``, ``building`` (by name), ``client_id``, ``satisfaction``, ``solved``, and
 ``steps``: ``[{"at", "to", "actor", "note"?, "assignee"?, "department"?, "review_on"?}, …]``, the
-first being ``reported``. Steps are replayed in bulk: one UPDATE per step number and actor (the
-actor is the transaction's ``gridmap.actor``, as for any edit), each checked by the trigger.
+first being ``reported``; each step is taken as written when it happened (the package does not
+carry how late a step was written: its history reads as on time). Steps are replayed in bulk:
+one UPDATE per step number and actor (the actor is the transaction's ``gridmap.actor``, as for
+any edit), each checked by the trigger.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
         raise InvalidInput(msg("{0} cannot be loaded", FILE), problems)
     cur.execute("SELECT coalesce(current_setting('gridmap.actor', true), '')")
     actor_before = cur.fetchone()[0]
+    # the history as the package tells it: each step written when it happened (022_step_recorded.sql)
+    cur.execute("SELECT set_config('gridmap.replaying', 'on', true)")
     for (reporter, chunk) in _by_actor([(r[8] or "", r) for r in rows]):
         cur.execute("SELECT set_config('gridmap.actor', %s, true)", (reporter,))
         ids = execute_values(cur, "INSERT INTO case_record (jurisdiction_id, client_id, source, ticket_no, category_id,"
@@ -98,7 +102,8 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
             execute_values(cur, f"UPDATE case_record c SET {sets} FROM (VALUES %s) AS v (id, state, note, at,"
                                 " assignee, department_id, review_on) WHERE c.id = v.id", values,
                            template="(%s, %s, %s, %s::timestamptz, %s, %s::integer, %s::date)")
-    cur.execute("SELECT set_config('gridmap.actor', %s, true)", (actor_before,))
+    cur.execute("SELECT set_config('gridmap.actor', %s, true), set_config('gridmap.replaying', 'off', true)",
+                (actor_before,))
     return len(rows)
 
 
