@@ -163,6 +163,12 @@ def check_report_time(who: Principal, reported_at: datetime | None, now: datetim
                             who.role, REPORT_BACKDATE.days, reported_at.isoformat(timespec="minutes")))
 
 
+def building_reach(who: Principal) -> int | None:
+    """The grid whose buildings ``who`` may name (a worker reads only their grid's: the others are
+    told apart from nothing), None for every building of their jurisdictions."""
+    return who.grid_id if who.grid_bound else None
+
+
 def sees_case(who: Principal, case: Mapping[str, Any]) -> bool:
     """Whether ``who`` sees ``case`` (a dict of :func:`gis.cases.store.get_case`)."""
     scope = case_scope(who)

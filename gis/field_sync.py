@@ -98,7 +98,8 @@ def _case(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: Ite
     case = cases.add_case(cur, slug, category=item["category"], description=item["description"], source="patrol",
                           urgency=item["urgency"], at=item.get("where"), building=item.get("building_id"),
                           reporter=who.username, reported_at=item["at"], client_id=str(item["client_id"]),
-                          before_creating=lambda: access.check_report_time(who, item["at"], now))
+                          before_creating=lambda: access.check_report_time(who, item["at"], now),
+                          buildings_of=access.building_reach(who))
     if not case["created"] and not access.sees_case(who, case):
         raise Forbidden(msg("client_id {0} names a case {1} may not see", item["client_id"], who.username))
     return {"status": _status(case["created"]), "id": case["id"], "version": case["version"],

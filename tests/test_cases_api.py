@@ -160,6 +160,25 @@ def test_reporting_is_checked(server, place, conn):
             r = report(lead, place, source="hotline", ticket_no=f"T-{uuid.uuid4().hex[:8]}", reported_at=month_ago)
             assert r.status_code == 201 and r.json()["source"] == "hotline", r.text
         before = fingerprint(conn, place["slug"])
+        # at a building, a worker names one of their grid only (they read no other: its name, its place and
+        # whether it exists are not told); elsewhere they report at the point where they stand
+        def building_of(grid):
+            return scalar(conn, "SELECT min(b.id) FROM building b JOIN grid g ON g.id = b.grid_id JOIN jurisdiction j"
+                                " ON j.id = b.jurisdiction_id WHERE j.slug = %s AND g.code = %s AND b.name IS NOT NULL",
+                          place["slug"], grid)
+        other_id, own_id = building_of(GRID_1), building_of(GRID_2)
+        other_name = scalar(conn, "SELECT name FROM building WHERE id = %s", other_id)
+        for named, unknown in ((other_id, 2_000_000_000), (other_name, "无此楼")):
+            nowhere = report(w, place, at=None, building=unknown).json()["detail"]
+            r = report(w, place, at=None, building=named)
+            assert r.status_code == 422 and "lon" not in r.text and str(other_id) not in r.text.replace(
+                str(named), ""), r.text
+            assert r.json()["detail"].replace(str(named), "X") == nowhere.replace(str(unknown), "X")
+        assert fingerprint(conn, place["slug"]) == before
+        assert report(w, place, at=None, building=own_id).status_code == 201
+        with as_(server, place, "leader") as lead:  # the leader names any
+            assert report(lead, place, at=None, building=other_id).status_code == 201
+        before = fingerprint(conn, place["slug"])
         # a worker reports anywhere in the jurisdiction, and sees what they reported
         r = report(w, place, grid=GRID_1, building=None)
         assert r.status_code == 201 and r.json()["grid"] == GRID_1

@@ -179,6 +179,8 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
     other = copy_of("xinghuananli")
     elsewhere = scalar(conn, "SELECT min(b.id) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
                              " WHERE j.slug = %s", other)
+    their_building = scalar(conn, "SELECT min(b.id) FROM building b JOIN grid g ON g.id = b.grid_id"
+                                  " WHERE g.jurisdiction_id = %s AND g.code = %s", field["jid"], GRID_2)
     t = now().isoformat()
     month_ago, b0 = (now() - timedelta(days=30)).isoformat(), day["buildings"][0]  # a phone may be a week offline
     cases = [("track", {"points": []}, "至少需要两个点"),
@@ -195,6 +197,8 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
                        "where": {"type": "Point", "coordinates": [100.0, 30.0]}}, "之外"),
              ("case", {"category": day["categories"][0]["code"], "description": "上个月的", "at": month_ago,
                        "where": {"type": "Point", "coordinates": [b0["lon"], b0["lat"]]}}, "7 天"),
+             ("case", {"category": day["categories"][0]["code"], "description": "邻格的楼", "at": t,
+                       "building_id": their_building}, str(their_building)),  # a building of another grid: none
              ("handled", {"case_id": 2_000_000_000, "version": 1, "note": "已清理"}, "2000000000")]
     items = [{"type": kind, "client_id": str(uuid.uuid4()), **body} for kind, body, _ in cases]
     before = scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"

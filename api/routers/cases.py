@@ -130,7 +130,7 @@ def report(who: Reporter, slug: str, body: NewCase, conn: ConnDep, response: Res
                               urgency=body.urgency, at=at, building=body.building, ticket_no=body.ticket_no,
                               address=body.address, reporter=who.username, reported_at=body.reported_at,
                               client_id=body.client_id, before_creating=lambda: access.check_report_time(
-                                  who, body.reported_at, datetime.now(UTC)))
+                                  who, body.reported_at, datetime.now(UTC)), buildings_of=access.building_reach(who))
         if not case["created"]:
             response.status_code = 200
             if not access.sees_case(who, case):  # someone else's report: not a way to read it

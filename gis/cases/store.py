@@ -79,12 +79,15 @@ def _check_texts(**texts: str | None) -> None:
         limits.check_text(value, f"the {name}", field)
 
 
-def _building_id(cur: Cursor, j: Jurisdiction, building: int | str) -> int:
+def _building_id(cur: Cursor, j: Jurisdiction, building: int | str, grid_id: int | None = None) -> int:
+    """The id of the building of ``j`` named by id, name or address; of grid ``grid_id`` only, when
+    given (any other is answered as no building at all: its existence is not told either)."""
     if isinstance(building, int) or str(building).isdigit():
-        cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND id = %s", (j.id, int(building)))
+        cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND id = %s"
+                    " AND (%s::int IS NULL OR grid_id = %s)", (j.id, int(building), grid_id, grid_id))
     else:
-        cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND (name = %s OR address = %s) "
-                    "ORDER BY id", (j.id, building, building))
+        cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND (name = %s OR address = %s)"
+                    " AND (%s::int IS NULL OR grid_id = %s) ORDER BY id", (j.id, building, building, grid_id, grid_id))
     rows = cur.fetchall()
     if len(rows) != 1:
         raise InvalidInput(msg("{0} has {1} building {2!r}", j.slug, 'no' if not rows else 'several', building))
@@ -95,11 +98,13 @@ def add_case(cur: Cursor, slug: str, *, category: str, description: str, source:
              urgency: str = "blue", at: tuple[float, float] | None = None, building: int | str | None = None,
              ticket_no: str | None = None, address: str | None = None, reporter: str | None = None,
              reported_at: datetime | None = None, client_id: str | uuid.UUID | None = None,
-             before_creating: Callable[[], None] | None = None) -> dict[str, Any]:
+             before_creating: Callable[[], None] | None = None, buildings_of: int | None = None) -> dict[str, Any]:
     """Report a case in jurisdiction ``slug``: at a point (lon, lat), or at a building (its id or
     name), or, for a 12345 ticket only, nowhere yet. ``reported_at``: when it was reported (a
     ticket's received time; default now). A ``client_id`` already recorded returns the case it
-    made (``"created": false``) and writes nothing: a phone's replayed sync."""
+    made (``"created": false``) and writes nothing: a phone's replayed sync. ``buildings_of``: the
+    grid whose buildings the reporter may name (a worker reads only theirs; elsewhere they report
+    at a point), None for any."""
     j = find_jurisdiction(cur, slug)
     problems = []
     if source not in SOURCES:
@@ -133,7 +138,7 @@ def add_case(cur: Cursor, slug: str, *, category: str, description: str, source:
     if before_creating is not None:  # a check of a new case only: a replayed one was checked when made
         before_creating()
     cat = category_of(categories(cur, j.id), category)
-    building_id = _building_id(cur, j, building) if building is not None else None
+    building_id = _building_id(cur, j, building, buildings_of) if building is not None else None
     cur.execute(
         "INSERT INTO case_record (jurisdiction_id, client_id, source, ticket_no, category_id, urgency, description,"
         " address, reporter, building_id, reported_at, geom) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
