@@ -5,6 +5,8 @@ critical accessibility violation. Screenshots of each go to tests/artifacts/ (la
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,17 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
                                   headers=auth).json()["features"]
             named = pg.locator(".label.compound:not(.hidden)").all_inner_texts()
             assert sorted(named) == sorted(f["properties"]["name"] for f in compounds)  # every compound
+            # buildings by their number (the compound is named beside them), the unnumbered by name; in
+            # full, with their households, from zoom 18
+            assert pg.evaluate("() => gridmapMap.getZoom()") < 18
+            numbers = pg.locator(".label.building:not(.hidden)").all_inner_texts()
+            assert len(numbers) >= 28 and "3号楼" in numbers and "2座" in numbers and "新光天地" in numbers, numbers
+            assert not [x for x in numbers if "户" in x or "小区" in x], numbers
+            pg.evaluate("() => gridmapMap.setZoom(18, { animate: false })")
+            pg.wait_for_function("() => [...document.querySelectorAll('.label.building:not(.hidden)')]"
+                                 ".some((x) => x.textContent.includes('户'))")
+            full = pg.locator(".label.building:not(.hidden)").all_inner_texts()
+            assert full and not [x for x in full if re.fullmatch(r"\d+(号楼|座)", x)], full  # no bare numbers
         # the legend names each layer shown, and follows the layer switches
         shown = {"boundary", "compounds", "streets", "buildings", "courier_zones", "stations", "grids"}
         assert set(pg.locator(".legend li").evaluate_all("(xs) => xs.map((x) => x.dataset.layer)")) == shown

@@ -1,8 +1,13 @@
 // Labels on the map, readable without hovering: each grid always, compounds, streets and
 // buildings as the zoom allows, placed in order of importance and never on top of one another.
 window.gridmapLabels = (function () {
-  // The least zoom at which each kind is labelled, in the order labels are placed.
-  const KINDS = [["grid", 0], ["compound", 16], ["street", 17], ["building", 18]];
+  // The least zoom at which each kind is labelled, in the order labels are placed. Buildings are
+  // named by their number alone (3号楼, 2座: the compound is named beside them) until FULL_FROM,
+  // in full (with their households, where the page gives them) from there.
+  const KINDS = [["grid", 0], ["compound", 16], ["street", 17], ["building", 17]];
+  const FULL_FROM = 18;
+  const NUMBERED = /(\d+\s*(?:号楼|号|栋|幢|座|楼))$/;
+  const least = Object.fromEntries(KINDS);
 
   // The point halfway along a line (LatLngs), and the index of the vertex that ends the segment it
   // lies on: a street's middle vertex would be an end of a two-point street, a junction, where the
@@ -69,6 +74,7 @@ window.gridmapLabels = (function () {
         });
       },
       // Compounds are named near their top edge, out of the way of the grid names at their centres.
+      // A numbered building has two labels: its number below FULL_FROM, ``text`` from there.
       polygons(kind, geojsonLayer, text) {
         geojsonLayer.eachLayer((l) => {
           const words = text(l.feature.properties);
@@ -79,7 +85,13 @@ window.gridmapLabels = (function () {
             const top = L.latLng(b.getNorth() - 0.12 * (b.getNorth() - b.getSouth()), b.getCenter().lng);
             if (within(top, l.getLatLngs().flat(2))) at = top;
           }
-          marker(kind, at, words).addTo(groups[kind]);
+          const full = marker(kind, at, words).addTo(groups[kind]);
+          const number = kind === "building" && NUMBERED.exec(l.feature.properties.name || "");
+          if (number) {
+            const brief = marker(kind, at, number[1]).addTo(groups[kind]);
+            brief.zooms = [least[kind], FULL_FROM];
+            full.zooms = [FULL_FROM, Infinity];
+          }
         });
       },
       // One label a street name, on its longest piece.
@@ -101,12 +113,13 @@ window.gridmapLabels = (function () {
       place() {
         const zoom = map.getZoom();
         const placed = [];
-        for (const [kind, least] of KINDS) {
-          const show = zoom >= least && map.hasLayer(groups[kind]);
+        for (const [kind, from] of KINDS) {
+          const shown = map.hasLayer(groups[kind]);
           groups[kind].eachLayer((m) => {
             const node = m.getElement();
             if (!node || !node.firstChild) return;
-            let ok = show;
+            const [lo, hi] = m.zooms || [from, Infinity];
+            let ok = shown && zoom >= lo && zoom < hi;
             if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
               node.classList.remove("hidden");
               placed.push(node.firstChild.getBoundingClientRect());
@@ -126,5 +139,5 @@ window.gridmapLabels = (function () {
     return api;
   }
 
-  return { create, KINDS, halfway, halfwayAlong, within };
+  return { create, KINDS, FULL_FROM, halfway, halfwayAlong, within };
 })();
