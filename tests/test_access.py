@@ -76,6 +76,7 @@ POLICY = {
     "GET /layouts/{layout_id}": "read",
     "GET /layouts/{layout_id}/compare": "read",
     "POST /layouts/{layout_id}/publish": "plan",
+    "DELETE /layouts/{layout_id}": "plan",
     "PUT /layouts/{layout_id}/grids/{grid_id}": "plan",
     "POST /layouts/{layout_id}/grids/{grid_id}/buildings": "plan",
     "POST /layouts/{layout_id}/grids/{grid_id}/split": "plan",
@@ -260,7 +261,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 52, "leader": 20, "planner": 15, "scheduler": 27, "department": 52}[role]
+    assert refused == {"worker": 53, "leader": 21, "planner": 15, "scheduler": 28, "department": 53}[role]
     assert fingerprint(conn) == before
 
 

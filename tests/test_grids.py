@@ -256,6 +256,32 @@ def test_publish_compare_revert_and_history(client, copy_of, conn):
     assert client.post(f"/layouts/{gen['layout']}/publish").status_code == 409  # not a draft any more
 
 
+def test_a_draft_is_discarded_and_a_published_layout_is_kept(client, copy_of, conn):
+    slug = copy_of("huamao")
+    draft = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "试一试"}).json()
+    locker = client.post(f"/layouts/{draft['id']}/post_station", json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [116.4803, 39.9109]},
+        "properties": {"name": "新快递柜", "kind": "parcel_locker", "capacity": 80}})
+    assert locker.status_code == 201, locker.text
+    published = scalar(conn, "SELECT string_agg(g.code || ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g "
+                             "JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug)
+    assert client.delete(f"/layouts/{draft['id']}").status_code == 204
+    assert client.get(f"/layouts/{draft['id']}").status_code == 404
+    assert draft["id"] not in [x["id"] for x in client.get(f"/jurisdictions/{slug}/layouts").json()]
+    for table in ("layout_grid", "layout_courier_zone", "layout_post_station"):
+        assert scalar(conn, f"SELECT count(*) FROM {table} WHERE layout_id = %s", draft["id"]) == 0
+    assert scalar(conn, "SELECT string_agg(g.code || ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g "
+                        "JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug) == published
+    hist = client.get(f"/jurisdictions/{slug}/history", params={"limit": 1000}).json()
+    assert any(h["table"] == "layout" and h["op"] == "delete" and h["id"] == draft["id"] for h in hist)
+    # what was published is the record of what was: not discarded
+    current = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "发布的"}).json()
+    assert client.post(f"/layouts/{current['id']}/publish").status_code == 200
+    refused = client.delete(f"/layouts/{current['id']}", headers={"Accept-Language": "zh"})
+    assert refused.status_code == 409 and "不是草案" in refused.json()["detail"], refused.text
+    assert client.delete("/layouts/2000000000").status_code == 404
+
+
 def test_courier_zones_in_a_draft(client, copy_of, conn):
     slug = copy_of("huamao")
     lid, draft = draft_of(client, slug)

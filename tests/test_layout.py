@@ -6,7 +6,6 @@ critical accessibility violation. Screenshots of each go to tests/artifacts/ (la
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest

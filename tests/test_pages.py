@@ -391,6 +391,7 @@ def test_planner_publishes_only_when_confirmed_and_leaves_edit_mode(page, copy_o
     assert page.locator("#draft option").first.inner_text().split(" · ")[1].startswith("草案 ")  # dated
     assert "拖动" in page.locator("#hint").inner_text()  # the page says vertices can be dragged
     assert page.locator(".label.grid").count() == 4
+    assert "1号楼" in page.locator(".label.building:not(.hidden)").all_inner_texts()  # the buildings are named
     published = scalar(conn, "SELECT count(*) FROM layout l JOIN jurisdiction j ON j.id = l.jurisdiction_id "
                              "WHERE j.slug = %s AND l.status = 'published'", slug)
     page.click("#publish")
@@ -409,3 +410,29 @@ def test_planner_publishes_only_when_confirmed_and_leaves_edit_mode(page, copy_o
     names = page.evaluate(f"fetch('/jurisdictions/{slug}/layouts').then(r => r.json())")
     assert any(x["status"] == "archived" for x in names)
     shot(page, "planner_published")
+
+
+def test_planner_discards_a_draft_only_when_confirmed(page, copy_of, conn):
+    """A draft that went wrong is thrown away (the planner's way back to the published layout);
+    the page asks first, naming the draft, and the published layout is untouched."""
+    slug = copy_of("huamao")
+    drafts = ("SELECT count(*) FROM layout l JOIN jurisdiction j ON j.id = l.jurisdiction_id"
+              " WHERE j.slug = %s AND l.status = 'draft'")
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    name = page.locator("#draft option").first.inner_text()
+    assert scalar(conn, drafts, slug) == 1
+    page.click("#discard")
+    page.wait_for_selector("#confirm:not([hidden])")
+    assert name in page.locator("#confirm-text").inner_text() and "删除" in page.locator("#confirm-yes").inner_text()
+    shot(page, "planner_discard_confirm")
+    page.click("#confirm-no")
+    assert scalar(conn, drafts, slug) == 1
+    page.click("#discard")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#status[data-state=discarded]")
+    assert scalar(conn, drafts, slug) == 0
+    assert page.locator("#draft option").count() == 0 and page.evaluate("document.body.dataset.draft") is None
+    assert page.locator(".leaflet-marker-icon.marker-icon").count() == 0  # no vertex handles left

@@ -127,6 +127,14 @@ def publish(who: Planner, layout_id: Id, conn: ConnDep) -> dict:
         return layouts.publish(cur, layout_id)
 
 
+@router.delete("/layouts/{layout_id}", status_code=204, summary="Discard a draft",
+               response_class=Response, responses=problems(409))
+def discard(who: Planner, layout_id: Id, conn: ConnDep) -> Response:
+    with transaction(conn) as cur:
+        layouts.discard(cur, layout_id)
+    return Response(status_code=204)
+
+
 @router.put("/layouts/{layout_id}/grids/{grid_id}", summary="Move a grid's boundary (neighbours adjust)",
             response_model=EditResult, responses=EDIT)
 def reshape(who: Planner, layout_id: Id, grid_id: Id, conn: ConnDep, body: NewBoundary,

@@ -240,6 +240,15 @@ def publish(cur: Cursor, layout_id: int) -> dict:
     return get_layout(cur, layout_id)
 
 
+def discard(cur: Cursor, layout_id: int) -> None:
+    """Throw a draft away, its grids, zones and stations with it (the history keeps that it was);
+    a published or archived layout is the record of what was, and stays."""
+    if get_layout(cur, layout_id, lock=True)["status"] != "draft":
+        raise Conflict(msg("layout {0} is not a draft: only drafts are discarded (what was published stays on "
+                           "record)", layout_id))
+    cur.execute("DELETE FROM layout WHERE id = %s", (layout_id,))
+
+
 def revert(cur: Cursor, slug: str, layout_id: int) -> dict:
     """Publish again a layout published before (as a new copy, so history stays linear)."""
     old = get_layout(cur, layout_id)

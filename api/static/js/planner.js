@@ -1,6 +1,6 @@
 // 网格规划: edit the grids and courier zones of a draft on the map; each edit is checked by the
 // service at once: saved with the metrics of the grids it touched, or refused with the reasons
-// (and undone). Publishing asks to be confirmed.
+// (and undone). Publishing and discarding a draft ask to be confirmed.
 (async function () {
   const slug = document.body.dataset.jurisdiction;
   gridmapHeader(slug, "planner");
@@ -33,6 +33,9 @@
   const buildingLayer = L_.geojson("building", buildingFc, slug).addTo(map);
   const labels = gridmapLabels.create(map);
   labels.groups.grid.addTo(map);
+  // buildings named (by their number until zoom 18), so that the one to give away is found by name
+  labels.polygons("building", buildingLayer, (p) => p.name);
+  labels.groups.building.addTo(map);
   let grids = null;
   let zones = null;
   let stations = null;
@@ -251,24 +254,46 @@
     quiet();
     say("compared", await compared(select.value));
   };
-  // Publishing replaces the layout everyone works with: it asks first, on the page itself, saying
-  // what would change.
+  // Publishing replaces the layout everyone works with, and a discarded draft is gone: each asks
+  // first, on the page itself, saying what it would do.
+  let confirmed = null;
+  function ask(text, yes, then) {
+    confirmed = then;
+    confirmBar.hidden = false;
+    document.getElementById("confirm-text").textContent = text;
+    document.getElementById("confirm-yes").textContent = yes;
+  }
   document.getElementById("publish").onclick = async () => {
     if (!select.value) return;
     quiet();
     const summary = await compared(select.value);
-    confirmBar.hidden = false;
-    document.getElementById("confirm-text").textContent = `${t("confirm_publish")} (${summary})`;
+    ask(`${t("confirm_publish")} (${summary})`, t("publish"), async (id) => {
+      const r = await fetch(`/layouts/${id}/publish`, { method: "POST" });
+      const body = await r.json();
+      if (!r.ok) { refused(body); return; }
+      clearDraft();  // out of edit mode: what is published is on the one map now
+      say("published", `${t("published")}: ${layoutName(body)}`);
+      await refreshDrafts(null);
+    });
   };
-  document.getElementById("confirm-no").onclick = () => { confirmBar.hidden = true; };
+  document.getElementById("discard").onclick = () => {
+    if (!select.value) return;
+    quiet();
+    const name = select.selectedOptions[0].textContent;
+    ask(`${t("confirm_discard")} (${name})`, t("discard_draft"), async (id) => {
+      const r = await fetch(`/layouts/${id}`, { method: "DELETE" });
+      if (!r.ok) { refused(await r.json()); return; }
+      clearDraft();
+      await refreshDrafts(null);
+      say("discarded", `${t("discarded")}: ${name}`);  // said once the drafts left are listed
+    });
+  };
+  document.getElementById("confirm-no").onclick = () => { confirmBar.hidden = true; confirmed = null; };
   document.getElementById("confirm-yes").onclick = async () => {
     confirmBar.hidden = true;
-    const r = await fetch(`/layouts/${select.value}/publish`, { method: "POST" });
-    const body = await r.json();
-    if (!r.ok) { refused(body); return; }
-    clearDraft();  // out of edit mode: what is published is on the one map now
-    say("published", `${t("published")}: ${layoutName(body)}`);
-    await refreshDrafts(null);
+    const [then, id] = [confirmed, select.value];
+    confirmed = null;
+    if (then) await then(id);
   };
   document.getElementById("hint").textContent = t("drag_hint");
   await refreshDrafts(new URLSearchParams(location.search).get("draft"));
