@@ -11,6 +11,7 @@ pydantic-settings to learn the database URL.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -121,6 +122,11 @@ class SettingFields(BaseModel):
     # The jurisdiction's time zone (IANA name): what "today" is on the patrol page and the date
     # printed on maps, wherever the browser or the server happens to run.
     time_zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+
+    def today(self) -> date:
+        """The day it is where the jurisdiction is (``time_zone``), not where the server runs: at
+        07:00 in Beijing a server on UTC is still on yesterday."""
+        return datetime.now(self.time_zone).date()
 
 
 def setting(name: str) -> str:

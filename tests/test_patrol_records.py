@@ -280,3 +280,22 @@ def test_stewards_by_proximity(client, copy_of, conn, cli):
     assert sum(len(x["steward_retired"]) for x in r["grids"]) == 6
     assert g[second[0]]["steward_working"] == ["在职0"]
     assert g[first[0]]["short"] == {"steward_working": 10}
+
+
+def test_today_is_the_jurisdictions_day_not_the_servers():
+    """At 07:00 in Beijing a server on UTC is still on yesterday: "today" is the time zone's."""
+    from datetime import UTC, datetime
+
+    from gis.settings import Settings
+
+    for zone, hours in (("Etc/GMT-14", 14), ("Etc/GMT+12", -12)):  # the earliest and the latest day on Earth
+        assert Settings(time_zone=zone).today() == (datetime.now(UTC) + timedelta(hours=hours)).date()
+
+
+def test_coverage_and_progress_count_up_to_the_jurisdictions_today(client, copy_of):
+    from gis.settings import Settings
+
+    slug = copy_of("huamao")
+    today = Settings().today().isoformat()
+    assert client.get(f"/patrol/{slug}/coverage", params={"days": 2}).json()["as_of"] == today
+    assert client.get(f"/patrol/{slug}/progress").json()["as_of"] == today

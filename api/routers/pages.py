@@ -244,7 +244,7 @@ def config(who: SignedIn, settings: SettingsDep) -> dict:
 
 @router.get("/jurisdictions/{slug}/grids/{code}/summary", summary="A grid's numbers", tags=["grids"],
             response_model=GridNumbers, responses=COMMON)
-def grid_numbers(who: Viewer, slug: str, code: str, conn: ConnDep,
+def grid_numbers(who: Viewer, slug: str, code: str, conn: ConnDep, settings: SettingsDep,
                  days: Annotated[int, Query(ge=1, le=3650)] = 7) -> dict:
     with transaction(conn) as cur:
-        return grid_summary(cur, slug, code, days)
+        return grid_summary(cur, slug, code, days, settings.today())

@@ -160,10 +160,11 @@ def checkins(who: Scheduler, slug: str, conn: ConnDep, body: Annotated[Visits, B
 @router.get("/coverage", summary="Share of the streets walked in the last days; stale streets",
             response_model=PatrolCoverage,
             responses={200: {"description": "JSON; a map with format=html", "content": {"text/html": {}}}})
-def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, days: Annotated[int, Query(ge=1, le=3650)] = 7,
-             as_of: str | None = None, format: Literal["json", "html"] = "json") -> Response | dict:
+def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+             days: Annotated[int, Query(ge=1, le=3650)] = 7, as_of: str | None = None,
+             format: Literal["json", "html"] = "json") -> Response | dict:
     with transaction(conn) as cur:
-        report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else None)
+        report = patrol_coverage(cur, slug, days, parse_day(as_of, "as_of") if as_of else settings.today())
     if format == "html":
         return folium_page(patrol_coverage_page(report, language(request)))
     return report
@@ -175,7 +176,7 @@ def progress(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep, as_of
     cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
     with transaction(conn) as cur:
         return visit_progress(cur, slug, settings.commercial_kinds, settings.visits_per_day, cal,
-                              parse_day(as_of, "as_of") if as_of else None)
+                              parse_day(as_of, "as_of") if as_of else settings.today())
 
 
 @router.get("/stewards", summary="Lane stewards assigned to grids by proximity (1:5:10)", response_model=Stewards)

@@ -147,10 +147,11 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
     from gis.patrol.records import patrol_coverage
     from gis.settings import Settings
 
+    settings = Settings()
     with session() as cur:
-        r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else None)
+        r = patrol_coverage(cur, slug, days, parse_day(as_of, "--as-of") if as_of else settings.today())
     if map_:
-        write_map(map_, patrol_coverage_page(r, Settings().lang))
+        write_map(map_, patrol_coverage_page(r, settings.lang))
     r = {k: v for k, v in r.items() if k != "streets"}
     text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
                      [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +
@@ -173,7 +174,7 @@ def progress(slug: Slug, as_of: Annotated[str | None, typer.Option(help="Up to t
     with session() as cur:
         r = visit_progress(cur, slug, settings.commercial_kinds, capacity or settings.visits_per_day,
                            Calendar(parse_days(holidays, "holiday"), parse_days(workdays, "workday")),
-                           parse_day(as_of, "--as-of") if as_of else None)
+                           parse_day(as_of, "--as-of") if as_of else settings.today())
     emit(r, as_json, f"{slug} {r['year']}: {r['done']} of {r['planned']} planned visits done; "
                        f"{len(r['missed'])} missed")
 

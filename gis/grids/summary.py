@@ -15,7 +15,7 @@ from gis.patrol.records import patrol_coverage
 from gis.store import find_jurisdiction
 
 
-def grid_summary(cur: Cursor, slug: str, code: str, days: int = 7, as_of: date | None = None) -> dict:
+def grid_summary(cur: Cursor, slug: str, code: str, days: int, as_of: date) -> dict:
     jur = find_jurisdiction(cur, slug)
     cur.execute(read_sql("grid_summary.sql"), {"jurisdiction_id": jur.id, "code": code})
     row = cur.fetchone()

@@ -185,13 +185,12 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
     return ids
 
 
-def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = None,
+def patrol_coverage(cur: Cursor, slug: str, days: int, as_of: date,
                     geometry: bool = True) -> dict:
     """Share of street length walked in the last ``days`` days, per grid and in all; the streets
     not walked (stale), with the last day each was walked (and, with ``geometry``, their lines)."""
     if days < 1:
         raise InvalidInput(msg("days must be at least 1"))
-    as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
     params = {"jurisdiction_id": jur.id, "as_of": as_of, "days": days, "margin": AREA_MARGIN_M,
               "geometry": geometry}
@@ -224,10 +223,9 @@ def patrol_coverage(cur: Cursor, slug: str, days: int = 7, as_of: date | None = 
 
 
 def visit_progress(cur: Cursor, slug: str, commercial_kinds: tuple[str, ...], capacity: int,
-                   cal: Calendar, as_of: date | None = None) -> dict:
+                   cal: Calendar, as_of: date) -> dict:
     """This year's planned building visits up to ``as_of`` against the check-ins recorded: a
     planned visit is done when the building has a visit of that kind this year, by ``as_of``."""
-    as_of = as_of or date.today()
     jur = find_jurisdiction(cur, slug)
     from gis.patrol.schedule_store import commercial_buildings
 
