@@ -193,4 +193,4 @@ def jurisdiction_of(request: Request) -> int | None:
 
 def grid_filter(who: Principal, layer: Layer) -> int | None:
     """The grid whose buildings of ``layer`` are all ``who`` may read (a worker's), or None for all."""
-    return who.grid_id if who.grid_bound and layer.name == "building" else None
+    return access.building_reach(who) if layer.name == "building" else None

@@ -130,21 +130,25 @@ def _walked(cur: Cursor, worker: FieldWorker, day: date) -> list[int]:
     return [r[0] for r in cur.fetchall()]
 
 
-def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int], day: date) -> list[dict]:
+def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int], day: date,
+               reach: int | None) -> list[dict]:
     """The buildings to check in at: of the worker's grid (all of the jurisdiction's when they
     have none) and those to visit today, with their outlines (the phone has no base map: the
-    buildings are what a worker finds their way by) and the kinds of visit made there today."""
+    buildings are what a worker finds their way by), the kinds of visit made there today, and
+    whether a case may be reported at it (``own``: of the grid ``reach`` the account reads, as
+    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point)."""
     cur.execute("""SELECT b.id, b.name, b.kind, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)),
                           ST_AsGeoJSON(b.geom, 6),
                           (SELECT array_agg(DISTINCT v.kind ORDER BY v.kind) FROM visit v WHERE v.building_id = b.id
-                             AND v.day = %(day)s AND v.worker = %(worker)s)
+                             AND v.day = %(day)s AND v.worker = %(worker)s),
+                          %(reach)s::int IS NULL OR b.grid_id = %(reach)s
                    FROM building b LEFT JOIN grid g ON g.id = b.grid_id
                    WHERE b.jurisdiction_id = %(jid)s AND (%(grid)s::text IS NULL OR g.code = %(grid)s
                          OR b.id = ANY(%(ids)s::integer[]))
                    ORDER BY b.id""", {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id,
-                                      "grid": grid, "ids": ids})
+                                      "grid": grid, "ids": ids, "reach": reach})
     return [{"id": i, "name": n, "kind": k, "lon": round(x, 7), "lat": round(y, 7), "outline": json.loads(o),
-             "visited": v or []} for i, n, k, x, y, o, v in cur.fetchall()]
+             "visited": v or [], "own": own} for i, n, k, x, y, o, v, own in cur.fetchall()]
 
 
 def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[dict]:
@@ -177,7 +181,7 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
     plan = _route(cur, slug, worker, settings, day)
     walked = _walked(cur, worker, day)
     visit_ids = [v["building_id"] for v in plan["visits"]]
-    buildings = _buildings(cur, worker, grid, visit_ids, day)
+    buildings = _buildings(cur, worker, grid, visit_ids, day, access.building_reach(who))
     where = {b["id"]: b for b in buildings}
     for v in plan["visits"]:
         b = where.get(v["building_id"])

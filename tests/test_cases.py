@@ -212,7 +212,7 @@ def test_events_are_a_record(conn, slug):
                 cur.execute(sql, (case["id"],))
 
 
-def test_a_step_dated_back_says_when_it_was_written(conn, slug):
+def test_a_step_dated_back_says_when_it_was_written(conn, slug, cli):
     """A step may be dated back (a phone's offline step): it is, but the record keeps when it was
     written, and the case's history shows both, so that a step dated back is seen as such (补录)."""
     hours_ago = datetime.now(UTC) - timedelta(hours=5)
@@ -226,6 +226,9 @@ def test_a_step_dated_back_says_when_it_was_written(conn, slug):
     assert accepted["to"] == "accepted"
     assert datetime.fromisoformat(accepted["at"]) == hours_ago + timedelta(minutes=5)
     assert abs(datetime.fromisoformat(accepted["recorded_at"]) - written) < timedelta(minutes=1)
+    assert [e["late"] for e in got["events"]] == [False, True]  # the report's own time is never late
+    shown = cli("cases", "show", str(case["id"])).stdout
+    assert shown.count("written late") == 1, shown  # on the command line too
     with pytest.raises(InvalidInput, match="cannot be changed or deleted"):  # and nobody rewrites it after
         with db.transaction(conn) as cur:
             cur.execute("UPDATE case_event SET recorded_at = at WHERE case_id = %s", (case["id"],))

@@ -106,7 +106,7 @@ def today_began() -> datetime:
     return local.replace(hour=0, minute=0, second=1, microsecond=0)
 
 
-def test_today_is_the_signed_in_workers_and_has_a_version(field):
+def test_today_is_the_signed_in_workers_and_has_a_version(field, conn):
     w, slug = field["worker"], field["slug"]
     r = w.get(f"/field/{slug}/today")
     assert r.status_code == 200, r.text
@@ -114,6 +114,13 @@ def test_today_is_the_signed_in_workers_and_has_a_version(field):
     assert day["worker"]["name"] == "王芳" and day["worker"]["grid"] == GRID_1
     assert day["route"]["number"] in (1, 2) and day["route"]["of"] == 2 and len(day["legs"]) > 5
     assert day["buildings"] and day["categories"] and day["grid"]["code"] == GRID_1
+    # a case is reported at a building of the account's grid only: the phone is told which those are
+    with db.transaction(conn) as cur:
+        cur.execute("SELECT b.id, g.code FROM building b JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s",
+                    (field["jid"],))
+        grid_of = dict(cur.fetchall())
+    assert [b["own"] for b in day["buildings"]] == [grid_of.get(b["id"]) == GRID_1 for b in day["buildings"]]
+    assert any(b["own"] for b in day["buildings"])
     assert r.headers["ETag"] == day["version"] and "no-cache" in r.headers["Cache-Control"]
     assert w.get(f"/field/{slug}/today", headers={"If-None-Match": day["version"]}).status_code == 304
     # the other walker has the other route of the day
@@ -198,7 +205,7 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
              ("case", {"category": day["categories"][0]["code"], "description": "上个月的", "at": month_ago,
                        "where": {"type": "Point", "coordinates": [b0["lon"], b0["lat"]]}}, "7 天"),
              ("case", {"category": day["categories"][0]["code"], "description": "邻格的楼", "at": t,
-                       "building_id": their_building}, str(their_building)),  # a building of another grid: none
+                       "building_id": their_building}, f"没有楼栋 {their_building}"),  # another grid's: as none
              ("handled", {"case_id": 2_000_000_000, "version": 1, "note": "已清理"}, "2000000000")]
     items = [{"type": kind, "client_id": str(uuid.uuid4()), **body} for kind, body, _ in cases]
     before = scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"

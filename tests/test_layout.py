@@ -119,6 +119,9 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
             numbers = pg.locator(".label.building:not(.hidden)").all_inner_texts()
             assert len(numbers) >= 28 and "3号楼" in numbers and "2座" in numbers and "新光天地" in numbers, numbers
             assert not [x for x in numbers if "户" in x or "小区" in x], numbers
+            briefs = pg.evaluate("(names) => names.map(gridmapLabels.briefName)",
+                                 ["华贸中心写字楼1座", "住四小区三号楼", "华贸公寓A座", "7 栋", "社区卫生服务站", None])
+            assert briefs == ["1座", "三号楼", "A座", "7 栋", "社区卫生服务站", ""]  # a name with no number: itself
             pg.evaluate("() => gridmapMap.setZoom(18, { animate: false })")
             pg.wait_for_function("() => [...document.querySelectorAll('.label.building:not(.hidden)')]"
                                  ".some((x) => x.textContent.includes('户'))")

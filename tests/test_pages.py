@@ -430,9 +430,22 @@ def test_planner_discards_a_draft_only_when_confirmed(page, copy_of, conn):
     shot(page, "planner_discard_confirm")
     page.click("#confirm-no")
     assert scalar(conn, drafts, slug) == 1
+    # a question asked of one draft is taken back when another is made (or chosen): yes never
+    # discards a draft it did not name
     page.click("#discard")
+    page.wait_for_selector("#confirm:not([hidden])")
+    page.click("#new")
+    page.wait_for_function("() => document.querySelectorAll('#draft option').length === 2")
+    assert not page.locator("#confirm").is_visible()
+    chosen = page.locator("#draft").input_value()
+    page.select_option("#draft", index=[o != chosen for o in page.locator("#draft option").evaluate_all(
+        "(os) => os.map((o) => o.value)")].index(True))
+    page.wait_for_function(f"() => document.body.dataset.draft && document.body.dataset.draft !== '{chosen}'")
+    page.click("#discard")
+    page.wait_for_selector("#confirm:not([hidden])")
+    assert name in page.locator("#confirm-text").inner_text()
     page.click("#confirm-yes")
     page.wait_for_selector("#status[data-state=discarded]")
-    assert scalar(conn, drafts, slug) == 0
-    assert page.locator("#draft option").count() == 0 and page.evaluate("document.body.dataset.draft") is None
-    assert page.locator(".leaflet-marker-icon.marker-icon").count() == 0  # no vertex handles left
+    assert scalar(conn, drafts, slug) == 1
+    assert page.locator("#draft option").count() == 1 and page.locator("#draft").input_value() == chosen
+    assert page.evaluate("document.body.dataset.draft") == chosen  # the draft left is the one drawn

@@ -58,6 +58,8 @@ class Event(Answer):
     at: dt.datetime
     recorded_at: dt.datetime = Field(description="when the step was written: later than ``at`` for a step "
                                                  "recorded after the fact (a phone's offline step, 补录)")
+    late: bool = Field(description="written more than 10 minutes after the time it gives (补录); a report's "
+                                   "own time never is")
     actor: str
     from_: str | None = Field(alias="from", serialization_alias="from")
     to: str

@@ -156,6 +156,7 @@ class FieldBuilding(Answer):
     lat: float
     outline: dict[str, Any] = Field(description="Its footprint, a GeoJSON Polygon in WGS84")
     visited: list[str] = Field(description="Kinds of visit the worker made here today")
+    own: bool = Field(description="Of the grid the account reads: a case may be reported at it (elsewhere at a point)")
 
 
 class CasePhotoRef(Answer):

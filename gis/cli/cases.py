@@ -92,7 +92,8 @@ def show_cmd(case_id: Annotated[int, typer.Argument(min=1, max=2_147_483_647)], 
     with session() as cur:
         case = get_case(cur, case_id)
     steps = "\n".join(f"  {e['at']} {e['actor']}: {e['from'] or '-'} → {e['to']}"
-                      + (f" ({e['note']})" if e["note"] else "") for e in case["events"])
+                      + (f" ({e['note']})" if e["note"] else "")
+                      + (f" [written late, at {e['recorded_at']}]" if e["late"] else "") for e in case["events"])
     emit(case, as_json, f"{_line(case)}\n{steps}\nnext: {', '.join(case['next']) or 'none'}")
 
 

@@ -28,7 +28,6 @@
     streets: [["line", L_.styles.street_edge, t("streets")]], cases: L_.caseLegend(),
   }), overlays);
   const when = (iso) => (iso ? gridmapDates.stamp(tz, new Date(iso)) : null);
-  const LATE_MS = 10 * 60 * 1000;  // written more than 10 minutes after the time it gives
   const department = document.getElementById("department");
   department.replaceChildren(el("option", { value: "" }, "—"),
     ...catalogue.departments.map((d) => el("option", { value: d.code }, lang === "en" ? d.name_en : d.name_zh)));
@@ -56,7 +55,7 @@
       ["handling", c.handling], ["handled_by", named(c.handled_by_name, c.handled_by)], ["reason", c.reason], ["review_on", c.review_on],
     ]));
     // a step written well after the time it gives (a phone's offline step, 补录) says when it was written
-    const late = (e) => e.to !== "reported" && new Date(e.recorded_at) - new Date(e.at) > LATE_MS;
+    const late = (e) => e.late;
     document.getElementById("timeline").replaceChildren(...c.events.map((e) => el("li", { className: late(e) ? "late" : "" },
       el("div", { className: "when" }, `${when(e.at)} · ${e.actor}`,
          late(e) ? el("span", { className: "recorded" }, ` · ${t("recorded_late")} ${when(e.recorded_at)}`) : null),

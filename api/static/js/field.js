@@ -303,8 +303,9 @@
     show("report"); whereText(); buildingChoices();
   };
   $("category").onchange = () => banner("");
-  // The building the case is at: the nearest of those the worker may check in at, chosen when the
-  // place is within NEAR_M of it (beyond the fix's accuracy); or none, the point alone.
+  // The building the case is at: the nearest of the worker's own grid (``own``: the service takes a
+  // report at no other), chosen when the place is within NEAR_M of it (beyond the fix's accuracy);
+  // or none, the point alone.
   const NEAR_M = 30;
   function buildingChoices() {
     const d = state.today;
@@ -312,7 +313,7 @@
     const select = $("case-building");
     select.replaceChildren(el("option", { value: "" }, t("f_no_building")));
     if (!d || !p) return;
-    const rows = d.buildings.map((b) => ({ b, m: metres(p, b) })).sort((x, y) => x.m - y.m).slice(0, 5);
+    const rows = d.buildings.filter((b) => b.own).map((b) => ({ b, m: metres(p, b) })).sort((x, y) => x.m - y.m).slice(0, 5);
     for (const { b, m } of rows) select.append(el("option", { value: String(b.id) }, `${b.name || `#${b.id}`} · ${tf("f_m", { m: Math.round(m) })}`));
     if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
   }

@@ -2,12 +2,14 @@
 // buildings as the zoom allows, placed in order of importance and never on top of one another.
 window.gridmapLabels = (function () {
   // The least zoom at which each kind is labelled, in the order labels are placed. Buildings are
-  // named by their number alone (3号楼, 2座: the compound is named beside them) until FULL_FROM,
-  // in full (with their households, where the page gives them) from there.
+  // named briefly until FULL_FROM — by their number alone (3号楼, A座: the compound is named beside
+  // them), else by their name — and in full (with their households, where the page gives them)
+  // from there.
   const KINDS = [["grid", 0], ["compound", 16], ["street", 17], ["building", 17]];
   const FULL_FROM = 18;
-  const NUMBERED = /(\d+\s*(?:号楼|号|栋|幢|座|楼))$/;
+  const NUMBERED = /((?:\d+|[A-Z]|[一二三四五六七八九十]+)\s*(?:号楼|号|栋|幢|座|楼))$/;
   const least = Object.fromEntries(KINDS);
+  const briefName = (name) => { const number = NUMBERED.exec(name || ""); return number ? number[1] : name || ""; };
 
   // The point halfway along a line (LatLngs), and the index of the vertex that ends the segment it
   // lies on: a street's middle vertex would be an end of a two-point street, a junction, where the
@@ -86,11 +88,12 @@ window.gridmapLabels = (function () {
             if (within(top, l.getLatLngs().flat(2))) at = top;
           }
           const full = marker(kind, at, words).addTo(groups[kind]);
-          const number = kind === "building" && NUMBERED.exec(l.feature.properties.name || "");
-          if (number) {
-            const brief = marker(kind, at, number[1]).addTo(groups[kind]);
-            brief.zooms = [least[kind], FULL_FROM];
-            full.zooms = [FULL_FROM, Infinity];
+          if (kind === "building") {
+            const brief = briefName(l.feature.properties.name);
+            if (brief && brief !== words) {
+              marker(kind, at, brief).addTo(groups[kind]).zooms = [least[kind], FULL_FROM];
+              full.zooms = [FULL_FROM, Infinity];
+            }
           }
         });
       },
@@ -139,5 +142,5 @@ window.gridmapLabels = (function () {
     return api;
   }
 
-  return { create, KINDS, FULL_FROM, halfway, halfwayAlong, within };
+  return { create, KINDS, FULL_FROM, briefName, halfway, halfwayAlong, within };
 })();

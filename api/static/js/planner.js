@@ -36,6 +36,7 @@
   // buildings named (by their number until zoom 18), so that the one to give away is found by name
   labels.polygons("building", buildingLayer, (p) => p.name);
   labels.groups.building.addTo(map);
+  labels.place();  // the map was fitted before the labels were made: placed now, again at each move
   let grids = null;
   let zones = null;
   let stations = null;
@@ -221,9 +222,10 @@
       document.body.dataset.ready = "true";
     }
   }
-  select.onchange = () => { quiet(); loadDraft(select.value); };
+  select.onchange = () => { quiet(); unask(); loadDraft(select.value); };
   document.getElementById("new").onclick = async () => {
     quiet();
+    unask();
     const stamp = new Date().toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "zh-CN",
                                              { dateStyle: "short", timeStyle: "short" });
     const r = await fetch(`/jurisdictions/${encodeURIComponent(slug)}/layouts`, {
@@ -256,9 +258,12 @@
   };
   // Publishing replaces the layout everyone works with, and a discarded draft is gone: each asks
   // first, on the page itself, saying what it would do.
+  // The question is about the draft chosen when it was asked: choosing another, or making one,
+  // takes it back, so that yes never publishes or discards a draft it did not name.
   let confirmed = null;
   function ask(text, yes, then) {
-    confirmed = then;
+    const id = select.value;
+    confirmed = () => then(id);
     confirmBar.hidden = false;
     document.getElementById("confirm-text").textContent = text;
     document.getElementById("confirm-yes").textContent = yes;
@@ -288,12 +293,12 @@
       say("discarded", `${t("discarded")}: ${name}`);  // said once the drafts left are listed
     });
   };
-  document.getElementById("confirm-no").onclick = () => { confirmBar.hidden = true; confirmed = null; };
+  function unask() { confirmBar.hidden = true; confirmed = null; }
+  document.getElementById("confirm-no").onclick = unask;
   document.getElementById("confirm-yes").onclick = async () => {
-    confirmBar.hidden = true;
-    const [then, id] = [confirmed, select.value];
-    confirmed = null;
-    if (then) await then(id);
+    const then = confirmed;
+    unask();
+    if (then) await then();
   };
   document.getElementById("hint").textContent = t("drag_hint");
   await refreshDrafts(new URLSearchParams(location.search).get("draft"));
