@@ -45,7 +45,7 @@ class Conflict(GridmapError):
 class StaleVersion(GridmapError):
     """The client's version (If-Match) is not the stored one."""
 
-    def __init__(self, message: Message, current_version: int) -> None:
+    def __init__(self, message: Message, current_version: int | None) -> None:
         super().__init__(message)
         self.current_version = current_version
 

@@ -40,6 +40,21 @@ def version(if_match: str | None, table: str, fid: int) -> int:
     return found[fid]
 
 
+def state_etag(table: str, fid: int, digest: str) -> str:
+    """The ETag of row ``fid`` of ``table`` in a state named by ``digest`` (of everything it holds:
+    a draft's grids, zones and stations), for a write to the whole of it."""
+    return f'"{table}-{fid}-{digest}"'
+
+
+def matches(if_match: str | None, tag: str, what: str) -> bool:
+    """Whether an ``If-Match`` header names ``tag`` (compared strongly, as RFC 9110 says); None or
+    empty: :class:`PreconditionRequired` (428)."""
+    if not if_match or not if_match.strip():
+        raise PreconditionRequired(msg("send If-Match with the ETag of the {0} (GET it first) so that no edit made "
+                                       "meanwhile is lost", what))
+    return any(t.strip() == tag for t in if_match.split(","))
+
+
 def view_etag(*parts: object) -> str:
     """A weak ETag of what one caller sees of a resource: made from every input of the answer
     (the layer's version, the jurisdiction and grid the caller is held to …), hashed, so that it

@@ -265,7 +265,19 @@ def test_a_draft_is_discarded_and_a_published_layout_is_kept(client, copy_of, co
     assert locker.status_code == 201, locker.text
     published = scalar(conn, "SELECT string_agg(g.code || ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g "
                              "JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug)
-    assert client.delete(f"/layouts/{draft['id']}").status_code == 204
+    # as last read: an edit made since (another planner's) is not thrown away unseen
+    assert client.delete(f"/layouts/{draft['id']}").status_code == 428
+    read = client.get(f"/layouts/{draft['id']}").json()["etag"]
+    moved = client.post(f"/layouts/{draft['id']}/post_station", json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [116.4805, 39.9109]},
+        "properties": {"name": "又一个快递柜", "kind": "parcel_locker", "capacity": 20}})
+    assert moved.status_code == 201, moved.text
+    stale = client.delete(f"/layouts/{draft['id']}", headers={"If-Match": read, "Accept-Language": "zh"})
+    assert stale.status_code == 412 and "已被修改" in stale.json()["detail"], stale.text
+    assert client.get(f"/layouts/{draft['id']}").status_code == 200
+    now = client.get(f"/layouts/{draft['id']}").json()["etag"]
+    assert now != read
+    assert client.delete(f"/layouts/{draft['id']}", headers={"If-Match": now}).status_code == 204
     assert client.get(f"/layouts/{draft['id']}").status_code == 404
     assert draft["id"] not in [x["id"] for x in client.get(f"/jurisdictions/{slug}/layouts").json()]
     for table in ("layout_grid", "layout_courier_zone", "layout_post_station"):
@@ -277,9 +289,9 @@ def test_a_draft_is_discarded_and_a_published_layout_is_kept(client, copy_of, co
     # what was published is the record of what was: not discarded
     current = client.post(f"/jurisdictions/{slug}/layouts", json={"name": "发布的"}).json()
     assert client.post(f"/layouts/{current['id']}/publish").status_code == 200
-    refused = client.delete(f"/layouts/{current['id']}", headers={"Accept-Language": "zh"})
+    refused = client.delete(f"/layouts/{current['id']}", headers={"Accept-Language": "zh", "If-Match": "*"})
     assert refused.status_code == 409 and "不是草案" in refused.json()["detail"], refused.text
-    assert client.delete("/layouts/2000000000").status_code == 404
+    assert client.delete("/layouts/2000000000", headers={"If-Match": "*"}).status_code == 404
 
 
 def test_courier_zones_in_a_draft(client, copy_of, conn):

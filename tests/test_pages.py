@@ -449,3 +449,20 @@ def test_planner_discards_a_draft_only_when_confirmed(page, copy_of, conn):
     assert scalar(conn, drafts, slug) == 1
     assert page.locator("#draft option").count() == 1 and page.locator("#draft").input_value() == chosen
     assert page.evaluate("document.body.dataset.draft") == chosen  # the draft left is the one drawn
+    # another planner adds a station to it while this one is asked: not thrown away unseen
+    page.click("#discard")
+    page.wait_for_selector("#confirm:not([hidden])")
+    added = page.evaluate("""(id) => fetch(`/layouts/${id}/post_station`, { method: "POST",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ type: "Feature",
+        geometry: { type: "Point", coordinates: [116.4803, 39.9109] },
+        properties: { name: "新快递柜", kind: "parcel_locker", capacity: 80 } }) }).then((r) => r.status)""", chosen)
+    assert added == 201
+    page.expected_errors.append("status of 412")  # the browser logs the refusal it is meant to get
+    page.click("#confirm-yes")
+    page.wait_for_selector("#status[data-state=refused]")
+    assert "已被修改" in page.locator("#status").inner_text()
+    assert scalar(conn, drafts, slug) == 1
+    page.click("#discard")  # seen again (drawn anew): now it goes
+    page.click("#confirm-yes")
+    page.wait_for_selector("#status[data-state=discarded]")
+    assert scalar(conn, drafts, slug) == 0

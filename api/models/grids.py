@@ -127,6 +127,7 @@ class Draft(Answer):
     and post stations."""
 
     layout: Layout
+    etag: str = Field(description="The ETag of all the draft holds: If-Match of DELETE /layouts/{id}")
     grids: FeatureCollection[DraftGrid]
     courier_zones: FeatureCollection[DraftZone]
     post_stations: FeatureCollection[DraftStation]

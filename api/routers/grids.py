@@ -127,11 +127,11 @@ def publish(who: Planner, layout_id: Id, conn: ConnDep) -> dict:
         return layouts.publish(cur, layout_id)
 
 
-@router.delete("/layouts/{layout_id}", status_code=204, summary="Discard a draft",
-               response_class=Response, responses=problems(409))
-def discard(who: Planner, layout_id: Id, conn: ConnDep) -> Response:
+@router.delete("/layouts/{layout_id}", status_code=204, summary="Discard a draft (If-Match: the draft's etag)",
+               response_class=Response, responses=problems(409, 412, 428))
+def discard(who: Planner, layout_id: Id, conn: ConnDep, if_match: IfMatch = None) -> Response:
     with transaction(conn) as cur:
-        layouts.discard(cur, layout_id)
+        layouts.discard(cur, layout_id, if_match)
     return Response(status_code=204)
 
 

@@ -19,7 +19,7 @@ from gis.etags import etag
 from gis.geometry import reproject
 from gis.grids import edits
 from gis.grids.checks import assign, metrics
-from gis.grids.layouts import State, draft_layout, load_state, valid_polygon
+from gis.grids.layouts import State, draft_etag, draft_layout, load_state, valid_polygon
 from gis.i18n import msg
 
 
@@ -153,7 +153,8 @@ def draft_json(cur: Cursor, layout_id: int) -> dict:
                 "WHERE layout_id = %s ORDER BY id", (layout_id,))
     stations = [{"type": "Feature", "id": i, "geometry": json.loads(g),
                  "properties": {"name": n, "kind": k, "version": v}} for i, v, n, k, g in cur.fetchall()]
-    return {"layout": state.layout, "grids": {"type": "FeatureCollection", "features": feats},
+    return {"layout": state.layout, "etag": draft_etag(cur, layout_id),
+            "grids": {"type": "FeatureCollection", "features": feats},
             "courier_zones": {"type": "FeatureCollection", "features": zones},
             "post_stations": {"type": "FeatureCollection", "features": stations}}
 

@@ -16,9 +16,10 @@ from psycopg2.extensions import cursor as Cursor
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from gis import etags
 from gis.crs import transformers
 from gis.db import read_sql
-from gis.errors import Conflict, InvalidInput, NotFound
+from gis.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from gis.geometry import largest_polygon, polygons, reproject
 from gis.grids.checks import BLOCKING, Building, Grid, GridMetrics, Report, assign, check, metrics
 from gis.i18n import msg
@@ -240,12 +241,23 @@ def publish(cur: Cursor, layout_id: int) -> dict:
     return get_layout(cur, layout_id)
 
 
-def discard(cur: Cursor, layout_id: int) -> None:
-    """Throw a draft away, its grids, zones and stations with it (the history keeps that it was);
-    a published or archived layout is the record of what was, and stays."""
-    if get_layout(cur, layout_id, lock=True)["status"] != "draft":
+def draft_etag(cur: Cursor, layout_id: int) -> str:
+    """The ETag of all a draft holds (draft_state.sql): any edit of it changes it."""
+    cur.execute(read_sql("draft_state.sql"), {"layout_id": layout_id})
+    return etags.state_etag("layout", layout_id, cur.fetchone()[0])
+
+
+def discard(cur: Cursor, layout_id: int, if_match: str | None) -> None:
+    """Throw a draft away, its grids, zones and stations with it (the history keeps that it was),
+    as the one discarding last read it (``if_match``: its :func:`draft_etag`; an edit made since,
+    perhaps by another planner, is not thrown away unseen); a published or archived layout is the
+    record of what was, and stays."""
+    if get_layout(cur, layout_id, lock=True)["status"] != "draft":  # locked: edits wait, as they lock it
         raise Conflict(msg("layout {0} is not a draft: only drafts are discarded (what was published stays on "
                            "record)", layout_id))
+    if not etags.matches(if_match, draft_etag(cur, layout_id), msg("draft")):
+        raise StaleVersion(msg("draft {0} was changed since you read it: look at it again before discarding it",
+                               layout_id), None)
     cur.execute("DELETE FROM layout WHERE id = %s", (layout_id,))
 
 

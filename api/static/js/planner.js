@@ -98,7 +98,7 @@
     showMetrics(d.grids.features.map((f) => f.properties), []);
     document.body.dataset.draft = id;
     document.body.dataset.ready = "true";
-    draft = { id, grids: d.grids };
+    draft = { id, grids: d.grids, etag: d.etag };
     return d;
   }
 
@@ -285,8 +285,14 @@
     if (!select.value) return;
     quiet();
     const name = select.selectedOptions[0].textContent;
+    const seen = draft && draft.etag;  // the draft as the planner last saw it drawn
     ask(`${t("confirm_discard")} (${name})`, t("discard_draft"), async (id) => {
-      const r = await fetch(`/layouts/${id}`, { method: "DELETE" });
+      const r = await fetch(`/layouts/${id}`, { method: "DELETE", headers: { "If-Match": seen } });
+      if (r.status === 412) {  // edited meanwhile (another planner): shown again, not thrown away unseen
+        await loadDraft(id);
+        refused(await r.json());
+        return;
+      }
       if (!r.ok) { refused(await r.json()); return; }
       clearDraft();
       await refreshDrafts(null);
