@@ -260,6 +260,8 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
                             "out.push(l.buildingId); }); return out; }")
         assert drawn == [int(building_id)]
         assert case["building"] in pg.locator("#facts").inner_text()
+        timeline = pg.locator("#timeline").inner_text()
+        assert "环卫所" in timeline and "sanitation" not in timeline  # the department by its name, not its code
         # and what is around it, to find the place by: the streets and buildings near, named
         pg.wait_for_selector("body[data-around=drawn]")
         assert pg.locator(".label.street:not(.hidden)").count() >= 1

@@ -5,6 +5,8 @@ column clicked, worst first. One bound to a jurisdiction gets its own only."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -38,7 +40,8 @@ def test_the_api_compares_what_the_command_line_does(server, make_user, cli):
 def test_the_street_office_sees_its_communities_side_by_side(browser, server, make_user):
     street = make_user("leader")
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {street}"}) as c:
-        rows = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
+        answer = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()
+        rows = answer["jurisdictions"]
     for pg in browsing(browser, server, street):
         pg.goto(f"/communities?month={MONTH}")
         pg.wait_for_selector("body[data-ready=true]")
@@ -48,6 +51,9 @@ def test_the_street_office_sees_its_communities_side_by_side(browser, server, ma
         want = next(r for r in rows if r["jurisdiction"] == "huamao")
         assert huamao.locator('td[data-key="received"]').inner_text() == str(want["received"])
         assert huamao.locator("a").first.get_attribute("href").startswith("/cases?jurisdiction=huamao")
+        # "as of" in the communities' own time, as every date on the pages (not UTC's)
+        local = datetime.fromisoformat(answer["as_of"]).astimezone(ZoneInfo("Asia/Shanghai"))
+        assert local.strftime("%Y-%m-%d %H:%M") in pg.locator("#compare-note").inner_text()
         # sorted by the response rate clicked: the lowest first, drawn from the answer already had
         asked: list[str] = []
         pg.on("request", lambda r, seen=asked: seen.append(r.url) if "/jurisdictions/kpi" in r.url else None)

@@ -66,6 +66,8 @@ class Event(Answer):
     note: str | None
     assignee: str | None
     department: str | None
+    department_zh: str | None = Field(description="The department's name, in Chinese")
+    department_en: str | None = Field(description="The department's name, in English")
 
 
 class Photo(Answer):

@@ -202,12 +202,13 @@ def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any
         raise NotFound(msg("no case with id {0}", case_id))
     out = _case_dict(row)
     if events:
-        cur.execute("SELECT e.at, e.recorded_at, e.actor, e.from_state, e.to_state, e.note, e.assignee, d.code"
-                    " FROM case_event e LEFT JOIN department d ON d.id = e.department_id"
+        cur.execute("SELECT e.at, e.recorded_at, e.actor, e.from_state, e.to_state, e.note, e.assignee, d.code,"
+                    " d.name_zh, d.name_en FROM case_event e LEFT JOIN department d ON d.id = e.department_id"
                     " WHERE e.case_id = %s ORDER BY e.at, e.id", (case_id,))
         out["events"] = [{"at": _plain(a), "recorded_at": _plain(r), "late": t != "reported" and r - a > WRITTEN_LATE,
-                          "actor": who, "from": f, "to": t, "note": n, "assignee": s, "department": d}
-                         for a, r, who, f, t, n, s, d in cur.fetchall()]
+                          "actor": who, "from": f, "to": t, "note": n, "assignee": s, "department": d,
+                          "department_zh": dz, "department_en": de}
+                         for a, r, who, f, t, n, s, d, dz, de in cur.fetchall()]
         out["photos"] = [{**p, "url": f"/cases/{out['jurisdiction']}/{case_id}/photos/{p['id']}"}
                          for p in photos_of(cur, case_id)]
     return out

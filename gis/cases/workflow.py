@@ -41,7 +41,8 @@ TRANSITIONS: Mapping[str, tuple[str, ...]] = {
     "closed": (),
 }
 # The steps that need a note, and what it says.
-NOTE_NEEDED = {"rejected": "why it is not accepted", "handled": "what was done", "parked": "why it is parked"}
+NOTE_NEEDED = {"rejected": msg("why it is not accepted"), "handled": msg("what was done"),
+               "parked": msg("why it is parked")}
 
 
 def next_states(state: str, parked_from: str | None = None) -> tuple[str, ...]:

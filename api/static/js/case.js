@@ -60,7 +60,7 @@
       el("div", { className: "when" }, `${when(e.at)} · ${e.actor}`,
          late(e) ? el("span", { className: "recorded" }, ` · ${t("recorded_late")} ${when(e.recorded_at)}`) : null),
       el("div", {}, `${e.from ? `${t(`state_${e.from}`)} → ` : ""}${t(`state_${e.to}`)}`,
-         e.assignee || e.department ? ` (${e.assignee || e.department})` : ""),
+         e.assignee || e.department ? ` (${e.assignee || (lang === "en" ? e.department_en : e.department_zh) || e.department})` : ""),
       e.note ? el("div", { className: "case-text" }, e.note.startsWith("automatic: ") ? t("auto_dispatched") : e.note)
         : null)));
     // the steps this user may take, one button each, with the fields they need

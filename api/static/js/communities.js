@@ -16,8 +16,10 @@
 
   async function load() {
     const month = monthInput.value;
-    const r = await fetch(`/jurisdictions/kpi?from=${month}-01&to=${gridmapDates.lastDay(month)}`);
+    const [r, tz] = await Promise.all([fetch(`/jurisdictions/kpi?from=${month}-01&to=${gridmapDates.lastDay(month)}`),
+                                       gridmapDates.zone()]);
     const body = await r.json();
+    body.as_of_local = gridmapDates.stamp(tz, new Date(body.as_of));  // the community's time, not UTC
     if (!r.ok) { document.getElementById("compare-note").textContent = body.detail || String(r.status); return; }
     shown = { month, body };
     draw();
@@ -46,7 +48,7 @@
         RATES.has(k) ? gridmapPercent(value(x)) : String(value(x))))));
     document.getElementById("compare-table").replaceChildren(head, ...lines);
     document.getElementById("compare-note").textContent = t("compare_note")
-      .replace("{n}", String(rows.length)).replace("{as_of}", body.as_of.slice(0, 16).replace("T", " "));
+      .replace("{n}", String(rows.length)).replace("{as_of}", body.as_of_local);
     document.body.dataset.ready = "true";
   }
   monthInput.onchange = () => { if (monthInput.value) load(); };
