@@ -153,7 +153,9 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
 
 def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[dict]:
     """The open cases the worker handles (dispatched to them or to their account) or reported,
-    with their photos (one query for all of them)."""
+    with their photos and what the office said when it gave it (the note of the latest accepting
+    or dispatching step: "清运后拍照"; not the service's own "automatic: …"), one query each for
+    all of them."""
     mine = {worker.name, who.username}
     theirs = [c for c in cases.list_cases(cur, slug, open_only=True, scope=access.case_scope(who), limit=500)
               if c["assignee"] in mine or c["reporter"] == who.username]
@@ -162,6 +164,11 @@ def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[
     photos: dict[int, list[dict]] = {}
     for case_id, photo_id, stage in cur.fetchall():
         photos.setdefault(case_id, []).append({"id": photo_id, "stage": stage})
+    cur.execute("""SELECT DISTINCT ON (case_id) case_id, note FROM case_event
+                    WHERE case_id = ANY(%s) AND to_state IN ('accepted', 'dispatched') AND note IS NOT NULL
+                      AND note NOT LIKE 'automatic: %%' ORDER BY case_id, at DESC, id DESC""",
+                ([c["id"] for c in theirs],))
+    said = dict(cur.fetchall())
     return [{"id": c["id"], "version": c["version"], "etag": c["etag"], "state": c["state"],
              "category": c["category"], "category_zh": c["category_zh"],
              "category_en": c["category_en"], "urgency": c["urgency"],
@@ -169,7 +176,7 @@ def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[
              "reported_at": c["reported_at"], "due_at": c["due_at"], "overdue": c["overdue"],
              "client_id": c["client_id"], "assigned": c["assignee"] in mine,
              "may_handle": "handled" in access.case_steps(who, c, tuple(c["next"])),
-             "photos": photos.get(c["id"], [])} for c in theirs]
+             "photos": photos.get(c["id"], []), "instructions": said.get(c["id"])} for c in theirs]
 
 
 def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings: Settings,

@@ -300,7 +300,7 @@ def test_a_photo_that_waits_too_long_for_its_turn_is_refused_for_now(field, conn
                   headers={"Content-Type": "image/jpeg"}).status_code == 201  # its turn free again
 
 
-def dispatched_case(field: dict, building: int, text: str) -> int:
+def dispatched_case(field: dict, building: int, text: str, note: str | None = None) -> int:
     """A case the leader reports at a building of 王芳's grid and accepts: it is dispatched to her."""
     slug, lead = field["slug"], field["leader"]
     day = field["worker"].get(f"/field/{slug}/today").json()
@@ -309,7 +309,7 @@ def dispatched_case(field: dict, building: int, text: str) -> int:
                                                  "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
     assert reported.status_code == 201, reported.text
     case_id = reported.json()["id"]
-    step = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted"},
+    step = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted", "note": note},
                      headers={"If-Match": reported.headers["ETag"]})
     assert step.status_code == 200 and step.json()["assignee"] == "王芳", step.text
     return case_id
@@ -320,6 +320,10 @@ def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, c
     case_id = dispatched_case(field, 1, "垃圾满溢")
     mine = next(c for c in w.get(f"/field/{slug}/today").json()["cases"] if c["id"] == case_id)
     assert mine["assigned"] and mine["may_handle"] and mine["state"] == "dispatched"
+    assert mine["instructions"] is None  # dispatched by the service alone: nothing was said
+    told = dispatched_case(field, 2, "楼道堆物", note="请督促清运，当天处理")
+    said = next(c for c in w.get(f"/field/{slug}/today").json()["cases"] if c["id"] == told)
+    assert said["instructions"] == "请督促清运，当天处理", said
     photo = str(uuid.uuid4())
     handled = {"type": "handled", "client_id": str(uuid.uuid4()), "case_id": case_id, "version": mine["version"],
                "note": "已清运", "photos": [photo]}

@@ -194,7 +194,7 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     pg.context.set_offline(False)
 
     # the office dispatches a new case of her grid to her: today's version changes
-    case_id = dispatched_case(field, 2, "垃圾桶满溢")
+    case_id = dispatched_case(field, 2, "垃圾桶满溢", note="联系物业，当天清运")
     pg.reload()
     pg.wait_for_selector("body[data-ready='1']")
     second = pg.evaluate("document.body.dataset.version")
@@ -214,6 +214,8 @@ def test_offline_reload_keeps_the_route_and_an_edit_is_never_served_stale(phone,
     # offers no second mark; the signal back, it is sent
     pg.click("#open-cases")
     pg.wait_for_selector(f"li[data-case='{case_id}'] button.handle")
+    # what the office said giving it, on her card
+    assert pg.locator(f"li[data-case='{case_id}'] .said").inner_text() == "交办说明：联系物业，当天清运"
     shot(pg, "cases")
     pg.click(f"li[data-case='{case_id}'] button.handle")
     pg.fill("#handle-note", "已联系物业清运")

@@ -184,6 +184,8 @@ class FieldCase(Answer):
     assigned: bool = Field(description="Dispatched to the worker (else reported by them)")
     may_handle: bool
     photos: list[CasePhotoRef]
+    instructions: str | None = Field(description="What the office said giving it (the note of its latest "
+                                                 "accepting or dispatching step)")
 
 
 class FieldGrid(Answer):

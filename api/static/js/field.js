@@ -394,6 +394,8 @@
         el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
         el("div", {}, c.description),
+        c.building ? el("div", { className: "where" }, `${t("f_at_building")}：${c.building}`) : null,
+        c.instructions ? el("div", { className: "said" }, `${t("f_instructions")}：${c.instructions}`) : null,
         el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
           + (c.photos.length ? ` · ${tf("f_photos_n", { n: c.photos.length })}` : "")));
       if (pending.has(c.id)) {
