@@ -119,6 +119,22 @@ def test_a_case_from_reported_to_closed(server, place, conn):
                                                     "closed"]
         assert [e["actor"] for e in case["events"]][1:] == [place["names"][k] for k in (
             "leader", "leader", "worker", "leader", "leader")]
+        # the resident called back (回访): what the resolution and satisfaction rates count
+        back = f"/cases/{slug}/{case['id']}/feedback"
+        assert case["may_call_back"] and not w.get(f"/cases/{slug}/{case['id']}").json()["may_call_back"]
+        assert w.post(back, json={"satisfaction": "satisfied"}).status_code == 403  # the leader's to record
+        empty = lead.post(back, json={}, headers={"Accept-Language": "zh"})
+        assert empty.status_code == 422 and "满意度" in empty.json()["detail"], empty.text
+        assert lead.post(back, json={"satisfaction": "glad"}).status_code == 422
+        r = lead.post(back, json={"satisfaction": "basically", "solved": True})
+        assert r.status_code == 200 and (r.json()["satisfaction"], r.json()["solved"]) == ("basically", True), r.text
+        assert r.headers["etag"] == r.json()["etag"]
+        assert scalar(conn, "SELECT row(satisfaction, solved)::text FROM case_record WHERE id = %s",
+                      case["id"]) == "(basically,t)"
+        early = report(w, place).json()  # not handled yet: nobody to ask about what was done
+        refused = lead.post(f"/cases/{slug}/{early['id']}/feedback", json={"solved": False},
+                            headers={"Accept-Language": "zh"})
+        assert refused.status_code == 422 and "尚未处置" in refused.json()["detail"], refused.text
 
 
 def test_the_leader_who_handled_may_not_verify(server, place, conn):

@@ -122,6 +122,14 @@ def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, serv
         steps = lead.locator("#timeline li").all_inner_texts()
         assert len(steps) == 6 and people["worker"] in steps[3] and "收走充电线" in steps[3]
         assert lead.locator("#buttons button").count() == 0
+        # the resident called back (回访): the leader records the answer the rates count
+        lead.wait_for_selector("#call-back:not([hidden])")
+        lead.select_option("#cb-satisfaction", "satisfied")
+        lead.select_option("#cb-solved", "true")
+        lead.click("#cb-save")
+        lead.wait_for_selector("#cb-message.ok")
+        facts = lead.locator("#facts").inner_text()
+        assert "满意" in facts and "已解决" in facts, facts
         shot(lead, "cases_case_closed_leader")
         # the list shows it closed
         ready(lead, f"/cases?jurisdiction={slug}&state=closed")

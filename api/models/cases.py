@@ -52,6 +52,14 @@ class Step(Input):
     dispatch: StrictBool = Field(True, description="Accepting dispatches at once")
 
 
+class CallBack(Input):
+    """The resident's answer when called back about a case (回访): satisfied, and solved."""
+
+    satisfaction: Literal["satisfied", "basically", "dissatisfied"] | None = Field(
+        None, description="满意, 基本满意 or 不满意")
+    solved: StrictBool | None = Field(None, description="Whether the resident says the problem was solved")
+
+
 class Event(Answer):
     """One step a case took."""
 
@@ -141,6 +149,8 @@ class Case(CaseSummary):
     events: list[Event]
     photos: list[Photo] = Field(description="Its photos, before and after, oldest first")
     actions: list[str] = Field(description="The next states the signed-in user may move it to")
+    may_call_back: bool = Field(False, description="Whether the signed-in user may record the resident's answer "
+                                                   "(POST …/feedback): one who triages, once it is handled")
 
 
 class Reported(Case):

@@ -20,6 +20,7 @@ from api.auth import Handler, Reader, Reporter, Triager, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep, raw_body
 from api.errors import UnsupportedMediaTypeError
 from api.models.cases import (
+    CallBack,
     Case,
     CaseList,
     Catalogue,
@@ -70,10 +71,16 @@ def received_between(first: date | None, last: date | None, tz: Any) -> tuple[da
     return start, end
 
 
+# The states a case is in when its resident may be called back (回访): handled, or after.
+CALLED_BACK = ("handled", "verified", "closed")
+
+
 def _answer(who: Principal, case: dict[str, Any], response: Response) -> dict[str, Any]:
-    """A case for ``who``: its ETag as a header, and the steps they may take."""
+    """A case for ``who``: its ETag as a header, the steps they may take, and whether they may
+    record the resident's answer."""
     response.headers["ETag"] = case["etag"]
-    return {**case, "actions": _actions(who, case)}
+    return {**case, "actions": _actions(who, case),
+            "may_call_back": who.may("triage") and case["state"] in CALLED_BACK}
 
 
 def _actions(who: Principal, case: dict[str, Any]) -> list[str]:
@@ -348,6 +355,23 @@ def _import_feedback(request: Request, who: Principal, conn: Connection, slug: s
 def show(who: Viewer, slug: str, case_id: CaseId, conn: ConnDep, response: Response) -> dict:
     with transaction(conn) as cur:
         return _answer(who, _visible(cur, who, slug, case_id), response)
+
+
+@router.post("/{slug}/{case_id}/feedback", summary="Record the resident's answer when called back (回访)",
+             response_model=Case, responses={200: {"description": "The case with the answer", "headers": ETAG},
+                                             **WRITES})
+def call_back(who: Triager, slug: str, case_id: CaseId, body: CallBack, conn: ConnDep, response: Response) -> dict:
+    """The resident's answer for one case (a 12345 ticket's come in the platform's file, ``POST
+    /cases/{slug}/feedback``): what the resolution and satisfaction rates count. Taken once the
+    case is handled; a later answer replaces an earlier one."""
+    if body.satisfaction is None and body.solved is None:
+        raise InvalidInput(msg("give the resident's answer: satisfaction, solved or both"))
+    with transaction(conn, who.username) as cur:
+        case = _visible(cur, who, slug, case_id)
+        if case["state"] not in CALLED_BACK:
+            raise InvalidInput(msg("case {0} is not handled yet: a resident is called back once it is", case_id))
+        store.set_feedback(cur, case_id, satisfaction=body.satisfaction, solved=body.solved)
+        return _answer(who, store.get_case(cur, case_id), response)
 
 
 @router.post("/{slug}/{case_id}/transitions", summary="Move a case to its next state (If-Match: its ETag)",

@@ -53,6 +53,8 @@
       ["reporter", named(c.reporter_name, c.reporter)], ["reported_at", when(c.reported_at)], ["due", when(c.due_at)],
       ["assignee", c.assignee], ["department", lang === "en" ? c.department : c.department_zh],
       ["handling", c.handling], ["handled_by", named(c.handled_by_name, c.handled_by)], ["reason", c.reason], ["review_on", c.review_on],
+      ["satisfaction", c.satisfaction ? t(`satisfaction_${c.satisfaction}`) : null],
+      ["solved", c.solved === null || c.solved === undefined ? null : t(c.solved ? "solved_yes" : "solved_no")],
     ]));
     // a step written well after the time it gives (a phone's offline step, 补录) says when it was written
     const late = (e) => e.late;
@@ -80,6 +82,7 @@
     document.getElementById("buttons").replaceChildren(...(buttons.length ? buttons
       : [el("p", { className: "note" }, t("no_actions"))]));
     showPhotos(c);
+    showCallBack(c);
     caseBuilding = c.building_id;
     if (c.building_id && !building) drawBuilding(c.building_id);
     map.removeLayer(marker);
@@ -165,6 +168,36 @@
     show(body);
     return body;
   }
+
+  // The resident's answer when called back (回访), once the case is handled: what the resolution
+  // and satisfaction rates count (a 12345 ticket's come in the platform's file instead).
+  const cbSatisfaction = document.getElementById("cb-satisfaction");
+  const cbSolved = document.getElementById("cb-solved");
+  cbSatisfaction.replaceChildren(el("option", { value: "" }, "—"),
+    ...["satisfied", "basically", "dissatisfied"].map((s) => el("option", { value: s }, t(`satisfaction_${s}`))));
+  cbSolved.replaceChildren(el("option", { value: "" }, "—"), el("option", { value: "true" }, t("solved_yes")),
+    el("option", { value: "false" }, t("solved_no")));
+  function showCallBack(c) {
+    document.getElementById("call-back").hidden = !c.may_call_back;
+    cbSatisfaction.value = c.satisfaction || "";
+    cbSolved.value = c.solved === null || c.solved === undefined ? "" : String(c.solved);
+  }
+  document.getElementById("cb-save").onclick = async () => {
+    const said = document.getElementById("cb-message");
+    said.textContent = "";
+    said.classList.remove("ok");
+    const body = {};
+    if (cbSatisfaction.value) body.satisfaction = cbSatisfaction.value;
+    if (cbSolved.value) body.solved = cbSolved.value === "true";
+    const r = await fetch(`${api}/feedback`, { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json" } });
+    const answer = await r.json();
+    if (!r.ok) { said.textContent = [answer.detail, ...(answer.problems || [])].join(" "); return; }
+    document.body.dataset.etag = r.headers.get("ETag");
+    show(answer);
+    said.textContent = t("call_back_saved");
+    said.classList.add("ok");
+  };
 
   async function step(c, to) {
     message.textContent = "";
