@@ -291,6 +291,17 @@ def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
     layout = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")
     holder = [g["properties"]["code"] for g in layout["grids"]["features"] if shape(g["geometry"]).contains(at)]
     assert [c[-3:] for c in holder] == ["002"]
+    # compared with the published layout: the building by name, from grid to grid, and both grids'
+    # ground and households before → after
+    page.click("#compare")
+    page.wait_for_selector("#status[data-state=compared]")
+    assert page.locator("#status").inner_text().startswith("2 个网格有变化 · 1 楼栋换网格")
+    moved = page.locator(f'#changes li[data-change="building"][data-building="{east["id"]}"]').inner_text()
+    assert moved == f'{east["properties"]["name"]} · 001 → 002', moved
+    assert sorted(x[-3:] for x in page.locator('#changes li[data-change="grid"]').evaluate_all(
+        "(ls) => ls.map((l) => l.dataset.code)")) == ["001", "002"]
+    assert "户数" in page.locator('#changes li[data-change="grid"]').first.inner_text()
+    shot(page, "planner_compare_moved_building")
 
 
 def test_planner_moves_a_courier_zone(page, copy_of):

@@ -235,20 +235,35 @@
     if (!r.ok) { refused(l); return; }
     await refreshDrafts(l.id);
   };
-  // What a draft changes against the published layout: buildings that change grid, and each
-  // courier zone or post station added, removed or changed (its area and capacity before → after).
+  // What a draft changes against the published layout: each grid whose ground or households
+  // change (a boundary moved moves no building, and still changes the grid), each building that
+  // changes grid (by name), and each courier zone or post station added, removed or changed (its
+  // area and capacity before → after).
   const changes = el("ul", { id: "changes" });
   document.getElementById("side").appendChild(changes);
+  const buildingName = Object.fromEntries(buildingFc.features.map((f) => [f.id, f.properties.name || `#${f.id}`]));
   async function compared(id) {
     const c = await (await fetch(`/layouts/${id}/compare`)).json();
-    const summary = `${c.buildings_moved.length} ${t("moved_buildings")} · ${c.facilities.length} ${t("facility_changes")}`;
+    const grids = c.grids.filter((g) => !g.before || !g.after || Math.abs(g.before.area_m2 - g.after.area_m2) >= 1
+                                        || g.before.households !== g.after.households);
+    const summary = `${grids.length} ${t("grid_changes")} · ${c.buildings_moved.length} ${t("moved_buildings")}`
+      + ` · ${c.facilities.length} ${t("facility_changes")}`;
     const area = (m2) => (m2 === null ? "—" : `${m2} m²`);
     const cap = (n) => (n === null ? "—" : String(n));
-    changes.replaceChildren(...c.facilities.map((f) => el("li", { dataset: { change: f.change, layer: f.layer } },
-      el("b", {}, `${t(f.layer === "courier_zone" ? "courier_zones" : "stations")} · ${f.name}`), " ",
-      t(`change_${f.change}`),
-      f.layer === "courier_zone" ? ` · ${t("area")} ${area(f.area_before_m2)} → ${area(f.area_after_m2)}` : "",
-      ` · ${t("capacity")} ${cap(f.capacity_before)} → ${cap(f.capacity_after)}`)));
+    const short = (code) => (code ? String(code).slice(-3) : "—");
+    const ha = (g) => (g ? (g.area_m2 / 10000).toFixed(2) : "—");
+    const hh = (g) => (g ? String(g.households) : "—");
+    changes.replaceChildren(
+      ...grids.map((g) => el("li", { dataset: { change: "grid", code: g.code } },
+        el("b", {}, `${t("grid_n")} ${short(g.code)}`), ` · ${t("area")} ${ha(g.before)} → ${ha(g.after)} ha`,
+        ` · ${t("households")} ${hh(g.before)} → ${hh(g.after)}`)),
+      ...c.buildings_moved.map((m) => el("li", { dataset: { change: "building", building: String(m.building_id) } },
+        el("b", {}, buildingName[m.building_id] || `#${m.building_id}`), ` · ${short(m.from)} → ${short(m.to)}`)),
+      ...c.facilities.map((f) => el("li", { dataset: { change: f.change, layer: f.layer } },
+        el("b", {}, `${t(f.layer === "courier_zone" ? "courier_zones" : "stations")} · ${f.name}`), " ",
+        t(`change_${f.change}`),
+        f.layer === "courier_zone" ? ` · ${t("area")} ${area(f.area_before_m2)} → ${area(f.area_after_m2)}` : "",
+        ` · ${t("capacity")} ${cap(f.capacity_before)} → ${cap(f.capacity_after)}`)));
     return summary;
   }
   document.getElementById("compare").onclick = async () => {
