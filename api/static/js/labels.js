@@ -14,16 +14,20 @@ window.gridmapLabels = (function () {
   // The point halfway along a line (LatLngs), and the index of the vertex that ends the segment it
   // lies on: a street's middle vertex would be an end of a two-point street, a junction, where the
   // name reads as the cross street's (and an arrow points the way of the segment it sits on).
-  function halfwayAlong(pts) {
+  // ``share`` (0.5 by default) of the way along: where a name goes when the middle is taken.
+  function halfwayAlong(pts, share = 0.5) {
     const at = [0];
     for (let i = 1; i < pts.length; i += 1) at.push(at[i - 1] + pts[i - 1].distanceTo(pts[i]));
-    const half = at[at.length - 1] / 2;
+    const half = at[at.length - 1] * share;
     let i = 1;
     while (i < pts.length - 1 && at[i] < half) i += 1;
     const f = at[i] > at[i - 1] ? (half - at[i - 1]) / (at[i] - at[i - 1]) : 0;
     return [L.latLng(pts[i - 1].lat + f * (pts[i].lat - pts[i - 1].lat), pts[i - 1].lng + f * (pts[i].lng - pts[i - 1].lng)), i];
   }
   const halfway = (pts) => halfwayAlong(pts)[0];
+  // How far from either end of a street a name off its middle stays (clear of the junction,
+  // where it would read as the cross street's).
+  const CLEAR_OF_JUNCTION_M = 25;
 
   function within(pt, ring) {
     let yes = false;
@@ -97,32 +101,50 @@ window.gridmapLabels = (function () {
           }
         });
       },
-      // One label a street name, on its longest piece.
+      // One label a street name: halfway along its longest piece or, where a label placed before
+      // (a grid's) covers that, at the next place that is free — off the middle of a long piece,
+      // nearer and nearer its ends, then halfway along its next longest pieces. Never at a junction.
       streets(geojsonLayer) {
-        const longest = {};
+        const pieces = {};
         geojsonLayer.eachLayer((l) => {
           const name = l.feature.properties.name;
           if (!name) return;
-          const len = l.feature.properties.length_m || 0;
-          if (!longest[name] || longest[name].len < len) longest[name] = { len, layer: l };
+          (pieces[name] = pieces[name] || []).push({ len: l.feature.properties.length_m || 0, layer: l });
         });
-        for (const [name, { layer }] of Object.entries(longest)) {
-          const m = marker("street", halfway(layer.getLatLngs().flat(3)), name);
-          m.streetName = name;
-          m.addTo(groups.street);
+        for (const [name, all] of Object.entries(pieces)) {
+          all.sort((a, b) => b.len - a.len);
+          const places = [];
+          all.slice(0, 3).forEach(({ len, layer }, k) => {
+            const pts = layer.getLatLngs().flat(3);
+            places.push(halfway(pts));
+            if (k === 0) {
+              for (const share of [0.3, 0.7, 0.18, 0.82, 0.12, 0.88]) {
+                if (Math.min(share, 1 - share) * len >= CLEAR_OF_JUNCTION_M) places.push(halfwayAlong(pts, share)[0]);
+              }
+            }
+          });
+          places.forEach((at, rank) => {
+            const m = marker("street", at, name);
+            m.streetName = name;
+            m.rank = rank;  // 0: the first choice; the others only when it is covered
+            m.addTo(groups.street);
+          });
         }
       },
-      // Hide the labels whose kind the zoom does not allow, or that would cover one placed before.
+      // Hide the labels whose kind the zoom does not allow, or that would cover one placed before;
+      // a street named once (at its first place that is free) is not named again.
       place() {
         const zoom = map.getZoom();
         const placed = [];
+        const named = new Set();
         for (const [kind, from] of KINDS) {
           const shown = map.hasLayer(groups[kind]);
-          groups[kind].eachLayer((m) => {
+          // first choices first: a street's fallback never takes the place of another's first choice
+          groups[kind].getLayers().sort((a, b) => (a.rank || 0) - (b.rank || 0)).forEach((m) => {
             const node = m.getElement();
             if (!node || !node.firstChild) return;
             const [lo, hi] = m.zooms || [from, Infinity];
-            let ok = shown && zoom >= lo && zoom < hi;
+            let ok = shown && zoom >= lo && zoom < hi && !(m.streetName && named.has(m.streetName));
             if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
               node.classList.remove("hidden");
               placed.push(node.firstChild.getBoundingClientRect());
@@ -132,6 +154,7 @@ window.gridmapLabels = (function () {
               ok = box.width > 0 && !placed.some((b) => box.left < b.right && b.left < box.right
                                                    && box.top < b.bottom && b.top < box.bottom);
               if (ok) placed.push(box);
+              if (ok && m.streetName) named.add(m.streetName);
             }
             node.classList.toggle("hidden", !ok);
           });
