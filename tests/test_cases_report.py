@@ -22,15 +22,19 @@ def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
     cases = client.get("/cases/huamao", params={"from": FIRST, "to": LAST, "limit": 10000}).json()
     assert cases["total"] == kpi["overall"]["received"] > 0  # the list's period is the report's
     sheets = page.locator("section.sheet")
-    assert sheets.count() == 4
+    assert page.locator("section.sheet:not(.more)").count() == 4
     for g in kpi["by_grid"]:
-        sheet = page.locator(f'section.sheet[data-grid="{g["grid"]}"]')
+        sheet = page.locator(f'section.sheet:not(.more)[data-grid="{g["grid"]}"]')
         received = sheet.locator('table.kpi tr[data-key="received"] td')
         assert received.nth(0).inner_text() == str(g["received"])
         assert received.nth(1).inner_text() == str(kpi["overall"]["received"])
         rate = sheet.locator('table.kpi tr[data-key="response_rate"] td').nth(0).inner_text()
         assert rate == ("—" if g["response_rate"] is None else f"{g['response_rate'] * 100:.1f}%")
         mine = [c for c in cases["cases"] if c["grid"] == g["grid"]]
+        # every case of the grid listed, on its sheet and those that continue it, in order
+        listed = page.locator(f'section.sheet[data-grid="{g["grid"]}"] table.list tr[data-case]')
+        assert listed.evaluate_all("(rs) => rs.map((r) => Number(r.dataset.case))") == [
+            c["id"] for c in sorted(mine, key=lambda c: c["reported_at"])]
         assert sheet.locator("table.list tr[data-case]").count() == min(14, len(mine))
         # the month's cases of the grid on its map, numbered as listed
         assert sheet.locator(".leaflet-gm-case-pane path").count() == len([c for c in mine if c["lon"] is not None])
@@ -38,7 +42,13 @@ def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
     # each sheet fits its page: nothing below the stamp is cut off
     for box in sheets.evaluate_all("(ss) => ss.map((s) => [s.scrollHeight, s.clientHeight])"):
         assert box[0] <= box[1] + 1, box
-    page.locator(f'section.sheet[data-grid="{GRID}"]').scroll_into_view_if_needed()
+    # grid 004 had 16 cases that month, two more than a sheet lists: from the 15th on, a sheet of their own
+    more = page.locator(f'section.sheet.more[data-grid="{GRID}"]')
+    assert more.count() == 1 and more.get_attribute("data-from") == "15" and "续页" in more.inner_text()
+    assert "见续页" in page.locator(f'section.sheet:not(.more)[data-grid="{GRID}"]').inner_text()
+    more.scroll_into_view_if_needed()
+    shot(page, "cases_monthly_report_continued")
+    page.locator(f'section.sheet:not(.more)[data-grid="{GRID}"]').scroll_into_view_if_needed()
     shot(page, "cases_monthly_report_sheet")
     # no month named: this month so far (a raw 400 in JSON before), in the service's time zone
     page.goto("/cases-report?jurisdiction=huamao")
@@ -51,11 +61,11 @@ def test_the_report_prints_a_page_per_grid(client):
     pdf = "/cases-report/print.pdf"
     r = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH}, timeout=120)
     assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[:300]
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", r.content)) == 4
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", r.content)) == 4 + 1  # and grid 004's continued list
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "cases_monthly_report.pdf").write_bytes(r.content)
     one = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH, "grid": GRID}, timeout=120)
-    assert one.status_code == 200 and len(re.findall(rb"/Type\s*/Page(?!s)", one.content)) == 1
+    assert one.status_code == 200 and len(re.findall(rb"/Type\s*/Page(?!s)", one.content)) == 2
     assert client.get(pdf, params={"jurisdiction": "huamao", "month": "2025-13"}).status_code == 400
     missing = client.get(pdf, params={"jurisdiction": "huamao", "month": MONTH, "grid": "1" * 15})
     assert missing.status_code == 404

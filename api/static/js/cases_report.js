@@ -29,6 +29,15 @@
   const none = { received: 0, open: 0, overdue: 0, parked: 0 };
   const stamp = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
   const sheets = document.getElementById("sheets");
+  // Cases listed on a grid's sheet (and numbered on its map), and on each sheet that continues it.
+  const ON_SHEET = 14;
+  const ON_MORE = 48;
+  const caseList = (cases, from) => el("table", { className: "list" },
+    el("tr", {}, el("th", {}, "#"), el("th", {}, t("reported_at")), el("th", {}, t("category")), el("th", {}, t("state"))),
+    ...cases.map((c, k) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${from + k + 1}`),
+      el("td", {}, gridmapDates.stamp(zone, new Date(c.reported_at)).slice(5)),
+      el("td", {}, L_.categoryName(c)),
+      el("td", {}, `${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`))));
   const drawn = [];
   const chosen = grids.features.filter((g) => !only || g.properties.code === only)
     .sort((a, b) => a.properties.code.localeCompare(b.properties.code));
@@ -41,13 +50,8 @@
       el("tr", {}, el("th", {}, ""), el("th", {}, t("this_grid")), el("th", {}, t("whole_community"))),
       ...rows.map(([key, f]) => el("tr", { dataset: { key } }, el("th", {}, t(key)), el("td", { className: "n" }, f(figures)),
                                    el("td", { className: "n" }, f(kpi.overall)))));
-    const shown = mine.slice(0, 14);
-    const caseTable = el("table", { className: "list" },
-      el("tr", {}, el("th", {}, "#"), el("th", {}, t("reported_at")), el("th", {}, t("category")), el("th", {}, t("state"))),
-      ...shown.map((c, k) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${k + 1}`),
-        el("td", {}, gridmapDates.stamp(zone, new Date(c.reported_at)).slice(5)),
-        el("td", {}, L_.categoryName(c)),
-        el("td", {}, `${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`))));
+    const shown = mine.slice(0, ON_SHEET);
+    const caseTable = caseList(shown, 0);
     const more = mine.length > shown.length ? t("more_cases").replace("{n}", String(mine.length - shown.length))
       : (mine.length ? "" : t("no_grid_cases"));
     const legend = el("div", { className: "legend-line" },
@@ -62,6 +66,14 @@
       el("div", { className: "below" }, kpiTable, el("div", { className: "list" }, caseTable, more ? el("div", {}, more) : null)),
       el("div", { className: "note" }, t("report_note")), el("div", { className: "stamp" }, stamp));
     sheets.append(sheet);
+    // the cases the sheet has no room for, listed on the sheets that follow it: none left out
+    for (let from = ON_SHEET; from < mine.length; from += ON_MORE) {
+      sheets.append(el("section", { className: "sheet more", dataset: { grid: p.code, from: String(from + 1) } },
+        el("header", {}, el("div", {}, el("h1", {}, `${t("monthly_report")} · ${monthText}`),
+                            el("div", { className: "grid-name" }, `${p.code} ${p.name || ""} · ${t("continued")}`))),
+        el("div", { className: "list" }, caseList(mine.slice(from, from + ON_MORE), from)),
+        el("div", { className: "stamp" }, stamp)));
+    }
     drawn.push([mapBox, g, mine]);
   }
   // The maps once every sheet has its size.
@@ -77,7 +89,7 @@
     mine.forEach((c, k) => {
       if (c.lon === null || c.lat === null) return;
       L.circleMarker([c.lat, c.lon], { ...L_.caseStyle(c), radius: 6, pane: "gm-case", interactive: false }).addTo(map);
-      if (k < 14) {
+      if (k < ON_SHEET) {
         L.marker([c.lat, c.lon], { icon: L.divIcon({ className: "case-no", html: "", iconSize: [18, 12], iconAnchor: [-4, 14] }),
                                    interactive: false, keyboard: false })
           .on("add", (e) => { e.target.getElement().textContent = String(k + 1); }).addTo(map);
