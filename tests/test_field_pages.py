@@ -112,6 +112,11 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     assert pg.locator(".leg-arrow").count() == len(todo) > 0
     assert pg.locator(".start-pin").inner_text() == "起点"
     assert f"下一段：{todo[0]['seq']}. {todo[0]['name'] or ''}".strip() in pg.locator("#route-text").inner_text()
+    # the route's streets are named on the map, at the zoom it opens at (the next one among them)
+    named = pg.locator(".label.street:not(.hidden)").all_inner_texts()
+    streets = {leg["name"] for leg in today["legs"] if leg["name"]}
+    assert set(named) <= streets and len(named) == len(set(named)) >= len(streets) * 0.8, (named, streets)
+    assert todo[0]["name"] in named
     assert not axe_violations(pg)
     shot(pg, "map")
     pg.context.set_offline(True)

@@ -45,6 +45,9 @@
   const layers = { area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
                    places: L.layerGroup().addTo(map), me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
   let fitted = false;
+  // The streets of the route named on the map, as on the office's maps (never one on another)
+  const labels = gridmapLabels.create(map, { street: 15 });
+  labels.groups.street.addTo(map);
 
   function draw() {
     const d = state.today;
@@ -87,10 +90,16 @@
       L.circleMarker([c.lat, c.lon], { radius: 9, color: "#111", weight: 2, fillColor: c.urgency === "red" ? "#b00020" : "#ffd400", fillOpacity: 1 })
         .bindTooltip(el("span", {}, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`)).addTo(layers.places);
     }
+    labels.groups.street.clearLayers();
+    labels.streets(L.geoJSON({ type: "FeatureCollection", features: d.legs.map((leg) => ({
+      type: "Feature", properties: { name: leg.name, length_m: L.polyline(leg.coordinates.map(([x, y]) => [y, x]))
+        .getLatLngs().reduce((m, p, i, all) => (i ? m + all[i - 1].distanceTo(p) : 0), 0) },
+      geometry: { type: "LineString", coordinates: leg.coordinates } })) }));
     if (!fitted) {
       const bounds = L.featureGroup([...layers.route.getLayers(), ...layers.area.getLayers()]).getBounds();
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); fitted = true; }
     }
+    labels.place();
   }
 
   // An arrow halfway along a street still to walk, pointing the way the route walks it. The map

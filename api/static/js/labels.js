@@ -5,10 +5,9 @@ window.gridmapLabels = (function () {
   // named briefly until FULL_FROM — by their number alone (3号楼, A座: the compound is named beside
   // them), else by their name — and in full (with their households, where the page gives them)
   // from there.
-  const KINDS = [["grid", 0], ["compound", 16], ["street", 17], ["building", 17]];
+  const KINDS = [["grid", 0], ["compound", 16], ["street", 16], ["building", 17]];
   const FULL_FROM = 18;
   const NUMBERED = /((?:\d+|[A-Z]|[一二三四五六七八九十]+)\s*(?:号楼|号|栋|幢|座|楼))$/;
-  const least = Object.fromEntries(KINDS);
   const briefName = (name) => { const number = NUMBERED.exec(name || ""); return number ? number[1] : name || ""; };
 
   // The point halfway along a line (LatLngs), and the index of the vertex that ends the segment it
@@ -39,7 +38,10 @@ window.gridmapLabels = (function () {
     return yes;
   }
 
-  function create(map) {
+  // ``from``: a page's own least zooms for some kinds (the phone's map, which shows a whole route
+  // at once, names its streets from further out).
+  function create(map, from = {}) {
+    const least = { ...Object.fromEntries(KINDS), ...from };
     const groups = {};
     for (const [kind] of KINDS) groups[kind] = L.layerGroup();
 
@@ -131,19 +133,21 @@ window.gridmapLabels = (function () {
           });
         }
       },
-      // Hide the labels whose kind the zoom does not allow, or that would cover one placed before;
-      // a street named once (at its first place that is free) is not named again.
+      // Hide the labels whose kind the zoom does not allow, that would cover one placed before, or
+      // that the map's edge would cut ("汇路" for 金汇路); a street named once (at its first place
+      // that is free) is not named again.
       place() {
         const zoom = map.getZoom();
+        const frame = map.getContainer().getBoundingClientRect();
         const placed = [];
         const named = new Set();
-        for (const [kind, from] of KINDS) {
+        for (const [kind] of KINDS) {
           const shown = map.hasLayer(groups[kind]);
           // first choices first: a street's fallback never takes the place of another's first choice
           groups[kind].getLayers().sort((a, b) => (a.rank || 0) - (b.rank || 0)).forEach((m) => {
             const node = m.getElement();
             if (!node || !node.firstChild) return;
-            const [lo, hi] = m.zooms || [from, Infinity];
+            const [lo, hi] = m.zooms || [least[kind], Infinity];
             let ok = shown && zoom >= lo && zoom < hi && !(m.streetName && named.has(m.streetName));
             if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
               node.classList.remove("hidden");
@@ -152,7 +156,8 @@ window.gridmapLabels = (function () {
               node.classList.remove("hidden");
               const box = node.firstChild.getBoundingClientRect();
               ok = box.width > 0 && !placed.some((b) => box.left < b.right && b.left < box.right
-                                                   && box.top < b.bottom && b.top < box.bottom);
+                                                   && box.top < b.bottom && b.top < box.bottom)
+                && box.left >= frame.left && box.right <= frame.right && box.top >= frame.top && box.bottom <= frame.bottom;
               if (ok) placed.push(box);
               if (ok && m.streetName) named.add(m.streetName);
             }

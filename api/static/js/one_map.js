@@ -37,7 +37,8 @@
   L.control.scale({ imperial: false }).addTo(map);
   const control = L.control.layers({}, {}, { collapsed: phone }).addTo(map);
   const overlays = {};
-  const labels = gridmapLabels.create(map);
+  // a phone shows the whole community further out: its compounds and streets are named from there
+  const labels = gridmapLabels.create(map, matchMedia("(max-width: 600px)").matches ? { compound: 15, street: 15 } : {});
   const S = L_.styles;
   let routes = 0;
   const legend = gridmapLegend.create(map, () => ({
