@@ -418,6 +418,9 @@ def test_planner_publishes_only_when_confirmed_and_leaves_edit_mode(page, copy_o
     assert page.locator("#status").inner_text().startswith("已发布")
     assert page.evaluate("document.body.dataset.draft") is None  # out of edit mode
     assert page.locator(".leaflet-marker-icon.marker-icon").count() == 0  # no vertex handles left
+    page.wait_for_selector("body[data-published='4']")  # what was published is shown, named
+    assert page.locator(".label.grid:not(.hidden)").count() == 4
+    assert page.locator("#publish").is_disabled() and page.locator("#discard").is_disabled()  # no draft
     names = page.evaluate(f"fetch('/jurisdictions/{slug}/layouts').then(r => r.json())")
     assert any(x["status"] == "archived" for x in names)
     shot(page, "planner_published")

@@ -66,8 +66,19 @@
     coverageLine.dataset.share = w.households_share;
   }
 
+  // With no draft open, the layout everyone works with, as it is (not editable): what a new
+  // draft starts from, and what was just published.
+  async function showPublished() {
+    const fc = await L_.items("grid", slug);
+    grids = L_.geojson("grid", fc, slug).addTo(map);
+    labels.grids(grids);
+    labels.place();
+    document.body.dataset.published = String(fc.features.length);
+  }
+
   function clearDraft() {
     draft = null;
+    delete document.body.dataset.published;
     for (const layer of [grids, zones, stations]) if (layer) map.removeLayer(layer);
     grids = zones = stations = null;
     labels.groups.grid.clearLayers();
@@ -214,10 +225,12 @@
       if (String(l.id) === String(selectId)) o.selected = true;
       select.appendChild(o);
     }
+    for (const b of ["compare", "publish", "discard"]) document.getElementById(b).disabled = !select.value;  // no draft: nothing to do
     if (select.value) {
       await loadDraft(select.value);
     } else {
       clearDraft();
+      await showPublished();
       if (!status.dataset.state) say("none", t("no_draft"));
       document.body.dataset.ready = "true";
     }
