@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,7 @@ from gis import access
 from gis.access import Forbidden, Principal
 from gis.cases import catalogue_store
 from gis.cases import store as cases
+from gis.cases.workflow import said_when_given
 from gis.errors import Conflict, NotFound
 from gis.etags import view_etag
 from gis.i18n import msg
@@ -153,9 +156,9 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
 
 def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[dict]:
     """The open cases the worker handles (dispatched to them or to their account) or reported,
-    with their photos and what the office said when it gave it (the note of the latest accepting
-    or dispatching step: "清运后拍照"; not the service's own "automatic: …"), one query each for
-    all of them."""
+    with their photos and what the office said when it gave it to the worker (the note of the
+    latest accepting or dispatching step: "清运后拍照"; not the service's own "automatic: …"), one
+    query each for all of them."""
     mine = {worker.name, who.username}
     theirs = [c for c in cases.list_cases(cur, slug, open_only=True, scope=access.case_scope(who), limit=500)
               if c["assignee"] in mine or c["reporter"] == who.username]
@@ -164,11 +167,13 @@ def _cases(cur: Cursor, slug: str, who: Principal, worker: FieldWorker) -> list[
     photos: dict[int, list[dict]] = {}
     for case_id, photo_id, stage in cur.fetchall():
         photos.setdefault(case_id, []).append({"id": photo_id, "stage": stage})
-    cur.execute("""SELECT DISTINCT ON (case_id) case_id, note FROM case_event
-                    WHERE case_id = ANY(%s) AND to_state IN ('accepted', 'dispatched') AND note IS NOT NULL
-                      AND note NOT LIKE 'automatic: %%' ORDER BY case_id, at DESC, id DESC""",
-                ([c["id"] for c in theirs],))
-    said = dict(cur.fetchall())
+    # what was said when it was last given (dispatched: with the accepting step just before, made
+    # in the same stroke), for a case given to the worker: not an older note, nor a department's
+    cur.execute("""SELECT case_id, to_state, at, note FROM case_event
+                    WHERE case_id = ANY(%s) AND to_state IN ('accepted', 'dispatched') ORDER BY case_id, at, id""",
+                ([c["id"] for c in theirs if c["assignee"] in mine],))
+    said = {case_id: said_when_given([s[1:] for s in steps])
+            for case_id, steps in groupby(cur.fetchall(), key=itemgetter(0))}
     return [{"id": c["id"], "version": c["version"], "etag": c["etag"], "state": c["state"],
              "category": c["category"], "category_zh": c["category_zh"],
              "category_en": c["category_en"], "urgency": c["urgency"],

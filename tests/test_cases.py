@@ -73,6 +73,22 @@ def events(conn, case_id):
 
 # -- pure ---------------------------------------------------------------------------------------
 
+def test_what_was_said_when_a_case_was_last_given():
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    t1 = t0 + timedelta(hours=5)
+    said = workflow.said_when_given
+    # accepted with a note, dispatched by the service in the same stroke: the leader's note
+    assert said([("accepted", t0, "当天清运"), ("dispatched", t0, "automatic: the grid's worker")]) == "当天清运"
+    assert said([("accepted", t0, None), ("dispatched", t0, "请联系物业")]) == "请联系物业"
+    assert said([("accepted", t0, None), ("dispatched", t0, "automatic: the grid's worker")]) is None
+    # given again later without a word: the earlier note was for the earlier handling
+    assert said([("accepted", t0, "当天清运"), ("dispatched", t0, None), ("dispatched", t1, None)]) is None
+    again = [("accepted", t0, "x"), ("dispatched", t0, None), ("dispatched", t1, "返工：照片不清")]
+    assert said(again) == "返工：照片不清"
+    # accepted but not yet given to anyone
+    assert said([("accepted", t0, "先立案")]) is None and said([]) is None
+
+
 def test_the_workflow_without_a_database():
     assert workflow.next_states("reported") == ("accepted", "rejected")
     assert workflow.next_states("verified") == ("closed", "handled", "dispatched")

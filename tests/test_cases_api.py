@@ -131,10 +131,20 @@ def test_a_case_from_reported_to_closed(server, place, conn):
         assert r.headers["etag"] == r.json()["etag"]
         assert scalar(conn, "SELECT row(satisfaction, solved)::text FROM case_record WHERE id = %s",
                       case["id"]) == "(basically,t)"
-        early = report(w, place).json()  # not handled yet: nobody to ask about what was done
+        early = report(w, place).json()  # not handled: nothing to ask about
         refused = lead.post(f"/cases/{slug}/{early['id']}/feedback", json={"solved": False},
                             headers={"Accept-Language": "zh"})
-        assert refused.status_code == 422 and "尚未处置" in refused.json()["detail"], refused.text
+        assert refused.status_code == 422 and "没有可回访的处置" in refused.json()["detail"], refused.text
+        # a 12345 ticket's answer is the platform's (its call-back file): never overwritten by the leader judged on it
+        ticket = report(lead, place, source="hotline", ticket_no=f"T-{uuid.uuid4().hex[:8]}").json()
+        for to, who in (("accepted", lead), ("handled", w)):
+            ticket = move(who, place, w.get(f"/cases/{slug}/{ticket['id']}").json() if who is w else ticket, to,
+                          note="已处理").json()
+        assert ticket["state"] == "handled" and not lead.get(f"/cases/{slug}/{ticket['id']}").json()["may_call_back"]
+        own = lead.post(f"/cases/{slug}/{ticket['id']}/feedback", json={"satisfaction": "satisfied"},
+                        headers={"Accept-Language": "zh"})
+        assert own.status_code == 422 and "12345 工单" in own.json()["detail"], own.text
+        assert scalar(conn, "SELECT satisfaction FROM case_record WHERE id = %s", ticket["id"]) is None
 
 
 def test_the_leader_who_handled_may_not_verify(server, place, conn):

@@ -100,8 +100,7 @@ def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, serv
         assert pg.locator("#buttons button").evaluate_all("(bs) => bs.map((b) => b.dataset.to)") == ["handled"]
         pg.locator('#buttons button[data-to="handled"]').tap()  # without a note: refused, said
         pg.wait_for_function("() => document.getElementById('step-message').textContent.length > 0")
-        assert "处置" in pg.locator("#step-message").inner_text() or "what was done" in pg.locator(
-            "#step-message").inner_text()
+        assert "须填写说明（做了什么）" in pg.locator("#step-message").inner_text()  # all in Chinese
         pg.fill("#note", "已劝离，收走充电线，张贴提示")
         pg.locator('#buttons button[data-to="handled"]').tap()
         pg.wait_for_selector("body[data-state=handled]")

@@ -84,3 +84,30 @@ def test_the_grid_print_can_show_its_open_cases(page, client):
     page.goto(f"/grids/{GRID}/print?jurisdiction=huamao")  # without the option: no cases
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     assert page.locator("#legend tr[data-kind=case]").count() == 0
+
+
+def test_a_busy_grid_continues_its_list_and_every_sheet_fits(page, copy_of, conn):
+    """Fifty cases of one grid in a month: its sheet lists 14 and the sheets after it the rest, a
+    page each, none cut off at its foot (a sheet hides what overflows it)."""
+    from datetime import timedelta
+
+    from gis import db
+    from gis.cases import store
+
+    slug = copy_of("huamao")
+    start = datetime(2024, 11, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with db.transaction(conn, "社区工作站") as cur:
+        made = [store.add_case(cur, slug, category="courier_parking", description=f"快递车辆乱停 {k}",
+                               building="新光天地", reported_at=start + timedelta(hours=11 * k))["id"]
+                for k in range(50)]
+    page.set_viewport_size({"width": 900, "height": 1200})
+    page.goto(f"/cases-report?jurisdiction={slug}&month=2024-11&grid={GRID}")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    sheets = page.locator(f'section.sheet[data-grid="{GRID}"]')
+    assert sheets.count() == 3  # 14, then 30, then 6
+    listed = sheets.locator("table.list tr[data-case]").evaluate_all("(rs) => rs.map((r) => Number(r.dataset.case))")
+    assert listed == made
+    for box in sheets.evaluate_all("(ss) => ss.map((s) => [s.scrollHeight, s.clientHeight])"):
+        assert box[0] <= box[1] + 1, box
+    sheets.nth(1).scroll_into_view_if_needed()
+    shot(page, "cases_monthly_report_busy_continued")

@@ -80,7 +80,7 @@ def _answer(who: Principal, case: dict[str, Any], response: Response) -> dict[st
     record the resident's answer."""
     response.headers["ETag"] = case["etag"]
     return {**case, "actions": _actions(who, case),
-            "may_call_back": who.may("triage") and case["state"] in CALLED_BACK}
+            "may_call_back": who.may("triage") and case["state"] in CALLED_BACK and not case["ticket_no"]}
 
 
 def _actions(who: Principal, case: dict[str, Any]) -> list[str]:
@@ -361,15 +361,20 @@ def show(who: Viewer, slug: str, case_id: CaseId, conn: ConnDep, response: Respo
              response_model=Case, responses={200: {"description": "The case with the answer", "headers": ETAG},
                                              **WRITES})
 def call_back(who: Triager, slug: str, case_id: CaseId, body: CallBack, conn: ConnDep, response: Response) -> dict:
-    """The resident's answer for one case (a 12345 ticket's come in the platform's file, ``POST
-    /cases/{slug}/feedback``): what the resolution and satisfaction rates count. Taken once the
-    case is handled; a later answer replaces an earlier one."""
+    """The resident's answer for one of the community's own cases (a 12345 ticket's comes in the
+    platform's file, ``POST /cases/{slug}/feedback``, and is never overwritten here): what the
+    resolution and satisfaction rates count. Taken once the case is handled; a later answer
+    replaces an earlier one (what is left out stays as it was)."""
     if body.satisfaction is None and body.solved is None:
         raise InvalidInput(msg("give the resident's answer: satisfaction, solved or both"))
     with transaction(conn, who.username) as cur:
         case = _visible(cur, who, slug, case_id)
+        if case["ticket_no"]:  # the platform's call-back is the one the rates count: never overwritten here
+            raise InvalidInput(msg("case {0} is 12345 ticket {1}: its resident's answer comes in the platform's "
+                                   "call-back file", case_id, case["ticket_no"]))
         if case["state"] not in CALLED_BACK:
-            raise InvalidInput(msg("case {0} is not handled yet: a resident is called back once it is", case_id))
+            raise InvalidInput(msg("case {0} has no handling to call back about: only a handled, verified or closed "
+                                   "case is", case_id))
         store.set_feedback(cur, case_id, satisfaction=body.satisfaction, solved=body.solved)
         return _answer(who, store.get_case(cur, case_id), response)
 

@@ -14,7 +14,7 @@ urgency, counted from when it was reported (the trigger computes ``due_at`` the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +43,22 @@ TRANSITIONS: Mapping[str, tuple[str, ...]] = {
 # The steps that need a note, and what it says.
 NOTE_NEEDED = {"rejected": msg("why it is not accepted"), "handled": msg("what was done"),
                "parked": msg("why it is parked")}
+
+
+def said_when_given(steps: Sequence[tuple[str, datetime, str | None]]) -> str | None:
+    """What the office said when it last gave a case to its handler: the note of its latest
+    dispatching step, or of the accepting step made with it (accepting dispatches in the same
+    stroke, at the same time), never the service's own ``automatic: …``; None when it said
+    nothing then (an older note was for an earlier handling). ``steps``: the case's accepting and
+    dispatching steps, oldest first, as (to_state, at, note)."""
+    given = [k for k, (to, _, _) in enumerate(steps) if to == "dispatched"]
+    if not given:
+        return None
+    last = given[-1]
+    stroke = [steps[last]] + ([steps[last - 1]] if last and steps[last - 1][0] == "accepted"
+                              and steps[last - 1][1] == steps[last][1] else [])
+    notes = [note for _, _, note in stroke if note and not note.startswith("automatic: ")]
+    return notes[0] if notes else None
 
 
 def next_states(state: str, parked_from: str | None = None) -> tuple[str, ...]:

@@ -31,7 +31,7 @@
   const sheets = document.getElementById("sheets");
   // Cases listed on a grid's sheet (and numbered on its map), and on each sheet that continues it.
   const ON_SHEET = 14;
-  const ON_MORE = 48;
+  const ON_MORE = 30;  // rows of ~29 px: an A4 sheet holds some 33 under its header
   const caseList = (cases, from) => el("table", { className: "list" },
     el("tr", {}, el("th", {}, "#"), el("th", {}, t("reported_at")), el("th", {}, t("category")), el("th", {}, t("state"))),
     ...cases.map((c, k) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${from + k + 1}`),

@@ -19,8 +19,8 @@
     const [r, tz] = await Promise.all([fetch(`/jurisdictions/kpi?from=${month}-01&to=${gridmapDates.lastDay(month)}`),
                                        gridmapDates.zone()]);
     const body = await r.json();
-    body.as_of_local = gridmapDates.stamp(tz, new Date(body.as_of));  // the community's time, not UTC
     if (!r.ok) { document.getElementById("compare-note").textContent = body.detail || String(r.status); return; }
+    body.as_of_local = gridmapDates.stamp(tz, new Date(body.as_of));  // the communities' time, not UTC
     shown = { month, body };
     draw();
   }

@@ -118,7 +118,7 @@ window.gridmapLabels = (function () {
           const places = [];
           all.slice(0, 3).forEach(({ len, layer }, k) => {
             const pts = layer.getLatLngs().flat(3);
-            places.push(halfway(pts));
+            if (k === 0 || len >= 2 * CLEAR_OF_JUNCTION_M) places.push(halfway(pts));
             if (k === 0) {
               for (const share of [0.3, 0.7, 0.18, 0.82, 0.12, 0.88]) {
                 if (Math.min(share, 1 - share) * len >= CLEAR_OF_JUNCTION_M) places.push(halfwayAlong(pts, share)[0]);
