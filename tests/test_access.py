@@ -104,6 +104,7 @@ POLICY = {
     "GET /cases/{slug}/{case_id}": "view",
     "POST /cases/{slug}/{case_id}/transitions": "handle",
     "POST /cases/{slug}/{case_id}/feedback": "triage",
+    "GET /cases/{slug}/assignees": "triage",
     "GET /field": "report",
     "GET /field/manifest.webmanifest": "public",
     "GET /field/sw.js": "public",
@@ -262,7 +263,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 54, "leader": 21, "planner": 16, "scheduler": 29, "department": 54}[role]
+    assert refused == {"worker": 55, "leader": 21, "planner": 17, "scheduler": 30, "department": 55}[role]
     assert fingerprint(conn) == before
 
 

@@ -81,6 +81,12 @@ def test_a_case_from_reported_to_closed(server, place, conn):
         again = report(w, place, client_id=cid, description="another text")
         assert again.status_code == 200 and again.json()["id"] == case["id"] and not again.json()["created"]
         assert fingerprint(conn, slug) == before
+        # whom the leader may dispatch to, by name: the grid's workers and accounts among them
+        people = lead.get(f"/cases/{slug}/assignees").json()
+        mine = [p for p in people if p["grid"] == GRID_1]
+        assert {"name": place["names"]["worker"], "grid": GRID_1, "kind": "account_worker"} in mine, people
+        assert {"name": "王芳", "grid": GRID_1, "kind": "grid_leader"} in mine  # the grid's leader
+        assert all(p["name"] for p in people) and w.get(f"/cases/{slug}/assignees").status_code == 403
         # the leader sees the steps a leader may take
         seen = lead.get(f"/cases/{slug}/{case['id']}").json()
         assert seen["actions"] == ["accepted", "rejected"] and seen["events"][0]["to"] == "reported"

@@ -86,6 +86,10 @@ def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, serv
         ready(lead, f"/case/{case_id}")
         assert sorted(lead.locator("#buttons button").evaluate_all("(bs) => bs.map((b) => b.dataset.to)")) == [
             "accepted", "rejected"]
+        # whom to dispatch to, offered as a list: the case's grid's people first
+        lead.wait_for_function("() => document.querySelectorAll('#assignees option').length > 1")
+        offered = lead.locator("#assignees option").evaluate_all("(os) => os.map((o) => [o.value, o.textContent])")
+        assert offered[0][1].startswith("网格 001") and people["worker"] in [v for v, _ in offered], offered
         lead.locator('#buttons button[data-to="accepted"]').click()
         lead.wait_for_selector("body[data-state=dispatched]")
         assert people["worker"] in lead.locator("#facts").inner_text()

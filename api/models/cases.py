@@ -52,6 +52,15 @@ class Step(Input):
     dispatch: StrictBool = Field(True, description="Accepting dispatches at once")
 
 
+class Assignee(Answer):
+    """One a case may be dispatched to by name."""
+
+    name: str
+    grid: str | None = Field(description="The grid they work in or lead (code), if any")
+    kind: str = Field(description="A worker's role (social_worker, grid_worker, steward_…, volunteer), "
+                                  "grid_leader, or account_worker / account_leader")
+
+
 class CallBack(Input):
     """The resident's answer when called back about a case (回访): satisfied, and solved."""
 

@@ -20,6 +20,7 @@ from api.auth import Handler, Reader, Reporter, Triager, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep, raw_body
 from api.errors import UnsupportedMediaTypeError
 from api.models.cases import (
+    Assignee,
     CallBack,
     Case,
     CaseList,
@@ -151,6 +152,13 @@ def report(who: Reporter, slug: str, body: NewCase, conn: ConnDep, response: Res
 def categories(who: Viewer, slug: str, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
         return catalogue_store.catalogue(cur, slug)
+
+
+@router.get("/{slug}/assignees", summary="Whom a case may be dispatched to by name (workers, grid leaders, accounts)",
+            response_model=list[Assignee])
+def assignees(who: Triager, slug: str, conn: ConnDep) -> list[dict]:
+    with transaction(conn) as cur:
+        return store.assignees(cur, slug)
 
 
 Code = Annotated[str, PathParam(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="Its code: lower-case letters, "

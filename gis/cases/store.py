@@ -21,6 +21,7 @@ from shapely.geometry import Point
 from gis import limits
 from gis.access import CaseScope
 from gis.cases.workflow import NOTE_NEEDED, SATISFACTION, SOURCES, STATES, URGENCIES, check_step, next_states
+from gis.db import read_sql
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.etags import etag
 from gis.i18n import msg
@@ -394,3 +395,11 @@ def case_jurisdiction(cur: Cursor, case_id: int) -> tuple[int, str]:
     if row is None:
         raise NotFound(msg("no case with id {0}", case_id))
     return int(row[0]), str(row[1])
+
+
+def assignees(cur: Cursor, slug: str) -> list[dict[str, Any]]:
+    """Whom a case of ``slug`` may be dispatched to by name (case_assignees.sql): each name with its
+    grid (or None) and kind (a worker's role, ``grid_leader``, ``account_worker`` …)."""
+    j = find_jurisdiction(cur, slug)
+    cur.execute(read_sql("case_assignees.sql"), {"jurisdiction_id": j.id})
+    return [{"name": n, "grid": g, "kind": k} for n, g, k in cur.fetchall()]

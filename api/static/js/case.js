@@ -70,6 +70,7 @@
     document.getElementById("review-label").hidden = !actions.includes("parked");
     const dispatching = actions.includes("accepted") || actions.includes("dispatched");
     document.getElementById("assignee-label").hidden = !dispatching;
+    if (dispatching) offerAssignees(c.grid);
     document.getElementById("department-label").hidden = !dispatching;
     document.getElementById("note-label").hidden = !actions.length;
     const buttons = actions.map((to) => {
@@ -167,6 +168,17 @@
     document.body.dataset.etag = r.headers.get("ETag");
     show(body);
     return body;
+  }
+
+  // Whom to dispatch to, chosen from a list (typing a name is still possible): the case's grid's
+  // people first; asked once, by one who dispatches.
+  let assigneesP = null;
+  async function offerAssignees(grid) {
+    assigneesP = assigneesP || fetch(`/cases/${encodeURIComponent(slug)}/assignees`).then((r) => (r.ok ? r.json() : []));
+    const people = await assigneesP;
+    const ordered = [...people.filter((p) => p.grid === grid), ...people.filter((p) => p.grid !== grid)];
+    document.getElementById("assignees").replaceChildren(...ordered.map((p) => el("option", { value: p.name },
+      `${p.grid ? `${t("grid_n")} ${p.grid.slice(-3)} · ` : ""}${t(`assignee_${p.kind}`)}`)));
   }
 
   // The resident's answer when called back (回访), once the case is handled: what the resolution

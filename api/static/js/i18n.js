@@ -57,7 +57,7 @@ window.GRIDMAP_I18N = {
     more_cases: "另有 {n} 件，见续页", continued: "续页", month_label: "{y}年{m}月", no_grid_cases: "本月本网格无事件",
     open_cases_print: "未办结事件", case_closed_or_rejected: "已结案 / 不予立案",
     report_note: "数字按月末时的办理情况统计；列表中的状态为打印时的状态。", photos_before: "处置前照片",
-    photos_after: "处置后照片", no_case: "没有这个事件", auto_dispatched: "自动派遣（本网格的网格员，或类别的主管部门）", recorded_late: "补录于", call_back: "回访", satisfaction: "满意度", solved: "是否解决", record_call_back: "记录回访", call_back_saved: "回访已记录", satisfaction_satisfied: "满意", satisfaction_basically: "基本满意", satisfaction_dissatisfied: "不满意", solved_yes: "已解决", solved_no: "未解决", stale: "事件已被他人更新，已重新载入，请再操作一次",
+    photos_after: "处置后照片", no_case: "没有这个事件", auto_dispatched: "自动派遣（本网格的网格员，或类别的主管部门）", recorded_late: "补录于", assignee_social_worker: "社工", assignee_grid_worker: "网格员", assignee_steward_retired: "楼门院长（退休）", assignee_steward_working: "楼门院长（在职）", assignee_volunteer: "志愿者", assignee_grid_leader: "网格长", assignee_account_worker: "网格员账号", assignee_account_leader: "网格长账号", call_back: "回访", satisfaction: "满意度", solved: "是否解决", record_call_back: "记录回访", call_back_saved: "回访已记录", satisfaction_satisfied: "满意", satisfaction_basically: "基本满意", satisfaction_dissatisfied: "不满意", solved_yes: "已解决", solved_no: "未解决", stale: "事件已被他人更新，已重新载入，请再操作一次",
     wrong_password: "用户名或密码错误", too_many: "失败次数过多，请稍后再试（秒）：", forbidden: "无权查看",
   },
   en: {
@@ -122,7 +122,7 @@ window.GRIDMAP_I18N = {
     no_grid_cases: "No case in this grid this month", open_cases_print: "Open cases",
     case_closed_or_rejected: "closed / rejected",
     report_note: "Numbers as the cases stood at the end of the month; the list shows their state when printed.",
-    photos_before: "Photos before", photos_after: "Photos after", no_case: "No such case", auto_dispatched: "Dispatched automatically (the grid's worker, or the category's department)", recorded_late: "written", call_back: "Call-back", satisfaction: "Satisfaction", solved: "Solved", record_call_back: "Record the answer", call_back_saved: "Call-back recorded", satisfaction_satisfied: "Satisfied", satisfaction_basically: "Basically satisfied", satisfaction_dissatisfied: "Dissatisfied", solved_yes: "Solved", solved_no: "Not solved", stale: "Someone else changed the case; it is loaded again: try once more",
+    photos_before: "Photos before", photos_after: "Photos after", no_case: "No such case", auto_dispatched: "Dispatched automatically (the grid's worker, or the category's department)", recorded_late: "written", assignee_social_worker: "Social worker", assignee_grid_worker: "Grid worker", assignee_steward_retired: "Steward (retired)", assignee_steward_working: "Steward (working)", assignee_volunteer: "Volunteer", assignee_grid_leader: "Grid leader", assignee_account_worker: "Worker account", assignee_account_leader: "Leader account", call_back: "Call-back", satisfaction: "Satisfaction", solved: "Solved", record_call_back: "Record the answer", call_back_saved: "Call-back recorded", satisfaction_satisfied: "Satisfied", satisfaction_basically: "Basically satisfied", satisfaction_dissatisfied: "Dissatisfied", solved_yes: "Solved", solved_no: "Not solved", stale: "Someone else changed the case; it is loaded again: try once more",
     wrong_password: "Wrong user name or password", too_many: "Too many failed attempts; try again in (s):",
     forbidden: "Not allowed",
   },
