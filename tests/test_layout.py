@@ -74,6 +74,12 @@ def test_every_page_fits_the_screen(browser, server, admin_token, size, name):
         assert not got["off"], f"header controls off screen: {got['off']}"
         if size == "phone" and name not in ("login", "communities"):  # a table, no map
             assert got["mapShare"] >= 0.6, f"the map has {got['mapShare']:.0%} of the phone's screen"
+        if size == "phone":  # what a thumb taps is 44 px tall at least (WCAG 2.5.5)
+            small = pg.evaluate("""() => [...document.querySelectorAll(
+                '.leaflet-control-zoom a, .legend button, #bar button, #bar select, .case-list li a')]
+                .filter((n) => n.offsetParent !== null && n.getBoundingClientRect().height < 43.5)
+                .map((n) => `${n.tagName}#${n.id}.${n.className} ${Math.round(n.getBoundingClientRect().height)}`)""")
+            assert not small, f"{name}: targets under 44 px on a phone: {small}"
         assert not axe_violations(pg)
         assert not errors, errors
     finally:
