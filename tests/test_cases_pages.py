@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from tests.browser import browsing, shot, signed_in
+from tests.conftest import scalar
 from tests.test_layout import SIZES, axe_violations
 
 GRID_1 = "110105015001001"
@@ -364,3 +365,32 @@ def test_a_step_dated_back_shows_when_it_was_written(browser, server, people, co
     for lead in browsing(browser, server, people["leader_token"]):
         ready(lead, f"/case/{made['id']}?lang=zh")
         assert "补录于" not in lead.locator("#timeline li").last.inner_text()
+
+
+def test_a_department_at_a_desk_adds_its_photos_of_the_handling(browser, server, copy_of, make_user, conn, tmp_path):
+    """A department (环卫所) handles a case dispatched to it from a desk: the photos of what it did
+    (处置后照片) are added on the case's page, as the phone adds them, then the step is taken."""
+    from gis import db
+    from gis.cases import store
+    from tests.test_field import jpeg
+
+    slug = copy_of("huamao")
+    with db.transaction(conn, "居民") as cur:
+        made = store.add_case(cur, slug, category="garbage", description="楼前堆放装修垃圾", source="resident",
+                              building="电厂小区2号楼")
+    with db.transaction(conn, "社区工作站") as cur:
+        store.transition(cur, made["id"], "accepted", made["version"], department="sanitation")
+    token = make_user("department", slug, department="sanitation")
+    photo = tmp_path / "after.jpg"
+    photo.write_bytes(jpeg())
+    for pg in browsing(browser, server, token):
+        ready(pg, f"/case/{made['id']}")
+        assert pg.locator("#after-label").is_visible()
+        pg.set_input_files("#after-photos", [str(photo)])
+        pg.wait_for_selector('#photos figure[data-stage="after"] img')
+        pg.fill("#note", "已清运装修垃圾")
+        pg.click('#buttons button[data-to="handled"]')
+        pg.wait_for_selector("body[data-state=handled]")
+        assert not pg.locator("#after-label").is_visible()  # handled: the photos are the record now
+        shot(pg, "case_department_after_photo")
+    assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s AND stage = 'after'", made["id"]) == 1

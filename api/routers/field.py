@@ -58,9 +58,11 @@ DECODES_AT_ONCE = 2
 _decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
 # How long a photo waits for its turn before it is refused for now (the phone sends it again later).
 DECODE_WAIT_S = 20
-# Signed in as a reporter on a connection returned before the route runs: a photo being decoded
-# holds none (AllowHeavy's check, without the heavy-job limit: photos are field work, not jobs).
-PhotoReporter = Annotated[Principal, Depends(AllowHeavy("report"))]
+# Signed in as one who handles cases (a worker, a leader, a department: each photo is then checked
+# against the case and its stage, check_photo) on a connection returned before the route runs: a
+# photo being decoded holds none (AllowHeavy's check, without the heavy-job limit: photos are
+# field work, not jobs).
+PhotoReporter = Annotated[Principal, Depends(AllowHeavy("handle"))]
 MANIFEST = "application/manifest+json"
 # What the service worker keeps for offline use (the app shell): the page's scripts and styles.
 SHELL = ["/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js", "/static/app/js/i18n.js",

@@ -73,6 +73,7 @@
     if (dispatching) offerAssignees(c.grid);
     document.getElementById("department-label").hidden = !dispatching;
     document.getElementById("note-label").hidden = !actions.length;
+    document.getElementById("after-label").hidden = !actions.includes("handled");  // the handler's proof
     const buttons = actions.map((to) => {
       const key = c.state === "verified" && to === "handled" ? "do_back_handled" : `do_${to}`;
       const b = el("button", { type: "button", className: ["rejected", "parked"].includes(to) ? "secondary" : "",
@@ -169,6 +170,19 @@
     show(body);
     return body;
   }
+
+  // Photos of the handling (处置后照片), sent by the handler at a desk as the phone sends them: one
+  // by one, each with an id of its own (sent twice, kept once); the case is shown again after.
+  document.getElementById("after-photos").onchange = async (e) => {
+    message.textContent = "";
+    for (const file of e.target.files) {
+      const r = await fetch(`${api}/photos?stage=after&client_id=${crypto.randomUUID()}`,
+        { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" } });
+      if (!r.ok) { message.textContent = (await r.json()).detail || t("error"); break; }
+    }
+    e.target.value = "";
+    await load();
+  };
 
   // Whom to dispatch to, chosen from a list (typing a name is still possible): the case's grid's
   // people first; asked once, by one who dispatches.
