@@ -148,6 +148,12 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
             assert set(routes) == {"1", "2"}  # arrows in the walking direction, on both routes
             pg.locator(".leaflet-control-layers-overlays label", has_text="小区").locator("input").uncheck()
             assert pg.locator('.legend li[data-layer="compounds"]').count() == 0
+            # every layer on: the legend grows, scrolls, and never covers the layer switches
+            for box in pg.locator(".leaflet-control-layers-overlays input").all():
+                box.check()
+            pg.wait_for_selector('.legend li[data-layer="cases"]')
+            legend, switches = (pg.locator(sel).bounding_box() for sel in (".legend", ".leaflet-control-layers"))
+            assert legend["y"] >= switches["y"] + switches["height"], (legend, switches)
         assert not errors, errors
     finally:
         pg.context.close()

@@ -44,7 +44,7 @@ window.gridmapLegend = (function () {
           const folded = box.classList.toggle("folded");
           toggle.setAttribute("aria-expanded", String(!folded));
         };
-        this.list = el("ul");
+        this.list = el("ul", { tabIndex: 0 });  // it scrolls when long: reachable by keyboard too
         this.notes = el("div");
         box.append(toggle, this.list, this.notes);
         L.DomEvent.disableClickPropagation(box);
