@@ -43,6 +43,19 @@ def people(copy_of, make_user):
             "leader_token": make_user("leader", slug, username=leader)}
 
 
+def sanitations_case(conn, slug: str) -> dict:
+    """A resident's case at 电厂小区2号楼, accepted and dispatched to the sanitation department."""
+    from gis import db
+    from gis.cases import store
+
+    with db.transaction(conn, "居民") as cur:
+        made = store.add_case(cur, slug, category="garbage", description="楼前堆放装修垃圾", source="resident",
+                              building="电厂小区2号楼")
+    with db.transaction(conn, "社区工作站") as cur:
+        store.transition(cur, made["id"], "accepted", made["version"], department="sanitation")
+    return made
+
+
 def tap_in_grid(pg, code_end: str) -> None:
     """Tap the map inside the grid whose code ends with ``code_end``, away from its edges."""
     at = pg.evaluate("""(end) => { let g;
@@ -235,16 +248,11 @@ def test_a_department_sees_the_building_of_its_case_and_its_photos(browser, serv
     import httpx
 
     from gis import db
-    from gis.cases import store
     from gis.photos_store import add_photo
     from tests.test_field import jpeg
 
     slug = copy_of("huamao")
-    with db.transaction(conn, "居民") as cur:
-        made = store.add_case(cur, slug, category="garbage", description="楼前堆放装修垃圾", source="resident",
-                              building="电厂小区2号楼")
-    with db.transaction(conn, "社区工作站") as cur:
-        store.transition(cur, made["id"], "accepted", made["version"], department="sanitation")
+    made = sanitations_case(conn, slug)
     case_id, building_id = made["id"], made["building_id"]
     with db.transaction(conn, "居民") as cur:
         add_photo(cur, case_id, jpeg(), "before")
@@ -370,16 +378,10 @@ def test_a_step_dated_back_shows_when_it_was_written(browser, server, people, co
 def test_a_department_at_a_desk_adds_its_photos_of_the_handling(browser, server, copy_of, make_user, conn, tmp_path):
     """A department (环卫所) handles a case dispatched to it from a desk: the photos of what it did
     (处置后照片) are added on the case's page, as the phone adds them, then the step is taken."""
-    from gis import db
-    from gis.cases import store
     from tests.test_field import jpeg
 
     slug = copy_of("huamao")
-    with db.transaction(conn, "居民") as cur:
-        made = store.add_case(cur, slug, category="garbage", description="楼前堆放装修垃圾", source="resident",
-                              building="电厂小区2号楼")
-    with db.transaction(conn, "社区工作站") as cur:
-        store.transition(cur, made["id"], "accepted", made["version"], department="sanitation")
+    made = sanitations_case(conn, slug)
     token = make_user("department", slug, department="sanitation")
     photo = tmp_path / "after.jpg"
     photo.write_bytes(jpeg())
