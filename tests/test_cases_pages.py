@@ -175,6 +175,13 @@ def test_a_stale_page_loads_the_case_again(browser, server, people):
         assert lead.locator("#step-message").inner_text()
 
 
+def test_the_cases_page_names_the_streets_its_cases_are_on(page):
+    ready(page, "/cases?jurisdiction=huamao")
+    page.wait_for_selector("body[data-streets=drawn]")
+    assert page.locator(".label.street:not(.hidden)").count() >= 8
+    assert page.locator('.legend li[data-layer="streets"]').count() == 1
+
+
 def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(page):
     page.goto("/?jurisdiction=huamao")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)

@@ -39,6 +39,7 @@ def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
         # the month's cases of the grid on its map, numbered as listed
         assert sheet.locator(".leaflet-gm-case-pane path").count() == len([c for c in mine if c["lon"] is not None])
         assert sheet.locator(".case-no").count() == min(14, len(mine))
+        assert sheet.locator(".map-name.street:not(.hidden)").count() >= 4  # the streets named, to place the cases by
     # each sheet fits its page: nothing below the stamp is cut off
     for box in sheets.evaluate_all("(ss) => ss.map((s) => [s.scrollHeight, s.clientHeight])"):
         assert box[0] <= box[1] + 1, box

@@ -22,12 +22,22 @@
   labels.grids(gridLayer);
   labels.groups.grid.addTo(map);
   map.fitBounds(outline.getBounds());
+  // the streets, named, to tell where a case is by (drawn only: a tap places a report)
+  L_.items("street_edge", slug).then((fc) => {
+    overlays.streets = L.geoJSON(fc, { style: L_.styles.street_edge, pane: "gm-street", interactive: false }).addTo(map);
+    labels.streets(overlays.streets);
+    labels.groups.street.addTo(map);
+    labels.place();
+    legend.refresh();
+    document.body.dataset.streets = "drawn";
+  }).catch(() => {});
   let caseLayer = L.featureGroup().addTo(map);
   const overlays = { boundary: outline, grids: gridLayer, cases: caseLayer };
   const ramp = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];  // hot spots: few → many cases
   let breaks = [];
   const legend = gridmapLegend.create(map, () => ({
     boundary: [["line", L_.styles.jurisdiction, t("boundary")]],
+    streets: [["line", L_.styles.street_edge, t("streets")]],
     grids: breaks.length ? breaks.map((b, k) => ["area", { ...L_.styles.grid, fillColor: ramp[k], fillOpacity: 0.65 },
                                                  k ? t("hot_n").replace("{n}", String(b)) : t("hot_none")])
       : [["area", L_.styles.grid, t("grids")]],

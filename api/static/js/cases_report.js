@@ -17,10 +17,10 @@
   const api = `/cases/${encodeURIComponent(slug)}`;
   const json = (url) => fetch(url).then((r) => r.json());
   const q = `jurisdiction=${encodeURIComponent(slug)}&limit=10000`;
-  const [kpi, grids, buildings, list, zone] = await Promise.all([
+  const [kpi, grids, buildings, streets, list, zone] = await Promise.all([
     json(`${api}/kpi?from=${first}&to=${last}`), json(`/collections/grid/items?${q}`),
-    json(`/collections/building/items?${q}`), json(`${api}?from=${first}&to=${last}&limit=10000`),
-    gridmapDates.zone()]);
+    json(`/collections/building/items?${q}`), json(`/collections/street_edge/items?${q}`),
+    json(`${api}?from=${first}&to=${last}&limit=10000`), gridmapDates.zone()]);
   const byGrid = new Map(kpi.by_grid.map((g) => [g.grid, g]));
   const rows = [["received", (f) => f.received], ["response_rate", (f) => gridmapPercent(f.response_rate)],
     ["resolution_rate", (f) => gridmapPercent(f.resolution_rate)], ["satisfaction_rate", (f) => gridmapPercent(f.satisfaction_rate)],
@@ -52,7 +52,7 @@
                                    el("td", { className: "n" }, f(kpi.overall)))));
     const shown = mine.slice(0, ON_SHEET);
     const caseTable = caseList(shown, 0);
-    const more = mine.length > shown.length ? t("more_cases").replace("{n}", String(mine.length - shown.length))
+    const more = mine.length > shown.length ? t("more_cases_continued").replace("{n}", String(mine.length - shown.length))
       : (mine.length ? "" : t("no_grid_cases"));
     const legend = el("div", { className: "legend-line" },
       ...L_.caseLegend().map(([kind, style, label]) => el("span", {}, gridmapLegend.swatch(kind, style), label)),
@@ -77,6 +77,7 @@
     drawn.push([mapBox, g, mine]);
   }
   // The maps once every sheet has its size.
+  const named = [];
   for (const [box, g, mine] of drawn) {
     const map = L.map(box, { zoomControl: false, attributionControl: false, zoomSnap: 0.1, fadeAnimation: false,
                              zoomAnimation: false, markerZoomAnimation: false });
@@ -85,7 +86,12 @@
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
     const inGrid = { type: "FeatureCollection", features: buildings.features.filter((b) => b.properties.grid_id === g.id) };
     L.geoJSON(inGrid, { style: L_.styles.building, interactive: false }).addTo(map);
+    L.geoJSON(streets, { style: L_.styles.street_edge, pane: "gm-street", interactive: false }).addTo(map);
     outline.addTo(map);
+    // the streets named, to tell where each case is by (as the grid's printed map names them)
+    const names = gridmapNames.create(map);
+    names.streets(streets);
+    named.push(names);
     mine.forEach((c, k) => {
       if (c.lon === null || c.lat === null) return;
       L.circleMarker([c.lat, c.lon], { ...L_.caseStyle(c), radius: 6, pane: "gm-case", interactive: false }).addTo(map);
@@ -97,6 +103,7 @@
     });
   }
   await document.fonts.ready;
+  named.forEach((names) => names.place());  // with the fonts' own sizes
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   document.body.dataset.sheets = String(drawn.length);
   document.body.dataset.ready = "true";
