@@ -116,7 +116,7 @@ def _route(cur: Cursor, slug: str, worker: FieldWorker, settings: Settings, day:
                             "minutes": round(a.minutes, 1), "day": route_day.isoformat()}
             route = plan.split.routes[a.route - 1]
             out["legs"] = [{"seq": leg.seq, "edge_id": leg.edge_id, "name": leg.name,
-                            "coordinates": np.round(leg.coords, 6).tolist()}
+                            "length_m": round(leg.length_m, 1), "coordinates": np.round(leg.coords, 6).tolist()}
                            for leg in legs(plan.net, route.steps, plan.loaded.to_wgs84)]
         elif a.building is not None:
             out["visits"].append({"building_id": a.building.id, "name": a.building.name, "kind": a.task})

@@ -232,6 +232,7 @@ def test_publish_compare_revert_and_history(client, copy_of, conn):
     cmp = client.get(f"/layouts/{gen['layout']}/compare").json()
     assert cmp["buildings_moved"] and all(m["from"] != m["to"] for m in cmp["buildings_moved"])
     assert {g["code"] for g in cmp["grids"]} >= {g["code"] for g in gen["grids"]}
+    assert all(g["changed"] for g in cmp["grids"] if g["before"] != g["after"])
     before = scalar(conn, "SELECT string_agg(g.code || ST_AsText(g.geom), ',' ORDER BY g.code) FROM grid g "
                           "JOIN jurisdiction j ON j.id = g.jurisdiction_id WHERE j.slug = %s", slug)
     with db.transaction(conn, "planner-wang") as cur:
@@ -382,6 +383,9 @@ def test_dragging_a_shared_vertex_a_few_metres_keeps_both_grids_clean(client, co
                 if r.status_code != 200:
                     continue
                 accepted += 1
+                # the comparison says so though no building changes grid: a boundary moved changes the grid
+                cmp = client.get(f"/layouts/{lid}/compare").json()
+                assert code in {g["code"] for g in cmp["grids"] if g["changed"]}, (code, k, dx, dy)
                 for f in client.get(f"/layouts/{lid}").json()["grids"]["features"]:
                     c, after = f["properties"]["code"], shape(f["geometry"])
                     m = shapely.affinity.scale(after, *metric, origin=(0, 0))

@@ -136,6 +136,7 @@ class RouteLeg(Answer):
     seq: int = Field(description="Walking order")
     edge_id: int
     name: str | None
+    length_m: float
     coordinates: list[list[float]] = Field(description="lon/lat along the walking direction")
 
 

@@ -145,6 +145,7 @@ class GridBeforeAfter(Answer):
     code: str
     before: GridMetrics | None
     after: GridMetrics | None
+    changed: bool = Field(description="Its ground (more than 1 m²) or its households change, or it is new or gone")
 
 
 class FacilityChange(Answer):

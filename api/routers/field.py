@@ -127,7 +127,7 @@ def service_worker() -> Response:
                 304: {"description": "Not modified: the phone's copy is current"}})
 def today(request: Request, who: Reporter, slug: str, conn: ConnDep, settings: SettingsDep, response: Response,
           if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None) -> Any:
-    day = datetime.now(settings.time_zone).date()
+    day = settings.today()
     with transaction(conn) as cur:
         worker = worker_of(cur, who, slug)
         answer = today_of(cur, slug, who, worker, settings, day)

@@ -4,7 +4,6 @@ itself (npm packages installed at set-up, under /static/vendor), never from an o
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -49,7 +48,7 @@ Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
 
 def _month(month: str | None, settings: Settings) -> str:
     """The month asked for, or this month in the service's time zone."""
-    return month or datetime.now(settings.time_zone).strftime("%Y-%m")
+    return month or settings.today().strftime("%Y-%m")
 
 
 def _home(who, jurisdiction: str | None, settings: Settings, conn: Connection) -> str:

@@ -22,6 +22,7 @@ from gis.db import read_sql
 from gis.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from gis.geometry import largest_polygon, polygons, reproject
 from gis.grids.checks import BLOCKING, Building, Grid, GridMetrics, Report, assign, check, metrics
+from gis.grids.edits import CHANGED_M2
 from gis.i18n import msg
 from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
 
@@ -198,7 +199,8 @@ def list_layouts(cur: Cursor, slug: str) -> list[dict]:
 
 def compare(cur: Cursor, layout_id: int) -> dict:
     """A draft against the published layout: buildings that change grid; metrics per grid before
-    and after; courier zones and post stations added, removed or changed (by name)."""
+    and after, and whether it changed (its ground, as an edit counts it, or its households);
+    courier zones and post stations added, removed or changed (by name)."""
     after = load_state(cur, layout_id=layout_id)
     before = load_state(cur, slug=after.jurisdiction.slug)
     a_after, _ = assign(after.grids, after.buildings)
@@ -207,11 +209,19 @@ def compare(cur: Cursor, layout_id: int) -> dict:
              for bid, code in a_after.items() if a_before.get(bid) != code]
     m_before, m_after = before.metrics(a_before), after.metrics(a_after)
     codes = sorted(set(m_before) | set(m_after))
+    ground_before, ground_after = ({g.code: g.geom for g in s.grids} for s in (before, after))
+
+    def changed(code: str) -> bool:  # its ground (beyond drawing noise) or its households
+        if code not in ground_before or code not in ground_after:
+            return True
+        moved = shapely.symmetric_difference(ground_before[code], ground_after[code]).area > CHANGED_M2
+        return moved or m_before[code]["households"] != m_after[code]["households"]
     cur.execute(read_sql("compare_facilities.sql"), {"layout_id": layout_id, "jurisdiction_id": after.jurisdiction.id})
     keys = ("layer", "name", "change", "area_before_m2", "area_after_m2", "capacity_before", "capacity_after")
     facilities = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
     return {"layout": layout_id, "jurisdiction": after.jurisdiction.slug, "buildings_moved": moved,
-            "grids": [{"code": c, "before": m_before.get(c), "after": m_after.get(c)} for c in codes],
+            "grids": [{"code": c, "before": m_before.get(c), "after": m_after.get(c), "changed": changed(c)}
+                      for c in codes],
             "facilities": facilities}
 
 

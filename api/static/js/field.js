@@ -92,8 +92,7 @@
     }
     labels.groups.street.clearLayers();
     labels.streets(L.geoJSON({ type: "FeatureCollection", features: d.legs.map((leg) => ({
-      type: "Feature", properties: { name: leg.name, length_m: L.polyline(leg.coordinates.map(([x, y]) => [y, x]))
-        .getLatLngs().reduce((m, p, i, all) => (i ? m + all[i - 1].distanceTo(p) : 0), 0) },
+      type: "Feature", properties: { name: leg.name, length_m: leg.length_m },
       geometry: { type: "LineString", coordinates: leg.coordinates } })) }));
     if (!fitted) {
       const bounds = L.featureGroup([...layers.route.getLayers(), ...layers.area.getLayers()]).getBounds();

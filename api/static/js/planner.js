@@ -257,8 +257,7 @@
   const buildingName = Object.fromEntries(buildingFc.features.map((f) => [f.id, f.properties.name || `#${f.id}`]));
   async function compared(id) {
     const c = await (await fetch(`/layouts/${id}/compare`)).json();
-    const grids = c.grids.filter((g) => !g.before || !g.after || Math.abs(g.before.area_m2 - g.after.area_m2) >= 1
-                                        || g.before.households !== g.after.households);
+    const grids = c.grids.filter((g) => g.changed);
     const summary = `${grids.length} ${t("grid_changes")} · ${c.buildings_moved.length} ${t("moved_buildings")}`
       + ` · ${c.facilities.length} ${t("facility_changes")}`;
     const area = (m2) => (m2 === null ? "—" : `${m2} m²`);
