@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from gis import datasets, db
+from gis.field_store import link_worker
 from gis.importing import import_package
 from tests.browser import browsing, shot
 
@@ -42,7 +43,8 @@ TEXT_COLUMNS = {
     "building": ("name", "manager"), "courier_zone": ("name", "hours", "operator"),
     "post_station": ("name", "hours"), "candidate_site": ("name",), "street_edge": ("name",),
     "layout_grid": ("name", "leader"), "layout_courier_zone": ("name", "hours", "operator"),
-    "layout_post_station": ("name", "hours"),
+    "layout_post_station": ("name", "hours"), "department": ("name_zh", "name_en"),
+    "case_category": ("name_zh", "name_en"),
 }
 # What a page must not hold after the payloads went through it.
 INJECTED = ('[id^="gm-inj"], [onerror], [onload], iframe, a[href^="javascript:" i], '
@@ -107,7 +109,8 @@ def planted(database_url, server, make_user):
             cur.execute("SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid"
                         " WHERE jurisdiction_id = %s ORDER BY code LIMIT 1", (jid,))
             code, *inside = cur.fetchone()
-        users["worker"] = make_user("worker", jurisdiction=slug, grid=code)
+        worker = f"worker-{uuid.uuid4().hex[:8]}"
+        users["worker"] = make_user("worker", jurisdiction=slug, grid=code, username=worker)
         users["admin"] = make_user("admin")
         as_ = {role: {"Authorization": f"Bearer {key}"} for role, key in users.items()}
         with httpx.Client(base_url=server, timeout=60) as c:
@@ -118,6 +121,8 @@ def planted(database_url, server, make_user):
                 r = c.post(f"/patrol/{slug}/workers", json={"name": name, "role": "social_worker", "grid": code},
                            headers=as_["scheduler"])
                 assert r.status_code == 201, r.text
+            with db.transaction(conn) as cur:  # the worker's phone: its account is the first of them
+                link_worker(cur, worker, slug, PAYLOADS[0])
             fc = c.get(f"/patrol/{slug}/route", params={"format": "geojson"}, headers=as_["leader"]).json()
             line = [f["geometry"]["coordinates"] for f in fc["features"] if f["geometry"]["type"] == "LineString"]
             coords = [p for leg in line[:12] for p in leg]
@@ -174,7 +179,7 @@ def _pages(slug: str, code: str, cases: list[int]) -> dict[str, list[str]]:
             f"/cases-report?{q}&month={datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}",  # the cases planted now
             f"/communities?{q}"]  # the communities' names (the planted one's is a payload)
     plan = [f"/planner?{q}"]
-    return {"worker": view, "leader": view + read, "scheduler": view + read, "planner": view + read + plan,
+    return {"worker": [*view, "/field"], "leader": view + read, "scheduler": view + read, "planner": view + read + plan,
             "admin": view + read + plan}
 
 
@@ -187,7 +192,7 @@ def _visit(browser, server: str, token: str | None, path: str, name: str, must_s
         pg.add_init_script(WATCH)
         pg.goto(path)
         if pg.locator("body[data-jurisdiction], body[data-next]").count():
-            pg.wait_for_selector("body[data-ready=true], body[data-next]", timeout=30_000)
+            pg.wait_for_selector("body[data-ready=true], body[data-ready='1'], body[data-next]", timeout=30_000)
         else:
             pg.wait_for_selector(".leaflet-container, #swagger-ui", timeout=30_000)
         boxes = pg.query_selector_all(".leaflet-control-layers-overlays input:not(:checked)")
