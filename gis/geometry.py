@@ -123,7 +123,13 @@ def _ring(xy: np.ndarray, min_edge_m: float, spike_deg: float, straight_m: float
         bad = np.flatnonzero(short | (cos > limit) | straight)
         if not len(bad):
             break
-        xy = np.delete(xy, bad[0], axis=0)  # one at a time: each removal changes its neighbours' angles
+        k = bad[0]
+        if short[k] and not (cos[k] > limit or straight[k]):
+            # of a short edge's two ends, the one whose going moves the ring least goes: a corner
+            # stays, and the vertex a few centimetres along its edge goes
+            turn = np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])  # twice the triangle each vertex spans
+            k = (k - 1) % len(xy) if turn[k - 1] < turn[k] else k
+        xy = np.delete(xy, k, axis=0)  # one at a time: each removal changes its neighbours' angles
     return xy
 
 
@@ -138,8 +144,9 @@ def without_spikes(g: BaseGeometry, min_edge_m: float = 0.05, spike_deg: float =
             continue
         rings = [_ring(np.asarray(r.coords)[:-1], min_edge_m, spike_deg, straight_m)
                  for r in (p.exterior, *p.interiors)]
-        if len(rings[0]) >= 3:
-            pieces.append(shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3]))
+        if len(rings[0]) >= 3:  # each made valid alone: a dropped vertex can make its ring cross itself
+            pieces.append(polygons(shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3]),
+                                   method="linework"))
     if not pieces:
         return shapely.Polygon()
     return polygons(shapely.union_all(pieces), method="linework")

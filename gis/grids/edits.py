@@ -15,20 +15,23 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by
 
 from gis.errors import InvalidInput
-from gis.geometry import longest_shared_boundary, polygons, without_spikes
+from gis.geometry import longest_shared_boundary, polygons, shared_boundary, without_spikes
 from gis.grids.checks import EDIT_BLOCKING, Building, Grid, Problem, Report, check
 from gis.i18n import msg
 
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
+NODE_M = 1e-6  # metres: overlays that must see a point this close to an edge as on it
 CHANGED_M2 = 1.0  # a neighbour whose area moves less than this (m², drawing noise) is left as it is
-# Vertices a drawn polygon brings within this of the layout's own (metres) are the layout's: the
-# page's GeoJSON is rounded to ~1 cm, and a shared edge must stay shared, not become a sliver.
+# Edges shorter than this (metres) are drawing noise, dropped when a grid is cleaned: the page's
+# GeoJSON is rounded to ~1 cm.
 SNAP_M = 0.05
 # A ring turning back by less than this angle (degrees) at a vertex has a spike there.
 SPIKE_DEG = 1.0
 # A vertex less than this off the straight line between its neighbours (metres) is no corner.
 STRAIGHT_M = 1e-4
-# Strips of a drawn change thinner than this (metres) are drawing noise, left as the grid had them.
+# Vertices a drawn polygon brings within this (metres) of the layout's vertices or edges are put
+# back on them, and pieces of a drawn change thinner than this everywhere are drawing noise, left
+# as the grid had them: a shared edge must stay shared, not become a sliver.
 HAIR_M = 0.2
 # Spacing (metres) of the points along neighbours' edges that share a given-up piece out by nearness.
 STEP_M = 1.0
@@ -59,10 +62,20 @@ def _clean(g: BaseGeometry) -> BaseGeometry:
 
 
 def snapped(new_geom: BaseGeometry, grids: list[Grid]) -> BaseGeometry:
-    """A drawn polygon with its vertices (and edges) within ``SNAP_M`` of the layout's vertices
-    moved onto them, so that what the planner did not move stays exactly where it was."""
+    """A drawn polygon with its vertices within ``HAIR_M`` of the layout's vertices moved onto
+    them, and then those within ``HAIR_M`` of the layout's edges moved onto the nearest point of
+    the edge, so that what the planner did not move stays exactly where it was: an edge the page
+    sends back a few centimetres off (rounded, or re-projected) leaves no strip along it."""
     reference = shapely.union_all([shapely.boundary(g.geom) for g in grids])
-    return _polygons(shapely.snap(new_geom, reference, SNAP_M))
+    g = shapely.snap(new_geom, reference, HAIR_M)
+    xy = shapely.get_coordinates(g)
+    points = shapely.points(xy)
+    off = shapely.distance(points, reference)
+    near = (off > 0) & (off <= HAIR_M)
+    if near.any():
+        xy[near] = shapely.get_coordinates(shapely.shortest_line(points[near], reference)).reshape(-1, 2, 2)[:, 1]
+        g = shapely.set_coordinates(g, xy)
+    return _polygons(g)
 
 
 def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
@@ -81,7 +94,8 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
                                             _hairline(shapely.difference(new_geom, old))))
     if shapely.symmetric_difference(old, new_geom).area <= CHANGED_M2:
         return Edit(out, set())
-    out[i] = replace(out[i], geom=_clean(new_geom))
+    new_geom = _clean(new_geom)  # what the neighbours give and take is measured against the grid as it is kept
+    out[i] = replace(out[i], geom=new_geom)
     touched = {code}
     for j, g in enumerate(out):
         if j != i and g.geom.intersects(new_geom):
@@ -101,14 +115,59 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
                 merged = _clean(shapely.union_all([out[j].geom, part]))
             out[j] = replace(out[j], geom=merged)
             touched.add(out[j].code)
+    _settle_strays(out, touched)
     return Edit(out, touched)
 
 
+def _settle_strays(grids: list[Grid], touched: set[str]) -> None:
+    """Pieces of a touched grid too small to count (``CHANGED_M2``) beside a larger one go to the
+    grid sharing most edge with them: the crumbs an edge drawn across a neighbour's corner, or a
+    share of a thin wedge, cuts off (the check lets a piece that small pass as drawing noise; the
+    planner would see a second piece of the grid or a 0° spike where it joins). A hole that small
+    in no other grid (where a share met the grid along an edge they did not quite agree on) is
+    filled."""
+    for j, g in enumerate(grids):
+        if g.code in touched:
+            grids[j] = g = replace(g, geom=_without_pinholes(g.geom, [x.geom for k, x in enumerate(grids) if k != j]))
+        parts = list(shapely.get_parts(g.geom))
+        if g.code not in touched or len(parts) < 2 or max(p.area for p in parts) <= CHANGED_M2:
+            continue
+        kept = [p for p in parts if p.area > CHANGED_M2]
+        for crumb in (p for p in parts if p.area <= CHANGED_M2):
+            k = longest_shared_boundary(crumb, [x.geom for x in grids], {j})
+            if k < 0:
+                kept.append(crumb)
+                continue
+            grids[k] = replace(grids[k], geom=_clean(shapely.union_all([grids[k].geom, crumb])))
+            touched.add(grids[k].code)
+        grids[j] = replace(g, geom=_polygons(shapely.union_all(kept)))
+
+
+def _without_pinholes(g: BaseGeometry, others: list[BaseGeometry]) -> BaseGeometry:
+    """``g`` with its holes smaller than ``CHANGED_M2`` filled, unless another grid is in one."""
+    pieces, filled = [], False
+    for p in shapely.get_parts(g):
+        holes = []
+        for ring in p.interiors:
+            hole = shapely.Polygon(ring)
+            if hole.area > CHANGED_M2 or (shapely.area(shapely.intersection(hole, others)) > 0).any():
+                holes.append(ring)
+        filled |= len(holes) < len(p.interiors)
+        pieces.append(shapely.Polygon(p.exterior, holes))
+    return _clean(shapely.union_all(pieces)) if filled else g
+
+
 def _hairline(g: BaseGeometry) -> BaseGeometry:
-    """The parts of ``g`` thinner than ``HAIR_M``."""
-    g = _polygons(g)
-    opened = g.buffer(-HAIR_M / 2, join_style="mitre").buffer(HAIR_M / 2, join_style="mitre")
-    return shapely.difference(g, opened)
+    """The pieces of ``g`` thinner than ``HAIR_M`` everywhere (no disc that wide fits in them).
+
+    A piece is judged whole: the wedge a moved corner leaves tapers to nothing at its ends, and
+    its thin tips are as much the planner's change as its middle. (Cutting the thin parts out of
+    each piece by a mitred opening came back a few millimetres off a long acute wedge's edge: the
+    sliver between ran the edge's whole length, and giving the thin parts back to the grid closed
+    the rest of the wedge off as a hole in it.) An edge redrawn a little off along a piece that is
+    thick elsewhere is not left to this: its vertices were put back on the edge (:func:`snapped`)."""
+    return shapely.union_all([p for p in shapely.get_parts(_polygons(g))
+                              if shapely.buffer(p, -HAIR_M / 2).is_empty])
 
 
 def _pieces(g: BaseGeometry) -> int:
@@ -123,7 +182,7 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
     grown = piece.buffer(0.05)
     along = {j: shapely.intersection(shapely.boundary(g.geom), grown) for j, g in enumerate(grids)
              if j != skip and g.geom.intersects(grown)}
-    along = {j: a for j, a in along.items() if a.length > SNAP_M}
+    along = {j: a for j, a in along.items() if a.length > STEP_M}  # not a grid meeting it at a corner only
     if len(along) <= 1:
         j = next(iter(along), longest_shared_boundary(piece, [g.geom for g in grids], {skip}))
         return [(j, piece)] if j >= 0 else []
@@ -138,12 +197,20 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
                                                        extend_to=piece.envelope.buffer(10), ordered=True))
     bits = shapely.intersection(shapely.make_valid(cells), piece)
     parts = {j: shapely.union_all(bits[owner == j]) for j in along}
-    # a share too small to count goes to the largest one, not lost (that would leave a gap)
-    big = max(parts, key=lambda j: parts[j].area)
-    small = [j for j in parts if j != big and parts[j].area <= CHANGED_M2]
-    if small:
-        parts[big] = shapely.union_all([parts[big], *(parts.pop(j) for j in small)])
-    return [(j, _clean(part)) for j, part in parts.items()]
+    # A share too small to count (the sliver a corner point's cell cuts off the tip of a wedge) is
+    # not lost, which would leave a gap: it joins the share it borders most, so that it stays
+    # joined to the ground it lies in (given to the largest share, it became a stray second piece
+    # of a grid across the wedge).
+    for j in sorted((j for j in parts if parts[j].area <= CHANGED_M2), key=lambda j: parts[j].area):
+        if len(parts) == 1:
+            break
+        small = parts.pop(j)
+        keys = list(parts)
+        k = keys[int(np.argmax(shared_boundary(small, [parts[k] for k in keys]) + 1e-9 * np.array(
+            [parts[k].area for k in keys])))]
+        parts[k] = shapely.union_all([parts[k], small])
+    # cleaned once joined to its grid: cleaned alone, a thin share lost its tips, and then the rest
+    return [(j, _polygons(part)) for j, part in parts.items()]
 
 
 def move_buildings(grids: list[Grid], code: str, buildings: list[Building], moving: list[int]) -> Edit:
@@ -168,7 +235,7 @@ def move_buildings(grids: list[Grid], code: str, buildings: list[Building], movi
             piece = out[src].geom
         else:
             cells = shapely.get_parts(shapely.voronoi_polygons(
-                shapely.multipoints([inner[b.id] for b in mates]), extend_to=out[src].geom))
+                shapely.multipoints([inner[b.id] for b in mates]), extend_to=out[src].geom.envelope.buffer(10)))
             cell = next(c for c in cells if c.covers(inner[bid]))
             piece = _polygons(shapely.union_all([shapely.intersection(cell, out[src].geom),
                                                  shapely.intersection(by_id[bid].geom, out[src].geom)]))
@@ -176,9 +243,14 @@ def move_buildings(grids: list[Grid], code: str, buildings: list[Building], movi
         # which the checks rightly refuse as a 0° corner: the source loses its spikes only (no edge
         # shortened, no vertex dropped, so its other edges still match its neighbours'), and the
         # grid taking the piece gets exactly the ground the source gave up: the two stay a partition.
+        # Both overlays are snap-rounded to a micrometre (``NODE_M``): a cell corner a fraction of a
+        # micrometre off the grid's edge otherwise made a piece along that edge come out as a hole
+        # in the grid touching its edge (a zero-width spike once stored at 1e-7°).
         both = shapely.union_all([out[src].geom, out[i].geom])
-        kept = _polygons(without_spikes(_polygons(shapely.difference(out[src].geom, piece)), 0.0, SPIKE_DEG, 0.0))
-        taken = _polygons(without_spikes(_polygons(shapely.difference(both, kept)), 0.0, SPIKE_DEG, 0.0))
+        kept = _polygons(without_spikes(_polygons(shapely.difference(out[src].geom, piece, grid_size=NODE_M)),
+                                        0.0, SPIKE_DEG, 0.0))
+        taken = _polygons(without_spikes(_polygons(shapely.difference(both, kept, grid_size=NODE_M)),
+                                         0.0, SPIKE_DEG, 0.0))
         out[src] = replace(out[src], geom=kept)
         out[i] = replace(out[i], geom=taken)
         touched.add(out[src].code)
