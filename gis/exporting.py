@@ -50,6 +50,8 @@ def export_geojson(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
             '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
         counts[layer.name] = matched
     from gis.cases.package import export_cases  # cases and their steps, which gridmap load replays
+    from gis.patrol.workers_package import export_workers  # the people cases are given to
 
+    counts["worker"] = export_workers(cur, j, out)
     counts["case_record"] = export_cases(cur, j, out)
     return counts

@@ -250,6 +250,67 @@ def test_a_step_dated_back_says_when_it_was_written(conn, slug, cli):
             cur.execute("UPDATE case_event SET recorded_at = at WHERE case_id = %s", (case["id"],))
 
 
+def test_a_package_keeps_when_each_step_was_written(conn, slug, tmp_path):
+    """Exported and loaded again, a step dated back is still seen as written late, at the same
+    times: the package gives the steps written after their time their ``recorded`` time (here the
+    report too, entered three hours on, though a report is never called late). A case parked and
+    resumed loads again too (a past parking's review date is not kept). A package whose step
+    says it was written before it happened, or in the future, loads nothing and names the step;
+    and replaying a package lets only that time move, nothing else of a step."""
+    import json
+
+    from gis.exporting import export_geojson
+
+    hours_ago = datetime.now(UTC) - timedelta(hours=3)
+    case = new_case(conn, slug, reported_at=hours_ago, description="补录往返")
+    case = step(conn, case, "accepted", at=hours_ago + timedelta(minutes=5))
+    resumed = case_in(conn, slug, "parked")  # a past parking keeps no review date: the package still loads
+    step(conn, resumed, "accepted", "业主回来了")
+    package = tmp_path / "pkg"
+    with db.transaction(conn, snapshot=True) as cur:
+        export_geojson(cur, slug, package)
+    data = json.loads((package / "case_record.geojson").read_text(encoding="utf-8"))
+    ours = next(f for f in data["features"] if f["properties"].get("description") == "补录往返")
+    assert ["recorded" in s for s in ours["properties"]["steps"]] == [True, True]
+    shipped = [f["properties"]["steps"] for f in data["features"]
+               if datetime.fromisoformat(f["properties"]["steps"][0]["at"]) < hours_ago - timedelta(days=1)]
+    assert len(shipped) > 300 and not any("recorded" in s for steps in shipped for s in steps)  # replayed on time
+
+    def history(cur, slug_, text):
+        cur.execute("SELECT c.id FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id"
+                    " WHERE j.slug = %s AND c.description = %s", (slug_, text))
+        return [(e["to"], e["at"], e["recorded_at"], e["late"])
+                for e in store.get_case(cur, cur.fetchone()[0])["events"]]
+
+    again = f"{slug}-again"
+    with db.transaction(conn) as cur:
+        import_package(cur, package, again)
+        assert history(cur, again, "补录往返") == history(cur, slug, "补录往返")
+        assert [late for *_, late in history(cur, again, "补录往返")] == [False, True]
+
+    accepted = ours["properties"]["steps"][1]
+    last_year = accepted["at"].replace(str(hours_ago.year), str(hours_ago.year - 1))
+    for recorded, said in ((last_year, "before it happened"),
+                           ((datetime.now(UTC) + timedelta(days=2)).isoformat(), "in the future"),
+                           ("昨天", "is not a time")):
+        accepted["recorded"] = recorded
+        (package / "case_record.geojson").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        with pytest.raises(InvalidInput) as caught:
+            with db.transaction(conn) as cur:
+                import_package(cur, package, f"{slug}-bad")
+        n = data["features"].index(ours) + 1
+        assert any(f"case {n} of case_record.geojson, step 2" in p and said in p for p in caught.value.problems), \
+            caught.value.problems
+        with db.transaction(conn) as cur:
+            cur.execute("SELECT count(*) FROM jurisdiction WHERE slug = %s", (f"{slug}-bad",))
+            assert cur.fetchone()[0] == 0
+    with pytest.raises(InvalidInput, match="cannot be changed or deleted"):
+        with db.transaction(conn) as cur:
+            cur.execute("SELECT set_config('gridmap.replaying', 'on', true)")
+            cur.execute("UPDATE case_event SET note = 'rewritten', recorded_at = recorded_at + interval '1 minute'"
+                        " WHERE case_id = %s", (case["id"],))
+
+
 def test_a_package_replays_its_history_as_written_on_time(conn, slug):
     with db.transaction(conn) as cur:
         cur.execute("""SELECT count(*), count(*) FILTER (WHERE e.recorded_at = e.at) FROM case_event e

@@ -209,3 +209,45 @@ def test_replacing_with_a_bad_package_keeps_the_old_jurisdiction(conn, copy_of, 
             import_package(cur, package, slug, replace=True)
     assert count(conn, "building", slug) == 32 and count(conn, "courier_zone", slug) == 3
     assert scalar(conn, "SELECT count(*) FROM history") == history
+
+
+def test_a_package_carries_its_workers(conn, copy_of, tmp_path):
+    """The people of a jurisdiction (their names, roles, grids and homes) leave with its package
+    and come back with it: the cases given to them replay only if they do. A package with a
+    worker of no known role, or of a grid it does not have, loads nothing and names the worker."""
+    from gis.errors import InvalidInput
+    from gis.patrol.stewards_store import add_worker
+
+    slug = copy_of()
+    with db.transaction(conn) as cur:
+        add_worker(cur, slug, "钱社工", "social_worker", home=(116.48, 39.9115), grid="110105015001002")
+        add_worker(cur, slug, "孙志愿者", "volunteer")
+    package = tmp_path / "pkg"
+    with db.transaction(conn, snapshot=True) as cur:
+        assert export_geojson(cur, slug, package)["worker"] == 2
+
+    def workers(of):
+        with conn.cursor() as cur:
+            cur.execute("SELECT w.name, w.role, g.code, ST_AsText(w.geom) FROM worker w LEFT JOIN grid g ON"
+                        " g.id = w.grid_id JOIN jurisdiction j ON j.id = w.jurisdiction_id WHERE j.slug = %s"
+                        " ORDER BY w.name", (of,))
+            found = cur.fetchall()
+        conn.rollback()
+        return found
+
+    with db.transaction(conn) as cur:
+        assert import_package(cur, package, f"{slug}-again").counts["worker"] == 2
+    assert workers(f"{slug}-again") == workers(slug) == [
+        ("孙志愿者", "volunteer", None, None), ("钱社工", "social_worker", "110105015001002", "POINT(116.48 39.9115)")]
+
+    data = json.loads((package / "worker.geojson").read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["role"] = "boss"
+    data["features"][1]["properties"]["grid"] = "110105015001999"
+    (package / "worker.geojson").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="worker.geojson cannot be loaded") as caught:
+        with db.transaction(conn) as cur:
+            import_package(cur, package, f"{slug}-bad")
+    said = [str(p) for p in caught.value.problems]
+    assert any(p.startswith("worker 1 of worker.geojson: role must be one of") and "'boss'" in p for p in said), said
+    assert any(p.startswith("worker 2 of worker.geojson:") and "110105015001999" in p for p in said), said
+    assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = %s", f"{slug}-bad") == 0

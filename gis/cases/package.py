@@ -5,17 +5,22 @@ have let happen, and written back the same way.
 A feature is a case's place (a Point, or none for an unplaced ticket) with ``source``,
 ``category`` (code), ``urgency``, ``description``, optional ``ticket_no``, ``address``,
 ``reporter``, ``building`` (by name), ``client_id``, ``satisfaction``, ``solved``, and
-``steps``: ``[{"at", "to", "actor", "note"?, "assignee"?, "department"?, "review_on"?}, …]``, the
-first being ``reported``; each step is taken as written when it happened (the package does not
-carry how late a step was written: its history reads as on time). Steps are replayed in bulk:
-one UPDATE per step number and actor (the actor is the transaction's ``gridmap.actor``, as for
-any edit), each checked by the trigger.
+``steps``: ``[{"at", "to", "actor", "note"?, "assignee"?, "department"?, "review_on"?,
+"recorded"?}, …]``, the first being ``reported``. ``review_on`` is needed by the last step only,
+if it parks the case (a past parking's review date is not kept once the case goes on).
+``recorded`` is when the step was written, where that was later than when it happened (a step
+dated back: 补录); a step without it is taken as written when it happened. Steps are replayed in
+bulk: one UPDATE per step number and actor (the actor is the transaction's ``gridmap.actor``, as
+for any edit), each checked by the trigger; then the steps written late get their time of
+writing back (``023_package_recorded.sql``). A worker a case was given to comes with the package
+(``worker.geojson``, :mod:`gis.patrol.workers_package`).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,36 @@ def _steps(props: dict[str, Any], n: int) -> list[dict[str, Any]]:
     return steps
 
 
+def _review_on(steps: list[dict[str, Any]], k: int) -> Any:
+    """The review date of step ``k``: its own, or for a parking the case has since left, which
+    keeps none (the next step clears it), the step's own day, which the rule for parking asks for."""
+    s = steps[k]
+    if s.get("review_on") or s["to"] != "parked" or k == len(steps) - 1:
+        return s.get("review_on")
+    return str(s["at"])[:10]
+
+
+def _recorded_problems(steps: list[dict[str, Any]], n: int, now: datetime) -> list[Message]:
+    """What is wrong with the steps' ``recorded`` times: each a time with its zone, not before the
+    step's own time, not in the future."""
+    out = []
+    for k, s in enumerate(steps, start=1):
+        if "recorded" not in s:
+            continue
+        try:
+            recorded, at = datetime.fromisoformat(str(s["recorded"])), datetime.fromisoformat(str(s.get("at")))
+        except ValueError:
+            out.append(msg("case {0} of {1}, step {2}: {3!r} is not a time", n, FILE, k, s["recorded"]))
+            continue
+        if recorded.tzinfo is None or at.tzinfo is None:
+            out.append(msg("case {0} of {1}, step {2}: a time needs its zone (e.g. +08:00)", n, FILE, k))
+        elif recorded < at:
+            out.append(msg("case {0} of {1}, step {2}: recorded before it happened", n, FILE, k))
+        elif recorded > now:
+            out.append(msg("case {0} of {1}, step {2}: recorded in the future", n, FILE, k))
+    return out
+
+
 def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     """The cases of a package folder into jurisdiction ``j``, their steps replayed; how many."""
     features = read_geojson(folder / FILE).get("features") or []
@@ -56,12 +91,16 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     rows: list[tuple[Any, ...]] = []
     all_steps: list[list[dict[str, Any]]] = []
     problems: list[Message] = []
+    cur.execute("SELECT now()")
+    now = cur.fetchone()[0]
+    written: list[tuple[int, int, str]] = []  # (row, step number, recorded) of the steps written late
     for n, f in enumerate(features, start=1):
         p = f.get("properties") or {}
         if p.get("category") not in categories:
             problems.append(msg("case {0} of {1}: unknown category {2!r}", n, FILE, p.get('category')))
             continue
         steps = _steps(p, n)
+        problems += _recorded_problems(steps, n, now)
         geom = f.get("geometry")
         answered = p.get("satisfaction") is not None or p.get("solved") is not None
         rows.append((j.id, p.get("client_id"), p.get("source"), p.get("ticket_no"), categories[p["category"]],
@@ -69,6 +108,7 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                      buildings.get(p.get("building")), steps[0]["at"], p.get("satisfaction"), p.get("solved"),
                      steps[-1]["at"] if answered else None, shapely.to_wkb(shape(geom)) if geom else None))
         all_steps.append(steps[1:])
+        written += [(len(rows) - 1, k, s["recorded"]) for k, s in enumerate(steps) if "recorded" in s]
     if problems:
         raise InvalidInput(msg("{0} cannot be loaded", FILE), problems)
     cur.execute("SELECT coalesce(current_setting('gridmap.actor', true), '')")
@@ -94,7 +134,7 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                 dispatch = s["to"] == "dispatched"
                 groups[(s.get("actor") or "", dispatch)].append(
                     (row[-1], s["to"], s.get("note"), s["at"], s.get("assignee"),
-                     departments.get(s.get("department")) if s.get("department") else None, s.get("review_on")))
+                     departments.get(s.get("department")) if s.get("department") else None, _review_on(steps, k)))
         for (who, dispatch), values in sorted(groups.items()):
             cur.execute("SELECT set_config('gridmap.actor', %s, true)", (who,))
             sets = "state = v.state, note = v.note, event_at = v.at, review_on = v.review_on" + (
@@ -102,6 +142,12 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
             execute_values(cur, f"UPDATE case_record c SET {sets} FROM (VALUES %s) AS v (id, state, note, at,"
                                 " assignee, department_id, review_on) WHERE c.id = v.id", values,
                            template="(%s, %s, %s, %s::timestamptz, %s, %s::integer, %s::date)")
+    if written:  # the k-th step of a case is its k-th event, in the order they were written
+        execute_values(cur, "UPDATE case_event e SET recorded_at = v.recorded"
+                            " FROM (VALUES %s) AS v (case_id, k, recorded) WHERE e.id = (SELECT x.id"
+                            " FROM case_event x WHERE x.case_id = v.case_id ORDER BY x.id OFFSET v.k LIMIT 1)",
+                       [(rows[r][-1], k, recorded) for r, k, recorded in written],
+                       template="(%s, %s, %s::timestamptz)")
     cur.execute("SELECT set_config('gridmap.actor', %s, true), set_config('gridmap.replaying', 'off', true)",
                 (actor_before,))
     return len(rows)
@@ -120,7 +166,9 @@ def export_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                           c.address, c.reporter, b.name, c.client_id, c.satisfaction, c.solved,
                           (SELECT json_agg(json_build_object('at', e.at, 'to', e.to_state, 'actor', e.actor,
                                   'note', e.note, 'assignee', e.assignee, 'department', d.code,
-                                  'review_on', CASE WHEN e.to_state = 'parked' THEN c.review_on END)
+                                  'review_on', CASE WHEN e.to_state = 'parked' AND c.state = 'parked'
+                                                    AND e.at = c.parked_at THEN c.review_on END,
+                                  'recorded', CASE WHEN e.recorded_at > e.at THEN e.recorded_at END)
                                   ORDER BY e.at, e.id)
                              FROM case_event e LEFT JOIN department d ON d.id = e.department_id
                             WHERE e.case_id = c.id)

@@ -1,0 +1,82 @@
+"""A jurisdiction's workers in a package (``worker.geojson`` beside the layers), so that a package
+holds the people its cases were given to: a case dispatched to a worker replays only if the worker
+is there.
+
+A feature is a worker's home (a Point, or none) with ``name``, ``role`` (one of
+:data:`gis.patrol.stewards.WORKER_ROLES`) and ``grid`` (its code, or none). Loaded before the
+cases; checked whole first (a bad worker loads none).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+
+from gis.errors import InvalidInput
+from gis.filesio import read_geojson
+from gis.i18n import Message, msg
+from gis.patrol.stewards import WORKER_ROLES
+from gis.store import Jurisdiction
+
+FILE = "worker.geojson"
+
+
+def _home(geometry: Any, n: int) -> tuple[tuple[float, float] | None, list[Message]]:
+    if not geometry:
+        return None, []
+    xy = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    if geometry.get("type") != "Point" or not isinstance(xy, list) or len(xy) < 2 or not all(
+            isinstance(v, int | float) for v in xy[:2]) or not (-180 <= xy[0] <= 180 and -90 <= xy[1] <= 90):
+        return None, [msg("worker {0} of {1}: a home is a point in longitude and latitude", n, FILE)]
+    return (float(xy[0]), float(xy[1])), []
+
+
+def import_workers(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
+    """The workers of a package folder into jurisdiction ``j``; how many."""
+    features = read_geojson(folder / FILE).get("features") or []
+    cur.execute("SELECT code, id FROM grid WHERE jurisdiction_id = %s", (j.id,))
+    grids = dict(cur.fetchall())
+    rows, problems, seen = [], [], set()
+    for n, f in enumerate(features, start=1):
+        p = f.get("properties") or {}
+        name = str(p.get("name") or "").strip()
+        home, bad = _home(f.get("geometry"), n)
+        problems += bad
+        if not name:
+            problems.append(msg("worker {0} of {1}: a worker needs a name", n, FILE))
+        elif name in seen:
+            problems.append(msg("worker {0} of {1}: {2!r} is named twice", n, FILE, name))
+        seen.add(name)
+        if p.get("role") not in WORKER_ROLES:
+            problems.append(msg("worker {0} of {1}: role must be one of {2}, got {3!r}", n, FILE,
+                                ", ".join(WORKER_ROLES), p.get("role")))
+        if p.get("grid") is not None and p["grid"] not in grids:
+            problems.append(msg("worker {0} of {1}: {2} has no grid {3!r}", n, FILE, j.slug, p["grid"]))
+        rows.append((j.id, name, p.get("role"), grids.get(p.get("grid")), *(home or (None, None))))
+    if problems:
+        raise InvalidInput(msg("{0} cannot be loaded", FILE), problems)
+    if rows:
+        execute_values(cur, "INSERT INTO worker (jurisdiction_id, name, role, grid_id, geom) SELECT v.j, v.name,"
+                            " v.role, v.grid, CASE WHEN v.x IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(v.x, v.y),"
+                            " 4326) END FROM (VALUES %s) AS v (j, name, role, grid, x, y)", rows,
+                       template="(%s, %s, %s, %s::integer, %s::float8, %s::float8)")
+    return len(rows)
+
+
+def export_workers(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
+    """The workers of ``j`` as ``worker.geojson`` in a package folder (none: no file)."""
+    cur.execute("SELECT w.name, w.role, g.code, ST_AsGeoJSON(w.geom, 7) FROM worker w"
+                " LEFT JOIN grid g ON g.id = w.grid_id WHERE w.jurisdiction_id = %s ORDER BY w.id", (j.id,))
+    lines = []
+    for name, role, grid, geom in cur.fetchall():
+        props = {k: v for k, v in {"name": name, "role": role, "grid": grid}.items() if v is not None}
+        lines.append(json.dumps({"type": "Feature", "geometry": json.loads(geom) if geom else None,
+                                 "properties": props}, ensure_ascii=False, separators=(",", ":")))
+    if lines:
+        (folder / FILE).write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
+                                   encoding="utf-8")
+    return len(lines)
