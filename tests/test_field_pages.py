@@ -362,3 +362,27 @@ def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, fi
     pg.context.set_geolocation({"longitude": b["lon"] + 2e-5, "latitude": b["lat"], "accuracy": 5})
     pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon'] + 2e-5:.6f},{b['lat']:.6f}")
     assert pg.locator("#case-building").input_value() == ""
+
+
+def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa: F811
+    """A worker who reads English taps EN in the bar: the app, its route line and its categories
+    come in English; tapped again with no signal, it comes back in Chinese from the phone."""
+    pg = phone
+    open_app(pg)
+    assert pg.locator("#lang").inner_text() == "EN" and pg.locator("#lang").get_attribute("aria-label") == "English"
+    pg.click("#lang")
+    pg.wait_for_selector("body[data-ready='1']")
+    assert "lang=en" in pg.url
+    assert pg.locator("#title").inner_text() == "Today's patrol"
+    assert pg.locator("#open-report").inner_text() == "Report a case"
+    assert "route" in pg.locator("#route-text").inner_text()
+    pg.click("#open-report")
+    assert pg.locator("#category option").nth(1).inner_text().isascii()
+    shot(pg, "english-report")
+    pg.click("#report [data-close='report']")
+    pg.context.set_offline(True)
+    pg.click("#lang")
+    pg.wait_for_selector("body[data-ready='1']")
+    assert "lang=zh" in pg.url and pg.locator("#title").inner_text() == "今日巡查"
+    assert "路线" in pg.locator("#route-text").inner_text()
+    pg.context.set_offline(False)

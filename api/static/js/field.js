@@ -36,6 +36,11 @@
 
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
   document.documentElement.lang = gridmapLang() === "en" ? "en" : "zh";
+  // The other language, a thumb away (short on the bar; its name said in full to a screen reader).
+  // The page is the same page with ?lang=: the service worker serves it offline too.
+  $("lang").textContent = t("f_lang");
+  $("lang").setAttribute("aria-label", t("language"));
+  $("lang").onclick = () => { location.href = withLang(location.href, gridmapLang() === "en" ? "zh" : "en"); };
 
   // --- the map -----------------------------------------------------------------------------
   const map = L.map("map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });

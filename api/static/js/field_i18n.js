@@ -14,7 +14,7 @@ Object.assign(window.GRIDMAP_I18N.zh, {
   f_need_text: "请填写问题描述", f_need_note: "请填写处置情况", f_need_place: "请先取得定位或在地图上点选位置",
   f_need_building: "附近没有可签到的楼栋", f_saved_offline: "离线数据（{day}）", f_none: "没有未办结的事件",
   f_assigned: "派给我", f_reported_by_me: "我上报的", f_due: "期限", f_delete: "删除", f_photos_n: "{n} 张照片",
-  f_m: "{m} 米", f_not_linked: "此账号尚未关联网格员档案", f_done: "已走", f_todo: "待走", f_me: "我的位置", f_fixes: "{n} 个定位点",
+  f_lang: "EN", f_m: "{m} 米", f_not_linked: "此账号尚未关联网格员档案", f_done: "已走", f_todo: "待走", f_me: "我的位置", f_fixes: "{n} 个定位点",
 });
 Object.assign(window.GRIDMAP_I18N.en, {
   f_title: "Today's patrol", f_waiting: "Waiting", f_online: "Online", f_offline: "Offline", f_checkin: "Check in",
@@ -31,7 +31,7 @@ Object.assign(window.GRIDMAP_I18N.en, {
   f_need_text: "Describe the problem", f_need_note: "Say what was done", f_need_place: "Wait for a position or tap the map",
   f_need_building: "No building nearby to check in at", f_saved_offline: "Offline copy ({day})", f_none: "No open cases",
   f_assigned: "Mine to handle", f_reported_by_me: "Reported by me", f_due: "Due", f_delete: "Delete", f_photos_n: "{n} photos",
-  f_m: "{m} m", f_not_linked: "This account is not linked to a worker record", f_done: "Walked", f_todo: "To walk", f_me: "Me", f_fixes: "{n} fixes",
+  f_lang: "中", f_m: "{m} m", f_not_linked: "This account is not linked to a worker record", f_done: "Walked", f_todo: "To walk", f_me: "Me", f_fixes: "{n} fixes",
 });
 // A label with its {placeholders} filled (as text).
 window.tf = function (key, values) {
