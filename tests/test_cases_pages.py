@@ -175,11 +175,19 @@ def test_a_stale_page_loads_the_case_again(browser, server, people):
         assert lead.locator("#step-message").inner_text()
 
 
-def test_the_cases_page_names_the_streets_its_cases_are_on(page):
+def test_the_cases_page_names_the_streets_and_buildings_its_cases_are_at(page):
+    """The cases' map is read by its streets and buildings: both drawn (a tap on them still places a
+    report), the buildings named by number once the map is close enough."""
     ready(page, "/cases?jurisdiction=huamao")
     page.wait_for_selector("body[data-streets=drawn]")
+    page.wait_for_selector("body[data-buildings=drawn]")
     assert page.locator(".label.street:not(.hidden)").count() >= 8
     assert page.locator('.legend li[data-layer="streets"]').count() == 1
+    assert page.locator('.legend li[data-layer="buildings"]').count() == 1
+    assert page.locator(".leaflet-gm-building-pane path").count() == 32
+    page.evaluate("gridmapMap.setZoom(17)")
+    page.wait_for_function("() => document.querySelectorAll('.label.building:not(.hidden)').length >= 10")
+    shot(page, "cases_buildings")
 
 
 def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(page):

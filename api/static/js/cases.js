@@ -31,6 +31,20 @@
     legend.refresh();
     document.body.dataset.streets = "drawn";
   }).catch(() => {});
+  // the buildings, named by number as the zoom allows (a case is often at one); drawn only. A
+  // city's buildings are too many to draw here: the one map draws them as tiles.
+  Promise.all([fetch("/config").then((r) => r.json()), L_.count("building", slug)]).then(([config, n]) => {
+    if (n > config.tiles_above) return null;
+    return L_.items("building", slug).then((fc) => {
+      overlays.buildings = L.geoJSON(fc, { style: L_.styles.building, pane: "gm-building", interactive: false })
+        .addTo(map);
+      labels.polygons("building", overlays.buildings, (p) => p.name || "");
+      labels.groups.building.addTo(map);
+      labels.place();
+      legend.refresh();
+      document.body.dataset.buildings = "drawn";
+    });
+  }).catch(() => {});
   let caseLayer = L.featureGroup().addTo(map);
   const overlays = { boundary: outline, grids: gridLayer, cases: caseLayer };
   const ramp = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];  // hot spots: few → many cases
@@ -38,6 +52,7 @@
   const legend = gridmapLegend.create(map, () => ({
     boundary: [["line", L_.styles.jurisdiction, t("boundary")]],
     streets: [["line", L_.styles.street_edge, t("streets")]],
+    buildings: [["area", L_.styles.building, t("buildings")]],
     grids: breaks.length ? breaks.map((b, k) => ["area", { ...L_.styles.grid, fillColor: ramp[k], fillOpacity: 0.65 },
                                                  k ? t("hot_n").replace("{n}", String(b)) : t("hot_none")])
       : [["area", L_.styles.grid, t("grids")]],
