@@ -40,6 +40,9 @@ def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
         assert sheet.locator(".leaflet-gm-case-pane path").count() == len([c for c in mine if c["lon"] is not None])
         assert sheet.locator(".case-no").count() == min(14, len(mine))
         assert sheet.locator(".map-name.street:not(.hidden)").count() >= 4  # the streets named, to place the cases by
+        shown = sheet.locator(".map-name.building:not(.hidden)").all_inner_texts()  # and the buildings, by number
+        numbered = [n for n in shown if "号楼" in n or "座" in n]
+        assert len(shown) >= 4 and all(re.fullmatch(r"\d+(号楼|座)", n) for n in numbered), shown
     # each sheet fits its page: nothing below the stamp is cut off
     for box in sheets.evaluate_all("(ss) => ss.map((s) => [s.scrollHeight, s.clientHeight])"):
         assert box[0] <= box[1] + 1, box

@@ -88,8 +88,10 @@
     L.geoJSON(inGrid, { style: L_.styles.building, interactive: false }).addTo(map);
     L.geoJSON(streets, { style: L_.styles.street_edge, pane: "gm-street", interactive: false }).addTo(map);
     outline.addTo(map);
-    // the streets named, to tell where each case is by (as the grid's printed map names them)
+    // the buildings by number and the streets named, to tell where each case is by (as the grid's
+    // printed map names them; a number is what fits a building on a sheet this small)
     const names = gridmapNames.create(map);
+    names.polygons(inGrid, (p) => gridmapLabels.briefName(p.name), "building");
     names.streets(streets);
     named.push(names);
     mine.forEach((c, k) => {
