@@ -25,6 +25,14 @@ def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
 
 
+def layer_file(folder: Path, layer: str) -> Path:
+    """The file of ``layer`` in a package folder (``LAYER.geojson`` or ``LAYER.json``)."""
+    found = [folder / f"{layer}{s}" for s in GEOJSON_SUFFIXES if (folder / f"{layer}{s}").exists()]
+    if not found:
+        raise UnreadableFile(msg("no {0}.geojson in {1}", layer, folder))
+    return found[0]
+
+
 def file_layers(path: Path) -> list[str]:
     """The names of the layers in a vector file or package folder."""
     if path.is_dir():

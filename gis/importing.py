@@ -21,9 +21,9 @@ from shapely.geometry.base import BaseGeometry
 from gis.cad import shapes
 from gis.crs import crs_name, source_crs, to_wgs84, transformers
 from gis.db import read_sql
-from gis.errors import InvalidInput, UnreadableFile
+from gis.errors import InvalidInput
 from gis.features import MAX_LISTED, check_rows, crs_of_geojson, features_of
-from gis.filesio import GEOJSON_SUFFIXES, file_encoding, file_layers, frame_crs, read_frame, read_geojson
+from gis.filesio import GEOJSON_SUFFIXES, file_encoding, file_layers, frame_crs, layer_file, read_frame, read_geojson
 from gis.geometry import polygons, reproject
 from gis.households import estimate_households, parse_levels
 from gis.i18n import msg
@@ -98,11 +98,7 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
     if path.is_dir():
         if layer is None:
             raise InvalidInput(msg("{0} is a folder: name the layer", path))
-        candidates = [path / f"{layer}{s}" for s in GEOJSON_SUFFIXES]
-        found = [p for p in candidates if p.exists()]
-        if not found:
-            raise UnreadableFile(msg("no {0}.geojson in {1}", layer, path))
-        path = found[0]
+        path = layer_file(path, layer)
     if path.suffix.lower() in GEOJSON_SUFFIXES:
         obj = read_geojson(path)
         feats = features_of(obj)
@@ -350,7 +346,8 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     office = None
     if props.get("office_lon") is not None and props.get("office_lat") is not None:
         office = (float(props["office_lon"]), float(props["office_lat"]))
-    unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node", "case_record", "worker"})
+    kept_apart = {"case_record", "worker"} if path.is_dir() else set()  # replayed from a folder package only
+    unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node"} - kept_apart)
     report = ImportReport(target)
     if unknown:
         report.notes.append(f"layers ignored: {', '.join(unknown)}")

@@ -290,25 +290,30 @@ def test_a_package_keeps_when_each_step_was_written(conn, slug, tmp_path):
 
     accepted = ours["properties"]["steps"][1]
     last_year = accepted["at"].replace(str(hours_ago.year), str(hours_ago.year - 1))
+    steps = ours["properties"]["steps"]
     for recorded, said in ((last_year, "before it happened"),
                            ((datetime.now(UTC) + timedelta(days=2)).isoformat(), "in the future"),
-                           ("昨天", "is not a time")):
+                           ("昨天", "is not a time"), ("2025-W02-3T10:00:00+08:00", "is not a time"),
+                           (steps[1]["recorded"], "the case is accepted already")):
         accepted["recorded"] = recorded
+        if said.endswith("already"):  # the same step twice records nothing, and the rest would slip by one
+            ours["properties"]["steps"] = [*steps[:2], {**steps[1], "at": steps[1]["recorded"]}]
         (package / "case_record.geojson").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         with pytest.raises(InvalidInput) as caught:
             with db.transaction(conn) as cur:
                 import_package(cur, package, f"{slug}-bad")
         n = data["features"].index(ours) + 1
-        assert any(f"case {n} of case_record.geojson, step 2" in p and said in p for p in caught.value.problems), \
-            caught.value.problems
+        where = f"case {n} of case_record.geojson, step {3 if said.endswith('already') else 2}"
+        assert any(where in p and said in p for p in caught.value.problems), caught.value.problems
         with db.transaction(conn) as cur:
             cur.execute("SELECT count(*) FROM jurisdiction WHERE slug = %s", (f"{slug}-bad",))
             assert cur.fetchone()[0] == 0
-    with pytest.raises(InvalidInput, match="cannot be changed or deleted"):
-        with db.transaction(conn) as cur:
-            cur.execute("SELECT set_config('gridmap.replaying', 'on', true)")
-            cur.execute("UPDATE case_event SET note = 'rewritten', recorded_at = recorded_at + interval '1 minute'"
-                        " WHERE case_id = %s", (case["id"],))
+    for change in ("note = 'rewritten', recorded_at = recorded_at + interval '1 minute'",  # more than the time
+                   "recorded_at = at"):  # a step this transaction did not write: 补录 is not wiped out
+        with pytest.raises(InvalidInput, match="cannot be changed or deleted"):
+            with db.transaction(conn) as cur:
+                cur.execute("SELECT set_config('gridmap.replaying', 'on', true)")
+                cur.execute(f"UPDATE case_event SET {change} WHERE case_id = %s", (case["id"],))
 
 
 def test_a_package_replays_its_history_as_written_on_time(conn, slug):

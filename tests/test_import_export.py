@@ -243,6 +243,10 @@ def test_a_package_carries_its_workers(conn, copy_of, tmp_path):
     data = json.loads((package / "worker.geojson").read_text(encoding="utf-8"))
     data["features"][0]["properties"]["role"] = "boss"
     data["features"][1]["properties"]["grid"] = "110105015001999"
+    data["features"] += [{"type": "Feature", "geometry": "home", "properties": {"name": "甲", "role": "volunteer"}},
+                         {"type": "Feature", "geometry": None, "properties": ["乙"]},
+                         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [True, False]},
+                          "properties": {"name": {"x": 1}, "role": "volunteer", "grid": ["001"]}}]
     (package / "worker.geojson").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InvalidInput, match="worker.geojson cannot be loaded") as caught:
         with db.transaction(conn) as cur:
@@ -250,4 +254,15 @@ def test_a_package_carries_its_workers(conn, copy_of, tmp_path):
     said = [str(p) for p in caught.value.problems]
     assert any(p.startswith("worker 1 of worker.geojson: role must be one of") and "'boss'" in p for p in said), said
     assert any(p.startswith("worker 2 of worker.geojson:") and "110105015001999" in p for p in said), said
+    assert "worker 3 of worker.geojson: a home is a point in longitude and latitude" in said
+    assert "worker 4 of worker.geojson: a feature with properties" in said
+    assert {"worker 5 of worker.geojson: a home is a point in longitude and latitude",
+            "worker 5 of worker.geojson: a worker needs a name"} <= set(said), said
+    assert any(p.startswith("worker 5 of worker.geojson:") and "no grid ['001']" in p for p in said), said
     assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = %s", f"{slug}-bad") == 0
+    # exported again into the same folder with nobody left: the workers of before are not kept there
+    with db.transaction(conn) as cur:
+        cur.execute("DELETE FROM worker WHERE jurisdiction_id = (SELECT id FROM jurisdiction WHERE slug = %s)", (slug,))
+    with db.transaction(conn, snapshot=True) as cur:
+        assert export_geojson(cur, slug, package)["worker"] == 0
+    assert json.loads((package / "worker.geojson").read_text(encoding="utf-8"))["features"] == []

@@ -19,6 +19,7 @@ writing back (``023_package_recorded.sql``). A worker a case was given to comes 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from psycopg2.extras import execute_values
 from shapely.geometry import shape
 
 from gis.errors import InvalidInput
-from gis.filesio import read_geojson
+from gis.filesio import layer_file, read_geojson
 from gis.i18n import Message, msg
 from gis.store import Jurisdiction
 
@@ -41,7 +42,7 @@ def _steps(props: dict[str, Any], n: int) -> list[dict[str, Any]]:
     steps = props.get("steps")
     if isinstance(steps, str):
         steps = json.loads(steps)
-    if not isinstance(steps, list) or not steps or steps[0].get("to") != "reported":
+    if not isinstance(steps, list) or not steps or not isinstance(steps[0], dict) or steps[0].get("to") != "reported":
         raise InvalidInput(msg("case {0} of {1}: its steps must begin with reported", n, FILE))
     return steps
 
@@ -55,30 +56,43 @@ def _review_on(steps: list[dict[str, Any]], k: int) -> Any:
     return str(s["at"])[:10]
 
 
-def _recorded_problems(steps: list[dict[str, Any]], n: int, now: datetime) -> list[Message]:
-    """What is wrong with the steps' ``recorded`` times: each a time with its zone, not before the
-    step's own time, not in the future."""
+# A time as the package writes it (ISO 8601 with its zone), and as the database reads it too.
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)")
+
+
+def _step_problems(steps: list[Any], n: int, now: datetime) -> list[Message]:
+    """What is wrong with the steps of case ``n`` besides what the workflow judges: each a mapping,
+    none to the state the case is already in (it would record nothing, and the steps after it
+    would be taken for others), and each ``recorded`` a time with its zone, not before the step's
+    own time, not in the future."""
     out = []
     for k, s in enumerate(steps, start=1):
+        if not isinstance(s, dict):
+            out.append(msg("case {0} of {1}, step {2}: a step is an object with at, to and actor", n, FILE, k))
+            continue
+        if k > 1 and isinstance(steps[k - 2], dict) and s.get("to") == steps[k - 2].get("to"):
+            out.append(msg("case {0} of {1}, step {2}: the case is {3} already", n, FILE, k, s.get("to")))
         if "recorded" not in s:
             continue
-        try:
-            recorded, at = datetime.fromisoformat(str(s["recorded"])), datetime.fromisoformat(str(s.get("at")))
-        except ValueError:
-            out.append(msg("case {0} of {1}, step {2}: {3!r} is not a time", n, FILE, k, s["recorded"]))
+        recorded = s["recorded"]
+        if not isinstance(recorded, str) or not ISO_TIME.fullmatch(recorded):
+            out.append(msg("case {0} of {1}, step {2}: {3!r} is not a time with its zone (e.g. "
+                           "2025-06-01T09:30:00+08:00)", n, FILE, k, recorded))
             continue
-        if recorded.tzinfo is None or at.tzinfo is None:
-            out.append(msg("case {0} of {1}, step {2}: a time needs its zone (e.g. +08:00)", n, FILE, k))
-        elif recorded < at:
+        try:
+            at = datetime.fromisoformat(str(s.get("at")))
+        except ValueError:
+            continue  # the step's own time is the workflow's to judge, and it says so
+        if at.tzinfo is not None and datetime.fromisoformat(recorded) < at:
             out.append(msg("case {0} of {1}, step {2}: recorded before it happened", n, FILE, k))
-        elif recorded > now:
+        elif datetime.fromisoformat(recorded) > now:
             out.append(msg("case {0} of {1}, step {2}: recorded in the future", n, FILE, k))
     return out
 
 
 def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     """The cases of a package folder into jurisdiction ``j``, their steps replayed; how many."""
-    features = read_geojson(folder / FILE).get("features") or []
+    features = read_geojson(layer_file(folder, "case_record")).get("features") or []
     if not features:
         return 0
     cur.execute("SELECT code, id FROM case_category WHERE jurisdiction_id = %s", (j.id,))
@@ -95,12 +109,15 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     now = cur.fetchone()[0]
     written: list[tuple[int, int, str]] = []  # (row, step number, recorded) of the steps written late
     for n, f in enumerate(features, start=1):
-        p = f.get("properties") or {}
+        p = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(p, dict):
+            problems.append(msg("case {0} of {1}: a feature with properties", n, FILE))
+            continue
         if p.get("category") not in categories:
             problems.append(msg("case {0} of {1}: unknown category {2!r}", n, FILE, p.get('category')))
             continue
         steps = _steps(p, n)
-        problems += _recorded_problems(steps, n, now)
+        problems += _step_problems(steps, n, now)
         geom = f.get("geometry")
         answered = p.get("satisfaction") is not None or p.get("solved") is not None
         rows.append((j.id, p.get("client_id"), p.get("source"), p.get("ticket_no"), categories[p["category"]],
@@ -108,7 +125,8 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                      buildings.get(p.get("building")), steps[0]["at"], p.get("satisfaction"), p.get("solved"),
                      steps[-1]["at"] if answered else None, shapely.to_wkb(shape(geom)) if geom else None))
         all_steps.append(steps[1:])
-        written += [(len(rows) - 1, k, s["recorded"]) for k, s in enumerate(steps) if "recorded" in s]
+        written += [(len(rows) - 1, k, s["recorded"]) for k, s in enumerate(steps)
+                    if isinstance(s, dict) and "recorded" in s]
     if problems:
         raise InvalidInput(msg("{0} cannot be loaded", FILE), problems)
     cur.execute("SELECT coalesce(current_setting('gridmap.actor', true), '')")

@@ -103,6 +103,9 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
             if abs(cut.area - g.geom.area) > CHANGED_M2:
                 out[j] = replace(g, geom=cut)
                 touched.add(g.code)
+            elif shapely.intersection(g.geom, new_geom).area > 0:  # too little to change the neighbour:
+                new_geom = _clean(shapely.difference(new_geom, g.geom))  # the grid keeps out of it
+                out[i] = replace(out[i], geom=new_geom)
     for piece in shapely.get_parts(_clean(shapely.difference(old, new_geom))):
         if piece.area <= CHANGED_M2:
             continue
@@ -201,10 +204,8 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
     # not lost, which would leave a gap: it joins the share it borders most, so that it stays
     # joined to the ground it lies in (given to the largest share, it became a stray second piece
     # of a grid across the wedge).
-    for j in sorted((j for j in parts if parts[j].area <= CHANGED_M2), key=lambda j: parts[j].area):
-        if len(parts) == 1:
-            break
-        small = parts.pop(j)
+    while len(parts) > 1 and min(p.area for p in parts.values()) <= CHANGED_M2:  # smallest first, each time
+        small = parts.pop(min(parts, key=lambda j: parts[j].area))
         keys = list(parts)
         k = keys[int(np.argmax(shared_boundary(small, [parts[k] for k in keys]) + 1e-9 * np.array(
             [parts[k].area for k in keys])))]
