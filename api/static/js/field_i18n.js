@@ -17,7 +17,7 @@ Object.assign(window.GRIDMAP_I18N.zh, {
   f_lang: "EN", f_m: "{m} 米", f_not_linked: "此账号尚未关联网格员档案", f_done: "已走", f_todo: "待走", f_me: "我的位置", f_fixes: "{n} 个定位点",
 });
 Object.assign(window.GRIDMAP_I18N.en, {
-  f_title: "Today's patrol", f_waiting: "Waiting", f_online: "Online", f_offline: "Offline", f_checkin: "Check in",
+  f_title: "Patrol", f_waiting: "Waiting", f_online: "Online", f_offline: "Offline", f_checkin: "Check in",
   f_report: "Report a case", f_my_cases: "My cases", f_walk_start: "Start walk", f_walk_stop: "Stop walk",
   f_walking: "Walking · {n} fixes", f_nearest_first: "Nearest building first", f_do_checkin: "Check in",
   f_take_photo: "Take photos (up to 4)", f_after_photo: "Photo after handling", f_where_here: "Where I stand", f_where_tap: "Tap on the map",
