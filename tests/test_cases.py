@@ -260,12 +260,18 @@ def test_a_package_keeps_when_each_step_was_written(conn, slug, tmp_path):
     import json
 
     from gis.exporting import export_geojson
+    from gis.patrol.stewards_store import add_worker
 
     hours_ago = datetime.now(UTC) - timedelta(hours=3)
     case = new_case(conn, slug, reported_at=hours_ago, description="补录往返")
     case = step(conn, case, "accepted", at=hours_ago + timedelta(minutes=5))
     resumed = case_in(conn, slug, "parked")  # a past parking keeps no review date: the package still loads
     step(conn, resumed, "accepted", "业主回来了")
+    with db.transaction(conn) as cur:  # given to a worker who has left since: the history still loads
+        add_worker(cur, slug, "临时工", "volunteer")
+    step(conn, case_in(conn, slug, "accepted"), "dispatched", assignee="临时工")
+    with db.transaction(conn) as cur:
+        cur.execute("DELETE FROM worker WHERE name = '临时工'")
     package = tmp_path / "pkg"
     with db.transaction(conn, snapshot=True) as cur:
         export_geojson(cur, slug, package)
@@ -285,6 +291,9 @@ def test_a_package_keeps_when_each_step_was_written(conn, slug, tmp_path):
     again = f"{slug}-again"
     with db.transaction(conn) as cur:
         import_package(cur, package, again)
+        cur.execute("SELECT count(*) FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id"
+                    " WHERE j.slug = %s AND c.assignee = '临时工'", (again,))
+        assert cur.fetchone()[0] == 1
         assert history(cur, again, "补录往返") == history(cur, slug, "补录往返")
         assert [late for *_, late in history(cur, again, "补录往返")] == [False, True]
 
