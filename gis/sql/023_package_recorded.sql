@@ -3,29 +3,33 @@
 -- replayed (gridmap.replaying, set by gis/cases/package.py for its own transaction), and only on a
 -- step written by that same transaction, may a step's recorded_at be moved, to after its ``at``
 -- and not past now; nothing else of a step changes, and outside a replay nothing of it at all.
+-- The record's own rule (gridmap_case_event_kept, 011) stays as it is: its trigger on UPDATE
+-- fires unless the update is such a move.
 
 -- Was a row whose xmin is ``x`` written by this transaction (or one of its savepoints)? A row this
--- transaction can see whose writer is still in progress can only be its own.
-CREATE OR REPLACE FUNCTION gridmap_written_now(x xid) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | x::text::bigint)::text::xid8)
-           = 'in progress'
+-- transaction can see whose writer is still in progress can only be its own. (``x`` is taken in
+-- the current epoch, or the one before when that would put it in the future.)
+CREATE FUNCTION gridmap_written_now(x xid) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT coalesce(pg_xact_status((CASE WHEN v > now_ THEN v - 4294967296 ELSE v END)::text::xid8)
+                    = 'in progress', false)
+      FROM (SELECT pg_current_xact_id()::text::bigint AS now_,
+                   (pg_current_xact_id()::text::bigint >> 32 << 32) | x::text::bigint AS v) ids
 $$;
 
-CREATE OR REPLACE FUNCTION gridmap_case_event_kept() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' AND coalesce(current_setting('gridmap.replaying', true), '') = 'on'
-       AND to_jsonb(NEW) - 'recorded_at' = to_jsonb(OLD) - 'recorded_at'
-       AND OLD.recorded_at = OLD.at AND NEW.recorded_at >= NEW.at AND NEW.recorded_at <= now()
-       AND gridmap_written_now((SELECT xmin FROM case_event WHERE id = OLD.id)) THEN
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'UPDATE' OR (EXISTS (SELECT 1 FROM case_record WHERE id = OLD.case_id)
-                            AND EXISTS (SELECT 1 FROM jurisdiction WHERE id = OLD.jurisdiction_id)) THEN
-        RAISE EXCEPTION 'the steps of a case are a record and cannot be changed or deleted'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'case_event_kept', TABLE = 'case_event';
-    END IF;
-    RETURN OLD;
-END $$;
+-- Is the update of step ``o`` to ``n`` a replay putting back when it was written?
+CREATE FUNCTION gridmap_case_event_rerecorded(o case_event, n case_event) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT coalesce(current_setting('gridmap.replaying', true), '') = 'on'
+       AND to_jsonb(n) - 'recorded_at' = to_jsonb(o) - 'recorded_at'
+       AND o.recorded_at = o.at AND n.recorded_at >= n.at AND n.recorded_at <= now()
+       AND gridmap_written_now((SELECT xmin FROM case_event WHERE id = o.id))
+$$;
+
+DROP TRIGGER case_event_kept ON case_event;
+CREATE TRIGGER case_event_kept BEFORE DELETE ON case_event
+    FOR EACH ROW EXECUTE FUNCTION gridmap_case_event_kept();
+CREATE TRIGGER case_event_kept_upd BEFORE UPDATE ON case_event
+    FOR EACH ROW WHEN (NOT coalesce(gridmap_case_event_rerecorded(OLD, NEW), false))
+    EXECUTE FUNCTION gridmap_case_event_kept();
 
 -- A package's history is taken as it happened: a case it says was given to someone was given to
 -- them then, though they may be no worker, account or grid leader of the jurisdiction now (the
