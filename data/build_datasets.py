@@ -11,7 +11,6 @@ deterministic; the GeoJSON files it writes are committed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
 from shapely.ops import unary_union
+
+from gis.filesio import write_features
 
 HERE = Path(__file__).resolve().parent
 ROAD_SETBACK = 14.0  # metres from a street centre line to a compound fence or building
@@ -490,9 +491,7 @@ def write(c: Community) -> None:
     if c.slug == "huamao":
         layers["case_record"] = case_features(c)
     for layer, feats in layers.items():
-        body = ",\n".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in feats)
-        (folder / f"{layer}.geojson").write_text(
-            '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
+        write_features(folder / f"{layer}.geojson", feats)
     print(f"{c.slug}: {c.households} households, {c.residents} residents, "
           f"{len(c.buildings)} buildings")
 

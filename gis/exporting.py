@@ -13,7 +13,7 @@ import geopandas as gpd
 import shapely
 from psycopg2.extensions import cursor as Cursor
 
-from gis.filesio import write_gpkg_layer
+from gis.filesio import write_features, write_gpkg_layer
 from gis.layers import LAYERS
 from gis.store import feature_page, find_jurisdiction, layer_records
 
@@ -42,12 +42,7 @@ def export_geojson(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
     for layer in LAYERS.values():
         features, matched = feature_page(cur, layer, jurisdiction_id=j.id,
                                          limit=2**31 - 1)
-        # One feature a line: readable diffs for the datasets kept in git.
-        items = json.loads(features)
-        body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":"))
-                          for f in items)
-        (out / f"{layer.name}.geojson").write_text(
-            '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8")
+        write_features(out / f"{layer.name}.geojson", json.loads(features))
         counts[layer.name] = matched
     from gis.cases.package import export_cases  # cases and their steps, which gridmap load replays
     from gis.patrol.workers_package import export_workers  # the people cases are given to

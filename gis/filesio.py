@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,14 @@ GEOJSON_SUFFIXES = (".geojson", ".json")
 
 def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+def write_features(path: Path, features: Iterable[dict[str, Any]]) -> int:
+    """``features`` as a GeoJSON FeatureCollection at ``path``, one feature a line (readable diffs
+    for the packages kept in git); how many."""
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
+    path.write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
+    return len(lines)
 
 
 def layer_file(folder: Path, layer: str) -> Path:

@@ -31,7 +31,7 @@ from psycopg2.extras import execute_values
 from shapely.geometry import shape
 
 from gis.errors import InvalidInput
-from gis.filesio import layer_file, read_geojson
+from gis.filesio import layer_file, read_geojson, write_features
 from gis.i18n import Message, msg
 from gis.store import Jurisdiction
 
@@ -193,16 +193,13 @@ def export_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                      FROM case_record c JOIN case_category k ON k.id = c.category_id
                      LEFT JOIN building b ON b.id = c.building_id
                     WHERE c.jurisdiction_id = %s ORDER BY c.id""", (j.id,))
-    lines = []
+    features = []
     for (cid, geom, source, ticket, category, urgency, text, address, reporter, building, client, sat, solved,
          steps) in cur.fetchall():
         props = {"source": source, "ticket_no": ticket, "category": category, "urgency": urgency,
                  "description": text, "address": address, "reporter": reporter, "building": building,
                  "client_id": None if client is None else str(client), "satisfaction": sat, "solved": solved,
                  "steps": [{k: v for k, v in s.items() if v is not None} for s in steps]}
-        feature = {"type": "Feature", "id": cid, "geometry": json.loads(geom) if geom else None,
-                   "properties": {k: v for k, v in props.items() if v is not None}}
-        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    (folder / FILE).write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
-                               encoding="utf-8")
-    return len(lines)
+        features.append({"type": "Feature", "id": cid, "geometry": json.loads(geom) if geom else None,
+                         "properties": {k: v for k, v in props.items() if v is not None}})
+    return write_features(folder / FILE, features)

@@ -17,14 +17,12 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from gis.errors import InvalidInput
-from gis.filesio import layer_file, read_geojson
+from gis.filesio import layer_file, read_geojson, write_features
 from gis.i18n import Message, msg
 from gis.patrol.stewards import WORKER_ROLES
 from gis.store import Jurisdiction
 
 FILE = "worker.geojson"
-
-
 NAME_MAX = 200  # characters, as the database keeps names
 
 
@@ -90,12 +88,8 @@ def export_workers(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     """The workers of ``j`` as ``worker.geojson`` in a package folder."""
     cur.execute("SELECT w.name, w.role, g.code, ST_AsGeoJSON(w.geom, 7) FROM worker w"
                 " LEFT JOIN grid g ON g.id = w.grid_id WHERE w.jurisdiction_id = %s ORDER BY w.id", (j.id,))
-    lines = []
-    for name, role, grid, geom in cur.fetchall():
-        props = {k: v for k, v in {"name": name, "role": role, "grid": grid}.items() if v is not None}
-        lines.append(json.dumps({"type": "Feature", "geometry": json.loads(geom) if geom else None,
-                                 "properties": props}, ensure_ascii=False, separators=(",", ":")))
     # written even with none: a folder exported into again must not keep the workers of before
-    (folder / FILE).write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
-                               encoding="utf-8")
-    return len(lines)
+    return write_features(folder / FILE, (
+        {"type": "Feature", "geometry": json.loads(geom) if geom else None,
+         "properties": {k: v for k, v in {"name": name, "role": role, "grid": grid}.items() if v is not None}}
+        for name, role, grid, geom in cur.fetchall()))
