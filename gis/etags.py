@@ -9,6 +9,15 @@ from gis.errors import MalformedRequest, PreconditionRequired
 from gis.i18n import msg
 
 
+def _required(if_match: str | None, what: object) -> str:
+    """The ``If-Match`` header, which a write needs: None or empty is :class:`PreconditionRequired`
+    (428), naming ``what`` is written."""
+    if not if_match or not if_match.strip():
+        raise PreconditionRequired(msg("send If-Match with the ETag of the {0} you edit (GET it first) so that no "
+                                       "other edit is overwritten", what))
+    return if_match
+
+
 def etag(table: str, fid: int, version: int) -> str:
     """The ETag of version ``version`` of row ``fid`` of ``table`` (a layer or a draft table)."""
     return f'"{table}-{fid}-{version}"'
@@ -18,12 +27,9 @@ def versions(if_match: str | None, table: str) -> dict[int, int]:
     """The versions an ``If-Match`` header names for rows of ``table``, by id (a header may name
     several: a merge edits two grids). None or empty: :class:`PreconditionRequired` (428); a tag
     that is no ETag of ``table``: :class:`MalformedRequest` (400)."""
-    if not if_match or not if_match.strip():
-        raise PreconditionRequired(msg("send If-Match with the ETag of the {0} you edit (GET it first) so that no "
-                                       "other edit is overwritten", table))
     out = {}
     prefix = f"{table}-"
-    for raw in if_match.split(","):
+    for raw in _required(if_match, table).split(","):
         tag = raw.strip().removeprefix("W/").strip('"')
         rest = tag[len(prefix):].split("-") if tag.startswith(prefix) else []
         if len(rest) != 2 or not all(x.isdigit() for x in rest):
@@ -49,10 +55,7 @@ def state_etag(table: str, fid: int, digest: str) -> str:
 def matches(if_match: str | None, tag: str, what: str) -> bool:
     """Whether an ``If-Match`` header names ``tag`` (compared strongly, as RFC 9110 says); None or
     empty: :class:`PreconditionRequired` (428)."""
-    if not if_match or not if_match.strip():
-        raise PreconditionRequired(msg("send If-Match with the ETag of the {0} (GET it first) so that no edit made "
-                                       "meanwhile is lost", what))
-    return any(t.strip() == tag for t in if_match.split(","))
+    return any(t.strip() == tag for t in _required(if_match, what).split(","))
 
 
 def view_etag(*parts: object) -> str:

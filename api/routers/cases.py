@@ -44,7 +44,7 @@ from api.models.common import COMMON, WRITES, header, links, problems
 from gis import access, etags
 from gis.access import Principal
 from gis.cases import catalogue_store, store
-from gis.cases.workflow import check_step
+from gis.cases.workflow import call_back_refusal, check_step
 from gis.db import Connection, transaction
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.i18n import msg
@@ -72,16 +72,12 @@ def received_between(first: date | None, last: date | None, tz: Any) -> tuple[da
     return start, end
 
 
-# The states a case is in when its resident may be called back (回访): handled, or after.
-CALLED_BACK = ("handled", "verified", "closed")
-
-
 def _answer(who: Principal, case: dict[str, Any], response: Response) -> dict[str, Any]:
     """A case for ``who``: its ETag as a header, the steps they may take, and whether they may
     record the resident's answer."""
     response.headers["ETag"] = case["etag"]
-    return {**case, "actions": _actions(who, case),
-            "may_call_back": who.may("triage") and case["state"] in CALLED_BACK and not case["ticket_no"]}
+    refused = call_back_refusal(case["id"], case["state"], case["ticket_no"])
+    return {**case, "actions": _actions(who, case), "may_call_back": who.may("triage") and refused is None}
 
 
 def _actions(who: Principal, case: dict[str, Any]) -> list[str]:
@@ -373,16 +369,10 @@ def call_back(who: Triager, slug: str, case_id: CaseId, body: CallBack, conn: Co
     platform's file, ``POST /cases/{slug}/feedback``, and is never overwritten here): what the
     resolution and satisfaction rates count. Taken once the case is handled; a later answer
     replaces an earlier one (what is left out stays as it was)."""
-    if body.satisfaction is None and body.solved is None:
-        raise InvalidInput(msg("give the resident's answer: satisfaction, solved or both"))
     with transaction(conn, who.username) as cur:
         case = _visible(cur, who, slug, case_id)
-        if case["ticket_no"]:  # the platform's call-back is the one the rates count: never overwritten here
-            raise InvalidInput(msg("case {0} is 12345 ticket {1}: its resident's answer comes in the platform's "
-                                   "call-back file", case_id, case["ticket_no"]))
-        if case["state"] not in CALLED_BACK:
-            raise InvalidInput(msg("case {0} has no handling to call back about: only a handled, verified or closed "
-                                   "case is", case_id))
+        if (refused := call_back_refusal(case_id, case["state"], case["ticket_no"])) is not None:
+            raise InvalidInput(refused)
         store.set_feedback(cur, case_id, satisfaction=body.satisfaction, solved=body.solved)
         return _answer(who, store.get_case(cur, case_id), response)
 

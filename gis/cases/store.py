@@ -378,7 +378,10 @@ def transition(cur: Cursor, case_id: int, to: str, version: int, *, note: str | 
 def set_feedback(cur: Cursor, case_id: int, *, satisfaction: str | None, solved: bool | None,
                  at: datetime | None = None) -> None:
     """Record the resident's answer to a case: satisfied, basically satisfied or dissatisfied, and
-    whether the problem was solved (回访)."""
+    whether the problem was solved (回访). What is left out (None) stays as it was; neither given
+    is refused. Whether the answer may be taken now is :func:`gis.cases.workflow.call_back_refusal`'s."""
+    if satisfaction is None and solved is None:
+        raise InvalidInput(msg("give the resident's answer: satisfaction, solved or both"))
     if satisfaction is not None and satisfaction not in SATISFACTION:
         raise InvalidInput(msg("satisfaction must be one of {0}, got {1!r}", ', '.join(SATISFACTION), satisfaction))
     cur.execute("UPDATE case_record SET satisfaction = coalesce(%s, satisfaction), solved = coalesce(%s, solved),"

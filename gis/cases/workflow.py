@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gis.errors import InvalidInput
-from gis.i18n import msg
+from gis.i18n import Message, msg
 
 STATES = ("reported", "accepted", "rejected", "dispatched", "handled", "verified", "closed", "parked")
 STATE_ZH = {"reported": "上报", "accepted": "立案", "rejected": "不予立案", "dispatched": "派遣",
@@ -59,6 +59,23 @@ def said_when_given(steps: Sequence[tuple[str, datetime, str | None]]) -> str | 
                               and steps[last - 1][1] == steps[last][1] else [])
     notes = [note for _, _, note in stroke if note and not note.startswith("automatic: ")]
     return notes[0] if notes else None
+
+
+# The states a case is in when its resident may be called back (回访): handled, or after.
+CALLED_BACK = ("handled", "verified", "closed")
+
+
+def call_back_refusal(case_id: int, state: str, ticket_no: str | None) -> Message | None:
+    """Why the community may not record a resident's answer (回访) to a case now, or None: a 12345
+    ticket's answer is the platform's (in its call-back file, the one the rates count: never
+    overwritten), and a case not yet handled has no handling to ask about."""
+    if ticket_no:
+        return msg("case {0} is 12345 ticket {1}: its resident's answer comes in the platform's call-back file",
+                   case_id, ticket_no)
+    if state not in CALLED_BACK:
+        return msg("case {0} has no handling to call back about: only a handled, verified or closed case is",
+                   case_id)
+    return None
 
 
 def next_states(state: str, parked_from: str | None = None) -> tuple[str, ...]:
