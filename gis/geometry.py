@@ -35,9 +35,11 @@ def polygons(g: BaseGeometry | None, grid_size: float | None = None, method: str
     away; what collapses to a line or a point is dropped); lines, points and pieces of no area
     are left out, also of a valid collection, whose polygons are unioned (they may overlap). A
     valid Polygon or MultiPolygon comes back as it is, unless ``grid_size`` is given: then the
-    polygons are unioned on that grid (metres), which snaps nearly shared edges together (GEOS
-    leaves a single polygon's vertices where they are), and a repaired geometry is put on that
-    grid too (the repair adds vertices where edges cross).
+    polygons are unioned on that grid (metres), which snaps nearly shared edges together, and a
+    repaired geometry is put on that grid too (the repair adds vertices where edges cross). A
+    single valid polygon stays off the grid even then (GEOS hands a one-polygon union back as it
+    was), so two grids, one unioned from pieces and one not, can disagree along a shared edge by
+    under ``grid_size``: the sub-square-metre slivers a layout edit may leave.
 
     ``method="linework"`` repairs as GEOS's default does (every area the rings enclose, a
     bow-tie's two halves kept): what a drawn edit needs, where a vertex dragged across an edge

@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by
 
 from gis.errors import InvalidInput
-from gis.geometry import longest_shared_boundary, polygons, shared_boundary, without_spikes
+from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import EDIT_BLOCKING, Building, Grid, Problem, Report, check
 from gis.i18n import msg
 
@@ -207,8 +207,8 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
     while len(parts) > 1 and min(p.area for p in parts.values()) <= CHANGED_M2:  # smallest first, each time
         small = parts.pop(min(parts, key=lambda j: parts[j].area))
         keys = list(parts)
-        k = keys[int(np.argmax(shared_boundary(small, [parts[k] for k in keys]) + 1e-9 * np.array(
-            [parts[k].area for k in keys])))]
+        k = longest_shared_boundary(small, [parts[k] for k in keys])
+        k = keys[k] if k >= 0 else max(keys, key=lambda j: parts[j].area)  # touching none: the largest
         parts[k] = shapely.union_all([parts[k], small])
     # cleaned once joined to its grid: cleaned alone, a thin share lost its tips, and then the rest
     return [(j, _polygons(part)) for j, part in parts.items()]

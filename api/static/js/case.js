@@ -57,10 +57,9 @@
       ["solved", c.solved === null || c.solved === undefined ? null : t(c.solved ? "solved_yes" : "solved_no")],
     ]));
     // a step written well after the time it gives (a phone's offline step, 补录) says when it was written
-    const late = (e) => e.late;
-    document.getElementById("timeline").replaceChildren(...c.events.map((e) => el("li", { className: late(e) ? "late" : "" },
+    document.getElementById("timeline").replaceChildren(...c.events.map((e) => el("li", { className: e.late ? "late" : "" },
       el("div", { className: "when" }, `${when(e.at)} · ${e.actor}`,
-         late(e) ? el("span", { className: "recorded" }, ` · ${t("recorded_late")} ${when(e.recorded_at)}`) : null),
+         e.late ? el("span", { className: "recorded" }, ` · ${t("recorded_late")} ${when(e.recorded_at)}`) : null),
       el("div", {}, `${e.from ? `${t(`state_${e.from}`)} → ` : ""}${t(`state_${e.to}`)}`,
          e.assignee || e.department ? ` (${e.assignee || (lang === "en" ? e.department_en : e.department_zh) || e.department})` : ""),
       e.note ? el("div", { className: "case-text" }, e.note.startsWith("automatic: ") ? t("auto_dispatched") : e.note)

@@ -33,8 +33,8 @@
   }).catch(() => {});
   // the buildings, named by number as the zoom allows (a case is often at one); drawn only. A
   // city's buildings are too many to draw here: the one map draws them as tiles.
-  Promise.all([fetch("/config").then((r) => r.json()), L_.count("building", slug)]).then(([config, n]) => {
-    if (n > config.tiles_above) return null;
+  fetch("/config").then((r) => r.json()).then((config) => L_.large(slug, config)).then((large) => {
+    if (large) return null;
     return L_.items("building", slug).then((fc) => {
       overlays.buildings = L.geoJSON(fc, { style: L_.styles.building, pane: "gm-building", interactive: false })
         .addTo(map);

@@ -262,7 +262,13 @@ window.gridmapLayers = (function () {
     return (await r.json()).numberMatched;
   }
 
-  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, panes,
+  // Whether a jurisdiction has too many buildings to draw as GeoJSON (`config`: GET /config): its
+  // buildings and streets then come as vector tiles (in the web map's own CRS only).
+  async function large(slug, config) {
+    return crs === "" && (await count("building", slug)) > config.tiles_above;
+  }
+
+  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, large, panes,
            styles, station, routeColours, routeColour, coverageColours, gridLabel, cases, caseStyle, caseLegend,
            categoryName, caseLink, urgencyColours, heat, heatColour, heatLegend };
 })();

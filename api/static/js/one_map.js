@@ -58,7 +58,7 @@
   }), overlays);
 
   // Every layer is asked for at once; they are added as they arrive, each in its own pane.
-  const large = L_.crs === "" && (await L_.count("building", slug)) > config.tiles_above;
+  const large = await L_.large(slug, config);
   document.body.dataset.tiles = large ? "vector" : "geojson";
   const fetchItems = (layer) => L_.items(layer, slug);
   const withLabels = (layer, group) => L.layerGroup([layer, group]);
