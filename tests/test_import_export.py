@@ -246,7 +246,8 @@ def test_a_package_carries_its_workers(conn, copy_of, tmp_path):
     data["features"] += [{"type": "Feature", "geometry": "home", "properties": {"name": "甲", "role": "volunteer"}},
                          {"type": "Feature", "geometry": None, "properties": ["乙"]},
                          {"type": "Feature", "geometry": {"type": "Point", "coordinates": [True, False]},
-                          "properties": {"name": {"x": 1}, "role": "volunteer", "grid": ["001"]}}]
+                          "properties": {"name": {"x": 1}, "role": "volunteer", "grid": ["001"]}},
+                         {"type": "Feature", "geometry": None, "properties": {"name": "丙\u0000", "role": "volunteer"}}]
     (package / "worker.geojson").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InvalidInput, match="worker.geojson cannot be loaded") as caught:
         with db.transaction(conn) as cur:
@@ -259,6 +260,7 @@ def test_a_package_carries_its_workers(conn, copy_of, tmp_path):
     assert {"worker 5 of worker.geojson: a home is a point in longitude and latitude",
             "worker 5 of worker.geojson: a worker needs a name"} <= set(said), said
     assert any(p.startswith("worker 5 of worker.geojson:") and "no grid ['001']" in p for p in said), said
+    assert "the name of worker 6 of worker.geojson cannot contain the NUL character (U+0000)" in said, said
     assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = %s", f"{slug}-bad") == 0
     # exported again into the same folder with nobody left: the workers of before are not kept there
     with db.transaction(conn) as cur:

@@ -83,9 +83,10 @@ def _step_problems(steps: list[Any], n: int, now: datetime) -> list[Message]:
             at = datetime.fromisoformat(str(s.get("at")))
         except ValueError:
             continue  # the step's own time is the workflow's to judge, and it says so
-        if at.tzinfo is not None and datetime.fromisoformat(recorded) < at:
+        written = datetime.fromisoformat(recorded)
+        if at.tzinfo is not None and written < at:
             out.append(msg("case {0} of {1}, step {2}: recorded before it happened", n, FILE, k))
-        elif datetime.fromisoformat(recorded) > now:
+        elif written > now:
             out.append(msg("case {0} of {1}, step {2}: recorded in the future", n, FILE, k))
     return out
 

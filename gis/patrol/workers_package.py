@@ -16,6 +16,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from gis import limits
 from gis.errors import InvalidInput
 from gis.filesio import layer_file, read_geojson, write_features
 from gis.i18n import Message, msg
@@ -23,7 +24,6 @@ from gis.patrol.stewards import WORKER_ROLES
 from gis.store import Jurisdiction
 
 FILE = "worker.geojson"
-NAME_MAX = 200  # characters, as the database keeps names
 
 
 def _home(geometry: Any, n: int) -> tuple[tuple[float, float] | None, list[Message]]:
@@ -47,8 +47,10 @@ def _worker(f: Any, n: int, grids: dict[str, int], slug: str) -> tuple[tuple[Any
     name = name.strip() if isinstance(name, str) else ""
     if not name:
         problems.append(msg("worker {0} of {1}: a worker needs a name", n, FILE))
-    elif len(name) > NAME_MAX:
-        problems.append(msg("worker {0} of {1}: a name is at most {2} characters", n, FILE, NAME_MAX))
+    try:
+        limits.check_text(name, msg("the name of worker {0} of {1}", n, FILE))
+    except InvalidInput as too_long:
+        problems.append(too_long.message)
     if not isinstance(role, str) or role not in WORKER_ROLES:
         problems.append(msg("worker {0} of {1}: role must be one of {2}, got {3!r}", n, FILE,
                             ", ".join(WORKER_ROLES), role))
