@@ -193,6 +193,8 @@ def _visit(browser, server: str, token: str | None, path: str, name: str, must_s
         pg.goto(path)
         if pg.locator("body[data-jurisdiction], body[data-next]").count():
             pg.wait_for_selector("body[data-ready=true], body[data-ready='1'], body[data-next]", timeout=30_000)
+            if path.startswith("/cases?"):  # its streets and buildings, named, come after it is ready
+                pg.wait_for_selector("body[data-streets=drawn][data-buildings=drawn]", timeout=30_000)
         else:
             pg.wait_for_selector(".leaflet-container, #swagger-ui", timeout=30_000)
         boxes = pg.query_selector_all(".leaflet-control-layers-overlays input:not(:checked)")
