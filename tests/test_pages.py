@@ -4,6 +4,7 @@ tests/artifacts/."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlparse
 
@@ -445,7 +446,12 @@ def test_planner_discards_a_draft_only_when_confirmed(page, copy_of, conn):
     page.click("#confirm-no")
     assert scalar(conn, drafts, slug) == 1
     # a question asked of one draft is taken back when another is made (or chosen): yes never
-    # discards a draft it did not name
+    # discards a draft it did not name. The new draft is slow to come (held here) and the planner
+    # chooses the other meanwhile: its late answer is not drawn over the chosen one (it was, and
+    # the discard then sent the other draft's ETag: 412)
+    held: list = []
+    page.route(re.compile(r".*/layouts/\d+$"), lambda route: held.append(route) if route.request.method == "GET"
+               and not held else route.continue_())
     page.click("#discard")
     page.wait_for_selector("#confirm:not([hidden])")
     page.click("#new")
@@ -455,6 +461,10 @@ def test_planner_discards_a_draft_only_when_confirmed(page, copy_of, conn):
     page.select_option("#draft", index=[o != chosen for o in page.locator("#draft option").evaluate_all(
         "(os) => os.map((o) => o.value)")].index(True))
     page.wait_for_function(f"() => document.body.dataset.draft && document.body.dataset.draft !== '{chosen}'")
+    assert len(held) == 1 and held[0].request.url.endswith(f"/layouts/{chosen}")
+    held[0].continue_()
+    page.wait_for_load_state("networkidle")
+    page.unroute(re.compile(r".*/layouts/\d+$"))
     page.click("#discard")
     page.wait_for_selector("#confirm:not([hidden])")
     assert name in page.locator("#confirm-text").inner_text()

@@ -89,8 +89,14 @@
 
   // Draw a draft: grids and zones editable (vertices dragged), stations shown, grids labelled.
   // Courier coverage is computed again only when the zones may have changed.
+  // Only the draft asked for last is drawn: an answer overtaken by a later request (the draft
+  // just made still loading when the planner chooses another) is dropped, so that what is drawn,
+  // and the ETag a discard sends, are always the chosen draft's.
+  let asked = 0;
   async function loadDraft(id, { coverage = true } = {}) {
+    const mine = ++asked;
     const d = await (await fetch(`/layouts/${id}`)).json();
+    if (mine !== asked) return null;
     clearDraft();
     zones = L.geoJSON(d.courier_zones, { pane: "gm-zone", style: L_.styles.courier_zone }).addTo(map);
     zones.eachLayer((layer) => {
@@ -201,6 +207,7 @@
       const r = await send();
       const body = await r.json();
       const d = await loadDraft(id, { coverage: false });
+      if (!d) return;  // another draft was chosen meanwhile: this answer is not the one drawn
       quiet();  // said once drawn again, as for zones
       if (r.ok) {
         say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged") : t("accepted"));
