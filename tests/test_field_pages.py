@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests.browser import ARTIFACTS, LOCAL, signed_in
 from tests.conftest import scalar
-from tests.test_field import dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
+from tests.test_field import GRID_1, dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
 from tests.test_layout import axe_violations
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
@@ -364,6 +364,29 @@ def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, fi
     assert pg.locator("#case-building").input_value() == ""
 
 
+def whole(pg, selector):
+    """Whether the text of ``selector`` is shown whole: nothing cut at its edge or hidden under it."""
+    return pg.evaluate("""s => { const t = document.querySelector(s);
+        return t.scrollWidth <= t.clientWidth && t.scrollHeight <= t.clientHeight; }""", selector)
+
+
+def test_the_bar_names_the_worker_and_her_whole_grid_on_a_narrow_phone(phone, field, conn):  # noqa: F811
+    """The bar at the top names who is signed in and the whole name of her grid (第一网格（电厂小区）,
+    how a worker tells whose ground this is), on a 360-pixel phone too, beside the chips."""
+    pg = phone
+    with conn.cursor() as cur:
+        cur.execute("SELECT name FROM grid WHERE jurisdiction_id = %s AND code = %s", (field["jid"], GRID_1))
+        (grid_name,) = cur.fetchone()
+    for width in (390, 360):
+        pg.set_viewport_size({"width": width, "height": 780})
+        open_app(pg)
+        assert grid_name in pg.locator("#worker").inner_text()
+        assert whole(pg, "#worker") and whole(pg, "#title")
+        header, chips = (pg.locator(s).bounding_box() for s in ("#top", "#status"))
+        assert chips["x"] + chips["width"] <= header["x"] + header["width"]
+    shot(pg, "narrow-bar")
+
+
 def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa: F811
     """A worker who reads English taps EN in the bar: the app, its route line and its categories
     come in English; tapped again with no signal, it comes back in Chinese from the phone."""
@@ -374,7 +397,7 @@ def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa
     pg.wait_for_selector("body[data-ready='1']")
     assert "lang=en" in pg.url
     assert pg.locator("#title").inner_text() == "Patrol"
-    assert pg.evaluate("() => { const t = document.getElementById('title'); return t.scrollWidth <= t.clientWidth; }")
+    assert whole(pg, "#title")
     assert pg.locator("#open-report").inner_text() == "Report a case"
     assert "route" in pg.locator("#route-text").inner_text()
     pg.click("#open-report")
@@ -385,6 +408,6 @@ def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa
     pg.click("#lang")
     pg.wait_for_selector("body[data-ready='1']")
     assert "lang=zh" in pg.url and pg.locator("#title").inner_text() == "今日巡查"
-    assert pg.evaluate("() => { const t = document.getElementById('title'); return t.scrollWidth <= t.clientWidth; }")
+    assert whole(pg, "#title")
     assert "路线" in pg.locator("#route-text").inner_text()
     pg.context.set_offline(False)
