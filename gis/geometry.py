@@ -39,7 +39,7 @@ def polygons(g: BaseGeometry | None, grid_size: float | None = None, method: str
     repaired geometry is put on that grid too (the repair adds vertices where edges cross). A
     single valid polygon stays off the grid even then (GEOS hands a one-polygon union back as it
     was), so two grids, one unioned from pieces and one not, can disagree along a shared edge by
-    under ``grid_size``: the sub-square-metre slivers a layout edit may leave.
+    under ``grid_size`` (a layout edit makes its grids a clean coverage at the end for that).
 
     ``method="linework"`` repairs as GEOS's default does (every area the rings enclose, a
     bow-tie's two halves kept): what a drawn edit needs, where a vertex dragged across an edge

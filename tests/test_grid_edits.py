@@ -5,6 +5,7 @@ nothing. The invariants are measured here directly, not by the checker that judg
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,7 +213,10 @@ def drag_corner(grids, buildings, which: int, corner: int, metres: float, direct
     drawn = shapely.Polygon(moved)
     if not drawn.is_valid:
         return None
-    new = shapely.intersection(jittered(drawn, rng), BOUNDARY)
+    sent = jittered(drawn, rng)
+    if not sent.is_valid:  # a corner dragged to within a centimetre of an edge: the service refuses it
+        return None
+    new = shapely.intersection(sent, BOUNDARY)
     if not new.is_valid or new.geom_type != "Polygon":
         return None
     edit = edits.move_boundary(grids, g.code, new)
@@ -315,3 +319,45 @@ def test_a_neighbour_touched_too_little_to_change_is_not_overlapped():
     edit = edits.move_boundary(grids, grids[1].code, grown)
     assert abs(sum(g.geom.area for g in edit.grids) - BOUNDARY.area) < 1e-6
     invariants(edit.grids, buildings)
+
+
+def enclave_holes_left_out(problems: list[str], g, grids) -> list[str]:
+    """``problems`` without "holes" when each hole of ``g`` is another grid's ground (an enclave:
+    a grid may lie wholly inside another)."""
+    holes = [shapely.Polygon(r) for p in shapely.get_parts(g.geom) for r in p.interiors]
+    others = shapely.union_all([x.geom for x in grids if x is not g])
+    enclaves = all(shapely.difference(h, others).area < 1e-3 for h in holes)
+    return [p for p in problems if not (enclaves and p.endswith("holes"))]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_random_session_on_irregular_layouts_keeps_every_grid_clean(seed):
+    """25 random edits of every kind on a layout of irregular grids, each accepted one taken as
+    the next edit's layout: after every accepted edit each grid is clean (no two vertices a few
+    millimetres apart, no pinhole) and the layout a partition. Grids cleaned one by one came to
+    disagree with their neighbours by millimetres along shared edges; the next building moved or
+    grids merged through such a corner left a grid with an edge of a millimetre (seven of these
+    eight sessions met one)."""
+    rng = np.random.default_rng(seed)
+    grids, buildings = irregular_layout(seed)
+    report = check(BOUNDARY, grids, buildings, ADMIN)
+    accepted = 0
+    for _ in range(25):
+        kind = str(rng.choice(["reshape", "move", "split", "merge"]))
+        args = int(rng.integers(0, 1000)), float(rng.integers(-300, 300)) / 10, float(rng.uniform(0.2, 0.8))
+        if kind == "merge" and len(grids) < 4 or kind == "split" and len(grids) > 10:
+            continue
+        try:
+            edit = attempt(kind, *args, grids, buildings)
+        except InvalidInput:
+            continue
+        after, new = edits.judge(BOUNDARY, report, edit, buildings, ADMIN, None, 0.15)
+        if new:
+            continue
+        for g in edit.grids:
+            found = enclave_holes_left_out(shape_problems(g.geom), g, edit.grids)
+            assert not found, (kind, g.code, found)
+        grids, report = edit.grids, after
+        invariants(grids, buildings)
+        accepted += 1
+    assert accepted >= 8

@@ -35,6 +35,8 @@ STRAIGHT_M = 1e-4
 HAIR_M = 0.2
 # Spacing (metres) of the points along neighbours' edges that share a given-up piece out by nearness.
 STEP_M = 1.0
+# How far (metres) the frame standing for the ground outside the layout reaches beyond it.
+FRAME_M = 50.0
 
 
 @dataclass
@@ -119,7 +121,7 @@ def move_boundary(grids: list[Grid], code: str, new_geom: BaseGeometry) -> Edit:
             out[j] = replace(out[j], geom=merged)
             touched.add(out[j].code)
     _settle_strays(out, touched)
-    return Edit(out, touched)
+    return _as_coverage(Edit(out, touched), grids)
 
 
 def _settle_strays(grids: list[Grid], touched: set[str]) -> None:
@@ -255,7 +257,7 @@ def move_buildings(grids: list[Grid], code: str, buildings: list[Building], movi
         out[src] = replace(out[src], geom=kept)
         out[i] = replace(out[i], geom=taken)
         touched.add(out[src].code)
-    return Edit([g for g in out if not g.geom.is_empty], touched)
+    return _as_coverage(Edit([g for g in out if not g.geom.is_empty], touched), grids)
 
 
 def split(grids: list[Grid], code: str, line: BaseGeometry, new_code: str) -> Edit:
@@ -270,7 +272,7 @@ def split(grids: list[Grid], code: str, line: BaseGeometry, new_code: str) -> Ed
     out = [replace(g) for g in grids]
     out[i] = replace(out[i], geom=parts[0])
     out.append(Grid(new_code, parts[1], None))
-    return Edit(out, {code, new_code})
+    return _as_coverage(Edit(out, {code, new_code}), grids)
 
 
 def merge(grids: list[Grid], keep: str, absorb: str) -> Edit:
@@ -281,7 +283,57 @@ def merge(grids: list[Grid], keep: str, absorb: str) -> Edit:
     out = [replace(g) for g in grids]
     out[i] = replace(out[i], geom=_polygons(shapely.union_all([out[i].geom, out[j].geom], grid_size=GRID_SIZE)))
     del out[j]
-    return Edit(out, {keep, absorb})
+    return _as_coverage(Edit(out, {keep, absorb}), grids)
+
+
+def _as_coverage(edit: Edit, before: list[Grid]) -> Edit:
+    """The edit's grids made a clean coverage (GEOS's coverage cleaner): vertices closer than
+    ``SNAP_M`` made one, edges along a neighbour identical to its, and overlaps and gaps thinner
+    than ``HAIR_M`` between them given to one of them; a vertex in the middle of a straight edge is
+    left out. A grid this changes counts as touched.
+
+    Each grid is cleaned alone (spikes, short edges) where an edit changes it, which drops
+    vertices its neighbours keep: over a few edits neighbours came to disagree by millimetres to
+    centimetres along an edge, and the next edit through such a corner left a grid with two
+    vertices a millimetre apart, or a pinhole (4.5 % of the accepted edits of a random session on
+    irregular layouts). The ground outside the layout takes part as a frame, first, so that its
+    vertices win a snap and the outer edges keep to the layout's; a strip of the layout that a
+    snap leaves to no grid goes to the grid sharing most edge with it. Only the grids the edit
+    changed and their neighbours are cleaned (on a layout of 80 grids, cleaning all took ten times
+    as long as the edit). An edit reaching outside the layout's ground is left as it is (the
+    checks refuse it)."""
+    # only the grids the edit changed and their neighbours: the others cannot have moved
+    changed = shapely.buffer(shapely.union_all([g.geom for g in edit.grids if g.code in edit.touched]), SNAP_M)
+    local = [k for k, g in enumerate(edit.grids) if g.code in edit.touched or g.geom.intersects(changed)]
+    codes = {edit.grids[k].code for k in local} | edit.touched
+    ground = shapely.union_all([g.geom for g in before if g.code in codes])
+    if shapely.difference(shapely.union_all([edit.grids[k].geom for k in local]), ground).area > CHANGED_M2:
+        return edit  # reaching outside the layout's ground: left as it is, for the checks to refuse
+    frame = shapely.difference(ground.envelope.buffer(FRAME_M), ground)
+    # the ground outside first, then the grids the edit left alone, then those it changed: of
+    # vertices snapped together, the first's place is kept
+    local.sort(key=lambda k: edit.grids[k].code in edit.touched)
+    done = shapely.coverage_clean([frame, *(edit.grids[k].geom for k in local)],
+                                  snapping_distance=SNAP_M, gap_width=HAIR_M)[1:]
+    cleaned = [g.geom for g in edit.grids]
+    for k, geom in zip(local, done, strict=True):
+        cleaned[k] = geom
+    for strip in shapely.get_parts(shapely.difference(ground, shapely.union_all([cleaned[k] for k in local]))):
+        k = longest_shared_boundary(strip, [cleaned[k] for k in local])
+        if k >= 0:
+            cleaned[local[k]] = shapely.union_all([cleaned[local[k]], strip])
+    grids, touched = list(edit.grids), set(edit.touched)
+    for k in local:
+        g, geom = grids[k], cleaned[k]
+        # without the vertices the cleaner puts where a neighbour's corner meets a straight edge (a
+        # handle the planner would have to drag past; the edge passes through the corner all the same)
+        geom = without_spikes(geom, 0.0, SPIKE_DEG, STRAIGHT_M)
+        # a grid the edit left alone keeps its own unless the cleaning moved more than drawing noise
+        # (a neighbour's corner put on its edge moves it by a millimetre: less than it is stored to)
+        if g.code in touched or shapely.symmetric_difference(g.geom, geom).area > CHANGED_M2:
+            grids[k] = replace(g, geom=geom)
+            touched.add(g.code)
+    return Edit(grids, touched)
 
 
 def next_code(grids: list[Grid], admin_code: str) -> str:
