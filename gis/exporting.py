@@ -1,4 +1,5 @@
-"""Exporting a jurisdiction: a GeoPackage with one layer per table, or a folder of GeoJSON.
+"""Exporting a jurisdiction: a GeoPackage with one layer per table, or a folder of GeoJSON; both
+with the jurisdiction's workers and its cases (their steps with them).
 
 Both are *packages* that :func:`gis.importing.import_package` reads back. Run them in a snapshot
 transaction (``transaction(conn, snapshot=True)``) so that the layers agree with one another.
@@ -13,9 +14,9 @@ import geopandas as gpd
 import shapely
 from psycopg2.extensions import cursor as Cursor
 
-from gis.filesio import write_features, write_gpkg_layer
+from gis.filesio import write_features, write_gpkg_layer, write_package_layer
 from gis.layers import LAYERS
-from gis.store import feature_page, find_jurisdiction, layer_records
+from gis.store import Jurisdiction, feature_page, find_jurisdiction, layer_records
 
 
 def export_gpkg(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
@@ -31,7 +32,18 @@ def export_gpkg(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
         frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4326))
         write_gpkg_layer(frame, out, layer.name, layer.stored_type)
         counts[layer.name] = len(rows)
+    for name, features in _people_and_cases(cur, j).items():  # no layer when there are none
+        counts[name] = write_package_layer(out, name, features, "Point")
     return counts
+
+
+def _people_and_cases(cur: Cursor, j: Jurisdiction) -> dict[str, list[dict]]:
+    """The workers (the people cases are given to) and the cases with their steps, which gridmap
+    load replays: a package's features by layer, workers first."""
+    from gis.cases.package import case_features
+    from gis.patrol.workers_package import worker_features
+
+    return {"worker": worker_features(cur, j), "case_record": case_features(cur, j)}
 
 
 def export_geojson(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
@@ -44,9 +56,7 @@ def export_geojson(cur: Cursor, slug: str, out: Path) -> dict[str, int]:
                                          limit=2**31 - 1)
         write_features(out / f"{layer.name}.geojson", json.loads(features))
         counts[layer.name] = matched
-    from gis.cases.package import export_cases  # cases and their steps, which gridmap load replays
-    from gis.patrol.workers_package import export_workers  # the people cases are given to
-
-    counts["worker"] = export_workers(cur, j, out)
-    counts["case_record"] = export_cases(cur, j, out)
+    # written even with none: a folder exported into again must not keep the workers of before
+    for name, kept in _people_and_cases(cur, j).items():
+        counts[name] = write_features(out / f"{name}.geojson", kept)
     return counts

@@ -14,7 +14,9 @@ from typing import Any
 
 import geopandas as gpd
 import pyogrio
+import shapely
 from pyproj import CRS
+from shapely.geometry import shape
 
 from gis.errors import UnreadableFile
 from gis.i18n import msg
@@ -32,6 +34,34 @@ def write_features(path: Path, features: Iterable[dict[str, Any]]) -> int:
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
     path.write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
     return len(lines)
+
+
+def package_layer(path: Path, layer: str) -> tuple[Any, str]:
+    """The features of ``layer`` in a package — a folder's ``LAYER.geojson`` or a GeoPackage's
+    layer — as GeoJSON features (a property left empty is absent; JSON text in a GeoPackage's
+    column stays text), and the name messages call it by."""
+    if path.is_dir():
+        file = layer_file(path, layer)
+        data = read_geojson(file)
+        return (data.get("features") if isinstance(data, dict) else None), file.name
+    try:
+        frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer)
+    except Exception as exc:
+        raise UnreadableFile(msg("cannot read {0}: {1}", path.name, _short(exc))) from exc
+    return json.loads(frame.to_json(na="drop", to_wgs84=True))["features"], f"{layer} ({path.name})"
+
+
+def write_package_layer(path: Path, layer: str, features: list[dict[str, Any]], geometry_type: str) -> int:
+    """GeoJSON ``features`` as a layer of the GeoPackage ``path``, a property holding a list or an
+    object as JSON text (a GeoPackage's columns hold no lists); how many. None: no layer."""
+    if not features:
+        return 0
+    rows = [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+             for k, v in f["properties"].items()} for f in features]
+    geoms = gpd.GeoSeries.from_wkb([shapely.to_wkb(shape(f["geometry"])) if f.get("geometry") else None
+                                    for f in features], crs=4326)
+    write_gpkg_layer(gpd.GeoDataFrame(rows, geometry=geoms), path, layer, geometry_type)
+    return len(features)
 
 
 def layer_file(folder: Path, layer: str) -> Path:

@@ -346,8 +346,7 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     office = None
     if props.get("office_lon") is not None and props.get("office_lat") is not None:
         office = (float(props["office_lon"]), float(props["office_lat"]))
-    kept_apart = {"case_record", "worker"} if path.is_dir() else set()  # replayed from a folder package only
-    unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node"} - kept_apart)
+    unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node", "case_record", "worker"})
     report = ImportReport(target)
     if unknown:
         report.notes.append(f"layers ignored: {', '.join(unknown)}")
@@ -377,12 +376,12 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
                                if old is not None}
         report.counts[name] = len(ids)
         progress(f"{name}: {len(ids)} checked")
-    if "worker" in present and path.is_dir():  # the people cases are given to, before the cases
+    if "worker" in present:  # the people cases are given to, before the cases
         from gis.patrol.workers_package import import_workers
 
         report.counts["worker"] = import_workers(cur, j, path)
         progress(f"worker: {report.counts['worker']} checked")
-    if "case_record" in present and path.is_dir():  # cases, with their steps (gis.cases.package)
+    if "case_record" in present:  # cases, with their steps (gis.cases.package)
         from gis.cases.package import import_cases
 
         report.counts["case_record"] = import_cases(cur, j, path)

@@ -56,7 +56,61 @@ def test_gpkg_has_one_layer_per_table(conn, tmp_path, cli):
     import pyogrio
     names = {row[0] for row in pyogrio.list_layers(out)}
     assert names == {"jurisdiction", "compound", "grid", "building", "courier_zone",
-                     "post_station", "candidate_site", "street_edge", "street_node"}
+                     "post_station", "candidate_site", "street_edge", "street_node", "case_record"}
+
+
+def test_a_geopackage_carries_the_workers_and_the_cases(conn, copy_of, tmp_path):
+    """A GeoPackage takes a jurisdiction's people and cases with it, as a folder does: loaded
+    again, the workers and every case — its place or none (a 12345 ticket not placed yet), its
+    answers, each step with who took it and when, and when it was written where that was later —
+    are as they were. A case whose steps are no list names itself and loads nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    import pyogrio
+
+    from gis.cases import store
+    from gis.cases.package import case_features
+    from gis.errors import InvalidInput
+    from gis.patrol.stewards_store import add_worker
+    from gis.patrol.workers_package import worker_features
+    from gis.store import find_jurisdiction
+
+    slug = copy_of()
+    hours_ago = datetime.now(UTC) - timedelta(hours=3)
+    with db.transaction(conn, "lead") as cur:
+        add_worker(cur, slug, "钱社工", "social_worker", home=(116.48, 39.9115), grid="110105015001002")
+        add_worker(cur, slug, "孙志愿者", "volunteer")
+        ticket = store.add_case(cur, slug, category="garbage", description="来电：垃圾桶满溢", source="hotline",
+                                ticket_no="GD-2026-0001", reported_at=hours_ago)
+        store.transition(cur, ticket["id"], "accepted", ticket["version"], at=hours_ago + timedelta(minutes=5))
+    out = tmp_path / "x.gpkg"
+    with db.transaction(conn, snapshot=True) as cur:
+        counts = export_gpkg(cur, slug, out)
+    assert counts["worker"] == 2 and counts["case_record"] == 421
+
+    def kept(of):
+        with db.transaction(conn, snapshot=True) as cur:
+            j = find_jurisdiction(cur, of)
+            cases = [{k: v for k, v in f.items() if k != "id"} for f in case_features(cur, j)]
+            return worker_features(cur, j), sorted(cases, key=lambda f: json.dumps(f, sort_keys=True))
+
+    with db.transaction(conn) as cur:
+        report = import_package(cur, out, f"{slug}-again")
+    assert report.counts["worker"] == 2 and report.counts["case_record"] == 421
+    assert not any("ignored" in n for n in report.notes), report.notes
+    workers, cases = kept(f"{slug}-again")
+    assert (workers, cases) == kept(slug)
+    placed_not = [f for f in cases if f["properties"].get("ticket_no") == "GD-2026-0001"]
+    assert placed_not[0]["geometry"] is None and "recorded" in placed_not[0]["properties"]["steps"][1]
+
+    frame = pyogrio.read_dataframe(out, layer="case_record")
+    frame.loc[0, "steps"] = '{"to": "reported"}'
+    pyogrio.write_dataframe(frame, out, layer="case_record", driver="GPKG")
+    with pytest.raises(InvalidInput, match=r"case_record \(x.gpkg\)") as caught:
+        with db.transaction(conn) as cur:
+            import_package(cur, out, f"{slug}-bad")
+    assert "case 1 of case_record (x.gpkg): its steps must begin with reported" in str(caught.value)
+    assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = %s", f"{slug}-bad") == 0
 
 
 def zones(n, origin=(116.48021, 39.91090)):

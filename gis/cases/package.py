@@ -1,4 +1,5 @@
-"""Cases in a package (``case_record.geojson`` beside the layers): read with their steps and
+"""Cases in a package (``case_record.geojson`` beside the layers, or a ``case_record`` layer of a
+GeoPackage, its steps there as JSON text): read with their steps and
 replayed through the database's workflow, so that a loaded dataset holds what the workflow would
 have let happen, and written back the same way.
 
@@ -31,19 +32,19 @@ from psycopg2.extras import execute_values
 from shapely.geometry import shape
 
 from gis.errors import InvalidInput
-from gis.filesio import layer_file, read_geojson, write_features
+from gis.filesio import package_layer
 from gis.i18n import Message, msg
 from gis.store import Jurisdiction
 
-FILE = "case_record.geojson"
+LAYER = "case_record"
 
 
-def _steps(props: dict[str, Any], n: int) -> list[dict[str, Any]]:
+def _steps(props: dict[str, Any], n: int, where: str) -> list[dict[str, Any]]:
     steps = props.get("steps")
     if isinstance(steps, str):
         steps = json.loads(steps)
     if not isinstance(steps, list) or not steps or not isinstance(steps[0], dict) or steps[0].get("to") != "reported":
-        raise InvalidInput(msg("case {0} of {1}: its steps must begin with reported", n, FILE))
+        raise InvalidInput(msg("case {0} of {1}: its steps must begin with reported", n, where))
     return steps
 
 
@@ -60,7 +61,7 @@ def _review_on(steps: list[dict[str, Any]], k: int) -> Any:
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)")
 
 
-def _step_problems(steps: list[Any], n: int, now: datetime) -> list[Message]:
+def _step_problems(steps: list[Any], n: int, now: datetime, where: str) -> list[Message]:
     """What is wrong with the steps of case ``n`` besides what the workflow judges: each a mapping,
     none to the state the case is already in (it would record nothing, and the steps after it
     would be taken for others), and each ``recorded`` a time with its zone, not before the step's
@@ -68,16 +69,16 @@ def _step_problems(steps: list[Any], n: int, now: datetime) -> list[Message]:
     out = []
     for k, s in enumerate(steps, start=1):
         if not isinstance(s, dict):
-            out.append(msg("case {0} of {1}, step {2}: a step is an object with at, to and actor", n, FILE, k))
+            out.append(msg("case {0} of {1}, step {2}: a step is an object with at, to and actor", n, where, k))
             continue
         if k > 1 and isinstance(steps[k - 2], dict) and s.get("to") == steps[k - 2].get("to"):
-            out.append(msg("case {0} of {1}, step {2}: the case is {3} already", n, FILE, k, s.get("to")))
+            out.append(msg("case {0} of {1}, step {2}: the case is {3} already", n, where, k, s.get("to")))
         if "recorded" not in s:
             continue
         recorded = s["recorded"]
         if not isinstance(recorded, str) or not ISO_TIME.fullmatch(recorded):
             out.append(msg("case {0} of {1}, step {2}: {3!r} is not a time with its zone (e.g. "
-                           "2025-06-01T09:30:00+08:00)", n, FILE, k, recorded))
+                           "2025-06-01T09:30:00+08:00)", n, where, k, recorded))
             continue
         try:
             at = datetime.fromisoformat(str(s.get("at")))
@@ -85,15 +86,18 @@ def _step_problems(steps: list[Any], n: int, now: datetime) -> list[Message]:
             continue  # the step's own time is the workflow's to judge, and it says so
         written = datetime.fromisoformat(recorded)
         if at.tzinfo is not None and written < at:
-            out.append(msg("case {0} of {1}, step {2}: recorded before it happened", n, FILE, k))
+            out.append(msg("case {0} of {1}, step {2}: recorded before it happened", n, where, k))
         elif written > now:
-            out.append(msg("case {0} of {1}, step {2}: recorded in the future", n, FILE, k))
+            out.append(msg("case {0} of {1}, step {2}: recorded in the future", n, where, k))
     return out
 
 
-def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
-    """The cases of a package folder into jurisdiction ``j``, their steps replayed; how many."""
-    features = read_geojson(layer_file(folder, "case_record")).get("features") or []
+def import_cases(cur: Cursor, j: Jurisdiction, package: Path) -> int:
+    """The cases of a package (folder or GeoPackage) into jurisdiction ``j``, their steps
+    replayed; how many."""
+    features, where = package_layer(package, LAYER)
+    if not isinstance(features, list):
+        raise InvalidInput(msg("{0} cannot be loaded", where), [msg("{0} is not a FeatureCollection", where)])
     if not features:
         return 0
     cur.execute("SELECT code, id FROM case_category WHERE jurisdiction_id = %s", (j.id,))
@@ -105,6 +109,7 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     buildings = dict(cur.fetchall())
     rows: list[tuple[Any, ...]] = []
     all_steps: list[list[dict[str, Any]]] = []
+    reported_by: list[str] = []  # who took the first step (reported): the reporter, or who entered a ticket
     problems: list[Message] = []
     cur.execute("SELECT now()")
     now = cur.fetchone()[0]
@@ -112,13 +117,13 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
     for n, f in enumerate(features, start=1):
         p = f.get("properties") if isinstance(f, dict) else None
         if not isinstance(p, dict):
-            problems.append(msg("case {0} of {1}: a feature with properties", n, FILE))
+            problems.append(msg("case {0} of {1}: a feature with properties", n, where))
             continue
         if p.get("category") not in categories:
-            problems.append(msg("case {0} of {1}: unknown category {2!r}", n, FILE, p.get('category')))
+            problems.append(msg("case {0} of {1}: unknown category {2!r}", n, where, p.get('category')))
             continue
-        steps = _steps(p, n)
-        problems += _step_problems(steps, n, now)
+        steps = _steps(p, n, where)
+        problems += _step_problems(steps, n, now, where)
         geom = f.get("geometry")
         answered = p.get("satisfaction") is not None or p.get("solved") is not None
         rows.append((j.id, p.get("client_id"), p.get("source"), p.get("ticket_no"), categories[p["category"]],
@@ -126,15 +131,16 @@ def import_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                      buildings.get(p.get("building")), steps[0]["at"], p.get("satisfaction"), p.get("solved"),
                      steps[-1]["at"] if answered else None, shapely.to_wkb(shape(geom)) if geom else None))
         all_steps.append(steps[1:])
+        reported_by.append(steps[0].get("actor") or p.get("reporter") or "")
         written += [(len(rows) - 1, k, s["recorded"]) for k, s in enumerate(steps)
                     if isinstance(s, dict) and "recorded" in s]
     if problems:
-        raise InvalidInput(msg("{0} cannot be loaded", FILE), problems)
+        raise InvalidInput(msg("{0} cannot be loaded", where), problems)
     cur.execute("SELECT coalesce(current_setting('gridmap.actor', true), '')")
     actor_before = cur.fetchone()[0]
     # the history as the package tells it: each step written when it happened (022_step_recorded.sql)
     cur.execute("SELECT set_config('gridmap.replaying', 'on', true)")
-    for (reporter, chunk) in _by_actor([(r[8] or "", r) for r in rows]):
+    for (reporter, chunk) in _by_actor(list(zip(reported_by, rows, strict=True))):
         cur.execute("SELECT set_config('gridmap.actor', %s, true)", (reporter,))
         ids = execute_values(cur, "INSERT INTO case_record (jurisdiction_id, client_id, source, ticket_no, category_id,"
                              " urgency, description, address, reporter, building_id, reported_at, satisfaction, solved,"
@@ -179,8 +185,8 @@ def _by_actor(items: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, list[
     return sorted(groups.items())
 
 
-def export_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
-    """The cases of ``j`` as ``case_record.geojson`` in a package folder, their steps with them."""
+def case_features(cur: Cursor, j: Jurisdiction) -> list[dict[str, Any]]:
+    """The cases of ``j`` as a package's features, their steps with them."""
     cur.execute("""SELECT c.id, ST_AsGeoJSON(c.geom, 7), c.source, c.ticket_no, k.code, c.urgency, c.description,
                           c.address, c.reporter, b.name, c.client_id, c.satisfaction, c.solved,
                           (SELECT json_agg(json_build_object('at', e.at, 'to', e.to_state, 'actor', e.actor,
@@ -203,4 +209,4 @@ def export_cases(cur: Cursor, j: Jurisdiction, folder: Path) -> int:
                  "steps": [{k: v for k, v in s.items() if v is not None} for s in steps]}
         features.append({"type": "Feature", "id": cid, "geometry": json.loads(geom) if geom else None,
                          "properties": {k: v for k, v in props.items() if v is not None}})
-    return write_features(folder / FILE, features)
+    return features
