@@ -28,6 +28,11 @@ window.gridmapLabels = (function () {
   // where it would read as the cross street's).
   const CLEAR_OF_JUNCTION_M = 25;
 
+  // Whether a label's box lies inside the frame (the map's) and covers none of the boxes placed.
+  const fits = (box, frame, placed) => box.width > 0
+    && box.left >= frame.left && box.right <= frame.right && box.top >= frame.top && box.bottom <= frame.bottom
+    && !placed.some((b) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom);
+
   function within(pt, ring) {
     let yes = false;
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -155,9 +160,7 @@ window.gridmapLabels = (function () {
             } else if (ok) {
               node.classList.remove("hidden");
               const box = node.firstChild.getBoundingClientRect();
-              ok = box.width > 0 && !placed.some((b) => box.left < b.right && b.left < box.right
-                                                   && box.top < b.bottom && b.top < box.bottom)
-                && box.left >= frame.left && box.right <= frame.right && box.top >= frame.top && box.bottom <= frame.bottom;
+              ok = fits(box, frame, placed);
               if (ok) placed.push(box);
               if (ok && m.streetName) named.add(m.streetName);
             }
@@ -170,5 +173,5 @@ window.gridmapLabels = (function () {
     return api;
   }
 
-  return { create, KINDS, FULL_FROM, briefName, halfway, halfwayAlong, within };
+  return { create, KINDS, FULL_FROM, briefName, fits, halfway, halfwayAlong, within };
 })();

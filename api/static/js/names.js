@@ -1,7 +1,8 @@
 // Names written on the map, readable without hovering and on paper: permanent Leaflet tooltips
 // (text only), street names along their street, placed in order of importance. A name may have
 // several places to go (a street: along each of its pieces); it takes the first where it covers no
-// name placed before it and stays on the map, and is left out when there is none.
+// name placed before it and stays on the map, and is left out when there is none. (labels.js,
+// loaded before it, gives the line arithmetic and the test of a free place.)
 window.gridmapNames = (function () {
   // Where along a piece of street its name may go, best first.
   const FRACTIONS = [0.5, 0.35, 0.65, 0.2, 0.8];
@@ -26,26 +27,18 @@ window.gridmapNames = (function () {
       return tip;
     }
 
-    // The point `f` of the way along a line, the angle of the line there (never upside down) and
-    // its unit normal, in screen terms.
-    function along(pts, f) {
-      let total = 0;
-      for (let k = 1; k < pts.length; k++) total += pts[k - 1].distanceTo(pts[k]);
-      let walked = 0;
-      for (let k = 1; k < pts.length; k++) {
-        const a = pts[k - 1], b = pts[k];
-        const d = a.distanceTo(b);
-        if (d > 0 && walked + d >= total * f) {
-          const g = (total * f - walked) / d;
-          let angle = (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
-          if (angle > 90) angle -= 180;
-          if (angle < -90) angle += 180;
-          return { at: L.point(a.x + (b.x - a.x) * g, a.y + (b.y - a.y) * g), angle,
-                   normal: L.point(-(b.y - a.y) / d, (b.x - a.x) / d) };
-        }
-        walked += d;
-      }
-      return null;
+    // The point `share` of the way along a line (LatLngs), projected at zoom `z`, with the angle of
+    // the line there (never upside down) and its unit normal, in screen terms; none on a segment of
+    // no length.
+    function along(lls, share, z) {
+      const [at, i] = gridmapLabels.halfwayAlong(lls, share);
+      const a = map.project(lls[i - 1], z), b = map.project(lls[i], z);
+      const d = a.distanceTo(b);
+      if (!d) return null;
+      let angle = (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
+      if (angle > 90) angle -= 180;
+      if (angle < -90) angle += 180;
+      return { latlng: at, at: map.project(at, z), angle, normal: L.point(-(b.y - a.y) / d, (b.x - a.x) / d) };
     }
 
     return {
@@ -60,11 +53,11 @@ window.gridmapNames = (function () {
         for (const f of fc.features) {
           const n = f.properties.name;
           if (!n || !f.geometry || f.geometry.type !== "LineString") continue;
-          const pts = f.geometry.coordinates.map(([lon, lat]) => map.project(L.latLng(lat, lon), Z));
+          const lls = f.geometry.coordinates.map(([lon, lat]) => L.latLng(lat, lon));
           FRACTIONS.forEach((fr, rank) => {
-            const p = along(pts, fr);
+            const p = along(lls, fr, Z);
             if (!p) return;
-            const at = map.unproject(p.at, Z);
+            const at = p.latlng;
             const score = (f.properties.length_m || 1) * (view.contains(at) ? 1000 : 1) / (1 + rank);
             (places[n] ||= []).push({ score, at, p });
           });
@@ -106,9 +99,7 @@ window.gridmapNames = (function () {
             let fits = false;
             if (!done) {
               const box = node.querySelector(".name-text").getBoundingClientRect();
-              fits = box.width > 0 && box.left >= frame.left && box.right <= frame.right
-                && box.top >= frame.top && box.bottom <= frame.bottom
-                && !placed.some((b) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom);
+              fits = gridmapLabels.fits(box, frame, placed);
               if (fits) { placed.push(box); done = true; }
             }
             node.classList.toggle("hidden", !fits);
