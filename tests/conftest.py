@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import hypothesis
 import psycopg2
 import pyrosm
 import pytest
@@ -32,6 +33,13 @@ from gis.settings import Settings
 from tests.browser import anon_page, browser, page  # noqa: F401  (fixtures for every test module)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests explore new examples on every run here; in CI (CI set) they replay the same ones,
+# so that a landing is never refused by an example no one has seen (one found locally is kept in
+# .hypothesis/ and replayed first, and becomes a test of its own when it shows a bug).
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 
 def _with_dbname(url: str, name: str) -> str:
