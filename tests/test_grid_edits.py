@@ -361,3 +361,22 @@ def test_a_random_session_on_irregular_layouts_keeps_every_grid_clean(seed):
         invariants(grids, buildings)
         accepted += 1
     assert accepted >= 8
+
+
+def test_ground_an_edit_leaves_to_no_grid_is_not_given_back():
+    """What a grid gives up where no neighbour can take it stays given up, for the checks to judge:
+    a notch drawn into the jurisdiction's edge is refused as a gap (it was once filled back
+    silently, and the edit reported as accepted with the drawing thrown away), and a draft grid
+    shrunk beside ground no grid covers yet keeps its new edge."""
+    grids, buildings = start_layout(1)
+    report = check(BOUNDARY, grids, buildings, ADMIN)
+    notched = shapely.Polygon([(0, 200), (200, 200), (200, 400), (120, 400), (120, 360), (80, 360), (80, 400),
+                               (0, 400)])
+    edit = edits.move_boundary(grids, grids[0].code, notched)
+    assert edit.grids[0].geom.area == pytest.approx(notched.area)
+    _, new = edits.judge(BOUNDARY, report, edit, buildings, ADMIN, None, 0.15)
+    assert [p.kind for p in new] == ["gap"]
+
+    draft = [Grid(f"{ADMIN}001", box(0, 0, 200, 400)), Grid(f"{ADMIN}002", box(200, 0, 400, 400))]  # east: none yet
+    edit = edits.move_boundary(draft, draft[1].code, box(200, 0, 350, 400))
+    assert edit.touched == {draft[1].code} and edit.grids[1].geom.area == pytest.approx(150 * 400)

@@ -297,18 +297,22 @@ def _as_coverage(edit: Edit, before: list[Grid]) -> Edit:
     centimetres along an edge, and the next edit through such a corner left a grid with two
     vertices a millimetre apart, or a pinhole (4.5 % of the accepted edits of a random session on
     irregular layouts). The ground outside the layout takes part as a frame, first, so that its
-    vertices win a snap and the outer edges keep to the layout's; a strip of the layout that a
-    snap leaves to no grid goes to the grid sharing most edge with it. Only the grids the edit
-    changed and their neighbours are cleaned (on a layout of 80 grids, cleaning all took ten times
-    as long as the edit). An edit reaching outside the layout's ground is left as it is (the
-    checks refuse it)."""
+    vertices win a snap and the outer edges keep to the layout's; a strip the cleaning leaves to
+    no grid goes to the grid sharing most edge with it, and so does a strip thinner than
+    ``HAIR_M`` the edit left (ground the edit itself left to no grid — a notch in the
+    jurisdiction's edge, a grid shrunk beside a gap — stays so, for the checks to judge). Only the grids the edit changed and their neighbours are cleaned (on a layout of 80
+    grids, cleaning all took ten times as long as the edit). An edit reaching beyond the layout's
+    ground (outside the jurisdiction, or into a gap of a draft) is left uncleaned: the frame would
+    cut it back. Without GEOS 3.14 (a shapely built against an older one) nothing is cleaned."""
+    if shapely.geos_version < (3, 14, 0):  # no coverage cleaner: the edit as the steps before left it
+        return edit
     # only the grids the edit changed and their neighbours: the others cannot have moved
     changed = shapely.buffer(shapely.union_all([g.geom for g in edit.grids if g.code in edit.touched]), SNAP_M)
     local = [k for k, g in enumerate(edit.grids) if g.code in edit.touched or g.geom.intersects(changed)]
     codes = {edit.grids[k].code for k in local} | edit.touched
     ground = shapely.union_all([g.geom for g in before if g.code in codes])
     if shapely.difference(shapely.union_all([edit.grids[k].geom for k in local]), ground).area > CHANGED_M2:
-        return edit  # reaching outside the layout's ground: left as it is, for the checks to refuse
+        return edit  # reaching beyond the layout's ground: left as it is, for the checks to judge
     frame = shapely.difference(ground.envelope.buffer(FRAME_M), ground)
     # the ground outside first, then the grids the edit left alone, then those it changed: of
     # vertices snapped together, the first's place is kept
@@ -318,7 +322,11 @@ def _as_coverage(edit: Edit, before: list[Grid]) -> Edit:
     cleaned = [g.geom for g in edit.grids]
     for k, geom in zip(local, done, strict=True):
         cleaned[k] = geom
-    for strip in shapely.get_parts(shapely.difference(ground, shapely.union_all([cleaned[k] for k in local]))):
+    # what the edit left to a grid, and of the rest only hairlines (drawing noise), not a notch or a gap
+    held = shapely.union_all([edit.grids[k].geom for k in local])
+    now = shapely.union_all([cleaned[k] for k in local])
+    strips = shapely.union_all([shapely.difference(held, now), _hairline(shapely.difference(ground, now))])
+    for strip in shapely.get_parts(strips):
         k = longest_shared_boundary(strip, [cleaned[k] for k in local])
         if k >= 0:
             cleaned[local[k]] = shapely.union_all([cleaned[local[k]], strip])
