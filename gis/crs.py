@@ -118,6 +118,8 @@ def parse_crs(text: str) -> CRS | str:
 def to_wgs84(geoms: list[BaseGeometry], source: CRS | str) -> list[BaseGeometry]:
     """Geometries transformed from ``source`` (a CRS or ``"gcj02"``) to WGS84 lon/lat."""
     arr = np.asarray(geoms, dtype=object)
+    if not len(arr):  # an empty layer
+        return []
     if source == GCJ02:
         return list(shapely.transform(arr, gcj02_to_wgs84, interleaved=False))
     assert isinstance(source, CRS)

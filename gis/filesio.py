@@ -36,21 +36,6 @@ def write_features(path: Path, features: Iterable[dict[str, Any]]) -> int:
     return len(lines)
 
 
-def package_layer(path: Path, layer: str) -> tuple[Any, str]:
-    """The features of ``layer`` in a package — a folder's ``LAYER.geojson`` or a GeoPackage's
-    layer — as GeoJSON features (a property left empty is absent; JSON text in a GeoPackage's
-    column stays text), and the name messages call it by."""
-    if path.is_dir():
-        file = layer_file(path, layer)
-        data = read_geojson(file)
-        return (data.get("features") if isinstance(data, dict) else None), file.name
-    try:
-        frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer)
-    except Exception as exc:
-        raise UnreadableFile(msg("cannot read {0}: {1}", path.name, _short(exc))) from exc
-    return json.loads(frame.to_json(na="drop", to_wgs84=True))["features"], f"{layer} ({path.name})"
-
-
 def write_package_layer(path: Path, layer: str, features: list[dict[str, Any]], geometry_type: str) -> int:
     """GeoJSON ``features`` as a layer of the GeoPackage ``path``, a property holding a list or an
     object as JSON text (a GeoPackage's columns hold no lists); how many. None: no layer."""

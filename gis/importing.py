@@ -29,6 +29,7 @@ from gis.households import estimate_households, parse_levels
 from gis.i18n import msg
 from gis.jurisdictions import create_jurisdiction
 from gis.layers import IMPORT_ORDER, Layer, get_layer
+from gis.package_features import read_features
 from gis.settings import Settings
 from gis.store import find_jurisdiction, insert_rows
 
@@ -311,7 +312,13 @@ def _jurisdiction_feature(path: Path, declared_crs: CRS | str | None = None,
             geom = shapely.geometry.shape(geom)
         except Exception as exc:
             raise InvalidInput(msg("malformed jurisdiction geometry: {0}", exc)) from exc
-    return src.properties[0], geom
+    props = dict(src.properties[0])
+    source = source_crs(src.crs, declared_crs)
+    x, y = _clean(props.get("office_lon")), _clean(props.get("office_lat"))
+    if source is not None and x is not None and y is not None:  # the office is where the boundary's data are
+        office = to_wgs84([shapely.Point(float(x), float(y))], source)[0]
+        props["office_lon"], props["office_lat"] = office.x, office.y
+    return props, geom
 
 
 def _clean(value: Any) -> Any:
@@ -379,12 +386,13 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     if "worker" in present:  # the people cases are given to, before the cases
         from gis.patrol.workers_package import import_workers
 
-        report.counts["worker"] = import_workers(cur, j, path)
+        report.counts["worker"] = import_workers(cur, j, *read_features(path, "worker", declared_crs, encoding))
         progress(f"worker: {report.counts['worker']} checked")
     if "case_record" in present:  # cases, with their steps (gis.cases.package)
         from gis.cases.package import import_cases
 
-        report.counts["case_record"] = import_cases(cur, j, path)
+        report.counts["case_record"] = import_cases(cur, j, *read_features(path, "case_record", declared_crs,
+                                                                            encoding))
         progress(f"case_record: {report.counts['case_record']} replayed")
     analyze_written(cur, [*sources, *(["worker"] if "worker" in report.counts else []),
                           *(["case_record", "case_event"] if "case_record" in report.counts else [])],

@@ -103,14 +103,51 @@ def test_a_geopackage_carries_the_workers_and_the_cases(conn, copy_of, tmp_path)
     placed_not = [f for f in cases if f["properties"].get("ticket_no") == "GD-2026-0001"]
     assert placed_not[0]["geometry"] is None and "recorded" in placed_not[0]["properties"]["steps"][1]
 
+    # declared GCJ-02 (--crs gcj02): the case points and the office move as the boundary does
+    from gis.crs import gcj02_to_wgs84
+    from gis.importing import _jurisdiction_feature
+    from gis.package_features import read_features
+
+    moved, where = read_features(out, "case_record", "gcj02")
+    stored = pyogrio.read_dataframe(out, layer="case_record").geometry.values  # the same rows, as written
+    assert where == "case_record (x.gpkg)" and len(moved) == len(stored) == 421
+    pairs = [(f["geometry"]["coordinates"], gcj02_to_wgs84(g.x, g.y))
+             for f, g in zip(moved, stored, strict=True) if g is not None]
+    assert len(pairs) == 420 and all(got == pytest.approx(list(want), abs=1e-7) for got, want in pairs)
+    props, _ = _jurisdiction_feature(out, "gcj02")
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(office), ST_Y(office) FROM jurisdiction WHERE slug = %s", (slug,))
+        office = cur.fetchone()
+    conn.rollback()
+    assert (props["office_lon"], props["office_lat"]) == pytest.approx(gcj02_to_wgs84(*office), abs=1e-7)
+
+    # a worker table with no place and no CRS loads; broken steps name their case and load nothing
+    workers_only = pyogrio.read_dataframe(out, layer="worker", read_geometry=False)
+    pyogrio.write_dataframe(workers_only, out, layer="worker", driver="GPKG")
     frame = pyogrio.read_dataframe(out, layer="case_record")
-    frame.loc[0, "steps"] = '{"to": "reported"}'
+    original = list(frame["steps"][:3])
+    steps = [json.loads(t) for t in original]
+    del steps[1][0]["at"]
+    steps[2][0]["actor"] = 7
+    frame.loc[:2, "steps"] = ["not JSON", json.dumps(steps[1]), json.dumps(steps[2])]
     pyogrio.write_dataframe(frame, out, layer="case_record", driver="GPKG")
     with pytest.raises(InvalidInput, match=r"case_record \(x.gpkg\)") as caught:
         with db.transaction(conn) as cur:
             import_package(cur, out, f"{slug}-bad")
     assert "case 1 of case_record (x.gpkg): its steps must begin with reported" in str(caught.value)
+    frame.loc[0, "steps"] = json.dumps(steps[0])
+    pyogrio.write_dataframe(frame, out, layer="case_record", driver="GPKG")
+    with pytest.raises(InvalidInput, match=r"case_record \(x.gpkg\) cannot be loaded") as caught:
+        with db.transaction(conn) as cur:
+            import_package(cur, out, f"{slug}-bad")
+    said = [str(p) for p in caught.value.problems]
+    assert said == [f"case {n} of case_record (x.gpkg), step 1: a step is an object with at, to and actor"
+                    for n in (2, 3)], said
     assert scalar(conn, "SELECT count(*) FROM jurisdiction WHERE slug = %s", f"{slug}-bad") == 0
+    frame.loc[:2, "steps"] = original
+    pyogrio.write_dataframe(frame, out, layer="case_record", driver="GPKG")
+    with db.transaction(conn) as cur:
+        assert import_package(cur, out, f"{slug}-table").counts["worker"] == 2
 
 
 def zones(n, origin=(116.48021, 39.91090)):

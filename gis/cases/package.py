@@ -23,7 +23,6 @@ import json
 import re
 from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import shapely
@@ -32,7 +31,6 @@ from psycopg2.extras import execute_values
 from shapely.geometry import shape
 
 from gis.errors import InvalidInput
-from gis.filesio import package_layer
 from gis.i18n import Message, msg
 from gis.store import Jurisdiction
 
@@ -41,8 +39,11 @@ LAYER = "case_record"
 
 def _steps(props: dict[str, Any], n: int, where: str) -> list[dict[str, Any]]:
     steps = props.get("steps")
-    if isinstance(steps, str):
-        steps = json.loads(steps)
+    if isinstance(steps, str):  # a GeoPackage's column: JSON text
+        try:
+            steps = json.loads(steps)
+        except ValueError:
+            steps = None
     if not isinstance(steps, list) or not steps or not isinstance(steps[0], dict) or steps[0].get("to") != "reported":
         raise InvalidInput(msg("case {0} of {1}: its steps must begin with reported", n, where))
     return steps
@@ -68,7 +69,8 @@ def _step_problems(steps: list[Any], n: int, now: datetime, where: str) -> list[
     own time, not in the future."""
     out = []
     for k, s in enumerate(steps, start=1):
-        if not isinstance(s, dict):
+        if (not isinstance(s, dict) or not isinstance(s.get("at"), str) or not isinstance(s.get("to"), str)
+                or not isinstance(s.get("actor", ""), str)):
             out.append(msg("case {0} of {1}, step {2}: a step is an object with at, to and actor", n, where, k))
             continue
         if k > 1 and isinstance(steps[k - 2], dict) and s.get("to") == steps[k - 2].get("to"):
@@ -92,10 +94,9 @@ def _step_problems(steps: list[Any], n: int, now: datetime, where: str) -> list[
     return out
 
 
-def import_cases(cur: Cursor, j: Jurisdiction, package: Path) -> int:
-    """The cases of a package (folder or GeoPackage) into jurisdiction ``j``, their steps
-    replayed; how many."""
-    features, where = package_layer(package, LAYER)
+def import_cases(cur: Cursor, j: Jurisdiction, features: Any, where: str) -> int:
+    """The cases of a package (its ``case_record`` features, :mod:`gis.package_features`, from
+    ``where``) into jurisdiction ``j``, their steps replayed; how many."""
     if not isinstance(features, list):
         raise InvalidInput(msg("{0} cannot be loaded", where), [msg("{0} is not a FeatureCollection", where)])
     if not features:
@@ -123,7 +124,10 @@ def import_cases(cur: Cursor, j: Jurisdiction, package: Path) -> int:
             problems.append(msg("case {0} of {1}: unknown category {2!r}", n, where, p.get('category')))
             continue
         steps = _steps(p, n, where)
-        problems += _step_problems(steps, n, now, where)
+        wrong = _step_problems(steps, n, now, where)
+        problems += wrong
+        if wrong:
+            continue
         geom = f.get("geometry")
         answered = p.get("satisfaction") is not None or p.get("solved") is not None
         rows.append((j.id, p.get("client_id"), p.get("source"), p.get("ticket_no"), categories[p["category"]],

@@ -300,8 +300,9 @@ def _as_coverage(edit: Edit, before: list[Grid]) -> Edit:
     vertices win a snap and the outer edges keep to the layout's; a strip the cleaning leaves to
     no grid goes to the grid sharing most edge with it, and so does a strip thinner than
     ``HAIR_M`` the edit left (ground the edit itself left to no grid — a notch in the
-    jurisdiction's edge, a grid shrunk beside a gap — stays so, for the checks to judge). Only the grids the edit changed and their neighbours are cleaned (on a layout of 80
-    grids, cleaning all took ten times as long as the edit). An edit reaching beyond the layout's
+    jurisdiction's edge, a grid shrunk beside a gap — stays so, for the checks to judge). Only
+    the grids the edit changed and their neighbours are cleaned (on a layout of 80 grids,
+    cleaning all took ten times as long as the edit). An edit reaching beyond the layout's
     ground (outside the jurisdiction, or into a gap of a draft) is left uncleaned: the frame would
     cut it back. Without GEOS 3.14 (a shapely built against an older one) nothing is cleaned."""
     if shapely.geos_version < (3, 14, 0):  # no coverage cleaner: the edit as the steps before left it

@@ -11,7 +11,6 @@ cases; checked whole first (a bad worker loads none).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
@@ -19,7 +18,6 @@ from psycopg2.extras import execute_values
 
 from gis import limits
 from gis.errors import InvalidInput
-from gis.filesio import package_layer
 from gis.i18n import Message, msg
 from gis.patrol.stewards import WORKER_ROLES
 from gis.store import Jurisdiction
@@ -61,9 +59,9 @@ def _worker(f: Any, n: int, grids: dict[str, int], slug: str, where: str) -> tup
     return (name, role, grid_id, *(home or (None, None))), problems
 
 
-def import_workers(cur: Cursor, j: Jurisdiction, package: Path) -> int:
-    """The workers of a package (folder or GeoPackage) into jurisdiction ``j``; how many."""
-    features, where = package_layer(package, LAYER)
+def import_workers(cur: Cursor, j: Jurisdiction, features: Any, where: str) -> int:
+    """The workers of a package (its ``worker`` features, :mod:`gis.package_features`, from
+    ``where``) into jurisdiction ``j``; how many."""
     if not isinstance(features, list):
         raise InvalidInput(msg("{0} cannot be loaded", where), [msg("{0} is not a FeatureCollection", where)])
     cur.execute("SELECT code, id FROM grid WHERE jurisdiction_id = %s", (j.id,))
