@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -45,7 +46,8 @@ def write_package_layer(path: Path, layer: str, features: list[dict[str, Any]], 
              for k, v in f["properties"].items()} for f in features]
     geoms = gpd.GeoSeries.from_wkb([shapely.to_wkb(shape(f["geometry"])) if f.get("geometry") else None
                                     for f in features], crs=4326)
-    write_gpkg_layer(gpd.GeoDataFrame(rows, geometry=geoms), path, layer, geometry_type)
+    # typed columns (a yes/no, a whole number) though some are empty, not text or real numbers
+    write_gpkg_layer(gpd.GeoDataFrame(pd.DataFrame(rows).convert_dtypes(), geometry=geoms), path, layer, geometry_type)
     return len(features)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pyogrio
 import shapely
 from pyproj import CRS
 
@@ -40,13 +41,17 @@ def _geojson(g: Any) -> dict[str, Any] | None:
     return None if g is None or g.is_empty else json.loads(shapely.to_geojson(g))
 
 
-def _plain(v: Any) -> Any:
-    """A GeoPackage cell as JSON has it; None for an empty one."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
+def _plain(v: Any, kind: str) -> Any:
+    """A GeoPackage cell of a column of type ``kind`` (pyogrio's) as JSON has it; None for an
+    empty one. (A yes/no or whole-number column with empty cells is read as real numbers.)"""
     if hasattr(v, "item") and not isinstance(v, str | bytes):  # a numpy number or boolean
         v = v.item()
-        return None if isinstance(v, float) and math.isnan(v) else v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if kind == "bool":
+        return bool(v)
+    if kind.startswith("int") and isinstance(v, float) and v.is_integer():
+        return int(v)
     if isinstance(v, datetime | date):  # pandas' Timestamp is a datetime
         return v.isoformat()
     return v
@@ -68,6 +73,8 @@ def read_features(path: Path, layer: str, declared: CRS | str | None = None,
                     f["geometry"] = _geojson(to_wgs84([p], source)[0])
         return features, file.name
     frame = read_frame(path, layer, encoding=file_encoding(path, encoding))
+    info = pyogrio.read_info(str(path), layer=layer)
+    kinds = dict(zip(info["fields"], info["dtypes"], strict=True))
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None  # none: a table
     columns = [c for c in frame.columns if c != geometry]
     shapes = list(frame.geometry.values) if geometry else [None] * len(frame)
@@ -77,6 +84,7 @@ def read_features(path: Path, layer: str, declared: CRS | str | None = None,
         moved = iter(to_wgs84(present, source))
         shapes = [next(moved) if g is not None and not g.is_empty else None for g in shapes]
     features = [{"type": "Feature", "geometry": _geojson(g),
-                 "properties": {k: v for k, v in ((c, _plain(row[c])) for c in columns) if v is not None}}
+                 "properties": {k: v for k, v in ((c, _plain(row[c], kinds.get(c, ""))) for c in columns)
+                                if v is not None}}
                 for g, row in zip(shapes, frame.to_dict("records"), strict=True)]
     return features, f"{layer} ({path.name})"
