@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
@@ -255,6 +255,8 @@ def test_a_small_boundary_move_leaves_clean_shapes(seed, which, corner, metres, 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(0, 200), st.integers(0, 6), st.integers(0, 7), st.sampled_from([5.0, 15.0, 25.0]),
        st.integers(0, 7))
+@example(1, 5, 0, 25.0, 5)  # a hairline given back to a grid left two corners a millimetre apart
+@example(6, 5, 2, 25.0, 7)
 def test_moving_a_corner_where_three_grids_meet_at_any_angle_keeps_a_clean_partition(seed, which, corner, metres,
                                                                                    eighth):
     """On a layout of irregular grids, drag a corner (where three grids meet, or on the
