@@ -19,7 +19,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from gis.cad import shapes
-from gis.crs import crs_name, source_crs, to_wgs84, transformers
+from gis.crs import GCJ02, crs_name, source_crs, to_wgs84, transformers
 from gis.db import read_sql
 from gis.errors import InvalidInput
 from gis.features import MAX_LISTED, check_rows, crs_of_geojson, features_of
@@ -315,7 +315,10 @@ def _jurisdiction_feature(path: Path, declared_crs: CRS | str | None = None,
     props = dict(src.properties[0])
     source = source_crs(src.crs, declared_crs)
     x, y = _clean(props.get("office_lon")), _clean(props.get("office_lat"))
-    if source is not None and x is not None and y is not None:  # the office is where the boundary's data are
+    # office_lon/lat are a longitude and a latitude: in the data's datum where those are longitudes
+    # and latitudes too (GCJ-02, another geographic CRS), as they are beside data in metres
+    geographic = source == GCJ02 or (isinstance(source, CRS) and source.is_geographic)
+    if source is not None and geographic and x is not None and y is not None:
         office = to_wgs84([shapely.Point(float(x), float(y))], source)[0]
         props["office_lon"], props["office_lat"] = office.x, office.y
     return props, geom
