@@ -332,22 +332,22 @@ def enclave_holes_left_out(problems: list[str], g, grids) -> list[str]:
     return [p for p in problems if not (enclaves and p.endswith("holes"))]
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_a_random_session_on_irregular_layouts_keeps_every_grid_clean(seed):
-    """25 random edits of every kind on a layout of irregular grids, each accepted one taken as
-    the next edit's layout: after every accepted edit each grid is clean (no two vertices a few
-    millimetres apart, no pinhole) and the layout a partition. Grids cleaned one by one came to
-    disagree with their neighbours by millimetres along shared edges; the next building moved or
-    grids merged through such a corner left a grid with an edge of a millimetre (seven of these
-    eight sessions met one)."""
+def random_session(seed: int, skip_first: bool = False) -> int:
+    """25 random edits of every kind on an irregular layout, each accepted one taken as the next
+    edit's layout, every grid checked clean and the layout a partition after each; how many were
+    accepted. ``skip_first``: an edit of a kind the layout cannot take (a merge of fewer than four
+    grids, a split of more than ten) is skipped before its numbers are drawn, not after."""
     rng = np.random.default_rng(seed)
     grids, buildings = irregular_layout(seed)
     report = check(BOUNDARY, grids, buildings, ADMIN)
     accepted = 0
     for _ in range(25):
         kind = str(rng.choice(["reshape", "move", "split", "merge"]))
+        skip = kind == "merge" and len(grids) < 4 or kind == "split" and len(grids) > 10
+        if skip and skip_first:
+            continue
         args = int(rng.integers(0, 1000)), float(rng.integers(-300, 300)) / 10, float(rng.uniform(0.2, 0.8))
-        if kind == "merge" and len(grids) < 4 or kind == "split" and len(grids) > 10:
+        if skip:
             continue
         try:
             edit = attempt(kind, *args, grids, buildings)
@@ -362,7 +362,24 @@ def test_a_random_session_on_irregular_layouts_keeps_every_grid_clean(seed):
         grids, report = edit.grids, after
         invariants(grids, buildings)
         accepted += 1
-    assert accepted >= 8
+    return accepted
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_random_session_on_irregular_layouts_keeps_every_grid_clean(seed):
+    """After every accepted edit of a random session each grid is clean (no two vertices a few
+    millimetres apart, no pinhole) and the layout a partition. Grids cleaned one by one came to
+    disagree with their neighbours by millimetres along shared edges; the next building moved or
+    grids merged through such a corner left a grid with an edge of a millimetre (seven of these
+    eight sessions met one)."""
+    assert random_session(seed) >= 8
+
+
+def test_a_session_the_coverage_cleaner_throws_in_still_gets_every_answer():
+    """GEOS 3.14.1's coverage cleaner throws ("CoverageUnion cannot process overlapping inputs")
+    on the layout this session reaches after nine edits: the merge then crashed (a 500 for the
+    planner). The edit is kept as the steps before the cleaner left it."""
+    assert random_session(251, skip_first=True) >= 8
 
 
 def test_ground_an_edit_leaves_to_no_grid_is_not_given_back():
@@ -382,3 +399,4 @@ def test_ground_an_edit_leaves_to_no_grid_is_not_given_back():
     draft = [Grid(f"{ADMIN}001", box(0, 0, 200, 400)), Grid(f"{ADMIN}002", box(200, 0, 400, 400))]  # east: none yet
     edit = edits.move_boundary(draft, draft[1].code, box(200, 0, 350, 400))
     assert edit.touched == {draft[1].code} and edit.grids[1].geom.area == pytest.approx(150 * 400)
+
