@@ -9,6 +9,8 @@ it is drawn over them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -115,8 +117,12 @@ def parse_crs(text: str) -> CRS | str:
         raise InvalidInput(msg("unknown CRS {0!r}", text)) from exc
 
 
-def to_wgs84(geoms: list[BaseGeometry], source: CRS | str) -> list[BaseGeometry]:
-    """Geometries transformed from ``source`` (a CRS or ``"gcj02"``) to WGS84 lon/lat."""
+MaybeGeometry = TypeVar("MaybeGeometry", bound=BaseGeometry | None)
+
+
+def to_wgs84(geoms: Sequence[MaybeGeometry], source: CRS | str) -> list[MaybeGeometry]:
+    """Geometries transformed from ``source`` (a CRS or ``"gcj02"``) to WGS84 lon/lat (a missing
+    one stays missing)."""
     arr = np.asarray(geoms, dtype=object)
     if not len(arr):  # an empty layer
         return []
@@ -124,7 +130,7 @@ def to_wgs84(geoms: list[BaseGeometry], source: CRS | str) -> list[BaseGeometry]
         return list(shapely.transform(arr, gcj02_to_wgs84, interleaved=False))
     assert isinstance(source, CRS)
     if is_wgs84(source):
-        return geoms
+        return list(geoms)
     return list(reproject(arr, Transformer.from_crs(source, "OGC:CRS84", always_xy=True)))
 
 

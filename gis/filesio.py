@@ -15,7 +15,6 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import shapely
 from pyproj import CRS
 from shapely.geometry import shape
 
@@ -44,8 +43,7 @@ def write_package_layer(path: Path, layer: str, features: list[dict[str, Any]], 
         return 0
     rows = [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
              for k, v in f["properties"].items()} for f in features]
-    geoms = gpd.GeoSeries.from_wkb([shapely.to_wkb(shape(f["geometry"])) if f.get("geometry") else None
-                                    for f in features], crs=4326)
+    geoms = gpd.GeoSeries([shape(f["geometry"]) if f.get("geometry") else None for f in features], crs=4326)
     # typed columns (a yes/no, a whole number) though some are empty, not text or real numbers
     write_gpkg_layer(gpd.GeoDataFrame(pd.DataFrame(rows).convert_dtypes(), geometry=geoms), path, layer, geometry_type)
     return len(features)

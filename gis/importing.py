@@ -213,11 +213,8 @@ def _in_wgs84(src: Source, declared: CRS | str | None) -> list[Any]:
     note = f"transformed from {crs_name(source)} to WGS84"
     if note not in src.notes:
         src.notes.append(note)
-    shapes = [g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g)
-              for g in src.geometries]
-    present = [g for g in shapes if g is not None]
-    moved = iter(to_wgs84(present, source))
-    return [None if g is None else next(moved) for g in shapes]
+    return to_wgs84([g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g)
+                     for g in src.geometries], source)
 
 
 def _renamed(src: Source, layer: Layer, mapping: Mapping[str, str]) -> tuple[list[dict], list[str]]:

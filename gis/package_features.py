@@ -67,10 +67,9 @@ def read_features(path: Path, layer: str, declared: CRS | str | None = None,
         features = data.get("features") if isinstance(data, dict) else None
         source = source_crs(crs_of_geojson(data), declared) if isinstance(data, dict) else None
         if source is not None and isinstance(features, list):
-            for f in features:
-                p = _point(f.get("geometry")) if isinstance(f, dict) else None
-                if p is not None:
-                    f["geometry"] = _geojson(to_wgs84([p], source)[0])
+            points = {k: p for k, f in enumerate(features) if isinstance(f, dict) and (p := _point(f.get("geometry")))}
+            for k, moved in zip(points, to_wgs84(list(points.values()), source), strict=True):
+                features[k]["geometry"] = _geojson(moved)
         return features, file.name
     frame = read_frame(path, layer, encoding=file_encoding(path, encoding))
     info = pyogrio.read_info(str(path), layer=layer)
@@ -80,9 +79,7 @@ def read_features(path: Path, layer: str, declared: CRS | str | None = None,
     shapes = list(frame.geometry.values) if geometry else [None] * len(frame)
     source = source_crs(frame_crs(frame), declared) if geometry else None
     if source is not None:
-        present = [g for g in shapes if g is not None and not g.is_empty]
-        moved = iter(to_wgs84(present, source))
-        shapes = [next(moved) if g is not None and not g.is_empty else None for g in shapes]
+        shapes = to_wgs84(shapes, source)
     features = [{"type": "Feature", "geometry": _geojson(g),
                  "properties": {k: v for k, v in ((c, _plain(row[c], kinds.get(c, ""))) for c in columns)
                                 if v is not None}}

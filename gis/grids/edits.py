@@ -305,9 +305,7 @@ def _as_coverage(edit: Edit, before: list[Grid]) -> Edit:
     the grids the edit changed and their neighbours are cleaned (on a layout of 80 grids,
     cleaning all took ten times as long as the edit). An edit reaching beyond the layout's
     ground (outside the jurisdiction, or into a gap of a draft) is left uncleaned: the frame would
-    cut it back. Without GEOS 3.14 (a shapely built against an older one) nothing is cleaned."""
-    if shapely.geos_version < (3, 14, 0):  # no coverage cleaner: the edit as the steps before left it
-        return edit
+    cut it back. Where GEOS cannot clean (:func:`_coverage_cleaned`), nothing is cleaned."""
     # only the grids the edit changed and their neighbours: the others cannot have moved
     changed = shapely.buffer(shapely.union_all([g.geom for g in edit.grids if g.code in edit.touched]), SNAP_M)
     local = [k for k, g in enumerate(edit.grids) if g.code in edit.touched or g.geom.intersects(changed)]
@@ -356,13 +354,13 @@ def _as_coverage(edit: Edit, before: list[Grid]) -> Edit:
 
 
 def _coverage_cleaned(geoms: list[BaseGeometry], **how: float) -> list[BaseGeometry] | None:
-    """``geoms`` through GEOS's coverage cleaner; None where it fails (GEOS 3.14.1 throws
-    "CoverageUnion cannot process overlapping inputs" on some layouts: a random session of 25
-    edits on one of 280 irregular layouts met it): the edit is then kept as the steps before left
-    it, as it was before the cleaner was used."""
+    """``geoms`` through GEOS's coverage cleaner; None where there is none (a shapely built
+    against GEOS before 3.14) or it fails (GEOS 3.14.1 throws "CoverageUnion cannot process
+    overlapping inputs" on some layouts: a random session of 25 edits on one of 280 irregular
+    layouts met it): the edit is then kept as the steps before left it."""
     try:
         return list(shapely.coverage_clean(geoms, **how))
-    except shapely.errors.GEOSException:
+    except shapely.errors.ShapelyError:  # GEOSException, UnsupportedGEOSVersionError
         return None
 
 

@@ -57,9 +57,8 @@ window.gridmapNames = (function () {
           FRACTIONS.forEach((fr, rank) => {
             const p = along(lls, fr, Z);
             if (!p) return;
-            const at = p.latlng;
-            const score = (f.properties.length_m || 1) * (view.contains(at) ? 1000 : 1) / (1 + rank);
-            (places[n] ||= []).push({ score, at, p });
+            const score = (f.properties.length_m || 1) * (view.contains(p.latlng) ? 1000 : 1) / (1 + rank);
+            (places[n] ||= []).push({ score, at: p.latlng, p });
           });
         }
         for (const [n, list] of Object.entries(places)) {
