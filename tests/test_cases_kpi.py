@@ -200,3 +200,20 @@ def test_the_command_line_prints_the_same(cli, slug, march):
     assert out["overall"] == march["overall"]
     bad = cli("cases", "kpi", slug, "--from", "2024-03-31", "--to", "2024-03-01", check=False)
     assert bad.returncode == 2 and "ends (2024-03-01) before it begins" in bad.stderr
+
+
+def test_a_case_still_within_its_time_to_answer_counts_neither_way(slug, database_url):
+    """At 12:30 on the 25th, E (received 12:00, garbage: answered within 2 h) has no answer yet and
+    has 1.5 h left: the response rate is A, C, D in time of A, B, C, D due (0.75), not of all five
+    received (0.6, as a leader saw 0 % minutes after two cases came in); at 14:30 E (answered
+    13:00) counts. The comparison of communities says the same."""
+    conn = db.connect(database_url)
+    try:
+        with db.transaction(conn) as cur:
+            for as_of, responded, rate_ in ((t(25, 12, 30), 3, 0.75), (t(25, 14, 30), 4, 0.8)):
+                o = case_kpi(cur, slug, date(2024, 3, 1), date(2024, 3, 31), TZ, as_of=as_of)["overall"]
+                assert (o["received"], o["responded"], o["response_rate"]) == (5, responded, rate_)
+                side = kpi_by_jurisdiction(cur, date(2024, 3, 1), date(2024, 3, 31), TZ, slugs=[slug], as_of=as_of)
+                assert side["jurisdictions"][0]["response_rate"] == rate_
+    finally:
+        conn.close()

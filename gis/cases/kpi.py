@@ -10,9 +10,11 @@ steps recorded after it are not counted, so a month's numbers do not change when
 Residents' feedback counts as recorded.
 
 - **received**: cases in the cohort.
-- **response rate** (响应率) = responded ÷ received, where a case is *responded* when its first
-  answer — accepted (立案) or rejected (不予立案) — came within its category's ``response_hours``
-  of being received.
+- **response rate** (响应率) = responded ÷ cases whose answer is due, where a case is *responded*
+  when its first answer — accepted (立案) or rejected (不予立案) — came within its category's
+  ``response_hours`` of being received, and *due* when it has been answered or its
+  ``response_hours`` have passed by the as-of time (a case received minutes ago and not answered
+  yet is neither: it counted as a failure before).
 - **resolution rate** (解决率) = cases the resident said were solved ÷ cases with a solved / not
   solved answer.
 - **satisfaction rate** (满意率) = (satisfied + w × basically satisfied) ÷ cases with a
@@ -71,7 +73,7 @@ def figures(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "received": int(row["received"]),
         "responded": int(row["responded"]),
-        "response_rate": rate(row["responded"], row["received"]),
+        "response_rate": rate(row["responded"], row["response_due"]),
         "solved": int(row["solved"]),
         "solved_answered": int(row["solved_answered"]),
         "resolution_rate": rate(row["solved"], row["solved_answered"]),
@@ -105,8 +107,8 @@ def assemble(counts: Sequence[Mapping[str, Any]], stays: Sequence[Mapping[str, A
         if (group, key) in index:
             index[(group, key)]["mean_hours"][row["state"]] = round(float(row["mean_hours"]), 2)
     if out["overall"] is None:
-        out["overall"] = {**figures({k: 0 for k in ("received", "responded", "solved", "solved_answered",
-                                                    "satisfaction_answered", "satisfaction_score",
+        out["overall"] = {**figures({k: 0 for k in ("received", "responded", "response_due", "solved",
+                                                    "solved_answered", "satisfaction_answered", "satisfaction_score",
                                                     "closed_on_time", "closure_due", "open", "parked",
                                                     "overdue")}), "mean_hours": {}}
     return out

@@ -28,6 +28,9 @@ keyed AS (
 SELECT GROUPING(grid, worker, department, category) AS grouping, grid, worker, department, category,
        count(*) AS received,
        count(*) FILTER (WHERE answered_at <= reported_at + make_interval(hours => response_hours)) AS responded,
+       -- answered, or its time to answer over: one still in its time is neither a success nor a failure yet
+       count(*) FILTER (WHERE answered_at IS NOT NULL
+                           OR reported_at + make_interval(hours => response_hours) <= %(as_of)s) AS response_due,
        count(*) FILTER (WHERE solved IS NOT NULL) AS solved_answered,
        count(*) FILTER (WHERE solved) AS solved,
        count(*) FILTER (WHERE satisfaction IS NOT NULL) AS satisfaction_answered,

@@ -34,6 +34,9 @@ facts AS (
 SELECT j.slug, j.name,
        count(f.id) AS received,
        count(*) FILTER (WHERE answered_at <= reported_at + make_interval(hours => response_hours)) AS responded,
+       -- answered, or its time to answer over: one still in its time is neither a success nor a failure yet
+       count(*) FILTER (WHERE answered_at IS NOT NULL
+                           OR reported_at + make_interval(hours => response_hours) <= %(as_of)s) AS response_due,
        count(*) FILTER (WHERE solved IS NOT NULL) AS solved_answered,
        count(*) FILTER (WHERE solved) AS solved,
        count(*) FILTER (WHERE satisfaction IS NOT NULL) AS satisfaction_answered,
