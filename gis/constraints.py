@@ -28,6 +28,7 @@ MESSAGES: dict[str, Message] = {
     "jurisdiction_office_inside": msg("the office must lie inside the jurisdiction"),
     "jurisdiction_slug_key": msg("a jurisdiction with this slug exists already"),
     "jurisdiction_slug_kept": msg("this slug is a name the service keeps for itself (kpi)"),
+    "jurisdiction_patrol_known": msg("a jurisdiction's patrol is shared or by_grid"),
     "compound_name_check": msg("a compound needs a name"),
     "grid_code_check": msg("a grid code is 15 digits: the jurisdiction's 12-digit code and a 3-digit number"),
     "grid_target_households_check": msg("a grid's target households must be at least 1"),

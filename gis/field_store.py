@@ -6,8 +6,9 @@ open cases, the case categories, their grid and the jurisdiction's boundary.
 
 Today's route is the schedule's (:func:`gis.patrol.schedule_store.planned_schedule`) for the
 jurisdiction's patrol workers (its registered social and grid workers, in the order they were
-registered), on the default calendar (Monday to Friday). On a rest day the phone shows the route
-of the next working day, for a worker on duty (值班), and no building visits.
+registered; by grid where the jurisdiction patrols so), on the default calendar (Monday to
+Friday). On a rest day the phone shows the route of the next working day, for a worker on duty
+(值班), and no building visits.
 """
 
 from __future__ import annotations
@@ -108,16 +109,17 @@ def _route(cur: Cursor, slug: str, worker: FieldWorker, settings: Settings, day:
     route_day = day
     while not cal.is_workday(route_day):
         route_day += timedelta(days=1)
-    plan, days = planned_schedule(cur, slug, settings, route_day, 1, names, cal)
+    routes, days = planned_schedule(cur, slug, settings, route_day, 1, names, cal)
     mine = [a for a in days[0].assignments if a.worker == worker.name and (a.task == "patrol" or out["workday"])]
     for a in mine:
         if a.task == "patrol" and a.route is not None:
-            out["route"] = {"number": a.route, "of": len(names), "length_m": round(a.length_m, 1),
-                            "minutes": round(a.minutes, 1), "day": route_day.isoformat()}
-            route = plan.split.routes[a.route - 1]
+            r = routes[a.route - 1]
+            out["route"] = {"number": r.number, "of": r.of, "length_m": round(a.length_m, 1),
+                            "minutes": round(a.minutes, 1), "day": route_day.isoformat(),
+                            "grid": r.plan.area.label if r.plan.area.kind == "grid" else None}
             out["legs"] = [{"seq": leg.seq, "edge_id": leg.edge_id, "name": leg.name,
                             "length_m": round(leg.length_m, 1), "coordinates": np.round(leg.coords, 6).tolist()}
-                           for leg in legs(plan.net, route.steps, plan.loaded.to_wgs84)]
+                           for leg in legs(r.plan.net, r.tour.steps, r.plan.loaded.to_wgs84)]
         elif a.building is not None:
             out["visits"].append({"building_id": a.building.id, "name": a.building.name, "kind": a.task})
     return out

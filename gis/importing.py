@@ -334,7 +334,7 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     caller's transaction (so all or nothing).
 
     The package holds a ``jurisdiction`` layer (one feature: the boundary, with slug, name,
-    admin_code, households, population, office_lon/lat) and any of the feature layers, named as
+    admin_code, households, population, office_lon/lat, patrol) and any of the feature layers, named as
     the tables. Ids in the package are replaced by new ones; a post station's ``building_id``
     follows its building. ``slug`` overrides the package's own slug. With ``replace``, a
     jurisdiction of that slug is deleted in the same transaction (so a failed import keeps it).
@@ -365,7 +365,7 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
         admin_code=props.get("admin_code"),
         households=None if props.get("households") is None else int(props["households"]),
         population=None if props.get("population") is None else int(props["population"]),
-        office=office)
+        office=office, patrol=props.get("patrol") or "shared")
     new_building_id: dict[Any, int] = {}
     for name, src in sources.items():
         layer = get_layer(name)

@@ -32,6 +32,11 @@ _READ = {
 _PRECISION = 7  # decimal places of GeoJSON output (~1 cm)
 
 
+# How a jurisdiction's daily walkers share its streets: all of them the whole jurisdiction, or each
+# their own grid (gis/sql/024_patrol_by_grid.sql).
+PATROL_MODES = ("shared", "by_grid")
+
+
 @dataclass(frozen=True)
 class Jurisdiction:
     """What the writers need to know of a jurisdiction."""
@@ -42,9 +47,10 @@ class Jurisdiction:
     admin_code: str | None
     metric_srid: int
     envelope: BaseGeometry
+    patrol: str = "shared"  # how its walkers share the streets: shared | by_grid (024_patrol_by_grid.sql)
 
 
-_JURISDICTION = ("SELECT id, slug, name, admin_code, metric_srid, ST_AsBinary(envelope)"
+_JURISDICTION = ("SELECT id, slug, name, admin_code, metric_srid, ST_AsBinary(envelope), patrol"
                  " FROM jurisdiction WHERE ")
 
 
@@ -53,7 +59,7 @@ def _jurisdiction(cur: Cursor, where: str, key: object) -> Jurisdiction:
     row = cur.fetchone()
     if row is None:
         raise NotFound(msg("unknown jurisdiction {0!r}", key))
-    return Jurisdiction(row[0], row[1], row[2], row[3], row[4], shapely.from_wkb(bytes(row[5])))
+    return Jurisdiction(row[0], row[1], row[2], row[3], row[4], shapely.from_wkb(bytes(row[5])), row[6])
 
 
 def find_jurisdiction(cur: Cursor, slug: str) -> Jurisdiction:

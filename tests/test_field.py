@@ -382,3 +382,49 @@ def test_a_case_replayed_after_a_week_is_the_case_it_made_not_refused(field, con
     new = {**item, "client_id": str(uuid.uuid4())}  # a new report with that time: refused
     r = w.post(f"/field/{slug}/sync", json={"items": [new]}).json()["results"][0]
     assert r["status"] == "refused" and "7" in r["reason"], r
+
+
+def test_where_a_community_patrols_by_grid_each_walker_walks_her_own_grid(database_url, server, make_user, conn):
+    """华贸's walkers share the whole community; switched to by_grid (网格员 each on their own grid),
+    王芳 walks grid 001's streets and 李强 grid 002's, each the route `patrol route --grid` plans,
+    every day, and a walker with no grid the whole community; the schedule says the same."""
+    from gis.patrol.exports import street_ids
+    from gis.patrol.routes import plan_routes
+
+    place = field_place(database_url, make_user)
+    slug = place["slug"]
+    with db.transaction(conn) as cur:
+        add_worker(cur, slug, "张伟", "social_worker")
+        grid_route = {g: set(street_ids(p.net, p.split.routes[0].steps)) for g in (GRID_1, GRID_2, None)
+                      for p in [plan_routes(cur, slug, Settings(), grid=g)]}
+    made = clients(server, {**place["tokens"], "admin": make_user("admin")})
+    try:
+        shared = made["worker"].get(f"/field/{slug}/today").json()
+        assert shared["route"]["of"] == 3 and shared["route"]["grid"] is None
+        admin = made["admin"]
+        etag = admin.get(f"/jurisdictions/{slug}").headers["etag"]
+        bad = admin.patch(f"/jurisdictions/{slug}", json={"patrol": "weekly"}, headers={"If-Match": etag})
+        assert bad.status_code == 422, bad.text
+        r = admin.patch(f"/jurisdictions/{slug}", json={"patrol": "by_grid"}, headers={"If-Match": etag})
+        assert r.status_code == 200 and r.json()["patrol"] == "by_grid", r.text
+        for who, grid in (("worker", GRID_1), ("other", GRID_2)):
+            day = made[who].get(f"/field/{slug}/today").json()
+            assert day["route"] | {"length_m": 0, "minutes": 0, "day": 0} == {
+                "number": 1, "of": 1, "grid": grid, "length_m": 0, "minutes": 0, "day": 0}
+            assert {leg["edge_id"] for leg in day["legs"]} == grid_route[grid]
+        assert grid_route[GRID_1] != grid_route[GRID_2]
+        assert {leg["edge_id"] for leg in shared["legs"]} not in grid_route.values()
+        days = made["leader"].get(f"/patrol/{slug}/schedule", params={
+            "from": "2027-03-01", "days": 5, "workers": "张伟,王芳,李强"}).json()["days"]
+        walks = [{p["worker"]: p["route"] for p in d["patrols"]} for d in days]
+        assert walks and all(w == {"王芳": 1, "李强": 2, "张伟": 3} for w in walks), walks
+        # the routes the patrol page draws are the schedule's, numbered alike
+        fc = made["leader"].get(f"/patrol/{slug}/schedule", params={
+            "from": "2027-03-01", "days": 1, "workers": "张伟,王芳,李强", "format": "geojson"}).json()
+        drawn = {k: {f["properties"]["edge_id"] for f in fc["features"] if f["properties"].get("worker") == k}
+                 for k in (1, 2, 3)}
+        assert drawn[1] == grid_route[GRID_1] and drawn[2] == grid_route[GRID_2]
+        assert drawn[3] == grid_route[None]  # 张伟, with no grid, walks the whole community
+    finally:
+        for c in made.values():
+            c.close()

@@ -411,3 +411,70 @@ def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa
     assert whole(pg, "#title")
     assert "路线" in pg.locator("#route-text").inner_text()
     pg.context.set_offline(False)
+
+
+def test_where_the_community_patrols_by_grid_the_phone_shows_her_grid_s_route(phone, field, conn):  # noqa: F811
+    """Switched to by_grid, 王芳's phone draws the route of her own grid and says so (走遍本网格)."""
+    from gis import db
+    from gis.jurisdictions import update_jurisdiction
+
+    pg = phone
+    with db.transaction(conn) as cur:
+        update_jurisdiction(cur, field["slug"], patrol="by_grid")
+    try:
+        today = field["worker"].get(f"/field/{field['slug']}/today").json()
+        assert today["route"]["grid"] == GRID_1
+        open_app(pg)
+        pg.wait_for_function("n => document.querySelectorAll('path.leg').length === n", arg=len(today["legs"]))
+        assert "走遍本网格" in pg.locator("#route-text").inner_text()
+        shot(pg, "by-grid")
+    finally:
+        with db.transaction(conn) as cur:
+            update_jurisdiction(cur, field["slug"], patrol="shared")
+
+
+def test_a_report_the_service_sends_back_is_never_said_to_be_reported(phone, field, conn):  # noqa: F811
+    """A mistake in the form is said in the form (the banner is under it); a place outside the
+    community (shaded on the map) is refused on the phone, offline too; and a case the service
+    refuses is said to be sent back, with why, never "已上报 · 已同步"."""
+    pg = phone
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    b = today["buildings"][0]
+    open_app(pg)
+    assert pg.locator("path.outside").count() == 1
+    assert pg.evaluate("() => document.querySelector('.leaflet-control-scale-line').textContent") in (
+        "50 m", "100 m", "200 m")  # the map still opens on the community, not on the shaded world
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 6})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.click("#open-report")
+    pg.fill("#case-text", "井盖缺失")
+    pg.click("#do-report")
+    said = pg.locator("#report .sheet-error")
+    assert "类别" in said.inner_text() and said.is_visible()
+    box = said.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= pg.viewport_size["height"]
+    shot(pg, "form-error")
+    # outside the community: refused on the phone, nothing queued
+    pg.select_option("#category", index=1)
+    far = {"longitude": 116.4700, "latitude": 39.9200, "accuracy": 6}
+    pg.context.set_geolocation(far)
+    pg.wait_for_function("want => document.body.dataset.position === want",
+                         arg=f"{far['longitude']:.6f},{far['latitude']:.6f}")
+    pg.click("#do-report")
+    assert "社区之外" in said.inner_text()
+    assert pg.evaluate("() => fieldQueue.all().then((a) => a.length)") == 0
+    # a building of another grid (as a phone with stale data might send): the service refuses it
+    other = scalar(conn, "SELECT b.id FROM building b JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s"
+                         " AND g.code <> %s ORDER BY b.id LIMIT 1", field["jid"], GRID_1)
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 6})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.evaluate("id => { const s = document.getElementById('case-building'); s.append(new Option('x', id));"
+                " s.value = String(id); }", other)
+    pg.click("#do-report")
+    pg.wait_for_function("() => document.body.dataset.refused === '1'")
+    pg.wait_for_function("() => document.getElementById('banner').textContent.includes('退回')")
+    text = pg.locator("#banner").inner_text()
+    assert "已同步" not in text and "井盖缺失" in text, text
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = '井盖缺失'") == 0
+    shot(pg, "refused")
+    pg.evaluate("() => fieldQueue.all().then((a) => Promise.all(a.map((i) => fieldQueue.remove(i.seq))))")

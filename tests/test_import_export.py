@@ -50,6 +50,20 @@ def test_export_then_import_gives_the_same_features(conn, tmp_path, fmt):
     assert s == 1733
 
 
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_a_package_keeps_how_its_walkers_patrol(conn, copy_of, cli, tmp_path, fmt):
+    slug = copy_of()
+    cli("jurisdiction", "update", slug, "--patrol", "by_grid")
+    target = tmp_path / ("p.gpkg" if fmt == "gpkg" else "p")
+    with db.transaction(conn, snapshot=True) as cur:
+        (export_gpkg if fmt == "gpkg" else export_geojson)(cur, slug, target)
+    with db.transaction(conn) as cur:
+        import_package(cur, target, f"{slug}-back")
+    assert scalar(conn, "SELECT patrol FROM jurisdiction WHERE slug = %s", f"{slug}-back") == "by_grid"
+    bad = cli("jurisdiction", "update", slug, "--patrol", "weekly", check=False)
+    assert bad.returncode == 2 and "shared, by_grid" in bad.stderr and "weekly" in bad.stderr, bad.stderr
+
+
 def test_gpkg_has_one_layer_per_table(conn, tmp_path, cli):
     out = tmp_path / "x.gpkg"
     cli("export", "huamao", "-o", str(out))

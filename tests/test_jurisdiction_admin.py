@@ -24,7 +24,7 @@ def test_create_from_a_boundary_file_in_its_own_crs_then_update(cli, conn, tmp_p
     pyogrio.write_dataframe(boundary, tmp_path / "b.gpkg")
     out = json.loads(cli("jurisdiction", "create", slug, "--name", "新社区", "--boundary",
                          str(tmp_path / "b.gpkg"), "--json").stdout)
-    assert out == {"slug": slug, "name": "新社区", "admin_code": None}
+    assert out == {"slug": slug, "name": "新社区", "admin_code": None, "patrol": "shared"}
     west = scalar(conn, "SELECT ST_XMin(geom) FROM jurisdiction WHERE slug = %s", slug)
     assert abs(west - 116.47) < 1e-7  # through Gauss-Kruger and back
 

@@ -74,6 +74,22 @@ def test_each_worker_walks_a_route_every_workday_and_the_routes_rotate():
                 assert a.building.edge_id in ROUTES[route_of[a.worker] - 1].edges
 
 
+def test_teams_walk_only_their_own_routes_each_rotating_among_its_walkers():
+    """By grid: 王芳 and 李强 share grid 1's two routes, 张伟 walks grid 2's alone every day."""
+    start = date(2027, 3, 1)
+    routes = [*ROUTES, Route(900.0, 12.0, frozenset({9}))]
+    workers = ["王芳", "李强", "张伟"]
+    plan = make_schedule(start, 14, workers, routes, OFFICES, Calendar(), 4, teams=[["王芳", "李强"], ["张伟"]])
+    days = [{a.worker: a.route for a in d.assignments if a.task == "patrol"} for d in plan if d.workday]
+    assert all(d["张伟"] == 3 and {d["王芳"], d["李强"]} == {1, 2} for d in days)
+    assert days[0]["王芳"] != days[1]["王芳"]  # grid 1's routes still rotate
+    assert [d["王芳"] for d in days] == [
+        {a.worker: a.route for a in d.assignments if a.task == "patrol"}["王芳"]
+        for d in make_schedule(start, 14, ["王芳", "李强"], ROUTES, OFFICES, Calendar(), 4) if d.workday]
+    with pytest.raises(ValueError, match="split the workers"):
+        make_schedule(start, 1, workers, routes, OFFICES, Calendar(), 4, teams=[["王芳"], ["张伟"]])
+
+
 # --- map matching ------------------------------------------------------------------------------------
 
 def _grid_network() -> StreetNetwork:

@@ -125,8 +125,10 @@ class FieldWorker(Answer):
 
 
 class RouteInfo(Answer):
-    number: int = Field(description="Which of the day's routes (1 … of)")
-    of: int
+    number: int = Field(description="Which of the routes of its area (1 … of)")
+    of: int = Field(description="How many routes its area is shared into (one per walker)")
+    grid: str | None = Field(None, description="The code of the grid it patrols, where the jurisdiction patrols by "
+                                               "grid; none: the whole jurisdiction")
     length_m: float
     minutes: float
     day: dt.date = Field(description="The working day whose route it is (on a rest day: the next one)")

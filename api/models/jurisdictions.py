@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat
 
@@ -12,6 +12,9 @@ Boundary = Annotated[PolygonIn | MultiPolygonIn, Field(discriminator="type", des
 LonLat = Annotated[list[StrictFloat], Field(min_length=2, max_length=2, description="[lon, lat] in degrees")]
 AdminCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", description="The 12-digit community code (统计用区划代码)")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+Patrol = Annotated[Literal["shared", "by_grid"], Field(
+    description="How its daily walkers share the streets: shared (the whole jurisdiction, routes rotating day by "
+                "day) or by_grid (each walks their own grid; walkers with no grid share the whole)")]
 
 
 class NewJurisdiction(Input):
@@ -22,6 +25,7 @@ class NewJurisdiction(Input):
     boundary: Boundary
     admin_code: AdminCode | None = None
     office: LonLat | None = Field(None, description="The community office, where routes start")
+    patrol: Patrol = "shared"
 
 
 class JurisdictionChange(Input):
@@ -31,6 +35,7 @@ class JurisdictionChange(Input):
     admin_code: AdminCode | None = None
     office: LonLat | None = None
     boundary: Boundary | None = None
+    patrol: Patrol | None = None
 
 
 class Jurisdiction(Answer):
@@ -43,5 +48,6 @@ class Jurisdiction(Answer):
     households: int | None
     population: int | None
     office: list[float] | None
+    patrol: Patrol
     version: int
     boundary: dict = Field(description="GeoJSON MultiPolygon")

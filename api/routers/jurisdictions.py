@@ -34,7 +34,7 @@ def _answer(response: Response, record: dict) -> dict:
 def create(who: Administrator, body: NewJurisdiction, conn: ConnDep, response: Response) -> dict:
     with transaction(conn, who.username) as cur:
         create_jurisdiction(cur, body.slug, body.name, boundary_from_geojson(as_geojson(body.boundary)),
-                            admin_code=body.admin_code,
+                            admin_code=body.admin_code, patrol=body.patrol,
                             office=(body.office[0], body.office[1]) if body.office else None)
         return _answer(response, jurisdiction_record(cur, body.slug))
 
@@ -60,7 +60,8 @@ def read(who: Viewer, slug: str, conn: ConnDep, response: Response) -> dict:
         return _answer(response, jurisdiction_record(cur, slug))
 
 
-@router.patch("/{slug}", response_model=Jurisdiction, summary="Change a jurisdiction's name, code, office or boundary",
+@router.patch("/{slug}", response_model=Jurisdiction, summary="Change a jurisdiction's name, code, office, boundary "
+              "or how its walkers patrol",
               responses={200: {"description": "Changed", "headers": ETAG}, **WRITES, **problems(412, 428)})
 def change(who: Administrator, slug: str, body: JurisdictionChange, conn: ConnDep, response: Response,
            if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> dict:
@@ -69,5 +70,6 @@ def change(who: Administrator, slug: str, body: JurisdictionChange, conn: ConnDe
         update_jurisdiction(cur, slug, name=body.name, admin_code=body.admin_code,
                             office=(body.office[0], body.office[1]) if body.office else None,
                             boundary=boundary_from_geojson(as_geojson(body.boundary)) if body.boundary else None,
+                            patrol=body.patrol,
                             version=etags.version(if_match, "jurisdiction", stored["id"]))
         return _answer(response, jurisdiction_record(cur, slug))

@@ -85,7 +85,7 @@ def _walkers(conn: Connection, slug: str) -> list[str]:
 def one_map(who: PageViewer, settings: SettingsDep, conn: ConnDep,
             jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None) -> HTMLResponse:
     slug = _home(who, jurisdiction, settings, conn)
-    return page("one_map.html", jurisdiction=slug, walkers=str(len(_walkers(conn, slug))))
+    return page("one_map.html", jurisdiction=slug, walkers=",".join(_walkers(conn, slug)))
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers",

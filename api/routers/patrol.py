@@ -41,10 +41,10 @@ from gis.limits import MAX_NAME_CHARS, MAX_WORKERS
 from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
 from gis.patrol.maps import patrol_coverage_page
-from gis.patrol.outputs import Outputs, route_outputs, visit_outputs
+from gis.patrol.outputs import Outputs, route_outputs, schedule_outputs, visit_outputs
 from gis.patrol.records import patrol_coverage, record_track, record_visits, visit_progress
 from gis.patrol.routes import plan_routes
-from gis.patrol.schedule_store import plan_schedule
+from gis.patrol.schedule_store import planned_schedule
 from gis.patrol.stewards_store import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits
 
@@ -115,19 +115,23 @@ def visits(request: Request, who: HeavyReader, slug: str, settings: SettingsDep,
 
 
 @router.get("/schedule", summary="Daily patrols and building visits for the workers", response_model=Schedule,
-            responses={200: {"description": "JSON; with format=: CSV or iCalendar",
-                             "content": {"text/csv": {}, "text/calendar": {}}}})
-def schedule(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+            responses={200: {"description": "JSON; with format=: CSV, iCalendar, or GeoJSON (the routes, each "
+                                            "street's `worker` the route's number in the schedule)",
+                             "content": {"text/csv": {}, "text/calendar": {}, **returns(WalkFeatures)}}})
+def schedule(request: Request, who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
              from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
              days: Annotated[int, Query(ge=1, le=731)],
              workers: Annotated[str, Query(description="names, comma-separated")],
              capacity: Annotated[int | None, Query(ge=1, le=1000)] = None,
              holidays: str | None = None, workdays: str | None = None,
-             format: Literal["json", "csv", "ics"] = "json") -> Response | dict:
+             format: Literal["json", "csv", "ics", "geojson"] = "json",
+             crs: Literal["CRS84", "gcj02"] = "CRS84") -> Response | dict:
     names = [w.strip() for w in workers.split(",") if w.strip()]
     cal = sched.Calendar(_dates(holidays, "holiday"), _dates(workdays, "workday"))
     with transaction(conn) as cur:
-        plan = plan_schedule(cur, slug, settings, parse_day(from_, "from"), days, names, cal, capacity)
+        routes, plan = planned_schedule(cur, slug, settings, parse_day(from_, "from"), days, names, cal, capacity)
+    if format == "geojson":
+        return _render({}, schedule_outputs(routes, language(request)), format, f"{slug}-schedule", crs)
     if format == "csv":
         return Response(sched.to_csv(plan), media_type="text/csv; charset=utf-8")
     if format == "ics":

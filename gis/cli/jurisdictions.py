@@ -45,6 +45,9 @@ Boundary = Annotated[Path | None, typer.Option(help="A file holding the boundary
                                                    "GeoPackage, GeoJSON, DXF), in the CRS it declares.")]
 Crs = Annotated[str | None, typer.Option(help="The boundary file's CRS, when it declares none.")]
 Office = Annotated[str | None, typer.Option(help="The community office as LON,LAT: where routes start.")]
+Patrol = Annotated[str | None, typer.Option(
+    help="How its daily walkers share the streets: shared (the whole jurisdiction, routes rotating day by day) or "
+         "by_grid (each walks their own grid).")]
 AdminCode = Annotated[str | None, typer.Option(help="The 12-digit community code (统计用区划代码) that "
                                                     "grid codes begin with.")]
 
@@ -64,7 +67,8 @@ def _boundary(path: Path, crs: str | None):
 def jurisdiction_create(slug: str,
                         name: Annotated[str, typer.Option(help="Its name (华贸中心社区).")],
                         boundary: Boundary = None, crs: Crs = None, admin_code: AdminCode = None,
-                        office: Office = None, actor: Actor = None, as_json: JsonOpt = False) -> None:
+                        office: Office = None, patrol: Patrol = None, actor: Actor = None,
+                        as_json: JsonOpt = False) -> None:
     """Create a jurisdiction from its boundary; import its buildings and streets next."""
     from gis.errors import InvalidInput
     from gis.jurisdictions import create_jurisdiction
@@ -74,7 +78,7 @@ def jurisdiction_create(slug: str,
         raise InvalidInput(msg("give the boundary: --boundary FILE"))
     area = _boundary(boundary, crs)
     with session(actor) as cur:
-        j = create_jurisdiction(cur, slug, name, area, admin_code=admin_code,
+        j = create_jurisdiction(cur, slug, name, area, admin_code=admin_code, patrol=patrol or "shared",
                                 office=parse_lonlat(office) if office else None)
     _print(j, as_json)
 
@@ -83,22 +87,24 @@ def jurisdiction_create(slug: str,
 def jurisdiction_update(slug: str,
                         name: Annotated[str | None, typer.Option(help="A new name.")] = None,
                         boundary: Boundary = None, crs: Crs = None, admin_code: AdminCode = None,
-                        office: Office = None, actor: Actor = None, as_json: JsonOpt = False) -> None:
-    """Change a jurisdiction's name, code, office or boundary (recorded in the history)."""
+                        office: Office = None, patrol: Patrol = None, actor: Actor = None,
+                        as_json: JsonOpt = False) -> None:
+    """Change a jurisdiction's name, code, office, boundary or how its walkers patrol (recorded in
+    the history)."""
     from gis.jurisdictions import update_jurisdiction
     from gis.parsing import parse_lonlat
 
     area = _boundary(boundary, crs) if boundary is not None else None
     with session(actor) as cur:
-        j = update_jurisdiction(cur, slug, name=name, admin_code=admin_code, boundary=area,
+        j = update_jurisdiction(cur, slug, name=name, admin_code=admin_code, boundary=area, patrol=patrol,
                                 office=parse_lonlat(office) if office else None)
     _print(j, as_json)
 
 
 def _print(j, as_json: bool) -> None:
-    out = {"slug": j.slug, "name": j.name, "admin_code": j.admin_code}
+    out = {"slug": j.slug, "name": j.name, "admin_code": j.admin_code, "patrol": j.patrol}
     typer.echo(json.dumps(out, ensure_ascii=False) if as_json
-               else f"{j.slug}\t{j.name}\t{j.admin_code or ''}")
+               else f"{j.slug}\t{j.name}\t{j.admin_code or ''}\t{j.patrol}")
 
 
 @jurisdiction_app.command("delete")

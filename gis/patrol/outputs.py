@@ -13,6 +13,7 @@ from gis.patrol.exports import Leg, Waypoint, legs, street_list, to_geojson, to_
 
 if TYPE_CHECKING:
     from gis.patrol.routes import RoutePlan
+    from gis.patrol.schedule_store import TeamRoute
     from gis.patrol.visits import VisitPlan
 
 
@@ -64,6 +65,19 @@ def route_outputs(plan: RoutePlan, lang: str = "en") -> Outputs:
     start = Waypoint(plan.start.lon, plan.start.lat, label("start", lang), None, "start")
     return Outputs(title, lambda: [legs(plan.net, r.steps, to_wgs84) for r in plan.split.routes],
                    [start, *plan.buildings], plan.speed_kmh, lang)
+
+
+def schedule_outputs(routes: list[TeamRoute], lang: str = "en") -> Outputs:
+    """A schedule's routes (route ``k`` the ``k``-th, as the schedule numbers them, each team's
+    from its own area's plan), with the start and the buildings along them."""
+    first = routes[0].plan
+    start = Waypoint(first.start.lon, first.start.lat, label("start", lang), None, "start")
+    seen: dict[tuple, Waypoint] = {}
+    for r in routes:
+        seen.update({(w.lon, w.lat, w.name, w.kind): w for w in r.plan.buildings})
+    return Outputs(label("patrol_title_all", lang, jurisdiction=first.jurisdiction.name),
+                   lambda: [legs(r.plan.net, r.tour.steps, r.plan.loaded.to_wgs84) for r in routes],
+                   [start, *seen.values()], first.speed_kmh, lang)
 
 
 def visit_outputs(plan: VisitPlan, lang: str = "en") -> Outputs:

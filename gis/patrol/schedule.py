@@ -1,7 +1,9 @@
 """The patrol calendar: who walks which route each working day, and the building visits.
 
 走动式工作法: on every working day each worker walks one of the K routes that together cover the
-jurisdiction; the routes rotate so every worker comes to know every street.
+jurisdiction; the routes rotate so every worker comes to know every street. Where walkers patrol
+by grid, each *team* (the walkers of one grid, or those with none) has routes of its own, as many
+as its walkers, that rotate among them only.
 搜索式工作法: every commercial building gets a small visit every calendar year and a big visit
 every second year (half the buildings one year, the other half the next). A year's visits are
 spread evenly over its working days, so any window of the calendar is the same whichever day it
@@ -133,9 +135,15 @@ def check_plan(start: date, days: int, workers: list[str]) -> None:
 
 
 def make_schedule(start: date, days: int, workers: list[str], routes: list[Route],
-                  buildings: list[Building], cal: Calendar, capacity: int) -> list[Day]:
-    """The calendar from ``start`` for ``days`` days."""
+                  buildings: list[Building], cal: Calendar, capacity: int,
+                  teams: list[list[str]] | None = None) -> list[Day]:
+    """The calendar from ``start`` for ``days`` days. ``teams`` splits the workers into groups
+    with routes of their own (default: one team of all): ``routes`` holds each team's in turn,
+    as many as its walkers, and route ``k`` of the answer is ``routes[k - 1]``."""
     check_plan(start, days, workers)
+    teams = teams if teams is not None else [workers]
+    if sorted(w for t in teams for w in t) != sorted(workers) or not all(teams):
+        raise ValueError("teams must split the workers")
     if len(routes) != len(workers):
         raise ValueError(msg("one route per worker"))
     end = start + timedelta(days=days)
@@ -145,18 +153,14 @@ def make_schedule(start: date, days: int, workers: list[str], routes: list[Route
             if start <= v.day < end:
                 visits.setdefault(v.day, []).append(v)
     out = []
-    k = len(workers)
     for i in range(days):
         d = start + timedelta(days=i)
         day = Day(d, cal.is_workday(d))
         if day.workday:
-            turn = d.toordinal()  # rotation by date, so any window agrees with any other
-            route_of = {}
-            for j, w in enumerate(workers):
-                r = (j + turn) % k
-                route_of[w] = r
-                day.assignments.append(Assignment(w, "patrol", r + 1, None, routes[r].minutes,
-                                                  routes[r].length_m))
+            route_of = _rotation(teams, d)
+            for w in workers:
+                r = route_of[w]
+                day.assignments.append(Assignment(w, "patrol", r + 1, None, routes[r].minutes, routes[r].length_m))
             load = dict.fromkeys(workers, 0)
             for v in visits.get(d, []):
                 on_route = [w for w in workers if v.building.edge_id in routes[route_of[w]].edges]
@@ -166,6 +170,17 @@ def make_schedule(start: date, days: int, workers: list[str], routes: list[Route
                 day.assignments.append(Assignment(w, v.kind, route_of[w] + 1, v.building,
                                                   VISIT_MINUTES[v.kind]))
         out.append(day)
+    return out
+
+
+def _rotation(teams: list[list[str]], d: date) -> dict[str, int]:
+    """Which route (an index into all the teams' routes) each worker walks on ``d``: a team's
+    routes rotate among its walkers by date, so any window agrees with any other."""
+    turn, first, out = d.toordinal(), 0, {}
+    for team in teams:
+        for j, w in enumerate(team):
+            out[w] = first + (j + turn) % len(team)
+        first += len(team)
     return out
 
 

@@ -3,6 +3,7 @@ database side of :mod:`gis.patrol.schedule`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import shapely
@@ -10,9 +11,11 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.network import StreetNetwork
+from gis.patrol.postman import Tour
 from gis.patrol.routes import RoutePlan, plan_routes
 from gis.patrol.schedule import Building, Calendar, Day, Route, check_plan, make_schedule
 from gis.settings import Settings
+from gis.store import Jurisdiction, find_jurisdiction
 
 
 def commercial_buildings(cur: Cursor, jurisdiction_id: int, kinds: tuple[str, ...],
@@ -29,21 +32,53 @@ def commercial_buildings(cur: Cursor, jurisdiction_id: int, kinds: tuple[str, ..
             for r, s in zip(rows, snaps, strict=True)]
 
 
+@dataclass(frozen=True)
+class TeamRoute:
+    """One route of a schedule: a team's share (``number`` of ``of``) of the patrol of its area."""
+
+    plan: RoutePlan  # the patrol of the team's area (the jurisdiction, or a grid)
+    tour: Tour       # this route: one of ``plan.split.routes``
+    number: int
+    of: int
+
+
 def plan_schedule(cur: Cursor, slug: str, settings: Settings, start: date, days: int,
                   workers: list[str], cal: Calendar, capacity: int | None = None) -> list[Day]:
-    """Daily patrols (the jurisdiction shared among the workers) and the building visits."""
+    """Daily patrols (the jurisdiction, or each grid, shared among its walkers) and the building
+    visits."""
     return planned_schedule(cur, slug, settings, start, days, workers, cal, capacity)[1]
 
 
+def teams(cur: Cursor, jur: Jurisdiction, workers: list[str]) -> list[tuple[str | None, list[str]]]:
+    """Who walks together, and where (a grid's code; ``None``: the whole jurisdiction). All
+    together where the jurisdiction's walkers share its streets; by grid, the walkers registered
+    to one grid as a team (in the order of the workers given), and those with none as the last."""
+    if jur.patrol != "by_grid":
+        return [(None, workers)]
+    cur.execute("SELECT w.name, g.code FROM worker w JOIN grid g ON g.id = w.grid_id"
+                " WHERE w.jurisdiction_id = %s AND w.name = ANY(%s)", (jur.id, workers))
+    grid_of = dict(cur.fetchall())
+    by_grid: dict[str | None, list[str]] = {}
+    for w in sorted(workers, key=lambda w: grid_of.get(w) is None):
+        by_grid.setdefault(grid_of.get(w), []).append(w)
+    return list(by_grid.items())
+
+
 def planned_schedule(cur: Cursor, slug: str, settings: Settings, start: date, days: int, workers: list[str],
-                     cal: Calendar, capacity: int | None = None) -> tuple[RoutePlan, list[Day]]:
-    """:func:`plan_schedule` with the route plan it shares among the workers (route ``k`` of a
-    day's assignment is ``plan.split.routes[k - 1]``): what the field app draws."""
+                     cal: Calendar, capacity: int | None = None) -> tuple[list[TeamRoute], list[Day]]:
+    """:func:`plan_schedule` with its routes (route ``k`` of a day's assignment is the ``k``-th):
+    what the field app draws."""
     check_plan(start, days, workers)  # before the routes are planned for them
-    plan = plan_routes(cur, slug, settings, workers=max(1, len(workers)))
-    routes = [Route(r.length_m, plan.minutes(r.length_m),
-                    frozenset(int(plan.net.edge_ids[plan.net.parent[e]]) for e, _ in r.steps))
-              for r in plan.split.routes]
-    buildings = commercial_buildings(cur, plan.jurisdiction.id, settings.commercial_kinds, plan.net)
-    return plan, make_schedule(start, days, workers, routes, buildings, cal,
-                               capacity if capacity is not None else settings.visits_per_day)
+    jur = find_jurisdiction(cur, slug)
+    crews = teams(cur, jur, workers)
+    planned = []
+    for grid, names in crews:
+        plan = plan_routes(cur, slug, settings, grid=grid, workers=len(names))
+        planned += [TeamRoute(plan, r, k, len(names)) for k, r in enumerate(plan.split.routes, start=1)]
+    routes = [Route(t.tour.length_m, t.plan.minutes(t.tour.length_m),
+                    frozenset(int(t.plan.net.edge_ids[t.plan.net.parent[e]]) for e, _ in t.tour.steps))
+              for t in planned]
+    buildings = commercial_buildings(cur, jur.id, settings.commercial_kinds, planned[0].plan.net)
+    return planned, make_schedule(start, days, [w for _, names in crews for w in names], routes, buildings, cal,
+                                  capacity if capacity is not None else settings.visits_per_day,
+                                  teams=[names for _, names in crews])

@@ -47,18 +47,37 @@
   map.createPane("me").style.zIndex = 650;  // the worker's own position above everything drawn
   map.setView([39.9143, 116.4818], 16);
   L.control.scale({ imperial: false }).addTo(map);
-  const layers = { area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
+  const layers = { outside: L.layerGroup().addTo(map), area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
                    places: L.layerGroup().addTo(map), me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
   let fitted = false;
   // The streets of the route named on the map, as on the office's maps (never one on another)
   const labels = gridmapLabels.create(map, { street: 15 });
   labels.groups.street.addTo(map);
 
+  // A case on the map in its urgency's colour (红 / 黄 / 蓝), as the office's pages draw it.
+  const URGENCY_FILL = { red: "#dc2626", yellow: "#eab308", blue: "#2563eb" };  // layers.js's
+  // The outer rings of a (Multi)Polygon, as [lon, lat] lists.
+  const rings = (g) => (g.type === "Polygon" ? [g.coordinates[0]] : g.coordinates.map((p) => p[0]));
+  // Is the point inside the (Multi)Polygon (even-odd over every ring: holes count as outside)?
+  function inside([x, y], g) {
+    let odd = false;
+    for (const ring of (g.type === "Polygon" ? [g.coordinates] : g.coordinates).flat()) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i], [xj, yj] = ring[j];
+        if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) odd = !odd;
+      }
+    }
+    return odd;
+  }
+
   function draw() {
     const d = state.today;
     Object.values(layers).forEach((g) => { if (g !== layers.me && g !== layers.track) g.clearLayers(); });
     if (!d) return;
-    L.geoJSON(d.boundary, { style: { color: "#333", weight: 2, fill: false, dashArray: "6 4" }, interactive: false }).addTo(layers.area);
+    // Outside the community shaded: a case is reported inside it only (the service refuses the rest).
+    L.polygon([[[-89, -179], [-89, 179], [89, 179], [89, -179]], ...rings(d.boundary).map((r) => r.map(([x, y]) => [y, x]))],
+      { stroke: false, fillColor: "#555", fillOpacity: 0.28, interactive: false, className: "outside" }).addTo(layers.outside);
+    L.geoJSON(d.boundary, { style: { color: "#222", weight: 3, fill: false, dashArray: "8 5" }, interactive: false }).addTo(layers.area);
     if (d.grid) L.geoJSON(d.grid.geometry, { style: { color: "#0b5cab", weight: 3, fillOpacity: 0.06 }, interactive: false }).addTo(layers.area);
     // No base map: the buildings of the grid, named on a tap, are what a worker finds their way by.
     for (const b of d.buildings) {
@@ -92,7 +111,7 @@
     }
     for (const c of d.cases) {
       if (c.lon === null) continue;
-      L.circleMarker([c.lat, c.lon], { radius: 9, color: "#111", weight: 2, fillColor: c.urgency === "red" ? "#b00020" : "#ffd400", fillOpacity: 1 })
+      L.circleMarker([c.lat, c.lon], { radius: 9, color: "#111", weight: 2, fillColor: URGENCY_FILL[c.urgency] || "#ffd400", fillOpacity: 1 })
         .bindTooltip(el("span", {}, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`)).addTo(layers.places);
     }
     labels.groups.street.clearLayers();
@@ -126,7 +145,8 @@
     const left = d.legs.filter((l) => !d.walked.includes(l.edge_id)).length;
     const parts = [];
     if (d.route) {
-      parts.push(tf("f_route", { n: d.route.number, of: d.route.of, km: (d.route.length_m / 1000).toFixed(1), min: Math.round(d.route.minutes) }));
+      const key = (d.route.grid ? "f_route_grid" : "f_route") + (d.route.of === 1 ? "_one" : "");
+      parts.push(tf(key, { n: d.route.number, of: d.route.of, km: (d.route.length_m / 1000).toFixed(1), min: Math.round(d.route.minutes) }));
       parts.push(tf("f_streets_left", { n: left }));
       const next = [...d.legs].sort((a, b) => a.seq - b.seq).find((l) => !d.walked.includes(l.edge_id));
       if (next) parts.push(tf("f_next", { n: next.seq, name: next.name || "" }).trim());
@@ -172,6 +192,14 @@
     if (link) b.append(" ", el("a", { href: link.href }, link.text));
     b.className = error ? "error" : "";
     b.hidden = !text;
+    // the banner is under an open sheet: a mistake in its form is said in the sheet as well
+    document.querySelectorAll(".sheet-error").forEach((x) => x.remove());
+    const open = document.querySelector(".sheet:not([hidden])");
+    if (error && text && open) {
+      const said = el("div", { className: "sheet-error", role: "alert" }, text);
+      open.querySelector("h2").after(said);
+      said.scrollIntoView({ block: "nearest" });
+    }
   }
 
   function signedOut() {
@@ -377,6 +405,7 @@
     if (!category) { banner(t("f_need_category"), true); return; }
     if (!text) { banner(t("f_need_text"), true); return; }
     if (!where) { banner(t("f_need_place"), true); return; }
+    if (!inside([where.lon, where.lat], state.today.boundary)) { banner(t("f_outside"), true); return; }
     const clientId = Q.uuid();
     const building = $("case-building").value;
     await record({ type: "case", client_id: clientId, label: text.slice(0, 40),
@@ -402,7 +431,10 @@
       .map((i) => i.body.case_id));
     list.replaceChildren();
     if (!d || !d.cases.length) { list.append(el("li", {}, t("f_none"))); return; }
-    for (const c of d.cases) {
+    const rank = { red: 0, yellow: 1, blue: 2 };
+    const order = [...d.cases].sort((a, b) => (b.assigned - a.assigned) || (a.due_at || "9").localeCompare(b.due_at || "9")
+      || (rank[a.urgency] ?? 3) - (rank[b.urgency] ?? 3) || a.id - b.id);
+    for (const c of order) {
       const li = el("li", { dataset: { case: String(c.id) } },
         el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
@@ -543,7 +575,9 @@
     if (state.syncing) return;
     state.syncing = true;
     try {
-      if (!(await Q.all()).some((i) => i.status === "waiting")) return;  // nothing to send
+      const before = await Q.all();
+      if (!before.some((i) => i.status === "waiting")) return;  // nothing to send
+      const refusedBefore = new Set(before.filter((i) => i.status === "refused").map((i) => i.seq));
       const who = await signedInAs();  // and only what they recorded
       if (!who) return;
       const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting" && !held(i, who)));
@@ -554,7 +588,12 @@
       items = (await waiting()).filter((i) => i.type === "handled");
       if (items.length && !(await send(items, who))) return;
       state.signedOut = false;
-      banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
+      const refused = (await Q.all()).filter((i) => i.status === "refused" && !refusedBefore.has(i.seq));
+      if (refused.length) {  // never "synced" for what the service sent back: why, and where to see it
+        state.said = "";
+        banner(tf("f_refused_now", { n: refused.length, what: `${t("f_" + refused[0].type)} · ${refused[0].label || ""}`,
+                                     reason: refused[0].reason || "" }), true);
+      } else banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
       await loadToday();
     } catch (offline) {
       // no connection: everything stays queued on the phone

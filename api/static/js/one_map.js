@@ -112,7 +112,7 @@
     group.on("add", async () => {
       if (loaded) return;
       loaded = true;
-      const r = await fetch(url);
+      const r = await fetch(typeof url === "function" ? await url() : url);
       if (!r.ok) {
         legend.note(`${t(key)}: ${r.status === 403 ? t("not_allowed_layer") : (await r.json()).detail}`);
         map.removeLayer(group);
@@ -128,10 +128,14 @@
     overlays[key] = group;
   }
   // Routes with arrows in the walking direction.
-  // A grid worker walks their grid's route alone; the community's is shared by its walkers (those
-  // registered: the phones' schedule shares it among the same number).
-  const walkers = Number(document.body.dataset.walkers) || 2;
-  lazy("patrol", `/patrol/${encodeURIComponent(slug)}/route?workers=${mine ? 1 : walkers}&format=geojson${L_.crs}`,
+  // A grid worker walks their grid's route alone; the community's are today's routes of its
+  // walkers' schedule (those registered, as on their phones: the whole community shared, or each
+  // grid's where it patrols by grid).
+  const walkers = document.body.dataset.walkers;
+  const patrol = `/patrol/${encodeURIComponent(slug)}`;
+  lazy("patrol", async () => (mine ? `${patrol}/route?workers=1&format=geojson${L_.crs}`
+    : `${patrol}/schedule?from=${gridmapDates.day(await gridmapDates.zone())}&days=1`
+      + `&workers=${encodeURIComponent(walkers)}&format=geojson${L_.crs}`),
        (fc) => {
          const lines = L_.patrol(fc);
          if (mine) map.fitBounds(lines.getBounds(), { padding: [16, 16], animate: false });  // their route, whole

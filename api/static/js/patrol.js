@@ -17,13 +17,15 @@
     return node;
   };
 
-  const fcP = fetch(`${base}/route?workers=${names.length}&format=geojson`).then((r) => r.json());
   const streetsP = gridmapLayers.items("street_edge", slug);
   const zone = await gridmapDates.zone();
   const today = gridmapDates.day(zone);
   document.body.dataset.date = today;
-  const sched = await (await fetch(`${base}/schedule?from=${today}&days=1`
-    + `&workers=${encodeURIComponent(names.join(","))}`)).json();
+  // The day's schedule and its routes, numbered alike (each grid's own where the community
+  // patrols by grid).
+  const asked = `${base}/schedule?from=${today}&days=1&workers=${encodeURIComponent(names.join(","))}`;
+  const fcP = fetch(`${asked}&format=geojson`).then((r) => r.json());
+  const sched = await (await fetch(asked)).json();
   const day = sched.days[0];
   document.getElementById("date").replaceChildren(el("strong", {}, gridmapDates.longDay(day.date, lang)),
     ...(day.workday ? [] : [el("div", { className: "rest" }, t("rest_day"))]));
