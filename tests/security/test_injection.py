@@ -249,3 +249,21 @@ def test_folium_text_is_shown_as_text():
         assert not any(ch in out for ch in "<>\"'`$\\"), out
     assert as_text(None) == ""
     assert as_text("华贸中心 1座") == "华贸中心 1座"
+
+
+def test_a_name_never_runs_as_a_template_in_the_server_s_maps(server, planted):
+    """folium (through branca) parses each map element's script again as a Jinja template, on the
+    server: a planted ``{{7*7}}`` came back as 49 in every tooltip, and ``{{ lipsum.__globals__
+    .os.popen(…) }}`` ran a shell command as the service. Every folium page shows it as text."""
+    slug = planted["slug"]
+    headers = {"Authorization": f"Bearer {planted['tokens']['admin']}"}
+    pages = [f"/patrol/{slug}/route?workers=2&format=html",
+             f"/patrol/{slug}/visits?kind=office,mall,hotel&format=html",
+             f"/patrol/{slug}/coverage?format=html&as_of=2026-11-21&days=7",
+             f"/coverage/{slug}?facility=any&format=html"]
+    with httpx.Client(base_url=server, headers=headers, timeout=120) as c:
+        for path in pages:
+            r = c.get(path)
+            assert r.status_code == 200, (path, r.text[:300])
+            assert "7*7" in r.text, path  # the planted name is on the map ...
+            assert "&gt;49" not in r.text and "bold49" not in r.text, path  # ... and was not evaluated
