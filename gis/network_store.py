@@ -6,7 +6,7 @@ jurisdiction's metric CRS for snapping and drawing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -94,15 +94,20 @@ def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
                                                                     np.asarray(lats, dtype=float)[by_node])),
                         geoms=np.asarray(geoms, dtype=object), parent=np.arange(len(ids)), edge_ids=ids[by_id],
                         names=[names[i] for i in by_id.tolist()])
-    if area is None or area.geom is None:
-        in_area = np.ones(len(ids), dtype=bool)
-    else:
-        grown = shapely.buffer(reproject(area.geom, to_metric), margin_m)
-        shapely.prepare(grown)
-        in_area = shapely.covered_by(net.geoms, grown)
     dup = _duplicates(net)
-    in_area[dup] = False
-    return LoadedNetwork(net, in_area, net.edge_ids[dup].tolist(), to_wgs84, to_metric)
+    whole = np.ones(len(ids), dtype=bool)
+    whole[dup] = False
+    return for_area(LoadedNetwork(net, whole, net.edge_ids[dup].tolist(), to_wgs84, to_metric), area, margin_m)
+
+
+def for_area(whole: LoadedNetwork, area: Area | None, margin_m: float = AREA_MARGIN_M) -> LoadedNetwork:
+    """The jurisdiction's network (``whole``, as :func:`load_network` gives it for no area) with
+    ``in_area`` marking the streets of ``area``: one load serves every grid of a schedule."""
+    if area is None or area.geom is None:
+        return whole
+    grown = shapely.buffer(reproject(area.geom, whole.to_metric), margin_m)
+    shapely.prepare(grown)
+    return replace(whole, in_area=whole.in_area & shapely.covered_by(whole.net.geoms, grown))
 
 
 def _duplicates(net: StreetNetwork) -> list[int]:

@@ -11,7 +11,7 @@ from gis.db import read_sql
 from gis.errors import InvalidInput
 from gis.i18n import msg
 from gis.network import StreetNetwork
-from gis.network_store import Area, LoadedNetwork, default_start, find_area, load_network
+from gis.network_store import Area, LoadedNetwork, default_start, find_area, for_area, load_network
 from gis.patrol.exports import Waypoint, street_ids
 from gis.patrol.postman import Tour, route_inspection
 from gis.patrol.split import Split, split_tour
@@ -91,13 +91,14 @@ def snap_start(loaded: LoadedNetwork, lonlat: tuple[float, float], max_m: float)
 
 def plan_routes(cur: Cursor, slug: str, settings: Settings, *, grid: str | None = None,
                 compound: str | None = None, workers: int = 1,
-                start: tuple[float, float] | None = None) -> RoutePlan:
-    """The optimal patrol of an area, shared among ``workers``."""
+                start: tuple[float, float] | None = None, network: LoadedNetwork | None = None) -> RoutePlan:
+    """The optimal patrol of an area, shared among ``workers``; ``network``: the jurisdiction's
+    streets loaded already (:func:`load_network` for no area), for plans of several areas."""
     if workers < 1:
         raise InvalidInput(msg("workers must be at least 1"))
     jur = find_jurisdiction(cur, slug)
     area = find_area(cur, jur, grid, compound)
-    loaded = load_network(cur, jur, area)
+    loaded = for_area(network, area) if network is not None else load_network(cur, jur, area)
     note = None
     if start is None:
         start, note = default_start(cur, jur)

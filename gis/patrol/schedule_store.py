@@ -11,6 +11,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from gis.db import read_sql
 from gis.network import StreetNetwork
+from gis.network_store import load_network
 from gis.patrol.postman import Tour
 from gis.patrol.routes import RoutePlan, plan_routes
 from gis.patrol.schedule import Building, Calendar, Day, Route, check_plan, make_schedule
@@ -71,9 +72,10 @@ def planned_schedule(cur: Cursor, slug: str, settings: Settings, start: date, da
     check_plan(start, days, workers)  # before the routes are planned for them
     jur = find_jurisdiction(cur, slug)
     crews = teams(cur, jur, workers)
+    network = load_network(cur, jur)  # once, for every team's area
     planned = []
     for grid, names in crews:
-        plan = plan_routes(cur, slug, settings, grid=grid, workers=len(names))
+        plan = plan_routes(cur, slug, settings, grid=grid, workers=len(names), network=network)
         planned += [TeamRoute(plan, r, k, len(names)) for k, r in enumerate(plan.split.routes, start=1)]
     routes = [Route(t.tour.length_m, t.plan.minutes(t.tour.length_m),
                     frozenset(int(t.plan.net.edge_ids[t.plan.net.parent[e]]) for e, _ in t.tour.steps))
