@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import gpxpy.gpx
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
@@ -119,14 +118,3 @@ def checked_track(points: list[TrackPoint], envelope: BaseGeometry, place: str, 
         raise InvalidInput(msg("fewer than two points of the walk are accurate to {0:.0f} m: the phone had no "
                                "good position", VAGUE_M))
     return kept
-
-
-def track_gpx(points: list[TrackPoint], name: str) -> str:
-    """A walk as a GPX file (one track, one segment, times kept): what the map matching reads."""
-    doc = gpxpy.gpx.GPX()
-    track = gpxpy.gpx.GPXTrack(name=name)
-    segment = gpxpy.gpx.GPXTrackSegment()
-    segment.points = [gpxpy.gpx.GPXTrackPoint(p.lat, p.lon, time=p.t) for p in points]
-    track.segments.append(segment)
-    doc.tracks.append(track)
-    return doc.to_xml()

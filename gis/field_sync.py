@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from psycopg2.extensions import cursor as Cursor
 
 from gis import access
@@ -28,12 +30,13 @@ from gis.cases import store as cases
 from gis.cases.workflow import check_step
 from gis.db import translate_errors
 from gis.errors import GridmapError, InvalidInput, NotFound, StaleVersion
-from gis.field import TrackPoint, check_time, checked_track, track_gpx, walk_day
+from gis.field import TrackPoint, check_time, checked_track, walk_day
 from gis.field_store import FieldWorker
 from gis.i18n import msg
-from gis.patrol.records import record_track, record_visits
+from gis.network_store import LoadedNetwork, load_network
+from gis.patrol.records import MatchedTrack, check_worker, keep_track, match_segments, record_visits, stored_track
 from gis.settings import Settings
-from gis.store import find_jurisdiction
+from gis.store import Jurisdiction, find_jurisdiction
 
 Item = dict[str, Any]
 
@@ -62,13 +65,60 @@ def _status(created: bool) -> str:
     return "created" if created else "exists"
 
 
+@dataclass(frozen=True)
+class Walk:
+    """A walk of the batch matched to the streets (before the transaction that keeps it)."""
+
+    day: date
+    loaded: LoadedNetwork
+    track: MatchedTrack
+
+
+def walk_inputs(cur: Cursor, slug: str, items: list[Item]) -> tuple[Jurisdiction, LoadedNetwork | GridmapError,
+                                                                      set[str]]:
+    """What matching the batch's walks needs, read in one short transaction: the jurisdiction, its
+    streets (or why there are none to match on) and the client_ids of walks kept before."""
+    jur = find_jurisdiction(cur, slug)
+    ids = [str(i["client_id"]) for i in items if i["type"] == "track"]
+    cur.execute("SELECT client_id::text FROM patrol_track WHERE client_id = ANY (%s::uuid[])", (ids,))
+    kept = {r[0] for r in cur.fetchall()}
+    try:
+        return jur, load_network(cur, jur), kept
+    except GridmapError as exc:
+        return jur, exc, kept
+
+
+def match_walks(jur: Jurisdiction, loaded: LoadedNetwork | GridmapError, items: list[Item], settings: Settings,
+                now: datetime, skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Match each walk of the batch (but those in ``skip``, kept before) to the streets, with no
+    database: each track item gets its ``walk``, a :class:`Walk` or the error that refuses it."""
+    for item in items:
+        if item["type"] != "track" or str(item["client_id"]) in skip:
+            continue
+        try:
+            if isinstance(loaded, GridmapError):
+                raise loaded
+            points = [TrackPoint(p["lon"], p["lat"], p["t"], p.get("accuracy")) for p in item["points"]]
+            kept = checked_track(points, jur.envelope, jur.name, now)
+            segment = np.array([(p.lon, p.lat) for p in kept], dtype=float)
+            item["walk"] = Walk(walk_day(kept, settings.time_zone), loaded, match_segments(loaded, [segment]))
+        except GridmapError as exc:
+            item["walk"] = exc
+
+
 def _track(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: Item, settings: Settings,
            now: datetime) -> dict[str, Any]:
-    jur = find_jurisdiction(cur, slug)
-    points = [TrackPoint(p["lon"], p["lat"], p["t"], p.get("accuracy")) for p in item["points"]]
-    kept = checked_track(points, jur.envelope, jur.name, now)
-    day = walk_day(kept, settings.time_zone)
-    out = record_track(cur, slug, worker.name, day, track_gpx(kept, worker.name), str(item["client_id"]))
+    client_id = str(item["client_id"])
+    out = stored_track(cur, slug, client_id)
+    if out is None:
+        walk = item.get("walk")
+        if walk is None:  # not matched before the transaction: match it now
+            match_walks(*walk_inputs(cur, slug, [item])[:2], [item], settings, now)
+            walk = item["walk"]
+        if isinstance(walk, GridmapError):
+            raise walk
+        check_worker(worker.name)
+        out = keep_track(cur, find_jurisdiction(cur, slug), walk.loaded, worker.name, walk.day, walk.track, client_id)
     return {"status": _status(out["created"]), "id": out["track_id"], "edges": out["edges"]}
 
 

@@ -45,6 +45,9 @@ MAX_FEATURES_PER_REQUEST = 5_000
 MAX_CANDIDATE_SITES = 2_000
 # Points of one GPS track.
 MAX_TRACK_POINTS = 20_000
+# Points of the walks in one batch from a phone, in all (one long walk fills a batch): matching
+# them takes about a second.
+MAX_BATCH_FIXES = MAX_TRACK_POINTS
 # Workers planned for together (a shared route, a schedule).
 MAX_WORKERS = 50
 # The days gridmap accepts (tracks, check-ins, schedules, "as of" days).

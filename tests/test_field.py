@@ -300,6 +300,54 @@ def test_a_photo_that_waits_too_long_for_its_turn_is_refused_for_now(field, conn
                   headers={"Content-Type": "image/jpeg"}).status_code == 201  # its turn free again
 
 
+def test_a_batch_holding_more_walk_points_than_one_walk_may_is_refused_whole(field, conn):
+    """Matching walks costs about a second per 20,000 points: a batch may hold that many in all
+    (the phone sends a longer queue in several), else 422 naming the limit, nothing kept."""
+    from gis.limits import MAX_BATCH_FIXES
+
+    w, slug = field["worker"], field["slug"]
+    fix = {"lon": 116.4818, "lat": 39.9143, "accuracy": 8.0, "t": now().isoformat()}
+    half = MAX_BATCH_FIXES // 2 + 1
+    items = [{"type": "track", "client_id": str(uuid.uuid4()), "points": [fix] * half} for _ in range(2)]
+    r = w.post(f"/field/{slug}/sync", json={"items": items}, headers=ZH)
+    assert r.status_code == 422, r.text
+    assert f"{MAX_BATCH_FIXES}" in r.json()["detail"] and f"{2 * half}" in r.json()["detail"], r.text
+    assert "分几批" in r.json()["detail"], r.text
+    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id IN (%s, %s)",
+                  *[i["client_id"] for i in items]) == 0
+
+
+def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field, conn, monkeypatch):
+    """Walks are matched a few batches at a time, holding no database connection: a batch of walks
+    that cannot get a turn in time is refused for now (503, Retry-After, nothing of it kept: the
+    phone sends it again); a batch with no walk does not wait for one. (The service runs in this
+    process: the turns are taken for real.)"""
+    from api.routers import field as field_routes
+
+    w, slug = field["worker"], field["slug"]
+    day = w.get(f"/field/{slug}/today").json()
+    building = day["buildings"][1]
+    walk = {"type": "track", "client_id": str(uuid.uuid4()),
+            "points": walk_points(day["legs"], field["srid"], max(now() - timedelta(minutes=2), today_began()))}
+    visit = {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": building["id"], "at": now().isoformat()}
+    monkeypatch.setattr(field_routes, "DECODE_WAIT_S", 0.2)
+    taken = [field_routes._matching.acquire(timeout=5) for _ in range(field_routes.MATCHES_AT_ONCE)]
+    try:
+        assert all(taken)
+        r = w.post(f"/field/{slug}/sync", json={"items": [walk, visit]})
+        assert r.status_code == 503 and r.headers["retry-after"], r.text
+        assert scalar(conn, "SELECT count(*) FROM visit WHERE client_id = %s", visit["client_id"]) == 0
+        alone = w.post(f"/field/{slug}/sync", json={"items": [visit]})
+        assert alone.status_code == 200 and alone.json()["created"] == 1, alone.text
+    finally:
+        for _ in taken:
+            field_routes._matching.release()
+    r = w.post(f"/field/{slug}/sync", json={"items": [walk, visit]})
+    assert [x["status"] for x in r.json()["results"]] == ["created", "exists"], r.text
+    assert r.json()["results"][0]["edges"]
+    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = %s", walk["client_id"]) == 1
+
+
 def dispatched_case(field: dict, building: int, text: str, note: str | None = None) -> int:
     """A case the leader reports at a building of 王芳's grid and accepts: it is dispatched to her."""
     slug, lead = field["slug"], field["leader"]

@@ -478,3 +478,40 @@ def test_a_report_the_service_sends_back_is_never_said_to_be_reported(phone, fie
     assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = '井盖缺失'") == 0
     shot(pg, "refused")
     pg.evaluate("() => fieldQueue.all().then((a) => Promise.all(a.map((i) => fieldQueue.remove(i.seq))))")
+
+
+def test_a_walk_longer_than_the_service_takes_at_once_is_split_and_sent_in_batches(phone, field, conn):  # noqa: F811
+    """A walk reaching the most points the service takes in one (20,000; a dozen here, set on the page)
+    is kept as it is and goes on as a new walk from its last fix; the queue is sent in batches of
+    at most that many points, each one accepted: nothing recorded is ever too long to send."""
+    import json
+
+    pg, slug = phone, field["slug"]
+    today = field["worker"].get(f"/field/{slug}/today").json()
+    open_app(pg)
+    sent: list[dict] = []
+    pg.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.method == "POST"
+          and r.url.endswith(f"/field/{slug}/sync") else None)
+    # pieces that each move far enough to be matched, the last one too (8 m a fix, 20 m thinning)
+    n = len(walk_points(today["legs"], field["srid"], datetime.now(UTC), count=5))
+    most = next(m for m in range(10, 40) if n % (m - 1) == 0 or n % (m - 1) >= 5)
+    pg.evaluate("m => { document.body.dataset.maxFixes = String(m); }", most)
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.click("#walk")
+    fixes = walk(pg, today["legs"], field["srid"]) + 1  # and the fix it started at
+    pg.click("#walk")
+    pg.wait_for_selector("#walk[aria-pressed=false]")  # stopped, and kept
+    walks = pg.evaluate("fieldQueue.all().then(a => a.filter(i => i.type === 'track').map(i => i.body.points))")
+    # each piece up to the most, the next beginning where the last ended
+    assert len(walks) == -(-(fixes - 1) // (most - 1)) >= 2 and all(2 <= len(w) <= most for w in walks), walks
+    assert all(a[-1] == b[0] for a, b in zip(walks, walks[1:], strict=False))
+    assert sum(map(len, walks)) == fixes + len(walks) - 1
+    pg.context.set_offline(False)
+    pg.click("#queue-button")
+    pg.click("#sync-now")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    batches = [[i for i in b["items"] if i["type"] == "track"] for b in sent]
+    assert len(batches) >= 2 and all(sum(len(i["points"]) for i in b) <= most for b in batches), batches
+    ids = [i["client_id"] for b in batches for i in b]
+    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = ANY (%s::uuid[])", ids) == len(walks)

@@ -114,6 +114,15 @@ def test_a_noisy_walk_is_matched_to_the_streets_it_went_along():
     assert 10 < m.matched_points <= m.points  # the points kept after thinning to 20 m steps, matched
 
 
+def test_a_track_that_hardly_moves_is_refused_as_too_short_not_as_astray():
+    """Fixes within 20 m of the first (a worker standing at a door, a walk split just before its
+    end) thin to one point: the refusal says the track is too short, not that it is off the streets."""
+    net = _grid_network()
+    with pytest.raises(InvalidInput) as refused:
+        match_track(net, np.array([[50.0, 1.0], [55.0, 1.0], [58.0, 2.0]]), Params())
+    assert "too short" in str(refused.value.message) and "away from the streets" not in str(refused.value.message)
+
+
 def test_matching_steps_on_their_own():
     """The steps of match_track: candidates nearest first, a break where no street joins two
     points starts a new Viterbi segment, and the stretches walked between positions."""

@@ -34,13 +34,13 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import Conflict, FileTooLarge, ServiceBusyError
+from gis.errors import Conflict, FileTooLarge, InvalidInput, ServiceBusyError
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
-from gis.field_sync import check_photo, parse_client_id, sync, visible_case
+from gis.field_sync import check_photo, match_walks, parse_client_id, sync, visible_case, walk_inputs
 from gis.i18n import msg
-from gis.limits import MAX_ID
+from gis.limits import MAX_BATCH_FIXES, MAX_ID
 from gis.messages import translate
 from gis.photos import ACCEPTED, MAX_UPLOAD_BYTES, normalise
 from gis.photos_store import photo_bytes, photo_sent, store_photo
@@ -56,13 +56,21 @@ PHOTO_TYPES = tuple(ACCEPTED.values())
 # uploads waits here, holding no database connection).
 DECODES_AT_ONCE = 2
 _decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
-# How long a photo waits for its turn before it is refused for now (the phone sends it again later).
+# Walks matched to the streets at once in a process: a batch of them is up to MAX_BATCH_FIXES
+# fixes, about a second of CPU, computed holding no database connection; more at once would only
+# share the cores (a burst of syncs waits here, as photos wait for their turn).
+MATCHES_AT_ONCE = 2
+_matching = threading.BoundedSemaphore(MATCHES_AT_ONCE)
+# How long a photo or a batch of walks waits for its turn before it is refused for now (503: the
+# phone sends it again later).
 DECODE_WAIT_S = 20
 # Signed in as one who handles cases (a worker, a leader, a department: each photo is then checked
 # against the case and its stage, check_photo) on a connection returned before the route runs: a
 # photo being decoded holds none (AllowHeavy's check, without the heavy-job limit: photos are
 # field work, not jobs).
 PhotoReporter = Annotated[Principal, Depends(AllowHeavy("handle"))]
+# The same for a batch from the phone: its walks are matched holding no connection.
+SyncReporter = Annotated[Principal, Depends(AllowHeavy("report"))]
 MANIFEST = "application/manifest+json"
 # What the service worker keeps for offline use (the app shell): the page's scripts and styles.
 SHELL = ["/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js", "/static/app/js/i18n.js",
@@ -89,7 +97,7 @@ def _shell_version() -> str:
                        **problems(400, 404, 405, 422, 503)})
 def field_page(who: PageReporter, settings: SettingsDep) -> HTMLResponse:
     slug = who.jurisdiction_slug or settings.default_jurisdiction or ""
-    answer = page("field.html", jurisdiction=slug, user=who.username)
+    answer = page("field.html", jurisdiction=slug, user=who.username, max_fixes=MAX_BATCH_FIXES)
     answer.headers["Cache-Control"] = "private, no-cache"
     return answer
 
@@ -140,9 +148,12 @@ def today(request: Request, who: Reporter, slug: str, conn: ConnDep, settings: S
 
 @router.post("/field/{slug}/sync", summary="What the phone recorded: walks, check-ins, cases, cases handled; "
              "a result per item", response_model=Synced, responses={**COMMON, **WRITES})
-def sync_route(request: Request, who: Reporter, slug: str, body: Batch, conn: ConnDep,
-               settings: SettingsDep) -> dict:
+def sync_route(request: Request, who: SyncReporter, slug: str, body: Batch, settings: SettingsDep) -> dict:
     recorded_by(who, body.recorded_by)
+    fixes = sum(len(i.points) for i in body.items if i.type == "track")
+    if fixes > MAX_BATCH_FIXES:
+        raise InvalidInput(msg("a batch may hold at most {0} walk points in all; this one has {1}: send its walks "
+                               "in several batches", MAX_BATCH_FIXES, fixes))
     items = []
     for item in body.items:
         raw = item.model_dump()
@@ -150,9 +161,21 @@ def sync_route(request: Request, who: Reporter, slug: str, body: Batch, conn: Co
             raw["where"] = tuple(item.where.coordinates[:2])  # type: ignore[union-attr]
         items.append(raw)
     lang = language(request)
-    with transaction(conn, who.username) as cur:
+    now = datetime.now(settings.time_zone)
+    if fixes:  # the walks matched first, holding no connection, a few batches at a time
+        with pooled(request) as conn, transaction(conn) as cur:
+            worker_of(cur, who, slug)
+            jur, loaded, kept = walk_inputs(cur, slug, items)
+        if not _matching.acquire(timeout=DECODE_WAIT_S):
+            retry = settings.heavy_retry_after_s
+            raise ServiceBusyError(msg("the service is busy matching other walks; try again in {0} s", retry), retry)
+        try:
+            match_walks(jur, loaded, items, settings, now, skip=kept)
+        finally:
+            _matching.release()
+    with pooled(request) as conn, transaction(conn, who.username) as cur:
         worker = worker_of(cur, who, slug)
-        results = sync(cur, slug, who, worker, items, settings, datetime.now(settings.time_zone))
+        results = sync(cur, slug, who, worker, items, settings, now)
     for r in results:
         if r["status"] == "refused":
             r["reason"] = translate(r["reason"], lang)

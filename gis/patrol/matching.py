@@ -198,6 +198,9 @@ def match_track(net: StreetNetwork, xy: npt.ArrayLike, params: Params = Params()
     if len(raw) < 2:
         raise InvalidInput(msg("a track needs at least two points"))
     pts = _thin(raw, params.min_step_m)
+    if len(pts) < 2:
+        raise InvalidInput(msg("the track moves less than {0:g} m from its first point: too short to match to the "
+                               "streets", params.min_step_m))
     lines = net.edge_geoms()
     cands = candidates(lines, pts, params)
     matched = [i for i, c in enumerate(cands) if c]

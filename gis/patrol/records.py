@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 import gpxpy
@@ -15,11 +16,11 @@ from gis import limits
 from gis.db import read_sql
 from gis.errors import InvalidInput, UnreadableFile
 from gis.i18n import msg
-from gis.network_store import AREA_MARGIN_M, load_network
+from gis.network_store import AREA_MARGIN_M, LoadedNetwork, load_network
 from gis.parsing import parse_day, parse_uuid
 from gis.patrol.matching import match_track
 from gis.patrol.schedule import Calendar, year_visits
-from gis.store import find_jurisdiction
+from gis.store import Jurisdiction, find_jurisdiction
 
 # A street counts as walked when a track covered at least this share of it.
 WALKED_SHARE = 0.5
@@ -58,23 +59,20 @@ def read_gpx(data: bytes | str) -> list[np.ndarray]:
     return segments
 
 
-def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: bytes | str,
-                 client_id: str | None = None) -> dict:
-    """Match a worker's GPX track of a day to the streets and keep it; what it walked. With the
-    phone's ``client_id``, a track sent again is answered as recorded the first time
-    (``created`` false) and nothing is written."""
-    if not worker or not worker.strip():
-        raise InvalidInput(msg("name the worker who walked the track"))
-    if client_id is not None:
-        client_id = parse_uuid(client_id, "client_id")
-        stored = _stored_track(cur, slug, client_id)
-        if stored is not None:
-            return stored
-    limits.check_text(worker, "'worker'")
-    day = recorded_day(day)
-    segments = read_gpx(gpx)
-    jur = find_jurisdiction(cur, slug)
-    loaded = load_network(cur, jur)
+@dataclass(frozen=True)
+class MatchedTrack:
+    """A track's lon/lat segments and what they walked (metres per edge of the network they were
+    matched on), before it is kept."""
+
+    segments: list[np.ndarray]
+    walked: dict[int, float]
+    points: int
+    matched_points: int
+
+
+def match_segments(loaded: LoadedNetwork, segments: list[np.ndarray]) -> MatchedTrack:
+    """Match a track's lon/lat segments to the streets of ``loaded``: computing only, no database
+    (seconds for a long walk: a service runs it with no connection held)."""
     net = loaded.net
     walked: dict[int, float] = {}
     points = matched = 0
@@ -85,13 +83,46 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
         matched += m.matched_points
         for e, w in m.walked_m.items():
             walked[e] = min(float(net.length[e]), max(walked.get(e, 0.0), w))
-    lines = [s.tolist() for s in segments if len(s) >= 2]
-    if not lines:
+    if not any(len(s) >= 2 for s in segments):
         raise InvalidInput(msg("a track needs at least two points"))
+    return MatchedTrack(segments, walked, points, matched)
+
+
+def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: bytes | str,
+                 client_id: str | None = None) -> dict:
+    """Match a worker's GPX track of a day to the streets and keep it; what it walked. With the
+    phone's ``client_id``, a track sent again is answered as recorded the first time
+    (``created`` false) and nothing is written."""
+    check_worker(worker)
+    if client_id is not None:
+        client_id = parse_uuid(client_id, "client_id")
+        stored = stored_track(cur, slug, client_id)
+        if stored is not None:
+            return stored
+    day = recorded_day(day)
+    segments = read_gpx(gpx)
+    jur = find_jurisdiction(cur, slug)
+    loaded = load_network(cur, jur)
+    return keep_track(cur, jur, loaded, worker, day, match_segments(loaded, segments), client_id)
+
+
+def check_worker(worker: str) -> None:
+    """Refuse a track with no worker's name, or too long a one."""
+    if not worker or not worker.strip():
+        raise InvalidInput(msg("name the worker who walked the track"))
+    limits.check_text(worker, "'worker'")
+
+
+def keep_track(cur: Cursor, jur: Jurisdiction, loaded: LoadedNetwork, worker: str, day: date, track: MatchedTrack,
+               client_id: str | None = None) -> dict:
+    """Keep a track matched on ``loaded`` (the jurisdiction's network, as it still is) as walked
+    by ``worker`` on ``day``; what it walked."""
+    net, walked = loaded.net, track.walked
+    lines = [s.tolist() for s in track.segments if len(s) >= 2]
     geom = json.dumps({"type": "MultiLineString", "coordinates": lines})
     cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom, client_id)"
                 " VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s) RETURNING id",
-                (jur.id, worker.strip(), day, points, matched, geom, client_id))
+                (jur.id, worker.strip(), day, track.points, track.matched_points, geom, client_id))
     track_id = cur.fetchone()[0]
     rows = [(track_id, int(net.edge_ids[net.parent[e]]), w) for e, w in walked.items()]
     if rows:
@@ -99,7 +130,7 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
     street_m = float(net.length[loaded.in_area].sum())
     walked_m = sum(w for e, w in walked.items() if loaded.in_area[net.parent[e]])
     answer = {"track_id": track_id, "created": True, "worker": worker.strip(), "day": day.isoformat(),
-              "points": points, "matched_points": matched, "walked_m": round(walked_m, 2),
+              "points": track.points, "matched_points": track.matched_points, "walked_m": round(walked_m, 2),
               "share_of_streets": round(walked_m / street_m, 4) if street_m else 0.0,
               "edges": sorted(int(net.edge_ids[net.parent[e]]) for e, w in walked.items()
                               if w >= WALKED_SHARE * net.length[e])}
@@ -108,7 +139,7 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
     return answer
 
 
-def _stored_track(cur: Cursor, slug: str, client_id: str) -> dict | None:
+def stored_track(cur: Cursor, slug: str, client_id: str) -> dict | None:
     """What recording the track kept under ``client_id`` answered, or None when there is none."""
     cur.execute("SELECT j.slug, t.summary FROM patrol_track t JOIN jurisdiction j ON j.id = t.jurisdiction_id"
                 " WHERE t.client_id = %s", (client_id,))

@@ -25,6 +25,8 @@
     localStorage.setItem(USER_KEY, me);
     return me;
   }
+  // The most walk points the service takes in one walk and in one batch (gis/limits.py).
+  const maxFixes = () => Number(document.body.dataset.maxFixes) || 20000;
   const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
@@ -223,7 +225,8 @@
       const last = state.walk.points[state.walk.points.length - 1];
       if (!last || last.lon !== state.position.lon || last.lat !== state.position.lat) {
         state.walk.points.push({ ...state.position });
-        Q.saveWalk(state.walk);
+        if (state.walk.points.length >= maxFixes()) splitWalk();  // a walk the service takes whole
+        else Q.saveWalk(state.walk);
         drawWalk();
       }
     }
@@ -254,12 +257,23 @@
       const w = state.walk;
       state.walk = null;
       await Q.endWalk();
-      await record({ type: "track", client_id: w.client_id, user: w.user || me, body: { points: w.points },
-                     label: tf("f_fixes", { n: w.points.length }) });
+      if (!w.continued || w.points.length > 1) await keepWalk(w);  // a split walk's last fix is kept already
       await afterRecord(tf("f_walk_saved", { n: w.points.length }));
     }
     drawWalk();
   };
+
+  const keepWalk = (w) => record({ type: "track", client_id: w.client_id, user: w.user || me, body: { points: w.points },
+                                   label: tf("f_fixes", { n: w.points.length }) });
+  // A walk as long as the service takes in one (hours of fixes every second) is kept as it is,
+  // and the walk goes on as a new one from its last point: nothing recorded is ever too long to send.
+  async function splitWalk() {
+    const w = state.walk;
+    state.walk = { client_id: Q.uuid(), user: w.user, started: w.points[w.points.length - 1].t,
+                   points: [w.points[w.points.length - 1]], continued: true };
+    await keepWalk(w);  // queued before the walk kept as "current" is the new one: nothing lost between
+    await Q.saveWalk(state.walk);
+  }
 
   if ("geolocation" in navigator) {
     navigator.geolocation.watchPosition(onPosition, () => {}, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
@@ -527,6 +541,20 @@
     return true;
   }
 
+  // The queue in batches the service takes: up to 50 items, and up to maxFixes() walk points in all.
+  function batches(items) {
+    const out = [];
+    let batch = [], fixes = 0;
+    for (const i of items) {
+      const n = i.type === "track" ? i.body.points.length : 0;
+      if (batch.length && (batch.length === 50 || fixes + n > maxFixes())) { out.push(batch); batch = []; fixes = 0; }
+      batch.push(i);
+      fixes += n;
+    }
+    if (batch.length) out.push(batch);
+    return out;
+  }
+
   // ``who``: the account these are sent as (their own); the service refuses them (409) if the
   // phone's session has changed meanwhile, and they wait for the next sync to sort them again.
   async function send(items, who) {
@@ -583,7 +611,7 @@
       const waiting = () => Q.all().then((all) => all.filter((i) => i.status === "waiting" && !held(i, who)));
       if (!(await waiting()).length) return;  // nothing of theirs
       let items = (await waiting()).filter((i) => ["track", "visit", "case"].includes(i.type));
-      for (let k = 0; k < items.length; k += 50) { if (!(await send(items.slice(k, k + 50), who))) return; }
+      for (const batch of batches(items)) { if (!(await send(batch, who))) return; }
       for (const p of (await waiting()).filter((i) => i.type === "photo")) { if (!(await sendPhoto(p, who))) return; }
       items = (await waiting()).filter((i) => i.type === "handled");
       if (items.length && !(await send(items, who))) return;
