@@ -27,7 +27,7 @@ import psycopg2.pool
 import psycopg2.sql
 
 from gis import constraints
-from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput
+from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput, ProblemTooLarge
 from gis.i18n import msg
 from gis.sql_messages import from_database
 
@@ -48,14 +48,17 @@ def connect(url: str) -> Connection:
         raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
 
 
-def make_pool(url: str, minconn: int, maxconn: int) -> psycopg2.pool.ThreadedConnectionPool:
+def make_pool(url: str, minconn: int, maxconn: int,
+              statement_timeout_s: float = 0) -> psycopg2.pool.ThreadedConnectionPool:
     """A thread-safe pool for the API; opened lazily so the app starts while the DB is down.
 
     psycopg2's pool keeps only ``minconn`` idle connections and closes the others when they come
     back, so with no connection opened at start every request would open its own (a new backend
     each time: milliseconds of start-up, a cold plan cache). Once made, the pool keeps them all.
+    Each statement runs at most ``statement_timeout_s`` seconds (0: no limit).
     """
-    pool = psycopg2.pool.ThreadedConnectionPool(minconn, maxconn, url, options=SESSION_OPTIONS)
+    options = f"{SESSION_OPTIONS} -c statement_timeout={round(statement_timeout_s * 1000)}"
+    pool = psycopg2.pool.ThreadedConnectionPool(minconn, maxconn, url, options=options)
     pool.minconn = maxconn
     return pool
 
@@ -112,6 +115,9 @@ def translate_errors() -> Iterator[None]:
     one saying what was refused; no SQL, constraint name or driver text reaches the user."""
     try:
         yield
+    except psycopg2.errors.QueryCanceled as exc:  # the API's statement_timeout
+        raise ProblemTooLarge(msg("the request took longer than the service lets one take, and was stopped: ask for "
+                                  "less at once (a shorter period, fewer days or workers, a smaller file)")) from exc
     except psycopg2.errors.CheckViolation as exc:
         raise _broken_rule(exc) from exc
     except psycopg2.errors.NotNullViolation as exc:

@@ -36,6 +36,10 @@ class SettingFields(BaseModel):
     pool_max: int = 8
     # How long a request waits for a free database connection before a 503 (seconds).
     pool_wait_s: float = 10.0
+    # Longest one statement of the API may run (seconds; 0: no limit): past it the statement is
+    # stopped and the request refused (422, "ask for less at once"), its connection free again.
+    # The command line has none (an import of a city runs for minutes).
+    statement_timeout_s: float = 30.0
     # Largest request body the API accepts, in bytes (413 above it).
     max_body_bytes: int = 5 * 1024 * 1024
     # Vector tiles kept in memory by each server process (bytes; 0: none), see gis.tile_cache.

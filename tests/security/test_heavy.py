@@ -333,3 +333,31 @@ def test_an_oversize_siting_problem_is_refused_clearly(busy, place):
     assert "give fewer candidate sites, or use objective=cover" in detail
     assert zh.status_code == 422 and zh.json()["detail"].startswith("p-中位模型过大")
     assert heavy_jobs(app).running() == {}  # the refused job gave its slot back
+
+
+def test_a_statement_past_the_service_s_time_limit_is_stopped_and_its_request_refused(settings, auth, copy_of,
+                                                                                       database_url):
+    """No statement of the API runs past GRIDMAP_STATEMENT_TIMEOUT_S (here ½ s): one that would
+    (a write waiting on a row another holds, as behind a long report or import) is stopped, the
+    request refused with a message saying to ask for less (422, never a 500 or SQL), nothing
+    written, and its connection answers the next request."""
+    from api.main import create_app
+    from tests.conftest import serving as serve
+
+    slug = copy_of("huamao")
+    locker = db.connect(database_url)
+    try:
+        with serve(lambda port: create_app(settings.model_copy(update={"statement_timeout_s": 0.5}))) as base, \
+                httpx.Client(base_url=base, headers={**auth, "Accept-Language": "en"}, timeout=30) as c:
+            tag = c.get(f"/jurisdictions/{slug}").headers["ETag"]
+            with locker.cursor() as cur:
+                cur.execute("SELECT 1 FROM jurisdiction WHERE slug = %s FOR UPDATE", (slug,))
+                stopped = c.patch(f"/jurisdictions/{slug}", json={"name": "改名社区"}, headers={"If-Match": tag})
+            locker.rollback()
+            assert stopped.status_code == 422, stopped.text
+            assert "ask for less" in stopped.json()["detail"] and "statement" not in stopped.text.lower()
+            assert c.get(f"/jurisdictions/{slug}").json()["name"] != "改名社区"
+            again = c.patch(f"/jurisdictions/{slug}", json={"name": "改名社区"}, headers={"If-Match": tag})
+            assert again.status_code == 200 and again.json()["name"] == "改名社区", again.text
+    finally:
+        locker.close()
