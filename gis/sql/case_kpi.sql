@@ -7,18 +7,19 @@ WITH cohort AS (
      WHERE c.jurisdiction_id = %(jurisdiction_id)s AND c.reported_at >= %(start)s AND c.reported_at < %(end)s
        AND c.reported_at <= %(as_of)s
 ),
-ev AS (
-    SELECT e.case_id, e.id, e.at, e.to_state, e.assignee, e.department_id
-      FROM case_event e JOIN cohort c ON c.id = e.case_id
-     WHERE e.at <= %(as_of)s
-),
+-- Each case's steps up to as_of, read once per case through its index (case_id, at, id): its state,
+-- assignee and department after its last step, its first answer and its closing.
 facts AS (
-    SELECT c.*, s.state, s.assignee, s.department_id,
-           (SELECT min(at) FROM ev WHERE ev.case_id = c.id AND ev.to_state IN ('accepted', 'rejected')) AS answered_at,
-           (SELECT min(at) FROM ev WHERE ev.case_id = c.id AND ev.to_state = 'closed') AS closed_at
+    SELECT c.*, s.state, s.assignee, s.department_id, s.answered_at, s.closed_at
       FROM cohort c
-      CROSS JOIN LATERAL (SELECT ev.to_state AS state, ev.assignee, ev.department_id FROM ev
-                           WHERE ev.case_id = c.id ORDER BY ev.at DESC, ev.id DESC LIMIT 1) s
+      CROSS JOIN LATERAL (
+          SELECT (array_agg(e.to_state ORDER BY e.at DESC, e.id DESC))[1] AS state,
+                 (array_agg(e.assignee ORDER BY e.at DESC, e.id DESC))[1] AS assignee,
+                 (array_agg(e.department_id ORDER BY e.at DESC, e.id DESC))[1] AS department_id,
+                 min(e.at) FILTER (WHERE e.to_state IN ('accepted', 'rejected')) AS answered_at,
+                 min(e.at) FILTER (WHERE e.to_state = 'closed') AS closed_at
+            FROM case_event e WHERE e.case_id = c.id AND e.at <= %(as_of)s) s
+     WHERE s.state IS NOT NULL
 ),
 keyed AS (
     SELECT f.*, g.code AS grid, f.assignee AS worker, d.code AS department, k.code AS category
