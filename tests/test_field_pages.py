@@ -9,6 +9,7 @@ Screenshots of each screen go to tests/artifacts/field-*.png."""
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
@@ -515,3 +516,43 @@ def test_a_walk_longer_than_the_service_takes_at_once_is_split_and_sent_in_batch
     assert len(batches) >= 2 and all(sum(len(i["points"]) for i in b) <= most for b in batches), batches
     ids = [i["client_id"] for b in batches for i in b]
     assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = ANY (%s::uuid[])", ids) == len(walks)
+
+
+def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, server, make_user, conn,
+                                                                        field):  # noqa: F811
+    """On a phone shared by a shift: 赵敏 signs out (on the one map, where the bar has 退出); the
+    day the phone kept for her offline goes with her. Opened again offline, /field shows no route
+    and none of her cases; online, it asks to sign in, and still shows nothing of hers."""
+    from gis import db as gdb
+    from gis.field_store import link_worker
+    from gis.patrol.stewards_store import add_worker
+
+    slug = field["slug"]
+    name = f"zhaomin-{uuid.uuid4().hex[:6]}"
+    with gdb.transaction(conn) as cur:
+        add_worker(cur, slug, name, "grid_worker", grid=GRID_1)
+    token = make_user("worker", slug, GRID_1, username=name)
+    with gdb.transaction(conn) as cur:
+        link_worker(cur, name, slug, name)
+    ctx = browser.new_context(base_url=server, **PHONE)
+    signed_in(ctx, server, token)
+    pg = ctx.new_page()
+    try:
+        open_app(pg)
+        kept = pg.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)")
+        assert kept == 1
+        pg.goto(f"/?jurisdiction={slug}")
+        pg.click("#logout")
+        pg.wait_for_url("**/login**")
+        assert pg.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)") == 0
+        pg.context.set_offline(True)
+        pg.goto("/field")
+        pg.wait_for_selector("#banner:not([hidden])")
+        assert pg.locator("path.leg").count() == 0 and pg.locator("#cases li").count() == 0
+        pg.context.set_offline(False)
+        pg.reload()
+        pg.wait_for_selector("#banner a[href^='/login']")
+        assert pg.locator("path.leg").count() == 0
+        shot(pg, "signed-out")
+    finally:
+        ctx.close()

@@ -43,6 +43,11 @@ async function today(request) {
     const hit = await cachedToday(request);
     return hit || new Response(JSON.stringify({ detail: "offline" }), { status: 503, headers: { "Content-Type": "application/json" } });
   }
+  if (answer.status === 401) {  // signed out: the days kept for offline go, not to be shown to the next one
+    for (const old of await caches.keys()) {
+      if (old.startsWith(DATA)) await caches.delete(old);
+    }
+  }
   if (answer.ok) {
     // a version is written once: the same ETag is the same answer (rewriting it would leave a
     // moment with no copy, were the connection to drop meanwhile)

@@ -173,7 +173,11 @@
     let r = null;
     const viaWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
     try { r = await fetch(url, { noLoginRedirect: true }); } catch (e) { r = null; }
-    if (r && r.status === 401) { signedOut(); r = null; }
+    if (r && r.status === 401) {  // signed out: never the day kept for whoever was signed in
+      signedOut();
+      await gridmapForgetFieldDays();
+      return;
+    }
     if (r && r.status === 409) { banner((await r.json()).detail, true); return; }
     if (!r || !r.ok) {
       const hit = window.caches ? await caches.match(url, { ignoreSearch: true }) : null;

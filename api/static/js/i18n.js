@@ -210,6 +210,13 @@ window.gridmapPages = function (me) {
   menu.append(list);
   return menu;
 };
+// The days the field app kept for offline use (its service worker's "field-data-" caches): gone
+// when their worker signs out or is signed out, so that the next one to open /field on a shared
+// phone never sees them, offline or not. (What is queued to send stays: it waits for its worker.)
+window.gridmapForgetFieldDays = async function () {
+  if (!window.caches) return;
+  for (const name of await caches.keys()) if (name.startsWith("field-data-")) await caches.delete(name);
+};
 // Who is signed in, the pages they may open, and the way out, in the bar before the language switch.
 window.gridmapUser = async function (before) {
   const me = await gridmapMe();
@@ -223,6 +230,7 @@ window.gridmapUser = async function (before) {
   out.textContent = t("logout");
   out.onclick = async () => {
     await fetch("/auth/logout", { method: "POST" });
+    await gridmapForgetFieldDays();
     location.href = withLang("/login", gridmapLang());
   };
   before.before(who, gridmapPages(me), out);
