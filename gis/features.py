@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import CRS
 from shapely.geometry import MultiPolygon, shape
@@ -20,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from gis import limits
 from gis.errors import InvalidInput
 from gis.i18n import Message, msg
-from gis.layers import Layer
+from gis.layers import Field, Layer
 
 MAX_LISTED = 50
 _KIND_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
@@ -68,6 +69,27 @@ def _coords(geom: BaseGeometry) -> Any:
 
 def _swapped(geom: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geom, lambda xy: xy[:, ::-1])
+
+
+def _wkt_problems(f: Field, geom: BaseGeometry) -> Message | None:
+    """What is wrong with a WKT property's geometry (a building's entrances): its type, empty,
+    coordinates that are no longitude/latitude."""
+    if f.geometry_types and geom.geom_type not in f.geometry_types:
+        return msg("property {0!r} must be {1}, got {2}", f.name, " or ".join(f.geometry_types), geom.geom_type)
+    if geom.is_empty:
+        return msg("property {0!r} is an empty geometry", f.name)
+    xy = _coords(geom)
+    if not np.isfinite(xy).all() or (abs(xy[:, 0]) > 180).any() or (abs(xy[:, 1]) > 90).any():
+        return msg("property {0!r} has coordinates out of range for WGS84 longitude/latitude", f.name)
+    return None
+
+
+def _outside(layer: Layer, values: Mapping[str, Any], envelope: BaseGeometry, where_name: str | None) -> list[Message]:
+    """The WKT properties (a building's entrances) lying outside the jurisdiction's ``envelope``."""
+    return [msg("property {0!r} lies outside jurisdiction {1}", f.name, where_name) if where_name
+            else msg("property {0!r} lies outside its jurisdiction", f.name)
+            for f in layer.fields
+            if f.kind == "wkt" and values.get(f.name) and not envelope.covers(shapely.from_wkt(values[f.name]))]
 
 
 def _geometry_problems(layer: Layer, geom: BaseGeometry, envelope: BaseGeometry | None,
@@ -136,6 +158,10 @@ def _coerce(layer: Layer, props: Mapping[str, Any]) -> tuple[dict[str, Any], lis
                 if shapely.get_num_coordinates(wkt) > limits.MAX_VERTICES:
                     problems.append(msg("property {0!r} has more than {1} vertices", f.name, limits.MAX_VERTICES))
                     continue
+                wrong = _wkt_problems(f, wkt)
+                if wrong:
+                    problems.append(wrong)
+                    continue
                 value = wkt.wkt
             else:
                 value = str(value)
@@ -201,6 +227,8 @@ def check_rows(layer: Layer, items: Iterable[tuple[Mapping[str, Any] | None, Any
             props = {}
         values, prop_problems = _coerce(layer, props or {})
         mine += prop_problems
+        if envelope is not None and not prop_problems:
+            mine += _outside(layer, values, envelope, where_name)
         g: BaseGeometry | None = None
         if geom is None:
             mine.append(msg("has no geometry"))

@@ -34,6 +34,8 @@ class Field:
     default: Any = None
     # The column's SQL type when it is not the kind's usual one (e.g. bigint OSM ids).
     sql: str | None = None
+    # The geometry types a ``wkt`` property may hold.
+    geometry_types: tuple[str, ...] = ()
 
     @property
     def sql_type(self) -> str:
@@ -111,8 +113,8 @@ LAYERS: dict[str, Layer] = {
              Field("households_estimated", "bool",
                    description="households estimated from footprint x levels, not counted",
                    default=False),
-             _OSM_ID, Field("entrances", "wkt",
-                                           description="entrance points as MULTIPOINT WKT")),
+             _OSM_ID, Field("entrances", "wkt", geometry_types=("Point", "MultiPoint"),
+                            description="entrance points as MULTIPOINT WKT, inside the jurisdiction")),
             derived=("grid_id", "version"),
         ),
         Layer(

@@ -65,6 +65,32 @@ def test_feature_outside_jurisdiction_is_refused(conn, copy_of):
             jid(conn, slug))
 
 
+def test_a_building_entrance_outside_the_jurisdiction_is_refused_in_sql_and_the_api(conn, copy_of, client):
+    """An entrance typed far away (MULTIPOINT(…, 200 200), once kept, broke every walking distance
+    of the jurisdiction for everyone) is refused by the database itself, and by the API with the
+    property named, nothing written; coverage answers as before."""
+    slug = copy_of()
+    bid = scalar(conn, "SELECT id FROM building WHERE jurisdiction_id = %s ORDER BY id LIMIT 1", jid(conn, slug))
+    before = scalar(conn, "SELECT ST_AsText(entrances) FROM building WHERE id = %s", bid)
+    for far in ("MULTIPOINT((116.48 39.91), (200 200))", "MULTIPOINT((116.6 39.95))"):
+        with pytest.raises(psycopg2.errors.CheckViolation, match="has an entrance outside its jurisdiction"):
+            raw(conn, "UPDATE building SET entrances = ST_GeomFromText(%s, 4326) WHERE id = %s", far, bid)
+    assert scalar(conn, "SELECT ST_AsText(entrances) FROM building WHERE id = %s", bid) == before
+    url = f"/collections/building/items/{bid}"
+    feature = client.get(url, params={"jurisdiction": slug})
+    props = feature.json()["properties"]
+    writable = {k: v for k, v in props.items() if k not in ("id", "grid_id", "version")}
+    for wkt, words in (("MULTIPOINT((116.48 39.91), (200 200))", "out of range"),
+                       ("MULTIPOINT((116.6 39.95))", "lies outside"),
+                       ("LINESTRING(116.48 39.91, 116.481 39.911)", "must be Point or MultiPoint")):
+        body = {"type": "Feature", "geometry": feature.json()["geometry"], "properties": {**writable, "entrances": wkt}}
+        r = client.put(url, params={"jurisdiction": slug}, json=body, headers={"If-Match": feature.headers["ETag"],
+                                                                             "Accept-Language": "en"})
+        assert r.status_code == 422 and "entrances" in r.text and words in r.text, (wkt, r.text)
+    assert scalar(conn, "SELECT ST_AsText(entrances) FROM building WHERE id = %s", bid) == before
+    assert client.get(f"/coverage/{slug}").status_code == 200
+
+
 def test_overlapping_grids_are_refused_at_commit(conn, copy_of):
     slug = copy_of()
     with pytest.raises(psycopg2.errors.CheckViolation, match="overlaps grid"):
