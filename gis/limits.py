@@ -41,6 +41,9 @@ MAX_NAME_CHARS = 200
 MAX_NOTE_CHARS = 2_000
 # Features in one request (a FeatureCollection written or compared), and check-ins in one request.
 MAX_FEATURES_PER_REQUEST = 5_000
+# Rows of a ticket (or feedback) file uploaded to the API: a busy community's year of 12345
+# tickets; each becomes a case, ~3 ms each in one transaction. The command line takes any file.
+MAX_TICKET_ROWS = 5_000
 # Candidate sites given in one siting request.
 MAX_CANDIDATE_SITES = 2_000
 # Points of one GPS track.

@@ -296,6 +296,15 @@ def test_tickets_are_uploaded_as_the_command_line_imports_them(server, place, tm
         assert "secret-line" not in r.text
         r = lead.post(url, params={"encoding": "hex"}, content=data, headers={"Content-Type": "text/csv"})
         assert r.status_code == 422 and "unknown encoding hex" in r.json()["detail"], r.text
+        # a file of more rows than one upload takes (each a case, in one transaction): refused whole
+        from gis.limits import MAX_TICKET_ROWS
+
+        header, first = data.decode("gbk").splitlines()[:2]
+        rest = first.split(",", 1)[1]
+        big = "\n".join([header] + [f"B{k:05d},{rest}" for k in range(MAX_TICKET_ROWS + 1)])
+        r = lead.post(url, content=big.encode("gbk"), headers={"Content-Type": "text/csv", "Accept-Language": "en"})
+        assert r.status_code == 422 and f"{MAX_TICKET_ROWS + 1} rows" in r.json()["detail"], r.text
+        assert "command line" in r.json()["detail"]
         assert fingerprint(conn, slug) == before
 
 

@@ -48,7 +48,7 @@ from gis.cases.workflow import call_back_refusal, check_step
 from gis.db import Connection, transaction
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.i18n import msg
-from gis.limits import MAX_ID, MAX_NAME_CHARS
+from gis.limits import MAX_ID, MAX_NAME_CHARS, MAX_TICKET_ROWS
 
 router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[PlainParameters], route_class=JSONBodyRoute,
                    responses=COMMON)
@@ -325,7 +325,12 @@ def _records(upload: tuple[bytes, str], encoding: str | None, map_: list[str] | 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"tickets{suffix}"
         path.write_bytes(data)
-        return read_records(path, encoding), mapping
+        records = read_records(path, encoding)
+    if len(records) > MAX_TICKET_ROWS:
+        raise InvalidInput(msg("the file has {0} rows; one upload takes at most {1}: send it in parts (a month "
+                               "each), or import it with the command line (gridmap cases import)",
+                               len(records), MAX_TICKET_ROWS))
+    return records, mapping
 
 
 def _import(request: Request, who: Principal, conn: Connection, slug: str, upload: tuple[bytes, str],
