@@ -44,6 +44,9 @@ MAX_FEATURES_PER_REQUEST = 5_000
 # Rows of a ticket (or feedback) file uploaded to the API: a busy community's year of 12345
 # tickets; each becomes a case, ~3 ms each in one transaction. The command line takes any file.
 MAX_TICKET_ROWS = 5_000
+# Events of one iCalendar schedule (a patrol or a visit each): a year of ten workers' days is
+# ~3,000; writing one takes ~0.3 ms (the icalendar package).
+MAX_CALENDAR_EVENTS = 5_000
 # Candidate sites given in one siting request.
 MAX_CANDIDATE_SITES = 2_000
 # Points of one GPS track.

@@ -80,6 +80,20 @@ def test_csv_and_icalendar(client):
     assert first.hour == 9 and first.utcoffset() == timedelta(hours=8)
 
 
+def test_a_calendar_too_large_to_write_at_once_is_refused_naming_its_size(client):
+    """50 workers for two years (~36,000 events, 17 s and 6 MB to write) is refused with the count
+    and the way out; the same schedule as CSV, and a smaller calendar, are answered."""
+    from gis.limits import MAX_CALENDAR_EVENTS
+
+    many = {"workers": ",".join(f"网格员{k}" for k in range(50)), "days": 731}
+    r = schedule(client, format="ics", **many)
+    assert r.status_code == 422 and f"{MAX_CALENDAR_EVENTS}" in r.json()["detail"], r.text
+    assert "format=csv" in r.json()["detail"]
+    rows = list(csv.DictReader(io.StringIO(schedule(client, format="csv", **many).text)))
+    assert len(rows) > MAX_CALENDAR_EVENTS
+    assert schedule(client, format="ics", **{**many, "days": 30}).status_code == 200
+
+
 def test_schedule_bad_input(client, cli):
     assert schedule(client, capacity=1, **{"from": "2027-01-01"}).status_code == 200
     r = schedule(client, workers="王芳,王芳")

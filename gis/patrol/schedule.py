@@ -268,6 +268,10 @@ def to_ical(days: list[Day], jurisdiction: str) -> bytes:
     from icalendar import Calendar as ICal
     from icalendar import Event
 
+    events = sum(len(day.assignments) for day in days)
+    if events > limits.MAX_CALENDAR_EVENTS:
+        raise InvalidInput(msg("the calendar would hold {0} events, more than the {1} one calendar may: ask for fewer "
+                               "days or workers, or for format=csv", events, limits.MAX_CALENDAR_EVENTS))
     cal = ICal()
     cal.add("prodid", "-//gridmap//patrol schedule//ZH")
     cal.add("version", "2.0")
