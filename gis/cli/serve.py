@@ -15,9 +15,14 @@ class LogLevel(enum.StrEnum):
     error = "error"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: LogLevel = LogLevel.info) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: LogLevel = LogLevel.info,
+          forwarded_allow_ips: str = "") -> None:
     """Serve the API and the map; ``--workers N``: N server processes sharing the port (each with
-    its own connection pool and tile cache); ``--log-level warning``: no line per request."""
+    its own connection pool and tile cache); ``--log-level warning``: no line per request;
+    ``--forwarded-allow-ips 10.0.0.5``: behind that proxy (comma-separated addresses), the client's
+    address and scheme are read from its X-Forwarded-For and X-Forwarded-Proto. With none (the
+    default) those headers are ignored, whoever sends them: a client cannot pose as many addresses
+    to get past the sign-in throttle."""
     import uvicorn
 
     from gis.settings import Settings
@@ -28,10 +33,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
         # in the environment: each worker process builds the app, and its settings, anew
         os.environ["GRIDMAP_PRINT_BASE_URL"] = f"http://{local}:{port}"
     process.working()  # the server runs from here, collecting as any long-lived process
+    proxy = {"proxy_headers": bool(forwarded_allow_ips.strip()), "forwarded_allow_ips": forwarded_allow_ips.strip()}
     if workers > 1:
         uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level.value)
+                    log_level=log_level.value, **proxy)
         return
     from api.main import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level.value)
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level.value, **proxy)

@@ -407,3 +407,43 @@ def test_markup_in_a_street_name_adds_no_script_to_a_folium_map(client, copy_of,
                     "WHERE j.id = s.jurisdiction_id AND j.slug = %s", (slug,))
     planted = client.get(f"/patrol/{slug}/route", params={"format": "html"}).text
     assert planted.count("<script") == plain.count("<script") and "alert(1)</script>" not in planted
+
+
+@pytest.mark.parametrize("proxy", [None, "127.0.0.1"])
+def test_a_client_cannot_pose_as_many_addresses_to_pass_the_sign_in_throttle(database_url, proxy):
+    """`gridmap serve` as run (a process of its own, 3 failures allowed per address here): wrong
+    passwords each sent with another X-Forwarded-For are still one client's, and the fourth is
+    429. Only behind a proxy named with --forwarded-allow-ips is the header believed: then it is
+    the proxy's word for who the client is, and each address is counted on its own."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from tests.conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRIDMAP_DATABASE_URL": database_url, "GRIDMAP_LOGIN_MAX_FAILURES_CLIENT": "3"}
+    args = [sys.executable, "-m", "gis.cli", "serve", "--port", str(port), "--log-level", "warning"]
+    server = subprocess.Popen(args + (["--forwarded-allow-ips", proxy] if proxy else []), env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(base + "/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        name = f"nobody-{uuid.uuid4().hex[:8]}"
+        answers = [httpx.post(base + "/auth/token", data={"username": name, "password": "wrong"},
+                              headers={"X-Forwarded-For": f"203.0.113.{k}"}, timeout=30).status_code
+                   for k in range(1, 5)]
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert answers == ([401] * 4 if proxy else [401, 401, 401, 429]), answers
