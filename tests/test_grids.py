@@ -535,3 +535,20 @@ def test_the_comparison_names_the_courier_zones_and_stations_a_draft_changes(cli
     assert got[("courier_zone", gone["properties"]["name"])]["change"] == "removed"
     added = got[("post_station", "新驿站")]
     assert added["change"] == "added" and added["capacity_after"] == 300 and added["capacity_before"] is None
+
+
+def test_another_community_s_layout_is_answered_as_one_that_does_not_exist(client, copy_of):
+    """A draft's id named with a community it is not of: 404 in the words a missing id gets, the
+    owner never named (it was "layout 7 belongs to <the other community>")."""
+    mine, theirs = copy_of("huamao"), copy_of("huamao")
+    lid, _ = draft_of(client, theirs)
+    missing = 2_000_000_000
+    for params in ({"draft": lid}, {"draft": missing}):
+        r = client.get(f"/jurisdictions/{mine}/grids/check", params=params, headers={"Accept-Language": "en"})
+        assert r.status_code == 404 and r.json()["detail"] == f"no layout {params['draft']} in {mine}", r.text
+        assert theirs not in r.text
+    for source in (lid, missing):
+        r = client.post(f"/jurisdictions/{mine}/layouts", json={"name": "copy", "from_layout": source},
+                        headers={"Accept-Language": "en"})
+        assert r.status_code == 404 and r.json()["detail"] == f"no layout {source} in {mine}", r.text
+    assert client.get(f"/jurisdictions/{theirs}/grids/check", params={"draft": lid}).status_code == 200

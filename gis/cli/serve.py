@@ -33,11 +33,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
         # in the environment: each worker process builds the app, and its settings, anew
         os.environ["GRIDMAP_PRINT_BASE_URL"] = f"http://{local}:{port}"
     process.working()  # the server runs from here, collecting as any long-lived process
-    proxy = {"proxy_headers": bool(forwarded_allow_ips.strip()), "forwarded_allow_ips": forwarded_allow_ips.strip()}
+    proxies = forwarded_allow_ips.strip()
     if workers > 1:
         uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level.value, **proxy)
+                    log_level=log_level.value, proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
         return
     from api.main import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level.value, **proxy)
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level.value,
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies)

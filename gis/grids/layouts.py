@@ -64,6 +64,16 @@ LAYOUT_COLUMNS = ("id", "jurisdiction_id", "name", "status", "based_on", "target
                   "created_by", "created_at", "published_by", "published_at", "version")
 
 
+def layout_of(cur: Cursor, layout_id: int, jur: Jurisdiction) -> dict:
+    """Layout ``layout_id`` of ``jur``; one of another jurisdiction is answered as one that does not
+    exist (404, the same words): no caller learns which community another's layout belongs to."""
+    cur.execute("SELECT jurisdiction_id FROM layout WHERE id = %s", (layout_id,))
+    row = cur.fetchone()
+    if row is None or row[0] != jur.id:
+        raise NotFound(msg("no layout {0} in {1}", layout_id, jur.slug))
+    return get_layout(cur, layout_id)
+
+
 def get_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:
     cur.execute(f"SELECT {', '.join(LAYOUT_COLUMNS)} FROM layout WHERE id = %s" + (" FOR UPDATE" if lock else ""),
                 (layout_id,))
@@ -87,10 +97,12 @@ def load_state(cur: Cursor, slug: str | None = None, layout_id: int | None = Non
     """A draft (or any kept layout) by id, or the published layout of ``slug``."""
     if layout_id is None and slug is None:
         raise ValueError(msg("load_state needs a jurisdiction's slug or a layout's id"))
-    lay = get_layout(cur, layout_id) if layout_id is not None else None
-    jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, slug or "")
-    if lay and slug is not None and jur.slug != slug:  # a layout named together with a jurisdiction is its own
-        raise InvalidInput(msg("layout {0} belongs to {1}, not {2}", layout_id, jur.slug, slug))
+    if slug is not None:  # a layout named together with a jurisdiction is its own
+        jur = find_jurisdiction(cur, slug)
+        lay = layout_of(cur, layout_id, jur) if layout_id is not None else None
+    else:
+        lay = get_layout(cur, layout_id) if layout_id is not None else None
+        jur = find_jurisdiction_by_id(cur, lay["jurisdiction_id"]) if lay else find_jurisdiction(cur, "")
     srid = jur.metric_srid
     cur.execute("SELECT ST_AsBinary(ST_Transform(geom, %s)) FROM jurisdiction WHERE id = %s", (srid, jur.id))
     boundary = shapely.from_wkb(bytes(cur.fetchone()[0]))
@@ -134,9 +146,7 @@ def create_draft(cur: Cursor, slug: str, name: str, *, from_layout: int | None =
     jur = find_jurisdiction(cur, slug)
     if not name or not name.strip():
         raise InvalidInput(msg("a draft needs a name"))
-    source = get_layout(cur, from_layout) if from_layout is not None else None
-    if source and source["jurisdiction_id"] != jur.id:
-        raise InvalidInput(msg("layout {0} belongs to another jurisdiction", from_layout))
+    source = layout_of(cur, from_layout, jur) if from_layout is not None else None
     cur.execute("SELECT id FROM layout WHERE jurisdiction_id = %s AND status = 'published'", (jur.id,))
     published = cur.fetchone()
     cur.execute("INSERT INTO layout (jurisdiction_id, name, status, based_on, target_households, tolerance) "
