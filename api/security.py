@@ -90,7 +90,7 @@ def install(app: FastAPI, settings: Settings) -> None:
                            allow_headers=["Content-Type", "If-Match", "Content-Crs", "Authorization"],
                            expose_headers=["ETag", "Content-Crs"])
 
-    app.add_middleware(Guard)
-
-    # Outermost: a request for any other host name is refused before anything else sees it.
+    # A request for any other host name is refused before anything but the guard sees it; the
+    # guard, outermost, puts the security headers on that refusal too.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
+    app.add_middleware(Guard)

@@ -221,8 +221,11 @@ def test_a_folium_map_runs_only_its_own_scripts(client):
 
 
 def test_a_forged_host_is_refused(server, auth):
+    from api.headers import HEADERS
+
     r = httpx.get(server + "/collections", headers={**auth, "Host": "evil.example"})
     assert r.status_code == 400
+    assert all(r.headers.get(name) == value for name, value in HEADERS.items()), r.headers  # the refusal too
 
 
 # --- printing cannot be pointed elsewhere (SSRF) ----------------------------------------------------
