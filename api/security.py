@@ -19,6 +19,11 @@ from gis.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The headers as ASGI sends them (lower-case names, bytes), encoded once.
 RAW_HEADERS = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items())
+# An answer that says nothing of caching is kept by no shared cache and asked again before reuse
+# (cases, reports, people's names: what one signed-in user may see is theirs); the scripts and
+# styles under /static are the same for everyone.
+PRIVATE = ((b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, Cookie"))
+STATIC_PREFIX = "/static/"
 
 
 def bearer_token(request: Request) -> bool:
@@ -66,11 +71,15 @@ class Guard:
             await self.app(scope, receive, send)
             return
 
+        static = scope["path"].startswith(STATIC_PREFIX)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", ()))  # a copy: the response may keep its own list
                 present = {name.lower() for name, _ in raw}
                 message["headers"] = raw + [pair for pair in RAW_HEADERS if pair[0] not in present]
+                if not static and b"cache-control" not in present:  # a signed-in user's answer: theirs alone
+                    message["headers"] += [pair for pair in PRIVATE if pair[0] not in present]
             await send(message)
 
         if scope["method"] not in SAFE_METHODS:

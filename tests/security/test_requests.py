@@ -211,6 +211,21 @@ def test_every_answer_has_the_security_headers(client, path):
     assert r.headers["x-frame-options"] == "SAMEORIGIN"
 
 
+def test_what_a_signed_in_user_sees_is_kept_by_no_shared_cache(client):
+    """A case (a resident's address, a worker's name), the case list, the month's numbers: no
+    answer that says nothing of caching may be kept by a proxy for the next one to ask; the page
+    scripts, the same for everyone, keep their own caching."""
+    case = client.get("/cases/huamao", params={"limit": 1}).json()["cases"][0]
+    for path in (f"/cases/huamao/{case['id']}", "/cases/huamao", "/cases/huamao/kpi?from=2026-10-01&to=2026-10-31",
+                 "/jurisdictions/huamao"):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.text)
+        assert "private" in r.headers["cache-control"] and "no-cache" in r.headers["cache-control"], path
+        assert "Authorization" in r.headers["vary"], path
+    asset = client.get("/static/app/js/i18n.js")
+    assert asset.status_code == 200 and "private" not in asset.headers.get("cache-control", "")
+
+
 def test_a_folium_map_runs_only_its_own_scripts(client):
     r = client.get("/patrol/huamao/route", params={"format": "html"})
     nonce = re.search(r"'nonce-([^']+)'", r.headers["content-security-policy"]).group(1)
