@@ -251,11 +251,21 @@ def test_folium_text_is_shown_as_text():
     assert as_text("华贸中心 1座") == "华贸中心 1座"
 
 
-def test_a_name_never_runs_as_a_template_in_the_server_s_maps(server, planted):
+def test_a_name_never_runs_as_a_template_in_the_server_s_maps(server, planted, database_url):
     """folium (through branca) parses each map element's script again as a Jinja template, on the
     server: a planted ``{{7*7}}`` came back as 49 in every tooltip, and ``{{ lipsum.__globals__
     .os.popen(…) }}`` ran a shell command as the service. Every folium page shows it as text."""
     slug = planted["slug"]
+    # the few buildings a visit tour goes to hold the template payload whatever their ids (the
+    # payloads are dealt out by id: one run's offices, malls and hotels had none of it)
+    conn = db.connect(database_url)
+    try:
+        with db.transaction(conn, "attacker") as cur:
+            cur.execute("UPDATE building SET name = %s || ' ' || id WHERE kind IN ('office', 'mall', 'hotel')"
+                        " AND jurisdiction_id = (SELECT id FROM jurisdiction WHERE slug = %s)", (PAYLOADS[-1], slug))
+            assert cur.rowcount > 0
+    finally:
+        conn.close()
     headers = {"Authorization": f"Bearer {planted['tokens']['admin']}"}
     pages = [f"/patrol/{slug}/route?workers=2&format=html",
              f"/patrol/{slug}/visits?kind=office,mall,hotel&format=html",
