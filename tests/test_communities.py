@@ -65,3 +65,38 @@ def test_the_street_office_sees_its_communities_side_by_side(browser, server, ma
         assert asked == []
         assert "各社区对比" in pg.locator("#pages nav a").all_text_contents()
         shot(pg, "communities_compared")
+
+
+def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(browser, server, make_user):
+    """At 390 px the numbers run past the screen: it says so, and the community's name stays in
+    view as they scroll. A community of an earlier month opens its cases of that month, its
+    numbers headed by that month, and the cases overdue now (whenever received) are said apart."""
+    street = make_user("leader")
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {street}"}) as c:
+        want = next(r for r in c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
+                    if r["jurisdiction"] == "huamao")
+        overdue_now = c.get("/cases/huamao", params={"overdue": "true", "open": "true", "limit": 1}).json()["total"]
+    for pg in browsing(browser, server, street):
+        pg.set_viewport_size({"width": 390, "height": 844})
+        pg.goto(f"/communities?month={MONTH}")
+        pg.wait_for_selector("body[data-ready=true]")
+        assert pg.locator("#scroll-hint").is_visible() and "滑动" in pg.locator("#scroll-hint").inner_text()
+        name = pg.locator('#compare-table tr[data-jurisdiction="huamao"] th')
+        before = name.bounding_box()["x"]
+        pg.locator(".compare-scroll").evaluate("n => { n.scrollLeft = n.scrollWidth; }")
+        pg.wait_for_function("() => document.querySelector('.compare-scroll').scrollLeft > 0")
+        assert abs(name.bounding_box()["x"] - before) < 1  # sticky: still where it was
+        last = pg.locator('#compare-table tr[data-jurisdiction="huamao"] td[data-key="overdue_n"]').bounding_box()
+        assert last["x"] + last["width"] <= 390 + 1  # the last column scrolled into view
+        shot(pg, "communities_phone")
+        pg.locator('#compare-table tr[data-jurisdiction="huamao"] th a').first.click()
+        pg.wait_for_url("**/cases?**")
+        assert f"month={MONTH}" in pg.url
+        pg.wait_for_selector("#kpi:not([hidden])")
+        assert pg.locator("#kpi-title").inner_text().startswith(MONTH)
+        rows = dict(r.split("\t") for r in pg.locator("#kpi-table tr").all_inner_texts())
+        assert rows["受理"] == str(want["received"]) and rows["其中超期"] == str(want["overdue"])
+        assert pg.locator("#f-month").input_value() == MONTH
+        pg.wait_for_function("n => document.getElementById('count').textContent.includes(n)", arg=str(want["received"]))
+        assert pg.locator("#kpi-overdue-now").get_attribute("data-n") == str(overdue_now)
+        shot(pg, "cases_of_a_month_phone")

@@ -61,24 +61,42 @@
 
   // How the community stands this month (接诉即办: what grid leaders are judged by), for who may read
   // the numbers: this month so far in the service's time zone, and the way to the monthly report.
-  async function thisMonth() {
+  // The month shown is the one the list is filtered to (from the street office's comparison, say),
+  // else this month so far; its 超期 counts that month's cases only, so the cases overdue now,
+  // whenever received, are said beneath, a tap from the list of them.
+  async function monthStands() {
     if (!me || !me.may.includes("read")) return;
     const today = gridmapDates.day(tz);
-    const month = today.slice(0, 7);
-    const r = await fetch(`${api}/kpi?from=${month}-01&to=${today}`);
+    const month = fMonth.value || today.slice(0, 7);
+    const last = month === today.slice(0, 7) ? today : gridmapDates.lastDay(month);
+    const [r, now] = await Promise.all([fetch(`${api}/kpi?from=${month}-01&to=${last}`),
+                                        fetch(`${api}?overdue=true&open=true&limit=1`)]);
     if (!r.ok) return;
     const k = (await r.json()).overall;
-    document.getElementById("kpi-title").textContent = `${t("this_month")} · ${t("monthly_report")}`;
+    const title = month === today.slice(0, 7) ? t("this_month") : month;
+    document.getElementById("kpi-title").textContent = `${title} · ${t("monthly_report")}`;
     document.getElementById("kpi-table").replaceChildren(...L_.rows([
       ["received", String(k.received)], ["response_rate", gridmapPercent(k.response_rate)],
       ["resolution_rate", gridmapPercent(k.resolution_rate)], ["satisfaction_rate", gridmapPercent(k.satisfaction_rate)],
-      ["on_time_closure_rate", gridmapPercent(k.on_time_closure_rate)], ["overdue_n", String(k.overdue)]]));
+      ["on_time_closure_rate", gridmapPercent(k.on_time_closure_rate)], ["overdue_of_month", String(k.overdue)]]));
+    const overdueNow = document.getElementById("kpi-overdue-now");
+    overdueNow.replaceChildren();
+    if (now.ok) {
+      const n = (await now.json()).total;
+      const show = el("a", { href: "#", id: "show-overdue" }, t("show_them"));
+      show.onclick = (e) => {
+        e.preventDefault();
+        fMonth.value = ""; fOverdue.checked = true; fOpen.checked = true;
+        changed(); monthStands();
+      };
+      overdueNow.append(t("overdue_now_n").replace("{n}", String(n)), n ? " · " : "", n ? show : "");
+      overdueNow.dataset.n = String(n);
+    }
     const link = document.getElementById("kpi-report");
     link.textContent = t("open_monthly_report");
     link.href = withLang(`/cases-report?jurisdiction=${encodeURIComponent(slug)}&month=${month}`, lang);
     document.getElementById("kpi").hidden = false;
   }
-  thisMonth();
 
   // The filters, from the URL and back into it (a filtered list can be bookmarked and shared).
   const options = (select, pairs) => select.replaceChildren(
@@ -86,6 +104,7 @@
   const fState = document.getElementById("f-state"), fGrid = document.getElementById("f-grid");
   const fCategory = document.getElementById("f-category");
   const fOverdue = document.getElementById("f-overdue"), fOpen = document.getElementById("f-open");
+  const fMonth = document.getElementById("f-month");
   const catName = (c) => (lang === "en" ? c.name_en : c.name_zh);
   options(fState, ["reported", "accepted", "dispatched", "handled", "verified", "parked", "closed", "rejected"]
     .map((s) => [s, t(`state_${s}`)]));
@@ -94,6 +113,8 @@
   fState.value = q.get("state") || ""; fGrid.value = q.get("grid") || ""; fCategory.value = q.get("category") || "";
   // open cases unless asked otherwise: what is still to be done
   fOverdue.checked = q.get("overdue") === "true"; fOpen.checked = q.get("open") !== "false" && !q.get("state");
+  fMonth.value = /^\d{4}-\d{2}$/.test(q.get("month") || "") ? q.get("month") : "";
+  monthStands();
 
   const list = document.getElementById("cases");
   const dot = (urgency) => {
@@ -106,7 +127,10 @@
     for (const [k, node] of [["state", fState], ["grid", fGrid], ["category", fCategory]]) if (node.value) params.set(k, node.value);
     if (fOverdue.checked) params.set("overdue", "true");
     params.set("open", String(fOpen.checked));  // false: kept in the page's address as unticked
+    if (fMonth.value) { params.set("from", `${fMonth.value}-01`); params.set("to", gridmapDates.lastDay(fMonth.value)); }
     const page = new URLSearchParams(params); page.delete("limit"); page.set("jurisdiction", slug); page.set("lang", lang);
+    page.delete("from"); page.delete("to");
+    if (fMonth.value) page.set("month", fMonth.value);
     history.replaceState(null, "", `${location.pathname}?${page}`);
     const r = await fetch(`${api}?${params}`);
     const body = await r.json();
@@ -162,7 +186,9 @@
     document.getElementById("h-from").value = `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`;
     for (const id of ["h-on", "h-from", "h-to"]) document.getElementById(id).onchange = hot;
   }
-  for (const node of [fState, fGrid, fCategory, fOverdue, fOpen]) node.onchange = () => Promise.all([load(), hot()]);
+  function changed() { return Promise.all([load(), hot()]); }
+  for (const node of [fState, fGrid, fCategory, fOverdue, fOpen]) node.onchange = changed;
+  fMonth.onchange = () => Promise.all([changed(), monthStands()]);
   await load();
 
   // Reporting: a point clicked on the map, a category, urgency and what the problem is. The

@@ -41,12 +41,18 @@
     }));
     const lines = rows.map((x) => el("tr", { dataset: { jurisdiction: x.jurisdiction } },
       el("th", { scope: "row" },
-        el("a", { href: withLang(`/cases?jurisdiction=${encodeURIComponent(x.jurisdiction)}`, lang) }, x.name),
+        el("a", { href: withLang(`/cases?jurisdiction=${encodeURIComponent(x.jurisdiction)}&month=${month}&open=false`,
+                                 lang) }, x.name),
         " ", el("a", { className: "report", href: withLang(`/cases-report?jurisdiction=${encodeURIComponent(x.jurisdiction)}`
                                                            + `&month=${month}`, lang) }, t("nav_report"))),
       ...COLUMNS.map(([k, value]) => el("td", { dataset: { key: k } },
         RATES.has(k) ? gridmapPercent(value(x)) : String(value(x))))));
-    document.getElementById("compare-table").replaceChildren(head, ...lines);
+    const table = document.getElementById("compare-table");
+    table.replaceChildren(head, ...lines);
+    // on a phone the numbers run past the screen: the names stay (sticky), and it is said
+    const hint = document.getElementById("scroll-hint");
+    hint.textContent = t("scroll_more");
+    hint.hidden = table.scrollWidth <= table.parentElement.clientWidth;
     document.getElementById("compare-note").textContent = t("compare_note")
       .replace("{n}", String(rows.length)).replace("{as_of}", body.as_of_local);
     document.body.dataset.ready = "true";
