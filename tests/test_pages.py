@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from gis import db
 from tests.browser import ARTIFACTS, LOCAL, browsing, shot, signed_in
 from tests.conftest import scalar
 
@@ -252,10 +253,11 @@ def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     shot(page, "one_map_kouvola_tiles")
 
 
-def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
+def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server, conn):
     """A row of buildings along a boundary cannot be moved by dragging vertices (each step splits
     one); a building clicked is given to the grid chosen, with the ground around it, and the
-    metrics of both grids follow."""
+    metrics of both grids follow. A grid taken past the draft's households tolerance (1 % here)
+    is said at once and marked, and publishing asks with that said first."""
     import httpx
     from shapely.geometry import shape
 
@@ -272,6 +274,9 @@ def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
     page.click("#new")
     page.wait_for_selector("body[data-draft]", timeout=20_000)
     page.wait_for_selector("#metrics tr[data-code]")
+    with db.transaction(conn) as cur:
+        draft_id = int(page.evaluate("document.body.dataset.draft"))
+        cur.execute("UPDATE layout SET tolerance = 0.01 WHERE id = %s", (draft_id,))
     page.evaluate(f"() => gridmapMap.setView([{at.y}, {at.x}], 18, {{ animate: false }})")
     page.wait_for_function("() => !gridmapMap._animatingZoom")
     box = page.locator("#map").bounding_box()
@@ -288,6 +293,11 @@ def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
     assert page.locator("#status").get_attribute("data-state") == "accepted", page.locator("#problems").inner_text()
     touched = {r.get_attribute("data-code")[-3:] for r in page.locator("#metrics tr.touched").all()}
     assert touched == {"001", "002"}
+    strayed = {r.get_attribute("data-code")[-3:] for r in page.locator("#metrics tr.touched.over").all()}
+    assert strayed and int(page.locator("#status").get_attribute("data-over")) == len(strayed)
+    assert "偏离目标超过 ±1%" in page.locator("#status").inner_text()
+    assert all(x in page.locator("#status").inner_text() for x in strayed)
+    shot(page, "planner_over_tolerance")
     draft = page.evaluate("document.body.dataset.draft")
     layout = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")
     holder = [g["properties"]["code"] for g in layout["grids"]["features"] if shape(g["geometry"]).contains(at)]
@@ -303,6 +313,9 @@ def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server):
         "(ls) => ls.map((l) => l.dataset.code)")) == ["001", "002"]
     assert "户数" in page.locator('#changes li[data-change="grid"]').first.inner_text()
     shot(page, "planner_compare_moved_building")
+    page.click("#publish")
+    page.wait_for_selector("#confirm:not([hidden])")
+    assert page.locator("#confirm-text").inner_text().startswith("⚠ 网格 ")
 
 
 def test_planner_moves_a_courier_zone(page, copy_of):

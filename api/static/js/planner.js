@@ -43,15 +43,26 @@
   let saving = false;
 
   const area = (m2) => `${(m2 / 10000).toFixed(2)} ha`;
-  function showMetrics(rows, touched) {
+  // A grid whose households stray from the draft's target by more than its tolerance (±15 % by
+  // default) is marked: the edit is saved (it is the planner's call), but never silently.
+  const over = (g, tolerance) => g.deviation !== null && Math.abs(g.deviation) > tolerance + 1e-9;
+  function showMetrics(rows, touched, tolerance) {
     const head = el("tr", {}, ["code", "households", "deviation", "area", "compactness"].map((k) => el("th", {}, t(k))));
     metrics.replaceChildren(head, ...rows.map((g) => el("tr",
-      { className: touched.includes(g.code) ? "touched" : "", dataset: { code: g.code } },
+      { className: [touched.includes(g.code) ? "touched" : "", over(g, tolerance) ? "over" : ""].join(" ").trim(),
+        dataset: { code: g.code } },
       el("td", {}, String(g.code).slice(-3)), el("td", {}, g.households),
-      el("td", {}, g.deviation === null ? "" : `${Math.round(g.deviation * 100)}%`),
+      el("td", { title: over(g, tolerance) ? overText([g], tolerance) : "" },
+        g.deviation === null ? "" : `${over(g, tolerance) ? "⚠ " : ""}${Math.round(g.deviation * 100)}%`),
       el("td", { className: "area" }, area(g.area_m2)),
       el("td", {}, g.polsby_popper.toFixed(2)))));
   }
+  function overText(rows, tolerance) {
+    return t("over_tolerance").replace("{pct}", String(Math.round(tolerance * 100)))
+      .replace("{grids}", rows.map((g) => String(g.code).slice(-3)).join("、"));
+  }
+  // The grids of the draft drawn now that stray past its tolerance.
+  const straying = () => (draft ? draft.grids.features.map((f) => f.properties).filter((g) => over(g, draft.tolerance)) : []);
 
   const coverageLine = el("div", { id: "zone-coverage" });
   document.getElementById("side").appendChild(coverageLine);
@@ -112,10 +123,11 @@
     });
     labels.grids(grids);
     labels.place();
-    showMetrics(d.grids.features.map((f) => f.properties), []);
+    const tolerance = d.layout && d.layout.tolerance !== null ? Number(d.layout.tolerance) : 0.15;
+    showMetrics(d.grids.features.map((f) => f.properties), [], tolerance);
     document.body.dataset.draft = id;
     document.body.dataset.ready = "true";
-    draft = { id, grids: d.grids, etag: d.etag };
+    draft = { id, grids: d.grids, etag: d.etag, tolerance };
     return d;
   }
 
@@ -210,8 +222,13 @@
       if (!d) return;  // another draft was chosen meanwhile: this answer is not the one drawn
       quiet();  // said once drawn again, as for zones
       if (r.ok) {
-        say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged") : t("accepted"));
-        showMetrics(d.grids.features.map((x) => x.properties), body.grids.map((g) => g.code));
+        const rows = d.grids.features.map((x) => x.properties);
+        const touched = body.grids.map((g) => g.code);
+        const strayed = rows.filter((g) => touched.includes(g.code) && over(g, draft.tolerance));
+        say(body.changed === false ? "unchanged" : "accepted", body.changed === false ? t("unchanged")
+          : [t("accepted"), strayed.length ? overText(strayed, draft.tolerance) : ""].filter(Boolean).join(" · "));
+        status.dataset.over = String(strayed.length);
+        showMetrics(rows, touched, draft.tolerance);
       } else {
         refused(body);
       }
@@ -306,7 +323,9 @@
     if (!select.value) return;
     quiet();
     const summary = await compared(select.value);
-    ask(`${t("confirm_publish")} (${summary})`, t("publish"), async (id) => {
+    const strayed = straying();
+    const warning = strayed.length ? `⚠ ${overText(strayed, draft.tolerance)}. ` : "";
+    ask(`${warning}${t("confirm_publish")} (${summary})`, t("publish"), async (id) => {
       const r = await fetch(`/layouts/${id}/publish`, { method: "POST" });
       const body = await r.json();
       if (!r.ok) { refused(body); return; }
