@@ -556,3 +556,37 @@ def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, 
         shot(pg, "signed-out")
     finally:
         ctx.close()
+
+
+def test_a_report_says_where_in_the_street_s_words_and_takes_the_building_at_hand(phone, field):  # noqa: F811
+    """Standing 8 m off the end of a long building of her grid (over 30 m from its middle), the
+    report sheet says '<building>旁约 8 米', not coordinates, and the case is put at that building."""
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+    from shapely.geometry import shape
+
+    pg = phone
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    there = Transformer.from_crs(4326, field["srid"], always_xy=True)
+    back = Transformer.from_crs(field["srid"], 4326, always_xy=True)
+    own = [(b, shapely.transform(shape(b["outline"]), lambda xy: np.column_stack(there.transform(xy[:, 0], xy[:, 1]))))
+           for b in today["buildings"] if b["own"]]
+    spot = None
+    for b, g in own:
+        c = g.centroid
+        p = shapely.Point(g.bounds[2] + 8, c.y)
+        others = min(h.distance(p) for x, h in own if x["id"] != b["id"])
+        if others > 20 and p.distance(c) > 36:
+            spot = b, back.transform(p.x, p.y)
+            break
+    assert spot, "no building of her grid stands alone at its end"
+    b, (lon, lat) = spot
+    open_app(pg)
+    pg.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 3})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{lon:.6f},{lat:.6f}")
+    pg.click("#open-report")
+    where = pg.locator("#where-text").inner_text()
+    assert where.startswith(f"{b['name']}旁约 8 米") and "116." not in where, where
+    assert pg.locator("#case-building").input_value() == str(b["id"])
+    shot(pg, "report-where")

@@ -296,6 +296,29 @@
     return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
   }
 
+  // Metres from a point to a building: to its outline, 0 inside (a worker at the door of a tower
+  // 60 m deep is at the tower, not 30 m from its middle); the point given for it with no outline.
+  function toBuilding(p, b) {
+    if (!b.outline) return metres(p, b);
+    if (inside([p.lon, p.lat], b.outline)) return 0;
+    return toLines(p, (b.outline.type === "Polygon" ? [b.outline.coordinates] : b.outline.coordinates).flat());
+  }
+  // Metres from a point to the nearest of some lines ([lon, lat] lists), in a plane about it.
+  function toLines(p, lines) {
+    const R = 6371008.8 * Math.PI / 180, kx = R * Math.cos(p.lat * Math.PI / 180);
+    const xy = ([lon, lat]) => [(lon - p.lon) * kx, (lat - p.lat) * R];
+    let best = Infinity;
+    for (const ring of lines) {
+      for (let i = 1; i < ring.length; i++) {
+        const [ax, ay] = xy(ring[i - 1]), [bx, by] = xy(ring[i]);
+        const dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
+        const f = len ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len)) : 0;
+        best = Math.min(best, Math.hypot(ax + f * dx, ay + f * dy));
+      }
+    }
+    return best;
+  }
+
   // Check-in: the buildings nearest to where the worker stands, the nearest chosen already.
   function nearby() {
     const d = state.today;
@@ -304,7 +327,7 @@
     list.replaceChildren();
     if (!d) return;
     const here = state.position;
-    const rows = d.buildings.map((b) => ({ b, m: here ? metres(here, b) : null }))
+    const rows = d.buildings.map((b) => ({ b, m: here ? toBuilding(here, b) : null }))
       .sort((x, y) => (x.m === null ? 0 : x.m - y.m) || x.b.id - y.b.id).slice(0, 6);
     rows.forEach(({ b, m }, i) => {
       const input = el("input", { type: "radio", name: "building", value: String(b.id) });
@@ -329,9 +352,9 @@
     const b = state.today.buildings.find((x) => String(x.id) === chosen.value);
     const name = b ? b.name || `#${b.id}` : chosen.value;
     const here = state.position;
-    const away = here && b ? metres(here, b) - (here.accuracy || 0) : 0;
+    const away = here && b ? toBuilding(here, b) - (here.accuracy || 0) : 0;
     if (away > FAR_M && $("checkin-far").hidden) {  // said once; a second tap records it
-      $("checkin-far").textContent = tf("f_far", { name, m: Math.round(metres(here, b)) });
+      $("checkin-far").textContent = tf("f_far", { name, m: Math.round(toBuilding(here, b)) });
       $("checkin-far").hidden = false;
       $("checkin-far").scrollIntoView({ block: "center" });
       return;
@@ -344,11 +367,25 @@
   };
 
   // Report: category, urgency, text, photos (resized here), where the worker stands or a tap.
+  // Where, in the words of the street: at or by the nearest building, else by the nearest street
+  // of the route (the coordinates only when neither is near), and how sure the phone is.
   function whereText() {
     const p = state.picked || state.position;
-    $("where-text").textContent = state.pick && !state.picked ? t("f_tap_map")
-      : p ? tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5), acc: p.accuracy ? Math.round(p.accuracy) : "—" })
-        : t("f_no_position");
+    const node = $("where-text");
+    if (state.pick && !state.picked) { node.textContent = t("f_tap_map"); return; }
+    if (!p) { node.textContent = t("f_no_position"); return; }
+    const acc = p.accuracy ? tf("f_accuracy", { acc: Math.round(p.accuracy) }) : "";
+    const d = state.today;
+    const near = d ? d.buildings.map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m)[0] : null;
+    const street = d ? d.legs.filter((l) => l.name).map((l) => ({ l, m: toLines(p, [l.coordinates]) }))
+      .sort((x, y) => x.m - y.m)[0] : null;
+    let text;
+    if (near && near.m === 0) text = tf("f_in_building", { name: near.b.name || `#${near.b.id}` });
+    else if (near && near.m <= 60) text = tf("f_by_building", { name: near.b.name || `#${near.b.id}`, m: Math.round(near.m) });
+    else if (street && street.m <= 60) text = tf("f_by_street", { name: street.l.name });
+    else text = tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) });
+    node.textContent = text + acc;
+    node.dataset.lonlat = `${p.lon.toFixed(6)},${p.lat.toFixed(6)}`;
   }
   $("open-report").onclick = () => {
     const select = $("category");
@@ -372,7 +409,7 @@
     const select = $("case-building");
     select.replaceChildren(el("option", { value: "" }, t("f_no_building")));
     if (!d || !p) return;
-    const rows = d.buildings.filter((b) => b.own).map((b) => ({ b, m: metres(p, b) })).sort((x, y) => x.m - y.m).slice(0, 5);
+    const rows = d.buildings.filter((b) => b.own).map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m).slice(0, 5);
     for (const { b, m } of rows) select.append(el("option", { value: String(b.id) }, `${b.name || `#${b.id}`} · ${tf("f_m", { m: Math.round(m) })}`));
     if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
   }
