@@ -478,7 +478,20 @@ def test_a_report_the_service_sends_back_is_never_said_to_be_reported(phone, fie
     assert "已同步" not in text and "井盖缺失" in text, text
     assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = '井盖缺失'") == 0
     shot(pg, "refused")
-    pg.evaluate("() => fieldQueue.all().then((a) => Promise.all(a.map((i) => fieldQueue.remove(i.seq))))")
+    # corrected on the phone and sent again: the same report (its id, its time), at no building
+    queued = pg.evaluate("() => fieldQueue.all().then((a) => a.find((i) => i.type === 'case'))")
+    pg.click("#queue-button")
+    pg.click("#queue-list li.refused button.fix")
+    assert pg.locator("#report").is_visible() and pg.locator("#case-text").input_value() == "井盖缺失"
+    assert pg.locator("#category").input_value() == queued["body"]["category"]
+    pg.select_option("#case-building", "")
+    shot(pg, "correcting")
+    pg.click("#do-report")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE client_id = %s AND building_id IS NULL",
+                  queued["client_id"]) == 1
+    assert scalar(conn, "SELECT reported_at = %s::timestamptz FROM case_record WHERE client_id = %s",
+                  queued["body"]["at"], queued["client_id"])
 
 
 def test_a_walk_longer_than_the_service_takes_at_once_is_split_and_sent_in_batches(phone, field, conn):  # noqa: F811

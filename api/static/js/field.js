@@ -30,7 +30,7 @@
   const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
-                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "" };
+                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "", correcting: null };
   const $ = (id) => document.getElementById(id);
   // A time as the phone's clock reads it (month, day, hour, minute).
   const when = (iso) => new Date(iso).toLocaleString(gridmapLang() === "en" ? "en-GB" : "zh-CN",
@@ -387,7 +387,8 @@
     node.textContent = text + acc;
     node.dataset.lonlat = `${p.lon.toFixed(6)},${p.lat.toFixed(6)}`;
   }
-  $("open-report").onclick = () => {
+  $("open-report").onclick = () => { state.correcting = null; openReport(); };
+  function openReport() {
     const select = $("category");
     if (state.today && !select.options.length) {  // no category chosen for the worker: a wrong one is hard to undo
       select.append(el("option", { value: "" }, t("f_choose_category")));
@@ -397,7 +398,24 @@
     state.picked = null; state.pick = false;
     $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
     show("report"); whereText(); buildingChoices();
-  };
+  }
+  // A case the service sent back, corrected on the phone and sent again as the same report (its
+  // client_id, its time, its photos): the form opens with what it said, the reason above it.
+  function correct(item) {
+    state.correcting = item;
+    openReport();
+    const b = item.body;
+    $("category").value = [...$("category").options].some((o) => o.value === b.category) ? b.category : "";
+    const urgency = document.querySelector(`input[name=urgency][value="${b.urgency}"]`);
+    if (urgency) urgency.checked = true;
+    $("case-text").value = b.description;
+    const [lon, lat] = b.where.coordinates;
+    state.picked = { lon, lat, accuracy: null };
+    $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
+    whereText(); buildingChoices();
+    if (b.building_id) $("case-building").value = String(b.building_id);
+    banner(item.reason || "", true);
+  }
   $("category").onchange = () => banner("");
   // The building the case is at: the nearest of the worker's own grid (``own``: the service takes a
   // report at no other), chosen when the place is within NEAR_M of it (beyond the fix's accuracy);
@@ -461,12 +479,21 @@
     if (!text) { banner(t("f_need_text"), true); return; }
     if (!where) { banner(t("f_need_place"), true); return; }
     if (!inside([where.lon, where.lat], state.today.boundary)) { banner(t("f_outside"), true); return; }
-    const clientId = Q.uuid();
+    const fixing = state.correcting;
+    state.correcting = null;
+    const clientId = fixing ? fixing.client_id : Q.uuid();
     const building = $("case-building").value;
+    if (fixing) await Q.remove(fixing.seq);  // replaced by the corrected report, under its own id
     await record({ type: "case", client_id: clientId, label: text.slice(0, 40),
                   body: { category, urgency: document.querySelector("input[name=urgency]:checked").value, description: text,
-                          where: { type: "Point", coordinates: [where.lon, where.lat] }, at: new Date().toISOString(),
+                          where: { type: "Point", coordinates: [where.lon, where.lat] },
+                          at: fixing ? fixing.body.at : new Date().toISOString(),
                           ...(building ? { building_id: Number(building) } : {}) } });
+    if (fixing) {  // its photos, sent back with it, go again after it
+      for (const p of (await Q.all()).filter((x) => x.type === "photo" && x.case_client_id === clientId)) {
+        await Q.update({ ...p, status: "waiting", reason: null });
+      }
+    }
     for (const p of state.reportPhotos) {
       await record({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: text.slice(0, 20) });
     }
@@ -552,6 +579,11 @@
         el("div", { className: "meta" }, `${when(i.queued_at)} · ${status}`));
       if (i.status === "refused" || held(i, me)) {  // another's, who may never sign in here again: it may go
         if (i.status === "refused") li.append(el("div", { className: "reason" }, i.reason || ""));
+        if (i.status === "refused" && i.type === "case" && !held(i, me)) {
+          const fix = el("button", { type: "button", className: "big primary fix" }, t("f_correct"));
+          fix.onclick = () => correct(i);
+          li.append(fix);
+        }
         const del = el("button", { type: "button", className: "big" }, t("f_delete"));
         del.onclick = async () => {
           if (held(i, me) && !confirm(tf("f_delete_held", { user: i.user }))) return;  // a colleague's record
