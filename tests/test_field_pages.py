@@ -552,8 +552,7 @@ def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, 
     pg = ctx.new_page()
     try:
         open_app(pg)
-        kept = pg.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)")
-        assert kept == 1
+        pg.wait_for_function("() => caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length === 1)")
         pg.goto(f"/?jurisdiction={slug}")
         pg.click("#logout")
         pg.wait_for_url("**/login**")
@@ -603,3 +602,41 @@ def test_a_report_says_where_in_the_street_s_words_and_takes_the_building_at_han
     assert where.startswith(f"{b['name']}旁约 8 米") and "116." not in where, where
     assert pg.locator("#case-building").input_value() == str(b["id"])
     shot(pg, "report-where")
+
+
+def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, field, conn):  # noqa: F811
+    """Walking the route's first leg turns it green at once, on the phone (offline too), and the
+    next leg is named; the legs of other streets stay to do. Sent and matched, and the page opened
+    again, the leg walked stays green: kept for the day on the phone (the service counts a street
+    walked past half its length, so a leg that is part of a street the start splits would not be)."""
+    pg, slug = phone, field["slug"]
+    today = field["worker"].get(f"/field/{slug}/today").json()
+    legs = sorted(today["legs"], key=lambda leg: leg["seq"])
+    first = legs[0]
+    assert first["edge_id"] not in today["walked"]
+    open_app(pg)
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.click("#walk")
+    fixes = walk_points([first], field["srid"], datetime.now(UTC), count=1)
+    for p in fixes:
+        pg.context.set_geolocation({"longitude": p["lon"], "latitude": p["lat"], "accuracy": 6})
+        pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{p['lon']:.6f},{p['lat']:.6f}")
+    done = "() => [...document.querySelectorAll('path.leg.done')].length"
+    pg.wait_for_function(f"{done} >= 1")
+    assert f"下一段：{legs[1]['seq']}." in pg.locator("#route-text").inner_text()
+    # the legs along the street walked are done (the route walks it again at its end), no other
+    same = [leg for leg in legs if leg["edge_id"] == first["edge_id"]]
+    assert pg.locator("path.leg.todo").count() == len(legs) - len(same)
+    shot(pg, "walking-progress")
+    pg.click("#walk")
+    pg.context.set_offline(False)
+    pg.click("#queue-button")
+    pg.click("#sync-now")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    pg.click("[data-close=queue]")
+    pg.wait_for_function(f"{done} >= 1")
+    assert f"下一段：{legs[1]['seq']}." in pg.locator("#route-text").inner_text()
+    pg.reload()
+    pg.wait_for_selector("body[data-ready='1']")
+    pg.wait_for_function(f"{done} >= 1")  # kept for the day on the phone

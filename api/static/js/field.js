@@ -72,6 +72,82 @@
     return odd;
   }
 
+  // --- the walk's own progress, on the phone ------------------------------------------------
+  // A street of the route turns green as it is walked, not only once the walk has been sent and
+  // matched: a leg is done on the phone when fixes of today's walks (accurate to 50 m) came within
+  // NEAR_LEG_M of LEG_DONE of the points every LEG_STEP_M along it. Legs so done are kept for the
+  // day on the phone: the service counts a street walked over half its length, so a street the
+  // route's start splits in two (walked as its first leg and its last) would otherwise stay
+  // "to walk" after its first leg was walked, and "next: 1." all day.
+  const NEAR_LEG_M = 25, LEG_STEP_M = 10, LEG_DONE = 0.8, VAGUE_FIX_M = 50;
+  const progress = { key: null, origin: null, samples: [], cells: new Map(), hits: new Map(), total: new Map(),
+                     done: new Set() };
+  const legKey = (leg) => `${leg.seq}:${leg.edge_id}`;
+  const legDone = (d, leg) => d.walked.includes(leg.edge_id) || progress.done.has(legKey(leg));
+  function plane(lon, lat) {
+    const [lon0, lat0] = progress.origin, R = 6371008.8 * Math.PI / 180;
+    return [(lon - lon0) * R * Math.cos(lat0 * Math.PI / 180), (lat - lat0) * R];
+  }
+  const cellOf = (x, y) => `${Math.floor(x / NEAR_LEG_M)},${Math.floor(y / NEAR_LEG_M)}`;
+  function prepareProgress(d) {
+    const key = `gridmap-field-done-${slug}-${d.route ? d.route.day : ""}-${me || ""}`;
+    const legs = d.legs.map(legKey).join(",");
+    if (progress.key === `${key}|${legs}`) return false;
+    Object.assign(progress, { key: `${key}|${legs}`, storeKey: key, samples: [], cells: new Map(), hits: new Map(),
+                              total: new Map(), done: new Set() });
+    if (!d.legs.length) return true;
+    progress.origin = d.legs[0].coordinates[0];
+    const kept = JSON.parse(localStorage.getItem(key) || "[]");
+    for (const leg of d.legs) {
+      if (kept.includes(legKey(leg))) progress.done.add(legKey(leg));
+      if (legDone(d, leg)) continue;
+      const pts = leg.coordinates.map(([lon, lat]) => plane(lon, lat));
+      const along = [pts[pts.length - 1]];  // every LEG_STEP_M along each segment, and the end
+      for (let i = 1; i < pts.length; i++) {
+        const [ax, ay] = pts[i - 1], [bx, by] = pts[i], len = Math.hypot(bx - ax, by - ay);
+        for (let f = 0; f < len; f += LEG_STEP_M) along.push([ax + (f / len) * (bx - ax), ay + (f / len) * (by - ay)]);
+      }
+      for (const [x, y] of along) {
+        const id = progress.samples.push({ leg: legKey(leg), x, y }) - 1;
+        const c = cellOf(x, y);
+        if (!progress.cells.has(c)) progress.cells.set(c, []);
+        progress.cells.get(c).push(id);
+      }
+      progress.total.set(legKey(leg), along.length);
+      progress.hits.set(legKey(leg), new Set());
+    }
+    return true;
+  }
+  // A fix of a walk: the points of legs near it covered; true when a leg is done by it.
+  function coverFix(p) {
+    if (!progress.origin || (p.accuracy && p.accuracy > VAGUE_FIX_M)) return false;
+    const [x, y] = plane(p.lon, p.lat);
+    const [cx, cy] = [Math.floor(x / NEAR_LEG_M), Math.floor(y / NEAR_LEG_M)];
+    let finished = false;
+    for (let i = -1; i <= 1; i++) {
+      for (let j = -1; j <= 1; j++) {
+        for (const id of progress.cells.get(`${cx + i},${cy + j}`) || []) {
+          const sample = progress.samples[id];
+          if (progress.done.has(sample.leg) || Math.hypot(sample.x - x, sample.y - y) > NEAR_LEG_M) continue;
+          const hits = progress.hits.get(sample.leg);
+          hits.add(id);
+          if (hits.size >= LEG_DONE * progress.total.get(sample.leg)) { progress.done.add(sample.leg); finished = true; }
+        }
+      }
+    }
+    if (finished) localStorage.setItem(progress.storeKey, JSON.stringify([...progress.done]));
+    return finished;
+  }
+  // Today's walks on the phone (the one under way, and those waiting to be sent) counted again
+  // when today's work changes; drawn again if a leg was done by them.
+  async function walkedHere(d) {
+    const queued = (await Q.all()).filter((i) => i.type === "track" && i.status === "waiting" && !held(i, me));
+    const fixes = [...queued.flatMap((i) => i.body.points), ...(state.walk ? state.walk.points : [])];
+    let finished = false;
+    for (const p of fixes) finished = coverFix(p) || finished;
+    if (finished && state.today === d) { draw(); summary(); }
+  }
+
   function draw() {
     const d = state.today;
     Object.values(layers).forEach((g) => { if (g !== layers.me && g !== layers.track) g.clearLayers(); });
@@ -86,9 +162,9 @@
       L.geoJSON(b.outline, { style: { color: "#6b7a8c", weight: 1, fillColor: "#d5dbe3", fillOpacity: 0.9, className: "building" } })
         .bindTooltip(el("span", {}, b.name || `#${b.id}`)).addTo(layers.area);
     }
-    const walked = new Set(d.walked);
+    if (prepareProgress(d)) walkedHere(d);
     for (const leg of d.legs) {
-      const done = walked.has(leg.edge_id);
+      const done = legDone(d, leg);
       const line = L.polyline(leg.coordinates.map(([x, y]) => [y, x]),
         { color: done ? "#1b7f3b" : "#ff6a00", weight: done ? 6 : 8, opacity: 0.9, className: done ? "leg done" : "leg todo" });
       line.bindTooltip(el("span", {}, `${leg.seq}. ${leg.name || ""} · ${t(done ? "f_done" : "f_todo")}`));
@@ -144,13 +220,13 @@
     const box = $("summary");
     box.replaceChildren();
     if (!d) return;
-    const left = d.legs.filter((l) => !d.walked.includes(l.edge_id)).length;
+    const left = d.legs.filter((l) => !legDone(d, l)).length;
     const parts = [];
     if (d.route) {
       const key = (d.route.grid ? "f_route_grid" : "f_route") + (d.route.of === 1 ? "_one" : "");
       parts.push(tf(key, { n: d.route.number, of: d.route.of, km: (d.route.length_m / 1000).toFixed(1), min: Math.round(d.route.minutes) }));
       parts.push(tf("f_streets_left", { n: left }));
-      const next = [...d.legs].sort((a, b) => a.seq - b.seq).find((l) => !d.walked.includes(l.edge_id));
+      const next = [...d.legs].sort((a, b) => a.seq - b.seq).find((l) => !legDone(d, l));
       if (next) parts.push(tf("f_next", { n: next.seq, name: next.name || "" }).trim());
     } else parts.push(t("f_no_route"));
     if (!d.workday && d.route) parts.unshift(tf("f_rest_day", { day: d.route.day }));
@@ -232,6 +308,7 @@
         if (state.walk.points.length >= maxFixes()) splitWalk();  // a walk the service takes whole
         else Q.saveWalk(state.walk);
         drawWalk();
+        if (state.today && coverFix(state.position)) { draw(); summary(); }  // a street just walked turns green
       }
     }
     if (!$("checkin").hidden) nearby();
