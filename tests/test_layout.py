@@ -71,6 +71,9 @@ def test_every_page_fits_the_screen(browser, server, admin_token, size, name):
         got = pg.evaluate(LAYOUT)
         shot(pg, f"layout_{name}_{size}")
         assert got["overflow"] <= 0, f"{name} runs {got['overflow']} px off the side"
+        title = pg.locator("#bar h1")  # said whole (a grid's short code and name fit on two lines)
+        assert title.evaluate("n => n.scrollHeight <= n.clientHeight + 1 && n.scrollWidth <= n.clientWidth + 1"), \
+            title.inner_text()
         assert not got["off"], f"header controls off screen: {got['off']}"
         if size == "phone" and name not in ("login", "communities"):  # a table, no map
             assert got["mapShare"] >= 0.6, f"the map has {got['mapShare']:.0%} of the phone's screen"

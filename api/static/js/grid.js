@@ -23,7 +23,9 @@
   }
   const g = await r.json();
   document.title = `${t("grid_page")} ${g.code}`;
-  document.getElementById("title").textContent = `${t("grid_page")} ${g.code} ${g.name || ""}`;
+  // its short code and name (网格 001 第一网格（电厂小区）): the 15-digit code, in the table below,
+  // would fill a phone's bar alone
+  document.getElementById("title").textContent = L_.gridLabel(g);
   const share = g.patrol_coverage.share;
   document.getElementById("numbers").replaceChildren(...L_.rows([
     ["code", g.code], ["name", g.name], ["leader", g.leader], ["households", g.households],
