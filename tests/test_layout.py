@@ -71,6 +71,14 @@ def test_every_page_fits_the_screen(browser, server, admin_token, size, name):
         got = pg.evaluate(LAYOUT)
         shot(pg, f"layout_{name}_{size}")
         assert got["overflow"] <= 0, f"{name} runs {got['overflow']} px off the side"
+        under = pg.evaluate("""() => {  // names the map's controls (scale bar, zoom, legend) cover
+          const controls = [...document.querySelectorAll('.leaflet-control')].map((c) => c.getBoundingClientRect());
+          return [...document.querySelectorAll('.label:not(.hidden):not(.grid)')].filter((n) => {
+            const b = n.firstChild ? n.firstChild.getBoundingClientRect() : n.getBoundingClientRect();
+            return controls.some((c) => c.width && b.left < c.right && c.left < b.right && b.top < c.bottom
+                                        && c.top < b.bottom);
+          }).map((n) => n.textContent); }""")
+        assert not under, f"{name}: names under the map's controls: {under}"
         title = pg.locator("#bar h1")  # said whole (a grid's short code and name fit on two lines)
         assert title.evaluate("n => n.scrollHeight <= n.clientHeight + 1 && n.scrollWidth <= n.clientWidth + 1"), \
             title.inner_text()

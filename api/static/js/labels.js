@@ -144,7 +144,9 @@ window.gridmapLabels = (function () {
       place() {
         const zoom = map.getZoom();
         const frame = map.getContainer().getBoundingClientRect();
-        const placed = [];
+        // the map's own controls (zoom, scale, legend, attribution) are taken: no name under them
+        const placed = [...map.getContainer().querySelectorAll(".leaflet-control")]
+          .map((c) => c.getBoundingClientRect()).filter((b) => b.width > 0);
         const named = new Set();
         for (const [kind] of KINDS) {
           const shown = map.hasLayer(groups[kind]);
