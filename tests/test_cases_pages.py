@@ -66,8 +66,15 @@ def tap_in_grid(pg, code_end: str) -> None:
     pg.mouse.click(box["x"] + at[0], box["y"] + at[1])
 
 
-def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, server, people):
+def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, server, people, conn):
+    from gis import db
+    from gis.patrol.stewards_store import add_worker
+
     slug = people["slug"]
+    with db.transaction(conn) as cur:  # grid 001's leader is one of its social workers too
+        cur.execute("SELECT g.leader FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id"
+                    " WHERE j.slug = %s AND g.code = %s", (slug, GRID_1))
+        add_worker(cur, slug, cur.fetchone()[0], "social_worker", grid=GRID_1)
     # the worker, on a phone: reports what they found on the walk
     pg, errors = phone(browser, server, people["worker_token"])
     try:
@@ -104,6 +111,10 @@ def test_one_case_from_reported_to_closed_by_a_worker_and_a_leader(browser, serv
         lead.wait_for_function("() => document.querySelectorAll('#assignees option').length > 1")
         offered = lead.locator("#assignees option").evaluate_all("(os) => os.map((o) => [o.value, o.textContent])")
         assert offered[0][1].startswith("网格 001") and people["worker"] in [v for v, _ in offered], offered
+        # one entry a name and grid, each part they have there said in it (a grid's leader is often
+        # one of its workers too: two entries of one name looked like two people)
+        assert len({(v, x.split(" · ")[0]) for v, x in offered}) == len(offered), offered
+        assert ["王芳" in v and "网格长" in x and "社工" in x for v, x in offered].count(True) == 1, offered
         lead.locator('#buttons button[data-to="accepted"]').click()
         lead.wait_for_selector("body[data-state=dispatched]")
         assert people["worker"] in lead.locator("#facts").inner_text()

@@ -190,8 +190,16 @@
     assigneesP = assigneesP || fetch(`/cases/${encodeURIComponent(slug)}/assignees`).then((r) => (r.ok ? r.json() : []));
     const people = await assigneesP;
     const ordered = [...people.filter((p) => p.grid === grid), ...people.filter((p) => p.grid !== grid)];
-    document.getElementById("assignees").replaceChildren(...ordered.map((p) => el("option", { value: p.name },
-      `${p.grid ? `${t("grid_n")} ${p.grid.slice(-3)} · ` : ""}${t(`assignee_${p.kind}`)}`)));
+    // one entry a name and grid, with every part they have there (王芳: 社工 · 网格长): a case is
+    // dispatched by name, so two entries of one name in one grid would look like two people
+    const one = new Map();
+    for (const p of ordered) {
+      const key = `${p.name}\u0000${p.grid || ""}`;
+      if (!one.has(key)) one.set(key, { ...p, kinds: [] });
+      one.get(key).kinds.push(t(`assignee_${p.kind}`));
+    }
+    document.getElementById("assignees").replaceChildren(...[...one.values()].map((p) => el("option", { value: p.name },
+      `${p.grid ? `${t("grid_n")} ${p.grid.slice(-3)} · ` : ""}${p.kinds.join(" · ")}`)));
   }
 
   // The resident's answer when called back (回访), once the case is handled: what the resolution
