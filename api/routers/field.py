@@ -34,7 +34,7 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import Conflict, FileTooLarge, InvalidInput, ServiceBusyError
+from gis.errors import Conflict, FileTooLarge, ServiceBusyError
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
@@ -149,11 +149,8 @@ def today(request: Request, who: Reporter, slug: str, conn: ConnDep, settings: S
 @router.post("/field/{slug}/sync", summary="What the phone recorded: walks, check-ins, cases, cases handled; "
              "a result per item", response_model=Synced, responses={**COMMON, **WRITES})
 def sync_route(request: Request, who: SyncReporter, slug: str, body: Batch, settings: SettingsDep) -> dict:
-    recorded_by(who, body.recorded_by)
+    recorded_by(who, body.recorded_by)  # at most MAX_BATCH_FIXES walk points: Batch.precheck
     fixes = sum(len(i.points) for i in body.items if i.type == "track")
-    if fixes > MAX_BATCH_FIXES:
-        raise InvalidInput(msg("a batch may hold at most {0} walk points in all; this one has {1}: send its walks "
-                               "in several batches", MAX_BATCH_FIXES, fixes))
     items = []
     for item in body.items:
         raw = item.model_dump()
