@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -74,28 +75,33 @@ class Walk:
     track: MatchedTrack
 
 
-def walk_inputs(cur: Cursor, slug: str, items: list[Item]) -> tuple[Jurisdiction, LoadedNetwork | GridmapError,
-                                                                      set[str]]:
+def walk_inputs(cur: Cursor, slug: str, items: list[Item]
+                ) -> tuple[Jurisdiction, LoadedNetwork | GridmapError | None, set[str]]:
     """What matching the batch's walks needs, read in one short transaction: the jurisdiction, its
-    streets (or why there are none to match on) and the client_ids of walks kept before."""
+    streets (or why there are none to match on; None when every walk was kept before) and the
+    client_ids of walks kept before."""
     jur = find_jurisdiction(cur, slug)
     ids = [str(i["client_id"]) for i in items if i["type"] == "track"]
     cur.execute("SELECT client_id::text FROM patrol_track WHERE client_id = ANY (%s::uuid[])", (ids,))
     kept = {r[0] for r in cur.fetchall()}
+    if set(ids) <= kept:
+        return jur, None, kept
     try:
         return jur, load_network(cur, jur), kept
     except GridmapError as exc:
         return jur, exc, kept
 
 
-def match_walks(jur: Jurisdiction, loaded: LoadedNetwork | GridmapError, items: list[Item], settings: Settings,
-                now: datetime, skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def match_walks(jur: Jurisdiction, loaded: LoadedNetwork | GridmapError | None, items: list[Item],
+                settings: Settings, now: datetime, skip: AbstractSet[str] = frozenset()) -> None:
     """Match each walk of the batch (but those in ``skip``, kept before) to the streets, with no
     database: each track item gets its ``walk``, a :class:`Walk` or the error that refuses it."""
     for item in items:
         if item["type"] != "track" or str(item["client_id"]) in skip:
             continue
         try:
+            if loaded is None:
+                raise InvalidInput(msg("the walk was sent again while it was being kept; send it once more"))
             if isinstance(loaded, GridmapError):
                 raise loaded
             points = [TrackPoint(p["lon"], p["lat"], p["t"], p.get("accuracy")) for p in item["points"]]
@@ -111,10 +117,9 @@ def _track(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
     client_id = str(item["client_id"])
     out = stored_track(cur, slug, client_id)
     if out is None:
-        walk = item.get("walk")
-        if walk is None:  # not matched before the transaction: match it now
-            match_walks(*walk_inputs(cur, slug, [item])[:2], [item], settings, now)
-            walk = item["walk"]
+        walk = item.get("walk")  # matched before the transaction (never in it: see match_walks)
+        if walk is None:
+            raise InvalidInput(msg("the walk was sent again while it was being kept; send it once more"))
         if isinstance(walk, GridmapError):
             raise walk
         check_worker(worker.name)

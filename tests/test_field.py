@@ -306,15 +306,19 @@ def test_a_batch_holding_more_walk_points_than_one_walk_may_is_refused_whole(fie
     from gis.limits import MAX_BATCH_FIXES
 
     w, slug = field["worker"], field["slug"]
-    fix = {"lon": 116.4818, "lat": 39.9143, "accuracy": 8.0, "t": now().isoformat()}
+    day = w.get(f"/field/{slug}/today").json()
+    along = walk_points(day["legs"], field["srid"], now())  # a walk the service keeps, fixes 1 s apart
     half = MAX_BATCH_FIXES // 2 + 1
-    items = [{"type": "track", "client_id": str(uuid.uuid4()), "points": [fix] * half} for _ in range(2)]
+    start = now() - timedelta(seconds=2 * half)
+    items = [{"type": "track", "client_id": str(uuid.uuid4()),
+              "points": [{**along[i % len(along)], "t": (start + timedelta(seconds=k * half + i)).isoformat()}
+                         for i in range(half)]} for k in range(2)]
+    assert w.post(f"/field/{slug}/sync", json={"items": items[:1]}).json()["created"] == 1  # one alone is kept
     r = w.post(f"/field/{slug}/sync", json={"items": items}, headers=ZH)
     assert r.status_code == 422, r.text
     assert f"{MAX_BATCH_FIXES}" in r.json()["detail"] and f"{2 * half}" in r.json()["detail"], r.text
     assert "分几批" in r.json()["detail"], r.text
-    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id IN (%s, %s)",
-                  *[i["client_id"] for i in items]) == 0
+    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = %s", items[1]["client_id"]) == 0
 
 
 def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field, conn, monkeypatch):
@@ -330,18 +334,30 @@ def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field,
     walk = {"type": "track", "client_id": str(uuid.uuid4()),
             "points": walk_points(day["legs"], field["srid"], max(now() - timedelta(minutes=2), today_began()))}
     visit = {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": building["id"], "at": now().isoformat()}
-    monkeypatch.setattr(field_routes, "DECODE_WAIT_S", 0.2)
+    monkeypatch.setattr(field_routes, "MATCH_WAIT_S", 0.2)
     taken = [field_routes._matching.acquire(timeout=5) for _ in range(field_routes.MATCHES_AT_ONCE)]
     try:
         assert all(taken)
         r = w.post(f"/field/{slug}/sync", json={"items": [walk, visit]})
         assert r.status_code == 503 and r.headers["retry-after"], r.text
         assert scalar(conn, "SELECT count(*) FROM visit WHERE client_id = %s", visit["client_id"]) == 0
+        # walks with no points wait their turn too (each would have had the streets loaded in the
+        # transaction, 200 times a batch)
+        empty = {"type": "track", "client_id": str(uuid.uuid4()), "points": []}
+        assert w.post(f"/field/{slug}/sync", json={"items": [empty] * 3}).status_code == 503
         alone = w.post(f"/field/{slug}/sync", json={"items": [visit]})
         assert alone.status_code == 200 and alone.json()["created"] == 1, alone.text
     finally:
         for _ in taken:
             field_routes._matching.release()
+    # one user's batches of walks one at a time: a second sent meanwhile (another tab) is 429
+    me = scalar(conn, "SELECT id FROM app_user WHERE username = %s", f"wangfang-{slug}")
+    field_routes._matching_users.add(me)
+    try:
+        again = w.post(f"/field/{slug}/sync", json={"items": [walk]})
+        assert again.status_code == 429 and again.headers["retry-after"], again.text
+    finally:
+        field_routes._matching_users.discard(me)
     r = w.post(f"/field/{slug}/sync", json={"items": [walk, visit]})
     assert [x["status"] for x in r.json()["results"]] == ["created", "exists"], r.text
     assert r.json()["results"][0]["edges"]

@@ -16,6 +16,8 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -34,7 +36,7 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import Conflict, FileTooLarge, ServiceBusyError
+from gis.errors import Conflict, FileTooLarge, ServiceBusyError, TooManyJobsError
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
@@ -56,14 +58,39 @@ PHOTO_TYPES = tuple(ACCEPTED.values())
 # uploads waits here, holding no database connection).
 DECODES_AT_ONCE = 2
 _decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
-# Walks matched to the streets at once in a process: a batch of them is up to MAX_BATCH_FIXES
-# fixes, about a second of CPU, computed holding no database connection; more at once would only
-# share the cores (a burst of syncs waits here, as photos wait for their turn).
-MATCHES_AT_ONCE = 2
-_matching = threading.BoundedSemaphore(MATCHES_AT_ONCE)
-# How long a photo or a batch of walks waits for its turn before it is refused for now (503: the
-# phone sends it again later).
+# How long a photo waits for its turn before it is refused for now (503: the phone sends it again later).
 DECODE_WAIT_S = 20
+# Batches of walks matched to the streets at once in a process: each is up to MAX_BATCH_FIXES
+# fixes, about a second of CPU, computed holding no database connection; more at once would only
+# share the cores. One user's batches one at a time (a second at once: 429); a batch waits at most
+# MATCH_WAIT_S for its turn (a thread of the server's pool held meanwhile), then 503: the phone
+# keeps its queue and sends it again later.
+MATCHES_AT_ONCE = 2
+MATCH_WAIT_S = 3.0
+_matching = threading.BoundedSemaphore(MATCHES_AT_ONCE)
+_matching_users: set[int] = set()
+_matching_users_lock = threading.Lock()
+
+
+@contextmanager
+def matching_turn(who: Principal, retry_after_s: int) -> Iterator[None]:
+    """A turn to match a batch of ``who``'s walks, or a refusal for now."""
+    with _matching_users_lock:
+        if who.user_id in _matching_users:
+            raise TooManyJobsError(msg("{0} is sending walks already; try again in {1} s", who.username,
+                                       retry_after_s), retry_after_s)
+        _matching_users.add(who.user_id)
+    try:
+        if not _matching.acquire(timeout=MATCH_WAIT_S):
+            raise ServiceBusyError(msg("the service is busy matching other walks; try again in {0} s",
+                                       retry_after_s), retry_after_s)
+        try:
+            yield
+        finally:
+            _matching.release()
+    finally:
+        with _matching_users_lock:
+            _matching_users.discard(who.user_id)
 # Signed in as one who handles cases (a worker, a leader, a department: each photo is then checked
 # against the case and its stage, check_photo) on a connection returned before the route runs: a
 # photo being decoded holds none (AllowHeavy's check, without the heavy-job limit: photos are
@@ -150,7 +177,6 @@ def today(request: Request, who: Reporter, slug: str, conn: ConnDep, settings: S
              "a result per item", response_model=Synced, responses={**COMMON, **WRITES})
 def sync_route(request: Request, who: SyncReporter, slug: str, body: Batch, settings: SettingsDep) -> dict:
     recorded_by(who, body.recorded_by)  # at most MAX_BATCH_FIXES walk points: Batch.precheck
-    fixes = sum(len(i.points) for i in body.items if i.type == "track")
     items = []
     for item in body.items:
         raw = item.model_dump()
@@ -159,17 +185,12 @@ def sync_route(request: Request, who: SyncReporter, slug: str, body: Batch, sett
         items.append(raw)
     lang = language(request)
     now = datetime.now(settings.time_zone)
-    if fixes:  # the walks matched first, holding no connection, a few batches at a time
-        with pooled(request) as conn, transaction(conn) as cur:
-            worker_of(cur, who, slug)
-            jur, loaded, kept = walk_inputs(cur, slug, items)
-        if not _matching.acquire(timeout=DECODE_WAIT_S):
-            retry = settings.heavy_retry_after_s
-            raise ServiceBusyError(msg("the service is busy matching other walks; try again in {0} s", retry), retry)
-        try:
+    if any(i["type"] == "track" for i in items):  # matched first, holding no connection (see matching_turn)
+        with matching_turn(who, settings.heavy_retry_after_s):
+            with pooled(request) as conn, transaction(conn) as cur:
+                worker_of(cur, who, slug)
+                jur, loaded, kept = walk_inputs(cur, slug, items)
             match_walks(jur, loaded, items, settings, now, skip=kept)
-        finally:
-            _matching.release()
     with pooled(request) as conn, transaction(conn, who.username) as cur:
         worker = worker_of(cur, who, slug)
         results = sync(cur, slug, who, worker, items, settings, now)
