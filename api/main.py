@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = make_pool(settings.database_url, 0, settings.pool_max, settings.statement_timeout_s)
+        app.state.pool = make_pool(settings.database_url, 0, settings.pool_max, settings.statement_timeout_s,
+                                   settings.lock_timeout_s)
         # Requests wait for a free connection (up to GRIDMAP_POOL_WAIT_S) rather than fail at once.
         app.state.pool_slots = threading.BoundedSemaphore(settings.pool_max)
         listener = layer_access.start(app, settings.database_url)

@@ -27,7 +27,7 @@ import psycopg2.pool
 import psycopg2.sql
 
 from gis import constraints
-from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput, ProblemTooLarge
+from gis.errors import Conflict, DatabaseUnavailable, GridmapError, InvalidInput, ProblemTooLarge, ServiceBusyError
 from gis.i18n import msg
 from gis.sql_messages import from_database
 
@@ -38,6 +38,8 @@ MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # gridmap's queries are interactive: compiling them with LLVM (PostgreSQL's JIT, which starts on
 # cost estimates alone) costs more than it saves, e.g. ~120 ms on a 50,000-street network load.
 SESSION_OPTIONS = "-c jit=off"
+# Retry-After of a request refused because another change held its records past lock_timeout.
+LOCKED_RETRY_S = 5
 
 
 def connect(url: str) -> Connection:
@@ -48,16 +50,18 @@ def connect(url: str) -> Connection:
         raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
 
 
-def make_pool(url: str, minconn: int, maxconn: int,
-              statement_timeout_s: float = 0) -> psycopg2.pool.ThreadedConnectionPool:
+def make_pool(url: str, minconn: int, maxconn: int, statement_timeout_s: float = 0,
+              lock_timeout_s: float = 0) -> psycopg2.pool.ThreadedConnectionPool:
     """A thread-safe pool for the API; opened lazily so the app starts while the DB is down.
 
     psycopg2's pool keeps only ``minconn`` idle connections and closes the others when they come
     back, so with no connection opened at start every request would open its own (a new backend
     each time: milliseconds of start-up, a cold plan cache). Once made, the pool keeps them all.
-    Each statement runs at most ``statement_timeout_s`` seconds (0: no limit).
+    Each statement runs at most ``statement_timeout_s`` seconds and waits for a lock at most
+    ``lock_timeout_s`` (0: no limit).
     """
-    options = f"{SESSION_OPTIONS} -c statement_timeout={round(statement_timeout_s * 1000)}"
+    options = (f"{SESSION_OPTIONS} -c statement_timeout={round(statement_timeout_s * 1000)}"
+               f" -c lock_timeout={round(lock_timeout_s * 1000)}")
     pool = psycopg2.pool.ThreadedConnectionPool(minconn, maxconn, url, options=options)
     pool.minconn = maxconn
     return pool
@@ -115,6 +119,9 @@ def translate_errors() -> Iterator[None]:
     one saying what was refused; no SQL, constraint name or driver text reaches the user."""
     try:
         yield
+    except psycopg2.errors.LockNotAvailable as exc:  # the API's lock_timeout: another change holds the records
+        raise ServiceBusyError(msg("another change is writing the same records; try again in {0} s", LOCKED_RETRY_S),
+                               LOCKED_RETRY_S) from exc
     except psycopg2.errors.QueryCanceled as exc:  # the API's statement_timeout
         raise ProblemTooLarge(msg("the request took longer than the service lets one take, and was stopped: ask for "
                                   "less at once (a shorter period, fewer days or workers, a smaller file)")) from exc

@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ENV_PREFIX = "GRIDMAP_"
 # Where `make setup` installs the front-end packages (npm): the repository's node_modules.
@@ -39,7 +40,10 @@ class SettingFields(BaseModel):
     # Longest one statement of the API may run (seconds; 0: no limit): past it the statement is
     # stopped and the request refused (422, "ask for less at once"), its connection free again.
     # The command line has none (an import of a city runs for minutes).
-    statement_timeout_s: float = 30.0
+    statement_timeout_s: Annotated[float, Field(ge=0, le=86_400)] = 30.0
+    # Longest a statement of the API waits for records another change holds (seconds; 0: no
+    # limit): past it the request is refused for now (503 with Retry-After: a phone sends it again).
+    lock_timeout_s: Annotated[float, Field(ge=0, le=86_400)] = 10.0
     # Largest request body the API accepts, in bytes (413 above it).
     max_body_bytes: int = 5 * 1024 * 1024
     # Vector tiles kept in memory by each server process (bytes; 0: none), see gis.tile_cache.
