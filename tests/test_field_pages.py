@@ -638,4 +638,7 @@ def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, fi
     assert f"下一段：{after[0]['seq']}." in pg.locator("#route-text").inner_text()
     pg.reload()
     pg.wait_for_selector("body[data-ready='1']")
-    pg.wait_for_function(f"{done} >= 1")  # kept for the day on the phone
+    pg.wait_for_function(f"{done} >= 1")
+    kept = pg.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('gridmap-field-done-'))"
+                       ".flatMap((k) => JSON.parse(localStorage.getItem(k)))")
+    assert f"{first['seq']}:{first['edge_id']}" in kept  # kept for the day on the phone, whatever the service counts

@@ -72,6 +72,13 @@
     return odd;
   }
 
+  // [lon, lat] → metres east and north of ``origin``, in the plane tangent there (a community's
+  // few hundred metres: off by less than a millimetre a metre).
+  function flat([lon0, lat0]) {
+    const R = 6371008.8 * Math.PI / 180, kx = R * Math.cos(lat0 * Math.PI / 180);
+    return ([lon, lat]) => [(lon - lon0) * kx, (lat - lat0) * R];
+  }
+
   // --- the walk's own progress, on the phone ------------------------------------------------
   // A street of the route turns green as it is walked, not only once the walk has been sent and
   // matched: a leg is done on the phone when fixes of today's walks (accurate to 50 m) came within
@@ -84,10 +91,7 @@
                      done: new Set() };
   const legKey = (leg) => `${leg.seq}:${leg.edge_id}`;
   const legDone = (d, leg) => d.walked.includes(leg.edge_id) || progress.done.has(legKey(leg));
-  function plane(lon, lat) {
-    const [lon0, lat0] = progress.origin, R = 6371008.8 * Math.PI / 180;
-    return [(lon - lon0) * R * Math.cos(lat0 * Math.PI / 180), (lat - lat0) * R];
-  }
+  const plane = (lon, lat) => flat(progress.origin)([lon, lat]);
   const cellOf = (x, y) => `${Math.floor(x / NEAR_LEG_M)},${Math.floor(y / NEAR_LEG_M)}`;
   function prepareProgress(d) {
     const key = `gridmap-field-done-${slug}-${d.route ? d.route.day : ""}-${me || ""}`;
@@ -97,6 +101,9 @@
                               total: new Map(), done: new Set() });
     if (!d.legs.length) return true;
     progress.origin = d.legs[0].coordinates[0];
+    for (const old of Object.keys(localStorage)) {  // the days before are done with
+      if (old.startsWith("gridmap-field-done-") && old !== key) localStorage.removeItem(old);
+    }
     const kept = JSON.parse(localStorage.getItem(key) || "[]");
     for (const leg of d.legs) {
       if (kept.includes(legKey(leg))) progress.done.add(legKey(leg));
@@ -142,7 +149,9 @@
   // when today's work changes; drawn again if a leg was done by them.
   async function walkedHere(d) {
     const queued = (await Q.all()).filter((i) => i.type === "track" && i.status === "waiting" && !held(i, me));
-    const fixes = [...queued.flatMap((i) => i.body.points), ...(state.walk ? state.walk.points : [])];
+    const midnight = new Date(); midnight.setHours(0, 0, 0, 0);  // today's fixes only: a walk of yesterday's never sent walks nothing today
+    const fixes = [...queued.flatMap((i) => i.body.points), ...(state.walk ? state.walk.points : [])]
+      .filter((p) => new Date(p.t) >= midnight);
     let finished = false;
     for (const p of fixes) finished = coverFix(p) || finished;
     if (finished && state.today === d) { draw(); summary(); }
@@ -338,7 +347,7 @@
       const w = state.walk;
       state.walk = null;
       await Q.endWalk();
-      if (!w.continued || w.points.length > 1) await keepWalk(w);  // a split walk's last fix is kept already
+      if (goesAnywhere(w)) await keepWalk(w);
       await afterRecord(tf("f_walk_saved", { n: w.points.length }));
     }
     drawWalk();
@@ -350,11 +359,15 @@
   // and the walk goes on as a new one from its last point: nothing recorded is ever too long to send.
   async function splitWalk() {
     const w = state.walk;
-    state.walk = { client_id: Q.uuid(), user: w.user, started: w.points[w.points.length - 1].t,
+    const next = { client_id: Q.uuid(), user: w.user, started: w.points[w.points.length - 1].t,
                    points: [w.points[w.points.length - 1]], continued: true };
+    state.walk = next;
     await keepWalk(w);  // queued before the walk kept as "current" is the new one: nothing lost between
-    await Q.saveWalk(state.walk);
+    if (state.walk === next) await Q.saveWalk(next);  // not when stopped meanwhile: no walk is current then
   }
+  // The last piece of a split walk is kept if it goes anywhere (20 m, the service's least step):
+  // a piece of a few fixes at the spot where the last one ended would only come back refused.
+  const goesAnywhere = (w) => !w.continued || w.points.some((p) => metres(w.points[0], p) >= 20);
 
   if ("geolocation" in navigator) {
     navigator.geolocation.watchPosition(onPosition, () => {}, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
@@ -382,8 +395,7 @@
   }
   // Metres from a point to the nearest of some lines ([lon, lat] lists), in a plane about it.
   function toLines(p, lines) {
-    const R = 6371008.8 * Math.PI / 180, kx = R * Math.cos(p.lat * Math.PI / 180);
-    const xy = ([lon, lat]) => [(lon - p.lon) * kx, (lat - p.lat) * R];
+    const xy = flat([p.lon, p.lat]);
     let best = Infinity;
     for (const ring of lines) {
       for (let i = 1; i < ring.length; i++) {

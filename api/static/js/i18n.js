@@ -235,8 +235,8 @@ window.gridmapUser = async function (before) {
   out.type = "button";
   out.textContent = t("logout");
   out.onclick = async () => {
-    await fetch("/auth/logout", { method: "POST" });
-    await gridmapForgetFieldDays();
+    await gridmapForgetFieldDays();  // first: signing out with no signal still forgets them
+    await fetch("/auth/logout", { method: "POST" }).catch(() => null);
     location.href = withLang("/login", gridmapLang());
   };
   before.before(who, gridmapPages(me), out);
