@@ -20,3 +20,7 @@ HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
     "Content-Security-Policy": content_security_policy(),
 }
+
+# An answer for the signed-in user alone: kept by no shared cache, asked again before reuse. Every
+# answer that says nothing of caching gets it (api/security.Guard); an answer with an ETag names it.
+PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}

@@ -12,7 +12,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
-from api.headers import HEADERS
+from api.headers import HEADERS, PRIVATE
 from gis.i18n import msg
 from gis.settings import Settings
 
@@ -22,7 +22,7 @@ RAW_HEADERS = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) fo
 # An answer that says nothing of caching is kept by no shared cache and asked again before reuse
 # (cases, reports, people's names: what one signed-in user may see is theirs); the scripts and
 # styles under /static are the same for everyone.
-PRIVATE = ((b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, Cookie"))
+PRIVATE_RAW = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in PRIVATE.items())
 STATIC_PREFIX = "/static/"
 
 
@@ -79,7 +79,7 @@ class Guard:
                 present = {name.lower() for name, _ in raw}
                 message["headers"] = raw + [pair for pair in RAW_HEADERS if pair[0] not in present]
                 if not static and b"cache-control" not in present:  # a signed-in user's answer: theirs alone
-                    message["headers"] += [pair for pair in PRIVATE if pair[0] not in present]
+                    message["headers"] += [pair for pair in PRIVATE_RAW if pair[0] not in present]
             await send(message)
 
         if scope["method"] not in SAFE_METHODS:

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import SIGNED_IN, ItemsViewer, Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
 from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, read
 from api.errors import BadRequest
+from api.headers import PRIVATE
 from api.models.common import COMMON, GEOJSON, SCHEMA, WRITES, header, links, problems
 from api.models.features import Collection, Collections, Created, Item, Items, as_geojson
 from api.models.ogc import JSONSchema
@@ -76,7 +77,6 @@ ITEMS_PARAMETERS = {"bbox", "bbox-crs", "datetime", "limit", "offset", "jurisdic
 JSON = "application/json"
 # Pages of features: kept by the caller's browser only (what they hold depends on who asks), and
 # asked again each time, with If-None-Match (304 while the layer has not changed).
-PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
 # The schema link, as OGC writes it and as GDAL before 3.7 looks for it (its OAPIF driver compares
 # "describedBy" case-sensitively; RFC 8288 says relation types are compared case-insensitively).
 DESCRIBEDBY = ("describedby", "describedBy")

@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse
 from api.auth import Allow, Reporter, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import UnsupportedMediaTypeError, language
+from api.headers import PRIVATE
 from api.heavy import AllowHeavy, pooled
 from api.models.common import COMMON, WRITES, header, problems, returns
 from api.models.field import Batch, Manifest, PhotoStored, Synced, Today
@@ -51,7 +52,6 @@ router = APIRouter(tags=["field"], dependencies=[PlainParameters], route_class=J
 PageReporter = Annotated[Principal, Depends(Allow("report", page=True))]
 CaseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 PhotoId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
 PHOTO_TYPES = tuple(ACCEPTED.values())
 # Photos decoded at once in a process: a 50-megapixel one takes ~1 s and ~200 MB to decode and
 # shrink; more at once would only share the cores and add up the memory (a worker's burst of
