@@ -89,6 +89,10 @@ def test_a_building_entrance_outside_the_jurisdiction_is_refused_in_sql_and_the_
         assert r.status_code == 422 and "entrances" in r.text and words in r.text, (wkt, r.text)
     assert scalar(conn, "SELECT ST_AsText(entrances) FROM building WHERE id = %s", bid) == before
     assert client.get(f"/coverage/{slug}").status_code == 200
+    # nor may the boundary shrink away from an entrance (its building pulled in, the entrance not)
+    with pytest.raises(psycopg2.errors.CheckViolation, match="building entrance"):
+        raw(conn, "UPDATE jurisdiction SET geom = ST_Multi(ST_Difference(geom, ST_Buffer((SELECT ST_GeometryN("
+                  "entrances, 1) FROM building WHERE id = %s), 0.00005))) WHERE slug = %s", bid, slug)
 
 
 def test_overlapping_grids_are_refused_at_commit(conn, copy_of):
