@@ -155,3 +155,37 @@ class AllowHeavy(Allow):
 HeavyViewer = Annotated[Principal, Depends(AllowHeavy("view"))]
 HeavyReader = Annotated[Principal, Depends(AllowHeavy("read"))]
 HeavyPlanner = Annotated[Principal, Depends(AllowHeavy("plan"))]
+HeavyScheduler = Annotated[Principal, Depends(AllowHeavy("schedule"))]
+
+
+# Walks matched to the streets (a phone's batch, a GPX upload) at once in a process: each is up
+# to 20,000 fixes (gis.limits.MAX_BATCH_FIXES, MAX_TRACK_POINTS), about a second of CPU, computed
+# holding no database connection; more at once would only share the cores. One user's one at a
+# time (a second at once: 429); each waits at most MATCH_WAIT_S for its turn (a thread of the
+# server's pool held meanwhile), then 503: a phone keeps its queue and sends it again later.
+MATCHES_AT_ONCE = 2
+MATCH_WAIT_S = 3.0
+_matching = threading.BoundedSemaphore(MATCHES_AT_ONCE)
+_matching_users: set[int] = set()
+_matching_users_lock = threading.Lock()
+
+
+@contextmanager
+def matching_turn(who: Principal, retry_after_s: int) -> Iterator[None]:
+    """A turn to match a batch of ``who``'s walks, or a refusal for now."""
+    with _matching_users_lock:
+        if who.user_id in _matching_users:
+            raise TooManyJobsError(msg("{0} is sending walks already; try again in {1} s", who.username,
+                                       retry_after_s), retry_after_s)
+        _matching_users.add(who.user_id)
+    try:
+        if not _matching.acquire(timeout=MATCH_WAIT_S):
+            raise ServiceBusyError(msg("the service is busy matching other walks; try again in {0} s",
+                                       retry_after_s), retry_after_s)
+        try:
+            yield
+        finally:
+            _matching.release()
+    finally:
+        with _matching_users_lock:
+            _matching_users.discard(who.user_id)

@@ -326,7 +326,7 @@ def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field,
     that cannot get a turn in time is refused for now (503, Retry-After, nothing of it kept: the
     phone sends it again); a batch with no walk does not wait for one. (The service runs in this
     process: the turns are taken for real.)"""
-    from api.routers import field as field_routes
+    from api import heavy as field_routes
 
     w, slug = field["worker"], field["slug"]
     day = w.get(f"/field/{slug}/today").json()

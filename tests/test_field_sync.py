@@ -29,6 +29,28 @@ def test_a_track_sent_twice_is_kept_once_and_answered_the_same(client, copy_of, 
     assert bad.status_code == 400
 
 
+def test_a_gpx_upload_is_matched_in_a_turn_as_a_phone_s_walks_are(client, copy_of, conn, projections,  # noqa: F811
+                                                                    monkeypatch):
+    """An uploaded GPX walk is matched as a phone's are: in a turn of its own, holding no database
+    connection; with every turn taken it is refused for now (503, Retry-After), nothing kept."""
+    from api import heavy
+
+    slug = copy_of("huamao")
+    coords, _ = route_track(client, slug, "110105015001002")
+    gpx = noisy_gpx(coords, 10.0, seed=3, to_metric=projections[0], to_wgs84=projections[1], rho=0.8)
+    params = {"worker": "王芳", "day": "2025-03-01", "client_id": str(uuid.uuid4())}
+    monkeypatch.setattr(heavy, "MATCH_WAIT_S", 0.2)
+    taken = [heavy._matching.acquire(timeout=5) for _ in range(heavy.MATCHES_AT_ONCE)]
+    try:
+        r = client.post(f"/patrol/{slug}/tracks", params=params, content=gpx, headers=GPX)
+        assert r.status_code == 503 and r.headers["retry-after"], r.text
+    finally:
+        for _ in taken:
+            heavy._matching.release()
+    assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = %s", params["client_id"]) == 0
+    assert client.post(f"/patrol/{slug}/tracks", params=params, content=gpx, headers=GPX).status_code == 201
+
+
 def test_check_ins_sent_again_are_kept_once(client, copy_of, conn):
     slug = copy_of("huamao")
     buildings = client.get("/collections/building/items", params={"jurisdiction": slug, "limit": 3}).json()

@@ -16,8 +16,6 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -29,7 +27,7 @@ from api.auth import Allow, Reporter, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import UnsupportedMediaTypeError, language
 from api.headers import PRIVATE
-from api.heavy import AllowHeavy, pooled
+from api.heavy import AllowHeavy, matching_turn, pooled
 from api.models.common import COMMON, WRITES, header, problems, returns
 from api.models.field import Batch, Manifest, PhotoStored, Synced, Today
 from api.rendering import TEMPLATES, page
@@ -37,7 +35,7 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import Conflict, FileTooLarge, ServiceBusyError, TooManyJobsError
+from gis.errors import Conflict, FileTooLarge, ServiceBusyError
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
@@ -60,37 +58,6 @@ DECODES_AT_ONCE = 2
 _decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
 # How long a photo waits for its turn before it is refused for now (503: the phone sends it again later).
 DECODE_WAIT_S = 20
-# Batches of walks matched to the streets at once in a process: each is up to MAX_BATCH_FIXES
-# fixes, about a second of CPU, computed holding no database connection; more at once would only
-# share the cores. One user's batches one at a time (a second at once: 429); a batch waits at most
-# MATCH_WAIT_S for its turn (a thread of the server's pool held meanwhile), then 503: the phone
-# keeps its queue and sends it again later.
-MATCHES_AT_ONCE = 2
-MATCH_WAIT_S = 3.0
-_matching = threading.BoundedSemaphore(MATCHES_AT_ONCE)
-_matching_users: set[int] = set()
-_matching_users_lock = threading.Lock()
-
-
-@contextmanager
-def matching_turn(who: Principal, retry_after_s: int) -> Iterator[None]:
-    """A turn to match a batch of ``who``'s walks, or a refusal for now."""
-    with _matching_users_lock:
-        if who.user_id in _matching_users:
-            raise TooManyJobsError(msg("{0} is sending walks already; try again in {1} s", who.username,
-                                       retry_after_s), retry_after_s)
-        _matching_users.add(who.user_id)
-    try:
-        if not _matching.acquire(timeout=MATCH_WAIT_S):
-            raise ServiceBusyError(msg("the service is busy matching other walks; try again in {0} s",
-                                       retry_after_s), retry_after_s)
-        try:
-            yield
-        finally:
-            _matching.release()
-    finally:
-        with _matching_users_lock:
-            _matching_users.discard(who.user_id)
 # Signed in as one who handles cases (a worker, a leader, a department: each photo is then checked
 # against the case and its stage, check_photo) on a connection returned before the route runs: a
 # photo being decoded holds none (AllowHeavy's check, without the heavy-job limit: photos are

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from api.auth import Reader, Scheduler, Viewer
 from api.deps import GPX_TYPES, ConnDep, GpxBodyDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import language
-from api.heavy import HeavyReader, heavy_job, pooled
+from api.heavy import HeavyReader, HeavyScheduler, heavy_job, matching_turn, pooled
 from api.models.common import COMMON, GEOJSON, problems, returns
 from api.models.patrol import (
     NewWorker,
@@ -38,15 +38,27 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.i18n import msg
 from gis.limits import MAX_NAME_CHARS, MAX_WORKERS
+from gis.network_store import load_network
 from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
 from gis.patrol.maps import patrol_coverage_page
 from gis.patrol.outputs import Outputs, route_outputs, schedule_outputs, visit_outputs
-from gis.patrol.records import patrol_coverage, record_track, record_visits, visit_progress
+from gis.patrol.records import (
+    check_worker,
+    keep_track,
+    match_segments,
+    patrol_coverage,
+    read_gpx,
+    record_visits,
+    recorded_day,
+    stored_track,
+    visit_progress,
+)
 from gis.patrol.routes import plan_routes
 from gis.patrol.schedule_store import planned_schedule
 from gis.patrol.stewards_store import add_worker, assign_stewards
 from gis.patrol.visits import load_visits, parse_ids, solve_visits
+from gis.store import find_jurisdiction
 
 router = APIRouter(prefix="/patrol/{slug}", tags=["patrol"], dependencies=[PlainParameters],
                    route_class=JSONBodyRoute, responses=COMMON)
@@ -143,15 +155,27 @@ def schedule(request: Request, who: Reader, slug: str, conn: ConnDep, settings: 
              response_model=Track, responses=BODY,
              openapi_extra={"requestBody": {"required": True, "description": "The GPX file", "content": {
                  t: {"schema": {"type": "string", "format": "binary"}} for t in GPX_TYPES}}})
-def upload_track(who: Scheduler, slug: str, conn: ConnDep, body: GpxBodyDep,
+def upload_track(request: Request, who: HeavyScheduler, slug: str, settings: SettingsDep, body: GpxBodyDep,
                  worker: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS)],
                  day: Annotated[str, Query(description="YYYY-MM-DD")],
                  client_id: Annotated[uuid.UUID | None, Query(
                      description="The phone's id for this track: sent again, it is kept once")] = None) -> dict:
     if not body:
         raise InvalidInput(msg("send the GPX file as the request body"))
-    with transaction(conn) as cur:
-        return record_track(cur, slug, worker, day, body, str(client_id) if client_id else None)
+    check_worker(worker)
+    walked_on, segments = recorded_day(day), read_gpx(body)
+    cid = str(client_id) if client_id else None
+    # matched as a phone's walks are: in a turn, holding no connection (api/heavy.matching_turn)
+    with matching_turn(who, settings.heavy_retry_after_s):
+        with pooled(request) as conn, transaction(conn) as cur:
+            stored = stored_track(cur, slug, cid) if cid else None
+            if stored is not None:
+                return stored
+            jur = find_jurisdiction(cur, slug)
+            loaded = load_network(cur, jur)
+        track = match_segments(loaded, segments)
+    with pooled(request) as conn, transaction(conn, who.username) as cur:
+        return keep_track(cur, jur, loaded, worker, walked_on, track, cid)
 
 
 @router.post("/checkins", status_code=201, summary="Record building visits (all or none)", response_model=Recorded,
