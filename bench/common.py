@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 
 def timed(fn, repeat: int):
@@ -59,6 +63,65 @@ def serve(settings):
     while not server.started:
         time.sleep(0.05)
     return server, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def served_checkout(repo: Path) -> Iterator[tuple[str, int]]:
+    """``gridmap serve`` of the checkout ``repo`` (this one, or a ``git worktree`` of an older
+    commit, to run its code side by side) as a process of its own on a free loopback port, once it
+    answers: its base URL and process id."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gis.cli", "serve", "--port", str(port), "--log-level", "warning"],
+                              cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.get(f"{base}/health")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@contextlib.contextmanager
+def huamao_copy(prefix: str) -> Iterator[tuple[object, str]]:
+    """A copy of Huamao under a new slug in the settings' database, deleted at the end with all
+    it holds (its users, workers, cases and tracks): a connection to the database and the slug."""
+    import uuid
+
+    from gis import datasets, db
+    from gis.importing import import_package
+    from gis.jurisdictions import delete_jurisdiction
+    from gis.settings import Settings
+
+    conn = db.connect(Settings().database_url)
+    slug = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    try:
+        with db.transaction(conn, "bench") as cur:
+            import_package(cur, datasets.dataset_path("huamao"), slug)
+        yield conn, slug
+    finally:
+        with db.transaction(conn, "bench") as cur:
+            delete_jurisdiction(cur, slug)
+        conn.close()
+
+
+def commit_of(repo: Path) -> str:
+    """The short commit the checkout ``repo`` is at."""
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
 
 
 def bench_headers(conn) -> dict[str, str]:

@@ -17,7 +17,6 @@ import argparse
 import io
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -31,12 +30,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from common import free_port  # noqa: E402
+from common import commit_of, huamao_copy, served_checkout  # noqa: E402
 
-from gis import datasets, db, users  # noqa: E402
-from gis.importing import import_package  # noqa: E402
-from gis.jurisdictions import delete_jurisdiction  # noqa: E402
-from gis.settings import Settings  # noqa: E402
+from gis import db, users  # noqa: E402
 
 UPLOADS = 12
 SIDE = 7000  # 49 megapixels
@@ -55,35 +51,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repo", type=Path, default=HERE.parent)
     repo = parser.parse_args().repo.resolve()
-    conn = db.connect(Settings().database_url)
-    slug, tag = f"bench-photos-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:6]
-    with db.transaction(conn, "bench") as cur:
-        import_package(cur, datasets.dataset_path("huamao"), slug)
-        users.add_user(cur, f"pw-{tag}", "worker", jurisdiction=slug, grid=GRID, password=None)
-        worker = users.issue_token(cur, f"pw-{tag}", kind="key", hours=2, label="bench")
-        users.add_user(cur, f"pl-{tag}", "leader", jurisdiction=slug, password=None)
-        leader = users.issue_token(cur, f"pl-{tag}", kind="key", hours=2, label="bench")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gis.cli", "serve", "--port", str(port), "--log-level", "warning"],
-                              cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        report(f"http://127.0.0.1:{port}", server.pid, slug, worker, leader, repo)
-    finally:
-        server.terminate()
-        server.wait()
+    tag = uuid.uuid4().hex[:6]
+    with huamao_copy("bench-photos") as (conn, slug):
         with db.transaction(conn, "bench") as cur:
-            delete_jurisdiction(cur, slug)
-        conn.close()
+            users.add_user(cur, f"pw-{tag}", "worker", jurisdiction=slug, grid=GRID, password=None)
+            worker = users.issue_token(cur, f"pw-{tag}", kind="key", hours=2, label="bench")
+            users.add_user(cur, f"pl-{tag}", "leader", jurisdiction=slug, password=None)
+            leader = users.issue_token(cur, f"pl-{tag}", kind="key", hours=2, label="bench")
+        with served_checkout(repo) as (base, pid):
+            report(base, pid, slug, worker, leader, repo)
 
 
 def report(base: str, pid: int, slug: str, worker: str, leader: str, repo: Path) -> None:
-    for _ in range(600):
-        try:
-            httpx.get(f"{base}/health")
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
     w = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {worker}"}, timeout=300)
     lead = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {leader}"}, timeout=300)
     point = lead.get(f"/jurisdictions/{slug}/grids/{GRID}/summary").json()["geometry"]["coordinates"][0][0]
@@ -127,8 +106,7 @@ def report(base: str, pid: int, slug: str, worker: str, leader: str, repo: Path)
     done.set()
     for t in watchers:
         t.join()
-    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+    commit = commit_of(repo)
     print("# A burst of photo uploads\n")
     print(f"`bench/photo_burst.py`, {time.strftime('%Y-%m-%d')}, code of commit `{commit}`, load average"
           f" {os.getloadavg()[0]:.1f}: {UPLOADS} uploads at once of a {SIDE} × {SIDE} PNG ({len(png) // 1024} KB)"

@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,14 +31,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from common import free_port  # noqa: E402
+from common import commit_of, huamao_copy, served_checkout  # noqa: E402
 
-from gis import datasets, db, users  # noqa: E402
+from gis import db, users  # noqa: E402
 from gis.field_store import link_worker  # noqa: E402
-from gis.importing import import_package  # noqa: E402
-from gis.jurisdictions import delete_jurisdiction  # noqa: E402
 from gis.patrol.stewards_store import add_worker  # noqa: E402
-from gis.settings import Settings  # noqa: E402
 
 WORKERS = 9
 FIXES = 400
@@ -70,34 +66,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repo", type=Path, default=HERE.parent)
     repo = parser.parse_args().repo.resolve()
-    conn = db.connect(Settings().database_url)
-    slug, tag = f"bench-sync-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:6]
-    tokens = []
-    with db.transaction(conn, "bench") as cur:
-        import_package(cur, datasets.dataset_path("huamao"), slug)
-        for k in range(WORKERS):
-            name = f"网格员{k}"
-            add_worker(cur, slug, name, "grid_worker", grid=GRID)
-            users.add_user(cur, f"sw{k}-{tag}", "worker", jurisdiction=slug, grid=GRID, password=None)
-            link_worker(cur, f"sw{k}-{tag}", slug, name)
-            tokens.append(users.issue_token(cur, f"sw{k}-{tag}", kind="key", hours=2, label="bench"))
-        users.add_user(cur, f"sl-{tag}", "leader", jurisdiction=slug, password=None)
-        leader = users.issue_token(cur, f"sl-{tag}", kind="key", hours=2, label="bench")
-        cur.execute("SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM jurisdiction"
-                    " WHERE slug = %s", (slug,))
-        box = cur.fetchone()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gis.cli", "serve", "--port", str(port), "--log-level", "warning"],
-                              cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        report(f"http://127.0.0.1:{port}", slug, tokens, leader, box, repo)
-    finally:
-        server.terminate()
-        server.wait()
+    tag = uuid.uuid4().hex[:6]
+    with huamao_copy("bench-sync") as (conn, slug):
+        tokens = []
         with db.transaction(conn, "bench") as cur:
-            delete_jurisdiction(cur, slug)
-        conn.close()
+            for k in range(WORKERS):
+                name = f"网格员{k}"
+                add_worker(cur, slug, name, "grid_worker", grid=GRID)
+                users.add_user(cur, f"sw{k}-{tag}", "worker", jurisdiction=slug, grid=GRID, password=None)
+                link_worker(cur, f"sw{k}-{tag}", slug, name)
+                tokens.append(users.issue_token(cur, f"sw{k}-{tag}", kind="key", hours=2, label="bench"))
+            users.add_user(cur, f"sl-{tag}", "leader", jurisdiction=slug, password=None)
+            leader = users.issue_token(cur, f"sl-{tag}", kind="key", hours=2, label="bench")
+            cur.execute("SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM jurisdiction"
+                        " WHERE slug = %s", (slug,))
+            box = cur.fetchone()
+        with served_checkout(repo) as (base, _):
+            report(base, slug, tokens, leader, box, repo)
 
 
 def burst(base: str, slug: str, tokens: list[str], leader: str, batch: list[list[dict]]) -> dict:
@@ -134,14 +119,7 @@ def burst(base: str, slug: str, tokens: list[str], leader: str, batch: list[list
 
 
 def report(base: str, slug: str, tokens: list[str], leader: str, box: tuple, repo: Path) -> None:
-    for _ in range(600):
-        try:
-            httpx.get(f"{base}/health")
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+    commit = commit_of(repo)
     print("# A burst of phone syncs\n")
     print(f"`bench/sync_burst.py`, {time.strftime('%Y-%m-%d')}, code of commit `{commit}`, load average"
           f" {os.getloadavg()[0]:.1f}: {WORKERS} workers each send one batch of walks at once (random walks inside"

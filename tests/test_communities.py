@@ -67,10 +67,18 @@ def test_the_street_office_sees_its_communities_side_by_side(browser, server, ma
         shot(pg, "communities_compared")
 
 
-def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(browser, server, make_user):
+def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(browser, server, make_user, copy_of,
+                                                                              conn):
     """At 390 px the numbers run past the screen: it says so, and the community's name stays in
-    view as they scroll. A community of an earlier month opens its cases of that month, its
-    numbers headed by that month, and the cases overdue now (whenever received) are said apart."""
+    view as they scroll, a long one too (it wraps). A community of an earlier month opens its cases
+    of that month, its numbers headed by that month, and the cases overdue now (whenever received)
+    are said apart."""
+    from gis import db
+
+    long = copy_of("huamao")
+    with db.transaction(conn) as cur:
+        cur.execute("UPDATE jurisdiction SET name = %s WHERE slug = %s",
+                    ("朝阳区建外街道华贸中心社区第二居委会" * 2, long))
     street = make_user("leader")
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {street}"}) as c:
         want = next(r for r in c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
@@ -81,11 +89,11 @@ def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(b
         pg.goto(f"/communities?month={MONTH}")
         pg.wait_for_selector("body[data-ready=true]")
         assert pg.locator("#scroll-hint").is_visible() and "滑动" in pg.locator("#scroll-hint").inner_text()
-        name = pg.locator('#compare-table tr[data-jurisdiction="huamao"] th')
-        before = name.bounding_box()["x"]
+        names = [pg.locator(f'#compare-table tr[data-jurisdiction="{s}"] th') for s in ("huamao", long)]
+        before = [n.bounding_box()["x"] for n in names]
         pg.locator(".compare-scroll").evaluate("n => { n.scrollLeft = n.scrollWidth; }")
         pg.wait_for_function("() => document.querySelector('.compare-scroll').scrollLeft > 0")
-        assert abs(name.bounding_box()["x"] - before) < 1  # sticky: still where it was
+        assert all(abs(n.bounding_box()["x"] - x) < 1 for n, x in zip(names, before, strict=True))  # sticky
         last = pg.locator('#compare-table tr[data-jurisdiction="huamao"] td[data-key="overdue_n"]').bounding_box()
         assert last["x"] + last["width"] <= 390 + 1  # the last column scrolled into view
         shot(pg, "communities_phone")
