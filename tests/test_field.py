@@ -205,7 +205,9 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
              ("case", {"category": day["categories"][0]["code"], "description": "上个月的", "at": month_ago,
                        "where": {"type": "Point", "coordinates": [b0["lon"], b0["lat"]]}}, "7 天"),
              ("case", {"category": day["categories"][0]["code"], "description": "邻格的楼", "at": t,
-                       "building_id": their_building}, f"没有楼栋 {their_building}"),  # another grid's: as none
+                       "building_id": their_building}, f"楼栋 {their_building} 不是您网格的"),  # as one of none
+             ("case", {"category": day["categories"][0]["code"], "description": "没有的楼", "at": t,
+                       "building_id": 2_000_000_000}, "楼栋 2000000000 不是您网格的"),  # the same words
              ("handled", {"case_id": 2_000_000_000, "version": 1, "note": "已清理"}, "2000000000")]
     items = [{"type": kind, "client_id": str(uuid.uuid4()), **body} for kind, body, _ in cases]
     before = scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM visit),"

@@ -642,3 +642,17 @@ def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, fi
     kept = pg.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('gridmap-field-done-'))"
                        ".flatMap((k) => JSON.parse(localStorage.getItem(k)))")
     assert f"{first['seq']}:{first['edge_id']}" in kept  # kept for the day on the phone, whatever the service counts
+
+
+def test_a_walk_started_and_stopped_at_once_is_not_sent_to_be_refused(phone, field):  # noqa: F811
+    """开始巡查 and 结束巡查 tapped at once (or a walk that never left the spot): nothing is queued
+    to come back refused ("too short"); the phone says the walk was not kept."""
+    pg = phone
+    open_app(pg)
+    pg.click("#walk")
+    pg.wait_for_selector("#walk[aria-pressed=true]")
+    pg.click("#walk")
+    pg.wait_for_selector("#walk[aria-pressed=false]")
+    pg.wait_for_function("() => document.getElementById('banner').textContent.includes('未保存')")
+    assert pg.evaluate("() => fieldQueue.all().then((a) => a.filter((i) => i.type === 'track').length)") == 0
+    assert "error" not in (pg.locator("#banner").get_attribute("class") or "")

@@ -90,6 +90,9 @@ def _building_id(cur: Cursor, j: Jurisdiction, building: int | str, grid_id: int
         cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND (name = %s OR address = %s)"
                     " AND (%s::int IS NULL OR grid_id = %s) ORDER BY id", (j.id, building, building, grid_id, grid_id))
     rows = cur.fetchall()
+    if not rows and grid_id is not None:  # the same words for a building of another grid and for none
+        raise InvalidInput(msg("building {0!r} is not one of your grid's: report the case at the point where you "
+                               "stand", building))
     if not rows:
         raise InvalidInput(msg("{0} has no building {1!r}", j.name, building))
     if len(rows) > 1:

@@ -347,8 +347,10 @@
       const w = state.walk;
       state.walk = null;
       await Q.endWalk();
-      if (goesAnywhere(w)) await keepWalk(w);
-      await afterRecord(tf("f_walk_saved", { n: w.points.length }));
+      if (goesAnywhere(w)) {
+        await keepWalk(w);
+        await afterRecord(tf("f_walk_saved", { n: w.points.length }));
+      } else if (!w.continued) banner(t("f_walk_too_short"));  // a tap on start and stop: nothing to send back
     }
     drawWalk();
   };
@@ -365,9 +367,10 @@
     await keepWalk(w);  // queued before the walk kept as "current" is the new one: nothing lost between
     if (state.walk === next) await Q.saveWalk(next);  // not when stopped meanwhile: no walk is current then
   }
-  // The last piece of a split walk is kept if it goes anywhere (20 m, the service's least step):
-  // a piece of a few fixes at the spot where the last one ended would only come back refused.
-  const goesAnywhere = (w) => !w.continued || w.points.some((p) => metres(w.points[0], p) >= 20);
+  // A walk is kept if it goes anywhere (20 m from where it began, the service's least step): a
+  // start and stop tapped at once, or the last piece of a split walk at the spot where the one
+  // before ended, would only come back refused ("too short").
+  const goesAnywhere = (w) => w.points.some((p) => metres(w.points[0], p) >= 20);
 
   if ("geolocation" in navigator) {
     navigator.geolocation.watchPosition(onPosition, () => {}, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
