@@ -71,6 +71,21 @@ def _swapped(geom: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geom, lambda xy: xy[:, ::-1])
 
 
+def _lonlat_problem(geom: BaseGeometry) -> Message | None:
+    """Coordinates that are no WGS84 longitude/latitude (not finite, out of range, swapped)."""
+    xy = _coords(geom)
+    if not np.isfinite(xy).all():
+        return msg("coordinates are not finite numbers")
+    lon, lat = xy[:, 0], xy[:, 1]
+    if (abs(lat) > 90).any() or (abs(lon) > 180).any():
+        if (abs(lon) <= 90).all() and (abs(lat) <= 180).all():
+            return msg("coordinates out of range: latitude and longitude look swapped (GeoJSON is longitude, "
+                       "latitude)")
+        return msg("coordinates out of range for WGS84 longitude/latitude (a projected CRS? declare it, see the "
+                   "docs on CRS)")
+    return None
+
+
 def _wkt_problems(f: Field, geom: BaseGeometry) -> Message | None:
     """What is wrong with a WKT property's geometry (a building's entrances): its type, empty,
     coordinates that are no longitude/latitude."""
@@ -78,10 +93,8 @@ def _wkt_problems(f: Field, geom: BaseGeometry) -> Message | None:
         return msg("property {0!r} must be {1}, got {2}", f.name, " or ".join(f.geometry_types), geom.geom_type)
     if geom.is_empty:
         return msg("property {0!r} is an empty geometry", f.name)
-    xy = _coords(geom)
-    if not np.isfinite(xy).all() or (abs(xy[:, 0]) > 180).any() or (abs(xy[:, 1]) > 90).any():
-        return msg("property {0!r} has coordinates out of range for WGS84 longitude/latitude", f.name)
-    return None
+    wrong = _lonlat_problem(geom)
+    return msg("property {0!r}: {1}", f.name, wrong) if wrong else None
 
 
 def _outside(layer: Layer, values: Mapping[str, Any], envelope: BaseGeometry, where_name: str | None) -> list[Message]:
@@ -102,16 +115,9 @@ def _geometry_problems(layer: Layer, geom: BaseGeometry, envelope: BaseGeometry 
     vertices = shapely.get_num_coordinates(geom)
     if vertices > limits.MAX_VERTICES:
         return [msg("the geometry has {0} vertices, more than the limit of {1}", vertices, limits.MAX_VERTICES)]
-    xy = _coords(geom)
-    if not all(math.isfinite(v) for v in xy.ravel()):
-        return [msg("coordinates are not finite numbers")]
-    lon, lat = xy[:, 0], xy[:, 1]
-    if (abs(lat) > 90).any() or (abs(lon) > 180).any():
-        if (abs(lon) <= 90).all() and (abs(lat) <= 180).all():
-            return [msg("coordinates out of range: latitude and longitude look swapped (GeoJSON is longitude, "
-                        "latitude)")]
-        return [msg("coordinates out of range for WGS84 longitude/latitude (a projected CRS? declare it, see the "
-                    "docs on CRS)")]
+    wrong = _lonlat_problem(geom)
+    if wrong:
+        return [wrong]
     if not geom.is_valid:
         return [msg("invalid geometry: {0}", shapely.is_valid_reason(geom))]
     if envelope is not None and not envelope.covers(geom):

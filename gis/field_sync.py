@@ -71,8 +71,14 @@ class Walk:
     """A walk of the batch matched to the streets (before the transaction that keeps it)."""
 
     day: date
+    jur: Jurisdiction
     loaded: LoadedNetwork
     track: MatchedTrack
+
+
+def _sent_again() -> InvalidInput:
+    """A walk with no match when it is kept: it was kept by another request meanwhile."""
+    return InvalidInput(msg("the walk was sent again while it was being kept; send it once more"))
 
 
 def walk_inputs(cur: Cursor, slug: str, items: list[Item]
@@ -101,13 +107,13 @@ def match_walks(jur: Jurisdiction, loaded: LoadedNetwork | GridmapError | None, 
             continue
         try:
             if loaded is None:
-                raise InvalidInput(msg("the walk was sent again while it was being kept; send it once more"))
+                raise _sent_again()
             if isinstance(loaded, GridmapError):
                 raise loaded
             points = [TrackPoint(p["lon"], p["lat"], p["t"], p.get("accuracy")) for p in item["points"]]
             kept = checked_track(points, jur.envelope, jur.name, now)
             segment = np.array([(p.lon, p.lat) for p in kept], dtype=float)
-            item["walk"] = Walk(walk_day(kept, settings.time_zone), loaded, match_segments(loaded, [segment]))
+            item["walk"] = Walk(walk_day(kept, settings.time_zone), jur, loaded, match_segments(loaded, [segment]))
         except GridmapError as exc:
             item["walk"] = exc
 
@@ -119,11 +125,11 @@ def _track(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
     if out is None:
         walk = item.get("walk")  # matched before the transaction (never in it: see match_walks)
         if walk is None:
-            raise InvalidInput(msg("the walk was sent again while it was being kept; send it once more"))
+            raise _sent_again()
         if isinstance(walk, GridmapError):
             raise walk
         check_worker(worker.name)
-        out = keep_track(cur, find_jurisdiction(cur, slug), walk.loaded, worker.name, walk.day, walk.track, client_id)
+        out = keep_track(cur, walk.jur, walk.loaded, worker.name, walk.day, walk.track, client_id)
     return {"status": _status(out["created"]), "id": out["track_id"], "edges": out["edges"]}
 
 

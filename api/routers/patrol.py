@@ -44,13 +44,11 @@ from gis.patrol import schedule as sched
 from gis.patrol.maps import patrol_coverage_page
 from gis.patrol.outputs import Outputs, route_outputs, schedule_outputs, visit_outputs
 from gis.patrol.records import (
-    check_worker,
     keep_track,
     match_segments,
     patrol_coverage,
-    read_gpx,
+    read_upload,
     record_visits,
-    recorded_day,
     stored_track,
     visit_progress,
 )
@@ -162,8 +160,7 @@ def upload_track(request: Request, who: HeavyScheduler, slug: str, settings: Set
                      description="The phone's id for this track: sent again, it is kept once")] = None) -> dict:
     if not body:
         raise InvalidInput(msg("send the GPX file as the request body"))
-    check_worker(worker)
-    walked_on, segments = recorded_day(day), read_gpx(body)
+    walked_on, segments = read_upload(worker, day, body)
     cid = str(client_id) if client_id else None
     # matched as a phone's walks are: in a turn, holding no connection (api/heavy.matching_turn)
     with matching_turn(who, settings.heavy_retry_after_s):

@@ -67,11 +67,13 @@ LAYOUT_COLUMNS = ("id", "jurisdiction_id", "name", "status", "based_on", "target
 def layout_of(cur: Cursor, layout_id: int, jur: Jurisdiction) -> dict:
     """Layout ``layout_id`` of ``jur``; one of another jurisdiction is answered as one that does not
     exist (404, the same words): no caller learns which community another's layout belongs to."""
-    cur.execute("SELECT jurisdiction_id FROM layout WHERE id = %s", (layout_id,))
-    row = cur.fetchone()
-    if row is None or row[0] != jur.id:
+    try:
+        lay = get_layout(cur, layout_id)
+    except NotFound:
+        lay = None
+    if lay is None or lay["jurisdiction_id"] != jur.id:
         raise NotFound(msg("no layout {0} in {1}", layout_id, jur.slug))
-    return get_layout(cur, layout_id)
+    return lay
 
 
 def get_layout(cur: Cursor, layout_id: int, lock: bool = False) -> dict:

@@ -93,17 +93,22 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
     """Match a worker's GPX track of a day to the streets and keep it; what it walked. With the
     phone's ``client_id``, a track sent again is answered as recorded the first time
     (``created`` false) and nothing is written."""
-    check_worker(worker)
+    walked_on, segments = read_upload(worker, day, gpx)
     if client_id is not None:
         client_id = parse_uuid(client_id, "client_id")
         stored = stored_track(cur, slug, client_id)
         if stored is not None:
             return stored
-    day = recorded_day(day)
-    segments = read_gpx(gpx)
     jur = find_jurisdiction(cur, slug)
     loaded = load_network(cur, jur)
-    return keep_track(cur, jur, loaded, worker, day, match_segments(loaded, segments), client_id)
+    return keep_track(cur, jur, loaded, worker, walked_on, match_segments(loaded, segments), client_id)
+
+
+def read_upload(worker: str, day: str | date, gpx: bytes | str) -> tuple[date, list[np.ndarray]]:
+    """A GPX walk as uploaded (the worker who walked it, the day, the file), checked with no
+    database: the day and the lon/lat segments."""
+    check_worker(worker)
+    return recorded_day(day), read_gpx(gpx)
 
 
 def check_worker(worker: str) -> None:
