@@ -158,7 +158,8 @@ def _case(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: Ite
     check_time(item["at"], msg("the report's time"), now)
     case = cases.add_case(cur, slug, category=item["category"], description=item["description"], source="patrol",
                           urgency=item["urgency"], at=item.get("where"), building=item.get("building_id"),
-                          reporter=who.username, reported_at=item["at"], client_id=str(item["client_id"]),
+                          address=item.get("address"), reporter=who.username, reported_at=item["at"],
+                          client_id=str(item["client_id"]),
                           before_creating=lambda: access.check_report_time(who, item["at"], now),
                           buildings_of=access.building_reach(who))
     if not case["created"] and not access.sees_case(who, case):

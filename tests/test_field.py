@@ -145,7 +145,7 @@ def test_a_batch_is_kept_item_by_item_and_a_replay_changes_nothing(field, conn):
               "note": "物业经理在岗", "at": now().isoformat()},
              {"type": "case", "client_id": str(uuid.uuid4()), "category": day["categories"][0]["code"],
               "urgency": "yellow", "description": "快递车占用消防通道", "at": now().isoformat(),
-              "where": {"type": "Point", "coordinates": list(case_at)}},
+              "where": {"type": "Point", "coordinates": list(case_at)}, "address": f"{building['name']}旁约 8 米"},
              {"type": "track", "client_id": str(uuid.uuid4()), "points": []}]
     r = w.post(f"/field/{slug}/sync", json={"items": items}, headers=ZH)
     assert r.status_code == 200, r.text
@@ -161,7 +161,10 @@ def test_a_batch_is_kept_item_by_item_and_a_replay_changes_nothing(field, conn):
     after = w.get(f"/field/{slug}/today").json()
     assert set(after["walked"]) >= walked and after["version"] != day["version"]
     assert "small" in next(b for b in after["buildings"] if b["id"] == building["id"])["visited"]
-    assert any(c["client_id"] == items[2]["client_id"] for c in after["cases"])
+    reported = next(c for c in after["cases"] if c["client_id"] == items[2]["client_id"])
+    # where the phone said it was, kept for whoever handles it (the case's own page shows it)
+    assert reported["address"] == f"{building['name']}旁约 8 米"
+    assert field["leader"].get(f"/cases/{slug}/{reported['id']}").json()["address"] == reported["address"]
 
     def fingerprint():
         return scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM patrol_walked),"

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -111,7 +112,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     # the way to walk: where it starts, an arrow on each street still to walk, the next street named
     todo = sorted((leg for leg in today["legs"] if leg["edge_id"] not in today["walked"]), key=lambda leg: leg["seq"])
     assert pg.locator(".leg-arrow").count() == len(todo) > 0
-    assert pg.locator(".start-pin").inner_text() == "起点"
+    assert pg.locator(".start-pin").inner_text() in ("起点", "起点 · 社区办公室")
     assert f"下一段：{todo[0]['seq']}. {todo[0]['name'] or ''}".strip() in pg.locator("#route-text").inner_text()
     # the route's streets are named on the map, at the zoom it opens at (the next one among them)
     named = pg.locator(".label.street:not(.hidden)").all_inner_texts()
@@ -471,8 +472,10 @@ def test_a_report_the_service_sends_back_is_never_said_to_be_reported(phone, fie
     pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
     pg.evaluate("id => { const s = document.getElementById('case-building'); s.append(new Option('x', id));"
                 " s.value = String(id); }", other)
+    pg.set_input_files("#case-photos", [photo(7)])
+    pg.wait_for_function("() => document.querySelectorAll('#case-thumbs img').length === 1")
     pg.click("#do-report")
-    pg.wait_for_function("() => document.body.dataset.refused === '1'")
+    pg.wait_for_function("() => document.body.dataset.refused === '2'")  # the case, and its photo with it
     pg.wait_for_function("() => document.getElementById('banner').textContent.includes('退回')")
     text = pg.locator("#banner").inner_text()
     assert "已同步" not in text and "井盖缺失" in text, text
@@ -484,12 +487,15 @@ def test_a_report_the_service_sends_back_is_never_said_to_be_reported(phone, fie
     pg.click("#queue-list li.refused button.fix")
     assert pg.locator("#report").is_visible() and pg.locator("#case-text").input_value() == "井盖缺失"
     assert pg.locator("#category").input_value() == queued["body"]["category"]
-    pg.select_option("#case-building", "")
+    pg.wait_for_selector("#case-thumbs img.kept")  # its photo, waiting to go with it, shown
+    assert pg.locator("#case-building").input_value() == ""  # the other grid's building is not offered again
     shot(pg, "correcting")
     pg.click("#do-report")
     pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
     assert scalar(conn, "SELECT count(*) FROM case_record WHERE client_id = %s AND building_id IS NULL",
                   queued["client_id"]) == 1
+    assert scalar(conn, "SELECT count(*) FROM case_photo p JOIN case_record c ON c.id = p.case_id"
+                        " WHERE c.client_id = %s", queued["client_id"]) == 1
     assert scalar(conn, "SELECT reported_at = %s::timestamptz FROM case_record WHERE client_id = %s",
                   queued["body"]["at"], queued["client_id"])
 
@@ -565,7 +571,65 @@ def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, 
         pg.reload()
         pg.wait_for_selector("#banner a[href^='/login']")
         assert pg.locator("path.leg").count() == 0
+        # signed out, a sheet says so instead of opening empty ("no building nearby" was untrue)
+        pg.click("#open-checkin")
+        assert pg.locator("#checkin").is_hidden() and pg.locator("#banner a[href^='/login']").is_visible()
+        pg.click("#open-report")
+        assert pg.locator("#report").is_hidden()
         shot(pg, "signed-out")
+    finally:
+        ctx.close()
+
+
+def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_it(browser, server, make_user, conn,
+                                                                                   field):  # noqa: F811
+    """/field has its own 退出 (the one map's bar is not where a worker in the street is); signing
+    in again, from the page it sends her to or from /login with nowhere asked, opens /field, not
+    the office's map; a leader signing in with nowhere asked opens the one map."""
+    from gis import db as gdb
+    from gis.field_store import link_worker
+    from gis.patrol.stewards_store import add_worker
+
+    slug = field["slug"]
+    name = f"sunli-{uuid.uuid4().hex[:6]}"
+    with gdb.transaction(conn) as cur:
+        add_worker(cur, slug, name, "grid_worker", grid=GRID_1)
+    make_user("worker", slug, GRID_1, username=name, password="worker password")
+    with gdb.transaction(conn) as cur:
+        link_worker(cur, name, slug, name)
+    leader = f"leader-{uuid.uuid4().hex[:6]}"
+    make_user("leader", slug, username=leader, password="leader password")
+    ctx = browser.new_context(base_url=server, **PHONE)
+    pg = ctx.new_page()
+
+    def sign_in(user: str, password: str) -> None:
+        pg.fill("#username", user)
+        pg.fill("#password", password)
+        pg.click("#submit")
+
+    try:
+        pg.goto("/login")
+        sign_in(name, "worker password")
+        pg.wait_for_url("**/field?lang=zh")
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.click("#who")  # her name in the bar: her account, and the way out
+        assert pg.locator("#sign-out").inner_text() == "退出登录" and pg.locator("#sign-out").is_visible()
+        assert name in pg.locator("#account-who").inner_text()
+        session = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
+        assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 200
+        pg.click("#sign-out")
+        pg.wait_for_url("**/login?next=%2Ffield**")
+        assert pg.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)") == 0
+        assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 401  # ended on the service
+        sign_in(name, "worker password")
+        pg.wait_for_url("**/field?lang=zh")
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.click("#who")
+        pg.click("#sign-out")
+        pg.wait_for_url("**/login**")
+        pg.goto("/login")
+        sign_in(leader, "leader password")
+        pg.wait_for_url(lambda url: urlparse(url).path == "/")
     finally:
         ctx.close()
 
@@ -656,3 +720,114 @@ def test_a_walk_started_and_stopped_at_once_is_not_sent_to_be_refused(phone, fie
     pg.wait_for_function("() => document.getElementById('banner').textContent.includes('未保存')")
     assert pg.evaluate("() => fieldQueue.all().then((a) => a.filter((i) => i.type === 'track').length)") == 0
     assert "error" not in (pg.locator("#banner").get_attribute("class") or "")
+
+
+def centre_offset(pg) -> float:
+    """Pixels between the worker's dot and the middle of the map."""
+    return pg.evaluate("""() => {
+      const m = document.getElementById('map').getBoundingClientRect();
+      const me = document.querySelector('path.me').getBoundingClientRect();
+      return Math.hypot(me.x + me.width / 2 - (m.x + m.width / 2), me.y + me.height / 2 - (m.y + m.height / 2));
+    }""")
+
+
+def test_the_map_tells_the_worker_from_cases_and_office_names_buildings_and_follows_her(phone, field):  # noqa: F811
+    """The one blue dot on the phone's map is the worker: the office is a label, cases are
+    pins in their urgency's colour saying how many are at the spot (two at one building read "2",
+    and a tap lists both first in 我的事件). ◎ centres on her near enough for the buildings to be
+    named, and the map follows her as she walks, until she drags it. The summary says the distance
+    still to walk."""
+    pg, slug = phone, field["slug"]
+    today = field["worker"].get(f"/field/{slug}/today").json()
+    b = today["buildings"][1]
+    reports = [{"type": "case", "client_id": str(uuid.uuid4()), "category": today["categories"][0]["code"],
+                "description": text, "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]},
+                "at": datetime.now(UTC).isoformat()} for text in ("垃圾满溢", "楼道堆物")]  # hers, at one spot
+    sent = field["worker"].post(f"/field/{slug}/sync", json={"items": reports}).json()["results"]
+    first, second = (r["id"] for r in sent)
+    open_app(pg)
+    # one pin for both (and any case the module's other tests reported at that building), saying how many
+    pin = pg.locator(f".case-pin[title~='#{first}'][title~='#{second}']")
+    here = [int(x[1:]) for x in pin.get_attribute("title").split()]
+    assert pin.inner_text() == str(len(here)) and len(here) >= 2
+    # the walk begins at the office: one label says both (no dot, nor a square under the start's)
+    assert pg.locator(".start-pin").inner_text() == "起点 · 社区办公室" and pg.locator(".office-pin").count() == 0
+    blue = pg.evaluate("""() => [...document.querySelectorAll('path[fill-opacity="1"]')]
+      .filter((p) => /^#(1e88e5|2563eb|0b5cab)$/i.test(p.getAttribute('fill'))).map((p) => p.getAttribute('class'))""")
+    assert len(blue) == 1 and "me" in blue[0].split(), blue  # the worker's dot alone
+    assert pg.locator("#route-text").inner_text().count("公里") == 2  # the route's length and what is left of it
+    assert "还需走" in pg.locator("#route-text").inner_text() and "约" in pg.locator("#route-text").inner_text()
+    shot(pg, "map-pins")
+    pin.click()
+    pg.wait_for_selector("#cases:not([hidden])")
+    listed = pg.evaluate("n => [...document.querySelectorAll('#case-list li')].slice(0, n)"
+                         ".map((li) => [Number(li.dataset.case), li.classList.contains('marked')])", len(here))
+    assert sorted(listed) == sorted([[x, True] for x in here]), listed  # listed first, and marked
+    pg.click("[data-close=cases]")
+    # centre on me: near enough to name the buildings, and following
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.click("#follow")
+    pg.wait_for_selector("#follow[aria-pressed=true]")
+    pg.wait_for_timeout(400)  # the map's move
+    assert centre_offset(pg) < 3
+    named = pg.locator(".label.building:not(.hidden)")
+    assert named.count() >= 3, named.count()
+    names = [x["name"] or "" for x in today["buildings"]]  # each by its number (3号楼) or its whole name
+    assert all(any(n.endswith(text) for n in names) for text in named.all_inner_texts()), named.all_inner_texts()
+    shot(pg, "following")
+    c = today["buildings"][2]
+    pg.context.set_geolocation({"longitude": c["lon"], "latitude": c["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{c['lon']:.6f},{c['lat']:.6f}")
+    pg.wait_for_timeout(400)
+    assert centre_offset(pg) < 3  # followed her
+    box = pg.locator("#map").bounding_box()
+    pg.mouse.move(box["x"] + 100, box["y"] + 100)
+    pg.mouse.down()
+    pg.mouse.move(box["x"] + 220, box["y"] + 180, steps=6)
+    pg.mouse.up()
+    pg.wait_for_selector("#follow[aria-pressed=false]")
+    moved = centre_offset(pg)
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.wait_for_timeout(400)
+    assert moved > 50 and centre_offset(pg) > 50  # dragged away: the map stays where she put it
+
+
+def test_a_report_made_offline_is_in_my_cases_at_once_and_arrives_saying_where_it_was(phone, field, conn):  # noqa: F811
+    """Reported with no signal, a case is in 我的事件 at once, said to be waiting to be sent, with
+    where it is in words; the banner cuts a long description at a mark of punctuation, with …;
+    sent, the case keeps those words as its address, for whoever handles it."""
+    pg, slug = phone, field["slug"]
+    today = field["worker"].get(f"/field/{slug}/today").json()
+    b = next(x for x in today["buildings"] if x["own"] and x["name"])
+    text = "单元门口堆放大量装修垃圾，影响通行，需尽快清运处理"
+    open_app(pg)
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 4})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.click("#open-report")
+    words = pg.locator("#where-text").get_attribute("data-words")
+    assert words == f"在{b['name']}", words
+    pg.select_option("#category", index=1)
+    pg.fill("#case-text", text)
+    pg.click("#do-report")
+    pg.wait_for_function("() => document.body.dataset.waiting === '1'")
+    assert "单元门口堆放大量装修垃圾，影响通行…" in pg.locator("#banner").inner_text()
+    pg.click("#open-cases")
+    pg.wait_for_selector("#cases:not([hidden])")
+    waiting = pg.locator("#case-list li[data-queued]")
+    assert waiting.count() == 1
+    said = waiting.inner_text()
+    assert text in said and words in said and "未同步" in said, said
+    shot(pg, "my-cases-offline")
+    pg.click("[data-close=cases]")
+    pg.context.set_offline(False)
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    assert scalar(conn, "SELECT address FROM case_record WHERE description = %s", text) == words
+    pg.click("#open-cases")
+    pg.wait_for_selector("#cases:not([hidden])")
+    arrived = pg.locator("#case-list li[data-case]", has_text=text)
+    assert arrived.count() == 1 and words in arrived.inner_text()
+    assert pg.locator("#case-list li[data-queued]").count() == 0

@@ -67,6 +67,8 @@ class CaseItem(Input):
     description: Note
     where: PointIn | None = Field(None, description="Where, a GeoJSON Point in WGS84")
     building_id: Id | None = None
+    address: Name | None = Field(None, description="Where, in words, as the phone said it to the worker "
+                                                   "('电厂小区2号楼旁约 8 米'): read by whoever handles the case")
     at: dt.datetime = Field(description="When it was found, with its UTC offset")
 
 
@@ -194,6 +196,7 @@ class FieldCase(Answer):
     urgency: Urgency
     description: str
     building: str | None
+    address: str | None = Field(description="Where, in words (as the reporter's phone said it, or a ticket's address)")
     lon: float | None
     lat: float | None
     reported_at: str

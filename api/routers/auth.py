@@ -69,5 +69,7 @@ def me(who: SignedIn) -> dict:
 
 
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in page", responses=problems(400))
-def login_page(next: str = "/") -> HTMLResponse:
-    return page("login.html", next=local_path(next))
+def login_page(next: str | None = None) -> HTMLResponse:
+    """``next``: where to go once signed in; none: the role's own page (a grid worker's phone app,
+    everyone else's one map)."""
+    return page("login.html", next=local_path(next) if next else "")

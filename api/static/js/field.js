@@ -30,8 +30,18 @@
   const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
-                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "", correcting: null };
+                  reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "", correcting: null,
+                  follow: false };
   const $ = (id) => document.getElementById(id);
+  // A text cut to at most ``n`` characters, at a space or a mark of punctuation where there is one
+  // in its second half (never in the middle of an English word), with … where it was cut.
+  function brief(text, n) {
+    const chars = [...text];
+    if (chars.length <= n) return text;
+    const head = chars.slice(0, n - 1).join("");
+    const at = Math.max(...[" ", "，", "。", "、", "；", ",", ".", ";"].map((c) => head.lastIndexOf(c)));
+    return (at >= head.length / 2 ? head.slice(0, at) : head).trimEnd() + "…";
+  }
   // A time as the phone's clock reads it (month, day, hour, minute).
   const when = (iso) => new Date(iso).toLocaleString(gridmapLang() === "en" ? "en-GB" : "zh-CN",
     { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
@@ -43,21 +53,66 @@
   $("lang").textContent = t("f_lang");
   $("lang").setAttribute("aria-label", t("language"));
   $("lang").onclick = () => { location.href = withLang(location.href, gridmapLang() === "en" ? "zh" : "en"); };
+  // Signing out on a shared phone: the days kept for offline and the day's walked streets go (the
+  // next to sign in never sees them); what is queued stays, sent when its worker signs in again.
+  // (in the sheet of her account, opened by a tap on her name in the bar)
+  $("who").onclick = () => {
+    $("account-title").textContent = $("worker").textContent || me || "";
+    $("account-who").textContent = me ? tf("f_signed_in_as", { user: me }) : "";
+    show("account");
+  };
+  $("sign-out").onclick = async () => {
+    const waiting = (await Q.all()).filter((i) => i.status === "waiting" && !held(i, me)).length;
+    if (waiting && !confirm(tf("f_sign_out_waiting", { n: waiting }))) return;
+    await gridmapForgetFieldDays();
+    for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
+    await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
+    location.href = withLang("/login?next=" + encodeURIComponent("/field"), gridmapLang());
+  };
 
   // --- the map -----------------------------------------------------------------------------
   const map = L.map("map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
   map.createPane("me").style.zIndex = 650;  // the worker's own position above everything drawn
   map.setView([39.9143, 116.4818], 16);
   L.control.scale({ imperial: false }).addTo(map);
+  // The map's box changes after it is drawn (the bar wraps to the worker's grid, a banner comes
+  // and goes): Leaflet is told, or its middle is no longer the box's (centred on the worker, she
+  // stood 54 px below the middle of a phone's map).
+  new ResizeObserver(() => map.invalidateSize()).observe($("map"));
   const layers = { outside: L.layerGroup().addTo(map), area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
                    places: L.layerGroup().addTo(map), me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
   let fitted = false;
   // The streets of the route named on the map, as on the office's maps (never one on another)
-  const labels = gridmapLabels.create(map, { street: 15 });
+  // and its buildings, by their number (3号楼) from zoom 16 and in full from 18: two buildings 20 m
+  // apart are told apart on the map, not by guess.
+  const labels = gridmapLabels.create(map, { street: 15, building: 16 });
   labels.groups.street.addTo(map);
+  labels.groups.building.addTo(map);
 
-  // A case on the map in its urgency's colour (红 / 黄 / 蓝), as the office's pages draw it.
-  const URGENCY_FILL = { red: "#dc2626", yellow: "#eab308", blue: "#2563eb" };  // layers.js's
+  // Centre on me: the map goes to where the phone is (near enough to name the buildings) and
+  // follows it as it moves, until the map is dragged. It follows at once during a walk.
+  const FOLLOW_ZOOM = 17;
+  const Follow = L.Control.extend({
+    options: { position: "bottomright" },
+    onAdd() {
+      const b = el("button", { id: "follow", type: "button", className: "follow", title: t("f_centre_me") }, "◎");
+      b.setAttribute("aria-label", t("f_centre_me"));
+      b.setAttribute("aria-pressed", "false");
+      L.DomEvent.disableClickPropagation(b);
+      b.onclick = () => follow(true, true);
+      return b;
+    },
+  });
+  new Follow().addTo(map);
+  function follow(on, asked = false) {
+    state.follow = on && Boolean(state.position);
+    if (on && !state.position && asked) banner(t("f_no_position"));
+    $("follow").classList.toggle("on", state.follow);
+    $("follow").setAttribute("aria-pressed", String(state.follow));
+    if (state.follow) map.setView([state.position.lat, state.position.lon], Math.max(map.getZoom(), FOLLOW_ZOOM));
+  }
+  map.on("dragstart", () => { if (state.follow) follow(false); });
+
   // The outer rings of a (Multi)Polygon, as [lon, lat] lists.
   const rings = (g) => (g.type === "Polygon" ? [g.coordinates[0]] : g.coordinates.map((p) => p[0]));
   // Is the point inside the (Multi)Polygon (even-odd over every ring: holes count as outside)?
@@ -171,6 +226,9 @@
       L.geoJSON(b.outline, { style: { color: "#6b7a8c", weight: 1, fillColor: "#d5dbe3", fillOpacity: 0.9, className: "building" } })
         .bindTooltip(el("span", {}, b.name || `#${b.id}`)).addTo(layers.area);
     }
+    labels.groups.building.clearLayers();
+    labels.polygons("building", L.geoJSON({ type: "FeatureCollection", features: d.buildings.filter((b) => b.outline)
+      .map((b) => ({ type: "Feature", properties: { name: b.name || `#${b.id}` }, geometry: b.outline })) }), (q) => q.name);
     if (prepareProgress(d)) walkedHere(d);
     for (const leg of d.legs) {
       const done = legDone(d, leg);
@@ -180,15 +238,18 @@
       line.addTo(layers.route);
       if (!done) arrow(leg).addTo(layers.route);
     }
-    // where the walk begins (the community office, usually), and the office itself
-    if (d.legs.length) {
-      const [x, y] = d.legs[0].coordinates[0];
-      L.marker([y, x], { icon: L.divIcon({ className: "start-pin", html: el("span", {}, t("f_start")), iconSize: null }),
-                         keyboard: false, interactive: false }).addTo(layers.route);
+    // Where the walk begins, and the office: a labelled square, never a dot (the worker's own
+    // position is the one blue dot); one label where the walk begins at the office, as it usually does.
+    const start = d.legs.length ? d.legs[0].coordinates[0] : null;
+    const atOffice = start && d.office && metres({ lon: start[0], lat: start[1] }, { lon: d.office[0], lat: d.office[1] }) <= 30;
+    if (start) {
+      L.marker([start[1], start[0]], { icon: L.divIcon({ className: "start-pin", iconSize: null,
+                                                         html: el("span", { className: "keep-clear" }, atOffice ? t("f_start_at_office") : t("f_start")) }),
+                                       keyboard: false, interactive: false }).addTo(layers.route);
     }
-    if (d.office) {
-      L.circleMarker([d.office[1], d.office[0]], { radius: 8, color: "#fff", weight: 3, fillColor: "#0b5cab", fillOpacity: 1,
-                                                  className: "office" })
+    if (d.office && !atOffice) {
+      L.marker([d.office[1], d.office[0]], { icon: L.divIcon({ className: "office-pin", html: el("span", { className: "keep-clear" }, t("f_office_short")),
+                                                               iconSize: null }), keyboard: false })
         .bindTooltip(el("span", {}, t("f_office"))).addTo(layers.places);
     }
     for (const v of d.visits) {
@@ -196,20 +257,43 @@
       L.circleMarker([v.lat, v.lon], { radius: 11, color: "#fff", weight: 3, fillColor: v.done ? "#1b7f3b" : "#7a1fa2", fillOpacity: 1 })
         .bindTooltip(el("span", {}, `${v.name || v.building_id} · ${t("visit_" + v.kind)}`)).addTo(layers.places);
     }
-    for (const c of d.cases) {
-      if (c.lon === null) continue;
-      L.circleMarker([c.lat, c.lon], { radius: 9, color: "#111", weight: 2, fillColor: URGENCY_FILL[c.urgency] || "#ffd400", fillOpacity: 1 })
-        .bindTooltip(el("span", {}, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`)).addTo(layers.places);
-    }
+    casePins(d.cases).forEach((m) => m.addTo(layers.places));
     labels.groups.street.clearLayers();
     labels.streets(L.geoJSON({ type: "FeatureCollection", features: d.legs.map((leg) => ({
       type: "Feature", properties: { name: leg.name, length_m: leg.length_m },
       geometry: { type: "LineString", coordinates: leg.coordinates } })) }));
     if (!fitted) {
       const bounds = L.featureGroup([...layers.route.getLayers(), ...layers.area.getLayers()]).getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); fitted = true; }
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12], animate: false }); fitted = true; }
     }
     labels.place();
+  }
+
+  // Cases on the map: a pin in the colour of the most urgent case at its place (红 / 黄 / 蓝, as the
+  // office's pages draw them; field.css), its
+  // number of cases in it, so that two cases at one spot never read as one; a pin, not a dot, so
+  // that a blue case left behind never reads as the worker's own position. A tap opens them in
+  // 我的事件. Cases within SAME_PLACE_M of one another share a pin.
+  const SAME_PLACE_M = 6;
+  const RANK = { red: 0, yellow: 1, blue: 2 };
+  function casePins(cases) {
+    const groups = [];
+    for (const c of cases) {
+      if (c.lon === null) continue;
+      const g = groups.find((x) => metres(x.at, c) <= SAME_PLACE_M);
+      if (g) g.cases.push(c); else groups.push({ at: { lon: c.lon, lat: c.lat }, cases: [c] });
+    }
+    return groups.map(({ at, cases: here }) => {
+      const top = here.reduce((a, b) => ((RANK[b.urgency] ?? 3) < (RANK[a.urgency] ?? 3) ? b : a));
+      const html = el("span", {}, el("b", {}, here.length > 1 ? String(here.length) : "!"));
+      const pin = L.marker([at.lat, at.lon], { icon: L.divIcon({ className: `case-pin keep-clear urgency-${top.urgency in RANK ? top.urgency : "none"}`,
+                                                                 html, iconSize: [30, 38], iconAnchor: [15, 38] }),
+                                              title: here.map((c) => `#${c.id}`).join(" "), riseOnHover: true });
+      pin.bindTooltip(el("span", {}, ...here.flatMap((c, i) => [i ? el("br") : null,
+        `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh} · ${t("urgency_" + c.urgency)}`])), { direction: "top", offset: [0, -34] });
+      pin.on("click", () => openCases(here.map((c) => c.id)));
+      return pin;
+    });
   }
 
   // An arrow halfway along a street still to walk, pointing the way the route walks it. The map
@@ -229,18 +313,18 @@
     const box = $("summary");
     box.replaceChildren();
     if (!d) return;
-    const left = d.legs.filter((l) => !legDone(d, l)).length;
+    const todo = d.legs.filter((l) => !legDone(d, l));
+    const km = todo.reduce((m, l) => m + (l.length_m || 0), 0) / 1000;
     const parts = [];
     if (d.route) {
       const key = (d.route.grid ? "f_route_grid" : "f_route") + (d.route.of === 1 ? "_one" : "");
       parts.push(tf(key, { n: d.route.number, of: d.route.of, km: (d.route.length_m / 1000).toFixed(1), min: Math.round(d.route.minutes) }));
-      parts.push(tf("f_streets_left", { n: left }));
+      parts.push(todo.length ? tf("f_streets_left", { n: todo.length, km: km.toFixed(1) }) : t("f_route_done"));
       const next = [...d.legs].sort((a, b) => a.seq - b.seq).find((l) => !legDone(d, l));
       if (next) parts.push(tf("f_next", { n: next.seq, name: next.name || "" }).trim());
     } else parts.push(t("f_no_route"));
     if (!d.workday && d.route) parts.unshift(tf("f_rest_day", { day: d.route.day }));
-    const todo = d.visits.filter((v) => !v.done).length;
-    if (d.visits.length) parts.push(tf("f_visits_left", { n: todo }));
+    if (d.visits.length) parts.push(tf("f_visits_left", { n: d.visits.filter((v) => !v.done).length }));
     box.append(el("div", { id: "route-text" }, parts.join(" · ")));
     $("worker").textContent = `${d.worker.name} · ${d.grid ? d.grid.name || d.grid.code : d.jurisdiction_name}`;
     $("cases-n").textContent = String(d.cases.length);
@@ -274,7 +358,7 @@
     // through the service worker, which keeps each version before it answers: kept for offline
     if (viaWorker) document.body.dataset.kept = state.today.version;
     document.body.dataset.legs = JSON.stringify(state.today.legs.map((l) => l.edge_id));
-    draw(); summary(); renderCases();
+    summary(); draw(); renderCases();  // the bar at its height (the worker's grid) before the map is fitted
   }
 
   function banner(text, error, link) {
@@ -306,9 +390,10 @@
     const at = [c.latitude, c.longitude];
     if (!meMarker) {
       meCircle = L.circle(at, { pane: "me", radius: c.accuracy || 10, color: "#1e88e5", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(layers.me);
-      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1 })
+      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1, className: "me" })
         .bindTooltip(el("span", {}, t("f_me"))).addTo(layers.me);
     } else { meMarker.setLatLng(at); meCircle.setLatLng(at); meCircle.setRadius(c.accuracy || 10); }
+    if (state.follow) map.panTo(at);
     document.body.dataset.position = `${c.longitude.toFixed(6)},${c.latitude.toFixed(6)}`;
     if (state.walk) {
       const last = state.walk.points[state.walk.points.length - 1];
@@ -343,6 +428,7 @@
       state.walk = { client_id: Q.uuid(), user: me, started: new Date().toISOString(),
                      points: state.position ? [{ ...state.position }] : [] };
       await Q.saveWalk(state.walk);
+      follow(true);
     } else {
       const w = state.walk;
       state.walk = null;
@@ -377,8 +463,17 @@
   }
 
   // --- sheets -------------------------------------------------------------------------------
+  // A sheet opens on today's work: with none (signed out, or never loaded with no signal) it says
+  // why instead of opening empty ("no building nearby", "choose a category" were not true). The
+  // queue opens always: what waits on the phone is there whoever is signed in.
   function show(id) {
+    if (!state.today && id !== "queue" && id !== "account") {
+      if (state.signedOut) signedOut(); else banner(t("f_no_today"), true);
+      return false;
+    }
     document.querySelectorAll(".sheet").forEach((s) => { s.hidden = s.id !== id; });
+    $("who").setAttribute("aria-expanded", String(id === "account"));
+    return true;
   }
   document.querySelectorAll("[data-close]").forEach((b) => { b.onclick = () => { $(b.dataset.close).hidden = true; state.pick = false; }; });
 
@@ -434,7 +529,7 @@
   // a visit is recorded as made, and the nearest building of one's grid may be streets away.
   const FAR_M = 100;
   function farNote() { $("checkin-far").hidden = true; $("checkin-far").textContent = ""; }
-  $("open-checkin").onclick = () => { show("checkin"); farNote(); nearby(); };
+  $("open-checkin").onclick = () => { if (show("checkin")) { farNote(); nearby(); } };
   $("nearby").onchange = farNote;
   $("do-checkin").onclick = async () => {
     const chosen = $("nearby").querySelector("input:checked");
@@ -475,8 +570,9 @@
     if (near && near.m === 0) text = tf("f_in_building", { name: near.b.name || `#${near.b.id}` });
     else if (near && near.m <= 60) text = tf("f_by_building", { name: near.b.name || `#${near.b.id}`, m: Math.round(near.m) });
     else if (street && street.m <= 60) text = tf("f_by_street", { name: street.l.name });
-    else text = tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) });
-    node.textContent = text + acc;
+    else text = null;  // the point alone: its coordinates are the case's own
+    node.dataset.words = text || "";
+    node.textContent = (text || tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) })) + acc;
     node.dataset.lonlat = `${p.lon.toFixed(6)},${p.lat.toFixed(6)}`;
   }
   $("open-report").onclick = () => { state.correcting = null; openReport(); };
@@ -487,15 +583,18 @@
       for (const c of state.today.categories) select.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
     }
     select.value = "";  // each report its own category, never the last one's
+    $("case-thumbs").querySelectorAll("img.kept").forEach((n) => n.remove());  // a corrected report's
     state.picked = null; state.pick = false;
     $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
-    show("report"); whereText(); buildingChoices();
+    if (!show("report")) return false;
+    whereText(); buildingChoices();
+    return true;
   }
   // A case the service sent back, corrected on the phone and sent again as the same report (its
   // client_id, its time, its photos): the form opens with what it said, the reason above it.
-  function correct(item) {
+  async function correct(item) {
     state.correcting = item;
-    openReport();
+    if (!openReport()) return;
     const b = item.body;
     $("category").value = [...$("category").options].some((o) => o.value === b.category) ? b.category : "";
     const urgency = document.querySelector(`input[name=urgency][value="${b.urgency}"]`);
@@ -504,24 +603,31 @@
     const [lon, lat] = b.where.coordinates;
     state.picked = { lon, lat, accuracy: null };
     $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
-    whereText(); buildingChoices();
-    if (b.building_id) $("case-building").value = String(b.building_id);
+    whereText(); buildingChoices(b.building_id);
     banner(item.reason || "", true);
+    // its photos, waiting on the phone to go after it, shown as they will be sent
+    const kept = (await Q.all()).filter((x) => x.type === "photo" && x.case_client_id === item.client_id);
+    const thumbs = await Promise.all(kept.map((x) => createImageBitmap(x.blob).then((bm) => thumbOf(bm, bm.width, bm.height))
+      .catch(() => null)));
+    $("case-thumbs").replaceChildren(...thumbs.filter(Boolean).map((src) => el("img", { src, alt: "", className: "kept" })));
   }
   $("category").onchange = () => banner("");
   // The building the case is at: the nearest of the worker's own grid (``own``: the service takes a
   // report at no other), chosen when the place is within NEAR_M of it (beyond the fix's accuracy);
-  // or none, the point alone.
+  // or none, the point alone. ``keep``: the building a corrected report named, offered (and chosen)
+  // if it is one of hers, however far (one of another grid's is not: that was why it came back).
   const NEAR_M = 30;
-  function buildingChoices() {
+  function buildingChoices(keep = null) {
     const d = state.today;
     const p = state.picked || state.position;
     const select = $("case-building");
     select.replaceChildren(el("option", { value: "" }, t("f_no_building")));
     if (!d || !p) return;
-    const rows = d.buildings.filter((b) => b.own).map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m).slice(0, 5);
+    const own = d.buildings.filter((b) => b.own).map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m);
+    const rows = own.slice(0, 5).concat(own.slice(5).filter(({ b }) => b.id === keep));
     for (const { b, m } of rows) select.append(el("option", { value: String(b.id) }, `${b.name || `#${b.id}`} · ${tf("f_m", { m: Math.round(m) })}`));
-    if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
+    if (keep !== null) select.value = rows.some(({ b }) => b.id === keep) ? String(keep) : "";
+    else if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
   }
   $("where-here").onclick = () => { state.pick = false; state.picked = null; $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); buildingChoices(); };
   $("where-tap").onclick = () => {
@@ -546,19 +652,25 @@
     canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
-    const thumb = document.createElement("canvas");
-    const ts = 144 / Math.max(canvas.width, canvas.height);
-    thumb.width = Math.round(canvas.width * ts); thumb.height = Math.round(canvas.height * ts);
-    thumb.getContext("2d").drawImage(canvas, 0, 0, thumb.width, thumb.height);
-    return { blob, thumb: thumb.toDataURL("image/jpeg", 0.7) };
+    return { blob, thumb: thumbOf(canvas, canvas.width, canvas.height) };
   }
+  // A photo small, as a data: address (the page's policy loads no blob: image).
+  function thumbOf(image, width, height) {
+    const thumb = document.createElement("canvas");
+    const ts = 144 / Math.max(width, height);
+    thumb.width = Math.round(width * ts); thumb.height = Math.round(height * ts);
+    thumb.getContext("2d").drawImage(image, 0, 0, thumb.width, thumb.height);
+    return thumb.toDataURL("image/jpeg", 0.7);
+  }
+  // (``box`` may show a corrected report's photos already queued: they count, and stay)
   async function addPhotos(input, into, box) {
+    const kept = [...box.querySelectorAll("img.kept")];
     for (const file of [...input.files]) {
-      if (into.length >= MAX_PHOTOS) break;
+      if (kept.length + into.length >= MAX_PHOTOS) break;
       try { into.push(await resized(file)); } catch (e) { banner(t("error"), true); }
     }
     input.value = "";
-    box.replaceChildren(...into.map((p) => el("img", { src: p.thumb, alt: "" })));
+    box.replaceChildren(...kept, ...into.map((p) => el("img", { src: p.thumb, alt: "" })));
   }
   $("case-photos").onchange = () => addPhotos($("case-photos"), state.reportPhotos, $("case-thumbs"));
   $("handle-photos").onchange = () => addPhotos($("handle-photos"), state.handlePhotos, $("handle-thumbs"));
@@ -575,45 +687,60 @@
     state.correcting = null;
     const clientId = fixing ? fixing.client_id : Q.uuid();
     const building = $("case-building").value;
+    whereText();
+    const address = $("where-text").dataset.words;  // what the worker read: whoever handles the case reads it too
     if (fixing) await Q.remove(fixing.seq);  // replaced by the corrected report, under its own id
-    await record({ type: "case", client_id: clientId, label: text.slice(0, 40),
+    await record({ type: "case", client_id: clientId, label: brief(text, 40),
                   body: { category, urgency: document.querySelector("input[name=urgency]:checked").value, description: text,
                           where: { type: "Point", coordinates: [where.lon, where.lat] },
                           at: fixing ? fixing.body.at : new Date().toISOString(),
-                          ...(building ? { building_id: Number(building) } : {}) } });
+                          ...(address ? { address } : {}), ...(building ? { building_id: Number(building) } : {}) } });
     if (fixing) {  // its photos, sent back with it, go again after it
       for (const p of (await Q.all()).filter((x) => x.type === "photo" && x.case_client_id === clientId)) {
         await Q.update({ ...p, status: "waiting", reason: null });
       }
     }
     for (const p of state.reportPhotos) {
-      await record({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: text.slice(0, 20) });
+      await record({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: brief(text, 20) });
     }
     state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
     if (pickedMarker) { pickedMarker.remove(); pickedMarker = null; }
     $("report").hidden = true;
-    await afterRecord(tf("f_reported", { what: text.slice(0, 20) }));
+    await afterRecord(tf("f_reported", { what: brief(text, 20) }));
   };
 
   // My cases: those dispatched to me (mark handled, with an after photo) and those I reported.
-  async function renderCases() {
+  // ``marked``: the ids of a pin tapped on the map, listed first.
+  async function renderCases(marked = []) {
     const list = $("case-list");
     const d = state.today;
+    const queue = await Q.all();
     // a case marked handled on the phone, not yet sent: said so, and not offered again (a second
     // mark would be refused as the office's change, when it was the worker's own first one)
-    const pending = new Set((await Q.all()).filter((i) => i.type === "handled" && i.status === "waiting")
-      .map((i) => i.body.case_id));
+    const pending = new Set(queue.filter((i) => i.type === "handled" && i.status === "waiting").map((i) => i.body.case_id));
+    // reported on the phone and not yet sent (or sent back): listed first, said so
+    const unsent = queue.filter((i) => i.type === "case" && !held(i, me));
     list.replaceChildren();
-    if (!d || !d.cases.length) { list.append(el("li", {}, t("f_none"))); return; }
-    const rank = { red: 0, yellow: 1, blue: 2 };
-    const order = [...d.cases].sort((a, b) => (b.assigned - a.assigned) || (a.due_at || "9").localeCompare(b.due_at || "9")
-      || (rank[a.urgency] ?? 3) - (rank[b.urgency] ?? 3) || a.id - b.id);
+    for (const i of unsent) {
+      const b = i.body, cat = d && d.categories.find((c) => c.code === b.category);
+      list.append(el("li", { className: i.status, dataset: { queued: i.client_id } },
+        el("div", { className: "what" }, cat ? (gridmapLang() === "en" ? cat.name_en : cat.name_zh) : b.category),
+        el("div", { className: "urgency-" + b.urgency }, t("urgency_" + b.urgency)),
+        el("div", {}, b.description),
+        b.address ? el("div", { className: "where" }, b.address) : null,
+        el("div", { className: i.status === "refused" ? "reason" : "pending" },
+           i.status === "refused" ? `${t("f_refused")}：${i.reason || ""}` : `${when(b.at)} · ${t("f_report_waiting")}`)));
+    }
+    if (!d || !d.cases.length) { if (!unsent.length) list.append(el("li", {}, t("f_none"))); return; }
+    const order = [...d.cases].sort((a, b) => (marked.includes(b.id) - marked.includes(a.id)) || (b.assigned - a.assigned)
+      || (a.due_at || "9").localeCompare(b.due_at || "9") || (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3) || a.id - b.id);
     for (const c of order) {
-      const li = el("li", { dataset: { case: String(c.id) } },
+      const li = el("li", { className: marked.includes(c.id) ? "marked" : "", dataset: { case: String(c.id) } },
         el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
         el("div", {}, c.description),
         c.building ? el("div", { className: "where" }, `${t("f_at_building")}：${c.building}`) : null,
+        c.address ? el("div", { className: "where" }, c.address) : null,
         c.instructions ? el("div", { className: "said" }, `${t("f_instructions")}：${c.instructions}`) : null,
         el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
           + (c.photos.length ? ` · ${tf("f_photos_n", { n: c.photos.length })}` : "")));
@@ -627,7 +754,14 @@
       list.append(li);
     }
   }
-  $("open-cases").onclick = async () => { await renderCases(); show("cases"); };
+  // 我的事件, with ``ids`` (a pin's cases) first and marked.
+  async function openCases(ids = []) {
+    await renderCases(ids);
+    if (!show("cases")) return;
+    const first = ids.length && $("case-list").querySelector(`li[data-case="${ids[0]}"]`);
+    if (first) first.scrollIntoView({ block: "start" });
+  }
+  $("open-cases").onclick = () => openCases();
 
   function openHandle(c) {
     state.handling = c; state.handlePhotos = [];

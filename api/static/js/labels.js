@@ -74,6 +74,15 @@ window.gridmapLabels = (function () {
       return best;
     }
 
+    // A quarter of the way in from either end of a polygon's longer side (through its middle),
+    // those of the two that lie inside it.
+    function alongside(layer) {
+      const b = layer.getBounds(), c = b.getCenter(), ring = layer.getLatLngs().flat(2);
+      const wide = (b.getEast() - b.getWest()) * Math.cos((c.lat * Math.PI) / 180) >= b.getNorth() - b.getSouth();
+      return [0.25, 0.75].map((f) => (wide ? L.latLng(c.lat, b.getWest() + f * (b.getEast() - b.getWest()))
+        : L.latLng(b.getSouth() + f * (b.getNorth() - b.getSouth()), c.lng))).filter((p) => within(p, ring));
+    }
+
     const api = {
       groups,
       // A grid's sequence on one line, its name under it (cut short with … where the grid is narrow
@@ -87,8 +96,11 @@ window.gridmapLabels = (function () {
         });
       },
       // Compounds are named near their top edge, out of the way of the grid names at their centres.
-      // A numbered building has two labels: its number below FULL_FROM, ``text`` from there.
+      // A numbered building has two labels: its number below FULL_FROM, ``text`` from there; and
+      // where its middle is taken (a pin of a page's, a street's name), a quarter of the way in
+      // from either end of its longer side, when that lies inside it (a slab 100 m long).
       polygons(kind, geojsonLayer, text) {
+        let n = 0;
         geojsonLayer.eachLayer((l) => {
           const words = text(l.feature.properties);
           if (!words) return;
@@ -98,14 +110,17 @@ window.gridmapLabels = (function () {
             const top = L.latLng(b.getNorth() - 0.12 * (b.getNorth() - b.getSouth()), b.getCenter().lng);
             if (within(top, l.getLatLngs().flat(2))) at = top;
           }
-          const full = marker(kind, at, words).addTo(groups[kind]);
-          if (kind === "building") {
-            const brief = briefName(l.feature.properties.name);
+          const places = kind === "building" ? [at, ...alongside(l)] : [at];
+          const labelKey = `${kind}:${n++}`;  // what is named once
+          const brief = kind === "building" ? briefName(l.feature.properties.name) : null;
+          places.forEach((where, rank) => {
+            const full = marker(kind, where, words).addTo(groups[kind]);
+            Object.assign(full, { rank, labelKey });
             if (brief && brief !== words) {
-              marker(kind, at, brief).addTo(groups[kind]).zooms = [least[kind], FULL_FROM];
+              Object.assign(marker(kind, where, brief).addTo(groups[kind]), { rank, labelKey, zooms: [least[kind], FULL_FROM] });
               full.zooms = [FULL_FROM, Infinity];
             }
-          }
+          });
         });
       },
       // One label a street name: halfway along its longest piece or, where a label placed before
@@ -133,19 +148,21 @@ window.gridmapLabels = (function () {
           places.forEach((at, rank) => {
             const m = marker("street", at, name);
             m.streetName = name;
+            m.labelKey = `street:${name}`;
             m.rank = rank;  // 0: the first choice; the others only when it is covered
             m.addTo(groups.street);
           });
         }
       },
       // Hide the labels whose kind the zoom does not allow, that would cover one placed before, or
-      // that the map's edge would cut ("汇路" for 金汇路); a street named once (at its first place
-      // that is free) is not named again.
+      // that the map's edge would cut ("汇路" for 金汇路); a street or a building named once (at its
+      // first place that is free) is not named again.
       place() {
         const zoom = map.getZoom();
         const frame = map.getContainer().getBoundingClientRect();
-        // the map's own controls (zoom, scale, legend, attribution) are taken: no name under them
-        const placed = [...map.getContainer().querySelectorAll(".leaflet-control")]
+        // the map's own controls (zoom, scale, legend, attribution) are taken: no name under them;
+        // nor under a page's pins that ask for room (.keep-clear: the phone's start, office, cases)
+        const placed = [...map.getContainer().querySelectorAll(".leaflet-control, .keep-clear")]
           .map((c) => c.getBoundingClientRect()).filter((b) => b.width > 0);
         const named = new Set();
         for (const [kind] of KINDS) {
@@ -155,7 +172,7 @@ window.gridmapLabels = (function () {
             const node = m.getElement();
             if (!node || !node.firstChild) return;
             const [lo, hi] = m.zooms || [least[kind], Infinity];
-            let ok = shown && zoom >= lo && zoom < hi && !(m.streetName && named.has(m.streetName));
+            let ok = shown && zoom >= lo && zoom < hi && !(m.labelKey && named.has(m.labelKey));
             if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
               node.classList.remove("hidden");
               placed.push(node.firstChild.getBoundingClientRect());
@@ -164,7 +181,7 @@ window.gridmapLabels = (function () {
               const box = node.firstChild.getBoundingClientRect();
               ok = fits(box, frame, placed);
               if (ok) placed.push(box);
-              if (ok && m.streetName) named.add(m.streetName);
+              if (ok && m.labelKey) named.add(m.labelKey);
             }
             node.classList.toggle("hidden", !ok);
           });

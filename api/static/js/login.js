@@ -10,9 +10,10 @@
     const r = await fetch("/auth/token", { method: "POST", body: new URLSearchParams(new FormData(form)) });
     // Read the answer to its end before leaving: navigating away while its body is still coming
     // aborts the request (the console logged "POST /auth/token net::ERR_ABORTED" at every sign-in).
-    await r.text();
-    if (r.ok) {
-      location.href = withLang(document.body.dataset.next || "/", lang);
+    const answer = await r.json().catch(() => null);
+    if (r.ok) {  // where asked to go back to, else the role's own page: a grid worker's is the phone app
+      const home = answer && answer.user.role === "worker" ? "/field" : "/";
+      location.href = withLang(document.body.dataset.next || home, lang);
       return;
     }
     message.textContent = r.status === 429 ? `${t("too_many")} ${r.headers.get("Retry-After")}` : t("wrong_password");
