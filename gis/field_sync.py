@@ -30,7 +30,7 @@ from gis.access import Forbidden, Principal
 from gis.cases import store as cases
 from gis.cases.workflow import check_step
 from gis.db import translate_errors
-from gis.errors import GridmapError, InvalidInput, NotFound, StaleVersion
+from gis.errors import GridmapError, InvalidInput, NotFound, RetryLater, StaleVersion
 from gis.field import TrackPoint, check_time, checked_track, walk_day
 from gis.field_store import FieldWorker
 from gis.i18n import msg
@@ -46,7 +46,9 @@ def sync(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, items: lis
          now: datetime) -> list[dict[str, Any]]:
     """Keep each item (in order, each in a savepoint); a result per item: ``created``,
     ``exists`` (sent before: nothing written) or ``refused`` with the reason (a Message) and its
-    problems."""
+    problems. What refuses an item only for now (:class:`RetryLater`: a lock waited on too long,
+    streets changed while its walk was matched) refuses the whole batch for now: it is raised, the
+    transaction writes nothing, and the phone sends the batch again."""
     results = []
     for item in items:
         kind = item["type"]
@@ -55,6 +57,8 @@ def sync(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, items: lis
             with translate_errors():
                 result = HANDLERS[kind](cur, slug, who, worker, item, settings, now)
             cur.execute("RELEASE SAVEPOINT field_item")
+        except RetryLater:  # refused for now, not for good (a lock waited on, streets changed): all again later
+            raise
         except GridmapError as exc:
             cur.execute("ROLLBACK TO SAVEPOINT field_item")
             result = {"status": "refused", "reason": exc.message, "problems": list(exc.problems or [])}

@@ -37,6 +37,9 @@ class LoadedNetwork:
     duplicates: list[int]               # edge ids that repeat another street
     to_wgs84: Transformer
     to_metric: Transformer
+    # the network's version when it was read (:func:`streets_version`): what is kept of a walk
+    # matched on it checks it is still the network there (a re-import meanwhile changes the ids)
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,18 @@ def find_area(cur: Cursor, jur: Jurisdiction, grid: str | None = None,
     return Area(kind, label, shapely.from_wkb(bytes(row[0])))
 
 
+def streets_version(cur: Cursor, jurisdiction_id: int) -> int:
+    """The version of a jurisdiction's street network: its edges' and nodes' layer versions
+    together, moved by every statement that changes either (005_layer_versions.sql)."""
+    cur.execute("SELECT coalesce(sum(version), 0) FROM layer_version"
+                " WHERE jurisdiction_id = %s AND layer IN ('street_edge', 'street_node')", (jurisdiction_id,))
+    return int(cur.fetchone()[0])
+
+
 def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
                  margin_m: float = AREA_MARGIN_M) -> LoadedNetwork:
     """The jurisdiction's streets; ``in_area`` marks those in ``area`` (all when ``None``)."""
+    version = streets_version(cur, jur.id)  # read first: a change after it reads as a change, never the reverse
     cur.execute(read_sql("network_nodes.sql"), {"jurisdiction_id": jur.id})
     node_ids, lons, lats = cur.fetchone()
     cur.execute(read_sql("network.sql"), {"jurisdiction_id": jur.id})
@@ -97,7 +109,7 @@ def load_network(cur: Cursor, jur: Jurisdiction, area: Area | None = None,
     dup = _duplicates(net)
     whole = np.ones(len(ids), dtype=bool)
     whole[dup] = False
-    return for_area(LoadedNetwork(net, whole, net.edge_ids[dup].tolist(), to_wgs84, to_metric), area, margin_m)
+    return for_area(LoadedNetwork(net, whole, net.edge_ids[dup].tolist(), to_wgs84, to_metric, version), area, margin_m)
 
 
 def for_area(whole: LoadedNetwork, area: Area | None, margin_m: float = AREA_MARGIN_M) -> LoadedNetwork:

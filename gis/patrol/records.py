@@ -14,9 +14,9 @@ from psycopg2.extras import execute_values
 
 from gis import limits
 from gis.db import read_sql
-from gis.errors import InvalidInput, UnreadableFile
+from gis.errors import InvalidInput, ServiceBusyError, UnreadableFile
 from gis.i18n import msg
-from gis.network_store import AREA_MARGIN_M, LoadedNetwork, load_network
+from gis.network_store import AREA_MARGIN_M, LoadedNetwork, load_network, streets_version
 from gis.parsing import parse_day, parse_uuid
 from gis.patrol.matching import match_track
 from gis.patrol.schedule import Calendar, year_visits
@@ -24,6 +24,8 @@ from gis.store import Jurisdiction, find_jurisdiction
 
 # A street counts as walked when a track covered at least this share of it.
 WALKED_SHARE = 0.5
+# Retry-After of a walk whose streets changed while it was matched: sent again at once, it is matched anew.
+STREETS_CHANGED_RETRY_S = 1
 
 
 def recorded_day(text: object, what: str = "day", today: date | None = None) -> date:
@@ -121,7 +123,12 @@ def check_worker(worker: str) -> None:
 def keep_track(cur: Cursor, jur: Jurisdiction, loaded: LoadedNetwork, worker: str, day: date, track: MatchedTrack,
                client_id: str | None = None) -> dict:
     """Keep a track matched on ``loaded`` (the jurisdiction's network, as it still is) as walked
-    by ``worker`` on ``day``; what it walked."""
+    by ``worker`` on ``day``; what it walked. A network changed since it was loaded (streets
+    re-imported while the walk was matched, outside this transaction) refuses it for now: sent
+    again, it is matched on the streets as they are."""
+    if streets_version(cur, jur.id) != loaded.version:
+        raise ServiceBusyError(msg("the streets of {0} changed while the walk was being matched: send it again",
+                                   jur.name), STREETS_CHANGED_RETRY_S)
     net, walked = loaded.net, track.walked
     lines = [s.tolist() for s in track.segments if len(s) >= 2]
     geom = json.dumps({"type": "MultiLineString", "coordinates": lines})
