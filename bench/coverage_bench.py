@@ -31,6 +31,7 @@ from patrol_bench import load_synthetic, synthetic_city  # noqa: E402
 
 from gis import db  # noqa: E402
 from gis.coverage.analysis import Buildings, Facility, analyse, measure  # noqa: E402
+from gis.crs import transformers  # noqa: E402
 from gis.network import StreetNetwork  # noqa: E402
 from gis.network_store import LoadedNetwork  # noqa: E402
 from gis.osm import import_osm, parse_bbox  # noqa: E402
@@ -131,7 +132,8 @@ def synthetic_case(conn, side: int, n_buildings: int, n_facilities: int, repeat:
                           rng.integers(10, 120, n_buildings).astype(float), [None] * n_buildings, homes,
                           np.zeros((n_buildings, 2)))
     facilities = [Facility("post_station", i, None, 500.0, p, 0.0, 0.0) for i, p in enumerate(beside(n_facilities))]
-    loaded = LoadedNetwork(net, np.ones(net.n_edges, dtype=bool))
+    to_metric, to_wgs84 = transformers(32650)  # the synthetic district's plane (only its answer's WGS84 needs it)
+    loaded = LoadedNetwork(net, np.ones(net.n_edges, dtype=bool), [], to_wgs84, to_metric)
 
     class Jur:
         slug = "synthetic"
