@@ -831,3 +831,40 @@ def test_a_report_made_offline_is_in_my_cases_at_once_and_arrives_saying_where_i
     arrived = pg.locator("#case-list li[data-case]", has_text=text)
     assert arrived.count() == 1 and words in arrived.inner_text()
     assert pg.locator("#case-list li[data-queued]").count() == 0
+
+
+def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, server, make_user, conn,
+                                                                        field):  # noqa: F811
+    """On a shared phone with no signal, 退出登录 cannot reach the service and no page can clear
+    the session's cookie: the sign-out is remembered, and the next time the app opens with a
+    signal it ends the session before asking anything, so the next person is never the last."""
+    from gis import db as gdb
+    from gis.field_store import link_worker
+
+    slug, name = field["slug"], f"zhouli-{uuid.uuid4().hex[:6]}"
+    make_user("worker", slug, GRID_1, username=name, password="worker password")
+    ctx = browser.new_context(base_url=server, **PHONE)
+    pg = ctx.new_page()
+    try:
+        with gdb.transaction(conn) as cur:
+            link_worker(cur, name, slug, "王芳")
+        pg.goto("/login?next=/field")
+        pg.fill("#username", name)
+        pg.fill("#password", "worker password")
+        pg.click("#submit")
+        pg.wait_for_url("**/field**")
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        session = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
+        pg.context.set_offline(True)
+        pg.click("#who")
+        pg.click("#sign-out")
+        pg.wait_for_timeout(500)  # it tries, and leaves for the sign-in page (which cannot load offline)
+        assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 200  # not ended yet
+        pg.context.set_offline(False)
+        pg.goto("/field")
+        pg.wait_for_selector("#banner a[href^='/login']")  # signed out, as she left it
+        assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 401
+        assert pg.locator("path.leg").count() == 0
+    finally:
+        ctx.close()

@@ -91,7 +91,7 @@ def _shell_version() -> str:
                        **problems(400, 404, 405, 422, 503)})
 def field_page(who: PageReporter, settings: SettingsDep) -> HTMLResponse:
     slug = who.jurisdiction_slug or settings.default_jurisdiction or ""
-    answer = page("field.html", jurisdiction=slug, user=who.username, max_fixes=str(MAX_BATCH_FIXES))
+    answer = page("field.html", jurisdiction=slug, max_fixes=str(MAX_BATCH_FIXES))  # no name: the shell is kept
     answer.headers["Cache-Control"] = "private, no-cache"
     return answer
 

@@ -62,7 +62,7 @@ async function today(request) {
   return answer;
 }
 
-// The page itself holds no data (only the jurisdiction and the user's name): served from the
+// The page itself holds no data (only the jurisdiction, never who signed in): served from the
 // shell cache at once, and refreshed from the network for the next time.
 async function page(request) {
   const cache = await caches.open(SHELL);

@@ -12,7 +12,7 @@
   // The account is asked of the service (/auth/me) whenever there is a connection: the page
   // itself may be the service worker's copy from another's session. Offline, the last one known.
   const USER_KEY = "gridmap-field-user";
-  let me = localStorage.getItem(USER_KEY) || document.body.dataset.user || null;
+  let me = localStorage.getItem(USER_KEY) || null;
   // Known once /auth/me has answered this session (or at once with no signal: the last one known).
   let accountKnown = Promise.resolve();
   const record = async (item) => { await accountKnown; return Q.add({ user: me, ...item }); };
@@ -64,10 +64,7 @@
   $("sign-out").onclick = async () => {
     const waiting = (await Q.all()).filter((i) => i.status === "waiting" && !held(i, me)).length;
     if (waiting && !confirm(tf("f_sign_out_waiting", { n: waiting }))) return;
-    await gridmapForgetFieldDays();
-    for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
-    await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
-    location.href = withLang("/login?next=" + encodeURIComponent("/field"), gridmapLang());
+    await gridmapSignOut("/login?next=" + encodeURIComponent("/field"));
   };
 
   // --- the map -----------------------------------------------------------------------------
@@ -948,6 +945,7 @@
       navigator.serviceWorker.addEventListener("controllerchange", () => (loading || Promise.resolve()).finally(loadToday));
     }
     if (navigator.onLine) {
+      await gridmapFinishSignOut();  // one made here with no signal: ended on the service before anything is asked
       accountKnown = signedInAs().catch(() => null);
       await accountKnown;
     }

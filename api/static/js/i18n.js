@@ -223,6 +223,34 @@ window.gridmapForgetFieldDays = async function () {
   if (!window.caches) return;
   for (const name of await caches.keys()) if (name.startsWith("field-data-")) await caches.delete(name);
 };
+// Signing out, on any page: the field app's kept days and the day's walked streets are forgotten
+// first (so with no signal too), then the service ends the session. With no signal the session
+// cookie stays (HttpOnly: no page can clear it): the sign-out is remembered and finished the
+// next time a page of this site opens with one (gridmapFinishSignOut), before the field app asks
+// anything, so that the next person on a shared phone is never the last one.
+const GRIDMAP_SIGN_OUT_PENDING = "gridmap-sign-out-pending";
+window.gridmapSignOut = async function (next) {
+  await gridmapForgetFieldDays();
+  for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
+  const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
+  if (!r) localStorage.setItem(GRIDMAP_SIGN_OUT_PENDING, "1");
+  location.href = withLang(next, gridmapLang());
+};
+let gridmapFinishing = null;
+window.gridmapFinishSignOut = function () {
+  if (!gridmapFinishing) {
+    gridmapFinishing = (async () => {
+      if (!localStorage.getItem(GRIDMAP_SIGN_OUT_PENDING)) return;
+      const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
+      if (r) localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING);  // ended (204), or already (401)
+      else gridmapFinishing = null;  // still no signal: tried again next time
+    })();
+  }
+  return gridmapFinishing;
+};
+// Signed in anew, the pending sign-out is moot: that session's cookie is replaced on this phone.
+window.gridmapSignedIn = function () { localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING); };
+gridmapFinishSignOut();
 // Who is signed in, the pages they may open, and the way out, in the bar before the language switch.
 window.gridmapUser = async function (before) {
   const me = await gridmapMe();
@@ -234,11 +262,7 @@ window.gridmapUser = async function (before) {
   out.id = "logout";
   out.type = "button";
   out.textContent = t("logout");
-  out.onclick = async () => {
-    await gridmapForgetFieldDays();  // first: signing out with no signal still forgets them
-    await fetch("/auth/logout", { method: "POST" }).catch(() => null);
-    location.href = withLang("/login", gridmapLang());
-  };
+  out.onclick = () => gridmapSignOut("/login");
   before.before(who, gridmapPages(me), out);
 };
 // The bar every page shares: the page's language, its labels, the way back to the one map, the

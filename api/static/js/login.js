@@ -7,11 +7,13 @@
   form.onsubmit = async (event) => {
     event.preventDefault();
     message.textContent = "";
+    await gridmapFinishSignOut();  // the last session ended first, never the one about to begin
     const r = await fetch("/auth/token", { method: "POST", body: new URLSearchParams(new FormData(form)) });
     // Read the answer to its end before leaving: navigating away while its body is still coming
     // aborts the request (the console logged "POST /auth/token net::ERR_ABORTED" at every sign-in).
     const answer = await r.json().catch(() => null);
     if (r.ok) {  // where asked to go back to, else the role's own page: a grid worker's is the phone app
+      gridmapSignedIn();
       const home = answer && answer.user.role === "worker" ? "/field" : "/";
       location.href = withLang(document.body.dataset.next || home, lang);
       return;
