@@ -263,8 +263,9 @@ def migrations() -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def migrate(cur: Cursor) -> list[str]:
-    """Apply the migrations not applied yet, all in the caller's transaction; return their names.
+def migrate(cur: Cursor, until: str | None = None) -> list[str]:
+    """Apply the migrations not applied yet (up to version ``until``, when given: a database as an
+    older release left it), all in the caller's transaction; return their names.
 
     A transaction-level advisory lock keeps two concurrent runs from applying the same file.
     """
@@ -278,7 +279,7 @@ def migrate(cur: Cursor) -> list[str]:
     cur.execute("SELECT version FROM schema_migration")
     done = {row[0] for row in cur.fetchall()}
     for version, name in migrations():
-        if version in done:
+        if version in done or (until is not None and version > until):
             continue
         cur.execute(read_sql(name))
         cur.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)",
