@@ -24,6 +24,10 @@ RAW_HEADERS = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) fo
 # styles under /static are the same for everyone.
 PRIVATE_RAW = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in PRIVATE.items())
 STATIC_PREFIX = "/static/"
+# Those are asked again before reuse too (a 304 when unchanged): their names carry no version, and
+# a browser guessing them fresh kept a script of the release before beside one of the new (the
+# field app's service worker stored the pair, and the app stayed broken on the phone).
+STATIC_RAW = ((b"cache-control", b"no-cache"),)
 
 
 def bearer_token(request: Request) -> bool:
@@ -78,7 +82,11 @@ class Guard:
                 raw = list(message.get("headers", ()))  # a copy: the response may keep its own list
                 present = {name.lower() for name, _ in raw}
                 message["headers"] = raw + [pair for pair in RAW_HEADERS if pair[0] not in present]
-                if not static and b"cache-control" not in present:  # a signed-in user's answer: theirs alone
+                if b"cache-control" in present:
+                    pass
+                elif static:  # the same for everyone, asked again before reuse
+                    message["headers"] += STATIC_RAW
+                else:  # a signed-in user's answer: theirs alone
                     message["headers"] += [pair for pair in PRIVATE_RAW if pair[0] not in present]
             await send(message)
 

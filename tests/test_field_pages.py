@@ -19,7 +19,7 @@ from PIL import Image
 
 from tests.browser import ARTIFACTS, LOCAL, signed_in
 from tests.conftest import scalar
-from tests.test_field import GRID_1, dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
+from tests.test_field import GRID_1, GRID_2, dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
 from tests.test_layout import axe_violations
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
@@ -592,9 +592,9 @@ def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_i
 
     slug = field["slug"]
     name = f"sunli-{uuid.uuid4().hex[:6]}"
-    with gdb.transaction(conn) as cur:
-        add_worker(cur, slug, name, "grid_worker", grid=GRID_1)
-    make_user("worker", slug, GRID_1, username=name, password="worker password")
+    with gdb.transaction(conn) as cur:  # (in the other grid: what the module dispatches to 王芳's stays hers)
+        add_worker(cur, slug, name, "grid_worker", grid=GRID_2)
+    make_user("worker", slug, GRID_2, username=name, password="worker password")
     with gdb.transaction(conn) as cur:
         link_worker(cur, name, slug, name)
     leader = f"leader-{uuid.uuid4().hex[:6]}"
@@ -703,6 +703,7 @@ def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, fi
     pg.reload()
     pg.wait_for_selector("body[data-ready='1']")
     pg.wait_for_function(f"{done} >= 1")
+    assert f"下一段：{after[0]['seq']}." in pg.locator("#route-text").inner_text()  # as the map, from the start
     kept = pg.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('gridmap-field-done-'))"
                        ".flatMap((k) => JSON.parse(localStorage.getItem(k)))")
     assert f"{first['seq']}:{first['edge_id']}" in kept  # kept for the day on the phone, whatever the service counts
@@ -811,9 +812,13 @@ def test_a_report_made_offline_is_in_my_cases_at_once_and_arrives_saying_where_i
     words = pg.locator("#where-text").get_attribute("data-words")
     assert words == f"在{b['name']}", words
     pg.select_option("#category", index=1)
+    pg.check("input[name=urgency][value=red]")
     pg.fill("#case-text", text)
     pg.click("#do-report")
     pg.wait_for_function("() => document.body.dataset.waiting === '1'")
+    pg.click("#open-report")  # the next report is as urgent as it is said to be, never as the last one
+    assert pg.locator("input[name=urgency][value=blue]").is_checked() and pg.locator("#category").input_value() == ""
+    pg.click("[data-close=report]")
     assert "单元门口堆放大量装修垃圾，影响通行…" in pg.locator("#banner").inner_text()
     pg.click("#open-cases")
     pg.wait_for_selector("#cases:not([hidden])")
@@ -868,3 +873,41 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
         assert pg.locator("path.leg").count() == 0
     finally:
         ctx.close()
+
+
+def test_a_case_given_to_her_while_the_app_is_open_reaches_it_and_is_said(phone, field, conn):  # noqa: F811
+    """A red case the office gives her while the app is open reaches the phone when it comes back
+    to the front (and every two minutes in front), said in red, a filled pin on the map; a case she
+    only reported is a hollow pin; a case she marked handled is no longer a pin."""
+    pg, slug, lead, w = phone, field["slug"], field["leader"], field["worker"]
+    today = w.get(f"/field/{slug}/today").json()
+    b = today["buildings"][4]
+    open_app(pg)
+    reported = lead.post(f"/cases/{slug}", json={"category": today["categories"][0]["code"], "urgency": "red",
+                                                  "description": "消防通道堵塞",
+                                                  "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
+    case_id = reported.json()["id"]
+    given = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted", "assignee": "王芳"},
+                      headers={"If-Match": reported.headers["ETag"]})  # (the module's tests add workers to her grid)
+    assert given.status_code == 200 and given.json()["assignee"] == "王芳", given.text
+    pg.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")  # the app back in front
+    pg.wait_for_function("id => document.getElementById('banner').textContent.includes('#' + id)", arg=case_id)
+    said = pg.locator("#banner")
+    assert "新派给您 1 件事件" in said.inner_text() and "紧急" in said.inner_text()
+    assert "error" in (said.get_attribute("class") or "")  # a red case is said in red
+    pin = pg.locator(f".case-pin[title~='#{case_id}']")
+    assert "urgency-red" in pin.get_attribute("class") and "reported" not in pin.get_attribute("class")
+    shot(pg, "case-given")
+    mine = [{"type": "case", "client_id": str(uuid.uuid4()), "category": today["categories"][0]["code"],
+             "description": "井盖松动", "at": datetime.now(UTC).isoformat(),
+             "where": {"type": "Point", "coordinates": [today["buildings"][6]["lon"], today["buildings"][6]["lat"]]}}]
+    own = w.post(f"/field/{slug}/sync", json={"items": mine}).json()["results"][0]["id"]
+    case = next(c for c in w.get(f"/field/{slug}/today").json()["cases"] if c["id"] == case_id)
+    handled = w.post(f"/field/{slug}/sync", json={"items": [{"type": "handled", "client_id": str(uuid.uuid4()),
+                                                             "case_id": case_id, "version": case["version"],
+                                                             "note": "已清理"}]})
+    assert handled.json()["results"][0]["status"] == "created", handled.text
+    pg.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    pg.wait_for_selector(f".case-pin[title~='#{own}']")
+    assert "reported" in pg.locator(f".case-pin[title~='#{own}']").get_attribute("class")
+    assert pg.locator(f".case-pin[title~='#{case_id}']").count() == 0  # hers is done: the office's now

@@ -12,8 +12,13 @@ const SHELL = "field-shell-" + SHELL_VERSION;
 const DATA = "field-data-";
 const TODAY = /^\/field\/[^/]+\/today$/;
 
+// Filled from the network, never from the browser's cache: a file kept there from the release
+// before would sit in the new version's shell beside the new ones (a broken app until the phone's
+// site data was cleared).
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL).then((c) => c.addAll([...SHELL_FILES, "/field"])).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(SHELL)
+    .then((c) => c.addAll([...SHELL_FILES, "/field"].map((url) => new Request(url, { cache: "reload" }))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {

@@ -107,6 +107,10 @@
     $("follow").classList.toggle("on", state.follow);
     $("follow").setAttribute("aria-pressed", String(state.follow));
     if (state.follow) map.setView([state.position.lat, state.position.lon], Math.max(map.getZoom(), FOLLOW_ZOOM));
+    // centred on a blank map: said why (she stands outside the community)
+    if (state.follow && asked && state.today && !inside([state.position.lon, state.position.lat], state.today.boundary)) {
+      banner(t("f_you_outside"));
+    }
   }
   map.on("dragstart", () => { if (state.follow) follow(false); });
 
@@ -226,7 +230,6 @@
     labels.groups.building.clearLayers();
     labels.polygons("building", L.geoJSON({ type: "FeatureCollection", features: d.buildings.filter((b) => b.outline)
       .map((b) => ({ type: "Feature", properties: { name: b.name || `#${b.id}` }, geometry: b.outline })) }), (q) => q.name);
-    if (prepareProgress(d)) walkedHere(d);
     for (const leg of d.legs) {
       const done = legDone(d, leg);
       const line = L.polyline(leg.coordinates.map(([x, y]) => [y, x]),
@@ -254,7 +257,7 @@
       L.circleMarker([v.lat, v.lon], { radius: 11, color: "#fff", weight: 3, fillColor: v.done ? "#1b7f3b" : "#7a1fa2", fillOpacity: 1 })
         .bindTooltip(el("span", {}, `${v.name || v.building_id} · ${t("visit_" + v.kind)}`)).addTo(layers.places);
     }
-    casePins(d.cases).forEach((m) => m.addTo(layers.places));
+    casePins(d.cases.filter((c) => !DONE.has(c.state))).forEach((m) => m.addTo(layers.places));
     labels.groups.street.clearLayers();
     labels.streets(L.geoJSON({ type: "FeatureCollection", features: d.legs.map((leg) => ({
       type: "Feature", properties: { name: leg.name, length_m: leg.length_m },
@@ -273,6 +276,8 @@
   // 我的事件. Cases within SAME_PLACE_M of one another share a pin.
   const SAME_PLACE_M = 6;
   const RANK = { red: 0, yellow: 1, blue: 2 };
+  // A case she has handled waits for the office (verified, closed): nothing more for her to do there.
+  const DONE = new Set(["handled", "verified", "closed"]);
   function casePins(cases) {
     const groups = [];
     for (const c of cases) {
@@ -282,8 +287,9 @@
     }
     return groups.map(({ at, cases: here }) => {
       const top = here.reduce((a, b) => ((RANK[b.urgency] ?? 3) < (RANK[a.urgency] ?? 3) ? b : a));
+      const hers = here.some((c) => c.assigned);  // given to her (filled), or only reported by her (hollow)
       const html = el("span", {}, el("b", {}, here.length > 1 ? String(here.length) : "!"));
-      const pin = L.marker([at.lat, at.lon], { icon: L.divIcon({ className: `case-pin keep-clear urgency-${top.urgency in RANK ? top.urgency : "none"}`,
+      const pin = L.marker([at.lat, at.lon], { icon: L.divIcon({ className: `case-pin keep-clear urgency-${top.urgency in RANK ? top.urgency : "none"}${hers ? "" : " reported"}`,
                                                                  html, iconSize: [30, 38], iconAnchor: [15, 38] }),
                                               title: here.map((c) => `#${c.id}`).join(" "), riseOnHover: true });
       pin.bindTooltip(el("span", {}, ...here.flatMap((c, i) => [i ? el("br") : null,
@@ -324,10 +330,30 @@
     if (d.visits.length) parts.push(tf("f_visits_left", { n: d.visits.filter((v) => !v.done).length }));
     box.append(el("div", { id: "route-text" }, parts.join(" · ")));
     $("worker").textContent = `${d.worker.name} · ${d.grid ? d.grid.name || d.grid.code : d.jurisdiction_name}`;
-    $("cases-n").textContent = String(d.cases.length);
   }
 
   // --- today's work: from the network, else the copy the service worker kept -------------
+  // Asked again when the app comes back to the front and every REFRESH_S while it is in front: a
+  // case the office gives her (a red one is due in hours) reaches the phone without a reload, and
+  // is said (接诉即办).
+  const REFRESH_S = 120;
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut) loadToday();
+  });
+  setInterval(() => {
+    if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut && !state.syncing) loadToday();
+  }, REFRESH_S * 1000);
+  let known = null;  // the ids of the cases given to her, as last seen (null: not seen yet)
+  function newCases(d) {
+    const given = d.cases.filter((c) => c.assigned && !DONE.has(c.state));
+    const fresh = known ? given.filter((c) => !known.has(c.id)) : [];
+    known = new Set(given.map((c) => c.id));
+    if (!fresh.length) return;
+    fresh.sort((a, b) => (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3));
+    const c = fresh[0];
+    banner(tf("f_new_cases", { n: fresh.length, id: c.id, urgency: t("urgency_" + c.urgency),
+                               what: gridmapLang() === "en" ? c.category_en : c.category_zh }), c.urgency === "red");
+  }
   let loading = null;
   function loadToday() {  // one at a time: a second caller shares the first's
     if (!loading) loading = fetchToday().finally(() => { loading = null; });
@@ -355,11 +381,22 @@
     // through the service worker, which keeps each version before it answers: kept for offline
     if (viaWorker) document.body.dataset.kept = state.today.version;
     document.body.dataset.legs = JSON.stringify(state.today.legs.map((l) => l.edge_id));
-    summary(); draw(); renderCases();  // the bar at its height (the worker's grid) before the map is fitted
+    // the streets walked on the phone known before they are counted, and the bar at its height
+    // (the worker's grid) before the map is fitted
+    const fresh = prepareProgress(state.today);
+    summary(); draw(); renderCases();
+    if (fresh) walkedHere(state.today);
+    newCases(state.today);
   }
 
+  // A message under the bar: a mistake stays until the next thing is done; news goes by itself
+  // after NEWS_S (the map takes its room back).
+  const NEWS_S = 12;
+  let fading = null;
   function banner(text, error, link) {
     const b = $("banner");
+    clearTimeout(fading);
+    if (text && !error) fading = setTimeout(() => { if (b.firstChild && b.firstChild.textContent === text) b.hidden = true; }, NEWS_S * 1000);
     b.replaceChildren(el("span", {}, text));
     if (link) b.append(" ", el("a", { href: link.href }, link.text));
     b.className = error ? "error" : "";
@@ -387,8 +424,8 @@
     const at = [c.latitude, c.longitude];
     if (!meMarker) {
       meCircle = L.circle(at, { pane: "me", radius: c.accuracy || 10, color: "#1e88e5", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(layers.me);
-      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1, className: "me" })
-        .bindTooltip(el("span", {}, t("f_me"))).addTo(layers.me);
+      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1, className: "me",
+                                      interactive: false }).addTo(layers.me);  // a tap goes to the pin under it
     } else { meMarker.setLatLng(at); meCircle.setLatLng(at); meCircle.setRadius(c.accuracy || 10); }
     if (state.follow) map.panTo(at);
     document.body.dataset.position = `${c.longitude.toFixed(6)},${c.latitude.toFixed(6)}`;
@@ -579,7 +616,8 @@
       select.append(el("option", { value: "" }, t("f_choose_category")));
       for (const c of state.today.categories) select.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
     }
-    select.value = "";  // each report its own category, never the last one's
+    select.value = "";  // each report its own category and urgency, never the last one's
+    document.querySelector("input[name=urgency][value=blue]").checked = true;
     $("case-thumbs").querySelectorAll("img.kept").forEach((n) => n.remove());  // a corrected report's
     state.picked = null; state.pick = false;
     $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
@@ -717,6 +755,7 @@
     const pending = new Set(queue.filter((i) => i.type === "handled" && i.status === "waiting").map((i) => i.body.case_id));
     // reported on the phone and not yet sent (or sent back): listed first, said so
     const unsent = queue.filter((i) => i.type === "case" && !held(i, me));
+    $("cases-n").textContent = String(unsent.length + (d ? d.cases.filter((c) => !DONE.has(c.state)).length : 0));
     list.replaceChildren();
     for (const i of unsent) {
       const b = i.body, cat = d && d.categories.find((c) => c.code === b.category);
@@ -726,7 +765,7 @@
         el("div", {}, b.description),
         b.address ? el("div", { className: "where" }, b.address) : null,
         el("div", { className: i.status === "refused" ? "reason" : "pending" },
-           i.status === "refused" ? `${t("f_refused")}：${i.reason || ""}` : `${when(b.at)} · ${t("f_report_waiting")}`)));
+           i.status === "refused" ? `${t("f_refused")}${t("f_colon")}${i.reason || ""}` : `${when(b.at)} · ${t("f_report_waiting")}`)));
     }
     if (!d || !d.cases.length) { if (!unsent.length) list.append(el("li", {}, t("f_none"))); return; }
     const order = [...d.cases].sort((a, b) => (marked.includes(b.id) - marked.includes(a.id)) || (b.assigned - a.assigned)
@@ -736,11 +775,11 @@
         el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
         el("div", {}, c.description),
-        c.building ? el("div", { className: "where" }, `${t("f_at_building")}：${c.building}`) : null,
+        c.building ? el("div", { className: "where" }, `${t("f_at_building")}${t("f_colon")}${c.building}`) : null,
         c.address ? el("div", { className: "where" }, c.address) : null,
-        c.instructions ? el("div", { className: "said" }, `${t("f_instructions")}：${c.instructions}`) : null,
+        c.instructions ? el("div", { className: "said" }, `${t("f_instructions")}${t("f_colon")}${c.instructions}`) : null,
         el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
-          + (c.photos.length ? ` · ${tf("f_photos_n", { n: c.photos.length })}` : "")));
+          + (c.photos.length ? ` · ${tf(c.photos.length === 1 ? "f_photo_1" : "f_photos_n", { n: c.photos.length })}` : "")));
       if (pending.has(c.id)) {
         li.append(el("div", { className: "pending" }, t("f_handled_waiting")));
       } else if (c.may_handle) {
@@ -755,8 +794,7 @@
   async function openCases(ids = []) {
     await renderCases(ids);
     if (!show("cases")) return;
-    const first = ids.length && $("case-list").querySelector(`li[data-case="${ids[0]}"]`);
-    if (first) first.scrollIntoView({ block: "start" });
+    $("cases").scrollTop = 0;  // a pin's cases are listed first, under the sheet's title
   }
   $("open-cases").onclick = () => openCases();
 
@@ -827,6 +865,7 @@
     state.said = done;
     banner(navigator.onLine ? done : [done, t("f_queued")].filter(Boolean).join(" · "));
     await renderQueue();
+    await renderCases();
     sync();
   }
 
