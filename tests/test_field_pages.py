@@ -320,6 +320,7 @@ def test_a_check_in_far_from_the_building_is_asked_again_and_each_record_is_conf
     pg.click("#open-checkin")
     pg.wait_for_selector("#nearby input:checked")
     name = pg.locator("#nearby input:checked + span").inner_text()
+    chosen = pg.locator("#nearby input:checked").input_value()
     before = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid)
     pg.click("#do-checkin")
     far = pg.locator("#checkin-far")
@@ -331,6 +332,11 @@ def test_a_check_in_far_from_the_building_is_asked_again_and_each_record_is_conf
                          ".textContent.includes('已同步')")
     assert f"已签到：{name}" in pg.locator("#banner").inner_text()
     assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid) == before + 1
+    # where she has been today is green on the map (each building checked in at, this one among them)
+    day = field["worker"].get(f"/field/{field['slug']}/today").json()
+    visited = {x["id"] for x in day["buildings"] if x["visited"]}
+    pg.wait_for_function("n => document.querySelectorAll('path.building.visited').length === n", arg=len(visited))
+    assert int(chosen) in visited
     shot(pg, "checked-in")
 
 

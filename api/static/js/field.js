@@ -223,9 +223,12 @@
     L.geoJSON(d.boundary, { style: { color: "#222", weight: 3, fill: false, dashArray: "8 5" }, interactive: false }).addTo(layers.area);
     if (d.grid) L.geoJSON(d.grid.geometry, { style: { color: "#0b5cab", weight: 3, fillOpacity: 0.06 }, interactive: false }).addTo(layers.area);
     // No base map: the buildings of the grid, named on a tap, are what a worker finds their way by.
+    // A building she checked in at today is green: where she has been is seen at a glance.
     for (const b of d.buildings) {
-      L.geoJSON(b.outline, { style: { color: "#6b7a8c", weight: 1, fillColor: "#d5dbe3", fillOpacity: 0.9, className: "building" } })
-        .bindTooltip(el("span", {}, b.name || `#${b.id}`)).addTo(layers.area);
+      const been = b.visited.length > 0;
+      L.geoJSON(b.outline, { style: { color: been ? "#15803d" : "#6b7a8c", weight: been ? 2 : 1, fillOpacity: 0.9,
+                                      fillColor: been ? "#bbf7d0" : "#d5dbe3", className: `building${been ? " visited" : ""}` } })
+        .bindTooltip(el("span", {}, `${b.name || `#${b.id}`}${been ? " ✓" : ""}`)).addTo(layers.area);
     }
     labels.groups.building.clearLayers();
     labels.polygons("building", L.geoJSON({ type: "FeatureCollection", features: d.buildings.filter((b) => b.outline)
