@@ -48,17 +48,28 @@ def _with_dbname(url: str, name: str) -> str:
     return make_dsn(**params)
 
 
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    """A fresh database for this run: created, migrated, loaded; dropped afterwards."""
+@contextlib.contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A new, empty database of the server's (named ``prefix`` and a random part): its URL;
+    dropped afterwards."""
     base = Settings().database_url
-    name = f"gridmap_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(_with_dbname(base, "postgres"))
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    url = _with_dbname(base, name)
     try:
+        yield _with_dbname(base, name)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database for this run: created, migrated, loaded; dropped afterwards."""
+    with scratch_database("gridmap_test") as url:
         conn = db.connect(url)
         with db.transaction(conn) as cur:
             db.migrate(cur)
@@ -67,10 +78,6 @@ def database_url() -> str:
                 datasets.load(cur, dataset)
         conn.close()
         yield url
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="session")

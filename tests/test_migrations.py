@@ -3,34 +3,21 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
-import psycopg2
 import pytest
 
 from gis import datasets, db
 from gis.errors import InvalidInput
 from gis.importing import import_package
-from gis.settings import Settings
-from tests.conftest import _with_dbname
+from tests.conftest import scratch_database
 
 
 @pytest.fixture
 def older_database() -> Iterator[str]:
     """A new database of its own, dropped afterwards (no migration applied yet)."""
-    base = Settings().database_url
-    name = f"gridmap_old_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(_with_dbname(base, "postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_dbname(base, name)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_database("gridmap_old") as url:
+        yield url
 
 
 def test_entrances_kept_outside_their_jurisdiction_before_025_are_dropped_and_no_others(older_database):
