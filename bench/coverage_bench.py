@@ -133,7 +133,7 @@ def synthetic_case(conn, side: int, n_buildings: int, n_facilities: int, repeat:
                           np.zeros((n_buildings, 2)))
     facilities = [Facility("post_station", i, None, 500.0, p, 0.0, 0.0) for i, p in enumerate(beside(n_facilities))]
     to_metric, to_wgs84 = transformers(32650)  # the synthetic district's plane (only its answer's WGS84 needs it)
-    loaded = LoadedNetwork(net, np.ones(net.n_edges, dtype=bool), [], to_wgs84, to_metric)
+    loaded = LoadedNetwork(net, np.ones(net.n_edges, dtype=bool), [], to_wgs84, to_metric, version=0)
 
     class Jur:
         slug = "synthetic"

@@ -39,7 +39,7 @@ class LoadedNetwork:
     to_metric: Transformer
     # the network's version when it was read (:func:`streets_version`): what is kept of a walk
     # matched on it checks it is still the network there (a re-import meanwhile changes the ids)
-    version: int = 0
+    version: int
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,14 @@ def find_area(cur: Cursor, jur: Jurisdiction, grid: str | None = None,
     return Area(kind, label, shapely.from_wkb(bytes(row[0])))
 
 
-def streets_version(cur: Cursor, jurisdiction_id: int) -> int:
+def streets_version(cur: Cursor, jurisdiction_id: int, *, hold: bool = False) -> int:
     """The version of a jurisdiction's street network: its edges' and nodes' layer versions
-    together, moved by every statement that changes either (005_layer_versions.sql)."""
-    cur.execute("SELECT coalesce(sum(version), 0) FROM layer_version"
-                " WHERE jurisdiction_id = %s AND layer IN ('street_edge', 'street_node')", (jurisdiction_id,))
+    together, moved by every statement that changes either (005_layer_versions.sql). ``hold``:
+    the versions are held (FOR SHARE) to the end of the transaction, so that no change of the
+    streets commits meanwhile (one under way is waited for, and read)."""
+    cur.execute("SELECT coalesce(sum(version), 0) FROM (SELECT version FROM layer_version"
+                " WHERE jurisdiction_id = %s AND layer IN ('street_edge', 'street_node')"
+                f"{' FOR SHARE' if hold else ''}) v", (jurisdiction_id,))
     return int(cur.fetchone()[0])
 
 

@@ -126,7 +126,7 @@ def keep_track(cur: Cursor, jur: Jurisdiction, loaded: LoadedNetwork, worker: st
     by ``worker`` on ``day``; what it walked. A network changed since it was loaded (streets
     re-imported while the walk was matched, outside this transaction) refuses it for now: sent
     again, it is matched on the streets as they are."""
-    if streets_version(cur, jur.id) != loaded.version:
+    if streets_version(cur, jur.id, hold=True) != loaded.version:  # held: the streets stay as checked until kept
         raise ServiceBusyError(msg("the streets of {0} changed while the walk was being matched: send it again",
                                    jur.name), STREETS_CHANGED_RETRY_S)
     net, walked = loaded.net, track.walked
