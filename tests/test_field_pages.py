@@ -582,6 +582,9 @@ def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, 
         assert pg.locator("#checkin").is_hidden() and pg.locator("#banner a[href^='/login']").is_visible()
         pg.click("#open-report")
         assert pg.locator("#report").is_hidden()
+        pg.click("#walk")  # nor a walk: whose, along what?
+        assert pg.locator("#walk").get_attribute("aria-pressed") == "false"
+        assert pg.evaluate("() => fieldQueue.walk()") is None
         shot(pg, "signed-out")
     finally:
         ctx.close()
@@ -729,13 +732,21 @@ def test_a_walk_started_and_stopped_at_once_is_not_sent_to_be_refused(phone, fie
     assert "error" not in (pg.locator("#banner").get_attribute("class") or "")
 
 
+# Pixels between the worker's dot and the middle of the map.
+OFFSET = """(() => {
+  const m = document.getElementById('map').getBoundingClientRect();
+  const me = document.querySelector('path.me').getBoundingClientRect();
+  return Math.hypot(me.x + me.width / 2 - (m.x + m.width / 2), me.y + me.height / 2 - (m.y + m.height / 2));
+})()"""
+
+
 def centre_offset(pg) -> float:
-    """Pixels between the worker's dot and the middle of the map."""
-    return pg.evaluate("""() => {
-      const m = document.getElementById('map').getBoundingClientRect();
-      const me = document.querySelector('path.me').getBoundingClientRect();
-      return Math.hypot(me.x + me.width / 2 - (m.x + m.width / 2), me.y + me.height / 2 - (m.y + m.height / 2));
-    }""")
+    return pg.evaluate(f"() => {OFFSET}")
+
+
+def centred(pg) -> None:
+    """Wait until the map (moving, animated) has the worker's dot in its middle."""
+    pg.wait_for_function(f"() => {OFFSET} < 3")
 
 
 def test_the_map_tells_the_worker_from_cases_and_office_names_buildings_and_follows_her(phone, field):  # noqa: F811
@@ -776,18 +787,16 @@ def test_the_map_tells_the_worker_from_cases_and_office_names_buildings_and_foll
     pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
     pg.click("#follow")
     pg.wait_for_selector("#follow[aria-pressed=true]")
-    pg.wait_for_timeout(400)  # the map's move
-    assert centre_offset(pg) < 3
+    centred(pg)
     named = pg.locator(".label.building:not(.hidden)")
-    assert named.count() >= 3, named.count()
+    pg.wait_for_function("() => document.querySelectorAll('.label.building:not(.hidden)').length >= 3")
     names = [x["name"] or "" for x in today["buildings"]]  # each by its number (3号楼) or its whole name
     assert all(any(n.endswith(text) for n in names) for text in named.all_inner_texts()), named.all_inner_texts()
     shot(pg, "following")
     c = today["buildings"][2]
     pg.context.set_geolocation({"longitude": c["lon"], "latitude": c["lat"], "accuracy": 5})
     pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{c['lon']:.6f},{c['lat']:.6f}")
-    pg.wait_for_timeout(400)
-    assert centre_offset(pg) < 3  # followed her
+    centred(pg)  # followed her
     box = pg.locator("#map").bounding_box()
     pg.mouse.move(box["x"] + 100, box["y"] + 100)
     pg.mouse.down()
@@ -848,35 +857,68 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
                                                                         field):  # noqa: F811
     """On a shared phone with no signal, 退出登录 cannot reach the service and no page can clear
     the session's cookie: the sign-out is remembered, and the next time the app opens with a
-    signal it ends the session before asking anything, so the next person is never the last."""
+    signal it ends the session before asking anything, so the next person is never the last. A
+    sign-out the service answers with an error (503, a proxy's 502) is remembered the same way; and
+    the next one to sign in meanwhile keeps her own session (the last one's is ended first)."""
     from gis import db as gdb
     from gis.field_store import link_worker
 
-    slug, name = field["slug"], f"zhouli-{uuid.uuid4().hex[:6]}"
-    make_user("worker", slug, GRID_1, username=name, password="worker password")
+    slug, name, other = field["slug"], f"zhouli-{uuid.uuid4().hex[:6]}", f"wuhua-{uuid.uuid4().hex[:6]}"
+    for user in (name, other):
+        make_user("worker", slug, GRID_1, username=user, password="worker password")
+        with gdb.transaction(conn) as cur:
+            link_worker(cur, user, slug, "王芳")
     ctx = browser.new_context(base_url=server, **PHONE)
     pg = ctx.new_page()
-    try:
-        with gdb.transaction(conn) as cur:
-            link_worker(cur, name, slug, "王芳")
-        pg.goto("/login?next=/field")
-        pg.fill("#username", name)
+    pending = "() => localStorage.getItem('gridmap-sign-out-pending') === '1'"
+
+    def session() -> str:
+        return "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
+
+    def alive(cookie: str) -> bool:
+        return httpx.get(f"{server}/auth/me", headers={"Cookie": cookie}).status_code == 200
+
+    def sign_in(user: str) -> None:
+        pg.fill("#username", user)
         pg.fill("#password", "worker password")
         pg.click("#submit")
         pg.wait_for_url("**/field**")
         pg.wait_for_selector("body[data-ready='1']")
-        pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
-        session = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
-        pg.context.set_offline(True)
+
+    def sign_out() -> None:
         pg.click("#who")
         pg.click("#sign-out")
-        pg.wait_for_timeout(500)  # it tries, and leaves for the sign-in page (which cannot load offline)
-        assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 200  # not ended yet
+
+    try:
+        pg.goto("/login?next=/field")
+        sign_in(name)
+        pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        first = session()
+        # no signal: remembered (seen from the app opened again, still offline), not ended yet
+        pg.context.set_offline(True)
+        sign_out()
+        again = ctx.new_page()
+        again.goto("/field")  # the service worker's copy
+        again.wait_for_function(pending)
+        again.close()
+        assert alive(first)
         pg.context.set_offline(False)
         pg.goto("/field")
         pg.wait_for_selector("#banner a[href^='/login']")  # signed out, as she left it
-        assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 401
+        assert not alive(first) and not pg.evaluate(pending)
         assert pg.locator("path.leg").count() == 0
+        # the service answering 503: remembered too; the next to sign in ends it first, and keeps hers
+        pg.goto("/login?next=/field")
+        sign_in(name)
+        second = session()
+        pg.route("**/auth/logout", lambda route: route.fulfill(status=503, body="busy"))
+        sign_out()
+        pg.wait_for_url("**/login**")
+        pg.wait_for_function(pending)
+        assert alive(second)
+        pg.unroute("**/auth/logout")
+        sign_in(other)
+        assert not alive(second) and alive(session()) and not pg.evaluate(pending)
     finally:
         ctx.close()
 

@@ -42,6 +42,8 @@
     const at = Math.max(...[" ", "，", "。", "、", "；", ",", ".", ";"].map((c) => head.lastIndexOf(c)));
     return (at >= head.length / 2 ? head.slice(0, at) : head).trimEnd() + "…";
   }
+  // A case's category (or a category) in the page's language.
+  const category = (c) => (gridmapLang() === "en" ? c.category_en || c.name_en : c.category_zh || c.name_zh);
   // A time as the phone's clock reads it (month, day, hour, minute).
   const when = (iso) => new Date(iso).toLocaleString(gridmapLang() === "en" ? "en-GB" : "zh-CN",
     { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
@@ -296,7 +298,7 @@
                                                                  html, iconSize: [30, 38], iconAnchor: [15, 38] }),
                                               title: here.map((c) => `#${c.id}`).join(" "), riseOnHover: true });
       pin.bindTooltip(el("span", {}, ...here.flatMap((c, i) => [i ? el("br") : null,
-        `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh} · ${t("urgency_" + c.urgency)}`])), { direction: "top", offset: [0, -34] });
+        `#${c.id} ${category(c)} · ${t("urgency_" + c.urgency)}`])), { direction: "top", offset: [0, -34] });
       pin.on("click", () => openCases(here.map((c) => c.id)));
       return pin;
     });
@@ -341,10 +343,12 @@
   // is said (接诉即办).
   const REFRESH_S = 120;
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut) loadToday();
-  });
-  setInterval(() => {
     if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut && !state.syncing) loadToday();
+  });
+  setInterval(() => {  // and what waits on the phone goes again (sent back for now: busy, streets changed)
+    if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut && !state.syncing) {
+      sync().then(() => loadToday());
+    }
   }, REFRESH_S * 1000);
   let known = null;  // the ids of the cases given to her, as last seen (null: not seen yet)
   function newCases(d) {
@@ -355,12 +359,18 @@
     fresh.sort((a, b) => (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3));
     const c = fresh[0];
     banner(tf("f_new_cases", { n: fresh.length, id: c.id, urgency: t("urgency_" + c.urgency),
-                               what: gridmapLang() === "en" ? c.category_en : c.category_zh }), c.urgency === "red");
+                               what: category(c) }), c.urgency === "red");
   }
-  let loading = null;
-  function loadToday() {  // one at a time: a second caller shares the first's
-    if (!loading) loading = fetchToday().finally(() => { loading = null; });
-    return loading;
+  // One load at a time. Asked while one is on its way, another follows it (once, for every caller
+  // meanwhile): a load begun before a sync would bring back the cases as they were before it.
+  let loading = null, again = null;
+  function loadToday() {
+    if (!loading) {
+      loading = fetchToday().finally(() => { loading = null; });
+      return loading;
+    }
+    if (!again) again = loading.then(() => { again = null; return loadToday(); });
+    return again;
   }
 
   async function fetchToday() {
@@ -379,10 +389,12 @@
       r = hit || null;
     }
     if (!r) { banner(t("error"), true); return; }
-    state.today = await r.json();
-    document.body.dataset.version = state.today.version;
+    const day = await r.json();
     // through the service worker, which keeps each version before it answers: kept for offline
-    if (viaWorker) document.body.dataset.kept = state.today.version;
+    if (viaWorker) document.body.dataset.kept = day.version;
+    if (state.today && day.version === state.today.version) return;  // the same: nothing to draw again
+    state.today = day;
+    document.body.dataset.version = state.today.version;
     document.body.dataset.legs = JSON.stringify(state.today.legs.map((l) => l.edge_id));
     // the streets walked on the phone known before they are counted, and the bar at its height
     // (the worker's grid) before the map is fitted
@@ -461,6 +473,10 @@
   }
 
   $("walk").onclick = async () => {
+    if (!state.walk && (!state.today || !me)) {  // whose walk, and along what: as the sheets, it says why not
+      if (state.signedOut) signedOut(); else banner(t("f_no_today"), true);
+      return;
+    }
     if (!state.walk) {
       state.walk = { client_id: Q.uuid(), user: me, started: new Date().toISOString(),
                      points: state.position ? [{ ...state.position }] : [] };
@@ -617,7 +633,7 @@
     const select = $("category");
     if (state.today && !select.options.length) {  // no category chosen for the worker: a wrong one is hard to undo
       select.append(el("option", { value: "" }, t("f_choose_category")));
-      for (const c of state.today.categories) select.append(el("option", { value: c.code }, gridmapLang() === "en" ? c.name_en : c.name_zh));
+      for (const c of state.today.categories) select.append(el("option", { value: c.code }, category(c)));
     }
     select.value = "";  // each report its own category and urgency, never the last one's
     document.querySelector("input[name=urgency][value=blue]").checked = true;
@@ -726,7 +742,7 @@
     const clientId = fixing ? fixing.client_id : Q.uuid();
     const building = $("case-building").value;
     whereText();
-    const address = $("where-text").dataset.words;  // what the worker read: whoever handles the case reads it too
+    const address = brief($("where-text").dataset.words, 200);  // what she read: whoever handles the case reads it too
     if (fixing) await Q.remove(fixing.seq);  // replaced by the corrected report, under its own id
     await record({ type: "case", client_id: clientId, label: brief(text, 40),
                   body: { category, urgency: document.querySelector("input[name=urgency]:checked").value, description: text,
@@ -763,7 +779,7 @@
     for (const i of unsent) {
       const b = i.body, cat = d && d.categories.find((c) => c.code === b.category);
       list.append(el("li", { className: i.status, dataset: { queued: i.client_id } },
-        el("div", { className: "what" }, cat ? (gridmapLang() === "en" ? cat.name_en : cat.name_zh) : b.category),
+        el("div", { className: "what" }, cat ? category(cat) : b.category),
         el("div", { className: "urgency-" + b.urgency }, t("urgency_" + b.urgency)),
         el("div", {}, b.description),
         b.address ? el("div", { className: "where" }, b.address) : null,
@@ -775,7 +791,7 @@
       || (a.due_at || "9").localeCompare(b.due_at || "9") || (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3) || a.id - b.id);
     for (const c of order) {
       const li = el("li", { className: marked.includes(c.id) ? "marked" : "", dataset: { case: String(c.id) } },
-        el("div", { className: "what" }, `#${c.id} ${gridmapLang() === "en" ? c.category_en : c.category_zh}`),
+        el("div", { className: "what" }, `#${c.id} ${category(c)}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
         el("div", {}, c.description),
         c.building ? el("div", { className: "where" }, `${t("f_at_building")}${t("f_colon")}${c.building}`) : null,
@@ -873,9 +889,13 @@
   }
 
   // The service busy (429, 503: too many at once, a full pool): try again later, nothing refused.
+  let retrying = null;
   function busy(r) {
     if (r.status !== 429 && r.status !== 503) return false;
     banner(t("f_busy"));
+    const wait = Math.min(300, Math.max(1, Number(r.headers.get("Retry-After")) || 30));
+    clearTimeout(retrying);  // sent again once the service said to, a moment more so that phones spread out
+    retrying = setTimeout(() => sync(), (wait + Math.random() * 3) * 1000);
     return true;
   }
 

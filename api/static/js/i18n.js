@@ -229,11 +229,12 @@ window.gridmapForgetFieldDays = async function () {
 // next time a page of this site opens with one (gridmapFinishSignOut), before the field app asks
 // anything, so that the next person on a shared phone is never the last one.
 const GRIDMAP_SIGN_OUT_PENDING = "gridmap-sign-out-pending";
+const gridmapSessionEnded = (r) => Boolean(r) && (r.ok || r.status === 401);  // ended now (204), or before (401)
 window.gridmapSignOut = async function (next) {
   await gridmapForgetFieldDays();
   for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
   const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
-  if (!r) localStorage.setItem(GRIDMAP_SIGN_OUT_PENDING, "1");
+  if (!gridmapSessionEnded(r)) localStorage.setItem(GRIDMAP_SIGN_OUT_PENDING, "1");
   location.href = withLang(next, gridmapLang());
 };
 let gridmapFinishing = null;
@@ -242,8 +243,8 @@ window.gridmapFinishSignOut = function () {
     gridmapFinishing = (async () => {
       if (!localStorage.getItem(GRIDMAP_SIGN_OUT_PENDING)) return;
       const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
-      if (r) localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING);  // ended (204), or already (401)
-      else gridmapFinishing = null;  // still no signal: tried again next time
+      if (gridmapSessionEnded(r)) localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING);
+      else gridmapFinishing = null;  // no signal, or not ended (a proxy's 502, a busy 503): tried again next time
     })();
   }
   return gridmapFinishing;
