@@ -931,6 +931,8 @@ def test_a_case_given_to_her_while_the_app_is_open_reaches_it_and_is_said(phone,
     today = w.get(f"/field/{slug}/today").json()
     b = today["buildings"][4]
     open_app(pg)
+    with pg.expect_response(lambda r: r.url.endswith(f"/field/{slug}/today") and r.status == 304):
+        pg.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")  # nothing new: 304, no data
     reported = lead.post(f"/cases/{slug}", json={"category": today["categories"][0]["code"], "urgency": "red",
                                                   "description": "消防通道堵塞",
                                                   "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})

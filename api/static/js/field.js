@@ -377,7 +377,13 @@
     const url = `/field/${encodeURIComponent(slug)}/today`;
     let r = null;
     const viaWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
-    try { r = await fetch(url, { noLoginRedirect: true }); } catch (e) { r = null; }
+    // asked again with the version in hand and kept for offline: 304 when nothing changed (a
+    // refresh every two minutes costs a phone's data nothing then). Not kept yet (the first time,
+    // before the service worker was in control), asked whole: the worker keeps what it passes on.
+    const kept = state.today && viaWorker && document.body.dataset.kept === state.today.version;
+    const headers = kept ? { "If-None-Match": state.today.version } : {};
+    try { r = await fetch(url, { noLoginRedirect: true, headers }); } catch (e) { r = null; }
+    if (r && r.status === 304) return;  // the day as it is drawn
     if (r && r.status === 401) {  // signed out: never the day kept for whoever was signed in
       signedOut();
       await gridmapForgetFieldDays();
