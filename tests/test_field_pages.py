@@ -408,8 +408,14 @@ def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa
     assert whole(pg, "#title")
     assert pg.locator("#open-report").inner_text() == "Report a case"
     assert "route" in pg.locator("#route-text").inner_text()
+    b = field["worker"].get(f"/field/{field['slug']}/today").json()["buildings"][0]
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 4})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
     pg.click("#open-report")
     assert pg.locator("#category option").nth(1).inner_text().isascii()
+    # where, said in English; kept with the case in the office's words
+    assert pg.locator("#where-text").inner_text().startswith(f"At {b['name']}")
+    assert pg.locator("#where-text").get_attribute("data-words") == f"在{b['name']}"
     shot(pg, "english-report")
     pg.click("#report [data-close='report']")
     pg.context.set_offline(True)

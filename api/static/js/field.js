@@ -625,13 +625,13 @@
     const near = d ? d.buildings.map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m)[0] : null;
     const street = d ? d.legs.filter((l) => l.name).map((l) => ({ l, m: toLines(p, [l.coordinates]) }))
       .sort((x, y) => x.m - y.m)[0] : null;
-    let text;
-    if (near && near.m === 0) text = tf("f_in_building", { name: near.b.name || `#${near.b.id}` });
-    else if (near && near.m <= 60) text = tf("f_by_building", { name: near.b.name || `#${near.b.id}`, m: Math.round(near.m) });
-    else if (street && street.m <= 60) text = tf("f_by_street", { name: street.l.name });
-    else text = null;  // the point alone: its coordinates are the case's own
-    node.dataset.words = text || "";
-    node.textContent = (text || tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) })) + acc;
+    let said = null;  // the point alone: its coordinates are the case's own
+    if (near && near.m === 0) said = ["f_in_building", { name: near.b.name || `#${near.b.id}` }];
+    else if (near && near.m <= 60) said = ["f_by_building", { name: near.b.name || `#${near.b.id}`, m: Math.round(near.m) }];
+    else if (street && street.m <= 60) said = ["f_by_street", { name: street.l.name }];
+    // kept with the case in the office's words (Chinese, as the names in them), whatever the phone reads
+    node.dataset.words = said ? tf(...said, "zh") : "";
+    node.textContent = (said ? tf(...said) : tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) })) + acc;
     node.dataset.lonlat = `${p.lon.toFixed(6)},${p.lat.toFixed(6)}`;
   }
   $("open-report").onclick = () => { state.correcting = null; openReport(); };
