@@ -35,6 +35,18 @@ def signed_in(ctx, server: str, token: str | None) -> None:
                           "sameSite": "Strict"}])
 
 
+def log_in(pg, user: str, password: str) -> None:
+    """Sign in on the open /login page as a person does: name, password, the button."""
+    pg.fill("#username", user)
+    pg.fill("#password", password)
+    pg.click("#submit")
+
+
+def session_cookie(ctx) -> str:
+    """A browser context's cookies as a Cookie header (to ask the service about its session)."""
+    return "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
+
+
 def browsing(browser, server: str, token: str | None):
     """A page in a fresh browser context (signed in with ``token`` when given) that fails the
     test on any request to an outside host or any error the page logs."""

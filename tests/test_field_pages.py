@@ -17,7 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.browser import ARTIFACTS, LOCAL, signed_in
+from tests.browser import ARTIFACTS, LOCAL, log_in, session_cookie, signed_in
 from tests.conftest import scalar
 from tests.test_field import GRID_1, GRID_2, dispatched_case, field, walk_points  # noqa: F401 (field: a fixture)
 from tests.test_layout import axe_violations
@@ -617,33 +617,28 @@ def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_i
     ctx = browser.new_context(base_url=server, **PHONE)
     pg = ctx.new_page()
 
-    def sign_in(user: str, password: str) -> None:
-        pg.fill("#username", user)
-        pg.fill("#password", password)
-        pg.click("#submit")
-
     try:
         pg.goto("/login")
-        sign_in(name, "worker password")
+        log_in(pg, name, "worker password")
         pg.wait_for_url("**/field?lang=zh")
         pg.wait_for_selector("body[data-ready='1']")
         pg.click("#who")  # her name in the bar: her account, and the way out
         assert pg.locator("#sign-out").inner_text() == "退出登录" and pg.locator("#sign-out").is_visible()
         assert name in pg.locator("#account-who").inner_text()
-        session = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
+        session = session_cookie(ctx)
         assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 200
         pg.click("#sign-out")
         pg.wait_for_url("**/login?next=%2Ffield**")
         assert pg.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)") == 0
         assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 401  # ended on the service
-        sign_in(name, "worker password")
+        log_in(pg, name, "worker password")
         pg.wait_for_url("**/field?lang=zh")
         pg.wait_for_selector("body[data-ready='1']")
         pg.click("#who")
         pg.click("#sign-out")
         pg.wait_for_url("**/login**")
         pg.goto("/login")
-        sign_in(leader, "leader password")
+        log_in(pg, leader, "leader password")
         pg.wait_for_url(lambda url: urlparse(url).path == "/")
     finally:
         ctx.close()
@@ -878,16 +873,11 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
     pg = ctx.new_page()
     pending = "() => localStorage.getItem('gridmap-sign-out-pending') === '1'"
 
-    def session() -> str:
-        return "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies())
-
     def alive(cookie: str) -> bool:
         return httpx.get(f"{server}/auth/me", headers={"Cookie": cookie}).status_code == 200
 
     def sign_in(user: str) -> None:
-        pg.fill("#username", user)
-        pg.fill("#password", "worker password")
-        pg.click("#submit")
+        log_in(pg, user, "worker password")
         pg.wait_for_url("**/field**")
         pg.wait_for_selector("body[data-ready='1']")
 
@@ -899,7 +889,7 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
         pg.goto("/login?next=/field")
         sign_in(name)
         pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
-        first = session()
+        first = session_cookie(ctx)
         # no signal: remembered (seen from the app opened again, still offline), not ended yet
         pg.context.set_offline(True)
         sign_out()
@@ -916,7 +906,7 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
         # the service answering 503: remembered too; the next to sign in ends it first, and keeps hers
         pg.goto("/login?next=/field")
         sign_in(name)
-        second = session()
+        second = session_cookie(ctx)
         pg.route("**/auth/logout", lambda route: route.fulfill(status=503, body="busy"))
         sign_out()
         pg.wait_for_url("**/login**")
@@ -924,7 +914,7 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
         assert alive(second)
         pg.unroute("**/auth/logout")
         sign_in(other)
-        assert not alive(second) and alive(session()) and not pg.evaluate(pending)
+        assert not alive(second) and alive(session_cookie(ctx)) and not pg.evaluate(pending)
     finally:
         ctx.close()
 

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 from gis import db
-from tests.browser import ARTIFACTS, LOCAL, browsing, shot, signed_in
+from tests.browser import ARTIFACTS, LOCAL, browsing, log_in, shot, signed_in
 from tests.conftest import scalar
 
 GRID_PATHS = 'path.leaflet-interactive[stroke="#c2410c"]'
@@ -368,9 +368,7 @@ def test_signing_in_on_the_login_page_and_out(anon_page, make_user):
     anon_page.goto("/planner?jurisdiction=huamao")
     anon_page.wait_for_url("**/login?next=**")
     anon_page.expected_errors = ["status of 401"]
-    anon_page.fill("#username", name)
-    anon_page.fill("#password", "wrong password")
-    anon_page.click("#submit")
+    log_in(anon_page, name, "wrong password")
     anon_page.wait_for_selector("#message:has-text('用户名或密码错误')")
     anon_page.fill("#password", "planner password")
     anon_page.click("#submit")

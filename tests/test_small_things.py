@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tests.browser import browsing
+from tests.browser import browsing, log_in
 
 
 def test_the_favicon_is_served_and_linked(server, page):
@@ -34,9 +34,7 @@ def test_signing_in_logs_nothing_and_aborts_no_request(browser, server, make_use
         pg.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url} {r.failure}"))
         pg.on("console", lambda m: logged.append(m.text))
         pg.goto("/login?next=/patrol-today%3Fjurisdiction%3Dhuamao")
-        pg.fill("#username", name)
-        pg.fill("#password", "leader password")
-        pg.click("#submit")
+        log_in(pg, name, "leader password")
         pg.wait_for_url("**/patrol-today?**")
         pg.wait_for_selector("body[data-ready=true]", timeout=30_000)
         assert not failed, failed
