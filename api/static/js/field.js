@@ -480,7 +480,7 @@
 
   $("walk").onclick = async () => {
     if (!state.walk && (!state.today || !me)) {  // whose walk, and along what: as the sheets, it says why not
-      if (state.signedOut) signedOut(); else banner(t("f_no_today"), true);
+      noDay();
       return;
     }
     if (!state.walk) {
@@ -525,9 +525,10 @@
   // A sheet opens on today's work: with none (signed out, or never loaded with no signal) it says
   // why instead of opening empty ("no building nearby", "choose a category" were not true). The
   // queue opens always: what waits on the phone is there whoever is signed in.
+  const noDay = () => (state.signedOut ? signedOut() : banner(t("f_no_today"), true));
   function show(id) {
     if (!state.today && id !== "queue" && id !== "account") {
-      if (state.signedOut) signedOut(); else banner(t("f_no_today"), true);
+      noDay();
       return false;
     }
     document.querySelectorAll(".sheet").forEach((s) => { s.hidden = s.id !== id; });
