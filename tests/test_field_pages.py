@@ -957,3 +957,78 @@ def test_a_case_given_to_her_while_the_app_is_open_reaches_it_and_is_said(phone,
     pg.wait_for_selector(f".case-pin[title~='#{own}']")
     assert "reported" in pg.locator(f".case-pin[title~='#{own}']").get_attribute("class")
     assert pg.locator(f".case-pin[title~='#{case_id}']").count() == 0  # hers is done: the office's now
+
+
+def test_a_case_s_place_tapped_on_the_map_is_seen_said_and_can_be_tapped_again(phone, field, conn):  # noqa: F811
+    """The report's 在地图上点选 leaves the map free under a short bar: a tap outside the community
+    is said at once and not taken; a tap at a building says it in words and can be tapped again
+    (one mark on the map, moved); 用这个位置 brings the form back with that place and building;
+    picking again and going 返回 keeps it; the case arrives there. (Each tap is made on the worker's
+    own dot, which takes no tap, with the map following her: a place the test knows.)"""
+    from shapely.geometry import shape
+
+    pg, slug = phone, field["slug"]
+    today = field["worker"].get(f"/field/{slug}/today").json()
+    own = [x for x in today["buildings"] if x["own"] and x["name"]]
+    a, b = own[0], own[-1]
+    west, south, east, north = shape(today["boundary"]).bounds
+    away = {"lon": (west + east) / 2, "lat": north + 0.002}  # about 200 m north of the community
+
+    def stand_and_tap(at):
+        pg.context.set_geolocation({"longitude": at["lon"], "latitude": at["lat"], "accuracy": 5})
+        pg.wait_for_function("want => document.body.dataset.position === want",
+                             arg=f"{at['lon']:.6f},{at['lat']:.6f}")
+        pg.wait_for_function("""() => { const d = document.querySelector('path.me').getBoundingClientRect(),
+            m = document.getElementById('map').getBoundingClientRect();
+            return Math.abs(d.x + d.width / 2 - (m.x + m.width / 2)) < 2
+                && Math.abs(d.y + d.height / 2 - (m.y + m.height / 2)) < 2; }""")  # the map followed her
+        box = pg.locator("path.me").bounding_box()
+        pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    marks = ".leaflet-marker-icon[title='事件位置']"
+    text = f"路灯不亮 {uuid.uuid4().hex[:6]}"
+    open_app(pg)
+    pg.context.set_geolocation({"longitude": a["lon"], "latitude": a["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{a['lon']:.6f},{a['lat']:.6f}")
+    pg.click("#follow")
+    pg.wait_for_selector("#follow[aria-pressed=true]")
+    pg.click("#open-report")
+    pg.select_option("#category", index=1)
+    pg.fill("#case-text", text)
+    pg.click("#where-tap")
+    assert pg.locator("#pickbar").is_visible() and not pg.locator("#report").is_visible()
+    assert pg.locator("#pick-words").inner_text() == "请在地图上点一下事件位置"
+    assert pg.locator("#pick-use").is_disabled()
+    # the bar leaves most of the map to tap
+    bar, mapbox = pg.locator("#pickbar").bounding_box(), pg.locator("#map").bounding_box()
+    assert bar["y"] - mapbox["y"] > mapbox["height"] * 0.6, (bar, mapbox)
+    stand_and_tap(away)
+    pg.wait_for_selector("#pick-words.warn")
+    assert "本社区之外" in pg.locator("#pick-words").inner_text() and pg.locator("#pick-use").is_disabled()
+    stand_and_tap(a)
+    pg.wait_for_function("want => document.getElementById('pick-words').textContent === want", arg=f"在{a['name']}")
+    stand_and_tap(b)
+    pg.wait_for_function("want => document.getElementById('pick-words').textContent === want", arg=f"在{b['name']}")
+    assert pg.locator(marks).count() == 1 and pg.locator("#pick-use").is_enabled()
+    shot(pg, "pick-place")
+    pg.click("#pick-use")
+    assert pg.locator("#report").is_visible() and not pg.locator("#pickbar").is_visible()
+    assert pg.locator("#where-text").get_attribute("data-words") == f"在{b['name']}"
+    assert pg.locator("#case-building").input_value() == str(b["id"])
+    assert pg.locator("#where-tap").get_attribute("class") == "pill on"
+    # chosen again and left with 返回: the place the form had stays, wherever she now stands
+    pg.click("#where-tap")
+    assert pg.locator("#pick-words").inner_text() == f"在{b['name']}" and pg.locator("#pick-use").is_enabled()
+    stand_and_tap(a)
+    pg.wait_for_function("want => document.getElementById('pick-words').textContent === want", arg=f"在{a['name']}")
+    pg.click("#pick-back")
+    assert pg.locator("#where-text").get_attribute("data-words") == f"在{b['name']}"
+    assert pg.locator(marks).count() == 1
+    pg.click("#do-report")
+    pg.wait_for_selector(marks, state="detached")  # reported: the mark goes with the form
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.getElementById('banner')"
+                         ".textContent.includes('已同步')")
+    row = scalar(conn, "SELECT json_build_array(address, building_id, ST_X(ST_Transform(geom, 4326)),"
+                       " ST_Y(ST_Transform(geom, 4326))) FROM case_record WHERE description = %s", text)
+    assert row[:2] == [f"在{b['name']}", b["id"]]
+    assert abs(row[2] - b["lon"]) < 4e-5 and abs(row[3] - b["lat"]) < 4e-5, row  # the tapped pixel: within 3 m

@@ -29,7 +29,7 @@
   const maxFixes = () => Number(document.body.dataset.maxFixes) || 20000;
   const PHOTO_SIDE = 1600;  // the phone's own resize before upload (the service caps at 2048)
   const MAX_PHOTOS = 4;
-  const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null,
+  const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null, candidate: null,
                   reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "", correcting: null,
                   follow: false };
   const $ = (id) => document.getElementById(id);
@@ -108,7 +108,8 @@
     if (on && !state.position && asked) banner(t("f_no_position"));
     $("follow").classList.toggle("on", state.follow);
     $("follow").setAttribute("aria-pressed", String(state.follow));
-    if (state.follow) map.setView([state.position.lat, state.position.lon], Math.max(map.getZoom(), FOLLOW_ZOOM));
+    // at once, not animated: a fix arriving during a zoom's animation would be undone at its end
+    if (state.follow) map.setView([state.position.lat, state.position.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
     // centred on a blank map: said why (she stands outside the community)
     if (state.follow && asked && state.today && !inside([state.position.lon, state.position.lat], state.today.boundary)) {
       banner(t("f_you_outside"));
@@ -299,7 +300,7 @@
                                               title: here.map((c) => `#${c.id}`).join(" "), riseOnHover: true });
       pin.bindTooltip(el("span", {}, ...here.flatMap((c, i) => [i ? el("br") : null,
         `#${c.id} ${category(c)} · ${t("urgency_" + c.urgency)}`])), { direction: "top", offset: [0, -34] });
-      pin.on("click", () => openCases(here.map((c) => c.id)));
+      pin.on("click", (e) => { if (state.pick) pickAt(e.latlng); else openCases(here.map((c) => c.id)); });
       return pin;
     });
   }
@@ -535,7 +536,9 @@
     $("who").setAttribute("aria-expanded", String(id === "account"));
     return true;
   }
-  document.querySelectorAll("[data-close]").forEach((b) => { b.onclick = () => { $(b.dataset.close).hidden = true; state.pick = false; }; });
+  document.querySelectorAll("[data-close]").forEach((b) => {
+    b.onclick = () => { $(b.dataset.close).hidden = true; state.pick = false; if (b.dataset.close === "report") pickMarker(null); };
+  });
 
   function metres(a, b) {
     const R = 6371008.8, r = Math.PI / 180;
@@ -616,11 +619,7 @@
   // Report: category, urgency, text, photos (resized here), where the worker stands or a tap.
   // Where, in the words of the street: at or by the nearest building, else by the nearest street
   // of the route (the coordinates only when neither is near), and how sure the phone is.
-  function whereText() {
-    const p = state.picked || state.position;
-    const node = $("where-text");
-    if (state.pick && !state.picked) { node.textContent = t("f_tap_map"); return; }
-    if (!p) { node.textContent = t("f_no_position"); return; }
+  function placeWords(p) {
     const acc = p.accuracy ? tf("f_accuracy", { acc: Math.round(p.accuracy) }) : "";
     const d = state.today;
     const near = d ? d.buildings.map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m)[0] : null;
@@ -630,9 +629,18 @@
     if (near && near.m === 0) said = ["f_in_building", { name: near.b.name || `#${near.b.id}` }];
     else if (near && near.m <= 60) said = ["f_by_building", { name: near.b.name || `#${near.b.id}`, m: Math.round(near.m) }];
     else if (street && street.m <= 60) said = ["f_by_street", { name: street.l.name }];
-    // kept with the case in the office's words (Chinese, as the names in them), whatever the phone reads
-    node.dataset.words = said ? tf(...said, "zh") : "";
-    node.textContent = (said ? tf(...said) : tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) })) + acc;
+    return {
+      text: (said ? tf(...said) : tf("f_position", { lon: p.lon.toFixed(5), lat: p.lat.toFixed(5) })) + acc,
+      words: said ? tf(...said, "zh") : "",  // kept with the case in the office's words (Chinese, as the names in them)
+    };
+  }
+  function whereText() {
+    const p = state.picked || state.position;
+    const node = $("where-text");
+    if (!p) { node.textContent = t("f_no_position"); return; }
+    const { text, words } = placeWords(p);
+    node.dataset.words = words;
+    node.textContent = text;
     node.dataset.lonlat = `${p.lon.toFixed(6)},${p.lat.toFixed(6)}`;
   }
   $("open-report").onclick = () => { state.correcting = null; openReport(); };
@@ -645,7 +653,7 @@
     select.value = "";  // each report its own category and urgency, never the last one's
     document.querySelector("input[name=urgency][value=blue]").checked = true;
     $("case-thumbs").querySelectorAll("img.kept").forEach((n) => n.remove());  // a corrected report's
-    state.picked = null; state.pick = false;
+    state.picked = null; state.pick = false; pickMarker(null);
     $("where-here").classList.add("on"); $("where-tap").classList.remove("on");
     if (!show("report")) return false;
     whereText(); buildingChoices();
@@ -663,6 +671,7 @@
     $("case-text").value = b.description;
     const [lon, lat] = b.where.coordinates;
     state.picked = { lon, lat, accuracy: null };
+    pickMarker(state.picked);
     $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
     whereText(); buildingChoices(b.building_id);
     banner(item.reason || "", true);
@@ -690,21 +699,47 @@
     if (keep !== null) select.value = rows.some(({ b }) => b.id === keep) ? String(keep) : "";
     else if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
   }
-  $("where-here").onclick = () => { state.pick = false; state.picked = null; $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); buildingChoices(); };
-  $("where-tap").onclick = () => {
-    state.pick = true; state.picked = null; $("where-tap").classList.add("on"); $("where-here").classList.remove("on");
-    $("report").hidden = true; banner(t("f_tap_map"));
-  };
+  $("where-here").onclick = () => { state.pick = false; state.picked = null; pickMarker(null); $("where-here").classList.add("on"); $("where-tap").classList.remove("on"); whereText(); buildingChoices(); };
+  // Choosing the place on the map: the form steps aside for a short bar; each tap puts the point
+  // there (a wrong tap is tapped again), said in the street's words, and 用这里 takes it back to the
+  // form; 返回 keeps what the form had. A place outside the community is said at once, not taken.
   let pickedMarker = null;
-  map.on("click", (e) => {
-    if (!state.pick) return;
-    state.picked = { lon: e.latlng.lng, lat: e.latlng.lat, accuracy: null };
-    state.pick = false;
+  let before = null;  // the place the form had, for 返回
+  function pickMarker(p) {
     if (pickedMarker) pickedMarker.remove();
-    pickedMarker = L.marker(e.latlng).addTo(layers.me);
-    banner("");
+    if (!p) { pickedMarker = null; return; }
+    // a case she reports: a hollow pin (as on the map once sent), in the urgency chosen
+    const urgency = document.querySelector("input[name=urgency]:checked").value;
+    const icon = L.divIcon({ className: `case-pin keep-clear reported urgency-${urgency}`, html: el("span", {}, el("b", {}, "+")),
+                             iconSize: [30, 38], iconAnchor: [15, 38] });
+    pickedMarker = L.marker([p.lat, p.lon], { icon, title: t("f_case_here"), interactive: false, zIndexOffset: 1000 }).addTo(layers.me);
+  }
+  $("where-tap").onclick = () => {
+    before = state.picked;
+    state.pick = true; state.candidate = before;
+    $("pick-words").textContent = before ? placeWords(before).text : t("f_tap_map");
+    $("pick-words").className = "hint";
+    $("pick-use").disabled = !before;
+    show("pickbar");
+  };
+  function pickAt(latlng) {
+    const p = { lon: latlng.lng, lat: latlng.lat, accuracy: null };
+    const outside = !inside([p.lon, p.lat], state.today.boundary);
+    state.candidate = outside ? null : p;
+    pickMarker(p);
+    $("pick-words").textContent = outside ? t("f_outside") : placeWords(p).text;
+    $("pick-words").className = outside ? "hint warn" : "hint";
+    $("pick-use").disabled = outside;
+  }
+  map.on("click", (e) => { if (state.pick) pickAt(e.latlng); });
+  function backToReport(p) {
+    state.pick = false; state.picked = p;
+    pickMarker(p);
+    $("where-tap").classList.toggle("on", Boolean(p)); $("where-here").classList.toggle("on", !p);
     show("report"); whereText(); buildingChoices();
-  });
+  }
+  $("pick-use").onclick = () => backToReport(state.candidate);
+  $("pick-back").onclick = () => backToReport(before);
 
   async function resized(file) {
     const bitmap = await createImageBitmap(file);
@@ -765,7 +800,7 @@
       await record({ type: "photo", client_id: Q.uuid(), case_client_id: clientId, stage: "before", blob: p.blob, label: brief(text, 20) });
     }
     state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
-    if (pickedMarker) { pickedMarker.remove(); pickedMarker = null; }
+    pickMarker(null);
     $("report").hidden = true;
     await afterRecord(tf("f_reported", { what: brief(text, 20) }));
   };
