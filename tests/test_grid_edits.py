@@ -400,3 +400,19 @@ def test_ground_an_edit_leaves_to_no_grid_is_not_given_back():
     edit = edits.move_boundary(draft, draft[1].code, box(200, 0, 350, 400))
     assert edit.touched == {draft[1].code} and edit.grids[1].geom.area == pytest.approx(150 * 400)
 
+
+
+def test_a_corner_given_up_to_two_neighbours_is_parted_along_a_straight_line():
+    """A grid cutting off its corner shares the wedge between the two neighbours along it: the line
+    between their shares runs straight (it came in a zigzag of a vertex every metre, the Voronoi
+    cells' corners, which a planner saw as a jagged edge to drag vertex by vertex)."""
+    a, b, c = (Grid(f"{ADMIN}00{k}", g) for k, g in enumerate([box(0, 0, 100, 100), box(100, 0, 200, 200),
+                                                               box(0, 100, 100, 200)], start=1))
+    cut = shapely.Polygon([(0, 0), (100, 0), (100, 40), (40, 100), (0, 100)])
+    out = {g.code: g.geom for g in edits.move_boundary([a, b, c], a.code, cut).grids}
+    wedge = shapely.difference(a.geom, cut).buffer(0.01)
+    line = shapely.line_merge(shapely.intersection(shapely.intersection(out[b.code], out[c.code]), wedge))
+    assert line.geom_type == "LineString" and line.length > 40 and len(shapely.get_coordinates(line)) <= 4, line.wkt
+    # each took its own side of the wedge: the line runs near the corner's bisector
+    assert shapely.hausdorff_distance(line, LineString([(70, 70), (100, 100)])) < 1.0
+    assert abs(out[b.code].area - (20000 + 900)) < 5 and abs(out[c.code].area - (10000 + 900)) < 5

@@ -213,8 +213,15 @@ def _share_out(piece: BaseGeometry, grids: list[Grid], skip: int) -> list[tuple[
         k = longest_shared_boundary(small, [parts[k] for k in keys])
         k = keys[k] if k >= 0 else max(keys, key=lambda j: parts[j].area)  # touching none: the largest
         parts[k] = shapely.union_all([parts[k], small])
+    # The lines between shares run through the Voronoi cells' corners, a zigzag of a vertex every
+    # metre (what the planner sees as a jagged edge, and drags vertex by vertex): straightened as a
+    # coverage, the piece's outline (what its neighbours share) kept exactly.
+    keys = list(parts)
+    shares = [_polygons(parts[k]) for k in keys]
+    if len(shares) > 1 and shapely.coverage_is_valid(shares):
+        shares = list(shapely.coverage_simplify(shares, STEP_M, simplify_boundary=False))
     # cleaned once joined to its grid: cleaned alone, a thin share lost its tips, and then the rest
-    return [(j, _polygons(part)) for j, part in parts.items()]
+    return list(zip(keys, shares, strict=True))
 
 
 def move_buildings(grids: list[Grid], code: str, buildings: list[Building], moving: list[int]) -> Edit:
