@@ -295,6 +295,7 @@ def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field,
     pg.wait_for_selector("#nearby input:checked")
     check_in(pg)
     pg.wait_for_function("() => document.body.dataset.waiting === '1'")
+    building = pg.evaluate("() => fieldQueue.all().then((a) => a[0].label)")
     before = visits("王芳"), visits("李强")
     as_(field["tokens"]["other"], online=True)
     assert (visits("王芳"), visits("李强")) == before
@@ -302,6 +303,7 @@ def test_what_one_worker_queued_is_not_sent_by_the_next_to_sign_in(phone, field,
     pg.click("#queue-button")
     held = pg.locator('#queue-list li[data-held="true"]')
     assert held.count() == 1 and f"wangfang-{field['slug']}" in held.inner_text()
+    assert building and building not in held.inner_text()  # whose and what kind; where she was is hers
     shot(pg, "held-for-another")
     as_(field["tokens"]["worker"])
     pg.wait_for_function("() => document.body.dataset.waiting === '0'")
@@ -1032,3 +1034,61 @@ def test_a_case_s_place_tapped_on_the_map_is_seen_said_and_can_be_tapped_again(p
                        " ST_Y(ST_Transform(geom, 4326))) FROM case_record WHERE description = %s", text)
     assert row[:2] == [f"在{b['name']}", b["id"]]
     assert abs(row[2] - b["lon"]) < 4e-5 and abs(row[3] - b["lat"]) < 4e-5, row  # the tapped pixel: within 3 m
+
+
+def test_the_next_to_sign_in_never_sees_the_last_one_s_day_however_her_session_ended(browser, server, make_user,
+                                                                                     conn, field):  # noqa: F811
+    """A shared phone whose worker never signed out: her session simply ended (the cookie gone,
+    as at its expiry). A department user signing in at /login?next=/field sees none of her day
+    (the page was the service worker's copy, and a refused /today fell back to the day kept);
+    and, her session past its end, the phone with no signal shows her day to nobody."""
+    from gis import db as gdb
+    from gis.field_store import link_worker
+    from gis.patrol.stewards_store import add_worker
+
+    slug = field["slug"]
+    name = f"zhouli-{uuid.uuid4().hex[:6]}"
+    with gdb.transaction(conn) as cur:
+        add_worker(cur, slug, name, "grid_worker", grid=GRID_2)
+    make_user("worker", slug, GRID_2, username=name, password="worker password")
+    with gdb.transaction(conn) as cur:
+        link_worker(cur, name, slug, name)
+    clerk = f"dept-{uuid.uuid4().hex[:6]}"
+    make_user("department", slug, username=clerk, password="clerk password", department="urban_management")
+    kept = "() => caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)"
+    ctx = browser.new_context(base_url=server, **PHONE)
+    pg = ctx.new_page()
+    try:
+        pg.goto("/login")
+        log_in(pg, name, "worker password")
+        pg.wait_for_url("**/field?lang=zh")
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.wait_for_function(f"() => ({kept})().then(n => n === 1)")
+        assert name in pg.locator("#worker").inner_text() and pg.locator("path.leg").count() > 0
+        ctx.clear_cookies()  # her session is over; she never signed out
+        pg.goto("/login?next=/field")
+        log_in(pg, clerk, "clerk password")
+        pg.wait_for_url("**/field**")
+        pg.wait_for_selector("body[data-ready='1']")
+        assert name not in pg.locator("body").inner_text()
+        assert pg.locator("path.leg").count() == 0 and pg.locator("#case-list li[data-case]").count() == 0
+        assert pg.locator("#banner").is_visible()  # why there is nothing: the service's refusal
+        assert pg.evaluate(kept) == 0
+        # she signs in again, and her session runs out (12 hours on) with the phone in a cellar
+        ctx.clear_cookies()
+        pg.goto("/login?next=/field")
+        log_in(pg, name, "worker password")
+        pg.wait_for_url("**/field**")
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.wait_for_function(f"() => ({kept})().then(n => n === 1)")
+        pg.evaluate("() => localStorage.setItem('gridmap-session-ends', String(Date.now() - 1000))")
+        ctx.clear_cookies()
+        ctx.set_offline(True)
+        pg.reload()
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.wait_for_selector("#banner a[href^='/login']")
+        assert name not in pg.locator("body").inner_text() and pg.locator("path.leg").count() == 0
+        assert pg.evaluate(kept) == 0
+        shot(pg, "session-over-offline")
+    finally:
+        ctx.close()

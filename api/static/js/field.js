@@ -11,8 +11,7 @@
   // one to sign in. (Items queued before this carry no account: they are sent by whoever syncs.)
   // The account is asked of the service (/auth/me) whenever there is a connection: the page
   // itself may be the service worker's copy from another's session. Offline, the last one known.
-  const USER_KEY = "gridmap-field-user";
-  let me = localStorage.getItem(USER_KEY) || null;
+  let me = localStorage.getItem(GRIDMAP_FIELD_USER) || null;
   // Known once /auth/me has answered this session (or at once with no signal: the last one known).
   let accountKnown = Promise.resolve();
   const record = async (item) => { await accountKnown; return Q.add({ user: me, ...item }); };
@@ -21,8 +20,10 @@
     const r = await fetch("/auth/me", { noLoginRedirect: true });
     if (r.status === 401) { signedOut(); return null; }
     if (!r.ok) return null;
-    me = (await r.json()).username;
-    localStorage.setItem(USER_KEY, me);
+    const now = (await r.json()).username;
+    if (now !== me) await gridmapForgetFieldDays();  // the day kept here was another's
+    me = now;
+    localStorage.setItem(GRIDMAP_FIELD_USER, me);
     return me;
   }
   // The most walk points the service takes in one walk and in one batch (gis/limits.py).
@@ -390,8 +391,12 @@
       await gridmapForgetFieldDays();
       return;
     }
-    if (r && r.status === 409) { banner((await r.json()).detail, true); return; }
-    if (!r || !r.ok) {
+    if (r && !r.ok && r.status < 500) {  // refused (not a worker's account, another community): said, nothing kept shown
+      banner((await r.json().catch(() => ({}))).detail || t("error"), true);
+      return;
+    }
+    if (!r || !r.ok) {  // no signal, or the service unreachable: the day kept, while the session lasts
+      if (gridmapSessionOver()) { signedOut(); await gridmapForgetFieldDays(); return; }
       const hit = window.caches ? await caches.match(url, { ignoreSearch: true }) : null;
       r = hit || null;
     }
@@ -896,11 +901,12 @@
     for (const i of items) {
       const status = i.status === "refused" ? t("f_refused")
         : held(i, me) ? t("f_held").replaceAll("{user}", i.user) : t("f_waiting_item");
+      // another's record says whose and what kind only: its words (a case's, a building's name) are theirs
       const li = el("li", { className: i.status, dataset: { type: i.type, held: String(held(i, me)) } },
-        el("div", { className: "what" }, `${t("f_" + i.type)} · ${i.label || ""}`),
+        el("div", { className: "what" }, held(i, me) ? t("f_" + i.type) : `${t("f_" + i.type)} · ${i.label || ""}`),
         el("div", { className: "meta" }, `${when(i.queued_at)} · ${status}`));
       if (i.status === "refused" || held(i, me)) {  // another's, who may never sign in here again: it may go
-        if (i.status === "refused") li.append(el("div", { className: "reason" }, i.reason || ""));
+        if (i.status === "refused" && !held(i, me)) li.append(el("div", { className: "reason" }, i.reason || ""));
         if (i.status === "refused" && i.type === "case" && !held(i, me)) {
           const fix = el("button", { type: "button", className: "big primary fix" }, t("f_correct"));
           fix.onclick = () => correct(i);
@@ -1048,8 +1054,8 @@
       // the first time, today's work was asked before the worker could keep it: ask once more
       navigator.serviceWorker.addEventListener("controllerchange", () => (loading || Promise.resolve()).finally(loadToday));
     }
+    await gridmapFinishSignOut();  // a session over forgets its day; one signed out here with no signal is ended first
     if (navigator.onLine) {
-      await gridmapFinishSignOut();  // one made here with no signal: ended on the service before anything is asked
       accountKnown = signedInAs().catch(() => null);
       await accountKnown;
     }

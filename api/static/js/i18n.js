@@ -220,9 +220,19 @@ window.gridmapPages = function (me) {
 // when their worker signs out or is signed out, so that the next one to open /field on a shared
 // phone never sees them, offline or not. (What is queued to send stays: it waits for its worker.)
 window.gridmapForgetFieldDays = async function () {
+  for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
   if (!window.caches) return;
   for (const name of await caches.keys()) if (name.startsWith("field-data-")) await caches.delete(name);
 };
+// When this phone's session ends (its sign-in said how long it lasts; sessions are not extended):
+// past it, a kept day is nobody's to show, offline too (the cookie is HttpOnly: no page can see it go).
+const GRIDMAP_SESSION_ENDS = "gridmap-session-ends";
+window.gridmapSessionOver = function () {
+  const ends = Number(localStorage.getItem(GRIDMAP_SESSION_ENDS));
+  return ends > 0 && Date.now() > ends;
+};
+// The account the field app last knew on this phone (its queued records are that account's).
+const GRIDMAP_FIELD_USER = "gridmap-field-user";
 // Signing out, on any page: the field app's kept days and the day's walked streets are forgotten
 // first (so with no signal too), then the service ends the session. With no signal the session
 // cookie stays (HttpOnly: no page can clear it): the sign-out is remembered and finished the
@@ -232,7 +242,6 @@ const GRIDMAP_SIGN_OUT_PENDING = "gridmap-sign-out-pending";
 const gridmapSessionEnded = (r) => Boolean(r) && (r.ok || r.status === 401);  // ended now (204), or before (401)
 window.gridmapSignOut = async function (next) {
   await gridmapForgetFieldDays();
-  for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
   const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
   if (!gridmapSessionEnded(r)) localStorage.setItem(GRIDMAP_SIGN_OUT_PENDING, "1");
   location.href = withLang(next, gridmapLang());
@@ -241,6 +250,7 @@ let gridmapFinishing = null;
 window.gridmapFinishSignOut = function () {
   if (!gridmapFinishing) {
     gridmapFinishing = (async () => {
+      if (gridmapSessionOver()) await gridmapForgetFieldDays();
       if (!localStorage.getItem(GRIDMAP_SIGN_OUT_PENDING)) return;
       const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
       if (gridmapSessionEnded(r)) localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING);
@@ -249,8 +259,16 @@ window.gridmapFinishSignOut = function () {
   }
   return gridmapFinishing;
 };
-// Signed in anew, the pending sign-out is moot: that session's cookie is replaced on this phone.
-window.gridmapSignedIn = function () { localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING); };
+// Signed in anew (``answer``: /auth/token's), the pending sign-out is moot: that session's cookie
+// is replaced on this phone. Another account than the field app last knew: the day it kept, and
+// the streets walked in it, go first (a shared phone's next user never sees the last one's day,
+// however the last one's session ended).
+window.gridmapSignedIn = async function (answer) {
+  localStorage.removeItem(GRIDMAP_SIGN_OUT_PENDING);
+  localStorage.setItem(GRIDMAP_SESSION_ENDS, String(Date.now() + answer.expires_in * 1000));
+  if (localStorage.getItem(GRIDMAP_FIELD_USER) !== answer.user.username) await gridmapForgetFieldDays();
+  localStorage.setItem(GRIDMAP_FIELD_USER, answer.user.username);
+};
 gridmapFinishSignOut();
 // Who is signed in, the pages they may open, and the way out, in the bar before the language switch.
 window.gridmapUser = async function (before) {

@@ -13,7 +13,7 @@
     // aborts the request (the console logged "POST /auth/token net::ERR_ABORTED" at every sign-in).
     const answer = await r.json().catch(() => null);
     if (r.ok) {  // where asked to go back to, else the role's own page: a grid worker's is the phone app
-      gridmapSignedIn();
+      await gridmapSignedIn(answer);
       const home = answer && answer.user.role === "worker" ? "/field" : "/";
       location.href = withLang(document.body.dataset.next || home, lang);
       return;
