@@ -1,7 +1,8 @@
 """Dependencies: the settings, a pooled connection per request, the request body.
 
 A JSON body is declared on a route as a Pydantic model (``api.models``), and the route's router
-uses :class:`JSONBodyRoute`: before FastAPI validates the body against the model, it is read
+uses :class:`JSONBodyRoute`: before FastAPI validates the body against the model, the caller is
+signed in (401: nobody's body is parsed for free), and the body is read
 within the size limit (413), refused in another media type than JSON or GeoJSON (415), parsed by
 orjson (400 when malformed) and refused when it holds the NUL character anywhere (422, naming
 where). A model's own refusals are 422 too (``api.errors``)."""
@@ -187,9 +188,11 @@ class JSONBodyRoute(APIRoute):
         # counts on the parsed JSON): pydantic validates in the event loop, and a body of a
         # hundred thousand objects held every other request for a second or more.
         precheck = getattr(self.body_field.field_info.annotation, "precheck", None)
+        from api.auth import signed_in_before_body  # (api.auth depends on this module)
 
         async def checked(request: Request) -> Response:
             request = JSONBodyRequest(request.scope, request.receive)
+            await signed_in_before_body(request)
             _over_limit(request)
             _media_type(request, JSON_TYPES)
             raw = await request.json()
