@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gis.errors import GridmapError, InvalidInput, RetryLater
-from gis.i18n import msg
+from gis.i18n import Message, msg
 
 LOGIN_ROLES = ("worker", "leader", "planner", "scheduler", "department", "admin")
 ACTIONS = ("view", "read", "plan", "schedule", "report", "handle", "triage", "admin")
@@ -161,6 +161,16 @@ def check_report_time(who: Principal, reported_at: datetime | None, now: datetim
     if reported_at is not None and reported_at < now - REPORT_BACKDATE:
         raise Forbidden(msg("{0} is a {1}, who may date a report at most {2} days back, not {3}", who.username,
                             who.role, REPORT_BACKDATE.days, reported_at.isoformat(timespec="minutes")))
+
+
+def check_record_age(who: Principal, when: datetime, what: Message, now: datetime) -> None:
+    """Refuse a new check-in or walk from a phone dated further back than REPORT_BACKDATE by one
+    who does not triage: the patrol and visit figures are counted from them, and a walk sent a
+    month on is not one the office can trust (a phone kept offline for a week is)."""
+    if who.may("triage") or when >= now - REPORT_BACKDATE:
+        return
+    raise Forbidden(msg("{0} is a {1}, who may date {2} at most {3} days back, not {4}", who.username, who.role,
+                        what, REPORT_BACKDATE.days, when.isoformat(timespec="minutes")))
 
 
 def building_reach(who: Principal) -> int | None:

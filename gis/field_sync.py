@@ -133,6 +133,7 @@ def _track(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
         if isinstance(walk, GridmapError):
             raise walk
         check_worker(worker.name)
+        access.check_record_age(who, item["points"][0]["t"], msg("a walk"), now)
         out = keep_track(cur, walk.jur, walk.loaded, worker.name, walk.day, walk.track, client_id)
     return {"status": _status(out["created"]), "id": out["track_id"], "edges": out["edges"]}
 
@@ -146,6 +147,7 @@ def _visit(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
     if row is not None and row[1] == slug:
         return {"status": "exists", "id": row[0]}
     check_time(item["at"], msg("the check-in's time"), now)
+    access.check_record_age(who, item["at"], msg("a check-in"), now)
     jur = find_jurisdiction(cur, slug)
     cur.execute("SELECT 1 FROM building WHERE id = %s AND jurisdiction_id = %s", (item["building_id"], jur.id))
     if cur.fetchone() is None:

@@ -201,6 +201,10 @@ def test_bad_items_are_refused_alone_with_the_reason(field, conn, copy_of):
              ("visit", {"building_id": elsewhere, "kind": "small", "at": t}, str(elsewhere)),
              ("visit", {"building_id": day["buildings"][0]["id"], "kind": "big",
                         "at": (now() + timedelta(days=3)).isoformat()}, "尚未到来"),
+             # the figures count from them: a month back is not a week offline
+             ("visit", {"building_id": b0["id"], "kind": "small", "at": month_ago}, "走访签到最多只能补记 7 天"),
+             ("track", {"points": [{**p, "t": (datetime.fromisoformat(p["t"]) - timedelta(days=30)).isoformat()}
+                                   for p in good]}, "巡查轨迹最多只能补记 7 天"),
              ("case", {"category": "nonsense", "description": "x", "at": t,
                        "where": {"type": "Point", "coordinates": [116.48, 39.91]}}, "nonsense"),
              ("case", {"category": day["categories"][0]["code"], "description": "远处", "at": t,
