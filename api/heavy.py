@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -41,7 +41,7 @@ from api.deps import get_conn
 from api.security import bearer_token, cross_site
 from gis.access import Forbidden, Principal
 from gis.errors import ServiceBusyError, TooManyJobsError
-from gis.i18n import msg
+from gis.i18n import Message, msg
 
 # The kinds of heavy job, for messages and for what runs (each one's limits are the same).
 KINDS = ("print", "suggest", "generate", "visits")
@@ -158,34 +158,56 @@ HeavyPlanner = Annotated[Principal, Depends(AllowHeavy("plan"))]
 HeavyScheduler = Annotated[Principal, Depends(AllowHeavy("schedule"))]
 
 
-# Walks matched to the streets (a phone's batch, a GPX upload) at once in a process: each is up
-# to 20,000 fixes (gis.limits.MAX_BATCH_FIXES, MAX_TRACK_POINTS), about a second of CPU, computed
-# holding no database connection; more at once would only share the cores. One user's one at a
-# time (a second at once: 429); each waits at most MATCH_WAIT_S for its turn (a thread of the
-# server's pool held meanwhile), then 503: a phone keeps its queue and sends it again later.
-MATCHES_AT_ONCE = 2
-MATCH_WAIT_S = 3.0
-_matching = threading.BoundedSemaphore(MATCHES_AT_ONCE)
-_matching_users: set[int] = set()
-_matching_users_lock = threading.Lock()
+class Turns:
+    """Work of one kind that takes a core for about a second (matching a batch of walks, decoding a
+    photo): at most ``at_once`` at a time in a process, and ``per_user`` at a time of one user (one
+    more: 429 at once). Each waits at most ``wait_s`` for its turn, a thread of the server's pool
+    held meanwhile, then 503: the phone keeps what it sends and sends it again later. The bound
+    per user keeps one account's burst (80 photos sent at once) from holding the threads every
+    other request needs while it waits. ``busy(retry)`` and ``yours(name, retry)`` say the two
+    refusals."""
 
+    def __init__(self, at_once: int, per_user: int, wait_s: float, busy: Callable[[int], Message],
+                 yours: Callable[[str, int], Message]) -> None:
+        self.at_once, self.per_user, self.wait_s = at_once, per_user, wait_s
+        self.busy, self.yours = busy, yours
+        self.slots = threading.BoundedSemaphore(at_once)
+        self.users: Counter[int] = Counter()
+        self._lock = threading.Lock()
 
-@contextmanager
-def matching_turn(who: Principal, retry_after_s: int) -> Iterator[None]:
-    """A turn to match a batch of ``who``'s walks, or a refusal for now."""
-    with _matching_users_lock:
-        if who.user_id in _matching_users:
-            raise TooManyJobsError(msg("{0} is sending walks already; try again in {1} s", who.username,
-                                       retry_after_s), retry_after_s)
-        _matching_users.add(who.user_id)
-    try:
-        if not _matching.acquire(timeout=MATCH_WAIT_S):
-            raise ServiceBusyError(msg("the service is busy matching other walks; try again in {0} s",
-                                       retry_after_s), retry_after_s)
+    @contextmanager
+    def turn(self, who: Principal, retry_after_s: int) -> Iterator[None]:
+        """A turn of ``who``'s, or a refusal for now."""
+        with self._lock:
+            if self.users[who.user_id] >= self.per_user:
+                raise TooManyJobsError(self.yours(who.username, retry_after_s), retry_after_s)
+            self.users[who.user_id] += 1
         try:
-            yield
+            if not self.slots.acquire(timeout=self.wait_s):
+                raise ServiceBusyError(self.busy(retry_after_s), retry_after_s)
+            try:
+                yield
+            finally:
+                self.slots.release()
         finally:
-            _matching.release()
-    finally:
-        with _matching_users_lock:
-            _matching_users.discard(who.user_id)
+            with self._lock:
+                self.users[who.user_id] -= 1
+                if not self.users[who.user_id]:
+                    del self.users[who.user_id]
+
+
+# Walks matched to the streets (a phone's batch, a GPX upload): each batch is up to 20,000 fixes
+# (gis.limits.MAX_BATCH_FIXES, MAX_TRACK_POINTS), about a second of CPU, computed holding no
+# database connection; more than two at once would only share the cores. One user's one at a time.
+MATCHING = Turns(2, 1, 3.0, lambda retry: msg("the service is busy matching other walks; try again in {0} s", retry),
+                 lambda name, retry: msg("{0} is sending walks already; try again in {1} s", name, retry))
+# Photos decoded (api.routers.field): a 50-megapixel one takes ~1 s and ~200 MB to decode and
+# shrink; more than two at once would only share the cores and add up the memory. A phone sends
+# its photos one after another: two of one account's at once are another tab's at most.
+DECODING = Turns(2, 2, 10.0, lambda retry: msg("the service is busy with other photos; try again in {0} s", retry),
+                 lambda name, retry: msg("{0} is sending photos already; try again in {1} s", name, retry))
+
+
+def matching_turn(who: Principal, retry_after_s: int):
+    """``with matching_turn(who, retry):`` a turn to match a batch of ``who``'s walks."""
+    return MATCHING.turn(who, retry_after_s)

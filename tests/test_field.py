@@ -291,19 +291,29 @@ def test_a_photo_that_waits_too_long_for_its_turn_is_refused_for_now(field, conn
     """Every decoding turn taken (a burst of uploads): a photo that cannot get one in time is
     refused for now, 503 with Retry-After, nothing kept; the phone sends it again later. (The
     service runs in this process: the turns are taken for real, not imitated.)"""
-    from api.routers import field as field_routes
+    from api.heavy import DECODING
 
     w, slug = field["worker"], field["slug"]
     case_id = synced_case(field, "排队的照片")
-    monkeypatch.setattr(field_routes, "DECODE_WAIT_S", 0.2)
-    taken = [field_routes._decoding.acquire(timeout=5) for _ in range(field_routes.DECODES_AT_ONCE)]
+    monkeypatch.setattr(DECODING, "wait_s", 0.2)
+    taken = [DECODING.slots.acquire(timeout=5) for _ in range(DECODING.at_once)]
     try:
         assert all(taken)
         r = w.post(f"/cases/{slug}/{case_id}/photos", content=jpeg(), headers={"Content-Type": "image/jpeg"})
         assert r.status_code == 503 and r.headers["retry-after"], r.text
     finally:
         for _ in taken:
-            field_routes._decoding.release()
+            DECODING.slots.release()
+    # one account's photos two at a time (a phone sends them one after another): a third at once is
+    # 429, at once, holding no thread while it waits (80 sent at once by one worker held every thread
+    # of the server's pool, and other workers' requests waited 20 s)
+    me = scalar(conn, "SELECT id FROM app_user WHERE username = %s", f"wangfang-{slug}")
+    DECODING.users[me] += DECODING.per_user
+    try:
+        r = w.post(f"/cases/{slug}/{case_id}/photos", content=jpeg(), headers={"Content-Type": "image/jpeg"})
+        assert r.status_code == 429 and r.headers["retry-after"] and "photos" in r.json()["detail"], r.text
+    finally:
+        DECODING.users[me] -= DECODING.per_user
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == 0
     assert w.post(f"/cases/{slug}/{case_id}/photos", content=jpeg(),
                   headers={"Content-Type": "image/jpeg"}).status_code == 201  # its turn free again
@@ -335,7 +345,7 @@ def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field,
     that cannot get a turn in time is refused for now (503, Retry-After, nothing of it kept: the
     phone sends it again); a batch with no walk does not wait for one. (The service runs in this
     process: the turns are taken for real.)"""
-    from api import heavy as field_routes
+    from api.heavy import MATCHING
 
     w, slug = field["worker"], field["slug"]
     day = w.get(f"/field/{slug}/today").json()
@@ -343,8 +353,8 @@ def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field,
     walk = {"type": "track", "client_id": str(uuid.uuid4()),
             "points": walk_points(day["legs"], field["srid"], max(now() - timedelta(minutes=2), today_began()))}
     visit = {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": building["id"], "at": now().isoformat()}
-    monkeypatch.setattr(field_routes, "MATCH_WAIT_S", 0.2)
-    taken = [field_routes._matching.acquire(timeout=5) for _ in range(field_routes.MATCHES_AT_ONCE)]
+    monkeypatch.setattr(MATCHING, "wait_s", 0.2)
+    taken = [MATCHING.slots.acquire(timeout=5) for _ in range(MATCHING.at_once)]
     try:
         assert all(taken)
         r = w.post(f"/field/{slug}/sync", json={"items": [walk, visit]})
@@ -358,15 +368,15 @@ def test_walks_wait_for_a_matching_turn_and_the_rest_of_the_phones_do_not(field,
         assert alone.status_code == 200 and alone.json()["created"] == 1, alone.text
     finally:
         for _ in taken:
-            field_routes._matching.release()
+            MATCHING.slots.release()
     # one user's batches of walks one at a time: a second sent meanwhile (another tab) is 429
     me = scalar(conn, "SELECT id FROM app_user WHERE username = %s", f"wangfang-{slug}")
-    field_routes._matching_users.add(me)
+    MATCHING.users[me] += 1
     try:
         again = w.post(f"/field/{slug}/sync", json={"items": [walk]})
         assert again.status_code == 429 and again.headers["retry-after"], again.text
     finally:
-        field_routes._matching_users.discard(me)
+        MATCHING.users[me] -= 1
     r = w.post(f"/field/{slug}/sync", json={"items": [walk, visit]})
     assert [x["status"] for x in r.json()["results"]] == ["created", "exists"], r.text
     assert r.json()["results"][0]["edges"]

@@ -41,14 +41,14 @@ def test_a_gpx_upload_is_matched_in_a_turn_as_a_phone_s_walks_are(client, copy_o
     coords, _ = route_track(client, slug, "110105015001002")
     gpx = noisy_gpx(coords, 10.0, seed=3, to_metric=projections[0], to_wgs84=projections[1], rho=0.8)
     params = {"worker": "王芳", "day": "2025-03-01", "client_id": str(uuid.uuid4())}
-    monkeypatch.setattr(heavy, "MATCH_WAIT_S", 0.2)
-    taken = [heavy._matching.acquire(timeout=5) for _ in range(heavy.MATCHES_AT_ONCE)]
+    monkeypatch.setattr(heavy.MATCHING, "wait_s", 0.2)
+    taken = [heavy.MATCHING.slots.acquire(timeout=5) for _ in range(heavy.MATCHING.at_once)]
     try:
         r = client.post(f"/patrol/{slug}/tracks", params=params, content=gpx, headers=GPX)
         assert r.status_code == 503 and r.headers["retry-after"], r.text
     finally:
         for _ in taken:
-            heavy._matching.release()
+            heavy.MATCHING.slots.release()
     assert scalar(conn, "SELECT count(*) FROM patrol_track WHERE client_id = %s", params["client_id"]) == 0
     assert client.post(f"/patrol/{slug}/tracks", params=params, content=gpx, headers=GPX).status_code == 201
 

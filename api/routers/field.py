@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -27,7 +26,7 @@ from api.auth import Allow, Reporter, Viewer
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters, SettingsDep
 from api.errors import UnsupportedMediaTypeError, language
 from api.headers import PRIVATE
-from api.heavy import AllowHeavy, matching_turn, pooled
+from api.heavy import DECODING, AllowHeavy, matching_turn, pooled
 from api.models.common import COMMON, WRITES, header, problems, returns
 from api.models.field import Batch, Manifest, PhotoStored, Synced, Today
 from api.rendering import TEMPLATES, page
@@ -35,7 +34,7 @@ from api.webassets import STATIC
 from gis import __version__
 from gis.access import Principal
 from gis.db import transaction
-from gis.errors import Conflict, FileTooLarge, ServiceBusyError
+from gis.errors import Conflict, FileTooLarge
 from gis.etags import none_match
 from gis.field_store import today as today_of
 from gis.field_store import worker_of
@@ -51,13 +50,6 @@ PageReporter = Annotated[Principal, Depends(Allow("report", page=True))]
 CaseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 PhotoId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 PHOTO_TYPES = tuple(ACCEPTED.values())
-# Photos decoded at once in a process: a 50-megapixel one takes ~1 s and ~200 MB to decode and
-# shrink; more at once would only share the cores and add up the memory (a worker's burst of
-# uploads waits here, holding no database connection).
-DECODES_AT_ONCE = 2
-_decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
-# How long a photo waits for its turn before it is refused for now (503: the phone sends it again later).
-DECODE_WAIT_S = 20
 # Signed in as one who handles cases (a worker, a leader, a department: each photo is then checked
 # against the case and its stage, check_photo) on a connection returned before the route runs: a
 # photo being decoded holds none (AllowHeavy's check, without the heavy-job limit: photos are
@@ -224,12 +216,12 @@ async def add_case_photo(request: Request, who: PhotoReporter, slug: str, case_i
 def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data: bytes, stage: str,
                  client_id: uuid.UUID | None) -> dict:
     """Check, decode, store: a photo with no right or no room is refused before it is decoded.
-    It is decoded in its turn, at most DECODES_AT_ONCE at a time (each may take a second and a few
-    hundred MB), with no database connection held: checked again when its turn comes (the room
-    may have gone to the photos before it), decoded, then stored in one short transaction that
-    locks the case (a copy of the same photo sent meanwhile is answered as the photo stored). A
-    photo that waits more than DECODE_WAIT_S for its turn is refused for now (503, Retry-After):
-    no burst of uploads holds the threads every other request needs."""
+    It is decoded in its turn (:data:`api.heavy.DECODING`: two at a time, two of one account's;
+    each may take a second and a few hundred MB), with no database connection held: checked again
+    when its turn comes (the room may have gone to the photos before it), decoded, then stored in
+    one short transaction that locks the case (a copy of the same photo sent meanwhile is answered
+    as the photo stored). A photo that cannot have its turn is refused for now (429 or 503, with
+    Retry-After): no burst of uploads holds the threads every other request needs."""
     sent = parse_client_id(str(client_id) if client_id else None)
 
     def checked(cur: Any) -> dict | None:  # the right and the room; the photo stored already, if sent before
@@ -240,17 +232,12 @@ def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data
         known = checked(cur)
     if known is not None:
         return known
-    if not _decoding.acquire(timeout=DECODE_WAIT_S):
-        retry = request.app.state.settings.heavy_retry_after_s
-        raise ServiceBusyError(msg("the service is busy with other photos; try again in {0} s", retry), retry)
-    try:
+    with DECODING.turn(who, request.app.state.settings.heavy_retry_after_s):
         with pooled(request) as conn, transaction(conn, who.username) as cur:
             known = checked(cur)
         if known is not None:
             return known
         photo = normalise(data)
-    finally:
-        _decoding.release()
     with pooled(request) as conn, transaction(conn, who.username) as cur:
         cur.execute("SELECT 1 FROM case_record WHERE id = %s FOR UPDATE", (case_id,))
         return checked(cur) or store_photo(cur, case_id, photo, stage, sent)
