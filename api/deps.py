@@ -26,6 +26,7 @@ from gis import limits
 from gis.db import Connection, Cursor, autocommit, first_line, translate_errors
 from gis.errors import DatabaseUnavailable, InvalidInput
 from gis.i18n import msg
+from gis.parsing import is_number
 from gis.settings import Settings
 
 T = TypeVar("T")
@@ -122,7 +123,7 @@ def _over_limit(request: Request) -> int:
     """The body size limit; a declared Content-Length over it is refused (413) before reading."""
     limit = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and is_number(declared) and int(declared) > limit:
         raise PayloadTooLarge(msg("request body of {0} bytes is over the limit of {1}", declared, limit))
     return limit
 

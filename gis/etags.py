@@ -7,6 +7,7 @@ import hashlib
 
 from gis.errors import MalformedRequest, PreconditionRequired
 from gis.i18n import msg
+from gis.parsing import is_number
 
 
 def _required(if_match: str | None, what: object) -> str:
@@ -32,7 +33,7 @@ def versions(if_match: str | None, table: str) -> dict[int, int]:
     for raw in _required(if_match, table).split(","):
         tag = raw.strip().removeprefix("W/").strip('"')
         rest = tag[len(prefix):].split("-") if tag.startswith(prefix) else []
-        if len(rest) != 2 or not all(x.isdigit() for x in rest):
+        if len(rest) != 2 or not all(is_number(x) for x in rest):
             raise MalformedRequest(msg("If-Match {0!r} is not an ETag of a {1}", raw.strip()[:100], table))
         out[int(rest[0])] = int(rest[1])
     return out

@@ -13,6 +13,12 @@ from gis.errors import InvalidInput
 from gis.i18n import msg
 
 
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a whole number in ASCII digits: ``str.isdigit()`` holds for '³' too,
+    which ``int()`` then refuses (a 500 wherever the one guarded the other)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_day(text: object, what: str = "day") -> date:
     """A day given as YYYY-MM-DD, within the days gridmap accepts (see :mod:`gis.limits`)."""
     if isinstance(text, date):

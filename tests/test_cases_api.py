@@ -94,6 +94,9 @@ def test_a_case_from_reported_to_closed(server, place, conn):
         url = f"/cases/{slug}/{case['id']}/transitions"
         assert lead.post(url, json={"to": "accepted"}).status_code == 428
         assert lead.post(url, json={"to": "accepted"}, headers={"If-Match": '"grid-1-1"'}).status_code == 400
+        # digits Python calls digits and int() refuses (a 500)
+        superscript = f'"case_record-{case["id"]}-³"'.encode("latin-1")
+        assert lead.post(url, json={"to": "accepted"}, headers={"If-Match": superscript}).status_code == 400
         stale = lead.post(url, json={"to": "accepted"}, headers={"If-Match": f'"case_record-{case["id"]}-9"'})
         assert stale.status_code == 412 and stale.json()["current_version"] == case["version"]
         # out of order: 422 naming the next allowed
@@ -174,6 +177,8 @@ def test_reporting_is_checked(server, place, conn):
         unknown = report(w, place, category="flying saucers")
         assert unknown.status_code == 422 and "categories are" in unknown.json()["detail"]
         assert report(w, place, at=None).status_code == 422  # nowhere
+        squared = report(w, place, at=None, building="²")  # a digit to str.isdigit(), none to int(): a 500
+        assert squared.status_code == 422 and "²" in squared.json()["detail"], squared.text
         assert report(p, place).status_code == 403  # planners read
         # a 12345 hotline case, its ticket number and a report dated weeks back are the leader's to enter: a
         # worker's made-up ticket would shadow the real one at the import, and the rates count from the time

@@ -42,6 +42,7 @@ from gis.field_sync import check_photo, match_walks, parse_client_id, sync, visi
 from gis.i18n import msg
 from gis.limits import MAX_BATCH_FIXES, MAX_ID
 from gis.messages import translate
+from gis.parsing import is_number
 from gis.photos import ACCEPTED, MAX_UPLOAD_BYTES, normalise
 from gis.photos_store import photo_bytes, photo_sent, store_photo
 
@@ -178,7 +179,7 @@ async def _image(request: Request) -> bytes:
                                             " or ".join(PHOTO_TYPES), media[:100]))
     too_big = msg("a photo may be at most {0} MB", MAX_UPLOAD_BYTES // (1024 * 1024))
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+    if declared and is_number(declared) and int(declared) > MAX_UPLOAD_BYTES:
         raise FileTooLarge(too_big)
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -25,6 +25,7 @@ from gis.db import execute_prepared, read_sql
 from gis.errors import InvalidInput, NotFound, StaleVersion
 from gis.etags import etag
 from gis.i18n import msg
+from gis.parsing import is_number
 from gis.photos_store import photos_of
 from gis.store import Jurisdiction, find_jurisdiction
 
@@ -83,7 +84,7 @@ def _check_texts(**texts: str | None) -> None:
 def _building_id(cur: Cursor, j: Jurisdiction, building: int | str, grid_id: int | None = None) -> int:
     """The id of the building of ``j`` named by id, name or address; of grid ``grid_id`` only, when
     given (any other is answered as no building at all: its existence is not told either)."""
-    if isinstance(building, int) or str(building).isdigit():
+    if isinstance(building, int) or is_number(str(building)):
         cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND id = %s"
                     " AND (%s::int IS NULL OR grid_id = %s)", (j.id, int(building), grid_id, grid_id))
     else:

@@ -19,6 +19,7 @@ from gis.errors import InvalidInput
 from gis.geometry import longest_shared_boundary, polygons, without_spikes
 from gis.grids.checks import EDIT_BLOCKING, Building, Grid, Problem, Report, check
 from gis.i18n import msg
+from gis.parsing import is_number
 
 GRID_SIZE = 0.001  # metres: unions of neighbouring pieces, whose edges agree to this
 NODE_M = 1e-6  # metres: overlays that must see a point this close to an edge as on it
@@ -372,7 +373,7 @@ def _coverage_cleaned(geoms: list[BaseGeometry], **how: float) -> list[BaseGeome
 
 
 def next_code(grids: list[Grid], admin_code: str) -> str:
-    used = {int(g.code[-3:]) for g in grids if g.code.startswith(admin_code) and g.code[-3:].isdigit()}
+    used = {int(g.code[-3:]) for g in grids if g.code.startswith(admin_code) and is_number(g.code[-3:])}
     free = next(n for n in range(1, 1000) if n not in used)
     return f"{admin_code}{free:03d}"
 
