@@ -221,9 +221,14 @@ def visible_case(cur: Cursor, who: Principal, slug: str, case_id: int) -> dict[s
 
 def check_photo(who: Principal, case: dict[str, Any], stage: str) -> None:
     """Refuse a photo ``who`` may not add to ``case``: "before" photos are the reporter's (or a
-    leader's), "after" photos the handler's (the one the case is dispatched to, or who handled it)."""
+    leader's), "after" photos the handler's (the one the case is dispatched to, or who handled it);
+    none but a leader's once the handling has been checked (verified, closed): the photos are what
+    it was judged by."""
     if who.may("triage"):
         return
+    if case["state"] in ("verified", "closed"):
+        raise Forbidden(msg("case {0} has been verified or closed: its photos stay as they were when it was checked",
+                            case.get("id")))
     if stage == "before" and case.get("reporter") == who.username:
         return
     if stage == "after" and ("handled" in access.case_steps(who, case, tuple(case["next"]))

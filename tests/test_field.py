@@ -511,3 +511,28 @@ def test_where_a_community_patrols_by_grid_each_walker_walks_her_own_grid(databa
     finally:
         for c in made.values():
             c.close()
+
+
+def test_once_the_handling_is_checked_its_photos_stay_as_they_were(field, conn):
+    """A case verified (the leader checked the handling) takes no more photos from its handler or
+    its reporter: the photos are what it was judged by (a worker could add "evidence" after the
+    check). The leader's office record may still take one."""
+    w, lead, slug = field["worker"], field["leader"], field["slug"]
+    case_id = dispatched_case(field, 2, "楼道堆物")
+    url = f"/cases/{slug}/{case_id}/photos"
+    after = w.post(url, params={"stage": "after"}, content=jpeg(), headers={"Content-Type": "image/jpeg"})
+    assert after.status_code == 201, after.text
+    case = w.get(f"/cases/{slug}/{case_id}")
+    handled = w.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "handled", "note": "已清理"},
+                     headers={"If-Match": case.headers["ETag"]})
+    assert handled.status_code == 200, handled.text
+    verified = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "verified"},
+                         headers={"If-Match": handled.headers["ETag"]})
+    assert verified.status_code == 200, verified.text
+    n = scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id)
+    for stage in ("after", "before"):
+        late = w.post(url, params={"stage": stage}, content=jpeg(), headers={"Content-Type": "image/jpeg", **ZH})
+        assert late.status_code == 403 and "已核实或已结案" in late.json()["detail"], late.text
+    assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == n
+    assert lead.post(url, params={"stage": "after"}, content=jpeg(),
+                     headers={"Content-Type": "image/jpeg"}).status_code == 201
