@@ -239,6 +239,64 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     shot(page, "planner_refused")
 
 
+def test_an_edge_s_middle_handle_dragged_bends_it_and_a_crossing_drag_is_said(page, copy_of):
+    """Dragging the handle in the middle of a grid's edge adds a vertex where it is dropped, and the
+    edit goes to the service with it there (it was sent as the handle was grabbed, the new vertex
+    still on the old edge: "nothing changed", and the drag lost). A vertex dragged so that the
+    boundary would cross itself is put back, and the page says why."""
+    import math
+
+    slug = copy_of("huamao")
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    draft = page.evaluate("document.body.dataset.draft")
+    grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
+    g1 = next(f for f in grids if f["properties"]["code"].endswith("001"))
+    ring = g1["geometry"]["coordinates"][0]
+    # its longest edge, and the handle in its middle
+    a, b = max(zip(ring, ring[1:], strict=False), key=lambda e: math.dist(*e))
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    page.evaluate(f"() => gridmapMap.setView([{mid[1]}, {mid[0]}], 18, {{ animate: false }})")
+    page.wait_for_function("() => !gridmapMap._animatingZoom")
+    ex, ey = (b[0] - a[0]), -(b[1] - a[1])  # the edge on the screen (y down), and across it
+    n = math.hypot(ex, ey)
+    dx, dy = -ey / n * 30, ex / n * 30
+    page.expected_errors.append("status of 422")  # the bent edge may cut a building: refused, and said
+    with page.expect_request(lambda r: r.method == "PUT" and "/grids/" in r.url) as sent:
+        _drag(page, mid, dx, dy)
+    coords = sent.value.post_data_json["geometry"]["coordinates"][0]
+    assert len(coords) == len(ring) + 1
+    added = [c for c in coords if min(math.dist(c, r) for r in ring) > 1e-7]
+    assert len(added) == 1 and math.dist(added[0], mid) > 5e-5, added  # dropped 30 px off the old edge (~10 m)
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").get_attribute("data-state") in ("accepted", "refused")
+    # a corner of its own (no other grid's handle on it) dragged past the edge beyond its next
+    # corner: the boundary would cross itself
+    page.evaluate("document.getElementById('status').removeAttribute('data-state')")
+    drawn = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
+    ring = next(f for f in drawn if f["properties"]["code"].endswith("001"))["geometry"]["coordinates"][0][:-1]
+    others = [c for f in drawn if not f["properties"]["code"].endswith("001")
+              for part in ([f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon"
+                           else f["geometry"]["coordinates"]) for c in part[0]]
+    k = next(i for i, c in enumerate(ring) if min(math.dist(c, o) for o in others) > 1e-6)
+    corner, nxt, after = ring[k], ring[(k + 1) % len(ring)], ring[(k + 2) % len(ring)]
+    lons, lats = zip(corner, nxt, after, strict=True)
+    page.evaluate(f"() => gridmapMap.fitBounds([[{min(lats)}, {min(lons)}], [{max(lats)}, {max(lons)}]],"
+                  " { animate: false })")
+    page.wait_for_function("() => !gridmapMap._animatingZoom")
+    to_px = "([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }"
+    px = [page.evaluate(to_px, c) for c in (corner, nxt, after)]
+    beyond = [(px[1][i] + px[2][i]) / 2 + ((px[1][i] + px[2][i]) / 2 - px[0][i]) * 0.3 for i in (0, 1)]
+    sent_now: list[str] = []
+    page.on("request", lambda r: sent_now.append(r.url) if r.method == "PUT" else None)
+    _drag(page, corner, beyond[0] - px[0][0], beyond[1] - px[0][1])
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    assert page.locator("#status").inner_text() == "这样拖会让边界自相交，已撤回"
+    assert not sent_now  # nothing was sent
+
+
 def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     """Kouvola (test_pbf, 2,193 buildings) is above the page's threshold: its buildings and
     streets come as versioned vector tiles."""

@@ -110,17 +110,11 @@
     if (mine !== asked) return null;
     clearDraft();
     zones = L.geoJSON(d.courier_zones, { pane: "gm-zone", style: L_.styles.courier_zone }).addTo(map);
-    zones.eachLayer((layer) => {
-      layer.pm.enable({ allowSelfIntersection: false });
-      layer.on("pm:edit", () => saveZone(id, layer));
-    });
+    zones.eachLayer((layer) => editable(layer, () => saveZone(id, layer)));
     stations = L_.stations(d.post_stations || { type: "FeatureCollection", features: [] }).addTo(map);
     if (coverage) showZoneCoverage(id);
     grids = L.geoJSON(d.grids, { pane: "gm-grid", style: L_.styles.grid }).addTo(map);
-    grids.eachLayer((layer) => {
-      layer.pm.enable({ allowSelfIntersection: false });
-      layer.on("pm:edit", () => save(id, layer));
-    });
+    grids.eachLayer((layer) => editable(layer, () => save(id, layer)));
     labels.grids(grids);
     labels.place();
     const tolerance = d.layout && d.layout.tolerance !== null ? Number(d.layout.tolerance) : 0.15;
@@ -129,6 +123,19 @@
     document.body.dataset.ready = "true";
     draft = { id, grids: d.grids, etag: d.etag, tolerance };
     return d;
+  }
+
+  // A polygon whose vertices are dragged (a new one from an edge's middle handle), saved when a
+  // drag ends or a vertex is removed (right click). Not on Geoman's pm:edit, which also fires as
+  // a middle handle is grabbed: the polygon was sent with its new vertex still on the old edge
+  // ("nothing changed") and drawn again under the drag, which was lost. A drag that would make the
+  // boundary cross itself is undone by Geoman, and said. Snapped to another vertex within 10 px.
+  function editable(layer, saveIt) {
+    layer.pm.enable({ allowSelfIntersection: false, snapDistance: 10 });
+    layer.on("pm:markerdragend", (e) => {
+      if (e.intersectionReset) { quiet(); say("refused", t("self_crossing")); } else saveIt();
+    });
+    layer.on("pm:vertexremoved", saveIt);
   }
 
   // A building given to another grid of the draft (with the ground around it): what a boundary
