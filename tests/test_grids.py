@@ -535,6 +535,22 @@ def test_the_comparison_names_the_courier_zones_and_stations_a_draft_changes(cli
     assert got[("courier_zone", gone["properties"]["name"])]["change"] == "removed"
     added = got[("post_station", "新驿站")]
     assert added["change"] == "added" and added["capacity_after"] == 300 and added["capacity_before"] is None
+    assert changed["moved"] > 0 and added["moved"] is None
+    # a zone given a vertex on one of its edges (an edge's middle handle grabbed and let go where it
+    # was, as a planner does by mistake): the same ground, no change (it was listed, 901 m² → 901 m²)
+    assert len(zones) == 3  # Huamao's
+    same = zones[2]
+    ring = same["geometry"]["coordinates"][0]
+    (ax, ay), (bx, by) = ring[0], ring[1]
+    # where the handle was, through the map's pixels and back: a millimetre off the edge
+    bent = [ring[0], [ax + (bx - ax) / 3 + 1e-8, ay + (by - ay) / 3 - 1e-8], *ring[1:]]
+    r = client.put(f"/layouts/{lid}/courier_zone/{same['id']}", json={
+        "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [bent]},
+        "properties": {"name": same["properties"]["name"], "capacity": same["properties"]["capacity"]}},
+        headers={"If-Match": f'"layout_courier_zone-{same["id"]}-{same["properties"]["version"]}"'})
+    assert r.status_code == 200, r.text
+    names = {f["name"] for f in client.get(f"/layouts/{lid}/compare").json()["facilities"]}
+    assert same["properties"]["name"] not in names, names
 
 
 def test_another_community_s_layout_is_answered_as_one_that_does_not_exist(client, copy_of):

@@ -158,6 +158,8 @@ class FacilityChange(Answer):
     area_after_m2: int | None
     capacity_before: int | None
     capacity_after: int | None
+    moved: float | None = Field(description="How much it moved: a courier zone's ground gained and lost (m²), a post "
+                                            "station's distance (m); none when added or removed")
 
 
 class LayoutComparison(Answer):

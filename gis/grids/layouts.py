@@ -26,6 +26,10 @@ from gis.grids.edits import CHANGED_M2
 from gis.i18n import msg
 from gis.store import Jurisdiction, find_jurisdiction, find_jurisdiction_by_id
 
+# A post station put back within this of where it was (metres) has not moved: drawing noise, as
+# a courier zone redrawn by less than CHANGED_M2.
+STATION_MOVED_M = 0.5
+
 
 @dataclass
 class State:
@@ -228,8 +232,9 @@ def compare(cur: Cursor, layout_id: int) -> dict:
             return True
         moved = shapely.symmetric_difference(ground_before[code], ground_after[code]).area > CHANGED_M2
         return moved or m_before[code]["households"] != m_after[code]["households"]
-    cur.execute(read_sql("compare_facilities.sql"), {"layout_id": layout_id, "jurisdiction_id": after.jurisdiction.id})
-    keys = ("layer", "name", "change", "area_before_m2", "area_after_m2", "capacity_before", "capacity_after")
+    cur.execute(read_sql("compare_facilities.sql"), {"layout_id": layout_id, "jurisdiction_id": after.jurisdiction.id,
+                                                     "noise_m2": CHANGED_M2, "noise_m": STATION_MOVED_M})
+    keys = ("layer", "name", "change", "area_before_m2", "area_after_m2", "capacity_before", "capacity_after", "moved")
     facilities = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
     return {"layout": layout_id, "jurisdiction": after.jurisdiction.slug, "buildings_moved": moved,
             "grids": [{"code": c, "before": m_before.get(c), "after": m_after.get(c), "changed": changed(c)}

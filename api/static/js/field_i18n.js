@@ -43,8 +43,3 @@ Object.assign(window.GRIDMAP_I18N.en, {
   f_assigned: "Mine to handle", f_reported_by_me: "Reported by me", f_due: "Due", f_delete: "Delete", f_photos_n: "{n} photos",
   f_lang: "中", f_m: "{m} m", f_not_linked: "This account is not linked to a worker record", f_done: "Walked", f_todo: "To walk", f_me: "Me", f_fixes: "{n} fixes",
 });
-// A label with its {placeholders} filled (as text).
-window.tf = function (key, values, lang = gridmapLang()) {
-  const text = (window.GRIDMAP_I18N[lang] || {})[key] || key;
-  return text.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined ? "" : String(values[k])));
-};

@@ -20,7 +20,7 @@ window.GRIDMAP_I18N = {
     sign_in: "登录", username: "用户名", password: "密码", logout: "退出",
     communities_page: "各社区接诉即办对比", community: "社区", month: "月份", nav_communities: "各社区对比",
     compare_note: "{n} 个社区 · 办理状态截至 {as_of} · 点列名按该项排序（差的在前）",
-    facility_changes: "处停车区/驿站有变化", change_added: "新增", change_removed: "删除", change_changed: "修改",
+    facility_changes: "处停车区/驿站有变化", change_added: "新增", change_removed: "删除", change_changed: "修改", reshaped_m2: "形状变化 {n} m²", moved_m: "移动 {n} 米",
     case_building: "事件所在楼栋", this_month: "本月", open_monthly_report: "查看月报（按网格）", move_to_grid: "移入该网格", pages: "页面", nav_map: "一张图", nav_cases: "事件办理", nav_report: "接诉即办月报", nav_patrol: "今日巡查路线",
     nav_planner: "网格规划", nav_field: "外勤（手机）",
     details: "▲ 详情", my_grid: "我的网格", cancel: "取消", patrol_coverage_long: "近 7 日巡查覆盖（已走道路长度占比）", households_unit: "户", fold: "▼ 收起", legend: "图例", grid_n: "网格", not_allowed_layer: "无权查看此图层",
@@ -85,7 +85,7 @@ window.GRIDMAP_I18N = {
     nav_communities: "Communities compared",
     compare_note: "{n} communities · states as of {as_of} · click a column to sort by it (worst first)",
     facility_changes: "courier zones or stations changed", change_added: "added", change_removed: "removed",
-    change_changed: "changed",
+    change_changed: "changed", reshaped_m2: "reshaped by {n} m²", moved_m: "moved {n} m",
     case_building: "The case's building", this_month: "This month", open_monthly_report: "Open the monthly report (by grid)", move_to_grid: "Move into this grid", pages: "Pages", nav_map: "One map", nav_cases: "Cases", nav_report: "Monthly report", nav_patrol: "Today's patrols",
     nav_planner: "Planner", nav_field: "Field app (phone)",
     details: "▲ Details", my_grid: "My grid", cancel: "Cancel", patrol_coverage_long: "Patrol coverage, last 7 days (share of street length walked)", households_unit: " hh", fold: "▼ Fold", legend: "Legend", grid_n: "Grid", not_allowed_layer: "Not allowed for your role",
@@ -140,6 +140,11 @@ window.gridmapLang = function () {
 window.t = function (key) {
   const lang = window.gridmapLang();
   return (window.GRIDMAP_I18N[lang] || {})[key] || key;
+};
+// A label with its {placeholders} filled (as text).
+window.tf = function (key, values, lang = gridmapLang()) {
+  const text = (window.GRIDMAP_I18N[lang] || {})[key] || key;
+  return text.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined ? "" : String(values[k])));
 };
 // A path on this site with the language set; anything pointing elsewhere becomes "/".
 window.withLang = function (url, lang) {

@@ -306,7 +306,9 @@
         el("b", {}, `${t(f.layer === "courier_zone" ? "courier_zones" : "stations")} · ${f.name}`), " ",
         t(`change_${f.change}`),
         f.layer === "courier_zone" ? ` · ${t("area")} ${area(f.area_before_m2)} → ${area(f.area_after_m2)}` : "",
-        ` · ${t("capacity")} ${cap(f.capacity_before)} → ${cap(f.capacity_after)}`)));
+        ` · ${t("capacity")} ${cap(f.capacity_before)} → ${cap(f.capacity_after)}`,
+        // moved with its area the same (a zone shifted, a station put elsewhere): said, not "901 → 901" alone
+        f.moved ? ` · ${tf(f.layer === "courier_zone" ? "reshaped_m2" : "moved_m", { n: Math.round(f.moved) })}` : "")));
     return summary;
   }
   document.getElementById("compare").onclick = async () => {
