@@ -14,6 +14,17 @@ MONTH, FIRST, LAST = "2025-06", "2025-06-01", "2025-06-30"
 GRID = "110105015001004"
 
 
+# Names on a sheet's map lying on a case's dot or number: [name, what it covers] for each.
+COVERED = """(root) => {
+    const boxes = (sel) => [...root.querySelectorAll(sel)].map((n) => [n, n.getBoundingClientRect()])
+        .filter(([, b]) => b.width > 0);
+    const cases = boxes(".leaflet-gm-case-pane path, .case-no");
+    const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    return boxes(".map-name:not(.hidden) .name-text").flatMap(([n, b]) =>
+        cases.filter(([, c]) => over(b, c)).map(([m]) => [n.textContent, m.textContent || "dot"]));
+}"""
+
+
 def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
     page.set_viewport_size({"width": 900, "height": 1200})
     page.goto(f"/cases-report?jurisdiction=huamao&month={MONTH}")
@@ -38,11 +49,15 @@ def test_a_sheet_per_grid_with_its_numbers_and_cases(page, client):
         assert sheet.locator("table.list tr[data-case]").count() == min(14, len(mine))
         # the month's cases of the grid on its map, numbered as listed
         assert sheet.locator(".leaflet-gm-case-pane path").count() == len([c for c in mine if c["lon"] is not None])
-        assert sheet.locator(".case-no").count() == min(14, len(mine))
+        # numbered as listed, the numbers of cases at one spot in one label ("2,4,8")
+        numbers = sorted(int(n) for t in sheet.locator(".case-no").all_inner_texts() for n in t.split(","))
+        assert numbers == list(range(1, min(14, len(mine)) + 1))
         assert sheet.locator(".map-name.street:not(.hidden)").count() >= 4  # the streets named, to place the cases by
         shown = sheet.locator(".map-name.building:not(.hidden)").all_inner_texts()  # and the buildings, by number
         numbered = [n for n in shown if "号楼" in n or "座" in n]
         assert len(shown) >= 4 and all(re.fullmatch(r"\d+(号楼|座)", n) for n in numbered), shown
+        # no name on a case's dot or number (5号楼 hid case 1, the overdue red one)
+        assert sheet.evaluate(COVERED) == [], g["grid"]
     # each sheet fits its page: nothing below the stamp is cut off
     for box in sheets.evaluate_all("(ss) => ss.map((s) => [s.scrollHeight, s.clientHeight])"):
         assert box[0] <= box[1] + 1, box
@@ -84,6 +99,7 @@ def test_the_grid_print_can_show_its_open_cases(page, client):
     assert markers == len([c for c in open_["cases"] if c["lon"] is not None])
     assert page.locator("#open-cases").inner_text().startswith(f"未办结事件：{open_['total']}")
     assert page.locator("#legend tr[data-kind=case]").count() == 5
+    assert page.locator("#map").evaluate(COVERED) == []
     shot(page, "grid_print_open_cases")
     page.goto(f"/grids/{GRID}/print?jurisdiction=huamao")  # without the option: no cases
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)

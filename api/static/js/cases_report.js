@@ -90,19 +90,12 @@
     outline.addTo(map);
     // the buildings by number and the streets named, to tell where each case is by (as the grid's
     // printed map names them; a number is what fits a building on a sheet this small)
-    const names = gridmapNames.create(map);
+    const listed = new Map(mine.slice(0, ON_SHEET).map((c, k) => [c, k + 1]));
+    const drawnCases = L_.numberedCases(map, mine, (c) => listed.get(c));
+    const names = gridmapNames.create(map, { obstacles: () => drawnCases.map((m) => m.getElement()) });
     names.polygons(inGrid, (p) => gridmapLabels.briefName(p.name), "building");
     names.streets(streets);
     named.push(names);
-    mine.forEach((c, k) => {
-      if (c.lon === null || c.lat === null) return;
-      L.circleMarker([c.lat, c.lon], { ...L_.caseStyle(c), radius: 6, pane: "gm-case", interactive: false }).addTo(map);
-      if (k < ON_SHEET) {
-        L.marker([c.lat, c.lon], { icon: L.divIcon({ className: "case-no", html: "", iconSize: [18, 12], iconAnchor: [-4, 14] }),
-                                   interactive: false, keyboard: false })
-          .on("add", (e) => { e.target.getElement().textContent = String(k + 1); }).addTo(map);
-      }
-    });
   }
   await document.fonts.ready;
   named.forEach((names) => names.place());  // with the fonts' own sizes

@@ -61,19 +61,12 @@
   L.geoJSON(mine, { style: look.building, interactive: false }).addTo(map);
   outline.addTo(map);
   L.geoJSON(stations, { pointToLayer: (f, ll) => L.circleMarker(ll, { ...look.station, interactive: false }) }).addTo(map);
+  const drawnCases = [];
   // With ?cases=open: the grid's open cases on the map (by urgency, overdue ringed, numbered) and listed.
   if (document.body.dataset.cases === "open") {
     const r = await fetch(`/cases/${encodeURIComponent(slug)}?grid=${encodeURIComponent(code)}&open=true&limit=500`);
     const open = r.ok ? (await r.json()).cases : [];
-    open.forEach((c, k) => {
-      if (c.lon === null || c.lat === null) return;
-      const m = L.circleMarker([c.lat, c.lon], { ...gridmapLayers.caseStyle(c), pane: "gm-case", interactive: false });
-      m.caseId = c.id;
-      m.addTo(map);
-      L.marker([c.lat, c.lon], { icon: L.divIcon({ className: "case-no", html: "", iconSize: [18, 12], iconAnchor: [-4, 14] }),
-                                 interactive: false, keyboard: false })
-        .on("add", (e) => { e.target.getElement().textContent = String(k + 1); }).addTo(map);
-    });
+    drawnCases.push(...gridmapLayers.numberedCases(map, open, (c) => open.indexOf(c) + 1));
     document.getElementById("legend").append(...gridmapLayers.caseLegend().map(([kind, style, label]) =>
       el("tr", { dataset: { kind: "case" } }, el("td", {}, gridmapLegend.swatch(kind, style)), el("td", {}, label))));
     const shown = open.slice(0, 8);
@@ -84,8 +77,8 @@
       open.length > shown.length ? el("div", {}, t("more_cases").replace("{n}", String(open.length - shown.length))) : "");
   }
 
-  // Names on the map: the grid's buildings first, then the streets, then the stations.
-  const names = gridmapNames.create(map);
+  // Names on the map: the grid's buildings first, then the streets, then the stations; none on a case.
+  const names = gridmapNames.create(map, { obstacles: () => drawnCases.map((m) => m.getElement()) });
   names.polygons(mine, (p) => (p.name && p.households ? `${p.name} · ${t("hh").replace("{n}", p.households)}` : p.name),
                  "building");
   names.streets(streets);

@@ -211,7 +211,8 @@ window.gridmapLayers = (function () {
     const group = L.featureGroup();
     for (const c of list) {
       if (c.lon === null || c.lat === null) continue;  // a hotline ticket not placed yet
-      const m = L.circleMarker([c.lat, c.lon], { ...caseStyle(c), pane: "gm-case" });
+      // (keep-clear: no name is placed on a case, labels.js)
+      const m = L.circleMarker([c.lat, c.lon], { ...caseStyle(c), pane: "gm-case", className: "keep-clear" });
       m.bindTooltip(lines(`#${c.id} ${categoryName(c)}`, `${t(`state_${c.state}`)} · ${t(`urgency_${c.urgency}`)}`,
                           c.overdue ? t("overdue") : ""));
       m.bindPopup(el("div", {}, el("p", { className: "case-text" }, c.description),
@@ -220,6 +221,39 @@ window.gridmapLayers = (function () {
       m.addTo(group);
     }
     return group;
+  }
+  // Cases on a printed sheet: each one's dot (by urgency, overdue ringed) and the number the list
+  // beside the map gives it (``numberOf(c)``, none for a case not listed there); the numbers of
+  // cases within a few pixels of one another in one label ("2,4,8"), not on top of one another.
+  // Every layer drawn is returned, for the names placed after to keep clear of them (names.js
+  // obstacles): a name drawn over them hid the number.
+  const SPOT_PX = 22;  // a number label's height and more: closer dots share one
+  function numberedCases(map, list, numberOf) {
+    const drawn = [], spots = [];
+    for (const c of list) {
+      if (c.lon === null || c.lat === null) continue;  // a hotline ticket not placed yet
+      const dot = L.circleMarker([c.lat, c.lon], { ...caseStyle(c), pane: "gm-case", interactive: false }).addTo(map);
+      dot.caseId = c.id;
+      drawn.push(dot);
+      const n = numberOf(c);
+      if (!n) continue;
+      const at = map.latLngToContainerPoint([c.lat, c.lon]);
+      // joined to every spot it is near (and they to one another): a chain of cases along a kerb is one label
+      const near = spots.filter((s) => s.points.some((p) => p.distanceTo(at) < SPOT_PX));
+      const spot = { points: [at], latlng: L.latLng(c.lat, c.lon), numbers: [n] };
+      for (const s of near) {
+        spot.points.push(...s.points); spot.numbers.push(...s.numbers);
+        spots.splice(spots.indexOf(s), 1);
+      }
+      spots.push(spot);
+    }
+    for (const s of spots) {
+      const text = s.numbers.sort((a, b) => a - b).join(",");
+      drawn.push(L.marker(s.latlng, { icon: L.divIcon({ className: "case-no", html: "", iconSize: null, iconAnchor: [-4, 14] }),
+                                      interactive: false, keyboard: false })
+        .on("add", (e) => { e.target.getElement().textContent = text; }).addTo(map));
+    }
+    return drawn;
   }
   // The legend's lines for the cases layer.
   function caseLegend() {
@@ -268,7 +302,7 @@ window.gridmapLayers = (function () {
     return crs === "" && (await count("building", slug)) > config.tiles_above;
   }
 
-  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, large, panes,
+  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, large, panes, numberedCases,
            styles, station, routeColours, routeColour, coverageColours, gridLabel, cases, caseStyle, caseLegend,
            categoryName, caseLink, urgencyColours, heat, heatColour, heatLegend };
 })();
