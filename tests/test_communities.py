@@ -63,8 +63,36 @@ def test_the_street_office_sees_its_communities_side_by_side(browser, server, ma
         first = pg.locator("#compare-table tr[data-jurisdiction]").first.get_attribute("data-jurisdiction")
         assert next(r for r in rows if r["jurisdiction"] == first)["response_rate"] == min(rates)
         assert asked == []
+        # clicked again: the best first, aria-sort turned; a community with no rate still last
+        pg.click('th[data-key="response_rate"] button')
+        pg.wait_for_selector('th[data-key="response_rate"][aria-sort=descending]')
+        first = pg.locator("#compare-table tr[data-jurisdiction]").first.get_attribute("data-jurisdiction")
+        assert next(r for r in rows if r["jurisdiction"] == first)["response_rate"] == max(rates)
+        order = pg.locator("#compare-table tr[data-jurisdiction]").evaluate_all(
+            "(rs) => rs.map((r) => r.dataset.jurisdiction)")
+        rate_of = {r["jurisdiction"]: r["response_rate"] for r in rows}
+        assert [rate_of[j] is None for j in order] == sorted(rate_of[j] is None for j in order)
         assert "各社区对比" in pg.locator("#pages nav a").all_text_contents()
+        assert pg.locator("#user").inner_text().endswith("· 街道")  # not 网格长: the street office
         shot(pg, "communities_compared")
+
+
+def test_the_street_office_signing_in_opens_the_communities_compared(browser, server, make_user):
+    """Signed in with nowhere asked, the street office lands on its own page, the communities side
+    by side (it landed on one community's map, labelled 网格长)."""
+    from tests.browser import log_in
+
+    make_user("leader", username="jiedao-office", password="street password")
+    ctx = browser.new_context(base_url=server)
+    try:
+        pg = ctx.new_page()
+        pg.goto("/login")
+        log_in(pg, "jiedao-office", "street password")
+        pg.wait_for_url("**/communities**")
+        pg.wait_for_selector("body[data-ready=true]")
+        assert pg.locator("#user").inner_text() == "jiedao-office · 街道"
+    finally:
+        ctx.close()
 
 
 def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(browser, server, make_user, copy_of,

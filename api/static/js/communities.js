@@ -11,6 +11,7 @@
     ["on_time_closure_rate", (r) => r.on_time_closure_rate], ["open_n", (r) => r.open], ["overdue_n", (r) => r.overdue]];
   const RATES = new Set(["response_rate", "resolution_rate", "satisfaction_rate", "on_time_closure_rate"]);
   let sortKey = null;
+  let bestFirst = false;  // the column clicked again: best first (worst first the first time)
 
   let shown = null;  // the month's answer: sorting draws it again, it is not asked again
 
@@ -28,15 +29,15 @@
   function draw() {
     const { month, body } = shown;
     let rows = body.jurisdictions;
-    if (sortKey) {  // worst first: the lowest rate, the most open or overdue
+    if (sortKey) {  // worst first: the lowest rate, the most open or overdue; a community with no number last either way
       const value = COLUMNS.find(([k]) => k === sortKey)[1];
-      const worse = RATES.has(sortKey) ? 1 : -1;
-      rows = [...rows].sort((a, b) => worse * ((value(a) ?? Infinity) - (value(b) ?? Infinity)));
+      const worse = (RATES.has(sortKey) ? 1 : -1) * (bestFirst ? -1 : 1);
+      rows = [...rows].sort((a, b) => (value(a) === null) - (value(b) === null) || worse * (value(a) - value(b)));
     }
     const head = el("tr", {}, el("th", {}, t("community")), ...COLUMNS.map(([k]) => {
       const th = el("th", { dataset: { key: k } }, el("button", { type: "button", className: "sort" }, t(k)));
-      th.querySelector("button").onclick = () => { sortKey = k; draw(); };
-      if (k === sortKey) th.setAttribute("aria-sort", RATES.has(k) ? "ascending" : "descending");
+      th.querySelector("button").onclick = () => { bestFirst = k === sortKey && !bestFirst; sortKey = k; draw(); };
+      if (k === sortKey) th.setAttribute("aria-sort", RATES.has(k) !== bestFirst ? "ascending" : "descending");
       return th;
     }));
     const lines = rows.map((x) => el("tr", { dataset: { jurisdiction: x.jurisdiction } },

@@ -18,7 +18,7 @@ window.GRIDMAP_I18N = {
     building_split: "楼栋被网格边界分割", building_unassigned: "楼栋不在任何网格内",
     households_out_of_tolerance: "户数超出允许偏差", invalid_code: "网格编码无效", thin_part: "网格有尖角或细长条",
     sign_in: "登录", username: "用户名", password: "密码", logout: "退出",
-    communities_page: "各社区接诉即办对比", community: "社区", month: "月份", nav_communities: "各社区对比",
+    communities_page: "各社区接诉即办对比", community: "社区", month: "月份", nav_communities: "各社区对比", street_office: "街道",
     compare_note: "{n} 个社区 · 办理状态截至 {as_of} · 点列名按该项排序（差的在前）",
     facility_changes: "处停车区/驿站有变化", change_added: "新增", change_removed: "删除", change_changed: "修改", reshaped_m2: "形状变化 {n} m²", moved_m: "移动 {n} 米",
     case_building: "事件所在楼栋", this_month: "本月", open_monthly_report: "查看月报（按网格）", move_to_grid: "移入该网格", pages: "页面", nav_map: "一张图", nav_cases: "事件办理", nav_report: "接诉即办月报", nav_patrol: "今日巡查路线",
@@ -82,7 +82,7 @@ window.GRIDMAP_I18N = {
     households_out_of_tolerance: "Households off target", invalid_code: "Invalid grid code", thin_part: "Spike or thin strip",
     sign_in: "Sign in", username: "User name", password: "Password", logout: "Sign out",
     communities_page: "Communities compared (hotline cases)", community: "Community", month: "Month",
-    nav_communities: "Communities compared",
+    nav_communities: "Communities compared", street_office: "street office",
     compare_note: "{n} communities · states as of {as_of} · click a column to sort by it (worst first)",
     facility_changes: "courier zones or stations changed", change_added: "added", change_removed: "removed",
     change_changed: "changed", reshaped_m2: "reshaped by {n} m²", moved_m: "moved {n} m",
@@ -200,6 +200,8 @@ window.gridmapMe = function () {
   }
   return window.gridmapMePromise;
 };
+// A leader bound to no community: the street office (街道) above them, whose page is /communities.
+window.gridmapStreetOffice = (me) => me.role === "leader" && !me.jurisdiction;
 // The pages a role may open, each of the jurisdiction shown, in a menu: the action each needs
 // (as the routes check it) and its path.
 const GRIDMAP_PAGES = [["nav_map", "view", "/"], ["nav_cases", "view", "/cases"], ["nav_report", "read", "/cases-report"],
@@ -281,7 +283,7 @@ window.gridmapUser = async function (before) {
   if (!me) return;
   const who = document.createElement("span");
   who.id = "user";
-  who.textContent = `${me.username} · ${gridmapLang() === "en" ? me.role : me.role_zh}`;
+  who.textContent = `${me.username} · ${gridmapStreetOffice(me) ? t("street_office") : gridmapLang() === "en" ? me.role : me.role_zh}`;
   const out = document.createElement("button");
   out.id = "logout";
   out.type = "button";

@@ -12,9 +12,10 @@
     // Read the answer to its end before leaving: navigating away while its body is still coming
     // aborts the request (the console logged "POST /auth/token net::ERR_ABORTED" at every sign-in).
     const answer = await r.json().catch(() => null);
-    if (r.ok) {  // where asked to go back to, else the role's own page: a grid worker's is the phone app
+    if (r.ok) {  // where asked to go back to, else the role's own page: a grid worker's is the phone app,
+      // the street office's the communities compared, the others' the one map
       await gridmapSignedIn(answer);
-      const home = answer && answer.user.role === "worker" ? "/field" : "/";
+      const home = answer.user.role === "worker" ? "/field" : gridmapStreetOffice(answer.user) ? "/communities" : "/";
       location.href = withLang(document.body.dataset.next || home, lang);
       return;
     }
