@@ -148,6 +148,19 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
                                  ".some((x) => x.textContent.includes('户'))")
             full = pg.locator(".label.building:not(.hidden)").all_inner_texts()
             assert full and not [x for x in full if re.fullmatch(r"\d+(号楼|座)", x)], full  # no bare numbers
+            # close in, each grid's name is on the part of it shown: not cut by the map's edge, nor
+            # under the zoom buttons or the layer list (第一网格 ran under the zoom buttons)
+            cut = pg.evaluate("""() => {
+                const frame = document.getElementById("map").getBoundingClientRect();
+                const box = (n) => n.getBoundingClientRect();
+                const controls = [...document.querySelectorAll(".leaflet-control")].map(box);
+                const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                return [...document.querySelectorAll(".label.grid:not(.hidden) > div")].map((n) => [n, box(n)])
+                  .filter(([, b]) => b.left < frame.left || b.right > frame.right || b.top < frame.top
+                                     || b.bottom > frame.bottom || controls.some((c) => over(b, c)))
+                  .map(([n]) => n.textContent); }""")
+            assert cut == []
+            shot(pg, "one_map_close_desktop")
         # the legend names each layer shown, and follows the layer switches
         shown = {"boundary", "compounds", "streets", "buildings", "courier_zones", "stations", "grids"}
         assert set(pg.locator(".legend li").evaluate_all("(xs) => xs.map((x) => x.dataset.layer)")) == shown

@@ -74,6 +74,35 @@ window.gridmapLabels = (function () {
       return best;
     }
 
+    // Places in the part of a polygon the map shows (its largest piece, a little in from the map's
+    // edges), its middle first, then the points of a 9×9 lattice over it that lie inside it, nearest
+    // the middle first: where a grid's name goes when its own middle is off the map, cut by its edge
+    // or under a control.
+    function shownPlaces(layer) {
+      const size = map.getSize(), inset = 8;
+      const frame = L.bounds([inset, inset], [size.x - inset, size.y - inset]);
+      const ll = layer.getLatLngs();
+      let best = null, most = 0;
+      for (const polygon of Array.isArray(ll[0][0]) ? ll : [ll]) {
+        const clipped = L.PolyUtil.clipPolygon(polygon[0].map((p) => map.latLngToContainerPoint(p)), frame);
+        let area = 0;
+        clipped.forEach((p, i) => { const q = clipped[(i + 1) % clipped.length]; area += p.x * q.y - q.x * p.y; });
+        if (clipped.length > 2 && Math.abs(area) > most) { most = Math.abs(area); best = clipped; }
+      }
+      if (!best) return [];
+      const ring = best.map((p) => map.containerPointToLatLng(p));
+      const box = L.latLngBounds(ring), c = box.getCenter();
+      const places = [c];
+      for (let i = 1; i < 10; i++) {
+        for (let j = 1; j < 10; j++) {
+          places.push(L.latLng(box.getSouth() + (i / 10) * (box.getNorth() - box.getSouth()),
+                               box.getWest() + (j / 10) * (box.getEast() - box.getWest())));
+        }
+      }
+      const far = (p) => (p.lat - c.lat) ** 2 + (p.lng - c.lng) ** 2;
+      return places.filter((p) => within(p, ring)).sort((a, b) => far(a) - far(b));
+    }
+
     // A quarter of the way in from either end of a polygon's longer side (through its middle),
     // those of the two that lie inside it.
     function alongside(layer) {
@@ -92,7 +121,8 @@ window.gridmapLabels = (function () {
           const p = l.feature.properties;
           const icon = L.divIcon({ className: "label grid", iconSize: null, html: el("div", {},
             el("span", {}, `${t("grid_n")} ${String(p.code).slice(-3)}`), p.name ? el("span", {}, p.name) : null) });
-          L.marker(inside(l), { icon, interactive: false, keyboard: false, pane: "tooltipPane" }).addTo(groups.grid);
+          const m = L.marker(inside(l), { icon, interactive: false, keyboard: false, pane: "tooltipPane" }).addTo(groups.grid);
+          Object.assign(m, { home: m.getLatLng(), gridLayer: l });
         });
       },
       // Compounds are named near their top edge, out of the way of the grid names at their centres.
@@ -164,6 +194,7 @@ window.gridmapLabels = (function () {
         // nor under a page's pins that ask for room (.keep-clear: the phone's start, office, cases)
         const placed = [...map.getContainer().querySelectorAll(".leaflet-control, .keep-clear")]
           .map((c) => c.getBoundingClientRect()).filter((b) => b.width > 0);
+        const controls = [...placed];  // the controls and pins alone, before any name
         const named = new Set();
         for (const [kind] of KINDS) {
           const shown = map.hasLayer(groups[kind]);
@@ -175,6 +206,13 @@ window.gridmapLabels = (function () {
             let ok = shown && zoom >= lo && zoom < hi && !(m.labelKey && named.has(m.labelKey));
             if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
               node.classList.remove("hidden");
+              // at its middle, or, cut there by the map's edge or under a control, the middle of what is shown of it
+              m.setLatLng(m.home);
+              if (!fits(node.firstChild.getBoundingClientRect(), frame, controls)) {
+                const places = shownPlaces(m.gridLayer);
+                const free = places.find((p) => fits(m.setLatLng(p) && node.firstChild.getBoundingClientRect(), frame, controls));
+                m.setLatLng(free || places[0] || m.home);
+              }
               placed.push(node.firstChild.getBoundingClientRect());
             } else if (ok) {
               node.classList.remove("hidden");
