@@ -168,6 +168,9 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
             pg.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").check()
             pg.wait_for_selector('.legend li[data-layer="patrol"]')
             assert pg.locator('.legend li[data-layer="patrol"]').count() == 2  # a line a worker
+            # each route named with who walks it today (it said 路线 1, 路线 2)
+            named = sorted(x.split(" · ")[-1] for x in pg.locator('.legend li[data-layer="patrol"]').all_inner_texts())
+            assert named == sorted(pg.evaluate("document.body.dataset.walkers").split(",")), named
             routes = pg.locator(".route-arrow").evaluate_all("(xs) => xs.map((x) => x.dataset.route)")
             assert set(routes) == {"1", "2"}  # arrows in the walking direction, on both routes
             pg.locator(".leaflet-control-layers-overlays label", has_text="小区").locator("input").uncheck()
@@ -178,6 +181,10 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
             pg.wait_for_selector('.legend li[data-layer="cases"]')
             legend, switches = (pg.locator(sel).bounding_box() for sel in (".legend", ".leaflet-control-layers"))
             assert legend["y"] >= switches["y"] + switches["height"], (legend, switches)
+            # the hot spots' shading lies under the cases and stations it is about, not over their colours
+            z = pg.evaluate("""() => Object.fromEntries(["gm-heat", "gm-station", "gm-case"].map((p) =>
+                [p, Number(getComputedStyle(gridmapMap.getPane(p)).zIndex)]))""")
+            assert z["gm-heat"] < z["gm-station"] < z["gm-case"], z
         assert not errors, errors
     finally:
         pg.context.close()

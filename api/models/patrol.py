@@ -105,6 +105,7 @@ class Leg(Answer):
     length_m: float
     minute: float = Field(description="The minute of the walk it starts at")
     minutes: float
+    walker: str | None = Field(None, description="In a schedule's routes: who walks this route on its first day")
 
 
 class Waypoint(Answer):

@@ -91,14 +91,16 @@ def to_gpx(routes: list[list[Leg]], waypoints: list[Waypoint], name: str, lang: 
     return doc.to_xml(version="1.1")
 
 
-def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: float) -> dict:
+def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: float,
+               walkers: list[str | None] | None = None) -> dict:
     """A FeatureCollection: every street walked with its worker and sequence number, the minute
     of the walk it starts at (``minute``) and the minutes it takes (``minutes``), at
-    ``speed_kmh``; the start and the visits as points."""
+    ``speed_kmh``, and (``walkers``, a schedule's) who walks its route; the start and the visits as points."""
     features = []
     per_min = speed_kmh * 1000 / 60
     for worker, route in enumerate(routes, start=1):
         walked = 0.0
+        walker = walkers[worker - 1] if walkers and worker <= len(walkers) else None
         for leg in route:
             features.append({
                 "type": "Feature",
@@ -106,7 +108,8 @@ def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: fl
                 "properties": {"worker": worker, "seq": leg.seq, "edge_id": leg.edge_id,
                                "name": leg.name, "length_m": round(leg.length_m, 2),
                                "minute": round(walked / per_min, 1),
-                               "minutes": round(leg.length_m / per_min, 2)},
+                               "minutes": round(leg.length_m / per_min, 2),
+                               **({"walker": walker} if walker else {})},
             })
             walked += leg.length_m
     for w in waypoints:

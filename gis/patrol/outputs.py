@@ -31,6 +31,7 @@ class Outputs:
     waypoints: list[Waypoint]
     speed_kmh: float
     lang: str = "en"
+    walkers: list[str | None] | None = None  # a schedule's: who walks route k on its first day
 
     @cached_property
     def routes(self) -> list[list[Leg]]:
@@ -41,7 +42,7 @@ class Outputs:
         return to_gpx(self.routes, self.waypoints, self.title, self.lang)
 
     def geojson(self) -> dict:
-        return to_geojson(self.routes, self.waypoints, self.speed_kmh)
+        return to_geojson(self.routes, self.waypoints, self.speed_kmh, self.walkers)
 
     def street_list(self) -> str:
         return street_list(self.routes, self.title, self.speed_kmh, self.lang)
@@ -67,9 +68,10 @@ def route_outputs(plan: RoutePlan, lang: str = "en") -> Outputs:
                    [start, *plan.buildings], plan.speed_kmh, lang)
 
 
-def schedule_outputs(routes: list[TeamRoute], lang: str = "en") -> Outputs:
+def schedule_outputs(routes: list[TeamRoute], lang: str = "en", walkers: list[str | None] | None = None) -> Outputs:
     """A schedule's routes (route ``k`` the ``k``-th, as the schedule numbers them, each team's
-    from its own area's plan), with the start and the buildings along them."""
+    from its own area's plan), with the start and the buildings along them; ``walkers``: who
+    walks each on the schedule's first day."""
     first = routes[0].plan
     start = Waypoint(first.start.lon, first.start.lat, label("start", lang), None, "start")
     seen: dict[tuple, Waypoint] = {}
@@ -77,7 +79,7 @@ def schedule_outputs(routes: list[TeamRoute], lang: str = "en") -> Outputs:
         seen.update({(w.lon, w.lat, w.name, w.kind): w for w in r.plan.buildings})
     return Outputs(label("patrol_title_all", lang, jurisdiction=first.jurisdiction.name),
                    lambda: [legs(r.plan.net, r.tour.steps, r.plan.loaded.to_wgs84) for r in routes],
-                   [start, *seen.values()], first.speed_kmh, lang)
+                   [start, *seen.values()], first.speed_kmh, lang, walkers)
 
 
 def visit_outputs(plan: VisitPlan, lang: str = "en") -> Outputs:

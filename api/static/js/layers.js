@@ -17,9 +17,10 @@ window.gridmapLayers = (function () {
   const coverageColours = { 100: "#16a34a", 200: "#eab308", 300: "#f97316" };
   // Panes keep the drawing order fixed whatever is switched off and on: grids under what is in
   // them (so a building or zone answers its own hover), above the compounds; the boundary on top.
+  // The hot spots' shading under the stations and cases it is about (over them it hid their colours).
   const PANES = [["gm-compound", 401], ["gm-grid", 402], ["gm-street", 403], ["gm-building", 404],
-    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-station", 408], ["gm-case", 409],
-    ["gm-heat", 410]];
+    ["gm-zone", 405], ["gm-route", 406], ["gm-boundary", 407], ["gm-heat", 408], ["gm-station", 409],
+    ["gm-case", 410]];
   const paneOf = { jurisdiction: "gm-boundary", compound: "gm-compound", grid: "gm-grid", street_edge: "gm-street",
     building: "gm-building", courier_zone: "gm-zone" };
 
@@ -104,7 +105,8 @@ window.gridmapLayers = (function () {
       filter: (f) => f.geometry.type === "LineString",
       style: (f) => ({ color: routeColour(f.properties.worker), weight: 5, opacity: 0.85 }),
       onEachFeature: (f, l) => l.bindTooltip(
-        lines(`${t("route")} ${f.properties.worker} · #${f.properties.seq} ${f.properties.name || ""}`)),
+        lines(`${t("route")} ${f.properties.worker}${f.properties.walker ? ` · ${f.properties.walker}` : ""}`
+              + ` · #${f.properties.seq} ${f.properties.name || ""}`)),
     });
   }
 

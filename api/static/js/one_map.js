@@ -40,7 +40,7 @@
   // a phone shows the whole community further out: its compounds and streets are named from there
   const labels = gridmapLabels.create(map, matchMedia("(max-width: 600px)").matches ? { compound: 15, street: 15 } : {});
   const S = L_.styles;
-  let routes = 0;
+  let routes = [];  // [route number, who walks it (a schedule's), or null]
   const legend = gridmapLegend.create(map, () => ({
     boundary: [["line", S.jurisdiction, t("boundary")]],
     compounds: [["area", S.compound, t("compounds")]],
@@ -49,8 +49,8 @@
     buildings: [["area", S.building, t("buildings")]],
     courier_zones: [["area", S.courier_zone, t("courier_zones")]],
     stations: [["point", L_.station, t("stations")]],
-    patrol: Array.from({ length: routes }, (_, k) => ["line", { color: L_.routeColour(k + 1), weight: 5 },
-                                                        `${t("route")} ${k + 1}`]),
+    patrol: routes.map(([k, walker]) => ["line", { color: L_.routeColour(k), weight: 5 },
+                                         walker ? `${t("route")} ${k} · ${walker}` : `${t("route")} ${k}`]),
     coverage: Object.entries(L_.coverageColours).map(([m, c]) => ["area", { color: c, fillColor: c, fillOpacity: 0.3 },
                                                                    `${t("service_area")} ≤ ${m} ${t("metres")}`]),
     cases: L_.caseLegend(),
@@ -141,7 +141,11 @@
          if (mine) map.fitBounds(lines.getBounds(), { padding: [16, 16], animate: false });  // their route, whole
          return L.layerGroup([lines, L_.arrows(map, fc)]);
        },
-       (fc) => { routes = new Set(fc.features.map((f) => f.properties.worker).filter(Boolean)).size; });
+       (fc) => {
+         const walkerOf = new Map(fc.features.filter((f) => f.properties.worker)
+           .map((f) => [f.properties.worker, f.properties.walker || null]));
+         routes = [...walkerOf].sort((a, b) => a[0] - b[0]);
+       });
   // The open cases the user sees (a worker: their grid's and their own; a department: its own).
   lazy("cases", `/cases/${encodeURIComponent(slug)}?open=true&limit=10000`, (body) => L_.cases(body.cases));
   if (may.has("read")) {
