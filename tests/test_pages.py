@@ -205,6 +205,10 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     page.click("#new")
     page.wait_for_selector("body[data-draft]", timeout=20_000)
     page.wait_for_selector("#metrics tr[data-code]")
+    # a legend of what is drawn (the grids' thick boundaries were unexplained)
+    page.wait_for_selector('.legend li[data-layer="grids"]')
+    legend = page.locator(".legend li").evaluate_all("(xs) => xs.map((x) => x.dataset.layer)")
+    assert set(legend) == {"boundary", "grids", "streets", "buildings", "courier_zones", "stations"}, legend
     before = {r.get_attribute("data-code"): r.inner_text() for r in page.locator("#metrics tr[data-code]").all()}
     draft = page.evaluate("document.body.dataset.draft")
     grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")

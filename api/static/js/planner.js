@@ -29,8 +29,21 @@
     ["jurisdiction", "street_edge", "building"].map((layer) => L_.items(layer, slug)));
   const boundary = L_.geojson("jurisdiction", boundaryFc, slug).addTo(map);
   map.fitBounds(boundary.getBounds());
-  L_.geojson("street_edge", streetFc, slug).addTo(map);
+  const streetLayer = L_.geojson("street_edge", streetFc, slug).addTo(map);
   const buildingLayer = L_.geojson("building", buildingFc, slug).addTo(map);
+  // What each line and area on the map is (the grids' thick boundaries were unexplained); the
+  // draft's layers join it as they are drawn.
+  const S = L_.styles;
+  const shown = { boundary, streets: streetLayer, buildings: buildingLayer };
+  const legend = gridmapLegend.create(map, () => ({
+    boundary: [["line", S.jurisdiction, t("boundary")]],
+    grids: [["area", S.grid, t("grids")]],
+    streets: [["line", S.street_edge, t("streets")]],
+    buildings: [["area", S.building, t("buildings")]],
+    courier_zones: [["area", S.courier_zone, t("courier_zones")]],
+    stations: [["point", L_.station, t("stations")]],
+  }), shown);
+  const drawn = () => { Object.assign(shown, { grids, courier_zones: zones, stations }); legend.refresh(); };
   const labels = gridmapLabels.create(map);
   labels.groups.grid.addTo(map);
   // buildings named (by their number until zoom 18), so that the one to give away is found by name
@@ -84,6 +97,7 @@
     grids = L_.geojson("grid", fc, slug).addTo(map);
     labels.grids(grids);
     labels.place();
+    drawn();
     document.body.dataset.published = String(fc.features.length);
   }
 
@@ -117,6 +131,7 @@
     grids.eachLayer((layer) => editable(layer, () => save(id, layer)));
     labels.grids(grids);
     labels.place();
+    drawn();
     const tolerance = d.layout && d.layout.tolerance !== null ? Number(d.layout.tolerance) : 0.15;
     showMetrics(d.grids.features.map((f) => f.properties), [], tolerance);
     document.body.dataset.draft = id;
