@@ -100,6 +100,15 @@
   await document.fonts.ready;
   named.forEach((names) => names.place());  // with the fonts' own sizes
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  // On a screen narrower than a sheet (a phone), the sheets shown whole at its width, as a PDF
+  // viewer shows an A4 page (794 px wide, they ran off the screen); printed, at their own size.
+  const fit = () => {
+    const wide = sheets.firstElementChild ? sheets.firstElementChild.offsetWidth : 0;
+    const scale = wide ? Math.min(1, (document.documentElement.clientWidth - 8) / wide) : 1;
+    sheets.style.zoom = scale < 1 ? scale.toFixed(3) : "";
+  };
+  fit();
+  addEventListener("resize", fit);
   document.body.dataset.sheets = String(drawn.length);
   document.body.dataset.ready = "true";
 })();
