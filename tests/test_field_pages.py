@@ -55,6 +55,31 @@ def phone(browser, server, field):  # noqa: F811
     assert not unexpected, unexpected
 
 
+def new_worker(conn, make_user, slug: str, who: str, grid: str, password: str | None = None) -> tuple[str, str]:
+    """A grid worker of ``grid`` registered, with an account of her own linked to her record:
+    her name (``who`` and a tail, unique) and an API key of hers."""
+    from gis import db as gdb
+    from gis.field_store import link_worker
+    from gis.patrol.stewards_store import add_worker
+
+    name = f"{who}-{uuid.uuid4().hex[:6]}"
+    with gdb.transaction(conn) as cur:
+        add_worker(cur, slug, name, "grid_worker", grid=grid)
+    token = make_user("worker", slug, grid, username=name, password=password)
+    with gdb.transaction(conn) as cur:
+        link_worker(cur, name, slug, name)
+    return name, token
+
+
+def opens_field(pg, user: str, password: str, *, asked: bool = False) -> None:
+    """Sign in on /login as ``user`` (``asked``: the app asked for, /login?next=/field; else
+    nowhere asked, as a worker opens her phone), and the field app open and drawn."""
+    pg.goto("/login?next=/field" if asked else "/login")
+    log_in(pg, user, password)
+    pg.wait_for_url("**/field**")
+    pg.wait_for_selector("body[data-ready='1']")
+
+
 def shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"field-{name}.png"))
@@ -556,17 +581,8 @@ def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, 
     """On a phone shared by a shift: 赵敏 signs out (on the one map, where the bar has 退出); the
     day the phone kept for her offline goes with her. Opened again offline, /field shows no route
     and none of her cases; online, it asks to sign in, and still shows nothing of hers."""
-    from gis import db as gdb
-    from gis.field_store import link_worker
-    from gis.patrol.stewards_store import add_worker
-
     slug = field["slug"]
-    name = f"zhaomin-{uuid.uuid4().hex[:6]}"
-    with gdb.transaction(conn) as cur:
-        add_worker(cur, slug, name, "grid_worker", grid=GRID_1)
-    token = make_user("worker", slug, GRID_1, username=name)
-    with gdb.transaction(conn) as cur:
-        link_worker(cur, name, slug, name)
+    name, token = new_worker(conn, make_user, slug, "zhaomin", GRID_1)
     ctx = browser.new_context(base_url=server, **PHONE)
     signed_in(ctx, server, token)
     pg = ctx.new_page()
@@ -603,27 +619,15 @@ def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_i
     """/field has its own 退出 (the one map's bar is not where a worker in the street is); signing
     in again, from the page it sends her to or from /login with nowhere asked, opens /field, not
     the office's map; a leader signing in with nowhere asked opens the one map."""
-    from gis import db as gdb
-    from gis.field_store import link_worker
-    from gis.patrol.stewards_store import add_worker
-
-    slug = field["slug"]
-    name = f"sunli-{uuid.uuid4().hex[:6]}"
-    with gdb.transaction(conn) as cur:  # (in the other grid: what the module dispatches to 王芳's stays hers)
-        add_worker(cur, slug, name, "grid_worker", grid=GRID_2)
-    make_user("worker", slug, GRID_2, username=name, password="worker password")
-    with gdb.transaction(conn) as cur:
-        link_worker(cur, name, slug, name)
+    slug = field["slug"]  # (in the other grid: what the module dispatches to 王芳's stays hers)
+    name, _ = new_worker(conn, make_user, slug, "sunli", GRID_2, password="worker password")
     leader = f"leader-{uuid.uuid4().hex[:6]}"
     make_user("leader", slug, username=leader, password="leader password")
     ctx = browser.new_context(base_url=server, **PHONE)
     pg = ctx.new_page()
 
     try:
-        pg.goto("/login")
-        log_in(pg, name, "worker password")
-        pg.wait_for_url("**/field?lang=zh")
-        pg.wait_for_selector("body[data-ready='1']")
+        opens_field(pg, name, "worker password")
         pg.click("#who")  # her name in the bar: her account, and the way out
         assert pg.locator("#sign-out").inner_text() == "退出登录" and pg.locator("#sign-out").is_visible()
         assert name in pg.locator("#account-who").inner_text()
@@ -878,18 +882,12 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
     def alive(cookie: str) -> bool:
         return httpx.get(f"{server}/auth/me", headers={"Cookie": cookie}).status_code == 200
 
-    def sign_in(user: str) -> None:
-        log_in(pg, user, "worker password")
-        pg.wait_for_url("**/field**")
-        pg.wait_for_selector("body[data-ready='1']")
-
     def sign_out() -> None:
         pg.click("#who")
         pg.click("#sign-out")
 
     try:
-        pg.goto("/login?next=/field")
-        sign_in(name)
+        opens_field(pg, name, "worker password", asked=True)
         pg.wait_for_function("() => navigator.serviceWorker.controller !== null")
         first = session_cookie(ctx)
         # no signal: remembered (seen from the app opened again, still offline), not ended yet
@@ -906,8 +904,7 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
         assert not alive(first) and not pg.evaluate(pending)
         assert pg.locator("path.leg").count() == 0
         # the service answering 503: remembered too; the next to sign in ends it first, and keeps hers
-        pg.goto("/login?next=/field")
-        sign_in(name)
+        opens_field(pg, name, "worker password", asked=True)
         second = session_cookie(ctx)
         pg.route("**/auth/logout", lambda route: route.fulfill(status=503, body="busy"))
         sign_out()
@@ -915,7 +912,9 @@ def test_signing_out_with_no_signal_ends_the_session_once_there_is_one(browser, 
         pg.wait_for_function(pending)
         assert alive(second)
         pg.unroute("**/auth/logout")
-        sign_in(other)
+        log_in(pg, other, "worker password")  # on the sign-in page the sign-out led to
+        pg.wait_for_url("**/field**")
+        pg.wait_for_selector("body[data-ready='1']")
         assert not alive(second) and alive(session_cookie(ctx)) and not pg.evaluate(pending)
     finally:
         ctx.close()
@@ -1042,44 +1041,26 @@ def test_the_next_to_sign_in_never_sees_the_last_one_s_day_however_her_session_e
     as at its expiry). A department user signing in at /login?next=/field sees none of her day
     (the page was the service worker's copy, and a refused /today fell back to the day kept);
     and, her session past its end, the phone with no signal shows her day to nobody."""
-    from gis import db as gdb
-    from gis.field_store import link_worker
-    from gis.patrol.stewards_store import add_worker
-
     slug = field["slug"]
-    name = f"zhouli-{uuid.uuid4().hex[:6]}"
-    with gdb.transaction(conn) as cur:
-        add_worker(cur, slug, name, "grid_worker", grid=GRID_2)
-    make_user("worker", slug, GRID_2, username=name, password="worker password")
-    with gdb.transaction(conn) as cur:
-        link_worker(cur, name, slug, name)
+    name, _ = new_worker(conn, make_user, slug, "zhouli", GRID_2, password="worker password")
     clerk = f"dept-{uuid.uuid4().hex[:6]}"
     make_user("department", slug, username=clerk, password="clerk password", department="urban_management")
     kept = "() => caches.keys().then(k => k.filter(n => n.startsWith('field-data-')).length)"
     ctx = browser.new_context(base_url=server, **PHONE)
     pg = ctx.new_page()
     try:
-        pg.goto("/login")
-        log_in(pg, name, "worker password")
-        pg.wait_for_url("**/field?lang=zh")
-        pg.wait_for_selector("body[data-ready='1']")
+        opens_field(pg, name, "worker password")
         pg.wait_for_function(f"() => ({kept})().then(n => n === 1)")
         assert name in pg.locator("#worker").inner_text() and pg.locator("path.leg").count() > 0
         ctx.clear_cookies()  # her session is over; she never signed out
-        pg.goto("/login?next=/field")
-        log_in(pg, clerk, "clerk password")
-        pg.wait_for_url("**/field**")
-        pg.wait_for_selector("body[data-ready='1']")
+        opens_field(pg, clerk, "clerk password", asked=True)
         assert name not in pg.locator("body").inner_text()
         assert pg.locator("path.leg").count() == 0 and pg.locator("#case-list li[data-case]").count() == 0
         assert pg.locator("#banner").is_visible()  # why there is nothing: the service's refusal
         assert pg.evaluate(kept) == 0
         # she signs in again, and her session runs out (12 hours on) with the phone in a cellar
         ctx.clear_cookies()
-        pg.goto("/login?next=/field")
-        log_in(pg, name, "worker password")
-        pg.wait_for_url("**/field**")
-        pg.wait_for_selector("body[data-ready='1']")
+        opens_field(pg, name, "worker password", asked=True)
         pg.wait_for_function(f"() => ({kept})().then(n => n === 1)")
         pg.evaluate("() => localStorage.setItem('gridmap-session-ends', String(Date.now() - 1000))")
         ctx.clear_cookies()

@@ -2,7 +2,7 @@
 -- and name: each one added, removed or changed (its shape, place or capacity), with its area
 -- before and after in m² (a station's is 0), its capacity before and after, and how much it moved:
 -- a zone's ground gained and lost (m²), a station's distance (m). A shape redrawn by less than
--- %(noise_m2)s m² (a zone) or %(noise_m)s m (a station) is drawing noise, not a change (a vertex
+-- the noise parameters (a zone's m², a station's metres) is drawing noise, not a change (a vertex
 -- added on an edge was listed as a change of 901 m² → 901 m²).
 WITH draft AS (
     SELECT 'courier_zone' AS layer, name, capacity, geom FROM layout_courier_zone WHERE layout_id = %(layout_id)s

@@ -257,6 +257,18 @@ window.gridmapLayers = (function () {
     }
     return drawn;
   }
+  // The legend's lines for the layers every map of a community draws (legend.js), by overlay key.
+  function baseLegend() {
+    return {
+      boundary: [["line", styles.jurisdiction, t("boundary")]],
+      compounds: [["area", styles.compound, t("compounds")]],
+      grids: [["area", styles.grid, t("grids")]],
+      streets: [["line", styles.street_edge, t("streets")]],
+      buildings: [["area", styles.building, t("buildings")]],
+      courier_zones: [["area", styles.courier_zone, t("courier_zones")]],
+      stations: [["point", station, t("stations")]],
+    };
+  }
   // The legend's lines for the cases layer.
   function caseLegend() {
     return [...Object.entries(urgencyColours).map(([u, c]) => ["point", { color: "#fff", fillColor: c }, t(`urgency_${u}`)]),
@@ -304,7 +316,7 @@ window.gridmapLayers = (function () {
     return crs === "" && (await count("building", slug)) > config.tiles_above;
   }
 
-  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, large, panes, numberedCases,
+  return { items, geojson, stations, patrol, arrows, coverage, rows, tiles, basemap, crs, vectorTiles, count, large, panes, numberedCases, baseLegend,
            styles, station, routeColours, routeColour, coverageColours, gridLabel, cases, caseStyle, caseLegend,
            categoryName, caseLink, urgencyColours, heat, heatColour, heatLegend };
 })();

@@ -39,16 +39,9 @@
   const overlays = {};
   // a phone shows the whole community further out: its compounds and streets are named from there
   const labels = gridmapLabels.create(map, matchMedia("(max-width: 600px)").matches ? { compound: 15, street: 15 } : {});
-  const S = L_.styles;
   let routes = [];  // [route number, who walks it (a schedule's), or null]
   const legend = gridmapLegend.create(map, () => ({
-    boundary: [["line", S.jurisdiction, t("boundary")]],
-    compounds: [["area", S.compound, t("compounds")]],
-    grids: [["area", S.grid, t("grids")]],
-    streets: [["line", S.street_edge, t("streets")]],
-    buildings: [["area", S.building, t("buildings")]],
-    courier_zones: [["area", S.courier_zone, t("courier_zones")]],
-    stations: [["point", L_.station, t("stations")]],
+    ...L_.baseLegend(),
     patrol: routes.map(([k, walker]) => ["line", { color: L_.routeColour(k), weight: 5 },
                                          walker ? `${t("route")} ${k} · ${walker}` : `${t("route")} ${k}`]),
     coverage: Object.entries(L_.coverageColours).map(([m, c]) => ["area", { color: c, fillColor: c, fillOpacity: 0.3 },

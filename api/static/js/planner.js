@@ -33,16 +33,8 @@
   const buildingLayer = L_.geojson("building", buildingFc, slug).addTo(map);
   // What each line and area on the map is (the grids' thick boundaries were unexplained); the
   // draft's layers join it as they are drawn.
-  const S = L_.styles;
   const shown = { boundary, streets: streetLayer, buildings: buildingLayer };
-  const legend = gridmapLegend.create(map, () => ({
-    boundary: [["line", S.jurisdiction, t("boundary")]],
-    grids: [["area", S.grid, t("grids")]],
-    streets: [["line", S.street_edge, t("streets")]],
-    buildings: [["area", S.building, t("buildings")]],
-    courier_zones: [["area", S.courier_zone, t("courier_zones")]],
-    stations: [["point", L_.station, t("stations")]],
-  }), shown);
+  const legend = gridmapLegend.create(map, L_.baseLegend, shown);
   const drawn = () => { Object.assign(shown, { grids, courier_zones: zones, stations }); legend.refresh(); };
   const labels = gridmapLabels.create(map);
   labels.groups.grid.addTo(map);
