@@ -224,6 +224,15 @@ def test_the_one_map_shows_the_open_cases_by_urgency_with_the_overdue_ringed(pag
         return boxes(".label:not(.hidden) > div").filter(([, b]) => cases.some(([, c]) => over(b, c)))
             .map(([n]) => n.textContent); }""")
     assert covered == []
+    # a case clicked: its popup, and not its tooltip left under it over the map
+    x, y = page.evaluate("""() => { let p = null; gridmapMap.eachLayer((l) => {
+        if (l.caseId && !p) p = gridmapMap.latLngToContainerPoint(l.getLatLng()); }); return [p.x, p.y]; }""")
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(".leaflet-tooltip")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(".leaflet-popup a.open-case")
+    page.wait_for_selector(".leaflet-tooltip", state="detached")  # (closed, it fades out)
     shot(page, "cases_one_map")
 
 

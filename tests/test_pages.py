@@ -495,6 +495,8 @@ def test_planner_publishes_only_when_confirmed_and_leaves_edit_mode(page, copy_o
     page.wait_for_selector("body[data-published='4']")  # what was published is shown, named
     assert page.locator(".label.grid:not(.hidden)").count() == 4
     assert page.locator("#publish").is_disabled() and page.locator("#discard").is_disabled()  # no draft
+    # and look it: the discard button greyed, not red as if it would delete (it looked enabled)
+    assert page.locator("#discard").evaluate("(b) => getComputedStyle(b).color") == "rgb(85, 85, 85)"
     names = page.evaluate(f"fetch('/jurisdictions/{slug}/layouts').then(r => r.json())")
     assert any(x["status"] == "archived" for x in names)
     shot(page, "planner_published")

@@ -219,6 +219,7 @@ window.gridmapLayers = (function () {
                           c.overdue ? t("overdue") : ""));
       m.bindPopup(el("div", {}, el("p", { className: "case-text" }, c.description),
                      el("a", { className: "open-case", href: caseLink(c) }, `${t("open_case")} #${c.id}`)));
+      m.on("popupopen", () => m.closeTooltip());  // the popup says it all: the tooltip under it hid the map
       m.caseId = c.id;
       m.addTo(group);
     }
