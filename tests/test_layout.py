@@ -112,6 +112,15 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
         assert len(labels) == grids["numberMatched"] == 4
         for f in grids["features"]:
             assert any(f["properties"]["code"][-3:] in x and (f["properties"]["name"] or "") in x for x in labels)
+        # each grid's whole name where the grid is wide enough on screen (第二网格（… at zoom 16 on a
+        # phone; on a desktop, in larger type, the grids are as wide as their names there)
+        pg.evaluate("() => { window.opened = [gridmapMap.getCenter(), gridmapMap.getZoom()];"
+                    " gridmapMap.setZoom(16, { animate: false }); }")
+        pg.wait_for_function("() => gridmapMap.getZoom() === 16")
+        cut = pg.evaluate("""() => [...document.querySelectorAll(".label.grid:not(.hidden) span")]
+            .filter((x) => x.scrollWidth > x.clientWidth + 1).map((x) => x.textContent)""")
+        assert size == "desktop" or cut == [], cut
+        pg.evaluate("() => gridmapMap.setView(...window.opened, { animate: false })")  # back to the view it opened at
         # streets are named without hovering (at the zoom the map opens at on a desktop)
         if size == "desktop":
             streets = httpx.get(f"{server}/collections/street_edge/items", params={"jurisdiction": "huamao",

@@ -206,6 +206,11 @@ window.gridmapLabels = (function () {
             let ok = shown && zoom >= lo && zoom < hi && !(m.labelKey && named.has(m.labelKey));
             if (ok && kind === "grid") {  // every grid is always named; the others keep clear of them
               node.classList.remove("hidden");
+              // its name up to nine tenths of the grid's width on screen (cut with … only where the grid is
+              // narrower: a fixed 11em, 6.5em on a phone, cut 第二网格（… where there was room)
+              const gb = m.gridLayer.getBounds();
+              const wide = map.latLngToContainerPoint(gb.getNorthEast()).x - map.latLngToContainerPoint(gb.getSouthWest()).x;
+              node.querySelectorAll("span").forEach((x) => { x.style.maxWidth = `${Math.max(84, Math.round(wide * 0.9))}px`; });
               // at its middle, or, cut there by the map's edge or under a control, the middle of what is shown of it
               m.setLatLng(m.home);
               if (!fits(node.firstChild.getBoundingClientRect(), frame, controls)) {
