@@ -783,6 +783,23 @@ def test_the_map_tells_the_worker_from_cases_and_office_names_buildings_and_foll
     assert pg.locator("#route-text").inner_text().count("公里") == 2  # the route's length and what is left of it
     assert "还需走" in pg.locator("#route-text").inner_text() and "约" in pg.locator("#route-text").inner_text()
     shot(pg, "map-pins")
+    # the map dragged until the start is by its right edge: its label moved in, read whole (it was cut)
+    frame, label = pg.locator("#map").bounding_box(), pg.locator(".start-pin span").bounding_box()
+    x0, y0 = frame["x"] + frame["width"] * 0.3, frame["y"] + frame["height"] * 0.8
+    dx = frame["x"] + frame["width"] - 6 - (label["x"] + label["width"] / 2)
+    pg.mouse.move(x0, y0)
+    pg.mouse.down()
+    for k in range(1, 6):
+        pg.mouse.move(x0 + dx * k / 5, y0)
+    pg.mouse.up()
+    pg.wait_for_function("""() => { const f = document.getElementById("map").getBoundingClientRect(),
+        b = document.querySelector(".start-pin span").getBoundingClientRect();
+        return b.left >= f.left && b.right <= f.right; }""")
+    pg.mouse.move(x0 + dx, y0)
+    pg.mouse.down()
+    for k in range(1, 6):
+        pg.mouse.move(x0 + dx - dx * k / 5, y0)
+    pg.mouse.up()
     pin.click()
     pg.wait_for_selector("#cases:not([hidden])")
     listed = pg.evaluate("n => [...document.querySelectorAll('#case-list li')].slice(0, n)"

@@ -251,11 +251,11 @@
     const atOffice = start && d.office && metres({ lon: start[0], lat: start[1] }, { lon: d.office[0], lat: d.office[1] }) <= 30;
     if (start) {
       L.marker([start[1], start[0]], { icon: L.divIcon({ className: "start-pin", iconSize: null,
-                                                         html: el("span", { className: "keep-clear" }, atOffice ? t("f_start_at_office") : t("f_start")) }),
+                                                         html: el("span", { className: "keep-clear keep-inside" }, atOffice ? t("f_start_at_office") : t("f_start")) }),
                                        keyboard: false, interactive: false }).addTo(layers.route);
     }
     if (d.office && !atOffice) {
-      L.marker([d.office[1], d.office[0]], { icon: L.divIcon({ className: "office-pin", html: el("span", { className: "keep-clear" }, t("f_office_short")),
+      L.marker([d.office[1], d.office[0]], { icon: L.divIcon({ className: "office-pin", html: el("span", { className: "keep-clear keep-inside" }, t("f_office_short")),
                                                                iconSize: null }), keyboard: false })
         .bindTooltip(el("span", {}, t("f_office"))).addTo(layers.places);
     }

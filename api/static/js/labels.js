@@ -190,6 +190,16 @@ window.gridmapLabels = (function () {
       place() {
         const zoom = map.getZoom();
         const frame = map.getContainer().getBoundingClientRect();
+        // a page's own names pinned to a point that ask to be read whole (.keep-inside: the phone's
+        // start and office) are moved in from the map's edge first (起点 · 社区办公室 was cut there)
+        map.getContainer().querySelectorAll(".keep-inside").forEach((n) => {
+          n.style.marginLeft = n.style.marginTop = "";
+          const b = n.getBoundingClientRect(), pad = 4;
+          const dx = b.right > frame.right - pad ? frame.right - pad - b.right : b.left < frame.left + pad ? frame.left + pad - b.left : 0;
+          const dy = b.top < frame.top + pad ? frame.top + pad - b.top : b.bottom > frame.bottom - pad ? frame.bottom - pad - b.bottom : 0;
+          if (dx) n.style.marginLeft = `${dx}px`;
+          if (dy) n.style.marginTop = `${dy}px`;
+        });
         // the map's own controls (zoom, scale, legend, attribution) are taken: no name under them;
         // nor under a page's pins that ask for room (.keep-clear: the phone's start, office, cases)
         const placed = [...map.getContainer().querySelectorAll(".leaflet-control, .keep-clear")]
