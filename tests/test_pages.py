@@ -239,6 +239,7 @@ def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     assert page.locator("#status").get_attribute("data-state") == "refused"
     assert page.locator("#problems li[data-kind=outside_boundary]").count() == 1
     assert "超出社区边界" in page.locator("#problems").inner_text()  # the reason, in the page's language
+    assert not re.search(r"\d{15}", page.locator("#problems").inner_text())  # grids named 001, as in the table
     assert page.locator("#status").inner_text() == "修改被拒绝：会带来 1 个问题", page.locator("#problems").inner_text()
     shot(page, "planner_refused")
 

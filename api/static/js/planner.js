@@ -180,11 +180,14 @@
     }));
   }
 
+  // A refusal's reasons, each grid named as the table beside names it (001, not its whole
+  // 15-digit code: the service's answer keeps the code whole for other clients).
+  const shortCodes = (text) => text.replace(/\b\d{12}(\d{3})\b/g, "$1");
   function refused(body) {
-    say("refused", body.detail || t("refused"));
+    say("refused", shortCodes(body.detail || t("refused")));
     problems.replaceChildren(...(body.problems || []).map((p) => {
       const [kind, ...rest] = p.split(": ");
-      return el("li", { dataset: { kind } }, el("b", {}, t(kind)), " ", el("small", {}, rest.join(": ") || p));
+      return el("li", { dataset: { kind } }, el("b", {}, t(kind)), " ", el("small", {}, shortCodes(rest.join(": ") || p)));
     }));
   }
 
