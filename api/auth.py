@@ -73,7 +73,9 @@ async def signed_in_before_body(request: Request) -> None:
     a large JSON body costs the service up to a second, which must not be anyone's for the asking.
     (The route's own dependency signs the caller in again on the request's connection.)"""
     token = _required_token(request)
-    await run_in_threadpool(read, request.app, lambda cur: principal_of(cur, token))
+    who = await run_in_threadpool(read, request.app, lambda cur: principal_of(cur, token))
+    if who.read_only and request.method not in ("GET", "HEAD"):
+        raise Unauthorized(msg("a print token may only read"))
 
 
 def _int(value: str, name: str) -> int:

@@ -520,7 +520,9 @@ def test_once_the_handling_is_checked_its_photos_stay_as_they_were(field, conn):
     w, lead, slug = field["worker"], field["leader"], field["slug"]
     case_id = dispatched_case(field, 2, "楼道堆物")
     url = f"/cases/{slug}/{case_id}/photos"
-    after = w.post(url, params={"stage": "after"}, content=jpeg(), headers={"Content-Type": "image/jpeg"})
+    sent = str(uuid.uuid4())
+    image = {"Content-Type": "image/jpeg"}
+    after = w.post(url, params={"stage": "after", "client_id": sent}, content=jpeg(), headers=image)
     assert after.status_code == 201, after.text
     case = w.get(f"/cases/{slug}/{case_id}")
     handled = w.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "handled", "note": "已清理"},
@@ -534,5 +536,8 @@ def test_once_the_handling_is_checked_its_photos_stay_as_they_were(field, conn):
         late = w.post(url, params={"stage": stage}, content=jpeg(), headers={"Content-Type": "image/jpeg", **ZH})
         assert late.status_code == 403 and "已核实或已结案" in late.json()["detail"], late.text
     assert scalar(conn, "SELECT count(*) FROM case_photo WHERE case_id = %s", case_id) == n
+    # one stored before the check, sent again (its answer lost): answered as stored, not refused
+    again = w.post(url, params={"stage": "after", "client_id": sent}, content=jpeg(), headers=image)
+    assert again.status_code == 200 and again.json()["id"] == after.json()["id"], again.text
     assert lead.post(url, params={"stage": "after"}, content=jpeg(),
                      headers={"Content-Type": "image/jpeg"}).status_code == 201

@@ -32,7 +32,7 @@ from api.models.field import Batch, Manifest, PhotoStored, Synced, Today
 from api.rendering import TEMPLATES, page
 from api.webassets import STATIC
 from gis import __version__
-from gis.access import Principal
+from gis.access import Forbidden, Principal
 from gis.db import transaction
 from gis.errors import Conflict, FileTooLarge
 from gis.etags import none_match
@@ -222,11 +222,18 @@ def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data
     when its turn comes (the room may have gone to the photos before it), decoded, then stored in
     one short transaction that locks the case (a copy of the same photo sent meanwhile is answered
     as the photo stored). A photo that cannot have its turn is refused for now (429 or 503, with
-    Retry-After): no burst of uploads holds the threads every other request needs."""
+    Retry-After): no one account's burst holds the threads every other request needs (many
+    accounts' photos at once each wait in a thread of the pool, up to DECODING's wait)."""
     sent = parse_client_id(str(client_id) if client_id else None)
 
     def checked(cur: Any) -> dict | None:  # the right and the room; the photo stored already, if sent before
-        check_photo(who, visible_case(cur, who, slug, case_id), stage)
+        case = visible_case(cur, who, slug, case_id)
+        try:
+            check_photo(who, case, stage)
+        except Forbidden:  # a photo stored before the right went (its answer lost, the case closed since): it
+            if sent is None or (known := photo_sent(cur, case_id, stage, sent)) is None:  # is answered as stored
+                raise
+            return known
         return photo_sent(cur, case_id, stage, sent)
 
     with pooled(request) as conn, transaction(conn, who.username) as cur:

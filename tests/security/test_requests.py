@@ -137,7 +137,7 @@ def test_nobody_s_json_body_is_read_before_they_are_signed_in(server, token):
     with httpx.Client(base_url=server, timeout=60) as c:
         for body in ("{bad", big):
             for path in ("/field/huamao/sync", "/collections/courier_zone/items?jurisdiction=huamao",
-                         "/jurisdictions/huamao/grids/generate"):
+                         "/patrol/huamao/checkins"):
                 r = c.post(path, content=body, headers=headers)
                 assert r.status_code == 401, (path, r.status_code, r.text[:200])
 
@@ -295,6 +295,10 @@ def test_a_print_token_only_reads_and_ends(server, conn, copy_of):
     assert httpx.get(f"{server}/collections/grid/items", params={"jurisdiction": slug}, headers=h).status_code == 200
     r = httpx.post(f"{server}/jurisdictions/{slug}/layouts", json={"name": "x"}, headers=h)
     assert r.status_code == 401 and count(conn, "layout", slug) == layouts
+    # refused before its body is read, as an anonymous caller is
+    bad = httpx.post(f"{server}/patrol/{slug}/checkins", content="{bad",
+                     headers={**h, "Content-Type": "application/json"})
+    assert bad.status_code == 401 and "print token" in bad.json()["detail"], bad.text
     with db.transaction(conn) as cur:
         users.revoke_token(cur, token)
     assert httpx.get(f"{server}/collections/grid/items", params={"jurisdiction": slug}, headers=h).status_code == 401

@@ -32,7 +32,7 @@
     if (sortKey) {  // worst first: the lowest rate, the most open or overdue; a community with no number last either way
       const value = COLUMNS.find(([k]) => k === sortKey)[1];
       const worse = (RATES.has(sortKey) ? 1 : -1) * (bestFirst ? -1 : 1);
-      rows = [...rows].sort((a, b) => (value(a) === null) - (value(b) === null) || worse * (value(a) - value(b)));
+      rows = [...rows].sort((a, b) => (value(a) == null) - (value(b) == null) || worse * (value(a) - value(b)));
     }
     const head = el("tr", {}, el("th", {}, t("community")), ...COLUMNS.map(([k]) => {
       const th = el("th", { dataset: { key: k } }, el("button", { type: "button", className: "sort" }, t(k)));

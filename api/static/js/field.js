@@ -22,6 +22,7 @@
     if (!r.ok) return null;
     const now = (await r.json()).username;
     if (now !== me) await gridmapForgetFieldDays();  // the day kept here was another's
+    await endAnothersWalk(now);  // a walk left going by another: ended as theirs
     me = now;
     localStorage.setItem(GRIDMAP_FIELD_USER, me);
     return me;
@@ -72,6 +73,7 @@
 
   // --- the map -----------------------------------------------------------------------------
   const map = L.map("map", { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
+  window.gridmapMap = map;  // as on the office's pages
   map.createPane("me").style.zIndex = 650;  // the worker's own position above everything drawn
   map.setView([39.9143, 116.4818], 16);
   L.control.scale({ imperial: false }).addTo(map);
@@ -322,7 +324,7 @@
     const d = state.today;
     const box = $("summary");
     box.replaceChildren();
-    if (!d) return;
+    if (!d) { $("worker").textContent = ""; return; }
     const todo = d.legs.filter((l) => !legDone(d, l));
     const km = todo.reduce((m, l) => m + (l.length_m || 0), 0) / 1000;
     const parts = [];
@@ -345,7 +347,9 @@
   // is said (接诉即办).
   const REFRESH_S = 120;
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut && !state.syncing) loadToday();
+    if (document.visibilityState !== "visible") return;
+    if (gridmapSessionOver() && state.today) noOnesDay();  // offline too: no one's day past the session's end
+    else if (navigator.onLine && !state.signedOut && !state.syncing) loadToday();
   });
   setInterval(() => {  // and what waits on the phone goes again (sent back for now: busy, streets changed)
     if (document.visibilityState === "visible" && navigator.onLine && !state.signedOut && !state.syncing) {
@@ -377,6 +381,8 @@
 
   async function fetchToday() {
     const url = `/field/${encodeURIComponent(slug)}/today`;
+    // past the session's end, offline too (the service worker would answer with the day it kept)
+    if (gridmapSessionOver()) { await noOnesDay(); return; }
     let r = null;
     const viaWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
     // asked again with the version in hand and kept for offline: 304 when nothing changed (a
@@ -387,8 +393,7 @@
     try { r = await fetch(url, { noLoginRedirect: true, headers }); } catch (e) { r = null; }
     if (r && r.status === 304) return;  // the day as it is drawn
     if (r && r.status === 401) {  // signed out: never the day kept for whoever was signed in
-      signedOut();
-      await gridmapForgetFieldDays();
+      await noOnesDay();
       return;
     }
     if (r && !r.ok && r.status < 500) {  // refused (not a worker's account, another community): said, nothing kept shown
@@ -396,7 +401,6 @@
       return;
     }
     if (!r || !r.ok) {  // no signal, or the service unreachable: the day kept, while the session lasts
-      if (gridmapSessionOver()) { signedOut(); await gridmapForgetFieldDays(); return; }
       const hit = window.caches ? await caches.match(url, { ignoreSearch: true }) : null;
       r = hit || null;
     }
@@ -441,6 +445,30 @@
   function signedOut() {
     state.signedOut = true;
     banner(t("f_sign_in_again"), true, { href: "/login?next=" + encodeURIComponent("/field"), text: t("f_sign_in") });
+  }
+  // Signed out, or the session over: the day drawn goes with the one kept (an app left open at
+  // the end of a shift showed her route and cases to the next one to pick the phone up), and a
+  // walk still going is ended as hers, queued (the next one's fixes are never added to it).
+  async function noOnesDay() {
+    signedOut();
+    await gridmapForgetFieldDays();
+    state.today = null;
+    delete document.body.dataset.version;
+    draw(); summary(); renderCases();
+    await endAnothersWalk(null);
+  }
+  async function endAnothersWalk(who) {
+    const w = state.walk;
+    if (!w || (who && w.user === who)) return;
+    state.walk = null;
+    await Q.endWalk();
+    if (goesAnywhere(w)) await keepWalk(w);
+    drawWalk();
+  }
+  // The session's end (known from its sign-in) comes while the app is open: the day goes then.
+  function watchSessionEnd() {
+    const left = (gridmapSessionEnds() || 0) - Date.now();
+    if (left > 0 && left < 2 ** 31 - 1) setTimeout(() => { if (gridmapSessionOver()) noOnesDay(); }, left + 1000);
   }
 
   // --- position and the walk --------------------------------------------------------------
@@ -1060,7 +1088,9 @@
       await accountKnown;
     }
     state.walk = (await Q.walk()) || null;
+    if (state.walk && me && state.walk.user && state.walk.user !== me) await endAnothersWalk(me);
     drawWalk();
+    watchSessionEnd();
     await loadToday();
     document.body.dataset.readyMs = String(Math.round(performance.now()));  // route drawn (bench/field_bench.py)
     await renderQueue();

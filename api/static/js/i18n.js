@@ -223,9 +223,10 @@ window.gridmapPages = function (me) {
   menu.append(list);
   return menu;
 };
-// The days the field app kept for offline use (its service worker's "field-data-" caches): gone
-// when their worker signs out or is signed out, so that the next one to open /field on a shared
-// phone never sees them, offline or not. (What is queued to send stays: it waits for its worker.)
+// The days the field app kept for offline use (its service worker's "field-data-" caches), and
+// the streets marked walked in them: gone when their worker signs out or is signed out, when
+// another account signs in, and once the session is over, so that the next one to open /field on
+// a shared phone never sees them, offline or not. (What is queued to send stays: it waits for its worker.)
 window.gridmapForgetFieldDays = async function () {
   for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
   if (!window.caches) return;
@@ -234,9 +235,10 @@ window.gridmapForgetFieldDays = async function () {
 // When this phone's session ends (its sign-in said how long it lasts; sessions are not extended):
 // past it, a kept day is nobody's to show, offline too (the cookie is HttpOnly: no page can see it go).
 const GRIDMAP_SESSION_ENDS = "gridmap-session-ends";
+window.gridmapSessionEnds = () => Number(localStorage.getItem(GRIDMAP_SESSION_ENDS)) || null;  // ms; none before its first sign-in here
 window.gridmapSessionOver = function () {
-  const ends = Number(localStorage.getItem(GRIDMAP_SESSION_ENDS));
-  return ends > 0 && Date.now() > ends;
+  const ends = gridmapSessionEnds();
+  return ends !== null && Date.now() > ends;
 };
 // The account the field app last knew on this phone (its queued records are that account's).
 const GRIDMAP_FIELD_USER = "gridmap-field-user";

@@ -52,7 +52,7 @@ window.gridmapLabels = (function () {
 
     function marker(kind, latlng, ...texts) {
       const icon = L.divIcon({ className: `label ${kind}`, html: lines(...texts), iconSize: null });
-      return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "tooltipPane" });
+      return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "tooltipPane", snapIgnore: true });
     }
 
     // A polygon's label inside it: its centre when that lies inside (most grids, compounds and
@@ -121,7 +121,8 @@ window.gridmapLabels = (function () {
           const p = l.feature.properties;
           const icon = L.divIcon({ className: "label grid", iconSize: null, html: el("div", {},
             el("span", {}, `${t("grid_n")} ${String(p.code).slice(-3)}`), p.name ? el("span", {}, p.name) : null) });
-          const m = L.marker(inside(l), { icon, interactive: false, keyboard: false, pane: "tooltipPane" }).addTo(groups.grid);
+          const m = L.marker(inside(l), { icon, interactive: false, keyboard: false, pane: "tooltipPane", snapIgnore: true })
+            .addTo(groups.grid);
           Object.assign(m, { home: m.getLatLng(), gridLayer: l });
         });
       },
@@ -194,6 +195,8 @@ window.gridmapLabels = (function () {
         // start and office) are moved in from the map's edge first (起点 · 社区办公室 was cut there)
         map.getContainer().querySelectorAll(".keep-inside").forEach((n) => {
           n.style.marginLeft = n.style.marginTop = "";
+          const at = n.parentElement.getBoundingClientRect();  // its marker: the point it names
+          if (at.left < frame.left || at.left > frame.right || at.top < frame.top || at.top > frame.bottom) return;
           const b = n.getBoundingClientRect(), pad = 4;
           const dx = b.right > frame.right - pad ? frame.right - pad - b.right : b.left < frame.left + pad ? frame.left + pad - b.left : 0;
           const dy = b.top < frame.top + pad ? frame.top + pad - b.top : b.bottom > frame.bottom - pad ? frame.bottom - pad - b.bottom : 0;

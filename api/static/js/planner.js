@@ -33,6 +33,10 @@
   const buildingLayer = L_.geojson("building", buildingFc, slug).addTo(map);
   // What each line and area on the map is (the grids' thick boundaries were unexplained); the
   // draft's layers join it as they are drawn.
+  // A vertex dragged snaps to the grids' and zones' vertices and edges and the boundary's, never
+  // to a street, a building's outline or a name (it snapped to a building's name at its middle,
+  // and the edit was refused as splitting the building)
+  for (const layer of [streetLayer, buildingLayer]) layer.eachLayer((l) => { l.options.snapIgnore = true; });
   const shown = { boundary, streets: streetLayer, buildings: buildingLayer };
   const legend = gridmapLegend.create(map, L_.baseLegend, shown);
   const drawn = () => { Object.assign(shown, { grids, courier_zones: zones, stations }); legend.refresh(); };
@@ -118,6 +122,7 @@
     zones = L.geoJSON(d.courier_zones, { pane: "gm-zone", style: L_.styles.courier_zone }).addTo(map);
     zones.eachLayer((layer) => editable(layer, () => saveZone(id, layer)));
     stations = L_.stations(d.post_stations || { type: "FeatureCollection", features: [] }).addTo(map);
+    stations.eachLayer((l) => { l.options.snapIgnore = true; });
     if (coverage) showZoneCoverage(id);
     grids = L.geoJSON(d.grids, { pane: "gm-grid", style: L_.styles.grid }).addTo(map);
     grids.eachLayer((layer) => editable(layer, () => save(id, layer)));
@@ -191,9 +196,16 @@
     }));
   }
 
+  // While an edit is on its way, no other can begin (one begun then was dropped, and the draft
+  // drawn again over it, saying "saved"): the handles go until the draft is drawn again.
+  function lockEdits() {
+    for (const g of [grids, zones]) if (g) g.eachLayer((l) => l.pm.disable());
+  }
+
   async function saveZone(id, layer) {
     if (saving) return;
     saving = true;
+    lockEdits();
     const started = performance.now();
     try {
       const f = layer.feature;
@@ -231,6 +243,7 @@
   async function editGrids(id, send) {
     if (saving) return;
     saving = true;
+    lockEdits();
     const started = performance.now();
     try {
       const r = await send();
