@@ -302,6 +302,45 @@ def test_an_edge_s_middle_handle_dragged_bends_it_and_a_crossing_drag_is_said(pa
     assert not sent_now  # nothing was sent
 
 
+def test_a_vertex_dropped_by_a_building_s_name_is_not_pulled_onto_it(page, copy_of):
+    """A grid's corner dropped a few pixels from a building's name stays where it was dropped: the
+    names, streets, buildings and stations are not what a vertex snaps to (Geoman snapped it to the
+    name's point, the building's middle, and the edit was refused as splitting the building)."""
+    import math
+
+    slug = copy_of("huamao")
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    draft = page.evaluate("document.body.dataset.draft")
+    grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
+    ring = next(f for f in grids if f["properties"]["code"].endswith("001"))["geometry"]["coordinates"][0][:-1]
+    others = [c for f in grids if not f["properties"]["code"].endswith("001")
+              for part in ([f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon"
+                           else f["geometry"]["coordinates"]) for c in part[0]]
+    corner = next(c for c in ring if min(math.dist(c, o) for o in others) > 1e-6)  # no other grid's handle on it
+    page.evaluate(f"() => gridmapMap.setView([{corner[1]}, {corner[0]}], 18, {{ animate: false }})")
+    page.wait_for_function("() => !gridmapMap._animatingZoom")
+    # the nearest building name shown, and a point 6 px beside where it is pinned
+    to_px = "([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }"
+    named = page.evaluate("""() => { const out = []; gridmapMap.eachLayer((m) => {
+        const n = m.getElement && m.getElement();
+        if (n && n.classList.contains("building") && !n.classList.contains("hidden")) {
+          const p = gridmapMap.latLngToContainerPoint(m.getLatLng()); out.push([p.x, p.y]); } }); return out; }""")
+    cx, cy = page.evaluate(to_px, corner)
+    size = page.locator("#map").bounding_box()
+    named = [p for p in named if 20 < p[0] < size["width"] - 20 and 20 < p[1] < size["height"] - 20]
+    assert named, "no building named in view"
+    nx, ny = min(named, key=lambda p: math.dist(p, (cx, cy)))
+    page.expected_errors.append("status of 422")  # a corner in a building's middle splits it: refused
+    with page.expect_request(lambda r: r.method == "PUT" and "/grids/" in r.url) as sent:
+        _drag(page, corner, nx + 6 - cx, ny - cy)
+    coords = sent.value.post_data_json["geometry"]["coordinates"][0]
+    moved = [page.evaluate(to_px, c) for c in coords if min(math.dist(c, r) for r in ring) > 1e-7]
+    assert len(moved) == 1 and math.dist(moved[0], (nx, ny)) > 3, (moved, (nx, ny))
+
+
 def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     """Kouvola (test_pbf, 2,193 buildings) is above the page's threshold: its buildings and
     streets come as versioned vector tiles."""
