@@ -184,11 +184,38 @@ def test_patrol_page_lists_each_workers_streets_and_prints(page):
     shot(page, "patrol_today")
 
 
+def _px(page, lnglat) -> list[float]:
+    """Where ``lnglat`` is on the map, in pixels from its top left corner."""
+    return page.evaluate("([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); "
+                         "return [p.x, p.y]; }", list(lnglat))
+
+
+def _new_draft(page, slug: str) -> list[dict]:
+    """The planner of ``slug`` opened, a new draft made and drawn; its grids (GeoJSON features)."""
+    page.goto(f"/planner?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    page.click("#new")
+    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    draft = page.evaluate("document.body.dataset.draft")
+    return page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
+
+
+def _own_corners(grids: list[dict], tail: str) -> list[list[float]]:
+    """The corners of the grid whose code ends with ``tail`` that no other grid has (the handle
+    there is its own), in the order of its outer ring."""
+    import math
+
+    ring = next(f for f in grids if f["properties"]["code"].endswith(tail))["geometry"]["coordinates"][0][:-1]
+    others = [c for f in grids if not f["properties"]["code"].endswith(tail)
+              for part in ([f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon"
+                           else f["geometry"]["coordinates"]) for c in part[0]]
+    return [c for c in ring if min(math.dist(c, o) for o in others) > 1e-6]
+
+
 def _drag(page, lnglat, dx, dy):
     """Drag whatever vertex marker sits at ``lnglat`` by (dx, dy) pixels, with the mouse."""
     box = page.locator("#map").bounding_box()
-    x, y = page.evaluate("([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); "
-                         "return [p.x, p.y]; }", list(lnglat))
+    x, y = _px(page, lnglat)
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.mouse.down()
     for k in range(1, 6):
@@ -199,20 +226,14 @@ def _drag(page, lnglat, dx, dy):
 def test_planner_edits_a_grid_and_sees_the_metrics(page, copy_of):
     from shapely.geometry import shape
 
-    slug = copy_of("huamao")
-    page.goto(f"/planner?jurisdiction={slug}")
-    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
-    page.click("#new")
-    page.wait_for_selector("body[data-draft]", timeout=20_000)
+    grids = _new_draft(page, copy_of("huamao"))
     page.wait_for_selector("#metrics tr[data-code]")
     # a legend of what is drawn (the grids' thick boundaries were unexplained)
     page.wait_for_selector('.legend li[data-layer="grids"]')
     legend = page.locator(".legend li").evaluate_all("(xs) => xs.map((x) => x.dataset.layer)")
     assert set(legend) == {"boundary", "grids", "streets", "buildings", "courier_zones", "stations"}, legend
     before = {r.get_attribute("data-code"): r.inner_text() for r in page.locator("#metrics tr[data-code]").all()}
-    draft = page.evaluate("document.body.dataset.draft")
-    grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")
-    g1 = next(f for f in grids["grids"]["features"] if f["properties"]["code"].endswith("001"))
+    g1 = next(f for f in grids if f["properties"]["code"].endswith("001"))
     minx, miny, maxx, maxy = shape(g1["geometry"]).bounds
     ring = g1["geometry"]["coordinates"][0][:-1]
     ne = max(ring, key=lambda c: c[0] + c[1] * 1.3)  # the corner grid 001 shares with grid 002 on the north edge
@@ -251,15 +272,8 @@ def test_an_edge_s_middle_handle_dragged_bends_it_and_a_crossing_drag_is_said(pa
     boundary would cross itself is put back, and the page says why."""
     import math
 
-    slug = copy_of("huamao")
-    page.goto(f"/planner?jurisdiction={slug}")
-    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
-    page.click("#new")
-    page.wait_for_selector("body[data-draft]", timeout=20_000)
-    draft = page.evaluate("document.body.dataset.draft")
-    grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
-    g1 = next(f for f in grids if f["properties"]["code"].endswith("001"))
-    ring = g1["geometry"]["coordinates"][0]
+    grids = _new_draft(page, copy_of("huamao"))
+    ring = next(f for f in grids if f["properties"]["code"].endswith("001"))["geometry"]["coordinates"][0]
     # its longest edge, and the handle in its middle
     a, b = max(zip(ring, ring[1:], strict=False), key=lambda e: math.dist(*e))
     mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
@@ -280,19 +294,16 @@ def test_an_edge_s_middle_handle_dragged_bends_it_and_a_crossing_drag_is_said(pa
     # a corner of its own (no other grid's handle on it) dragged past the edge beyond its next
     # corner: the boundary would cross itself
     page.evaluate("document.getElementById('status').removeAttribute('data-state')")
+    draft = page.evaluate("document.body.dataset.draft")
     drawn = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
     ring = next(f for f in drawn if f["properties"]["code"].endswith("001"))["geometry"]["coordinates"][0][:-1]
-    others = [c for f in drawn if not f["properties"]["code"].endswith("001")
-              for part in ([f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon"
-                           else f["geometry"]["coordinates"]) for c in part[0]]
-    k = next(i for i, c in enumerate(ring) if min(math.dist(c, o) for o in others) > 1e-6)
+    k = ring.index(_own_corners(drawn, "001")[0])
     corner, nxt, after = ring[k], ring[(k + 1) % len(ring)], ring[(k + 2) % len(ring)]
     lons, lats = zip(corner, nxt, after, strict=True)
     page.evaluate(f"() => gridmapMap.fitBounds([[{min(lats)}, {min(lons)}], [{max(lats)}, {max(lons)}]],"
                   " { animate: false })")
     page.wait_for_function("() => !gridmapMap._animatingZoom")
-    to_px = "([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }"
-    px = [page.evaluate(to_px, c) for c in (corner, nxt, after)]
+    px = [_px(page, c) for c in (corner, nxt, after)]
     beyond = [(px[1][i] + px[2][i]) / 2 + ((px[1][i] + px[2][i]) / 2 - px[0][i]) * 0.3 for i in (0, 1)]
     sent_now: list[str] = []
     page.on("request", lambda r: sent_now.append(r.url) if r.method == "PUT" else None)
@@ -308,27 +319,17 @@ def test_a_vertex_dropped_by_a_building_s_name_is_not_pulled_onto_it(page, copy_
     name's point, the building's middle, and the edit was refused as splitting the building)."""
     import math
 
-    slug = copy_of("huamao")
-    page.goto(f"/planner?jurisdiction={slug}")
-    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
-    page.click("#new")
-    page.wait_for_selector("body[data-draft]", timeout=20_000)
-    draft = page.evaluate("document.body.dataset.draft")
-    grids = page.evaluate(f"fetch('/layouts/{draft}').then(r => r.json())")["grids"]["features"]
+    grids = _new_draft(page, copy_of("huamao"))
     ring = next(f for f in grids if f["properties"]["code"].endswith("001"))["geometry"]["coordinates"][0][:-1]
-    others = [c for f in grids if not f["properties"]["code"].endswith("001")
-              for part in ([f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon"
-                           else f["geometry"]["coordinates"]) for c in part[0]]
-    corner = next(c for c in ring if min(math.dist(c, o) for o in others) > 1e-6)  # no other grid's handle on it
+    corner = _own_corners(grids, "001")[0]  # no other grid's handle on it
     page.evaluate(f"() => gridmapMap.setView([{corner[1]}, {corner[0]}], 18, {{ animate: false }})")
     page.wait_for_function("() => !gridmapMap._animatingZoom")
     # the nearest building name shown, and a point 6 px beside where it is pinned
-    to_px = "([lng, lat]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }"
     named = page.evaluate("""() => { const out = []; gridmapMap.eachLayer((m) => {
         const n = m.getElement && m.getElement();
         if (n && n.classList.contains("building") && !n.classList.contains("hidden")) {
           const p = gridmapMap.latLngToContainerPoint(m.getLatLng()); out.push([p.x, p.y]); } }); return out; }""")
-    cx, cy = page.evaluate(to_px, corner)
+    cx, cy = _px(page, corner)
     size = page.locator("#map").bounding_box()
     named = [p for p in named if 20 < p[0] < size["width"] - 20 and 20 < p[1] < size["height"] - 20]
     assert named, "no building named in view"
@@ -337,7 +338,7 @@ def test_a_vertex_dropped_by_a_building_s_name_is_not_pulled_onto_it(page, copy_
     with page.expect_request(lambda r: r.method == "PUT" and "/grids/" in r.url) as sent:
         _drag(page, corner, nx + 6 - cx, ny - cy)
     coords = sent.value.post_data_json["geometry"]["coordinates"][0]
-    moved = [page.evaluate(to_px, c) for c in coords if min(math.dist(c, r) for r in ring) > 1e-7]
+    moved = [_px(page, c) for c in coords if min(math.dist(c, r) for r in ring) > 1e-7]
     assert len(moved) == 1 and math.dist(moved[0], (nx, ny)) > 3, (moved, (nx, ny))
 
 
@@ -382,8 +383,7 @@ def test_planner_gives_a_building_to_the_next_grid(page, copy_of, auth, server, 
     page.evaluate(f"() => gridmapMap.setView([{at.y}, {at.x}], 18, {{ animate: false }})")
     page.wait_for_function("() => !gridmapMap._animatingZoom")
     box = page.locator("#map").bounding_box()
-    x, y = page.evaluate("([lat, lng]) => { const p = gridmapMap.latLngToContainerPoint([lat, lng]); "
-                         "return [p.x, p.y]; }", [at.y, at.x])
+    x, y = _px(page, (at.x, at.y))
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_selector(".move-form select")
     target = page.locator(".move-form option", has_text="002").get_attribute("value")
