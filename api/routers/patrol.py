@@ -141,10 +141,7 @@ def schedule(request: Request, who: Reader, slug: str, conn: ConnDep, settings: 
     with transaction(conn) as cur:
         routes, plan = planned_schedule(cur, slug, settings, parse_day(from_, "from"), days, names, cal, capacity)
     if format == "geojson":  # each route with who walks it on the first day (the one map's legend names them)
-        first = plan[0].assignments if plan else []
-        walkers = [next((a.worker for a in first if a.task == "patrol" and a.route == k), None)
-                   for k in range(1, len(routes) + 1)]
-        return _render({}, schedule_outputs(routes, language(request), walkers), format, f"{slug}-schedule", crs)
+        return _render({}, schedule_outputs(routes, language(request), plan), format, f"{slug}-schedule", crs)
     if format == "csv":
         return Response(sched.to_csv(plan), media_type="text/csv; charset=utf-8")
     if format == "ics":

@@ -100,7 +100,7 @@ def to_geojson(routes: list[list[Leg]], waypoints: list[Waypoint], speed_kmh: fl
     per_min = speed_kmh * 1000 / 60
     for worker, route in enumerate(routes, start=1):
         walked = 0.0
-        walker = walkers[worker - 1] if walkers and worker <= len(walkers) else None
+        walker = walkers[worker - 1] if walkers else None
         for leg in route:
             features.append({
                 "type": "Feature",

@@ -13,6 +13,7 @@ from gis.patrol.exports import Leg, Waypoint, legs, street_list, to_geojson, to_
 
 if TYPE_CHECKING:
     from gis.patrol.routes import RoutePlan
+    from gis.patrol.schedule import Day
     from gis.patrol.schedule_store import TeamRoute
     from gis.patrol.visits import VisitPlan
 
@@ -68,10 +69,13 @@ def route_outputs(plan: RoutePlan, lang: str = "en") -> Outputs:
                    [start, *plan.buildings], plan.speed_kmh, lang)
 
 
-def schedule_outputs(routes: list[TeamRoute], lang: str = "en", walkers: list[str | None] | None = None) -> Outputs:
+def schedule_outputs(routes: list[TeamRoute], lang: str = "en", days: list[Day] | None = None) -> Outputs:
     """A schedule's routes (route ``k`` the ``k``-th, as the schedule numbers them, each team's
-    from its own area's plan), with the start and the buildings along them; ``walkers``: who
-    walks each on the schedule's first day."""
+    from its own area's plan), with the start and the buildings along them, and (given the
+    schedule's ``days``) who walks each on its first day."""
+    today = days[0].assignments if days else []
+    walkers = [next((a.worker for a in today if a.task == "patrol" and a.route == k), None)
+               for k in range(1, len(routes) + 1)]
     first = routes[0].plan
     start = Waypoint(first.start.lon, first.start.lat, label("start", lang), None, "start")
     seen: dict[tuple, Waypoint] = {}
