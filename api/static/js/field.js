@@ -22,7 +22,7 @@
     if (!r.ok) return null;
     const now = (await r.json()).username;
     if (now !== me) await gridmapForgetFieldDays();  // the day kept here was another's
-    await endAnothersWalk(now);  // a walk left going by another: ended as theirs
+    await endWalkUnless(now);  // a walk left going by another: ended as theirs
     me = now;
     localStorage.setItem(GRIDMAP_FIELD_USER, me);
     return me;
@@ -455,11 +455,13 @@
     state.today = null;
     delete document.body.dataset.version;
     draw(); summary(); renderCases();
-    await endAnothersWalk(null);
+    await endWalkUnless(null);
   }
-  async function endAnothersWalk(who) {
+  // A walk going ended and queued as its owner's, unless it is ``who``'s (a walk from before walks
+  // carried their account counts as the one signed in); ``who`` none: whoever's it is.
+  async function endWalkUnless(who) {
     const w = state.walk;
-    if (!w || (who && w.user === who)) return;
+    if (!w || (who && (w.user || who) === who)) return;
     state.walk = null;
     await Q.endWalk();
     if (goesAnywhere(w)) await keepWalk(w);
@@ -1088,7 +1090,7 @@
       await accountKnown;
     }
     state.walk = (await Q.walk()) || null;
-    if (state.walk && me && state.walk.user && state.walk.user !== me) await endAnothersWalk(me);
+    if (me) await endWalkUnless(me);
     drawWalk();
     watchSessionEnd();
     await loadToday();

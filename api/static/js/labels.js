@@ -55,29 +55,29 @@ window.gridmapLabels = (function () {
       return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "tooltipPane", snapIgnore: true });
     }
 
-    // A polygon's label inside it: its centre when that lies inside (most grids, compounds and
-    // buildings), else the point of a 7×7 lattice over it that lies inside, nearest the centre.
-    function inside(layer) {
-      const box = layer.getBounds();
-      const c = box.getCenter();
-      const ring = layer.getLatLngs().flat(2);
-      if (within(c, ring)) return c;
-      let best = c, far = Infinity;
+    // Places for a name inside a ring (LatLngs): its box's centre when that lies inside, then the
+    // points of a 7×7 lattice over the box that lie inside, nearest the centre first.
+    function placesInside(ring) {
+      const box = L.latLngBounds(ring), c = box.getCenter();
+      const lattice = [];
       for (let i = 1; i < 8; i++) {
         for (let j = 1; j < 8; j++) {
-          const p = L.latLng(box.getSouth() + (i / 8) * (box.getNorth() - box.getSouth()),
-                             box.getWest() + (j / 8) * (box.getEast() - box.getWest()));
-          const d = (p.lat - c.lat) ** 2 + (p.lng - c.lng) ** 2;
-          if (d < far && within(p, ring)) { best = p; far = d; }
+          lattice.push(L.latLng(box.getSouth() + (i / 8) * (box.getNorth() - box.getSouth()),
+                                box.getWest() + (j / 8) * (box.getEast() - box.getWest())));
         }
       }
-      return best;
+      const far = (p) => (p.lat - c.lat) ** 2 + (p.lng - c.lng) ** 2;
+      return [c, ...lattice.sort((a, b) => far(a) - far(b))].filter((p) => within(p, ring));
+    }
+    // A polygon's label inside it: its centre when that lies inside (most grids, compounds and
+    // buildings), else the lattice point inside nearest it.
+    function inside(layer) {
+      return placesInside(layer.getLatLngs().flat(2))[0] || layer.getBounds().getCenter();
     }
 
     // Places in the part of a polygon the map shows (its largest piece, a little in from the map's
-    // edges), its middle first, then the points of a 9×9 lattice over it that lie inside it, nearest
-    // the middle first: where a grid's name goes when its own middle is off the map, cut by its edge
-    // or under a control.
+    // edges): where a grid's name goes when its own middle is off the map, cut by its edge or
+    // under a control.
     function shownPlaces(layer) {
       const size = map.getSize(), inset = 8;
       const frame = L.bounds([inset, inset], [size.x - inset, size.y - inset]);
@@ -89,18 +89,7 @@ window.gridmapLabels = (function () {
         clipped.forEach((p, i) => { const q = clipped[(i + 1) % clipped.length]; area += p.x * q.y - q.x * p.y; });
         if (clipped.length > 2 && Math.abs(area) > most) { most = Math.abs(area); best = clipped; }
       }
-      if (!best) return [];
-      const ring = best.map((p) => map.containerPointToLatLng(p));
-      const box = L.latLngBounds(ring), c = box.getCenter();
-      const places = [c];
-      for (let i = 1; i < 10; i++) {
-        for (let j = 1; j < 10; j++) {
-          places.push(L.latLng(box.getSouth() + (i / 10) * (box.getNorth() - box.getSouth()),
-                               box.getWest() + (j / 10) * (box.getEast() - box.getWest())));
-        }
-      }
-      const far = (p) => (p.lat - c.lat) ** 2 + (p.lng - c.lng) ** 2;
-      return places.filter((p) => within(p, ring)).sort((a, b) => far(a) - far(b));
+      return best ? placesInside(best.map((p) => map.containerPointToLatLng(p))) : [];
     }
 
     // A quarter of the way in from either end of a polygon's longer side (through its middle),
@@ -226,9 +215,10 @@ window.gridmapLabels = (function () {
               node.querySelectorAll("span").forEach((x) => { x.style.maxWidth = `${Math.max(84, Math.round(wide * 0.9))}px`; });
               // at its middle, or, cut there by the map's edge or under a control, the middle of what is shown of it
               m.setLatLng(m.home);
-              if (!fits(node.firstChild.getBoundingClientRect(), frame, controls)) {
+              const whole = () => fits(node.firstChild.getBoundingClientRect(), frame, controls);
+              if (!whole()) {
                 const places = shownPlaces(m.gridLayer);
-                const free = places.find((p) => fits(m.setLatLng(p) && node.firstChild.getBoundingClientRect(), frame, controls));
+                const free = places.find((p) => { m.setLatLng(p); return whole(); });
                 m.setLatLng(free || places[0] || m.home);
               }
               placed.push(node.firstChild.getBoundingClientRect());

@@ -31,12 +31,12 @@
   map.fitBounds(boundary.getBounds());
   const streetLayer = L_.geojson("street_edge", streetFc, slug).addTo(map);
   const buildingLayer = L_.geojson("building", buildingFc, slug).addTo(map);
-  // What each line and area on the map is (the grids' thick boundaries were unexplained); the
-  // draft's layers join it as they are drawn.
   // A vertex dragged snaps to the grids' and zones' vertices and edges and the boundary's, never
   // to a street, a building's outline or a name (it snapped to a building's name at its middle,
   // and the edit was refused as splitting the building)
   for (const layer of [streetLayer, buildingLayer]) layer.eachLayer((l) => { l.options.snapIgnore = true; });
+  // What each line and area on the map is (the grids' thick boundaries were unexplained); the
+  // draft's layers join it as they are drawn.
   const shown = { boundary, streets: streetLayer, buildings: buildingLayer };
   const legend = gridmapLegend.create(map, L_.baseLegend, shown);
   const drawn = () => { Object.assign(shown, { grids, courier_zones: zones, stations }); legend.refresh(); };
