@@ -161,18 +161,20 @@ HeavyScheduler = Annotated[Principal, Depends(AllowHeavy("schedule"))]
 class Turns:
     """Work of one kind that takes a core for about a second (matching a batch of walks, decoding a
     photo): at most ``at_once`` at a time in a process, and ``per_user`` at a time of one user (one
-    more: 429 at once). Each waits at most ``wait_s`` for its turn, a thread of the server's pool
-    held meanwhile, then 503: the phone keeps what it sends and sends it again later. The bound
-    per user keeps one account's burst (80 photos sent at once) from holding the threads every
-    other request needs while it waits. ``busy(retry)`` and ``yours(name, retry)`` say the two
-    refusals."""
+    more: 429 at once). At most ``queue`` wait for a turn, each at most ``wait_s``, a thread of the
+    server's pool held meanwhile; past either, 503 (at once when the queue is full): the phone
+    keeps what it sends and sends it again later. The two bounds keep a burst — one account's 80
+    photos, or one photo each of many accounts — from holding the threads every other request
+    needs while it waits: at most ``at_once + queue`` threads are ever taken by one kind of work.
+    ``busy(retry)`` and ``yours(name, retry)`` say the two refusals."""
 
-    def __init__(self, at_once: int, per_user: int, wait_s: float, busy: Callable[[int], Message],
+    def __init__(self, at_once: int, per_user: int, queue: int, wait_s: float, busy: Callable[[int], Message],
                  yours: Callable[[str, int], Message]) -> None:
-        self.at_once, self.per_user, self.wait_s = at_once, per_user, wait_s
+        self.at_once, self.per_user, self.queue, self.wait_s = at_once, per_user, queue, wait_s
         self.busy, self.yours = busy, yours
         self.slots = threading.BoundedSemaphore(at_once)
         self.users: Counter[int] = Counter()
+        self.waiting = 0
         self._lock = threading.Lock()
 
     @contextmanager
@@ -183,7 +185,7 @@ class Turns:
                 raise TooManyJobsError(self.yours(who.username, retry_after_s), retry_after_s)
             self.users[who.user_id] += 1
         try:
-            if not self.slots.acquire(timeout=self.wait_s):
+            if not self.slots.acquire(blocking=False) and not self._wait_for_slot():
                 raise ServiceBusyError(self.busy(retry_after_s), retry_after_s)
             try:
                 yield
@@ -195,16 +197,30 @@ class Turns:
                 if not self.users[who.user_id]:
                     del self.users[who.user_id]
 
+    def _wait_for_slot(self) -> bool:
+        """Wait for a slot if the queue has room; whether one was taken."""
+        with self._lock:
+            if self.waiting >= self.queue:
+                return False
+            self.waiting += 1
+        try:
+            return self.slots.acquire(timeout=self.wait_s)
+        finally:
+            with self._lock:
+                self.waiting -= 1
+
 
 # Walks matched to the streets (a phone's batch, a GPX upload): each batch is up to 20,000 fixes
 # (gis.limits.MAX_BATCH_FIXES, MAX_TRACK_POINTS), about a second of CPU, computed holding no
-# database connection; more than two at once would only share the cores. One user's one at a time.
-MATCHING = Turns(2, 1, 3.0, lambda retry: msg("the service is busy matching other walks; try again in {0} s", retry),
+# database connection; more than two at once would only share the cores. One user's one at a time,
+# four more waiting at most.
+MATCHING = Turns(2, 1, 4, 3.0, lambda retry: msg("the service is busy matching other walks; try again in {0} s", retry),
                  lambda name, retry: msg("{0} is sending walks already; try again in {1} s", name, retry))
 # Photos decoded (api.routers.field): a 50-megapixel one takes ~1 s and ~200 MB to decode and
 # shrink; more than two at once would only share the cores and add up the memory. A phone sends
-# its photos one after another: two of one account's at once are another tab's at most.
-DECODING = Turns(2, 2, 10.0, lambda retry: msg("the service is busy with other photos; try again in {0} s", retry),
+# its photos one after another: two of one account's at once are another tab's at most. Four more
+# wait at most (each a thread of the pool): eight, and the threads every other request needs.
+DECODING = Turns(2, 2, 4, 10.0, lambda retry: msg("the service is busy with other photos; try again in {0} s", retry),
                  lambda name, retry: msg("{0} is sending photos already; try again in {1} s", name, retry))
 
 

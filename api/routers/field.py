@@ -222,8 +222,7 @@ def _store_photo(request: Request, who: Principal, slug: str, case_id: int, data
     when its turn comes (the room may have gone to the photos before it), decoded, then stored in
     one short transaction that locks the case (a copy of the same photo sent meanwhile is answered
     as the photo stored). A photo that cannot have its turn is refused for now (429 or 503, with
-    Retry-After): no one account's burst holds the threads every other request needs (many
-    accounts' photos at once each wait in a thread of the pool, up to DECODING's wait)."""
+    Retry-After): no burst, of one account or of many, holds the threads every other request needs."""
     sent = parse_client_id(str(client_id) if client_id else None)
 
     def checked(cur: Any) -> dict | None:  # the right and the room; the photo stored already, if sent before
