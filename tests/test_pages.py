@@ -342,6 +342,38 @@ def test_a_vertex_dropped_by_a_building_s_name_is_not_pulled_onto_it(page, copy_
     assert len(moved) == 1 and math.dist(moved[0], (nx, ny)) > 3, (moved, (nx, ny))
 
 
+def test_while_an_edit_is_on_its_way_no_other_can_begin(page, copy_of):
+    """The handles go while an edit is sent and come back with the draft drawn again: a second drag
+    meanwhile was dropped and drawn over, and the page said "saved" (the first edit's answer)."""
+    grids = _new_draft(page, copy_of("huamao"))
+    first = _own_corners(grids, "001")[0]
+    ring = next(f for f in grids if f["properties"]["code"].endswith("001"))["geometry"]["coordinates"][0][:-1]
+    second = ring[(ring.index(first) + 1) % len(ring)]  # the next corner along
+    lons, lats = zip(first, second, strict=True)
+    page.evaluate(f"() => gridmapMap.fitBounds([[{min(lats)}, {min(lons)}], [{max(lats)}, {max(lons)}]],"
+                  " { animate: false, maxZoom: 18 })")
+    page.wait_for_function("() => !gridmapMap._animatingZoom")
+    handles = "() => document.querySelectorAll('.leaflet-marker-icon.marker-icon').length"
+    assert page.evaluate(handles) > 0
+    held: list = []
+    page.route("**/layouts/*/grids/*", lambda route: held.append(route) if route.request.method == "PUT"
+               else route.continue_())
+    page.expected_errors.append("status of 422")  # the corner pulled 20 px may cut a building: refused, said
+    _drag(page, first, 20, 0)
+    for _ in range(50):  # the edit is on its way, held by the route
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1
+    assert page.evaluate(handles) == 0  # no handle to begin another edit with
+    _drag(page, second, 0, 20)  # tried anyway: nothing is sent
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_selector("#status[data-state]", timeout=20_000)
+    page.wait_for_function(f"() => ({handles})() > 0")  # the handles back with the draft drawn again
+    page.unroute("**/layouts/*/grids/*")
+
+
 def test_a_large_jurisdiction_draws_from_vector_tiles(page, kouvola):
     """Kouvola (test_pbf, 2,193 buildings) is above the page's threshold: its buildings and
     streets come as versioned vector tiles."""
