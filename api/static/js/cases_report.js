@@ -29,15 +29,28 @@
   const none = { received: 0, open: 0, overdue: 0, parked: 0 };
   const stamp = `${t("printed")} ${gridmapDates.stamp(zone)} · gridmap`;
   const sheets = document.getElementById("sheets");
-  // Cases listed on a grid's sheet (and numbered on its map), and on each sheet that continues it.
+  // Cases listed on a grid's sheet (and numbered on its map) at least, and on each sheet that
+  // continues it. A grid wider than the map is tall needs less of the sheet: its map shrinks to
+  // what the grid needs, never below, and more of its cases are listed in the room made (grid
+  // 004's map was a third empty while two of its 16 cases took a page of their own).
   const ON_SHEET = 14;
   const ON_MORE = 30;  // rows of ~29 px: an A4 sheet holds some 33 under its header
+  const row = (c, n) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${n}`),
+    el("td", {}, gridmapDates.stamp(zone, new Date(c.reported_at)).slice(5)),
+    el("td", {}, L_.categoryName(c)),
+    el("td", {}, `${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`));
   const caseList = (cases, from) => el("table", { className: "list" },
     el("tr", {}, el("th", {}, "#"), el("th", {}, t("reported_at")), el("th", {}, t("category")), el("th", {}, t("state"))),
-    ...cases.map((c, k) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${from + k + 1}`),
-      el("td", {}, gridmapDates.stamp(zone, new Date(c.reported_at)).slice(5)),
-      el("td", {}, L_.categoryName(c)),
-      el("td", {}, `${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`))));
+    ...cases.map((c, k) => row(c, from + k + 1)));
+  const moreText = (left) => (left ? t("more_cases_continued").replace("{n}", String(left)) : "");
+  // How tall the grid is on a map as wide as ``width`` px (fitted with 16 px around it, and room for
+  // the names of the streets along its edge).
+  const heightFor = (g, width) => {
+    const b = L.geoJSON(g).getBounds();
+    const sw = L.CRS.EPSG3857.project(b.getSouthWest()), ne = L.CRS.EPSG3857.project(b.getNorthEast());
+    return (width - 32) * (ne.y - sw.y) / Math.max(ne.x - sw.x, 1e-9) + 32 + 40;
+  };
+  const overflows = (sheet) => sheet.scrollHeight > sheet.clientHeight + 1;
   const drawn = [];
   const chosen = grids.features.filter((g) => !only || g.properties.code === only)
     .sort((a, b) => a.properties.code.localeCompare(b.properties.code));
@@ -50,10 +63,9 @@
       el("tr", {}, el("th", {}, ""), el("th", {}, t("this_grid")), el("th", {}, t("whole_community"))),
       ...rows.map(([key, f]) => el("tr", { dataset: { key } }, el("th", {}, t(key)), el("td", { className: "n" }, f(figures)),
                                    el("td", { className: "n" }, f(kpi.overall)))));
-    const shown = mine.slice(0, ON_SHEET);
-    const caseTable = caseList(shown, 0);
-    const more = mine.length > shown.length ? t("more_cases_continued").replace("{n}", String(mine.length - shown.length))
-      : (mine.length ? "" : t("no_grid_cases"));
+    let shown = Math.min(ON_SHEET, mine.length);
+    const caseTable = caseList(mine.slice(0, shown), 0);
+    const more = el("div", {}, mine.length ? moreText(mine.length - shown) : t("no_grid_cases"));
     const legend = el("div", { className: "legend-line" },
       ...L_.caseLegend().map(([kind, style, label]) => el("span", {}, gridmapLegend.swatch(kind, style), label)),
       el("span", {}, gridmapLegend.swatch("point", { color: "#fff", fillColor: "#a5bdf3" }),
@@ -63,22 +75,36 @@
                           el("div", { className: "grid-name" }, `${p.code} ${p.name || ""}`)),
          el("div", { className: "who" }, `${t("leader")}${lang === "en" ? ": " : "："}${p.leader || "—"}`)),
       mapBox, legend,
-      el("div", { className: "below" }, kpiTable, el("div", { className: "list" }, caseTable, more ? el("div", {}, more) : null)),
+      el("div", { className: "below" }, kpiTable, el("div", { className: "list" }, caseTable, more)),
       el("div", { className: "note" }, t("report_note")), el("div", { className: "stamp" }, stamp));
     sheets.append(sheet);
+    if (shown < mine.length) {  // the map no taller than the grid needs; a case more a row while there is room
+      mapBox.style.minHeight = `${Math.min(mapBox.offsetHeight, heightFor(g, mapBox.clientWidth)).toFixed(0)}px`;
+      while (shown < mine.length) {
+        caseTable.append(row(mine[shown], shown + 1));
+        more.textContent = moreText(mine.length - shown - 1);
+        if (overflows(sheet)) {
+          caseTable.lastElementChild.remove();
+          more.textContent = moreText(mine.length - shown);
+          break;
+        }
+        shown += 1;
+      }
+      sheet.dataset.listed = String(shown);
+    }
     // the cases the sheet has no room for, listed on the sheets that follow it: none left out
-    for (let from = ON_SHEET; from < mine.length; from += ON_MORE) {
+    for (let from = shown; from < mine.length; from += ON_MORE) {
       sheets.append(el("section", { className: "sheet more", dataset: { grid: p.code, from: String(from + 1) } },
         el("header", {}, el("div", {}, el("h1", {}, `${t("monthly_report")} · ${monthText}`),
                             el("div", { className: "grid-name" }, `${p.code} ${p.name || ""} · ${t("continued")}`))),
         el("div", { className: "list" }, caseList(mine.slice(from, from + ON_MORE), from)),
         el("div", { className: "stamp" }, stamp)));
     }
-    drawn.push([mapBox, g, mine]);
+    drawn.push([mapBox, g, mine, shown]);
   }
   // The maps once every sheet has its size.
   const named = [];
-  for (const [box, g, mine] of drawn) {
+  for (const [box, g, mine, shown] of drawn) {
     const map = L.map(box, { zoomControl: false, attributionControl: false, zoomSnap: 0.1, fadeAnimation: false,
                              zoomAnimation: false, markerZoomAnimation: false });
     const outline = L.geoJSON(g, { style: { ...L_.styles.grid, fillOpacity: 0.03 }, interactive: false });
@@ -90,7 +116,7 @@
     outline.addTo(map);
     // the buildings by number and the streets named, to tell where each case is by (as the grid's
     // printed map names them; a number is what fits a building on a sheet this small)
-    const listed = new Map(mine.slice(0, ON_SHEET).map((c, k) => [c, k + 1]));
+    const listed = new Map(mine.slice(0, shown).map((c, k) => [c, k + 1]));
     const drawnCases = L_.numberedCases(map, mine, (c) => listed.get(c));
     const names = gridmapNames.create(map, { obstacles: () => drawnCases.map((m) => m.getElement()) });
     names.polygons(inGrid, (p) => gridmapLabels.briefName(p.name), "building");

@@ -227,7 +227,8 @@ window.gridmapLayers = (function () {
   }
   // Cases on a printed sheet: each one's dot (by urgency, overdue ringed) and the number the list
   // beside the map gives it (``numberOf(c)``, none for a case not listed there); the numbers of
-  // cases within a few pixels of one another in one label ("2,4,8"), not on top of one another.
+  // cases within a few pixels of one another in one label ("2,4,8", a run as "1–26"), not on top
+  // of one another.
   // Every layer drawn is returned, for the names placed after to keep clear of them (names.js
   // obstacles): a name drawn over them hid the number.
   const SPOT_PX = 22;  // a number label's height and more: closer dots share one
@@ -251,12 +252,24 @@ window.gridmapLayers = (function () {
       spots.push(spot);
     }
     for (const s of spots) {
-      const text = s.numbers.sort((a, b) => a - b).join(",");
+      const text = numberRuns(s.numbers);
       drawn.push(L.marker(s.latlng, { icon: L.divIcon({ className: "case-no", html: "", iconSize: null, iconAnchor: [-4, 14] }),
                                       interactive: false, keyboard: false })
         .on("add", (e) => { e.target.getElement().textContent = text; }).addTo(map));
     }
     return drawn;
+  }
+  // Numbers as a label: sorted, three or more in a row as one run ("1–26,30": 26 cases at one
+  // building ran across the sheet's map as "1,2,3,…,26").
+  function numberRuns(numbers) {
+    const sorted = [...numbers].sort((a, b) => a - b), out = [];
+    for (let i = 0; i < sorted.length;) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j += 1;
+      out.push(j - i >= 2 ? `${sorted[i]}–${sorted[j]}` : sorted.slice(i, j + 1).join(","));
+      i = j + 1;
+    }
+    return out.join(",");
   }
   // The legend's lines for the layers every map of a community draws (legend.js), by overlay key.
   function baseLegend() {
