@@ -32,6 +32,7 @@ from gis.layers import IMPORT_ORDER, Layer, get_layer
 from gis.package_features import read_features
 from gis.settings import Settings
 from gis.store import find_jurisdiction, insert_rows
+from gis.street_noding import METRES_PER_DEGREE, node_streets
 
 Progress = Callable[[str], None]
 
@@ -156,30 +157,46 @@ def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool) -> tuple[list[An
     return out, origin, cut, dropped
 
 
-def _noded(geoms: list[Any], props: list[dict[str, Any]],
+def _noded(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict[str, Any]], join_m: float,
            report: ImportReport) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Streets split where they cross or touch each other, as a walkable network needs (OSM's
-    are; a CAD drawing's road lines run through each other); each piece keeps its line's
-    properties."""
-    lines = [(i, g) for i, g in enumerate(geoms) if g is not None and g.geom_type in ("LineString", "MultiLineString")]
-    if len(lines) < 2:
+    """Streets split where they cross or touch one another or a street stored already, an end
+    that stops within ``join_m`` of a street joined to it (gis.street_noding); each piece keeps its
+    line's properties. Stored streets a new one meets in their middle are split there, the first
+    piece keeping the street's id (and the walks recorded on it)."""
+    lines = [(i, part) for i, g in enumerate(geoms)
+             if g is not None and g.geom_type in ("LineString", "MultiLineString") for part in shapely.get_parts(g)]
+    if not lines:
         return geoms, props
-    pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(
-        [p for _, g in lines for p in shapely.get_parts(g)])))
-    if len(pieces) == sum(len(shapely.get_parts(g)) for _, g in lines):
-        return geoms, props
-    sources = np.asarray([g for _, g in lines], dtype=object)
-    tree = shapely.STRtree(sources)
+    cur.execute(read_sql("streets_near.sql"), {
+        "jurisdiction_id": jurisdiction_id, "degrees": 2 * join_m / METRES_PER_DEGREE,
+        "lines": shapely.to_wkb(shapely.multilinestrings([g for _, g in lines]))})
+    near = cur.fetchall()
+    noded = node_streets([g for _, g in lines], [shapely.from_wkb(bytes(w)) for _, w in near], join_m)
     out_geoms: list[Any] = [g for g in geoms if g is None or g.geom_type not in ("LineString", "MultiLineString")]
     out_props = [p for p, g in zip(props, geoms, strict=True)
                  if g is None or g.geom_type not in ("LineString", "MultiLineString")]
-    for piece in pieces:
-        middle = shapely.line_interpolate_point(piece, 0.5, normalized=True)
-        k = int(tree.query_nearest(middle)[0])
+    for k, piece in noded.new:
         out_geoms.append(piece)
         out_props.append(props[lines[k][0]])
-    report.notes.append(f"streets split where they cross: {len(lines)} lines became {len(pieces)} edges")
+    for k, pieces in noded.stored.items():
+        _split_stored(cur, int(near[k][0]), pieces)
+    if len(noded.new) != len(lines) or noded.joined:
+        report.notes.append(f"streets joined where they meet: {len(lines)} lines became {len(noded.new)} edges, "
+                            f"{noded.joined} ends joined to a street within {join_m:g} m, "
+                            f"{len(noded.stored)} streets stored already split where a new one meets them")
     return out_geoms, out_props
+
+
+def _split_stored(cur: Cursor, edge_id: int, pieces: list[BaseGeometry]) -> None:
+    """A stored street cut into ``pieces`` (in order along it): the first keeps its row, the others
+    are new rows with its properties."""
+    cur.execute("UPDATE street_edge SET geom = ST_GeomFromWKB(%s, 4326) WHERE id = %s",
+                (shapely.to_wkb(pieces[0]), edge_id))
+    columns = sql.SQL(", ").join(sql.Identifier(f.name) for f in get_layer("street_edge").fields)
+    for piece in pieces[1:]:
+        cur.execute(sql.SQL("INSERT INTO street_edge (jurisdiction_id, {c}, geom) SELECT jurisdiction_id, {c}, "
+                            "ST_GeomFromWKB(%s, 4326) FROM street_edge WHERE id = %s").format(c=columns),
+                    (shapely.to_wkb(piece), edge_id))
 
 
 def _estimated(props: list[dict[str, Any]], geoms: list[Any], srid: int, settings: Settings,
@@ -270,7 +287,7 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
         props = [props[i] for i in origin]
         report.notes.append(f"clipped to {j.name}: {cut} cut at the boundary, {dropped} left out (wholly outside)")
     if layer.name == "street_edge":
-        shapes_, props = _noded(shapes_, props, report)
+        shapes_, props = _noded(cur, j.id, shapes_, props, (settings or Settings()).street_join_m, report)
     if layer.name == "building":
         props = _estimated(props, shapes_, j.metric_srid, settings or Settings(), report)
     rows = check_rows(layer, list(zip(props, shapes_, strict=True)), j.envelope, j.name)

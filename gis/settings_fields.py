@@ -61,6 +61,9 @@ class SettingFields(BaseModel):
     residents_per_household: float = 2.2
     # How far beyond the boundary imported streets are kept (metres): streets around the edge.
     street_margin_m: float = 150.0
+    # An imported street's end this near another street (metres) is joined to it: a lane drawn to
+    # end on a street ends a few centimetres off it, and was a piece no route could reach.
+    street_join_m: float = 1.0
     # How far a point (a patrol start, a building entrance, a facility) may lie from the nearest
     # street and still be joined to it (metres); farther is refused with the point named.
     snap_max_m: float = 100.0

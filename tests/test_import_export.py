@@ -376,3 +376,54 @@ def test_a_package_carries_its_workers(conn, copy_of, tmp_path):
     with db.transaction(conn, snapshot=True) as cur:
         assert export_geojson(cur, slug, package)["worker"] == 0
     assert json.loads((package / "worker.geojson").read_text(encoding="utf-8"))["features"] == []
+
+
+def test_streets_from_a_file_join_the_stored_ones_where_they_meet(conn, copy_of, cli, tmp_path):
+    """A lane drawn to end on a stored street (30 cm short of it, as drawings are) and one across
+    another: both joined to the network, the stored streets split there (the first piece keeping
+    its id), and the patrol route walks them (each was a piece of its own, left out of the route
+    without a word)."""
+    import math
+
+    slug = copy_of()
+    rows = conn.cursor()
+    rows.execute("SELECT e.id, ST_X(ST_LineInterpolatePoint(e.geom, 0.5)), ST_Y(ST_LineInterpolatePoint(e.geom, 0.5)),"
+                 " degrees(ST_Azimuth(ST_StartPoint(e.geom), ST_EndPoint(e.geom))) FROM street_edge e"
+                 " JOIN jurisdiction j ON j.id = e.jurisdiction_id WHERE j.slug = %s AND ST_NPoints(e.geom) = 2"
+                 " AND ST_Covers(j.geom, ST_Buffer(e.geom::geography, 30)::geometry)"  # lanes off it inside
+                 " ORDER BY e.length_m DESC LIMIT 2", (slug,))
+    (t_id, tx, ty, t_az), (x_id, xx, xy, x_az) = rows.fetchall()
+    conn.rollback()
+
+    def off(x, y, azimuth_deg, metres):  # a point ``metres`` from (x, y) across a street of that azimuth
+        a = math.radians(azimuth_deg + 90)
+        return [x + metres * math.sin(a) / (111_320 * math.cos(math.radians(y))), y + metres * math.cos(a) / 111_320]
+
+    lanes = {"T-lane": [off(tx, ty, t_az, 25), off(tx, ty, t_az, 0.3)],
+             "crossing lane": [off(xx, xy, x_az, -15), off(xx, xy, x_az, 15)]}
+    path = tmp_path / "lanes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n}, "geometry": {"type": "LineString", "coordinates": c}}
+        for n, c in lanes.items()]}, ensure_ascii=False))
+    before = count(conn, "street_edge", slug)
+    out = json.loads(cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "street_edge",
+                         "--json").stdout)
+    assert out["counts"] == {"street_edge": 3}  # the crossing lane cut in two
+    assert any("1 ends joined" in n and "2 streets stored already split" in n for n in out["notes"]), out["notes"]
+    assert count(conn, "street_edge", slug) == before + 3 + 2
+    assert scalar(conn, "SELECT count(*) FROM street_edge WHERE id IN (%s, %s)", t_id, x_id) == 2  # kept their ids
+    route = json.loads(cli("patrol", "route", slug, "--json").stdout)
+    assert route["unreachable_edges"] == []
+    walked = {e for r in route["routes"] for e in r["edges"]}
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM street_edge WHERE name IN ('T-lane', 'crossing lane')")
+        lanes_stored = {r[0] for r in cur.fetchall()}
+    conn.rollback()
+    assert len(lanes_stored) == 3 and lanes_stored <= walked
+    # a path drawn 5 m short of every street stays apart, and the route says it left it out
+    alone = tmp_path / "alone.geojson"
+    alone.write_text(json.dumps({"type": "Feature", "properties": {"name": "孤立小路"}, "geometry": {
+        "type": "LineString", "coordinates": [off(tx, ty, t_az, -5), off(tx, ty, t_az, -25)]}}, ensure_ascii=False))
+    cli("import", "file", str(alone), "--jurisdiction", slug, "--layer", "street_edge")
+    told = cli("patrol", "route", slug)
+    assert "1 streets cannot be reached from the start" in told.stderr and "孤立小路" in told.stderr, told.stderr

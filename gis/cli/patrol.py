@@ -41,6 +41,13 @@ def route(slug: Slug,
                            start=parse_lonlat(start) if start else None)
     if plan.start.note:
         err(f"note: {plan.start.note}")
+    if left := plan.unreachable():
+        names = sorted({name or "—" for _, name in left})
+        from gis.messages import negotiate, translate
+
+        err(translate(msg("{0} streets cannot be reached from the start (not joined to its streets) and are not in "
+                          "the route: {1}", len(left), ", ".join(names[:10]) + (" …" if len(names) > 10 else "")),
+                      negotiate(settings.lang, None)))
     out = route_outputs(plan, settings.lang)  # each made only when asked for
     write_output(gpx, out.gpx)
     write_output(geojson, lambda: json.dumps(out.geojson(), ensure_ascii=False))

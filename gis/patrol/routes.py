@@ -47,6 +47,12 @@ class RoutePlan:
     def minutes(self, metres: float) -> float:
         return metres / (self.speed_kmh * 1000 / 60)
 
+    def unreachable(self) -> list[tuple[int, str | None]]:
+        """The streets of the area no walk from the start reaches (not joined to its network), by
+        id, with their names: left out of the route."""
+        net = self.net
+        return sorted({(int(net.edge_ids[net.parent[e]]), net.names[net.parent[e]]) for e in self.tour.unreachable})
+
     def to_json(self) -> dict:
         net = self.net
         routes = []
@@ -55,7 +61,7 @@ class RoutePlan:
                            "minutes": round(self.minutes(r.length_m), 1),
                            "deadhead_m": round(r.length_m - r.required_m, 2) if r.steps else 0.0,
                            "edges": street_ids(net, r.steps)})
-        unreachable = sorted({int(net.edge_ids[net.parent[e]]) for e in self.tour.unreachable})
+        unreachable = [edge for edge, _ in self.unreachable()]
         return {
             "jurisdiction": self.jurisdiction.slug,
             "area": {"kind": self.area.kind, "name": self.area.label},

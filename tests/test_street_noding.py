@@ -1,0 +1,84 @@
+"""Imported streets joined to one another and to the streets stored already (gis.street_noding).
+Pure: lines in degrees near Beijing, no database."""
+
+from __future__ import annotations
+
+from shapely.geometry import LineString, Point
+
+from gis.street_noding import METRES_PER_DEGREE, node_streets
+
+M = 1 / METRES_PER_DEGREE  # a metre north, in degrees (a little less than a metre east)
+X0, Y0 = 116.48, 39.91
+
+
+def at(east_m: float, north_m: float) -> tuple[float, float]:
+    return (X0 + east_m * M, Y0 + north_m * M)
+
+
+STREET = LineString([at(0, 0), at(100, 0)])  # stored, west to east
+
+
+def ends(pieces) -> set[tuple[float, float]]:
+    return {c for p in pieces for c in (p.coords[0], p.coords[-1])}
+
+
+def test_a_lane_ending_short_of_a_street_is_joined_to_it_and_the_street_split_there():
+    lane = LineString([at(40, 30), at(40, 0.3)])  # drawn to end on the street, 30 cm short of it
+    noded = node_streets([lane], [STREET], snap_m=1.0)
+    assert noded.joined == 1
+    [(k, piece)] = noded.new
+    assert k == 0 and Point(piece.coords[-1]).distance(STREET) < 1e-12
+    west, east = noded.stored[0]  # the street split where the lane meets it, in order along it
+    assert west.coords[0] == STREET.coords[0] and east.coords[-1] == STREET.coords[-1]
+    assert west.coords[-1] == east.coords[0] == piece.coords[-1]  # one node, shared exactly
+    assert abs(west.length + east.length - STREET.length) < 1e-12
+
+
+def test_a_lane_crossing_a_street_and_running_a_hair_past_one_meets_both():
+    lane = LineString([at(60, -20), at(60, 20)])  # across the street
+    spur = LineString([at(70, 20.4), at(70, 40)])  # 10 m beside the lane, 20 m above the street
+    stub = LineString([at(59.6, 10), at(30, 10)])  # ends 40 cm short of the lane, in its middle
+    noded = node_streets([lane, spur, stub], [STREET], snap_m=1.0)
+    lane_pieces = [p for k, p in noded.new if k == 0]
+    assert len(lane_pieces) == 3  # cut where it crosses the street and where the stub meets it
+    crossing = ends(lane_pieces) & ends(noded.stored[0])
+    assert len(crossing) == 1 and Point(crossing.pop()).distance(Point(at(60, 0))) < 1e-9
+    stub_end = next(p for k, p in noded.new if k == 2).coords[0]
+    assert stub_end in ends(lane_pieces)  # the stub's end near the lane is a node of it
+    assert [p for k, p in noded.new if k == 1] == [spur]  # 20 m from everything: left as it is
+    assert noded.joined == 1
+
+
+def test_stored_streets_crossing_without_a_node_stay_apart():
+    """A bridge over a road (OSM's ways cross there without a node): not joined because a new lane
+    meets one of them elsewhere."""
+    bridge = LineString([at(50, -50), at(50, 50)])
+    lane = LineString([at(80, 30), at(80, 0.2)])
+    noded = node_streets([lane], [STREET, bridge], snap_m=1.0)
+    assert 1 not in noded.stored  # the bridge untouched
+    west, east = noded.stored[0]  # the street cut at the lane only, not under the bridge
+    assert Point(west.coords[-1]).distance(Point(at(80, 0))) < 1e-9
+    assert len(west.coords) == 3  # the crossing point kept as a vertex: the same line, not a node
+
+
+def test_lines_met_at_an_end_or_far_off_are_left_alone():
+    from_end = LineString([STREET.coords[-1], at(100, 50)])  # starts on the street's end exactly
+    far = LineString([at(20, 3), at(20, 40)])  # 3 m short: a path that does not reach the street
+    noded = node_streets([from_end, far], [STREET], snap_m=1.0)
+    assert noded.joined == 0 and noded.stored == {}
+    assert [p for _, p in noded.new] == [from_end, far]
+
+
+def test_new_lines_through_one_another_are_cut_at_the_crossing():
+    a = LineString([at(0, 10), at(100, 10)])
+    b = LineString([at(50, -10), at(50, 30)])
+    noded = node_streets([a, b], [], snap_m=1.0)
+    assert sorted(k for k, _ in noded.new) == [0, 0, 1, 1]
+    shared = ends(p for k, p in noded.new if k == 0) & ends(p for k, p in noded.new if k == 1)
+    assert len(shared) == 1
+
+
+def test_an_end_near_a_street_s_end_goes_onto_that_end():
+    lane = LineString([at(100.5, 0.4), at(100, 40)])  # 60 cm from the street's east end
+    noded = node_streets([lane], [STREET], snap_m=1.0)
+    assert noded.new[0][1].coords[0] == STREET.coords[-1] and noded.stored == {} and noded.joined == 1
