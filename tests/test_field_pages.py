@@ -367,6 +367,37 @@ def test_a_check_in_far_from_the_building_is_asked_again_and_each_record_is_conf
     shot(pg, "checked-in")
 
 
+def test_each_check_in_starts_at_the_building_she_stands_at_and_a_small_visit(phone, field):  # noqa: F811
+    """The check-in sheet opened again, 400 m on, chooses the building she now stands at and a
+    small visit: it kept the last one's building and kind, and one tap recorded a big visit, with
+    its note, at a building 83 m behind her."""
+    import math
+
+    pg = phone
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    first = today["buildings"][0]
+    apart = lambda b: math.dist((b["lon"], b["lat"]), (first["lon"], first["lat"])) * 111_320  # noqa: E731  # ~metres
+    second = min((b for b in today["buildings"] if apart(b) > 40), key=apart)  # the first still listed there
+    open_app(pg)
+
+    def stand_at(b: dict) -> None:
+        pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 5})
+        pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+
+    stand_at(first)
+    pg.click("#open-checkin")
+    assert pg.locator("#nearby input:checked").input_value() == str(first["id"])
+    pg.check("input[name=visit-kind][value=big]")
+    pg.fill("#visit-note", "地下室电动车充电")
+    check_in(pg)
+    pg.wait_for_function("() => document.body.dataset.waiting === '0'")
+    stand_at(second)
+    pg.click("#open-checkin")
+    assert pg.locator("#nearby input:checked").input_value() == str(second["id"])
+    assert pg.locator("input[name=visit-kind]:checked").input_value() == "small"
+    assert pg.locator("#visit-note").input_value() == ""
+
+
 def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, field, conn):  # noqa: F811
     """Standing at a building of her grid, the report names that building (the case's page then
     draws it); no category is taken for granted."""

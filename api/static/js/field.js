@@ -627,7 +627,16 @@
   // a visit is recorded as made, and the nearest building of one's grid may be streets away.
   const FAR_M = 100;
   function farNote() { $("checkin-far").hidden = true; $("checkin-far").textContent = ""; }
-  $("open-checkin").onclick = () => { if (show("checkin")) { farNote(); nearby(); } };
+  // Opened, the sheet starts at the building she stands at and a small visit (it kept the last
+  // check-in's building and kind, and one tap recorded a big visit 83 m behind her); a note typed
+  // and not sent stays. While it is open, a building she chose stays chosen as the phone moves.
+  $("open-checkin").onclick = () => {
+    if (!show("checkin")) return;
+    farNote();
+    $("nearby").replaceChildren();
+    document.querySelectorAll("input[name=visit-kind]").forEach((i) => { i.checked = i.defaultChecked; });
+    nearby();
+  };
   $("nearby").onchange = farNote;
   $("do-checkin").onclick = async () => {
     const chosen = $("nearby").querySelector("input:checked");
