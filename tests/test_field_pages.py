@@ -398,6 +398,30 @@ def test_each_check_in_starts_at_the_building_she_stands_at_and_a_small_visit(ph
     assert pg.locator("#visit-note").input_value() == ""
 
 
+def test_a_report_is_said_to_be_reported_only_once_the_service_has_it(phone, field):  # noqa: F811
+    """On a connection that carries nothing (the phone believes it is online: Wi-Fi with no
+    internet), a report is said to be kept on the phone, never "已上报", until the service has it."""
+    pg = phone
+    b = field["worker"].get(f"/field/{field['slug']}/today").json()["buildings"][0]
+    open_app(pg)
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 6})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.route("**/field/*/sync", lambda route: route.abort("internetdisconnected"))
+    tries = int(pg.evaluate("document.body.dataset.syncs || 0"))
+    pg.click("#open-report")
+    pg.select_option("#category", index=1)
+    pg.fill("#case-text", "消防通道被私家车占用")
+    pg.click("#do-report")
+    pg.wait_for_function("n => Number(document.body.dataset.syncs || 0) > n", arg=tries)  # tried, and failed
+    said = pg.locator("#banner").inner_text()
+    assert "事件已保存：消防通道" in said and "已保存在手机上" in said and "已上报" not in said, said
+    pg.unroute("**/field/*/sync")
+    pg.evaluate("() => window.dispatchEvent(new Event('online'))")  # the signal back
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.getElementById('banner')"
+                         ".textContent.includes('已同步')")
+    assert "已上报：消防通道" in pg.locator("#banner").inner_text()
+
+
 def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, field, conn):  # noqa: F811
     """Standing at a building of her grid, the report names that building (the case's page then
     draws it); no category is taken for granted."""

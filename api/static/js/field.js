@@ -33,7 +33,7 @@
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null, candidate: null,
                   reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "", correcting: null,
-                  follow: false };
+                  follow: false, saved: "" };
   const $ = (id) => document.getElementById(id);
   // A text cut to at most ``n`` characters, at a space or a mark of punctuation where there is one
   // in its second half (never in the middle of an English word), with … where it was cut.
@@ -846,7 +846,7 @@
     state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
     pickMarker(null);
     $("report").hidden = true;
-    await afterRecord(tf("f_reported", { what: brief(text, 20) }));
+    await afterRecord(tf("f_report_saved", { what: brief(text, 20) }), tf("f_reported", { what: brief(text, 20) }));
   };
 
   // My cases: those dispatched to me (mark handled, with an after photo) and those I reported.
@@ -967,9 +967,13 @@
 
   // After something is recorded: what was done, said until the next thing is (kept across the sync),
   // and that it waits on the phone while there is no signal.
-  async function afterRecord(done = "") {
+  // Said at once: what was kept on the phone, and that it is on its way (or waits for a signal);
+  // ``done`` (已上报) only once the service has it. "已上报" was said before anything was sent, on
+  // a connection that carried nothing for 95 s, and offline.
+  async function afterRecord(saved, done = saved) {
     state.said = done;
-    banner(navigator.onLine ? done : [done, t("f_queued")].filter(Boolean).join(" · "));
+    state.saved = saved;
+    banner(`${saved} · ${t(navigator.onLine ? "f_sending" : "f_queued")}`);
     await renderQueue();
     await renderCases();
     sync();
@@ -1063,13 +1067,15 @@
       state.signedOut = false;
       const refused = (await Q.all()).filter((i) => i.status === "refused" && !refusedBefore.has(i.seq));
       if (refused.length) {  // never "synced" for what the service sent back: why, and where to see it
-        state.said = "";
+        state.said = state.saved = "";
         banner(tf("f_refused_now", { n: refused.length, what: `${t("f_" + refused[0].type)} · ${refused[0].label || ""}`,
                                      reason: refused[0].reason || "" }), true);
       } else banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
+      state.saved = "";
       await loadToday();
     } catch (offline) {
-      // no connection: everything stays queued on the phone
+      // no connection: everything stays queued on the phone, and is said to
+      if (state.saved) banner(`${state.saved} · ${t("f_queued")}`);
     } finally {
       state.syncing = false;
       await renderQueue();
