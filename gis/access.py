@@ -83,6 +83,14 @@ class Principal:
     department: str | None = None
     # A print token's holder: the user's reach, but only to read (view or read, GET requests).
     read_only: bool = False
+    # The worker record the account is linked to (gridmap users link): a case dispatched to that
+    # name is the account's as much as one dispatched to its username.
+    worker_name: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names a case may be given to this principal by: the username, and the linked worker's."""
+        return (self.username,) if self.worker_name is None else (self.username, self.worker_name)
 
     @property
     def grid_bound(self) -> bool:
@@ -119,17 +127,23 @@ class CaseScope:
     grid: str | None = None
     username: str | None = None
     department: str | None = None
+    worker_name: str | None = None  # the linked worker's name: a case given to it is seen too
 
     @property
     def everything(self) -> bool:
         """Whether every case of the jurisdiction is seen."""
         return self.grid is None and self.username is None and self.department is None
 
+    @property
+    def names(self) -> list[str]:
+        """The names a case seen is given to or reported by."""
+        return [n for n in (self.username, self.worker_name) if n is not None]
+
 
 def case_scope(who: Principal) -> CaseScope:
     """The cases ``who`` sees (within the jurisdictions they reach)."""
     if who.role == "worker":
-        return CaseScope(grid=who.grid_code or "-", username=who.username)
+        return CaseScope(grid=who.grid_code or "-", username=who.username, worker_name=who.worker_name)
     if who.role == "department":
         return CaseScope(department=who.department or "-")
     return CaseScope()
@@ -186,15 +200,17 @@ def sees_case(who: Principal, case: Mapping[str, Any]) -> bool:
         return True
     if scope.department is not None:
         return case.get("department") == scope.department
-    return case.get("grid") == scope.grid or scope.username in (case.get("assignee"), case.get("reporter"))
+    return (case.get("grid") == scope.grid or case.get("assignee") in scope.names
+            or case.get("reporter") == scope.username)
 
 
 def _handler(who: Principal, case: Mapping[str, Any]) -> bool:
     """Whether ``who`` is the one to handle ``case`` (record what was done): the worker it is
-    dispatched to, a worker of its grid when it went to a person, or its department."""
+    dispatched to (by username or by the name of the worker the account is linked to), a worker of
+    its grid when it went to a person, or its department."""
     if who.role == "department":
         return case.get("assignee") is None and case.get("department") == who.department
-    if case.get("assignee") == who.username:
+    if case.get("assignee") in who.names:
         return True
     return (who.role == "worker" and case.get("assignee") is not None and case.get("department") is None
             and case.get("grid") == who.grid_code)

@@ -156,9 +156,9 @@ def _principal(row: tuple | None) -> Principal:
     """The Principal of a row of ``principal.sql``; :class:`Unauthorized` for no row."""
     if row is None:
         raise Unauthorized(msg("the token is unknown, expired or revoked; sign in again"))
-    uid, username, role, jid, slug, code, gid, printing, department, _, _ = row
+    uid, username, role, jid, slug, code, gid, printing, department, _, _, worker_name = row
     return Principal(uid, username, role, jid, slug, code, gid if gid is not None else (-1 if code else None),
-                     department=department, read_only=printing)
+                     department=department, read_only=printing, worker_name=worker_name)
 
 
 def principal_of(cur: Cursor, token: str) -> Principal:
@@ -190,8 +190,8 @@ def principal_and_layers(cur: Cursor, token: str, slug: str | None, layers: list
 
     execute_prepared(cur, _principal_and_layer_sql(), (token_key(token), slug, slug, layers))
     row = cur.fetchone()
-    who = _principal(None if row is None else row[:11])
-    return LayerAccess(who, row[11], version_text(row[12], row[13]), row[9])
+    who = _principal(None if row is None else row[:12])
+    return LayerAccess(who, row[12], version_text(row[13], row[14]), row[9])
 
 
 def _throttle(cur: Cursor, username: str, client: str, limits: LoginLimits) -> None:

@@ -427,6 +427,41 @@ def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, c
     assert scalar(conn, "SELECT handled_by FROM case_record WHERE id = %s", case_id) == f"wangfang-{slug}"
 
 
+def test_a_case_given_to_her_worker_name_in_another_grid_is_hers_to_handle(field, conn):
+    """The leader gives a case of grid 003 to 王芳 by her worker record's name (the case page
+    offers it beside her account): her phone lists it as hers and lets her handle it (it said
+    派给我 with no way to record the handling: only her username, or her own grid, counted)."""
+    w, slug, lead = field["worker"], field["slug"], field["leader"]
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)) FROM building b"
+                    " JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s AND g.code LIKE '%%003'"
+                    " ORDER BY b.id LIMIT 1", (field["jid"],))
+        lon, lat = cur.fetchone()
+    conn.rollback()
+    day = w.get(f"/field/{slug}/today").json()
+    reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "垃圾堆放",
+                                                 "at": {"type": "Point", "coordinates": [lon, lat]}})
+    assert reported.status_code == 201, reported.text
+    case_id = reported.json()["id"]
+    given = lead.post(f"/cases/{slug}/{case_id}/transitions", json={"to": "accepted", "assignee": "王芳"},
+                      headers={"If-Match": reported.headers["ETag"]})
+    assert given.status_code == 200, given.text
+    assert given.json()["assignee"] == "王芳" and given.json()["grid"] != GRID_1, given.text
+    mine = next(c for c in w.get(f"/field/{slug}/today").json()["cases"] if c["id"] == case_id)
+    assert mine["assigned"] and mine["may_handle"], mine
+    assert w.get(f"/cases/{slug}/{case_id}").status_code == 200  # and her case page opens
+    photo = str(uuid.uuid4())
+    up = w.post(f"/cases/{slug}/{case_id}/photos", params={"stage": "after", "client_id": photo}, content=jpeg(),
+                headers={"Content-Type": "image/jpeg"})
+    assert up.status_code == 201, up.text
+    done = w.post(f"/field/{slug}/sync", json={"items": [{
+        "type": "handled", "client_id": str(uuid.uuid4()), "case_id": case_id, "version": mine["version"],
+        "note": "已清运", "photos": [photo]}]}).json()["results"][0]
+    assert done["status"] == "created" and done["state"] == "handled", done
+    # 李强 (grid 002, another worker record) does not see it
+    assert field["other"].get(f"/cases/{slug}/{case_id}").status_code in (403, 404)
+
+
 def test_an_account_is_linked_to_its_worker_record_from_the_command_line(field, cli, make_user, conn):
     slug = field["slug"]
     name = f"zhao-{slug}"

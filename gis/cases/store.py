@@ -284,8 +284,8 @@ def _where(cur: Cursor, slug: str, *, state: str | None = None, grid: str | None
             where.append("d.code = %s")
             params.append(scope.department)
         else:
-            where.append("(g.code = %s OR c.assignee = %s OR c.reporter = %s)")
-            params += [scope.grid, scope.username, scope.username]
+            where.append("(g.code = %s OR c.assignee = ANY(%s) OR c.reporter = %s)")
+            params += [scope.grid, scope.names, scope.username]
     return " AND ".join(where), params
 
 
