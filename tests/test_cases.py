@@ -460,3 +460,18 @@ def test_a_case_on_the_line_between_two_grids_has_a_grid(conn, copy_of):
                     (*on_the_line, slug))
         nearest, metres = cur.fetchone()
     assert row is not None and row[0] == nearest and metres < 0.01
+
+
+def test_street_vending_has_its_category_and_goes_to_urban_management(conn, copy_of):
+    """占道经营, among the commonest street problems, was filed under 其他 and went to the community
+    committee; it has a category of its own, sent to 城管, and 其他 stays last in the list."""
+    slug = copy_of("huamao")
+    with db.transaction(conn, "社区工作站") as cur:
+        j = store.find_jurisdiction(cur, slug)
+        codes = list(store.categories(cur, j.id))
+        case = store.add_case(cur, slug, category="street_vending", description="水果摊占道", at=(116.4790, 39.9090))
+        cur.execute("SELECT d.name_zh, k.name_zh FROM case_record c JOIN case_category k ON k.id = c.category_id"
+                    " JOIN department d ON d.id = k.department_id WHERE c.id = %s", (case["id"],))
+        department, name = cur.fetchone()
+    assert "street_vending" in codes and codes[-1] == "other"
+    assert (department, name) == ("城管执法队", "占道经营")

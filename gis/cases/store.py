@@ -50,7 +50,8 @@ class Category:
 def categories(cur: Cursor, jurisdiction_id: int) -> dict[str, Category]:
     """A jurisdiction's case categories by code."""
     cur.execute("SELECT id, code, name_zh, name_en, department_id, response_hours, red_hours, yellow_hours, "
-                "blue_hours FROM case_category WHERE jurisdiction_id = %s ORDER BY id", (jurisdiction_id,))
+                "blue_hours FROM case_category WHERE jurisdiction_id = %s ORDER BY code = 'other', id",  # 其他 last
+                (jurisdiction_id,))
     return {r[1]: Category(*r) for r in cur.fetchall()}
 
 
