@@ -109,6 +109,8 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
         ids = [f.get("id") if isinstance(f, Mapping) else None for f in feats]
         columns = sorted({k for p in props for k in p})
         return Source(props, geoms, ids, crs_of_geojson(obj), columns)
+    if layer is None and path.suffix.lower() == ".gpkg":
+        layer = _only_layer(path, target)
     frame = read_frame(path, layer, encoding=file_encoding(path, encoding))
     if path.suffix.lower() == ".dxf":
         if target is None:
@@ -123,6 +125,18 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
     ids = [r.get("id") for r in records]
     geoms = list(frame.geometry.values)
     return Source(records, geoms, ids, frame_crs(frame), columns)
+
+
+def _only_layer(path: Path, target: str | None) -> str | None:
+    """The layer of a GeoPackage to read when none is named: its only one, or the one named as the
+    layer imported into; else refused, naming them (the first was taken, with a library's warning)."""
+    names = file_layers(path)
+    if len(names) <= 1:
+        return None
+    if target in names:
+        return target
+    raise InvalidInput(msg("{0} holds {1} layers ({2}): name the one to import with --source-layer", path.name,
+                           len(names), ", ".join(names)))
 
 
 def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool) -> tuple[list[Any], list[int], int, int]:

@@ -427,3 +427,34 @@ def test_streets_from_a_file_join_the_stored_ones_where_they_meet(conn, copy_of,
     cli("import", "file", str(alone), "--jurisdiction", slug, "--layer", "street_edge")
     told = cli("patrol", "route", slug)
     assert "1 streets cannot be reached from the start" in told.stderr and "孤立小路" in told.stderr, told.stderr
+
+
+def test_an_export_to_nowhere_or_to_a_format_it_does_not_write_says_so(cli, tmp_path):
+    """-o into a folder that does not exist printed a traceback; -o x.shp made a folder named x.shp
+    full of GeoJSON. Both are refused, naming the problem, nothing written."""
+    missing = cli("export", "huamao", "-o", str(tmp_path / "nowhere" / "x.gpkg"), check=False)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert "nowhere" in missing.stderr and "does not exist" in missing.stderr
+    shp = cli("export", "huamao", "-o", str(tmp_path / "x.shp"), check=False)
+    assert shp.returncode == 2 and ".shp" in shp.stderr and "GeoPackage" in shp.stderr, shp.stderr
+    assert not (tmp_path / "x.shp").exists()
+
+
+def test_a_geopackage_of_several_layers_is_read_by_the_layer_named(conn, copy_of, cli, tmp_path):
+    """Two layers and none named: refused, naming them (the first was taken, with a library's
+    warning on the screen); one named as the layer imported into is taken; --source-layer picks."""
+    slug = copy_of()
+    path = tmp_path / "two.gpkg"
+    zones(2).to_file(path, layer="快递区", engine="pyogrio")
+    zones(1).to_file(path, layer="stations", engine="pyogrio")
+    before = count(conn, "courier_zone", slug)
+    refused = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone",
+                  "--map", "名称=name", check=False)
+    assert refused.returncode == 2 and "快递区, stations" in refused.stderr and "--source-layer" in refused.stderr
+    assert "Warning" not in refused.stderr and count(conn, "courier_zone", slug) == before
+    cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name",
+        "--source-layer", "快递区")
+    assert count(conn, "courier_zone", slug) == before + 2
+    zones(3).to_file(path, layer="courier_zone", engine="pyogrio")  # a layer named as the one imported into
+    cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name")
+    assert count(conn, "courier_zone", slug) == before + 2 + 3

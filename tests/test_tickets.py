@@ -85,6 +85,18 @@ def test_every_problem_of_a_file_is_listed_at_once():
         "row 5: received time 2099-03-01T08:00:00+08:00 is in the future"]
 
 
+def test_urgency_in_the_words_offices_and_gridmap_s_own_report_use():
+    """重要 (the yellow of gridmap's own monthly report, 紧急/重要/一般) was refused on import."""
+    words = {"紧急": "red", "重要": "yellow", "较急": "yellow", "一般": "blue", "黄": "yellow", "": "blue"}
+    records = [{"工单编号": f"U{k}", "受理时间": "2025-03-01 08:00", "诉求内容": "x", "地址": "y", "紧急程度": w}
+               for k, w in enumerate(words)]
+    tickets = parse_tickets(records, {}, TZ, datetime(2026, 1, 1, tzinfo=TZ))
+    assert [t.urgency for t in tickets] == list(words.values())
+    with pytest.raises(InvalidInput) as refused:
+        parse_tickets([{**records[0], "紧急程度": "很急"}], {}, TZ, datetime(2026, 1, 1, tzinfo=TZ))
+    assert "紧急/重要/一般" in refused.value.problems[0]
+
+
 # -- into the database --------------------------------------------------------------------------
 
 def test_a_gbk_export_is_placed_and_importing_again_changes_nothing(cli, slug, tmp_path, conn):

@@ -54,7 +54,8 @@ SUFFIXES = (".csv", ".xlsx", ".ods")
 _NUMBER = re.compile(r"(\d+)(?:号楼|#楼|号|#|栋|幢|座)")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 _URGENCY = {"red": "red", "红": "red", "红色": "red", "紧急": "red", "yellow": "yellow", "黄": "yellow",
-            "黄色": "yellow", "较急": "yellow", "blue": "blue", "蓝": "blue", "蓝色": "blue", "一般": "blue"}
+            "黄色": "yellow", "较急": "yellow", "重要": "yellow", "blue": "blue", "蓝": "blue", "蓝色": "blue",
+            "一般": "blue"}
 _SATISFACTION = {"满意": "satisfied", "satisfied": "satisfied", "基本满意": "basically", "basically": "basically",
                  "不满意": "dissatisfied", "dissatisfied": "dissatisfied"}
 _SOLVED = {"是": True, "已解决": True, "解决": True, "yes": True, "true": True, "1": True,
@@ -248,7 +249,8 @@ def parse_tickets(records: Sequence[Mapping[str, Any]], mapping: Mapping[str, st
         urgency_text = "" if _blank(values.get("urgency")) else _text(values.get("urgency")).lower()
         urgency = _URGENCY.get(urgency_text, "blue" if not urgency_text else "")
         if not urgency:
-            problems.append(msg("row {0}: urgency {1!r} is not red, yellow or blue (红/黄/蓝)", number, urgency_text))
+            problems.append(msg("row {0}: urgency {1!r} is not red, yellow or blue (红/黄/蓝, 紧急/重要/一般, 较急)",
+                                number, urgency_text))
         out.append(Ticket(number, ticket_no, received, text,
                           "" if _blank(values["address"]) else _text(values["address"])[:200],
                           lon if lat is not None else None, lat if lon is not None else None,

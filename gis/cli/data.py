@@ -158,9 +158,16 @@ def export(
     """Export every layer of a jurisdiction (one layer per table)."""
     from gis.exporting import export_geojson, export_gpkg
 
-    fmt = fmt or ("gpkg" if output.suffix.lower() == ".gpkg" else "geojson")
+    suffix = output.suffix.lower()
+    fmt = fmt or ("gpkg" if suffix == ".gpkg" else "geojson")
     if fmt not in ("gpkg", "geojson"):
         raise InvalidInput(msg("--format must be gpkg or geojson, got {0!r}", fmt))
+    if fmt == "geojson" and suffix and not output.is_dir():  # x.shp became a folder of GeoJSON
+        raise InvalidInput(msg("{0}: a jurisdiction is exported as a GeoPackage (FILE.gpkg) or as GeoJSON into a "
+                               "folder (a name without a suffix); {1} is neither", output.name, suffix))
+    if not output.absolute().parent.is_dir():
+        raise InvalidInput(msg("{0} does not exist: make the folder first, or export elsewhere",
+                               output.absolute().parent))
     with session(snapshot=True) as cur:
         counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, jurisdiction, output)
     typer.echo(f"{output}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
