@@ -127,6 +127,28 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
     return Source(records, geoms, ids, frame_crs(frame), columns)
 
 
+def _check_crs(shapes_: list[Any], beyond: list[int], src: Source, declared: CRS | str | None,
+               envelope: BaseGeometry, name: str) -> None:
+    """Refuse features outside the jurisdiction whose coordinates say why, with the --crs that
+    would place them: metres read as degrees (no CRS declared), or GCJ-02 (Gaode, Tencent) read as
+    WGS84 — both were refused as "outside: give --clip", and --clip then kept the wrong few, ~500 m
+    off, or none."""
+    found = [shapes_[i] for i in beyond if shapes_[i] is not None and not shapes_[i].is_empty]
+    if not found:
+        return
+    x0, y0, x1, y1 = shapely.total_bounds(found)
+    degrees = -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90
+    if source_crs(src.crs, declared) is None and not degrees:
+        raise InvalidInput(msg("{0} declares no CRS and its coordinates are not longitudes and latitudes (up to "
+                               "{1:.0f}, {2:.0f}): they are metres of a projected CRS; give it with --crs (e.g. "
+                               "--crs EPSG:4527 for CGCS2000 / 3-degree Gauss-Kruger zone 39)", name, x1, y1))
+    if declared is None and len(found) * 2 >= len([g for g in shapes_ if g is not None]):
+        shifted = to_wgs84(found, GCJ02)
+        if sum(envelope.covers(g) for g in shifted) * 2 > len(found):
+            raise InvalidInput(msg("{0}: {1} features lie outside the community as they are, and inside it read as "
+                                   "GCJ-02 (Gaode or Tencent map coordinates): give --crs gcj02", name, len(found)))
+
+
 def _only_layer(path: Path, target: str | None) -> str | None:
     """The layer of a GeoPackage to read when none is named: its only one, or the one named as the
     layer imported into; else refused, naming them (the first was taken, with a library's warning)."""
@@ -289,6 +311,8 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
     shapes_ = [g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g) for g in geoms]
     beyond = [i for i, g in enumerate(shapes_) if g is not None and not j.envelope.covers(g)]
     outside = len(beyond)
+    if outside:
+        _check_crs(shapes_, beyond, src, declared_crs, j.envelope, path.name)
     if outside and not clip:
         raise InvalidInput(msg("{0} of {1} features of {2} reach outside {3}: give --clip to cut them at its "
                                "boundary and leave out those wholly outside", outside, len(shapes_), path.name, j.name),

@@ -1,5 +1,6 @@
 """Streets joined where they meet: lines being imported noded with one another and with the streets
-stored already, and an end that stops a hair short of another street (or of its end) moved onto it.
+stored already, and an end that stops a hair short of another street it does not cross (or of its
+end) moved onto it.
 
 A walkable network needs a node wherever two streets meet. A drawing's road lines run through one
 another without one; a lane drawn to end "on" a street ends a few centimetres off it in floating
@@ -47,7 +48,10 @@ def node_streets(new: list[LineString], stored: list[LineString], snap_m: float)
     for i, coords in enumerate(lines):
         for end in (0, -1):
             at = Point(coords[end])
-            near = [int(k) for k in tree.query(at, predicate="dwithin", distance=tol) if k != i]
+            # a street it crosses already is noded where it crosses: an end just past it (a street
+            # cut at the boundary half a metre beyond the road along it) is left as it is
+            near = [int(k) for k in tree.query(at, predicate="dwithin", distance=tol)
+                    if k != i and not everything[i].intersects(everything[k])]
             if not near or any(at.equals(Point(everything[k].coords[e])) for k in near for e in (0, -1)):
                 continue  # alone, or met at an end already
             ends = [Point(everything[k].coords[e]) for k in near for e in (0, -1)]

@@ -82,3 +82,13 @@ def test_an_end_near_a_street_s_end_goes_onto_that_end():
     lane = LineString([at(100.5, 0.4), at(100, 40)])  # 60 cm from the street's east end
     noded = node_streets([lane], [STREET], snap_m=1.0)
     assert noded.new[0][1].coords[0] == STREET.coords[-1] and noded.stored == {} and noded.joined == 1
+
+
+def test_an_end_just_past_a_street_it_crosses_is_left_where_it_is():
+    """A street cut at the boundary half a metre beyond the road along it: noded at the crossing,
+    its end not pulled back onto the road (that changed the blocks grids are generated from)."""
+    lane = LineString([at(40, 30), at(40, -0.5)])
+    noded = node_streets([lane], [STREET], snap_m=1.0)
+    assert noded.joined == 0
+    pieces = [p for _, p in noded.new]
+    assert len(pieces) == 2 and Point(at(40, -0.5)).equals(Point(pieces[-1].coords[-1]))
