@@ -50,6 +50,34 @@ def connect(url: str) -> Connection:
         raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
 
 
+def create_database(url: str) -> bool:
+    """Create the database ``url`` names when it does not exist yet, from the same server's
+    ``postgres`` database (``make setup`` with ``GRIDMAP_DATABASE_URL`` naming a new one failed at
+    the migration: "database … does not exist"); whether it was created.
+    :class:`DatabaseUnavailable` when the server cannot be reached or will not create it."""
+    params = psycopg2.extensions.parse_dsn(url)
+    name = params.get("dbname")
+    if not name or name == "postgres":
+        return False
+    try:
+        admin = psycopg2.connect(psycopg2.extensions.make_dsn(**{**params, "dbname": "postgres"}))
+    except psycopg2.OperationalError as exc:
+        raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone():
+                return False
+            cur.execute(psycopg2.sql.SQL("CREATE DATABASE {}").format(psycopg2.sql.Identifier(name)))
+            return True
+    except psycopg2.Error as exc:
+        raise DatabaseUnavailable(msg("database {0} does not exist and cannot be made here: {1}", name,
+                                      first_line(exc))) from exc
+    finally:
+        admin.close()
+
+
 def make_pool(url: str, minconn: int, maxconn: int, statement_timeout_s: float = 0,
               lock_timeout_s: float = 0) -> psycopg2.pool.ThreadedConnectionPool:
     """A thread-safe pool for the API; opened lazily so the app starts while the DB is down.

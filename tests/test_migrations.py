@@ -45,3 +45,37 @@ def test_entrances_kept_outside_their_jurisdiction_before_025_are_dropped_and_no
                         " WHERE id = %s", (good,))
     finally:
         conn.close()
+
+
+def test_migrate_makes_the_database_it_is_pointed_at(database_url):
+    """GRIDMAP_DATABASE_URL naming a database not made yet: `gridmap db migrate` (what `make setup`
+    runs) makes it, then migrates it (it failed: database … does not exist)."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    import psycopg2
+
+    from tests.conftest import ROOT, _with_dbname
+
+    name = f"gridmap_test_new_{uuid.uuid4().hex[:8]}"
+    url = _with_dbname(database_url, name)
+    admin = psycopg2.connect(_with_dbname(database_url, "postgres"))
+    admin.autocommit = True
+    try:
+        env = {**os.environ, "GRIDMAP_DATABASE_URL": url}
+        run = subprocess.run([sys.executable, "-m", "gis.cli", "db", "migrate"], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=300)
+        assert run.returncode == 0 and "database created" in run.stdout, run.stdout + run.stderr
+        with psycopg2.connect(url) as made, made.cursor() as cur:
+            cur.execute("SELECT to_regclass('public.case_record') IS NOT NULL")
+            assert cur.fetchone()[0]
+        made.close()
+        again = subprocess.run([sys.executable, "-m", "gis.cli", "db", "migrate"], capture_output=True, text=True,
+                               env=env, cwd=ROOT, timeout=300)
+        assert again.returncode == 0 and "schema is up to date" in again.stdout and "created" not in again.stdout
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
