@@ -477,6 +477,19 @@ def test_the_bar_names_the_worker_and_her_whole_grid_on_a_narrow_phone(phone, fi
     shot(pg, "narrow-bar")
 
 
+def test_turned_sideways_every_action_is_on_the_screen_with_the_map(phone, field):  # noqa: F811
+    """844 × 390: the four actions in one row under the map (上报事件 and 我的事件 were below the
+    screen, which does not scroll), the map still there to walk by."""
+    pg = phone
+    pg.set_viewport_size({"width": 844, "height": 390})
+    open_app(pg)
+    for button in ("#walk", "#open-checkin", "#open-report", "#open-cases"):
+        box = pg.locator(button).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 390 and box["height"] >= 44, (button, box)
+    assert pg.locator("#map").bounding_box()["height"] >= 120
+    shot(pg, "landscape")
+
+
 def test_the_phone_switches_language_and_keeps_it_offline(phone, field):  # noqa: F811
     """A worker who reads English taps EN in the bar: the app, its route line and its categories
     come in English; tapped again with no signal, it comes back in Chinese from the phone."""
