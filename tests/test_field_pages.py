@@ -682,6 +682,41 @@ def test_after_signing_out_the_phone_shows_nobody_s_day_offline_or_not(browser, 
         ctx.close()
 
 
+def test_the_phone_s_back_button_closes_the_sheet_and_never_returns_to_the_sign_in(browser, server, make_user, conn,
+                                                                                     field):  # noqa: F811
+    """Back with the report sheet open took her to the sign-in page (signed in still), and the text
+    she had typed was gone. Back closes the sheet, keeping it; while choosing the place on the map,
+    Back is back to the report; the sign-in page is not a step of history once she is in."""
+    name, _ = new_worker(conn, make_user, field["slug"], "backkey", GRID_1, password="worker password")
+    ctx = browser.new_context(base_url=server, **PHONE)
+    pg = ctx.new_page()
+    try:
+        pg.goto("/field")  # sent to the sign-in page, as a phone opening the app the first time
+        pg.wait_for_url("**/login**")
+        log_in(pg, name, "worker password")
+        pg.wait_for_url("**/field**")
+        pg.wait_for_selector("body[data-ready='1']")
+        pg.click("#open-report")
+        pg.fill("#case-text", "楼道堆放杂物，堵塞消防通道")
+        pg.click("#where-tap")
+        assert pg.locator("#pickbar").is_visible()
+        pg.go_back()  # choosing the place: back to the form
+        pg.wait_for_function("() => !document.getElementById('report').hidden")
+        assert urlparse(pg.url).path == "/field" and pg.locator("#pickbar").is_hidden()
+        pg.go_back()  # the form closed, on the app still, the text kept
+        pg.wait_for_function("() => document.getElementById('report').hidden")
+        assert urlparse(pg.url).path == "/field"
+        pg.click("#open-report")
+        assert pg.locator("#case-text").input_value() == "楼道堆放杂物，堵塞消防通道"
+        pg.click("[data-close=report]")
+        pg.wait_for_function("() => !(history.state && history.state.sheet)")  # its step taken back
+        pg.go_back()  # out of the app: to where she was before it, not to the sign-in page
+        pg.wait_for_load_state()
+        assert "/login" not in pg.url, pg.url
+    finally:
+        ctx.close()
+
+
 def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_it(browser, server, make_user, conn,
                                                                                    field):  # noqa: F811
     """/field has its own 退出 (the one map's bar is not where a worker in the street is); signing

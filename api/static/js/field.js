@@ -569,10 +569,28 @@
     }
     document.querySelectorAll(".sheet").forEach((s) => { s.hidden = s.id !== id; });
     $("who").setAttribute("aria-expanded", String(id === "account"));
+    // an open sheet is a step of the phone's history: Back closes it (it left the app for the
+    // sign-in page, and what she had typed was lost)
+    if (history.state && history.state.sheet) history.replaceState({ sheet: id }, "");
+    else history.pushState({ sheet: id }, "");
     return true;
   }
-  document.querySelectorAll("[data-close]").forEach((b) => {
-    b.onclick = () => { $(b.dataset.close).hidden = true; state.pick = false; if (b.dataset.close === "report") pickMarker(null); };
+  // A sheet closed: by its button, or once what it recorded is kept (its step of history taken back).
+  function closeSheet(id) {
+    $(id).hidden = true;
+    state.pick = false;
+    if (id === "report") pickMarker(null);
+    if (history.state && history.state.sheet) history.back();
+  }
+  document.querySelectorAll("[data-close]").forEach((b) => { b.onclick = () => closeSheet(b.dataset.close); });
+  // Back: the sheet open is closed (choosing a case's place on the map: back to the report).
+  addEventListener("popstate", () => {
+    const open = [...document.querySelectorAll(".sheet")].find((s) => !s.hidden);
+    if (!open) return;
+    if (open.id === "pickbar") { $("pick-back").click(); return; }
+    open.hidden = true;
+    state.pick = false;
+    if (open.id === "report") pickMarker(null);
   });
 
   function metres(a, b) {
@@ -656,7 +674,7 @@
     await record({ type: "visit", client_id: Q.uuid(), label: name,
                   body: { building_id: Number(chosen.value), kind, note: note || null, at: new Date().toISOString() } });
     $("visit-note").value = "";
-    $("checkin").hidden = true;
+    closeSheet("checkin");
     await afterRecord(tf("f_checked_in", { name }));
   };
 
@@ -845,7 +863,7 @@
     }
     state.reportPhotos = []; $("case-thumbs").replaceChildren(); $("case-text").value = "";
     pickMarker(null);
-    $("report").hidden = true;
+    closeSheet("report");
     await afterRecord(tf("f_report_saved", { what: brief(text, 20) }), tf("f_reported", { what: brief(text, 20) }));
   };
 
@@ -922,7 +940,7 @@
     await record({ type: "handled", client_id: Q.uuid(), label: `#${c.id}`,
                   body: { case_id: c.id, version: c.version, note, at: new Date().toISOString(), photos: photoIds } });
     state.handlePhotos = [];
-    $("handle").hidden = true;
+    closeSheet("handle");
     await afterRecord(tf("f_marked", { id: c.id }));
   };
 

@@ -16,7 +16,8 @@
       // the street office's the communities compared, the others' the one map
       await gridmapSignedIn(answer);
       const home = answer.user.role === "worker" ? "/field" : gridmapStreetOffice(answer.user) ? "/communities" : "/";
-      location.href = withLang(document.body.dataset.next || home, lang);
+      // in place of the sign-in page: Back from the page reached does not come back to it
+      location.replace(withLang(document.body.dataset.next || home, lang));
       return;
     }
     message.textContent = r.status === 429 ? `${t("too_many")} ${r.headers.get("Retry-After")}` : t("wrong_password");
