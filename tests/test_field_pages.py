@@ -1071,6 +1071,54 @@ def test_a_case_given_to_her_while_the_app_is_open_reaches_it_and_is_said(phone,
     assert pg.locator(f".case-pin[title~='#{case_id}']").count() == 0  # hers is done: the office's now
 
 
+def test_my_cases_puts_what_is_due_first_shows_its_photos_and_where_it_is(phone, field, conn):  # noqa: F811
+    """Hers to handle first, the one due soonest at the top (a red case due in 2 hours was under a
+    blue one due in 3 days); the photos themselves, not "1 张照片"; a way to see the case on the
+    map; the handling sheet says what and where; a long description says how much is left."""
+    from tests.test_field import jpeg
+
+    pg, slug, lead, w = phone, field["slug"], field["leader"], field["worker"]
+    today = w.get(f"/field/{slug}/today").json()
+
+    def given(b: dict, urgency: str, text: str) -> int:
+        r = lead.post(f"/cases/{slug}", json={"category": today["categories"][0]["code"], "urgency": urgency,
+                                              "description": text, "at": {"type": "Point",
+                                                                          "coordinates": [b["lon"], b["lat"]]}})
+        step = lead.post(f"/cases/{slug}/{r.json()['id']}/transitions", json={"to": "accepted", "assignee": "王芳"},
+                         headers={"If-Match": r.headers["ETag"]})
+        assert step.status_code == 200, step.text
+        return r.json()["id"]
+
+    blue = given(today["buildings"][2], "blue", "路灯不亮")
+    red = given(today["buildings"][3], "red", "消防通道堵塞")
+    photo = lead.post(f"/cases/{slug}/{red}/photos", params={"stage": "before"}, content=jpeg(),
+                      headers={"Content-Type": "image/jpeg"})
+    assert photo.status_code == 201, photo.text
+    open_app(pg)
+    pg.click("#open-cases")
+    order = pg.locator("#case-list li[data-case]").evaluate_all("(xs) => xs.map((x) => Number(x.dataset.case))")
+    assert order.index(red) < order.index(blue), order
+    card = pg.locator(f"#case-list li[data-case='{red}']")
+    card.locator(".thumbs img").first.wait_for()
+    pg.wait_for_function("id => { const i = document.querySelector(`#case-list li[data-case='${id}'] .thumbs img`);"
+                         " return i && i.complete && i.naturalWidth > 0; }", arg=red)
+    shot(pg, "my-cases")
+    card.locator(".handle").click()
+    assert "消防通道堵塞" in pg.locator("#handle-what").inner_text()
+    pg.click("[data-close=handle]")
+    pg.click("#open-cases")
+    pg.locator(f"#case-list li[data-case='{red}'] .show-on-map").click()
+    pg.wait_for_function("id => document.body.dataset.shown === String(id)", arg=red)
+    assert pg.locator("#cases").is_hidden()
+    b = today["buildings"][3]
+    centre = pg.evaluate("() => { const c = gridmapMap.getCenter(); return [c.lng, c.lat]; }")
+    assert abs(centre[0] - b["lon"]) < 1e-4 and abs(centre[1] - b["lat"]) < 1e-4
+    pg.click("#open-report")
+    pg.fill("#case-text", "长" * 1850)
+    count = pg.locator("#case-text-count")
+    assert count.inner_text() == "1850/2000 字" and "near" in (count.get_attribute("class") or "")
+
+
 def test_a_case_s_place_tapped_on_the_map_is_seen_said_and_can_be_tapped_again(phone, field, conn):  # noqa: F811
     """The report's 在地图上点选 leaves the map free under a short bar: a tap outside the community
     is said at once and not taken; a tap at a building says it in words and can be tapped again

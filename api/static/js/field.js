@@ -891,8 +891,11 @@
            i.status === "refused" ? `${t("f_refused")}${t("f_colon")}${i.reason || ""}` : `${when(b.at)} · ${t("f_report_waiting")}`)));
     }
     if (!d || !d.cases.length) { if (!unsent.length) list.append(el("li", {}, t("f_none"))); return; }
-    const order = [...d.cases].sort((a, b) => (marked.includes(b.id) - marked.includes(a.id)) || (b.assigned - a.assigned)
-      || (a.due_at || "9").localeCompare(b.due_at || "9") || (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3) || a.id - b.id);
+    // hers to handle first, each by when it is due (the red one due in 2 hours was under a blue one
+    // due in 3 days she could not handle); then those she reported, the same way
+    const due = (c) => (c.due_at ? Date.parse(c.due_at) : Infinity);
+    const order = [...d.cases].sort((a, b) => (marked.includes(b.id) - marked.includes(a.id))
+      || (b.may_handle - a.may_handle) || (due(a) - due(b)) || (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3) || a.id - b.id);
     for (const c of order) {
       const li = el("li", { className: marked.includes(c.id) ? "marked" : "", dataset: { case: String(c.id) } },
         el("div", { className: "what" }, `#${c.id} ${category(c)}`),
@@ -901,8 +904,18 @@
         c.building ? el("div", { className: "where" }, `${t("f_at_building")}${t("f_colon")}${c.building}`) : null,
         c.address ? el("div", { className: "where" }, c.address) : null,
         c.instructions ? el("div", { className: "said" }, `${t("f_instructions")}${t("f_colon")}${c.instructions}`) : null,
-        el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`
-          + (c.photos.length ? ` · ${tf(c.photos.length === 1 ? "f_photo_1" : "f_photos_n", { n: c.photos.length })}` : "")));
+        el("div", { className: "meta" }, `${t(c.assigned ? "f_assigned" : "f_reported_by_me")} · ${t("f_due")} ${when(c.due_at)}`),
+        // the photos themselves (they were "1 张照片" alone), each opened whole by a tap
+        c.photos.length ? el("div", { className: "thumbs" }, ...c.photos.map((p) => {
+          const src = `/cases/${encodeURIComponent(slug)}/${c.id}/photos/${p.id}`;
+          return el("a", { href: src, className: `photo ${p.stage}` },
+            el("img", { src, alt: t(p.stage === "after" ? "f_after_photo" : "f_photo_before"), loading: "lazy" }));
+        })) : null);
+      if (c.lon !== null) {  // where it is, on the map
+        const go = el("button", { type: "button", className: "big show-on-map" }, t("f_show_on_map"));
+        go.onclick = () => showOnMap(c);
+        li.append(go);
+      }
       if (pending.has(c.id)) {
         li.append(el("div", { className: "pending" }, t("f_handled_waiting")));
       } else if (c.may_handle) {
@@ -925,7 +938,31 @@
     state.handling = c; state.handlePhotos = [];
     $("handle-thumbs").replaceChildren(); $("handle-note").value = "";
     $("handle-title").textContent = tf("f_handle_title", { id: c.id });
+    // what and where, to be sure of the case while writing what was done (the title said "#423" alone)
+    $("handle-what").textContent = [category(c), c.description, c.building || c.address].filter(Boolean).join(" · ");
     show("handle");
+  }
+  // How much of the description is written, of the most it may be (it stopped at 2,000 without a
+  // word, and the end was lost); said in red near the end.
+  const MAX_TEXT = Number($("case-text").maxLength);
+  function textCount() {
+    const n = $("case-text").value.length;
+    $("case-text-count").textContent = n ? tf("f_count", { n, max: MAX_TEXT }) : "";
+    $("case-text-count").classList.toggle("near", n >= MAX_TEXT * 0.9);
+  }
+  $("case-text").addEventListener("input", textCount);
+  // a mistake said in a sheet goes once the field it was about is filled
+  for (const id of ["case-text", "handle-note", "category"]) {
+    $(id).addEventListener("input", () => { if ($(id).value.trim()) document.querySelectorAll(".sheet-error").forEach((x) => x.remove()); });
+  }
+
+  // A case of the list shown on the map: the list closed, the map on it, its pin's tooltip open.
+  function showOnMap(c) {
+    closeSheet("cases");
+    follow(false);  // the map stays on the case, not back on her at the next fix
+    map.setView([c.lat, c.lon], Math.max(map.getZoom(), 18), { animate: false });
+    map.eachLayer((l) => { if (l.getTooltip && l.getTooltip() && l.options.title && l.options.title.split(" ").includes(`#${c.id}`)) l.openTooltip(); });
+    document.body.dataset.shown = String(c.id);
   }
   $("do-handle").onclick = async () => {
     const c = state.handling;
