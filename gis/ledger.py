@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gis.errors import InvalidInput, UnreadableFile
-from gis.i18n import msg
+from gis.i18n import Message, msg
 from gis.limits import MAX_WORKBOOK_BYTES
 
 TABLE_SUFFIXES = (".xlsx", ".ods", ".csv")
@@ -84,8 +84,11 @@ def _count(value: Any, column: str, row: int) -> int | None:
 
 
 def rows_of(records: Sequence[Mapping[str, Any]], key: str, households: str | None,
-            residents: str | None) -> list[LedgerRow]:
-    """The ledger's rows from a table's records (header → value), by the named columns."""
+            residents: str | None, problems: list[Message] | None = None) -> list[LedgerRow]:
+    """The ledger's rows from a table's records (header → value), by the named columns. A count
+    that is no whole number is a problem of its row: every one is listed, into ``problems`` when
+    given (the caller adds what matching the rows finds, and lists them all at once: they came one
+    kind a run), else raised together; such a count is taken as none."""
     if not households and not residents:
         raise InvalidInput(msg("name the households column (--households) or the residents column (--residents)"))
     columns = set(records[0]) if records else set()
@@ -95,15 +98,29 @@ def rows_of(records: Sequence[Mapping[str, Any]], key: str, households: str | No
         raise InvalidInput(msg("the ledger has no column {0}; its columns: {1}",
                                ", ".join(absent), ", ".join(str(c) for c in records[0]) if records else "none"))
     out = []
+    found: list[Message] = []
+
+    def count(record: Mapping[str, Any], column: str | None, number: int) -> int | None:
+        if not column:
+            return None
+        try:
+            return _count(record.get(column), column, number)
+        except InvalidInput as bad:
+            found.append(bad.message)
+            return None
+
     for number, record in enumerate(records, start=2):
         name = record.get(key)
         if name is None or (isinstance(name, float) and math.isnan(name)) or not str(name).strip():
             continue  # a blank line or a subtotal without a building
-        out.append(LedgerRow(number, str(name).strip(),
-                             _count(record.get(households), households, number) if households else None,
-                             _count(record.get(residents), residents, number) if residents else None))
+        out.append(LedgerRow(number, str(name).strip(), count(record, households, number),
+                             count(record, residents, number)))
     if not out:
         raise InvalidInput(msg("the ledger has no rows with a value in column {0}", key))
+    if found and problems is None:
+        raise InvalidInput(msg("the ledger has {0} problems: nothing was written", len(found)), found)
+    if problems is not None:
+        problems.extend(found)
     return out
 
 

@@ -487,3 +487,20 @@ def test_coordinates_that_say_their_crs_is_missing_are_refused_with_the_flag_to_
     assert count(conn, "courier_zone", slug) == before
     cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--crs", "gcj02")
     assert count(conn, "courier_zone", slug) == before + 2
+
+
+def test_every_problem_of_a_ledger_is_listed_in_one_run(conn, copy_of, cli, tmp_path):
+    """A count in words, a negative one and two rows naming one building (1号楼 and 1#楼) came one
+    kind a run: three runs to find them. One run lists all three, and writes nothing."""
+    slug = copy_of()
+    path = tmp_path / "台账.csv"
+    path.write_text("楼栋名称,户数\n电厂小区1号楼,二十\n电厂小区2号楼,-3\n电厂小区3号楼,40\n电厂小区3#楼,41\n",
+                    encoding="utf-8")
+    before = scalar(conn, "SELECT sum(b.households) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
+                          " WHERE j.slug = %s", slug)
+    refused = cli("import", "ledger", slug, str(path), "--key", "楼栋名称", "--households", "户数", check=False)
+    assert refused.returncode == 2, refused.stderr
+    said = refused.stderr
+    assert "3 problems" in said and "二十" in said and "-3" in said and "rows 4 and 5" in said, said
+    assert scalar(conn, "SELECT sum(b.households) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
+                        " WHERE j.slug = %s", slug) == before

@@ -117,8 +117,12 @@ def test_ledger_rows_and_their_problems():
     assert rows == [ledger.LedgerRow(2, "1号楼", 40, 98), ledger.LedgerRow(4, "2号楼", None, 3)]
     with pytest.raises(InvalidInput, match="no column 户 数; its columns: 楼栋名称, 户数, 人数"):
         ledger.rows_of(records, "楼栋名称", "户 数", None)
-    with pytest.raises(InvalidInput, match="row 2: 户数 must be a whole number"):
-        ledger.rows_of([{"楼栋名称": "1号楼", "户数": -3}], "楼栋名称", "户数", None)
+    with pytest.raises(InvalidInput) as refused:  # every bad count at once
+        ledger.rows_of([{"楼栋名称": "1号楼", "户数": -3}, {"楼栋名称": "2号楼", "户数": "二十"}],
+                       "楼栋名称", "户数", None)
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2: 户数 must be a whole number of at least 0, not -3",
+        "row 3: 户数 must be a whole number of at least 0, not 二十"]
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])

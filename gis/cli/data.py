@@ -133,9 +133,10 @@ def import_ledger(
     from gis.ledger import read_table, rows_of
     from gis.ledger_store import apply_ledger
 
-    rows = rows_of(read_table(path, sheet), key, households, residents)
+    problems: list = []  # a row's bad count, listed with what matching the rows finds
+    rows = rows_of(read_table(path, sheet), key, households, residents, problems)
     with session(actor) as cur:
-        result = apply_ledger(cur, jurisdiction, rows)
+        result = apply_ledger(cur, jurisdiction, rows, problems)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
