@@ -475,3 +475,19 @@ def test_street_vending_has_its_category_and_goes_to_urban_management(conn, copy
         department, name = cur.fetchone()
     assert "street_vending" in codes and codes[-1] == "other"
     assert (department, name) == ("城管执法队", "占道经营")
+
+
+def test_a_building_is_found_however_its_number_is_written(conn, copy_of):
+    """银桂苑3#楼 found no 银桂苑3号楼, though ledgers and tickets match them: a case is put at the
+    building written 3#楼, ３号楼 (full width) or 3栋 as at 3号楼; one matching none is still refused."""
+    slug = copy_of("huamao")
+    with db.transaction(conn, "社区工作站") as cur:
+        cur.execute("SELECT b.id FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
+                    " WHERE j.slug = %s AND b.name = '电厂小区3号楼'", (slug,))
+        (wanted,) = cur.fetchone()
+        for spelt in ("电厂小区3#楼", "电厂小区３号楼", "电厂小区 3栋"):
+            case = store.add_case(cur, slug, category="garbage", description="垃圾满溢", building=spelt)
+            cur.execute("SELECT building_id FROM case_record WHERE id = %s", (case["id"],))
+            assert cur.fetchone()[0] == wanted, spelt
+        with pytest.raises(InvalidInput, match="has no building"):
+            store.add_case(cur, slug, category="garbage", description="垃圾满溢", building="电厂小区99#楼")

@@ -82,9 +82,22 @@ def _check_texts(**texts: str | None) -> None:
         limits.check_text(value, f"the {name}", field)
 
 
+def _spelt_otherwise(cur: Cursor, j: Jurisdiction, building: str, grid_id: int | None) -> list[tuple[int]]:
+    """The buildings whose name or address is ``building`` written another way, as a ledger's rows
+    are matched (3#楼 = 3号楼 = 3栋, full-width digits, spaces): 银桂苑3#楼 found no 银桂苑3号楼."""
+    from gis.ledger import normalise
+
+    key = normalise(building)
+    cur.execute("SELECT id, name, address FROM building WHERE jurisdiction_id = %s"
+                " AND (%s::int IS NULL OR grid_id = %s) ORDER BY id", (j.id, grid_id, grid_id))
+    return [(i,) for i, name, address in cur.fetchall()
+            if any(text and normalise(text) == key for text in (name, address))]
+
+
 def _building_id(cur: Cursor, j: Jurisdiction, building: int | str, grid_id: int | None = None) -> int:
-    """The id of the building of ``j`` named by id, name or address; of grid ``grid_id`` only, when
-    given (any other is answered as no building at all: its existence is not told either)."""
+    """The id of the building of ``j`` named by id, name or address (written as it is stored, or
+    another way: 3#楼 for 3号楼); of grid ``grid_id`` only, when given (any other is answered as no
+    building at all: its existence is not told either)."""
     if isinstance(building, int) or is_number(str(building)):
         cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND id = %s"
                     " AND (%s::int IS NULL OR grid_id = %s)", (j.id, int(building), grid_id, grid_id))
@@ -92,6 +105,8 @@ def _building_id(cur: Cursor, j: Jurisdiction, building: int | str, grid_id: int
         cur.execute("SELECT id FROM building WHERE jurisdiction_id = %s AND (name = %s OR address = %s)"
                     " AND (%s::int IS NULL OR grid_id = %s) ORDER BY id", (j.id, building, building, grid_id, grid_id))
     rows = cur.fetchall()
+    if not rows and not (isinstance(building, int) or is_number(str(building))):
+        rows = _spelt_otherwise(cur, j, str(building), grid_id)
     if not rows and grid_id is not None:  # the same words for a building of another grid and for none
         raise InvalidInput(msg("building {0!r} is not one of your grid's: report the case at the point where you "
                                "stand", building))
