@@ -123,3 +123,27 @@ def test_a_slug_the_api_keeps_for_a_path_is_refused(conn):
     with pytest.raises(InvalidInput, match="keeps for itself"), db.transaction(conn) as cur:
         cur.execute("UPDATE jurisdiction SET slug = 'kpi' WHERE slug = 'xinghuananli'")
     assert count(conn, "jurisdiction") == before
+
+
+def test_an_office_far_from_every_street_is_said_when_it_is_set(cli, copy_of, conn):
+    """An office 160 m from the nearest street was taken without a word, and every route failed
+    after. It is taken (the streets may come later) and said; one by a street is not."""
+    slug = copy_of("huamao")
+    with conn.cursor() as cur:  # the streets within 150 m of the community's middle gone
+        cur.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM jurisdiction"
+                    " WHERE slug = %s) c", (slug,))
+        x, y = cur.fetchone()
+        cur.execute("DELETE FROM street_edge e USING jurisdiction j WHERE j.id = e.jurisdiction_id AND j.slug = %s"
+                    " AND ST_DWithin(e.geom::geography, ST_SetSRID(ST_Point(%s, %s), 4326)::geography, 150)",
+                    (slug, x, y))
+    conn.commit()
+    far = cli("jurisdiction", "update", slug, "--office", f"{x},{y}")
+    assert "from the nearest street" in far.stderr and "GRIDMAP_SNAP_MAX_M" in far.stderr, far.stderr
+    with conn.cursor() as cur:  # a point of a street left, inside the boundary
+        cur.execute("SELECT ST_X(q), ST_Y(q) FROM (SELECT ST_LineInterpolatePoint(e.geom, 0.5) AS q FROM street_edge e"
+                    " JOIN jurisdiction j ON j.id = e.jurisdiction_id WHERE j.slug = %s) s, jurisdiction j"
+                    " WHERE j.slug = %s AND ST_Covers(j.geom, q) LIMIT 1", (slug, slug))
+        sx, sy = cur.fetchone()
+    conn.rollback()
+    near = cli("jurisdiction", "update", slug, "--office", f"{sx},{sy}")
+    assert "nearest street" not in near.stderr, near.stderr

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug
+from gis.cli.options import Actor, JsonOpt, Slug, err
 from gis.cli.session import session
 from gis.i18n import msg
 
@@ -98,7 +98,26 @@ def jurisdiction_update(slug: str,
     with session(actor) as cur:
         j = update_jurisdiction(cur, slug, name=name, admin_code=admin_code, boundary=area, patrol=patrol,
                                 office=parse_lonlat(office) if office else None)
+        if office:
+            _office_off_the_streets(cur, j.id, parse_lonlat(office))
     _print(j, as_json)
+
+
+def _office_off_the_streets(cur, jurisdiction_id: int, office: tuple[float, float]) -> None:
+    """Say so when the office is farther from every street than a route's start may be (it was
+    taken without a word, and every route then failed: "the start … is more than 100 m from any
+    street"). Said, not refused: the streets may not be imported yet, or come next."""
+    from gis.messages import negotiate, translate
+    from gis.settings import Settings
+
+    settings = Settings()
+    cur.execute("SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_Point(%s, %s), 4326)::geography))"
+                " FROM street_edge WHERE jurisdiction_id = %s", (*office, jurisdiction_id))
+    nearest = cur.fetchone()[0]
+    if nearest is not None and nearest > settings.snap_max_m:
+        err(translate(msg("note: the office is {0:.0f} m from the nearest street, more than a route's start may be "
+                          "({1:g} m, GRIDMAP_SNAP_MAX_M): routes from it will be refused until it is moved nearer "
+                          "a street", nearest, settings.snap_max_m), negotiate(settings.lang, None)))
 
 
 def _print(j, as_json: bool) -> None:
