@@ -80,6 +80,13 @@ class Layout(Answer):
     version: int
 
 
+class PublishedLayout(Layout):
+    """A layout just published, with what the rules allow but a planner should see."""
+
+    warnings: list[str] = Field(description="The draft's problems that do not stop a publish (households out of "
+                                            "tolerance, …), in the request's language")
+
+
 class HistoryEntry(Answer):
     """One change in the history."""
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api.auth import Planner, Reader
 from api.deps import ConnDep, JSONBodyRoute, PlainParameters
+from api.errors import language
 from api.heavy import HeavyPlanner, heavy_job, pooled
 from api.models.common import COMMON, links, problems
 from api.models.features import FeatureIn, as_geojson
@@ -27,6 +28,7 @@ from api.models.grids import (
     NewBoundary,
     NewDraft,
     PolygonFeature,
+    PublishedLayout,
     SplitLine,
 )
 from gis import etags
@@ -36,6 +38,7 @@ from gis.grids import drafting, layouts
 from gis.grids.generate_store import load_generation, propose, save_draft
 from gis.i18n import msg
 from gis.limits import MAX_ID
+from gis.messages import translate
 
 router = APIRouter(tags=["grids"], dependencies=[PlainParameters], route_class=JSONBodyRoute, responses=COMMON)
 # A write to a draft: a body, its state (409), and If-Match (412, 428) where it edits something.
@@ -101,10 +104,16 @@ def history(who: Reader, slug: str, conn: ConnDep, limit: Annotated[int, Query(g
 
 
 @router.post("/jurisdictions/{slug}/layouts/{layout_id}/revert", summary="Publish again a layout published before",
-             response_model=Layout, responses=problems(409))
-def revert(who: Planner, slug: str, layout_id: Id, conn: ConnDep) -> dict:
+             response_model=PublishedLayout, responses=problems(409))
+def revert(who: Planner, slug: str, layout_id: Id, request: Request, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
-        return layouts.revert(cur, slug, layout_id)
+        return _published(layouts.revert(cur, slug, layout_id), request)
+
+
+def _published(done: dict, request: Request) -> dict:
+    """A layout just published, its warnings in the request's language."""
+    lang = language(request)
+    return {**done, "warnings": [translate(w, lang) for w in done["warnings"]]}
 
 
 @router.get("/layouts/{layout_id}", summary="A layout: its grids with ETags and metrics, zones", response_model=Draft)
@@ -120,11 +129,11 @@ def compare(who: Reader, layout_id: Id, conn: ConnDep) -> dict:
         return layouts.compare(cur, layout_id)
 
 
-@router.post("/layouts/{layout_id}/publish", summary="Publish a draft, atomically", response_model=Layout,
+@router.post("/layouts/{layout_id}/publish", summary="Publish a draft, atomically", response_model=PublishedLayout,
              responses=problems(409))
-def publish(who: Planner, layout_id: Id, conn: ConnDep) -> dict:
+def publish(who: Planner, layout_id: Id, request: Request, conn: ConnDep) -> dict:
     with transaction(conn) as cur:
-        return layouts.publish(cur, layout_id)
+        return _published(layouts.publish(cur, layout_id), request)
 
 
 @router.delete("/layouts/{layout_id}", status_code=204, summary="Discard a draft (If-Match: the draft's etag)",

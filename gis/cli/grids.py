@@ -81,7 +81,7 @@ def publish_cmd(draft: DraftArg, actor: Actor = None,
 
     with session(actor) as cur:
         r = publish(cur, draft)
-    emit(r, as_json, f"layout {r['id']} published by {r['published_by']}")
+    _emit_published(r, as_json, f"layout {r['id']} published by {r['published_by']}")
 
 
 @grids_app.command("revert")
@@ -93,7 +93,18 @@ def revert_cmd(slug: Slug, layout: Annotated[int, typer.Argument(help="A layout 
 
     with session(actor) as cur:
         r = revert(cur, slug, layout)
-    emit(r, as_json, f"layout {r['id']} ({r['name']}) published")
+    _emit_published(r, as_json, f"layout {r['id']} ({r['name']}) published")
+
+
+def _emit_published(r: dict, as_json: bool, head: str) -> None:
+    """A layout just published, and the problems it was published with (a grid 38 % over its
+    households went by with a bare "published")."""
+    from gis.messages import negotiate, translate
+    from gis.settings import Settings
+
+    lang = negotiate(Settings().lang, None)
+    r["warnings"] = [translate(w, lang) for w in r["warnings"]]
+    emit(r, as_json, "\n".join([head] + [f"  warning: {w}" for w in r["warnings"]]))
 
 
 @grids_app.command("history")

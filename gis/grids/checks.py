@@ -202,8 +202,10 @@ def household_problems(grids: list[Grid], buildings: list[Building], assignment:
         dev = (hh[g.code] - target) / target
         if abs(dev) > tolerance + 1e-9:
             out.append(Problem("households_out_of_tolerance", g.code,
-                               msg("grid {0} has {1:.0f} households, {2:+.0%} from the target {3:.0f} (tolerance "
-                                   "±{4:.0%})", g.code, hh[g.code], dev, target, tolerance), g.geom))
+                               # the target as it is and the deviation to a tenth of a per cent: "99
+                               # households, -5% from the target 104 (±5%)" read as within it (104.5, -5.3 %)
+                               msg("grid {0} has {1:.0f} households, {2:+.1%} from the target {3:g} (tolerance "
+                                   "±{4:.0%})", g.code, hh[g.code], dev, round(target, 1), tolerance), g.geom))
     return out
 
 

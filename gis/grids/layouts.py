@@ -244,7 +244,8 @@ def compare(cur: Cursor, layout_id: int) -> dict:
 
 def publish(cur: Cursor, layout_id: int) -> dict:
     """Make a draft the published layout, atomically; refused (nothing changes) while it has
-    problems that break the rules."""
+    problems that break the rules (:data:`gis.grids.checks.BLOCKING`). The layout, with the other
+    problems it was published with (``warnings``: households out of tolerance, compactness …)."""
     lay = draft_layout(cur, layout_id, lock=True)
     cur.execute("SELECT id FROM jurisdiction WHERE id = %s FOR UPDATE", (lay["jurisdiction_id"],))
     state = load_state(cur, layout_id=layout_id)
@@ -265,7 +266,10 @@ def publish(cur: Cursor, layout_id: int) -> dict:
     cur.execute(read_sql("publish_layout.sql"), {"layout_id": layout_id, "jurisdiction_id": jid})
     cur.execute("UPDATE layout SET status = 'published', published_by = gridmap_actor(), published_at = now() "
                 "WHERE id = %s", (layout_id,))
-    return get_layout(cur, layout_id)
+    # what the rules allow but a planner should still see (a grid 38 % over its households was
+    # published with a bare "published")
+    return {**get_layout(cur, layout_id),
+            "warnings": [msg("{0}: {1}", p.kind, p.message) for p in rep.problems if p.kind not in BLOCKING]}
 
 
 def draft_etag(cur: Cursor, layout_id: int) -> str:
