@@ -134,7 +134,9 @@ def _track(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
             raise walk
         check_worker(worker.name)
         access.check_record_age(who, item["points"][0]["t"], msg("a walk"), now)
-        out = keep_track(cur, walk.jur, walk.loaded, worker.name, walk.day, walk.track, client_id)
+        times = [p["t"] for p in item["points"]]
+        out = keep_track(cur, walk.jur, walk.loaded, worker.name, walk.day, walk.track, client_id,
+                         (min(times), max(times)))
     return {"status": _status(out["created"]), "id": out["track_id"], "edges": out["edges"]}
 
 
@@ -155,7 +157,8 @@ def _visit(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
                                item["building_id"], jur.name))
     day = item["at"].astimezone(settings.time_zone).date()
     (vid,) = record_visits(cur, slug, [{"building_id": item["building_id"], "worker": worker.name, "day": day,
-                                        "kind": item["kind"], "note": item.get("note"), "client_id": client_id}])
+                                        "kind": item["kind"], "note": item.get("note"), "client_id": client_id,
+                                        "at": item["at"]}])
     return {"status": "created", "id": vid}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.geometries import LineString, Point
@@ -291,3 +291,67 @@ class NewWorker(Input):
     role: Literal[ROLES]  # type: ignore[valid-type]
     home: tuple[Lon, Lat] | None = Field(None, description="[lon, lat]: places a steward near a grid")
     grid: str | None = Field(None, description="The grid's code")
+
+
+class DayWalk(Answer):
+    """A walk of the day: when it began and ended, its length, its average pace."""
+
+    id: int
+    started_at: dt.datetime | None = Field(description="None for a walk kept before times were (or a GPX without)")
+    ended_at: dt.datetime | None
+    points: int
+    matched_points: int
+    length_m: float = Field(description="As walked (the recorded lines)")
+    on_streets_m: float = Field(description="Along the streets it was matched to")
+    pace_kmh: float | None = Field(description="Average speed; None when the times are not known or under a minute")
+    too_fast: bool = Field(description="Faster than a walk (over 7 km/h on average): a bicycle, or a phone in a car")
+    geometry: dict[str, Any] = Field(description="MultiLineString, lon/lat")
+
+
+class DayVisit(Answer):
+    """A check-in of the day."""
+
+    id: int
+    at: dt.datetime | None
+    kind: Literal["small", "big"]
+    note: str | None
+    building_id: int
+    building: str | None
+    lon: float
+    lat: float
+
+
+class DayCase(Answer):
+    """A case the worker reported, or handled, that day."""
+
+    id: int
+    at: dt.datetime
+    category_zh: str
+    category_en: str
+    urgency: str
+    state: str
+    description: str
+    lon: float | None
+    lat: float | None
+
+
+class WorkerDay(Answer):
+    """One worker's day."""
+
+    worker: str
+    walks: list[DayWalk]
+    visits: list[DayVisit]
+    reported: list[DayCase]
+    handled: list[DayCase]
+    walked_m: float
+    first: dt.datetime | None = Field(description="The first time recorded that day")
+    last: dt.datetime | None
+    nothing: bool = Field(description="Nothing recorded: no walk, check-in or case")
+
+
+class PatrolDay(Answer):
+    """What the workers did on a day: walked, checked in, reported, handled (走动式工作法)."""
+
+    jurisdiction: str
+    day: dt.date
+    workers: list[WorkerDay]

@@ -20,6 +20,7 @@ from api.models.common import COMMON, GEOJSON, problems, returns
 from api.models.patrol import (
     NewWorker,
     PatrolCoverage,
+    PatrolDay,
     Progress,
     Recorded,
     Registered,
@@ -41,6 +42,7 @@ from gis.limits import MAX_NAME_CHARS, MAX_WORKERS
 from gis.network_store import load_network
 from gis.parsing import parse_day, parse_lonlat
 from gis.patrol import schedule as sched
+from gis.patrol.day_store import day_of
 from gis.patrol.maps import patrol_coverage_page
 from gis.patrol.outputs import Outputs, route_outputs, schedule_outputs, visit_outputs
 from gis.patrol.records import (
@@ -160,7 +162,7 @@ def upload_track(request: Request, who: HeavyScheduler, slug: str, settings: Set
                      description="The phone's id for this track: sent again, it is kept once")] = None) -> dict:
     if not body:
         raise InvalidInput(msg("send the GPX file as the request body"))
-    walked_on, segments = read_upload(worker, day, body)
+    walked_on, walk = read_upload(worker, day, body)
     cid = str(client_id) if client_id else None
     # matched as a phone's walks are: in a turn, holding no connection (api/heavy.matching_turn)
     with matching_turn(who, settings.heavy_retry_after_s):
@@ -170,9 +172,9 @@ def upload_track(request: Request, who: HeavyScheduler, slug: str, settings: Set
                 return stored
             jur = find_jurisdiction(cur, slug)
             loaded = load_network(cur, jur)
-        track = match_segments(loaded, segments)
+        track = match_segments(loaded, walk.segments)
     with pooled(request) as conn, transaction(conn, who.username) as cur:
-        return keep_track(cur, jur, loaded, worker, walked_on, track, cid)
+        return keep_track(cur, jur, loaded, worker, walked_on, track, cid, walk.span)
 
 
 @router.post("/checkins", status_code=201, summary="Record building visits (all or none)", response_model=Recorded,
@@ -193,6 +195,15 @@ def coverage(request: Request, who: Reader, slug: str, conn: ConnDep, settings: 
     if format == "html":
         return folium_page(patrol_coverage_page(report, language(request)))
     return report
+
+
+@router.get("/day", summary="What each worker did on a day: walks (when, how far, how fast), check-ins with "
+            "their notes, cases reported and handled", response_model=PatrolDay)
+def day(who: Reader, slug: str, conn: ConnDep, settings: SettingsDep,
+        day: Annotated[str | None, Query(description="YYYY-MM-DD (default: today, in GRIDMAP_TIME_ZONE)")] = None
+        ) -> dict:
+    with transaction(conn) as cur:
+        return day_of(cur, slug, parse_day(day, "day") if day else settings.today(), settings)
 
 
 @router.get("/progress", summary="Building visits done against planned this year", response_model=Progress)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 import gpxpy
 import gpxpy.gpx
@@ -37,17 +38,28 @@ def recorded_day(text: object, what: str = "day", today: date | None = None) -> 
     return day
 
 
-def read_gpx(data: bytes | str) -> list[np.ndarray]:
-    """The lon/lat segments of a GPX file's tracks (or routes, when it has no tracks)."""
+# When a walk began and ended (None when its points carry no times).
+Span = tuple[datetime, datetime] | None
+
+
+class GpxWalk(NamedTuple):
+    """A GPX file's walk: its lon/lat segments, and when it began and ended."""
+
+    segments: list[np.ndarray]
+    span: Span
+
+
+def read_gpx(data: bytes | str) -> GpxWalk:
+    """The lon/lat segments of a GPX file's tracks (or routes, when it has no tracks), and the
+    first and last of its points' times (none when a point has no time)."""
     try:
         doc = gpxpy.parse(data.decode("utf-8") if isinstance(data, bytes) else data)
     except (gpxpy.gpx.GPXException, UnicodeDecodeError, ValueError) as exc:
         raise UnreadableFile(msg("the GPX file is malformed: {0}", str(exc).splitlines()[0][:200])) from None
-    segments = [np.array([(p.longitude, p.latitude) for p in seg.points], dtype=float)
-                for trk in doc.tracks for seg in trk.segments if seg.points]
-    if not segments:
-        segments = [np.array([(p.longitude, p.latitude) for p in r.points], dtype=float)
-                    for r in doc.routes if r.points]
+    parts: list[list[Any]] = [seg.points for trk in doc.tracks for seg in trk.segments if seg.points] or [
+        r.points for r in doc.routes if r.points]
+    segments = [np.array([(p.longitude, p.latitude) for p in part], dtype=float) for part in parts]
+    times: list[datetime | None] = [p.time for part in parts for p in part]
     segments = [s for s in segments if len(s)]
     if not segments:
         raise InvalidInput(msg("the GPX file holds no track points"))
@@ -58,7 +70,8 @@ def read_gpx(data: bytes | str) -> list[np.ndarray]:
     for s in segments:
         if not (np.all(np.abs(s[:, 0]) <= 180) and np.all(np.abs(s[:, 1]) <= 90)):
             raise InvalidInput(msg("the GPX file has points outside longitude/latitude range"))
-    return segments
+    known = [t for t in times if t is not None and t.tzinfo is not None]
+    return GpxWalk(segments, (min(known), max(known)) if len(known) == len(times) else None)
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
     """Match a worker's GPX track of a day to the streets and keep it; what it walked. With the
     phone's ``client_id``, a track sent again is answered as recorded the first time
     (``created`` false) and nothing is written."""
-    walked_on, segments = read_upload(worker, day, gpx)
+    walked_on, walk = read_upload(worker, day, gpx)
     if client_id is not None:
         client_id = parse_uuid(client_id, "client_id")
         stored = stored_track(cur, slug, client_id)
@@ -103,12 +116,13 @@ def record_track(cur: Cursor, slug: str, worker: str, day: str | date, gpx: byte
             return stored
     jur = find_jurisdiction(cur, slug)
     loaded = load_network(cur, jur)
-    return keep_track(cur, jur, loaded, worker, walked_on, match_segments(loaded, segments), client_id)
+    return keep_track(cur, jur, loaded, worker, walked_on, match_segments(loaded, walk.segments), client_id,
+                      walk.span)
 
 
-def read_upload(worker: str, day: str | date, gpx: bytes | str) -> tuple[date, list[np.ndarray]]:
+def read_upload(worker: str, day: str | date, gpx: bytes | str) -> tuple[date, GpxWalk]:
     """A GPX walk as uploaded (the worker who walked it, the day, the file), checked with no
-    database: the day and the lon/lat segments."""
+    database: the day and the walk."""
     check_worker(worker)
     return recorded_day(day), read_gpx(gpx)
 
@@ -121,20 +135,22 @@ def check_worker(worker: str) -> None:
 
 
 def keep_track(cur: Cursor, jur: Jurisdiction, loaded: LoadedNetwork, worker: str, day: date, track: MatchedTrack,
-               client_id: str | None = None) -> dict:
+               client_id: str | None = None, span: Span = None) -> dict:
     """Keep a track matched on ``loaded`` (the jurisdiction's network, as it still is) as walked
-    by ``worker`` on ``day``; what it walked. A network changed since it was loaded (streets
-    re-imported while the walk was matched, outside this transaction) refuses it for now: sent
-    again, it is matched on the streets as they are."""
+    by ``worker`` on ``day`` (from ``span[0]`` to ``span[1]``, when known); what it walked. A
+    network changed since it was loaded (streets re-imported while the walk was matched, outside
+    this transaction) refuses it for now: sent again, it is matched on the streets as they are."""
     if streets_version(cur, jur.id, hold=True) != loaded.version:  # held: the streets stay as checked until kept
         raise ServiceBusyError(msg("the streets of {0} changed while the walk was being matched: send it again",
                                    jur.name), STREETS_CHANGED_RETRY_S)
     net, walked = loaded.net, track.walked
     lines = [s.tolist() for s in track.segments if len(s) >= 2]
     geom = json.dumps({"type": "MultiLineString", "coordinates": lines})
-    cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom, client_id)"
-                " VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s) RETURNING id",
-                (jur.id, worker.strip(), day, track.points, track.matched_points, geom, client_id))
+    started, ended = span or (None, None)
+    cur.execute(read_sql("keep_track.sql"), {
+        "jurisdiction_id": jur.id, "worker": worker.strip(), "day": day, "points": track.points,
+        "matched_points": track.matched_points, "geom": geom, "client_id": client_id,
+        "started_at": started, "ended_at": ended})
     track_id = cur.fetchone()[0]
     rows = [(track_id, int(net.edge_ids[net.parent[e]]), w) for e, w in walked.items()]
     if rows:
@@ -164,10 +180,10 @@ def stored_track(cur: Cursor, slug: str, client_id: str) -> dict | None:
 
 
 def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
-    """Check-ins at buildings (``building_id``, ``worker``, ``day``, ``kind``, ``note``, and the
-    phone's ``client_id``; their types checked at the edge): all are kept, or none when any is
-    wrong (each problem named). A check-in whose ``client_id`` is kept already is not kept again:
-    its id is answered."""
+    """Check-ins at buildings (``building_id``, ``worker``, ``day``, ``kind``, ``note``, when it
+    was made, ``at``, if known, and the phone's ``client_id``; their types checked at the edge):
+    all are kept, or none when any is wrong (each problem named). A check-in whose ``client_id``
+    is kept already is not kept again: its id is answered."""
     if not visits:
         raise InvalidInput(msg("give a list of visits: {{building_id, worker, day, kind}}"))
     if len(visits) > limits.MAX_FEATURES_PER_REQUEST:
@@ -201,12 +217,13 @@ def record_visits(cur: Cursor, slug: str, visits: list[dict]) -> list[int]:
                 client_id = parse_uuid(client_id, "client_id")
             except InvalidInput as exc:
                 problems.append(msg("visit {0}: {1}", i, exc.message))
-        rows.append((jur.id, building, worker.strip(), day, v.get("kind"), note, client_id))
+        rows.append((jur.id, building, worker.strip(), day, v.get("kind"), note, client_id, v.get("at")))
     if problems:
         raise InvalidInput(msg("{0} of the visits cannot be recorded; none was", len(problems)), problems)
     inserted = execute_values(cur, "INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind, note, "
-                                   "client_id) VALUES %s ON CONFLICT (client_id) DO NOTHING "
-                                   "RETURNING id, client_id::text", rows, fetch=True)
+                                   "client_id, at) VALUES %s ON CONFLICT (client_id) DO NOTHING "
+                                   "RETURNING id, client_id::text", rows, fetch=True,
+                              template="(%s, %s, %s, %s, %s, %s, %s, %s::timestamptz)")
     fresh = iter(i for i, _ in inserted)  # in the order given, those written now
     written_now = {c for _, c in inserted if c}
     kept_before = sorted({r[6] for r in rows if r[6] and r[6] not in written_now})
