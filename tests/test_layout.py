@@ -22,6 +22,7 @@ PAGES = {
     "grid": "/grids/110105015001001?jurisdiction=huamao",
     "planner": "/planner?jurisdiction=huamao",
     "patrol": "/patrol-today?jurisdiction=huamao&workers=王芳,李强",
+    "patrol_day": "/patrol-day?jurisdiction=huamao",
     "cases": "/cases?jurisdiction=huamao&open=true",
     "case": "/case/1",
     "communities": "/communities?month=2025-06",
@@ -319,8 +320,8 @@ def test_the_grid_page_draws_the_stations_it_counts(page, auth, server):
 
 
 @pytest.mark.parametrize("role, grid, names", [
-    ("leader", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "外勤（手机）"]),
-    ("planner", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "网格规划"]),
+    ("leader", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "巡查记录", "外勤（手机）"]),
+    ("planner", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "巡查记录", "网格规划"]),
     ("worker", "110105015001001", ["一张图", "事件办理", "外勤（手机）"]),
 ])
 def test_every_page_leads_to_the_pages_the_role_may_open(browser, server, make_user, role, grid, names):

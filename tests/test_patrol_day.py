@@ -72,3 +72,38 @@ def test_the_leader_sees_each_worker_s_day(field):  # noqa: F811
     # a grid worker reads no one's day, her own neither (it is the leader's view of the team)
     assert w.get(f"/patrol/{slug}/day").status_code == 403
     assert lead.get(f"/patrol/{slug}/day", params={"day": "2026-13-01"}).status_code == 422
+
+
+def test_the_day_on_the_leader_s_page(page, field):  # noqa: F811
+    """The page: each walker's card (her walks in all, the too-fast ride said in red, the check-in
+    with its note as text, the case reported linked), the one who recorded nothing said so; the
+    ride dashed on the map; the day before and after a tap away. Screenshots, desktop and phone."""
+    from tests.browser import shot
+
+    w, slug = field["worker"], field["slug"]
+    _, items = day_items(field)
+    sent = w.post(f"/field/{slug}/sync", json={"items": items}).json()["results"]
+    assert all(r["status"] == "created" for r in sent)
+    day = {d["worker"]: d for d in field["leader"].get(f"/patrol/{slug}/day").json()["workers"]}["王芳"]
+    fast = [x for x in day["walks"] if x["too_fast"]]  # (the module's other test walked today too)
+    page.goto(f"/patrol-day?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    mine = page.locator('.worker[data-worker="王芳"]')
+    assert f"巡查 {len(day['walks'])} 次" in mine.locator(".total").inner_text()
+    assert mine.locator(".flag").count() == len(fast) > 0 and "速度异常" in mine.locator(".flag").first.inner_text()
+    assert "<b>地下室</b>电动车违规充电2处" in mine.locator(".note").all_inner_texts()  # as text
+    assert page.locator(".worker b").count() == 0
+    assert mine.locator(f'a[href^="/case/{sent[3]["id"]}?"]').count() == 1
+    assert "没有任何记录" in page.locator('.worker[data-worker="李强"]').inner_text()
+    assert page.locator('path[stroke-dasharray="8 6"]').count() == len(fast)  # the rides, dashed
+    assert page.locator(".leaflet-marker-icon.visit-mark").count() == len(day["visits"])
+    shot(page, "patrol_day")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    shot(page, "patrol_day_phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    with page.expect_navigation():
+        page.click("#prev-day")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    assert page.locator(".worker.nothing").count() == page.locator(".worker").count() >= 2
+    assert page.locator("#next-day").is_enabled()

@@ -27,6 +27,7 @@ from gis.field_store import patrol_workers
 from gis.grids.summary import grid_summary
 from gis.i18n import msg
 from gis.limits import MAX_ID
+from gis.parsing import parse_day
 from gis.printing import PrinterUnavailable, render
 from gis.settings import Settings
 from gis.store import first_jurisdiction, grid_id_of, jurisdiction_id_of
@@ -118,6 +119,15 @@ def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdict
                 ) -> HTMLResponse:
     slug = _home(who, jurisdiction, settings, conn)
     return page("patrol.html", jurisdiction=slug, workers=workers or ",".join(_walkers(conn, slug)))
+
+
+@router.get("/patrol-day", response_class=HTMLResponse, summary="What each worker did on a day: walks, check-ins, "
+            "cases (the leader's view)", responses=PAGE)
+def patrol_day_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
+                    day: Annotated[str | None, Query(description="YYYY-MM-DD (default: today)")] = None
+                    ) -> HTMLResponse:
+    return page("patrol_day.html", jurisdiction=_home(who, jurisdiction, settings, conn),
+                day=parse_day(day, "day").isoformat() if day else settings.today().isoformat())
 
 
 @router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map",

@@ -172,7 +172,8 @@ def _pages(slug: str, code: str, cases: list[int]) -> dict[str, list[str]]:
     view = [f"/?{q}", f"/grids/{code}?{q}", f"/grids/{code}/print?{q}", f"/?{q}&lang=en", f"/cases?{q}",
             f"/cases?{q}&lang=en&open=true", *(f"/case/{k}" for k in cases[:3]), f"/grids/{code}/print?{q}&cases=open"]
     workers = quote(",".join(PAYLOADS[:4]))
-    read = [f"/patrol-today?{q}&workers={workers}", f"/patrol/{slug}/route?workers=2&format=html",
+    read = [f"/patrol-today?{q}&workers={workers}", f"/patrol-day?{q}&day=2026-11-20",  # walks, check-in notes
+            f"/patrol/{slug}/route?workers=2&format=html",
             f"/patrol/{slug}/visits?kind=office,mall,hotel&format=html",
             f"/patrol/{slug}/coverage?format=html&as_of=2026-11-21&days=7",
             f"/coverage/{slug}?facility=any&format=html",

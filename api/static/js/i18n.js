@@ -9,7 +9,11 @@ window.GRIDMAP_I18N = {
     open_grid: "打开网格页", grid_page: "网格", stations_n: "驿站数", workers: "网格员 / 社工",
     patrol_coverage: "近 7 日巡查覆盖", area: "面积", loading: "加载中…", error: "出错了",
     route: "路线", metres: "米", minutes: "分钟", back: "返回一张图", none_yet: "暂无",
-    responsibility_map: "网格责任图", printed: "打印于", print: "打印", patrol_page: "今日巡查",
+    responsibility_map: "网格责任图", printed: "打印于", print: "打印", patrol_page: "今日巡查", patrol_day_page: "巡查记录", nav_patrol_day: "巡查记录",
+    day_before: "前一天", day_after: "后一天", which_day: "日期", km: "公里", kmh: "公里/小时", too_fast: "速度超过步行",
+    checkins: "走访签到", workers_recorded: "{n}/{of} 名巡查员有记录", nothing_recorded: "这一天没有任何记录（未巡查、未签到、未上报）",
+    day_total: "巡查 {n} 次，共 {km} 公里，{from}–{to}", too_fast_walk: "速度异常：{from}–{to} 走了 {km} 公里，平均 {kmh} 公里/小时，不像步行",
+    cases_reported: "上报事件", cases_handled: "处置事件",
     streets_in_order: "依次走过的道路", worker: "巡查员",
     planner: "网格规划", draft: "草案", new_draft: "新建草案", compare: "与现行方案比较", publish: "发布",
     accepted: "已保存", unchanged: "边界未改变，未保存（顶点放在离原处或其他顶点 10 像素内会吸附过去：放大地图可细调）", self_crossing: "这样拖会让边界自相交，已撤回", refused: "修改被拒绝", published: "已发布", moved_buildings: "楼栋换网格", grid_changes: "个网格有变化",
@@ -72,7 +76,11 @@ window.GRIDMAP_I18N = {
     open_grid: "Open the grid page", grid_page: "Grid", stations_n: "Stations", workers: "Workers",
     patrol_coverage: "Patrol coverage, last 7 days", area: "Area", loading: "Loading…", error: "Error",
     route: "Route", metres: "m", minutes: "min", back: "Back to the map", none_yet: "none yet",
-    responsibility_map: "Grid responsibility map", printed: "Printed", print: "Print", patrol_page: "Today's patrol",
+    responsibility_map: "Grid responsibility map", printed: "Printed", print: "Print", patrol_page: "Today's patrol", patrol_day_page: "Patrols done", nav_patrol_day: "Patrols done",
+    day_before: "Day before", day_after: "Day after", which_day: "Day", km: "km", kmh: "km/h", too_fast: "Faster than walking",
+    checkins: "Check-ins", workers_recorded: "{n} of {of} walkers recorded something", nothing_recorded: "Nothing recorded this day (no walk, check-in or report)",
+    day_total: "{n} walks, {km} km, {from}–{to}", too_fast_walk: "Too fast: {km} km from {from} to {to}, {kmh} km/h on average — not a walk",
+    cases_reported: "Cases reported", cases_handled: "Cases handled",
     streets_in_order: "Streets in walking order", worker: "Worker",
     planner: "Grid planning", draft: "Draft", new_draft: "New draft", compare: "Compare with published", publish: "Publish",
     accepted: "Saved", unchanged: "Nothing changed; nothing saved (a vertex dropped within 10 px of where it was, or of another, snaps to it: zoom in to move it less)", self_crossing: "That drag would make the boundary cross itself: undone", refused: "Edit refused", published: "Published", moved_buildings: "buildings change grid", grid_changes: "grids change",
@@ -205,7 +213,7 @@ window.gridmapStreetOffice = (me) => me.role === "leader" && !me.jurisdiction;
 // The pages a role may open, each of the jurisdiction shown, in a menu: the action each needs
 // (as the routes check it) and its path.
 const GRIDMAP_PAGES = [["nav_map", "view", "/"], ["nav_cases", "view", "/cases"], ["nav_report", "read", "/cases-report"],
-  ["nav_patrol", "read", "/patrol-today"], ["nav_planner", "plan", "/planner"], ["nav_field", "report", "/field"],
+  ["nav_patrol", "read", "/patrol-today"], ["nav_patrol_day", "read", "/patrol-day"], ["nav_planner", "plan", "/planner"], ["nav_field", "report", "/field"],
   ["nav_communities", "read", "/communities"]];
 window.gridmapPages = function (me) {
   const slug = document.body.dataset.jurisdiction || "";
