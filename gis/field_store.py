@@ -135,13 +135,22 @@ def _walked(cur: Cursor, worker: FieldWorker, day: date) -> list[int]:
     return [r[0] for r in cur.fetchall()]
 
 
+# Buildings this near today's route (metres) are on the phone whatever their grid: a route shared
+# over the community runs through other grids, where the map showed no building to walk by or to
+# check in at.
+ALONG_ROUTE_M = 25.0
+
+
 def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int], day: date,
-               reach: int | None) -> list[dict]:
+               reach: int | None, legs: list[dict]) -> list[dict]:
     """The buildings to check in at: of the worker's grid (all of the jurisdiction's when they
-    have none) and those to visit today, with their outlines (the phone has no base map: the
-    buildings are what a worker finds their way by), the kinds of visit made there today, and
-    whether a case may be reported at it (``own``: of the grid ``reach`` the account reads, as
-    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point)."""
+    have none), those to visit today and those along today's route (``legs``, within
+    :data:`ALONG_ROUTE_M`), with their outlines (the phone has no base map: the buildings are what
+    a worker finds their way by), the kinds of visit made there today, and whether a case may be
+    reported at it (``own``: of the grid ``reach`` the account reads, as
+    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point). Names and
+    outlines only: no household counts."""
+    route = json.dumps({"type": "MultiLineString", "coordinates": [leg["coordinates"] for leg in legs]})
     cur.execute("""SELECT b.id, b.name, b.kind, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)),
                           ST_AsGeoJSON(b.geom, 6),
                           (SELECT array_agg(DISTINCT v.kind ORDER BY v.kind) FROM visit v WHERE v.building_id = b.id
@@ -149,9 +158,13 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
                           %(reach)s::int IS NULL OR b.grid_id = %(reach)s
                    FROM building b LEFT JOIN grid g ON g.id = b.grid_id
                    WHERE b.jurisdiction_id = %(jid)s AND (%(grid)s::text IS NULL OR g.code = %(grid)s
-                         OR b.id = ANY(%(ids)s::integer[]))
+                         OR b.id = ANY(%(ids)s::integer[])
+                         OR (%(legs)s AND ST_DWithin(b.geom::geography,
+                                                     ST_SetSRID(ST_GeomFromGeoJSON(%(route)s), 4326)::geography,
+                                                     %(along)s)))
                    ORDER BY b.id""", {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id,
-                                      "grid": grid, "ids": ids, "reach": reach})
+                                      "grid": grid, "ids": ids, "reach": reach, "legs": bool(legs),
+                                      "route": route, "along": ALONG_ROUTE_M})
     return [{"id": i, "name": n, "kind": k, "lon": round(x, 7), "lat": round(y, 7), "outline": json.loads(o),
              "visited": v or [], "own": own} for i, n, k, x, y, o, v, own in cur.fetchall()]
 
@@ -196,7 +209,7 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
     plan = _route(cur, slug, worker, settings, day)
     walked = _walked(cur, worker, day)
     visit_ids = [v["building_id"] for v in plan["visits"]]
-    buildings = _buildings(cur, worker, grid, visit_ids, day, access.building_reach(who))
+    buildings = _buildings(cur, worker, grid, visit_ids, day, access.building_reach(who), plan["legs"])
     where = {b["id"]: b for b in buildings}
     for v in plan["visits"]:
         b = where.get(v["building_id"])

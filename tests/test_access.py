@@ -46,6 +46,7 @@ POLICY = {
     "GET /grids/{code}": "view",
     "GET /planner": "plan",
     "GET /patrol-today": "read",
+    "GET /patrol-day": "read",
     "GET /cases": "view",
     "GET /case/{case_id}": "view",
     "GET /grids/{code}/print": "view",
@@ -264,7 +265,7 @@ def test_each_role_is_refused_what_it_may_not_do(server, place, conn, make_user,
             assert r.status_code == 403, (role, method, path, r.status_code, r.text[:200])
             assert refusal(r)
             refused += 1
-    assert refused == {"worker": 56, "leader": 21, "planner": 17, "scheduler": 30, "department": 55}[role]
+    assert refused == {"worker": 57, "leader": 21, "planner": 17, "scheduler": 30, "department": 56}[role]
     assert fingerprint(conn) == before
 
 

@@ -576,3 +576,35 @@ def test_once_the_handling_is_checked_its_photos_stay_as_they_were(field, conn):
     assert again.status_code == 200 and again.json()["id"] == after.json()["id"], again.text
     assert lead.post(url, params={"stage": "after"}, content=jpeg(),
                      headers={"Content-Type": "image/jpeg"}).status_code == 201
+
+
+def test_the_buildings_along_her_route_are_on_her_phone_whatever_their_grid(field, conn):
+    """A route shared over the community runs through other grids: the buildings along it (within
+    25 m) are on her phone to walk by and check in at (the map there showed none, and the check-in
+    list offered her own grid's, 223 m away), names and outlines only, with no case to report at
+    them by building; a building of another grid away from her route is not."""
+    from shapely.geometry import MultiLineString, shape
+
+    from gis.field_store import ALONG_ROUTE_M
+
+    w, slug = field["worker"], field["slug"]
+    day = w.get(f"/field/{slug}/today").json()
+    route = MultiLineString([leg["coordinates"] for leg in day["legs"]])
+    assert not route.is_empty
+    with conn.cursor() as cur:
+        cur.execute("SELECT b.id, ST_Distance(b.geom::geography, ST_GeomFromText(%s, 4326)::geography)"
+                    " FROM building b JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s AND g.code <> %s",
+                    (route.wkt, field["jid"], GRID_1))
+        others = dict(cur.fetchall())
+    conn.rollback()
+    near = {i for i, m in others.items() if m <= ALONG_ROUTE_M - 1}
+    far = {i for i, m in others.items() if m > ALONG_ROUTE_M + 1}
+    assert near and far
+    shown = {b["id"]: b for b in day["buildings"]}
+    assert near <= set(shown) and not (far & set(shown))
+    assert all(not shown[i]["own"] and "households" not in shown[i] for i in near)
+    assert all(shape(shown[i]["outline"]).is_valid for i in near)
+    b = shown[min(near)]
+    visit = {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": b["id"], "kind": "small",
+             "at": now().isoformat()}
+    assert w.post(f"/field/{slug}/sync", json={"items": [visit]}).json()["results"][0]["status"] == "created"
