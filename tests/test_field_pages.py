@@ -104,6 +104,14 @@ def walk(pg, legs: list[dict], srid: int) -> int:
     return len(fixes)
 
 
+def stop_walk(pg) -> None:
+    """Stop the walk going: 结束巡查, and again to confirm (one tap in a pocket ended it)."""
+    pg.click("#walk")
+    pg.wait_for_selector("#walk.confirm")
+    pg.click("#walk")
+    pg.wait_for_selector("#walk[aria-pressed=false]")
+
+
 def photo(seed: int) -> dict:
     """A camera's photo (a real JPEG, 3000×2000) as a file input receives it."""
     img = Image.new("RGB", (3000, 2000), (40 * seed % 255, 120, 200))
@@ -150,7 +158,8 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     pg.wait_for_selector("#net.offline")
     pg.click("#walk")
     fixes = walk(pg, today["legs"], field["srid"])
-    pg.click("#walk")
+    assert "已走" in pg.locator("#walk").inner_text() and "公里" in pg.locator("#walk").inner_text()
+    stop_walk(pg)
     shot(pg, "walked")
     pg.click("#open-checkin")
     pg.wait_for_selector("#nearby input:checked")
@@ -627,8 +636,7 @@ def test_a_walk_longer_than_the_service_takes_at_once_is_split_and_sent_in_batch
     pg.wait_for_selector("#net.offline")
     pg.click("#walk")
     fixes = walk(pg, today["legs"], field["srid"]) + 1  # and the fix it started at
-    pg.click("#walk")
-    pg.wait_for_selector("#walk[aria-pressed=false]")  # stopped, and kept
+    stop_walk(pg)  # stopped, and kept
     walks = pg.evaluate("fieldQueue.all().then(a => a.filter(i => i.type === 'track').map(i => i.body.points))")
     # each piece up to the most, the next beginning where the last ended
     assert len(walks) == -(-(fixes - 1) // (most - 1)) >= 2 and all(2 <= len(w) <= most for w in walks), walks
@@ -811,7 +819,7 @@ def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, fi
     # the legs along the street walked are done (the route walks it again at its end), no other
     assert pg.locator("path.leg.todo").count() == len(after)
     shot(pg, "walking-progress")
-    pg.click("#walk")
+    stop_walk(pg)
     pg.context.set_offline(False)
     pg.click("#queue-button")
     pg.click("#sync-now")
@@ -835,6 +843,9 @@ def test_a_walk_started_and_stopped_at_once_is_not_sent_to_be_refused(phone, fie
     open_app(pg)
     pg.click("#walk")
     pg.wait_for_selector("#walk[aria-pressed=true]")
+    pg.click("#walk")  # one tap asks for another: the walk goes on meanwhile
+    assert pg.locator("#walk").inner_text() == "再点一次结束巡查"
+    assert pg.evaluate("() => fieldQueue.walk().then((w) => w !== null)")
     pg.click("#walk")
     pg.wait_for_selector("#walk[aria-pressed=false]")
     pg.wait_for_function("() => document.getElementById('banner').textContent.includes('未保存')")

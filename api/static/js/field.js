@@ -507,11 +507,30 @@
     walkButton();
   }
 
+  // The walk's button: while walking, how far and how long so far (it showed the number of fixes,
+  // "(13)", which said nothing to her).
   function walkButton() {
     const b = $("walk");
-    b.textContent = state.walk ? `${t("f_walk_stop")} (${state.walk.points.length})` : t("f_walk_start");
-    b.className = state.walk ? "big stop" : "big primary";
-    b.setAttribute("aria-pressed", state.walk ? "true" : "false");
+    const w = state.walk;
+    if (stopAsked) return;  // asking "tap again to stop": left as it is until answered
+    b.textContent = w ? `${t("f_walk_stop")} · ${tf("f_walk_so_far", walkedSoFar(w))}` : t("f_walk_start");
+    b.className = w ? "big stop" : "big primary";
+    b.setAttribute("aria-pressed", w ? "true" : "false");
+  }
+  function walkedSoFar(w) {
+    let m = 0;
+    for (let i = 1; i < w.points.length; i++) m += metres(w.points[i - 1], w.points[i]);
+    const minutes = Math.max(0, Math.round((Date.now() - Date.parse(w.started)) / 60000));
+    return { km: (m / 1000).toFixed(1), min: minutes };
+  }
+  // Stopping asks a second tap within a few seconds (one tap in a pocket ended the walk).
+  let stopAsked = null;
+  const STOP_CONFIRM_S = 5;
+  function askToStop() {
+    const b = $("walk");
+    b.textContent = t("f_walk_stop_again");
+    b.classList.add("confirm");
+    stopAsked = setTimeout(() => { stopAsked = null; b.classList.remove("confirm"); walkButton(); }, STOP_CONFIRM_S * 1000);
   }
 
   $("walk").onclick = async () => {
@@ -525,6 +544,10 @@
       await Q.saveWalk(state.walk);
       follow(true);
     } else {
+      if (!stopAsked) { askToStop(); return; }
+      clearTimeout(stopAsked);
+      stopAsked = null;
+      $("walk").classList.remove("confirm");
       const w = state.walk;
       state.walk = null;
       await Q.endWalk();
