@@ -9,6 +9,7 @@ Screenshots of each screen go to tests/artifacts/field-*.png."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlparse
@@ -158,7 +159,7 @@ def test_a_day_offline_is_synced_once_when_the_signal_returns(phone, field, conn
     pg.wait_for_selector("#net.offline")
     pg.click("#walk")
     fixes = walk(pg, today["legs"], field["srid"])
-    assert "已走" in pg.locator("#walk").inner_text() and "公里" in pg.locator("#walk").inner_text()
+    assert re.search(r"结束巡查\s+\d+\.\d 公里 · \d+ 分钟", pg.locator("#walk").inner_text())
     stop_walk(pg)
     shot(pg, "walked")
     pg.click("#open-checkin")

@@ -513,7 +513,8 @@
     const b = $("walk");
     const w = state.walk;
     if (stopAsked) return;  // asking "tap again to stop": left as it is until answered
-    b.textContent = w ? `${t("f_walk_stop")} · ${tf("f_walk_so_far", walkedSoFar(w))}` : t("f_walk_start");
+    if (w) b.replaceChildren(t("f_walk_stop"), el("small", { className: "sub" }, tf("f_walk_so_far", walkedSoFar(w))));
+    else b.textContent = t("f_walk_start");
     b.className = w ? "big stop" : "big primary";
     b.setAttribute("aria-pressed", w ? "true" : "false");
   }
