@@ -32,7 +32,7 @@ from gis.layers import IMPORT_ORDER, Layer, get_layer
 from gis.package_features import read_features
 from gis.settings import Settings
 from gis.store import find_jurisdiction, insert_rows
-from gis.street_noding import METRES_PER_DEGREE, node_streets
+from gis.street_noding import METRES_PER_DEGREE, ground_length, node_streets
 
 Progress = Callable[[str], None]
 
@@ -225,14 +225,20 @@ def _noded(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict
 
 def _split_stored(cur: Cursor, edge_id: int, pieces: list[BaseGeometry]) -> None:
     """A stored street cut into ``pieces`` (in order along it): the first keeps its row, the others
-    are new rows with its properties."""
+    are new rows with its properties; what walks walked along it is shared among them by length."""
     cur.execute("UPDATE street_edge SET geom = ST_GeomFromWKB(%s, 4326) WHERE id = %s",
                 (shapely.to_wkb(pieces[0]), edge_id))
     columns = sql.SQL(", ").join(sql.Identifier(f.name) for f in get_layer("street_edge").fields)
+    ids = []
     for piece in pieces[1:]:
         cur.execute(sql.SQL("INSERT INTO street_edge (jurisdiction_id, {c}, geom) SELECT jurisdiction_id, {c}, "
-                            "ST_GeomFromWKB(%s, 4326) FROM street_edge WHERE id = %s").format(c=columns),
+                            "ST_GeomFromWKB(%s, 4326) FROM street_edge WHERE id = %s RETURNING id").format(c=columns),
                     (shapely.to_wkb(piece), edge_id))
+        ids.append(cur.fetchone()[0])
+    lengths = [ground_length(p) for p in pieces]
+    shares = [m / sum(lengths) for m in lengths]
+    cur.execute(read_sql("split_walked.sql"), {"ids": ids, "shares": shares[1:], "first": shares[0],
+                                               "edge_id": edge_id})
 
 
 def _estimated(props: list[dict[str, Any]], geoms: list[Any], srid: int, settings: Settings,

@@ -10,20 +10,35 @@ reachable from the office, and left out of every route without a word (a user's 
 stored street is split only where a new line meets it (two stored streets crossing with no node —
 a bridge over a road — stay apart).
 
+Distances are measured as metres on the ground near the lines (a degree of longitude is shorter
+than one of latitude away from the equator). Nothing shorter than ``MIN_PIECE_M`` is made: the
+database keeps coordinates to 1e-7°, and a piece of millimetres would be none there.
+
 Pure: WGS84 LineStrings in, pieces out.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point
 
-# Metres in a degree of latitude: an end within ``snap_m`` of a street is a few per cent nearer than
-# that in longitude away from the equator, which is what a snapping distance needs to be.
+# Metres in a degree of latitude.
 METRES_PER_DEGREE = 111_320.0
+# The shortest piece a street is cut into (metres): an end this near a street it crosses (a lane
+# drawn a few millimetres past a road) is put on it, not left as a stub.
+MIN_PIECE_M = 0.05
+
+
+def ground_length(line: LineString) -> float:
+    """A lon/lat line's length in metres, near enough for sharing a street's length among its
+    pieces (a degree of longitude taken at the line's own latitude)."""
+    xy = shapely.get_coordinates(line)
+    scale = math.cos(math.radians(float(xy[:, 1].mean())))
+    return float(np.hypot(np.diff(xy[:, 0]) * scale, np.diff(xy[:, 1])).sum() * METRES_PER_DEGREE)
 
 
 @dataclass
@@ -37,71 +52,97 @@ class Noded:
 
 def node_streets(new: list[LineString], stored: list[LineString], snap_m: float) -> Noded:
     """``new`` split wherever they cross or touch one another or a ``stored`` line, ends within
-    ``snap_m`` of a street put on it (on its end, when one is that near); the stored lines met by
-    a new one in their middle split there, in order along them."""
-    tol = snap_m / METRES_PER_DEGREE
+    ``snap_m`` of a street they do not cross put on it (on its end, when one is that near), a new
+    line bent through a stored street's end that near it; the stored lines met by a new one in
+    their middle split there, in order along them."""
+    everything = list(new) + list(stored)
+    if not everything:
+        return Noded([])
+    lat = float(np.mean(shapely.get_coordinates(everything)[:, 1]))
+    # degrees of longitude here: no direction is under snap_m (north–south it is a little more)
+    per_degree = METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.1)
+    tol, tiny = snap_m / per_degree, MIN_PIECE_M / per_degree
+    n = len(new)
     lines = [list(line.coords) for line in new]
-    everything = [LineString(c) for c in lines] + list(stored)
     tree = shapely.STRtree(everything)
-    onto: dict[int, list[Point]] = {}   # points to be made vertices of a line (new or stored)
+
+    def now(k: int) -> LineString:  # a line as it is now (a new one's ends may have moved)
+        return LineString(lines[k]) if k < n else stored[k - n]
+
+    def meets(i: int, k: int, at: Point) -> bool:  # an end of line i is to be put on line k
+        return k != i and (not everything[i].intersects(everything[k]) or everything[k].distance(at) <= tiny)
+
+    onto: dict[int, list[Point]] = {}   # points on a line, to be made vertices of it
+    through: dict[int, list[Point]] = {}  # stored ends a new line is bent through
     joined = 0
-    for i, coords in enumerate(lines):
+    for i in range(n):
         for end in (0, -1):
-            at = Point(coords[end])
-            # a street it crosses already is noded where it crosses: an end just past it (a street
-            # cut at the boundary half a metre beyond the road along it) is left as it is
-            near = [int(k) for k in tree.query(at, predicate="dwithin", distance=tol)
-                    if k != i and not everything[i].intersects(everything[k])]
-            if not near or any(at.equals(Point(everything[k].coords[e])) for k in near for e in (0, -1)):
+            at = Point(lines[i][end])
+            near = [int(k) for k in tree.query(at, predicate="dwithin", distance=tol) if meets(i, int(k), at)]
+            ends = [Point(now(k).coords[e]) for k in near for e in (0, -1)]
+            if not near or any(at.equals(p) for p in ends):
                 continue  # alone, or met at an end already
-            ends = [Point(everything[k].coords[e]) for k in near for e in (0, -1)]
             nearest_end = min(ends, key=at.distance)
             if nearest_end.distance(at) <= tol:
-                coords[end] = nearest_end.coords[0]
+                lines[i][end] = nearest_end.coords[0]
             else:
-                k = min(near, key=lambda k: everything[k].distance(at))
-                on = shapely.line_interpolate_point(everything[k], shapely.line_locate_point(everything[k], at))
-                coords[end] = on.coords[0]
-                onto.setdefault(k, []).append(on)
+                k = min(near, key=lambda k: now(k).distance(at))
+                on = shapely.line_interpolate_point(now(k), shapely.line_locate_point(now(k), at))
                 if on.equals(at):
-                    continue  # on a vertex of it already: noded there as it is
+                    onto.setdefault(k, []).append(on)
+                    continue  # on it already: noded there as it is
+                lines[i][end] = on.coords[0]
+                onto.setdefault(k, []).append(on)
             joined += 1
-    # a stored street ending in a new line's middle: its end made a vertex of the new line
-    for line in stored:
+    for k, line in enumerate(stored, start=n):
         for e in (0, -1):
             at = Point(line.coords[e])
-            for i in tree.query(at, predicate="dwithin", distance=tol):
-                if i < len(lines) and not any(at.equals(Point(lines[i][x])) for x in (0, -1)):
-                    onto.setdefault(int(i), []).append(at)
+            for i in (int(i) for i in tree.query(at, predicate="dwithin", distance=tol)):
+                if i < n and meets(k, i, at) and not any(at.equals(Point(lines[i][x])) for x in (0, -1)):
+                    through.setdefault(i, []).append(at)
+                    joined += 1
     moved = [LineString(c) for c in lines] + list(stored)
-    for k, points in onto.items():  # tolerance ~0.1 mm: the points lie on the line but for rounding
+    for k, points in onto.items():  # ~0.1 mm: the points lie on the line but for rounding
         moved[k] = shapely.snap(moved[k], MultiPoint(points), tol * 1e-4)
-    return _split(moved, len(lines), joined)
+    for i, points in through.items():
+        moved[i] = shapely.snap(moved[i], MultiPoint(points), tol)
+    return _split(moved, n, joined, tiny)
 
 
-def _split(lines: list[LineString], n_new: int, joined: int) -> Noded:
+def _split(lines: list[LineString], n_new: int, joined: int, tiny: float) -> Noded:
     pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
     tree = shapely.STRtree(np.asarray(lines, dtype=object))
     owner = [int(tree.query_nearest(shapely.line_interpolate_point(p, 0.5, normalized=True))[0]) for p in pieces]
-    new = [(k, p) for k, p in zip(owner, pieces, strict=True) if k < n_new]
+    new = [(k, p) for k, p in zip(owner, pieces, strict=True) if k < n_new and p.length > tiny]
     new_ends = {c for _, p in new for c in (p.coords[0], p.coords[-1])}
     stored: dict[int, list[LineString]] = {}
     for k in range(n_new, len(lines)):
-        along = lambda c, k=k: shapely.line_locate_point(lines[k], Point(c))  # noqa: E731
-        mine = sorted((p if along(p.coords[0]) <= along(p.coords[-1]) else p.reverse()
-                       for o, p in zip(owner, pieces, strict=True) if o == k), key=lambda p: along(p.coords[0]))
-        kept = _joined_back(mine, new_ends)
+        mine = [p for o, p in zip(owner, pieces, strict=True) if o == k]
+        kept = _joined_back(lines[k], mine, new_ends, tiny) if len(mine) > 1 else []
         if len(kept) > 1:
             stored[k - n_new] = kept
     return Noded(new, stored, joined)
 
 
-def _joined_back(pieces: list[LineString], new_ends: set[tuple[float, ...]]) -> list[LineString]:
-    """A stored line's pieces in order, joined again where no new line meets it."""
+def _joined_back(line: LineString, pieces: list[LineString], new_ends: set[tuple[float, ...]],
+                 tiny: float) -> list[LineString]:
+    """A stored line's pieces in order along it, joined again where no new line meets it or where a
+    piece would be shorter than the database keeps (a closed line's last piece to its first too,
+    when no new line meets it where it closes and more than two pieces are left)."""
+    def along(c: tuple[float, ...]) -> float:
+        return float(shapely.line_locate_point(line, Point(c)))
+
+    def forward(p: LineString) -> LineString:  # as the line runs (its direction told by the middle:
+        mid = shapely.line_interpolate_point(p, 0.5, normalized=True)  # a loop's last piece ends at 0)
+        return p if along(p.coords[0]) <= float(shapely.line_locate_point(line, mid)) else p.reverse()
+
+    ordered = sorted((forward(p) for p in pieces), key=lambda p: along(p.coords[0]))
     out: list[list[tuple[float, ...]]] = []
-    for p in pieces:
-        if out and p.coords[0] not in new_ends:
+    for p in ordered:
+        if out and (p.coords[0] not in new_ends or p.length <= tiny or LineString(out[-1]).length <= tiny):
             out[-1] += list(p.coords)[1:]
         else:
             out.append(list(p.coords))
+    if line.is_closed and len(out) > 2 and out[0][0] not in new_ends:  # (two pieces stay two: no loop
+        out[0] = out.pop() + out[0][1:]                                  # of one edge from a node to itself)
     return [LineString(c) for c in out]

@@ -400,6 +400,15 @@ def test_streets_from_a_file_join_the_stored_ones_where_they_meet(conn, copy_of,
         a = math.radians(azimuth_deg + 90)
         return [x + metres * math.sin(a) / (111_320 * math.cos(math.radians(y))), y + metres * math.cos(a) / 111_320]
 
+    with conn.cursor() as cur:  # the T street walked whole before: a walk on record along it
+        cur.execute("INSERT INTO patrol_track (jurisdiction_id, worker, day, points, matched_points, geom)"
+                    " SELECT e.jurisdiction_id, '王芳', current_date, 2, 2, ST_Multi(e.geom) FROM street_edge e"
+                    " WHERE e.id = %s RETURNING id", (t_id,))
+        (track,) = cur.fetchone()
+        cur.execute("INSERT INTO patrol_walked (track_id, edge_id, walked_m) SELECT %s, id, length_m FROM street_edge"
+                    " WHERE id = %s RETURNING walked_m", (track, t_id))
+        (walked,) = cur.fetchone()
+    conn.commit()
     lanes = {"T-lane": [off(tx, ty, t_az, 25), off(tx, ty, t_az, 0.3)],
              "crossing lane": [off(xx, xy, x_az, -15), off(xx, xy, x_az, 15)]}
     path = tmp_path / "lanes.geojson"
@@ -413,6 +422,14 @@ def test_streets_from_a_file_join_the_stored_ones_where_they_meet(conn, copy_of,
     assert any("1 ends joined" in n and "2 streets stored already split" in n for n in out["notes"]), out["notes"]
     assert count(conn, "street_edge", slug) == before + 3 + 2
     assert scalar(conn, "SELECT count(*) FROM street_edge WHERE id IN (%s, %s)", t_id, x_id) == 2  # kept their ids
+    # the walk along the T street shared between its two pieces by length, none lost
+    with conn.cursor() as cur:
+        cur.execute("SELECT w.walked_m, e.length_m FROM patrol_walked w JOIN street_edge e ON e.id = w.edge_id"
+                    " WHERE w.track_id = %s ORDER BY e.id", (track,))
+        shared = cur.fetchall()
+    conn.rollback()
+    assert len(shared) == 2 and abs(sum(m for m, _ in shared) - walked) < 0.01
+    assert all(abs(m - length) < 0.5 for m, length in shared)  # each piece walked as long as it is
     route = json.loads(cli("patrol", "route", slug, "--json").stdout)
     assert route["unreachable_edges"] == []
     walked = {e for r in route["routes"] for e in r["edges"]}

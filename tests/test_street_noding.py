@@ -3,6 +3,8 @@ Pure: lines in degrees near Beijing, no database."""
 
 from __future__ import annotations
 
+import math
+
 from shapely.geometry import LineString, Point
 
 from gis.street_noding import METRES_PER_DEGREE, node_streets
@@ -92,3 +94,72 @@ def test_an_end_just_past_a_street_it_crosses_is_left_where_it_is():
     assert noded.joined == 0
     pieces = [p for _, p in noded.new]
     assert len(pieces) == 2 and Point(at(40, -0.5)).equals(Point(pieces[-1].coords[-1]))
+
+
+def pieces_of(noded, stored) -> list[LineString]:
+    """The network after noding: the new pieces and the stored lines as they now are."""
+    return [p for _, p in noded.new] + [q for k, line in enumerate(stored) for q in noded.stored.get(k, [line])]
+
+
+def connected(lines: list[LineString]) -> int:
+    """How many connected pieces the lines make, joined at shared end points."""
+    parent: dict = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+    for line in lines:
+        parent[root(line.coords[0])] = root(line.coords[-1])
+    return len({root(c) for line in lines for c in (line.coords[0], line.coords[-1])})
+
+
+def test_two_ends_drawn_near_each_other_meet():
+    """Lane a ends 30 cm from where lane b begins, both short of the street: they meet at one point
+    (each was moved onto the other's old end, and they still missed)."""
+    a = LineString([at(40, 30), at(40, 0.5)])
+    b = LineString([at(10, 0.5), at(39.7, 0.5)])
+    noded = node_streets([a, b], [STREET], snap_m=1.0)
+    assert connected(pieces_of(noded, [STREET])) == 1
+
+
+def test_a_few_millimetres_past_a_street_makes_no_piece_the_database_would_not_keep():
+    """A new lane 3 mm past a stored street, and a stored lane 3 mm past a new street: the end is put
+    on the street (a 3 mm piece is none at 1e-7°, and the import failed on it)."""
+    from gis.street_noding import MIN_PIECE_M
+
+    lane = LineString([at(40, 30), at(40, -0.003)])
+    noded = node_streets([lane], [STREET], snap_m=1.0)
+    made = pieces_of(noded, [STREET])
+    assert min(p.length for p in made) * METRES_PER_DEGREE > MIN_PIECE_M and connected(made) == 1
+    stored_lane = LineString([at(40, 30), at(40, -0.003)])
+    noded = node_streets([STREET], [stored_lane], snap_m=1.0)
+    made = pieces_of(noded, [stored_lane])
+    assert min(p.length for p in made) * METRES_PER_DEGREE > MIN_PIECE_M and connected(made) == 1
+
+
+def test_a_stored_street_ending_short_of_a_new_one_is_joined_to_it():
+    """Imported in the other order (the lane first, the street after): the same network."""
+    stored_lane = LineString([at(40, 30), at(40, 0.5)])
+    noded = node_streets([STREET], [stored_lane], snap_m=1.0)
+    assert noded.joined == 1 and connected(pieces_of(noded, [stored_lane])) == 1
+
+
+def test_a_stored_loop_is_split_where_a_lane_meets_it():
+    """A compound's ring road (a closed line): split where a lane ends on it or crosses it (its
+    pieces were glued back into one, and the lane's end sat in the middle of an edge)."""
+    ring = LineString([at(0, 0), at(100, 0), at(100, 100), at(0, 100), at(0, 0)])
+    for lane in (LineString([at(50, 50), at(50, 0.3)]), LineString([at(50, 50), at(50, -20)])):
+        noded = node_streets([lane], [ring], snap_m=1.0)
+        made = pieces_of(noded, [ring])
+        assert len(noded.stored[0]) == 2 and connected(made) == 1, lane
+        assert abs(sum(p.length for p in noded.stored[0]) - ring.length) < 1e-9
+
+
+def test_an_end_0_8_m_short_east_west_is_joined_too():
+    """The join is a metre on the ground in every direction (in degrees of latitude it was 0.77 m
+    east–west at Beijing)."""
+    north_south = LineString([at(0, 0), at(0, 100)])
+    lane = LineString([at(-30, 50), at(-0.8 / math.cos(math.radians(Y0)), 50)])  # 0.8 m west of it
+    noded = node_streets([lane], [north_south], snap_m=1.0)
+    assert noded.joined == 1 and connected(pieces_of(noded, [north_south])) == 1
