@@ -59,6 +59,12 @@ def create_database(url: str) -> bool:
     name = params.get("dbname")
     if not name or name == "postgres":
         return False
+    try:  # there already: nothing else asked of the server (a role may not reach its postgres database)
+        psycopg2.connect(url).close()
+        return False
+    except psycopg2.OperationalError as exc:
+        if getattr(exc, "pgcode", None) != "3D000" and "does not exist" not in str(exc):
+            raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
     try:
         admin = psycopg2.connect(psycopg2.extensions.make_dsn(**{**params, "dbname": "postgres"}))
     except psycopg2.OperationalError as exc:

@@ -57,14 +57,15 @@ def layer_file(folder: Path, layer: str) -> Path:
     return found[0]
 
 
-def file_layers(path: Path) -> list[str]:
-    """The names of the layers in a vector file or package folder."""
+def file_layers(path: Path, spatial: bool = False) -> list[str]:
+    """The names of the layers in a vector file or package folder; ``spatial``: only those with
+    geometries (not QGIS's ``layer_styles`` table and the like)."""
     if path.is_dir():
         return sorted(p.stem for p in path.iterdir() if p.suffix.lower() in GEOJSON_SUFFIXES)
     if not path.exists():
         raise UnreadableFile(msg("no such file: {0}", path))
     try:
-        return [str(row[0]) for row in pyogrio.list_layers(_gdal_path(path))]
+        return [str(name) for name, kind in pyogrio.list_layers(_gdal_path(path)) if kind is not None or not spatial]
     except Exception as exc:
         raise UnreadableFile(msg("cannot read {0}: {1}", path.name, _short(exc))) from exc
 

@@ -152,8 +152,10 @@ def _check_crs(shapes_: list[Any], beyond: list[int], src: Source, declared: CRS
 def _only_layer(path: Path, target: str | None) -> str | None:
     """The layer of a GeoPackage to read when none is named: its only one, or the one named as the
     layer imported into; else refused, naming them (the first was taken, with a library's warning)."""
-    names = file_layers(path)
-    if len(names) <= 1:
+    names = file_layers(path, spatial=True)  # QGIS keeps its styles in a table beside the layers
+    if len(names) == 1:
+        return names[0]
+    if not names:
         return None
     if target in names:
         return target

@@ -608,3 +608,41 @@ def test_the_buildings_along_her_route_are_on_her_phone_whatever_their_grid(fiel
     visit = {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": b["id"], "kind": "small",
              "at": now().isoformat()}
     assert w.post(f"/field/{slug}/sync", json={"items": [visit]}).json()["results"][0]["status"] == "created"
+
+
+def test_a_worker_name_that_is_another_account_s_username_gives_her_none_of_its_cases(field, conn, make_user,
+                                                                                       server):
+    """A case given to a name that is both her worker record's and another account's username is
+    the other account's (the name an assignee is written by is a username first): she neither sees
+    nor handles it."""
+    import httpx
+
+    slug, lead = field["slug"], field["leader"]
+    name = f"zhou.min-{uuid.uuid4().hex[:6]}"  # (a username is latin letters: a Chinese name is never one)
+    with db.transaction(conn) as cur:
+        add_worker(cur, slug, name, "grid_worker", grid=GRID_1)
+    hers = make_user("worker", slug, GRID_1, username=f"zhoumin-{uuid.uuid4().hex[:6]}")
+    with conn.cursor() as cur:
+        cur.execute("SELECT username FROM app_user ORDER BY id DESC LIMIT 1")
+        (account,) = cur.fetchone()
+    conn.rollback()
+    with db.transaction(conn) as cur:
+        link_worker(cur, account, slug, name)
+    other = make_user("worker", slug, GRID_2, username=name)  # another person's account, by that name
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)) FROM building b"
+                    " JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s AND g.code LIKE '%%003'"
+                    " ORDER BY b.id LIMIT 1", (field["jid"],))
+        lon, lat = cur.fetchone()
+    conn.rollback()
+    day = field["worker"].get(f"/field/{slug}/today").json()
+    reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "占道",
+                                                 "at": {"type": "Point", "coordinates": [lon, lat]}})
+    given = lead.post(f"/cases/{slug}/{reported.json()['id']}/transitions", json={"to": "accepted", "assignee": name},
+                      headers={"If-Match": reported.headers["ETag"]})
+    assert given.status_code == 200, given.text
+    case_id = reported.json()["id"]
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {hers}"}) as h, \
+            httpx.Client(base_url=server, headers={"Authorization": f"Bearer {other}"}) as o:
+        assert h.get(f"/cases/{slug}/{case_id}").status_code in (403, 404)
+        assert o.get(f"/cases/{slug}/{case_id}").status_code == 200

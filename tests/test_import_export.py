@@ -476,6 +476,15 @@ def test_a_geopackage_of_several_layers_is_read_by_the_layer_named(conn, copy_of
     zones(3).to_file(path, layer="courier_zone", engine="pyogrio")  # a layer named as the one imported into
     cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name")
     assert count(conn, "courier_zone", slug) == before + 2 + 3
+    # saved by QGIS: one layer, and its styles in a table of their own (no geometry): the layer is read
+    qgis = tmp_path / "qgis.gpkg"
+    zones(1).to_file(qgis, layer="roads", engine="pyogrio")
+    import pandas as pd
+    import pyogrio
+    pyogrio.write_dataframe(pd.DataFrame({"styleName": ["roads"], "styleQML": ["<qgis/>"]}), qgis,
+                            layer="layer_styles", driver="GPKG")
+    cli("import", "file", str(qgis), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name")
+    assert count(conn, "courier_zone", slug) == before + 2 + 3 + 1
 
 
 def test_coordinates_that_say_their_crs_is_missing_are_refused_with_the_flag_to_give(conn, copy_of, cli, tmp_path):
