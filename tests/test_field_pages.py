@@ -432,6 +432,40 @@ def test_a_report_is_said_to_be_reported_only_once_the_service_has_it(phone, fie
     assert "已上报：消防通道" in pg.locator("#banner").inner_text()
 
 
+def test_a_record_kept_while_others_are_sent_goes_next_and_is_not_said_sent_before(phone, field, conn):  # noqa: F811
+    """A check-in made while a photo is on its way: the round already sending had taken its list,
+    and said "已签到 … · 已同步" for a check-in that then waited two minutes. It goes straight after,
+    and 已同步 is said once it is there."""
+    pg, jid = phone, field["jid"]
+    b = field["worker"].get(f"/field/{field['slug']}/today").json()["buildings"][0]
+    open_app(pg)
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 6})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    held: list = []
+    pg.route("**/photos?**", lambda route: held.append(route))
+    pg.click("#open-report")
+    pg.select_option("#category", index=1)
+    pg.fill("#case-text", "路面塌陷，需设围挡")
+    pg.set_input_files("#case-photos", [photo(3)])
+    pg.wait_for_selector("#case-thumbs img")
+    pg.click("#do-report")
+    for _ in range(100):  # the round is sending the photo, held
+        if held:
+            break
+        pg.wait_for_timeout(100)
+    assert held
+    visits = scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid)
+    pg.click("#open-checkin")
+    pg.wait_for_selector("#nearby input:checked")
+    check_in(pg)
+    held[0].continue_()
+    pg.unroute("**/photos?**")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0'", timeout=20_000)  # not two minutes on
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE jurisdiction_id = %s", jid) == visits + 1
+    pg.wait_for_function("() => document.getElementById('banner').textContent.includes('已同步')")
+    assert "已签到" in pg.locator("#banner").inner_text()
+
+
 def test_a_case_reported_at_a_building_names_it_and_needs_its_category(phone, field, conn):  # noqa: F811
     """Standing at a building of her grid, the report names that building (the case's page then
     draws it); no category is taken for granted."""

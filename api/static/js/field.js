@@ -33,7 +33,7 @@
   const MAX_PHOTOS = 4;
   const state = { today: null, position: null, walk: null, syncing: false, pick: false, picked: null, candidate: null,
                   reportPhotos: [], handlePhotos: [], handling: null, signedOut: false, said: "", correcting: null,
-                  follow: false, saved: "" };
+                  follow: false, saved: "", syncAgain: false };
   const $ = (id) => document.getElementById(id);
   // A text cut to at most ``n`` characters, at a space or a mark of punctuation where there is one
   // in its second half (never in the middle of an English word), with … where it was cut.
@@ -647,10 +647,12 @@
   }
 
   // Check-in: the buildings nearest to where the worker stands, the nearest chosen already.
+  // A building she chose stays chosen while the phone moves; the nearest, chosen for her, follows her.
+  let chosenByHer = null;
   function nearby() {
     const d = state.today;
     const list = $("nearby");
-    const chosen = (list.querySelector("input:checked") || {}).value;
+    const chosen = chosenByHer;
     list.replaceChildren();
     if (!d) return;
     const here = state.position;
@@ -675,11 +677,12 @@
   $("open-checkin").onclick = () => {
     if (!show("checkin")) return;
     farNote();
+    chosenByHer = null;
     $("nearby").replaceChildren();
     document.querySelectorAll("input[name=visit-kind]").forEach((i) => { i.checked = i.defaultChecked; });
     nearby();
   };
-  $("nearby").onchange = farNote;
+  $("nearby").onchange = () => { chosenByHer = ($("nearby").querySelector("input:checked") || {}).value || null; farNote(); };
   $("do-checkin").onclick = async () => {
     const chosen = $("nearby").querySelector("input:checked");
     if (!chosen) { banner(t("f_need_building"), true); return; }
@@ -975,9 +978,15 @@
     $("case-text-count").classList.toggle("near", n >= MAX_TEXT * 0.9);
   }
   $("case-text").addEventListener("input", textCount);
-  // a mistake said in a sheet goes once the field it was about is filled
-  for (const id of ["case-text", "handle-note", "category"]) {
-    $(id).addEventListener("input", () => { if ($(id).value.trim()) document.querySelectorAll(".sheet-error").forEach((x) => x.remove()); });
+  // a mistake said in a sheet goes once the field it was about is filled (that one only: "choose a
+  // category" stays while the description is typed)
+  const saidOf = { "case-text": ["f_need_text"], "handle-note": ["f_need_note"], category: ["f_need_category"] };
+  for (const [id, keys] of Object.entries(saidOf)) {
+    $(id).addEventListener("input", () => {
+      if (!$(id).value.trim()) return;
+      const about = new Set(keys.map((k) => t(k)));
+      document.querySelectorAll(".sheet-error").forEach((x) => { if (about.has(x.textContent)) x.remove(); });
+    });
   }
 
   // A case of the list shown on the map: the list closed, the map on it, its pin's tooltip open.
@@ -1128,7 +1137,7 @@
   }
 
   async function sync() {
-    if (state.syncing) return;
+    if (state.syncing) { state.syncAgain = true; return; }  // a record kept meanwhile: sent after this round
     state.syncing = true;
     try {
       const before = await Q.all();
@@ -1149,14 +1158,17 @@
         state.said = state.saved = "";
         banner(tf("f_refused_now", { n: refused.length, what: `${t("f_" + refused[0].type)} · ${refused[0].label || ""}`,
                                      reason: refused[0].reason || "" }), true);
-      } else banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
-      state.saved = "";
+      } else if (!(await waiting()).length) {  // 已同步 only when nothing of hers waits (one kept meanwhile goes next)
+        banner(state.said ? `${state.said} · ${t("f_synced")}` : "");
+        state.saved = "";
+      }
       await loadToday();
     } catch (offline) {
       // no connection: everything stays queued on the phone, and is said to
       if (state.saved) banner(`${state.saved} · ${t("f_queued")}`);
     } finally {
       state.syncing = false;
+      if (state.syncAgain) { state.syncAgain = false; setTimeout(sync, 0); }
       await renderQueue();
       document.body.dataset.syncs = String(Number(document.body.dataset.syncs || 0) + 1);  // tried, done
     }
@@ -1173,6 +1185,9 @@
 
   // --- start ---------------------------------------------------------------------------------
   (async function start() {
+    // reloaded with a sheet's step of history current: no sheet is open now (a closing sheet took
+    // back one step too many, out of the app)
+    if (history.state && history.state.sheet) history.replaceState(null, "");
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(() => {});
       // the first time, today's work was asked before the worker could keep it: ask once more
