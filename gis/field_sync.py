@@ -78,6 +78,7 @@ class Walk:
     jur: Jurisdiction
     loaded: LoadedNetwork
     track: MatchedTrack
+    span: tuple[datetime, datetime]  # its first and last fix kept (a vague one dropped lowers no pace)
 
 
 def _sent_again() -> InvalidInput:
@@ -117,7 +118,8 @@ def match_walks(jur: Jurisdiction, loaded: LoadedNetwork | GridmapError | None, 
             points = [TrackPoint(p["lon"], p["lat"], p["t"], p.get("accuracy")) for p in item["points"]]
             kept = checked_track(points, jur.envelope, jur.name, now)
             segment = np.array([(p.lon, p.lat) for p in kept], dtype=float)
-            item["walk"] = Walk(walk_day(kept, settings.time_zone), jur, loaded, match_segments(loaded, [segment]))
+            item["walk"] = Walk(walk_day(kept, settings.time_zone), jur, loaded, match_segments(loaded, [segment]),
+                                (min(p.t for p in kept), max(p.t for p in kept)))
         except GridmapError as exc:
             item["walk"] = exc
 
@@ -134,9 +136,7 @@ def _track(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, item: It
             raise walk
         check_worker(worker.name)
         access.check_record_age(who, item["points"][0]["t"], msg("a walk"), now)
-        times = [p["t"] for p in item["points"]]
-        out = keep_track(cur, walk.jur, walk.loaded, worker.name, walk.day, walk.track, client_id,
-                         (min(times), max(times)))
+        out = keep_track(cur, walk.jur, walk.loaded, worker.name, walk.day, walk.track, client_id, walk.span)
     return {"status": _status(out["created"]), "id": out["track_id"], "edges": out["edges"]}
 
 

@@ -456,6 +456,8 @@ def test_an_export_to_nowhere_or_to_a_format_it_does_not_write_says_so(cli, tmp_
     shp = cli("export", "huamao", "-o", str(tmp_path / "x.shp"), check=False)
     assert shp.returncode == 2 and ".shp" in shp.stderr and "GeoPackage" in shp.stderr, shp.stderr
     assert not (tmp_path / "x.shp").exists()
+    dotted = cli("export", "huamao", "-o", str(tmp_path / "out.v2"))  # a folder's name may have a dot
+    assert dotted.returncode == 0 and (tmp_path / "out.v2" / "building.geojson").exists()
 
 
 def test_a_geopackage_of_several_layers_is_read_by_the_layer_named(conn, copy_of, cli, tmp_path):

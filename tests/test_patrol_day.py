@@ -23,21 +23,24 @@ def test_pace_of_a_walk():
 
 
 def day_items(field: dict) -> tuple[dict, list[dict]]:  # noqa: F811
-    """王芳's phone's records of a morning: a walk at a walker's pace, the same streets again on a
-    bicycle (1 s between fixes 8 m apart: 29 km/h), a check-in with a note, a report."""
+    """王芳's phone's records of today: a walk at a walker's pace, the same streets again on a
+    bicycle (1 s between fixes 8 m apart: 29 km/h), a check-in with a note, a report; all on the
+    day it is in the service's zone (just after midnight too)."""
     w, slug = field["worker"], field["slug"]
     today = w.get(f"/field/{slug}/today").json()
-    end = now() - timedelta(minutes=30)
-    walk = walk_points(today["legs"], field["srid"], end)
-    fast_end = now() - timedelta(minutes=5)
-    ridden = [{**p, "t": (fast_end - timedelta(seconds=len(walk) - 1 - i)).isoformat()} for i, p in enumerate(walk)]
+    end = now()
+    walk = walk_points(today["legs"], field["srid"], end - timedelta(seconds=90))  # on today, from midnight on
+    began = datetime.fromisoformat(walk[0]["t"])
+    # the ride: the same fixes a second apart, the last at now (from the walk's first fix, just after midnight)
+    ride_start = max(end - timedelta(seconds=len(walk) - 1), began)
+    ridden = [{**p, "t": (ride_start + timedelta(seconds=i)).isoformat()} for i, p in enumerate(walk)]
     b = today["buildings"][0]
     items = [{"type": "track", "client_id": str(uuid.uuid4()), "points": walk},
              {"type": "track", "client_id": str(uuid.uuid4()), "points": ridden},
              {"type": "visit", "client_id": str(uuid.uuid4()), "building_id": b["id"], "kind": "big",
-              "note": "<b>地下室</b>电动车违规充电2处", "at": (now() - timedelta(minutes=20)).isoformat()},
+              "note": "<b>地下室</b>电动车违规充电2处", "at": end.isoformat()},
              {"type": "case", "client_id": str(uuid.uuid4()), "category": today["categories"][0]["code"],
-              "description": "楼道堆物", "at": (now() - timedelta(minutes=15)).isoformat(),
+              "description": "楼道堆物", "at": end.isoformat(),
               "where": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}}]
     return today, items
 

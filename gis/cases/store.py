@@ -88,8 +88,7 @@ def _spelt_otherwise(cur: Cursor, j: Jurisdiction, building: str, grid_id: int |
     from gis.ledger import normalise
 
     key = normalise(building)
-    cur.execute("SELECT id, name, address FROM building WHERE jurisdiction_id = %s"
-                " AND (%s::int IS NULL OR grid_id = %s) ORDER BY id", (j.id, grid_id, grid_id))
+    cur.execute(read_sql("buildings_named.sql"), {"jurisdiction_id": j.id, "grid_id": grid_id})
     return [(i,) for i, name, address in cur.fetchall()
             if any(text and normalise(text) == key for text in (name, address))]
 

@@ -12,6 +12,11 @@ from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
 
+# What names a file, not the folder a jurisdiction is exported into as GeoJSON (a folder may be
+# called out.v2 or 2024.05).
+FILE_SUFFIXES = frozenset({".shp", ".zip", ".json", ".geojson", ".kml", ".kmz", ".csv", ".xlsx", ".gpx", ".dxf",
+                           ".dwg", ".tab", ".mif", ".gdb", ".fgb", ".parquet", ".sqlite", ".db"})
+
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)
 
 
@@ -163,7 +168,7 @@ def export(
     fmt = fmt or ("gpkg" if suffix == ".gpkg" else "geojson")
     if fmt not in ("gpkg", "geojson"):
         raise InvalidInput(msg("--format must be gpkg or geojson, got {0!r}", fmt))
-    if fmt == "geojson" and suffix and not output.is_dir():  # x.shp became a folder of GeoJSON
+    if fmt == "geojson" and suffix in FILE_SUFFIXES and not output.is_dir():  # x.shp became a folder of GeoJSON
         raise InvalidInput(msg("{0}: a jurisdiction is exported as a GeoPackage (FILE.gpkg) or as GeoJSON into a "
                                "folder (a name without a suffix); {1} is neither", output.name, suffix))
     if not output.absolute().parent.is_dir():

@@ -111,8 +111,10 @@ def _office_off_the_streets(cur, jurisdiction_id: int, office: tuple[float, floa
     from gis.settings import Settings
 
     settings = Settings()
-    cur.execute("SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_Point(%s, %s), 4326)::geography))"
-                " FROM street_edge WHERE jurisdiction_id = %s", (*office, jurisdiction_id))
+    from gis.db import read_sql
+
+    lon, lat = office
+    cur.execute(read_sql("nearest_street_m.sql"), {"lon": lon, "lat": lat, "jurisdiction_id": jurisdiction_id})
     nearest = cur.fetchone()[0]
     if nearest is not None and nearest > settings.snap_max_m:
         err(translate(msg("note: the office is {0:.0f} m from the nearest street, more than a route's start may be "

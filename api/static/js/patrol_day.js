@@ -32,9 +32,14 @@
   document.getElementById("next-day").disabled = asked >= dayInput.max;
   dayInput.onchange = () => { if (dayInput.value) go(dayInput.value); };
 
-  const [answer, streets, boundary] = await Promise.all([
-    fetch(`/patrol/${encodeURIComponent(slug)}/day?day=${asked}`).then((r) => r.json()),
-    L_.items("street_edge", slug), L_.items("jurisdiction", slug)]);
+  const got = await fetch(`/patrol/${encodeURIComponent(slug)}/day?day=${asked}`);
+  const answer = await got.json().catch(() => ({}));
+  if (!got.ok) {  // why, in words (a 404 or 503 showed an empty page that never got ready)
+    document.getElementById("summary").textContent = answer.detail || `${got.status}`;
+    document.body.dataset.ready = "true";
+    return;
+  }
+  const [streets, boundary] = await Promise.all([L_.items("street_edge", slug), L_.items("jurisdiction", slug)]);
   const time = (iso) => (iso ? gridmapDates.stamp(zone, new Date(iso)).slice(11) : "—");
   const km = (m) => (m / 1000).toFixed(1);
 
