@@ -427,17 +427,23 @@ def test_a_case_of_the_grid_is_marked_handled_once_with_its_after_photo(field, c
     assert scalar(conn, "SELECT handled_by FROM case_record WHERE id = %s", case_id) == f"wangfang-{slug}"
 
 
+def in_grid_003(conn, jid: int) -> tuple[float, float]:
+    """A point on the first building of grid 003 (neither 王芳's grid nor 李强's)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)) FROM building b"
+                    " JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s AND g.code LIKE '%%003'"
+                    " ORDER BY b.id LIMIT 1", (jid,))
+        lon, lat = cur.fetchone()
+    conn.rollback()
+    return lon, lat
+
+
 def test_a_case_given_to_her_worker_name_in_another_grid_is_hers_to_handle(field, conn):
     """The leader gives a case of grid 003 to 王芳 by her worker record's name (the case page
     offers it beside her account): her phone lists it as hers and lets her handle it (it said
     派给我 with no way to record the handling: only her username, or her own grid, counted)."""
     w, slug, lead = field["worker"], field["slug"], field["leader"]
-    with conn.cursor() as cur:
-        cur.execute("SELECT ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)) FROM building b"
-                    " JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s AND g.code LIKE '%%003'"
-                    " ORDER BY b.id LIMIT 1", (field["jid"],))
-        lon, lat = cur.fetchone()
-    conn.rollback()
+    lon, lat = in_grid_003(conn, field["jid"])
     day = w.get(f"/field/{slug}/today").json()
     reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "垃圾堆放",
                                                  "at": {"type": "Point", "coordinates": [lon, lat]}})
@@ -629,12 +635,7 @@ def test_a_worker_name_that_is_another_account_s_username_gives_her_none_of_its_
     with db.transaction(conn) as cur:
         link_worker(cur, account, slug, name)
     other = make_user("worker", slug, GRID_2, username=name)  # another person's account, by that name
-    with conn.cursor() as cur:
-        cur.execute("SELECT ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)) FROM building b"
-                    " JOIN grid g ON g.id = b.grid_id WHERE b.jurisdiction_id = %s AND g.code LIKE '%%003'"
-                    " ORDER BY b.id LIMIT 1", (field["jid"],))
-        lon, lat = cur.fetchone()
-    conn.rollback()
+    lon, lat = in_grid_003(conn, field["jid"])
     day = field["worker"].get(f"/field/{slug}/today").json()
     reported = lead.post(f"/cases/{slug}", json={"category": day["categories"][0]["code"], "description": "占道",
                                                  "at": {"type": "Point", "coordinates": [lon, lat]}})
