@@ -50,6 +50,7 @@ MESSAGES: dict[str, Message] = {
                              "or volunteer"),
     "worker_jurisdiction_id_name_key": msg("a worker of this name exists already in this jurisdiction"),
     "patrol_track_worker_check": msg("a track needs the name of who walked it"),
+    "patrol_track_times": msg("a walk cannot end before it began"),
     "patrol_walked_walked_m_check": msg("a distance walked cannot be negative"),
     "visit_kind_check": msg("a visit is small or big"),
     "visit_worker_check": msg("a visit needs the name of who made it"),
