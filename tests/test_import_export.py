@@ -438,6 +438,10 @@ def test_streets_from_a_file_join_the_stored_ones_where_they_meet(conn, copy_of,
         lanes_stored = {r[0] for r in cur.fetchall()}
     conn.rollback()
     assert len(lanes_stored) == 3 and lanes_stored <= walked
+    # the same lanes again: refused (each was stored as pieces; it would have doubled them), nothing written
+    again = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "street_edge", check=False)
+    assert again.returncode == 2 and "stored already" in again.stderr, again.stderr
+    assert count(conn, "street_edge", slug) == before + 3 + 2
     # a path drawn 5 m short of every street stays apart, and the route says it left it out
     alone = tmp_path / "alone.geojson"
     alone.write_text(json.dumps({"type": "Feature", "properties": {"name": "孤立小路"}, "geometry": {
@@ -475,12 +479,13 @@ def test_a_geopackage_of_several_layers_is_read_by_the_layer_named(conn, copy_of
     cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name",
         "--source-layer", "快递区")
     assert count(conn, "courier_zone", slug) == before + 2
-    zones(3).to_file(path, layer="courier_zone", engine="pyogrio")  # a layer named as the one imported into
+    beside = (116.48021 + 0.00008 * 2, 39.91090)  # next to those imported already (the same ones are refused)
+    zones(3, origin=beside).to_file(path, layer="courier_zone", engine="pyogrio")  # named as the layer imported into
     cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name")
     assert count(conn, "courier_zone", slug) == before + 2 + 3
     # saved by QGIS: one layer, and its styles in a table of their own (no geometry): the layer is read
     qgis = tmp_path / "qgis.gpkg"
-    zones(1).to_file(qgis, layer="roads", engine="pyogrio")
+    zones(1, origin=(116.48021 + 0.00008 * 5, 39.91090)).to_file(qgis, layer="roads", engine="pyogrio")
     import pandas as pd
     import pyogrio
     pyogrio.write_dataframe(pd.DataFrame({"styleName": ["roads"], "styleQML": ["<qgis/>"]}), qgis,
@@ -532,3 +537,22 @@ def test_every_problem_of_a_ledger_is_listed_in_one_run(conn, copy_of, cli, tmp_
     assert "3 problems" in said and "二十" in said and "-3" in said and "rows 4 and 5" in said, said
     assert scalar(conn, "SELECT sum(b.households) FROM building b JOIN jurisdiction j ON j.id = b.jurisdiction_id"
                         " WHERE j.slug = %s", slug) == before
+
+
+def test_a_file_imported_again_is_refused_and_writes_nothing(conn, copy_of, cli, tmp_path):
+    """The same zones twice: the second time refused, naming how many are stored already (a street
+    file imported twice made 48 streets of 21, and nothing but deleting the community took them
+    back); the file with one new zone beside them is refused as well, whole."""
+    slug = copy_of()
+    path = tmp_path / "zones.geojson"
+    zones(2).to_file(path, engine="pyogrio")
+    cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name")
+    before = count(conn, "courier_zone", slug)
+    again = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name",
+                check=False)
+    assert again.returncode == 2 and "2 of the 2 features" in again.stderr and "stored already" in again.stderr
+    zones(3).to_file(path, engine="pyogrio")  # the two and one more
+    more = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "courier_zone", "--map", "名称=name",
+               check=False)
+    assert more.returncode == 2 and "2 of the 3 features" in more.stderr, more.stderr
+    assert count(conn, "courier_zone", slug) == before

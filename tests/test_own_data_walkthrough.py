@@ -18,9 +18,11 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "own-data.md"
 
 
 def _steps() -> list[list[str]]:
-    """The commands of the walkthrough, in order (each ``gridmap …`` line of its sh blocks)."""
+    """The commands of the walkthrough, in order (each ``.venv/bin/gridmap …`` line of its sh blocks,
+    as a new user types them in the checkout)."""
     blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-    return [shlex.split(line) for block in blocks for line in block.splitlines() if line.startswith("gridmap ")]
+    return [shlex.split(line) for block in blocks for line in block.splitlines()
+            if line.startswith(".venv/bin/gridmap ")]
 
 
 def _run(cli, step: list[str], values: dict[str, str]):
