@@ -193,7 +193,10 @@ window.lines = function (...texts) {
     if (!headers.has("Accept-Language")) headers.set("Accept-Language", gridmapLang());
     const r = await plain(resource, { ...init, headers });
     // (the field app asks not to: its queue waits on the phone until the worker signs in again)
-    if (r.status === 401 && location.pathname !== "/login" && !init.noLoginRedirect) {
+    // once: the page's other requests answered 401 too, or a sign-out already on its way, each
+    // started the navigation again and the one under way was aborted
+    if (r.status === 401 && location.pathname !== "/login" && !init.noLoginRedirect && !window.gridmapLeaving) {
+      window.gridmapLeaving = true;
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     }
     return r;
@@ -258,6 +261,7 @@ const GRIDMAP_FIELD_USER = "gridmap-field-user";
 const GRIDMAP_SIGN_OUT_PENDING = "gridmap-sign-out-pending";
 const gridmapSessionEnded = (r) => Boolean(r) && (r.ok || r.status === 401);  // ended now (204), or before (401)
 window.gridmapSignOut = async function (next) {
+  window.gridmapLeaving = true;  // the page's requests answered 401 from now on do not navigate too
   await gridmapForgetFieldDays();
   const r = await fetch("/auth/logout", { method: "POST", noLoginRedirect: true }).catch(() => null);
   if (!gridmapSessionEnded(r)) localStorage.setItem(GRIDMAP_SIGN_OUT_PENDING, "1");
