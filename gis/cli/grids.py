@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, emit
+from gis.cli.options import Actor, JsonOpt, Slug, emit, said
 from gis.cli.session import session
 from gis.limits import MAX_ID
 
@@ -99,11 +99,7 @@ def revert_cmd(slug: Slug, layout: Annotated[int, typer.Argument(help="A layout 
 def _emit_published(r: dict, as_json: bool, head: str) -> None:
     """A layout just published, and the problems it was published with (a grid 38 % over its
     households went by with a bare "published")."""
-    from gis.messages import negotiate, translate
-    from gis.settings import Settings
-
-    lang = negotiate(Settings().lang, None)
-    r["warnings"] = [translate(w, lang) for w in r["warnings"]]
+    r["warnings"] = [said(w) for w in r["warnings"]]
     emit(r, as_json, "\n".join([head] + [f"  warning: {w}" for w in r["warnings"]]))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, err
+from gis.cli.options import Actor, JsonOpt, Slug, err, said
 from gis.cli.session import session
 from gis.i18n import msg
 
@@ -107,19 +107,17 @@ def _office_off_the_streets(cur, jurisdiction_id: int, office: tuple[float, floa
     """Say so when the office is farther from every street than a route's start may be (it was
     taken without a word, and every route then failed: "the start … is more than 100 m from any
     street"). Said, not refused: the streets may not be imported yet, or come next."""
-    from gis.messages import negotiate, translate
+    from gis.db import read_sql
     from gis.settings import Settings
 
     settings = Settings()
-    from gis.db import read_sql
-
     lon, lat = office
     cur.execute(read_sql("nearest_street_m.sql"), {"lon": lon, "lat": lat, "jurisdiction_id": jurisdiction_id})
     nearest = cur.fetchone()[0]
     if nearest is not None and nearest > settings.snap_max_m:
-        err(translate(msg("note: the office is {0:.0f} m from the nearest street, more than a route's start may be "
-                          "({1:g} m, GRIDMAP_SNAP_MAX_M): routes from it will be refused until it is moved nearer "
-                          "a street", nearest, settings.snap_max_m), negotiate(settings.lang, None)))
+        err(said(msg("note: the office is {0:.0f} m from the nearest street, more than a route's start may be "
+                     "({1:g} m, GRIDMAP_SNAP_MAX_M): routes from it will be refused until it is moved nearer "
+                     "a street", nearest, settings.snap_max_m)))
 
 
 def _print(j, as_json: bool) -> None:

@@ -20,6 +20,14 @@ def err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def said(message: str, lang: str | None = None) -> str:
+    """A message (gis.i18n.msg) in the command line's language (``GRIDMAP_LANG``), or ``lang``."""
+    from gis.messages import negotiate, translate
+    from gis.settings import Settings
+
+    return translate(message, lang or negotiate(Settings().lang, None))
+
+
 def emit(obj: Any, as_json: bool, text: str | Callable[[], str]) -> None:
     """A result: ``obj`` as JSON with ``--json``, else ``text`` (or what the function ``text``
     makes, made only then)."""
