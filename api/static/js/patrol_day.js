@@ -50,43 +50,40 @@
   L_.geojson("street_edge", streets, slug).addTo(map);
   map.fitBounds(outline.getBounds(), { padding: [16, 16] });
 
-  const drawn = L.featureGroup().addTo(map);
+  // walks, check-ins and cases, each a layer the shared legend names (legend.js)
+  const walksLayer = L.featureGroup().addTo(map), visitsLayer = L.featureGroup().addTo(map);
+  const casesLayer = L.featureGroup().addTo(map);
+  const FAST = { color: "#b00020", weight: 5, opacity: 0.85, dashArray: "8 6" };
+  const VISIT = { color: "#111", weight: 2, fillColor: "#ffd92f", fillOpacity: 1 };
   const workers = answer.workers || [];
   workers.forEach((d, i) => {
-    d.colour = L_.routeColours[i % L_.routeColours.length];
+    d.style = { color: L_.routeColours[i % L_.routeColours.length], weight: 5, opacity: 0.85 };
     for (const w of d.walks) {
-      const line = L.geoJSON(w.geometry, { style: { color: w.too_fast ? "#b00020" : d.colour, weight: 5, opacity: 0.85,
-                                                    dashArray: w.too_fast ? "8 6" : null } });
+      const line = L.geoJSON(w.geometry, { style: w.too_fast ? FAST : d.style });
       line.bindTooltip(el("span", {}, `${d.worker} · ${time(w.started_at)}–${time(w.ended_at)}`, el("br"),
         `${km(w.length_m)} ${t("km")}${w.pace_kmh !== null ? ` · ${w.pace_kmh} ${t("kmh")}` : ""}`,
         ...(w.too_fast ? [el("br"), t("too_fast")] : [])), { sticky: true });
-      line.addTo(drawn);
+      line.addTo(walksLayer);
     }
     for (const v of d.visits) {
       L.marker([v.lat, v.lon], { icon: L.divIcon({ className: "visit-mark", iconSize: [12, 12] }), keyboard: false })
         .bindTooltip(el("span", {}, `${time(v.at)} ${d.worker}`, el("br"),
           `${v.building || `#${v.building_id}`} · ${t(v.kind === "big" ? "visit_big" : "visit_small")}`,
           ...(v.note ? [el("br"), v.note] : [])), { direction: "top" })
-        .addTo(drawn);
+        .addTo(visitsLayer);
     }
-    L_.cases([...d.reported, ...d.handled]).addTo(drawn);
+    L_.cases([...d.reported, ...d.handled]).addTo(casesLayer);
   });
-  if (drawn.getLayers().length) map.fitBounds(drawn.getBounds().extend(outline.getBounds()), { padding: [16, 16] });
-
-  const legend = L.control({ position: "topright" });
-  legend.onAdd = () => {
-    const rows = workers.filter((d) => d.walks.length).map((d) => {
-      const line = el("span", { className: "swatch" });
-      line.style.borderColor = d.colour;
-      return el("li", { dataset: { worker: d.worker } }, line, d.worker);
-    });
-    rows.push(el("li", {}, el("span", { className: "swatch fast" }), t("too_fast")));
-    rows.push(el("li", {}, el("span", { className: "visit-mark" }), t("checkins")));
-    const box = el("div", { className: "legend" }, el("strong", {}, t("legend")), el("ul", {}, rows));
-    L.DomEvent.disableClickPropagation(box);
-    return box;
-  };
-  legend.addTo(map);
+  const drawn = L.featureGroup([walksLayer, visitsLayer, casesLayer]);
+  if (drawn.getLayers().some((g) => g.getLayers().length)) {
+    map.fitBounds(drawn.getBounds().extend(outline.getBounds()), { padding: [16, 16] });
+  }
+  const legend = gridmapLegend.create(map, () => ({
+    walks: [...workers.filter((d) => d.walks.length).map((d) => ["line", d.style, d.worker]),
+            ...(workers.some((d) => d.walks.some((w) => w.too_fast)) ? [["line", FAST, t("too_fast")]] : [])],
+    visits: [["area", VISIT, t("checkins")]],
+    cases: L_.caseLegend(),
+  }), { walks: walksLayer, visits: visitsLayer, cases: casesLayer });
   const mapNames = gridmapNames.create(map, { obstacles: () => [legend.getContainer()] });
   mapNames.streets(streets);
   mapNames.place();
@@ -97,15 +94,13 @@
     `${gridmapDates.longDay(answer.day, lang)}${colon}${tf("workers_recorded", { n: walked, of: workers.length })}`;
   const lists = document.getElementById("lists");
   for (const d of workers) {
-    const line = el("span", { className: "swatch" });
-    line.style.borderColor = d.colour;
     const fast = d.walks.filter((w) => w.too_fast);
     const caseRow = (c) => el("li", {}, `${time(c.at)} `, el("a", { href: L_.caseLink(c) }, `#${c.id}`),
       ` ${L_.categoryName(c)} · ${t(`state_${c.state}`)}${colon}${c.description}`);
     const section = (title, rows) => (rows.length
       ? [el("h4", {}, lang === "en" ? `${title} (${rows.length})` : `${title}（${rows.length}）`), el("ul", {}, rows)] : []);
     lists.append(el("div", { className: `worker${d.nothing ? " nothing" : ""}`, dataset: { worker: d.worker } },
-      el("h3", {}, line, d.worker),
+      el("h3", {}, gridmapLegend.swatch("line", d.style), d.worker),
       d.nothing ? el("div", { className: "none" }, t("nothing_recorded"))
         : el("div", { className: "total" }, tf("day_total", { km: km(d.walked_m), n: d.walks.length,
                                                               from: time(d.first), to: time(d.last) })),
