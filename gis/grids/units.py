@@ -22,6 +22,8 @@ SAMPLE_M = 1.0
 PARTY_WALL_M = 0.05
 # Empty pieces narrower than this (m, twice area over perimeter) are setback strips.
 STRIP_WIDTH_M = 15.0
+# A street or compound edge this close (m) to the jurisdiction's boundary is drawn on it.
+BOUNDARY_SNAP_M = 0.5
 
 
 @dataclass
@@ -32,9 +34,15 @@ class Unit:
 
 
 def blocks(boundary: BaseGeometry, streets: list[BaseGeometry], compounds: list[BaseGeometry]) -> list:
-    """The faces the streets and compound edges cut the boundary into (metric Polygons)."""
-    cuts = [shapely.boundary(boundary)] + [s for s in streets if not s.is_empty]
-    cuts += [shapely.boundary(c) for c in compounds]
+    """The faces the streets and compound edges cut the boundary into (metric Polygons).
+
+    The roads along a community's edge are its boundary, drawn by another hand: a street end or a
+    road a few centimetres off the boundary would leave hairline strips between them, which grids
+    took as tails (spikes, a grid in two pieces) and then dropped (gaps). Lines within
+    ``BOUNDARY_SNAP_M`` of the boundary are put onto it first."""
+    ring = shapely.boundary(boundary)
+    lines = [s for s in streets if not s.is_empty] + [shapely.boundary(c) for c in compounds]
+    cuts = [ring] + [shapely.snap(line, ring, BOUNDARY_SNAP_M) for line in lines]
     noded = shapely.union_all(shapely.intersection(np.asarray(cuts, dtype=object), boundary.buffer(0.01)))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     inside = [f for f in faces if f.area > 0 and boundary.buffer(0.5).covers(f)]
