@@ -30,6 +30,7 @@ from gis.i18n import msg
 from gis.jurisdictions import create_jurisdiction
 from gis.layers import IMPORT_ORDER, Layer, get_layer
 from gis.package_features import read_features
+from gis.replacing import clear_layer
 from gis.settings import Settings
 from gis.store import find_jurisdiction, insert_rows
 from gis.street_noding import METRES_PER_DEGREE, ground_length, node_streets
@@ -326,15 +327,17 @@ def _renamed(src: Source, layer: Layer, mapping: Mapping[str, str]) -> tuple[lis
 def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
                  declared_crs: CRS | str | None = None, mapping: Mapping[str, str] | None = None,
                  file_layer: str | None = None, encoding: str | None = None,
-                 cad_layers: Sequence[str] = (), clip: bool = False, settings: Settings | None = None,
-                 progress: Progress = _quiet) -> ImportReport:
+                 cad_layers: Sequence[str] = (), clip: bool = False, replace: bool = False,
+                 settings: Settings | None = None, progress: Progress = _quiet) -> ImportReport:
     """Import one layer of a file into the existing jurisdiction ``slug``, in the caller's
     transaction (so all or nothing).
 
     Columns named as the layer's properties are taken as they are; ``mapping`` renames others
     (``{"户数": "households"}``); the rest are reported as ignored. Features reaching past the
     jurisdiction are refused, or with ``clip`` cut to it (those wholly outside left out).
-    Buildings with floors and no households get an estimate (see :func:`_estimated`).
+    Buildings with floors and no households get an estimate (see :func:`_estimated`). With
+    ``replace`` the layer's features in the jurisdiction are deleted first (see
+    :func:`gis.replacing.clear_layer`).
     """
     layer = get_layer(layer_name)
     if not layer.writable:
@@ -363,6 +366,8 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
         shapes_, origin, cut, dropped = _clipped(shapes_, inner, lines=layer.name == "street_edge")
         props = [props[i] for i in origin]
         report.notes.append(f"clipped to {j.name}: {cut} cut at the boundary, {dropped} left out (wholly outside)")
+    if replace:
+        report.notes.append(f"replaced: {clear_layer(cur, layer, j.id, j.name)} {layer.name} deleted first")
     if layer.name == "street_edge":
         shapes_, props = _noded(cur, j.id, shapes_, props, (settings or Settings()).street_join_m, report)
     if layer.name == "building":

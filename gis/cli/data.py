@@ -98,6 +98,9 @@ def import_file(
                                                         "outlines or lines from (default: all).")] = None,
     clip: Annotated[bool, typer.Option(help="Cut features at the jurisdiction's boundary and leave "
                                             "out those wholly outside, instead of refusing them.")] = False,
+    replace: Annotated[bool, typer.Option(help="Delete the layer's features in the jurisdiction first (a file "
+                                               "imported wrongly); refused when check-ins, cases or walks refer "
+                                               "to them. All or nothing: a refused import deletes nothing.")] = False,
     actor: Actor = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -107,8 +110,8 @@ def import_file(
 
     declared = parse_crs(crs) if crs else None
     if layer is None:
-        if map_ or source_layer or cad_layer or clip:
-            raise InvalidInput(msg("--map, --source-layer, --cad-layer and --clip go with --layer"))
+        if map_ or source_layer or cad_layer or clip or replace:
+            raise InvalidInput(msg("--map, --source-layer, --cad-layer, --clip and --replace go with --layer"))
         with session(actor) as cur:
             report = import_package(cur, path, jurisdiction, declared_crs=declared, encoding=encoding,
                                     progress=err)
@@ -117,7 +120,7 @@ def import_file(
         with session(actor) as cur:
             report = import_layer(cur, path, jurisdiction, layer, declared_crs=declared,
                                   mapping=mapping, file_layer=source_layer, encoding=encoding,
-                                  cad_layers=cad_layer or (), clip=clip, progress=err)
+                                  cad_layers=cad_layer or (), clip=clip, replace=replace, progress=err)
     _report(report, as_json)
 
 
