@@ -1297,3 +1297,49 @@ def test_the_next_to_sign_in_never_sees_the_last_one_s_day_however_her_session_e
         shot(pg, "session-over-offline")
     finally:
         ctx.close()
+
+
+def test_a_check_in_or_report_kept_by_mistake_is_taken_back_before_it_is_sent(phone, field, conn):  # noqa: F811
+    """A check-in at the wrong building and a report made twice, kept with no signal: each is
+    taken back from the queue (asked once), the report with its photo, and never reaches the
+    service; what she meant to keep is sent. (Only a refused record or a colleague's could be
+    deleted: her own mistakes waited to be sent.) A walk is never offered: it is what she walked."""
+    pg, slug = phone, field["slug"]
+    b = field["worker"].get(f"/field/{slug}/today").json()["buildings"][0]
+    open_app(pg)
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.click("#open-checkin")
+    pg.fill("#visit-note", "撤回测试：签错楼栋")
+    check_in(pg)
+    kept, mistaken = "撤回测试：楼道灯不亮", "撤回测试：楼道灯不亮（重复）"
+    for text, photos in ((kept, []), (mistaken, [photo(21)])):
+        pg.click("#open-report")
+        pg.select_option("#category", index=1)
+        pg.fill("#case-text", text)
+        if photos:
+            pg.set_input_files("#case-photos", photos)
+            pg.wait_for_selector("#case-thumbs img")
+        pg.click("#do-report")
+    pg.wait_for_function("() => document.body.dataset.waiting === '4'")  # a check-in, two reports, a photo
+    pg.click("#queue-button")
+    offered = pg.locator("#queue-list li:has(button.take-back)")
+    assert sorted(offered.evaluate_all("l => l.map(li => li.dataset.type)")) == ["case", "case", "visit"]
+    shot(pg, "queue-take-back")
+    asked: list[str] = []
+    pg.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    pg.locator("#queue-list li[data-type=visit] button.take-back").click()
+    pg.wait_for_function("() => document.body.dataset.waiting === '3'")
+    pg.locator("#queue-list li", has_text="（重复）").locator("button.take-back").click()
+    pg.wait_for_function("() => document.body.dataset.waiting === '1'")  # the report and its photo
+    assert len(asked) == 2 and "撤回" in asked[0] and "（重复）" in asked[1], asked
+    assert "已撤回" in pg.locator("#banner").inner_text()
+    before = fingerprint(conn)
+    pg.context.set_offline(False)
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = %s", kept) == 1
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = %s", mistaken) == 0
+    assert scalar(conn, "SELECT count(*) FROM visit WHERE note = %s", "撤回测试：签错楼栋") == 0
+    assert fingerprint(conn) != before  # the one kept arrived

@@ -1046,9 +1046,30 @@
           renderQueue();
         };
         li.append(del);
+      } else if (TAKE_BACK.includes(i.type) && i.status === "waiting" && !state.syncing) {
+        // her own check-in or report kept by mistake, not sent yet: taken back, it is never sent
+        const back = el("button", { type: "button", className: "big take-back" }, t("f_take_back"));
+        back.onclick = () => takeBack(i);
+        li.append(back);
       }
       list.append(li);
     }
+  }
+  // What she may take back while it waits on the phone (a walk stays: it is what she walked).
+  const TAKE_BACK = ["visit", "case"];
+  async function takeBack(i) {
+    if (!confirm(tf("f_take_back_ask", { what: `${t("f_" + i.type)} · ${i.label || ""}` }))) return;
+    if (state.syncing) { banner(t("f_take_back_late")); return; }  // on its way: the service may have it already
+    const items = await Q.all();
+    if (!items.some((x) => x.seq === i.seq && x.status === "waiting")) { renderQueue(); return; }  // sent meanwhile
+    // a report's photos go with it
+    for (const x of items.filter((x) => x.seq === i.seq || (x.type === "photo" && x.case_client_id === i.client_id))) {
+      await Q.remove(x.seq);
+    }
+    state.said = state.saved = "";
+    banner(tf("f_taken_back", { what: `${t("f_" + i.type)} · ${i.label || ""}` }));
+    await renderQueue();
+    await renderCases();
   }
   $("queue-button").onclick = () => { renderQueue(); show("queue"); };
   $("sync-now").onclick = () => sync();
