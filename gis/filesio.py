@@ -138,17 +138,45 @@ def file_encoding(path: Path, declared: str | None = None) -> str | None:
     return sniff_encoding(text) if text else None
 
 
+# The first AutoCAD release (2007) whose drawings keep their text in UTF-8, whatever code page
+# ($DWGCODEPAGE) their header still names.
+DXF_UTF8_FROM = "AC1021"
+
+
+def dxf_in_utf8(path: Path) -> bool:
+    """Whether a DXF drawing's text is UTF-8: saved by AutoCAD 2007 or later ($ACADVER AC1021+).
+    GDAL decodes it by $DWGCODEPAGE regardless (道路 came out as 閬撹矾 from ANSI_936)."""
+    if path.suffix.lower() != ".dxf":
+        return False
+    with path.open("rb") as f:
+        head = f.read(4096).split(b"\n")
+    lines = [line.strip() for line in head]
+    try:
+        version = lines[lines.index(b"$ACADVER") + 2].decode("ascii")
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return False
+    return version.startswith("AC") and version >= DXF_UTF8_FROM
+
+
 def read_frame(path: Path, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
     """One layer of a GeoPackage, Shapefile (zipped or not), DXF or other OGR file; text read in
     ``encoding`` when given (see :func:`file_encoding`)."""
     if not path.exists():
         raise UnreadableFile(msg("no such file: {0}", path))
+    # GDAL's DXF encoding is a process-wide setting: drawings are read by the command line only,
+    # one at a time, and it is put back at once.
+    utf8 = dxf_in_utf8(path) and not encoding
     try:
+        if utf8:
+            pyogrio.set_gdal_config_options({"DXF_ENCODING": "UTF-8"})
         return pyogrio.read_dataframe(_gdal_path(path), layer=layer,
                                       **({"encoding": encoding} if encoding else {}))
     except Exception as exc:
         raise UnreadableFile(msg("cannot read {0} layer {1}: {2}", path.name, layer, _short(exc)) if layer
                              else msg("cannot read {0}: {1}", path.name, _short(exc))) from exc
+    finally:
+        if utf8:
+            pyogrio.set_gdal_config_options({"DXF_ENCODING": None})
 
 
 def frame_crs(frame: gpd.GeoDataFrame) -> CRS | None:

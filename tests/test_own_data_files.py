@@ -88,6 +88,18 @@ def test_a_drawing_gives_outlines_and_lines_by_cad_layer(tmp_path):
         cad.shapes(frame, "post_station")
 
 
+@pytest.mark.parametrize("version", ["AC1021", "AC1024", "AC1027", "AC1032"])
+def test_a_drawing_of_autocad_2007_or_later_reads_its_layer_names_in_utf8(tmp_path, version):
+    """AutoCAD 2007 and later save text in UTF-8 though the header still names the code page
+    (ANSI_936): 道路 was read as 閬撹矾, and --cad-layer 道路 found no such layer."""
+    path = _dxf(tmp_path)
+    data = path.read_bytes().replace(b"AC1018", version.encode())
+    path.write_bytes(data.replace("建筑".encode("gbk"), "建筑".encode()).replace("道路".encode("gbk"), "道路".encode()))
+    assert sorted(set(read_frame(path)["Layer"])) == ["建筑", "道路"]
+    (tmp_path / "older").mkdir()
+    assert sorted(set(read_frame(_dxf(tmp_path / "older"))["Layer"])) == ["建筑", "道路"]  # and AC1018 in GBK still
+
+
 @pytest.mark.parametrize("written, mapped", [
     ("3号楼", "3"), ("3#楼", "3"), ("３栋", "3"), (" 3 号楼 ", "3"), ("华贸公寓3号楼", "华贸公寓3"),
     ("综合楼", "综合楼"), ("A座", "a座")])
