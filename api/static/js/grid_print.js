@@ -78,15 +78,35 @@
   }
 
   // Names on the map: the grid's buildings first, then the streets, then the stations; none on a case.
+  // A building's name with its households, else its number (3号楼) with them, else its number alone;
+  // one that finds no room in any form is listed under the map, so that the sheet names every
+  // building of the grid.
   const names = gridmapNames.create(map, { obstacles: () => drawnCases.map((m) => m.getElement()) });
-  names.polygons(mine, (p) => (p.name && p.households ? `${p.name} · ${t("hh").replace("{n}", p.households)}` : p.name),
-                 "building");
+  const households = (p) => t("hh").replace("{n}", p.households);
+  const withHouseholds = (words, p) => (p.households ? `${words} · ${households(p)}` : words);
+  names.polygons(mine, (p) => p.name && [withHouseholds(p.name, p), withHouseholds(gridmapLabels.briefName(p.name), p),
+                                         gridmapLabels.briefName(p.name)], "building");
   names.streets(streets);
   names.points(stations, (p) => p.name, "station");
   names.place();
 
   await document.fonts.ready;
-  names.place();  // again, with the fonts' own sizes
+  // Placed again with the fonts' own sizes, and again while the list under the map changes the
+  // map's height (at most three times: the list of the last placing is the one printed).
+  const unnamed = document.getElementById("unnamed");
+  let listed = "";
+  for (let round = 1; ; round++) {
+    names.place();
+    const text = names.left().map((f) => (f.properties.households
+      ? `${f.properties.name}（${households(f.properties)}）` : f.properties.name)).join(lang === "en" ? ", " : "、");
+    if (text === listed) break;
+    listed = text;
+    unnamed.replaceChildren(...(text ? [el("strong", {}, `${t("unnamed_buildings")}${colon}`), text] : []));
+    unnamed.hidden = !text;
+    if (round === 3) break;
+    map.invalidateSize({ animate: false });
+    map.fitBounds(outline.getBounds(), { padding: [24, 24], animate: false });
+  }
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   document.body.dataset.ready = "true";
 })();

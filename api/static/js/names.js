@@ -69,11 +69,15 @@ window.gridmapNames = (function () {
           }));
         }
       },
-      // A name in the middle of each polygon (the text from `text(properties)`; none: no name).
+      // A name in the middle of each polygon (the text from `text(properties)`; none: no name). The
+      // text may be several forms, longest first (a building's name with its households, then its
+      // number alone): the first that has room is shown.
       polygons(fc, text, kind) {
         for (const f of fc.features) {
-          const words = f.geometry && text(f.properties);
-          if (words) order.push([tooltip(L.geoJSON(f).getBounds().getCenter(), words, kind)]);
+          const forms = [].concat((f.geometry && text(f.properties)) || []).filter(Boolean);
+          if (!forms.length) continue;
+          const at = L.geoJSON(f).getBounds().getCenter();
+          order.push(Object.assign(forms.map((words) => tooltip(at, words, kind)), { feature: f }));
         }
       },
       // A name beside each point (a station).
@@ -105,6 +109,11 @@ window.gridmapNames = (function () {
           }
         }
         return placed.length - fixed;
+      },
+      // The polygons whose name found no room on the map (their features, in the order given).
+      left() {
+        const visible = (tip) => tip.getElement() && !tip.getElement().classList.contains("hidden");
+        return order.filter((tips) => tips.feature && !tips.some(visible)).map((tips) => tips.feature);
       },
       // The names shown.
       shown() {
