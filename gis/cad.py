@@ -24,6 +24,12 @@ LINES = frozenset({"street_edge"})
 _CLOSED_TOLERANCE_M = 0.01  # a polyline whose ends are this close is drawn closed
 
 
+# Why a drawing's entity was left out (said in the import's notes).
+EMPTY = msg("empty")
+NOT_CLOSED = msg("not a closed outline")
+NOT_LINE = msg("not a line")
+
+
 @dataclass(frozen=True)
 class Drawing:
     """The shapes taken from a drawing, and what was left out (by reason)."""
@@ -71,18 +77,18 @@ def shapes(frame: gpd.GeoDataFrame, layer: str, cad_layers: Sequence[str] = ()) 
     skipped: dict[str, int] = {}
     for cad_layer, geom in zip(picked["Layer"].astype(str), picked.geometry, strict=True):
         if geom is None or geom.is_empty:
-            skipped["empty"] = skipped.get("empty", 0) + 1
+            skipped[EMPTY] = skipped.get(EMPTY, 0) + 1
             continue
         if layer in AREAS:
             area = _as_area(geom)
             if area is None:
-                skipped["not a closed outline"] = skipped.get("not a closed outline", 0) + 1
+                skipped[NOT_CLOSED] = skipped.get(NOT_CLOSED, 0) + 1
                 continue
             out.append(area)
         else:
             lines = _as_line(geom)
             if not lines:
-                skipped["not a line"] = skipped.get("not a line", 0) + 1
+                skipped[NOT_LINE] = skipped.get(NOT_LINE, 0) + 1
                 continue
             out.extend(lines)
         used.add(cad_layer)

@@ -117,8 +117,8 @@ def read_source(path: Path, layer: str | None = None, *, encoding: str | None = 
         if target is None:
             raise InvalidInput(msg("{0} is a drawing: import it with --layer (building, street_edge, …)", path.name))
         drawing = shapes(frame, target, cad_layers)
-        notes = [f"from CAD layer {', '.join(drawing.cad_layers)}"] + [
-            f"{n} left out ({why})" for why, n in drawing.skipped.items()]
+        notes: list[str] = [msg("from CAD layer {0}", ", ".join(drawing.cad_layers))]
+        notes += [msg("{0} left out ({1})", n, why) for why, n in drawing.skipped.items()]
         return Source([{} for _ in drawing.geometries], list(drawing.geometries),
                       [None] * len(drawing.geometries), None, [], notes)
     columns = [c for c in frame.columns if c != frame.geometry.name]
@@ -251,9 +251,9 @@ def _noded(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict
     for k, pieces in noded.stored.items():
         _split_stored(cur, int(near[k][0]), pieces)
     if len(noded.new) != len(lines) or noded.joined:
-        report.notes.append(f"streets joined where they meet: {len(lines)} lines became {len(noded.new)} edges, "
-                            f"{noded.joined} ends joined to a street within {join_m:g} m, "
-                            f"{len(noded.stored)} streets stored already split where a new one meets them")
+        report.notes.append(msg("streets joined where they meet: {0} lines became {1} edges, {2} ends joined to a "
+                                "street within {3:g} m, {4} streets stored already split where a new one meets them",
+                                len(lines), len(noded.new), noded.joined, join_m, len(noded.stored)))
     return out_geoms, out_props
 
 
@@ -293,8 +293,8 @@ def _estimated(props: list[dict[str, Any]], geoms: list[Any], srid: int, setting
     for i, n in zip(todo, counted, strict=True):
         out[i].update(households=int(n), residents=int(round(n * settings.residents_per_household)),
                       households_estimated=True)
-    report.notes.append(f"households estimated from footprint × floors for {len(todo)} buildings "
-                        "(import the household ledger to replace them: gridmap import ledger)")
+    report.notes.append(msg("households estimated from footprint × floors for {0} buildings (import the household "
+                            "ledger to replace them: gridmap import ledger)", len(todo)))
     return out
 
 
@@ -303,7 +303,7 @@ def _in_wgs84(src: Source, declared: CRS | str | None) -> list[Any]:
     source = source_crs(src.crs, declared)
     if source is None:
         return src.geometries
-    note = f"transformed from {crs_name(source)} to WGS84"
+    note = msg("transformed from {0} to WGS84", crs_name(source))
     if note not in src.notes:
         src.notes.append(note)
     return to_wgs84([g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g)
@@ -343,12 +343,12 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
     if not layer.writable:
         raise InvalidInput(msg("layer {0} is derived and cannot be imported", layer.name))
     src = read_source(path, file_layer, encoding=encoding, target=layer.name, cad_layers=cad_layers)
-    progress(f"{path.name}: {len(src.geometries)} features read")
+    progress(msg("{0}: {1} features read", path.name, len(src.geometries)))
     props, ignored = _renamed(src, layer, mapping or {})
     geoms = _in_wgs84(src, declared_crs)
     report = ImportReport(slug, notes=list(src.notes))
     if ignored:
-        report.notes.append(f"columns ignored (no such property): {', '.join(ignored)}")
+        report.notes.append(msg("columns ignored (no such property): {0}", ", ".join(ignored)))
     j = find_jurisdiction(cur, slug)
     shapes_ = [g if isinstance(g, BaseGeometry) or g is None else shapely.geometry.shape(g) for g in geoms]
     beyond = [i for i, g in enumerate(shapes_) if g is not None and not j.envelope.covers(g)]
@@ -365,9 +365,10 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
         inner = j.envelope.buffer(-1e-7)
         shapes_, origin, cut, dropped = _clipped(shapes_, inner, lines=layer.name == "street_edge")
         props = [props[i] for i in origin]
-        report.notes.append(f"clipped to {j.name}: {cut} cut at the boundary, {dropped} left out (wholly outside)")
+        report.notes.append(msg("clipped to {0}: {1} cut at the boundary, {2} left out (wholly outside)",
+                                j.name, cut, dropped))
     if replace:
-        report.notes.append(f"replaced: {clear_layer(cur, layer, j.id, j.name)} {layer.name} deleted first")
+        report.notes.append(msg("replaced: {0} {1} deleted first", clear_layer(cur, layer, j.id, j.name), layer.name))
     if layer.name == "street_edge":
         shapes_, props = _noded(cur, j.id, shapes_, props, (settings or Settings()).street_join_m, report)
     if layer.name == "building":
@@ -379,7 +380,7 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
     insert_rows(cur, layer, j.id, rows)
     analyze_written(cur, [layer.name])
     report.counts[layer.name] = len(rows)
-    progress(f"{layer.name}: {len(rows)} checked")
+    progress(msg("{0}: {1} checked", layer.name, len(rows)))
     return report
 
 
@@ -456,7 +457,7 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
     unknown = sorted(present - set(IMPORT_ORDER) - {"jurisdiction", "street_node", "case_record", "worker"})
     report = ImportReport(target)
     if unknown:
-        report.notes.append(f"layers ignored: {', '.join(unknown)}")
+        report.notes.append(msg("layers ignored: {0}", ", ".join(unknown)))
     sources = {name: read_source(path, name, encoding=encoding) for name in IMPORT_ORDER if name in present}
     if replace:
         cur.execute("DELETE FROM jurisdiction WHERE slug = %s", (target,))
@@ -482,18 +483,18 @@ def import_package(cur: Cursor, path: Path, slug: str | None = None, *,
             new_building_id = {old: new for old, new in zip(src.ids, ids, strict=True)
                                if old is not None}
         report.counts[name] = len(ids)
-        progress(f"{name}: {len(ids)} checked")
+        progress(msg("{0}: {1} checked", name, len(ids)))
     if "worker" in present:  # the people cases are given to, before the cases
         from gis.patrol.workers_package import import_workers
 
         report.counts["worker"] = import_workers(cur, j, *read_features(path, "worker", declared_crs, encoding))
-        progress(f"worker: {report.counts['worker']} checked")
+        progress(msg("{0}: {1} checked", "worker", report.counts["worker"]))
     if "case_record" in present:  # cases, with their steps (gis.cases.package)
         from gis.cases.package import import_cases
 
         report.counts["case_record"] = import_cases(cur, j, *read_features(path, "case_record", declared_crs,
                                                                             encoding))
-        progress(f"case_record: {report.counts['case_record']} replayed")
+        progress(msg("{0}: {1} replayed", "case_record", report.counts["case_record"]))
     analyze_written(cur, [*sources, *(["worker"] if "worker" in report.counts else []),
                           *(["case_record", "case_event"] if "case_record" in report.counts else [])],
                     jurisdiction=True)

@@ -140,17 +140,17 @@ def import_osm(cur: Cursor, path: Path, slug: str, name: str, boundary: BaseGeom
     c = boundary.centroid
     area = (gpd.GeoSeries([boundary], crs=4326).to_crs(utm_srid(c.x, c.y))
             .buffer(settings.street_margin_m).to_crs(4326).iloc[0])
-    progress(f"reading {path.name}")
+    progress(msg("reading {0}", path.name))
     edges, buildings, pois = read_osm(path, area)
-    progress(f"read {len(edges)} walkable ways, {len(buildings)} buildings, {len(pois)} sites")
+    progress(msg("read {0} walkable ways, {1} buildings, {2} sites", len(edges), len(buildings), len(pois)))
     b_rows, b_out = building_rows(buildings, boundary, settings)
     e_rows, e_dropped = edge_rows(edges, area)
     s_rows = candidate_rows(pois, boundary)
     report = ImportReport(slug)
     if b_out:
-        report.notes.append(f"{b_out} buildings not wholly inside the boundary left out")
+        report.notes.append(msg("{0} buildings not wholly inside the boundary left out", b_out))
     if e_dropped:
-        report.notes.append(f"{e_dropped} zero-length or duplicate street edges left out")
+        report.notes.append(msg("{0} zero-length or duplicate street edges left out", e_dropped))
     j = create_jurisdiction(cur, slug, name, boundary, admin_code=admin_code)
     for layer_name, items in (("building", b_rows), ("street_edge", e_rows),
                               ("candidate_site", s_rows)):
@@ -159,6 +159,6 @@ def import_osm(cur: Cursor, path: Path, slug: str, name: str, boundary: BaseGeom
         rows = check_rows(layer, items, envelope, j.name)
         insert_rows(cur, layer, j.id, rows)
         report.counts[layer_name] = len(rows)
-        progress(f"{layer_name}: {len(rows)} written")
+        progress(msg("{0}: {1} written", layer_name, len(rows)))
     analyze_written(cur, report.counts, jurisdiction=True)
     return report

@@ -93,3 +93,17 @@ def test_every_record_on_a_replaceable_layer_is_counted(conn):
     missing = [(layer, table) for layer, table in refs
                if table not in DERIVED | counted.get(layer, set()) | {layer}]
     assert missing == []
+
+
+def test_an_import_says_what_it_wrote_in_the_command_line_s_language(conn, copy_of, cli, tmp_path, monkeypatch):
+    """Under GRIDMAP_LANG=zh an import's result, notes and progress are in Chinese (only its
+    errors were: a planner read "2 courier_zone written" and "note: clipped to …")."""
+    slug = copy_of()
+    path = tmp_path / "zones.geojson"
+    zones(2).to_file(path, engine="pyogrio")
+    monkeypatch.setenv("GRIDMAP_LANG", "zh")
+    proc = _import(cli, path, slug, "courier_zone", "--map", "名称=name", "--replace")
+    assert f"{slug}：已写入 2 个 courier_zone" in proc.stdout, proc.stdout
+    assert "提示：替换：先删除了" in proc.stdout and "提示：忽略的列（无此属性）：bays" in proc.stdout, proc.stdout
+    assert "zones.geojson：读取 2 个要素" in proc.stderr and "courier_zone：已检查 2 个" in proc.stderr, proc.stderr
+    assert "written" not in proc.stdout and "note:" not in proc.stdout

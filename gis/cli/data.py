@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gis import datasets
-from gis.cli.options import Actor, JsonOpt, Slug, err, parse_mapping
+from gis.cli.options import Actor, JsonOpt, Slug, err, parse_mapping, said, say
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -26,9 +26,9 @@ def _report(report, as_json: bool) -> None:
                                "notes": report.notes}, ensure_ascii=False))
         return
     for layer, n in report.counts.items():  # printed once the transaction has committed
-        typer.echo(f"{report.jurisdiction}: {n} {layer} written")
+        say(msg("{0}: {1} {2} written", report.jurisdiction, n, layer))
     for note in report.notes:
-        typer.echo(f"note: {note}")
+        say(msg("note: {0}", note))
 
 
 def load(name: Annotated[str, typer.Argument(help="Dataset: " + ", ".join(datasets.available()))],
@@ -38,7 +38,7 @@ def load(name: Annotated[str, typer.Argument(help="Dataset: " + ", ".join(datase
     with session(actor) as cur:
         report = datasets.load(cur, name, replace=replace, progress=err)
     if report is None:
-        typer.echo(f"{name}: loaded already")
+        say(msg("{0}: loaded already", name))
     else:
         _report(report, False)
 
@@ -148,13 +148,13 @@ def import_ledger(
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
-    typer.echo(f"{jurisdiction}: {result['updated']} buildings updated from {path.name}")
+    say(msg("{0}: {1} buildings updated from {2}", jurisdiction, result["updated"], path.name))
     if result["unmatched"]:
-        typer.echo("rows naming no building: " + ", ".join(f"row {r['row']} {r['key']}" for r in result["unmatched"]))
+        unmatched = [said(msg("row {0} {1}", r["row"], r["key"])) for r in result["unmatched"]]
+        say(msg("rows naming no building: {0}", ", ".join(unmatched)))
     if result["missing"]:
-        typer.echo(f"{len(result['missing'])} named buildings are not in the ledger: "
-                   + ", ".join(b["name"] for b in result["missing"][:20])
-                   + (" …" if len(result["missing"]) > 20 else ""))
+        say(msg("{0} named buildings are not in the ledger: {1}", len(result["missing"]),
+                ", ".join(b["name"] for b in result["missing"][:20]) + (" …" if len(result["missing"]) > 20 else "")))
 
 
 def export(

@@ -3,7 +3,9 @@
 import typer
 
 from gis import db
+from gis.cli.options import say
 from gis.cli.session import session
+from gis.i18n import msg
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -14,7 +16,7 @@ def migrate() -> None:
     from gis.settings import Settings
 
     if db.create_database(Settings().database_url):
-        typer.echo("database created")
+        say(msg("database created"))
     with session() as cur:
         applied = db.migrate(cur)
-    typer.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")
+    say(msg("applied: {0}", ", ".join(applied)) if applied else msg("schema is up to date"))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, err, said
+from gis.cli.options import Actor, JsonOpt, Slug, err, said, say
 from gis.cli.session import session
 from gis.i18n import msg
 
@@ -132,8 +132,8 @@ def jurisdiction_delete(slug: str, actor: Actor = None,
     """Delete a jurisdiction and everything in it."""
     from gis.jurisdictions import delete_jurisdiction
 
-    if not yes and not typer.confirm(f"delete {slug} and all its features?"):
+    if not yes and not typer.confirm(said(msg("delete {0} and all its features?", slug))):
         raise typer.Exit(1)
     with session(actor) as cur:
         delete_jurisdiction(cur, slug)
-    typer.echo(f"{slug}: deleted")
+    say(msg("{0}: deleted", slug))

@@ -10,22 +10,34 @@ from typing import Annotated, Any
 
 import typer
 
+from gis.i18n import msg
+
 Slug = Annotated[str, typer.Argument(help="Slug of the jurisdiction.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Actor = Annotated[str | None, typer.Option(help="Who is writing (recorded in the history).")]
 
 
 def err(message: str) -> None:
-    """A line on stderr (progress, notes)."""
-    typer.echo(message, err=True)
+    """A line on stderr (progress, notes): a message (gis.i18n.msg) in the command line's language."""
+    typer.echo(said(message), err=True)
+
+
+def say(message: str) -> None:
+    """A line of a command's result on stdout, in the command line's language."""
+    typer.echo(said(message))
 
 
 def said(message: str, lang: str | None = None) -> str:
-    """A message (gis.i18n.msg) in the command line's language (``GRIDMAP_LANG``), or ``lang``."""
-    from gis.messages import negotiate, translate
-    from gis.settings import Settings
+    """A message (gis.i18n.msg) in the command line's language (``GRIDMAP_LANG``), or ``lang``;
+    other text as it is."""
+    from gis.i18n import Message
 
-    return translate(message, lang or negotiate(Settings().lang, None))
+    if not isinstance(message, Message):
+        return message
+    from gis.messages import negotiate, translate
+    from gis.settings_fields import setting
+
+    return translate(message, lang or negotiate(setting("lang"), None))
 
 
 def emit(obj: Any, as_json: bool, text: str | Callable[[], str]) -> None:
@@ -48,7 +60,7 @@ def write_output(path: Path | None, data: str | bytes | Callable[[], str | bytes
         path.write_bytes(data)
     else:
         path.write_text(data, encoding="utf-8")
-    err(f"wrote {path}")
+    err(msg("wrote {0}", path))
 
 
 def write_map(path: Path | None, html: str) -> None:
@@ -59,7 +71,7 @@ def write_map(path: Path | None, html: str) -> None:
     from gis.settings import Settings
 
     folder = write_map_file(path, html, Path(Settings().web_assets_dir))
-    err(f"wrote {path} (and {folder.name}/ beside it)")
+    err(msg("wrote {0} (and {1}/ beside it)", path, folder.name))
 
 
 def parse_mapping(items: list[str] | None) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import JsonOpt, Slug, emit, err, said, write_map, write_output
+from gis.cli.options import JsonOpt, Slug, emit, err, said, say, write_map, write_output
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -40,7 +40,7 @@ def route(slug: Slug,
         plan = plan_routes(cur, slug, settings, grid=grid, compound=compound, workers=workers,
                            start=parse_lonlat(start) if start else None)
     if plan.start.note:
-        err(f"note: {plan.start.note}")
+        err(msg("note: {0}", plan.start.note))
     if left := plan.unreachable():
         names = sorted({name or "—" for _, name in left})
         err(said(msg("{0} streets cannot be reached from the start (not joined to its streets) and are not in "
@@ -74,7 +74,7 @@ def visits(slug: Slug,
                            kinds=[k.strip() for k in kind.split(",")] if kind else None, grid=grid,
                            start=parse_lonlat(start) if start else None)
     if plan.start.note:
-        err(f"note: {plan.start.note}")
+        err(msg("note: {0}", plan.start.note))
     out = visit_outputs(plan, settings.lang)  # each made only when asked for
     write_output(gpx, out.gpx)
     write_output(geojson, lambda: json.dumps(out.geojson(), ensure_ascii=False))
@@ -138,7 +138,7 @@ def checkin(slug: Slug, building: Annotated[int, typer.Option(help="Building id.
     with session(worker) as cur:
         (vid,) = record_visits(cur, slug, [{"building_id": building, "worker": worker, "day": day,
                                             "kind": kind, "note": note}])
-    typer.echo(f"visit {vid} recorded")
+    say(msg("visit {0} recorded", vid))
 
 
 @patrol_app.command("coverage")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gis.access import LOGIN_ROLES
-from gis.cli.options import JsonOpt
+from gis.cli.options import JsonOpt, say
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -82,7 +82,7 @@ def passwd(username: str, password_stdin: StdinOpt = False) -> None:
     password = _password(password_stdin)
     with session() as cur:
         set_password(cur, username, password)
-    typer.echo(f"{username}: password changed")
+    say(msg("{0}: password changed", username))
 
 
 @users_app.command("disable")
@@ -92,7 +92,7 @@ def disable(username: str) -> None:
 
     with session() as cur:
         disable_user(cur, username)
-    typer.echo(f"{username}: disabled")
+    say(msg("{0}: disabled", username))
 
 
 @users_app.command("link")
@@ -105,7 +105,7 @@ def link(username: str, worker: Annotated[str | None, typer.Argument(help="The w
 
     with session() as cur:
         wid = link_worker(cur, username, jurisdiction, worker)
-    typer.echo(f"{username}: worker {wid}" if wid else f"{username}: linked to no worker")
+    say(msg("{0}: worker {1}", username, wid) if wid else msg("{0}: linked to no worker", username))
 
 
 @users_app.command("bootstrap")
@@ -115,8 +115,8 @@ def bootstrap(username: str = "admin") -> None:
 
     with session() as cur:
         if list_users(cur):
-            typer.echo("users exist already; nothing done")
+            say(msg("users exist already; nothing done"))
             return
         password = secrets.token_urlsafe(12)
         add_user(cur, username, "admin", password=password)
-    typer.echo(f"added {username} (admin) with password {password}  (change it: gridmap users passwd {username})")
+    say(msg("added {0} (admin) with password {1}  (change it: gridmap users passwd {0})", username, password))

@@ -4,8 +4,9 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import Slug
+from gis.cli.options import Slug, say
 from gis.cli.session import session
+from gis.i18n import msg
 from gis.parsing import parse_lonlat
 
 worker_app = typer.Typer(help="Workers and lane stewards (社工 / 网格员 / 小巷管家).", no_args_is_help=True)
@@ -25,4 +26,4 @@ def worker_add(slug: Slug, name: Annotated[str, typer.Argument()],
     check_text(name, "the name")
     with session(actor) as cur:
         wid = add_worker(cur, slug, name, role, parse_lonlat(home) if home else None, grid)
-    typer.echo(f"worker {wid}: {name}")
+    say(msg("worker {0}: {1}", wid, name))
