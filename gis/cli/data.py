@@ -179,4 +179,4 @@ def export(
                                output.absolute().parent))
     with session(snapshot=True) as cur:
         counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, jurisdiction, output)
-    typer.echo(f"{output}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    say(msg("{0}: exported {1}", output, ", ".join(f"{n} {k}" for k, n in counts.items())))
