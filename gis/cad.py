@@ -61,11 +61,16 @@ def _as_line(geom: BaseGeometry) -> list[BaseGeometry]:
 
 def shapes(frame: gpd.GeoDataFrame, layer: str, cad_layers: Sequence[str] = ()) -> Drawing:
     """The shapes of ``frame`` (a DXF's entities) for gridmap layer ``layer``: closed outlines
-    for areas, polylines for streets, from the CAD layers named (all when none are)."""
+    for areas, polylines for streets, from the CAD layers named (when none are: the drawing's only
+    one; a drawing of several is refused, naming them — but a boundary takes all)."""
     if layer not in AREAS | LINES:
         raise InvalidInput(msg("a drawing holds outlines and lines: import it as building, compound, courier_zone, "
                                "grid or street_edge, not {0}", layer))
     present = sorted({str(v) for v in frame.get("Layer", [])})
+    if not cad_layers and len(present) > 1 and layer != "jurisdiction_boundary":
+        # all of them took the buildings' outlines as streets (and the roads' as buildings)
+        raise InvalidInput(msg("the drawing has {0} CAD layers ({1}): name the one to import as {2} with --cad-layer",
+                               len(present), ", ".join(present), layer))
     wanted = list(cad_layers) or present
     unknown = [c for c in wanted if c not in present]
     if unknown:

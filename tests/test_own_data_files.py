@@ -86,6 +86,12 @@ def test_a_drawing_gives_outlines_and_lines_by_cad_layer(tmp_path):
         cad.shapes(frame, "building", ["房屋"])
     with pytest.raises(InvalidInput, match="not post_station"):
         cad.shapes(frame, "post_station")
+    # a drawing of several layers names the one to take (all: the outlines came in as streets)
+    with pytest.raises(InvalidInput, match="the drawing has 2 CAD layers \\(建筑, 道路\\): name the one to import as "
+                                           "street_edge with --cad-layer"):
+        cad.shapes(frame, "street_edge")
+    one = frame[frame["Layer"] == "道路"]
+    assert [g.length for g in cad.shapes(one, "street_edge").geometries] == [110]  # its only layer: no need to name it
 
 
 @pytest.mark.parametrize("version", ["AC1021", "AC1024", "AC1027", "AC1032"])
