@@ -1007,8 +1007,13 @@ def test_a_report_made_offline_is_in_my_cases_at_once_and_arrives_saying_where_i
     assert text in said and words in said and "未同步" in said, said
     shot(pg, "my-cases-offline")
     pg.click("[data-close=cases]")
+    # and on the map where she made it, a pin said not sent yet (it was nowhere on the map)
+    unsent = pg.locator(".case-pin.unsent")
+    assert unsent.count() == 1 and "urgency-red" in unsent.get_attribute("class")
+    shot(pg, "unsent-pin")
     pg.context.set_offline(False)
     pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.body.dataset.refused === '0'")
+    assert pg.locator(".case-pin.unsent").count() == 0  # sent: the service's case pin stands there now
     assert scalar(conn, "SELECT address FROM case_record WHERE description = %s", text) == words
     pg.click("#open-cases")
     pg.wait_for_selector("#cases:not([hidden])")

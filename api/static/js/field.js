@@ -82,7 +82,8 @@
   // stood 54 px below the middle of a phone's map).
   new ResizeObserver(() => map.invalidateSize()).observe($("map"));
   const layers = { outside: L.layerGroup().addTo(map), area: L.layerGroup().addTo(map), route: L.layerGroup().addTo(map),
-                   places: L.layerGroup().addTo(map), me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
+                   places: L.layerGroup().addTo(map), unsent: L.layerGroup().addTo(map),
+                   me: L.layerGroup({ pane: "me" }).addTo(map), track: L.layerGroup().addTo(map) };
   let fitted = false;
   // The streets of the route named on the map, as on the office's maps (never one on another)
   // and its buildings, by their number (3号楼) from zoom 16 and in full from 18: two buildings 20 m
@@ -306,6 +307,25 @@
       pin.on("click", (e) => { if (state.pick) pickAt(e.latlng); else openCases(here.map((c) => c.id)); });
       return pin;
     });
+  }
+
+  // Her reports kept on the phone, not sent yet (no signal): on the map where she made them, a
+  // hollow pin with a dashed edge, until the service has them and they come back as its cases (a
+  // report made offline was in the list but nowhere on the map).
+  function drawUnsent(items) {
+    layers.unsent.clearLayers();
+    for (const i of items.filter((x) => x.type === "case" && !held(x, me) && x.body.where)) {
+      const [lon, lat] = i.body.where.coordinates;
+      const urgency = i.body.urgency in RANK ? i.body.urgency : "none";
+      L.marker([lat, lon], { icon: L.divIcon({ className: `case-pin keep-clear reported unsent urgency-${urgency}`,
+                                               html: el("span", {}, el("b", {}, "!")), iconSize: [30, 38], iconAnchor: [15, 38] }),
+                             title: i.label || "", riseOnHover: true })
+        .bindTooltip(el("span", {}, `${i.label || ""} · ${t(i.status === "refused" ? "f_refused" : "f_report_waiting")}`),
+                     { direction: "top", offset: [0, -34] })
+        .on("click", (e) => { if (state.pick) pickAt(e.latlng); else openCases(); })
+        .addTo(layers.unsent);
+    }
+    labels.place();  // names make room for them, as for the service's pins
   }
 
   // An arrow halfway along a street still to walk, pointing the way the route walks it. The map
@@ -1023,6 +1043,7 @@
     document.body.dataset.waiting = String(waiting);
     document.body.dataset.refused = String(items.length - waiting);
     document.body.dataset.held = String(items.filter((i) => i.status === "waiting" && held(i, me)).length);
+    drawUnsent(items);
     const list = $("queue-list");
     list.replaceChildren();
     for (const i of items) {
