@@ -16,6 +16,7 @@ from shapely.geometry import LineString, box
 
 from gis.grids.checks import Building
 from gis.grids.generate import generate
+from gis.grids.units import blocks
 from tests import own_data as od
 
 JITTER_M = 0.02
@@ -33,6 +34,15 @@ def _community(seed: int):
     streets = [LineString([(x + off(), off()), (x + off(), od.HEIGHT + off())]) for x in od.STREET_XS]
     streets += [LineString([(off(), y + off()), (od.WIDTH + off(), y + off())]) for y in od.STREET_YS]
     return box(0, 0, od.WIDTH, od.HEIGHT), streets, buildings
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_streets_a_hair_off_the_boundary_still_bound_their_blocks(seed):
+    """Six blocks between the streets however their ends were drawn: an end 1.5 cm short of the
+    boundary left a dead end, and the blocks on either side of it were one."""
+    boundary, streets, _ = _community(seed)
+    faces = blocks(boundary, streets, [])
+    assert sorted(round(f.area / 100) for f in faces) == [195] * 4 + [210] * 2  # 130 (140) m × 150 m
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -120,20 +120,23 @@ def test_every_building_of_the_grid_is_named_on_the_sheet_or_under_the_map(page,
     sheet left them out without a word (a terrace of 9 m houses lost half its names)."""
     slug = copy_of("huamao")
     with db.transaction(conn) as cur:
-        cur.execute("UPDATE building b SET name = '华贸中心社区电厂小区住宅区北侧沿街东起第二排自南向北数临街商铺楼上第' || b.id || '号楼'"
+        cur.execute("UPDATE building b SET name = %s || b.id || '号楼'"
                     " FROM jurisdiction j WHERE j.id = b.jurisdiction_id AND j.slug = %s"
-                    " RETURNING b.id, b.name, b.households, b.grid_id", (slug,))
+                    " RETURNING b.id, b.name, b.households, b.grid_id",
+                    ("华贸中心社区电厂小区住宅区北侧沿街东起第二排自南向北数临街商铺楼上第", slug))
         rows = cur.fetchall()
         cur.execute("SELECT g.id FROM grid g JOIN jurisdiction j ON j.id = g.jurisdiction_id"
                     " WHERE j.slug = %s AND g.code = %s", (slug, GRID))
         (grid_id,) = cur.fetchone()
         # and a yard of 20 sheds, 4 m each and 2 m apart, in the open: 20 m from the other buildings and the grid's edge
-        cur.execute("WITH g AS (SELECT g.geom, g.jurisdiction_id, ST_PointOnSurface(ST_Difference(ST_Buffer(g.geom::geography, -20)::geometry,"
+        cur.execute("WITH g AS (SELECT g.geom, g.jurisdiction_id, ST_PointOnSurface(ST_Difference("
+                    "  ST_Buffer(g.geom::geography, -20)::geometry,"
                     "  (SELECT ST_Union(ST_Buffer(b.geom::geography, 20)::geometry) FROM building b"
                     "   WHERE b.grid_id = g.id))) AS at FROM grid g WHERE g.id = %s)"
                     " INSERT INTO building (jurisdiction_id, name, households, geom)"
-                    " SELECT g.jurisdiction_id, '临建' || (100 + i * 4 + k) || '号楼', 1, ST_Multi(ST_Transform(ST_MakeEnvelope("
-                    "  ST_X(c) + i * 6 - 12, ST_Y(c) + k * 6 - 12, ST_X(c) + i * 6 - 8, ST_Y(c) + k * 6 - 8, 3857), 4326))"
+                    " SELECT g.jurisdiction_id, '临建' || (100 + i * 4 + k) || '号楼', 1,"
+                    "  ST_Multi(ST_Transform(ST_MakeEnvelope(ST_X(c) + i * 6 - 12, ST_Y(c) + k * 6 - 12,"
+                    "   ST_X(c) + i * 6 - 8, ST_Y(c) + k * 6 - 8, 3857), 4326))"
                     " FROM g, ST_Transform(g.at, 3857) AS c, generate_series(0, 4) i, generate_series(0, 3) k"
                     " RETURNING id, name, households, grid_id", (grid_id,))
         rows += cur.fetchall()

@@ -42,14 +42,32 @@ def blocks(boundary: BaseGeometry, streets: list[BaseGeometry], compounds: list[
     ``BOUNDARY_SNAP_M`` of the boundary are put onto it first."""
     ring = shapely.boundary(boundary)
     lines = [s for s in streets if not s.is_empty] + [shapely.boundary(c) for c in compounds]
-    cuts = [ring] + [shapely.snap(line, ring, BOUNDARY_SNAP_M) for line in lines]
-    noded = shapely.union_all(shapely.intersection(np.asarray(cuts, dtype=object), boundary.buffer(0.01)))
+    cuts = [ring] + [onto_boundary(line, ring, BOUNDARY_SNAP_M) for line in lines]
+    # noded on a millimetre grid: an end put onto the boundary lies on it to the last bit only so
+    noded = shapely.union_all(shapely.intersection(np.asarray(cuts, dtype=object), boundary.buffer(0.01)),
+                              grid_size=0.001)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     inside = [f for f in faces if f.area > 0 and boundary.buffer(0.5).covers(f)]
     # what polygonize misses (slivers along dangles) is given to the biggest neighbour
     covered = shapely.union_all(inside) if inside else shapely.Polygon()
     rest = [p for p in shapely.get_parts(boundary.difference(covered)) if p.area > 1e-6]
     return _absorb(inside, rest)
+
+
+def onto_boundary(line: BaseGeometry, ring: BaseGeometry, within_m: float) -> BaseGeometry:
+    """``line`` with each of its vertices within ``within_m`` of ``ring`` (and not on it) moved to
+    the nearest point of the ring: a street's end a hair short of the boundary reaches it, a road
+    drawn along the boundary lies on it."""
+    coords = shapely.get_coordinates(line)
+    if not len(coords):
+        return line
+    points = shapely.points(coords)
+    gap = shapely.distance(points, ring)
+    near = (gap > 0) & (gap <= within_m)
+    if not near.any():
+        return line
+    coords[near] = shapely.get_coordinates(shapely.shortest_line(points[near], ring))[1::2]
+    return shapely.set_coordinates(shapely.from_wkb(shapely.to_wkb(line)), coords)
 
 
 def _absorb(pieces: list, extra: list) -> list:
