@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import count
+from tests.conftest import count, scalar
 
 # In the open space north of the CBD, 48 m from any building (zones never lie on one).
 ZONE = {"type": "Feature", "properties": {"name": "新分拣区", "capacity": 12},
@@ -272,3 +272,38 @@ def test_the_items_page_is_encoded_json_whatever_its_url(client):
     page = r.json()
     assert page["numberReturned"] == len(page["features"]) == 4
     assert page["links"][0]["href"].startswith("http") and "features" in page["links"][0]["href"]
+
+
+def test_a_street_posted_across_another_is_joined_to_it(client, conn, copy_of):
+    """A lane drawn across a stored street through the API is
+    joined as an imported one is: cut where it crosses, the street split there, every piece's id
+    returned, and the route walks them (a posted lane was a piece of its own, never walked)."""
+    import math
+
+    slug = copy_of()
+    with conn.cursor() as cur:
+        cur.execute("SELECT e.id, ST_X(ST_LineInterpolatePoint(e.geom, 0.5)),"
+                    " ST_Y(ST_LineInterpolatePoint(e.geom, 0.5)),"
+                    " degrees(ST_Azimuth(ST_StartPoint(e.geom), ST_EndPoint(e.geom))) FROM street_edge e"
+                    " JOIN jurisdiction j ON j.id = e.jurisdiction_id WHERE j.slug = %s AND ST_NPoints(e.geom) = 2"
+                    " AND ST_Covers(j.geom, ST_Buffer(e.geom::geography, 30)::geometry)"
+                    " ORDER BY e.length_m DESC LIMIT 1", (slug,))
+        edge, x, y, azimuth = cur.fetchone()
+    conn.rollback()
+
+    def across(metres):  # a point ``metres`` off the street's middle, square to it
+        a = math.radians(azimuth + 90)
+        return [x + metres * math.sin(a) / (111_320 * math.cos(math.radians(y))), y + metres * math.cos(a) / 111_320]
+
+    streets = count(conn, "street_edge", slug)
+    lane = {"type": "Feature", "properties": {"name": "新开小路"},
+            "geometry": {"type": "LineString", "coordinates": [across(-15), across(15)]}}
+    r = client.post("/collections/street_edge/items", params={"jurisdiction": slug}, json=lane)
+    assert r.status_code == 201, r.text
+    ids = r.json()["ids"]
+    assert len(ids) == 2 and r.headers["location"].endswith(f"/street_edge/items/{ids[0]}")
+    assert count(conn, "street_edge", slug) == streets + 2 + 1  # the lane's two pieces, the street's second
+    assert scalar(conn, "SELECT count(*) FROM street_edge WHERE id = %s", edge) == 1  # it kept its id
+    route = client.get(f"/patrol/{slug}/route").json()
+    walked = {e for w in route["routes"] for e in w["edges"]}
+    assert set(ids) <= walked and route["unreachable_edges"] == []

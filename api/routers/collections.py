@@ -287,7 +287,10 @@ def item(request: Request, who: Viewer, layer: str, feature_id: FeatureId, conn:
 def create(request: Request, response: Response, who: Planner, layer: str, body: FeaturesBodyDep, conn: ConnDep,
            jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
            content_crs: Annotated[str | None, Header()] = None) -> dict:
-    """Create a Feature, or every Feature of a FeatureCollection (all or none)."""
+    """Create a Feature, or every Feature of a FeatureCollection (all or none). A street is joined
+    where it crosses or ends on another (within `GRIDMAP_STREET_JOIN_M`), as imported ones are: it
+    may be written as several pieces, and the street it meets split there; every new id is
+    returned."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
         ids = editing.create_features(cur, lay, jurisdiction, as_geojson(body),
