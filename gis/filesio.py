@@ -146,16 +146,16 @@ DXF_UTF8_FROM = "AC1021"
 def dxf_in_utf8(path: Path) -> bool:
     """Whether a DXF drawing's text is UTF-8: saved by AutoCAD 2007 or later ($ACADVER AC1021+).
     GDAL decodes it by $DWGCODEPAGE regardless (道路 came out as 閬撹矾 from ANSI_936)."""
-    if path.suffix.lower() != ".dxf":
+    if path.suffix.lower() != ".dxf" or not path.is_file():
         return False
     with path.open("rb") as f:
-        head = f.read(4096).split(b"\n")
-    lines = [line.strip() for line in head]
+        lines = [line.strip() for line in f.read(4096).split(b"\n")]
     try:
         version = lines[lines.index(b"$ACADVER") + 2].decode("ascii")
     except (ValueError, IndexError, UnicodeDecodeError):
         return False
-    return version.startswith("AC") and version >= DXF_UTF8_FROM
+    # AC1021 and on; the oldest drawings say AC2.10 (AutoCAD 2.1), not a number to compare as text
+    return version[2:].isdigit() and int(version[2:]) >= int(DXF_UTF8_FROM[2:])
 
 
 def read_frame(path: Path, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:

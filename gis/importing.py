@@ -30,7 +30,7 @@ from gis.i18n import msg
 from gis.jurisdictions import create_jurisdiction
 from gis.layers import IMPORT_ORDER, Layer, get_layer
 from gis.package_features import read_features
-from gis.replacing import clear_layer
+from gis.replacing import clear_layer, drafts_holding
 from gis.settings import Settings
 from gis.store import find_jurisdiction, insert_rows
 from gis.street_joining import join_streets
@@ -330,6 +330,9 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
                                 j.name, cut, dropped))
     if replace:
         report.notes.append(msg("replaced: {0} {1} deleted first", clear_layer(cur, layer, j.id, j.name), layer.name))
+    if drafts := drafts_holding(cur, layer, j.id):
+        report.notes.append(msg("drafts {0} hold the {1} as they were before this import: publishing one puts those "
+                                "back; draft again from the published layout", ", ".join(map(str, drafts)), layer.name))
     if layer.name == "street_edge":
         shapes_, props = _noded(cur, j.id, shapes_, props, (settings or Settings()).street_join_m, report)
     if layer.name == "building":

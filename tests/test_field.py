@@ -474,7 +474,7 @@ def test_an_account_is_linked_to_its_worker_record_from_the_command_line(field, 
     make_user("worker", slug, GRID_2, username=name)
     out = cli("users", "link", name, "李强", "--jurisdiction", slug)
     wid = scalar(conn, "SELECT id FROM worker WHERE name = '李强' AND jurisdiction_id = %s", field["jid"])
-    assert out.stdout.strip() == f"{name}: worker {wid}"
+    assert out.stdout.strip() == f"{name!r}: worker {wid}"
     assert scalar(conn, "SELECT worker_id FROM app_user WHERE username = %s", name) == wid
     bad = cli("users", "link", name, "无此人", "--jurisdiction", slug, check=False)
     assert bad.returncode != 0 and "无此人" in bad.stderr + bad.stdout

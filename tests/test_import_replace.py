@@ -8,13 +8,14 @@ import json
 import re
 
 from gis import db
+from gis.layers import LAYERS
 from gis.replacing import RECORDS_ON
 from tests.conftest import count, scalar
 from tests.test_import_export import zones
 
 # Tables whose rows hang on a layer's features but are derived from them (rebuilt with them).
 DERIVED = {"building_feature"}  # its GeoJSON text, kept by a trigger
-REPLACEABLE = ("compound", "building", "courier_zone", "post_station", "candidate_site", "street_edge")
+REPLACEABLE = [name for name, layer in LAYERS.items() if layer.writable and name != "grid"]
 
 
 def _import(cli, path, slug, layer, *extra, check=True):
@@ -37,13 +38,35 @@ def test_a_wrong_import_is_replaced_whole(conn, copy_of, cli, tmp_path):
 
 
 def test_a_replacing_file_that_is_refused_deletes_nothing(conn, copy_of, cli, tmp_path):
+    """Refused before the delete (a file of zones kilometres away) or after it (a zone of -5
+    bays, found when the rows are checked): the zones stored stay, every one."""
     slug = copy_of()
-    far = tmp_path / "far.geojson"
-    zones(2, origin=(116.60, 39.95)).to_file(far, engine="pyogrio")  # kilometres outside Huamao
     before = count(conn, "courier_zone", slug)
+    far, bad = tmp_path / "far.geojson", tmp_path / "bad.geojson"
+    zones(2, origin=(116.60, 39.95)).to_file(far, engine="pyogrio")  # kilometres outside Huamao
     proc = _import(cli, far, slug, "courier_zone", "--map", "名称=name", "--replace", check=False)
     assert proc.returncode == 2 and "reach outside" in proc.stderr, proc.stderr
+    negative = zones(2)
+    negative["bays"] = [3, -5]
+    negative.to_file(bad, engine="pyogrio")
+    proc = _import(cli, bad, slug, "courier_zone", "--map", "名称=name", "--map", "bays=capacity", "--replace",
+                   check=False)
+    assert proc.returncode == 2 and "capacity" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert count(conn, "courier_zone", slug) == before > 0
+
+
+def test_a_draft_holding_the_zones_as_they_were_is_named(conn, copy_of, cli, tmp_path):
+    """Courier zones are part of a layout: a draft made before the import would put the old ones
+    back when published, and the import says which drafts hold them."""
+    from gis.grids.layouts import create_draft
+
+    slug = copy_of()
+    with db.transaction(conn) as cur:
+        draft = create_draft(cur, slug, "before the zones came")
+    path = tmp_path / "zones.geojson"
+    zones(2).to_file(path, engine="pyogrio")
+    out = json.loads(_import(cli, path, slug, "courier_zone", "--map", "名称=name", "--replace", "--json").stdout)
+    assert any(n.startswith(f"drafts {draft} hold the courier_zone") for n in out["notes"]), out["notes"]
 
 
 def test_buildings_with_check_ins_or_streets_with_walks_are_not_replaced(conn, copy_of, cli, tmp_path):
@@ -85,7 +108,7 @@ def test_every_record_on_a_replaceable_layer_is_counted(conn):
     table derived from the layer): a table added later cannot lose its rows to a replace unseen."""
     with conn.cursor() as cur:
         cur.execute("SELECT confrelid::regclass::text, conrelid::regclass::text FROM pg_constraint"
-                    " WHERE contype = 'f' AND confrelid::regclass::text = ANY(%s)", (list(REPLACEABLE),))
+                    " WHERE contype = 'f' AND confrelid::regclass::text = ANY(%s)", (REPLACEABLE,))
         refs = cur.fetchall()
     conn.rollback()
     assert refs, "no foreign keys found"

@@ -99,8 +99,9 @@ def import_file(
     clip: Annotated[bool, typer.Option(help="Cut features at the jurisdiction's boundary and leave "
                                             "out those wholly outside, instead of refusing them.")] = False,
     replace: Annotated[bool, typer.Option(help="Delete the layer's features in the jurisdiction first (a file "
-                                               "imported wrongly); refused when check-ins, cases or walks refer "
-                                               "to them. All or nothing: a refused import deletes nothing.")] = False,
+                                               "imported wrongly); refused when check-ins, cases, post stations "
+                                               "or walks refer to them, and for grids (publish a layout). All or "
+                                               "nothing: a refused import deletes nothing.")] = False,
     actor: Actor = None,
     as_json: JsonOpt = False,
 ) -> None:

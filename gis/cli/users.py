@@ -82,7 +82,7 @@ def passwd(username: str, password_stdin: StdinOpt = False) -> None:
     password = _password(password_stdin)
     with session() as cur:
         set_password(cur, username, password)
-    say(msg("{0}: password changed", username))
+    say(msg("{0!r}: password changed", username))
 
 
 @users_app.command("disable")
@@ -92,7 +92,7 @@ def disable(username: str) -> None:
 
     with session() as cur:
         disable_user(cur, username)
-    say(msg("{0}: disabled", username))
+    say(msg("{0!r}: disabled", username))
 
 
 @users_app.command("link")
@@ -105,7 +105,7 @@ def link(username: str, worker: Annotated[str | None, typer.Argument(help="The w
 
     with session() as cur:
         wid = link_worker(cur, username, jurisdiction, worker)
-    say(msg("{0}: worker {1}", username, wid) if wid else msg("{0}: linked to no worker", username))
+    say(msg("{0!r}: worker {1}", username, wid) if wid else msg("{0!r}: linked to no worker", username))
 
 
 @users_app.command("bootstrap")
@@ -119,4 +119,4 @@ def bootstrap(username: str = "admin") -> None:
             return
         password = secrets.token_urlsafe(12)
         add_user(cur, username, "admin", password=password)
-    say(msg("added {0} (admin) with password {1}  (change it: gridmap users passwd {0})", username, password))
+    say(msg("added {0!r} (admin) with password {1!r}  (change it: gridmap users passwd {0!r})", username, password))

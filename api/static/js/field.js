@@ -1081,16 +1081,22 @@
   async function takeBack(i) {
     if (!confirm(tf("f_take_back_ask", { what: `${t("f_" + i.type)} · ${i.label || ""}` }))) return;
     if (state.syncing) { banner(t("f_take_back_late")); return; }  // on its way: the service may have it already
-    const items = await Q.all();
-    if (!items.some((x) => x.seq === i.seq && x.status === "waiting")) { renderQueue(); return; }  // sent meanwhile
-    // a report's photos go with it
-    for (const x of items.filter((x) => x.seq === i.seq || (x.type === "photo" && x.case_client_id === i.client_id))) {
-      await Q.remove(x.seq);
+    state.takingBack = true;  // set with nothing awaited since the check: a sync now waits for this (see sync)
+    try {
+      const items = await Q.all();
+      if (!items.some((x) => x.seq === i.seq && x.status === "waiting")) return;  // sent meanwhile
+      // a report's photos go with it
+      for (const x of items.filter((x) => x.seq === i.seq || (x.type === "photo" && x.case_client_id === i.client_id))) {
+        await Q.remove(x.seq);
+      }
+      state.said = state.saved = "";
+      banner(tf("f_taken_back", { what: `${t("f_" + i.type)} · ${i.label || ""}` }));
+    } finally {
+      state.takingBack = false;
+      await renderQueue();
+      await renderCases();
+      if (state.syncAgain) { state.syncAgain = false; sync(); }  // a sync asked for meanwhile
     }
-    state.said = state.saved = "";
-    banner(tf("f_taken_back", { what: `${t("f_" + i.type)} · ${i.label || ""}` }));
-    await renderQueue();
-    await renderCases();
   }
   $("queue-button").onclick = () => { renderQueue(); show("queue"); };
   $("sync-now").onclick = () => sync();
@@ -1179,7 +1185,8 @@
   }
 
   async function sync() {
-    if (state.syncing) { state.syncAgain = true; return; }  // a record kept meanwhile: sent after this round
+    // a record kept meanwhile, or one being taken back: sent after this round, or once it is gone
+    if (state.syncing || state.takingBack) { state.syncAgain = true; return; }
     state.syncing = true;
     try {
       const before = await Q.all();

@@ -49,8 +49,9 @@
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   const outline = L.geoJSON(g.geometry, { style: look.grid, interactive: false });
   map.fitBounds(outline.getBounds(), { padding: [24, 24] });
-  // Only what the page shows: the features in view.
-  const v = map.getBounds();
+  // What the page shows: the features in view, and around it (the list under the map may leave
+  // the map less room, and the grid, fitted again, more ground round it).
+  const v = map.getBounds().pad(0.5);
   const bbox = [v.getWest(), v.getSouth(), v.getEast(), v.getNorth()].map((x) => x.toFixed(7)).join(",");
   const items = (layer) => fetch(`/collections/${layer}/items?jurisdiction=${encodeURIComponent(slug)}&bbox=${bbox}`
     + "&limit=10000").then((r) => r.json());
@@ -84,8 +85,15 @@
   const names = gridmapNames.create(map, { obstacles: () => drawnCases.map((m) => m.getElement()) });
   const households = (p) => t("hh").replace("{n}", p.households);
   const withHouseholds = (words, p) => (p.households ? `${words} · ${households(p)}` : words);
-  names.polygons(mine, (p) => p.name && [withHouseholds(p.name, p), withHouseholds(gridmapLabels.briefName(p.name), p),
-                                         gridmapLabels.briefName(p.name)], "building");
+  // a number names one building only where no other of the grid has it (1号楼 of two compounds)
+  const numbers = {};
+  for (const f of mine.features) {
+    const b = gridmapLabels.briefName(f.properties.name);
+    numbers[b] = (numbers[b] || 0) + 1;
+  }
+  const brief = (p) => { const b = gridmapLabels.briefName(p.name); return numbers[b] === 1 && b !== p.name ? b : null; };
+  names.polygons(mine, (p) => p.name && [withHouseholds(p.name, p),
+                                         ...(brief(p) ? [withHouseholds(brief(p), p), brief(p)] : [])], "building");
   names.streets(streets);
   names.points(stations, (p) => p.name, "station");
   names.place();
@@ -95,6 +103,10 @@
   // map's height (at most three times: the list of the last placing is the one printed).
   const unnamed = document.getElementById("unnamed");
   let listed = "";
+  const refit = () => {
+    map.invalidateSize({ animate: false });
+    map.fitBounds(outline.getBounds(), { padding: [24, 24], animate: false });
+  };
   for (let round = 1; ; round++) {
     names.place();
     const text = names.left().map((f) => (f.properties.households
@@ -103,9 +115,8 @@
     listed = text;
     unnamed.replaceChildren(...(text ? [el("strong", {}, `${t("unnamed_buildings")}${colon}`), text] : []));
     unnamed.hidden = !text;
-    if (round === 3) break;
-    map.invalidateSize({ animate: false });
-    map.fitBounds(outline.getBounds(), { padding: [24, 24], animate: false });
+    refit();
+    if (round === 4) { names.place(); break; }  // the grid whole at the list's last size, its names placed again
   }
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   document.body.dataset.ready = "true";
