@@ -69,7 +69,7 @@ def test_a_draft_holding_the_zones_as_they_were_is_named(conn, copy_of, cli, tmp
     assert any(n.startswith(f"drafts {draft} hold the courier_zone") for n in out["notes"]), out["notes"]
 
 
-def test_buildings_with_check_ins_or_streets_with_walks_are_not_replaced(conn, copy_of, cli, tmp_path):
+def test_buildings_with_check_ins_or_streets_with_walks_are_not_replaced(conn, copy_of, cli, tmp_path, monkeypatch):
     slug = copy_of()
     with db.transaction(conn) as cur:
         cur.execute("INSERT INTO visit (jurisdiction_id, building_id, worker, day, kind)"
@@ -91,6 +91,9 @@ def test_buildings_with_check_ins_or_streets_with_walks_are_not_replaced(conn, c
         assert proc.returncode == 2 and "cannot be replaced" in proc.stderr and said in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr
         assert count(conn, layer, slug) == before
+    monkeypatch.setenv("GRIDMAP_LANG", "zh")  # said in the command line's language, each kind of record too
+    proc = _import(cli, files / "building.geojson", slug, "building", "--replace", check=False)
+    assert "不能替换" in proc.stderr and "2 次走访签到" in proc.stderr and "check-ins" not in proc.stderr, proc.stderr
 
 
 def test_grids_are_not_replaced_by_an_import(conn, copy_of, cli, tmp_path):

@@ -13,7 +13,7 @@ from shapely.geometry import LineString, Polygon, box
 
 from gis import cad, ledger
 from gis.errors import InvalidInput, UnreadableFile
-from gis.filesio import file_encoding, read_frame, sniff_encoding
+from gis.filesio import dxf_in_utf8, file_encoding, read_frame, sniff_encoding
 
 NAMES = ["华贸1号楼", "公寓2号", "底商"]
 
@@ -102,6 +102,12 @@ def test_a_drawing_of_autocad_2007_or_later_reads_its_layer_names_in_utf8(tmp_pa
     data = path.read_bytes().replace(b"AC1018", version.encode())
     path.write_bytes(data.replace("建筑".encode("gbk"), "建筑".encode()).replace("道路".encode("gbk"), "道路".encode()))
     assert sorted(set(read_frame(path)["Layer"])) == ["建筑", "道路"]
+    for old in (b"AC2.10", b"AC1015"):  # AutoCAD 2.1 and 2000: their code page, not UTF-8
+        older = tmp_path / f"{old.decode()}.dxf"
+        older.write_bytes(data.replace(version.encode(), old))
+        assert not dxf_in_utf8(older)
+    (tmp_path / "folder.dxf").mkdir()
+    assert not dxf_in_utf8(tmp_path / "folder.dxf")  # a folder of that name: no traceback
     (tmp_path / "older").mkdir()
     assert sorted(set(read_frame(_dxf(tmp_path / "older"))["Layer"])) == ["建筑", "道路"]  # and AC1018 in GBK still
 
