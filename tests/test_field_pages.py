@@ -1348,3 +1348,28 @@ def test_a_check_in_or_report_kept_by_mistake_is_taken_back_before_it_is_sent(ph
     assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = %s", mistaken) == 0
     assert scalar(conn, "SELECT count(*) FROM visit WHERE note = %s", "撤回测试：签错楼栋") == 0
     assert fingerprint(conn) != before  # the one kept arrived
+
+
+def test_a_long_description_shows_its_first_lines_and_the_rest_on_a_tap(phone, field):  # noqa: F811
+    """A hotline ticket's description runs to hundreds of characters: its card showed all of it,
+    and the next case and the card's own buttons were screens away. Four lines, then 展开全文."""
+    pg = phone
+    text = "市民来电反映：" + "小区东门外人行道上长期堆放建筑垃圾和废旧家具，影响居民出行，雨天污水外溢。" * 8
+    case_id = dispatched_case(field, 4, text)
+    short = dispatched_case(field, 5, "井盖松动")
+    open_app(pg)
+    pg.click("#open-cases")
+    card = pg.locator(f"#case-list li[data-case='{case_id}']")
+    words = card.locator(".text")
+    assert words.inner_text() == text  # all of it is there, for a reader of the screen too
+    folded = words.bounding_box()["height"]
+    line = pg.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#case-list .text')).lineHeight)"
+                       " || 22")
+    assert folded <= 4.5 * line, (folded, line)
+    card.scroll_into_view_if_needed()
+    shot(pg, "long-case-folded")
+    card.locator("button.more").click()
+    assert card.locator("button.more").inner_text() == "收起"
+    assert card.locator("button.more").get_attribute("aria-expanded") == "true"
+    assert words.bounding_box()["height"] > 2 * folded
+    assert pg.locator(f"#case-list li[data-case='{short}'] button.more").count() == 0  # a short one has none

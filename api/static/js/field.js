@@ -932,7 +932,7 @@
       list.append(el("li", { className: i.status, dataset: { queued: i.client_id } },
         el("div", { className: "what" }, cat ? category(cat) : b.category),
         el("div", { className: "urgency-" + b.urgency }, t("urgency_" + b.urgency)),
-        el("div", {}, b.description),
+        longText(b.description),
         b.address ? el("div", { className: "where" }, b.address) : null,
         el("div", { className: i.status === "refused" ? "reason" : "pending" },
            i.status === "refused" ? `${t("f_refused")}${t("f_colon")}${i.reason || ""}` : `${when(b.at)} · ${t("f_report_waiting")}`)));
@@ -947,7 +947,7 @@
       const li = el("li", { className: marked.includes(c.id) ? "marked" : "", dataset: { case: String(c.id) } },
         el("div", { className: "what" }, `#${c.id} ${category(c)}`),
         el("div", { className: "urgency-" + c.urgency }, `${t("urgency_" + c.urgency)} · ${t("state_" + c.state)}`),
-        el("div", {}, c.description),
+        longText(c.description),
         c.building ? el("div", { className: "where" }, `${t("f_at_building")}${t("f_colon")}${c.building}`) : null,
         c.address ? el("div", { className: "where" }, c.address) : null,
         c.instructions ? el("div", { className: "said" }, `${t("f_instructions")}${t("f_colon")}${c.instructions}`) : null,
@@ -973,6 +973,23 @@
       list.append(li);
     }
   }
+  // A case's description in a card: a long one (a hotline ticket runs to hundreds of characters)
+  // shows its first lines and a button for the rest, so the next card and its buttons stay near.
+  const LONG_TEXT = 60;
+  function longText(text) {
+    const words = el("div", { className: "text" }, text);
+    if (text.length <= LONG_TEXT) return words;
+    words.classList.add("clamped");
+    const more = el("button", { type: "button", className: "more" }, t("f_more"));
+    more.setAttribute("aria-expanded", "false");
+    more.onclick = () => {
+      const open = words.classList.toggle("clamped") === false;
+      more.textContent = t(open ? "f_less" : "f_more");
+      more.setAttribute("aria-expanded", String(open));
+    };
+    return el("div", {}, words, more);
+  }
+
   // 我的事件, with ``ids`` (a pin's cases) first and marked.
   async function openCases(ids = []) {
     await renderCases(ids);

@@ -18,7 +18,7 @@ Object.assign(window.GRIDMAP_I18N.zh, {
   f_outside: "这个位置在本社区之外（地图上灰色区域），请在社区内选点", f_refused_now: "{n} 条记录被退回，未上报成功：{what}（{reason}）。请点“待同步”查看",
   f_need_text: "请填写问题描述", f_need_note: "请填写处置情况", f_need_place: "请先取得定位或在地图上点选位置",
   f_need_building: "附近没有可签到的楼栋", f_saved_offline: "离线数据（{day}）", f_none: "没有未办结的事件",
-  f_assigned: "派给我", f_reported_by_me: "我上报的", f_due: "期限", f_delete: "删除", f_take_back: "撤回", f_take_back_ask: "撤回“{what}”？撤回后不会上报。", f_take_back_late: "正在发送，无法撤回；请稍后在同步完成后再看", f_taken_back: "已撤回：{what}", f_photos_n: "{n} 张照片",
+  f_assigned: "派给我", f_reported_by_me: "我上报的", f_due: "期限", f_delete: "删除", f_more: "展开全文", f_less: "收起", f_take_back: "撤回", f_take_back_ask: "撤回“{what}”？撤回后不会上报。", f_take_back_late: "正在发送，无法撤回；请稍后在同步完成后再看", f_taken_back: "已撤回：{what}", f_photos_n: "{n} 张照片",
   f_lang: "EN", f_m: "{m} 米", f_not_linked: "此账号尚未关联网格员档案", f_done: "已走", f_todo: "待走", f_me: "我的位置", f_fixes: "{n} 个定位点",
 });
 Object.assign(window.GRIDMAP_I18N.en, {
@@ -40,6 +40,6 @@ Object.assign(window.GRIDMAP_I18N.en, {
   f_outside: "This place is outside the community (grey on the map): choose a place inside it", f_refused_now: "{n} record(s) sent back, not reported: {what} ({reason}). Tap Waiting to see",
   f_need_text: "Describe the problem", f_need_note: "Say what was done", f_need_place: "Wait for a position or tap the map",
   f_need_building: "No building nearby to check in at", f_saved_offline: "Offline copy ({day})", f_none: "No open cases",
-  f_assigned: "Mine to handle", f_reported_by_me: "Reported by me", f_due: "Due", f_delete: "Delete", f_take_back: "Take back", f_take_back_ask: "Take back “{what}”? It will not be sent.", f_take_back_late: "It is being sent and cannot be taken back now; look again once the sync is done", f_taken_back: "Taken back: {what}", f_photos_n: "{n} photos",
+  f_assigned: "Mine to handle", f_reported_by_me: "Reported by me", f_due: "Due", f_delete: "Delete", f_more: "Show all", f_less: "Show less", f_take_back: "Take back", f_take_back_ask: "Take back “{what}”? It will not be sent.", f_take_back_late: "It is being sent and cannot be taken back now; look again once the sync is done", f_taken_back: "Taken back: {what}", f_photos_n: "{n} photos",
   f_lang: "中", f_m: "{m} m", f_not_linked: "This account is not linked to a worker record", f_done: "Walked", f_todo: "To walk", f_me: "Me", f_fixes: "{n} fixes",
 });
