@@ -133,3 +133,12 @@ def test_an_import_says_what_it_wrote_in_the_command_line_s_language(conn, copy_
     assert "提示：替换：先删除了" in proc.stdout and "提示：忽略的列（无此属性）：bays" in proc.stdout, proc.stdout
     assert "zones.geojson：读取 2 个要素" in proc.stderr and "courier_zone：已检查 2 个" in proc.stderr, proc.stderr
     assert "written" not in proc.stdout and "note:" not in proc.stdout
+
+
+def test_a_generated_draft_is_reported_in_the_command_line_s_language(copy_of, cli, monkeypatch):
+    """A planner under GRIDMAP_LANG=zh reads the draft's check in Chinese, grid by grid."""
+    slug = copy_of()
+    monkeypatch.setenv("GRIDMAP_LANG", "zh")
+    out = cli("grids", "generate", slug, "--households-per-grid", "300").stdout
+    assert out.startswith("草案 ") and "目标每格 " in out and " 户，" in out and "紧凑度" in out, out
+    assert "households" not in out and "compactness" not in out

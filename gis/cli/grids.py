@@ -6,6 +6,7 @@ import typer
 
 from gis.cli.options import Actor, JsonOpt, Slug, emit, said
 from gis.cli.session import session
+from gis.i18n import msg
 from gis.limits import MAX_ID
 
 grids_app = typer.Typer(help="Grids (网格): generate, check, drafts, publish.", no_args_is_help=True)
@@ -13,11 +14,14 @@ DraftArg = Annotated[int, typer.Argument(help="The draft's id.", min=1, max=MAX_
 
 
 def _report_text(r: dict) -> str:
-    lines = [("ok" if r["ok"] else f"{len(r['problems'])} problems") + f" (target {r['target_households'] or 0:.0f} "
-             f"households ±{r['tolerance']:.0%})"]
-    lines += [f"  {g['code']} {g['name'] or ''}: {g['households']} households, {g['buildings']} buildings, "
-              f"{g['area_m2'] / 1e4:.2f} ha, compactness {g['polsby_popper']:.2f}" for g in r["grids"]]
-    lines += [f"  {p['kind']}: {p['message']}" for p in r["problems"]]
+    """A layout's check in the command line's language."""
+    target = r["target_households"] or 0
+    lines = [said(msg("ok (target {0:.0f} households ±{1:.0%})", target, r["tolerance"]) if r["ok"] else
+                  msg("{0} problems (target {1:.0f} households ±{2:.0%})", len(r["problems"]), target, r["tolerance"]))]
+    lines += ["  " + said(msg("{0} {1}: {2} households, {3} buildings, {4:.2f} ha, compactness {5:.2f}", g["code"],
+                              g["name"] or "", g["households"], g["buildings"], g["area_m2"] / 1e4, g["polsby_popper"]))
+              for g in r["grids"]]
+    lines += [f"  {p['kind']}: {said(p['message'])}" for p in r["problems"]]
     return "\n".join(lines)
 
 
@@ -32,7 +36,7 @@ def generate_cmd(slug: Slug,
 
     with session(actor) as cur:
         r = generate_draft(cur, slug, households_per_grid, tolerance, name)
-    emit(r, as_json, f"draft {r['layout']}: " + _report_text(r))
+    emit(r, as_json, lambda: said(msg("draft {0}: {1}", r["layout"], _report_text(r))))
 
 
 @grids_app.command("check")
@@ -67,9 +71,9 @@ def compare_cmd(draft: DraftArg, as_json: JsonOpt = False) -> None:
 
     with session() as cur:
         r = compare(cur, draft)
-    text = "\n".join([f"{len(r['buildings_moved'])} buildings change grid"] + [
-        f"  {g['code']}: {(g['before'] or {}).get('households', '-')} → {(g['after'] or {}).get('households', '-')} "
-        "households" for g in r["grids"]])
+    text = "\n".join([said(msg("{0} buildings change grid", len(r["buildings_moved"])))] + [
+        "  " + said(msg("{0}: {1} → {2} households", g["code"], (g["before"] or {}).get("households", "-"),
+                        (g["after"] or {}).get("households", "-"))) for g in r["grids"]])
     emit(r, as_json, text)
 
 
@@ -81,7 +85,7 @@ def publish_cmd(draft: DraftArg, actor: Actor = None,
 
     with session(actor) as cur:
         r = publish(cur, draft)
-    _emit_published(r, as_json, f"layout {r['id']} published by {r['published_by']}")
+    _emit_published(r, as_json, said(msg("layout {0} published by {1!r}", r["id"], r["published_by"])))
 
 
 @grids_app.command("revert")
@@ -93,14 +97,14 @@ def revert_cmd(slug: Slug, layout: Annotated[int, typer.Argument(help="A layout 
 
     with session(actor) as cur:
         r = revert(cur, slug, layout)
-    _emit_published(r, as_json, f"layout {r['id']} ({r['name']}) published")
+    _emit_published(r, as_json, said(msg("layout {0} ({1!r}) published", r["id"], r["name"])))
 
 
 def _emit_published(r: dict, as_json: bool, head: str) -> None:
     """A layout just published, and the problems it was published with (a grid 38 % over its
     households went by with a bare "published")."""
     r["warnings"] = [said(w) for w in r["warnings"]]
-    emit(r, as_json, "\n".join([head] + [f"  warning: {w}" for w in r["warnings"]]))
+    emit(r, as_json, "\n".join([head] + ["  " + said(msg("warning: {0}", w)) for w in r["warnings"]]))
 
 
 @grids_app.command("history")
