@@ -147,3 +147,19 @@ def test_an_office_far_from_every_street_is_said_when_it_is_set(cli, copy_of, co
     conn.rollback()
     near = cli("jurisdiction", "update", slug, "--office", f"{sx},{sy}")
     assert "nearest street" not in near.stderr, near.stderr
+
+
+def test_a_community_sharing_a_code_or_ground_with_another_is_told(cli, tmp_path):
+    """Huamao's community code again (its grids' codes would be the same) and ground of Huamao's:
+    said at once, not found later in the street office's sums."""
+    slug = f"twin-{uuid.uuid4().hex[:8]}"
+    gpd.GeoDataFrame(geometry=[box(116.47, 39.90, 116.48, 39.91)], crs=4326).to_file(tmp_path / "b.geojson")
+    proc = cli("jurisdiction", "create", slug, "--name", "孪生社区", "--boundary", str(tmp_path / "b.geojson"),
+               "--admin-code", "110105015001")  # Huamao's
+    assert "note: huamao (华贸中心社区) has the same community code" in proc.stderr, proc.stderr
+    assert "note: the boundary overlaps huamao (华贸中心社区) by" in proc.stderr, proc.stderr
+    alone = f"alone-{uuid.uuid4().hex[:8]}"
+    gpd.GeoDataFrame(geometry=[box(116.30, 39.80, 116.31, 39.81)], crs=4326).to_file(tmp_path / "far.geojson")
+    proc = cli("jurisdiction", "create", alone, "--name", "远处社区", "--boundary", str(tmp_path / "far.geojson"),
+               "--admin-code", "110105099001")
+    assert "note:" not in proc.stderr, proc.stderr

@@ -80,6 +80,7 @@ def jurisdiction_create(slug: str,
     with session(actor) as cur:
         j = create_jurisdiction(cur, slug, name, area, admin_code=admin_code, patrol=patrol or "shared",
                                 office=parse_lonlat(office) if office else None)
+        _shared_with_others(cur, j.id)
     _print(j, as_json)
 
 
@@ -100,7 +101,25 @@ def jurisdiction_update(slug: str,
                                 office=parse_lonlat(office) if office else None)
         if office:
             _office_off_the_streets(cur, j.id, parse_lonlat(office))
+        if admin_code or area is not None:
+            _shared_with_others(cur, j.id)
     _print(j, as_json)
+
+
+def _shared_with_others(cur, jurisdiction_id: int) -> None:
+    """Say so when another jurisdiction has the same community code (their grid codes would be the
+    same: 110105015001001 in both) or the same ground (its buildings and cases would count in
+    both, for the street office above them). Said, not refused: boundaries are redrawn in steps."""
+    from gis.db import read_sql
+
+    cur.execute(read_sql("jurisdictions_sharing.sql"), {"jurisdiction_id": jurisdiction_id})
+    for slug, name, same_code, overlap_m2 in cur.fetchall():
+        if same_code:
+            err(msg("note: {0} ({1}) has the same community code: the grid codes of the two would be the same",
+                    slug, name))
+        if overlap_m2 > 1:
+            err(msg("note: the boundary overlaps {0} ({1}) by {2:.0f} m²: what lies there would count in both",
+                    slug, name, overlap_m2))
 
 
 def _office_off_the_streets(cur, jurisdiction_id: int, office: tuple[float, float]) -> None:
