@@ -129,6 +129,14 @@ def check_in(pg) -> None:
         pg.click("#do-checkin")
 
 
+def offline_at(pg, b: dict, accuracy: float) -> None:
+    """The signal gone, the phone standing at building ``b`` (seen by the page)."""
+    pg.context.set_offline(True)
+    pg.wait_for_selector("#net.offline")
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": accuracy})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+
+
 def fingerprint(conn) -> str:
     return scalar(conn, "SELECT row((SELECT count(*) FROM patrol_track), (SELECT count(*) FROM patrol_walked),"
                         " (SELECT count(*) FROM visit), (SELECT count(*) FROM case_record),"
@@ -983,10 +991,7 @@ def test_a_report_made_offline_is_in_my_cases_at_once_and_arrives_saying_where_i
     b = next(x for x in today["buildings"] if x["own"] and x["name"])
     text = "单元门口堆放大量装修垃圾，影响通行，需尽快清运处理"
     open_app(pg)
-    pg.context.set_offline(True)
-    pg.wait_for_selector("#net.offline")
-    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 4})
-    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    offline_at(pg, b, accuracy=4)
     pg.click("#open-report")
     words = pg.locator("#where-text").get_attribute("data-words")
     assert words == f"在{b['name']}", words
@@ -1312,10 +1317,7 @@ def test_a_check_in_or_report_kept_by_mistake_is_taken_back_before_it_is_sent(ph
     pg, slug = phone, field["slug"]
     b = field["worker"].get(f"/field/{slug}/today").json()["buildings"][0]
     open_app(pg)
-    pg.context.set_offline(True)
-    pg.wait_for_selector("#net.offline")
-    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 5})
-    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    offline_at(pg, b, accuracy=5)
     pg.click("#open-checkin")
     pg.fill("#visit-note", "撤回测试：签错楼栋")
     check_in(pg)
