@@ -59,21 +59,19 @@ def _writable(layer: Layer) -> None:
 
 
 def create_features(cur: Cursor, layer: Layer, slug: str, obj: Any, *,
-                    declared_crs: CRS | str | None = None) -> list[int]:
+                    street_join_m: float, declared_crs: CRS | str | None = None) -> list[int]:
     """Create the features of a GeoJSON Feature or FeatureCollection in ``slug``; streets are
     joined where they meet one another or a stored street (so one may be written as pieces: the
-    ids of all are returned)."""
+    ids of all are returned; ``street_join_m``: the setting of that name)."""
     _writable(layer)
     j = find_jurisdiction(cur, slug)
     rows = checked_rows(layer, obj, j, declared_crs)
     if not rows:
         raise InvalidInput(msg("no features to write"))
     if layer.name == "street_edge":  # joined to the network as an import's are: a street may become pieces
-        from gis.settings import Settings
         from gis.street_joining import join_streets
 
-        joined = join_streets(cur, j.id, [r.geometry for r in rows], [r.properties for r in rows],
-                              Settings().street_join_m)
+        joined = join_streets(cur, j.id, [r.geometry for r in rows], [r.properties for r in rows], street_join_m)
         rows = [Row(p, g) for p, g in zip(joined.props, joined.geoms, strict=True)]
     return insert_rows(cur, layer, j.id, rows)
 

@@ -20,7 +20,7 @@ from pyproj import CRS
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import SIGNED_IN, ItemsViewer, Planner, SignedIn, Viewer, grid_filter, jurisdiction_of
-from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, read
+from api.deps import ConnDep, FeaturesBodyDep, JSONBodyRoute, PlainParameters, SettingsDep, read
 from api.errors import BadRequest
 from api.headers import PRIVATE
 from api.models.common import COMMON, GEOJSON, SCHEMA, WRITES, header, links, problems
@@ -285,7 +285,7 @@ def item(request: Request, who: Viewer, layer: str, feature_id: FeatureId, conn:
                                               "collections-delete": FIRST_TAGGED})},
                         **WRITES})
 def create(request: Request, response: Response, who: Planner, layer: str, body: FeaturesBodyDep, conn: ConnDep,
-           jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
+           settings: SettingsDep, jurisdiction: Annotated[str, Query(description="jurisdiction slug")],
            content_crs: Annotated[str | None, Header()] = None) -> dict:
     """Create a Feature, or every Feature of a FeatureCollection (all or none). A street is joined
     where it crosses or ends on another (within `GRIDMAP_STREET_JOIN_M`), as imported ones are: it
@@ -294,7 +294,7 @@ def create(request: Request, response: Response, who: Planner, layer: str, body:
     lay = get_layer(layer)
     with transaction(conn) as cur:
         ids = editing.create_features(cur, lay, jurisdiction, as_geojson(body),
-                                      declared_crs=_declared_crs(content_crs))
+                                      declared_crs=_declared_crs(content_crs), street_join_m=settings.street_join_m)
     response.headers["Location"] = str(request.url_for("item_by_id", layer=lay.name, feature_id=ids[0]))
     if len(ids) == 1:
         response.headers["ETag"] = etag(lay.name, ids[0], 1)

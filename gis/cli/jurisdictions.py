@@ -134,9 +134,9 @@ def _office_off_the_streets(cur, jurisdiction_id: int, office: tuple[float, floa
     cur.execute(read_sql("nearest_street_m.sql"), {"lon": lon, "lat": lat, "jurisdiction_id": jurisdiction_id})
     nearest = cur.fetchone()[0]
     if nearest is not None and nearest > settings.snap_max_m:
-        err(said(msg("note: the office is {0:.0f} m from the nearest street, more than a route's start may be "
-                     "({1:g} m, GRIDMAP_SNAP_MAX_M): routes from it will be refused until it is moved nearer "
-                     "a street", nearest, settings.snap_max_m)))
+        err(msg("note: the office is {0:.0f} m from the nearest street, more than a route's start may be "
+                "({1:g} m, GRIDMAP_SNAP_MAX_M): routes from it will be refused until it is moved nearer "
+                "a street", nearest, settings.snap_max_m))
 
 
 def _print(j, as_json: bool) -> None:

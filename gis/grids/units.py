@@ -67,7 +67,7 @@ def onto_boundary(line: BaseGeometry, ring: BaseGeometry, within_m: float) -> Ba
     if not near.any():
         return line
     coords[near] = shapely.get_coordinates(shapely.shortest_line(points[near], ring))[1::2]
-    return shapely.set_coordinates(shapely.from_wkb(shapely.to_wkb(line)), coords)
+    return shapely.set_coordinates(line, coords)  # a new geometry: ``line`` is left as it was
 
 
 def _absorb(pieces: list, extra: list) -> list:

@@ -100,7 +100,8 @@
 
   await document.fonts.ready;
   // Placed again with the fonts' own sizes, and again while the list under the map changes the
-  // map's height (at most three times: the list of the last placing is the one printed).
+  // map's height (four rounds at most; after the fourth the grid is fitted whole and its names
+  // placed once more, the list kept from the round before).
   const unnamed = document.getElementById("unnamed");
   let listed = "";
   const refit = () => {
