@@ -288,6 +288,12 @@
   const RANK = { red: 0, yellow: 1, blue: 2 };
   // A case she has handled waits for the office (verified, closed): nothing more for her to do there.
   const DONE = new Set(["handled", "verified", "closed"]);
+  // A case's pin: in its urgency's colour (none known: yellow), ``kind`` its other classes (reported:
+  // hollow; unsent: dashed), ``mark`` the text in it.
+  function pinIcon(urgency, kind, mark) {
+    return L.divIcon({ className: `case-pin keep-clear ${kind} urgency-${urgency in RANK ? urgency : "none"}`,
+                       html: el("span", {}, el("b", {}, mark)), iconSize: [30, 38], iconAnchor: [15, 38] });
+  }
   function casePins(cases) {
     const groups = [];
     for (const c of cases) {
@@ -298,9 +304,8 @@
     return groups.map(({ at, cases: here }) => {
       const top = here.reduce((a, b) => ((RANK[b.urgency] ?? 3) < (RANK[a.urgency] ?? 3) ? b : a));
       const hers = here.some((c) => c.assigned);  // given to her (filled), or only reported by her (hollow)
-      const html = el("span", {}, el("b", {}, here.length > 1 ? String(here.length) : "!"));
-      const pin = L.marker([at.lat, at.lon], { icon: L.divIcon({ className: `case-pin keep-clear urgency-${top.urgency in RANK ? top.urgency : "none"}${hers ? "" : " reported"}`,
-                                                                 html, iconSize: [30, 38], iconAnchor: [15, 38] }),
+      const pin = L.marker([at.lat, at.lon], { icon: pinIcon(top.urgency, hers ? "" : "reported",
+                                                             here.length > 1 ? String(here.length) : "!"),
                                               title: here.map((c) => `#${c.id}`).join(" "), riseOnHover: true });
       pin.bindTooltip(el("span", {}, ...here.flatMap((c, i) => [i ? el("br") : null,
         `#${c.id} ${category(c)} · ${t("urgency_" + c.urgency)}`])), { direction: "top", offset: [0, -34] });
@@ -316,10 +321,7 @@
     layers.unsent.clearLayers();
     for (const i of items.filter((x) => x.type === "case" && !held(x, me) && x.body.where)) {
       const [lon, lat] = i.body.where.coordinates;
-      const urgency = i.body.urgency in RANK ? i.body.urgency : "none";
-      L.marker([lat, lon], { icon: L.divIcon({ className: `case-pin keep-clear reported unsent urgency-${urgency}`,
-                                               html: el("span", {}, el("b", {}, "!")), iconSize: [30, 38], iconAnchor: [15, 38] }),
-                             title: i.label || "", riseOnHover: true })
+      L.marker([lat, lon], { icon: pinIcon(i.body.urgency, "reported unsent", "!"), title: i.label || "", riseOnHover: true })
         .bindTooltip(el("span", {}, `${i.label || ""} · ${t(i.status === "refused" ? "f_refused" : "f_report_waiting")}`),
                      { direction: "top", offset: [0, -34] })
         .on("click", (e) => { if (state.pick) pickAt(e.latlng); else openCases(); })
@@ -819,9 +821,8 @@
     if (!p) { pickedMarker = null; return; }
     // a case she reports: a hollow pin (as on the map once sent), in the urgency chosen
     const urgency = document.querySelector("input[name=urgency]:checked").value;
-    const icon = L.divIcon({ className: `case-pin keep-clear reported urgency-${urgency}`, html: el("span", {}, el("b", {}, "+")),
-                             iconSize: [30, 38], iconAnchor: [15, 38] });
-    pickedMarker = L.marker([p.lat, p.lon], { icon, title: t("f_case_here"), interactive: false, zIndexOffset: 1000 }).addTo(layers.me);
+    pickedMarker = L.marker([p.lat, p.lon], { icon: pinIcon(urgency, "reported", "+"), title: t("f_case_here"),
+                                              interactive: false, zIndexOffset: 1000 }).addTo(layers.me);
   }
   $("where-tap").onclick = () => {
     before = state.picked;
