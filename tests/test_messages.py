@@ -347,3 +347,32 @@ def test_the_command_line_speaks_chinese_when_asked(cli, monkeypatch):
     assert proc.returncode == 2
     assert proc.stderr.startswith("错误: 无法添加用户")
     assert "网格员需要 --jurisdiction 和 --grid" in proc.stderr
+
+
+def test_the_command_line_s_reports_are_in_chinese_when_asked(cli, conn, copy_of, monkeypatch):
+    """Under GRIDMAP_LANG=zh what a street office reads at the command line — a community's
+    figures, courier coverage, the patrol's, its cases and their 接诉即办 rates, the users — is in
+    Chinese (it was English whatever the setting: only errors and imports were translated)."""
+    import json
+    from datetime import date, timedelta
+
+    from tests.conftest import scalar
+
+    slug = copy_of()
+    at = scalar(conn, "SELECT ST_X(p) || ',' || ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM jurisdiction"
+                      " WHERE slug = %s) s", slug)
+    monkeypatch.setenv("GRIDMAP_LANG", "zh")
+    case = json.loads(cli("cases", "add", slug, "--category", "courier_parking", "--text", "快递车占用消防通道",
+                          "--at", at, "--json").stdout)
+    first, last = str(date.today() - timedelta(days=30)), str(date.today() + timedelta(days=1))
+    english = re.compile(r"\b(households|buildings|residents|walked|planned|visits|received|response|resolution|"
+                         r"satisfaction|overdue|next|none|within|active|everywhere|tickets|stale|staff)\b")
+    for args in [("stats", slug), ("coverage", slug), ("patrol", "coverage", slug), ("patrol", "progress", slug),
+                 ("patrol", "stewards", slug), ("cases", "list", slug), ("cases", "show", str(case["id"])),
+                 ("cases", "kpi", slug, "--from", first, "--to", last),
+                 ("cases", "compare", "--from", first, "--to", last, slug), ("users", "list")]:
+        out = cli(*args).stdout
+        assert out.strip() and not english.search(out), (args, out)
+        assert CJK.search(out), (args, out)
+    assert "快递车占用消防通道" in cli("cases", "list", slug).stdout
+    assert "受理 1，" in cli("cases", "kpi", slug, "--from", first, "--to", last).stdout

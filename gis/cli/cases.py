@@ -1,14 +1,13 @@
 """``gridmap cases …``: report, list, show and move cases (事件 / 工单); import 12345 tickets and
 residents' feedback; the 接诉即办 numbers."""
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, emit, parse_mapping
+from gis.cli.options import Actor, JsonOpt, Slug, emit, parse_mapping, said
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -37,10 +36,16 @@ def _moment(text: str | None, what: str) -> datetime | None:
 
 
 def _line(c: dict[str, Any]) -> str:
-    who = c["assignee"] or c["department_zh"] or "-"
-    late = " OVERDUE" if c["overdue"] else ""
-    return (f"#{c['id']} v{c['version']} [{c['state']}{late}] {c['category_zh']} {c['urgency']} "
-            f"grid {c['grid'] or '-'} → {who}: {c['description'][:40]}")
+    """A case on one line: its number, version, state, category, urgency, grid, who has it, what."""
+    state = said(msg("{0}, OVERDUE", c["state"])) if c["overdue"] else c["state"]
+    return said(msg("#{0} v{1} [{2}] {3} {4} grid {5} → {6}: {7}", c["id"], c["version"], state, c["category_zh"],
+                    c["urgency"], c["grid"] or "-", c["assignee"] or c["department_zh"] or "-", c["description"][:40]))
+
+
+def _next(c: dict[str, Any]) -> str:
+    """The states a case may move to next, as a line."""
+    none = said(msg("none"))
+    return said(msg("next: {0}", ", ".join(c["next"]) or none))
 
 
 @cases_app.command("add")
@@ -65,7 +70,7 @@ def add_cmd(slug: Slug,
         case = add_case(cur, slug, category=category, description=text, source=source, urgency=urgency,
                         at=parse_lonlat(at) if at else None, building=building, ticket_no=ticket,
                         reporter=reporter, reported_at=_moment(reported_at, "--reported-at"), client_id=client_id)
-    emit(case, as_json, ("" if case["created"] else "already there: ") + _line(case))
+    emit(case, as_json, _line(case) if case["created"] else said(msg("already there: {0}", _line(case))))
 
 
 @cases_app.command("list")
@@ -81,7 +86,7 @@ def list_cmd(slug: Slug,
 
     with session() as cur:
         found = list_cases(cur, slug, state=state, grid=grid, category=category, overdue=overdue, limit=limit)
-    emit(found, as_json, "\n".join(_line(c) for c in found) or "no cases")
+    emit(found, as_json, "\n".join(_line(c) for c in found) or said(msg("no cases")))
 
 
 @cases_app.command("show")
@@ -91,10 +96,11 @@ def show_cmd(case_id: Annotated[int, typer.Argument(min=1, max=2_147_483_647)], 
 
     with session() as cur:
         case = get_case(cur, case_id)
-    steps = "\n".join(f"  {e['at']} {e['actor']}: {e['from'] or '-'} → {e['to']}"
-                      + (f" ({e['note']})" if e["note"] else "")
-                      + (f" [written late, at {e['recorded_at']}]" if e["late"] else "") for e in case["events"])
-    emit(case, as_json, f"{_line(case)}\n{steps}\nnext: {', '.join(case['next']) or 'none'}")
+    steps = [f"  {e['at']} {e['actor']}: {e['from'] or '-'} → {e['to']}"
+             + (f" ({e['note']})" if e["note"] else "")
+             + (" " + said(msg("[written late, at {0}]", e["recorded_at"])) if e["late"] else "")
+             for e in case["events"]]
+    emit(case, as_json, "\n".join([_line(case), *steps, _next(case)]))
 
 
 @cases_app.command("move")
@@ -117,7 +123,7 @@ def move_cmd(case_id: Annotated[int, typer.Argument(min=1, max=2_147_483_647)],
         case = transition(cur, case_id, to, version, note=note, assignee=assignee, department=department,
                           review_on=parse_day(review_on, "--review-on") if review_on else None,
                           at=_moment(at, "--at"), dispatch=dispatch)
-    emit(case, as_json, _line(case) + f"\nnext: {', '.join(case['next']) or 'none'}")
+    emit(case, as_json, _line(case) + "\n" + _next(case))
 
 
 @cases_app.command("import")
@@ -137,10 +143,13 @@ def import_cmd(slug: Slug,
                             datetime.now().astimezone())
     with session(actor) as cur:
         report = import_tickets(cur, slug, tickets, crs=crs)
-    lines = [f"{slug}: {len(report['created'])} tickets written, {len(report['already_there'])} already there",
-             "placed: " + ", ".join(f"{k} {v}" for k, v in report["placed"].items())]
-    lines += [f"not ours: row {t['row']} ticket {t['ticket_no']} {t['address']}" for t in report["not_ours"]]
-    lines += [f"unplaced: row {t['row']} ticket {t['ticket_no']} {t['address']}" for t in report["unplaced"]]
+    lines = [said(msg("{0}: {1} tickets written, {2} already there", slug, len(report["created"]),
+                      len(report["already_there"]))),
+             said(msg("placed: {0}", ", ".join(f"{k} {v}" for k, v in report["placed"].items())))]
+    for t in report["not_ours"]:
+        lines.append(said(msg("not ours: row {0} ticket {1} {2}", t["row"], t["ticket_no"], t["address"])))
+    for t in report["unplaced"]:
+        lines.append(said(msg("unplaced: row {0} ticket {1} {2}", t["row"], t["ticket_no"], t["address"])))
     emit(report, as_json, "\n".join(lines))
 
 
@@ -157,8 +166,9 @@ def feedback_cmd(slug: Slug,
     answers = parse_feedback(read_records(path, encoding), parse_mapping(map_), Settings().time_zone)
     with session(actor) as cur:
         report = import_feedback(cur, slug, answers)
-    emit(report, as_json, f"{slug}: {len(report['updated'])} cases updated; unknown ticket numbers: "
-                          + (", ".join(u["ticket_no"] for u in report["unknown"]) or "none"))
+    none = said(msg("none"))
+    emit(report, as_json, said(msg("{0}: {1} cases updated; unknown ticket numbers: {2}", slug, len(report["updated"]),
+                                   ", ".join(u["ticket_no"] for u in report["unknown"]) or none)))
 
 
 @cases_app.command("kpi")
@@ -186,15 +196,7 @@ def kpi_cmd(slug: Slug,
             from gis.cases.report import names, period_cases, workbook
 
             xlsx.write_bytes(workbook(report, names(cur, slug), period_cases(cur, slug, report, Settings().time_zone)))
-    o = report["overall"]
-
-    def pct(x: float | None) -> str:
-        return "-" if x is None else f"{x:.1%}"
-
-    text = (f"{slug} {first}…{last}: received {o['received']}, response {pct(o['response_rate'])}, "
-            f"resolution {pct(o['resolution_rate'])}, satisfaction {pct(o['satisfaction_rate'])}, "
-            f"on-time closure {pct(o['on_time_closure_rate'])}, open {o['open']}, overdue {o['overdue']}")
-    emit(report, as_json, text if not as_json else json.dumps(report))
+    emit(report, as_json, _rates(f"{slug} {first}…{last}", report["overall"]))
 
 
 @cases_app.command("compare")
@@ -214,11 +216,14 @@ def compare_cmd(from_: Annotated[str, typer.Option("--from", help="First day (YY
         report = kpi_by_jurisdiction(cur, first, last, Settings().time_zone, slugs=slugs or None,
                                      basic_weight=basic_weight)
 
+    emit(report, as_json, "\n".join(_rates(r["jurisdiction"], r) for r in report["jurisdictions"]))
+
+
+def _rates(what: str, o: dict[str, Any]) -> str:
+    """The 接诉即办 numbers of a period on one line (a rate with nothing to count: -)."""
     def pct(x: float | None) -> str:
         return "-" if x is None else f"{x:.1%}"
 
-    lines = [f"{r['jurisdiction']}: received {r['received']}, response {pct(r['response_rate'])}, resolution "
-             f"{pct(r['resolution_rate'])}, satisfaction {pct(r['satisfaction_rate'])}, on-time closure "
-             f"{pct(r['on_time_closure_rate'])}, open {r['open']}, overdue {r['overdue']}"
-             for r in report["jurisdictions"]]
-    emit(report, as_json, "\n".join(lines))
+    return said(msg("{0}: received {1}, response {2}, resolution {3}, satisfaction {4}, on-time closure {5}, "
+                    "open {6}, overdue {7}", what, o["received"], pct(o["response_rate"]), pct(o["resolution_rate"]),
+                    pct(o["satisfaction_rate"]), pct(o["on_time_closure_rate"]), o["open"], o["overdue"]))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from gis.cli.options import Slug, write_map
+from gis.cli.options import Slug, emit, said, say, write_map
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -60,8 +60,8 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         if compare is not None:
             body = _read_geojson(compare, "--compare")
             r = compare_layout(cur, slug, settings, facility, body, limits)
-            typer.echo(json.dumps(r, ensure_ascii=False) if as_json else "\n".join(
-                f"within {t} m: {c['households']:+d} households, {c['buildings']:+d} buildings"
+            emit(r, as_json, lambda: "\n".join(
+                said(msg("within {0} m: {1:+} households, {2:+} buildings", t, c["households"], c["buildings"]))
                 for t, c in r["change"].items()))
             return
         cov = analyse(cur, slug, settings, facility, limits, draft)
@@ -81,15 +81,17 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         typer.echo(json.dumps(r, ensure_ascii=False))
         return
     s = r["summary"]
-    typer.echo(f"{slug}: {s['buildings']} buildings, {s['households']} households; {facility}:")
+    say(msg("{0}: {1} buildings, {2} households; {3}:", slug, s["buildings"], s["households"], facility))
     for t, w in s["within"].items():
-        typer.echo(f"  within {t} m: {w['households_share']:.0%} of households, "
-                   f"{w['buildings_share']:.0%} of buildings")
+        say(msg("  within {0} m: {1:.0%} of households, {2:.0%} of buildings", t, w["households_share"],
+                w["buildings_share"]))
     for f in r["facilities"]:
-        flag = "  OVERLOADED" if f["overloaded"] else ""
-        typer.echo(f"  {f['name']}: {f['households']} households{flag}")
+        if f["overloaded"]:
+            say(msg("  {0}: {1} households  OVERLOADED", f["name"], f["households"]))
+        else:
+            say(msg("  {0}: {1} households", f["name"], f["households"]))
     for u in r["unreachable"]:
-        typer.echo(f"  unreachable: {u['id']} {u['name'] or ''} ({u['reason']})")
+        say(msg("  unreachable: {0} {1} ({2})", u["id"], u["name"] or "", u["reason"]))
 
 
 @coverage_app.command("suggest")
@@ -116,8 +118,8 @@ def suggest_cmd(slug: Slug, facility: FacilityOpt = "courier_zone",
     if as_json:
         typer.echo(json.dumps(r, ensure_ascii=False))
         return
-    typer.echo(f"households within {within:g} m: {r['before']['households_within']} → "
-               f"{r['after']['households_within']}")
+    say(msg("households within {0:g} m: {1} → {2}", within, r["before"]["households_within"],
+            r["after"]["households_within"]))
     for c in r["chosen"]:
-        typer.echo(f"  add at {c['lon']:.6f},{c['lat']:.6f} {c.get('name') or ''}: "
-                   f"+{c['households_newly_within']} households")
+        say(msg("  add at {0:.6f},{1:.6f} {2}: +{3} households", c["lon"], c["lat"], c.get("name") or "",
+                c["households_newly_within"]))

@@ -97,7 +97,8 @@ def import_file(
     cad_layer: Annotated[list[str] | None, typer.Option("--cad-layer", help="A DXF layer (图层) to take "
                                                         "outlines or lines from (default: all).")] = None,
     clip: Annotated[bool, typer.Option(help="Cut features at the jurisdiction's boundary and leave "
-                                            "out those wholly outside, instead of refusing them.")] = False,
+                                            "out those wholly outside (a building: mostly outside), instead of "
+                                            "refusing them.")] = False,
     replace: Annotated[bool, typer.Option(help="Delete the layer's features in the jurisdiction first (a file "
                                                "imported wrongly); refused when check-ins, cases, post stations "
                                                "or walks refer to them, and for grids (publish a layout). All or "

@@ -22,8 +22,8 @@ def stats(jurisdiction: Slug, as_json: JsonOpt = False) -> None:
     if as_json:
         typer.echo(json.dumps(s, ensure_ascii=False))
         return
-    typer.echo(f"{s['name']} ({s['jurisdiction']}): {s['area_km2']} km², "
-               f"{s['households']} households, {s['residents']} residents")
+    say(msg("{0} ({1}): {2} km², {3} households, {4} residents", s["name"], s["jurisdiction"], s["area_km2"],
+            s["households"], s["residents"]))
     typer.echo("  " + ", ".join(f"{n} {k}" for k, n in s["counts"].items()))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import JsonOpt, Slug, emit, err, say, write_map, write_output
+from gis.cli.options import JsonOpt, Slug, emit, err, said, say, write_map, write_output
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -81,10 +81,9 @@ def visits(slug: Slug,
     if map_ is not None:
         write_map(map_, out.map_html())
     r = plan.to_json()
-    text = "\n".join([f"{r['length_m'] / 1000:.2f} km, {r['minutes']:.0f} min, "
-                      f"within {r['gap']:.1%} of the lower bound"] +
-                     [f"{s['seq']:>3}. {s['name'] or s['building_id']}" for s in r["stops"]])
-    emit(r, as_json, text)
+    emit(r, as_json, lambda: "\n".join(
+        [said(msg("{0:.2f} km, {1:.0f} min, within {2:.1%} of the lower bound", r["length_m"] / 1000, r["minutes"],
+                  r["gap"]))] + [f"{s['seq']:>3}. {s['name'] or s['building_id']}" for s in r["stops"]]))
 
 
 @patrol_app.command("schedule")
@@ -123,8 +122,9 @@ def track(slug: Slug, file: Annotated[Path, typer.Argument(help="A GPX file.")],
         raise InvalidInput(msg("{0}: no such file", file))
     with session(worker) as cur:
         r = record_track(cur, slug, worker, day, file.read_bytes())
-    emit(r, as_json, f"track {r['track_id']}: {r['matched_points']}/{r['points']} points on streets, "
-                       f"{r['walked_m']:.0f} m walked ({r['share_of_streets']:.0%} of the streets)")
+    emit(r, as_json, lambda: said(msg("track {0}: {1}/{2} points on streets, {3:.0f} m walked ({4:.0%} of the "
+                                      "streets)", r["track_id"], r["matched_points"], r["points"], r["walked_m"],
+                                      r["share_of_streets"])))
 
 
 @patrol_app.command("checkin")
@@ -157,11 +157,13 @@ def coverage(slug: Slug, days: Annotated[int, typer.Option(help="The last N days
     if map_:
         write_map(map_, patrol_coverage_page(r, settings.lang))
     r = {k: v for k, v in r.items() if k != "streets"}
-    text = "\n".join([f"{slug}: {r['share']:.0%} of {r['street_m'] / 1000:.2f} km walked in {days} days"] +
-                     [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]] +
-                     [f"  stale: {s['edge_id']} {s['name'] or ''} (last walked {s['last_walked'] or 'never'})"
-                      for s in r["stale"]])
-    emit(r, as_json, text)
+    lines = [said(msg("{0}: {1:.0%} of {2:.2f} km walked in {3} days", slug, r["share"], r["street_m"] / 1000, days))]
+    lines += [f"  {g['code']} {g['name'] or ''}: {g['share']:.0%}" for g in r["grids"]]
+    never = said(msg("never"))
+    for s in r["stale"]:
+        lines.append(said(msg("  stale: {0} {1} (last walked {2})", s["edge_id"], s["name"] or "",
+                              s["last_walked"] or never)))
+    emit(r, as_json, "\n".join(lines))
 
 
 @patrol_app.command("progress")
@@ -179,8 +181,8 @@ def progress(slug: Slug, as_of: Annotated[str | None, typer.Option(help="Up to t
         r = visit_progress(cur, slug, settings.commercial_kinds, capacity or settings.visits_per_day,
                            Calendar(parse_days(holidays, "holiday"), parse_days(workdays, "workday")),
                            parse_day(as_of, "--as-of") if as_of else settings.today())
-    emit(r, as_json, f"{slug} {r['year']}: {r['done']} of {r['planned']} planned visits done; "
-                       f"{len(r['missed'])} missed")
+    emit(r, as_json, said(msg("{0} {1}: {2} of {3} planned visits done; {4} missed", slug, r["year"], r["done"],
+                              r["planned"], len(r["missed"]))))
 
 
 @patrol_app.command("stewards")
@@ -190,6 +192,6 @@ def stewards(slug: Slug, as_json: JsonOpt = False) -> None:
 
     with session() as cur:
         r = assign_stewards(cur, slug)
-    text = "\n".join(f"{g['code']}: staff {len(g['staff'])}, retired {len(g['steward_retired'])}, "
-                     f"working {len(g['steward_working'])}" for g in r["grids"])
-    emit(r, as_json, text)
+    lines = [said(msg("{0}: staff {1}, retired {2}, working {3}", g["code"], len(g["staff"]),
+                      len(g["steward_retired"]), len(g["steward_working"]))) for g in r["grids"]]
+    emit(r, as_json, "\n".join(lines))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gis.access import LOGIN_ROLES
-from gis.cli.options import JsonOpt, say
+from gis.cli.options import JsonOpt, said, say
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -43,8 +43,9 @@ def add(username: str,
     with session() as cur:
         add_user(cur, username, role, password=password, jurisdiction=jurisdiction, grid=grid,
                  display_name=name, department=department)
-    typer.echo(f"{username}: {role}" + (f" in {jurisdiction}" if jurisdiction else " everywhere")
-               + (f", grid {grid}" if grid else "") + (f", department {department}" if department else ""))
+    where = said(msg("in {0}", jurisdiction)) if jurisdiction else said(msg("everywhere"))
+    say(f"{username}: {role} {where}" + (said(msg(", grid {0}", grid)) if grid else "")
+        + (said(msg(", department {0}", department)) if department else ""))
 
 
 @users_app.command("list")
@@ -57,9 +58,10 @@ def list_(as_json: JsonOpt = False) -> None:
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
+    active, disabled, machine = said(msg("active")), said(msg("disabled")), said(msg("(machine)"))
     for r in rows:
         typer.echo(f"{r['username']}\t{r['role']}\t{r['jurisdiction'] or '*'}\t{r['grid'] or ''}"
-                   f"\t{'active' if r['active'] else 'disabled'}{'  (machine)' if r['machine'] else ''}")
+                   f"\t{active if r['active'] else disabled}{'  ' + machine if r['machine'] else ''}")
 
 
 @users_app.command("key")
