@@ -18,6 +18,7 @@ from gis.store import (
     delete_row,
     find_jurisdiction,
     find_jurisdiction_by_id,
+    hold_version,
     insert_rows,
     jurisdiction_of_feature,
     replace_row,
@@ -72,19 +73,42 @@ def create_features(cur: Cursor, layer: Layer, slug: str, obj: Any, *,
         from gis.street_joining import join_streets
 
         joined = join_streets(cur, j.id, [r.geometry for r in rows], [r.properties for r in rows], street_join_m)
+        _not_along(joined.along, joined.geoms)
         rows = [Row(p, g) for p, g in zip(joined.props, joined.geoms, strict=True)]
     return insert_rows(cur, layer, j.id, rows)
 
 
+def _not_along(along: list[int], pieces: list[Any]) -> None:
+    """Refuse streets drawn along a stored one (or another of the body) for a stretch: the network
+    would hold the stretch twice, or lose it from one of them."""
+    if along:
+        raise InvalidInput(msg("{0} streets run along a stored street or another of this body for a stretch: draw "
+                               "them to end where they meet it", len(along)),
+                           [msg("feature {0}: along a stored street", i + 1) for i in along])
+    if not pieces:  # shorter than the database keeps
+        raise InvalidInput(msg("no features to write"))
+
+
 def replace_feature(cur: Cursor, layer: Layer, feature_id: int, obj: Any, version: int, *,
-                    declared_crs: CRS | str | None = None) -> int:
-    """Replace one feature if it is still at ``version``; return the new version."""
+                    street_join_m: float, declared_crs: CRS | str | None = None) -> tuple[int, list[int]]:
+    """Replace one feature if it is still at ``version``; its new version and the ids it is
+    stored under: itself, and for a street joined where it now meets others (as a created one is)
+    the further pieces it was cut into."""
     _writable(layer)
     if not isinstance(obj, dict) or obj.get("type") != "Feature":
         raise InvalidInput(msg("a replacement must be one GeoJSON Feature"))
     j = find_jurisdiction_by_id(cur, jurisdiction_of_feature(cur, layer, feature_id))
-    rows = checked_rows(layer, obj, j, declared_crs)
-    return replace_row(cur, layer, feature_id, rows[0], version)
+    row = checked_rows(layer, obj, j, declared_crs)[0]
+    if layer.name != "street_edge":
+        return replace_row(cur, layer, feature_id, row, version), [feature_id]
+    from gis.street_joining import add_pieces, join_streets
+
+    hold_version(cur, layer, feature_id, version)
+    joined = join_streets(cur, j.id, [row.geometry], [row.properties], street_join_m, replacing=feature_id)
+    _not_along(joined.along, joined.geoms)
+    pieces = joined.geoms
+    version = replace_row(cur, layer, feature_id, Row(row.properties, pieces[0]), version)
+    return version, [feature_id, *add_pieces(cur, feature_id, pieces)]
 
 
 def delete_feature(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None:

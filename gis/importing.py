@@ -195,18 +195,18 @@ def _only_layer(path: Path, target: str | None) -> str | None:
                            len(names), ", ".join(names)))
 
 
-def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool) -> tuple[list[Any], list[int], int, int]:
+def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool, whole: bool
+             ) -> tuple[list[Any], list[int], int, list[int]]:
     """Features cut to ``area``: the pieces inside (polygons of an area, lines of a street), the
-    index of the feature each came from, how many were cut and how many lay wholly outside."""
+    index of the feature each came from, how many were cut, and the indexes of those left out:
+    wholly outside, or for ``whole`` things (a building, which belongs to the one community holding
+    most of it) with less than half inside."""
     out: list[Any] = []
     origin: list[int] = []
-    cut = dropped = 0
+    cut = 0
+    left_out: list[int] = []
     for i, g in enumerate(geoms):
-        if g is None:
-            out.append(g)
-            origin.append(i)
-            continue
-        if area.covers(g):
+        if g is None or area.covers(g):
             out.append(g)
             origin.append(i)
             continue
@@ -214,17 +214,13 @@ def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool) -> tuple[list[An
         parts = ([p for p in shapely.get_parts(inside) if p.geom_type in ("LineString", "MultiLineString")
                   and p.length > 0] if lines else [polygons(inside)])
         parts = [p for p in parts if not p.is_empty]
-        if not parts:
-            dropped += 1
+        if not parts or (whole and g.area > 0 and parts[0].area < g.area / 2):
+            left_out.append(i)
             continue
         cut += 1
-        if lines:
-            out.extend(parts)
-            origin.extend([i] * len(parts))
-        else:
-            out.append(parts[0])
-            origin.append(i)
-    return out, origin, cut, dropped
+        out.extend(parts)
+        origin.extend([i] * len(parts))
+    return out, origin, cut, left_out
 
 
 def _noded(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict[str, Any]], join_m: float,
@@ -233,6 +229,10 @@ def _noded(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict
     joined = join_streets(cur, jurisdiction_id, geoms, props, join_m)
     if joined.note:
         report.notes.append(joined.note)
+    if joined.along:
+        report.notes.append(msg("{0} lines run along a stored street or another line of the file for more than "
+                                "{1:g} m (drawn twice?): features {2}", len(joined.along), join_m,
+                                ", ".join(str(i + 1) for i in joined.along[:MAX_LISTED])))
     return joined.geoms, joined.props
 
 
@@ -324,10 +324,18 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
     if outside:
         # a hair inside the envelope, so that the cut ends are covered by it despite rounding
         inner = j.envelope.buffer(-1e-7)
-        shapes_, origin, cut, dropped = _clipped(shapes_, inner, lines=layer.name == "street_edge")
+        shapes_, origin, cut, left_out = _clipped(shapes_, inner, lines=layer.name == "street_edge",
+                                                  whole=layer.name == "building")
+        names = [str(props[i].get("name") or f"#{i + 1}") for i in left_out]
         props = [props[i] for i in origin]
-        report.notes.append(msg("clipped to {0}: {1} cut at the boundary, {2} left out (wholly outside)",
-                                j.name, cut, dropped))
+        if layer.name == "building":
+            report.notes.append(msg("clipped to {0}: {1} cut at the boundary, {2} left out (most of each lies "
+                                    "outside: the neighbour's)", j.name, cut, len(left_out)))
+            if names:
+                report.notes.append(msg("left out as the neighbour's: {0}", ", ".join(names[:MAX_LISTED])))
+        else:
+            report.notes.append(msg("clipped to {0}: {1} cut at the boundary, {2} left out (wholly outside)",
+                                    j.name, cut, len(left_out)))
     if replace:
         report.notes.append(msg("replaced: {0} {1} deleted first", clear_layer(cur, layer, j.id, j.name), layer.name))
     if drafts := drafts_holding(cur, layer, j.id):

@@ -325,13 +325,22 @@ def _insert_in_order(cur: Cursor, layer: Layer, jurisdiction_id: int, rows: list
     return [i[0] for i in ids]
 
 
-def _current_version(cur: Cursor, layer: Layer, feature_id: int) -> int:
-    cur.execute(sql.SQL("SELECT version FROM {} WHERE id = %s").format(
+def _current_version(cur: Cursor, layer: Layer, feature_id: int, lock: bool = False) -> int:
+    cur.execute(sql.SQL("SELECT version FROM {} WHERE id = %s" + (" FOR UPDATE" if lock else "")).format(
         sql.Identifier(layer.name)), (feature_id,))
     row = cur.fetchone()
     if row is None:
         raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))
     return row[0]
+
+
+def hold_version(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None:
+    """Lock a feature for the caller's transaction if it is still at ``version``: a write that
+    changes other rows first (a street joined to those it meets) is refused before it begins."""
+    current = _current_version(cur, layer, feature_id, lock=True)
+    if current != version:
+        raise StaleVersion(msg("{0} {1} is at version {2}, not {3}", layer.name, feature_id, current, version),
+                           current)
 
 
 def replace_row(cur: Cursor, layer: Layer, feature_id: int, row: Row, version: int) -> int:

@@ -109,6 +109,27 @@ def node_streets(new: list[LineString], stored: list[LineString], snap_m: float)
     return _split(moved, n, joined, tiny)
 
 
+def drawn_along(new: list[LineString], stored: list[LineString], min_m: float) -> list[int]:
+    """The new lines that run along a stored line, or an earlier new one, for more than ``min_m``
+    (within ``MIN_PIECE_M`` of it: stored coordinates are rounded): a street drawn twice, which
+    noding would keep twice (a route walking both) or cut one away."""
+    n = len(new)
+    if not n:
+        return []
+    everything = np.asarray(list(new) + list(stored), dtype=object)
+    lat = float(np.mean(shapely.get_coordinates(everything)[:, 1]))
+    near = MIN_PIECE_M / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.1))
+    found = set()
+    tree = shapely.STRtree(everything)
+    for i, k in zip(*tree.query(everything[:n], predicate="dwithin", distance=near), strict=True):
+        if k == i or i in found or i < k < n:
+            continue  # itself, known already, or a pair of new lines (told once, for the later one)
+        shared = shapely.get_parts(shapely.intersection(everything[i], shapely.buffer(everything[k], near)))
+        if sum(ground_length(p) for p in shared if p.geom_type == "LineString") > min_m:
+            found.add(int(i))
+    return sorted(found)
+
+
 def _split(lines: list[LineString], n_new: int, joined: int, tiny: float) -> Noded:
     pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
     tree = shapely.STRtree(np.asarray(lines, dtype=object))

@@ -248,10 +248,14 @@ def test_cors_for_configured_origins(settings):
 
 
 def test_a_malformed_if_match_is_400_everywhere(client, copy_of):
-    """One parser of If-Match for every route: the same malformed tag gets the same answer."""
+    """One parser of If-Match for every route: the same malformed tag gets the same answer; a weak
+    tag matches no write (RFC 9110 compares If-Match strongly: it was read as the strong one)."""
+    from gis.errors import StaleVersion
     from gis.etags import etag, version, versions
 
-    assert etag("grid", 3, 7) == '"grid-3-7"' and version('W/"grid-3-7"', "grid", 3) == 7
+    assert etag("grid", 3, 7) == '"grid-3-7"' and version('"grid-3-7"', "grid", 3) == 7
+    with pytest.raises(StaleVersion):
+        version('W/"grid-3-7"', "grid", 3)
     assert versions('"layout_grid-1-2", "layout_grid-4-5"', "layout_grid") == {1: 2, 4: 5}
     slug = copy_of("huamao")
     zone = client.get("/collections/courier_zone/items", params={"jurisdiction": slug}).json()["features"][0]
@@ -262,6 +266,9 @@ def test_a_malformed_if_match_is_400_everywhere(client, copy_of):
     b = client.put(f"/layouts/{lid}/grids/{grid['id']}", json=grid, headers=bad)
     assert a.status_code == b.status_code == 400
     assert client.put(f"/layouts/{lid}/grids/{grid['id']}", json=grid).status_code == 428
+    weak = {"If-Match": "W/" + client.get(f"/collections/courier_zone/items/{zone['id']}").headers["etag"]}
+    r = client.put(f"/collections/courier_zone/items/{zone['id']}", json=zone, headers=weak)
+    assert r.status_code == 412 and "weak" in r.json()["detail"], r.text
 
 
 
@@ -274,13 +281,11 @@ def test_the_items_page_is_encoded_json_whatever_its_url(client):
     assert page["links"][0]["href"].startswith("http") and "features" in page["links"][0]["href"]
 
 
-def test_a_street_posted_across_another_is_joined_to_it(client, conn, copy_of):
-    """A lane drawn across a stored street through the API is
-    joined as an imported one is: cut where it crosses, the street split there, every piece's id
-    returned, and the route walks them (a posted lane was a piece of its own, never walked)."""
+def _a_long_street(conn, slug):
+    """A straight street well inside ``slug`` (30 m clear of its boundary), and a function
+    giving the point ``metres`` off the street's middle, square to it."""
     import math
 
-    slug = copy_of()
     with conn.cursor() as cur:
         cur.execute("SELECT e.id, ST_X(ST_LineInterpolatePoint(e.geom, 0.5)),"
                     " ST_Y(ST_LineInterpolatePoint(e.geom, 0.5)),"
@@ -291,10 +296,20 @@ def test_a_street_posted_across_another_is_joined_to_it(client, conn, copy_of):
         edge, x, y, azimuth = cur.fetchone()
     conn.rollback()
 
-    def across(metres):  # a point ``metres`` off the street's middle, square to it
-        a = math.radians(azimuth + 90)
-        return [x + metres * math.sin(a) / (111_320 * math.cos(math.radians(y))), y + metres * math.cos(a) / 111_320]
+    def across(metres, along=0.0):  # (and ``along`` it from the middle)
+        a, b = math.radians(azimuth + 90), math.radians(azimuth)
+        east, north = metres * math.sin(a) + along * math.sin(b), metres * math.cos(a) + along * math.cos(b)
+        return [x + east / (111_320 * math.cos(math.radians(y))), y + north / 111_320]
 
+    return edge, across
+
+
+def test_a_street_posted_across_another_is_joined_to_it(client, conn, copy_of):
+    """A lane drawn across a stored street through the API is
+    joined as an imported one is: cut where it crosses, the street split there, every piece's id
+    returned, and the route walks them (a posted lane was a piece of its own, never walked)."""
+    slug = copy_of()
+    edge, across = _a_long_street(conn, slug)
     streets = count(conn, "street_edge", slug)
     lane = {"type": "Feature", "properties": {"name": "新开小路"},
             "geometry": {"type": "LineString", "coordinates": [across(-15), across(15)]}}
@@ -307,3 +322,45 @@ def test_a_street_posted_across_another_is_joined_to_it(client, conn, copy_of):
     route = client.get(f"/patrol/{slug}/route").json()
     walked = {e for w in route["routes"] for e in w["edges"]}
     assert set(ids) <= walked and route["unreachable_edges"] == []
+
+    # a piece of the lane moved by a PUT beside the street further along, across nothing: 204
+    beside = dict(lane, geometry={"type": "LineString", "coordinates": [across(4, 20), across(10, 20)]})
+    r = client.put(f"/collections/street_edge/items/{ids[0]}", json=beside,
+                   headers={"If-Match": client.get(f"/collections/street_edge/items/{ids[0]}").headers["etag"]})
+    assert r.status_code == 204, r.text
+
+
+def test_a_street_moved_across_another_is_joined_to_it(client, conn, copy_of):
+    """A PUT that moves a lane across a stored street joins it there as a POST does: the lane keeps
+    its id for its first piece, its other piece and the street's second are new rows, the answer
+    lists the lane's pieces, and the route walks them (a moved lane crossed the street with no
+    node, a piece of its own that no route reached)."""
+    slug = copy_of()
+    edge, across = _a_long_street(conn, slug)
+    lane = {"type": "Feature", "properties": {"name": "新开小路"},
+            "geometry": {"type": "LineString", "coordinates": [across(4), across(10)]}}
+    r = client.post("/collections/street_edge/items", params={"jurisdiction": slug}, json=lane)
+    assert r.status_code == 201 and len(r.json()["ids"]) == 1, r.text
+    lane_id, tag = r.json()["ids"][0], r.headers["etag"]
+    streets = count(conn, "street_edge", slug)
+    moved = dict(lane, geometry={"type": "LineString", "coordinates": [across(-15), across(15)]})
+    r = client.put(f"/collections/street_edge/items/{lane_id}", json=moved, headers={"If-Match": tag})
+    assert r.status_code == 200, r.text
+    ids = r.json()["ids"]
+    assert len(ids) == 2 and ids[0] == lane_id and r.headers["etag"] != tag
+    assert count(conn, "street_edge", slug) == streets + 2  # the lane's second piece, the street's second
+    assert scalar(conn, "SELECT count(*) FROM street_edge WHERE id = %s AND name = '新开小路'", ids[1]) == 1
+    route = client.get(f"/patrol/{slug}/route").json()
+    walked = {e for w in route["routes"] for e in w["edges"]}
+    assert set(ids) | {edge} <= walked and route["unreachable_edges"] == []
+    # a street drawn along the stored one throughout is no piece of the network: refused, by POST (a 500
+    # before) and by PUT alike, writing nothing
+    on_it = dict(lane, geometry={"type": "LineString", "coordinates": [across(0, -10), across(0, 10)]})
+    r = client.post("/collections/street_edge/items", params={"jurisdiction": slug}, json=on_it)
+    assert r.status_code == 422 and "along a stored street" in r.text, r.text
+    r = client.put(f"/collections/street_edge/items/{lane_id}", json=on_it,
+                   headers={"If-Match": client.get(f"/collections/street_edge/items/{lane_id}").headers["etag"]})
+    assert r.status_code == 422 and count(conn, "street_edge", slug) == streets + 2, r.text
+    # a stale ETag still changes nothing
+    r = client.put(f"/collections/street_edge/items/{lane_id}", json=lane, headers={"If-Match": tag})
+    assert r.status_code == 412 and count(conn, "street_edge", slug) == streets + 2

@@ -556,3 +556,49 @@ def test_a_file_imported_again_is_refused_and_writes_nothing(conn, copy_of, cli,
                check=False)
     assert more.returncode == 2 and "2 of the 3 features" in more.stderr, more.stderr
     assert count(conn, "courier_zone", slug) == before
+
+
+def test_clipping_gives_a_building_to_the_community_holding_most_of_it(conn, copy_of, cli, tmp_path):
+    """``--clip`` with buildings the boundary runs through: one mostly inside is cut to the
+    boundary; one mostly outside is the neighbour's and left out, by name (its sliver inside was
+    imported as a building with all its households); one wholly inside is written as it is."""
+    slug = copy_of()
+    boundary = shapely.from_wkb(bytes(scalar(conn, "SELECT ST_AsBinary(geom) FROM jurisdiction WHERE slug = %s",
+                                             slug)))
+    ring = np.array(shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(boundary)[0])))
+    k = int(np.argmax(np.hypot(*np.diff(ring, axis=0).T)))  # the longest edge: a square at its middle meets no other
+    (x0, y0), (x1, y1) = ring[k], ring[k + 1]
+    per_m = np.array([1 / (111_320 * np.cos(np.radians((y0 + y1) / 2))), 1 / 111_320])
+    t = (np.array([x1 - x0, y1 - y0]) / per_m)
+    t /= np.hypot(*t)  # along the edge, in metres
+    n = np.array([-t[1], t[0]])
+    middle = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    if not boundary.contains(Point(middle + 5 * n * per_m)):
+        n = -n  # inwards
+
+    def square(centre_m: float) -> shapely.Polygon:  # 24 m a side, square to the edge, centred that far in
+        return shapely.Polygon([middle + (centre_m * n + a * 12 * n + b * 12 * t) * per_m
+                                for a, b in ((-1, -1), (-1, 1), (1, 1), (1, -1))])
+
+    frame = gpd.GeoDataFrame({"name": ["大半在内楼", "邻社区楼", "整栋在内楼"], "households": [40, 60, 20]},
+                             geometry=[square(6), square(-6), square(40)], crs=4326)
+    path = tmp_path / "edge.geojson"
+    frame.to_file(path, engine="pyogrio")
+    before = count(conn, "building", slug)
+    out = cli("import", "file", str(path), "--jurisdiction", slug, "--layer", "building", "--clip")
+    said = out.stdout + out.stderr
+    assert "1 cut at the boundary, 1 left out (most of each lies outside" in said and "邻社区楼" in said, said
+    assert count(conn, "building", slug) == before + 2
+    rows = dict(conn_rows(conn, "SELECT b.name, ST_Area(b.geom::geography) FROM building b JOIN jurisdiction j"
+                                " ON j.id = b.jurisdiction_id WHERE j.slug = %s AND b.name = ANY(%s)",
+                          slug, list(frame.name)))
+    assert set(rows) == {"大半在内楼", "整栋在内楼"}
+    assert 0.7 * 576 < rows["大半在内楼"] < 0.8 * 576 and rows["整栋在内楼"] == pytest.approx(576, rel=0.01)
+
+
+def conn_rows(conn, query, *args):
+    with conn.cursor() as cur:
+        cur.execute(query, args)
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows

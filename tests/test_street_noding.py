@@ -7,7 +7,7 @@ import math
 
 from shapely.geometry import LineString, Point
 
-from gis.street_noding import METRES_PER_DEGREE, node_streets
+from gis.street_noding import METRES_PER_DEGREE, drawn_along, node_streets
 
 M = 1 / METRES_PER_DEGREE  # a metre north, in degrees (a little less than a metre east)
 X0, Y0 = 116.48, 39.91
@@ -163,3 +163,19 @@ def test_an_end_0_8_m_short_east_west_is_joined_too():
     lane = LineString([at(-30, 50), at(-0.8 / math.cos(math.radians(Y0)), 50)])  # 0.8 m west of it
     noded = node_streets([lane], [north_south], snap_m=1.0)
     assert noded.joined == 1 and connected(pieces_of(noded, [north_south])) == 1
+
+
+def test_a_street_drawn_along_another_is_told_and_one_meeting_it_is_not():
+    """A line along a stored street for a stretch, or along an earlier line of the same file, is
+    a street drawn twice (noding kept both, a route walking the stretch twice, or cut one away,
+    whichever came first); one crossing it, or ending on its end, is not."""
+    street = LineString([at(0, 0), at(30, 0)])
+    assert drawn_along([LineString([at(5, 0), at(10, 0)])], [street], 1.0) == [0]  # on it throughout
+    assert drawn_along([LineString([at(20, 0), at(60, 0)])], [street], 1.0) == [0]  # along it, then on
+    assert drawn_along([LineString([at(10, -5), at(10, 5)]), LineString([at(30, 0), at(40, 0)]),
+                        LineString([at(0, 0), at(30, 5)])], [street], 1.0) == []  # across, end to end, askew
+    twice = LineString([at(0, 9), at(30, 9)])
+    assert drawn_along([twice, twice], [], 1.0) == [1]  # the later of two
+    assert drawn_along([LineString([at(29.5, 0), at(40, 0)])], [street], 1.0) == []  # half a metre: a hair
+    # as stored, to 1e-7°: a centimetre off the line and along it still
+    assert drawn_along([LineString([at(5, 0.01), at(15, -0.01)])], [street], 1.0) == [0]

@@ -303,17 +303,26 @@ def create(request: Request, response: Response, who: Planner, layer: str, body:
 
 @router.put("/{layer}/items/{feature_id}", status_code=204, response_class=Response,
             responses={204: {"description": "Replaced", "headers": {"ETag": header("Its new version")}},
+                       200: {"description": "Replaced, a street cut into pieces where it now meets others: every "
+                                            "piece's id, its own first", "model": Created,
+                             "headers": {"ETag": header("Its new version")}},
                        **WRITES, **problems(412, 428)})
 def replace(who: Planner, layer: str, feature_id: FeatureId, body: FeaturesBodyDep, conn: ConnDep,
-            if_match: Annotated[str | None, Header()] = None,
+            settings: SettingsDep, if_match: Annotated[str | None, Header()] = None,
             content_crs: Annotated[str | None, Header()] = None) -> Response:
-    """Replace a feature; If-Match must carry its current ETag."""
+    """Replace a feature; If-Match must carry its current ETag. A street is joined where it now
+    crosses or ends on another, as a created one is: when that cuts it into pieces it keeps its id
+    for the first, and the answer (200, not 204) lists every piece's id."""
     lay = get_layer(layer)
     with transaction(conn) as cur:
-        version = editing.replace_feature(cur, lay, feature_id, as_geojson(body),
-                                          etags.version(if_match, lay.name, feature_id),
-                                          declared_crs=_declared_crs(content_crs))
-    return Response(status_code=204, headers={"ETag": etag(lay.name, feature_id, version)})
+        version, ids = editing.replace_feature(cur, lay, feature_id, as_geojson(body),
+                                               etags.version(if_match, lay.name, feature_id),
+                                               declared_crs=_declared_crs(content_crs),
+                                               street_join_m=settings.street_join_m)
+    headers = {"ETag": etag(lay.name, feature_id, version)}
+    if len(ids) > 1:
+        return JSONResponse({"ids": ids}, headers=headers)
+    return Response(status_code=204, headers=headers)
 
 
 @router.delete("/{layer}/items/{feature_id}", status_code=204, response_class=Response,
