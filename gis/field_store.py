@@ -148,7 +148,8 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
     :data:`ALONG_ROUTE_M`), with their outlines (the phone has no base map: the buildings are what
     a worker finds their way by), the kinds of visit made there today, and whether a case may be
     reported at it (``own``: of the grid ``reach`` the account reads, as
-    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point). Names and
+    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point), her own
+    first (then the others of the day, which change as the route turns day by day). Names and
     outlines only: no household counts."""
     route = json.dumps({"type": "MultiLineString", "coordinates": [leg["coordinates"] for leg in legs]})
     cur.execute("""SELECT b.id, b.name, b.kind, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)),
@@ -162,7 +163,7 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
                          OR (%(legs)s AND ST_DWithin(b.geom::geography,
                                                      ST_SetSRID(ST_GeomFromGeoJSON(%(route)s), 4326)::geography,
                                                      %(along)s)))
-                   ORDER BY b.id""", {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id,
+                   ORDER BY 8 DESC, b.id""", {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id,
                                       "grid": grid, "ids": ids, "reach": reach, "legs": bool(legs),
                                       "route": route, "along": ALONG_ROUTE_M})
     return [{"id": i, "name": n, "kind": k, "lon": round(x, 7), "lat": round(y, 7), "outline": json.loads(o),
@@ -218,9 +219,9 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
     cur.execute("SELECT code, name, ST_AsGeoJSON(geom, 7) FROM grid WHERE jurisdiction_id = %s AND code = %s",
                 (jur.id, grid))
     row = cur.fetchone()
-    cur.execute("SELECT ST_AsGeoJSON(geom, 7), ST_X(office), ST_Y(office) FROM jurisdiction WHERE id = %s",
-                (jur.id,))
-    boundary, ox, oy = cur.fetchone()
+    cur.execute("SELECT ST_AsGeoJSON(geom, 7), ST_X(office), ST_Y(office), gridmap_boundary_tolerance_m()"
+                " FROM jurisdiction WHERE id = %s", (jur.id,))
+    boundary, ox, oy, tolerance = cur.fetchone()
     catalogue = catalogue_store.catalogue(cur, slug)
     answer = {
         "jurisdiction": slug, "jurisdiction_name": jur.name, "day": day.isoformat(),
@@ -228,7 +229,8 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
         "workday": plan["workday"], "route": plan["route"], "legs": plan["legs"], "walked": walked,
         "visits": plan["visits"], "buildings": buildings,
         "grid": {"code": row[0], "name": row[1], "geometry": json.loads(row[2])} if row else None,
-        "boundary": json.loads(boundary), "office": [ox, oy] if ox is not None else None,
+        "boundary": json.loads(boundary), "boundary_tolerance_m": tolerance,
+        "office": [ox, oy] if ox is not None else None,
         "cases": _cases(cur, slug, who, worker),
         "categories": [{"code": c["code"], "name_zh": c["name_zh"], "name_en": c["name_en"]}
                        for c in catalogue["categories"]],

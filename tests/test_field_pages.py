@@ -9,6 +9,7 @@ Screenshots of each screen go to tests/artifacts/field-*.png."""
 from __future__ import annotations
 
 import io
+import math
 import re
 import uuid
 from datetime import UTC, datetime
@@ -608,6 +609,51 @@ def test_where_the_community_patrols_by_grid_the_phone_shows_her_grid_s_route(ph
             update_jurisdiction(cur, field["slug"], patrol="shared")
 
 
+def test_a_report_on_the_boundary_street_is_taken_a_step_past_it_is_not(phone, field, conn):  # noqa: F811
+    """A worker on a street drawn along the community's boundary stands a hair past it: her report
+    there is taken, as the service takes it (its tolerance, half a metre; the phone said 在本社区之外
+    and kept the sheet open, on the days her route ended on that street); three metres past, not."""
+    import shapely
+
+    pg, slug = phone, field["slug"]
+    today = field["worker"].get(f"/field/{slug}/today").json()
+    assert today["boundary_tolerance_m"] == 0.5
+    area = shapely.geometry.shape(today["boundary"])
+    ring = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(area)[0]))
+    k = max(range(len(ring) - 1), key=lambda i: abs(complex(*(ring[i + 1] - ring[i]))))
+    middle, step = (ring[k] + ring[k + 1]) / 2, ring[k + 1] - ring[k]
+    per_m = [1 / (111_320 * math.cos(math.radians(middle[1]))), 1 / 111_320]
+    out = [-step[1] / per_m[1], step[0] / per_m[0]]  # square to the edge, in metres
+    out = [c / math.hypot(*out) for c in out]
+    if area.contains(shapely.Point(middle[0] + out[0] * per_m[0], middle[1] + out[1] * per_m[1])):
+        out = [-out[0], -out[1]]
+
+    def past(metres):
+        return {"longitude": middle[0] + metres * out[0] * per_m[0], "latitude": middle[1] + metres * out[1] * per_m[1],
+                "accuracy": 5}
+
+    open_app(pg)
+    for metres, taken in ((3, False), (0.2, True)):
+        at = past(metres)
+        pg.context.set_geolocation(at)
+        pg.wait_for_function("want => document.body.dataset.position === want",
+                             arg=f"{at['longitude']:.6f},{at['latitude']:.6f}")
+        pg.click("#open-report")
+        pg.select_option("#category", index=1)
+        pg.fill("#case-text", f"边界路上井盖缺失 {metres} 米")
+        pg.click("#do-report")
+        if taken:
+            pg.wait_for_selector("#report", state="hidden")
+        else:
+            assert "社区之外" in pg.locator("#report .sheet-error").inner_text()
+            pg.click("[data-close=report]")
+    pg.wait_for_function("() => document.body.dataset.waiting === '0' && document.getElementById('banner')"
+                         ".textContent.includes('已同步')")
+    assert "已上报：边界路上井盖缺失 0.2" in pg.locator("#banner").inner_text()
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE description = '边界路上井盖缺失 0.2 米'") == 1
+    assert scalar(conn, "SELECT count(*) FROM case_record WHERE description LIKE '边界路上井盖缺失 3 %%'") == 0
+
+
 def test_a_report_the_service_sends_back_is_never_said_to_be_reported(phone, field, conn):  # noqa: F811
     """A mistake in the form is said in the form (the banner is under it); a place outside the
     community (shaded on the map) is refused on the phone, offline too; and a case the service
@@ -996,6 +1042,39 @@ def test_the_map_tells_the_worker_from_cases_and_office_names_buildings_and_foll
     assert moved > 50 and centre_offset(pg) > 50  # dragged away: the map stays where she put it
 
 
+def test_no_name_lies_under_the_worker_s_dot_or_an_arrow(phone, field):  # noqa: F811
+    """Standing where a street's name is written, the worker's dot does not cover it: the name
+    moves to a free place (it went under the dot, and a worker on 金汇路 could not read where she was).
+    The route's arrows keep off the names too (one went through the middle of 电厂路)."""
+    pg = phone
+    open_app(pg)
+    pg.evaluate("() => gridmapMap.setZoom(17, { animate: false })")
+    pg.wait_for_selector(".label.street:not(.hidden)")
+    name = pg.locator(".label.street:not(.hidden)").first
+    text, box = name.inner_text(), name.locator("> *").first.bounding_box()
+    frame = pg.locator("#map").bounding_box()
+    where = pg.evaluate("p => { const l = gridmapMap.containerPointToLatLng(p); return [l.lng, l.lat]; }",
+                        [box["x"] + box["width"] / 2 - frame["x"], box["y"] + box["height"] / 2 - frame["y"]])
+    pg.context.set_geolocation({"longitude": where[0], "latitude": where[1], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{where[0]:.6f},{where[1]:.6f}")
+    covered = """() => { const me = document.querySelector("path.me").getBoundingClientRect();
+      return [...document.querySelectorAll(".label:not(.hidden) > *")]
+        .map((n) => [n.textContent, n.getBoundingClientRect()])
+        .filter(([, b]) => b.left < me.right && me.left < b.right && b.top < me.bottom && me.top < b.bottom)
+        .map(([t]) => t); }"""
+    pg.wait_for_function(f"() => ({covered})().length === 0")
+    assert pg.evaluate(covered) == []
+    assert text in pg.locator(".label.street:not(.hidden)").all_inner_texts()  # still named, elsewhere
+    under_arrows = pg.evaluate("""() => {
+      const names = [...document.querySelectorAll(".label:not(.hidden) > *")];
+      return [...document.querySelectorAll(".leg-arrow")].map((a) => a.getBoundingClientRect()).flatMap((a) => names
+        .filter((n) => { const b = n.getBoundingClientRect();
+                         return b.left < a.right && a.left < b.right && b.top < a.bottom && a.top < b.bottom; })
+        .map((n) => n.textContent)); }""")
+    assert pg.locator(".leg-arrow").count() > 3 and under_arrows == [], under_arrows
+    shot(pg, "dot-clear-of-names")
+
+
 def test_a_report_made_offline_is_in_my_cases_at_once_and_arrives_saying_where_it_was(phone, field, conn):  # noqa: F811
     """Reported with no signal, a case is in 我的事件 at once, said to be waiting to be sent, with
     where it is in words; the banner cuts a long description at a mark of punctuation, with …;
@@ -1370,7 +1449,8 @@ def test_a_long_description_shows_its_first_lines_and_the_rest_on_a_tap(phone, f
     card = pg.locator(f"#case-list li[data-case='{case_id}']")
     words = card.locator(".text")
     assert words.inner_text() == text  # all of it is there, for a reader of the screen too
-    folded = words.bounding_box()["height"]
+    height = "n => n.getBoundingClientRect().height"  # measured where it is now (a sync may draw the list again)
+    folded = words.evaluate(height)
     line = pg.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#case-list .text')).lineHeight)"
                        " || 22")
     assert folded <= 4.5 * line, (folded, line)
@@ -1379,5 +1459,5 @@ def test_a_long_description_shows_its_first_lines_and_the_rest_on_a_tap(phone, f
     card.locator("button.more").click()
     assert card.locator("button.more").inner_text() == "收起"
     assert card.locator("button.more").get_attribute("aria-expanded") == "true"
-    assert words.bounding_box()["height"] > 2 * folded
+    assert words.evaluate(height) > 2 * folded
     assert pg.locator(f"#case-list li[data-case='{short}'] button.more").count() == 0  # a short one has none

@@ -239,6 +239,8 @@ class Today(Answer):
                                                        "today's visits")
     grid: FieldGrid | None
     boundary: dict[str, Any]
+    boundary_tolerance_m: float = Field(description="How far past the boundary a point still lies in the community "
+                                                    "(the service's tolerance: a street drawn along the boundary)")
     office: list[float] | None
     cases: list[FieldCase]
     categories: list[FieldCategory]

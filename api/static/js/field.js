@@ -115,7 +115,7 @@
     // at once, not animated: a fix arriving during a zoom's animation would be undone at its end
     if (state.follow) map.setView([state.position.lat, state.position.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
     // centred on a blank map: said why (she stands outside the community)
-    if (state.follow && asked && state.today && !inside([state.position.lon, state.position.lat], state.today.boundary)) {
+    if (state.follow && asked && state.today && !inCommunity([state.position.lon, state.position.lat], state.today)) {
       banner(t("f_you_outside"));
     }
   }
@@ -133,6 +133,15 @@
       }
     }
     return odd;
+  }
+
+  // Whether a point lies in the community: inside its boundary or as near it as the service allows
+  // (a worker on a street drawn along the boundary stands a few millimetres past it, and her report
+  // there was refused as outside; a day kept from an older service has no tolerance: none).
+  function inCommunity([lon, lat], d) {
+    if (inside([lon, lat], d.boundary)) return true;
+    const rings = (d.boundary.type === "Polygon" ? [d.boundary.coordinates] : d.boundary.coordinates).flat();
+    return toLines({ lon, lat }, rings) <= (d.boundary_tolerance_m || 0);
   }
 
   // [lon, lat] → metres east and north of ``origin``, in the plane tangent there (a community's
@@ -276,7 +285,7 @@
       const bounds = L.featureGroup([...layers.route.getLayers(), ...layers.area.getLayers()]).getBounds();
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12], animate: false }); fitted = true; }
     }
-    labels.place();
+    placeNames();
   }
 
   // Cases on the map: a pin in the colour of the most urgent case at its place (红 / 黄 / 蓝, as the
@@ -327,20 +336,42 @@
         .on("click", (e) => { if (state.pick) pickAt(e.latlng); else openCases(); })
         .addTo(layers.unsent);
     }
-    labels.place();  // names make room for them, as for the service's pins
+    placeNames();  // names make room for them, as for the service's pins
   }
 
-  // An arrow halfway along a street still to walk, pointing the way the route walks it. The map
-  // is conformal: the angle on the screen is the same at every zoom, worked out once.
+  // An arrow along a street still to walk, pointing the way the route walks it: halfway along, or
+  // where a name is written there, at the first of a few places along it clear of every name (an
+  // arrow went through the middle of 电厂路).
   function arrow(leg) {
-    const pts = leg.coordinates.map(([x, y]) => L.latLng(y, x));
-    const [mid, i] = gridmapLabels.halfwayAlong(pts);
-    const a = map.project(pts[i - 1], 18), b = map.project(pts[i], 18);
     const head = el("span", { className: "arrow-head" }, "►");
-    head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
-    return L.marker(mid, { icon: L.divIcon({ className: "leg-arrow", html: head, iconSize: [22, 22], iconAnchor: [11, 11] }),
-                           keyboard: false, interactive: false });
+    const m = L.marker([0, 0], { icon: L.divIcon({ className: "leg-arrow", html: head, iconSize: [22, 22], iconAnchor: [11, 11] }),
+                                 keyboard: false, interactive: false });
+    Object.assign(m, { along: leg.coordinates.map(([x, y]) => L.latLng(y, x)), head });
+    return aim(m, 0.5);
   }
+  // The arrow ``share`` of the way along its street, turned the way of the segment there. The map is
+  // conformal: the angle on the screen is the same at every zoom.
+  function aim(m, share) {
+    const [at, i] = gridmapLabels.halfwayAlong(m.along, share);
+    const a = map.project(m.along[i - 1], 18), b = map.project(m.along[i], 18);
+    m.head.style.transform = `rotate(${(Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI}deg)`;
+    return m.setLatLng(at);
+  }
+  const ARROW_AT = [0.5, 0.35, 0.65, 0.2, 0.8];
+  function placeArrows() {
+    const names = [...map.getContainer().querySelectorAll(".label:not(.hidden) > *")].map((n) => n.getBoundingClientRect());
+    const clear = (b) => !names.some((n) => b.left < n.right && n.left < b.right && b.top < n.bottom && n.top < b.bottom);
+    layers.route.eachLayer((m) => {
+      if (!m.along) return;
+      if (!ARROW_AT.some((share) => clear(aim(m, share).getElement().getBoundingClientRect()))) aim(m, 0.5);
+    });
+  }
+  // The names placed again (what they keep clear of moved, or they did), then the arrows around them.
+  function placeNames() {
+    labels.place();
+    placeArrows();
+  }
+  map.on("zoomend moveend resize", placeArrows);  // after the names' own placing (gridmapLabels.create, above)
 
   function summary() {
     const d = state.today;
@@ -503,10 +534,12 @@
     const at = [c.latitude, c.longitude];
     if (!meMarker) {
       meCircle = L.circle(at, { pane: "me", radius: c.accuracy || 10, color: "#1e88e5", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(layers.me);
-      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1, className: "me",
-                                      interactive: false }).addTo(layers.me);  // a tap goes to the pin under it
+      // keep-clear: no name is placed under her (a street's name went under the dot where she stood on it)
+      meMarker = L.circleMarker(at, { pane: "me", radius: 10, color: "#fff", weight: 3, fillColor: "#1e88e5", fillOpacity: 1,
+                                      className: "me keep-clear", interactive: false }).addTo(layers.me);  // a tap goes to the pin under it
     } else { meMarker.setLatLng(at); meCircle.setLatLng(at); meCircle.setRadius(c.accuracy || 10); }
-    if (state.follow) map.panTo(at);
+    if (state.follow) map.panTo(at);  // the names are placed again when the map has moved
+    else placeNames();
     document.body.dataset.position = `${c.longitude.toFixed(6)},${c.latitude.toFixed(6)}`;
     if (state.walk) {
       const last = state.walk.points[state.walk.points.length - 1];
@@ -834,7 +867,7 @@
   };
   function pickAt(latlng) {
     const p = { lon: latlng.lng, lat: latlng.lat, accuracy: null };
-    const outside = !inside([p.lon, p.lat], state.today.boundary);
+    const outside = !inCommunity([p.lon, p.lat], state.today);
     state.candidate = outside ? null : p;
     pickMarker(p);
     $("pick-words").textContent = outside ? t("f_outside") : placeWords(p).text;
@@ -888,7 +921,7 @@
     if (!category) { banner(t("f_need_category"), true); return; }
     if (!text) { banner(t("f_need_text"), true); return; }
     if (!where) { banner(t("f_need_place"), true); return; }
-    if (!inside([where.lon, where.lat], state.today.boundary)) { banner(t("f_outside"), true); return; }
+    if (!inCommunity([where.lon, where.lat], state.today)) { banner(t("f_outside"), true); return; }
     const fixing = state.correcting;
     state.correcting = null;
     const clientId = fixing ? fixing.client_id : Q.uuid();
