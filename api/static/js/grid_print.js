@@ -100,8 +100,9 @@
 
   await document.fonts.ready;
   // Placed again with the fonts' own sizes, and again while the list under the map changes the
-  // map's height (four rounds at most; after the fourth the grid is fitted whole and its names
-  // placed once more, the list kept from the round before).
+  // map's height: four rounds at most. A fourth that still changes the list holds the map at the
+  // size it has, and lists exactly what that round left unnamed (the list of the round before,
+  // with the grid fitted again after it, could miss a building left unnamed by the last placing).
   const unnamed = document.getElementById("unnamed");
   let listed = "";
   const refit = () => {
@@ -114,10 +115,11 @@
       ? `${f.properties.name}（${households(f.properties)}）` : f.properties.name)).join(lang === "en" ? ", " : "、");
     if (text === listed) break;
     listed = text;
+    if (round === 4) map.getContainer().style.flex = `0 0 ${map.getContainer().offsetHeight}px`;
     unnamed.replaceChildren(...(text ? [el("strong", {}, `${t("unnamed_buildings")}${colon}`), text] : []));
     unnamed.hidden = !text;
+    if (round === 4) break;
     refit();
-    if (round === 4) { names.place(); break; }  // the grid whole at the list's last size, its names placed again
   }
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   document.body.dataset.ready = "true";
