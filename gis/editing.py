@@ -14,6 +14,7 @@ from gis.features import Row, check_features, crs_of_geojson, features_of
 from gis.i18n import msg
 from gis.layers import Layer
 from gis.store import (
+    STORED_DEGREES,
     Jurisdiction,
     delete_row,
     find_jurisdiction,
@@ -22,6 +23,7 @@ from gis.store import (
     insert_rows,
     jurisdiction_of_feature,
     replace_row,
+    stored_geometry,
 )
 
 
@@ -72,28 +74,25 @@ def create_features(cur: Cursor, layer: Layer, slug: str, obj: Any, *,
     if layer.name == "street_edge":  # joined to the network as an import's are: a street may become pieces
         from gis.street_joining import join_streets
 
-        joined = join_streets(cur, j.id, [r.geometry for r in rows], [r.properties for r in rows], street_join_m)
-        _not_along(joined.along, joined.geoms)
+        joined = join_streets(cur, j.id, [r.geometry for r in rows], [r.properties for r in rows], street_join_m,
+                              refuse_along=True)
+        _something(joined.geoms)
         rows = [Row(p, g) for p, g in zip(joined.props, joined.geoms, strict=True)]
     return insert_rows(cur, layer, j.id, rows)
 
 
-def _not_along(along: list[int], pieces: list[Any]) -> None:
-    """Refuse streets drawn along a stored one (or another of the body) for a stretch: the network
-    would hold the stretch twice, or lose it from one of them."""
-    if along:
-        raise InvalidInput(msg("{0} streets run along a stored street or another of this body for a stretch: draw "
-                               "them to end where they meet it", len(along)),
-                           [msg("feature {0}: along a stored street", i + 1) for i in along])
-    if not pieces:  # shorter than the database keeps
+def _something(pieces: list[Any]) -> None:
+    """Refuse a write whose streets came to no piece at all (shorter than the database keeps)."""
+    if not pieces:
         raise InvalidInput(msg("no features to write"))
 
 
 def replace_feature(cur: Cursor, layer: Layer, feature_id: int, obj: Any, version: int, *,
                     street_join_m: float, declared_crs: CRS | str | None = None) -> tuple[int, list[int]]:
     """Replace one feature if it is still at ``version``; its new version and the ids it is
-    stored under: itself, and for a street joined where it now meets others (as a created one is)
-    the further pieces it was cut into."""
+    stored under: itself, and for a street drawn anew the further pieces it was cut into where it
+    now meets others (joined as a created one is). A street whose line is unchanged (a new name)
+    is not joined again: a bridge over a road, stored with no node, stays apart from it."""
     _writable(layer)
     if not isinstance(obj, dict) or obj.get("type") != "Feature":
         raise InvalidInput(msg("a replacement must be one GeoJSON Feature"))
@@ -104,8 +103,11 @@ def replace_feature(cur: Cursor, layer: Layer, feature_id: int, obj: Any, versio
     from gis.street_joining import add_pieces, join_streets
 
     hold_version(cur, layer, feature_id, version)
-    joined = join_streets(cur, j.id, [row.geometry], [row.properties], street_join_m, replacing=feature_id)
-    _not_along(joined.along, joined.geoms)
+    if stored_geometry(cur, layer, feature_id).equals_exact(row.geometry, STORED_DEGREES):
+        return replace_row(cur, layer, feature_id, row, version), [feature_id]
+    joined = join_streets(cur, j.id, [row.geometry], [row.properties], street_join_m, replacing=feature_id,
+                          refuse_along=True)
+    _something(joined.geoms)
     pieces = joined.geoms
     version = replace_row(cur, layer, feature_id, Row(row.properties, pieces[0]), version)
     return version, [feature_id, *add_pieces(cur, feature_id, pieces)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gis.errors import MalformedRequest, PreconditionRequired, StaleVersion
+from gis.errors import MalformedRequest, PreconditionRequired
 from gis.i18n import msg
 from gis.parsing import is_number
 
@@ -27,15 +27,13 @@ def etag(table: str, fid: int, version: int) -> str:
 def versions(if_match: str | None, table: str) -> dict[int, int]:
     """The versions an ``If-Match`` header names for rows of ``table``, by id (a header may name
     several: a merge edits two grids). None or empty: :class:`PreconditionRequired` (428); a tag
-    that is no ETag of ``table``: :class:`MalformedRequest` (400); a weak one (``W/"…"``), which
-    If-Match never matches (RFC 9110 compares strongly): :class:`StaleVersion` (412)."""
+    that is no ETag of ``table``: :class:`MalformedRequest` (400). A weak tag (``W/"…"``) is read
+    for its version too: a proxy that compresses an answer weakens its ETag (nginx's gzip does), and
+    the version, not the bytes, is what a write is checked against."""
     out = {}
     prefix = f"{table}-"
     for raw in _required(if_match, table).split(","):
-        if raw.strip().startswith("W/"):
-            raise StaleVersion(msg("If-Match {0!r} is a weak ETag, which no write matches: send the ETag the {1} was "
-                                   "read with", raw.strip()[:100], table), None)
-        tag = raw.strip().strip('"')
+        tag = raw.strip().removeprefix("W/").strip('"')
         rest = tag[len(prefix):].split("-") if tag.startswith(prefix) else []
         if len(rest) != 2 or not all(is_number(x) for x in rest):
             raise MalformedRequest(msg("If-Match {0!r} is not an ETag of a {1}", raw.strip()[:100], table))

@@ -148,24 +148,24 @@ def _buildings(cur: Cursor, worker: FieldWorker, grid: str | None, ids: list[int
     :data:`ALONG_ROUTE_M`), with their outlines (the phone has no base map: the buildings are what
     a worker finds their way by), the kinds of visit made there today, and whether a case may be
     reported at it (``own``: of the grid ``reach`` the account reads, as
-    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point), her own
-    first (then the others of the day, which change as the route turns day by day). Names and
-    outlines only: no household counts."""
+    :func:`gis.access.building_reach` says; elsewhere a case is reported at a point; a building in
+    no grid is no grid's), her grid's first (then the others of the day, which change as the route
+    turns day by day). Names and outlines only: no household counts."""
     route = json.dumps({"type": "MultiLineString", "coordinates": [leg["coordinates"] for leg in legs]})
     cur.execute("""SELECT b.id, b.name, b.kind, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)),
                           ST_AsGeoJSON(b.geom, 6),
                           (SELECT array_agg(DISTINCT v.kind ORDER BY v.kind) FROM visit v WHERE v.building_id = b.id
                              AND v.day = %(day)s AND v.worker = %(worker)s),
-                          %(reach)s::int IS NULL OR b.grid_id = %(reach)s
+                          coalesce(%(reach)s::int IS NULL OR b.grid_id = %(reach)s, false)
                    FROM building b LEFT JOIN grid g ON g.id = b.grid_id
                    WHERE b.jurisdiction_id = %(jid)s AND (%(grid)s::text IS NULL OR g.code = %(grid)s
                          OR b.id = ANY(%(ids)s::integer[])
                          OR (%(legs)s AND ST_DWithin(b.geom::geography,
                                                      ST_SetSRID(ST_GeomFromGeoJSON(%(route)s), 4326)::geography,
                                                      %(along)s)))
-                   ORDER BY 8 DESC, b.id""", {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id,
-                                      "grid": grid, "ids": ids, "reach": reach, "legs": bool(legs),
-                                      "route": route, "along": ALONG_ROUTE_M})
+                   ORDER BY (g.code = %(grid)s) IS TRUE DESC, b.id""",
+                {"day": day, "worker": worker.name, "jid": worker.jurisdiction_id, "grid": grid, "ids": ids,
+                 "reach": reach, "legs": bool(legs), "route": route, "along": ALONG_ROUTE_M})
     return [{"id": i, "name": n, "kind": k, "lon": round(x, 7), "lat": round(y, 7), "outline": json.loads(o),
              "visited": v or [], "own": own} for i, n, k, x, y, o, v, own in cur.fetchall()]
 

@@ -224,15 +224,16 @@ def _clipped(geoms: list[Any], area: BaseGeometry, lines: bool, whole: bool
 
 
 def _noded(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict[str, Any]], join_m: float,
-           report: ImportReport) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Streets joined to one another and to the stored ones (gis.street_joining), noted."""
+           origin: list[int], report: ImportReport) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Streets joined to one another and to the stored ones (gis.street_joining), noted; ``origin``:
+    the file's feature each of ``geoms`` came from (a street cut by --clip may be pieces)."""
     joined = join_streets(cur, jurisdiction_id, geoms, props, join_m)
     if joined.note:
         report.notes.append(joined.note)
-    if joined.along:
+    if along := sorted({origin[i] + 1 for i in joined.along}):
         report.notes.append(msg("{0} lines run along a stored street or another line of the file for more than "
-                                "{1:g} m (drawn twice?): features {2}", len(joined.along), join_m,
-                                ", ".join(str(i + 1) for i in joined.along[:MAX_LISTED])))
+                                "{1:g} m (drawn twice?): features {2}", len(along), join_m,
+                                ", ".join(map(str, along[:MAX_LISTED])) + (" …" if len(along) > MAX_LISTED else "")))
     return joined.geoms, joined.props
 
 
@@ -321,6 +322,7 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
                                "boundary and leave out those wholly outside", outside, len(shapes_), path.name, j.name),
                            [msg("feature {0}: lies outside jurisdiction {1}",
                                 i + 1, j.name) for i in beyond[:MAX_LISTED]])
+    origin = list(range(len(shapes_)))  # the file's feature each one came from
     if outside:
         # a hair inside the envelope, so that the cut ends are covered by it despite rounding
         inner = j.envelope.buffer(-1e-7)
@@ -342,7 +344,7 @@ def import_layer(cur: Cursor, path: Path, slug: str, layer_name: str, *,
         report.notes.append(msg("drafts {0} hold the {1} as they were before this import: publishing one puts those "
                                 "back; draft again from the published layout", ", ".join(map(str, drafts)), layer.name))
     if layer.name == "street_edge":
-        shapes_, props = _noded(cur, j.id, shapes_, props, (settings or Settings()).street_join_m, report)
+        shapes_, props = _noded(cur, j.id, shapes_, props, (settings or Settings()).street_join_m, origin, report)
     if layer.name == "building":
         props = _estimated(props, shapes_, j.metric_srid, settings or Settings(), report)
     rows = check_rows(layer, list(zip(props, shapes_, strict=True)), j.envelope, j.name)

@@ -334,6 +334,20 @@ def _current_version(cur: Cursor, layer: Layer, feature_id: int, lock: bool = Fa
     return row[0]
 
 
+# What the database keeps of a coordinate (degrees): geometries are stored to 1e-7°.
+STORED_DEGREES = 1e-7
+
+
+def stored_geometry(cur: Cursor, layer: Layer, feature_id: int) -> BaseGeometry:
+    """A feature's geometry as stored."""
+    cur.execute(sql.SQL("SELECT ST_AsBinary(geom) FROM {} WHERE id = %s").format(sql.Identifier(layer.name)),
+                (feature_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))
+    return shapely.from_wkb(bytes(row[0]))
+
+
 def hold_version(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None:
     """Lock a feature for the caller's transaction if it is still at ``version``: a write that
     changes other rows first (a street joined to those it meets) is refused before it begins."""

@@ -13,6 +13,7 @@ from psycopg2.extensions import cursor as Cursor
 from shapely.geometry.base import BaseGeometry
 
 from gis.db import read_sql
+from gis.errors import InvalidInput
 from gis.i18n import Message, msg
 from gis.layers import get_layer
 from gis.street_noding import METRES_PER_DEGREE, drawn_along, ground_length, node_streets
@@ -34,12 +35,15 @@ class Joined:
 
 
 def join_streets(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: list[dict[str, Any]],
-                 join_m: float, *, replacing: int | None = None) -> Joined:
+                 join_m: float, *, replacing: int | None = None, refuse_along: bool = False) -> Joined:
     """Streets split where they cross or touch one another or a street stored already, an end
     that stops within ``join_m`` of a street joined to it (gis.street_noding); each piece keeps its
     line's properties. Stored streets a new one meets in their middle are split there, the first
     piece keeping the street's id (and the walks recorded on it). ``replacing``: the stored street
-    the lines are to replace, left out of those they are joined to. In the caller's transaction."""
+    the lines are to replace, left out of those they are joined to. ``refuse_along``: a line drawn
+    along a stored street or an earlier line is refused (:class:`InvalidInput`) before anything is
+    written. The stored streets met are locked until the caller's transaction ends (two writes
+    splitting one street at once would each write a piece over the other's)."""
     lines = [(i, part) for i, g in enumerate(geoms)
              if g is not None and g.geom_type in LINEAR for part in shapely.get_parts(g)]
     if not lines:
@@ -50,6 +54,10 @@ def join_streets(cur: Cursor, jurisdiction_id: int, geoms: list[Any], props: lis
     near = cur.fetchall()
     stored = [shapely.from_wkb(bytes(w)) for _, w in near]
     along = sorted({lines[k][0] for k in drawn_along([g for _, g in lines], stored, join_m)})
+    if along and refuse_along:
+        raise InvalidInput(msg("{0} streets run along a stored street or another of this body for a stretch: draw "
+                               "them to end where they meet it", len(along)),
+                           [msg("feature {0}: along a stored street", i + 1) for i in along])
     noded = node_streets([g for _, g in lines], stored, join_m)
     out_geoms: list[Any] = [g for g in geoms if g is None or g.geom_type not in LINEAR]
     out_props = [p for p, g in zip(props, geoms, strict=True) if g is None or g.geom_type not in LINEAR]

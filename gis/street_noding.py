@@ -31,6 +31,9 @@ METRES_PER_DEGREE = 111_320.0
 # The shortest piece a street is cut into (metres): an end this near a street it crosses (a lane
 # drawn a few millimetres past a road) is put on it, not left as a stub.
 MIN_PIECE_M = 0.05
+# How near a line runs to another to lie along it (metres): twice what the database's 1e-7° rounds
+# a coordinate by.
+ALONG_M = 0.02
 
 
 def ground_length(line: LineString) -> float:
@@ -111,14 +114,15 @@ def node_streets(new: list[LineString], stored: list[LineString], snap_m: float)
 
 def drawn_along(new: list[LineString], stored: list[LineString], min_m: float) -> list[int]:
     """The new lines that run along a stored line, or an earlier new one, for more than ``min_m``
-    (within ``MIN_PIECE_M`` of it: stored coordinates are rounded): a street drawn twice, which
-    noding would keep twice (a route walking both) or cut one away."""
+    (within ``ALONG_M`` of it): a street drawn twice, which noding would keep twice (a route walking
+    both) or cut one away. A line crossing another at 3° or more, or ending on it at 2° or more,
+    stays that near it for less than a metre."""
     n = len(new)
     if not n:
         return []
     everything = np.asarray(list(new) + list(stored), dtype=object)
     lat = float(np.mean(shapely.get_coordinates(everything)[:, 1]))
-    near = MIN_PIECE_M / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.1))
+    near = ALONG_M / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.1))
     found = set()
     tree = shapely.STRtree(everything)
     for i, k in zip(*tree.query(everything[:n], predicate="dwithin", distance=near), strict=True):

@@ -365,8 +365,9 @@ def test_the_command_line_s_reports_are_in_chinese_when_asked(cli, conn, copy_of
     case = json.loads(cli("cases", "add", slug, "--category", "courier_parking", "--text", "快递车占用消防通道",
                           "--at", at, "--json").stdout)
     first, last = str(date.today() - timedelta(days=30)), str(date.today() + timedelta(days=1))
-    english = re.compile(r"\b(households|buildings|residents|walked|planned|visits|received|response|resolution|"
-                         r"satisfaction|overdue|next|none|within|active|everywhere|tickets|stale|staff)\b")
+    english = re.compile(r"\b(households|buildings?|residents|walked|planned|visits|received|response|resolution|"
+                         r"satisfaction|overdue|next|none|within|active|everywhere|tickets|stale|staff|red|yellow|"
+                         r"blue|reported|accepted|dispatched|street_edge|courier_zone|compound|any)\b")
     for args in [("stats", slug), ("coverage", slug), ("patrol", "coverage", slug), ("patrol", "progress", slug),
                  ("patrol", "stewards", slug), ("cases", "list", slug), ("cases", "show", str(case["id"])),
                  ("cases", "kpi", slug, "--from", first, "--to", last),

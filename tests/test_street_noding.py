@@ -177,5 +177,8 @@ def test_a_street_drawn_along_another_is_told_and_one_meeting_it_is_not():
     twice = LineString([at(0, 9), at(30, 9)])
     assert drawn_along([twice, twice], [], 1.0) == [1]  # the later of two
     assert drawn_along([LineString([at(29.5, 0), at(40, 0)])], [street], 1.0) == []  # half a metre: a hair
+    # a slip road ending on the street at 2.5°, a lane crossing it at 4°: meetings, not a street drawn twice
+    assert drawn_along([LineString([at(50, 0), at(10, 1.34)]), LineString([at(0, -0.535), at(20, 0.535)])],
+                       [LineString([at(0, 0), at(100, 0)])], 1.0) == []
     # as stored, to 1e-7°: a centimetre off the line and along it still
     assert drawn_along([LineString([at(5, 0.01), at(15, -0.01)])], [street], 1.0) == [0]

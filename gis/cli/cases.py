@@ -37,6 +37,7 @@ def _moment(text: str | None, what: str) -> datetime | None:
 
 def _line(c: dict[str, Any]) -> str:
     """A case on one line: its number, version, state, category, urgency, grid, who has it, what."""
+    # a value that is a phrase of the catalogue (the state, the urgency) is translated with the message
     state = said(msg("{0}, OVERDUE", c["state"])) if c["overdue"] else c["state"]
     return said(msg("#{0} v{1} [{2}] {3} {4} grid {5} → {6}: {7}", c["id"], c["version"], state, c["category_zh"],
                     c["urgency"], c["grid"] or "-", c["assignee"] or c["department_zh"] or "-", c["description"][:40]))
@@ -45,7 +46,7 @@ def _line(c: dict[str, Any]) -> str:
 def _next(c: dict[str, Any]) -> str:
     """The states a case may move to next, as a line."""
     none = said(msg("none"))
-    return said(msg("next: {0}", ", ".join(c["next"]) or none))
+    return said(msg("next: {0}", ", ".join(said(s) for s in c["next"]) or none))
 
 
 @cases_app.command("add")
@@ -96,7 +97,7 @@ def show_cmd(case_id: Annotated[int, typer.Argument(min=1, max=2_147_483_647)], 
 
     with session() as cur:
         case = get_case(cur, case_id)
-    steps = [f"  {e['at']} {e['actor']}: {e['from'] or '-'} → {e['to']}"
+    steps = [f"  {e['at']} {e['actor']}: {said(e['from']) if e['from'] else '-'} → {said(e['to'])}"
              + (f" ({e['note']})" if e["note"] else "")
              + (" " + said(msg("[written late, at {0}]", e["recorded_at"])) if e["late"] else "")
              for e in case["events"]]
@@ -145,7 +146,7 @@ def import_cmd(slug: Slug,
         report = import_tickets(cur, slug, tickets, crs=crs)
     lines = [said(msg("{0}: {1} tickets written, {2} already there", slug, len(report["created"]),
                       len(report["already_there"]))),
-             said(msg("placed: {0}", ", ".join(f"{k} {v}" for k, v in report["placed"].items())))]
+             said(msg("placed: {0}", ", ".join(f"{said(k)} {v}" for k, v in report["placed"].items())))]
     for t in report["not_ours"]:
         lines.append(said(msg("not ours: row {0} ticket {1} {2}", t["row"], t["ticket_no"], t["address"])))
     for t in report["unplaced"]:

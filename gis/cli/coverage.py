@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from gis.cli.options import Slug, emit, said, say, write_map
+from gis.cli.options import Slug, emit, layer_title, said, say, write_map
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -81,7 +81,8 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         typer.echo(json.dumps(r, ensure_ascii=False))
         return
     s = r["summary"]
-    say(msg("{0}: {1} buildings, {2} households; {3}:", slug, s["buildings"], s["households"], facility))
+    what = said(msg("any facility")) if facility == "any" else layer_title(facility)
+    say(msg("{0}: {1} buildings, {2} households; {3}:", slug, s["buildings"], s["households"], what))
     for t, w in s["within"].items():
         say(msg("  within {0} m: {1:.0%} of households, {2:.0%} of buildings", t, w["households_share"],
                 w["buildings_share"]))
@@ -91,7 +92,7 @@ def analyse_cmd(slug: Slug, facility: FacilityOpt = "any",
         else:
             say(msg("  {0}: {1} households", f["name"], f["households"]))
     for u in r["unreachable"]:
-        say(msg("  unreachable: {0} {1} ({2})", u["id"], u["name"] or "", u["reason"]))
+        say(msg("  unreachable: {0} {1} ({2})", u["id"], u["name"] or "", said(u["reason"])))
 
 
 @coverage_app.command("suggest")

@@ -29,15 +29,22 @@ def say(message: str) -> None:
 
 def said(message: str, lang: str | None = None) -> str:
     """A message (gis.i18n.msg) in the command line's language (``GRIDMAP_LANG``), or ``lang``;
-    other text as it is."""
-    from gis.i18n import Message
-
-    if not isinstance(message, Message):
-        return message
+    plain text too when it is a phrase of the catalogue (a case's state, a role), else as it is."""
     from gis.messages import negotiate, translate
     from gis.settings_fields import setting
 
     return translate(message, lang or negotiate(setting("lang"), None))
+
+
+def layer_title(name: str) -> str:
+    """A layer in a report, by its title in the command line's language (in English by its name,
+    as a command names it); a name that is no layer's as it is."""
+    from gis.layers import LAYERS
+    from gis.messages import negotiate
+    from gis.settings_fields import setting
+
+    lay = LAYERS.get(name)
+    return lay.title_zh if lay is not None and negotiate(setting("lang"), None) == "zh" else name
 
 
 def emit(obj: Any, as_json: bool, text: str | Callable[[], str]) -> None:

@@ -44,7 +44,7 @@ def add(username: str,
         add_user(cur, username, role, password=password, jurisdiction=jurisdiction, grid=grid,
                  display_name=name, department=department)
     where = said(msg("in {0}", jurisdiction)) if jurisdiction else said(msg("everywhere"))
-    say(f"{username}: {role} {where}" + (said(msg(", grid {0}", grid)) if grid else "")
+    say(f"{username}: {said(role)} {where}" + (said(msg(", grid {0}", grid)) if grid else "")
         + (said(msg(", department {0}", department)) if department else ""))
 
 

@@ -5,4 +5,5 @@ FROM street_edge
 WHERE jurisdiction_id = %(jurisdiction_id)s
   AND id IS DISTINCT FROM %(replacing)s
   AND ST_DWithin(geom, ST_GeomFromWKB(%(lines)s, 4326), %(degrees)s)
-ORDER BY id;
+ORDER BY id
+FOR UPDATE;

@@ -371,7 +371,7 @@
     labels.place();
     placeArrows();
   }
-  map.on("zoomend moveend resize", placeArrows);  // after the names' own placing (gridmapLabels.create, above)
+  map.on("zoomend moveend resize overlayadd overlayremove", placeArrows);  // after the names' (gridmapLabels.create)
 
   function summary() {
     const d = state.today;
@@ -539,7 +539,6 @@
                                       className: "me keep-clear", interactive: false }).addTo(layers.me);  // a tap goes to the pin under it
     } else { meMarker.setLatLng(at); meCircle.setLatLng(at); meCircle.setRadius(c.accuracy || 10); }
     if (state.follow) map.panTo(at);  // the names are placed again when the map has moved
-    else placeNames();
     document.body.dataset.position = `${c.longitude.toFixed(6)},${c.latitude.toFixed(6)}`;
     if (state.walk) {
       const last = state.walk.points[state.walk.points.length - 1];
@@ -551,8 +550,19 @@
         if (state.today && coverFix(state.position)) { draw(); summary(); }  // a street just walked turns green
       }
     }
+    if (!state.follow) clearOfMe(at);
     if (!$("checkin").hidden) nearby();
     if (!$("report").hidden && !state.picked) whereText();
+  }
+  // The names placed again about her dot when it has moved a few pixels on the screen since they
+  // last were (not on every fix: placing reads every name's box, a phone's work).
+  let placedAbout = null;
+  map.on("moveend zoomend", () => { placedAbout = null; });
+  function clearOfMe(at) {
+    const p = map.latLngToContainerPoint(at);
+    if (placedAbout && p.distanceTo(placedAbout) < 6) return;
+    placedAbout = p;
+    placeNames();
   }
 
   function drawWalk() {
@@ -712,7 +722,7 @@
     if (!d) return;
     const here = state.position;
     const rows = d.buildings.map((b) => ({ b, m: here ? toBuilding(here, b) : null }))
-      .sort((x, y) => (x.m === null ? 0 : x.m - y.m) || x.b.id - y.b.id).slice(0, 6);
+      .sort((x, y) => (x.m === null ? 0 : x.m - y.m)).slice(0, 6);  // with no fix: the service's order, her grid's first
     rows.forEach(({ b, m }, i) => {
       const input = el("input", { type: "radio", name: "building", value: String(b.id) });
       input.checked = chosen ? chosen === String(b.id) : i === 0;
