@@ -134,6 +134,20 @@ def test_today_is_the_signed_in_workers_and_has_a_version(field, conn):
     assert httpx.post(f"{w.base_url}/field/{slug}/sync", json={"items": []}).status_code == 401
 
 
+def test_buildings_in_no_grid_along_her_route_are_not_hers_and_hers_come_first(database_url, server, make_user, conn):
+    """Where grids leave ground uncovered (one dropped while the street office redraws them), the
+    buildings there along her route are listed as not hers (own was null: the day answered 500),
+    after her grid's."""
+    place = field_place(database_url, make_user)
+    with db.transaction(conn) as cur:
+        cur.execute("DELETE FROM grid WHERE jurisdiction_id = %s AND code <> %s", (place["jid"], GRID_1))
+    with clients(server, place["tokens"])["worker"] as w:
+        r = w.get(f"/field/{place['slug']}/today")
+    assert r.status_code == 200, r.text
+    own = [b["own"] for b in r.json()["buildings"]]
+    assert True in own and False in own and own == sorted(own, reverse=True), own
+
+
 def test_a_batch_is_kept_item_by_item_and_a_replay_changes_nothing(field, conn):
     w, slug = field["worker"], field["slug"]
     day = w.get(f"/field/{slug}/today").json()
