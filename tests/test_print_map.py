@@ -174,3 +174,24 @@ def test_every_building_of_the_grid_is_named_on_the_sheet_or_under_the_map(page,
     assert page.locator("#map").bounding_box()["y"] + page.locator("#map").bounding_box()["height"] \
         <= (page.locator("#unnamed").bounding_box() or page.locator("footer").bounding_box())["y"] + 1
     shot(page, "grid_print_long_names")
+
+
+def test_long_lists_under_the_map_leave_it_room(page, conn, copy_of):
+    """A grid with sixty workers (long names) and its open cases listed: the lists under the map
+    squeezed it to 0 px, the grid fitted into nothing broke the page (Leaflet: Invalid LatLng NaN)
+    and it never got ready. The map keeps at least 40% of the sheet and the whole grid."""
+    from gis.patrol.stewards_store import add_worker
+
+    slug = copy_of("huamao")
+    with db.transaction(conn) as cur:
+        for i in range(60):
+            add_worker(cur, slug, f"华贸中心社区第一网格志愿服务队第{i + 1}小组组长", "social_worker", grid=GRID)
+    page.set_viewport_size({"width": 1123, "height": 794})  # A4 landscape, as printed
+    _open(page, f"/grids/{GRID}/print?jurisdiction={slug}&size=A4&orientation=landscape&cases=open")
+    sheet, drawn = page.locator("body").bounding_box(), page.locator("#map").bounding_box()
+    assert drawn["height"] >= 0.35 * sheet["height"], (drawn, sheet)  # 40% of the sheet within its margins
+    assert page.evaluate("""() => { let whole = false;
+        gridmapMap.eachLayer(l => { if (l instanceof L.Polygon && l.options.weight === 4)
+          whole = gridmapMap.getBounds().contains(l.getBounds()); });
+        return whole; }""")
+    shot(page, "grid_print_long_lists")
