@@ -1417,6 +1417,8 @@ def test_a_check_in_or_report_kept_by_mistake_is_taken_back_before_it_is_sent(ph
     pg.wait_for_function("() => document.body.dataset.waiting === '4'")  # a check-in, two reports, a photo
     pg.click("#queue-button")
     offered = pg.locator("#queue-list li:has(button.take-back)")
+    # the list is drawn from the phone's queue once the sheet opens (it was read before it was drawn)
+    pg.wait_for_function("() => document.querySelectorAll('#queue-list li button.take-back').length === 3")
     assert sorted(offered.evaluate_all("l => l.map(li => li.dataset.type)")) == ["case", "case", "visit"]
     shot(pg, "queue-take-back")
     asked: list[str] = []
