@@ -19,11 +19,10 @@ from gis.store import (
     delete_row,
     find_jurisdiction,
     find_jurisdiction_by_id,
-    hold_version,
+    held_geometry,
     insert_rows,
     jurisdiction_of_feature,
     replace_row,
-    stored_geometry,
 )
 
 
@@ -102,8 +101,7 @@ def replace_feature(cur: Cursor, layer: Layer, feature_id: int, obj: Any, versio
         return replace_row(cur, layer, feature_id, row, version), [feature_id]
     from gis.street_joining import add_pieces, join_streets
 
-    hold_version(cur, layer, feature_id, version)
-    if stored_geometry(cur, layer, feature_id).equals_exact(row.geometry, STORED_DEGREES):
+    if held_geometry(cur, layer, feature_id, version).equals_exact(row.geometry, STORED_DEGREES):
         return replace_row(cur, layer, feature_id, row, version), [feature_id]
     joined = join_streets(cur, j.id, [row.geometry], [row.properties], street_join_m, replacing=feature_id,
                           refuse_along=True)

@@ -325,8 +325,8 @@ def _insert_in_order(cur: Cursor, layer: Layer, jurisdiction_id: int, rows: list
     return [i[0] for i in ids]
 
 
-def _current_version(cur: Cursor, layer: Layer, feature_id: int, lock: bool = False) -> int:
-    cur.execute(sql.SQL("SELECT version FROM {} WHERE id = %s" + (" FOR UPDATE" if lock else "")).format(
+def _current_version(cur: Cursor, layer: Layer, feature_id: int) -> int:
+    cur.execute(sql.SQL("SELECT version FROM {} WHERE id = %s").format(
         sql.Identifier(layer.name)), (feature_id,))
     row = cur.fetchone()
     if row is None:
@@ -338,23 +338,19 @@ def _current_version(cur: Cursor, layer: Layer, feature_id: int, lock: bool = Fa
 STORED_DEGREES = 1e-7
 
 
-def stored_geometry(cur: Cursor, layer: Layer, feature_id: int) -> BaseGeometry:
-    """A feature's geometry as stored."""
-    cur.execute(sql.SQL("SELECT ST_AsBinary(geom) FROM {} WHERE id = %s").format(sql.Identifier(layer.name)),
-                (feature_id,))
+def held_geometry(cur: Cursor, layer: Layer, feature_id: int, version: int) -> BaseGeometry:
+    """A feature's geometry as stored, the row locked for the caller's transaction if it is still
+    at ``version`` (:class:`StaleVersion` otherwise): one read for a write that changes other rows
+    first (a street joined to those it meets) and is refused before it begins."""
+    cur.execute(sql.SQL("SELECT version, ST_AsBinary(geom) FROM {} WHERE id = %s FOR UPDATE").format(
+        sql.Identifier(layer.name)), (feature_id,))
     row = cur.fetchone()
     if row is None:
         raise NotFound(msg("no {0} with id {1}", layer.name, feature_id))
-    return shapely.from_wkb(bytes(row[0]))
-
-
-def hold_version(cur: Cursor, layer: Layer, feature_id: int, version: int) -> None:
-    """Lock a feature for the caller's transaction if it is still at ``version``: a write that
-    changes other rows first (a street joined to those it meets) is refused before it begins."""
-    current = _current_version(cur, layer, feature_id, lock=True)
-    if current != version:
-        raise StaleVersion(msg("{0} {1} is at version {2}, not {3}", layer.name, feature_id, current, version),
-                           current)
+    if row[0] != version:
+        raise StaleVersion(msg("{0} {1} is at version {2}, not {3}", layer.name, feature_id, row[0], version),
+                           row[0])
+    return shapely.from_wkb(bytes(row[1]))
 
 
 def replace_row(cur: Cursor, layer: Layer, feature_id: int, row: Row, version: int) -> int:
