@@ -349,6 +349,16 @@ def test_the_command_line_speaks_chinese_when_asked(cli, monkeypatch):
     assert "网格员需要 --jurisdiction 和 --grid" in proc.stderr
 
 
+def test_a_list_in_a_report_is_joined_as_its_language_joins_one(monkeypatch):
+    from gis.cli.options import listed
+
+    monkeypatch.setenv("GRIDMAP_LANG", "en")
+    assert listed(["4 compound", "4 grid"]) == "4 compound, 4 grid" and listed([]) == ""
+    assert listed("abcd", limit=2) == "a, b …" and listed("ab", limit=2) == "a, b"
+    monkeypatch.setenv("GRIDMAP_LANG", "zh")
+    assert listed(["王府井路", "华贸路", "西大望路"], limit=2) == "王府井路、华贸路 …"
+
+
 def test_the_command_line_s_reports_are_in_chinese_when_asked(cli, conn, copy_of, monkeypatch):
     """Under GRIDMAP_LANG=zh what a street office reads at the command line — a community's
     figures, courier coverage, the patrol's, its cases and their 接诉即办 rates, the users — is in
@@ -362,6 +372,7 @@ def test_the_command_line_s_reports_are_in_chinese_when_asked(cli, conn, copy_of
     at = scalar(conn, "SELECT ST_X(p) || ',' || ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM jurisdiction"
                       " WHERE slug = %s) s", slug)
     monkeypatch.setenv("GRIDMAP_LANG", "zh")
+    cli("users", "add", f"l-{uuid.uuid4().hex[:6]}", "--role", "leader", "--jurisdiction", slug, "--machine")
     case = json.loads(cli("cases", "add", slug, "--category", "courier_parking", "--text", "快递车占用消防通道",
                           "--at", at, "--json").stdout)
     first, last = str(date.today() - timedelta(days=30)), str(date.today() + timedelta(days=1))
@@ -376,4 +387,6 @@ def test_the_command_line_s_reports_are_in_chinese_when_asked(cli, conn, copy_of
         assert out.strip() and not english.search(out), (args, out)
         assert CJK.search(out), (args, out)
     assert "快递车占用消防通道" in cli("cases", "list", slug).stdout
+    counts = cli("stats", slug).stdout.splitlines()[1]  # a list is joined as Chinese joins one: 4 小区、4 网格
+    assert re.fullmatch(r"  \d+ 小区、\d+ 网格、.*候选站点", counts) and ", " not in counts, counts
     assert "受理 1，" in cli("cases", "kpi", slug, "--from", first, "--to", last).stdout

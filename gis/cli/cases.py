@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, emit, parse_mapping, said
+from gis.cli.options import Actor, JsonOpt, Slug, emit, listed, parse_mapping, said
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -46,7 +46,7 @@ def _line(c: dict[str, Any]) -> str:
 def _next(c: dict[str, Any]) -> str:
     """The states a case may move to next, as a line."""
     none = said(msg("none"))
-    return said(msg("next: {0}", ", ".join(said(s) for s in c["next"]) or none))
+    return said(msg("next: {0}", listed(said(s) for s in c["next"]) or none))
 
 
 @cases_app.command("add")
@@ -146,7 +146,7 @@ def import_cmd(slug: Slug,
         report = import_tickets(cur, slug, tickets, crs=crs)
     lines = [said(msg("{0}: {1} tickets written, {2} already there", slug, len(report["created"]),
                       len(report["already_there"]))),
-             said(msg("placed: {0}", ", ".join(f"{said(k)} {v}" for k, v in report["placed"].items())))]
+             said(msg("placed: {0}", listed(f"{said(k)} {v}" for k, v in report["placed"].items())))]
     for t in report["not_ours"]:
         lines.append(said(msg("not ours: row {0} ticket {1} {2}", t["row"], t["ticket_no"], t["address"])))
     for t in report["unplaced"]:
@@ -169,7 +169,7 @@ def feedback_cmd(slug: Slug,
         report = import_feedback(cur, slug, answers)
     none = said(msg("none"))
     emit(report, as_json, said(msg("{0}: {1} cases updated; unknown ticket numbers: {2}", slug, len(report["updated"]),
-                                   ", ".join(u["ticket_no"] for u in report["unknown"]) or none)))
+                                   listed(u["ticket_no"] for u in report["unknown"]) or none)))
 
 
 @cases_app.command("kpi")

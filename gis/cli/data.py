@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gis import datasets
-from gis.cli.options import Actor, JsonOpt, Slug, err, parse_mapping, said, say
+from gis.cli.options import Actor, JsonOpt, Slug, err, layer_title, listed, parse_mapping, said, say
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -153,10 +153,10 @@ def import_ledger(
     say(msg("{0}: {1} buildings updated from {2}", jurisdiction, result["updated"], path.name))
     if result["unmatched"]:
         unmatched = [said(msg("row {0} {1}", r["row"], r["key"])) for r in result["unmatched"]]
-        say(msg("rows naming no building: {0}", ", ".join(unmatched)))
+        say(msg("rows naming no building: {0}", listed(unmatched)))
     if result["missing"]:
         say(msg("{0} named buildings are not in the ledger: {1}", len(result["missing"]),
-                ", ".join(b["name"] for b in result["missing"][:20]) + (" …" if len(result["missing"]) > 20 else "")))
+                listed((b["name"] for b in result["missing"]), limit=20)))
 
 
 def export(
@@ -181,4 +181,4 @@ def export(
                                output.absolute().parent))
     with session(snapshot=True) as cur:
         counts = (export_gpkg if fmt == "gpkg" else export_geojson)(cur, jurisdiction, output)
-    say(msg("{0}: exported {1}", output, ", ".join(f"{n} {k}" for k, n in counts.items())))
+    say(msg("{0}: exported {1}", output, listed(f"{n} {layer_title(k)}" for k, n in counts.items())))

@@ -3,7 +3,7 @@
 import typer
 
 from gis import db
-from gis.cli.options import say
+from gis.cli.options import listed, say
 from gis.cli.session import session
 from gis.i18n import msg
 
@@ -19,4 +19,4 @@ def migrate() -> None:
         say(msg("database created"))
     with session() as cur:
         applied = db.migrate(cur)
-    say(msg("applied: {0}", ", ".join(applied)) if applied else msg("schema is up to date"))
+    say(msg("applied: {0}", listed(applied)) if applied else msg("schema is up to date"))

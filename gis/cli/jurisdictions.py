@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import Actor, JsonOpt, Slug, err, layer_title, said, say
+from gis.cli.options import Actor, JsonOpt, Slug, err, layer_title, listed, said, say
 from gis.cli.session import session
 from gis.i18n import msg
 
@@ -24,7 +24,7 @@ def stats(jurisdiction: Slug, as_json: JsonOpt = False) -> None:
         return
     say(msg("{0} ({1}): {2} km², {3} households, {4} residents", s["name"], s["jurisdiction"], s["area_km2"],
             s["households"], s["residents"]))
-    typer.echo("  " + ", ".join(f"{n} {layer_title(k)}" for k, n in s["counts"].items()))
+    typer.echo("  " + listed(f"{n} {layer_title(k)}" for k, n in s["counts"].items()))
 
 
 @jurisdiction_app.command("list")

@@ -3,8 +3,9 @@ written."""
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,20 @@ def said(message: str, lang: str | None = None) -> str:
     from gis.settings_fields import setting
 
     return translate(message, lang or negotiate(setting("lang"), None))
+
+
+def listed(items: Iterable[str], limit: int | None = None) -> str:
+    """Items as a list in the command line's language, by CLDR's separator for it ("a, b" in English,
+    "a、b" in Chinese); past ``limit`` items, an ellipsis."""
+    from babel import Locale
+
+    from gis.messages import negotiate
+    from gis.settings_fields import setting
+
+    items = list(items)
+    shown = items if limit is None else items[:limit]
+    middle = Locale.parse(negotiate(setting("lang"), None)).list_patterns["standard"]["middle"]
+    return (functools.reduce(middle.format, shown) if shown else "") + (" …" if len(shown) < len(items) else "")
 
 
 def layer_title(name: str) -> str:

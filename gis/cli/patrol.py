@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gis.cli.options import JsonOpt, Slug, emit, err, said, say, write_map, write_output
+from gis.cli.options import JsonOpt, Slug, emit, err, listed, said, say, write_map, write_output
 from gis.cli.session import session
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -44,7 +44,7 @@ def route(slug: Slug,
     if left := plan.unreachable():
         names = sorted({name or "—" for _, name in left})
         err(msg("{0} streets cannot be reached from the start (not joined to its streets) and are not in "
-                "the route: {1}", len(left), ", ".join(names[:10]) + (" …" if len(names) > 10 else "")))
+                "the route: {1}", len(left), listed(names, limit=10)))
     out = route_outputs(plan, settings.lang)  # each made only when asked for
     write_output(gpx, out.gpx)
     write_output(geojson, lambda: json.dumps(out.geojson(), ensure_ascii=False))
