@@ -194,4 +194,9 @@ def test_long_lists_under_the_map_leave_it_room(page, conn, copy_of):
         gridmapMap.eachLayer(l => { if (l instanceof L.Polygon && l.options.weight === 4)
           whole = gridmapMap.getBounds().contains(l.getBounds()); });
         return whole; }""")
+    # nothing runs past the sheet's foot (the sixty names did, off the paper): as many as fit, and how many more
+    assert page.evaluate("document.body.scrollHeight <= document.body.clientHeight")
+    people = page.locator("#people").inner_text()
+    listed, more = people.count("组长"), re.search(r"(\d+) more not listed|另有 (\d+) 人未列出", people)
+    assert more and 0 < listed < 60 and listed + int(more.group(1) or more.group(2)) == 60, people
     shot(page, "grid_print_long_lists")

@@ -28,10 +28,12 @@
   document.getElementById("who").replaceChildren(
     el("div", {}, `${t("leader")}${colon}${g.leader || "—"}`),
     el("div", {}, `${t("contact")}${colon}${t("community_office").replace("{name}", g.jurisdiction_name || slug)}`));
-  document.getElementById("people").replaceChildren(
+  const people = (n) => document.getElementById("people").replaceChildren(
     el("div", {}, el("strong", {}, `${t("leader")}${colon}`), g.leader || "—"),
     el("div", {}, el("strong", {}, `${t("workers")}${colon}`),
-       workers.length ? workers.map((w) => `${w.name}（${t(w.role)}）`).join(lang === "en" ? ", " : "、") : "—"));
+       workers.length ? workers.slice(0, n).map((w) => `${w.name}（${t(w.role)}）`).join(lang === "en" ? ", " : "、") : "—"),
+    n < workers.length ? el("div", {}, t("more_people").replace("{n}", String(workers.length - n))) : "");
+  people(workers.length);
   document.getElementById("numbers").replaceChildren(el("table", {}, gridmapLayers.rows([
     ["households", g.households], ["residents", g.residents], ["buildings", g.buildings],
     ["stations_n", g.stations], ["area", `${(g.area_m2 / 10000).toFixed(2)} ha`]])));
@@ -78,6 +80,26 @@
       open.length > shown.length ? el("div", {}, t("more_cases").replace("{n}", String(open.length - shown.length))) : "");
   }
 
+  const refit = () => {
+    map.invalidateSize({ animate: false });
+    map.fitBounds(outline.getBounds(), { padding: [24, 24], animate: false });
+  };
+  // A list of workers too long for the sheet (sixty volunteers of a grid) ran past its foot, off
+  // the paper: as many as fit, and how many more (the map keeps its 40% whatever the lists), the
+  // grid fitted again into the room left.
+  await document.fonts.ready;
+  const spills = () => document.body.scrollHeight > document.body.clientHeight;
+  if (spills()) {
+    let [fits, over] = [0, workers.length];
+    while (over - fits > 1) {
+      const n = Math.floor((fits + over) / 2);
+      people(n);
+      [fits, over] = spills() ? [fits, n] : [n, over];
+    }
+    people(fits);
+  }
+  refit();
+
   // Names on the map: the grid's buildings first, then the streets, then the stations; none on a case.
   // A building's name with its households, else its number (3号楼) with them, else its number alone;
   // one that finds no room in any form is listed under the map, so that the sheet names every
@@ -105,10 +127,6 @@
   // with the grid fitted again after it, could miss a building left unnamed by the last placing).
   const unnamed = document.getElementById("unnamed");
   let listed = "";
-  const refit = () => {
-    map.invalidateSize({ animate: false });
-    map.fitBounds(outline.getBounds(), { padding: [24, 24], animate: false });
-  };
   for (let round = 1; ; round++) {
     names.place();
     const text = names.left().map((f) => (f.properties.households
