@@ -319,6 +319,22 @@ def test_the_grid_page_draws_the_stations_it_counts(page, auth, server):
     assert "social_worker" not in roles  # roles in the page's language
 
 
+def test_the_grid_page_lists_its_workers_as_a_reader_orders_them(page, conn, copy_of):
+    """By pinyin, numbers by value: 第2小组 before 第10小组 (the database's order put 第10 first)."""
+    from gis import db
+    from gis.patrol.stewards_store import add_worker
+
+    slug = copy_of("huamao")
+    with db.transaction(conn) as cur:
+        for name in ["志愿服务队第10小组", "志愿服务队第2小组", "陈静", "艾伟"]:
+            add_worker(cur, slug, name, "volunteer", grid="110105015001002")
+    page.goto(f"/grids/110105015001002?jurisdiction={slug}")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    names = [li.split("（")[0] for li in page.locator("#workers li").all_inner_texts()]
+    mine = [n for n in names if n in ("志愿服务队第10小组", "志愿服务队第2小组", "陈静", "艾伟")]
+    assert mine == ["艾伟", "陈静", "志愿服务队第2小组", "志愿服务队第10小组"], names
+
+
 @pytest.mark.parametrize("role, grid, names", [
     ("leader", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "巡查记录", "外勤（手机）"]),
     ("planner", None, ["一张图", "事件办理", "接诉即办月报", "今日巡查路线", "巡查记录", "网格规划"]),

@@ -199,4 +199,5 @@ def test_long_lists_under_the_map_leave_it_room(page, conn, copy_of):
     people = page.locator("#people").inner_text()
     listed, more = people.count("组长"), re.search(r"(\d+) more not listed|另有 (\d+) 人未列出", people)
     assert more and 0 < listed < 60 and listed + int(more.group(1) or more.group(2)) == 60, people
+    assert [int(n) for n in re.findall(r"第(\d+)小组", people)] == list(range(1, listed + 1))  # 第2 before 第10
     shot(page, "grid_print_long_lists")

@@ -34,7 +34,7 @@
     ["patrol_coverage_long", share === null ? t("none_yet") : `${Math.round(share * 100)}%`],
   ]));
   const list = document.getElementById("workers");
-  for (const w of g.workers) list.append(el("li", {}, `${w.name}（${t(w.role)}）`));
+  for (const w of [...g.workers].sort(gridmapLabels.byName)) list.append(el("li", {}, `${w.name}（${t(w.role)}）`));
   if (!g.workers.length) list.append(el("li", {}, t("none_yet")));
 
   // The grid on top of what is in it: its outline in the boundary's pane.

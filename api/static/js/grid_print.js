@@ -24,7 +24,7 @@
   document.getElementById("code").textContent = `${g.code} ${g.name || ""}`;
 
   // Who answers for the grid.
-  const workers = g.workers || [];
+  const workers = [...(g.workers || [])].sort(gridmapLabels.byName);
   document.getElementById("who").replaceChildren(
     el("div", {}, `${t("leader")}${colon}${g.leader || "—"}`),
     el("div", {}, `${t("contact")}${colon}${t("community_office").replace("{name}", g.jurisdiction_name || slug)}`));

@@ -9,6 +9,10 @@ window.gridmapLabels = (function () {
   const FULL_FROM = 18;
   const NUMBERED = /((?:\d+|[A-Z]|[一二三四五六七八九十]+)\s*(?:号楼|号|栋|幢|座|楼))$/;
   const briefName = (name) => { const number = NUMBERED.exec(name || ""); return number ? number[1] : name || ""; };
+  // Names in a list as a Chinese reader orders them: by pinyin, numbers by their value (第2小组
+  // before 第10小组; the database's order put 第10 first).
+  const naturally = new Intl.Collator("zh", { numeric: true }).compare;
+  const byName = (a, b) => naturally(a.name || "", b.name || "");
 
   // The point halfway along a line (LatLngs), and the index of the vertex that ends the segment it
   // lies on: a street's middle vertex would be an end of a two-point street, a junction, where the
@@ -238,5 +242,5 @@ window.gridmapLabels = (function () {
     return api;
   }
 
-  return { create, KINDS, FULL_FROM, briefName, fits, halfway, halfwayAlong, within };
+  return { create, KINDS, FULL_FROM, briefName, byName, fits, halfway, halfwayAlong, within };
 })();
