@@ -898,6 +898,41 @@ def test_a_report_says_where_in_the_street_s_words_and_takes_the_building_at_han
     shot(pg, "report-where")
 
 
+def test_a_report_at_another_grid_s_building_offers_none_of_hers_far_off(phone, field):  # noqa: F811
+    """At a building of another grid, 100 m and more from any of hers, the report says where (that
+    building) and offers none of hers: the list offered her grid's 400 m away, and one taken sent
+    the case to the wrong block. The case goes by its point; a note says so."""
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+    from shapely.geometry import shape
+
+    pg = phone
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    there = Transformer.from_crs(4326, field["srid"], always_xy=True)
+    metric = [(b, shapely.transform(shape(b["outline"]), lambda xy: np.column_stack(there.transform(xy[:, 0], xy[:, 1]))))
+              for b in today["buildings"] if b["outline"]]
+    hers = [g for b, g in metric if b["own"]]
+    away = [b for b, g in metric if not b["own"] and b["name"] and min(g.distance(h) for h in hers) > 130]
+    assert hers and away, "no building of another grid on her phone stands far from hers"
+    b = away[0]
+    open_app(pg)
+    pg.context.set_geolocation({"longitude": b["lon"], "latitude": b["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{b['lon']:.6f},{b['lat']:.6f}")
+    pg.click("#open-report")
+    assert pg.locator("#where-text").inner_text().startswith(f"在{b['name']}")
+    assert pg.locator("#case-building option").all_inner_texts() == ["不指定楼栋（只记位置）"]
+    assert pg.locator("#building-note").is_visible()
+    shot(pg, "report-other-grid")
+    # back at one of hers, hers are offered again and the note is gone
+    mine = next(x for x in today["buildings"] if x["own"])
+    pg.context.set_geolocation({"longitude": mine["lon"], "latitude": mine["lat"], "accuracy": 5})
+    pg.wait_for_function("want => document.body.dataset.position === want", arg=f"{mine['lon']:.6f},{mine['lat']:.6f}")
+    pg.click("#where-here")
+    assert pg.locator("#case-building").input_value() == str(mine["id"])
+    assert not pg.locator("#building-note").is_visible()
+
+
 def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, field, conn):  # noqa: F811
     """Walking the route's first leg turns it green at once, on the phone (offline too), and the
     next leg is named; the legs of other streets stay to do. Sent and matched, and the page opened

@@ -838,17 +838,23 @@
   $("category").onchange = () => banner("");
   // The building the case is at: the nearest of the worker's own grid (``own``: the service takes a
   // report at no other), chosen when the place is within NEAR_M of it (beyond the fix's accuracy);
-  // or none, the point alone. ``keep``: the building a corrected report named, offered (and chosen)
-  // if it is one of hers, however far (one of another grid's is not: that was why it came back).
+  // or none, the point alone. Only hers within OFFER_M of the place are offered: at a building of
+  // another grid the list offered hers 400 m away, and one chosen sent the case to the wrong block
+  // (the place's words name the building there, and the case goes to that grid by its point).
+  // ``keep``: the building a corrected report named, offered (and chosen) if it is one of hers,
+  // however far (one of another grid's is not: that was why it came back).
   const NEAR_M = 30;
+  const OFFER_M = 100;
   function buildingChoices(keep = null) {
     const d = state.today;
     const p = state.picked || state.position;
     const select = $("case-building");
     select.replaceChildren(el("option", { value: "" }, t("f_no_building")));
+    $("building-note").hidden = true;
     if (!d || !p) return;
     const own = d.buildings.filter((b) => b.own).map((b) => ({ b, m: toBuilding(p, b) })).sort((x, y) => x.m - y.m);
-    const rows = own.slice(0, 5).concat(own.slice(5).filter(({ b }) => b.id === keep));
+    const rows = own.filter(({ b, m }, i) => (i < 5 && m - (p.accuracy || 0) <= OFFER_M) || b.id === keep);
+    $("building-note").hidden = rows.length > 0;
     for (const { b, m } of rows) select.append(el("option", { value: String(b.id) }, `${b.name || `#${b.id}`} · ${tf("f_m", { m: Math.round(m) })}`));
     if (keep !== null) select.value = rows.some(({ b }) => b.id === keep) ? String(keep) : "";
     else if (rows.length && rows[0].m - (p.accuracy || 0) <= NEAR_M) select.value = String(rows[0].b.id);
