@@ -222,6 +222,10 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
     cur.execute("SELECT ST_AsGeoJSON(geom, 7), ST_X(office), ST_Y(office), gridmap_boundary_tolerance_m()"
                 " FROM jurisdiction WHERE id = %s", (jur.id,))
     boundary, ox, oy, tolerance = cur.fetchone()
+    # the compounds, named: 8号楼 on the map is of one of them (four compounds each have a 1–8号楼)
+    cur.execute("SELECT name, ST_AsGeoJSON(geom, 6) FROM compound WHERE jurisdiction_id = %s AND name IS NOT NULL"
+                " ORDER BY id", (jur.id,))
+    compounds = [{"name": n, "geometry": json.loads(g)} for n, g in cur.fetchall()]
     catalogue = catalogue_store.catalogue(cur, slug)
     answer = {
         "jurisdiction": slug, "jurisdiction_name": jur.name, "day": day.isoformat(),
@@ -229,6 +233,7 @@ def today(cur: Cursor, slug: str, who: Principal, worker: FieldWorker, settings:
         "workday": plan["workday"], "route": plan["route"], "legs": plan["legs"], "walked": walked,
         "visits": plan["visits"], "buildings": buildings,
         "grid": {"code": row[0], "name": row[1], "geometry": json.loads(row[2])} if row else None,
+        "compounds": compounds,
         "boundary": json.loads(boundary), "boundary_tolerance_m": tolerance,
         "office": [ox, oy] if ox is not None else None,
         "cases": _cases(cur, slug, who, worker),

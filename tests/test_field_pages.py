@@ -933,6 +933,29 @@ def test_a_report_at_another_grid_s_building_offers_none_of_hers_far_off(phone, 
     assert not pg.locator("#building-note").is_visible()
 
 
+def test_her_grid_is_tinted_and_named_and_a_building_tapped_says_its_compound(phone, field):  # noqa: F811
+    """Her grid is tinted and named on the map (it read as one more grey, its outline under the
+    route); the compounds are named, and a building tapped says its whole name: four compounds each
+    have an 8号楼, and the map named them by number alone."""
+    pg = phone
+    today = field["worker"].get(f"/field/{field['slug']}/today").json()
+    open_app(pg)
+    assert pg.locator("path.my-grid").count() == 1
+    assert today["grid"]["name"] in pg.locator(".label.grid").inner_text()
+    assert today["compounds"] and {c["name"] for c in today["compounds"]} <= set(
+        pg.locator(".label.compound").all_text_contents())
+    b = next(x for x in today["buildings"] if x["own"] and x["name"])
+    pg.evaluate("([lat, lon]) => gridmapMap.setView([lat, lon], 18, { animate: false })", [b["lat"], b["lon"]])
+    pg.wait_for_timeout(300)
+    at = pg.evaluate("""([lat, lon]) => { const p = gridmapMap.latLngToContainerPoint([lat, lon]);
+        const box = document.getElementById('map').getBoundingClientRect(); return [box.x + p.x, box.y + p.y]; }""",
+                     [b["lat"], b["lon"]])
+    pg.touchscreen.tap(*at)
+    pg.wait_for_selector(".leaflet-tooltip", timeout=3000)
+    assert b["name"] in pg.locator(".leaflet-tooltip").inner_text()
+    shot(pg, "building-tapped")
+
+
 def test_a_street_turns_green_as_it_is_walked_and_stays_so_for_the_day(phone, field, conn):  # noqa: F811
     """Walking the route's first leg turns it green at once, on the phone (offline too), and the
     next leg is named; the legs of other streets stay to do. Sent and matched, and the page opened

@@ -216,6 +216,11 @@ class FieldGrid(Answer):
     geometry: dict[str, Any]
 
 
+class FieldCompound(Answer):
+    name: str
+    geometry: dict[str, Any]
+
+
 class FieldCategory(Answer):
     code: str
     name_zh: str
@@ -238,6 +243,8 @@ class Today(Answer):
     buildings: list[FieldBuilding] = Field(description="Where the worker may check in: their grid's buildings and "
                                                        "today's visits")
     grid: FieldGrid | None
+    compounds: list[FieldCompound] = Field(description="The jurisdiction's named compounds (小区), by which its "
+                                                       "buildings are told apart")
     boundary: dict[str, Any]
     boundary_tolerance_m: float = Field(description="How far past the boundary a point still lies in the community "
                                                     "(the service's tolerance: a street drawn along the boundary)")

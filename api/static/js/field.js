@@ -89,8 +89,7 @@
   // and its buildings, by their number (3号楼) from zoom 16 and in full from 18: two buildings 20 m
   // apart are told apart on the map, not by guess.
   const labels = gridmapLabels.create(map, { street: 15, building: 16 });
-  labels.groups.street.addTo(map);
-  labels.groups.building.addTo(map);
+  for (const kind of ["grid", "compound", "street", "building"]) labels.groups[kind].addTo(map);
 
   // Centre on me: the map goes to where the phone is (near enough to name the buildings) and
   // follows it as it moves, until the map is dragged. It follows at once during a walk.
@@ -237,7 +236,23 @@
     L.polygon([[[-89, -179], [-89, 179], [89, 179], [89, -179]], ...rings(d.boundary).map((r) => r.map(([x, y]) => [y, x]))],
       { stroke: false, fillColor: "#555", fillOpacity: 0.28, interactive: false, className: "outside" }).addTo(layers.outside);
     L.geoJSON(d.boundary, { style: { color: "#222", weight: 3, fill: false, dashArray: "8 5" }, interactive: false }).addTo(layers.area);
-    if (d.grid) L.geoJSON(d.grid.geometry, { style: { color: "#0b5cab", weight: 3, fillOpacity: 0.06 }, interactive: false }).addTo(layers.area);
+    // Her grid at a glance: tinted and named (its outline runs under the route, on its streets,
+    // and a faint fill read as one more grey); the compounds outlined and named, so that 8号楼 is
+    // known to be of 电厂小区, not 柴家湾小区 (each has an 8号楼).
+    labels.groups.grid.clearLayers();
+    labels.groups.compound.clearLayers();
+    for (const c of d.compounds || []) {
+      L.geoJSON(c.geometry, { style: { color: "#475569", weight: 1.5, dashArray: "4 4", fill: false }, interactive: false })
+        .addTo(layers.area);
+    }
+    labels.polygons("compound", L.geoJSON({ type: "FeatureCollection", features: (d.compounds || []).map((c) => ({
+      type: "Feature", properties: { name: c.name }, geometry: c.geometry })) }), (q) => q.name);
+    if (d.grid) {
+      const mine = { type: "Feature", properties: { code: d.grid.code, name: d.grid.name }, geometry: d.grid.geometry };
+      L.geoJSON(mine, { style: { color: "#0b5cab", weight: 3, fillColor: "#3b82f6", fillOpacity: 0.16, className: "my-grid" },
+                        interactive: false }).addTo(layers.area);
+      labels.grids(L.geoJSON(mine));
+    }
     // No base map: the buildings of the grid, named on a tap, are what a worker finds their way by.
     // A building she checked in at today is green: where she has been is seen at a glance.
     for (const b of d.buildings) {
