@@ -13,6 +13,7 @@ import math
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -864,20 +865,28 @@ def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_i
         ctx.close()
 
 
-def test_a_report_says_where_in_the_street_s_words_and_takes_the_building_at_hand(phone, field):  # noqa: F811
-    """Standing 8 m off the end of a long building of her grid (over 30 m from its middle), the
-    report sheet says '<building>旁约 8 米', not coordinates, and the case is put at that building."""
+def in_metres(buildings: list[dict], srid: int) -> list[tuple[dict, Any]]:
+    """Each of the phone's buildings with its outline in the jurisdiction's metric CRS."""
     import numpy as np
     import shapely
     from pyproj import Transformer
     from shapely.geometry import shape
 
+    there = Transformer.from_crs(4326, srid, always_xy=True)
+    return [(b, shapely.transform(shape(b["outline"]), lambda xy: np.column_stack(there.transform(xy[:, 0], xy[:, 1]))))
+            for b in buildings]
+
+
+def test_a_report_says_where_in_the_street_s_words_and_takes_the_building_at_hand(phone, field):  # noqa: F811
+    """Standing 8 m off the end of a long building of her grid (over 30 m from its middle), the
+    report sheet says '<building>旁约 8 米', not coordinates, and the case is put at that building."""
+    import shapely
+    from pyproj import Transformer
+
     pg = phone
     today = field["worker"].get(f"/field/{field['slug']}/today").json()
-    there = Transformer.from_crs(4326, field["srid"], always_xy=True)
     back = Transformer.from_crs(field["srid"], 4326, always_xy=True)
-    own = [(b, shapely.transform(shape(b["outline"]), lambda xy: np.column_stack(there.transform(xy[:, 0], xy[:, 1]))))
-           for b in today["buildings"] if b["own"]]
+    own = [(b, g) for b, g in in_metres(today["buildings"], field["srid"]) if b["own"]]
     spot = None
     for b, g in own:
         c = g.centroid
@@ -902,16 +911,9 @@ def test_a_report_at_another_grid_s_building_offers_none_of_hers_far_off(phone, 
     """At a building of another grid, 100 m and more from any of hers, the report says where (that
     building) and offers none of hers: the list offered her grid's 400 m away, and one taken sent
     the case to the wrong block. The case goes by its point; a note says so."""
-    import numpy as np
-    import shapely
-    from pyproj import Transformer
-    from shapely.geometry import shape
-
     pg = phone
     today = field["worker"].get(f"/field/{field['slug']}/today").json()
-    there = Transformer.from_crs(4326, field["srid"], always_xy=True)
-    metric = [(b, shapely.transform(shape(b["outline"]), lambda xy: np.column_stack(there.transform(xy[:, 0], xy[:, 1]))))
-              for b in today["buildings"] if b["outline"]]
+    metric = in_metres([b for b in today["buildings"] if b["outline"]], field["srid"])
     hers = [g for b, g in metric if b["own"]]
     away = [b for b, g in metric if not b["own"] and b["name"] and min(g.distance(h) for h in hers) > 130]
     assert hers and away, "no building of another grid on her phone stands far from hers"
