@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from gis import datasets, db
-from gis.cases import store, workflow
+from gis.cases import catalogue_store, store, workflow
 from gis.errors import InvalidInput, StaleVersion
 from gis.importing import import_package
 
@@ -469,11 +469,13 @@ def test_street_vending_has_its_category_and_goes_to_urban_management(conn, copy
     with db.transaction(conn, "社区工作站") as cur:
         j = store.find_jurisdiction(cur, slug)
         codes = list(store.categories(cur, j.id))
+        listed = [c["code"] for c in catalogue_store.catalogue(cur, slug)["categories"]]  # the forms' and filters'
         case = store.add_case(cur, slug, category="street_vending", description="水果摊占道", at=(116.4790, 39.9090))
         cur.execute("SELECT d.name_zh, k.name_zh FROM case_record c JOIN case_category k ON k.id = c.category_id"
                     " JOIN department d ON d.id = k.department_id WHERE c.id = %s", (case["id"],))
         department, name = cur.fetchone()
     assert "street_vending" in codes and codes[-1] == "other"
+    assert "street_vending" in listed and listed[-1] == "other"
     assert (department, name) == ("城管执法队", "占道经营")
 
 

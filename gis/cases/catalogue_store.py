@@ -128,7 +128,7 @@ def catalogue(cur: Cursor, slug: str) -> dict[str, Any]:
     """The case categories of ``slug`` (with their department and hours) and its departments,
     each with its version and ETag (send it as If-Match to change it)."""
     j = find_jurisdiction(cur, slug)
-    cur.execute(CATEGORY_SQL + " WHERE k.jurisdiction_id = %s ORDER BY k.id", (j.id,))
+    cur.execute(CATEGORY_SQL + " WHERE k.jurisdiction_id = %s ORDER BY k.code = 'other', k.id", (j.id,))  # 其他 last
     cats = [category_dict(r) for r in cur.fetchall()]
     cur.execute(DEPARTMENT_SQL + " WHERE d.jurisdiction_id = %s ORDER BY d.id", (j.id,))
     return {"categories": cats, "departments": [department_dict(r) for r in cur.fetchall()]}
