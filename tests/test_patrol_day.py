@@ -18,7 +18,9 @@ def test_pace_of_a_walk():
     assert pace_kmh(5000, t0, t0 + timedelta(hours=1)) == 5.0
     assert pace_kmh(5300, t0, t0 + timedelta(minutes=6)) == pytest.approx(53.0)
     assert WALKING_PACE_MAX_KMH < 53
-    assert pace_kmh(100, t0, t0 + timedelta(seconds=30)) is None  # under a minute: no pace
+    assert pace_kmh(100, t0, t0 + timedelta(seconds=30)) is None  # under a minute and 200 m: jitter, no pace
+    assert pace_kmh(280, t0, t0 + timedelta(seconds=49)) == pytest.approx(20.6, abs=0.1)  # ridden: told
+    assert pace_kmh(280, t0, t0) is None  # no time between its ends
     assert pace_kmh(100, None, t0) is None
 
 

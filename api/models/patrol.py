@@ -303,7 +303,8 @@ class DayWalk(Answer):
     matched_points: int
     length_m: float = Field(description="As walked (the recorded lines)")
     on_streets_m: float = Field(description="Along the streets it was matched to")
-    pace_kmh: float | None = Field(description="Average speed; None when the times are not known or under a minute")
+    pace_kmh: float | None = Field(description="Average speed; None when the times are not known, or the walk lasted "
+                                                "under a minute and went under 200 m")
     too_fast: bool = Field(description="Faster than a walk (over 7 km/h on average): a bicycle, or a phone in a car")
     geometry: dict[str, Any] = Field(description="MultiLineString, lon/lat")
 

@@ -17,12 +17,21 @@ from typing import Any
 WALKING_PACE_MAX_KMH = 7.0
 
 
+# A walk this short in both time and distance has no pace worth telling: a few fixes' jitter (10–20 m
+# each) over seconds reads as a run. Past either, it has: 280 m ridden in 49 s (20 km/h) went unmarked
+# when a pace needed a whole minute.
+PACE_MIN_S, PACE_MIN_M = 60, 200
+
+
 def pace_kmh(metres: float, started: datetime | None, ended: datetime | None) -> float | None:
-    """Average speed of a walk, km/h; None when its times are not known or it lasted under a minute."""
+    """Average speed of a walk, km/h; None when its times are not known, or when it lasted under a
+    minute and went under 200 m (:data:`PACE_MIN_S`, :data:`PACE_MIN_M`)."""
     if started is None or ended is None:
         return None
     seconds = (ended - started).total_seconds()
-    return None if seconds < 60 else metres / 1000 / (seconds / 3600)
+    if seconds <= 0 or (seconds < PACE_MIN_S and metres < PACE_MIN_M):
+        return None
+    return metres / 1000 / (seconds / 3600)
 
 
 def _iso(t: datetime | None) -> str | None:
