@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.auth_errors import LoginRequired, PageForbidden
 from api.headers import HEADERS
 from api.rendering import page
+from api.validation_problems import validation_problems
 from gis.access import Forbidden, TooManyAttempts, Unauthorized
 from gis.errors import (
     Conflict,
@@ -35,7 +36,7 @@ from gis.errors import (
     UnreadableFile,
 )
 from gis.i18n import Message, check_marked, msg, verbatim
-from gis.messages import negotiate, title, translate, validation_message
+from gis.messages import negotiate, title, translate
 from gis.printing import PrinterUnavailable
 
 log = logging.getLogger("gridmap.api")
@@ -110,34 +111,6 @@ def problem(request: Request, status: int, detail: Message, *, problems: Sequenc
                         media_type="application/problem+json")
 
 
-_UNKNOWN = object()
-
-
-def _where(loc: tuple, body: object) -> str:
-    """Where a validation error is, as a path into the request: ``query.limit``,
-    ``body.features[2].geometry.coordinates`` (as the NUL check names places). The member of a
-    union that pydantic names in its location (the ``type`` a GeoJSON object says it is, a type
-    such as ``Position2D`` or ``int``) is left out: it is no key of the body."""
-    out, node = str(loc[0]), body if loc[0] == "body" else _UNKNOWN
-    for key in loc[1:]:
-        if isinstance(key, int):
-            out += f"[{key}]"
-            node = node[key] if isinstance(node, list) and 0 <= key < len(node) else _UNKNOWN
-        elif (isinstance(node, dict) and key not in node and key == node.get("type")) or (
-                node is not _UNKNOWN and not isinstance(node, dict)):
-            continue  # a union's member (the type a GeoJSON object names, Position2D, int), not a key
-        else:
-            out += f".{key}"
-            node = node.get(key, _UNKNOWN) if isinstance(node, dict) else _UNKNOWN
-    return out
-
-
-def _parameter_problem(error: dict, body: object, lang: str) -> Message:
-    """A request parameter's or body's problem: pydantic's, translated by its kind (``validation``)."""
-    message = validation_message(error["type"], error.get("ctx") or {}, error["msg"], lang)
-    return msg("{0}: {1}", _where(tuple(error["loc"]), body), message)
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -172,7 +145,7 @@ def install(app: FastAPI) -> None:
         # A malformed parameter is a bad request (400); a body the route's model refuses is
         # invalid input (422), as the domain's own refusals of a body are.
         lang, errors = language(request), exc.errors()
-        found = [_parameter_problem(e, exc.body, lang) for e in errors]
+        found = validation_problems(errors, exc.body, lang)
         if all(e["loc"][:1] == ("body",) for e in errors):
             return problem(request, 422, msg("invalid request body"), problems=found)
         return problem(request, 400, msg("invalid request parameters"), problems=found)

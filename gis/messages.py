@@ -91,11 +91,16 @@ def validation_message(kind: str, ctx: dict, english: str, lang: str) -> str:
     """A request parameter's problem (pydantic's error ``kind`` with its ``ctx``) in ``lang``."""
     if lang == DEFAULT:
         return english
-    template = catalogue(lang).validation.get(kind)
+    said = catalogue(lang).validation
+    template = said.get(kind)
     if template is None:
         return english
+    # pydantic lists the choices in English ("'red', 'yellow' or 'blue'"): their "or" in ``lang``
+    values = {k: v if isinstance(v, int | float) else str(v) for k, v in ctx.items()}
+    values.update({k: v.replace(" or ", f" {said.get('or', 'or')} ") for k, v in values.items()
+                   if k.startswith("expected") and isinstance(v, str)})
     try:
-        return template.format(**{k: v if isinstance(v, str | int | float) else str(v) for k, v in ctx.items()})
+        return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return english
 

@@ -341,6 +341,25 @@ def test_the_api_answers_in_the_language_asked_for(client, copy_of):
     assert client.get("/no/such/page", headers=zh).json()["title"] == "未找到"
 
 
+@pytest.mark.parametrize("body, want", [
+    ({"junk": 1}, ["body.junk: 不接受此字段"]),
+    # a union (2-D | 3-D position): its closer member's problem, once (it was said twice, and a
+    # third, "coordinates[2]: missing", was the 3-D one's)
+    ({"at": {"type": "Point", "coordinates": [116.48, "abc"]}}, ["body.at.coordinates[1]: 应为数字"]),
+    ({"urgency": "purple"}, ["body.urgency: 应为 'red', 'yellow' 或 'blue'"]),
+    ({"description": 5}, ["body.description: 应为文本"]),
+    ({"at": [116.48, 39.91]}, ["body.at: 应为对象"]),
+    ({"building": {"a": 1}}, ["body.building: 应为整数", "body.building: 应为文本"]),
+    ({"reported_at": "yesterday"}, ["body.reported_at: 应为日期时间（ISO 8601，如 2026-12-07T09:30:00+08:00）"]),
+])
+def test_a_body_s_problems_are_said_once_each_in_chinese(client, body, want):
+    """Pydantic's own words reached a Chinese answer ("Extra inputs are not permitted", "Input
+    should be a valid number", "'red', 'yellow' or 'blue'"), and a union's members each told theirs."""
+    sent = {"category": "garbage", "description": "x", "at": {"type": "Point", "coordinates": [116.48, 39.91]}, **body}
+    r = client.post("/cases/huamao", json=sent, headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 422 and r.json()["problems"] == want
+
+
 def test_the_command_line_speaks_chinese_when_asked(cli, monkeypatch):
     monkeypatch.setenv("GRIDMAP_LANG", "zh")
     proc = cli("users", "add", f"w-{uuid.uuid4().hex[:6]}", "--role", "worker", "--machine", check=False)
