@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth_errors import LoginRequired, PageForbidden
@@ -111,12 +111,38 @@ def problem(request: Request, status: int, detail: Message, *, problems: Sequenc
                         media_type="application/problem+json")
 
 
+def _page_asked(request: Request) -> bool:
+    """Whether a browser asked for a page (an HTML route, opened as a page): a problem with it is
+    a page too, not its problem+json (a stale link to a case showed that raw)."""
+    route = request.scope.get("route")
+    return getattr(route, "response_class", None) is HTMLResponse and "text/html" in request.headers.get("accept", "")
+
+
+def _page_language(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "zh"  # as the pages: Chinese unless asked
+
+
+def problem_page(request: Request, status: int, message: Message, *, problems: Sequence[Message] = (),
+                 home: str = "", grid: str = "") -> HTMLResponse:
+    """A page saying why the page asked for cannot be shown (it may not be opened, it is not there,
+    its link is wrong), in the page's language, with where to go instead."""
+    strict = request.app.state.settings.strict_messages
+    for text in (message, *problems):
+        check_marked(text, strict=strict)
+    lang = _page_language(request)
+    said = ("；" if lang == "zh" else "; ").join([translate(message, lang), *(translate(p, lang) for p in problems)])
+    title_key = {403: "forbidden_page", 404: "missing_page"}.get(status, "bad_link_page")
+    return page("problem_page.html", status_code=status, message=said, title_key=title_key, home=home, grid=grid)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(GridmapError)
-    def _domain(request: Request, exc: GridmapError) -> JSONResponse:
+    def _domain(request: Request, exc: GridmapError) -> Response:
         status = status_of(exc)
+        if status in (404, 422) and _page_asked(request):
+            return problem_page(request, status, exc.message, problems=exc.problems or ())
         extra = {}
         headers = None
         if isinstance(exc, StaleVersion):
@@ -131,20 +157,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PageForbidden)
     def _page_forbidden(request: Request, exc: PageForbidden) -> HTMLResponse:
-        lang = "en" if request.query_params.get("lang") == "en" else "zh"  # as the pages: Chinese unless asked
-        check_marked(exc.message, strict=request.app.state.settings.strict_messages)
-        return page("forbidden.html", status_code=403, message=translate(exc.message, lang), home=exc.home or "",
-                    grid=exc.grid or "")
+        return problem_page(request, 403, exc.message, home=exc.home or "", grid=exc.grid or "")
 
     @app.exception_handler(LoginRequired)
     def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(exc.location, status_code=303)
 
     @app.exception_handler(RequestValidationError)
-    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def _validation(request: Request, exc: RequestValidationError) -> Response:
         # A malformed parameter is a bad request (400); a body the route's model refuses is
         # invalid input (422), as the domain's own refusals of a body are.
-        lang, errors = language(request), exc.errors()
+        errors = exc.errors()
+        if _page_asked(request):
+            return problem_page(request, 400, msg("this link's parameters are wrong"),
+                                problems=validation_problems(errors, exc.body, _page_language(request)))
+        lang = language(request)
         found = validation_problems(errors, exc.body, lang)
         if all(e["loc"][:1] == ("body",) for e in errors):
             return problem(request, 422, msg("invalid request body"), problems=found)

@@ -92,7 +92,8 @@ def validation_message(kind: str, ctx: dict, english: str, lang: str) -> str:
     if lang == DEFAULT:
         return english
     said = catalogue(lang).validation
-    template = said.get(kind)
+    # a pattern of the service's own has words of its own ("应为年月（YYYY-MM）", not the expression)
+    template = said.get(f"{kind} {ctx.get('pattern')}") or said.get(kind)
     if template is None:
         return english
     # pydantic lists the choices in English ("'red', 'yellow' or 'blue'"): their "or" in ``lang``

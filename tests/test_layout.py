@@ -258,6 +258,32 @@ def test_a_page_the_user_may_not_open_says_why_in_their_language(browser, server
         shot(pg, "forbidden_" + ("en" if english else "zh"))
 
 
+@pytest.mark.parametrize("path, status, says", [
+    ("/case/999999", 404, "999999"),
+    ("/cases?jurisdiction=nowhere", 404, "nowhere"),
+    ("/cases-report?month=2026-99", 400, "应为年月（YYYY-MM"),
+    ("/patrol-day?jurisdiction=huamao&day=2026-02-30", 422, "2026-02-30"),
+])
+def test_a_stale_or_wrong_link_opens_a_page_that_says_why(page, server, path, status, says):
+    """A link to a case that is no more, a community that is not there, a month or day that is no
+    date: a page in the page's language saying why, with the way back to the map (their raw
+    problem+json was all it showed); asked by a client, not a browser, it is still problem+json."""
+    import httpx
+
+    page.expected_errors = [f"status of {status}"]
+    r = page.goto(path)
+    assert r.status == status and r.headers["content-type"].startswith("text/html")
+    page.wait_for_selector("body[data-ready=true]")
+    text = page.locator(".message").inner_text()
+    assert says in text and not re.search(r"\b(should|must|unknown|has no|not found)\b", text, re.I), text
+    assert "{" not in text and "problem" not in text
+    assert page.locator(".message a").first.get_attribute("href").startswith("/?")
+    assert not axe_violations(page)
+    shot(page, f"wrong_link_{status}")
+    api = httpx.get(server + path, cookies={c["name"]: c["value"] for c in page.context.cookies()})
+    assert api.status_code == status and api.headers["content-type"] == "application/problem+json"
+
+
 def test_a_grid_worker_reads_their_route_on_a_phone(browser, server, make_user):
     """A grid worker on a phone switches today's route on: it is drawn with arrows in the walking
     direction, over their grid, with the streets named."""

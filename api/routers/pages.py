@@ -35,7 +35,8 @@ from gis.users import issue_token, revoke_token
 
 router = APIRouter(tags=["pages"])
 # A page asked for without signing in sends the browser to the login page; one the role may not
-# open is a page saying why (403, HTML); an unknown jurisdiction is problem+json (404).
+# open is a page saying why (403, HTML), and so is one not there (404) or a link with a wrong
+# parameter (400, 422): problem+json to a client that asks for no page (api/errors.py).
 PAGE: dict[int | str, dict[str, Any]] = {303: {"description": "To the login page, and back after"},
         403: {"description": "A page that says why, and where the user may go", "content": {"text/html": {}}},
         **problems(400, 404, 405, 422, 503)}

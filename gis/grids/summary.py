@@ -20,7 +20,7 @@ def grid_summary(cur: Cursor, slug: str, code: str, days: int, as_of: date) -> d
     cur.execute(read_sql("grid_summary.sql"), {"jurisdiction_id": jur.id, "code": code})
     row = cur.fetchone()
     if row is None:
-        raise NotFound(msg("{0} has no grid {1}", slug, code))
+        raise NotFound(msg("{0} has no grid {1}", jur.name, code))  # the community by its name, not its slug
     (gid, name, leader, geom, area, buildings, households, residents, stations, zones, workers) = row
     coverage = patrol_coverage(cur, slug, days, as_of, geometry=False)
     share = next((g["share"] for g in coverage["grids"] if g["code"] == code), None)
