@@ -1262,6 +1262,25 @@ def test_a_case_given_to_her_while_the_app_is_open_reaches_it_and_is_said(phone,
     said = pg.locator("#banner")
     assert "新派给您 1 件事件" in said.inner_text() and "紧急" in said.inner_text()
     assert "error" in (said.get_attribute("class") or "")  # a red case is said in red
+    # one given while the app is shut is said when it opens (it opened knowing none, and took all as known)
+    pg.goto("about:blank")
+    b = today["buildings"][5]
+    shut = lead.post(f"/cases/{slug}", json={"category": today["categories"][0]["code"], "description": "楼道灯不亮",
+                                              "at": {"type": "Point", "coordinates": [b["lon"], b["lat"]]}})
+    later = shut.json()["id"]
+    assert lead.post(f"/cases/{slug}/{later}/transitions", json={"to": "accepted", "assignee": "王芳"},
+                     headers={"If-Match": shut.headers["ETag"]}).status_code == 200
+    open_app(pg)
+    pg.wait_for_function("id => document.getElementById('banner').textContent.includes('#' + id)", arg=later)
+    assert "新派给您 1 件事件" in said.inner_text()
+    # opened with none seen on this phone (first use, signed in again): what waits for her, by number
+    pg.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('gridmap-field-seen-'))"
+                ".forEach((k) => localStorage.removeItem(k))")
+    waiting = [c for c in w.get(f"/field/{slug}/today").json()["cases"]
+               if c["assigned"] and c["state"] not in ("handled", "verified", "closed")]
+    open_app(pg)
+    pg.wait_for_function("() => document.getElementById('banner').textContent.includes('待处理')")
+    assert f"有 {len(waiting)} 件派给您的事件待处理" in said.inner_text()
     pin = pg.locator(f".case-pin[title~='#{case_id}']")
     assert "urgency-red" in pin.get_attribute("class") and "reported" not in pin.get_attribute("class")
     shot(pg, "case-given")

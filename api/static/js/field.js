@@ -424,11 +424,20 @@
       sync().then(() => loadToday());
     }
   }, REFRESH_S * 1000);
-  let known = null;  // the ids of the cases given to her, as last seen (null: not seen yet)
+  // The cases given to her, as last seen on this phone, kept (a case given while the app was shut
+  // was never said: the app opened knowing none, and took all it found as known). Opened with none
+  // kept (first use, or signed in again), the cases waiting for her are said by their number.
+  const seenKey = () => `gridmap-field-seen-${slug}-${me || ""}`;
   function newCases(d) {
     const given = d.cases.filter((c) => c.assigned && !DONE.has(c.state));
-    const fresh = known ? given.filter((c) => !known.has(c.id)) : [];
-    known = new Set(given.map((c) => c.id));
+    const kept = localStorage.getItem(seenKey());
+    const known = kept === null ? null : new Set(JSON.parse(kept));
+    localStorage.setItem(seenKey(), JSON.stringify(given.map((c) => c.id)));
+    if (known === null) {
+      if (given.length) banner(tf("f_cases_waiting", { n: given.length }), given.some((c) => c.urgency === "red"));
+      return;
+    }
+    const fresh = given.filter((c) => !known.has(c.id));
     if (!fresh.length) return;
     fresh.sort((a, b) => (RANK[a.urgency] ?? 3) - (RANK[b.urgency] ?? 3));
     const c = fresh[0];

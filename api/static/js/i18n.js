@@ -239,7 +239,9 @@ window.gridmapPages = function (me) {
 // another account signs in, and once the session is over, so that the next one to open /field on
 // a shared phone never sees them, offline or not. (What is queued to send stays: it waits for its worker.)
 window.gridmapForgetFieldDays = async function () {
-  for (const k of Object.keys(localStorage)) if (k.startsWith("gridmap-field-done-")) localStorage.removeItem(k);
+  for (const k of Object.keys(localStorage)) {
+    if (k.startsWith("gridmap-field-done-") || k.startsWith("gridmap-field-seen-")) localStorage.removeItem(k);
+  }
   if (!window.caches) return;
   for (const name of await caches.keys()) if (name.startsWith("field-data-")) await caches.delete(name);
 };
