@@ -371,11 +371,15 @@ def test_the_cases_page_says_how_the_month_stands_to_who_may_read_it(browser, se
     for pg in browsing(browser, server, people["leader_token"]):
         ready(pg, f"/cases?jurisdiction={slug}")
         pg.wait_for_selector("#kpi:not([hidden])")
-        rows = dict(r.split("\t") for r in pg.locator("#kpi-table tr").all_inner_texts())
+        rows = dict(tr.locator("td").all_inner_texts() for tr in pg.locator("#kpi-table tr").all())
         assert rows["受理"] == str(kpi["overall"]["received"])
         rate = kpi["overall"]["response_rate"]
         assert rows["响应率"] == ("—" if rate is None else f"{rate * 100:.1f}%")
         assert pg.locator("#kpi-report").get_attribute("href").startswith(f"/cases-report?jurisdiction={slug}&month=")
+        # the numbers and the filters in two columns: the list starts in a laptop's first screen
+        pg.set_viewport_size({"width": 1366, "height": 768})
+        first = pg.locator("#cases li").first.bounding_box()
+        assert first["y"] + first["height"] < 768, first
         shot(pg, "cases_this_month")
         # in English, a case is named by its category's English name, as the filter names it
         ready(pg, f"/cases?jurisdiction={slug}&lang=en")
