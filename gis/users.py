@@ -138,6 +138,13 @@ def issue_token(cur: Cursor, username: str, *, kind: str, hours: float, label: s
     return token
 
 
+def display_name(cur: Cursor, user_id: int) -> str | None:
+    """The name a user was given to be called by (``--name``), if any."""
+    cur.execute("SELECT display_name FROM app_user WHERE id = %s", (user_id,))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def revoke_token(cur: Cursor, token: str) -> None:
     """End a token (logging out); an unknown token is no error."""
     cur.execute("UPDATE api_token SET revoked_at = now() WHERE token_hash = %s AND revoked_at IS NULL",

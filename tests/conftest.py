@@ -85,13 +85,14 @@ def make_user(database_url: str):
     """Add a user with a role (and reach) to the run's database; returns an API key of theirs."""
 
     def make(role: str, jurisdiction: str | None = None, grid: str | None = None,
-             username: str | None = None, password: str | None = None, department: str | None = None) -> str:
+             username: str | None = None, password: str | None = None, department: str | None = None,
+             display_name: str | None = None) -> str:
         name = username or f"{role}-{uuid.uuid4().hex[:8]}"
         conn = db.connect(database_url)
         try:
             with db.transaction(conn) as cur:
                 users.add_user(cur, name, role, password=password, jurisdiction=jurisdiction, grid=grid,
-                               department=department)
+                               department=department, display_name=display_name)
                 return users.issue_token(cur, name, kind="key", hours=24, label="tests")
         finally:
             conn.close()

@@ -498,7 +498,7 @@ def test_planner_moves_a_courier_zone(page, copy_of):
 
 def test_signing_in_on_the_login_page_and_out(anon_page, make_user):
     name = f"planner-{uuid.uuid4().hex[:6]}"
-    make_user("planner", "huamao", username=name, password="planner password")
+    make_user("planner", "huamao", username=name, password="planner password", display_name="李规划")
     anon_page.goto("/planner?jurisdiction=huamao")
     anon_page.wait_for_url("**/login?next=**")
     anon_page.expected_errors = ["status of 401"]
@@ -508,7 +508,7 @@ def test_signing_in_on_the_login_page_and_out(anon_page, make_user):
     anon_page.click("#submit")
     anon_page.wait_for_url("**/planner?jurisdiction=huamao**")
     anon_page.wait_for_selector("#user")
-    assert anon_page.locator("#user").inner_text() == f"{name} · 规划员"
+    assert anon_page.locator("#user").inner_text() == "李规划 · 规划员"  # the name given, not the username
     shot(anon_page, "signed_in_planner")
     anon_page.click("#logout")
     anon_page.wait_for_url("**/login**")

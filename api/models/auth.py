@@ -13,6 +13,8 @@ class Me(Answer):
     """Who is signed in, and what their role may do."""
 
     username: str
+    name: str = Field(description="What the pages call them: the name they were given (users add --name), else "
+                                  "the username")
     role: str
     role_zh: str = Field(description="The role in Chinese")
     jurisdiction: str | None = Field(description="The jurisdiction they are bound to; null: every one")

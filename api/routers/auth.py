@@ -18,7 +18,7 @@ from gis.db import transaction
 from gis.links import local_path
 from gis.messages import translate
 from gis.settings import Settings
-from gis.users import LoginLimits, login, revoke_token
+from gis.users import LoginLimits, display_name, login, revoke_token
 
 router = APIRouter(tags=["auth"])
 
@@ -31,8 +31,9 @@ def cookie_flags(request: Request, settings: Settings) -> dict:
     return {"path": "/", "httponly": True, "samesite": "strict", "secure": secure}
 
 
-def _me(who: access.Principal) -> dict:
-    return {"username": who.username, "role": who.role, "role_zh": translate(who.role, "zh"),
+def _me(who: access.Principal, name: str | None) -> dict:
+    return {"username": who.username, "name": name or who.username, "role": who.role,
+            "role_zh": translate(who.role, "zh"),
             "jurisdiction": who.jurisdiction_slug, "grid": who.grid_code,
             "may": sorted(access.GRANTS[who.role])}
 
@@ -47,9 +48,11 @@ def token(request: Request, response: Response, conn: ConnDep, settings: Setting
     with transaction(conn) as cur:
         attempt = login(cur, form.username, form.password, client, hours=settings.token_hours, limits=limits)
     value, who = attempt.session()  # a wrong password raises here, once its attempt is committed
+    with transaction(conn) as cur:
+        name = display_name(cur, who.user_id)
     seconds = int(settings.token_hours * 3600)
     response.set_cookie(COOKIE, value, max_age=seconds, **cookie_flags(request, settings))
-    return {"access_token": value, "token_type": "bearer", "expires_in": seconds, "user": _me(who)}
+    return {"access_token": value, "token_type": "bearer", "expires_in": seconds, "user": _me(who, name)}
 
 
 @router.post("/auth/logout", status_code=204, summary="End this session's token and clear the cookie",
@@ -64,8 +67,9 @@ def logout(request: Request, who: SignedIn, conn: ConnDep, settings: SettingsDep
 
 @router.get("/auth/me", summary="Who is signed in: role, jurisdiction, grid, what the role may do",
             response_model=Me, responses=problems(401, 503))
-def me(who: SignedIn) -> dict:
-    return _me(who)
+def me(who: SignedIn, conn: ConnDep) -> dict:
+    with transaction(conn) as cur:
+        return _me(who, display_name(cur, who.user_id))
 
 
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in page", responses=problems(400))

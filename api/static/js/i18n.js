@@ -299,7 +299,7 @@ window.gridmapUser = async function (before) {
   if (!me) return;
   const who = document.createElement("span");
   who.id = "user";
-  who.textContent = `${me.username} · ${gridmapStreetOffice(me) ? t("street_office") : gridmapLang() === "en" ? me.role : me.role_zh}`;
+  who.textContent = `${me.name || me.username} · ${gridmapStreetOffice(me) ? t("street_office") : gridmapLang() === "en" ? me.role : me.role_zh}`;
   const out = document.createElement("button");
   out.id = "logout";
   out.type = "button";
