@@ -90,3 +90,9 @@ def anon_page(browser, server):
 def shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def table_rows(pg, selector: str) -> dict[str, str]:
+    """A two-column table of a page (label, value), by its cells: laid out in columns, its rows'
+    text no longer reads as a tab between the two."""
+    return dict(tr.locator("td").all_inner_texts() for tr in pg.locator(f"{selector} tr").all())

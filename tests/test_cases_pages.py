@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.browser import browsing, shot, signed_in
+from tests.browser import browsing, shot, signed_in, table_rows
 from tests.conftest import scalar
 from tests.test_layout import SIZES, axe_violations
 
@@ -371,7 +371,7 @@ def test_the_cases_page_says_how_the_month_stands_to_who_may_read_it(browser, se
     for pg in browsing(browser, server, people["leader_token"]):
         ready(pg, f"/cases?jurisdiction={slug}")
         pg.wait_for_selector("#kpi:not([hidden])")
-        rows = dict(tr.locator("td").all_inner_texts() for tr in pg.locator("#kpi-table tr").all())
+        rows = table_rows(pg, "#kpi-table")
         assert rows["受理"] == str(kpi["overall"]["received"])
         rate = kpi["overall"]["response_rate"]
         assert rows["响应率"] == ("—" if rate is None else f"{rate * 100:.1f}%")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.browser import browsing, shot
+from tests.browser import browsing, shot, table_rows
 
 MONTH, FIRST, LAST = "2025-06", "2025-06-01", "2025-06-30"
 
@@ -130,7 +130,7 @@ def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(b
         assert f"month={MONTH}" in pg.url
         pg.wait_for_selector("#kpi:not([hidden])")
         assert pg.locator("#kpi-title").inner_text().startswith(MONTH)
-        rows = dict(r.split("\t") for r in pg.locator("#kpi-table tr").all_inner_texts())
+        rows = table_rows(pg, "#kpi-table")
         assert rows["受理"] == str(want["received"]) and rows["其中超期"] == str(want["overdue"])
         assert pg.locator("#f-month").input_value() == MONTH
         pg.wait_for_function("n => document.getElementById('count').textContent.includes(n)", arg=str(want["received"]))
