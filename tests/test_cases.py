@@ -462,6 +462,26 @@ def test_a_case_on_the_line_between_two_grids_has_a_grid(conn, copy_of):
     assert row is not None and row[0] == nearest and metres < 0.01
 
 
+def test_a_case_names_who_took_each_step_by_the_name_they_were_given(conn, copy_of):
+    """The timeline named each step's taker by login name (li-3f2a); a user given a name (users add
+    --name) is named by it, as a worker's account is by its worker record."""
+    import uuid
+
+    from gis import users
+
+    slug = copy_of("huamao")
+    leader = f"li-{uuid.uuid4().hex[:6]}"
+    with db.transaction(conn) as cur:
+        users.add_user(cur, leader, "leader", password=None, jurisdiction=slug, display_name="李芳")
+    with db.transaction(conn, leader) as cur:
+        case = store.add_case(cur, slug, category="garbage", description="垃圾桶满溢", at=(116.4790, 39.9090),
+                              reporter=leader)
+        store.transition(cur, case["id"], "rejected", case["version"], note="重复上报")
+        told = store.get_case(cur, case["id"])
+    assert told["reporter_name"] == "李芳"
+    assert [(e["actor"], e["actor_name"]) for e in told["events"]] == [(leader, "李芳")] * 2
+
+
 def test_street_vending_has_its_category_and_goes_to_urban_management(conn, copy_of):
     """占道经营, among the commonest street problems, was filed under 其他 and went to the community
     committee; it has a category of its own, sent to 城管, and 其他 stays last in the list."""

@@ -78,6 +78,7 @@ class Event(Answer):
     late: bool = Field(description="written more than 10 minutes after the time it gives (补录); a report's "
                                    "own time never is")
     actor: str
+    actor_name: str | None = Field(None, description="Who took the step, by name (as reporter_name)")
     from_: str | None = Field(alias="from", serialization_alias="from")
     to: str
     note: str | None
@@ -121,7 +122,8 @@ class CaseSummary(Answer):
     description: str
     address: str | None
     reporter: str | None
-    reporter_name: str | None = Field(None, description="The reporter's name, when their account is a worker's")
+    reporter_name: str | None = Field(None, description="The reporter's name: their account's worker record's, else "
+                                                        "the name the account was given")
     building_id: int | None
     building: str | None
     grid: str | None
@@ -130,7 +132,7 @@ class CaseSummary(Answer):
     department: str | None
     department_zh: str | None
     handled_by: str | None
-    handled_by_name: str | None = Field(None, description="Who handled it, by name, when their account is a worker's")
+    handled_by_name: str | None = Field(None, description="Who handled it, by name (as reporter_name)")
     handling: str | None
     reason: str | None
     review_on: dt.date | None

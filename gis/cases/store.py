@@ -178,7 +178,8 @@ _CASE = """SELECT c.id, j.slug, c.version, c.state, c.parked_from, c.source, c.t
                   c.reported_at, c.due_at, c.state_since, c.accepted_at, c.rejected_at, c.dispatched_at,
                   c.handled_at, c.verified_at, c.closed_at, c.parked_at, c.satisfaction, c.solved,
                   c.feedback_at, c.client_id, ST_X(c.geom), ST_Y(c.geom), c.jurisdiction_id,
-                  c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now(), rw.name, hw.name
+                  c.state NOT IN ('closed', 'rejected', 'parked') AND c.due_at < now(),
+                  coalesce(rw.name, ru.display_name), coalesce(hw.name, hu.display_name)
              FROM case_record c JOIN jurisdiction j ON j.id = c.jurisdiction_id
              JOIN case_category k ON k.id = c.category_id
              LEFT JOIN building b ON b.id = c.building_id LEFT JOIN grid g ON g.id = c.grid_id
@@ -223,13 +224,11 @@ def get_case(cur: Cursor, case_id: int, *, events: bool = True) -> dict[str, Any
         raise NotFound(msg("no case with id {0}", case_id))
     out = _case_dict(row)
     if events:
-        cur.execute("SELECT e.at, e.recorded_at, e.actor, e.from_state, e.to_state, e.note, e.assignee, d.code,"
-                    " d.name_zh, d.name_en FROM case_event e LEFT JOIN department d ON d.id = e.department_id"
-                    " WHERE e.case_id = %s ORDER BY e.at, e.id", (case_id,))
+        cur.execute(read_sql("case_events.sql"), (case_id,))
         out["events"] = [{"at": _plain(a), "recorded_at": _plain(r), "late": t != "reported" and r - a > WRITTEN_LATE,
-                          "actor": who, "from": f, "to": t, "note": n, "assignee": s, "department": d,
-                          "department_zh": dz, "department_en": de}
-                         for a, r, who, f, t, n, s, d, dz, de in cur.fetchall()]
+                          "actor": who, "actor_name": name, "from": f, "to": t, "note": n, "assignee": s,
+                          "department": d, "department_zh": dz, "department_en": de}
+                         for a, r, who, name, f, t, n, s, d, dz, de in cur.fetchall()]
         out["photos"] = [{**p, "url": f"/cases/{out['jurisdiction']}/{case_id}/photos/{p['id']}"}
                          for p in photos_of(cur, case_id)]
     return out

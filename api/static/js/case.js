@@ -56,14 +56,28 @@
       ["satisfaction", c.satisfaction ? t(`satisfaction_${c.satisfaction}`) : null],
       ["solved", c.solved === null || c.solved === undefined ? null : t(c.solved ? "solved_yes" : "solved_no")],
     ]));
-    // a step written well after the time it gives (a phone's offline step, 补录) says when it was written
-    document.getElementById("timeline").replaceChildren(...c.events.map((e) => el("li", { className: e.late ? "late" : "" },
-      el("div", { className: "when" }, `${when(e.at)} · ${e.actor}`,
-         e.late ? el("span", { className: "recorded" }, ` · ${t("recorded_late")} ${when(e.recorded_at)}`) : null),
-      el("div", {}, `${e.from ? `${t(`state_${e.from}`)} → ` : ""}${t(`state_${e.to}`)}`,
-         e.assignee || e.department ? ` (${e.assignee || (lang === "en" ? e.department_en : e.department_zh) || e.department})` : ""),
-      e.note ? el("div", { className: "case-text" }, e.note.startsWith("automatic: ") ? t("auto_dispatched") : e.note)
-        : null)));
+    // The steps as the actions took them: 立案 and the dispatch it made at once are one line (上报 →
+    // 立案 → 派遣（周敏）), with the leader's instruction and how it was dispatched; who took each
+    // by name (their account beside it); whom it went to where it went to someone, not on every
+    // later step; a step written well after the time it gives (a phone's offline step, 补录) says
+    // when it was written.
+    const steps = [];
+    for (const e of c.events) {
+      const last = steps[steps.length - 1];
+      const together = last && last.to === "accepted" && e.from === "accepted" && e.to === "dispatched"
+        && last.actor === e.actor && Math.abs(Date.parse(e.at) - Date.parse(last.at)) < 2000;
+      if (together) Object.assign(last, { to: e.to, path: [...last.path, e.to], notes: [...last.notes, e.note], e });
+      else steps.push({ ...e, path: [e.from, e.to].filter(Boolean), notes: [e.note], e });
+    }
+    const whom = (e) => e.assignee || (lang === "en" ? e.department_en : e.department_zh) || e.department;
+    const given = (s) => (["accepted", "dispatched"].includes(s.to) && whom(s.e)
+      ? (lang === "en" ? ` (${whom(s.e)})` : `（${whom(s.e)}）`) : "");
+    const noteOf = (n) => (n.startsWith("automatic: ") ? t("auto_dispatched") : n);
+    document.getElementById("timeline").replaceChildren(...steps.map((s) => el("li", { className: s.late ? "late" : "" },
+      el("div", { className: "when" }, `${when(s.at)} · ${named(s.actor_name, s.actor)}`,
+         s.late ? el("span", { className: "recorded" }, ` · ${t("recorded_late")} ${when(s.recorded_at)}`) : null),
+      el("div", {}, s.path.map((x) => t(`state_${x}`)).join(" → "), given(s)),
+      ...s.notes.filter(Boolean).map((n) => el("div", { className: "case-text" }, noteOf(n))))));
     // the steps this user may take, one button each, with the fields they need
     const actions = c.actions;
     document.getElementById("review-label").hidden = !actions.includes("parked");
