@@ -843,9 +843,14 @@ def test_a_worker_signs_out_of_the_phone_app_and_signing_in_brings_her_back_to_i
 
     try:
         opens_field(pg, name, "worker password")
-        pg.click("#who")  # her name in the bar: her account, and the way out
+        pg.click("#who")  # her name in the bar: her account, the office's pages she may open, and the way out
         assert pg.locator("#sign-out").inner_text() == "退出登录" and pg.locator("#sign-out").is_visible()
         assert name in pg.locator("#account-who").inner_text()
+        pages = pg.locator("#account-pages a").evaluate_all(
+            "(as) => as.map((a) => [a.textContent, a.getAttribute('href')])")
+        assert [text for text, _ in pages] == ["事件办理", "我的网格", "一张图"], pages
+        assert pages[1][1].startswith(f"/grids/{GRID_2}?jurisdiction={slug}"), pages
+        shot(pg, "account")
         session = session_cookie(ctx)
         assert httpx.get(f"{server}/auth/me", headers={"Cookie": session}).status_code == 200
         pg.click("#sign-out")

@@ -254,6 +254,7 @@ def test_a_page_the_user_may_not_open_says_why_in_their_language(browser, server
         links = pg.locator(".message a").evaluate_all("(xs) => xs.map((a) => a.getAttribute('href'))")
         assert any(h.startswith("/?jurisdiction=huamao") for h in links)
         assert any(h.startswith("/grids/110105015001001") for h in links)
+        assert links[0].startswith("/field")  # her own app first, the one page of hers for the street
         assert not axe_violations(pg)
         shot(pg, "forbidden_" + ("en" if english else "zh"))
 

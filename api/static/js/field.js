@@ -60,9 +60,17 @@
   // Signing out on a shared phone: the days kept for offline and the day's walked streets go (the
   // next to sign in never sees them); what is queued stays, sent when its worker signs in again.
   // (in the sheet of her account, opened by a tap on her name in the bar)
+  // From there, the office's pages she may open (online): the cases, her grid's page, the map.
   $("who").onclick = () => {
     $("account-title").textContent = $("worker").textContent || me || "";
     $("account-who").textContent = me ? tf("f_signed_in_as", { user: me }) : "";
+    const d = state.today;
+    const q = (path) => withLang(`${path}?jurisdiction=${encodeURIComponent(slug)}`, gridmapLang());
+    $("account-pages").replaceChildren(...(d ? [
+      el("a", { className: "big", href: q("/cases") }, t("nav_cases")),
+      d.grid ? el("a", { className: "big", href: q(`/grids/${encodeURIComponent(d.grid.code)}`) }, t("my_grid")) : null,
+      el("a", { className: "big", href: q("/") }, t("nav_map")),
+    ] : []).filter(Boolean));
     show("account");
   };
   $("sign-out").onclick = async () => {

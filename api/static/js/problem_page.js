@@ -14,5 +14,10 @@
                  `${t("my_grid")} ${grid}`));
   }
   document.getElementById("ways").replaceChildren(...ways.map((a) => el("li", {}, a)));
-  document.body.dataset.ready = "true";
+  // a grid worker's own app first: the one page of hers that works in the street
+  gridmapMe().then((me) => {
+    if (me && me.role === "worker") {
+      document.getElementById("ways").prepend(el("li", {}, el("a", { href: withLang("/field", lang) }, t("nav_field"))));
+    }
+  }).finally(() => { document.body.dataset.ready = "true"; });
 })();
