@@ -27,6 +27,26 @@ from gis.i18n import msg
 
 # Paper in CSS pixels at 96 dpi (portrait).
 PAPER = {"A4": (794, 1123), "A3": (1123, 1587)}
+# The map's room on a sheet, width × height in mm (A4; A3 is the same shape): the sheet within its
+# margins, less the title above and the legend, numbers and lists below.
+MAP_ROOM_MM = {"portrait": (190, 200), "landscape": (277, 125)}
+
+
+def orientation_for(west: float, south: float, east: float, north: float) -> str:
+    """The way up a sheet draws an area (lon/lat bounds) the largest: a grid twice as wide as it is
+    tall filled a third of a portrait sheet, the rest other grids' streets."""
+    import math
+
+    wide = (east - west) * math.cos(math.radians((south + north) / 2))
+    tall = north - south
+
+    def scale(way: str) -> float:
+        w, h = MAP_ROOM_MM[way]
+        return min(w / wide if wide > 0 else math.inf, h / tall if tall > 0 else math.inf)
+
+    return "landscape" if scale("landscape") > scale("portrait") else "portrait"
+
+
 # How long a print may take to draw before it is given up (milliseconds).
 DRAW_TIMEOUT_MS = 30_000
 # How long the print browser stays up after its last print (seconds): started again at the next.

@@ -97,6 +97,14 @@ def grid_id_of(cur: Cursor, jurisdiction_id: int, code: str) -> int | None:
     return row[0] if row else None
 
 
+def grid_bounds(cur: Cursor, jurisdiction_id: int, code: str) -> tuple[float, float, float, float] | None:
+    """The published grid ``code``'s bounds (west, south, east, north), or None."""
+    cur.execute("SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT geom::box2d b FROM grid"
+                " WHERE jurisdiction_id = %s AND code = %s) g", (jurisdiction_id, code))
+    row = cur.fetchone()
+    return (row[0], row[1], row[2], row[3]) if row else None
+
+
 def _property_expr(layer: Layer, name: str) -> sql.Composable:
     special = _READ.get((layer.name, name))
     if special:

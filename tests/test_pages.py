@@ -131,14 +131,21 @@ def test_folium_maps_render_from_local_assets(page, path, marker):
     shot(page, "folium_" + path.split("?")[0].strip("/").replace("/", "_"))
 
 
-@pytest.mark.parametrize("size, orientation", [("A4", "portrait"), ("A3", "landscape")])
-def test_grid_responsibility_map_prints(client, size, orientation):
-    """网格责任图 printed by headless Chromium: one PDF page of the paper asked for, and a PNG."""
+@pytest.mark.parametrize("grid, size, orientation, way", [
+    ("110105015001001", "A4", "portrait", "portrait"), ("110105015001001", "A3", "landscape", "landscape"),
+    ("110105015001004", "A4", None, "landscape"),  # none asked: the wide CBD grid lies across the sheet
+    ("110105015001002", "A4", None, "portrait"),
+])
+def test_grid_responsibility_map_prints(client, grid, size, orientation, way):
+    """网格责任图 printed by headless Chromium: one PDF page of the paper asked for, and a PNG; with
+    no way up asked, the one that draws the grid largest (a wide grid filled a third of a portrait
+    sheet, the rest other grids' streets)."""
     import re
     import struct
 
-    params = {"jurisdiction": "huamao", "size": size, "orientation": orientation}
-    pdf = client.get("/grids/110105015001001/print.pdf", params=params, timeout=120)
+    params = {"jurisdiction": "huamao", "size": size, **({"orientation": orientation} if orientation else {})}
+    orientation = way
+    pdf = client.get(f"/grids/{grid}/print.pdf", params=params, timeout=120)
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.content)) == 1
@@ -149,12 +156,12 @@ def test_grid_responsibility_map_prints(client, size, orientation):
         want = want[::-1]
     assert (w, h) == pytest.approx(want, abs=2)
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"grid_print_{size}_{orientation}.pdf").write_bytes(pdf.content)
-    png = client.get("/grids/110105015001001/print.png", params=params, timeout=120)
+    (ARTIFACTS / f"grid_print_{grid[-3:]}_{size}_{orientation}.pdf").write_bytes(pdf.content)
+    png = client.get(f"/grids/{grid}/print.png", params=params, timeout=120)
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
     pw, ph = struct.unpack(">II", png.content[16:24])
     assert pw / ph == pytest.approx(want[0] / want[1], rel=0.01)
-    (ARTIFACTS / f"grid_print_{size}_{orientation}.png").write_bytes(png.content)
+    (ARTIFACTS / f"grid_print_{grid[-3:]}_{size}_{orientation}.png").write_bytes(png.content)
 
 
 def test_printing_an_unknown_grid_is_404(client):

@@ -201,3 +201,15 @@ def test_long_lists_under_the_map_leave_it_room(page, conn, copy_of):
     assert more and 0 < listed < 60 and listed + int(more.group(1) or more.group(2)) == 60, people
     assert [int(n) for n in re.findall(r"第(\d+)小组", people)] == list(range(1, listed + 1))  # 第2 before 第10
     shot(page, "grid_print_long_lists")
+
+
+def test_a_sheet_lies_the_way_that_draws_its_grid_largest():
+    """Pure: a grid twice as wide as tall lies across the sheet; a square or tall one stands; east–
+    west degrees shrink with the latitude (at Beijing's, 1.3° across by 1° up is about square)."""
+    from gis.printing import orientation_for
+
+    assert orientation_for(116.0, 39.9, 116.02, 39.91) == "landscape"
+    assert orientation_for(116.0, 39.9, 116.01, 39.91) == "portrait"
+    assert orientation_for(116.0, 39.9, 116.005, 39.91) == "portrait"
+    assert orientation_for(116.0, 39.0, 116.013, 39.01) == "portrait"  # 1.3:1 in degrees, ~1:1 on the ground
+    assert orientation_for(116.0, 39.9, 116.0, 39.9) == "portrait"  # no extent: as it was

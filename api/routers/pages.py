@@ -28,9 +28,9 @@ from gis.grids.summary import grid_summary
 from gis.i18n import msg
 from gis.limits import MAX_ID
 from gis.parsing import parse_day
-from gis.printing import PrinterUnavailable, render
+from gis.printing import PrinterUnavailable, orientation_for, render
 from gis.settings import Settings
-from gis.store import first_jurisdiction, grid_id_of, jurisdiction_id_of
+from gis.store import first_jurisdiction, grid_bounds, grid_id_of, jurisdiction_id_of
 from gis.users import issue_token, revoke_token
 
 router = APIRouter(tags=["pages"])
@@ -131,16 +131,30 @@ def patrol_day_page(who: PageReader, settings: SettingsDep, conn: ConnDep, juris
                 day=parse_day(day, "day").isoformat() if day else settings.today().isoformat())
 
 
+Orientation = Annotated[Literal["auto", "portrait", "landscape"],
+                        Query(description="auto: the way up that draws the grid largest (a wide grid landscape)")]
+
+
+def _orientation(cur: Any, jurisdiction: str, code: str, asked: str) -> str:
+    """The sheet's way up: as asked, or (auto) the one that draws the grid largest; auto for a grid
+    that is not there is portrait (its page says there is none)."""
+    if asked != "auto":
+        return asked
+    bounds = grid_bounds(cur, jurisdiction_id_of(cur, jurisdiction), code)
+    return orientation_for(*bounds) if bounds else "portrait"
+
+
 @router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map",
             responses=PAGE)
 def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
-                    size: Literal["A4", "A3"] = "A4",
-                    orientation: Literal["portrait", "landscape"] = "portrait",
+                    size: Literal["A4", "A3"] = "A4", orientation: Orientation = "auto",
                     cases: Annotated[Literal["none", "open"], Query(description="open: the grid's open cases on the "
                                                                                 "map and listed")] = "none"
                     ) -> HTMLResponse:
-    return page("grid_print.html", jurisdiction=_home(who, jurisdiction, settings, conn), code=code, size=size,
-                orientation=orientation, cases=cases)
+    home = _home(who, jurisdiction, settings, conn)
+    with transaction(conn) as cur:
+        way = _orientation(cur, home, code, orientation)
+    return page("grid_print.html", jurisdiction=home, code=code, size=size, orientation=way, cases=cases)
 
 
 @router.get("/grids/{code}/print.{fmt}", response_class=Response,
@@ -150,17 +164,18 @@ def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: Con
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
 def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep,
-               jurisdiction: str | None = None, size: Literal["A4", "A3"] = "A4",
-               orientation: Literal["portrait", "landscape"] = "portrait",
+               jurisdiction: str | None = None, size: Literal["A4", "A3"] = "A4", orientation: Orientation = "auto",
                lang: Literal["zh", "en"] = "zh",
                cases: Annotated[Literal["none", "open"], Query(description="open: the grid's open cases on the map "
                                                                            "and listed")] = "none") -> Response:
+    query: dict[str, str] = {"size": size, "orientation": orientation, "lang": lang, "cases": cases}
+
     def found(cur: Any, jurisdiction: str) -> None:
         if grid_id_of(cur, jurisdiction_id_of(cur, jurisdiction), code) is None:
             raise NotFound(msg("{0} has no grid {1}", jurisdiction, code))
+        query["orientation"] = _orientation(cur, jurisdiction, code, orientation)  # the paper's and the page's
 
-    return _print(request, who, settings, jurisdiction, found, f"/grids/{quote(code, safe='')}/print",
-                  {"size": size, "orientation": orientation, "lang": lang, "cases": cases}, fmt,
+    return _print(request, who, settings, jurisdiction, found, f"/grids/{quote(code, safe='')}/print", query, fmt,
                   f"{code}-{size}", all_pages=False)
 
 
