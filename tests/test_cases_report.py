@@ -118,6 +118,11 @@ def test_the_grid_print_can_show_its_open_cases(page, client):
     markers = page.evaluate("() => { let n = 0; gridmapMap.eachLayer((l) => { if (l.caseId) n += 1; }); return n; }")
     assert markers == len([c for c in open_["cases"] if c["lon"] is not None])
     assert page.locator("#open-cases").inner_text().startswith(f"未办结事件：{open_['total']}")
+    # listed oldest first, as the monthly report numbers them, each by its own number (to be found from the paper)
+    oldest = sorted(open_["cases"], key=lambda c: c["reported_at"])
+    lines = page.locator("#open-cases div[data-case]").all_inner_texts()
+    assert lines and all(line.startswith(f"{k + 1}. #{c['id']} ")
+                         for k, (line, c) in enumerate(zip(lines, oldest[:len(lines)], strict=True)))
     assert page.locator("#legend tr[data-kind=case]").count() == 5
     assert page.locator("#map").evaluate(COVERED) == []
     shot(page, "grid_print_open_cases")
@@ -147,6 +152,9 @@ def test_a_busy_grid_continues_its_list_and_every_sheet_fits(page, copy_of, conn
     sheets = page.locator(f'section.sheet[data-grid="{GRID}"]')
     listed = sheets.locator("table.list tr[data-case]").evaluate_all("(rs) => rs.map((r) => Number(r.dataset.case))")
     assert listed == made
+    ids = sheets.locator("table.list tr[data-case] td:nth-child(2)").all_inner_texts()
+    assert ids == [f"#{i}" for i in made]  # each by its own number, to be found in the system from the paper
+    assert set(sheets.locator("table.list tr[data-case] td.place").all_inner_texts()) == {"新光天地"}
     first = sheets.nth(0).locator("table.list tr[data-case]").count()
     assert first >= 14 and sheets.count() == 1 + -(-(50 - first) // 30)
     more = page.locator(f'section.sheet.more[data-grid="{GRID}"]')

@@ -35,12 +35,17 @@
   // 004's map was a third empty while two of its 16 cases took a page of their own).
   const ON_SHEET = 14;
   const ON_MORE = 30;  // rows of ~29 px: an A4 sheet holds some 33 under its header
+  // A row: its number on the map, the case's own number (to find it in the system: the map's
+  // numbers are the sheet's), when, what, where (its building or address) and how it stands.
   const row = (c, n) => el("tr", { dataset: { case: String(c.id) } }, el("td", {}, `${n}`),
+    el("td", {}, `#${c.id}`),
     el("td", {}, gridmapDates.stamp(zone, new Date(c.reported_at)).slice(5)),
     el("td", {}, L_.categoryName(c)),
+    el("td", { className: "place" }, c.building || c.address || "—"),
     el("td", {}, `${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`));
   const caseList = (cases, from) => el("table", { className: "list" },
-    el("tr", {}, el("th", {}, "#"), el("th", {}, t("reported_at")), el("th", {}, t("category")), el("th", {}, t("state"))),
+    el("tr", {}, el("th", {}, "#"), el("th", {}, t("case_n")), el("th", {}, t("reported_at")), el("th", {}, t("category")),
+       el("th", {}, t("where")), el("th", {}, t("state"))),
     ...cases.map((c, k) => row(c, from + k + 1)));
   const moreText = (left) => (left ? t("more_cases_continued").replace("{n}", String(left)) : "");
   // How tall the grid is on a map as wide as ``width`` px (fitted with 16 px around it, and room for

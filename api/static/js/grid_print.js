@@ -68,7 +68,9 @@
   // With ?cases=open: the grid's open cases on the map (by urgency, overdue ringed, numbered) and listed.
   if (document.body.dataset.cases === "open") {
     const r = await fetch(`/cases/${encodeURIComponent(slug)}?grid=${encodeURIComponent(code)}&open=true&limit=500`);
-    const open = r.ok ? (await r.json()).cases : [];
+    // oldest first, as the monthly report numbers them; each by its own number too (#421), to be
+    // found in the system from the paper
+    const open = r.ok ? (await r.json()).cases.sort((a, b) => a.reported_at.localeCompare(b.reported_at)) : [];
     drawnCases.push(...gridmapLayers.numberedCases(map, open, (c) => open.indexOf(c) + 1));
     document.getElementById("legend").append(...gridmapLayers.caseLegend().map(([kind, style, label]) =>
       el("tr", { dataset: { kind: "case" } }, el("td", {}, gridmapLegend.swatch(kind, style)), el("td", {}, label))));
@@ -76,7 +78,7 @@
     document.getElementById("open-cases").replaceChildren(
       el("strong", {}, `${t("open_cases_print")}${colon}${open.length}`),
       ...shown.map((c, k) => el("div", { dataset: { case: String(c.id) } },
-        `${k + 1}. ${gridmapLayers.categoryName(c)} · ${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`)),
+        `${k + 1}. #${c.id} ${gridmapLayers.categoryName(c)} · ${t(`state_${c.state}`)}${c.overdue ? ` · ${t("overdue")}` : ""}`)),
       open.length > shown.length ? el("div", {}, t("more_cases").replace("{n}", String(open.length - shown.length))) : "");
   }
 
