@@ -28,6 +28,12 @@ def test_the_api_compares_what_the_command_line_does(server, make_user, cli):
         assert rows[r["jurisdiction"]]["received"] == r["received"]
         assert rows[r["jurisdiction"]]["response_rate"] == r["response_rate"]
     assert rows["huamao"]["received"] > 0
+    # the street's: the counts added, the rates made of the sums (not an average of the rates)
+    whole, parts = every.json()["total"], every.json()["jurisdictions"]
+    added = {k: sum(r[k] for r in parts) for k in ("received", "overdue", "closure_due", "closed_on_time")}
+    assert (whole["received"], whole["overdue"]) == (added["received"], added["overdue"])
+    due = added["closure_due"]
+    assert whole["on_time_closure_rate"] == (added["closed_on_time"] / due if due else None)
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {bound}"}) as c:
         own = c.get("/jurisdictions/kpi", params={"from": FIRST, "to": LAST}).json()["jurisdictions"]
         assert [r["jurisdiction"] for r in own] == ["huamao"]
@@ -51,6 +57,9 @@ def test_the_street_office_sees_its_communities_side_by_side(browser, server, ma
         want = next(r for r in rows if r["jurisdiction"] == "huamao")
         assert huamao.locator('td[data-key="received"]').inner_text() == str(want["received"])
         assert huamao.locator("a").first.get_attribute("href").startswith("/cases?jurisdiction=huamao")
+        total = pg.locator("#compare-table tr.total")  # the communities together, last
+        assert total.locator('td[data-key="received"]').inner_text() == str(answer["total"]["received"])
+        assert total.locator("th").inner_text() == "合计（各社区）"
         # "as of" in the communities' own time, as every date on the pages (not UTC's)
         local = datetime.fromisoformat(answer["as_of"]).astimezone(ZoneInfo("Asia/Shanghai"))
         assert local.strftime("%Y-%m-%d %H:%M") in pg.locator("#compare-note").inner_text()
@@ -136,3 +145,24 @@ def test_on_a_phone_the_names_stay_and_a_community_opens_on_the_month_compared(b
         pg.wait_for_function("n => document.getElementById('count').textContent.includes(n)", arg=str(want["received"]))
         assert pg.locator("#kpi-overdue-now").get_attribute("data-n") == str(overdue_now)
         shot(pg, "cases_of_a_month_phone")
+
+
+def test_this_month_s_open_and_overdue_cases_are_a_click_away(browser, server, make_user, copy_of, conn):
+    """This month (its numbers as of now, as the list's filters are), a community's open cases open
+    from its count; a month past is counted as of its end, and its counts link nowhere."""
+    from gis import db
+    from gis.cases import store
+
+    slug = copy_of("huamao")
+    with db.transaction(conn, "社区工作站") as cur:
+        store.add_case(cur, slug, category="garbage", description="垃圾桶满溢", at=(116.4790, 39.9090))
+    street = make_user("leader")
+    for pg in browsing(browser, server, street):
+        pg.goto("/communities")
+        pg.wait_for_selector("body[data-ready=true]")
+        month = pg.locator("#month").input_value()
+        link = pg.locator(f'#compare-table tr[data-jurisdiction="{slug}"] td[data-key="open_n"] a')
+        assert link.get_attribute("href") == f"/cases?jurisdiction={slug}&month={month}&open=true&lang=zh"
+        pg.goto(f"/communities?month={MONTH}")
+        pg.wait_for_selector("body[data-ready=true]")
+        assert pg.locator("#compare-table td a").count() == 0

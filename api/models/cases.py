@@ -320,6 +320,12 @@ class CommunityFigures(Figures):
     mean_hours: dict[str, float] | None = None  # type: ignore[assignment]
 
 
+class TotalFigures(Figures):
+    """Several communities' numbers together (no hours per state)."""
+
+    mean_hours: dict[str, float] | None = None  # type: ignore[assignment]
+
+
 class Comparison(Answer):
     """The communities' 接诉即办 numbers of a period side by side (the street office's view)."""
 
@@ -328,6 +334,7 @@ class Comparison(Answer):
     as_of: dt.datetime
     basic_weight: float
     jurisdictions: list[CommunityFigures]
+    total: TotalFigures = Field(description="All of them together: their counts added, the rates made of the sums")
 
 
 class Kpi(Answer):

@@ -88,6 +88,18 @@ def figures(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# The counts a group's figures are made of (``case_kpi.sql``): what adds up across groups.
+COUNTS = ("received", "responded", "response_due", "solved", "solved_answered", "satisfaction_answered",
+          "satisfaction_score", "closed_on_time", "closure_due", "open", "parked", "overdue")
+
+
+def total(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The figures of several groups together (the street's, of its communities): their counts
+    added, the rates made of those sums (never an average of rates: a community with two cases
+    would weigh as much as one with two hundred)."""
+    return figures({k: sum(r[k] for r in rows) for k in COUNTS})
+
+
 def assemble(counts: Sequence[Mapping[str, Any]], stays: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The report from the rows of ``case_kpi.sql`` and ``case_kpi_stays.sql``."""
     out: dict[str, Any] = {"overall": None, "by_grid": [], "by_worker": [], "by_category": []}

@@ -9,7 +9,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import RealDictCursor
 
-from gis.cases.kpi import assemble, figures, period
+from gis.cases.kpi import assemble, figures, period, total
 from gis.db import read_sql
 from gis.errors import InvalidInput
 from gis.i18n import msg
@@ -40,7 +40,7 @@ def kpi_by_jurisdiction(cur: Cursor, first: date, last: date, tz: tzinfo, *, slu
                         as_of: datetime | None = None, basic_weight: float = 1.0) -> dict[str, Any]:
     """The overall numbers of every jurisdiction (or of ``slugs``) for the cases received from
     ``first`` to ``last``, side by side (``case_kpi_by_jurisdiction.sql``: the definitions of
-    :func:`case_kpi`'s overall figures), for comparing communities."""
+    :func:`case_kpi`'s overall figures), for comparing communities, and all of them together."""
     if not 0 <= basic_weight <= 1:
         raise InvalidInput(msg("the weight of 基本满意 must be between 0 and 1, got {0}", basic_weight))
     ids = None if slugs is None else [find_jurisdiction(cur, s).id for s in slugs]
@@ -52,4 +52,5 @@ def kpi_by_jurisdiction(cur: Cursor, first: date, last: date, tz: tzinfo, *, slu
         dict_cur.execute(read_sql("case_kpi_by_jurisdiction.sql"), params)
         rows = dict_cur.fetchall()
     return {"from": first.isoformat(), "to": last.isoformat(), "as_of": seen.isoformat(), "basic_weight": basic_weight,
-            "jurisdictions": [{"jurisdiction": r["slug"], "name": r["name"], **figures(r)} for r in rows]}
+            "jurisdictions": [{"jurisdiction": r["slug"], "name": r["name"], **figures(r)} for r in rows],
+            "total": total(rows)}

@@ -217,7 +217,10 @@ def compare_cmd(from_: Annotated[str, typer.Option("--from", help="First day (YY
         report = kpi_by_jurisdiction(cur, first, last, Settings().time_zone, slugs=slugs or None,
                                      basic_weight=basic_weight)
 
-    emit(report, as_json, "\n".join(_rates(r["jurisdiction"], r) for r in report["jurisdictions"]))
+    lines = [_rates(r["jurisdiction"], r) for r in report["jurisdictions"]]
+    if len(lines) > 1:  # all of them together: the counts added, the rates of the sums
+        lines.append(_rates(said(msg("all communities")), report["total"]))
+    emit(report, as_json, "\n".join(lines))
 
 
 def _rates(what: str, o: dict[str, Any]) -> str:

@@ -40,16 +40,28 @@
       if (k === sortKey) th.setAttribute("aria-sort", RATES.has(k) !== bestFirst ? "ascending" : "descending");
       return th;
     }));
+    // The month's open and overdue cases of a community are a click away while the month is this
+    // one (its numbers are as of now, as the list's filters are; a month past is counted as of its end).
+    const live = Date.parse(body.as_of) > Date.now() - 5 * 60 * 1000;
+    const cases = (x, filter) => withLang(`/cases?jurisdiction=${encodeURIComponent(x.jurisdiction)}&month=${month}`
+                                          + filter, lang);
+    const cell = (x, k, value) => {
+      const text = RATES.has(k) ? gridmapPercent(value(x)) : String(value(x));
+      const filter = { open_n: "&open=true", overdue_n: "&open=true&overdue=true" }[k];
+      return el("td", { dataset: { key: k } }, live && filter && value(x) > 0 ? el("a", { href: cases(x, filter) }, text) : text);
+    };
     const lines = rows.map((x) => el("tr", { dataset: { jurisdiction: x.jurisdiction } },
       el("th", { scope: "row" },
-        el("a", { href: withLang(`/cases?jurisdiction=${encodeURIComponent(x.jurisdiction)}&month=${month}&open=false`,
-                                 lang) }, x.name),
+        el("a", { href: cases(x, "&open=false") }, x.name),
         " ", el("a", { className: "report", href: withLang(`/cases-report?jurisdiction=${encodeURIComponent(x.jurisdiction)}`
                                                            + `&month=${month}`, lang) }, t("nav_report"))),
+      ...COLUMNS.map(([k, value]) => cell(x, k, value))));
+    // the communities together: their counts added, the rates of the sums (not an average of rates)
+    const sum = body.total && rows.length > 1 ? el("tr", { className: "total" }, el("th", { scope: "row" }, t("all_communities")),
       ...COLUMNS.map(([k, value]) => el("td", { dataset: { key: k } },
-        RATES.has(k) ? gridmapPercent(value(x)) : String(value(x))))));
+        RATES.has(k) ? gridmapPercent(value(body.total)) : String(value(body.total))))) : null;
     const table = document.getElementById("compare-table");
-    table.replaceChildren(head, ...lines);
+    table.replaceChildren(head, ...lines, ...(sum ? [sum] : []));
     // on a phone the numbers run past the screen: the names stay (sticky), and it is said
     const hint = document.getElementById("scroll-hint");
     hint.textContent = t("scroll_more");
