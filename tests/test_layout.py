@@ -113,6 +113,15 @@ def test_the_one_map_labels_every_grid_and_has_a_legend_for_every_layer(browser,
         assert len(labels) == grids["numberMatched"] == 4
         for f in grids["features"]:
             assert any(f["properties"]["code"][-3:] in x and (f["properties"]["name"] or "") in x for x in labels)
+        # no name lies on a station's dot (第一网格's name sat on 电厂小区's station, a street's on another)
+        on_dots = pg.evaluate("""() => {
+            const box = (n) => n.getBoundingClientRect();
+            const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            const dots = [...document.querySelectorAll(".leaflet-gm-station-pane path")].map(box)
+              .filter((b) => b.width);
+            return [...document.querySelectorAll(".label:not(.hidden) > div")]
+              .filter((n) => dots.some((d) => over(box(n), d))).map((n) => n.textContent); }""")
+        assert pg.locator(".leaflet-gm-station-pane path").count() > 0 and on_dots == [], on_dots
         # each grid's whole name where the grid is wide enough on screen (第二网格（… at zoom 16 on a
         # phone; on a desktop, in larger type, the grids are as wide as their names there)
         pg.evaluate("() => { window.opened = [gridmapMap.getCenter(), gridmapMap.getZoom()];"
@@ -227,6 +236,20 @@ def test_switching_a_layer_off_and_on_keeps_the_drawing_order(page):
     assert "001" in page.locator(".leaflet-popup-content").inner_text()
 
 
+def test_no_route_is_drawn_in_a_case_s_colour(page):
+    """The first patrol route was the blue of 一般 cases (#1d4ed8 beside #2563eb): on the one map a
+    route read as a case. Every route's colour stands apart from every urgency's."""
+    page.goto(PAGES["one_map"])
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    routes, cases = page.evaluate("() => [gridmapLayers.routeColours, Object.values(gridmapLayers.urgencyColours)]")
+
+    def rgb(hex_: str) -> tuple[int, ...]:
+        return tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5))
+
+    far = [min(sum((a - b) ** 2 for a, b in zip(rgb(r), rgb(c), strict=True)) ** 0.5 for c in cases) for r in routes]
+    assert len(routes) >= 4 and min(far) > 80, dict(zip(routes, far, strict=True))
+
+
 def test_a_worker_is_not_offered_what_they_may_not_see(browser, server, make_user):
     token = make_user("worker", jurisdiction="huamao", grid="110105015001001")
     for pg in browsing(browser, server, token):
@@ -298,8 +321,9 @@ def test_a_grid_worker_reads_their_route_on_a_phone(browser, server, make_user):
                     ".classList.remove('leaflet-control-layers-expanded')")  # the list folded again
         pg.wait_for_timeout(400)
         assert pg.locator(".route-arrow").count() > 0
-        assert pg.locator('path.leaflet-interactive[stroke="#1d4ed8"]').count() > 0  # one route: theirs alone
-        assert pg.locator('path.leaflet-interactive[stroke="#be185d"]').count() == 0
+        first, second = pg.evaluate("[gridmapLayers.routeColour(1), gridmapLayers.routeColour(2)]")
+        assert pg.locator(f'path.leaflet-interactive[stroke="{first}"]').count() > 0  # one route: theirs alone
+        assert pg.locator(f'path.leaflet-interactive[stroke="{second}"]').count() == 0
         # the map shows the route whole (once it has been fitted to it)
         pg.wait_for_function("""() => { let all = true, seen = 0; const view = gridmapMap.getBounds().pad(0.02);
             gridmapMap.eachLayer((l) => { if (l.feature && l.feature.properties && l.feature.properties.seq) {

@@ -39,7 +39,7 @@ def test_one_map_layers_grid_and_language(page):
     assert "户数" in popup.inner_text() and "楼栋" in popup.inner_text()
     # today's patrol routes, one colour a worker
     page.locator(".leaflet-control-layers-overlays label", has_text="今日巡查路线").locator("input").check()
-    page.wait_for_selector('path.leaflet-interactive[stroke="#be185d"]')
+    page.wait_for_selector(f'path.leaflet-interactive[stroke="{page.evaluate("gridmapLayers.routeColour(2)")}"]')
     shot(page, "one_map_patrol")
     # English
     page.click("#lang")

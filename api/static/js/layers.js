@@ -12,8 +12,9 @@ window.gridmapLayers = (function () {
     street_edge: { color: "#9ca3af", weight: 3 },
   };
   const station = { radius: 6, color: "#fff", weight: 2, fillColor: "#7e22ce", fillOpacity: 1 };
-  // Patrol routes: none is the grids' orange, the zones' green or the stations' purple.
-  const routeColours = ["#1d4ed8", "#be185d", "#0f766e", "#a16207"];
+  // Patrol routes: none is the grids' orange, the zones' green, the stations' purple, nor a case's
+  // red, yellow or blue (the first route was the blue of 一般 cases, and read as one on the map).
+  const routeColours = ["#0f766e", "#a21caf", "#92400e", "#111827"];
   const coverageColours = { 100: "#16a34a", 200: "#eab308", 300: "#f97316" };
   // Panes keep the drawing order fixed whatever is switched off and on: grids under what is in
   // them (so a building or zone answers its own hover), above the compounds; the boundary on top.
@@ -90,7 +91,8 @@ window.gridmapLayers = (function () {
 
   function stations(fc) {
     return L.geoJSON(fc, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, { ...station, pane: "gm-station" }),
+      // a dot names keep clear of (.keep-clear: a grid's name sat on 电厂小区's station)
+      pointToLayer: (f, ll) => L.circleMarker(ll, { ...station, pane: "gm-station", className: "keep-clear" }),
       onEachFeature: (f, l) => l.bindTooltip(lines(`${f.properties.name} (${f.properties.kind})`)),
     });
   }
