@@ -224,8 +224,11 @@ window.gridmapLabels = (function () {
                 const places = shownPlaces(m.gridLayer);
                 const free = places.find((p) => { m.setLatLng(p); return whole(); });
                 m.setLatLng(free || places[0] || m.home);
+                // a sliver of a grid at the map's edge, too narrow for its name: named when more of
+                // it is shown, not cut ("网格 00… 第二网格（柴家" ran off a phone's map)
+                if (!free && !fits(node.firstChild.getBoundingClientRect(), frame, [])) ok = false;
               }
-              placed.push(node.firstChild.getBoundingClientRect());
+              if (ok) placed.push(node.firstChild.getBoundingClientRect());
             } else if (ok) {
               node.classList.remove("hidden");
               const box = node.firstChild.getBoundingClientRect();
