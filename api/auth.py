@@ -28,6 +28,7 @@ from gis.cases.store import case_jurisdiction
 from gis.db import Connection, translate_errors
 from gis.grids.layouts import get_layout
 from gis.i18n import msg
+from gis.jurisdictions import SLUG
 from gis.layers import Layer, get_layer
 from gis.store import feature_reach, grid_id_of, jurisdiction_id_of
 from gis.users import principal_of
@@ -94,6 +95,8 @@ def reach_of(cur: Cursor, request: Request, default: int | None) -> tuple[set[in
     named: list[int] = []
     gid = None
     slug = path.get("slug") or query.get("jurisdiction")
+    if slug and not SLUG.match(slug):  # said without the text: words from a link are not the service's to show
+        raise BadRequest(msg("the jurisdiction is named by its slug: lower-case letters, digits, - and _"))
     if slug:
         named.append(jurisdiction_id_of(cur, slug))
     if "layout_id" in path:

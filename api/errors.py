@@ -141,7 +141,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(GridmapError)
     def _domain(request: Request, exc: GridmapError) -> Response:
         status = status_of(exc)
-        if status in (404, 422) and _page_asked(request):
+        if status in (400, 404, 422) and _page_asked(request):
             return problem_page(request, status, exc.message, problems=exc.problems or ())
         extra = {}
         headers = None

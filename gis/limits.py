@@ -92,6 +92,26 @@ def check_text(value: str | None, what: str, field: str = "name") -> None:
         raise InvalidInput(msg("{0} is longer than {1} characters", what, max_chars(field)))
 
 
+# Characters a name may not hold: those that are not seen — controls, and the format characters
+# that turn text around (U+202E showed 周敏（2olr_kta） for atk_rlo2) or hide in it (王芳 and 王芳
+# with a zero-width space were two workers who read as one) — and, in a person's name, the comma
+# that joins names in a list (a worker 'a,b' was two walkers on the printed routes, one on the phones).
+UNSEEN = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
+
+
+def check_name(value: str, what: str, *, listed: bool = False) -> None:
+    """Refuse a name holding a character that is not seen (or, ``listed``: a comma); ``what`` names it."""
+    import unicodedata
+
+    for ch in value:
+        if unicodedata.category(ch) in UNSEEN:
+            code = f"U+{ord(ch):04X}"
+            raise InvalidInput(msg("{0} has a character that is not seen ({1}): a name is read by people, "
+                                   "each of its characters seen", what, code))
+    if listed and "," in value:
+        raise InvalidInput(msg("{0} has a comma: names are listed with commas (write ，or a space)", what))
+
+
 def check_day(day: date, what: str = "day") -> date:
     """Refuse a day outside the range gridmap accepts (2000-01-01 to 2099-12-31)."""
     if not EARLIEST_DAY <= day <= LATEST_DAY:

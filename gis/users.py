@@ -17,6 +17,7 @@ from typing import NamedTuple
 import argon2
 from psycopg2.extensions import cursor as Cursor
 
+from gis import limits
 from gis.access import LOGIN_ROLES, Principal, TooManyAttempts, Unauthorized
 from gis.db import execute_prepared, read_sql
 from gis.errors import Conflict, InvalidInput, NotFound
@@ -72,6 +73,11 @@ def add_user(cur: Cursor, username: str, role: str, *, password: str | None,
         problems.append(msg("a department's user needs --jurisdiction and --department"))
     if role != "department" and department:
         problems.append(msg("only a department's user is bound to a department, not a {0}", role))
+    if display_name is not None:
+        try:
+            limits.check_name(display_name, msg("the name {0!r}", display_name))
+        except InvalidInput as bad:
+            problems.append(bad.message)
     if problems:
         raise InvalidInput(msg("cannot add user {0!r}", username), problems)
     jid = jurisdiction_id_of(cur, jurisdiction) if jurisdiction else None

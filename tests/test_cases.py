@@ -14,6 +14,7 @@ from gis import datasets, db
 from gis.cases import catalogue_store, store, workflow
 from gis.errors import InvalidInput, StaleVersion
 from gis.importing import import_package
+from tests.conftest import scalar
 
 # How to bring a new case to each state, from reported: (state, note, actor) steps.
 PATHS = {
@@ -480,6 +481,40 @@ def test_a_case_names_who_took_each_step_by_the_name_they_were_given(conn, copy_
         told = store.get_case(cur, case["id"])
     assert told["reporter_name"] == "李芳"
     assert [(e["actor"], e["actor_name"]) for e in told["events"]] == [(leader, "李芳")] * 2
+
+
+@pytest.mark.parametrize("name, why", [
+    ("周敏\u202e", "U+202E"),  # turned the account beside it around: 周敏（2olr_kta）
+    ("王芳\u200b", "U+200B"),  # a second 王芳 that read as the first
+    ("张伟\n李强", "U+000A"),
+    ("atk_c1,atk_c2", "a comma"),  # two walkers on the printed routes, one on the phones
+])
+def test_a_name_with_a_character_not_seen_or_a_comma_is_refused(conn, copy_of, name, why):
+    """A worker's name (added, or in a package) and an account's name are read by people: none
+    may hold a character that is not seen; a worker's, listed with commas, none of those."""
+    import uuid
+
+    from gis import users
+    from gis.patrol.stewards_store import add_worker
+    from gis.patrol.workers_package import import_workers
+    from gis.store import find_jurisdiction
+
+    slug = copy_of("huamao")
+    with db.transaction(conn) as cur:
+        before = scalar(conn, "SELECT count(*) FROM worker")
+        with pytest.raises(InvalidInput) as added:
+            add_worker(cur, slug, name, "volunteer")
+        with pytest.raises(InvalidInput) as packaged:
+            import_workers(cur, find_jurisdiction(cur, slug), [{"type": "Feature", "geometry": None,
+                                                                "properties": {"name": name, "role": "volunteer"}}],
+                           "worker.geojson")
+        if why != "a comma":  # an account's name is not listed with commas
+            with pytest.raises(InvalidInput) as account:
+                users.add_user(cur, f"u-{uuid.uuid4().hex[:6]}", "leader", password=None, jurisdiction=slug,
+                               display_name=name)
+            assert why in str(account.value.problems)
+    assert why in str(added.value.message)
+    assert packaged.value.problems and scalar(conn, "SELECT count(*) FROM worker") == before
 
 
 def test_street_vending_has_its_category_and_goes_to_urban_management(conn, copy_of):

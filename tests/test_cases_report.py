@@ -5,7 +5,7 @@ grid; and the 网格责任图 with the grid's open cases (?cases=open). Screensh
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.browser import ARTIFACTS, shot
@@ -168,3 +168,26 @@ def test_a_busy_grid_continues_its_list_and_every_sheet_fits(page, copy_of, conn
     shot(page, "cases_monthly_report_busy")
     sheets.nth(1).scroll_into_view_if_needed()
     shot(page, "cases_monthly_report_busy_continued")
+
+
+def test_an_urgent_case_is_drawn_above_the_others_at_its_spot(page, conn, copy_of):
+    """A red case and, reported after it, two blue ones at one building: the red is drawn on top
+    (drawn as they came, the blue dots hid it on the print)."""
+    from gis import db
+    from gis.cases import store
+
+    slug = copy_of("huamao")
+    with db.transaction(conn, "社区工作站") as cur:
+        now = datetime.now(ZoneInfo("Asia/Shanghai"))
+        ids = [store.add_case(cur, slug, category="garbage", description="垃圾桶满溢", urgency=urgency,
+                              building="新光天地", reported_at=now - timedelta(hours=hours))["id"]
+               for urgency, hours in (("red", 3), ("blue", 2), ("blue", 1))]
+    page.goto(f"/grids/{GRID}/print?jurisdiction={slug}&cases=open")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    # the three dots in the order they are drawn (the last on top)
+    order = page.evaluate("""(ids) => { const dots = [];
+        gridmapMap.eachLayer((l) => { if (ids.includes(l.caseId)) dots.push(l); });
+        const all = [...document.querySelectorAll(".leaflet-gm-case-pane path")];
+        const at = (l) => all.indexOf(l.getElement());
+        return dots.sort((a, b) => at(a) - at(b)).map((l) => l.caseId); }""", ids)
+    assert order[-1] == ids[0] and sorted(order) == sorted(ids), order

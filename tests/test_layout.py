@@ -298,6 +298,11 @@ def test_a_page_the_user_may_not_open_says_why_in_their_language(browser, server
     ("/cases?jurisdiction=nowhere", 404, "nowhere"),
     ("/cases-report?month=2026-99", 400, "应为年月（YYYY-MM"),
     ("/patrol-day?jurisdiction=huamao&day=2026-02-30", 422, "2026-02-30"),
+    ("/case/abc", 400, "abc"),
+    # words in a crafted link are not shown as the service's ("没有这个网格 ：系统升级，请拨打 010-…")
+    ("/grids/%EF%BC%9A%E7%B3%BB%E7%BB%9F%E5%8D%87%E7%BA%A7?jurisdiction=huamao", 400, "应为 15 位数字的网格代码"),
+    ("/cases?jurisdiction=%E8%AF%B7%E6%8B%A8%E6%89%93", 400, "社区应以标识表示"),
+    ("/patrol-day?jurisdiction=huamao&day=%E8%AF%B7%E6%8B%A8%E6%89%93", 400, "应为日期"),
 ])
 def test_a_stale_or_wrong_link_opens_a_page_that_says_why(page, server, path, status, says):
     """A link to a case that is no more, a community that is not there, a month or day that is no
@@ -311,7 +316,7 @@ def test_a_stale_or_wrong_link_opens_a_page_that_says_why(page, server, path, st
     page.wait_for_selector("body[data-ready=true]")
     text = page.locator(".message").inner_text()
     assert says in text and not re.search(r"\b(should|must|unknown|has no|not found)\b", text, re.I), text
-    assert "{" not in text and "problem" not in text
+    assert "{" not in text and "problem" not in text and "系统升级" not in text and "请拨打" not in text
     assert page.locator(".message a").first.get_attribute("href").startswith("/?")
     assert not axe_violations(page)
     shot(page, f"wrong_link_{status}")

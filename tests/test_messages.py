@@ -360,6 +360,16 @@ def test_a_body_s_problems_are_said_once_each_in_chinese(client, body, want):
     assert r.status_code == 422 and r.json()["problems"] == want
 
 
+def test_a_body_with_very_many_problems_lists_the_first_and_counts_them(client):
+    """400,000 unknown keys were each said (13 MB back, 5 s of a core): the first 50 are listed,
+    and how many there were."""
+    sent = {"category": "garbage", "description": "x", **{f"k{i}": 0 for i in range(1500)}}
+    r = client.post("/cases/huamao", json=sent, headers={"Accept-Language": "zh-CN"})
+    problems = r.json()["problems"]
+    assert r.status_code == 422 and len(problems) == 51 and problems[0] == "body.k0: 不接受此字段"
+    assert problems[-1] == "共 1500 个问题，只列出前 50 个"
+
+
 def test_the_command_line_speaks_chinese_when_asked(cli, monkeypatch):
     monkeypatch.setenv("GRIDMAP_LANG", "zh")
     proc = cli("users", "add", f"w-{uuid.uuid4().hex[:6]}", "--role", "worker", "--machine", check=False)

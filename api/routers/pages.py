@@ -26,6 +26,7 @@ from gis.errors import NotFound
 from gis.field_store import patrol_workers
 from gis.grids.summary import grid_summary
 from gis.i18n import msg
+from gis.jurisdictions import SLUG
 from gis.limits import MAX_ID
 from gis.parsing import parse_day
 from gis.printing import PrinterUnavailable, orientation_for, render
@@ -46,6 +47,13 @@ PRINT_TOKEN_S = 90
 
 Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
                                     description="The month, YYYY-MM (default: this month, so far)")]
+# A page's parameters are what they can be, or the link is wrong (a page saying so): a grid code of
+# fifteen digits, a slug, a day — text from a link never reaches a page of the service as words
+# it seems to say ("没有这个网格 ：系统升级，请拨打 010-…" was a grid "code" in a crafted link).
+Slug = Annotated[str | None, Query(pattern=SLUG.pattern, description="jurisdiction slug")]
+GridCode = Annotated[str, Path(pattern=r"^[0-9]{15}$", description="The grid's 15-digit code")]
+OnlyGrid = Annotated[str | None, Query(pattern=r"^[0-9]{15}$", description="Only this grid")]
+Day = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD (default: today)")]
 
 
 def _month(month: str | None, settings: Settings) -> str:
@@ -85,36 +93,36 @@ def _walkers(conn: Connection, slug: str) -> list[str]:
             responses={**PAGE, 200: {"description": "The map page, or the landing page as JSON",
                                      "content": {"application/json": {"schema": ref(LandingPage)}}}})
 def one_map(who: PageViewer, settings: SettingsDep, conn: ConnDep,
-            jurisdiction: Annotated[str | None, Query(description="jurisdiction slug")] = None) -> HTMLResponse:
+            jurisdiction: Slug = None) -> HTMLResponse:
     slug = _home(who, jurisdiction, settings, conn)
     return page("one_map.html", jurisdiction=slug, walkers=",".join(_walkers(conn, slug)))
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="A grid's page: its map and numbers",
             responses=PAGE)
-def grid_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep,
-              jurisdiction: str | None = None) -> HTMLResponse:
+def grid_page(who: PageViewer, code: GridCode, settings: SettingsDep, conn: ConnDep,
+              jurisdiction: Slug = None) -> HTMLResponse:
     return page("grid.html", jurisdiction=_home(who, jurisdiction, settings, conn), code=code)
 
 
 @router.get("/planner", response_class=HTMLResponse, summary="Edit the grids of a draft on the map",
             responses=PAGE)
 def planner_page(who: PagePlanner, settings: SettingsDep, conn: ConnDep,
-                 jurisdiction: str | None = None) -> HTMLResponse:
+                 jurisdiction: Slug = None) -> HTMLResponse:
     return page("planner.html", jurisdiction=_home(who, jurisdiction, settings, conn))
 
 
 @router.get("/communities", response_class=HTMLResponse, summary="The communities' 接诉即办 numbers of a month "
             "side by side (the street office's comparison)", responses=PAGE)
 def communities_page(who: PageReader, settings: SettingsDep, conn: ConnDep, month: Month = None,
-                     jurisdiction: str | None = None) -> HTMLResponse:
+                     jurisdiction: Slug = None) -> HTMLResponse:
     return page("communities.html", jurisdiction=_home(who, jurisdiction, settings, conn),
                 month=_month(month, settings))
 
 
 @router.get("/patrol-today", response_class=HTMLResponse, summary="Today's patrol route of each worker, printable",
             responses=PAGE)
-def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
+def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: Slug = None,
                 workers: Annotated[str | None, Query(description="names, comma-separated (default: the "
                                                      "jurisdiction's registered walkers, as on their phones)")] = None,
                 ) -> HTMLResponse:
@@ -124,8 +132,8 @@ def patrol_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdict
 
 @router.get("/patrol-day", response_class=HTMLResponse, summary="What each worker did on a day: walks, check-ins, "
             "cases (the leader's view)", responses=PAGE)
-def patrol_day_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
-                    day: Annotated[str | None, Query(description="YYYY-MM-DD (default: today)")] = None
+def patrol_day_page(who: PageReader, settings: SettingsDep, conn: ConnDep, jurisdiction: Slug = None,
+                    day: Day = None
                     ) -> HTMLResponse:
     return page("patrol_day.html", jurisdiction=_home(who, jurisdiction, settings, conn),
                 day=parse_day(day, "day").isoformat() if day else settings.today().isoformat())
@@ -146,7 +154,7 @@ def _orientation(cur: Any, jurisdiction: str, code: str, asked: str) -> str:
 
 @router.get("/grids/{code}/print", response_class=HTMLResponse, summary="The printable grid responsibility map",
             responses=PAGE)
-def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None,
+def grid_print_page(who: PageViewer, code: GridCode, settings: SettingsDep, conn: ConnDep, jurisdiction: Slug = None,
                     size: Literal["A4", "A3"] = "A4", orientation: Orientation = "auto",
                     cases: Annotated[Literal["none", "open"], Query(description="open: the grid's open cases on the "
                                                                                 "map and listed")] = "none"
@@ -163,8 +171,8 @@ def grid_print_page(who: PageViewer, code: str, settings: SettingsDep, conn: Con
                              "headers": {"Content-Disposition": header("inline, with a file name")}, "content": {
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
-def grid_print(request: Request, who: HeavyViewer, code: str, fmt: Literal["pdf", "png"], settings: SettingsDep,
-               jurisdiction: str | None = None, size: Literal["A4", "A3"] = "A4", orientation: Orientation = "auto",
+def grid_print(request: Request, who: HeavyViewer, code: GridCode, fmt: Literal["pdf", "png"], settings: SettingsDep,
+               jurisdiction: Slug = None, size: Literal["A4", "A3"] = "A4", orientation: Orientation = "auto",
                lang: Literal["zh", "en"] = "zh",
                cases: Annotated[Literal["none", "open"], Query(description="open: the grid's open cases on the map "
                                                                            "and listed")] = "none") -> Response:
@@ -214,8 +222,7 @@ def _print(request: Request, who: Any, settings: Settings, jurisdiction: str | N
 @router.get("/cases-report", response_class=HTMLResponse, summary="The monthly 接诉即办 report: a page per grid "
             "with its numbers and its cases on the map", responses=PAGE)
 def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, month: Month = None,
-                      jurisdiction: str | None = None,
-                      grid: Annotated[str | None, Query(max_length=15, description="Only this grid")] = None,
+                      jurisdiction: Slug = None, grid: OnlyGrid = None,
                       ) -> HTMLResponse:
     return page("cases_report.html", jurisdiction=_home(who, jurisdiction, settings, conn),
                 month=_month(month, settings), grid=grid or "")
@@ -228,8 +235,7 @@ def cases_report_page(who: PageReader, settings: SettingsDep, conn: ConnDep, mon
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}}}, **COMMON, **problems(429)})
 def cases_report(request: Request, who: HeavyReader, fmt: Literal["pdf", "png"], settings: SettingsDep,
-                 month: Month = None, jurisdiction: str | None = None,
-                 grid: Annotated[str | None, Query(max_length=15, description="Only this grid")] = None,
+                 month: Month = None, jurisdiction: Slug = None, grid: OnlyGrid = None,
                  lang: Literal["zh", "en"] = "zh") -> Response:
     def found(cur: Any, jurisdiction: str) -> None:
         jid = jurisdiction_id_of(cur, jurisdiction)
@@ -244,7 +250,7 @@ def cases_report(request: Request, who: HeavyReader, fmt: Literal["pdf", "png"],
 
 @router.get("/cases", response_class=HTMLResponse, summary="Cases: a list filtered by state, grid, category, "
             "overdue, on a map; report one", responses=PAGE)
-def cases_page(who: PageViewer, settings: SettingsDep, conn: ConnDep, jurisdiction: str | None = None) -> HTMLResponse:
+def cases_page(who: PageViewer, settings: SettingsDep, conn: ConnDep, jurisdiction: Slug = None) -> HTMLResponse:
     return page("cases.html", jurisdiction=_home(who, jurisdiction, settings, conn))
 
 

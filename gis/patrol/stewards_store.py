@@ -6,6 +6,7 @@ from __future__ import annotations
 import shapely
 from psycopg2.extensions import cursor as Cursor
 
+from gis import limits
 from gis.errors import Conflict, InvalidInput
 from gis.i18n import msg
 from gis.patrol.stewards import WORKER_ROLES, Person, assign
@@ -38,6 +39,7 @@ def add_worker(cur: Cursor, slug: str, name: str, role: str, home: tuple[float, 
         raise InvalidInput(msg("role must be one of {0}, got {1!r}", ", ".join(WORKER_ROLES), role))
     if not name or not name.strip():
         raise InvalidInput(msg("a worker needs a name"))
+    limits.check_name(name, msg("the worker's name {0!r}", name.strip()), listed=True)
     jur = find_jurisdiction(cur, slug)
     grid_id = None
     if grid:

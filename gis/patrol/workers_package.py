@@ -48,8 +48,9 @@ def _worker(f: Any, n: int, grids: dict[str, int], slug: str, where: str) -> tup
         problems.append(msg("worker {0} of {1}: a worker needs a name", n, where))
     try:
         limits.check_text(name, msg("the name of worker {0} of {1}", n, where))
-    except InvalidInput as too_long:
-        problems.append(too_long.message)
+        limits.check_name(name, msg("the name of worker {0} of {1}", n, where), listed=True)
+    except InvalidInput as bad:
+        problems.append(bad.message)
     if not isinstance(role, str) or role not in WORKER_ROLES:
         problems.append(msg("worker {0} of {1}: role must be one of {2}, got {3!r}", n, where,
                             ", ".join(WORKER_ROLES), role))

@@ -198,6 +198,13 @@ window.gridmapLayers = (function () {
   const urgencyColours = { red: "#dc2626", yellow: "#eab308", blue: "#2563eb" };
   const parkedColour = "#9ca3af";
   const overdueRing = { color: "#7f1d1d", weight: 3, dashArray: "3 2" };
+  // Which of two cases at one spot is drawn on top: the one most to be seen (an open red above a
+  // blue, an overdue one above its urgency's others; a closed one under any open one). Drawn in
+  // the order they came, three blue dots of one building hid the red case there.
+  const URGENCY_RANK = { red: 3, yellow: 2, blue: 1 };
+  const seenFirst = (c) => (c.state === "closed" || c.state === "rejected" ? 0
+    : c.state === "parked" ? 1 : 2 + 2 * (URGENCY_RANK[c.urgency] || 0) + (c.overdue ? 1 : 0));
+  const mostSeenLast = (list) => [...list].sort((a, b) => seenFirst(a) - seenFirst(b));
   function caseStyle(c) {
     const done = c.state === "closed" || c.state === "rejected";
     return { radius: 7, color: c.overdue ? overdueRing.color : "#fff", weight: c.overdue ? 3 : 1.5,
@@ -213,7 +220,7 @@ window.gridmapLayers = (function () {
   }
   function cases(list) {
     const group = L.featureGroup();
-    for (const c of list) {
+    for (const c of mostSeenLast(list)) {
       if (c.lon === null || c.lat === null) continue;  // a hotline ticket not placed yet
       // (keep-clear: no name is placed on a case, labels.js)
       const m = L.circleMarker([c.lat, c.lon], { ...caseStyle(c), pane: "gm-case", className: "keep-clear" });
@@ -236,7 +243,7 @@ window.gridmapLayers = (function () {
   const SPOT_PX = 22;  // a number label's height and more: closer dots share one
   function numberedCases(map, list, numberOf) {
     const drawn = [], spots = [];
-    for (const c of list) {
+    for (const c of mostSeenLast(list)) {
       if (c.lon === null || c.lat === null) continue;  // a hotline ticket not placed yet
       const dot = L.circleMarker([c.lat, c.lon], { ...caseStyle(c), pane: "gm-case", interactive: false }).addTo(map);
       dot.caseId = c.id;
