@@ -115,9 +115,10 @@ def test_coverage_thresholds_are_finite_and_bounded(client, thresholds):
 
 
 def test_nul_that_reaches_the_database_layer_is_refused_there_too(client, conn):
-    """Routes without their own check (tiles, pages) and the command line: the transaction turns
-    psycopg2's refusal into a clear message instead of a 500."""
-    problem(client.get("/tiles/building.json", params={"jurisdiction": "hua\x00mao"}), 422)
+    """Routes without their own check and the command line: the transaction turns psycopg2's
+    refusal into a clear message instead of a 500. (A jurisdiction named with a NUL no longer
+    gets that far: no slug holds one, 400 before any query.)"""
+    problem(client.get("/tiles/building.json", params={"jurisdiction": "hua\x00mao"}), 400)
     with pytest.raises(InvalidInput, match="NUL character"), db.transaction(conn) as cur:
         cur.execute("SELECT %s", ("a\x00b",))
 
