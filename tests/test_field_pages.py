@@ -1267,6 +1267,10 @@ def test_a_case_given_to_her_while_the_app_is_open_reaches_it_and_is_said(phone,
     said = pg.locator("#banner")
     assert "新派给您 1 件事件" in said.inner_text() and "紧急" in said.inner_text()
     assert "error" in (said.get_attribute("class") or "")  # a red case is said in red
+    # 我的事件 counts hers, and those given to her still to handle apart (they were one number)
+    given = [c for c in w.get(f"/field/{slug}/today").json()["cases"]
+             if c["assigned"] and c["state"] not in ("handled", "verified", "closed")]
+    assert pg.locator("#cases-todo").inner_text() == f"待办 {len(given)}"
     # one given while the app is shut is said when it opens (it opened knowing none, and took all as known)
     pg.goto("about:blank")
     b = today["buildings"][5]

@@ -1008,6 +1008,10 @@
     // reported on the phone and not yet sent (or sent back): listed first, said so
     const unsent = queue.filter((i) => i.type === "case" && !held(i, me));
     $("cases-n").textContent = String(unsent.length + (d ? d.cases.filter((c) => !DONE.has(c.state)).length : 0));
+    // of them, those given to her still to handle, apart (the count mixed them with those she reported)
+    const todo = d ? d.cases.filter((c) => c.assigned && !DONE.has(c.state) && !pending.has(c.id)).length : 0;
+    $("cases-todo").textContent = tf("f_todo_n", { n: todo });
+    $("cases-todo").hidden = !todo;
     list.replaceChildren();
     for (const i of unsent) {
       const b = i.body, cat = d && d.categories.find((c) => c.code === b.category);

@@ -1,7 +1,7 @@
 // The field app's labels (the phone of a grid worker), added to the pages' dictionary (i18n.js).
 Object.assign(window.GRIDMAP_I18N.zh, {
   f_title: "今日巡查", f_waiting: "待同步", f_online: "在线", f_offline: "离线", f_checkin: "走访签到",
-  f_report: "上报事件", f_my_cases: "我的事件", f_walk_start: "开始巡查", f_walk_stop: "结束巡查", f_walk_stop_again: "再点一次结束巡查", f_walk_so_far: "{km} 公里 · {min} 分钟",
+  f_report: "上报事件", f_my_cases: "我的事件", f_todo_n: "待办 {n}", f_walk_start: "开始巡查", f_walk_stop: "结束巡查", f_walk_stop_again: "再点一次结束巡查", f_walk_so_far: "{km} 公里 · {min} 分钟",
   f_walking: "巡查中 · {n} 个定位点", f_nearest_first: "离您最近的楼栋排在最前", f_do_checkin: "签到",
   f_take_photo: "拍照（最多 4 张）", f_after_photo: "拍处置后照片", f_where_here: "我所在的位置", f_where_tap: "在地图上点选",
   f_tap_map: "请在地图上点一下事件位置", f_no_position: "尚未取得定位", f_position: "位置 {lon}, {lat}", f_accuracy: "（定位精度约 {acc} 米）", f_in_building: "在{name}", f_by_building: "{name}旁约 {m} 米", f_by_street: "{name}上",
@@ -23,7 +23,7 @@ Object.assign(window.GRIDMAP_I18N.zh, {
 });
 Object.assign(window.GRIDMAP_I18N.en, {
   f_title: "Patrol", f_waiting: "Waiting", f_online: "Online", f_offline: "Offline", f_checkin: "Check in",
-  f_report: "Report a case", f_my_cases: "My cases", f_walk_start: "Start walk", f_walk_stop: "Stop walk", f_walk_stop_again: "Tap again to stop the walk", f_walk_so_far: "{km} km · {min} min",
+  f_report: "Report a case", f_my_cases: "My cases", f_todo_n: "{n} to do", f_walk_start: "Start walk", f_walk_stop: "Stop walk", f_walk_stop_again: "Tap again to stop the walk", f_walk_so_far: "{km} km · {min} min",
   f_walking: "Walking · {n} fixes", f_nearest_first: "Nearest building first", f_do_checkin: "Check in",
   f_take_photo: "Take photos (up to 4)", f_after_photo: "Photo after handling", f_where_here: "Where I stand", f_where_tap: "Tap on the map",
   f_tap_map: "Tap the map where the case is", f_no_position: "No position yet", f_position: "At {lon}, {lat}", f_accuracy: " (±{acc} m)", f_in_building: "At {name}", f_by_building: "{m} m from {name}", f_by_street: "On {name}",
