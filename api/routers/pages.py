@@ -51,8 +51,9 @@ Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
 # fifteen digits, a slug, a day — text from a link never reaches a page of the service as words
 # it seems to say ("没有这个网格 ：系统升级，请拨打 010-…" was a grid "code" in a crafted link).
 Slug = Annotated[str | None, Query(pattern=SLUG.pattern, description="jurisdiction slug")]
-GridCode = Annotated[str, Path(pattern=r"^[0-9]{15}$", description="The grid's 15-digit code")]
-OnlyGrid = Annotated[str | None, Query(pattern=r"^[0-9]{15}$", description="Only this grid")]
+GRID_CODE = r"^[0-9]{15}$"
+GridCode = Annotated[str, Path(pattern=GRID_CODE, description="The grid's 15-digit code")]
+OnlyGrid = Annotated[str | None, Query(pattern=GRID_CODE, description="Only this grid")]
 Day = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD (default: today)")]
 
 
@@ -143,12 +144,11 @@ Orientation = Annotated[Literal["auto", "portrait", "landscape"],
                         Query(description="auto: the way up that draws the grid largest (a wide grid landscape)")]
 
 
-def _orientation(cur: Any, jurisdiction: str, code: str, asked: str) -> str:
-    """The sheet's way up: as asked, or (auto) the one that draws the grid largest; auto for a grid
-    that is not there is portrait (its page says there is none)."""
+def _orientation(asked: str, bounds: tuple[float, float, float, float] | None) -> str:
+    """The sheet's way up: as asked, or (auto) the one that draws the grid (its ``bounds``) largest;
+    auto for a grid that is not there is portrait (its page says there is none)."""
     if asked != "auto":
         return asked
-    bounds = grid_bounds(cur, jurisdiction_id_of(cur, jurisdiction), code)
     return orientation_for(*bounds) if bounds else "portrait"
 
 
@@ -160,8 +160,11 @@ def grid_print_page(who: PageViewer, code: GridCode, settings: SettingsDep, conn
                                                                                 "map and listed")] = "none"
                     ) -> HTMLResponse:
     home = _home(who, jurisdiction, settings, conn)
-    with transaction(conn) as cur:
-        way = _orientation(cur, home, code, orientation)
+    bounds = None
+    if orientation == "auto":
+        with transaction(conn) as cur:
+            bounds = grid_bounds(cur, jurisdiction_id_of(cur, home), code)
+    way = _orientation(orientation, bounds)
     return page("grid_print.html", jurisdiction=home, code=code, size=size, orientation=way, cases=cases)
 
 
@@ -179,9 +182,10 @@ def grid_print(request: Request, who: HeavyViewer, code: GridCode, fmt: Literal[
     query: dict[str, str] = {"size": size, "orientation": orientation, "lang": lang, "cases": cases}
 
     def found(cur: Any, jurisdiction: str) -> None:
-        if grid_id_of(cur, jurisdiction_id_of(cur, jurisdiction), code) is None:
+        bounds = grid_bounds(cur, jurisdiction_id_of(cur, jurisdiction), code)
+        if bounds is None:
             raise NotFound(msg("{0} has no grid {1}", jurisdiction, code))
-        query["orientation"] = _orientation(cur, jurisdiction, code, orientation)  # the paper's and the page's
+        query["orientation"] = _orientation(orientation, bounds)  # the paper's and the page's
 
     return _print(request, who, settings, jurisdiction, found, f"/grids/{quote(code, safe='')}/print", query, fmt,
                   f"{code}-{size}", all_pages=False)
