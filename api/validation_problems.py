@@ -50,7 +50,8 @@ def validation_problems(errors: Sequence[dict], body: object, lang: str) -> list
     :data:`SAID` of them, how many there were."""
     said = _said(errors[:READ], body, lang)
     if len(errors) > READ or len(said) > SAID:
-        return [*said[:SAID], msg("{0} problems in all: the first {1} are listed", len(errors), SAID)]
+        listed = said[:SAID]  # (fewer than SAID when the first READ said less, a union's repeated)
+        return [*listed, msg("{0} problems in all: the first {1} are listed", len(errors), len(listed))]
     return said
 
 
