@@ -30,6 +30,6 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 log "installing gridmap and its dependencies into $VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e '.[test]'
+"$VENV/bin/python" -m pip install -q -e '.[test]' --config-settings editable_mode=compat
 echo "$want" > "$stamp"
 log "ok"

@@ -12,10 +12,24 @@ anew each time (~0.05 s of every command).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 
-from gis.cli import cases, coverage, data, database, grids, jurisdictions, patrol, process, serve, users, workers
+from gis.cli import (
+    cases,
+    coverage,
+    daemon,
+    data,
+    database,
+    grids,
+    jurisdictions,
+    patrol,
+    process,
+    serve,
+    users,
+    workers,
+)
 from gis.cli.options import err
 from gis.errors import GridmapError
 
@@ -34,12 +48,14 @@ app.add_typer(coverage.coverage_app, name="coverage")
 app.add_typer(grids.grids_app, name="grids")
 app.add_typer(users.users_app, name="users")
 app.add_typer(cases.cases_app, name="cases")
+app.add_typer(daemon.daemon_app, name="daemon")
 
 
-def main() -> None:
-    """Entry point: run the CLI, printing domain errors as one clear message (exit 2)."""
+def main(invoke: Callable[[], object] | None = None) -> None:
+    """Entry point: run the CLI (``invoke``: the command line as a daemon built it once, see
+    :mod:`gis.command_server`), printing domain errors as one clear message (exit 2)."""
     try:
-        app()
+        (invoke or app)()
     except GridmapError as exc:
         from gis.i18n import check_marked
         from gis.messages import negotiate, translate

@@ -1,0 +1,104 @@
+"""``gridmap daemon start|status|stop``: a process that keeps the command line's libraries
+imported, so that each command answers at once (:mod:`gis.launcher`, :mod:`gis.command_server`)."""
+
+import json
+import os
+import time
+from typing import Annotated
+
+import typer
+
+from gis.cli.options import JsonOpt, say
+from gis.errors import GridmapError
+from gis.i18n import msg
+
+daemon_app = typer.Typer(help="A process that keeps the command line's libraries imported: commands answer at once.",
+                         no_args_is_help=True)
+IdleOpt = Annotated[int, typer.Option(min=1, help="Stop after this many seconds without a command.")]
+
+
+@daemon_app.command("start")
+def start(idle: IdleOpt = 3600) -> None:
+    """Start this user's daemon for this installation, in the background (nothing if one runs)."""
+    from gis import command_server, launcher
+
+    running = launcher.request("status")
+    if running:
+        say(msg("the daemon runs already (process {0})", running["pid"]))
+        return
+    path = launcher.socket_path()
+    command_server.own_folder(os.path.dirname(path))
+    log = path.removesuffix(".sock") + ".log"
+    readable, writable = os.pipe()
+    first = os.fork()
+    if first == 0:
+        os.close(readable)
+        _daemon(path, log, idle, writable)
+    os.close(writable)
+    os.waitpid(first, 0)
+    with os.fdopen(readable, "rb") as ready:
+        pid = ready.read()
+    if not pid:
+        raise GridmapError(msg("the daemon did not start: see {0}", log))
+    say(msg("daemon started (process {0}): commands run in it, its libraries imported already; it stops after {1}"
+            " s without a command, or with `gridmap daemon stop`", int(pid), idle))
+
+
+def _daemon(path: str, log: str, idle: int, ready: int) -> None:
+    """The daemon's side of :func:`start`, in the forked child: leave the caller's session and
+    terminal, serve, and say on ``ready`` once commands are answered."""
+    from gis import command_server
+
+    status = 1
+    try:
+        os.setsid()
+        if os.fork():  # the daemon is the grandchild: never again a terminal's process
+            status = 0
+            return
+        null = os.open(os.devnull, os.O_RDWR)
+        errors = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        for fd, target in ((null, 0), (null, 1), (errors, 2)):
+            os.dup2(fd, target)
+        os.close(null)
+        os.close(errors)
+
+        def answered() -> None:
+            os.write(ready, str(os.getpid()).encode())
+            os.close(ready)
+
+        command_server.serve(path, idle, answered)
+        status = 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+@daemon_app.command("status")
+def status(as_json: JsonOpt = False) -> None:
+    """Whether the daemon runs: its process, since when, how many commands it ran."""
+    from gis import launcher
+
+    running = launcher.request("status")
+    if as_json:
+        typer.echo(json.dumps(running or None))
+    elif not running:
+        say(msg("no daemon runs"))
+    else:
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(running["started"]))
+        say(msg("the daemon runs (process {0}) since {1}: {2} commands so far, at {3}", running["pid"], since,
+                running["served"], running["socket"]))
+
+
+@daemon_app.command("stop")
+def stop() -> None:
+    """Stop the daemon (commands then run in their own process again)."""
+    from gis import launcher
+
+    running = launcher.request("stop")
+    if running is None:
+        say(msg("no daemon runs"))
+    else:
+        say(msg("the daemon stopped"))

@@ -1,0 +1,154 @@
+"""``gridmap daemon``: commands handed to a warm process answer as their own process would
+(issue 16: a command line that answers at once). Real processes throughout: the ``gridmap``
+console script, a daemon started by ``gridmap daemon start`` in a runtime folder of the test's
+own, and the run's database."""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from gis import launcher
+
+GRIDMAP = str(Path(sys.executable).parent / "gridmap")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def daemon(database_url):
+    """A daemon of the test's own (its own ``XDG_RUNTIME_DIR``, which others may enter: the
+    daemon's folder in it must keep them out itself); runs ``gridmap`` with the test's
+    environment, handing commands to it unless ``here=True``."""
+    runtime = Path(tempfile.mkdtemp(prefix="gridmap-run-"))
+    runtime.chmod(0o755)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "GRIDMAP_DATABASE_URL": database_url, "GRIDMAP_LANG": "en"}
+    env.pop(launcher.NO_DAEMON, None)
+
+    def gridmap(*args: str, here: bool = False, cwd: Path = ROOT, **extra) -> subprocess.CompletedProcess:
+        run_env = {**env, **extra, **({launcher.NO_DAEMON: "1"} if here else {})}
+        return subprocess.run([GRIDMAP, *args], capture_output=True, text=True, env=run_env, cwd=cwd, timeout=120)
+
+    gridmap.env = env
+    gridmap.runtime = runtime
+    started = gridmap("daemon", "start", "--idle", "120")
+    assert started.returncode == 0, started.stderr
+    try:
+        yield gridmap
+    finally:
+        gridmap("daemon", "stop")
+        shutil.rmtree(runtime)
+
+
+def served(gridmap) -> int | None:
+    """How many commands the daemon has run, None when none runs."""
+    out = gridmap("daemon", "status", "--json").stdout.strip()
+    return None if out == "null" else __import__("json").loads(out)["served"]
+
+
+@pytest.mark.parametrize("args", [("stats", "huamao", "--json"), ("stats", "nosuch"), ("patrol", "route", "huamao"),
+                                  ("grids", "check", "huamao", "--json"), ("patrol", "nosuch-command")])
+def test_a_command_run_by_the_daemon_answers_as_its_own_process_would(daemon, args):
+    before = served(daemon)
+    there, here = daemon(*args), daemon(*args, here=True)
+    assert served(daemon) == before + 1  # the first ran in the daemon, the second here
+    assert (there.returncode, there.stdout, there.stderr) == (here.returncode, here.stdout, here.stderr)
+
+
+def test_the_caller_s_environment_folder_input_and_umask_follow_the_command(daemon, tmp_path, database_url):
+    # settings from the caller's environment: the language, the database
+    zh = daemon("stats", "nosuch", GRIDMAP_LANG="zh")
+    assert zh.returncode == 2 and "未知社区" in zh.stderr
+    gone = database_url.rsplit("/", 1)[0] + "/gridmap_no_such_database"
+    elsewhere = daemon("stats", "huamao", GRIDMAP_DATABASE_URL=gone)
+    assert elsewhere.returncode == 2 and "gridmap_no_such_database" in elsewhere.stderr
+    # a relative path is the caller's folder, and the file gets the caller's umask
+    work = tmp_path / "work"
+    work.mkdir()
+    wrote = subprocess.run(["sh", "-c", f"umask 077 && exec {GRIDMAP} patrol route huamao --gpx route.gpx"],
+                           capture_output=True, text=True, env=daemon.env, cwd=work, timeout=120)
+    assert wrote.returncode == 0, wrote.stderr
+    assert (work / "route.gpx").read_text().startswith("<?xml")
+    assert (work / "route.gpx").stat().st_mode & 0o777 == 0o600
+    # the caller's stdin: a confirmation answered no deletes nothing
+    before = served(daemon)
+    asked = subprocess.run([GRIDMAP, "jurisdiction", "delete", "huamao"], input="n\n", capture_output=True,
+                           text=True, env=daemon.env, timeout=120)
+    assert served(daemon) == before + 1
+    assert (asked.returncode, asked.stdout, asked.stderr) == (1, "delete huamao and all its features? [y/N]: ", "")
+    assert daemon("stats", "huamao", "--json").returncode == 0
+
+
+def test_ctrl_c_reaches_the_command_in_the_daemon(daemon):
+    proc = subprocess.Popen([GRIDMAP, "jurisdiction", "delete", "huamao"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=daemon.env)
+    try:
+        asked, deadline = b"", time.monotonic() + 60
+        while b"delete huamao" not in asked:  # the question is asked: the command waits on its stdin
+            assert time.monotonic() < deadline, asked
+            if select.select([proc.stdout], [], [], 1)[0]:
+                asked += os.read(proc.stdout.fileno(), 1024)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode != 0 and b"Aborted" in err
+    assert daemon("stats", "huamao", "--json").returncode == 0  # nothing was deleted
+
+
+def test_the_daemon_stops_when_gridmap_s_files_change_and_the_command_runs_with_the_new_ones(daemon):
+    module = ROOT / "gis" / "stats.py"
+    mtime = module.stat().st_mtime
+    os.utime(module, (mtime, mtime + 1))
+    try:
+        answer = daemon("stats", "huamao", "--json")
+    finally:
+        os.utime(module, (mtime, mtime))
+    assert answer.returncode == 0 and '"households"' in answer.stdout
+    assert served(daemon) is None
+    assert not list(daemon.runtime.glob("gridmap/*.sock"))
+
+
+def test_only_its_own_user_reaches_the_daemon(daemon):
+    folder = daemon.runtime / "gridmap"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    # a folder others may enter could hold anyone's socket: the command runs in its own process
+    folder.chmod(0o755)
+    try:
+        before_here = daemon("stats", "huamao", "--json")
+    finally:
+        folder.chmod(0o700)
+    assert before_here.returncode == 0
+    assert served(daemon) == 0
+    if os.getuid() == 0:  # another user cannot even connect
+        sock = next(folder.glob("*.sock"))
+        probe = subprocess.run(["/usr/bin/python3", "-c", "import socket, sys; s = socket.socket(socket.AF_UNIX);"
+                                f" s.connect({str(sock)!r})"], capture_output=True, text=True, user=65534)
+        assert probe.returncode != 0 and "PermissionError" in probe.stderr
+
+
+def test_the_daemon_stops_after_its_idle_time(daemon):
+    daemon("daemon", "stop")
+    assert daemon("daemon", "start", "--idle", "1").returncode == 0
+    assert served(daemon) == 0
+    deadline = time.monotonic() + 30
+    while served(daemon) is not None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert not list(daemon.runtime.glob("gridmap/*.sock"))
+    assert daemon("stats", "huamao", "--json").returncode == 0  # and commands run in their own process
+
+
+def test_starting_twice_keeps_one_daemon_and_stopping_says_so(daemon):
+    again = daemon("daemon", "start")
+    assert again.returncode == 0 and "runs already" in again.stdout
+    assert daemon("daemon", "stop").stdout.strip() == "the daemon stopped"
+    assert daemon("daemon", "stop").stdout.strip() == "no daemon runs"
