@@ -5,20 +5,24 @@ request to a running server, answers checked equal first.
     .venv/bin/python bench/cli_bench.py > bench/results/cli.md
 
 The goals (issue 16): simple commands (stats, list, check) under 0.5 s; a patrol route on the
-command line within 1.5× of the API's. The route is planned on Huamao, on pyrosm's test_pbf
-(Kouvola) walking network and on a synthetic city of ~6,000 street edges (the issue's size: the
-lattice of ``bench/synthetic.py``), each imported as a jurisdiction of its own and deleted at
-the end. Where the command line's time goes is measured by ``bench/cli_phases.py``: the same
-command in a fresh process, its phases timed.
+command line within 1.5× of the API's. Each command runs as a user runs it, through the
+``gridmap`` console script: in its own process (``GRIDMAP_NO_DAEMON=1``), and handed to a
+``gridmap daemon`` started for the run (in a runtime folder of its own). The route is planned on
+Huamao, on pyrosm's test_pbf (Kouvola) walking network and on a synthetic city of ~6,000 street
+edges (the issue's size: the lattice of ``bench/synthetic.py``), each imported as a jurisdiction
+of its own and deleted at the end. Where the command line's time goes is measured by
+``bench/cli_phases.py``: the same command in a fresh process, its phases timed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -37,8 +41,11 @@ from gis import db  # noqa: E402
 from gis.jurisdictions import delete_jurisdiction  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 
-ENV = {**os.environ, "PYTHONPATH": str(HERE.parent)}
-GRIDMAP = [sys.executable, "-m", "gis.cli"]
+RUNTIME = tempfile.mkdtemp(prefix="gridmap-bench-")
+DAEMON = {**os.environ, "XDG_RUNTIME_DIR": RUNTIME}
+DAEMON.pop("GRIDMAP_NO_DAEMON", None)
+OWN = {**DAEMON, "GRIDMAP_NO_DAEMON": "1"}
+GRIDMAP = [str(Path(sys.executable).parent / "gridmap")]
 REPEAT = 5
 SIMPLE = [("stats", ["stats", "huamao", "--json"]),
           ("jurisdiction list", ["jurisdiction", "list", "--json"]),
@@ -50,10 +57,17 @@ ROUTE_LIBRARIES = "import numpy, scipy.sparse.csgraph, shapely, pyproj, pymatchi
 PHASES = ("start", "imports", "connect", "load", "solve", "answer", "rest", "exit")
 
 
-def run(args: list[str]) -> tuple[str, float]:
+def run(args: list[str], env: dict[str, str] = OWN) -> tuple[str, float]:
+    """A command's output and wall time: in its own process, or (``env=DAEMON``) in the daemon."""
     t = time.perf_counter()
-    out = subprocess.run([*GRIDMAP, *args], capture_output=True, text=True, check=True, env=ENV).stdout
+    out = subprocess.run([*GRIDMAP, *args], capture_output=True, text=True, check=True, env=env).stdout
     return out, time.perf_counter() - t
+
+
+def daemon_served() -> int:
+    out = subprocess.run([*GRIDMAP, "daemon", "status", "--json"], capture_output=True, text=True, check=True,
+                         env=DAEMON).stdout
+    return json.loads(out)["served"]
 
 
 def best(fn, repeat: int = REPEAT) -> tuple[object, float, float]:
@@ -79,7 +93,7 @@ def phases(slug: str) -> tuple[dict, dict[str, float]]:
     (bench/cli_phases.py): its answer, and the seconds of each phase and in all."""
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, str(HERE / "cli_phases.py"), slug], capture_output=True, text=True,
-                          check=True, env=ENV)
+                          check=True, env=OWN)
     end = time.perf_counter()
     p = json.loads(proc.stderr.strip().splitlines()[-1])
     inside = p["ended"] - p["started"]
@@ -90,20 +104,12 @@ def phases(slug: str) -> tuple[dict, dict[str, float]]:
         "total": end - t}
 
 
-def warm(slug: str) -> tuple[dict, float]:
-    """The same command in children forked from a process that imported everything once
-    (bench/cli_warm.py): the last answer, and the median seconds from fork to exit."""
-    proc = subprocess.run([sys.executable, str(HERE / "cli_warm.py"), slug, str(REPEAT)], capture_output=True,
-                          text=True, check=True, env=ENV)
-    return json.loads(proc.stdout), statistics.median(json.loads(proc.stderr.strip().splitlines()[-1]))
-
-
 def python_floor() -> tuple[float, float]:
     """Median wall time of a fresh Python doing nothing, and of one importing only the
     libraries a route needs, the garbage collector kept out as gridmap's process does."""
     def fresh(code: str) -> float:
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import gc; gc.disable(); {code}; gc.freeze()"], check=True, env=ENV)
+        subprocess.run([sys.executable, "-c", f"import gc; gc.disable(); {code}; gc.freeze()"], check=True, env=OWN)
         return time.perf_counter() - t
 
     return (statistics.median(fresh("pass") for _ in range(REPEAT)),
@@ -132,8 +138,11 @@ def main() -> None:
                 edges[s] = cur.fetchone()[0]
         headers = bench_headers(conn)
         server, base = serve(settings)
+        run(["daemon", "start"], DAEMON)
         report(base, headers, slug, city, edges, imported, stored)
     finally:
+        subprocess.run([*GRIDMAP, "daemon", "stop"], capture_output=True, env=DAEMON)
+        shutil.rmtree(RUNTIME, ignore_errors=True)
         if server is not None:
             server.should_exit = True
         with db.transaction(conn) as cur:
@@ -147,25 +156,34 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
     load = os.getloadavg()
     print("# The command line against the API\n")
     print(f"`bench/cli_bench.py`, {time.strftime('%Y-%m-%d')}, load average {load[0]:.1f}. Wall time of the"
-          f" whole command (process start and exit included), best and median of {REPEAT}.\n")
+          f" whole `gridmap` command as a user runs it (the console script: its process starting and"
+          f" ending included), best and median of {REPEAT}: *own process* with `GRIDMAP_NO_DAEMON=1`, as with no"
+          " daemon running; *daemon* handed to the `gridmap daemon` started for the run (its client's start"
+          " included; each command checked to have run there by the daemon's count).\n")
     print("## Simple commands (goal: under 0.5 s)\n")
-    print("| command | best | median | under 0.5 s |\n|---|---|---|---|")
+    print("| command | own process best | own process median | daemon median | under 0.5 s |\n|---|---|---|---|---|")
     for _, args in SIMPLE:
-        _, low, mid = best(lambda a=args: run(a))
-        print(f"| `gridmap {' '.join(args)}` | {low:.2f} s | {mid:.2f} s | {'yes' if mid < 0.5 else 'no'} |")
+        own_out, low, mid = best(lambda a=args: run(a)[0])
+        before = daemon_served()
+        warm_out, _, warm_mid = best(lambda a=args: run(a, DAEMON)[0])
+        if warm_out != own_out:
+            raise SystemExit(f"gridmap {' '.join(args)}: the daemon's answer differs:\n{warm_out}\n{own_out}")
+        if daemon_served() != before + REPEAT:
+            raise SystemExit(f"gridmap {' '.join(args)} did not run in the daemon")
+        print(f"| `gridmap {' '.join(args)}` | {low:.2f} s | {mid:.2f} s | {warm_mid:.3f} s |"
+              f" {'yes' if mid < 0.5 else 'no'} |")
     print(f"\n## A patrol route, command line against API (goal: within 1.5×)\n\nKouvola imported as `{slug}`"
           f" ({edges[slug]:,} street edges; the import took {imported:.1f} s); the synthetic city as"
           f" `{city}` ({edges[city]:,} street edges, a {CITY_SIDE} × {CITY_SIDE} lattice with 3 % of its"
-          f" streets missing; stored in {stored:.1f} s). The API is warm (one request before timing), as a"
-          " running service is. *Warm fork* (`bench/cli_warm.py`, not part of gridmap): the same command in"
-          " a child forked from a process that imported everything once, as a preloading daemon would run it"
-          " (its client, a fresh process handing the command over, not counted).\n")
-    print("| network | CLI best | CLI median | API best | API median | CLI / API (medians) | warm fork median |"
-          " warm fork / API |")
+          f" streets missing; stored in {stored:.1f} s), the issue's job: a route on a 6,000-edge network."
+          " The API is warm (one request before timing), as a running service is; its time is the"
+          " request's from a client already running, no process start in it.\n")
+    print("| network | own process median | own / API | daemon best | daemon median | API best | API median |"
+          " daemon / API (medians) |")
     print("|---|---|---|---|---|---|---|---|")
     networks = [("Huamao", "huamao"), (f"Kouvola ({edges[slug]:,} edges)", slug),
                 (f"synthetic city ({edges[city]:,} edges)", city)]
-    ratios, api_medians, breakdowns, warm_ratios = {}, {}, {}, {}
+    ratios, api_medians, breakdowns, warm_ratios, warm_medians = {}, {}, {}, {}, {}
     with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
         for name, target in networks:
             def api(t=target):
@@ -174,24 +192,27 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
                 return r.json()
 
             api()
-            def cli(t=target):
-                return json.loads(run(["patrol", "route", t, "--json"])[0])
+            def cli(t=target, env=OWN):
+                return json.loads(run(["patrol", "route", t, "--json"], env)[0])
 
-            cli_answer, cli_low, cli_mid = best(cli)
+            cli_answer, _, cli_mid = best(cli)
+            before = daemon_served()
+            warm_answer, warm_low, warm_mid = best(lambda t=target: cli(t, DAEMON))
+            if daemon_served() != before + REPEAT:
+                raise SystemExit("the routes did not run in the daemon")
             api_answer, api_low, api_mid = best(api)
             same_route(cli_answer, api_answer)
+            same_route(warm_answer, api_answer)
             runs = []
             for _ in range(REPEAT):
                 answer, spent = phases(target)
                 same_route(answer, api_answer)
                 runs.append(spent)
             breakdowns[name] = {k: statistics.median(r[k] for r in runs) for k in (*PHASES, "total")}
-            warm_answer, warm_mid = warm(target)
-            same_route(warm_answer, api_answer)
             ratios[name], api_medians[name] = cli_mid / api_mid, api_mid
-            warm_ratios[name] = warm_mid / api_mid
-            print(f"| {name} | {cli_low:.2f} s | {cli_mid:.2f} s | {api_low:.2f} s | {api_mid:.2f} s |"
-                  f" {cli_mid / api_mid:.2f}× | {warm_mid:.3f} s | {warm_mid / api_mid:.2f}× |")
+            warm_ratios[name], warm_medians[name] = warm_mid / api_mid, warm_mid
+            print(f"| {name} | {cli_mid:.2f} s | {cli_mid / api_mid:.1f}× | {warm_low:.3f} s | {warm_mid:.3f} s |"
+                  f" {api_low:.3f} s | {api_mid:.3f} s | **{warm_mid / api_mid:.2f}×** |")
     bare, libraries = python_floor()
     end_load = os.getloadavg()[0]
     print("\n## Where the command line's time goes\n")
@@ -221,26 +242,25 @@ def report(base: str, headers: dict[str, str], slug: str, city: str, edges: dict
           f" {libraries:.2f} s: numpy, scipy (whose array-API layer"
           " loads all of numpy's submodules), shapely, pyproj, and pymatching, which imports networkx and"
           " matplotlib at its own import though a route uses neither.")
-    missed = [n for n, r in ratios.items() if r > 1.5]
-    if not missed:
-        print("\nThe command line is within 1.5× of the API on every network.")
-        return
     largest = networks[-1][0]
-    print(f"\n**Goal missed** on {', '.join(missed)}. On the {largest} a fresh process takes"
-          f" {ratios[largest]:.1f}× the warm API: its job there takes {job[largest]:.2f} s against the API's"
-          f" {api_medians[largest]:.2f} s, and {fixed[largest]:.2f} s more go to the process starting, importing"
-          " and ending, which a running server paid once.")
-    beyond = [n for n in missed if libraries > 1.5 * api_medians[n]]
-    if beyond:
-        print(f"On {', '.join(beyond)}, importing the route's libraries alone ({libraries:.2f} s) takes more than"
-              " 1.5× the API's whole answer: no command-line process that plans the route itself can meet the"
-              " goal there (calling the server, or keeping one warm, would answer a different question).")
-    warm_missed = [n for n, r in warm_ratios.items() if r > 1.5]
-    print(f"\nA warm forking process (a preloader the command hands over to) takes {warm_ratios[largest]:.2f}× the"
-          f" API on the {largest}, before its client's own start (at least {bare:.2f} s)"
-          + (f"; over 1.5× on {', '.join(warm_missed)}: a fresh fork connects to the database and reads the"
-             " network anew, where the server's connection is open and its code paths warm."
-             if warm_missed else "."))
+    print(f"\nIn its own process the command line takes {ratios[largest]:.1f}× the API on the {largest}: its job"
+          f" there takes {job[largest]:.2f} s against the API's {api_medians[largest]:.2f} s, and"
+          f" {fixed[largest]:.2f} s more go to the process starting, importing and ending, which a running server"
+          " paid once; importing"
+          f" the route's libraries alone ({libraries:.2f} s) takes more than 1.5× the API's whole answer, so no"
+          " process that plans the route from a cold start can meet the goal.")
+    verdict = "**met**" if warm_ratios[largest] <= 1.5 else "**missed**"
+    print(f"\nHanded to the daemon, the same command takes {warm_medians[largest]:.3f} s on the {largest},"
+          f" {warm_ratios[largest]:.2f}× the API: the goal on the issue's job is {verdict}.")
+    small = [n for n in warm_ratios if n != largest and warm_ratios[n] > 1.5]
+    if small:
+        print(f"On {' and '.join(small)} the daemon's command takes"
+              f" {' and '.join(f'{warm_medians[n]:.3f} s ({warm_ratios[n]:.1f}×)' for n in small)}: there the API"
+              f" answers in {' and '.join(f'{api_medians[n]:.3f} s' for n in small)}, and the command line's fixed"
+              f" part is as large as the job: the caller's interpreter starting ({bare:.3f} s for a bare Python,"
+              " more than half the API's whole answer on Huamao, so that no command that starts a process can"
+              " come within 1.5× there), handing the command over, typer reading its arguments and the settings,"
+              " and checking the worker's kept connection.")
 
 
 if __name__ == "__main__":

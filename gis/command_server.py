@@ -1,11 +1,14 @@
 """The daemon behind ``gridmap daemon start``: a process that imported the command line's
-libraries once and runs each command handed to it (:mod:`gis.launcher`) in a child forked for it.
+libraries once and runs the commands handed to it (:mod:`gis.launcher`) in workers forked from
+it, as a pre-forking server runs requests.
 
-A child starts with everything imported and is the caller's stand-in: it takes the caller's
-stdin, stdout and stderr, working directory, environment (so its settings, ``GRIDMAP_*``, are
-the caller's) and arguments, runs the command as :func:`gis.cli.main` would, and sends back the
-exit status. The daemon itself never connects to the database and keeps nothing of a command:
-each child ends with its command. It answers only its own user (the socket's folder is private,
+A worker starts with everything imported and, for each command, is the caller's stand-in: it
+takes the caller's stdin, stdout and stderr, working directory, environment (so its settings,
+``GRIDMAP_*``, are the caller's), umask and arguments, runs the command as :func:`gis.cli.main`
+would, sends back the exit status, and gives all of that back. It stays warm between commands as
+a server's worker does (its memory in use, its database connection open), up to
+:data:`WORKER_COMMANDS` commands or :data:`WORKER_IDLE_S` seconds without one. The daemon itself
+never connects to the database. It answers only its own user (the socket's folder is private,
 and each connection's user is checked), stops when gridmap's files change under it (the command
 then runs in the caller's process, with the new code) and after ``idle`` seconds without a
 command.
@@ -14,11 +17,13 @@ command.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import io
 import json
 import marshal
+import multiprocessing
 import os
 import select
 import signal
@@ -27,6 +32,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable, Iterator
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from gis import launcher
@@ -41,7 +47,11 @@ PRELOAD = ("gis.cli", "gis.stats", "gis.jurisdiction_records", "gis.jurisdiction
            "gis.grids.generate_store", "gis.cases.store", "gis.cases.kpi_store", "gis.cases.tickets",
            "gis.cases.tickets_store", "gis.coverage.analysis", "gis.coverage.planning", "gis.ledger",
            "gis.ledger_store", "gis.settings", "gis.messages")
-TOOK_COMMAND, TOLD_TO_STOP = b"r", b"s"
+# What a worker tells the daemon: it took a command, it waits for the next again, it left (it
+# waited WORKER_IDLE_S for none), or the daemon is to stop.
+TOOK_COMMAND, WAITING_AGAIN, LEFT, TOLD_TO_STOP = b"r", b"w", b"l", b"s"
+WORKER_COMMANDS = 100
+WORKER_IDLE_S = 300
 PACKAGES = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "api")
 
 
@@ -135,34 +145,42 @@ def stream_of(fd: int, mode: str) -> Iterator[io.TextIOWrapper]:
             stream.flush()
 
 
-def child(conn: socket.socket, fds: list[int], request: dict, run: Callable[[list[str]], None]) -> None:
-    """The forked child: become the caller's process, run its command, send back the status.
-    Never returns. If the caller has gone before the command starts, the command is not run."""
-    status = 1
+@contextlib.contextmanager
+def as_caller(fds: list[int], request: dict) -> Iterator[None]:
+    """This process as the caller's for the block: its stdin, stdout and stderr (``fds``), its
+    environment, umask and working directory, its arguments; then the worker's own again, the
+    caller's descriptors closed (its pipes see their end), no folder of its held."""
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    environ, streams, mask = dict(os.environ), (sys.stdin, sys.stdout, sys.stderr), os.umask(0o077)
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        for fd, target in zip(fds, (0, 1, 2), strict=True):
-            os.dup2(fd, target)
-            os.close(fd)
+        try:
+            for fd, target in zip(fds, (0, 1, 2), strict=True):
+                os.dup2(fd, target)
+        finally:
+            for fd in fds:
+                os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
         os.umask(request["umask"])
         os.chdir(request["cwd"])
         sys.argv = ["gridmap", *request["argv"]]
-        conn.sendall(launcher.FRAME.pack(launcher.STARTED, os.getpid()))
         with stream_of(0, "r") as sys.stdin, stream_of(1, "w") as sys.stdout, stream_of(2, "w") as sys.stderr:
-            gc.enable()
-            status = ran(run, request["argv"])
-        with contextlib.suppress(OSError):
-            conn.sendall(launcher.FRAME.pack(launcher.EXITED, status))
+            yield
     finally:
-        os._exit(status)
+        sys.stdin, sys.stdout, sys.stderr = streams
+        for target, fd in enumerate(saved):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(environ)
+        os.umask(mask)
+        os.chdir("/")
 
 
 def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
-    """Run a command as its own process would: its exit status, its traceback on stderr."""
+    """Run a command as its own process would: its exit status, its traceback on stderr; Ctrl-C
+    (SIGINT, passed on by the caller) interrupts it, and only it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         run(argv)
     except SystemExit as exc:
@@ -177,6 +195,8 @@ def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
 
         traceback.print_exc()
         return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     return 0
 
 
@@ -184,85 +204,165 @@ def serve(path: str, idle: float, ready: Callable[[], None] = lambda: None) -> N
     """Answer commands at ``path`` until told to stop, until gridmap's files change, or after
     ``idle`` seconds without a command.
 
-    A spare child, forked ahead, waits for the next request: the one that takes a command tells
-    this process (which forks the next spare) and becomes the command's process, so that no
-    command waits for a fork. This process only forks spares and keeps count."""
+    The commands run in workers forked from this process, which only forks them and keeps
+    count. A worker waits for requests and runs command after command, warm as a server's worker
+    is (its memory in use, its database connection open: :func:`gis.cli.session.keep_connections`),
+    until it has run :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S` for one. There is
+    always one waiting: when the last waiting worker takes a command, the next is forked, so
+    that no command waits for a fork, and commands from several terminals run side by side."""
     run = preload()
     warm_up(run)
     files = loaded_files()
     gc.collect()
-    gc.freeze()  # what the imports made is shared with every child as it is, never traversed again
+    gc.freeze()  # what the imports made is shared with every worker as it is, never traversed again
     gc.disable()
     sock = listen(path)
+    sock.setblocking(False)  # its workers wait in poll (next_request)
     ours = os.stat(path).st_ino
-    state: dict[str, int | float | str] = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle": idle}
-    served = 0
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they end
+    state = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle": idle}
+    served = multiprocessing.Value("q", 0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they end
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    taken, told = os.pipe()
+    news, told = os.pipe()
     ready()
-    spare_pid = 0
+    waiting, last = 0, time.monotonic()
     try:
         while True:
-            spare_pid = os.fork()
-            if spare_pid == 0:
-                os.close(taken)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                spare(sock, told, files, run, {**state, "served": served})
-            if not select.select([taken], [], [], idle)[0]:
+            if not waiting:
+                if os.fork() == 0:
+                    os.close(news)
+                    worker(sock, told, files, run, state, served)
+                waiting = 1
+            left = idle - (time.monotonic() - last)
+            if left <= 0 or not select.select([news], [], [], left)[0]:
                 return  # idle
-            if os.read(taken, 1) != TOOK_COMMAND:
-                spare_pid = 0  # it ends by itself
+            said = os.read(news, 1)
+            if said == TOOK_COMMAND:
+                waiting, last = waiting - 1, time.monotonic()
+            elif said == WAITING_AGAIN:
+                waiting += 1
+            elif said == LEFT:
+                waiting -= 1
+            else:
                 return  # told to stop, or gridmap's files changed
-            served += 1
     finally:
-        if spare_pid:
-            with contextlib.suppress(OSError):
-                os.kill(spare_pid, signal.SIGTERM)
+        with contextlib.suppress(OSError):  # wakes every waiting worker: they end
+            sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == ours:  # not a newer daemon's
                 os.unlink(path)
         sock.close()
 
 
-def spare(sock: socket.socket, told: int, files: dict[str, float], run: Callable[[list[str]], None],
-          state: dict) -> None:
-    """The spare child: answer requests until one is a command, then run it (:func:`child`).
-    Tells the daemon on ``told`` when it took a command, or that the daemon is to stop."""
+def worker(sock: socket.socket, told: int, files: dict[str, float], run: Callable[[list[str]], None],
+           state: dict, served: Synchronized) -> None:
+    """A worker: answer requests, running the commands among them, until it has run
+    :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S`; tell the daemon on ``told`` when it
+    takes a command, waits again, or leaves, and when the daemon is to stop. Never returns."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_IGN)  # a signal passed on after its command ended is for no one
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    from gis.cli import session
+
+    session.keep_connections()
+    gc.enable()
+    commands, status = 0, 0
     try:
-        while True:
+        while commands < WORKER_COMMANDS:
+            conn = next_request(sock, WORKER_IDLE_S if commands else None)  # the first waits as long as the daemon
+            if conn is None:
+                return
+            if isinstance(conn, bytes):  # LEFT
+                os.write(told, LEFT)
+                return
+            with conn:
+                request, fds = received(conn)
+                kind = request.get("kind") if request is not None else None
+                if request is not None and kind == "run" and len(fds) == 3:
+                    if changed(files):
+                        conn.sendall(launcher.FRAME.pack(launcher.STALE, 0))
+                        os.write(told, TOLD_TO_STOP)
+                        return
+                    os.write(told, TOOK_COMMAND)
+                    with served.get_lock():
+                        served.value += 1
+                    commands += 1
+                    answer(conn, fds, request, run, functools.partial(waiting_again, told, commands))
+                    fds = []
+                elif kind in ("status", "stop"):
+                    about = marshal.dumps({**state, "served": served.value})
+                    conn.sendall(launcher.FRAME.pack(launcher.STATUS, len(about)) + about)
+                    if kind == "stop":
+                        os.write(told, TOLD_TO_STOP)
+                        return
+                for fd in fds:
+                    os.close(fd)
+    except BaseException:  # a worker that failed: the daemon stops rather than leave no one to answer
+        status = 1
+        import traceback
+
+        traceback.print_exc()
+        with contextlib.suppress(OSError):
+            os.write(told, TOLD_TO_STOP)
+    finally:
+        os._exit(status)
+
+
+def next_request(sock: socket.socket, wait: float | None) -> socket.socket | bytes | None:
+    """The next connection to the daemon's socket (shared by its waiting workers: the one that
+    accepts first takes it), :data:`LEFT` after ``wait`` seconds without one, None once the
+    daemon has stopped (it shuts the socket down)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    deadline = None if wait is None else time.monotonic() + wait
+    while True:
+        left = None if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
+        events = poller.poll(left)
+        if not events:
+            return LEFT
+        if events[0][1] & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+            return None
+        try:
             conn, _ = sock.accept()
-            conn.settimeout(10)
-            try:
-                if launcher.peer_uid(conn) != os.getuid():
-                    raise ValueError("another user's request")
-                size, fds, *_ = socket.recv_fds(conn, launcher.LENGTH.size, 3)
-                request = marshal.loads(launcher.receive_exactly(conn, launcher.LENGTH.unpack(size)[0]))
-                if not isinstance(request, dict):
-                    raise ValueError("not a request")
-            except (OSError, ValueError, EOFError, TypeError, struct.error):
-                conn.close()
-                continue
-            kind = request.get("kind")
-            if kind == "run" and len(fds) == 3:
-                if changed(files):
-                    conn.sendall(launcher.FRAME.pack(launcher.STALE, 0))
-                    os.write(told, TOLD_TO_STOP)
-                    os._exit(0)
-                os.write(told, TOOK_COMMAND)
-                os.close(told)
-                sock.close()
-                conn.settimeout(None)
-                child(conn, fds, request, run)
-            if kind in ("status", "stop"):
-                answer = marshal.dumps(state)
-                conn.sendall(launcher.FRAME.pack(launcher.STATUS, len(answer)) + answer)
-                if kind == "stop":
-                    os.write(told, TOLD_TO_STOP)
-                    os._exit(0)
-            for fd in fds:
-                os.close(fd)
-            conn.close()
-    finally:  # only on an error: the daemon stops rather than leave no one to answer
-        os.write(told, TOLD_TO_STOP)
-        os._exit(1)
+        except BlockingIOError:  # another worker took it
+            continue
+        conn.setblocking(True)
+        return conn
+
+
+def waiting_again(told: int, commands: int) -> None:
+    """Tell the daemon that a worker waits for a command again, unless it has run its last."""
+    if commands < WORKER_COMMANDS:
+        os.write(told, WAITING_AGAIN)
+
+
+def received(conn: socket.socket) -> tuple[dict | None, list[int]]:
+    """A request and the descriptors sent with it, from this user only; None for anything else."""
+    conn.settimeout(10)
+    fds: list[int] = []
+    try:
+        if launcher.peer_uid(conn) != os.getuid():
+            return None, []
+        size, fds, *_ = socket.recv_fds(conn, launcher.LENGTH.size, 3)
+        request = marshal.loads(launcher.receive_exactly(conn, launcher.LENGTH.unpack(size)[0]))
+        conn.settimeout(None)
+        return (request, fds) if isinstance(request, dict) else (None, fds)
+    except (OSError, ValueError, EOFError, TypeError, struct.error):
+        return None, fds
+
+
+def answer(conn: socket.socket, fds: list[int], request: dict, run: Callable[[list[str]], None],
+           done: Callable[[], object]) -> None:
+    """Run a request's command as the caller (:func:`as_caller`), call ``done`` and send back its
+    exit status (``done`` first: the worker is free before the caller's next command can come).
+    Nothing runs when the caller has gone before it started."""
+    try:
+        with as_caller(fds, request):
+            conn.sendall(launcher.FRAME.pack(launcher.STARTED, os.getpid()))
+            status = ran(run, request["argv"])
+    except (OSError, KeyError, TypeError, ValueError):  # the caller left, or sent no command
+        done()
+        return
+    done()
+    with contextlib.suppress(OSError):
+        conn.sendall(launcher.FRAME.pack(launcher.EXITED, status))

@@ -42,10 +42,12 @@ SESSION_OPTIONS = "-c jit=off"
 LOCKED_RETRY_S = 5
 
 
-def connect(url: str) -> Connection:
-    """Open one connection (CLI, tests); raises :class:`DatabaseUnavailable` when it cannot."""
+def connect(url: str, application_name: str | None = None) -> Connection:
+    """Open one connection (CLI, tests), named ``application_name`` in ``pg_stat_activity``;
+    raises :class:`DatabaseUnavailable` when it cannot."""
+    named = {"application_name": application_name} if application_name else {}
     try:
-        return psycopg2.connect(url, options=SESSION_OPTIONS)
+        return psycopg2.connect(url, options=SESSION_OPTIONS, **named)
     except psycopg2.OperationalError as exc:
         raise DatabaseUnavailable(msg("cannot connect to the database: {0}", first_line(exc))) from exc
 

@@ -5,6 +5,7 @@ own, and the run's database."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from gis import launcher
+from gis.cli import session
 
 GRIDMAP = str(Path(sys.executable).parent / "gridmap")
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +48,23 @@ def daemon(database_url):
     finally:
         gridmap("daemon", "stop")
         shutil.rmtree(runtime)
+
+
+def workers_left(runtime: Path) -> list[int]:
+    """The processes of the daemon started with ``runtime`` (its own and its workers) still there,
+    waiting up to 10 s for them to end."""
+    mark = f"XDG_RUNTIME_DIR={runtime}".encode()
+    deadline = time.monotonic() + 10
+    while True:
+        left = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                environ = (proc / "environ").read_bytes().split(b"\0")
+                if b"daemon" in (proc / "cmdline").read_bytes() and mark in environ:
+                    left.append(int(proc.name))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
 
 
 def served(gridmap) -> int | None:
@@ -144,11 +163,31 @@ def test_the_daemon_stops_after_its_idle_time(daemon):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert not list(daemon.runtime.glob("gridmap/*.sock"))
+    assert workers_left(daemon.runtime) == []
     assert daemon("stats", "huamao", "--json").returncode == 0  # and commands run in their own process
 
 
-def test_starting_twice_keeps_one_daemon_and_stopping_says_so(daemon):
+def test_starting_twice_keeps_one_daemon_and_stopping_ends_it_and_its_workers(daemon):
     again = daemon("daemon", "start")
     assert again.returncode == 0 and "runs already" in again.stdout
+    for _ in range(3):  # workers busy and waiting
+        assert daemon("stats", "huamao", "--json").returncode == 0
+    assert len(workers_left(daemon.runtime)) >= 2  # the daemon and a worker at least
     assert daemon("daemon", "stop").stdout.strip() == "the daemon stopped"
+    assert workers_left(daemon.runtime) == []
     assert daemon("daemon", "stop").stdout.strip() == "no daemon runs"
+
+
+def test_a_worker_whose_connection_was_ended_connects_again(daemon, conn):
+    first = daemon("stats", "huamao", "--json")
+    assert first.returncode == 0
+    with conn.cursor() as cur:  # the server ends the connections the workers keep (a restart would)
+        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = %s", (session.APPLICATION_NAME,))
+        ended = cur.fetchone()[0]
+    conn.commit()
+    assert ended >= 1
+    before = served(daemon)
+    again = daemon("stats", "huamao", "--json")
+    assert served(daemon) == before + 1
+    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, "")

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from gis.settings import Settings
 
 
+# How the command line's connections are named in pg_stat_activity (a daemon's workers keep theirs).
+APPLICATION_NAME = "gridmap command"
+
+
 def _where(url: str) -> str:
     """The database a URL names, for a message: ``NAME@HOST[:PORT]``, never its password."""
     try:
@@ -43,7 +47,7 @@ def connect(url: str) -> db.Connection:
     naming which one could not be reached and the setting that names it."""
     where = _where(url)
     try:
-        return db.connect(url)
+        return db.connect(url, APPLICATION_NAME)
     except DatabaseUnavailable as exc:
         reason = db.first_line(exc.__cause__) if exc.__cause__ else exc.message
         raise DatabaseUnavailable(msg("cannot connect to the database {0} (GRIDMAP_DATABASE_URL): {1}",
@@ -73,9 +77,49 @@ def session(actor: str | None = None, *, snapshot: bool = False,
         url = setting("database_url")
     else:
         url = settings.database_url
-    conn = connect(url)
+    conn = _taken(url)
     try:
         with db.transaction(conn, actor, snapshot=snapshot) as cur:
             yield cur
     finally:
+        _given_back(url, conn)
+
+
+# The connection kept between commands, by URL, in a process that runs command after command (a
+# daemon's worker); None in a command's own process, which closes its connection as it ends.
+_kept: dict[str, db.Connection] | None = None
+
+
+def keep_connections() -> None:
+    """From now on, keep the database's connection open between sessions, as a server's pool
+    does, rather than connect anew for each (:mod:`gis.command_server`): its server process
+    warm, what it has read of the catalogue and PostGIS set up already."""
+    global _kept
+    _kept = {}
+
+
+def _taken(url: str) -> db.Connection:
+    """The connection kept for ``url`` when it still answers, else a new one."""
+    conn = _kept.pop(url, None) if _kept is not None else None
+    if conn is not None:
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            conn.rollback()
+            return conn
+        except psycopg2.Error:  # the server restarted, or ended the connection
+            with contextlib.suppress(psycopg2.Error):
+                conn.close()
+    return connect(url)
+
+
+def _given_back(url: str, conn: db.Connection) -> None:
+    """Keep the session's connection for the next one (the last database used, no other), or
+    close it: always in a command's own process, and when it is not idle and open."""
+    if _kept is None or conn.closed or conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
         conn.close()
+        return
+    for other in _kept.values():
+        other.close()
+    _kept.clear()
+    _kept[url] = conn
