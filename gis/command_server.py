@@ -30,6 +30,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.sharedctypes import Synchronized
@@ -47,11 +48,13 @@ PRELOAD = ("gis.cli", "gis.stats", "gis.jurisdiction_records", "gis.jurisdiction
            "gis.grids.generate_store", "gis.cases.store", "gis.cases.kpi_store", "gis.cases.tickets",
            "gis.cases.tickets_store", "gis.coverage.analysis", "gis.coverage.planning", "gis.ledger",
            "gis.ledger_store", "gis.settings", "gis.messages")
-# What a worker tells the daemon: it took a command, it waits for the next again, it left (it
-# waited WORKER_IDLE_S for none), or the daemon is to stop.
+# What a worker tells the daemon (a launcher.FRAME with its pid): it took a command, it waits for
+# the next again, it left (it waited WORKER_IDLE_S for none), or the daemon is to stop.
 TOOK_COMMAND, WAITING_AGAIN, LEFT, TOLD_TO_STOP = b"r", b"w", b"l", b"s"
 WORKER_COMMANDS = 100
 WORKER_IDLE_S = 300
+# How often the daemon looks for workers that ended (a waiting one is replaced).
+REAP_S = 1.0
 PACKAGES = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "api")
 
 
@@ -89,14 +92,17 @@ def warm_up(run: Callable[[list[str]], None]) -> None:
         quietly(["patrol", "route", listed[0]["slug"], "--json"])
 
 
-def loaded_files() -> dict[str, float]:
-    """The modification time of each of gridmap's own modules this process imported."""
+def source_files() -> dict[str, float]:
+    """The modification time of each of gridmap's own files (its modules, SQL, catalogues,
+    templates): what a command may read, imported already or not."""
     found = {}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path and any(Path(path).is_relative_to(p) for p in PACKAGES):
-            with contextlib.suppress(OSError):
-                found[path] = os.stat(path).st_mtime
+    for package in PACKAGES:
+        for folder, subfolders, names in os.walk(package):
+            subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+            for name in names:
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    found[path] = os.stat(path).st_mtime
     return found
 
 
@@ -113,8 +119,12 @@ def changed(files: dict[str, float]) -> bool:
 def own_folder(folder: str) -> None:
     """Make the sockets' folder, private to this user; refused if it is someone else's or open
     to others."""
-    with contextlib.suppress(FileExistsError):
+    try:
         os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:  # e.g. another user's XDG_RUNTIME_DIR, kept through su
+        raise GridmapError(msg("cannot make {0}: {1}", folder, exc.strerror)) from None
     if not launcher.private(folder):
         raise GridmapError(msg("{0} is not a folder of this user's closed to others: the daemon will not use it",
                                folder))
@@ -148,8 +158,9 @@ def stream_of(fd: int, mode: str) -> Iterator[io.TextIOWrapper]:
 @contextlib.contextmanager
 def as_caller(fds: list[int], request: dict) -> Iterator[None]:
     """This process as the caller's for the block: its stdin, stdout and stderr (``fds``), its
-    environment, umask and working directory, its arguments; then the worker's own again, the
-    caller's descriptors closed (its pipes see their end), no folder of its held."""
+    environment (its time zone too), umask and working directory, its arguments; then the
+    worker's own again, the caller's descriptors closed (its pipes see their end), no folder of
+    its held."""
     saved = [os.dup(fd) for fd in (0, 1, 2)]
     environ, streams, mask = dict(os.environ), (sys.stdin, sys.stdout, sys.stderr), os.umask(0o077)
     try:
@@ -161,6 +172,7 @@ def as_caller(fds: list[int], request: dict) -> Iterator[None]:
                 os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
+        time.tzset()
         os.umask(request["umask"])
         os.chdir(request["cwd"])
         sys.argv = ["gridmap", *request["argv"]]
@@ -173,14 +185,78 @@ def as_caller(fds: list[int], request: dict) -> Iterator[None]:
             os.close(fd)
         os.environ.clear()
         os.environ.update(environ)
+        time.tzset()
         os.umask(mask)
         os.chdir("/")
 
 
-def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
-    """Run a command as its own process would: its exit status, its traceback on stderr; Ctrl-C
-    (SIGINT, passed on by the caller) interrupts it, and only it."""
+# The signals a caller passes on (gis.launcher.PASSED_ON): while a command runs they do to it what
+# they would do to its own process (Ctrl-C interrupts it; the others end it, and the worker with
+# it); between commands a late one is for no one.
+ENDING = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+def between_commands() -> None:
+    for signum in (signal.SIGINT, *ENDING):
+        signal.signal(signum, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def command_signals() -> Iterator[None]:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in ENDING:
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        between_commands()
+
+
+class Abandoned(Exception):
+    """The caller went away before its command began."""
+
+
+def handshake(conn: socket.socket) -> None:
+    """Tell the caller the command's process, and begin only once it says to: a caller that gave
+    up waiting (and runs the command itself) never says so, and the command is not run twice."""
+    conn.sendall(launcher.FRAME.pack(launcher.STARTED, os.getpid()))
+    conn.settimeout(launcher.STARTING_S)
+    if launcher.receive_exactly(conn, 1) != launcher.GO:
+        raise Abandoned
+    conn.settimeout(None)
+
+
+@contextlib.contextmanager
+def caller_watched(conn: socket.socket) -> Iterator[None]:
+    """While the block runs, end this process (SIGTERM, as for a caller's own process) if the
+    caller goes away: its connection then reads as ended. Nothing else is ever sent on it."""
+    wake_r, wake_w = os.pipe()
+
+    def watch() -> None:
+        ready = select.select([conn.fileno(), wake_r], [], [])[0]
+        if conn.fileno() in ready and wake_r not in ready:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    # the watcher never takes a signal: those sent to the process interrupt the command's own
+    # blocking calls (a read of stdin under Ctrl-C), as in its own process
+    signals = {signal.SIGINT, *ENDING, signal.SIGCHLD}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        watcher.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+    try:
+        yield
+    finally:
+        os.write(wake_w, b".")
+        watcher.join()
+        os.close(wake_r)
+        os.close(wake_w)
+
+
+def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
+    """Run a command as its own process would: its exit status, its traceback on stderr."""
     try:
         run(argv)
     except SystemExit as exc:
@@ -190,61 +266,95 @@ def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
         return 1
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
-    except BaseException:
+    except Exception:
         import traceback
 
         traceback.print_exc()
         return 1
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
     return 0
 
 
-def serve(path: str, idle: float, ready: Callable[[], None] = lambda: None) -> None:
+def answer(conn: socket.socket, fds: list[int], request: dict, run: Callable[[list[str]], None],
+           done: Callable[[], object]) -> None:
+    """Run a request's command as the caller (:func:`as_caller`), call ``done`` and send back its
+    exit status (``done`` first: the worker is free before the caller's next command can come).
+    Nothing runs when the caller has gone before it began."""
+    try:
+        with as_caller(fds, request), command_signals():
+            handshake(conn)
+            with caller_watched(conn):
+                status = ran(run, request["argv"])
+    except KeyboardInterrupt:  # Ctrl-C before the command began
+        status = 128 + signal.SIGINT
+    except (OSError, KeyError, TypeError, ValueError, Abandoned):  # the caller left, or sent no command
+        done()
+        return
+    done()
+    with contextlib.suppress(OSError):
+        conn.sendall(launcher.FRAME.pack(launcher.EXITED, status))
+
+
+def serve(path: str, idle: float, workers: int, ready: Callable[[], None] = lambda: None, lock: int = -1) -> None:
     """Answer commands at ``path`` until told to stop, until gridmap's files change, or after
     ``idle`` seconds without a command.
 
-    The commands run in workers forked from this process, which only forks them and keeps
-    count. A worker waits for requests and runs command after command, warm as a server's worker
-    is (its memory in use, its database connection open: :func:`gis.cli.session.keep_connections`),
-    until it has run :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S` for one. There is
-    always one waiting: when the last waiting worker takes a command, the next is forked, so
-    that no command waits for a fork, and commands from several terminals run side by side."""
+    The commands run in at most ``workers`` workers forked from this process, which only forks
+    them, replaces those that end and keeps count. A worker waits for requests and runs command
+    after command, warm as a server's worker is (its memory in use, its database connection open:
+    :func:`gis.cli.session.keep_connections`), until it has run :data:`WORKER_COMMANDS` or waited
+    :data:`WORKER_IDLE_S` for one. While there is room, one waits: when the last waiting worker
+    takes a command the next is forked, so that no command waits for a fork, and commands from
+    several terminals run side by side; past ``workers`` at once, a command waits for one to be
+    free (or, after :data:`gis.launcher.STARTING_S`, runs in its own process). ``lock``, the
+    daemon's lock file, is this process's alone: the workers close it."""
     run = preload()
     warm_up(run)
-    files = loaded_files()
+    files = source_files()
     gc.collect()
     gc.freeze()  # what the imports made is shared with every worker as it is, never traversed again
     gc.disable()
     sock = listen(path)
     sock.setblocking(False)  # its workers wait in poll (next_request)
     ours = os.stat(path).st_ino
-    state = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle": idle}
+    state = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle": idle, "workers": workers}
     served = multiprocessing.Value("q", 0)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they end
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     news, told = os.pipe()
+    lifeline, alive_w = os.pipe()  # the workers' read end ends when this process does, however it ends
     ready()
-    waiting, last = 0, time.monotonic()
+    alive: set[int] = set()
+    waiting: set[int] = set()
+    last = time.monotonic()
     try:
         while True:
-            if not waiting:
-                if os.fork() == 0:
+            for pid in reaped():
+                alive.discard(pid)
+                waiting.discard(pid)
+            if not waiting and len(alive) < workers:
+                pid = os.fork()
+                if pid == 0:
                     os.close(news)
-                    worker(sock, told, files, run, state, served)
-                waiting = 1
+                    os.close(alive_w)
+                    if lock >= 0:
+                        os.close(lock)
+                    worker(sock, told, lifeline, files, run, state, served)
+                alive.add(pid)
+                waiting.add(pid)
             left = idle - (time.monotonic() - last)
-            if left <= 0 or not select.select([news], [], [], left)[0]:
+            if left <= 0:
                 return  # idle
-            said = os.read(news, 1)
-            if said == TOOK_COMMAND:
-                waiting, last = waiting - 1, time.monotonic()
-            elif said == WAITING_AGAIN:
-                waiting += 1
-            elif said == LEFT:
-                waiting -= 1
-            else:
-                return  # told to stop, or gridmap's files changed
+            if not select.select([news], [], [], min(left, REAP_S))[0]:
+                continue
+            for said, pid in launcher.FRAME.iter_unpack(os.read(news, launcher.FRAME.size * 64)):
+                if said == TOOK_COMMAND:
+                    waiting.discard(pid)
+                    last = time.monotonic()
+                elif said == WAITING_AGAIN:
+                    waiting.add(pid)
+                elif said == LEFT:
+                    waiting.discard(pid)
+                else:
+                    return  # told to stop, or gridmap's files changed
     finally:
         with contextlib.suppress(OSError):  # wakes every waiting worker: they end
             sock.shutdown(socket.SHUT_RDWR)
@@ -254,13 +364,26 @@ def serve(path: str, idle: float, ready: Callable[[], None] = lambda: None) -> N
         sock.close()
 
 
-def worker(sock: socket.socket, told: int, files: dict[str, float], run: Callable[[list[str]], None],
-           state: dict, served: Synchronized) -> None:
+def reaped() -> list[int]:
+    """The workers that ended since the last call (reaped, so that none is left a zombie)."""
+    ended: list[int] = []
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return ended
+        if not pid:
+            return ended
+        ended.append(pid)
+
+
+def worker(sock: socket.socket, told: int, lifeline: int, files: dict[str, float],
+           run: Callable[[list[str]], None], state: dict, served: Synchronized) -> None:
     """A worker: answer requests, running the commands among them, until it has run
-    :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S`; tell the daemon on ``told`` when it
-    takes a command, waits again, or leaves, and when the daemon is to stop. Never returns."""
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(signum, signal.SIG_IGN)  # a signal passed on after its command ended is for no one
+    :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S`, or the daemon has ended; tell the
+    daemon on ``told`` when it takes a command, waits again or leaves, and when the daemon is to
+    stop. Never returns."""
+    between_commands()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     from gis.cli import session
 
@@ -269,11 +392,11 @@ def worker(sock: socket.socket, told: int, files: dict[str, float], run: Callabl
     commands, status = 0, 0
     try:
         while commands < WORKER_COMMANDS:
-            conn = next_request(sock, WORKER_IDLE_S if commands else None)  # the first waits as long as the daemon
+            conn = next_request(sock, lifeline, WORKER_IDLE_S if commands else None)  # the first waits as long
             if conn is None:
                 return
             if isinstance(conn, bytes):  # LEFT
-                os.write(told, LEFT)
+                tell(told, LEFT)
                 return
             with conn:
                 request, fds = received(conn)
@@ -281,9 +404,9 @@ def worker(sock: socket.socket, told: int, files: dict[str, float], run: Callabl
                 if request is not None and kind == "run" and len(fds) == 3:
                     if changed(files):
                         conn.sendall(launcher.FRAME.pack(launcher.STALE, 0))
-                        os.write(told, TOLD_TO_STOP)
+                        tell(told, TOLD_TO_STOP)
                         return
-                    os.write(told, TOOK_COMMAND)
+                    tell(told, TOOK_COMMAND)
                     with served.get_lock():
                         served.value += 1
                     commands += 1
@@ -293,34 +416,40 @@ def worker(sock: socket.socket, told: int, files: dict[str, float], run: Callabl
                     about = marshal.dumps({**state, "served": served.value})
                     conn.sendall(launcher.FRAME.pack(launcher.STATUS, len(about)) + about)
                     if kind == "stop":
-                        os.write(told, TOLD_TO_STOP)
+                        tell(told, TOLD_TO_STOP)
                         return
                 for fd in fds:
                     os.close(fd)
-    except BaseException:  # a worker that failed: the daemon stops rather than leave no one to answer
+    except BaseException:  # a worker that failed: the daemon stops rather than run on half broken
         status = 1
         import traceback
 
         traceback.print_exc()
-        with contextlib.suppress(OSError):
-            os.write(told, TOLD_TO_STOP)
+        tell(told, TOLD_TO_STOP)
     finally:
         os._exit(status)
 
 
-def next_request(sock: socket.socket, wait: float | None) -> socket.socket | bytes | None:
+def tell(told: int, said: bytes) -> None:
+    """Tell the daemon something of this worker (nothing if the daemon has ended)."""
+    with contextlib.suppress(OSError):
+        os.write(told, launcher.FRAME.pack(said, os.getpid()))
+
+
+def next_request(sock: socket.socket, lifeline: int, wait: float | None) -> socket.socket | bytes | None:
     """The next connection to the daemon's socket (shared by its waiting workers: the one that
     accepts first takes it), :data:`LEFT` after ``wait`` seconds without one, None once the
-    daemon has stopped (it shuts the socket down)."""
+    daemon has stopped (it shuts the socket down) or ended (``lifeline`` reads as ended)."""
     poller = select.poll()
     poller.register(sock, select.POLLIN)
+    poller.register(lifeline, select.POLLIN)
     deadline = None if wait is None else time.monotonic() + wait
     while True:
         left = None if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
-        events = poller.poll(left)
+        events = dict(poller.poll(left))
         if not events:
             return LEFT
-        if events[0][1] & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+        if lifeline in events or events.get(sock.fileno(), 0) & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
             return None
         try:
             conn, _ = sock.accept()
@@ -333,7 +462,7 @@ def next_request(sock: socket.socket, wait: float | None) -> socket.socket | byt
 def waiting_again(told: int, commands: int) -> None:
     """Tell the daemon that a worker waits for a command again, unless it has run its last."""
     if commands < WORKER_COMMANDS:
-        os.write(told, WAITING_AGAIN)
+        tell(told, WAITING_AGAIN)
 
 
 def received(conn: socket.socket) -> tuple[dict | None, list[int]]:
@@ -349,20 +478,3 @@ def received(conn: socket.socket) -> tuple[dict | None, list[int]]:
         return (request, fds) if isinstance(request, dict) else (None, fds)
     except (OSError, ValueError, EOFError, TypeError, struct.error):
         return None, fds
-
-
-def answer(conn: socket.socket, fds: list[int], request: dict, run: Callable[[list[str]], None],
-           done: Callable[[], object]) -> None:
-    """Run a request's command as the caller (:func:`as_caller`), call ``done`` and send back its
-    exit status (``done`` first: the worker is free before the caller's next command can come).
-    Nothing runs when the caller has gone before it started."""
-    try:
-        with as_caller(fds, request):
-            conn.sendall(launcher.FRAME.pack(launcher.STARTED, os.getpid()))
-            status = ran(run, request["argv"])
-    except (OSError, KeyError, TypeError, ValueError):  # the caller left, or sent no command
-        done()
-        return
-    done()
-    with contextlib.suppress(OSError):
-        conn.sendall(launcher.FRAME.pack(launcher.EXITED, status))

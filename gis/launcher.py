@@ -19,8 +19,10 @@ the request is a 4-byte length, sent with the three descriptors, then that many 
 in Python's ``marshal`` format (``kind``: ``run``, ``status`` or ``stop``; for ``run`` its
 ``argv``, ``cwd`` and ``env``): both ends are the same Python, and ``marshal`` is built in, where
 importing ``json`` (and with it ``re``) would take a fifth of this process's start. The answers
-are frames of a 1-byte kind and a signed 4-byte number: :data:`STARTED` with the child's pid
-(signals the caller gets are passed on to it), :data:`EXITED` with the command's exit status,
+are frames of a 1-byte kind and a signed 4-byte number: :data:`STARTED` with the worker's pid
+(signals the caller gets are passed on to it; the command begins when the caller answers
+:data:`GO`, so that one the caller gave up waiting for never runs), :data:`EXITED` with the
+command's exit status,
 :data:`STALE` when gridmap's files changed since the daemon imported them (the daemon then stops,
 and the command runs here), and for ``status`` a length then that much of a marshalled dict.
 """
@@ -43,6 +45,7 @@ NO_DAEMON = "GRIDMAP_NO_DAEMON"
 OWN_PROCESS = frozenset({"serve", "daemon", "users"})
 FRAME = struct.Struct("!ci")
 STARTED, EXITED, STALE, STATUS = b"p", b"x", b"s", b"j"
+GO = b"g"
 LENGTH = struct.Struct("!I")
 # How long a command waits for the daemon's child to start before running in its own process.
 STARTING_S = 10.0
@@ -88,6 +91,7 @@ def connect() -> _socket.socket | None:
     if not private(os.path.dirname(path)):
         return None
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    sock.settimeout(STARTING_S)  # a daemon that does not answer is as good as none
     try:
         sock.connect(path)
         if peer_uid(sock) == os.getuid():
@@ -150,15 +154,13 @@ def hand_over(argv: list[str]) -> int | None:
         mask = os.umask(0o022)
         os.umask(mask)
         try:
-            sock.settimeout(STARTING_S)
             send_request(sock, {"kind": "run", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
                                 "umask": mask}, [0, 1, 2])
             frame = receive_frame(sock)
-            sock.settimeout(None)
-        except OSError:  # refused, or no child within STARTING_S (it will not start it late: see child)
+        except OSError:  # refused, or no worker free within STARTING_S
             return None
         if frame is None or frame[0] != STARTED:
-            return None  # no child started: the command has not begun
+            return None  # no worker took it: the command has not begun
         child, caught = frame[1], []
 
         def pass_on(signum: int, _frame: object) -> None:
@@ -168,9 +170,15 @@ def hand_over(argv: list[str]) -> int | None:
             except ProcessLookupError:
                 pass
 
-        for signum in PASSED_ON:
-            _signal.signal(signum, pass_on)
+        previous = [(signum, _signal.signal(signum, pass_on)) for signum in PASSED_ON]
+        try:
+            sock.sendall(GO)  # the command begins only now: one given up on above never runs
+        except OSError:
+            return None
+        sock.settimeout(None)
         frame = receive_frame(sock)
+        for signum, handler in previous:  # a signal from now on is this process's own
+            _signal.signal(signum, handler)
     finally:
         sock.close()
     if frame is not None and frame[0] == EXITED:

@@ -12,6 +12,7 @@ the domain with the session's cursor, and prints once the session has committed:
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -85,8 +86,15 @@ def session(actor: str | None = None, *, snapshot: bool = False,
         _given_back(url, conn)
 
 
-# The connection kept between commands, by URL, in a process that runs command after command (a
-# daemon's worker); None in a command's own process, which closes its connection as it ends.
+def _key(url: str) -> str:
+    """What a connection was opened with: the URL and libpq's own variables (PGUSER, PGPASSWORD,
+    PGSERVICE, PGOPTIONS …), which a command run with other ones must not share."""
+    return "\0".join([url, *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("PG"))])
+
+
+# The connection kept between commands (by what it was opened with: _key), in a process that runs
+# command after command (a daemon's worker); None in a command's own process, which closes its
+# connection as it ends.
 _kept: dict[str, db.Connection] | None = None
 
 
@@ -100,7 +108,7 @@ def keep_connections() -> None:
 
 def _taken(url: str) -> db.Connection:
     """The connection kept for ``url`` when it still answers, else a new one."""
-    conn = _kept.pop(url, None) if _kept is not None else None
+    conn = _kept.pop(_key(url), None) if _kept is not None else None
     if conn is not None:
         try:
             with conn.cursor() as cur:
@@ -122,4 +130,4 @@ def _given_back(url: str, conn: db.Connection) -> None:
     for other in _kept.values():
         other.close()
     _kept.clear()
-    _kept[url] = conn
+    _kept[_key(url)] = conn
