@@ -23,7 +23,6 @@ import importlib
 import io
 import json
 import marshal
-import multiprocessing
 import os
 import select
 import signal
@@ -33,8 +32,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from typing import Any
 
 from gis import launcher
 from gis.errors import GridmapError
@@ -48,9 +47,10 @@ PRELOAD = ("gis.cli", "gis.stats", "gis.jurisdiction_records", "gis.jurisdiction
            "gis.grids.generate_store", "gis.cases.store", "gis.cases.kpi_store", "gis.cases.tickets",
            "gis.cases.tickets_store", "gis.coverage.analysis", "gis.coverage.planning", "gis.ledger",
            "gis.ledger_store", "gis.settings", "gis.messages")
-# What a worker tells the daemon (a launcher.FRAME with its pid): it took a command, it waits for
-# the next again, it left (it waited WORKER_IDLE_S for none), or the daemon is to stop.
-TOOK_COMMAND, WAITING_AGAIN, LEFT, TOLD_TO_STOP = b"r", b"w", b"l", b"s"
+# What a worker tells the daemon (a launcher.FRAME with its pid): it took a command (busy), began
+# it (its caller said go: counted as run), waits for the next again, left (it waited WORKER_IDLE_S
+# for none, or ran its last), or gridmap's files changed (the daemon is to stop).
+TOOK_COMMAND, BEGUN, WAITING_AGAIN, LEFT, TOLD_TO_STOP = b"r", b"b", b"w", b"l", b"s"
 WORKER_COMMANDS = 100
 WORKER_IDLE_S = 300
 # How often the daemon looks for workers that ended (a waiting one is replaced).
@@ -240,12 +240,11 @@ def caller_watched(conn: socket.socket) -> Iterator[None]:
     watcher = threading.Thread(target=watch, daemon=True)
     # the watcher never takes a signal: those sent to the process interrupt the command's own
     # blocking calls (a read of stdin under Ctrl-C), as in its own process
-    signals = {signal.SIGINT, *ENDING, signal.SIGCHLD}
-    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *ENDING, signal.SIGCHLD})
     try:
         watcher.start()
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
     try:
         yield
     finally:
@@ -256,9 +255,11 @@ def caller_watched(conn: socket.socket) -> Iterator[None]:
 
 
 def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
-    """Run a command as its own process would: its exit status, its traceback on stderr."""
+    """Run a command as its own process would, under its signals (:func:`command_signals`): its
+    exit status, its traceback on stderr."""
     try:
-        run(argv)
+        with command_signals():
+            run(argv)
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
@@ -275,17 +276,17 @@ def ran(run: Callable[[list[str]], None], argv: list[str]) -> int:
 
 
 def answer(conn: socket.socket, fds: list[int], request: dict, run: Callable[[list[str]], None],
-           done: Callable[[], object]) -> None:
-    """Run a request's command as the caller (:func:`as_caller`), call ``done`` and send back its
-    exit status (``done`` first: the worker is free before the caller's next command can come).
-    Nothing runs when the caller has gone before it began."""
+           begun: Callable[[], object], done: Callable[[], object]) -> None:
+    """Run a request's command as the caller (:func:`as_caller`), calling ``begun`` once the
+    caller has said go, then ``done``, then sending back its exit status (``done`` first: the
+    worker is free before the caller's next command can come). Nothing runs when the caller has
+    gone before it began."""
     try:
-        with as_caller(fds, request), command_signals():
+        with as_caller(fds, request):
             handshake(conn)
+            begun()
             with caller_watched(conn):
                 status = ran(run, request["argv"])
-    except KeyboardInterrupt:  # Ctrl-C before the command began
-        status = 128 + signal.SIGINT
     except (OSError, KeyError, TypeError, ValueError, Abandoned):  # the caller left, or sent no command
         done()
         return
@@ -298,26 +299,28 @@ def serve(path: str, idle: float, workers: int, ready: Callable[[], None] = lamb
     """Answer commands at ``path`` until told to stop, until gridmap's files change, or after
     ``idle`` seconds without a command.
 
-    The commands run in at most ``workers`` workers forked from this process, which only forks
-    them, replaces those that end and keeps count. A worker waits for requests and runs command
-    after command, warm as a server's worker is (its memory in use, its database connection open:
-    :func:`gis.cli.session.keep_connections`), until it has run :data:`WORKER_COMMANDS` or waited
-    :data:`WORKER_IDLE_S` for one. While there is room, one waits: when the last waiting worker
-    takes a command the next is forked, so that no command waits for a fork, and commands from
-    several terminals run side by side; past ``workers`` at once, a command waits for one to be
-    free (or, after :data:`gis.launcher.STARTING_S`, runs in its own process). ``lock``, the
-    daemon's lock file, is this process's alone: the workers close it."""
+    The commands run in at most ``workers`` workers forked from this process, which forks them,
+    replaces those that end, keeps count and answers ``status`` and ``stop`` itself (on a socket
+    of their own, :func:`gis.launcher.control_path`: busy workers never keep them waiting). A
+    worker waits for requests and runs command after command, warm as a server's worker is (its
+    memory in use, its database connection open: :func:`gis.cli.session.keep_connections`),
+    until it has run :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S` for one. While
+    there is room, one waits: when the last waiting worker takes a command the next is forked,
+    so that no command waits for a fork, and commands from several terminals run side by side;
+    past ``workers`` at once, a command waits for one to be free (or, after
+    :data:`gis.launcher.STARTING_S`, runs in its own process). ``lock``, the daemon's lock file,
+    is this process's alone: the workers close it, and it is let go before ``stop`` is answered."""
+    files = source_files()  # before anything is imported: an edit from now on is seen
     run = preload()
     warm_up(run)
-    files = source_files()
     gc.collect()
     gc.freeze()  # what the imports made is shared with every worker as it is, never traversed again
     gc.disable()
-    sock = listen(path)
+    sock, control = listen(path), listen(launcher.control_path(path))
     sock.setblocking(False)  # its workers wait in poll (next_request)
-    ours = os.stat(path).st_ino
-    state = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle": idle, "workers": workers}
-    served = multiprocessing.Value("q", 0)
+    ours = {p: os.stat(p).st_ino for p in (path, launcher.control_path(path))}
+    state: dict[str, Any] = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle": idle,
+                             "workers": workers, "served": 0}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     news, told = os.pipe()
     lifeline, alive_w = os.pipe()  # the workers' read end ends when this process does, however it ends
@@ -325,43 +328,96 @@ def serve(path: str, idle: float, workers: int, ready: Callable[[], None] = lamb
     alive: set[int] = set()
     waiting: set[int] = set()
     last = time.monotonic()
+
+    def heard(data: bytes) -> bool:
+        """Take in what workers said: False when the daemon is to stop."""
+        nonlocal last
+        for said, pid in launcher.FRAME.iter_unpack(data):
+            if said == TOOK_COMMAND:
+                waiting.discard(pid)
+            elif said == BEGUN:
+                state["served"] += 1
+                last = time.monotonic()
+            elif said == WAITING_AGAIN:
+                if pid in alive:  # not one that ended since (reaped already)
+                    waiting.add(pid)
+            elif said == LEFT:
+                waiting.discard(pid)
+                alive.discard(pid)
+            else:
+                return False  # gridmap's files changed
+        return True
+
     try:
         while True:
             for pid in reaped():
                 alive.discard(pid)
                 waiting.discard(pid)
             if not waiting and len(alive) < workers:
-                pid = os.fork()
-                if pid == 0:
-                    os.close(news)
-                    os.close(alive_w)
-                    if lock >= 0:
-                        os.close(lock)
-                    worker(sock, told, lifeline, files, run, state, served)
+                pid = forked_worker(sock, told, lifeline, (news, alive_w, lock, control.fileno()), files, run)
                 alive.add(pid)
                 waiting.add(pid)
             left = idle - (time.monotonic() - last)
             if left <= 0:
                 return  # idle
-            if not select.select([news], [], [], min(left, REAP_S))[0]:
-                continue
-            for said, pid in launcher.FRAME.iter_unpack(os.read(news, launcher.FRAME.size * 64)):
-                if said == TOOK_COMMAND:
-                    waiting.discard(pid)
-                    last = time.monotonic()
-                elif said == WAITING_AGAIN:
-                    waiting.add(pid)
-                elif said == LEFT:
-                    waiting.discard(pid)
-                else:
-                    return  # told to stop, or gridmap's files changed
+            readable = select.select([news, control.fileno()], [], [], min(left, REAP_S))[0]
+            if news in readable and not heard(os.read(news, launcher.FRAME.size * 64)):
+                return
+            if control.fileno() in readable and controlled(control, state, lambda: stopping(sock, path, ours, lock)):
+                return
     finally:
-        with contextlib.suppress(OSError):  # wakes every waiting worker: they end
-            sock.shutdown(socket.SHUT_RDWR)
+        stopping(sock, path, ours, lock)
+        control.close()
+
+
+def stopping(sock: socket.socket, path: str, ours: dict[str, int], lock: int) -> None:
+    """Stop taking commands: wake every waiting worker (they end), remove the sockets (not a
+    newer daemon's) and let go of the lock, so that a new daemon may start at once."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    for p, inode in ours.items():
         with contextlib.suppress(OSError):
-            if os.stat(path).st_ino == ours:  # not a newer daemon's
-                os.unlink(path)
-        sock.close()
+            if os.stat(p).st_ino == inode:
+                os.unlink(p)
+    with contextlib.suppress(OSError):
+        os.close(lock)
+
+
+def controlled(control: socket.socket, state: dict, stop: Callable[[], None]) -> bool:
+    """Answer one ``status`` or ``stop`` request (this user's only): whether to stop."""
+    conn, _ = control.accept()
+    with conn:
+        request, fds = received(conn, timeout=1)
+        for fd in fds:
+            os.close(fd)
+        kind = request.get("kind") if request is not None else None
+        if kind == "stop":
+            stop()  # before the answer: once told, the caller may start another daemon
+        if kind in ("status", "stop"):
+            about = marshal.dumps(state)
+            with contextlib.suppress(OSError):
+                conn.sendall(launcher.FRAME.pack(launcher.STATUS, len(about)) + about)
+        return kind == "stop"
+
+
+def forked_worker(sock: socket.socket, told: int, lifeline: int, closed: tuple[int, ...],
+                  files: dict[str, float], run: Callable[[list[str]], None]) -> int:
+    """Fork a worker (:func:`worker`), the daemon's own descriptors ``closed`` in it; its pid.
+    SIGTERM is held back across the fork: the daemon's handler must never run in a worker."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    pid = os.fork()
+    if pid == 0:
+        try:
+            between_commands()
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            for fd in closed:
+                if fd >= 0:
+                    os.close(fd)
+            worker(sock, told, lifeline, files, run)
+        finally:
+            os._exit(1)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pid
 
 
 def reaped() -> list[int]:
@@ -378,12 +434,11 @@ def reaped() -> list[int]:
 
 
 def worker(sock: socket.socket, told: int, lifeline: int, files: dict[str, float],
-           run: Callable[[list[str]], None], state: dict, served: Synchronized) -> None:
-    """A worker: answer requests, running the commands among them, until it has run
-    :data:`WORKER_COMMANDS` or waited :data:`WORKER_IDLE_S`, or the daemon has ended; tell the
-    daemon on ``told`` when it takes a command, waits again or leaves, and when the daemon is to
-    stop. Never returns."""
-    between_commands()
+           run: Callable[[list[str]], None]) -> None:
+    """A worker: run the commands handed to it until it has run :data:`WORKER_COMMANDS` or
+    waited :data:`WORKER_IDLE_S`, or the daemon has ended; tell the daemon on ``told`` when it
+    takes a command, begins it, waits again or leaves, and when gridmap's files changed. Never
+    returns."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     from gis.cli import session
 
@@ -400,26 +455,19 @@ def worker(sock: socket.socket, told: int, lifeline: int, files: dict[str, float
                 return
             with conn:
                 request, fds = received(conn)
-                kind = request.get("kind") if request is not None else None
-                if request is not None and kind == "run" and len(fds) == 3:
-                    if changed(files):
+                if request is None or request.get("kind") != "run" or len(fds) != 3:
+                    for fd in fds:
+                        os.close(fd)
+                    continue
+                if changed(files):
+                    with contextlib.suppress(OSError):
                         conn.sendall(launcher.FRAME.pack(launcher.STALE, 0))
-                        tell(told, TOLD_TO_STOP)
-                        return
-                    tell(told, TOOK_COMMAND)
-                    with served.get_lock():
-                        served.value += 1
-                    commands += 1
-                    answer(conn, fds, request, run, functools.partial(waiting_again, told, commands))
-                    fds = []
-                elif kind in ("status", "stop"):
-                    about = marshal.dumps({**state, "served": served.value})
-                    conn.sendall(launcher.FRAME.pack(launcher.STATUS, len(about)) + about)
-                    if kind == "stop":
-                        tell(told, TOLD_TO_STOP)
-                        return
-                for fd in fds:
-                    os.close(fd)
+                    tell(told, TOLD_TO_STOP)
+                    return
+                tell(told, TOOK_COMMAND)
+                commands += 1
+                answer(conn, fds, request, run, functools.partial(tell, told, BEGUN),
+                       functools.partial(tell, told, WAITING_AGAIN if commands < WORKER_COMMANDS else LEFT))
     except BaseException:  # a worker that failed: the daemon stops rather than run on half broken
         status = 1
         import traceback
@@ -459,15 +507,9 @@ def next_request(sock: socket.socket, lifeline: int, wait: float | None) -> sock
         return conn
 
 
-def waiting_again(told: int, commands: int) -> None:
-    """Tell the daemon that a worker waits for a command again, unless it has run its last."""
-    if commands < WORKER_COMMANDS:
-        tell(told, WAITING_AGAIN)
-
-
-def received(conn: socket.socket) -> tuple[dict | None, list[int]]:
+def received(conn: socket.socket, timeout: float = 10) -> tuple[dict | None, list[int]]:
     """A request and the descriptors sent with it, from this user only; None for anything else."""
-    conn.settimeout(10)
+    conn.settimeout(timeout)
     fds: list[int] = []
     try:
         if launcher.peer_uid(conn) != os.getuid():

@@ -85,9 +85,13 @@ def peer_uid(sock: _socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def connect() -> _socket.socket | None:
-    """A connection to this installation's daemon, or None when there is none of this user's."""
-    path = socket_path()
+def control_path(path: str) -> str:
+    """The socket on which the daemon at ``path`` answers ``status`` and ``stop`` itself."""
+    return path.removesuffix(".sock") + ".control"
+
+
+def connect(path: str) -> _socket.socket | None:
+    """A connection to this user's daemon socket ``path``, or None when none of this user's answers."""
     if not private(os.path.dirname(path)):
         return None
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -131,7 +135,7 @@ def receive_frame(sock: _socket.socket) -> tuple[bytes, int] | None:
 def request(kind: str) -> dict | None:
     """Ask the daemon for its ``status`` or to ``stop``: its answer (the status, or ``{}`` once
     it has stopped), or None when no daemon answers."""
-    sock = connect()
+    sock = connect(control_path(socket_path()))
     if sock is None:
         return None
     try:
@@ -140,6 +144,8 @@ def request(kind: str) -> dict | None:
         if frame is None or frame[0] != STATUS:
             return {} if kind == "stop" else None
         return marshal.loads(receive_exactly(sock, frame[1]))
+    except (OSError, EOFError, ValueError):  # a daemon that does not answer is as good as none
+        return None
     finally:
         sock.close()
 
@@ -147,9 +153,11 @@ def request(kind: str) -> dict | None:
 def hand_over(argv: list[str]) -> int | None:
     """Run ``argv`` in the daemon: the command's exit status, or None when it was not run there
     (no daemon, or one that will not run it), so that it runs here."""
-    sock = connect()
+    sock = connect(socket_path())
     if sock is None:
         return None
+    caught: list[int] = []
+    previous: list[tuple[int, object]] = []
     try:
         mask = os.umask(0o022)
         os.umask(mask)
@@ -161,7 +169,7 @@ def hand_over(argv: list[str]) -> int | None:
             return None
         if frame is None or frame[0] != STARTED:
             return None  # no worker took it: the command has not begun
-        child, caught = frame[1], []
+        child = frame[1]
 
         def pass_on(signum: int, _frame: object) -> None:
             caught.append(signum)
@@ -171,22 +179,35 @@ def hand_over(argv: list[str]) -> int | None:
                 pass
 
         previous = [(signum, _signal.signal(signum, pass_on)) for signum in PASSED_ON]
+        if caught:  # told to end before the command began: it never does
+            return ended_by(caught[-1], previous)
         try:
             sock.sendall(GO)  # the command begins only now: one given up on above never runs
         except OSError:
             return None
         sock.settimeout(None)
         frame = receive_frame(sock)
-        for signum, handler in previous:  # a signal from now on is this process's own
-            _signal.signal(signum, handler)
     finally:
         sock.close()
+        for signum, handler in previous:  # from now on a signal is this process's own again
+            _signal.signal(signum, handler)
     if frame is not None and frame[0] == EXITED:
         return frame[1]
     if caught:
-        return 128 + caught[-1]
+        return ended_by(caught[-1], [])
     sys.stderr.write(f"gridmap: the daemon's process {child} running the command ended without an exit status\n")
     return 1
+
+
+def ended_by(signum: int, previous: list[tuple[int, object]]) -> int:
+    """End as a process of its own would on ``signum`` (killed by it, as the shell sees it; an
+    interrupt: status 130). ``previous``: the handlers to put back first."""
+    for sig, handler in previous:
+        _signal.signal(sig, handler)
+    if signum != _signal.SIGINT:
+        _signal.signal(signum, _signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return 128 + signum
 
 
 def run() -> None:

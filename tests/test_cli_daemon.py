@@ -6,10 +6,13 @@ own, and the run's database."""
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import select
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -163,17 +166,27 @@ def nobody_reads(pipe) -> bool:
 
 
 def test_a_command_ends_with_its_caller_sigterm_or_sigkill(daemon):
-    for signum, status in ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGKILL, -signal.SIGKILL)):
+    for signum in (signal.SIGTERM, signal.SIGKILL):
         with waiting_on_its_question(daemon) as proc:
             proc.send_signal(signum)
-            assert proc.wait(timeout=30) == status
+            assert proc.wait(timeout=30) == -signum  # killed by it, as a process of its own is
             assert nobody_reads(proc.stdin)  # the worker that ran the command is gone with it
     assert daemon("stats", "huamao", "--json").returncode == 0  # and the daemon answers on
 
 
-def test_a_command_running_when_the_daemon_stops_keeps_its_exit_status(daemon):
-    with waiting_on_its_question(daemon) as proc:
+def test_status_and_stop_answer_while_every_worker_is_busy_and_the_command_keeps_its_exit_status(daemon):
+    daemon.restart("--workers", "1")
+    with waiting_on_its_question(daemon) as proc:  # the one worker busy
+        asked = time.monotonic()
+        assert served(daemon) == 1
+        # a status asker that leaves before the answer stops nothing
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(next(daemon.runtime.glob("gridmap/*.control"))))
+            body = marshal.dumps({"kind": "status"})
+            s.sendall(struct.pack("!I", len(body)) + body)
+        assert served(daemon) == 1
         assert daemon("daemon", "stop").stdout.strip() == "the daemon stopped"
+        assert time.monotonic() - asked < launcher.STARTING_S  # answered, not given up on
         _, err = proc.communicate(b"n\n", timeout=30)
     assert (proc.returncode, err) == (1, b"")
     assert workers_left(daemon.runtime) == []
