@@ -21,7 +21,6 @@ import functools
 import gc
 import importlib
 import io
-import json
 import marshal
 import os
 import select
@@ -40,7 +39,7 @@ from gis.errors import GridmapError
 from gis.i18n import msg
 
 # Imported once by the daemon: what the commands import as they run, but for the modules that
-# bring pandas, geopandas or folium (imports, exports, HTML maps): they would make every child's
+# bring pandas, geopandas or folium (imports, exports, HTML maps): they would make every worker's
 # fork slower (a bigger process to copy) for the few commands that use them.
 PRELOAD = ("gis.cli", "gis.stats", "gis.jurisdiction_records", "gis.jurisdictions", "gis.patrol.outputs",
            "gis.patrol.routes", "gis.patrol.schedule", "gis.patrol.records", "gis.grids.layouts",
@@ -69,27 +68,6 @@ def preload() -> Callable[[list[str]], None]:
 
     command = typer.main.get_command(gis.cli.app)
     return lambda argv: gis.cli.main(lambda: command.main(argv, prog_name="gridmap"))
-
-
-def warm_up(run: Callable[[list[str]], None]) -> None:
-    """Run a few commands once here, their answers dropped, so that what a command sets up on its
-    first run (the settings' sources, the messages, the database's types, the projections) is
-    set up in every child: listing the jurisdictions, then a patrol route in the first one.
-    Connections are closed before any child is forked; nothing is written. Skipped where the
-    database cannot be reached."""
-    def quietly(argv: list[str]) -> str:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), \
-                contextlib.suppress(SystemExit, Exception):
-            run(argv)
-        return out.getvalue()
-
-    try:
-        listed = json.loads(quietly(["jurisdiction", "list", "--json"]))
-    except ValueError:
-        return
-    if listed:
-        quietly(["patrol", "route", listed[0]["slug"], "--json"])
 
 
 def source_files() -> dict[str, float]:
@@ -312,7 +290,6 @@ def serve(path: str, idle: float, workers: int, ready: Callable[[], None] = lamb
     is this process's alone: the workers close it, and it is let go before ``stop`` is answered."""
     files = source_files()  # before anything is imported: an edit from now on is seen
     run = preload()
-    warm_up(run)
     gc.collect()
     gc.freeze()  # what the imports made is shared with every worker as it is, never traversed again
     gc.disable()

@@ -6,7 +6,7 @@ and the solvers takes ~0.5 s, where the work of a patrol route on 6,000 streets 
 ``gridmap daemon start`` keeps a process with all of that imported; this module, which imports
 nothing but the standard library's lightest modules, connects to it and hands over the command
 with the caller's own terminal (its stdin, stdout and stderr, passed as file descriptors), its
-working directory, its environment and its arguments. The daemon forks a child that runs the
+working directory, its environment, umask and arguments. One of the daemon's workers runs the
 command exactly as this process would have, and sends back its exit status. The way Mercurial's
 ``chg`` serves ``hg``.
 
@@ -41,13 +41,13 @@ import zlib
 
 NO_DAEMON = "GRIDMAP_NO_DAEMON"
 # The commands that run in their own process whatever runs: the server, the daemon, and the
-# password prompts (typer's hidden input reads the terminal itself, which a daemon's child has not).
+# password prompts (typer's hidden input reads the terminal itself, which a daemon's worker has not).
 OWN_PROCESS = frozenset({"serve", "daemon", "users"})
 FRAME = struct.Struct("!ci")
 STARTED, EXITED, STALE, STATUS = b"p", b"x", b"s", b"j"
 GO = b"g"
 LENGTH = struct.Struct("!I")
-# How long a command waits for the daemon's child to start before running in its own process.
+# How long a command waits for a worker of the daemon to take it before running in its own process.
 STARTING_S = 10.0
 PASSED_ON = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
 
@@ -85,9 +85,14 @@ def peer_uid(sock: _socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
+def beside(path: str, suffix: str) -> str:
+    """The file of the daemon at socket ``path`` ending in ``suffix`` (its log, its lock …)."""
+    return path.removesuffix(".sock") + suffix
+
+
 def control_path(path: str) -> str:
     """The socket on which the daemon at ``path`` answers ``status`` and ``stop`` itself."""
-    return path.removesuffix(".sock") + ".control"
+    return beside(path, ".control")
 
 
 def connect(path: str) -> _socket.socket | None:
@@ -169,12 +174,12 @@ def hand_over(argv: list[str]) -> int | None:
             return None
         if frame is None or frame[0] != STARTED:
             return None  # no worker took it: the command has not begun
-        child = frame[1]
+        worker = frame[1]
 
         def pass_on(signum: int, _frame: object) -> None:
             caught.append(signum)
             try:
-                os.kill(child, signum)
+                os.kill(worker, signum)
             except ProcessLookupError:
                 pass
 
@@ -195,7 +200,7 @@ def hand_over(argv: list[str]) -> int | None:
         return frame[1]
     if caught:
         return ended_by(caught[-1], [])
-    sys.stderr.write(f"gridmap: the daemon's process {child} running the command ended without an exit status\n")
+    sys.stderr.write(f"gridmap: the daemon's process {worker} running the command ended without an exit status\n")
     return 1
 
 

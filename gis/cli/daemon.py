@@ -27,13 +27,9 @@ def start(idle: IdleOpt = 3600, workers: Annotated[int | None, WorkersOpt] = Non
     """Start this user's daemon for this installation, in the background (nothing if one runs)."""
     from gis import command_server, launcher
 
-    running = launcher.request("status")
-    if running:
-        say(msg("the daemon runs already (process {0})", running["pid"]))
-        return
     path = launcher.socket_path()
     command_server.own_folder(os.path.dirname(path))
-    log = _beside(path, ".log")
+    log = launcher.beside(path, ".log")
     readable, writable = os.pipe()
     first = os.fork()
     if first == 0:
@@ -52,15 +48,11 @@ def start(idle: IdleOpt = 3600, workers: Annotated[int | None, WorkersOpt] = Non
             " s without a command, or with `gridmap daemon stop`", int(pid), idle))
 
 
-def _beside(path: str, suffix: str) -> str:
-    return path.removesuffix(".sock") + suffix
-
-
 def _daemon(path: str, idle: int, workers: int, ready: int) -> None:
     """The daemon's side of :func:`start`, in the forked child: leave the caller's session,
     terminal, folder and descriptors, hold the daemon's lock (one daemon at a time: a second
     says :data:`ANOTHER` and ends), serve, and say on ``ready`` once commands are answered."""
-    from gis import command_server
+    from gis import command_server, launcher
 
     status = 1
     try:
@@ -71,7 +63,7 @@ def _daemon(path: str, idle: int, workers: int, ready: int) -> None:
         os.chdir("/")
         os.closerange(3, ready)
         os.closerange(ready + 1, os.sysconf("SC_OPEN_MAX"))
-        lock = os.open(_beside(path, ".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        lock = os.open(launcher.beside(path, ".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -79,7 +71,7 @@ def _daemon(path: str, idle: int, workers: int, ready: int) -> None:
             status = 0
             return
         null = os.open(os.devnull, os.O_RDWR)
-        errors = os.open(_beside(path, ".log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        errors = os.open(launcher.beside(path, ".log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
         for fd, target in ((null, 0), (null, 1), (errors, 2)):
             os.dup2(fd, target)
         os.close(null)

@@ -92,42 +92,47 @@ def _key(url: str) -> str:
     return "\0".join([url, *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("PG"))])
 
 
-# The connection kept between commands (by what it was opened with: _key), in a process that runs
-# command after command (a daemon's worker); None in a command's own process, which closes its
-# connection as it ends.
-_kept: dict[str, db.Connection] | None = None
+# The connection kept between commands, with what it was opened with (_key), in a process that
+# runs command after command (a daemon's worker, once keep_connections is called); in a command's
+# own process none is kept: its connection closes with the session.
+_keeping = False
+_kept: tuple[str, db.Connection] | None = None
 
 
 def keep_connections() -> None:
     """From now on, keep the database's connection open between sessions, as a server's pool
     does, rather than connect anew for each (:mod:`gis.command_server`): its server process
     warm, what it has read of the catalogue and PostGIS set up already."""
-    global _kept
-    _kept = {}
+    global _keeping
+    _keeping = True
 
 
 def _taken(url: str) -> db.Connection:
-    """The connection kept for ``url`` when it still answers, else a new one."""
-    conn = _kept.pop(_key(url), None) if _kept is not None else None
-    if conn is not None:
+    """The connection kept for ``url`` (and the same libpq variables) when it still answers,
+    else a new one; a kept one for anything else is closed."""
+    global _kept
+    kept, _kept = _kept, None
+    if kept is not None:
+        key, conn = kept
         try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT 1")
-            conn.rollback()
-            return conn
+            if key == _key(url):
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 1")
+                conn.rollback()
+                return conn
         except psycopg2.Error:  # the server restarted, or ended the connection
-            with contextlib.suppress(psycopg2.Error):
-                conn.close()
+            pass
+        with contextlib.suppress(psycopg2.Error):
+            conn.close()
     return connect(url)
 
 
 def _given_back(url: str, conn: db.Connection) -> None:
-    """Keep the session's connection for the next one (the last database used, no other), or
-    close it: always in a command's own process, and when it is not idle and open."""
-    if _kept is None or conn.closed or conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+    """Keep the session's connection for the next one when keeping and it is open and idle;
+    else close it."""
+    global _kept
+    if _keeping and not conn.closed and \
+            conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        _kept = (_key(url), conn)
+    else:
         conn.close()
-        return
-    for other in _kept.values():
-        other.close()
-    _kept.clear()
-    _kept[_key(url)] = conn
